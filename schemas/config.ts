@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { AGENCY_CODE } from '../src/normalise/codes.js';
+
+const httpUrl = z
+  .string()
+  .url('must be a URL')
+  .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
+  .transform((u) => u.replace(/\/+$/, ''));
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name (A-Z, 0-9, _)');
+
+export const sourceConfig = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
+  province: z.string().regex(/^[A-Z]\d{2}$/, 'must be a province unit code such as H49'),
+  dialect: z.literal('dvcqg'),
+  baseUrl: httpUrl,
+  /** The agency code sent as `madonvi`; defaults to the province's root agency. */
+  madonvi: z.string().regex(AGENCY_CODE, 'must be an agency code such as 000.00.00.H49').optional(),
+  usernameEnv: envName,
+  passwordEnv: envName,
+  /** Vendor status value → national status code (1..10). Defaults to the identity map. */
+  statusMap: z.record(z.string(), z.number().int().min(1).max(10)).optional(),
+  pageSize: z.number().int().min(1).max(1000).default(500),
+  timeoutMs: z.number().int().positive().default(15_000),
+  /** Start of the first sync window when no checkpoint exists (YYYY-MM-DD). */
+  initialFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').default('2025-01-01'),
+});
+export type SourceConfig = z.infer<typeof sourceConfig>;
+
+export const nationalConfig = z.object({
+  baseUrl: httpUrl,
+  usernameEnv: envName,
+  passwordEnv: envName,
+  timeoutMs: z.number().int().positive().default(30_000),
+  /** How far before a period the drill-down looks for dossiers still open (carried over). */
+  lookbackDays: z.number().int().min(0).max(3660).default(366),
+});
+export type NationalConfig = z.infer<typeof nationalConfig>;
+
+export const configFile = z
+  .object({
+    redis: z
+      .object({
+        /** Overridden by REDIS_URL when set. */
+        url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+        prefix: z.string().regex(/^[a-z0-9-]+$/, 'must be lower-case letters, digits and dashes').default('dsync'),
+      })
+      .default({ prefix: 'dsync' }),
+    sources: z.array(sourceConfig).min(1, 'name at least one source'),
+    national: nationalConfig,
+    counting: z
+      .object({
+        withdrawnIsProcessed: z.boolean().default(false),
+        processedOn: z.enum(['finished', 'returned']).default('finished'),
+      })
+      .default({ withdrawnIsProcessed: false, processedOn: 'finished' }),
+    worker: z.object({ concurrency: z.number().int().min(1).max(64).default(4) }).default({ concurrency: 4 }),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.sources.forEach((s, i) => {
+      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
+      seen.add(s.id);
+    });
+  });
+export type ConfigFile = z.infer<typeof configFile>;

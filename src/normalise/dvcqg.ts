@@ -1,0 +1,116 @@
+/**
+ * Normalises one item in the national sync shape (a `dvcqg` source or the national feed)
+ * into the canonical dossier. Never throws: an item is either a dossier or a quarantine
+ * reason that names the field at fault.
+ */
+import type { CanonicalDossier } from '../../schemas/dossier.js';
+import { dvcqgItem } from '../../schemas/dvcqg.js';
+import { AGENCY_CODE, agencyOfDossierCode } from './codes.js';
+import { formatCompact, parseCompact } from './time.js';
+
+export type Normalised = { ok: true; dossier: CanonicalDossier } | { ok: false; reason: string };
+
+export interface DvcqgOptions {
+  /** Vendor status value → national status code. */
+  statusMap: Readonly<Record<string, number>>;
+  /** The agency to use when the item names none (e.g. national drill-down lists, one agency per call). */
+  agency?: string;
+}
+
+export const IDENTITY_STATUS_MAP: Readonly<Record<string, number>> = Object.fromEntries(
+  Array.from({ length: 10 }, (_, i) => [String(i + 1), i + 1]),
+);
+
+class Reject extends Error {}
+
+function date(item: Record<string, unknown>, field: string): number | null {
+  const raw = item[field];
+  if (raw === undefined || raw === null) return null;
+  const value = String(raw).trim();
+  if (value === '') return null;
+  const ms = parseCompact(value);
+  if (ms === undefined) throw new Reject(`${field}: "${value.slice(0, 40)}" is not a date yyyyMMddHHmmss`);
+  return ms;
+}
+
+function flag(item: Record<string, unknown>, field: string): boolean {
+  const raw = item[field];
+  if (raw === undefined || raw === null) return false;
+  const value = String(raw).trim().toLowerCase();
+  if (value === '' || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  throw new Reject(`${field}: "${value.slice(0, 40)}" is not 0 or 1`);
+}
+
+function code(value: string, field: string): string {
+  const v = value.normalize('NFC').trim();
+  if (v === '') throw new Reject(`${field}: empty`);
+  if (v.length > 80 || /\s/.test(v)) throw new Reject(`${field}: "${v.slice(0, 40)}" is not a code`);
+  return v;
+}
+
+export function normaliseDvcqg(raw: unknown, opts: DvcqgOptions): Normalised {
+  const parsed = dvcqgItem.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { ok: false, reason: `${issue.path.join('.') || 'item'}: ${issue.message}` };
+  }
+  const item = parsed.data as Record<string, unknown> & typeof parsed.data;
+  try {
+    const dossierCode = code(item.MaHoSo, 'MaHoSo');
+    const statusText = item.TrangThaiHoSo.trim();
+    const status = opts.statusMap[statusText];
+    if (status === undefined) throw new Reject(`TrangThaiHoSo: unknown status "${statusText.slice(0, 20)}"`);
+    const unit = item.DonViXuLy?.trim();
+    const agency = unit && AGENCY_CODE.test(unit) ? unit : (opts.agency ?? agencyOfDossierCode(dossierCode));
+    if (!agency) throw new Reject('DonViXuLy: no agency code, and MaHoSo does not start with one');
+    const channelText = item.KenhThucHien?.trim() ?? '';
+    let channel: 1 | 2 | 3 | null = null;
+    if (channelText !== '') {
+      if (channelText !== '1' && channelText !== '2' && channelText !== '3')
+        throw new Reject(`KenhThucHien: "${channelText.slice(0, 20)}" is not 1, 2 or 3`);
+      channel = Number(channelText) as 1 | 2 | 3;
+    }
+    const updatedAt = date(item, 'NgayCapNhat');
+    if (updatedAt === null) throw new Reject('NgayCapNhat: empty');
+    return {
+      ok: true,
+      dossier: {
+        code: dossierCode,
+        agency,
+        procedure: code(item.MaTTHC, 'MaTTHC'),
+        status,
+        channel,
+        digitised: flag(item, 'HoSoCoThanhPhanSoHoa'),
+        paidOnline: flag(item, 'DuocThanhToanTrucTuyen'),
+        receivedAt: date(item, 'NgayTiepNhan'),
+        dueAt: date(item, 'NgayHenTra'),
+        finishedAt: date(item, 'NgayKetThucXuLy'),
+        returnedAt: date(item, 'NgayTra'),
+        updatedAt,
+      },
+    };
+  } catch (err) {
+    if (err instanceof Reject) return { ok: false, reason: err.message };
+    throw err;
+  }
+}
+
+/** The inverse: a canonical dossier in the national sync shape (used by the simulators). */
+export function toDvcqgItem(d: CanonicalDossier): Record<string, string> {
+  const at = (ms: number | null) => (ms === null ? '' : formatCompact(ms));
+  return {
+    MaHoSo: d.code,
+    MaTTHC: d.procedure,
+    DonViXuLy: d.agency,
+    TrangThaiHoSo: String(d.status),
+    KenhThucHien: d.channel === null ? '' : String(d.channel),
+    HoSoCoThanhPhanSoHoa: d.digitised ? '1' : '0',
+    DuocThanhToanTrucTuyen: d.paidOnline ? '1' : '0',
+    NgayTiepNhan: at(d.receivedAt),
+    NgayHenTra: at(d.dueAt),
+    NgayKetThucXuLy: at(d.finishedAt),
+    NgayTra: at(d.returnedAt),
+    NgayCapNhat: at(d.updatedAt),
+  };
+}

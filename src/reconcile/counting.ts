@@ -1,0 +1,126 @@
+/**
+ * The counting rules of DOMAIN.md, in one place. The store's statistics, the simulators'
+ * ground truth, the drill-down and the reports all count through this module.
+ */
+import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
+import { DAY_MS, formatDay, parseDay, vnDayNumber } from '../normalise/time.js';
+
+export const METRICS = [
+  'received',
+  'carriedOver',
+  'toProcess',
+  'processed',
+  'onTime',
+  'late',
+  'unprocessed',
+  'unprocessedNotDue',
+  'overdue',
+  'online',
+  'postal',
+  'digitised',
+] as const;
+export type Metric = (typeof METRICS)[number];
+export type Counts = Record<Metric, number>;
+
+const BIT = Object.fromEntries(METRICS.map((m, i) => [m, 1 << i])) as Record<Metric, number>;
+
+/** A reporting period: Vietnam calendar days `from`..`to` inclusive, as instants [start, end). */
+export interface Period {
+  from: string; // YYYY-MM-DD
+  to: string; // YYYY-MM-DD
+  start: number;
+  end: number;
+}
+
+export function makePeriod(from: string, to: string): Period {
+  const start = parseDay(from);
+  const last = parseDay(to);
+  if (start === undefined) throw new Error(`period start "${from}" is not a date (YYYY-MM-DD)`);
+  if (last === undefined) throw new Error(`period end "${to}" is not a date (YYYY-MM-DD)`);
+  if (last < start) throw new Error(`period end ${to} is before its start ${from}`);
+  return { from: formatDay(start), to: formatDay(last), start, end: last + DAY_MS };
+}
+
+/** The calendar month `YYYY-MM` as a period. */
+export function monthPeriod(month: string): Period {
+  const m = /^(\d{4})-(\d{2})$/.exec(month);
+  if (!m) throw new Error(`month "${month}" is not YYYY-MM`);
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const lastDay = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return makePeriod(`${m[1]}-${m[2]}-01`, `${m[1]}-${m[2]}-${String(lastDay).padStart(2, '0')}`);
+}
+
+export interface CountingRules {
+  /** Count withdrawn dossiers (status 7) as processed. Default false. */
+  withdrawnIsProcessed: boolean;
+  /** Which date makes a dossier processed: the finish date (default) or the return date. */
+  processedOn: 'finished' | 'returned';
+}
+export const DEFAULT_RULES: CountingRules = { withdrawnIsProcessed: false, processedOn: 'finished' };
+
+export type Countable = Pick<
+  CanonicalDossier,
+  'status' | 'channel' | 'digitised' | 'receivedAt' | 'dueAt' | 'finishedAt' | 'returnedAt'
+>;
+
+/** The metrics one dossier counts in for a period, as a bit set (see `hasMetric`). */
+export function metricsOf(d: Countable, p: Period, rules: CountingRules = DEFAULT_RULES): number {
+  if (d.status === STATUS.SUBMITTED || d.status === STATUS.REFUSED || d.receivedAt === null) return 0;
+  if (d.receivedAt >= p.end) return 0;
+  const finishable =
+    d.status === STATUS.FINISHED ||
+    d.status === STATUS.RETURNED ||
+    (rules.withdrawnIsProcessed && d.status === STATUS.WITHDRAWN);
+  const finishAt = finishable ? (rules.processedOn === 'returned' ? d.returnedAt : d.finishedAt) : null;
+  const received = d.receivedAt >= p.start;
+  if (!received && finishAt !== null && finishAt < p.start) return 0; // closed before the period
+  let bits = BIT.toProcess | (received ? BIT.received : BIT.carriedOver);
+  if (finishAt !== null && finishAt < p.end) {
+    bits |= BIT.processed;
+    bits |= d.dueAt === null || vnDayNumber(finishAt) <= vnDayNumber(d.dueAt) ? BIT.onTime : BIT.late;
+  } else {
+    bits |= BIT.unprocessed;
+    bits |= d.dueAt !== null && d.dueAt < p.end ? BIT.overdue : BIT.unprocessedNotDue;
+  }
+  if (received) {
+    if (d.channel === 2) bits |= BIT.online;
+    if (d.channel === 3) bits |= BIT.postal;
+    if (d.digitised) bits |= BIT.digitised;
+  }
+  return bits;
+}
+
+export function hasMetric(bits: number, metric: Metric): boolean {
+  return (bits & BIT[metric]) !== 0;
+}
+
+export function zeroCounts(): Counts {
+  return Object.fromEntries(METRICS.map((m) => [m, 0])) as Counts;
+}
+
+export function addBits(counts: Counts, bits: number): void {
+  if (bits === 0) return;
+  for (let i = 0; i < METRICS.length; i++) if (bits & (1 << i)) counts[METRICS[i]!]++;
+}
+
+/** Counts grouped by a key (agency, or agency and procedure), fed one dossier at a time. */
+export class Tally {
+  readonly groups = new Map<string, Counts>();
+  constructor(
+    private readonly period: Period,
+    private readonly rules: CountingRules = DEFAULT_RULES,
+  ) {}
+
+  add(key: string, d: Countable): void {
+    const bits = metricsOf(d, this.period, this.rules);
+    if (bits === 0) return;
+    let c = this.groups.get(key);
+    if (!c) this.groups.set(key, (c = zeroCounts()));
+    addBits(c, bits);
+  }
+
+  get(key: string): Counts {
+    return this.groups.get(key) ?? zeroCounts();
+  }
+}
