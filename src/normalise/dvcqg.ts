@@ -59,7 +59,7 @@ export function normaliseDvcqg(raw: unknown, opts: DvcqgOptions): Normalised {
   try {
     const dossierCode = code(item.MaHoSo, 'MaHoSo');
     const statusText = item.TrangThaiHoSo.trim();
-    const status = opts.statusMap[statusText];
+    const status = Object.hasOwn(opts.statusMap, statusText) ? opts.statusMap[statusText] : undefined;
     if (status === undefined) throw new Reject(`TrangThaiHoSo: unknown status "${statusText.slice(0, 20)}"`);
     const unit = item.DonViXuLy?.trim();
     const agency = unit && AGENCY_CODE.test(unit) ? unit : (opts.agency ?? agencyOfDossierCode(dossierCode));

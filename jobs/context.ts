@@ -1,0 +1,42 @@
+/** What every job handler is handed: its dependencies, never globals. */
+import type { FlowProducer, Job, Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Config } from '../src/config/load.js';
+import type { NationalClient } from '../src/national/client.js';
+import type { SourceAdapter } from '../src/sources/source.js';
+import type { Runs } from '../src/store/runs.js';
+import type { Store } from '../src/store/store.js';
+
+export interface JobContext {
+  config: Config;
+  store: Store;
+  runs: Runs;
+  logger: Logger;
+  clock: () => Date;
+  signal: AbortSignal;
+  queue: Queue;
+  flow: FlowProducer;
+  source(id: string): SourceAdapter;
+  national(): NationalClient;
+  /** The BullMQ job being run (progress, parent, ignored child failures). */
+  job: Job;
+}
+
+export interface JobDefinition<S extends z.ZodType = z.ZodType> {
+  name: string;
+  payload: S;
+  handler(data: z.infer<S>, ctx: JobContext): Promise<unknown>;
+}
+
+export function defineJob<S extends z.ZodType>(def: JobDefinition<S>): JobDefinition<S> {
+  return def;
+}
+
+/** Job ids: deterministic where a duplicate would be wrong. BullMQ forbids ':' in them. */
+export const jobIds = {
+  run: (runId: string) => `run@${runId}`,
+  sync: (runId: string, source: string) => `sync@${runId}@${source}`,
+  reconcile: (runId: string, province: string) => `reconcile@${runId}@${province}`,
+  drill: (runId: string, province: string, agency: string, metric: string) => `drill@${runId}@${province}@${agency}@${metric}`,
+};

@@ -1,0 +1,61 @@
+/**
+ * One night: sync every source of each province, then reconcile the province, then finish
+ * the run. Built as one BullMQ flow: a parent runs when its children are done; a child
+ * that fails for good is recorded on the parent instead of blocking it.
+ */
+import type { FlowJob } from 'bullmq';
+import { nightlyPayload } from '../schemas/jobs.js';
+import { provincesOf, sourcesOf } from '../src/config/load.js';
+import { makePeriod } from '../src/reconcile/counting.js';
+import { formatCompact } from '../src/normalise/time.js';
+import { defineJob, jobIds } from './context.js';
+
+export function newRunId(at: Date): string {
+  return `${formatCompact(at.getTime())}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export const nightly = defineJob({
+  name: 'nightly',
+  payload: nightlyPayload,
+  async handler(data, ctx) {
+    const now = ctx.clock();
+    const runId = data.runId ?? newRunId(now);
+    const windowTo = data.windowTo ?? now.getTime();
+    const period = makePeriod(data.period.from, data.period.to);
+    const known = provincesOf(ctx.config);
+    const provinces = data.provinces ?? known;
+    const unknown = provinces.filter((p) => !known.includes(p));
+    if (unknown.length) throw new Error(`no source configured for province ${unknown.join(', ')}`);
+
+    await ctx.runs.create({
+      runId,
+      period: { from: period.from, to: period.to },
+      window: { to: new Date(windowTo).toISOString() },
+      startedAt: now.toISOString(),
+      finishedAt: null,
+      provinces,
+    });
+    const queueName = ctx.queue.name;
+    const tree: FlowJob = {
+      name: 'finish-run',
+      queueName,
+      data: { runId },
+      opts: { jobId: jobIds.run(runId) },
+      children: provinces.map((province) => ({
+        name: 'reconcile-province',
+        queueName,
+        data: { runId, province, period: data.period, windowTo },
+        opts: { jobId: jobIds.reconcile(runId, province), ignoreDependencyOnFailure: true },
+        children: sourcesOf(ctx.config, province).map((s) => ({
+          name: 'sync-source',
+          queueName,
+          data: { runId, source: s.id, windowTo },
+          opts: { jobId: jobIds.sync(runId, s.id), ignoreDependencyOnFailure: true },
+        })),
+      })),
+    };
+    await ctx.flow.add(tree);
+    ctx.logger.info({ runId, provinces }, 'nightly run enqueued');
+    return { runId, rootJobId: jobIds.run(runId) };
+  },
+});

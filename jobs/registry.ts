@@ -1,0 +1,11 @@
+/** The one map from job name to definition. */
+import type { JobDefinition } from './context.js';
+import { drillDownJob } from './drill-down.js';
+import { finishRun } from './finish-run.js';
+import { nightly } from './nightly.js';
+import { reconcileProvince } from './reconcile-province.js';
+import { syncSource } from './sync-source.js';
+
+export const JOBS: ReadonlyMap<string, JobDefinition> = new Map(
+  [nightly, syncSource, reconcileProvince, drillDownJob, finishRun].map((d) => [d.name, d as JobDefinition]),
+);

@@ -1,0 +1,64 @@
+/**
+ * Pulls one source's window page by page. Each page is normalised and applied to the store
+ * together with its checkpoint, so an interrupted sync resumes after its last applied page.
+ */
+import { syncSourcePayload } from '../schemas/jobs.js';
+import type { Checkpoint, QuarantineEntry } from '../schemas/store.js';
+import type { CanonicalDossier } from '../schemas/dossier.js';
+import { sourceById } from '../src/config/load.js';
+import { redactPersonal } from '../src/normalise/personal.js';
+import { parseDay } from '../src/normalise/time.js';
+import { createHash } from 'node:crypto';
+import { defineJob } from './context.js';
+
+export const syncSource = defineJob({
+  name: 'sync-source',
+  payload: syncSourcePayload,
+  async handler({ runId, source: id, windowTo }, ctx) {
+    const cfg = sourceById(ctx.config, id);
+    const adapter = ctx.source(id);
+    const cp = await ctx.store.getCheckpoint(cfg.province, id);
+    let from: number;
+    let cursor: unknown = null;
+    let pages = 0;
+    if (cp.pending && cp.pending.runId === runId) {
+      ({ from, cursor, pages } = cp.pending);
+      windowTo = cp.pending.to;
+      ctx.logger.info({ source: id, runId, pages }, 'resuming sync after the last applied page');
+    } else {
+      from = cp.syncedTo ?? parseDay(cfg.initialFrom)!;
+      if (from >= windowTo) {
+        ctx.logger.info({ source: id, runId }, 'source already synced past this window');
+        return ctx.store.syncCounters(cfg.province, id, runId);
+      }
+    }
+    const window = { from, to: windowTo };
+    for (;;) {
+      if (ctx.signal.aborted) throw new Error(`sync of ${id} stopped: ${String(ctx.signal.reason)}`);
+      const page = await adapter.fetchPage(window, cursor);
+      pages++;
+      const dossiers: CanonicalDossier[] = [];
+      const quarantined: { key: string; entry: QuarantineEntry }[] = [];
+      for (const raw of page.items) {
+        const n = adapter.normalise(raw);
+        if (n.ok) {
+          dossiers.push(n.dossier);
+          continue;
+        }
+        const kept = redactPersonal(raw);
+        const key = adapter.itemKey(raw) ?? createHash('sha1').update(JSON.stringify(kept) ?? 'undefined').digest('hex');
+        quarantined.push({ key, entry: { source: id, runId, page: pages, reason: n.reason, at: ctx.clock().getTime(), raw: kept } });
+      }
+      const next: Checkpoint = page.done
+        ? { syncedTo: window.to, pending: null }
+        : { syncedTo: cp.syncedTo, pending: { runId, from: window.from, to: window.to, cursor: page.next, pages } };
+      await ctx.store.applyPage({ province: cfg.province, source: id, runId, dossiers, quarantined, checkpoint: next });
+      await ctx.job.updateProgress({ pages });
+      if (page.done) break;
+      cursor = page.next;
+    }
+    const counters = await ctx.store.syncCounters(cfg.province, id, runId);
+    ctx.logger.info({ source: id, runId, ...counters }, 'sync complete');
+    return counters;
+  },
+});

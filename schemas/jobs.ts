@@ -1,0 +1,46 @@
+/** Payloads of every job. The processor parses them before a handler runs. */
+import { z } from 'zod';
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+export const periodInput = z.object({ from: day, to: day });
+const runId = z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, dot, dash or underscore');
+const metric = z.string().min(1);
+
+export const nightlyPayload = z.object({
+  runId: runId.optional(),
+  period: periodInput,
+  /** End of the sync window (epoch ms); the moment the nightly was enqueued by default. */
+  windowTo: z.number().int().optional(),
+  /** Restrict to these provinces (unit codes); all configured provinces by default. */
+  provinces: z.array(z.string()).optional(),
+});
+export type NightlyPayload = z.infer<typeof nightlyPayload>;
+
+export const syncSourcePayload = z.object({
+  runId,
+  source: z.string(),
+  windowTo: z.number().int(),
+});
+export type SyncSourcePayload = z.infer<typeof syncSourcePayload>;
+
+export const reconcileProvincePayload = z.object({
+  runId,
+  province: z.string(),
+  period: periodInput,
+  windowTo: z.number().int(),
+});
+export type ReconcileProvincePayload = z.infer<typeof reconcileProvincePayload>;
+
+export const drillDownPayload = z.object({
+  runId,
+  province: z.string(),
+  agency: z.string(),
+  metric,
+  period: periodInput,
+  local: z.number().int(),
+  national: z.number().int(),
+});
+export type DrillDownPayload = z.infer<typeof drillDownPayload>;
+
+export const finishRunPayload = z.object({ runId });
+export type FinishRunPayload = z.infer<typeof finishRunPayload>;

@@ -1,0 +1,24 @@
+/** The `dossier-sync` executable. */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/load.js';
+import { registerDemo } from './demo.js';
+import { registerOps } from './ops.js';
+import { registerSimulate } from './simulate.js';
+
+const program = new Command('dossier-sync')
+  .description('Sync provincial administrative-procedure dossiers and reconcile them with the National Public Service Portal')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerDemo(program);
+registerOps(program);
+registerSimulate(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  const message = err instanceof ConfigError || err instanceof Error ? err.message : String(err);
+  process.stderr.write(`dossier-sync: ${message}\n`);
+  process.exit(err instanceof ConfigError ? 78 : 1);
+}

@@ -1,0 +1,142 @@
+/** The commands that work on a configured deployment: worker, reconcile, sync, report, replay. */
+import type { Command } from 'commander';
+import { Job } from 'bullmq';
+import { jobIds } from '../../jobs/context.js';
+import { newRunId } from '../../jobs/nightly.js';
+import { loadConfig, sourceById } from '../config/load.js';
+import { makePeriod, monthPeriod } from '../reconcile/counting.js';
+import { checkRedis, createRuntime, type Runtime } from '../queue/runtime.js';
+import { createLogger } from '../util/logger.js';
+import { FORMATS, formatReport, type Format } from './format.js';
+import { previousMonth } from './options.js';
+import { runNightly } from './run.js';
+
+const DEFAULT_CONFIG = process.env.DOSSIER_SYNC_CONFIG ?? 'dossier-sync.json';
+
+async function open(opts: { config: string; logLevel?: string }): Promise<Runtime> {
+  const config = await loadConfig(opts.config);
+  const logger = createLogger({ level: opts.logLevel });
+  const rt = createRuntime(config, logger);
+  await checkRedis(rt.redis, logger);
+  return rt;
+}
+
+async function withRuntime<T>(opts: { config: string; logLevel?: string }, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await open(opts);
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+function periodOf(o: { month?: string; from?: string; to?: string }) {
+  if (o.from || o.to) {
+    if (!o.from || !o.to) throw new Error('give both --from and --to, or --month');
+    return makePeriod(o.from, o.to);
+  }
+  return monthPeriod(o.month ?? previousMonth(new Date()));
+}
+
+export function registerOps(program: Command): void {
+  const withConfig = (c: Command) =>
+    c
+      .option('-c, --config <file>', 'configuration file (JSON); or set DOSSIER_SYNC_CONFIG', DEFAULT_CONFIG)
+      .option('--log-level <level>', 'log level (logs go to stderr)', 'info');
+
+  withConfig(program.command('worker'))
+    .description('run the queue worker until SIGINT/SIGTERM')
+    .option('--concurrency <n>', 'jobs processed at once (default from the configuration)')
+    .action(async (o: { config: string; logLevel: string; concurrency?: string }) => {
+      const rt = await open(o);
+      rt.startWorker({ concurrency: o.concurrency ? Number(o.concurrency) : undefined });
+      rt.logger.info({ queue: rt.queue.name }, 'worker started');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      rt.logger.info('shutting down: finishing in-flight jobs');
+      await rt.close();
+    });
+
+  withConfig(program.command('reconcile'))
+    .description('sync every source and reconcile a period against the national portal, then print the report')
+    .option('--month <YYYY-MM>', 'the month to reconcile (default: last month)')
+    .option('--from <YYYY-MM-DD>', 'first day of the period (with --to)')
+    .option('--to <YYYY-MM-DD>', 'last day of the period (with --from)')
+    .option('--province <code...>', 'only these provinces')
+    .option('--enqueue', 'only enqueue the run for a running worker, and print its id')
+    .option('--format <format>', `report format: ${FORMATS.join(', ')}`, 'table')
+    .action(async (o: { config: string; logLevel: string; month?: string; from?: string; to?: string; province?: string[]; enqueue?: boolean; format: Format }) => {
+      const period = periodOf(o);
+      await withRuntime(o, async (rt) => {
+        const payload = { runId: newRunId(new Date()), period: { from: period.from, to: period.to }, provinces: o.province };
+        if (o.enqueue) {
+          await rt.queue.add('nightly', payload);
+          process.stdout.write(`${payload.runId}\n`);
+          return;
+        }
+        rt.startWorker();
+        const report = await runNightly(rt, payload);
+        process.stdout.write(`${formatReport(report, o.format)}\n`);
+        if (report.provinces.some((p) => p.coverage.status !== 'complete')) process.exitCode = 2;
+      });
+    });
+
+  withConfig(program.command('sync'))
+    .description("pull one source's updates up to now into the store")
+    .requiredOption('--source <id>', 'source id from the configuration')
+    .action(async (o: { config: string; logLevel: string; source: string }) => {
+      await withRuntime(o, async (rt) => {
+        sourceById(rt.config, o.source);
+        const runId = newRunId(new Date());
+        rt.startWorker();
+        const job = await rt.queue.add('sync-source', { runId, source: o.source, windowTo: Date.now() }, { jobId: jobIds.sync(runId, o.source) });
+        const counters = await job.waitUntilFinished(await rt.events());
+        process.stdout.write(`${JSON.stringify({ runId, source: o.source, ...counters })}\n`);
+      });
+    });
+
+  withConfig(program.command('report'))
+    .description('print the latest (or a named) reconciliation run')
+    .option('--run <id>', 'run id (default: the latest)')
+    .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'table')
+    .action(async (o: { config: string; logLevel: string; run?: string; format: string }) => {
+      if (!FORMATS.includes(o.format as Format)) throw new Error(`--format must be one of ${FORMATS.join(', ')}`);
+      await withRuntime(o, async (rt) => {
+        const runId = o.run ?? (await rt.runs.latestRunId());
+        if (!runId) throw new Error('no reconciliation run yet: run `dossier-sync reconcile` first');
+        const report = await rt.runs.report(runId);
+        if (!report) throw new Error(`no run "${runId}" (recent: ${(await rt.runs.list(5)).join(', ') || 'none'})`);
+        process.stdout.write(`${formatReport(report, o.format as Format)}\n`);
+      });
+    });
+
+  withConfig(program.command('replay'))
+    .description('list failed sync batches and run them again')
+    .option('--source <id>', 'only this source')
+    .option('--dry-run', 'list what would run, change nothing')
+    .action(async (o: { config: string; logLevel: string; source?: string; dryRun?: boolean }) => {
+      await withRuntime(o, async (rt) => {
+        const failed = (await rt.queue.getFailed(0, -1)).filter(
+          (j: Job) => j.name === 'sync-source' && (!o.source || j.data.source === o.source),
+        );
+        if (failed.length === 0) {
+          process.stdout.write('No failed sync batches.\n');
+          return;
+        }
+        for (const j of failed) {
+          process.stdout.write(`${o.dryRun ? 'would replay' : 'replaying'}  ${j.id}  source=${j.data.source}  failed=${new Date(j.finishedOn ?? 0).toISOString()}  error=${j.failedReason}\n`);
+        }
+        if (o.dryRun) return;
+        rt.startWorker();
+        const events = await rt.events();
+        for (const j of failed) {
+          const again = await rt.queue.add('sync-source', j.data, { jobId: `${j.id}@replay-${Date.now().toString(36)}` });
+          await again.waitUntilFinished(events);
+          await j.remove();
+        }
+        process.stdout.write(`Replayed ${failed.length} batch(es).\n`);
+      });
+    });
+}

@@ -1,0 +1,15 @@
+/** Small helpers shared by the commands. */
+import { formatDay, VN_OFFSET_MS } from '../normalise/time.js';
+
+/** The calendar month before `now`, in Vietnam time, as YYYY-MM. */
+export function previousMonth(now: Date): string {
+  const local = new Date(now.getTime() + VN_OFFSET_MS);
+  const firstOfMonth = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), 1) - VN_OFFSET_MS;
+  return formatDay(firstOfMonth - 1).slice(0, 7);
+}
+
+export function positiveInt(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, not "${value}"`);
+  return n;
+}

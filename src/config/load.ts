@@ -1,0 +1,76 @@
+/**
+ * The configuration file, read and validated once at start. Every error names the file
+ * and the field; secrets are read from the environment variables the file names.
+ */
+import { readFile } from 'node:fs/promises';
+import { configFile, type ConfigFile, type SourceConfig } from '../../schemas/config.js';
+import type { Credentials } from '../sources/envelope.js';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface Config extends ConfigFile {
+  file: string;
+  redisUrl: string | undefined;
+}
+
+function fieldPath(path: PropertyKey[]): string {
+  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '') || '(root)';
+}
+
+/** Validates a parsed configuration object; `file` is only used to name where an error is. */
+export function parseConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configFile.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${fieldPath(i.path)}: ${i.message}`);
+    throw new ConfigError(`${file}: invalid configuration:\n${lines.join('\n')}`);
+  }
+  const cfg = parsed.data;
+  const missing: string[] = [];
+  const need = (name: string, field: string) => {
+    if (!env[name]) missing.push(`  ${field}: environment variable ${name} is not set`);
+  };
+  cfg.sources.forEach((s, i) => {
+    need(s.usernameEnv, `sources[${i}].usernameEnv`);
+    need(s.passwordEnv, `sources[${i}].passwordEnv`);
+  });
+  need(cfg.national.usernameEnv, 'national.usernameEnv');
+  need(cfg.national.passwordEnv, 'national.passwordEnv');
+  if (missing.length) throw new ConfigError(`${file}: missing secrets:\n${missing.join('\n')}`);
+  return { ...cfg, file, redisUrl: env.REDIS_URL || cfg.redis.url };
+}
+
+export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read the configuration file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid JSON: ${(err as Error).message}`);
+  }
+  return parseConfig(raw, file, env);
+}
+
+export function credentials(usernameEnv: string, passwordEnv: string, env: NodeJS.ProcessEnv = process.env): Credentials {
+  return { username: env[usernameEnv] ?? '', password: env[passwordEnv] ?? '' };
+}
+
+export function provincesOf(cfg: ConfigFile): string[] {
+  return [...new Set(cfg.sources.map((s) => s.province))].sort();
+}
+
+export function sourcesOf(cfg: ConfigFile, province: string): SourceConfig[] {
+  return cfg.sources.filter((s) => s.province === province);
+}
+
+export function sourceById(cfg: ConfigFile, id: string): SourceConfig {
+  const s = cfg.sources.find((x) => x.id === id);
+  if (!s) throw new ConfigError(`no source "${id}" in the configuration (known: ${cfg.sources.map((x) => x.id).join(', ')})`);
+  return s;
+}

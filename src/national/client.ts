@@ -1,0 +1,77 @@
+/** The national portal feed (CONTRACTS.md §3): statistics, look-up by code, and lists for drill-down. */
+import type { NationalConfig } from '../../schemas/config.js';
+import { statsRow } from '../../schemas/dvcqg.js';
+import { METRICS, zeroCounts, type Counts, type Period } from '../reconcile/counting.js';
+import { formatCompactDay } from '../normalise/time.js';
+import { EnvelopeClient, type Credentials } from '../sources/envelope.js';
+import type { HttpClient } from '../sources/http.js';
+import { TransientError } from '../util/errors.js';
+import { NATIONAL_STATS_FIELDS } from './fields.js';
+
+export interface NationalFigures {
+  agency: string;
+  procedure: string | null;
+  counts: Counts;
+}
+
+export type DateKind = 'TiepNhan' | 'KetThucXuLy' | 'CapNhat';
+
+/** Periods are sent as inclusive Vietnam calendar days. */
+function dayParams(period: Pick<Period, 'start' | 'end'>) {
+  return { tuNgay: formatCompactDay(period.start), denNgay: formatCompactDay(period.end - 1) };
+}
+
+export class NationalClient {
+  readonly envelope: EnvelopeClient;
+
+  constructor(
+    private readonly cfg: NationalConfig,
+    http: HttpClient,
+    credentials: Credentials,
+  ) {
+    this.envelope = new EnvelopeClient(http, 'national', cfg.baseUrl, credentials);
+  }
+
+  async stats(madonvi: string, period: Period, by: { agency: boolean; procedure: boolean }): Promise<NationalFigures[]> {
+    const reply = await this.envelope.call(madonvi, 'ThongKeHoSo', {
+      ...dayParams(period),
+      theoDonVi: by.agency,
+      theoTTHC: by.procedure,
+    });
+    return (reply.data ?? []).map((raw, i) => {
+      const row = statsRow.safeParse(raw);
+      if (!row.success) {
+        const issue = row.error.issues[0]!;
+        throw new TransientError(`national: ThongKeHoSo row ${i}: ${issue.path.join('.')}: ${issue.message}`);
+      }
+      const counts = zeroCounts();
+      for (const m of METRICS) counts[m] = row.data[NATIONAL_STATS_FIELDS[m]];
+      return { agency: row.data.Madonvi, procedure: row.data.MaTTHC ?? null, counts };
+    });
+  }
+
+  /** The national copies of these dossiers (at most 100 per call); unknown codes are absent. */
+  async lookup(madonvi: string, codes: string[]): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for (let i = 0; i < codes.length; i += 100) {
+      const reply = await this.envelope.call(madonvi, 'TraCuuHoSo', { mahoso: codes.slice(i, i + 100) });
+      out.push(...(reply.data ?? []));
+    }
+    return out;
+  }
+
+  /** Every national dossier of `madonvi` whose date of `kind` falls in the days, a page at a time. */
+  async *list(madonvi: string, days: Pick<Period, 'start' | 'end'>, kind: DateKind, pageSize = 1000): AsyncGenerator<unknown[]> {
+    for (let page = 1; ; page++) {
+      const reply = await this.envelope.call(madonvi, 'DanhSachHoSo', {
+        ...dayParams(days),
+        loaiNgay: kind,
+        trang: page,
+        soLuong: pageSize,
+      });
+      const data = reply.data ?? [];
+      if (data.length) yield data;
+      if (data.length < pageSize) return;
+    }
+  }
+}

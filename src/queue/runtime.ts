@@ -1,0 +1,153 @@
+/**
+ * The runtime: Redis connections, the queue, the flow producer and the worker, and the
+ * dependencies every job handler is handed. One queue carries every job; the processor
+ * parses each payload with its schema before the handler runs.
+ */
+import { FlowProducer, Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { JobContext } from '../../jobs/context.js';
+import { JOBS } from '../../jobs/registry.js';
+import { credentials, sourceById, type Config } from '../config/load.js';
+import { NationalClient } from '../national/client.js';
+import { DvcqgSource } from '../sources/dvcqg.js';
+import { HttpClient } from '../sources/http.js';
+import type { SourceAdapter } from '../sources/source.js';
+import { Runs } from '../store/runs.js';
+import { Store } from '../store/store.js';
+import { PermanentError } from '../util/errors.js';
+
+export const QUEUE_NAME = 'dossier-sync';
+
+export const DEFAULT_JOB_OPTIONS = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 7 * 86_400, count: 5000 },
+  removeOnFail: false, // failed batches stay, with their payload, for replay
+} as const;
+
+export function connect(url: string, name: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, connectionName: `dossier-sync:${name}`, lazyConnect: false });
+}
+
+/** BullMQ's key prefix, in braces so that a queue's keys share one Redis Cluster slot. */
+export function bullPrefix(cfg: Config): string {
+  return `{${cfg.redis.prefix}-bull}`;
+}
+
+/** Warns when Redis may evict keys: BullMQ needs `maxmemory-policy noeviction`. */
+export async function checkRedis(redis: Redis, logger: Logger): Promise<void> {
+  const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as [string, string];
+  if (policy !== 'noeviction') {
+    logger.warn({ policy }, `Redis maxmemory-policy is "${policy}": set it to "noeviction" or queued jobs and checkpoints can be evicted`);
+  }
+}
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  store: Store;
+  runs: Runs;
+  queue: Queue;
+  flow: FlowProducer;
+  events(): Promise<QueueEvents>;
+  startWorker(opts?: { concurrency?: number }): Worker;
+  close(): Promise<void>;
+}
+
+export function createRuntime(config: Config, logger: Logger, opts: { clock?: () => Date } = {}): Runtime {
+  if (!config.redisUrl) throw new PermanentError('no Redis: set REDIS_URL or redis.url in the configuration');
+  const url = config.redisUrl;
+  const clock = opts.clock ?? (() => new Date());
+  const connections: Redis[] = [];
+  const conn = (name: string) => {
+    const c = connect(url, name);
+    connections.push(c);
+    return c;
+  };
+  const redis = conn('store');
+  const prefix = bullPrefix(config);
+  const queue = new Queue(QUEUE_NAME, { connection: conn('queue'), prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  const flow = new FlowProducer({ connection: conn('flow'), prefix });
+  const store = new Store(redis, config.redis.prefix);
+  const runs = new Runs(redis, config.redis.prefix);
+  const workers: Worker[] = [];
+  let events: QueueEvents | undefined;
+  const abort = new AbortController();
+
+  const sources = new Map<string, SourceAdapter>();
+  const source = (id: string): SourceAdapter => {
+    let s = sources.get(id);
+    if (!s) {
+      const cfg = sourceById(config, id);
+      const http = new HttpClient({ name: id, timeoutMs: cfg.timeoutMs, logger, signal: abort.signal });
+      s = new DvcqgSource(cfg, http, credentials(cfg.usernameEnv, cfg.passwordEnv));
+      sources.set(id, s);
+    }
+    return s;
+  };
+  let nationalClient: NationalClient | undefined;
+  const national = (): NationalClient => {
+    const n = config.national;
+    nationalClient ??= new NationalClient(
+      n,
+      new HttpClient({ name: 'national', timeoutMs: n.timeoutMs, logger, signal: abort.signal }),
+      credentials(n.usernameEnv, n.passwordEnv),
+    );
+    return nationalClient;
+  };
+
+  async function process(job: Job): Promise<unknown> {
+    const def = JOBS.get(job.name);
+    if (!def) throw new UnrecoverableError(`unknown job "${job.name}"`);
+    const parsed = def.payload.safeParse(job.data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new UnrecoverableError(`${job.name}: bad payload: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    }
+    const ctx: JobContext = {
+      config, store, runs, clock, queue, flow, source, national, job,
+      logger: logger.child({ job: job.name, jobId: job.id }),
+      signal: abort.signal,
+    };
+    try {
+      return await def.handler(parsed.data, ctx);
+    } catch (err) {
+      if (err instanceof PermanentError) throw new UnrecoverableError(err.message);
+      throw err;
+    }
+  }
+
+  return {
+    config, logger, redis, store, runs, queue, flow,
+    async events() {
+      if (!events) {
+        events = new QueueEvents(QUEUE_NAME, { connection: conn('events'), prefix });
+        await events.waitUntilReady();
+      }
+      return events;
+    },
+    startWorker(o = {}) {
+      const worker = new Worker(QUEUE_NAME, process, {
+        connection: conn('worker'),
+        prefix,
+        concurrency: o.concurrency ?? config.worker.concurrency,
+      });
+      worker.on('failed', (job, err) =>
+        logger.warn({ job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed'),
+      );
+      worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+      workers.push(worker);
+      return worker;
+    },
+    async close() {
+      abort.abort(new Error('shutting down'));
+      await Promise.all(workers.map((w) => w.close()));
+      await events?.close();
+      await flow.close();
+      await queue.close();
+      for (const c of connections) c.disconnect();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The `dvcqg` dialect (CONTRACTS.md §1). Its paging is by page number over live data, so
+ * the adapter does not walk page numbers across the window: after each page it moves the
+ * window's start to the last item's update time (`capNhatTu`, inclusive) and asks for page
+ * 1 again, skipping what it has already seen at that instant. Only when a whole page shares
+ * one update time does it go on to the next page number.
+ */
+import { z } from 'zod';
+import type { SourceConfig } from '../../schemas/config.js';
+import { rootAgency } from '../normalise/codes.js';
+import { IDENTITY_STATUS_MAP, normaliseDvcqg, type Normalised } from '../normalise/dvcqg.js';
+import { formatCompact } from '../normalise/time.js';
+import { EnvelopeClient, type Credentials } from './envelope.js';
+import type { HttpClient } from './http.js';
+import type { PageResult, SourceAdapter, Window } from './source.js';
+
+const cursorSchema = z.object({ ts: z.string(), code: z.string(), page: z.number().int().min(1) });
+type Cursor = z.infer<typeof cursorSchema>;
+
+const field = (raw: unknown, name: string): string | undefined => {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const v = (raw as Record<string, unknown>)[name];
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+};
+
+export class DvcqgSource implements SourceAdapter {
+  readonly id: string;
+  private readonly client: EnvelopeClient;
+  private readonly madonvi: string;
+  private readonly statusMap: Record<string, number>;
+
+  constructor(
+    private readonly cfg: SourceConfig,
+    http: HttpClient,
+    credentials: Credentials,
+  ) {
+    this.id = cfg.id;
+    this.client = new EnvelopeClient(http, cfg.id, cfg.baseUrl, credentials);
+    this.madonvi = cfg.madonvi ?? rootAgency(cfg.province);
+    this.statusMap = { ...IDENTITY_STATUS_MAP, ...cfg.statusMap };
+  }
+
+  async fetchPage(window: Window, cursorIn: unknown | null): Promise<PageResult> {
+    const cursor: Cursor = cursorIn ? cursorSchema.parse(cursorIn) : { ts: formatCompact(window.from), code: '', page: 1 };
+    const size = this.cfg.pageSize;
+    const reply = await this.client.call(this.madonvi, 'LayDanhSachHoSo', {
+      capNhatTu: cursor.ts,
+      capNhatDen: formatCompact(window.to),
+      trang: cursor.page,
+      soLuong: size,
+    });
+    const data = reply.data ?? [];
+    // Items at the cursor's instant up to its code were applied with an earlier page.
+    const items = data.filter((raw) => !(field(raw, 'NgayCapNhat') === cursor.ts && (field(raw, 'MaHoSo') ?? '') <= cursor.code));
+    const done = data.length < size;
+    const last = data[data.length - 1];
+    const lastTs = field(last, 'NgayCapNhat');
+    let next: Cursor;
+    if (last === undefined || lastTs === undefined) next = cursor;
+    else if (lastTs === cursor.ts) next = { ts: cursor.ts, code: field(last, 'MaHoSo') ?? cursor.code, page: cursor.page + 1 };
+    else next = { ts: lastTs, code: field(last, 'MaHoSo') ?? '', page: 1 };
+    return { items, next, done };
+  }
+
+  normalise(raw: unknown): Normalised {
+    return normaliseDvcqg(raw, { statusMap: this.statusMap });
+  }
+
+  itemKey(raw: unknown): string | undefined {
+    const code = field(raw, 'MaHoSo');
+    return code === undefined ? undefined : `${code}@${field(raw, 'NgayCapNhat') ?? ''}`;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The one HTTP client under every adapter and the national feed: timeouts, a response
+ * size cap, p-retry for transient failures (honouring Retry-After), no retry on other 4xx.
+ * Errors carry method, URL and status only: never a body, header or secret.
+ */
+import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';
+import pRetry, { AbortError } from 'p-retry';
+import type { Logger } from 'pino';
+import { AuthExpiredError, PermanentError, TransientError } from '../util/errors.js';
+
+export interface HttpOptions {
+  /** Who is calling, for logs and errors (a source id, or "national"). */
+  name: string;
+  timeoutMs: number;
+  maxBytes?: number;
+  retries?: number;
+  minDelayMs?: number;
+  maxDelayMs?: number;
+  /** Longest Retry-After honoured; longer waits are capped to this. */
+  maxRetryAfterMs?: number;
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+export interface HttpStats {
+  requests: number;
+  retries: number;
+}
+
+function retryAfterMs(header: unknown): number | undefined {
+  if (typeof header !== 'string' || header === '') return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+function safeUrl(url: string): string {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}`;
+}
+
+export class HttpClient {
+  private readonly axios: AxiosInstance;
+  readonly stats: HttpStats = { requests: 0, retries: 0 };
+
+  constructor(private readonly opts: HttpOptions) {
+    this.axios = axios.create({
+      timeout: opts.timeoutMs,
+      maxContentLength: opts.maxBytes ?? 64 * 1024 * 1024,
+      maxBodyLength: 16 * 1024 * 1024,
+      responseType: 'text',
+      transformResponse: (d: unknown) => d,
+      validateStatus: () => true,
+      maxRedirects: 0,
+    });
+  }
+
+  postJson(url: string, body: unknown): Promise<unknown> {
+    return this.request({ method: 'POST', url, data: body, headers: { 'content-type': 'application/json' } });
+  }
+
+  postForm(url: string, form: Record<string, string>): Promise<unknown> {
+    return this.request({
+      method: 'POST',
+      url,
+      data: new URLSearchParams(form).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+  }
+
+  getJson(url: string, headers: Record<string, string> = {}): Promise<unknown> {
+    return this.request({ method: 'GET', url, headers });
+  }
+
+  private request(config: AxiosRequestConfig): Promise<unknown> {
+    const where = `${config.method} ${safeUrl(config.url!)}`;
+    return pRetry(() => this.once(config, where), {
+      retries: this.opts.retries ?? 5,
+      minTimeout: this.opts.minDelayMs ?? 200,
+      maxTimeout: this.opts.maxDelayMs ?? 5_000,
+      factor: 2,
+      signal: this.opts.signal,
+      onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+        if (retriesLeft === 0) return;
+        this.stats.retries++;
+        this.opts.logger?.warn({ source: this.opts.name, attempt: attemptNumber, err: error.message }, 'retrying HTTP call');
+        const wait = error instanceof TransientError ? error.retryAfterMs : undefined;
+        if (wait) await sleep(Math.min(wait, this.opts.maxRetryAfterMs ?? 60_000), this.opts.signal);
+      },
+    }).catch((err: unknown) => {
+      throw err instanceof AbortError ? err.originalError : err;
+    });
+  }
+
+  private async once(config: AxiosRequestConfig, where: string): Promise<unknown> {
+    this.stats.requests++;
+    let res;
+    try {
+      res = await this.axios.request<string>({ ...config, signal: this.opts.signal });
+    } catch (err) {
+      if (axios.isAxiosError(err)) {
+        if (err.message.includes('maxContentLength')) {
+          throw new AbortError(new PermanentError(`${this.opts.name}: ${where}: response larger than the size cap`));
+        }
+        throw new TransientError(`${this.opts.name}: ${where}: ${err.code ?? 'network error'}`);
+      }
+      throw err;
+    }
+    const status = res.status;
+    if (status === 408 || status === 429 || status >= 500) {
+      throw new TransientError(`${this.opts.name}: ${where}: HTTP ${status}`, retryAfterMs(res.headers['retry-after']));
+    }
+    if (status === 401) throw new AbortError(new AuthExpiredError(`${this.opts.name}: ${where}: HTTP 401`));
+    if (status >= 400) throw new AbortError(new PermanentError(`${this.opts.name}: ${where}: HTTP ${status}`));
+    try {
+      return JSON.parse(res.data);
+    } catch {
+      throw new TransientError(`${this.opts.name}: ${where}: HTTP ${status} with a body that is not JSON (truncated?)`);
+    }
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,39 @@
+/**
+ * Every Redis key of the store, and nothing else names one. Keys of one province share a
+ * hash tag (`{H49}`) so that a page, its checkpoint and its counters can be applied in one
+ * script on Redis Cluster too.
+ */
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  private p(province: string): string {
+    return `${this.prefix}:{${province}}`;
+  }
+  dossiers(province: string): string {
+    return `${this.p(province)}:dossiers`;
+  }
+  checkpoint(province: string, source: string): string {
+    return `${this.p(province)}:checkpoint:${source}`;
+  }
+  syncStats(province: string, source: string, runId: string): string {
+    return `${this.p(province)}:sync:${runId}:${source}`;
+  }
+  quarantine(province: string, source: string): string {
+    return `${this.p(province)}:quarantine:${source}`;
+  }
+  quarantineReasons(province: string, source: string): string {
+    return `${this.p(province)}:quarantine-reasons:${source}`;
+  }
+  runs(): string {
+    return `${this.prefix}:runs`;
+  }
+  run(runId: string): string {
+    return `${this.prefix}:run:${runId}`;
+  }
+  runProvince(runId: string, province: string): string {
+    return `${this.prefix}:run:${runId}:province:${province}`;
+  }
+  runFindings(runId: string, province: string): string {
+    return `${this.prefix}:run:${runId}:findings:${province}`;
+  }
+}

@@ -1,0 +1,100 @@
+/** Reconciliation runs: their meta, each province's result and findings, and the latest run. */
+import type { Redis } from 'ioredis';
+import { finding, provinceReport, type Finding, type ProvinceReport, type RunReport } from '../../schemas/report.js';
+import { z } from 'zod';
+import { Keys } from './keys.js';
+
+const runMeta = z.object({
+  runId: z.string(),
+  period: z.object({ from: z.string(), to: z.string() }),
+  window: z.object({ to: z.string() }),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  provinces: z.array(z.string()),
+});
+export type RunMeta = z.infer<typeof runMeta>;
+
+export type ProvinceSummary = Omit<ProvinceReport, 'findings'>;
+
+export class Runs {
+  readonly keys: Keys;
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.keys = new Keys(prefix);
+  }
+
+  async create(meta: RunMeta): Promise<void> {
+    await this.redis
+      .multi()
+      .set(this.keys.run(meta.runId), JSON.stringify(meta))
+      .zadd(this.keys.runs(), Date.parse(meta.startedAt), meta.runId)
+      .exec();
+  }
+
+  async meta(runId: string): Promise<RunMeta | undefined> {
+    const raw = await this.redis.get(this.keys.run(runId));
+    return raw ? runMeta.parse(JSON.parse(raw)) : undefined;
+  }
+
+  async finish(runId: string, at: Date): Promise<void> {
+    const meta = await this.meta(runId);
+    if (!meta) throw new Error(`run ${runId} does not exist`);
+    await this.redis.set(this.keys.run(runId), JSON.stringify({ ...meta, finishedAt: at.toISOString() }));
+  }
+
+  async setProvince(runId: string, summary: ProvinceSummary): Promise<void> {
+    await this.redis.set(this.keys.runProvince(runId, summary.province), JSON.stringify(summary));
+  }
+
+  /** Records what one drill-down found; the same dossier found under several metrics is merged in the report. */
+  async addFindings(runId: string, province: string, metric: string, findings: Finding[]): Promise<void> {
+    if (findings.length === 0) return;
+    const fields = Object.fromEntries(findings.map((f) => [`${f.dossierCode}|${metric}`, JSON.stringify(f)]));
+    await this.redis.hset(this.keys.runFindings(runId, province), fields);
+  }
+
+  async latestRunId(): Promise<string | undefined> {
+    const [id] = await this.redis.zrange(this.keys.runs(), '-1', '-1');
+    return id;
+  }
+
+  async list(limit = 20): Promise<string[]> {
+    return this.redis.zrevrange(this.keys.runs(), 0, limit - 1);
+  }
+
+  async report(runId: string): Promise<RunReport | undefined> {
+    const meta = await this.meta(runId);
+    if (!meta) return undefined;
+    const provinces: ProvinceReport[] = [];
+    for (const code of meta.provinces) {
+      const raw = await this.redis.get(this.keys.runProvince(runId, code));
+      const summary: ProvinceSummary = raw
+        ? provinceReport.omit({ findings: true }).parse(JSON.parse(raw))
+        : { province: code, coverage: { status: 'failed', why: 'not reconciled (yet)' }, sources: [], agencies: 0, mismatches: [] };
+      provinces.push({ ...summary, findings: await this.findings(runId, code) });
+    }
+    return {
+      runId: meta.runId,
+      period: meta.period,
+      window: meta.window,
+      startedAt: meta.startedAt,
+      finishedAt: meta.finishedAt,
+      status: meta.finishedAt ? 'complete' : 'running',
+      provinces,
+    };
+  }
+
+  private async findings(runId: string, province: string): Promise<Finding[]> {
+    const h = await this.redis.hgetall(this.keys.runFindings(runId, province));
+    const byCode = new Map<string, Finding>();
+    for (const raw of Object.values(h)) {
+      const f = finding.parse(JSON.parse(raw));
+      const seen = byCode.get(f.dossierCode);
+      if (seen) seen.metrics = [...new Set([...seen.metrics, ...f.metrics])].sort();
+      else byCode.set(f.dossierCode, f);
+    }
+    return [...byCode.values()].sort((a, b) => a.agency.localeCompare(b.agency) || a.dossierCode.localeCompare(b.dossierCode));
+  }
+}
