@@ -56,7 +56,7 @@ export interface PageOutcome {
 }
 
 type WithApply = Redis & {
-  applyPage(keys: string[], ...args: string[]): Promise<[number, number, number]>;
+  applyPage(...keysThenArgs: string[]): Promise<[number, number, number]>;
 };
 
 export class Store {
@@ -66,7 +66,7 @@ export class Store {
   constructor(redis: Redis, prefix: string) {
     this.keys = new Keys(prefix);
     this.redis = redis as WithApply;
-    if (!('applyPage' in redis)) redis.defineCommand('applyPage', { lua: APPLY_PAGE });
+    if (!('applyPage' in redis)) redis.defineCommand('applyPage', { numberOfKeys: 5, lua: APPLY_PAGE });
   }
 
   async applyPage(page: PageInput): Promise<PageOutcome> {
@@ -81,7 +81,7 @@ export class Store {
       k.quarantine(page.province, page.source),
       k.quarantineReasons(page.province, page.source),
     ];
-    const [applied, unchanged, quarantined] = await this.redis.applyPage(keys, ...args);
+    const [applied, unchanged, quarantined] = await this.redis.applyPage(...keys, ...args);
     return { applied, unchanged, quarantined };
   }
 

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import type { CanonicalDossier } from '../../schemas/dossier.js';
+import type { Checkpoint } from '../../schemas/store.js';
+import { Store } from '../../src/store/store.js';
+import { useRedis } from '../helpers/redis.js';
+
+const redis = useRedis();
+
+function dossier(code: string, updatedAt: number, status = 4): CanonicalDossier {
+  return {
+    code,
+    agency: '000.00.12.H49',
+    procedure: '1.001234',
+    status,
+    channel: 2,
+    digitised: true,
+    paidOnline: false,
+    receivedAt: Date.parse('2026-10-02T08:00:00+07:00'),
+    dueAt: Date.parse('2026-10-09T17:00:00+07:00'),
+    finishedAt: status >= 9 ? Date.parse('2026-10-05T10:00:00+07:00') : null,
+    returnedAt: null,
+    updatedAt,
+  };
+}
+
+const T0 = Date.parse('2026-10-05T10:00:00+07:00');
+const cp = (page: number): Checkpoint => ({ syncedTo: null, pending: { runId: 'r1', from: 0, to: T0 * 2, cursor: { page }, pages: page } });
+
+async function snapshot(store: Store, province: string) {
+  const all: CanonicalDossier[] = [];
+  for await (const b of store.scanDossiers(province)) all.push(...b);
+  return all.sort((a, b) => a.code.localeCompare(b.code));
+}
+
+describe('Store.applyPage', () => {
+  it('applies a page once: the same page again changes nothing and counts as unchanged', async () => {
+    const store = new Store(redis.client(), redis.prefix());
+    const page = [dossier('A-1', T0), dossier('A-2', T0), dossier('A-3', T0 + 1000)];
+    const first = await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: page, quarantined: [], checkpoint: cp(1) });
+    expect(first).toEqual({ applied: 3, unchanged: 0, quarantined: 0 });
+    const before = await snapshot(store, 'H49');
+    const again = await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: page, quarantined: [], checkpoint: cp(1) });
+    expect(again).toEqual({ applied: 0, unchanged: 3, quarantined: 0 });
+    expect(await snapshot(store, 'H49')).toEqual(before);
+    expect(before).toEqual(page);
+  });
+
+  it('keeps the newer version: an older record changes nothing, a newer one replaces it', async () => {
+    const store = new Store(redis.client(), redis.prefix());
+    await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('A-1', T0 + 60_000, 9)], quarantined: [], checkpoint: cp(1) });
+    const older = await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('A-1', T0, 4)], quarantined: [], checkpoint: cp(2) });
+    expect(older.unchanged).toBe(1);
+    expect((await store.getDossiers('H49', ['A-1'])).get('A-1')?.status).toBe(9);
+    const newer = await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('A-1', T0 + 120_000, 10)], quarantined: [], checkpoint: cp(3) });
+    expect(newer.applied).toBe(1);
+    expect((await store.getDossiers('H49', ['A-1'])).get('A-1')?.status).toBe(10);
+  });
+
+  it('saves the checkpoint, quarantine and counters with the page; quarantined items are kept once with their reason', async () => {
+    const store = new Store(redis.client(), redis.prefix());
+    const bad = { key: 'X-1@2026', entry: { source: 's', runId: 'r1', page: 1, reason: 'TrangThaiHoSo: unknown status "99"', at: T0, raw: { MaHoSo: 'X-1', TrangThaiHoSo: '99' } } };
+    await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('A-1', T0)], quarantined: [bad], checkpoint: cp(1) });
+    await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('A-1', T0)], quarantined: [bad], checkpoint: cp(2) });
+    expect(await store.getCheckpoint('H49', 's')).toEqual(cp(2));
+    expect(await store.syncCounters('H49', 's', 'r1')).toEqual({ pulled: 4, applied: 1, unchanged: 1, quarantined: 2, pages: 2 });
+    expect(await store.quarantineReasons('H49', 's')).toEqual({ 'TrangThaiHoSo: unknown status "99"': 1 });
+    const entries = await store.quarantineEntries('H49', 's');
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ reason: 'TrangThaiHoSo: unknown status "99"', raw: { MaHoSo: 'X-1' } });
+  });
+
+  it('round-trips every field of a dossier through the stored form', async () => {
+    const store = new Store(redis.client(), redis.prefix());
+    const d: CanonicalDossier = { ...dossier('A-9', T0, 10), channel: null, digitised: false, paidOnline: true, returnedAt: T0 + 3_600_000, dueAt: null };
+    await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [d], quarantined: [], checkpoint: cp(1) });
+    expect((await store.getDossiers('H49', ['A-9', 'missing'])).get('A-9')).toEqual(d);
+    expect(await store.countDossiers('H49')).toBe(1);
+  });
+});
