@@ -1,12 +1,12 @@
 /** The national portal feed (CONTRACTS.md §3): statistics, look-up by code, and lists for drill-down. */
 import type { NationalConfig } from '../../schemas/config.js';
 import { statsRow } from '../../schemas/dvcqg.js';
-import { METRICS, zeroCounts, type Counts, type Period } from '../reconcile/counting.js';
+import type { Counts, Period } from '../reconcile/counting.js';
 import { formatCompactDay } from '../normalise/time.js';
 import { EnvelopeClient, type Credentials } from '../sources/envelope.js';
 import type { HttpClient } from '../sources/http.js';
 import { TransientError } from '../util/errors.js';
-import { NATIONAL_STATS_FIELDS } from './fields.js';
+import { countsOfStatsRow } from './fields.js';
 
 export interface NationalFigures {
   agency: string;
@@ -44,9 +44,7 @@ export class NationalClient {
         const issue = row.error.issues[0]!;
         throw new TransientError(`national: ThongKeHoSo row ${i}: ${issue.path.join('.')}: ${issue.message}`);
       }
-      const counts = zeroCounts();
-      for (const m of METRICS) counts[m] = row.data[NATIONAL_STATS_FIELDS[m]];
-      return { agency: row.data.Madonvi, procedure: row.data.MaTTHC ?? null, counts };
+      return { agency: row.data.Madonvi, procedure: row.data.MaTTHC ?? null, counts: countsOfStatsRow(row.data) };
     });
   }
 

@@ -6,6 +6,7 @@
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Finding } from '../../schemas/report.js';
 import type { NationalClient } from '../national/client.js';
+import { agencyOfDossierCode } from '../normalise/codes.js';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../normalise/dvcqg.js';
 import { DAY_MS } from '../normalise/time.js';
 import type { Store } from '../store/store.js';
@@ -32,7 +33,13 @@ export interface DrillResult {
   unreadable: number;
 }
 
-function nationalDossier(raw: unknown, agency: string): CanonicalDossier | undefined {
+/**
+ * National list items name no agency: a dossier belongs to the agency its code starts with,
+ * or else to the agency that was asked for (a root agency's list covers its whole province).
+ */
+function nationalDossier(raw: unknown, asked: string): CanonicalDossier | undefined {
+  const code = typeof raw === 'object' && raw !== null ? (raw as { MaHoSo?: unknown }).MaHoSo : undefined;
+  const agency = (typeof code === 'string' ? agencyOfDossierCode(code.trim()) : undefined) ?? asked;
   const n = normaliseDvcqg(raw, { statusMap: IDENTITY_STATUS_MAP, agency });
   return n.ok ? n.dossier : undefined;
 }
@@ -50,8 +57,8 @@ export async function drillDown(deps: DrillDeps, key: DrillKey): Promise<DrillRe
   for await (const page of national.list(agency, days, 'TiepNhan')) {
     for (const raw of page) {
       const d = nationalDossier(raw, agency);
-      if (d) nat.set(d.code, d);
-      else unreadable++;
+      if (!d) unreadable++;
+      else if (d.agency === agency) nat.set(d.code, d);
     }
   }
 

@@ -1,0 +1,444 @@
+/**
+ * The simulators over real HTTP (node:http): every province's source in the `dvcqg` dialect
+ * at `/p/<province>` and the national portal feed at `/national` (CONTRACTS.md §1 and §3),
+ * serving a generated `World`.
+ *
+ * Reply codes: success `error_code: 0`; `"401"` unknown or expired session; `"403"` wrong
+ * credentials; `"400"` bad parameters; `"404"` unknown service. Those come with HTTP 200, as
+ * the real systems do. A body that is not a JSON object gets HTTP 400, an unknown path 404,
+ * a method other than POST 405.
+ *
+ * The world is served as it is: edit it (if at all) before starting the simulator, because
+ * per-agency and by-code views of it are built on first use and then kept.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CanonicalDossier } from '../../schemas/dossier.js';
+import { toStatsRow } from '../national/fields.js';
+import { DOSSIER_CODE, agencyOfDossierCode, provinceOfAgency, rootAgency } from '../normalise/codes.js';
+import { toDvcqgItem } from '../normalise/dvcqg.js';
+import { parseCompact, parseDay } from '../normalise/time.js';
+import { Tally, makePeriod, type Period } from '../reconcile/counting.js';
+import type { ProvinceWorld, World } from './world.js';
+
+export const SIM_CREDENTIALS = { username: 'dossier-sync', password: 'simulated-secret' } as const;
+
+export interface Simulator {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  /** The province's `dvcqg` source: `${url}/p/<province>`. */
+  sourceUrl(province: string): string;
+  /** The national feed: `${url}/national`. */
+  nationalUrl: string;
+  close(): Promise<void>;
+}
+
+export interface SimulatorOptions {
+  host?: string;
+  port?: number;
+  /** How long a session stays valid; default 30 minutes. */
+  sessionTtlMs?: number;
+}
+
+const MAX_BODY = 1 << 20;
+const MAX_PAGE = 1000;
+const MAX_LOOKUP = 100;
+const LIST_CACHE = 16;
+
+type Params = Record<string, unknown>;
+type Reply = Record<string, unknown>;
+
+class ParamError extends Error {}
+
+interface ProvinceIndex {
+  world: ProvinceWorld;
+  root: string;
+  agencies: Set<string>;
+  /** Per-agency views of `world.local`, same order; built on first use. */
+  localByAgency: Map<string, CanonicalDossier[]>;
+  /** `world.national` ordered by code; built on first use. */
+  nationalByCode?: CanonicalDossier[];
+}
+
+/** What `madonvi` names: a whole province (its root) or one agency. */
+interface Unit {
+  index: ProvinceIndex;
+  code: string;
+  agency: string | null;
+}
+
+interface State {
+  provinces: Map<string, ProvinceIndex>;
+  sessions: Map<string, { scope: string; expiresAt: number }>;
+  sessionTtlMs: number;
+  lists: Map<string, CanonicalDossier[]>;
+}
+
+// ---------------------------------------------------------------- parameters
+
+function intParam(params: Params, name: string, min: number, max: number, fallback: number): number {
+  const raw = params[name];
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  const v = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(v)) throw new ParamError(`${name}: ${JSON.stringify(raw)} is not an integer`);
+  if (v < min || v > max) throw new ParamError(`${name}: ${v} is out of range ${min}..${max}`);
+  return v;
+}
+
+function boolParam(params: Params, name: string): boolean {
+  const raw = params[name];
+  if (raw === undefined || raw === null || raw === false || raw === 0 || raw === '0' || raw === 'false') return false;
+  if (raw === true || raw === 1 || raw === '1' || raw === 'true') return true;
+  throw new ParamError(`${name}: ${JSON.stringify(raw)} is not a boolean`);
+}
+
+function stampParam(params: Params, name: string): number | undefined {
+  const raw = params[name];
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const ms = typeof raw === 'string' ? parseCompact(raw) : undefined;
+  if (ms === undefined) throw new ParamError(`${name}: ${JSON.stringify(raw)} is not a time yyyyMMddHHmmss`);
+  return ms;
+}
+
+function dayParam(params: Params, name: string): string {
+  const raw = params[name];
+  if (typeof raw !== 'string' || !/^\d{8}$/.test(raw) || parseDay(raw) === undefined)
+    throw new ParamError(`${name}: ${JSON.stringify(raw ?? null)} is not a day yyyyMMdd`);
+  return raw;
+}
+
+function periodParams(params: Params): Period {
+  const from = dayParam(params, 'tuNgay');
+  const to = dayParam(params, 'denNgay');
+  if (to < from) throw new ParamError(`denNgay ${to} is before tuNgay ${from}`);
+  return makePeriod(from, to);
+}
+
+function pageParams(params: Params): { trang: number; soLuong: number } {
+  return {
+    trang: intParam(params, 'trang', 1, Number.MAX_SAFE_INTEGER, 1),
+    soLuong: intParam(params, 'soLuong', 1, MAX_PAGE, 100),
+  };
+}
+
+function page<T>(items: readonly T[], lo: number, hi: number, p: { trang: number; soLuong: number }): T[] {
+  const from = lo + (p.trang - 1) * p.soLuong;
+  return from >= hi ? [] : items.slice(from, Math.min(hi, from + p.soLuong));
+}
+
+function unitIn(index: ProvinceIndex, madonvi: unknown): Unit {
+  if (typeof madonvi !== 'string' || madonvi === '') throw new ParamError('madonvi: missing');
+  if (madonvi === index.root) return { index, code: madonvi, agency: null };
+  if (index.agencies.has(madonvi)) return { index, code: madonvi, agency: madonvi };
+  throw new ParamError(`madonvi: "${madonvi}" is neither ${index.root} nor one of its agencies`);
+}
+
+function nationalUnit(state: State, madonvi: unknown): Unit {
+  const index = typeof madonvi === 'string' ? state.provinces.get(provinceOfAgency(madonvi)) : undefined;
+  if (!index) throw new ParamError(`madonvi: ${JSON.stringify(madonvi ?? null)} is not an agency of a known province`);
+  return unitIn(index, madonvi);
+}
+
+// ---------------------------------------------------------------- indexes
+
+/** First index whose updatedAt ≥ t (the list is ordered by updatedAt). */
+function lowerBound(list: readonly CanonicalDossier[], t: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.updatedAt < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function byCode(a: CanonicalDossier, b: CanonicalDossier): number {
+  return a.code < b.code ? -1 : a.code > b.code ? 1 : 0;
+}
+
+/**
+ * A copy of `list` in code order. Fast path for well-formed codes (all of one length, so
+ * code order is agency, then day, then sequence): numeric keys instead of string compares,
+ * which matters for millions of dossiers. Any other code falls back to a string sort.
+ */
+function sortedByCode(list: readonly CanonicalDossier[]): CanonicalDossier[] {
+  const n = list.length;
+  const keys = new Float64Array(n);
+  const agencies = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const m = DOSSIER_CODE.exec(list[i]!.code);
+    if (!m) return list.slice().sort(byCode);
+    let a = agencies.get(m[1]!);
+    if (a === undefined) agencies.set(m[1]!, (a = agencies.size));
+    keys[i] = a * 1e10 + Number(m[2]) * 1e4 + Number(m[3]);
+  }
+  const rank = new Float64Array(agencies.size);
+  [...agencies.keys()].sort().forEach((agency, r) => (rank[agencies.get(agency)!] = r));
+  for (let i = 0; i < n; i++) keys[i] = rank[Math.floor(keys[i]! / 1e10)]! * 1e10 + (keys[i]! % 1e10);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((x, y) => keys[x]! - keys[y]! || x - y);
+  return Array.from(order, (i) => list[i]!);
+}
+
+function localOf(unit: Unit): CanonicalDossier[] {
+  const { index, agency } = unit;
+  if (agency === null) return index.world.local;
+  let list = index.localByAgency.get(agency);
+  if (!list) index.localByAgency.set(agency, (list = index.world.local.filter((d) => d.agency === agency)));
+  return list;
+}
+
+function nationalByCode(index: ProvinceIndex): CanonicalDossier[] {
+  return (index.nationalByCode ??= sortedByCode(index.world.national));
+}
+
+function findByCode(list: readonly CanonicalDossier[], code: string): CanonicalDossier | undefined {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.code < code) lo = mid + 1;
+    else hi = mid;
+  }
+  const d = list[lo];
+  return d && d.code === code ? d : undefined;
+}
+
+// ---------------------------------------------------------------- services
+
+/** Provincial: dossiers updated in [capNhatTu, capNhatDen), by updatedAt then code. */
+function layDanhSachHoSo(unit: Unit, params: Params): Reply {
+  const from = stampParam(params, 'capNhatTu') ?? -Infinity;
+  const to = stampParam(params, 'capNhatDen') ?? Infinity;
+  if (from > to) throw new ParamError('capNhatTu is after capNhatDen');
+  const p = pageParams(params);
+  const list = localOf(unit);
+  const lo = lowerBound(list, from);
+  const hi = lowerBound(list, to);
+  return { error_code: 0, tongSo: hi - lo, data: page(list, lo, hi, p).map(toDvcqgItem) };
+}
+
+/** Statistics of `dossiers` (one province's local or national copy) under `unit`. */
+function thongKeHoSo(dossiers: readonly CanonicalDossier[], unit: Unit, params: Params): Reply {
+  const period = periodParams(params);
+  const byAgency = boolParam(params, 'theoDonVi');
+  const byProcedure = boolParam(params, 'theoTTHC');
+  // one tally per row agency, keyed by procedure (or '' when not split by procedure)
+  const tallies = new Map<string, Tally>();
+  for (const d of dossiers) {
+    if (unit.agency !== null && d.agency !== unit.agency) continue;
+    const rowAgency = byAgency ? d.agency : unit.code;
+    let tally = tallies.get(rowAgency);
+    if (!tally) tallies.set(rowAgency, (tally = new Tally(period)));
+    tally.add(byProcedure ? d.procedure : '', d);
+  }
+  const rowAgencies = byAgency ? (unit.agency === null ? unit.index.world.agencies : [unit.agency]) : [unit.code];
+  const data: Record<string, string>[] = [];
+  for (const agency of rowAgencies) {
+    const tally = tallies.get(agency) ?? new Tally(period);
+    if (!byProcedure) data.push(toStatsRow(agency, tally.get('')));
+    else for (const procedure of [...tally.groups.keys()].sort()) data.push(toStatsRow(agency, tally.get(procedure), procedure));
+  }
+  return { error_code: 0, tongSo: data.length, data };
+}
+
+/** National: the national copy of each known code among `mahoso` (at most 100). */
+function traCuuHoSo(state: State, params: Params): Reply {
+  nationalUnit(state, params.madonvi);
+  const codes = params.mahoso;
+  if (!Array.isArray(codes) || !codes.every((c) => typeof c === 'string'))
+    throw new ParamError('mahoso: must be an array of dossier codes');
+  if (codes.length > MAX_LOOKUP) throw new ParamError(`mahoso: at most ${MAX_LOOKUP} codes, got ${codes.length}`);
+  const data: Record<string, string>[] = [];
+  for (const code of new Set(codes as string[])) {
+    // the province named by the code's agency, or every province for codes without one
+    const agency = agencyOfDossierCode(code);
+    const home = agency === undefined ? undefined : state.provinces.get(provinceOfAgency(agency));
+    for (const index of home ? [home] : state.provinces.values()) {
+      const d = findByCode(nationalByCode(index), code);
+      if (d) {
+        data.push(toDvcqgItem(d));
+        break;
+      }
+    }
+  }
+  return { error_code: 0, tongSo: data.length, data };
+}
+
+const DATE_KINDS = {
+  TiepNhan: 'receivedAt',
+  KetThucXuLy: 'finishedAt',
+  CapNhat: 'updatedAt',
+} as const satisfies Record<string, keyof CanonicalDossier>;
+
+const DRILL_FIELDS = [
+  'MaHoSo',
+  'MaTTHC',
+  'TrangThaiHoSo',
+  'NgayTiepNhan',
+  'NgayHenTra',
+  'NgayKetThucXuLy',
+  'NgayTra',
+  'KenhThucHien',
+  'HoSoCoThanhPhanSoHoa',
+  'NgayCapNhat',
+] as const;
+
+function drillItem(d: CanonicalDossier): Record<string, string> {
+  const item = toDvcqgItem(d);
+  return Object.fromEntries(DRILL_FIELDS.map((f) => [f, item[f] ?? '']));
+}
+
+/** National drill-down: national dossiers whose chosen date falls in the days, by code. */
+function danhSachHoSo(state: State, params: Params): Reply {
+  const unit = nationalUnit(state, params.madonvi);
+  const period = periodParams(params);
+  const kind = params.loaiNgay;
+  if (typeof kind !== 'string' || !Object.hasOwn(DATE_KINDS, kind))
+    throw new ParamError(`loaiNgay: ${JSON.stringify(kind ?? null)} is not one of ${Object.keys(DATE_KINDS).join(', ')}`);
+  const field = DATE_KINDS[kind as keyof typeof DATE_KINDS];
+  const p = pageParams(params);
+  const key = [unit.code, period.from, period.to, kind].join('|');
+  let list = state.lists.get(key);
+  if (!list) {
+    list = nationalByCode(unit.index).filter((d) => {
+      const t = d[field];
+      return t !== null && t >= period.start && t < period.end && (unit.agency === null || d.agency === unit.agency);
+    });
+    if (state.lists.size >= LIST_CACHE) state.lists.delete(state.lists.keys().next().value!);
+    state.lists.set(key, list);
+  }
+  return { error_code: 0, tongSo: list.length, data: page(list, 0, list.length, p).map(drillItem) };
+}
+
+type Service = (state: State, params: Params, province: ProvinceIndex | undefined) => Reply;
+
+const PROVINCIAL: Record<string, Service> = {
+  LayDanhSachHoSo: (_s, params, index) => layDanhSachHoSo(unitIn(index!, params.madonvi), params),
+  ThongKeHoSo: (_s, params, index) => thongKeHoSo(index!.world.local, unitIn(index!, params.madonvi), params),
+};
+
+const NATIONAL: Record<string, Service> = {
+  ThongKeHoSo: (state, params) => {
+    const unit = nationalUnit(state, params.madonvi);
+    return thongKeHoSo(unit.index.world.national, unit, params);
+  },
+  TraCuuHoSo: (state, params) => traCuuHoSo(state, params),
+  DanhSachHoSo: (state, params) => danhSachHoSo(state, params),
+};
+
+// ---------------------------------------------------------------- HTTP
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function login(state: State, scope: string, body: Params): Reply {
+  if (body.username !== SIM_CREDENTIALS.username || body.password !== SIM_CREDENTIALS.password)
+    return { error_code: '403', message: 'wrong username or password' };
+  const now = Date.now();
+  for (const [id, s] of state.sessions) if (s.expiresAt <= now) state.sessions.delete(id);
+  const session = randomUUID();
+  state.sessions.set(session, { scope, expiresAt: now + state.sessionTtlMs });
+  return { error_code: 0, session };
+}
+
+function service(state: State, scope: string, body: Params, index: ProvinceIndex | undefined): Reply {
+  const session = typeof body.session === 'string' ? state.sessions.get(body.session) : undefined;
+  if (!session || session.scope !== scope || session.expiresAt <= Date.now())
+    return { error_code: '401', message: 'session is unknown or expired: log in again' };
+  const services = index ? PROVINCIAL : NATIONAL;
+  const name = body.service;
+  if (typeof name !== 'string' || !Object.hasOwn(services, name))
+    return {
+      error_code: '404',
+      message: `unknown service ${JSON.stringify(name ?? null)}; this endpoint offers ${Object.keys(services).join(', ')}`,
+    };
+  try {
+    return services[name]!(state, body, index);
+  } catch (err) {
+    if (err instanceof ParamError) return { error_code: '400', message: err.message };
+    throw err;
+  }
+}
+
+async function handle(state: State, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://sim').pathname;
+  const m = /^\/(?:national|p\/([A-Za-z0-9]+))\/(auth\/login|service)$/.exec(path);
+  if (!m) return send(res, 404, { error_code: '404', message: `no such path ${path}` });
+  const index = m[1] === undefined ? undefined : state.provinces.get(m[1]);
+  if (m[1] !== undefined && !index) return send(res, 404, { error_code: '404', message: `no provincial source ${m[1]}` });
+  if (req.method !== 'POST') {
+    res.setHeader('allow', 'POST');
+    return send(res, 405, { error_code: '405', message: `${req.method} not allowed: use POST` });
+  }
+  const text = await readBody(req);
+  if (text === undefined) return send(res, 413, { error_code: '413', message: `body larger than ${MAX_BODY} bytes` });
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return send(res, 400, { error_code: '400', message: 'body is not valid JSON' });
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return send(res, 400, { error_code: '400', message: 'body must be a JSON object' });
+  const scope = index ? `p/${index.world.province}` : 'national';
+  const reply = m[2] === 'auth/login' ? login(state, scope, body as Params) : service(state, scope, body as Params, index);
+  send(res, 200, reply);
+}
+
+export async function startSimulator(world: World, opts: SimulatorOptions = {}): Promise<Simulator> {
+  const state: State = {
+    provinces: new Map(
+      world.provinces.map((w) => [
+        w.province,
+        { world: w, root: rootAgency(w.province), agencies: new Set(w.agencies), localByAgency: new Map() },
+      ]),
+    ),
+    sessions: new Map(),
+    sessionTtlMs: opts.sessionTtlMs ?? 30 * 60_000,
+    lists: new Map(),
+  };
+  const server = createServer((req, res) => {
+    handle(state, req, res).catch((err: unknown) => {
+      if (!res.headersSent) send(res, 500, { error_code: '500', message: `simulator failure: ${String(err)}` });
+      else res.destroy();
+    });
+  });
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return {
+    url,
+    sourceUrl: (province: string) => `${url}/p/${province}`,
+    nationalUrl: `${url}/national`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
