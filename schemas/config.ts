@@ -8,23 +8,61 @@ const httpUrl = z
   .transform((u) => u.replace(/\/+$/, ''));
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name (A-Z, 0-9, _)');
 
-export const sourceConfig = z.object({
+const common = {
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
   province: z.string().regex(/^[A-Z]\d{2}$/, 'must be a province unit code such as H49'),
-  dialect: z.literal('dvcqg'),
   baseUrl: httpUrl,
+  /** Vendor status value → national status code (1..10). Defaults to the identity map for `dvcqg`. */
+  statusMap: z.record(z.string(), z.number().int().min(1).max(10)).optional(),
+  /** Local procedure code → national code (MaTTHC); unmapped codes are kept as they are. */
+  procedureMap: z.record(z.string(), z.string()).optional(),
+  pageSize: z.number().int().min(1).max(1000).default(500),
+  timeoutMs: z.number().int().positive().default(15_000),
+  /** Largest response body accepted, in bytes. */
+  maxResponseBytes: z.number().int().positive().default(32 * 1024 * 1024),
+  /** At most this many requests a second to the source (0: no limit). */
+  rateLimit: z.number().min(0).default(0),
+  /** Consecutive failed calls that open the circuit, and how long it stays open. */
+  circuitBreaker: z
+    .object({ failures: z.number().int().min(1).default(5), cooldownMs: z.number().int().min(0).default(30_000) })
+    .default({ failures: 5, cooldownMs: 30_000 }),
+  /** Start of the first sync window when no checkpoint exists (YYYY-MM-DD). */
+  initialFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').default('2025-01-01'),
+};
+
+export const dvcqgSourceConfig = z.object({
+  ...common,
+  dialect: z.literal('dvcqg'),
   /** The agency code sent as `madonvi`; defaults to the province's root agency. */
   madonvi: z.string().regex(AGENCY_CODE, 'must be an agency code such as 000.00.00.H49').optional(),
   usernameEnv: envName,
   passwordEnv: envName,
-  /** Vendor status value → national status code (1..10). Defaults to the identity map. */
-  statusMap: z.record(z.string(), z.number().int().min(1).max(10)).optional(),
-  pageSize: z.number().int().min(1).max(1000).default(500),
-  timeoutMs: z.number().int().positive().default(15_000),
-  /** Start of the first sync window when no checkpoint exists (YYYY-MM-DD). */
-  initialFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').default('2025-01-01'),
+});
+
+export const restSourceConfig = z.object({
+  ...common,
+  dialect: z.literal('rest'),
+  /** OAuth2 client-credentials token endpoint. */
+  tokenUrl: httpUrl,
+  /** The agency code sent as `agency`; defaults to the province's root agency. */
+  agency: z.string().regex(AGENCY_CODE, 'must be an agency code such as 000.00.00.H49').optional(),
+  clientIdEnv: envName,
+  clientSecretEnv: envName,
+});
+
+export const sourceConfig = z.discriminatedUnion('dialect', [dvcqgSourceConfig, restSourceConfig], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'must be "dvcqg" or "rest"' : undefined),
 });
 export type SourceConfig = z.infer<typeof sourceConfig>;
+export type DvcqgSourceConfig = z.infer<typeof dvcqgSourceConfig>;
+export type RestSourceConfig = z.infer<typeof restSourceConfig>;
+
+/** The environment variables a source's secrets are read from, by field name. */
+export function secretFields(s: SourceConfig): [field: string, env: string][] {
+  return s.dialect === 'dvcqg'
+    ? [['usernameEnv', s.usernameEnv], ['passwordEnv', s.passwordEnv]]
+    : [['clientIdEnv', s.clientIdEnv], ['clientSecretEnv', s.clientSecretEnv]];
+}
 
 export const nationalConfig = z.object({
   baseUrl: httpUrl,

@@ -3,7 +3,7 @@
  * and the field; secrets are read from the environment variables the file names.
  */
 import { readFile } from 'node:fs/promises';
-import { configFile, type ConfigFile, type SourceConfig } from '../../schemas/config.js';
+import { configFile, secretFields, type ConfigFile, type SourceConfig } from '../../schemas/config.js';
 import type { Credentials } from '../sources/envelope.js';
 
 export class ConfigError extends Error {
@@ -32,8 +32,7 @@ export function parseConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv =
     if (!env[name]) missing.push(`  ${field}: environment variable ${name} is not set`);
   };
   cfg.sources.forEach((s, i) => {
-    need(s.usernameEnv, `sources[${i}].usernameEnv`);
-    need(s.passwordEnv, `sources[${i}].passwordEnv`);
+    for (const [field, name] of secretFields(s)) need(name, `sources[${i}].${field}`);
   });
   need(cfg.national.usernameEnv, 'national.usernameEnv');
   need(cfg.national.passwordEnv, 'national.passwordEnv');

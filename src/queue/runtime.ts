@@ -10,7 +10,7 @@ import type { JobContext } from '../../jobs/context.js';
 import { JOBS } from '../../jobs/registry.js';
 import { credentials, sourceById, type Config } from '../config/load.js';
 import { NationalClient } from '../national/client.js';
-import { DvcqgSource } from '../sources/dvcqg.js';
+import { createSource } from '../sources/index.js';
 import { HttpClient } from '../sources/http.js';
 import type { SourceAdapter } from '../sources/source.js';
 import { Runs } from '../store/runs.js';
@@ -81,8 +81,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
     let s = sources.get(id);
     if (!s) {
       const cfg = sourceById(config, id);
-      const http = new HttpClient({ name: id, timeoutMs: cfg.timeoutMs, logger, signal: abort.signal });
-      s = new DvcqgSource(cfg, http, credentials(cfg.usernameEnv, cfg.passwordEnv));
+      s = createSource(cfg, { logger, signal: abort.signal });
       sources.set(id, s);
     }
     return s;

@@ -6,7 +6,7 @@
  * one update time does it go on to the next page number.
  */
 import { z } from 'zod';
-import type { SourceConfig } from '../../schemas/config.js';
+import type { DvcqgSourceConfig } from '../../schemas/config.js';
 import { rootAgency } from '../normalise/codes.js';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg, type Normalised } from '../normalise/dvcqg.js';
 import { formatCompact } from '../normalise/time.js';
@@ -30,7 +30,7 @@ export class DvcqgSource implements SourceAdapter {
   private readonly statusMap: Record<string, number>;
 
   constructor(
-    private readonly cfg: SourceConfig,
+    private readonly cfg: DvcqgSourceConfig,
     http: HttpClient,
     credentials: Credentials,
   ) {

@@ -40,7 +40,9 @@ function setup(pageSize: number) {
   );
   const client = redis.client();
   const store = new Store(client, config.redis.prefix);
-  const real = new DvcqgSource(config.sources[0]!, new HttpClient({ name: 'h49', timeoutMs: 5000 }), credentials('SIM_USER', 'SIM_PASSWORD', env));
+  const cfg = config.sources[0]!;
+  if (cfg.dialect !== 'dvcqg') throw new Error('expected a dvcqg source');
+  const real = new DvcqgSource(cfg, new HttpClient({ name: 'h49', timeoutMs: 5000 }), credentials('SIM_USER', 'SIM_PASSWORD', env));
   const fetches: unknown[] = [];
   let crashAt = -1;
   const adapter: SourceAdapter = {

@@ -72,6 +72,9 @@ describe('configFile: valid', () => {
           passwordEnv: 'QN_PASS',
           pageSize: 500,
           timeoutMs: 15_000,
+          maxResponseBytes: 32 * 1024 * 1024,
+          rateLimit: 0,
+          circuitBreaker: { failures: 5, cooldownMs: 30_000 },
           initialFrom: '2025-01-01',
         },
       ],
@@ -132,6 +135,9 @@ describe('configFile: valid', () => {
       statusMap: { DA_XU_LY: 9, DANG_XU_LY: 4, '5': 9 },
       pageSize: 1000,
       timeoutMs: 5000,
+      maxResponseBytes: 32 * 1024 * 1024,
+      rateLimit: 0,
+      circuitBreaker: { failures: 5, cooldownMs: 30_000 },
       initialFrom: '2024-07-01',
     });
     expect(cfg.sources[1]!.baseUrl).toBe('http://10.0.0.5:8080');
