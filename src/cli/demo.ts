@@ -14,7 +14,7 @@ import { generateWorld, writeTruth, type TruthEntry } from '../sim/world.js';
 import { createLogger } from '../util/logger.js';
 import { startPrivateRedis } from '../util/redis-server.js';
 import { FORMATS, formatReport, type Format } from './format.js';
-import { previousMonth } from './options.js';
+import { positiveInt, previousMonth } from './options.js';
 import { runNightly } from './run.js';
 
 export interface TruthCheck {
@@ -59,7 +59,7 @@ export function registerDemo(program: Command): void {
       const say = (line: string) => process.stderr.write(`${line}\n`);
       const month = o.month ?? previousMonth(new Date());
       const provinces = o.provinces.split(',').map((p) => p.trim()).filter(Boolean);
-      const world = generateWorld({ seed: Number(o.seed), month, provinces, dossiersPerProvince: Number(o.volume) });
+      const world = generateWorld({ seed: positiveInt('--seed', o.seed), month, provinces, dossiersPerProvince: positiveInt('--volume', o.volume) });
       if (o.truth) await writeTruth(world, o.truth);
 
       const cleanups: (() => Promise<void>)[] = [];

@@ -8,7 +8,7 @@ import { makePeriod, monthPeriod } from '../reconcile/counting.js';
 import { checkRedis, createRuntime, type Runtime } from '../queue/runtime.js';
 import { createLogger } from '../util/logger.js';
 import { FORMATS, formatReport, type Format } from './format.js';
-import { previousMonth } from './options.js';
+import { positiveInt, previousMonth } from './options.js';
 import { runNightly } from './run.js';
 
 const DEFAULT_CONFIG = process.env.DOSSIER_SYNC_CONFIG ?? 'dossier-sync.json';
@@ -109,6 +109,30 @@ export function registerOps(program: Command): void {
         const report = await rt.runs.report(runId);
         if (!report) throw new Error(`no run "${runId}" (recent: ${(await rt.runs.list(5)).join(', ') || 'none'})`);
         process.stdout.write(`${formatReport(report, o.format as Format)}\n`);
+      });
+    });
+
+  withConfig(program.command('quarantine'))
+    .description("list a source's quarantined items with their reason and batch, and the counts per reason")
+    .requiredOption('--source <id>', 'source id from the configuration')
+    .option('--limit <n>', 'items to list at most', '50')
+    .option('--format <format>', 'table or json', 'table')
+    .action(async (o: { config: string; logLevel: string; source: string; limit: string; format: string }) => {
+      await withRuntime(o, async (rt) => {
+        const src = sourceById(rt.config, o.source);
+        const reasons = await rt.store.quarantineReasons(src.province, src.id);
+        const items = await rt.store.quarantineEntries(src.province, src.id, positiveInt('--limit', o.limit));
+        if (o.format === 'json') {
+          process.stdout.write(`${JSON.stringify({ source: src.id, reasons, items }, null, 2)}\n`);
+          return;
+        }
+        const total = Object.values(reasons).reduce((a, b) => a + b, 0);
+        process.stdout.write(`Source ${src.id}: ${total} item(s) in quarantine\n`);
+        for (const [reason, n] of Object.entries(reasons).sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${String(n).padStart(6)}  ${reason}\n`);
+        for (const q of items) {
+          const code = typeof q.raw === 'object' && q.raw !== null ? String((q.raw as Record<string, unknown>).MaHoSo ?? '?') : '?';
+          process.stdout.write(`${new Date(q.at).toISOString()}  run ${q.runId} page ${q.page}  ${code}  ${q.reason}\n`);
+        }
       });
     });
 

@@ -15,6 +15,8 @@ export interface DvcqgOptions {
   statusMap: Readonly<Record<string, number>>;
   /** The agency to use when the item names none (e.g. national drill-down lists, one agency per call). */
   agency?: string;
+  /** Local procedure code → national code; unmapped codes are kept as they are. */
+  procedureMap?: Readonly<Record<string, string>>;
 }
 
 export const IDENTITY_STATUS_MAP: Readonly<Record<string, number>> = Object.fromEntries(
@@ -49,6 +51,11 @@ function code(value: string, field: string): string {
   return v;
 }
 
+/** A local procedure code in its national form, when the source's map knows it. */
+export function mapProcedure(local: string, map: Readonly<Record<string, string>> | undefined): string {
+  return map && Object.hasOwn(map, local) ? map[local]! : local;
+}
+
 export function normaliseDvcqg(raw: unknown, opts: DvcqgOptions): Normalised {
   const parsed = dvcqgItem.safeParse(raw);
   if (!parsed.success) {
@@ -78,7 +85,7 @@ export function normaliseDvcqg(raw: unknown, opts: DvcqgOptions): Normalised {
       dossier: {
         code: dossierCode,
         agency,
-        procedure: code(item.MaTTHC, 'MaTTHC'),
+        procedure: mapProcedure(code(item.MaTTHC, 'MaTTHC'), opts.procedureMap),
         status,
         channel,
         digitised: flag(item, 'HoSoCoThanhPhanSoHoa'),

@@ -1,0 +1,80 @@
+/**
+ * The operator's commands against a configured deployment: the simulators over loopback,
+ * a private redis-server, and the executable with a configuration file.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runReport } from '../../schemas/report.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { generateWorld } from '../../src/sim/world.js';
+import { startPrivateRedis, type PrivateRedis } from '../../src/util/redis-server.js';
+
+const exec = promisify(execFile);
+const BIN = join(import.meta.dirname, '../../bin/dossier-sync.js');
+
+let dir: string;
+let redis: PrivateRedis;
+let sim: Simulator;
+let config: string;
+const world = generateWorld({ seed: 5, month: '2026-10', provinces: ['H49', 'H56'], dossiersPerProvince: 600 });
+const env = { ...process.env, REDIS_URL: '', SIM_USER: SIM_CREDENTIALS.username, SIM_PASSWORD: SIM_CREDENTIALS.password };
+
+function cli(...args: string[]) {
+  return exec(process.execPath, [BIN, ...args, '--config', config, '--log-level', 'warn'], { env, maxBuffer: 32 * 1024 * 1024 });
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'dossier-sync-cmd-'));
+  redis = await startPrivateRedis();
+  sim = await startSimulator(world);
+  config = join(dir, 'dossier-sync.json');
+  await writeFile(
+    config,
+    JSON.stringify({
+      redis: { url: redis.url },
+      sources: ['H49', 'H56'].map((p) => ({
+        id: `${p.toLowerCase()}-dvcqg`, province: p, dialect: 'dvcqg', baseUrl: sim.sourceUrl(p),
+        usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', initialFrom: '2026-09-01',
+      })),
+      national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
+    }),
+  );
+});
+
+afterAll(async () => {
+  await sim?.close();
+  await redis?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('reconcile, report, quarantine, replay', () => {
+  it('reconcile runs the night and report prints the same run later', async () => {
+    const first = runReport.parse(JSON.parse((await cli('reconcile', '--month', '2026-10', '--format', 'json')).stdout));
+    expect(first.status).toBe('complete');
+    expect(first.provinces.map((p) => p.coverage.status)).toEqual(['complete', 'complete']);
+    const found = first.provinces.flatMap((p) => p.findings.map((f) => `${f.dossierCode} ${f.kind}`)).sort();
+    expect(found).toEqual(world.truth.map((t) => `${t.dossierCode} ${t.kind}`).sort());
+
+    const again = runReport.parse(JSON.parse((await cli('report', '--format', 'json')).stdout));
+    expect(again).toEqual(first);
+    const table = (await cli('report', '--run', first.runId)).stdout;
+    expect(table).toContain(`Run ${first.runId}`);
+    expect(table).toContain('missing_national');
+  });
+
+  it('report names an unknown run', async () => {
+    const err = await cli('report', '--run', 'nope').then(() => undefined, (e: { code: number; stderr: string }) => e);
+    expect(err?.code).toBe(1);
+    expect(err?.stderr).toContain('no run "nope"');
+  });
+
+  it('quarantine lists per reason (none here) and replay --dry-run changes nothing', async () => {
+    const q = JSON.parse((await cli('quarantine', '--source', 'h49-dvcqg', '--format', 'json')).stdout);
+    expect(q).toEqual({ source: 'h49-dvcqg', reasons: {}, items: [] });
+    expect((await cli('replay', '--dry-run')).stdout).toContain('No failed sync batches.');
+  });
+});
