@@ -1,8 +1,9 @@
 /**
- * The configuration file, read and validated once at start. Every error names the file
+ * The configuration file (JSON, or YAML for `.yaml`/`.yml`), read and validated once at start. Every error names the file
  * and the field; secrets are read from the environment variables the file names.
  */
 import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
 import { configFile, secretFields, type ConfigFile, type SourceConfig } from '../../schemas/config.js';
 import type { Credentials } from '../sources/envelope.js';
 
@@ -47,11 +48,12 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   } catch (err) {
     throw new ConfigError(`${file}: cannot read the configuration file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
+  const yaml = /\.ya?ml$/i.test(file);
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = yaml ? parseYaml(text, { prettyErrors: true }) : JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`${file}: not valid JSON: ${(err as Error).message}`);
+    throw new ConfigError(`${file}: not valid ${yaml ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
   }
   return parseConfig(raw, file, env);
 }

@@ -1,0 +1,74 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/load.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'dossier-sync-config-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const env = { U: 'user', P: 'secret', CID: 'client', CSEC: 'client-secret' };
+
+const YAML = `
+sources:
+  - id: h49-dvcqg
+    province: H49
+    dialect: dvcqg
+    baseUrl: http://127.0.0.1:8700/p/H49
+    usernameEnv: U
+    passwordEnv: P
+    statusMap: { "DA_XU_LY": 9 }
+  - id: h12-rest
+    province: H12
+    dialect: rest
+    baseUrl: http://127.0.0.1:8701/p/H12
+    tokenUrl: http://127.0.0.1:8701/oauth/token
+    clientIdEnv: CID
+    clientSecretEnv: CSEC
+national:
+  baseUrl: http://127.0.0.1:8700/national
+  usernameEnv: U
+  passwordEnv: P
+`;
+
+async function file(name: string, text: string) {
+  const f = join(dir, name);
+  await writeFile(f, text);
+  return f;
+}
+
+async function error(f: string, e: Record<string, string> = env): Promise<ConfigError> {
+  const err = await loadConfig(f, e).then(() => undefined, (x: unknown) => x);
+  expect(err).toBeInstanceOf(ConfigError);
+  return err as ConfigError;
+}
+
+describe('loadConfig', () => {
+  it('reads YAML with both dialects', async () => {
+    const cfg = await loadConfig(await file('ok.yaml', YAML), env);
+    expect(cfg.sources.map((s) => [s.id, s.dialect])).toEqual([['h49-dvcqg', 'dvcqg'], ['h12-rest', 'rest']]);
+    expect(cfg.sources[0]!.statusMap).toEqual({ DA_XU_LY: 9 });
+  });
+
+  it('names the file when it is missing or not parseable', async () => {
+    expect((await error(join(dir, 'absent.json'))).message).toContain('absent.json: cannot read');
+    expect((await error(await file('bad.json', '{"sources": ['))).message).toMatch(/bad\.json: not valid JSON/);
+    expect((await error(await file('bad.yaml', 'sources: [\n'))).message).toMatch(/bad\.yaml: not valid YAML/);
+  });
+
+  it('names the field at fault: unknown dialect, non-http URL', async () => {
+    const unknown = await error(await file('dialect.yaml', YAML.replace('dialect: rest', 'dialect: soap')));
+    expect(unknown.message).toContain('sources[1].dialect');
+    const ftp = await error(await file('url.yaml', YAML.replace('http://127.0.0.1:8700/national', 'ftp://national')));
+    expect(ftp.message).toContain('national.baseUrl: must be an http:// or https:// URL');
+  });
+
+  it('names the missing secret variable and the field that names it', async () => {
+    const err = await error(await file('ok2.yaml', YAML), { U: 'user', P: 'secret', CID: 'client' });
+    expect(err.message).toContain('sources[1].clientSecretEnv: environment variable CSEC is not set');
+    expect(err.message).not.toContain('client-secret');
+  });
+});
