@@ -13,8 +13,9 @@ import { startSimulator, SIM_CREDENTIALS } from '../sim/server.js';
 import { generateWorld, writeTruth, type TruthEntry } from '../sim/world.js';
 import { createLogger } from '../util/logger.js';
 import { startPrivateRedis } from '../util/redis-server.js';
-import { FORMATS, formatReport, type Format } from './format.js';
-import { positiveInt, previousMonth } from './options.js';
+import { FORMATS, formatReport } from './format.js';
+import { LANGS } from './labels.js';
+import { choice, positiveInt, previousMonth } from './options.js';
 import { runNightly } from './run.js';
 
 export interface TruthCheck {
@@ -49,12 +50,13 @@ export function registerDemo(program: Command): void {
     .option('--provinces <list>', 'comma-separated province unit codes', 'H49,H56,H12')
     .option('--volume <n>', 'dossiers per province', '3000')
     .option('--format <format>', `report format: ${FORMATS.join(', ')}`, 'table')
+    .option('--lang <lang>', `report labels: ${LANGS.join(', ')}`, 'en')
     .option('--truth <file>', 'also write the simulator ground truth to this file')
     .option('--report <file>', 'also write the JSON report to this file')
     .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
-    .action(async (o: { seed: string; month?: string; provinces: string; volume: string; format: string; truth?: string; report?: string; logLevel: string }) => {
-      const format = o.format as Format;
-      if (!FORMATS.includes(format)) throw new Error(`--format must be one of ${FORMATS.join(', ')}`);
+    .action(async (o: { seed: string; month?: string; provinces: string; volume: string; format: string; lang: string; truth?: string; report?: string; logLevel: string }) => {
+      const format = choice('--format', o.format, FORMATS);
+      const lang = choice('--lang', o.lang, LANGS);
       const logger = createLogger({ level: o.logLevel });
       const say = (line: string) => process.stderr.write(`${line}\n`);
       const month = o.month ?? previousMonth(new Date());
@@ -105,7 +107,7 @@ export function registerDemo(program: Command): void {
         const started = Date.now();
         const report = await runNightly(rt, { period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
         if (o.report) await writeFile(o.report, JSON.stringify(report, null, 2));
-        process.stdout.write(`${formatReport(report, format)}\n`);
+        process.stdout.write(`${formatReport(report, format, lang)}\n`);
 
         const check = checkTruth(report, world.truth);
         say('');

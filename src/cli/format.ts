@@ -1,46 +1,93 @@
-/** Prints a run report as a table (for people) or JSON (for scripts, CONTRACTS.md §4). */
+/** Prints a run report: a table or Markdown for people, JSON or CSV for scripts (CONTRACTS.md §4). */
 import type { RunReport } from '../../schemas/report.js';
+import type { Metric } from '../reconcile/counting.js';
+import { LABELS, type Lang } from './labels.js';
 
-export const FORMATS = ['table', 'json'] as const;
+export const FORMATS = ['table', 'json', 'csv', 'md'] as const;
 export type Format = (typeof FORMATS)[number];
 
-function table(rows: (string | number)[][]): string {
+type Row = (string | number)[];
+
+function table(rows: Row[]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
 
-export function formatTable(r: RunReport): string {
-  const out: string[] = [];
-  out.push(`Run ${r.runId}   period ${r.period.from} .. ${r.period.to}   ${r.status}${r.finishedAt ? ` at ${r.finishedAt}` : ''}`);
-  out.push('');
-  out.push(
-    table([
-      ['PROVINCE', 'COVERAGE', 'PULLED', 'APPLIED', 'UNCHANGED', 'QUARANTINED', 'AGENCIES', 'MISMATCHES', 'FINDINGS'],
-      ...r.provinces.map((p) => {
-        const sum = (k: 'pulled' | 'applied' | 'unchanged' | 'quarantined') => p.sources.reduce((n, s) => n + s[k], 0);
-        return [p.province, p.coverage.status, sum('pulled'), sum('applied'), sum('unchanged'), sum('quarantined'), p.agencies, p.mismatches.length, p.findings.length];
-      }),
-    ]),
-  );
-  for (const p of r.provinces) {
-    if (p.coverage.why) out.push('', `${p.province}: ${p.coverage.status}: ${p.coverage.why}`);
-    if (p.mismatches.length) {
-      out.push('', `${p.province}: mismatches`);
-      out.push(
-        table([
-          ['AGENCY', 'METRIC', 'LOCAL', 'NATIONAL', 'DIFF'],
-          ...p.mismatches.map((m) => [m.agency, m.metric, m.local, m.national, m.national - m.local]),
-        ]),
-      );
-    }
-    if (p.findings.length) {
-      out.push('', `${p.province}: findings`);
-      out.push(table([['DOSSIER', 'AGENCY', 'KIND', 'METRICS'], ...p.findings.map((f) => [f.dossierCode, f.agency, f.kind, f.metrics.join(',')])]));
-    }
+function markdown(rows: Row[]): string {
+  const esc = (c: string | number) => String(c).replace(/\|/g, '\\|');
+  const [head, ...body] = rows;
+  return [`| ${head!.map(esc).join(' | ')} |`, `|${head!.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}
+
+function csvCell(c: string | number | null): string {
+  const s = c === null ? '' : String(c);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The sections of a report as rows, shared by the table and Markdown layouts. */
+function sections(r: RunReport, lang: Lang) {
+  const L = LABELS[lang];
+  const c = L.columns;
+  const summary: Row[] = [
+    [c.province, c.coverage, c.pulled, c.applied, c.unchanged, c.quarantined, c.agencies, c.mismatches, c.findings],
+    ...r.provinces.map((p) => {
+      const sum = (k: 'pulled' | 'applied' | 'unchanged' | 'quarantined') => p.sources.reduce((n, s) => n + s[k], 0);
+      return [p.province, L.coverage[p.coverage.status], sum('pulled'), sum('applied'), sum('unchanged'), sum('quarantined'), p.agencies, p.mismatches.length, p.findings.length];
+    }),
+  ];
+  const perProvince = r.provinces.map((p) => ({
+    province: p.province,
+    why: p.coverage.why ? `${L.coverage[p.coverage.status]}: ${p.coverage.why}` : null,
+    mismatches: p.mismatches.length
+      ? [
+          [c.agency, c.procedure, c.metric, c.local, c.national, c.provincial, c.diff],
+          ...p.mismatches.map((m) => [m.agency, m.procedure ?? '', L.metric[m.metric as Metric] ?? m.metric, m.local, m.national, m.provincial ?? '', m.national - m.local]),
+        ]
+      : null,
+    findings: p.findings.length
+      ? [
+          [c.kind, c.dossier, c.agency, c.metrics],
+          ...[...p.findings]
+            .sort((a, b) => a.kind.localeCompare(b.kind) || a.dossierCode.localeCompare(b.dossierCode))
+            .map((f) => [L.kind[f.kind], f.dossierCode, f.agency, f.metrics.join(',')]),
+        ]
+      : null,
+  }));
+  const title = `${L.run} ${r.runId}   ${L.period} ${r.period.from} .. ${r.period.to}   ${L.status[r.status]}${r.finishedAt ? ` ${r.finishedAt}` : ''}`;
+  return { L, title, summary, perProvince };
+}
+
+function layout(r: RunReport, lang: Lang, grid: (rows: Row[]) => string, heading: (s: string) => string): string {
+  const { L, title, summary, perProvince } = sections(r, lang);
+  const out = [heading(title), '', grid(summary)];
+  for (const p of perProvince) {
+    if (p.why) out.push('', `${p.province}: ${p.why}`);
+    if (p.mismatches) out.push('', heading(`${p.province}: ${L.mismatchesOf}`), grid(p.mismatches));
+    if (p.findings) out.push('', heading(`${p.province}: ${L.findingsOf}`), grid(p.findings));
   }
   return out.join('\n');
 }
 
-export function formatReport(r: RunReport, format: Format): string {
-  return format === 'json' ? JSON.stringify(r, null, 2) : formatTable(r);
+/** One CSV row per mismatch and per finding, with stable English column names and codes. */
+function csv(r: RunReport): string {
+  const head = ['run_id', 'province', 'coverage', 'row', 'agency', 'procedure', 'metric', 'local', 'national', 'provincial', 'dossier_code', 'kind'];
+  const rows: (string | number | null)[][] = [head];
+  for (const p of r.provinces) {
+    for (const m of p.mismatches) rows.push([r.runId, p.province, p.coverage.status, 'mismatch', m.agency, m.procedure, m.metric, m.local, m.national, m.provincial, null, null]);
+    for (const f of p.findings) rows.push([r.runId, p.province, p.coverage.status, 'finding', f.agency, null, f.metrics.join(' '), null, null, null, f.dossierCode, f.kind]);
+  }
+  return rows.map((row) => row.map(csvCell).join(',')).join('\n');
+}
+
+export function formatReport(r: RunReport, format: Format, lang: Lang = 'en'): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(r, null, 2);
+    case 'csv':
+      return csv(r);
+    case 'md':
+      return layout(r, lang, markdown, (s) => `## ${s}`);
+    case 'table':
+      return layout(r, lang, table, (s) => s);
+  }
 }

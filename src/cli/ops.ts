@@ -7,8 +7,9 @@ import { loadConfig, sourceById } from '../config/load.js';
 import { makePeriod, monthPeriod } from '../reconcile/counting.js';
 import { checkRedis, createRuntime, type Runtime } from '../queue/runtime.js';
 import { createLogger } from '../util/logger.js';
-import { FORMATS, formatReport, type Format } from './format.js';
-import { positiveInt, previousMonth } from './options.js';
+import { FORMATS, formatReport } from './format.js';
+import { LANGS } from './labels.js';
+import { choice, positiveInt, previousMonth } from './options.js';
 import { runNightly } from './run.js';
 
 const DEFAULT_CONFIG = process.env.DOSSIER_SYNC_CONFIG ?? 'dossier-sync.json';
@@ -67,7 +68,10 @@ export function registerOps(program: Command): void {
     .option('--province <code...>', 'only these provinces')
     .option('--enqueue', 'only enqueue the run for a running worker, and print its id')
     .option('--format <format>', `report format: ${FORMATS.join(', ')}`, 'table')
-    .action(async (o: { config: string; logLevel: string; month?: string; from?: string; to?: string; province?: string[]; enqueue?: boolean; format: Format }) => {
+    .option('--lang <lang>', `report labels: ${LANGS.join(', ')}`, 'vi')
+    .action(async (o: { config: string; logLevel: string; month?: string; from?: string; to?: string; province?: string[]; enqueue?: boolean; format: string; lang: string }) => {
+      const format = choice('--format', o.format, FORMATS);
+      const lang = choice('--lang', o.lang, LANGS);
       const period = periodOf(o);
       await withRuntime(o, async (rt) => {
         const payload = { runId: newRunId(new Date()), period: { from: period.from, to: period.to }, provinces: o.province };
@@ -78,7 +82,7 @@ export function registerOps(program: Command): void {
         }
         rt.startWorker();
         const report = await runNightly(rt, payload);
-        process.stdout.write(`${formatReport(report, o.format)}\n`);
+        process.stdout.write(`${formatReport(report, format, lang)}\n`);
         if (report.provinces.some((p) => p.coverage.status !== 'complete')) process.exitCode = 2;
       });
     });
@@ -101,14 +105,16 @@ export function registerOps(program: Command): void {
     .description('print the latest (or a named) reconciliation run')
     .option('--run <id>', 'run id (default: the latest)')
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'table')
-    .action(async (o: { config: string; logLevel: string; run?: string; format: string }) => {
-      if (!FORMATS.includes(o.format as Format)) throw new Error(`--format must be one of ${FORMATS.join(', ')}`);
+    .option('--lang <lang>', `labels: ${LANGS.join(', ')}`, 'vi')
+    .action(async (o: { config: string; logLevel: string; run?: string; format: string; lang: string }) => {
+      const format = choice('--format', o.format, FORMATS);
+      const lang = choice('--lang', o.lang, LANGS);
       await withRuntime(o, async (rt) => {
         const runId = o.run ?? (await rt.runs.latestRunId());
         if (!runId) throw new Error('no reconciliation run yet: run `dossier-sync reconcile` first');
         const report = await rt.runs.report(runId);
         if (!report) throw new Error(`no run "${runId}" (recent: ${(await rt.runs.list(5)).join(', ') || 'none'})`);
-        process.stdout.write(`${formatReport(report, o.format as Format)}\n`);
+        process.stdout.write(`${formatReport(report, format, lang)}\n`);
       });
     });
 

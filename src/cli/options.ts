@@ -13,3 +13,9 @@ export function positiveInt(name: string, value: string): number {
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, not "${value}"`);
   return n;
 }
+
+/** Checks a value against a list of choices, naming the option and the choices when it is not one. */
+export function choice<T extends string>(name: string, value: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(value)) throw new Error(`${name} must be one of ${choices.join(', ')}, not "${value}"`);
+  return value as T;
+}
