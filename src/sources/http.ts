@@ -1,12 +1,17 @@
 /**
  * The one HTTP client under every adapter and the national feed: timeouts, a response
- * size cap, p-retry for transient failures (honouring Retry-After), no retry on other 4xx.
+ * size cap, p-retry for transient failures (honouring Retry-After), no retry on other 4xx,
+ * a per-source rate limit on every attempt, and a circuit breaker around each whole call.
  * Errors carry method, URL and status only: never a body, header or secret.
  */
 import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from 'pino';
 import { AuthExpiredError, PermanentError, TransientError } from '../util/errors.js';
+import { CircuitBreaker, CircuitOpenError, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
+import { RateLimiter, sleep, type Clock } from './rate-limit.js';
+
+export { sleep } from './rate-limit.js';
 
 export interface HttpOptions {
   /** Who is calling, for logs and errors (a source id, or "national"). */
@@ -18,13 +23,24 @@ export interface HttpOptions {
   maxDelayMs?: number;
   /** Longest Retry-After honoured; longer waits are capped to this. */
   maxRetryAfterMs?: number;
+  /** At most this many requests (attempts, retries included) a second; 0 or absent: no limit. */
+  rateLimit?: number;
+  /** Open the circuit after this many consecutive failed calls; absent: no breaker. */
+  circuitBreaker?: CircuitBreakerOptions;
+  /** For tests: the clock the rate limiter waits on. */
+  clock?: Clock;
   logger?: Logger;
   signal?: AbortSignal;
 }
 
 export interface HttpStats {
+  /** HTTP requests sent (attempts, retries included). */
   requests: number;
   retries: number;
+  /** Total time spent waiting for the rate limiter, in ms. */
+  throttledMs: number;
+  /** Calls refused at once because the circuit was open. */
+  circuitRejections: number;
 }
 
 function retryAfterMs(header: unknown): number | undefined {
@@ -42,9 +58,19 @@ function safeUrl(url: string): string {
 
 export class HttpClient {
   private readonly axios: AxiosInstance;
-  readonly stats: HttpStats = { requests: 0, retries: 0 };
+  private readonly limiter: RateLimiter;
+  private readonly breaker: CircuitBreaker | undefined;
+  readonly stats: HttpStats = { requests: 0, retries: 0, throttledMs: 0, circuitRejections: 0 };
 
   constructor(private readonly opts: HttpOptions) {
+    this.limiter = new RateLimiter(opts.rateLimit ?? 0, opts.clock);
+    this.breaker = opts.circuitBreaker
+      ? new CircuitBreaker(opts.name, opts.circuitBreaker, {
+          onOpen: (until, failures) =>
+            opts.logger?.warn({ source: opts.name, failures, until: until.toISOString() }, 'circuit opened'),
+          onClose: () => opts.logger?.info({ source: opts.name }, 'circuit closed'),
+        })
+      : undefined;
     this.axios = axios.create({
       timeout: opts.timeoutMs,
       maxContentLength: opts.maxBytes ?? 64 * 1024 * 1024,
@@ -73,7 +99,26 @@ export class HttpClient {
     return this.request({ method: 'GET', url, headers });
   }
 
-  private request(config: AxiosRequestConfig): Promise<unknown> {
+  /** The circuit's state ("closed" when there is no breaker). */
+  get circuit(): CircuitState {
+    return this.breaker?.state ?? 'closed';
+  }
+
+  private async request(config: AxiosRequestConfig): Promise<unknown> {
+    if (!this.breaker) return this.withRetries(config);
+    try {
+      return await this.breaker.run(
+        () => this.withRetries(config),
+        (err) => err instanceof TransientError,
+        () => this.opts.signal?.aborted === true,
+      );
+    } catch (err) {
+      if (err instanceof CircuitOpenError) this.stats.circuitRejections++;
+      throw err;
+    }
+  }
+
+  private withRetries(config: AxiosRequestConfig): Promise<unknown> {
     const where = `${config.method} ${safeUrl(config.url!)}`;
     return pRetry(() => this.once(config, where), {
       retries: this.opts.retries ?? 5,
@@ -94,6 +139,7 @@ export class HttpClient {
   }
 
   private async once(config: AxiosRequestConfig, where: string): Promise<unknown> {
+    this.stats.throttledMs += await this.limiter.acquire(this.opts.signal);
     this.stats.requests++;
     let res;
     try {
@@ -119,19 +165,4 @@ export class HttpClient {
       throw new TransientError(`${this.opts.name}: ${where}: HTTP ${status} with a body that is not JSON (truncated?)`);
     }
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
