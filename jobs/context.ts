@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { Config } from '../src/config/load.js';
 import type { NationalClient } from '../src/national/client.js';
 import type { SourceAdapter } from '../src/sources/source.js';
+import type { Incidents } from '../src/store/incidents.js';
 import type { Runs } from '../src/store/runs.js';
 import type { Store } from '../src/store/store.js';
 
@@ -12,6 +13,7 @@ export interface JobContext {
   config: Config;
   store: Store;
   runs: Runs;
+  incidents: Incidents;
   logger: Logger;
   clock: () => Date;
   signal: AbortSignal;
@@ -39,4 +41,5 @@ export const jobIds = {
   sync: (runId: string, source: string) => `sync@${runId}@${source}`,
   reconcile: (runId: string, province: string) => `reconcile@${runId}@${province}`,
   drill: (runId: string, province: string, agency: string, metric: string) => `drill@${runId}@${province}@${agency}@${metric}`,
+  alert: (runId: string, webhook: string, what: string) => `alert@${runId}@${webhook}@${what}`,
 };

@@ -1,15 +1,53 @@
-/** Runs after every province (and every drill-down) of a run: marks the run's report complete. */
+/**
+ * Runs after every province (and every drill-down) of a run: moves the incidents of each
+ * completely covered province, enqueues the alerts, and marks the run's report complete.
+ */
+import { createHash } from 'node:crypto';
 import { finishRunPayload } from '../schemas/jobs.js';
-import { defineJob } from './context.js';
+import { planAlerts } from '../src/alerts/plan.js';
+import { transitions, type Transition } from '../src/reconcile/incidents.js';
+import { defineJob, jobIds } from './context.js';
 
 export const finishRun = defineJob({
   name: 'finish-run',
   payload: finishRunPayload,
   async handler({ runId }, ctx) {
-    await ctx.runs.finish(runId, ctx.clock());
-    const report = await ctx.runs.report(runId);
-    const findings = report?.provinces.reduce((n, p) => n + p.findings.length, 0) ?? 0;
-    ctx.logger.info({ runId, findings }, 'run complete');
-    return { runId, findings };
+    const before = await ctx.runs.report(runId);
+    if (!before) throw new Error(`run ${runId} does not exist`);
+    const now = ctx.clock();
+    const changes: Transition[] = [];
+    for (const p of before.provinces) {
+      if (p.coverage.status !== 'complete') continue; // a partial province moves no incident
+      const known = await ctx.incidents.forPeriod(p.province, before.period);
+      const t = transitions({ runId, at: now.toISOString() }, p.province, before.period, known, p.mismatches);
+      await ctx.incidents.save(t.map((x) => x.incident));
+      await ctx.runs.setIncidents(runId, p.province, t.map((x) => ({ key: x.incident.key, event: x.event, gap: x.incident.gap })));
+      changes.push(...t);
+    }
+
+    const { alerts } = ctx.config;
+    if (alerts.webhooks.length) {
+      const planned = planAlerts(before, changes, {
+        summary: alerts.summary,
+        cooldownMs: alerts.cooldownMinutes * 60_000,
+        now: now.getTime(),
+        lastAlerted: await ctx.incidents.lastAlerted(changes.map((c) => c.incident.key)),
+      });
+      const subject = (s: string) => createHash('sha1').update(s).digest('hex').slice(0, 16);
+      await ctx.queue.addBulk(
+        alerts.webhooks.flatMap((w) =>
+          planned.map((p) => ({
+            name: 'send-alert',
+            data: { runId, webhook: w.name, alert: p.alert },
+            opts: { jobId: jobIds.alert(runId, w.name, subject(p.subject)), attempts: 5, backoff: { type: 'exponential', delay: 2000 } },
+          })),
+        ),
+      );
+    }
+
+    await ctx.runs.finish(runId, now);
+    const findings = before.provinces.reduce((n, p) => n + p.findings.length, 0);
+    ctx.logger.info({ runId, findings, incidents: changes.length }, 'run complete');
+    return { runId, findings, incidents: changes.map((c) => c.event) };
   },
 });

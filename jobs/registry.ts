@@ -4,8 +4,9 @@ import { drillDownJob } from './drill-down.js';
 import { finishRun } from './finish-run.js';
 import { nightly } from './nightly.js';
 import { reconcileProvince } from './reconcile-province.js';
+import { sendAlertJob } from './send-alert.js';
 import { syncSource } from './sync-source.js';
 
 export const JOBS: ReadonlyMap<string, JobDefinition> = new Map(
-  [nightly, syncSource, reconcileProvince, drillDownJob, finishRun].map((d) => [d.name, d as JobDefinition]),
+  [nightly, syncSource, reconcileProvince, drillDownJob, finishRun, sendAlertJob].map((d) => [d.name, d as JobDefinition]),
 );

@@ -74,6 +74,31 @@ export const nationalConfig = z.object({
 });
 export type NationalConfig = z.infer<typeof nationalConfig>;
 
+export const webhookConfig = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
+    /** `json`: the alert object as it is; `slack`: a Slack-compatible `{text}` message. */
+    kind: z.enum(['json', 'slack']).default('json'),
+    /** The URL, when it holds no secret; otherwise `urlEnv`. */
+    url: httpUrl.optional(),
+    /** The environment variable holding the URL (a Slack webhook URL is itself a secret). */
+    urlEnv: envName.optional(),
+    /** The environment variable holding a bearer token sent as `Authorization`. */
+    tokenEnv: envName.optional(),
+  })
+  .refine((w) => Boolean(w.url) !== Boolean(w.urlEnv), { message: 'give exactly one of url and urlEnv', path: ['url'] });
+export type WebhookConfig = z.infer<typeof webhookConfig>;
+
+export const alertsConfig = z
+  .object({
+    webhooks: z.array(webhookConfig).default([]),
+    /** A worsened incident is not alerted again within this many minutes of its last alert. */
+    cooldownMinutes: z.number().int().min(0).default(360),
+    /** Also send one summary per run. */
+    summary: z.boolean().default(true),
+  })
+  .default({ webhooks: [], cooldownMinutes: 360, summary: true });
+
 export const configFile = z
   .object({
     redis: z
@@ -92,9 +117,15 @@ export const configFile = z
       })
       .default({ withdrawnIsProcessed: false, processedOn: 'finished' }),
     worker: z.object({ concurrency: z.number().int().min(1).max(64).default(4) }).default({ concurrency: 4 }),
+    alerts: alertsConfig,
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();
+    const hooks = new Set<string>();
+    cfg.alerts.webhooks.forEach((w, i) => {
+      if (hooks.has(w.name)) ctx.addIssue({ code: 'custom', path: ['alerts', 'webhooks', i, 'name'], message: `duplicate webhook name "${w.name}"` });
+      hooks.add(w.name);
+    });
     cfg.sources.forEach((s, i) => {
       if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
       seen.add(s.id);

@@ -1,5 +1,6 @@
 /** Payloads of every job. The processor parses them before a handler runs. */
 import { z } from 'zod';
+import { alertMessage } from './alert.js';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 export const periodInput = z.object({ from: day, to: day });
@@ -44,3 +45,11 @@ export type DrillDownPayload = z.infer<typeof drillDownPayload>;
 
 export const finishRunPayload = z.object({ runId });
 export type FinishRunPayload = z.infer<typeof finishRunPayload>;
+
+export const sendAlertPayload = z.object({
+  runId,
+  /** The webhook's name in the configuration: its URL and token are read when sending. */
+  webhook: z.string(),
+  alert: alertMessage,
+});
+export type SendAlertPayload = z.infer<typeof sendAlertPayload>;

@@ -62,6 +62,13 @@ export const sourceResult = z.object({
   pages: z.number().int(),
 });
 
+export const incidentChange = z.object({
+  key: z.string(),
+  event: z.enum(['opened', 'still_open', 'worsened', 'resolved']),
+  gap: z.number().int(),
+});
+export type IncidentChange = z.infer<typeof incidentChange>;
+
 export const provinceReport = z.object({
   province: z.string(),
   coverage,
@@ -69,6 +76,8 @@ export const provinceReport = z.object({
   agencies: z.number().int(),
   mismatches: z.array(mismatch),
   findings: z.array(finding),
+  /** What this run did to the province's incidents (set when the run finishes). */
+  incidents: z.array(incidentChange).default([]),
 });
 export type ProvinceReport = z.infer<typeof provinceReport>;
 

@@ -35,6 +35,10 @@ export function parseConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv =
   cfg.sources.forEach((s, i) => {
     for (const [field, name] of secretFields(s)) need(name, `sources[${i}].${field}`);
   });
+  cfg.alerts.webhooks.forEach((w, i) => {
+    if (w.urlEnv) need(w.urlEnv, `alerts.webhooks[${i}].urlEnv`);
+    if (w.tokenEnv) need(w.tokenEnv, `alerts.webhooks[${i}].tokenEnv`);
+  });
   need(cfg.national.usernameEnv, 'national.usernameEnv');
   need(cfg.national.passwordEnv, 'national.passwordEnv');
   if (missing.length) throw new ConfigError(`${file}: missing secrets:\n${missing.join('\n')}`);

@@ -13,6 +13,7 @@ import { NationalClient } from '../national/client.js';
 import { createSource } from '../sources/index.js';
 import { HttpClient } from '../sources/http.js';
 import type { SourceAdapter } from '../sources/source.js';
+import { Incidents } from '../store/incidents.js';
 import { Runs } from '../store/runs.js';
 import { Store } from '../store/store.js';
 import { PermanentError } from '../util/errors.js';
@@ -49,6 +50,7 @@ export interface Runtime {
   redis: Redis;
   store: Store;
   runs: Runs;
+  incidents: Incidents;
   queue: Queue;
   flow: FlowProducer;
   events(): Promise<QueueEvents>;
@@ -72,6 +74,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
   const flow = new FlowProducer({ connection: conn('flow'), prefix });
   const store = new Store(redis, config.redis.prefix);
   const runs = new Runs(redis, config.redis.prefix);
+  const incidents = new Incidents(redis, config.redis.prefix);
   const workers: Worker[] = [];
   let events: QueueEvents | undefined;
   const abort = new AbortController();
@@ -106,7 +109,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
       throw new UnrecoverableError(`${job.name}: bad payload: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
     }
     const ctx: JobContext = {
-      config, store, runs, clock, queue, flow, source, national, job,
+      config, store, runs, incidents, clock, queue, flow, source, national, job,
       logger: logger.child({ job: job.name, jobId: job.id }),
       signal: abort.signal,
     };
@@ -119,7 +122,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
   }
 
   return {
-    config, logger, redis, store, runs, queue, flow,
+    config, logger, redis, store, runs, incidents, queue, flow,
     async events() {
       if (!events) {
         events = new QueueEvents(QUEUE_NAME, { connection: conn('events'), prefix });

@@ -82,8 +82,9 @@ export class HttpClient {
     });
   }
 
-  postJson(url: string, body: unknown): Promise<unknown> {
-    return this.request({ method: 'POST', url, data: body, headers: { 'content-type': 'application/json' } });
+  /** POSTs JSON; the reply must be JSON unless `expectJson` is false (then its text is returned). */
+  postJson(url: string, body: unknown, headers: Record<string, string> = {}, opts: { expectJson?: boolean } = {}): Promise<unknown> {
+    return this.request({ method: 'POST', url, data: body, headers: { ...headers, 'content-type': 'application/json' } }, opts.expectJson ?? true);
   }
 
   postForm(url: string, form: Record<string, string>): Promise<unknown> {
@@ -104,11 +105,11 @@ export class HttpClient {
     return this.breaker?.state ?? 'closed';
   }
 
-  private async request(config: AxiosRequestConfig): Promise<unknown> {
-    if (!this.breaker) return this.withRetries(config);
+  private async request(config: AxiosRequestConfig, expectJson = true): Promise<unknown> {
+    if (!this.breaker) return this.withRetries(config, expectJson);
     try {
       return await this.breaker.run(
-        () => this.withRetries(config),
+        () => this.withRetries(config, expectJson),
         (err) => err instanceof TransientError,
         () => this.opts.signal?.aborted === true,
       );
@@ -118,9 +119,9 @@ export class HttpClient {
     }
   }
 
-  private withRetries(config: AxiosRequestConfig): Promise<unknown> {
+  private withRetries(config: AxiosRequestConfig, expectJson: boolean): Promise<unknown> {
     const where = `${config.method} ${safeUrl(config.url!)}`;
-    return pRetry(() => this.once(config, where), {
+    return pRetry(() => this.once(config, where, expectJson), {
       retries: this.opts.retries ?? 5,
       minTimeout: this.opts.minDelayMs ?? 200,
       maxTimeout: this.opts.maxDelayMs ?? 5_000,
@@ -138,7 +139,7 @@ export class HttpClient {
     });
   }
 
-  private async once(config: AxiosRequestConfig, where: string): Promise<unknown> {
+  private async once(config: AxiosRequestConfig, where: string, expectJson: boolean): Promise<unknown> {
     this.stats.throttledMs += await this.limiter.acquire(this.opts.signal);
     this.stats.requests++;
     let res;
@@ -159,6 +160,7 @@ export class HttpClient {
     }
     if (status === 401) throw new AbortError(new AuthExpiredError(`${this.opts.name}: ${where}: HTTP 401`));
     if (status >= 400) throw new AbortError(new PermanentError(`${this.opts.name}: ${where}: HTTP ${status}`));
+    if (!expectJson) return res.data;
     try {
       return JSON.parse(res.data);
     } catch {

@@ -2,17 +2,20 @@
 import type { Logger } from 'pino';
 import type { SourceConfig } from '../../schemas/config.js';
 import { credentials } from '../config/load.js';
-import { PermanentError } from '../util/errors.js';
 import { DvcqgSource } from './dvcqg.js';
 import { HttpClient } from './http.js';
+import { RestSource } from './rest.js';
 import type { SourceAdapter } from './source.js';
 
 export function createSource(cfg: SourceConfig, deps: { logger?: Logger; signal?: AbortSignal }): SourceAdapter {
-  const http = new HttpClient({ name: cfg.id, timeoutMs: cfg.timeoutMs, maxBytes: cfg.maxResponseBytes, logger: deps.logger, signal: deps.signal });
+  const http = new HttpClient({ name: cfg.id, timeoutMs: cfg.timeoutMs, maxBytes: cfg.maxResponseBytes, rateLimit: cfg.rateLimit, circuitBreaker: cfg.circuitBreaker, logger: deps.logger, signal: deps.signal });
   switch (cfg.dialect) {
     case 'dvcqg':
       return new DvcqgSource(cfg, http, credentials(cfg.usernameEnv, cfg.passwordEnv));
     case 'rest':
-      throw new PermanentError(`source ${cfg.id}: the rest dialect adapter is not built yet`);
+      return new RestSource(cfg, http, {
+        clientId: process.env[cfg.clientIdEnv],
+        clientSecret: process.env[cfg.clientSecretEnv],
+      });
   }
 }

@@ -36,4 +36,16 @@ export class Keys {
   runFindings(runId: string, province: string): string {
     return `${this.prefix}:run:${runId}:findings:${province}`;
   }
+  runIncidents(runId: string): string {
+    return `${this.prefix}:run:${runId}:incidents`;
+  }
+  incidents(): string {
+    return `${this.prefix}:incidents`;
+  }
+  openIncidents(): string {
+    return `${this.prefix}:incidents:open`;
+  }
+  alertSent(): string {
+    return `${this.prefix}:alerts:sent`;
+  }
 }

@@ -1,6 +1,6 @@
 /** Reconciliation runs: their meta, each province's result and findings, and the latest run. */
 import type { Redis } from 'ioredis';
-import { finding, provinceReport, type Finding, type ProvinceReport, type RunReport } from '../../schemas/report.js';
+import { finding, incidentChange, provinceReport, type Finding, type IncidentChange, type ProvinceReport, type RunReport } from '../../schemas/report.js';
 import { z } from 'zod';
 import { Keys } from './keys.js';
 
@@ -14,7 +14,7 @@ const runMeta = z.object({
 });
 export type RunMeta = z.infer<typeof runMeta>;
 
-export type ProvinceSummary = Omit<ProvinceReport, 'findings'>;
+export type ProvinceSummary = Omit<ProvinceReport, 'findings' | 'incidents'>;
 
 export class Runs {
   readonly keys: Keys;
@@ -55,6 +55,11 @@ export class Runs {
     await this.redis.hset(this.keys.runFindings(runId, province), fields);
   }
 
+  /** What the run did to each province's incidents. */
+  async setIncidents(runId: string, province: string, changes: IncidentChange[]): Promise<void> {
+    await this.redis.hset(this.keys.runIncidents(runId), province, JSON.stringify(changes));
+  }
+
   async latestRunId(): Promise<string | undefined> {
     const [id] = await this.redis.zrange(this.keys.runs(), '-1', '-1');
     return id;
@@ -71,9 +76,11 @@ export class Runs {
     for (const code of meta.provinces) {
       const raw = await this.redis.get(this.keys.runProvince(runId, code));
       const summary: ProvinceSummary = raw
-        ? provinceReport.omit({ findings: true }).parse(JSON.parse(raw))
+        ? provinceReport.omit({ findings: true, incidents: true }).parse(JSON.parse(raw))
         : { province: code, coverage: { status: 'failed', why: 'not reconciled (yet)' }, sources: [], agencies: 0, mismatches: [] };
-      provinces.push({ ...summary, findings: await this.findings(runId, code) });
+      const changes = await this.redis.hget(this.keys.runIncidents(runId), code);
+      const incidents = changes ? z.array(incidentChange).parse(JSON.parse(changes)) : [];
+      provinces.push({ ...summary, findings: await this.findings(runId, code), incidents });
     }
     return {
       runId: meta.runId,

@@ -61,9 +61,12 @@ describe('reconcile, report, quarantine, replay', () => {
 
     const again = runReport.parse(JSON.parse((await cli('report', '--format', 'json')).stdout));
     expect(again).toEqual(first);
-    const table = (await cli('report', '--run', first.runId)).stdout;
+    const table = (await cli('report', '--run', first.runId, '--lang', 'en')).stdout;
     expect(table).toContain(`Run ${first.runId}`);
-    expect(table).toContain('missing_national');
+    expect(table).toContain('not synced to the national portal');
+    const vi = (await cli('report', '--run', first.runId)).stdout; // Vietnamese by default
+    expect(vi).toContain(`Lượt đối soát ${first.runId}`);
+    expect(vi).toContain('chưa đồng bộ lên Cổng quốc gia');
   });
 
   it('report names an unknown run', async () => {

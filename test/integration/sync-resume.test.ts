@@ -11,6 +11,7 @@ import { credentials, parseConfig, type Config } from '../../src/config/load.js'
 import { DvcqgSource } from '../../src/sources/dvcqg.js';
 import { HttpClient } from '../../src/sources/http.js';
 import type { SourceAdapter } from '../../src/sources/source.js';
+import { Incidents } from '../../src/store/incidents.js';
 import { Runs } from '../../src/store/runs.js';
 import { Store } from '../../src/store/store.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
@@ -59,6 +60,7 @@ function setup(pageSize: number) {
     config,
     store,
     runs: new Runs(client, config.redis.prefix),
+    incidents: new Incidents(client, config.redis.prefix),
     logger: pino({ level: 'silent' }),
     clock: () => new Date(world.now),
     signal: new AbortController().signal,

@@ -87,6 +87,7 @@ describe('configFile: valid', () => {
       },
       counting: { withdrawnIsProcessed: false, processedOn: 'finished' },
       worker: { concurrency: 4 },
+      alerts: { webhooks: [], cooldownMinutes: 360, summary: true },
     });
   });
 

@@ -25,6 +25,7 @@ const report: RunReport = {
           evidence: { local: null, national: null },
         },
       ],
+      incidents: [{ key: 'H49|2026-10-01..2026-10-31|000.00.12.H49|*|received', event: 'opened', gap: 1 }],
     },
     {
       province: 'H56',
@@ -33,6 +34,7 @@ const report: RunReport = {
       agencies: 0,
       mismatches: [],
       findings: [],
+      incidents: [],
     },
   ],
 };

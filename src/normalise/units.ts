@@ -1,0 +1,97 @@
+/**
+ * The level-1 unit registry (provinces and centrally-run cities) as data with validity dates
+ * (DOMAIN.md "Province codes after 2025"). Loaded once from `data/provincial-units.json` and
+ * validated at module load: a broken file fails fast instead of mapping codes wrongly.
+ *
+ * Dates are Vietnam calendar days: an instant is placed on its Vietnam-local day before it is
+ * compared with `validFrom` / `validTo` (both inclusive).
+ */
+import data from '../../data/provincial-units.json' with { type: 'json' };
+import { unitRegistryFile, type UnitRecord, type UnitRegistryFile } from '../../schemas/units.js';
+import { AGENCY_CODE, DOSSIER_CODE, provinceOfAgency } from './codes.js';
+import { formatDay } from './time.js';
+
+export type { UnitRecord } from '../../schemas/units.js';
+
+const UNIT = /^H\d{2}$/;
+
+/** The level-1 segment of a unit code, an agency code or a dossier code; undefined otherwise. */
+export function unitSegment(agencyCodeOrUnit: string): string | undefined {
+  const s = agencyCodeOrUnit.trim();
+  if (UNIT.test(s)) return s;
+  if (AGENCY_CODE.test(s)) return provinceOfAgency(s);
+  const agency = DOSSIER_CODE.exec(s)?.[1];
+  return agency === undefined ? undefined : provinceOfAgency(agency);
+}
+
+export interface UnitRegistry {
+  /** The registry record of a unit (`H49`) or of the unit an agency code belongs to. */
+  unitOf(agencyCodeOrUnit: string): UnitRecord | undefined;
+  /**
+   * The code of the unit that covers it at `at` (default: now): itself while its code is valid,
+   * its successor (followed as far as needed) after its last day. Undefined for an unknown code,
+   * a date before the code existed, or a successor whose code is not confirmed.
+   */
+  currentProvince(agencyCodeOrUnit: string, at?: Date): string | undefined;
+  /** The units whose code is valid at `at`. */
+  activeUnits(at: Date): UnitRecord[];
+  /** Every record, in code order. */
+  readonly units: readonly UnitRecord[];
+  /** Names of pre-merger units whose code is not confirmed (not in `units`). */
+  readonly unconfirmed: readonly string[];
+  readonly mergerDate: string;
+}
+
+function validOn(u: UnitRecord, day: string): boolean {
+  return (u.validFrom === null || u.validFrom <= day) && (u.validTo === null || day <= u.validTo);
+}
+
+/** Builds a registry from file content (validated here): the module's default uses the data file. */
+export function createUnitRegistry(raw: unknown): UnitRegistry {
+  const file: UnitRegistryFile = unitRegistryFile.parse(raw);
+  const units = Object.freeze([...file.units].sort((a, b) => a.code.localeCompare(b.code)).map((u) => Object.freeze(u)));
+  const byCode = new Map(units.map((u) => [u.code, u]));
+
+  const unitOf = (agencyCodeOrUnit: string): UnitRecord | undefined => {
+    const seg = unitSegment(agencyCodeOrUnit);
+    return seg === undefined ? undefined : byCode.get(seg);
+  };
+
+  const currentProvince = (agencyCodeOrUnit: string, at: Date = new Date()): string | undefined => {
+    const t = at.getTime();
+    if (Number.isNaN(t)) return undefined;
+    const day = formatDay(t);
+    let unit = unitOf(agencyCodeOrUnit);
+    // Bounded walk: a chain of successors can't be longer than the registry.
+    for (let hops = 0; unit !== undefined && hops <= units.length; hops++) {
+      if (unit.validFrom !== null && day < unit.validFrom) return undefined;
+      if (unit.validTo === null || day <= unit.validTo) return unit.code;
+      if (unit.successor === null || unit.successor === unit.code) return undefined;
+      unit = byCode.get(unit.successor);
+    }
+    return undefined;
+  };
+
+  const activeUnits = (at: Date): UnitRecord[] => {
+    const t = at.getTime();
+    if (Number.isNaN(t)) return [];
+    const day = formatDay(t);
+    return units.filter((u) => validOn(u, day));
+  };
+
+  return {
+    unitOf,
+    currentProvince,
+    activeUnits,
+    units,
+    unconfirmed: Object.freeze([...file.unconfirmed]),
+    mergerDate: file.mergerDate,
+  };
+}
+
+/** The registry of `data/provincial-units.json`, loaded and validated once. */
+export const unitRegistry: UnitRegistry = createUnitRegistry(data);
+
+export const unitOf = unitRegistry.unitOf;
+export const currentProvince = unitRegistry.currentProvince;
+export const activeUnits = unitRegistry.activeUnits;

@@ -1,0 +1,334 @@
+/**
+ * A standalone simulator of provincial sources in the `rest` dialect (CONTRACTS.md §2) over
+ * real HTTP (node:http), serving the `local` dossiers of a generated `World`:
+ *
+ * - `POST /oauth/token` (form: grant_type=client_credentials, client_id, client_secret) →
+ *   `{access_token, token_type, expires_in}`; wrong client → HTTP 401 `invalid_client`.
+ * - `GET /p/<province>/dossiers?agency&updatedFrom&updatedTo&limit&after` with
+ *   `Authorization: Bearer <token>`: dossiers updated in [updatedFrom, updatedTo), ordered by
+ *   (updatedAt, code), keyset-paged: `next` is an opaque base64url cursor of the last item's
+ *   (updatedAt, code), so paging stays correct while data changes. `agency` is the
+ *   province's root `000.00.00.<P>` (the whole province) or one of its agencies.
+ * - `GET /p/<province>/stats?agency&from&to&by=agency|procedure` → `{rows}` counted with the
+ *   counting rules (`Tally`), numbers not strings. Without `by`: one row for `agency`.
+ *
+ * An unknown, expired or revoked token gets HTTP 401; bad parameters 400; unknown paths 404.
+ * Edit the world (if at all) before starting: per-agency views are built on first use.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CanonicalDossier } from '../../schemas/dossier.js';
+import { REST_STATS_METRICS, type RestStatsRow } from '../../schemas/rest.js';
+import { rootAgency } from '../normalise/codes.js';
+import { parseIsoInstant, toRestItem } from '../normalise/rest.js';
+import { parseDay } from '../normalise/time.js';
+import { Tally, makePeriod, type Counts } from '../reconcile/counting.js';
+import type { ProvinceWorld, World } from './world.js';
+
+/** The simulator's default vendor status names, by national status code. */
+export const DEFAULT_REST_STATUS_NAMES: Readonly<Record<number, string>> = {
+  1: 'MOI',
+  2: 'DA_TIEP_NHAN',
+  3: 'KHONG_TIEP_NHAN',
+  4: 'DANG_XU_LY',
+  5: 'BO_SUNG',
+  6: 'CHO_THANH_TOAN',
+  7: 'RUT_HO_SO',
+  8: 'DUNG_XU_LY',
+  9: 'DA_XU_LY',
+  10: 'DA_TRA_KET_QUA',
+};
+
+export const REST_SIM_CLIENT = { clientId: 'dossier-sync-rest', clientSecret: 'simulated-rest-secret' } as const;
+
+export interface RestSimulatorOptions {
+  host?: string;
+  port?: number;
+  /** Vendor status names by national code; default DEFAULT_REST_STATUS_NAMES. */
+  statusNames?: Record<number, string>;
+  /** Token lifetime; default 3600 s. */
+  tokenTtlSeconds?: number;
+}
+
+export interface RestSimulator {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  /** `${url}/oauth/token`. */
+  tokenUrl: string;
+  /** A province's source: `${url}/p/<province>`. */
+  baseUrl(province: string): string;
+  clientId: string;
+  clientSecret: string;
+  /** Makes every token issued so far invalid (the next call with one gets HTTP 401). */
+  revokeTokens(): void;
+  /** Counters for tests. */
+  readonly counts: { tokensIssued: number; unauthorised: number; listRequests: number };
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 64 * 1024;
+const MAX_LIMIT = 1000;
+const DEFAULT_LIMIT = 100;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface ProvinceIndex {
+  world: ProvinceWorld;
+  root: string;
+  agencies: Set<string>;
+  byAgency: Map<string, CanonicalDossier[]>;
+}
+
+interface State {
+  provinces: Map<string, ProvinceIndex>;
+  tokens: Map<string, number>; // token → expiry (epoch ms)
+  ttlMs: number;
+  statusNames: Record<number, string>;
+  counts: RestSimulator['counts'];
+}
+
+// ---------------------------------------------------------------- keyset cursor
+
+function encodeCursor(d: CanonicalDossier): string {
+  return Buffer.from(JSON.stringify([d.updatedAt, d.code]), 'utf8').toString('base64url');
+}
+
+function decodeCursor(text: string): [number, string] {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && Number.isInteger(v[0]) && typeof v[1] === 'string') return [v[0] as number, v[1]];
+  } catch {
+    // fall through
+  }
+  throw new HttpError(400, 'invalid_request', 'after: not a cursor from this source');
+}
+
+/** First index whose (updatedAt, code) is after (t, code); the list is in that order. */
+function after(list: readonly CanonicalDossier[], t: number, code: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const d = list[mid]!;
+    if (d.updatedAt < t || (d.updatedAt === t && d.code <= code)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose updatedAt ≥ t. */
+function lowerBound(list: readonly CanonicalDossier[], t: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.updatedAt < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// ---------------------------------------------------------------- parameters
+
+function agencyParam(index: ProvinceIndex, q: URLSearchParams): string | null {
+  const agency = q.get('agency') ?? index.root;
+  if (agency === index.root) return null;
+  if (index.agencies.has(agency)) return agency;
+  throw new HttpError(400, 'invalid_request', `agency: "${agency}" is neither ${index.root} nor one of its agencies`);
+}
+
+function instantParam(q: URLSearchParams, name: string): number | undefined {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return undefined;
+  const ms = parseIsoInstant(raw);
+  if (ms === undefined) throw new HttpError(400, 'invalid_request', `${name}: ${JSON.stringify(raw)} is not an ISO 8601 date-time`);
+  return ms;
+}
+
+function dayParam(q: URLSearchParams, name: string): string {
+  const raw = q.get(name);
+  if (raw === null || !/^\d{4}-\d{2}-\d{2}$/.test(raw) || parseDay(raw) === undefined)
+    throw new HttpError(400, 'invalid_request', `${name}: ${JSON.stringify(raw)} is not a day YYYY-MM-DD`);
+  return raw;
+}
+
+function limitParam(q: URLSearchParams): number {
+  const raw = q.get('limit');
+  if (raw === null || raw === '') return DEFAULT_LIMIT;
+  const v = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(v) || v < 1 || v > MAX_LIMIT) throw new HttpError(400, 'invalid_request', `limit: must be 1..${MAX_LIMIT}`);
+  return v;
+}
+
+// ---------------------------------------------------------------- services
+
+function localOf(index: ProvinceIndex, agency: string | null): CanonicalDossier[] {
+  if (agency === null) return index.world.local;
+  let list = index.byAgency.get(agency);
+  if (!list) index.byAgency.set(agency, (list = index.world.local.filter((d) => d.agency === agency)));
+  return list;
+}
+
+function dossiers(state: State, index: ProvinceIndex, q: URLSearchParams): unknown {
+  const list = localOf(index, agencyParam(index, q));
+  const from = instantParam(q, 'updatedFrom');
+  const to = instantParam(q, 'updatedTo');
+  if (from !== undefined && to !== undefined && from > to) throw new HttpError(400, 'invalid_request', 'updatedFrom is after updatedTo');
+  const limit = limitParam(q);
+  const cursor = q.get('after');
+  let lo = from === undefined ? 0 : lowerBound(list, from);
+  if (cursor) {
+    const [t, code] = decodeCursor(cursor);
+    lo = Math.max(lo, after(list, t, code));
+  }
+  const hi = to === undefined ? list.length : lowerBound(list, to);
+  const page = lo >= hi ? [] : list.slice(lo, Math.min(hi, lo + limit));
+  const next = lo + limit < hi ? encodeCursor(page[page.length - 1]!) : null;
+  return { items: page.map((d) => toRestItem(d, state.statusNames)), next };
+}
+
+function row(agencyCode: string, counts: Counts, procedureCode?: string): RestStatsRow {
+  const r = { agencyCode, ...(procedureCode === undefined ? {} : { procedureCode }) } as RestStatsRow;
+  for (const m of REST_STATS_METRICS) r[m] = counts[m];
+  return r;
+}
+
+function stats(index: ProvinceIndex, q: URLSearchParams): unknown {
+  const agency = agencyParam(index, q);
+  const unit = agency ?? index.root;
+  const from = dayParam(q, 'from');
+  const to = dayParam(q, 'to');
+  if (to < from) throw new HttpError(400, 'invalid_request', `to ${to} is before from ${from}`);
+  const by = q.get('by') ?? '';
+  if (by !== '' && by !== 'agency' && by !== 'procedure')
+    throw new HttpError(400, 'invalid_request', `by: ${JSON.stringify(by)} is not agency or procedure`);
+  const tally = new Tally(makePeriod(from, to));
+  for (const d of localOf(index, agency)) tally.add(by === 'agency' ? d.agency : by === 'procedure' ? d.procedure : '', d);
+  let rows: RestStatsRow[];
+  if (by === 'agency') rows = (agency === null ? index.world.agencies : [agency]).map((a) => row(a, tally.get(a)));
+  else if (by === 'procedure') rows = [...tally.groups.keys()].sort().map((p) => row(unit, tally.get(p), p));
+  else rows = [row(unit, tally.get(''))];
+  return { rows };
+}
+
+// ---------------------------------------------------------------- HTTP
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new HttpError(413, 'invalid_request', `body larger than ${MAX_BODY} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function token(state: State, req: IncomingMessage): Promise<unknown> {
+  const form = new URLSearchParams(await readBody(req));
+  if (form.get('grant_type') !== 'client_credentials')
+    throw new HttpError(400, 'unsupported_grant_type', 'grant_type must be client_credentials');
+  if (form.get('client_id') !== REST_SIM_CLIENT.clientId || form.get('client_secret') !== REST_SIM_CLIENT.clientSecret)
+    throw new HttpError(401, 'invalid_client', 'unknown client or wrong secret');
+  const now = Date.now();
+  for (const [t, exp] of state.tokens) if (exp <= now) state.tokens.delete(t);
+  const value = randomBytes(24).toString('base64url');
+  state.tokens.set(value, now + state.ttlMs);
+  state.counts.tokensIssued++;
+  return { access_token: value, token_type: 'Bearer', expires_in: Math.max(1, Math.round(state.ttlMs / 1000)) };
+}
+
+function authorise(state: State, req: IncomingMessage): void {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  const exp = m ? state.tokens.get(m[1]!) : undefined;
+  if (exp === undefined || exp <= Date.now()) {
+    state.counts.unauthorised++;
+    throw new HttpError(401, 'invalid_token', 'the access token is unknown or expired');
+  }
+}
+
+async function handle(state: State, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const u = new URL(req.url ?? '/', 'http://sim');
+  const method = req.method ?? 'GET';
+  if (u.pathname === '/oauth/token') {
+    if (method !== 'POST') throw new HttpError(405, 'invalid_request', `${method} not allowed: use POST`);
+    return send(res, 200, await token(state, req));
+  }
+  const m = /^\/p\/([A-Za-z0-9]+)\/(dossiers|stats)$/.exec(u.pathname);
+  if (!m) throw new HttpError(404, 'not_found', `no such path ${u.pathname}`);
+  const index = state.provinces.get(m[1]!);
+  if (!index) throw new HttpError(404, 'not_found', `no provincial source ${m[1]}`);
+  if (method !== 'GET') throw new HttpError(405, 'invalid_request', `${method} not allowed: use GET`);
+  authorise(state, req);
+  if (m[2] === 'dossiers') {
+    state.counts.listRequests++;
+    return send(res, 200, dossiers(state, index, u.searchParams));
+  }
+  return send(res, 200, stats(index, u.searchParams));
+}
+
+export async function startRestSimulator(world: World, opts: RestSimulatorOptions = {}): Promise<RestSimulator> {
+  const state: State = {
+    provinces: new Map(
+      world.provinces.map((w) => [w.province, { world: w, root: rootAgency(w.province), agencies: new Set(w.agencies), byAgency: new Map() }]),
+    ),
+    tokens: new Map(),
+    ttlMs: (opts.tokenTtlSeconds ?? 3600) * 1000,
+    statusNames: { ...DEFAULT_REST_STATUS_NAMES, ...opts.statusNames },
+    counts: { tokensIssued: 0, unauthorised: 0, listRequests: 0 },
+  };
+  const server = createServer((req, res) => {
+    handle(state, req, res).catch((err: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      if (err instanceof HttpError) {
+        const headers: Record<string, string> = err.status === 401 ? { 'www-authenticate': `Bearer error="${err.error}"` } : {};
+        if (err.status === 405) headers.allow = req.url?.startsWith('/oauth/') ? 'POST' : 'GET';
+        send(res, err.status, { error: err.error, error_description: err.message }, headers);
+      } else send(res, 500, { error: 'server_error', error_description: `simulator failure: ${String(err)}` });
+    });
+  });
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return {
+    url,
+    tokenUrl: `${url}/oauth/token`,
+    baseUrl: (province: string) => `${url}/p/${province}`,
+    clientId: REST_SIM_CLIENT.clientId,
+    clientSecret: REST_SIM_CLIENT.clientSecret,
+    revokeTokens: () => state.tokens.clear(),
+    counts: state.counts,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

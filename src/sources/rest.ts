@@ -1,0 +1,149 @@
+/**
+ * The `rest` dialect (CONTRACTS.md §2). OAuth2 client credentials: one token at a time,
+ * cached until shortly before it expires; a 401 gets a new token and the call is repeated
+ * once. Paging is keyset: the source's opaque `next` cursor is the checkpoint cursor, so a
+ * resumed sync goes on after the last applied page. Secrets and tokens are never logged
+ * (HttpClient errors carry method, URL and status only).
+ */
+import { z } from 'zod';
+import type { RestSourceConfig } from '../../schemas/config.js';
+import { restDossierList, restTokenReply } from '../../schemas/rest.js';
+import { rootAgency } from '../normalise/codes.js';
+import type { Normalised } from '../normalise/dvcqg.js';
+import { formatIsoVn, normaliseRest } from '../normalise/rest.js';
+import { AuthExpiredError, PermanentError, TransientError } from '../util/errors.js';
+import type { HttpClient } from './http.js';
+import type { PageResult, SourceAdapter, Window } from './source.js';
+
+export interface ClientCredentials {
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+}
+
+interface Token {
+  value: string;
+  /** When to stop using it (epoch ms): a little before the server says it expires. */
+  renewAt: number;
+  /** The source answered 401 to it. */
+  refused: boolean;
+}
+
+const cursorSchema = z.string().min(1).nullable();
+
+const field = (raw: unknown, name: string): string | undefined => {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const v = (raw as Record<string, unknown>)[name];
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+};
+
+/** Renew this long before expiry: a tenth of the lifetime, at most 30 s. */
+function margin(lifetimeMs: number): number {
+  return Math.min(30_000, lifetimeMs / 10);
+}
+
+export class RestSource implements SourceAdapter {
+  readonly id: string;
+  private readonly agency: string;
+  private readonly statusMap: Record<string, number>;
+  private token: Promise<Token> | undefined;
+  /** Tokens obtained so far (for tests and diagnostics). */
+  tokens = 0;
+
+  constructor(
+    private readonly cfg: RestSourceConfig,
+    private readonly http: HttpClient,
+    private readonly credentials: ClientCredentials,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.id = cfg.id;
+    this.agency = cfg.agency ?? rootAgency(cfg.province);
+    this.statusMap = { ...cfg.statusMap };
+  }
+
+  /** The cached token while fresh; otherwise a new one (shared by concurrent callers). */
+  private async getToken(): Promise<Token> {
+    const cached = this.token;
+    if (cached) {
+      const t = await cached.catch(() => undefined);
+      if (t && !t.refused && this.now() < t.renewAt) return t;
+    }
+    return this.renew(cached);
+  }
+
+  /** Fetches a new token unless another caller already replaced `stale`. */
+  private renew(stale: Promise<Token> | undefined): Promise<Token> {
+    if (this.token !== stale && this.token !== undefined) return this.token;
+    const { clientId, clientSecret } = this.credentials;
+    if (!clientId || !clientSecret) {
+      return Promise.reject(
+        new PermanentError(`${this.id}: client credentials not set (environment ${this.cfg.clientIdEnv} / ${this.cfg.clientSecretEnv})`),
+      );
+    }
+    const pending = (async (): Promise<Token> => {
+      const started = this.now();
+      let raw: unknown;
+      try {
+        raw = await this.http.postForm(this.cfg.tokenUrl, {
+          grant_type: 'client_credentials',
+          client_id: clientId,
+          client_secret: clientSecret,
+        });
+      } catch (err) {
+        // A refused client is configuration, not something a retry fixes.
+        if (err instanceof AuthExpiredError) throw new PermanentError(`${this.id}: token request refused (HTTP 401): check the client credentials`);
+        throw err;
+      }
+      const reply = restTokenReply.safeParse(raw);
+      if (!reply.success) throw new TransientError(`${this.id}: token reply is not in the expected shape`);
+      this.tokens++;
+      const lifetime = reply.data.expires_in * 1000;
+      return { value: reply.data.access_token, renewAt: started + lifetime - margin(lifetime), refused: false };
+    })();
+    this.token = pending;
+    pending.catch(() => {
+      if (this.token === pending) this.token = undefined;
+    });
+    return pending;
+  }
+
+  /** GET with a bearer token; on 401 one new token and one more try. */
+  private async getAuthorised(url: string): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.getToken();
+      try {
+        return await this.http.getJson(url, { authorization: `Bearer ${token.value}` });
+      } catch (err) {
+        if (!(err instanceof AuthExpiredError) || attempt > 0) throw err;
+        token.refused = true;
+      }
+    }
+  }
+
+  async fetchPage(window: Window, cursorIn: unknown | null): Promise<PageResult> {
+    const parsedCursor = cursorSchema.safeParse(cursorIn ?? null);
+    if (!parsedCursor.success) throw new PermanentError(`${this.id}: checkpoint cursor is not a rest cursor`);
+    const cursor = parsedCursor.data;
+    const query = new URLSearchParams({
+      agency: this.agency,
+      updatedFrom: formatIsoVn(window.from),
+      updatedTo: formatIsoVn(window.to),
+      limit: String(this.cfg.pageSize),
+    });
+    if (cursor !== null) query.set('after', cursor);
+    const raw = await this.getAuthorised(`${this.cfg.baseUrl}/dossiers?${query.toString()}`);
+    const reply = restDossierList.safeParse(raw);
+    if (!reply.success) throw new TransientError(`${this.id}: dossier list reply is not in the expected shape`);
+    const { items, next } = reply.data;
+    if (next !== null && next === cursor) throw new PermanentError(`${this.id}: the source returned the same cursor again`);
+    return { items, next, done: next === null };
+  }
+
+  normalise(raw: unknown): Normalised {
+    return normaliseRest(raw, { statusMap: this.statusMap, procedureMap: this.cfg.procedureMap });
+  }
+
+  itemKey(raw: unknown): string | undefined {
+    const code = field(raw, 'code');
+    return code === undefined ? undefined : `${code}@${field(raw, 'updatedAt') ?? ''}`;
+  }
+}

@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalDossier, type CanonicalDossier } from '../../schemas/dossier.js';
+import { formatIsoVn, normaliseRest, parseIsoInstant, statusMapOf, toRestItem, type RestOptions } from '../../src/normalise/rest.js';
+import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest.js';
+
+/** Vietnam local time written with its explicit offset, independent of the code under test. */
+const vn = (local: string): number => {
+  const ms = Date.parse(`${local}+07:00`);
+  if (Number.isNaN(ms)) throw new Error(`bad fixture ${local}`);
+  return ms;
+};
+
+const OPTS: RestOptions = { statusMap: statusMapOf(DEFAULT_REST_STATUS_NAMES) };
+
+function fullItem(): Record<string, unknown> {
+  return {
+    code: '000.00.14.H56-261015-0118',
+    procedureCode: '1.001234',
+    agencyCode: '000.00.23.H56',
+    channel: 'ONLINE',
+    status: 'DA_TRA_KET_QUA',
+    receivedAt: '2026-10-15T08:30:00+07:00',
+    dueAt: '2026-10-20T17:00:00+07:00',
+    finishedAt: '2026-10-19T10:15:00+07:00',
+    returnedAt: '2026-10-20T09:00:00+07:00',
+    updatedAt: '2026-10-20T09:05:12+07:00',
+    digitised: true,
+    paidOnline: false,
+    applicantName: 'Nguyễn Văn A',
+  };
+}
+
+const fullDossier: CanonicalDossier = {
+  code: '000.00.14.H56-261015-0118',
+  agency: '000.00.23.H56',
+  procedure: '1.001234',
+  status: 10,
+  channel: 2,
+  digitised: true,
+  paidOnline: false,
+  receivedAt: vn('2026-10-15T08:30:00'),
+  dueAt: vn('2026-10-20T17:00:00'),
+  finishedAt: vn('2026-10-19T10:15:00'),
+  returnedAt: vn('2026-10-20T09:00:00'),
+  updatedAt: vn('2026-10-20T09:05:12'),
+};
+
+function reasonOf(item: unknown, opts: RestOptions = OPTS): string {
+  const n = normaliseRest(item, opts);
+  if (n.ok) throw new Error(`expected a quarantine, got ${JSON.stringify(n.dossier)}`);
+  return n.reason;
+}
+
+function dossierOf(item: unknown, opts: RestOptions = OPTS): CanonicalDossier {
+  const n = normaliseRest(item, opts);
+  if (!n.ok) throw new Error(n.reason);
+  return n.dossier;
+}
+
+describe('normaliseRest', () => {
+  it('normalises a valid item exactly, dropping unknown and personal fields', () => {
+    const d = dossierOf(fullItem());
+    expect(d).toEqual(fullDossier);
+    expect(canonicalDossier.parse(d)).toEqual(d);
+  });
+
+  it('reads +07:00, Z and +00:00 as the instants they name', () => {
+    const at = vn('2026-10-15T08:30:00');
+    for (const text of ['2026-10-15T08:30:00+07:00', '2026-10-15T01:30:00Z', '2026-10-15T01:30:00+00:00', '2026-10-15T01:30:00.000Z', '2026-10-15T08:30:00+0700', '2026-10-14T20:30:00-05:00'])
+      expect(dossierOf({ ...fullItem(), receivedAt: text }).receivedAt, text).toBe(at);
+  });
+
+  it('reads a date-time without an offset as Vietnam time, not UTC', () => {
+    expect(dossierOf({ ...fullItem(), receivedAt: '2026-10-15T08:30:00' }).receivedAt).toBe(vn('2026-10-15T08:30:00'));
+    expect(dossierOf({ ...fullItem(), updatedAt: '2026-10-01T00:30:00' }).updatedAt).toBe(Date.UTC(2026, 8, 30, 17, 30));
+  });
+
+  it('keeps milliseconds', () => {
+    expect(dossierOf({ ...fullItem(), updatedAt: '2026-10-20T02:05:12.345Z' }).updatedAt).toBe(Date.UTC(2026, 9, 20, 2, 5, 12, 345));
+  });
+
+  it('reads null, absent and empty dates as null, and absent flags and channel as false / null', () => {
+    const item = fullItem();
+    delete item.finishedAt;
+    delete item.digitised;
+    delete item.channel;
+    const d = dossierOf({ ...item, returnedAt: null, dueAt: '', paidOnline: null });
+    expect(d).toMatchObject({ finishedAt: null, returnedAt: null, dueAt: null, digitised: false, paidOnline: false, channel: null });
+  });
+
+  it('maps the channels DIRECT, ONLINE and POSTAL to 1, 2 and 3', () => {
+    expect(dossierOf({ ...fullItem(), channel: 'DIRECT' }).channel).toBe(1);
+    expect(dossierOf({ ...fullItem(), channel: 'ONLINE' }).channel).toBe(2);
+    expect(dossierOf({ ...fullItem(), channel: 'POSTAL' }).channel).toBe(3);
+    expect(dossierOf({ ...fullItem(), channel: ' postal ' }).channel).toBe(3);
+  });
+
+  it('maps vendor statuses through the per-source map, and quarantines unknown ones naming the value', () => {
+    expect(dossierOf({ ...fullItem(), status: 'DANG_XU_LY' }).status).toBe(4);
+    expect(dossierOf({ ...fullItem(), status: 'DONE' }, { statusMap: { DONE: 9 } }).status).toBe(9);
+    // a vendor that collapses 5, 6 and 8 into 9
+    expect(dossierOf({ ...fullItem(), status: 'BO_SUNG' }, { statusMap: { BO_SUNG: 9 } }).status).toBe(9);
+    const reason = reasonOf({ ...fullItem(), status: 'HUY_BO' });
+    expect(reason).toMatch(/^status:/);
+    expect(reason).toContain('HUY_BO');
+    expect(reasonOf({ ...fullItem(), status: 'toString' })).toMatch(/^status:/); // not inherited keys
+    expect(reasonOf({ ...fullItem(), status: 'X' }, { statusMap: { X: 11 } })).toMatch(/^status:/);
+  });
+
+  it('trims and NFC-normalises codes, and applies the procedure map', () => {
+    const decomposed = '1.001234-Đ'.normalize('NFD');
+    const d = dossierOf({ ...fullItem(), code: ' 000.00.14.H56-261015-0118 ', agencyCode: ' 000.00.23.H56', procedureCode: decomposed });
+    expect(d.code).toBe('000.00.14.H56-261015-0118');
+    expect(d.agency).toBe('000.00.23.H56');
+    expect(d.procedure).toBe('1.001234-Đ'.normalize('NFC'));
+    const mapped = dossierOf({ ...fullItem(), procedureCode: '1.003560.000.00.00.H56' }, { ...OPTS, procedureMap: { '1.003560.000.00.00.H56': '1.003560' } });
+    expect(mapped.procedure).toBe('1.003560');
+  });
+
+  const malformed: [field: string, value: unknown][] = [
+    ['code', ''],
+    ['code', 'two words'],
+    ['code', 42],
+    ['procedureCode', '   '],
+    ['agencyCode', 'H56'],
+    ['agencyCode', '000.00.23.h56'],
+    ['channel', 'FAX'],
+    ['channel', 2],
+    ['status', true],
+    ['receivedAt', '15/10/2026 08:30'],
+    ['dueAt', '2026-02-30T17:00:00+07:00'],
+    ['finishedAt', '2026-10-19T25:15:00Z'],
+    ['returnedAt', '2026-10-20T09:00:00+25:00'],
+    ['returnedAt', 1760925600000],
+    ['updatedAt', ''],
+    ['updatedAt', null],
+    ['updatedAt', '2026-10-20'],
+    ['digitised', 'yes'],
+    ['paidOnline', 1],
+  ];
+  it.each(malformed)('quarantines a malformed %s (%j) with a reason naming it', (field, value) => {
+    expect(reasonOf({ ...fullItem(), [field]: value })).toMatch(new RegExp(`^${field}:`));
+  });
+
+  it('quarantines a missing required field, and items that are not objects', () => {
+    for (const field of ['code', 'procedureCode', 'agencyCode', 'status', 'updatedAt']) {
+      const item = fullItem();
+      delete item[field];
+      expect(reasonOf(item)).toMatch(new RegExp(`^${field}:`));
+    }
+    for (const bad of [null, 'x', 3, []]) expect(reasonOf(bad)).toMatch(/^item:/);
+  });
+});
+
+describe('parseIsoInstant / formatIsoVn', () => {
+  it('formats with the +07:00 offset and parses back', () => {
+    const t = vn('2026-01-01T00:00:00');
+    expect(formatIsoVn(t)).toBe('2026-01-01T00:00:00+07:00');
+    expect(formatIsoVn(t + 5)).toBe('2026-01-01T00:00:00.005+07:00');
+    expect(parseIsoInstant(formatIsoVn(t + 5))).toBe(t + 5);
+  });
+});
+
+describe('toRestItem → normaliseRest', () => {
+  it('round-trips canonical dossiers, including nulls and every status and channel', () => {
+    const cases: CanonicalDossier[] = [fullDossier];
+    for (let s = 1; s <= 10; s++)
+      cases.push({ ...fullDossier, status: s, channel: ([null, 1, 2, 3] as const)[s % 4]!, finishedAt: null, returnedAt: null, digitised: s % 2 === 0, paidOnline: s % 3 === 0 });
+    cases.push({ ...fullDossier, receivedAt: null, dueAt: null, updatedAt: fullDossier.updatedAt + 123 });
+    for (const d of cases) {
+      const item = toRestItem(d, DEFAULT_REST_STATUS_NAMES);
+      expect(item.updatedAt).toMatch(/\+07:00$/);
+      expect(dossierOf(JSON.parse(JSON.stringify(item)))).toEqual(d);
+    }
+  });
+
+  it('serves custom status names that a matching map reads back', () => {
+    const names = { ...DEFAULT_REST_STATUS_NAMES, 9: 'XONG' };
+    const item = toRestItem({ ...fullDossier, status: 9 }, names);
+    expect(item.status).toBe('XONG');
+    expect(dossierOf(item, { statusMap: statusMapOf(names) }).status).toBe(9);
+  });
+});
