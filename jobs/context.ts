@@ -40,6 +40,7 @@ export const jobIds = {
   run: (runId: string) => `run@${runId}`,
   sync: (runId: string, source: string) => `sync@${runId}@${source}`,
   reconcile: (runId: string, province: string) => `reconcile@${runId}@${province}`,
-  drill: (runId: string, province: string, agency: string, metric: string) => `drill@${runId}@${province}@${agency}@${metric}`,
+  drill: (runId: string, province: string, agency: string, procedure: string | null, metric: string) =>
+    `drill@${runId}@${province}@${agency}@${procedure ?? '*'}@${metric}`,
   alert: (runId: string, webhook: string, what: string) => `alert@${runId}@${webhook}@${what}`,
 };

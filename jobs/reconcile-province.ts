@@ -8,9 +8,20 @@ import type { Mismatch } from '../schemas/report.js';
 import { sourcesOf } from '../src/config/load.js';
 import { rootAgency } from '../src/normalise/codes.js';
 import { compareCounts, countStore } from '../src/reconcile/compare.js';
-import { makePeriod, type Counts } from '../src/reconcile/counting.js';
+import { makePeriod, withAgencyTotals } from '../src/reconcile/counting.js';
 import type { ProvinceSummary } from '../src/store/runs.js';
 import { defineJob, jobIds } from './context.js';
+
+/**
+ * The mismatches worth a drill-down: those between local and national figures, per agency,
+ * and per procedure where the agency's total for that metric agrees (codes that moved
+ * between procedures, such as an unmapped local procedure code, show only there).
+ */
+export function drillTargets(mismatches: Mismatch[]): Mismatch[] {
+  const national = mismatches.filter((m) => m.local !== m.national);
+  const agencyLevel = new Set(national.filter((m) => m.procedure === null).map((m) => `${m.agency}|${m.metric}`));
+  return national.filter((m) => m.procedure === null || !agencyLevel.has(`${m.agency}|${m.metric}`));
+}
 
 export const reconcileProvince = defineJob({
   name: 'reconcile-province',
@@ -43,20 +54,17 @@ export const reconcileProvince = defineJob({
     }
 
     const local = await countStore(ctx.store, province, period, ctx.config.counting);
-    const national = new Map<string, Counts>();
-    for (const row of await ctx.national().stats(rootAgency(province), period, { agency: true, procedure: false })) {
-      national.set(row.agency, row.counts);
-    }
-    summary.mismatches = compareCounts(local, national);
-    summary.agencies = new Set([...local.keys(), ...national.keys()]).size;
+    const national = withAgencyTotals(await ctx.national().stats(rootAgency(province), period, { agency: true, procedure: true }));
+    summary.mismatches = compareCounts(local, national, ctx.config.tolerances);
+    summary.agencies = new Set([...local, ...national].map((f) => f.agency)).size;
     await ctx.runs.setProvince(runId, summary);
 
     const parent = ctx.job.parent;
-    const drills = summary.mismatches.map((m: Mismatch) => ({
+    const drills = drillTargets(summary.mismatches).map((m: Mismatch) => ({
       name: 'drill-down',
-      data: { runId, province, agency: m.agency, metric: m.metric, period: p, local: m.local, national: m.national },
+      data: { runId, province, agency: m.agency, procedure: m.procedure, metric: m.metric, period: p, local: m.local, national: m.national },
       opts: {
-        jobId: jobIds.drill(runId, province, m.agency, m.metric),
+        jobId: jobIds.drill(runId, province, m.agency, m.procedure, m.metric),
         ignoreDependencyOnFailure: true,
         ...(parent?.id ? { parent: { id: parent.id, queue: parent.queueKey } } : {}),
       },

@@ -99,6 +99,22 @@ export const alertsConfig = z
   })
   .default({ webhooks: [], cooldownMinutes: 360, summary: true });
 
+const tolerance = z.object({
+  /** Differences up to this many dossiers are not mismatches. */
+  absolute: z.number().int().min(0).default(0),
+  /** Differences up to this share of the larger figure (0..100) are not mismatches. */
+  percent: z.number().min(0).max(100).default(0),
+});
+export type Tolerance = z.infer<typeof tolerance>;
+
+export const toleranceConfig = z
+  .object({
+    default: tolerance.default({ absolute: 0, percent: 0 }),
+    /** Per metric (received, processed, …), overriding the default. */
+    metrics: z.record(z.string(), tolerance).default({}),
+  })
+  .default({ default: { absolute: 0, percent: 0 }, metrics: {} });
+
 export const configFile = z
   .object({
     redis: z
@@ -116,6 +132,7 @@ export const configFile = z
         processedOn: z.enum(['finished', 'returned']).default('finished'),
       })
       .default({ withdrawnIsProcessed: false, processedOn: 'finished' }),
+    tolerances: toleranceConfig,
     worker: z.object({ concurrency: z.number().int().min(1).max(64).default(4) }).default({ concurrency: 4 }),
     alerts: alertsConfig,
   })

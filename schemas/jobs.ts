@@ -36,6 +36,8 @@ export const drillDownPayload = z.object({
   runId,
   province: z.string(),
   agency: z.string(),
+  /** Null for an agency's total; a procedure code for one procedure at the agency. */
+  procedure: z.string().nullable().default(null),
   metric,
   period: periodInput,
   local: z.number().int(),

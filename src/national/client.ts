@@ -1,18 +1,13 @@
 /** The national portal feed (CONTRACTS.md §3): statistics, look-up by code, and lists for drill-down. */
 import type { NationalConfig } from '../../schemas/config.js';
 import { statsRow } from '../../schemas/dvcqg.js';
-import type { Counts, Period } from '../reconcile/counting.js';
+import type { Figures, Period } from '../reconcile/counting.js';
 import { formatCompactDay } from '../normalise/time.js';
 import { EnvelopeClient, type Credentials } from '../sources/envelope.js';
 import type { HttpClient } from '../sources/http.js';
 import { TransientError } from '../util/errors.js';
 import { countsOfStatsRow } from './fields.js';
 
-export interface NationalFigures {
-  agency: string;
-  procedure: string | null;
-  counts: Counts;
-}
 
 export type DateKind = 'TiepNhan' | 'KetThucXuLy' | 'CapNhat';
 
@@ -32,7 +27,7 @@ export class NationalClient {
     this.envelope = new EnvelopeClient(http, 'national', cfg.baseUrl, credentials);
   }
 
-  async stats(madonvi: string, period: Period, by: { agency: boolean; procedure: boolean }): Promise<NationalFigures[]> {
+  async stats(madonvi: string, period: Period, by: { agency: boolean; procedure: boolean }): Promise<Figures[]> {
     const reply = await this.envelope.call(madonvi, 'ThongKeHoSo', {
       ...dayParams(period),
       theoDonVi: by.agency,

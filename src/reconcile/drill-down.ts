@@ -23,6 +23,8 @@ export interface DrillDeps {
 export interface DrillKey {
   province: string;
   agency: string;
+  /** Only dossiers of this procedure; null for the agency's total. */
+  procedure: string | null;
   metric: Metric;
   period: Period;
 }
@@ -46,8 +48,9 @@ function nationalDossier(raw: unknown, asked: string): CanonicalDossier | undefi
 
 export async function drillDown(deps: DrillDeps, key: DrillKey): Promise<DrillResult> {
   const { store, national, rules } = deps;
-  const { agency, metric, period } = key;
-  const counts = (d: CanonicalDossier | undefined) => d !== undefined && hasMetric(metricsOf(d, period, rules), metric);
+  const { agency, procedure, metric, period } = key;
+  const counts = (d: CanonicalDossier | undefined) =>
+    d !== undefined && (procedure === null || d.procedure === procedure) && hasMetric(metricsOf(d, period, rules), metric);
 
   // Everything that can count in a period was received before its end; a day's margin on
   // both sides keeps dossiers whose dates were shifted across the boundary in view.

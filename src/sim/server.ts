@@ -10,6 +10,10 @@
  *
  * The world is served as it is: edit it (if at all) before starting the simulator, because
  * per-agency and by-code views of it are built on first use and then kept.
+ *
+ * Faults (src/sim/faults.ts) are off unless `SimulatorOptions.faults` names a province; then
+ * that province's source injects them, and with `drift` it updates records of its own
+ * `world.local` while pages are read (the world object changes: read it after the sync).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -20,6 +24,7 @@ import { DOSSIER_CODE, agencyOfDossierCode, provinceOfAgency, rootAgency } from 
 import { toDvcqgItem } from '../normalise/dvcqg.js';
 import { parseCompact, parseDay } from '../normalise/time.js';
 import { Tally, makePeriod, type Period } from '../reconcile/counting.js';
+import { ProvinceFaults, isMalformed, type FaultLog, type FaultOptions, type Served } from './faults.js';
 import type { ProvinceWorld, World } from './world.js';
 
 export const SIM_CREDENTIALS = { username: 'dossier-sync', password: 'simulated-secret' } as const;
@@ -31,6 +36,8 @@ export interface Simulator {
   sourceUrl(province: string): string;
   /** The national feed: `${url}/national`. */
   nationalUrl: string;
+  /** What was injected so far into a province's source; undefined when it has no faults. */
+  faults(province: string): FaultLog | undefined;
   close(): Promise<void>;
 }
 
@@ -39,6 +46,8 @@ export interface SimulatorOptions {
   port?: number;
   /** How long a session stays valid; default 30 minutes. */
   sessionTtlMs?: number;
+  /** Fault injection per province source (key: unit code like 'H49'); none by default. */
+  faults?: Record<string, FaultOptions>;
 }
 
 const MAX_BODY = 1 << 20;
@@ -59,6 +68,7 @@ interface ProvinceIndex {
   localByAgency: Map<string, CanonicalDossier[]>;
   /** `world.national` ordered by code; built on first use. */
   nationalByCode?: CanonicalDossier[];
+  faults?: ProvinceFaults;
 }
 
 /** What `madonvi` names: a whole province (its root) or one agency. */
@@ -70,7 +80,7 @@ interface Unit {
 
 interface State {
   provinces: Map<string, ProvinceIndex>;
-  sessions: Map<string, { scope: string; expiresAt: number }>;
+  sessions: Map<string, { scope: string; expiresAt: number; calls: number }>;
   sessionTtlMs: number;
   lists: Map<string, CanonicalDossier[]>;
 }
@@ -143,7 +153,7 @@ function nationalUnit(state: State, madonvi: unknown): Unit {
 // ---------------------------------------------------------------- indexes
 
 /** First index whose updatedAt ≥ t (the list is ordered by updatedAt). */
-function lowerBound(list: readonly CanonicalDossier[], t: number): number {
+function lowerBound(list: readonly { updatedAt: number }[], t: number): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
@@ -215,10 +225,24 @@ function layDanhSachHoSo(unit: Unit, params: Params): Reply {
   const to = stampParam(params, 'capNhatDen') ?? Infinity;
   if (from > to) throw new ParamError('capNhatTu is after capNhatDen');
   const p = pageParams(params);
+  const faults = unit.index.faults;
+  if (faults) return faultyList(unit, faults, from, to, p);
   const list = localOf(unit);
   const lo = lowerBound(list, from);
   const hi = lowerBound(list, to);
   return { error_code: 0, tongSo: hi - lo, data: page(list, lo, hi, p).map(toDvcqgItem) };
+}
+
+/** `layDanhSachHoSo` with faults: drift before serving, malformed items mixed in, duplicates. */
+function faultyList(unit: Unit, faults: ProvinceFaults, from: number, to: number, p: { trang: number; soLuong: number }): Reply {
+  if (faults.beforeList()) unit.index.localByAgency.clear();
+  const list = faults.served(localOf(unit), unit.agency);
+  const lo = lowerBound(list, from);
+  const hi = lowerBound(list, to);
+  const items: Served[] = page(list, lo, hi, p);
+  const start = lo + (p.trang - 1) * p.soLuong;
+  if (faults.duplicate(items.length > 0 && start > 0)) items.unshift(list[start - 1]!);
+  return { error_code: 0, tongSo: hi - lo, data: items.map((e) => (isMalformed(e) ? { ...e.item } : toDvcqgItem(e))) };
 }
 
 /** Statistics of `dossiers` (one province's local or national copy) under `unit`. */
@@ -332,9 +356,10 @@ const NATIONAL: Record<string, Service> = {
 
 // ---------------------------------------------------------------- HTTP
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, truncate = false): void {
+  let text = JSON.stringify(body);
+  if (truncate) text = text.slice(0, Math.floor(text.length / 2));
+  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
@@ -355,7 +380,7 @@ function login(state: State, scope: string, body: Params): Reply {
   const now = Date.now();
   for (const [id, s] of state.sessions) if (s.expiresAt <= now) state.sessions.delete(id);
   const session = randomUUID();
-  state.sessions.set(session, { scope, expiresAt: now + state.sessionTtlMs });
+  state.sessions.set(session, { scope, expiresAt: now + state.sessionTtlMs, calls: 0 });
   return { error_code: 0, session };
 }
 
@@ -363,6 +388,14 @@ function service(state: State, scope: string, body: Params, index: ProvinceIndex
   const session = typeof body.session === 'string' ? state.sessions.get(body.session) : undefined;
   if (!session || session.scope !== scope || session.expiresAt <= Date.now())
     return { error_code: '401', message: 'session is unknown or expired: log in again' };
+  if (index?.faults) {
+    session.calls++;
+    const fault = index.faults.serviceFault(session.calls);
+    if (fault) {
+      if (fault.error_code === '401') state.sessions.delete(body.session as string);
+      return fault;
+    }
+  }
   const services = index ? PROVINCIAL : NATIONAL;
   const name = body.service;
   if (typeof name !== 'string' || !Object.hasOwn(services, name))
@@ -388,6 +421,14 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
     res.setHeader('allow', 'POST');
     return send(res, 405, { error_code: '405', message: `${req.method} not allowed: use POST` });
   }
+  const faults = index?.faults;
+  const httpFault = faults?.httpFault();
+  if (httpFault) {
+    await readBody(req);
+    if (httpFault.status === 429)
+      return send(res, 429, { error_code: '429', message: 'too many requests' }, { 'retry-after': httpFault.retryAfter });
+    return send(res, httpFault.status, { error_code: String(httpFault.status), message: 'simulated server failure' });
+  }
   const text = await readBody(req);
   if (text === undefined) return send(res, 413, { error_code: '413', message: `body larger than ${MAX_BODY} bytes` });
   let body: unknown;
@@ -400,15 +441,23 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
     return send(res, 400, { error_code: '400', message: 'body must be a JSON object' });
   const scope = index ? `p/${index.world.province}` : 'national';
   const reply = m[2] === 'auth/login' ? login(state, scope, body as Params) : service(state, scope, body as Params, index);
-  send(res, 200, reply);
+  send(res, 200, reply, {}, faults?.truncate() ?? false);
 }
 
 export async function startSimulator(world: World, opts: SimulatorOptions = {}): Promise<Simulator> {
+  for (const p of Object.keys(opts.faults ?? {}))
+    if (!world.provinces.some((w) => w.province === p)) throw new Error(`simulator: faults for unknown province ${p}`);
   const state: State = {
     provinces: new Map(
       world.provinces.map((w) => [
         w.province,
-        { world: w, root: rootAgency(w.province), agencies: new Set(w.agencies), localByAgency: new Map() },
+        {
+          world: w,
+          root: rootAgency(w.province),
+          agencies: new Set(w.agencies),
+          localByAgency: new Map(),
+          faults: opts.faults?.[w.province] ? new ProvinceFaults(w, opts.faults[w.province]!, world.now) : undefined,
+        },
       ]),
     ),
     sessions: new Map(),
@@ -435,6 +484,7 @@ export async function startSimulator(world: World, opts: SimulatorOptions = {}):
     url,
     sourceUrl: (province: string) => `${url}/p/${province}`,
     nationalUrl: `${url}/national`,
+    faults: (province: string) => state.provinces.get(province)?.faults?.log,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

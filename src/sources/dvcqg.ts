@@ -9,13 +9,14 @@ import { z } from 'zod';
 import type { DvcqgSourceConfig } from '../../schemas/config.js';
 import { rootAgency } from '../normalise/codes.js';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg, type Normalised } from '../normalise/dvcqg.js';
-import { formatCompact } from '../normalise/time.js';
+import { formatCompact, parseCompact } from '../normalise/time.js';
 import { EnvelopeClient, type Credentials } from './envelope.js';
 import type { HttpClient } from './http.js';
 import type { PageResult, SourceAdapter, Window } from './source.js';
 
 const cursorSchema = z.object({ ts: z.string(), code: z.string(), page: z.number().int().min(1) });
 type Cursor = z.infer<typeof cursorSchema>;
+const STAMP = /^\d{14}$/;
 
 const field = (raw: unknown, name: string): string | undefined => {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
@@ -53,10 +54,21 @@ export class DvcqgSource implements SourceAdapter {
     // Items at the cursor's instant up to its code were applied with an earlier page.
     const items = data.filter((raw) => !(field(raw, 'NgayCapNhat') === cursor.ts && (field(raw, 'MaHoSo') ?? '') <= cursor.code));
     const done = data.length < size;
-    const last = data[data.length - 1];
-    const lastTs = field(last, 'NgayCapNhat');
+    // The next start is the last item whose update time can be sent back as `capNhatTu`: a
+    // malformed NgayCapNhat (quarantined) or an item from before the start (a duplicate of
+    // an earlier page) cannot move the window, and the start never moves backwards.
+    let last: unknown;
+    let lastTs: string | undefined;
+    for (let i = data.length - 1; i >= 0; i--) {
+      const ts = field(data[i], 'NgayCapNhat');
+      if (ts !== undefined && STAMP.test(ts) && parseCompact(ts) !== undefined && ts >= cursor.ts) {
+        last = data[i];
+        lastTs = ts;
+        break;
+      }
+    }
     let next: Cursor;
-    if (last === undefined || lastTs === undefined) next = cursor;
+    if (last === undefined || lastTs === undefined) next = { ...cursor, page: cursor.page + 1 };
     else if (lastTs === cursor.ts) next = { ts: cursor.ts, code: field(last, 'MaHoSo') ?? cursor.code, page: cursor.page + 1 };
     else next = { ts: lastTs, code: field(last, 'MaHoSo') ?? '', page: 1 };
     return { items, next, done };

@@ -58,12 +58,15 @@ describe('dossier-sync demo', () => {
 
   it('every mismatch names agency, metric and both figures, and is explained by a finding', () => {
     for (const p of report.provinces) {
-      const agenciesWithFindings = new Set(p.findings.map((f) => f.agency));
+      const agencyLevel = p.mismatches.filter((m) => m.procedure === null);
+      expect(agencyLevel.length).toBeGreaterThan(0);
+      expect(p.mismatches.some((m) => m.procedure !== null)).toBe(true); // per procedure too
       for (const m of p.mismatches) {
         expect(m.local).not.toBe(m.national);
-        expect(m.procedure).toBeNull();
-        expect(agenciesWithFindings.has(m.agency)).toBe(true);
-        expect(p.findings.some((f) => f.agency === m.agency && f.metrics.includes(m.metric))).toBe(true);
+        expect(m.provincial).toBeNull();
+        const explained = p.findings.filter((f) => f.agency === m.agency && f.metrics.includes(m.metric));
+        expect(explained.length).toBeGreaterThan(0);
+        if (m.procedure === null) expect(explained.length).toBeGreaterThanOrEqual(Math.abs(m.national - m.local));
       }
     }
   });

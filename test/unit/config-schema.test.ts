@@ -86,6 +86,7 @@ describe('configFile: valid', () => {
         lookbackDays: 366,
       },
       counting: { withdrawnIsProcessed: false, processedOn: 'finished' },
+      tolerances: { default: { absolute: 0, percent: 0 }, metrics: {} },
       worker: { concurrency: 4 },
       alerts: { webhooks: [], cooldownMinutes: 360, summary: true },
     });

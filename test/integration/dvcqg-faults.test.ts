@@ -1,0 +1,360 @@
+/**
+ * The `dvcqg` pull side against the simulator's injected faults (CONTRACTS.md §1), over
+ * loopback HTTP and a real Redis: session expiry, error_code in HTTP 200, 429 with
+ * Retry-After, 500/503, truncated bodies, duplicated items, malformed items, and page drift.
+ *
+ * The guarantee proved for drift (records updated while pages are read): when every update
+ * gets an update time later than every record's so far and before the window's end (a source
+ * clock that moves forward), and no page is made only of records sharing one second, a sync
+ * that completes leaves every record of the window in the store with exactly the version the
+ * source held when it served the sync's last page. Here drift happens before each listing
+ * call is served, so that version is the simulator's `world.local` after the sync, and the
+ * store must equal it. A reader walking trang=1,2,3… over a fixed window does not: a record
+ * updated behind its position shifts the later pages and one record drops out between pages.
+ */
+import type { FlowProducer, Job, Queue } from 'bullmq';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { CanonicalDossier } from '../../schemas/dossier.js';
+import type { SyncCounters } from '../../schemas/store.js';
+import type { JobContext } from '../../jobs/context.js';
+import { syncSource } from '../../jobs/sync-source.js';
+import { credentials, parseConfig, type Config } from '../../src/config/load.js';
+import { rootAgency } from '../../src/normalise/codes.js';
+import { DAY_MS, formatCompact, parseDay } from '../../src/normalise/time.js';
+import type { FaultOptions } from '../../src/sim/faults.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { generateWorld, type World } from '../../src/sim/world.js';
+import { DvcqgSource } from '../../src/sources/dvcqg.js';
+import { HttpClient } from '../../src/sources/http.js';
+import { Incidents } from '../../src/store/incidents.js';
+import { Runs } from '../../src/store/runs.js';
+import { Store } from '../../src/store/store.js';
+import { TransientError } from '../../src/util/errors.js';
+import { useRedis } from '../helpers/redis.js';
+
+const redis = useRedis();
+const env = { SIM_USER: SIM_CREDENTIALS.username, SIM_PASSWORD: SIM_CREDENTIALS.password };
+const PROVINCE = 'H49';
+const DOSSIERS = 300;
+const PAGE = 50;
+
+interface Harness {
+  world: World;
+  sim: Simulator;
+  store: Store;
+  config: Config;
+  /** Runs the sync job until it completes, as the queue's attempts would; counts the failed attempts. */
+  sync(runId?: string): Promise<{ counters: SyncCounters; failures: number }>;
+  close(): Promise<void>;
+}
+
+/** A fresh world and simulator per test: drift edits the world. */
+async function harness(faults: Omit<FaultOptions, 'seed'> | null, opts: { seed?: number; retries?: number } = {}): Promise<Harness> {
+  const world = generateWorld({ seed: 11, month: '2026-10', provinces: [PROVINCE], dossiersPerProvince: DOSSIERS });
+  const sim = await startSimulator(world, faults ? { faults: { [PROVINCE]: { seed: opts.seed ?? 7, ...faults } } } : {});
+  const config = parseConfig(
+    {
+      redis: { prefix: redis.prefix() },
+      sources: [
+        { id: 'h49', province: PROVINCE, dialect: 'dvcqg', baseUrl: sim.sourceUrl(PROVINCE), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', pageSize: PAGE },
+      ],
+      national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
+    },
+    'test',
+    env,
+  );
+  const cfg = config.sources[0]!;
+  if (cfg.dialect !== 'dvcqg') throw new Error('expected a dvcqg source');
+  const http = new HttpClient({ name: 'h49', timeoutMs: 5000, minDelayMs: 5, maxDelayMs: 20, ...(opts.retries === undefined ? {} : { retries: opts.retries }) });
+  const adapter = new DvcqgSource(cfg, http, credentials('SIM_USER', 'SIM_PASSWORD', env));
+  const client = redis.client();
+  const store = new Store(client, config.redis.prefix);
+  const ctx: JobContext = {
+    config,
+    store,
+    runs: new Runs(client, config.redis.prefix),
+    incidents: new Incidents(client, config.redis.prefix),
+    logger: pino({ level: 'silent' }),
+    clock: () => new Date(world.now),
+    signal: new AbortController().signal,
+    queue: {} as Queue,
+    flow: {} as FlowProducer,
+    source: () => adapter,
+    national: () => {
+      throw new Error('not used by sync');
+    },
+    job: { updateProgress: async () => undefined } as unknown as Job,
+  };
+  // The window ends a day after the world's `now`, so drifted records (updated after `now`) stay in it.
+  const windowTo = world.now + DAY_MS;
+  return {
+    world,
+    sim,
+    store,
+    config,
+    async sync(runId = 'r1') {
+      let failures = 0;
+      for (;;) {
+        try {
+          return { counters: (await syncSource.handler({ runId, source: 'h49', windowTo }, ctx)) as SyncCounters, failures };
+        } catch (err) {
+          if (!(err instanceof TransientError) || ++failures > 30) throw err;
+        }
+      }
+    },
+    close: () => sim.close(),
+  };
+}
+
+async function stored(store: Store): Promise<CanonicalDossier[]> {
+  const out: CanonicalDossier[] = [];
+  for await (const b of store.scanDossiers(PROVINCE)) out.push(...b);
+  return out.sort((a, b) => (a.code < b.code ? -1 : 1));
+}
+
+const local = (world: World) => world.provinces[0]!.local.slice().sort((a, b) => (a.code < b.code ? -1 : 1));
+
+async function expectStoreEqualsLocal(h: Harness): Promise<void> {
+  expect(await stored(h.store)).toEqual(local(h.world));
+}
+
+async function expectConsistentCounters(h: Harness, counters: { pulled: number; applied: number; unchanged: number; quarantined: number }) {
+  expect(counters.pulled).toBe(counters.applied + counters.unchanged + counters.quarantined);
+  expect(counters.applied).toBeGreaterThanOrEqual(local(h.world).length);
+  expect(await h.store.getCheckpoint(PROVINCE, 'h49')).toMatchObject({ pending: null });
+}
+
+async function expectMalformedQuarantined(h: Harness): Promise<void> {
+  const malformed = h.sim.faults(PROVINCE)!.malformed;
+  const entries = await h.store.quarantineEntries(PROVINCE, 'h49');
+  expect(entries).toHaveLength(malformed.length);
+  for (const m of malformed) {
+    const hit = entries.filter((e) => {
+      const raw = e.raw as Record<string, string>;
+      return raw.MaHoSo === m.code && raw.NgayCapNhat === m.item.NgayCapNhat && raw.TrangThaiHoSo === m.item.TrangThaiHoSo;
+    });
+    expect(hit, `${m.kind} item ${m.code}`).toHaveLength(1);
+    expect(hit[0]!.reason.startsWith(`${m.field}:`), hit[0]!.reason).toBe(true);
+  }
+  const reasons = await h.store.quarantineReasons(PROVINCE, 'h49');
+  expect(Object.values(reasons).reduce((s, n) => s + n, 0)).toBe(malformed.length);
+  for (const reason of Object.keys(reasons)) expect(reason).toMatch(/^(NgayHenTra|TrangThaiHoSo|MaHoSo):/);
+}
+
+/** A reader that walks trang=1,2,3… over a fixed window: what the adapter must not do. */
+async function naiveRead(h: Harness, size: number): Promise<Map<string, Record<string, string>>> {
+  const base = h.sim.sourceUrl(PROVINCE);
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return (await res.json()) as { error_code: unknown; session?: string; data?: Record<string, string>[] };
+  };
+  const { session } = await post('/auth/login', SIM_CREDENTIALS);
+  const seen = new Map<string, Record<string, string>>();
+  const from = formatCompact(parseDay(h.config.sources[0]!.initialFrom)!);
+  const to = formatCompact(h.world.now + DAY_MS);
+  for (let trang = 1; ; trang++) {
+    const reply = await post('/service', {
+      session,
+      madonvi: rootAgency(PROVINCE),
+      service: 'LayDanhSachHoSo',
+      capNhatTu: from,
+      capNhatDen: to,
+      trang,
+      soLuong: size,
+    });
+    expect(reply.error_code).toBe(0);
+    const data = reply.data ?? [];
+    for (const item of data) {
+      const old = seen.get(item.MaHoSo!);
+      if (!old || old.NgayCapNhat! < item.NgayCapNhat!) seen.set(item.MaHoSo!, item);
+    }
+    if (data.length < size) return seen;
+  }
+}
+
+describe('dvcqg pull under injected faults', () => {
+  it('without faults the simulator reports none and the sync is exact', async () => {
+    const h = await harness(null);
+    try {
+      expect(h.sim.faults(PROVINCE)).toBeUndefined();
+      const { counters, failures } = await h.sync();
+      expect(failures).toBe(0);
+      await expectStoreEqualsLocal(h);
+      expect(counters).toMatchObject({ pulled: DOSSIERS, applied: DOSSIERS, unchanged: 0, quarantined: 0 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('session expiry ("401" in HTTP 200): logs in again and repeats the call', async () => {
+    const h = await harness({ sessionCalls: 2 });
+    try {
+      const { counters, failures } = await h.sync();
+      expect(failures).toBe(0);
+      expect(h.sim.faults(PROVINCE)!.sessionExpiries).toBeGreaterThanOrEqual(2);
+      await expectStoreEqualsLocal(h);
+      expect(counters).toMatchObject({ pulled: DOSSIERS, applied: DOSSIERS, unchanged: 0, quarantined: 0 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('error_code "99" in HTTP 200: the job fails transiently and its next attempt resumes', async () => {
+    const h = await harness({ busy: 0.3 });
+    try {
+      const { counters, failures } = await h.sync();
+      const log = h.sim.faults(PROVINCE)!;
+      expect(log.busy).toBeGreaterThan(0);
+      expect(failures).toBe(log.busy); // each busy reply is one failed job attempt
+      await expectStoreEqualsLocal(h);
+      expect(counters).toMatchObject({ pulled: DOSSIERS, applied: DOSSIERS, unchanged: 0, quarantined: 0 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('HTTP 429 with Retry-After 0 or 1: retried by the HTTP client', async () => {
+    const h = await harness({ tooMany: 0.3 });
+    try {
+      const { counters, failures } = await h.sync();
+      expect(h.sim.faults(PROVINCE)!.tooMany).toBeGreaterThan(0);
+      expect(failures).toBe(0);
+      await expectStoreEqualsLocal(h);
+      expect(counters).toMatchObject({ pulled: DOSSIERS, applied: DOSSIERS, unchanged: 0, quarantined: 0 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('HTTP 500 and 503: retried by the HTTP client', async () => {
+    const h = await harness({ serverError: 0.3 });
+    try {
+      const { counters, failures } = await h.sync();
+      expect(h.sim.faults(PROVINCE)!.serverError).toBeGreaterThan(0);
+      expect(failures).toBe(0);
+      await expectStoreEqualsLocal(h);
+      expect(counters).toMatchObject({ pulled: DOSSIERS, applied: DOSSIERS, unchanged: 0, quarantined: 0 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('truncated JSON bodies: retried, and when the retries run out the job attempt resumes', async () => {
+    const h = await harness({ truncated: 0.5 }, { retries: 1 });
+    try {
+      const { counters, failures } = await h.sync();
+      expect(h.sim.faults(PROVINCE)!.truncated).toBeGreaterThan(0);
+      expect(failures).toBeGreaterThan(0); // some calls were cut twice in a row
+      await expectStoreEqualsLocal(h);
+      await expectConsistentCounters(h, counters);
+      expect(counters).toMatchObject({ applied: DOSSIERS, quarantined: 0 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('duplicated items across pages: applied once, counted as unchanged', async () => {
+    const h = await harness({ duplicates: 0.6 });
+    try {
+      const { counters } = await h.sync();
+      const log = h.sim.faults(PROVINCE)!;
+      expect(log.duplicates).toBeGreaterThan(0);
+      await expectStoreEqualsLocal(h);
+      expect(counters).toMatchObject({ pulled: DOSSIERS + log.duplicates, applied: DOSSIERS, unchanged: log.duplicates, quarantined: 0 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('malformed items (bad date, unknown status, empty MaHoSo): quarantined with the field named', async () => {
+    const h = await harness({ malformed: 9 });
+    try {
+      const { counters } = await h.sync();
+      expect(new Set(h.sim.faults(PROVINCE)!.malformed.map((m) => m.kind))).toEqual(new Set(['date', 'status', 'code']));
+      await expectStoreEqualsLocal(h);
+      await expectMalformedQuarantined(h);
+      expect(counters).toMatchObject({ pulled: DOSSIERS + 9, applied: DOSSIERS, unchanged: 0, quarantined: 9 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('page drift: every record ends with the version the source held at the last page', async () => {
+    const h = await harness({ drift: { perCall: 4 } });
+    const before = new Map(h.world.provinces[0]!.local.map((d) => [d.code, d.updatedAt]));
+    try {
+      const { counters, failures } = await h.sync();
+      expect(failures).toBe(0);
+      const drift = h.sim.faults(PROVINCE)!.drift;
+      expect(drift.length).toBeGreaterThan(10);
+      expect(drift.some((e) => e.fromStatus !== e.toStatus)).toBe(true); // statuses advanced too
+      await expectStoreEqualsLocal(h);
+      for (const d of await stored(h.store)) expect(d.updatedAt).toBeGreaterThanOrEqual(before.get(d.code)!);
+      for (const e of drift) expect((await h.store.getDossiers(PROVINCE, [e.code])).get(e.code)!.updatedAt).toBeGreaterThanOrEqual(e.toUpdatedAt);
+      await expectConsistentCounters(h, counters);
+      expect(counters.quarantined).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('page drift: a reader walking page numbers over a fixed window loses records; the adapter does not', async () => {
+    const naive = await harness({ drift: { perCall: 4 } });
+    try {
+      const seen = await naiveRead(naive, PAGE);
+      const final = local(naive.world);
+      const missing = final.filter((d) => !seen.has(d.code));
+      const stale = final.filter((d) => seen.get(d.code)?.NgayCapNhat !== formatCompact(d.updatedAt));
+      expect(naive.sim.faults(PROVINCE)!.drift.length).toBeGreaterThan(0);
+      expect(missing.length).toBeGreaterThan(0); // never seen at all, though in the window throughout
+      expect(stale.length).toBeGreaterThanOrEqual(missing.length);
+    } finally {
+      await naive.close();
+    }
+    // the same world, simulator and drift (same seed), read by the adapter
+    const real = await harness({ drift: { perCall: 4 } });
+    try {
+      await real.sync();
+      await expectStoreEqualsLocal(real);
+    } finally {
+      await real.close();
+    }
+  });
+
+  const ALL: Omit<FaultOptions, 'seed'> = {
+    sessionCalls: 3,
+    busy: 0.1,
+    tooMany: 0.08,
+    serverError: 0.1,
+    truncated: 0.1,
+    duplicates: 0.3,
+    malformed: 6,
+    drift: { perCall: 3 },
+  };
+
+  async function allTogether(seed: number, everyKindSeen: boolean): Promise<void> {
+    const h = await harness(ALL, { seed, retries: 2 });
+    try {
+      const { counters } = await h.sync();
+      const log = h.sim.faults(PROVINCE)!;
+      if (everyKindSeen) {
+        for (const k of ['sessionExpiries', 'busy', 'tooMany', 'serverError', 'truncated', 'duplicates'] as const)
+          expect(log[k], k).toBeGreaterThan(0);
+      }
+      expect(log.drift.length).toBeGreaterThan(0);
+      await expectStoreEqualsLocal(h);
+      await expectMalformedQuarantined(h);
+      await expectConsistentCounters(h, counters);
+      expect(counters.quarantined).toBeGreaterThanOrEqual(6);
+    } finally {
+      await h.close();
+    }
+  }
+
+  it('all faults together (a seed where every kind occurs)', () => allTogether(3, true));
+
+  it('all faults together, over more seeds', async () => {
+    for (let seed = 100; seed < 108; seed++) await allTogether(seed, false);
+  });
+});
