@@ -48,6 +48,10 @@ export const restSourceConfig = z.object({
   agency: z.string().regex(AGENCY_CODE, 'must be an agency code such as 000.00.00.H49').optional(),
   clientIdEnv: envName,
   clientSecretEnv: envName,
+  /** A REST export sends vendor status strings: the map to national codes is required. */
+  statusMap: z
+    .record(z.string(), z.number().int().min(1).max(10))
+    .refine((m) => Object.keys(m).length > 0, 'map at least one vendor status to a national code (1..10)'),
 });
 
 export const sourceConfig = z.discriminatedUnion('dialect', [dvcqgSourceConfig, restSourceConfig], {

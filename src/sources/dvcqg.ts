@@ -75,7 +75,7 @@ export class DvcqgSource implements SourceAdapter {
   }
 
   normalise(raw: unknown): Normalised {
-    return normaliseDvcqg(raw, { statusMap: this.statusMap });
+    return normaliseDvcqg(raw, { statusMap: this.statusMap, procedureMap: this.cfg.procedureMap });
   }
 
   itemKey(raw: unknown): string | undefined {

@@ -28,6 +28,7 @@ sources:
     tokenUrl: http://127.0.0.1:8701/oauth/token
     clientIdEnv: CID
     clientSecretEnv: CSEC
+    statusMap: { DA_TIEP_NHAN: 2, DANG_XU_LY: 4, DA_XU_LY: 9 }
 national:
   baseUrl: http://127.0.0.1:8700/national
   usernameEnv: U
@@ -57,6 +58,11 @@ describe('loadConfig', () => {
     expect((await error(join(dir, 'absent.json'))).message).toContain('absent.json: cannot read');
     expect((await error(await file('bad.json', '{"sources": ['))).message).toMatch(/bad\.json: not valid JSON/);
     expect((await error(await file('bad.yaml', 'sources: [\n'))).message).toMatch(/bad\.yaml: not valid YAML/);
+  });
+
+  it('requires a status map for a rest source', async () => {
+    const err = await error(await file('nomap.yaml', YAML.replace('    statusMap: { DA_TIEP_NHAN: 2, DANG_XU_LY: 4, DA_XU_LY: 9 }\n', '')));
+    expect(err.message).toContain('sources[1].statusMap');
   });
 
   it('names the field at fault: unknown dialect, non-http URL', async () => {
