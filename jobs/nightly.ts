@@ -6,7 +6,8 @@
 import type { FlowJob } from 'bullmq';
 import { nightlyPayload } from '../schemas/jobs.js';
 import { provincesOf, sourcesOf } from '../src/config/load.js';
-import { makePeriod } from '../src/reconcile/counting.js';
+import { UnrecoverableError } from 'bullmq';
+import { makePeriod, nightlyPeriods } from '../src/reconcile/counting.js';
 import { formatCompact } from '../src/normalise/time.js';
 import { defineJob, jobIds } from './context.js';
 
@@ -21,7 +22,12 @@ export const nightly = defineJob({
     const now = ctx.clock();
     const runId = data.runId ?? newRunId(now);
     const windowTo = data.windowTo ?? now.getTime();
-    const period = makePeriod(data.period.from, data.period.to);
+    const periods = data.period
+      ? [makePeriod(data.period.from, data.period.to), ...data.next.map((p) => makePeriod(p.from, p.to))]
+      : nightlyPeriods(windowTo, ctx.config.reconcile.previousMonthDays);
+    const [period, ...later] = periods;
+    if (!period) throw new UnrecoverableError(`no full day to reconcile before ${new Date(windowTo).toISOString()}`);
+    const next = later.map((p) => ({ from: p.from, to: p.to }));
     const known = provincesOf(ctx.config);
     const provinces = data.provinces ?? known;
     const unknown = provinces.filter((p) => !known.includes(p));
@@ -39,12 +45,12 @@ export const nightly = defineJob({
     const tree: FlowJob = {
       name: 'finish-run',
       queueName,
-      data: { runId },
+      data: { runId, next, windowTo, provinces },
       opts: { jobId: jobIds.run(runId) },
       children: provinces.map((province) => ({
         name: 'reconcile-province',
         queueName,
-        data: { runId, province, period: data.period, windowTo },
+        data: { runId, province, period: { from: period.from, to: period.to }, windowTo },
         opts: { jobId: jobIds.reconcile(runId, province), ignoreDependencyOnFailure: true },
         children: sourcesOf(ctx.config, province).map((s) => ({
           name: 'sync-source',
@@ -55,7 +61,7 @@ export const nightly = defineJob({
       })),
     };
     await ctx.flow.add(tree);
-    ctx.logger.info({ runId, provinces }, 'nightly run enqueued');
+    ctx.logger.info({ runId, provinces, period: `${period.from}..${period.to}`, then: next.length }, 'nightly run enqueued');
     return { runId, rootJobId: jobIds.run(runId) };
   },
 });

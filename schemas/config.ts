@@ -137,6 +137,12 @@ export const configFile = z
       })
       .default({ withdrawnIsProcessed: false, processedOn: 'finished' }),
     tolerances: toleranceConfig,
+    reconcile: z
+      .object({
+        /** During these first days of a month the previous month is reconciled again too. */
+        previousMonthDays: z.number().int().min(0).max(27).default(5),
+      })
+      .default({ previousMonthDays: 5 }),
     worker: z.object({ concurrency: z.number().int().min(1).max(64).default(4) }).default({ concurrency: 4 }),
     alerts: alertsConfig,
   })

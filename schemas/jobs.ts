@@ -9,13 +9,17 @@ const metric = z.string().min(1);
 
 export const nightlyPayload = z.object({
   runId: runId.optional(),
-  period: periodInput,
+  /** The period to reconcile; by default the current month to date and, early in a month, the previous month. */
+  period: periodInput.optional(),
+  /** Periods to reconcile after this one, each as its own run, in order. */
+  next: z.array(periodInput).default([]),
   /** End of the sync window (epoch ms); the moment the nightly was enqueued by default. */
   windowTo: z.number().int().optional(),
   /** Restrict to these provinces (unit codes); all configured provinces by default. */
   provinces: z.array(z.string()).optional(),
 });
 export type NightlyPayload = z.infer<typeof nightlyPayload>;
+export type NightlyInput = z.input<typeof nightlyPayload>;
 
 export const syncSourcePayload = z.object({
   runId,
@@ -45,7 +49,13 @@ export const drillDownPayload = z.object({
 });
 export type DrillDownPayload = z.infer<typeof drillDownPayload>;
 
-export const finishRunPayload = z.object({ runId });
+export const finishRunPayload = z.object({
+  runId,
+  /** Once this run is done, reconcile these periods too (same window, so their syncs have nothing left to pull). */
+  next: z.array(periodInput).default([]),
+  windowTo: z.number().int().optional(),
+  provinces: z.array(z.string()).optional(),
+});
 export type FinishRunPayload = z.infer<typeof finishRunPayload>;
 
 export const sendAlertPayload = z.object({

@@ -1,10 +1,10 @@
 /** Runs a nightly reconciliation through the queue and waits for its report. */
 import { Job } from 'bullmq';
-import type { NightlyPayload } from '../../schemas/jobs.js';
+import type { NightlyInput } from '../../schemas/jobs.js';
 import type { RunReport } from '../../schemas/report.js';
 import type { Runtime } from '../queue/runtime.js';
 
-export async function runNightly(rt: Runtime, payload: NightlyPayload, timeoutMs = 30 * 60_000): Promise<RunReport> {
+export async function runNightly(rt: Runtime, payload: NightlyInput, timeoutMs = 30 * 60_000): Promise<RunReport> {
   const events = await rt.events();
   const job = await rt.queue.add('nightly', payload);
   const { runId, rootJobId } = (await job.waitUntilFinished(events, timeoutMs)) as { runId: string; rootJobId: string };

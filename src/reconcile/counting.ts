@@ -51,6 +51,26 @@ export function monthPeriod(month: string): Period {
   return makePeriod(`${m[1]}-${m[2]}-01`, `${m[1]}-${m[2]}-${String(lastDay).padStart(2, '0')}`);
 }
 
+/**
+ * The periods a night reconciles when none is named: the current month up to the last full
+ * day before `windowTo`, and, during the first `previousMonthDays` days of a month, the
+ * previous month too (its late syncs still move its figures). Oldest first.
+ */
+export function nightlyPeriods(windowTo: number, previousMonthDays: number): Period[] {
+  const lastFullDay = parseDay(formatDay(windowTo))! - DAY_MS; // the day windowTo falls in is not over
+  const today = formatDay(windowTo);
+  const month = today.slice(0, 7);
+  const dayOfMonth = Number(today.slice(8, 10));
+  const out: Period[] = [];
+  if (dayOfMonth <= previousMonthDays + 1) {
+    const prev = formatDay(parseDay(`${month}-01`)! - DAY_MS).slice(0, 7);
+    out.push(monthPeriod(prev));
+  }
+  const first = `${month}-01`;
+  if (lastFullDay >= parseDay(first)!) out.push(makePeriod(first, formatDay(lastFullDay)));
+  return out;
+}
+
 export interface CountingRules {
   /** Count withdrawn dossiers (status 7) as processed. Default false. */
   withdrawnIsProcessed: boolean;

@@ -87,6 +87,7 @@ describe('configFile: valid', () => {
       },
       counting: { withdrawnIsProcessed: false, processedOn: 'finished' },
       tolerances: { default: { absolute: 0, percent: 0 }, metrics: {} },
+      reconcile: { previousMonthDays: 5 },
       worker: { concurrency: 4 },
       alerts: { webhooks: [], cooldownMinutes: 360, summary: true },
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  nightlyPeriods,
   DEFAULT_RULES,
   METRICS,
   Tally,
@@ -509,5 +510,24 @@ describe('Tally', () => {
     const total = zeroCounts();
     for (const c of t.groups.values()) for (const m of METRICS) total[m] += c[m];
     for (const m of METRICS) expect(total[m], m).toBeGreaterThan(0);
+  });
+});
+
+describe('nightlyPeriods', () => {
+  const at = (iso: string) => Date.parse(iso);
+  it('is the current month up to yesterday in the middle of a month', () => {
+    expect(nightlyPeriods(at('2026-11-23T01:00:00+07:00'), 5).map((p) => [p.from, p.to])).toEqual([['2026-11-01', '2026-11-22']]);
+  });
+  it('adds the previous month first during the first days of a month', () => {
+    expect(nightlyPeriods(at('2026-11-04T01:00:00+07:00'), 5).map((p) => [p.from, p.to])).toEqual([
+      ['2026-10-01', '2026-10-31'],
+      ['2026-11-01', '2026-11-03'],
+    ]);
+  });
+  it('on the 1st only the previous month has a full day', () => {
+    expect(nightlyPeriods(at('2026-01-01T01:00:00+07:00'), 5).map((p) => [p.from, p.to])).toEqual([['2025-12-01', '2025-12-31']]);
+  });
+  it('reads the day in Vietnam time: 2026-10-31T18:00Z is already 1 November there', () => {
+    expect(nightlyPeriods(at('2026-10-31T18:00:00Z'), 0).map((p) => [p.from, p.to])).toEqual([['2026-10-01', '2026-10-31']]);
   });
 });
