@@ -1,5 +1,5 @@
 /** What every job handler is handed: its dependencies, never globals. */
-import type { FlowProducer, Job, Queue } from 'bullmq';
+import { DelayedError, type FlowProducer, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Config } from '../src/config/load.js';
@@ -16,7 +16,12 @@ export interface JobContext {
   incidents: Incidents;
   logger: Logger;
   clock: () => Date;
+  /** Aborted when the process must stop now: in-flight HTTP calls are cut off. */
   signal: AbortSignal;
+  /** Aborted when the worker is asked to stop: finish the current page, then give the job back (see `giveBack`). */
+  stopping: AbortSignal;
+  /** The worker's lock token for the job (absent when a handler is called directly). */
+  token?: string;
   queue: Queue;
   flow: FlowProducer;
   source(id: string): SourceAdapter;
@@ -29,6 +34,16 @@ export interface JobDefinition<S extends z.ZodType = z.ZodType> {
   name: string;
   payload: S;
   handler(data: z.infer<S>, ctx: JobContext): Promise<unknown>;
+}
+
+/**
+ * Hands a job back to the queue without using up an attempt: it waits again and another
+ * worker (or this one, restarted) resumes it from its checkpoint.
+ */
+export async function giveBack(ctx: JobContext, why: string): Promise<never> {
+  if (!ctx.token) throw new Error(why);
+  await ctx.job.moveToDelayed(Date.now(), ctx.token);
+  throw new DelayedError(why);
 }
 
 export function defineJob<S extends z.ZodType>(def: JobDefinition<S>): JobDefinition<S> {

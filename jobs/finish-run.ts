@@ -11,7 +11,7 @@ import { defineJob, jobIds } from './context.js';
 export const finishRun = defineJob({
   name: 'finish-run',
   payload: finishRunPayload,
-  async handler({ runId, next, windowTo, provinces }, ctx) {
+  async handler({ runId, then }, ctx) {
     const before = await ctx.runs.report(runId);
     if (!before) throw new Error(`run ${runId} does not exist`);
     const now = ctx.clock();
@@ -46,10 +46,8 @@ export const finishRun = defineJob({
     }
 
     await ctx.runs.finish(runId, now);
-    const [following, ...rest] = next;
-    if (following) {
-      await ctx.queue.add('nightly', { period: following, next: rest, windowTo, provinces }, { jobId: `nightly@${runId}@then` });
-    }
+    const [following, ...rest] = then;
+    if (following) await ctx.queue.add('nightly', { ...following, then: rest }, { jobId: `nightly@${runId}@then` });
     const findings = before.provinces.reduce((n, p) => n + p.findings.length, 0);
     ctx.logger.info({ runId, findings, incidents: changes.length }, 'run complete');
     return { runId, findings, incidents: changes.map((c) => c.event) };

@@ -3,10 +3,9 @@
  * the run. Built as one BullMQ flow: a parent runs when its children are done; a child
  * that fails for good is recorded on the parent instead of blocking it.
  */
-import type { FlowJob } from 'bullmq';
+import { UnrecoverableError, type FlowJob } from 'bullmq';
 import { nightlyPayload } from '../schemas/jobs.js';
 import { provincesOf, sourcesOf } from '../src/config/load.js';
-import { UnrecoverableError } from 'bullmq';
 import { makePeriod, nightlyPeriods } from '../src/reconcile/counting.js';
 import { formatCompact } from '../src/normalise/time.js';
 import { defineJob, jobIds } from './context.js';
@@ -22,12 +21,12 @@ export const nightly = defineJob({
     const now = ctx.clock();
     const runId = data.runId ?? newRunId(now);
     const windowTo = data.windowTo ?? now.getTime();
-    const periods = data.period
-      ? [makePeriod(data.period.from, data.period.to), ...data.next.map((p) => makePeriod(p.from, p.to))]
-      : nightlyPeriods(windowTo, ctx.config.reconcile.previousMonthDays);
+    const periods = data.period ? [makePeriod(data.period.from, data.period.to)] : nightlyPeriods(windowTo, ctx.config.reconcile.previousMonthDays);
     const [period, ...later] = periods;
     if (!period) throw new UnrecoverableError(`no full day to reconcile before ${new Date(windowTo).toISOString()}`);
-    const next = later.map((p) => ({ from: p.from, to: p.to }));
+    // Further periods of the same window run after this one: their syncs find nothing left to pull.
+    const then = [...later.map((p) => ({ period: { from: p.from, to: p.to }, windowTo, provinces: data.provinces })), ...data.then];
+    await ctx.runs.markNight(windowTo);
     const known = provincesOf(ctx.config);
     const provinces = data.provinces ?? known;
     const unknown = provinces.filter((p) => !known.includes(p));
@@ -45,7 +44,7 @@ export const nightly = defineJob({
     const tree: FlowJob = {
       name: 'finish-run',
       queueName,
-      data: { runId, next, windowTo, provinces },
+      data: { runId, then },
       opts: { jobId: jobIds.run(runId) },
       children: provinces.map((province) => ({
         name: 'reconcile-province',
@@ -61,7 +60,7 @@ export const nightly = defineJob({
       })),
     };
     await ctx.flow.add(tree);
-    ctx.logger.info({ runId, provinces, period: `${period.from}..${period.to}`, then: next.length }, 'nightly run enqueued');
+    ctx.logger.info({ runId, provinces, period: `${period.from}..${period.to}`, then: then.length }, 'nightly run enqueued');
     return { runId, rootJobId: jobIds.run(runId) };
   },
 });

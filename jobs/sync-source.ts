@@ -9,7 +9,7 @@ import { sourceById } from '../src/config/load.js';
 import { redactPersonal } from '../src/normalise/personal.js';
 import { parseDay } from '../src/normalise/time.js';
 import { createHash } from 'node:crypto';
-import { defineJob } from './context.js';
+import { defineJob, giveBack } from './context.js';
 
 export const syncSource = defineJob({
   name: 'sync-source',
@@ -34,7 +34,7 @@ export const syncSource = defineJob({
     }
     const window = { from, to: windowTo };
     for (;;) {
-      if (ctx.signal.aborted) throw new Error(`sync of ${id} stopped: ${String(ctx.signal.reason)}`);
+      if (ctx.stopping.aborted) await giveBack(ctx, `sync of ${id} handed back after page ${pages}: the worker is stopping`);
       const page = await adapter.fetchPage(window, cursor);
       pages++;
       const dossiers: CanonicalDossier[] = [];

@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { AGENCY_CODE } from '../src/normalise/codes.js';
 
@@ -137,6 +138,22 @@ export const configFile = z
       })
       .default({ withdrawnIsProcessed: false, processedOn: 'finished' }),
     tolerances: toleranceConfig,
+    schedule: z
+      .object({
+        /** When the nightly run starts (cron, 5 or 6 fields). */
+        cron: z.string().min(9).default('0 1 * * *'),
+        timezone: z.string().default('Asia/Ho_Chi_Minh'),
+        /** Nights missed while no worker ran: run each of them in turn, or one merged window. */
+        catchUp: z.enum(['each', 'merged']).default('each'),
+      })
+      .superRefine((s, ctx) => {
+        try {
+          CronExpressionParser.parse(s.cron, { tz: s.timezone }).next();
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', path: ['cron'], message: `"${s.cron}" in ${s.timezone} is not a valid schedule: ${(err as Error).message}` });
+        }
+      })
+      .default({ cron: '0 1 * * *', timezone: 'Asia/Ho_Chi_Minh', catchUp: 'each' }),
     reconcile: z
       .object({
         /** During these first days of a month the previous month is reconciled again too. */

@@ -7,16 +7,21 @@ export const periodInput = z.object({ from: day, to: day });
 const runId = z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, dot, dash or underscore');
 const metric = z.string().min(1);
 
-export const nightlyPayload = z.object({
-  runId: runId.optional(),
+/** One night's work: a window to sync up to and a period to reconcile. */
+export const nightStep = z.object({
   /** The period to reconcile; by default the current month to date and, early in a month, the previous month. */
   period: periodInput.optional(),
-  /** Periods to reconcile after this one, each as its own run, in order. */
-  next: z.array(periodInput).default([]),
-  /** End of the sync window (epoch ms); the moment the nightly was enqueued by default. */
+  /** End of the sync window (epoch ms); the moment the night starts by default. */
   windowTo: z.number().int().optional(),
   /** Restrict to these provinces (unit codes); all configured provinces by default. */
   provinces: z.array(z.string()).optional(),
+});
+export type NightStep = z.infer<typeof nightStep>;
+
+export const nightlyPayload = nightStep.extend({
+  runId: runId.optional(),
+  /** Nights to run after this one, in order, each once the previous run is finished. */
+  then: z.array(nightStep).default([]),
 });
 export type NightlyPayload = z.infer<typeof nightlyPayload>;
 export type NightlyInput = z.input<typeof nightlyPayload>;
@@ -51,10 +56,8 @@ export type DrillDownPayload = z.infer<typeof drillDownPayload>;
 
 export const finishRunPayload = z.object({
   runId,
-  /** Once this run is done, reconcile these periods too (same window, so their syncs have nothing left to pull). */
-  next: z.array(periodInput).default([]),
-  windowTo: z.number().int().optional(),
-  provinces: z.array(z.string()).optional(),
+  /** Nights to run once this run is done, in order. */
+  then: z.array(nightStep).default([]),
 });
 export type FinishRunPayload = z.infer<typeof finishRunPayload>;
 

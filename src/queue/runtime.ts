@@ -55,7 +55,8 @@ export interface Runtime {
   flow: FlowProducer;
   events(): Promise<QueueEvents>;
   startWorker(opts?: { concurrency?: number }): Worker;
-  close(): Promise<void>;
+  /** Stops the workers gracefully (in-flight pages finish, their jobs are given back), then closes every connection. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export function createRuntime(config: Config, logger: Logger, opts: { clock?: () => Date } = {}): Runtime {
@@ -78,6 +79,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
   const workers: Worker[] = [];
   let events: QueueEvents | undefined;
   const abort = new AbortController();
+  const stopping = new AbortController();
 
   const sources = new Map<string, SourceAdapter>();
   const source = (id: string): SourceAdapter => {
@@ -100,7 +102,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
     return nationalClient;
   };
 
-  async function process(job: Job): Promise<unknown> {
+  async function process(job: Job, token?: string): Promise<unknown> {
     const def = JOBS.get(job.name);
     if (!def) throw new UnrecoverableError(`unknown job "${job.name}"`);
     const parsed = def.payload.safeParse(job.data);
@@ -112,6 +114,8 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
       config, store, runs, incidents, clock, queue, flow, source, national, job,
       logger: logger.child({ job: job.name, jobId: job.id }),
       signal: abort.signal,
+      stopping: stopping.signal,
+      token,
     };
     try {
       return await def.handler(parsed.data, ctx);
@@ -143,9 +147,15 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
       workers.push(worker);
       return worker;
     },
-    async close() {
-      abort.abort(new Error('shutting down'));
-      await Promise.all(workers.map((w) => w.close()));
+    async close(graceMs = 30_000) {
+      // First ask running jobs to stop at their next page boundary and give their job back;
+      // whatever is still running after the grace period is cut off (its page is not applied).
+      stopping.abort(new Error('shutting down'));
+      const closed = Promise.all(workers.map((w) => w.close()));
+      const timer = setTimeout(() => abort.abort(new Error('shutting down: grace period over')), graceMs);
+      await closed;
+      clearTimeout(timer);
+      abort.abort(new Error('shut down'));
       await events?.close();
       await flow.close();
       await queue.close();

@@ -24,6 +24,10 @@ export class Keys {
   quarantineReasons(province: string, source: string): string {
     return `${this.p(province)}:quarantine-reasons:${source}`;
   }
+  /** The latest window end a nightly run was started for (catch-up starts after it). */
+  lastNight(): string {
+    return `${this.prefix}:nightly:last`;
+  }
   runs(): string {
     return `${this.prefix}:runs`;
   }

@@ -60,6 +60,18 @@ export class Runs {
     await this.redis.hset(this.keys.runIncidents(runId), province, JSON.stringify(changes));
   }
 
+  /** Records that a night up to `windowTo` started; keeps the latest. */
+  async markNight(windowTo: number): Promise<void> {
+    const key = this.keys.lastNight();
+    const prev = Number((await this.redis.get(key)) ?? 0);
+    if (windowTo > prev) await this.redis.set(key, String(windowTo));
+  }
+
+  async lastNight(): Promise<number | undefined> {
+    const v = await this.redis.get(this.keys.lastNight());
+    return v === null ? undefined : Number(v);
+  }
+
   async latestRunId(): Promise<string | undefined> {
     const [id] = await this.redis.zrange(this.keys.runs(), '-1', '-1');
     return id;

@@ -12,12 +12,9 @@
  * store must equal it. A reader walking trang=1,2,3… over a fixed window does not: a record
  * updated behind its position shifts the later pages and one record drops out between pages.
  */
-import type { FlowProducer, Job, Queue } from 'bullmq';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { SyncCounters } from '../../schemas/store.js';
-import type { JobContext } from '../../jobs/context.js';
 import { syncSource } from '../../jobs/sync-source.js';
 import { credentials, parseConfig, type Config } from '../../src/config/load.js';
 import { rootAgency } from '../../src/normalise/codes.js';
@@ -27,10 +24,10 @@ import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/s
 import { generateWorld, type World } from '../../src/sim/world.js';
 import { DvcqgSource } from '../../src/sources/dvcqg.js';
 import { HttpClient } from '../../src/sources/http.js';
-import { Incidents } from '../../src/store/incidents.js';
 import { Runs } from '../../src/store/runs.js';
 import { Store } from '../../src/store/store.js';
 import { TransientError } from '../../src/util/errors.js';
+import { jobContext } from '../helpers/context.js';
 import { useRedis } from '../helpers/redis.js';
 
 const redis = useRedis();
@@ -70,22 +67,7 @@ async function harness(faults: Omit<FaultOptions, 'seed'> | null, opts: { seed?:
   const adapter = new DvcqgSource(cfg, http, credentials('SIM_USER', 'SIM_PASSWORD', env));
   const client = redis.client();
   const store = new Store(client, config.redis.prefix);
-  const ctx: JobContext = {
-    config,
-    store,
-    runs: new Runs(client, config.redis.prefix),
-    incidents: new Incidents(client, config.redis.prefix),
-    logger: pino({ level: 'silent' }),
-    clock: () => new Date(world.now),
-    signal: new AbortController().signal,
-    queue: {} as Queue,
-    flow: {} as FlowProducer,
-    source: () => adapter,
-    national: () => {
-      throw new Error('not used by sync');
-    },
-    job: { updateProgress: async () => undefined } as unknown as Job,
-  };
+  const ctx = jobContext(config, client, { source: adapter, now: world.now, store });
   // The window ends a day after the world's `now`, so drifted records (updated after `now`) stay in it.
   const windowTo = world.now + DAY_MS;
   return {

@@ -2,20 +2,16 @@
  * The sync job against the simulator over loopback HTTP and a real Redis: a crash between
  * pages resumes after the last applied page, and nothing is counted twice.
  */
-import type { FlowProducer, Job, Queue } from 'bullmq';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobContext } from '../../jobs/context.js';
 import { syncSource } from '../../jobs/sync-source.js';
 import { credentials, parseConfig, type Config } from '../../src/config/load.js';
 import { DvcqgSource } from '../../src/sources/dvcqg.js';
 import { HttpClient } from '../../src/sources/http.js';
 import type { SourceAdapter } from '../../src/sources/source.js';
-import { Incidents } from '../../src/store/incidents.js';
-import { Runs } from '../../src/store/runs.js';
 import { Store } from '../../src/store/store.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
 import { generateWorld, type World } from '../../src/sim/world.js';
+import { jobContext } from '../helpers/context.js';
 import { useRedis } from '../helpers/redis.js';
 
 const redis = useRedis();
@@ -56,22 +52,7 @@ function setup(pageSize: number) {
       return real.fetchPage(window, cursor);
     },
   };
-  const ctx: JobContext = {
-    config,
-    store,
-    runs: new Runs(client, config.redis.prefix),
-    incidents: new Incidents(client, config.redis.prefix),
-    logger: pino({ level: 'silent' }),
-    clock: () => new Date(world.now),
-    signal: new AbortController().signal,
-    queue: {} as Queue,
-    flow: {} as FlowProducer,
-    source: () => adapter,
-    national: () => {
-      throw new Error('not used by sync');
-    },
-    job: { updateProgress: async () => undefined } as unknown as Job,
-  };
+  const ctx = jobContext(config, client, { source: adapter, now: world.now, store });
   return { ctx, store, fetches, crashOn: (n: number) => (crashAt = n) };
 }
 

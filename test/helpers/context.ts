@@ -1,0 +1,39 @@
+/**
+ * A job context for calling a job handler directly (no BullMQ worker) against a real Redis:
+ * the store, runs and incidents are real; queue, flow and national are absent unless given.
+ */
+import type { FlowProducer, Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import type { JobContext } from '../../jobs/context.js';
+import type { Config } from '../../src/config/load.js';
+import type { SourceAdapter } from '../../src/sources/source.js';
+import { Incidents } from '../../src/store/incidents.js';
+import { Runs } from '../../src/store/runs.js';
+import { Store } from '../../src/store/store.js';
+
+export function jobContext(
+  config: Config,
+  redis: Redis,
+  opts: { source: SourceAdapter; now: number } & Partial<Omit<JobContext, 'source' | 'config'>>,
+): JobContext {
+  const { source, now, ...rest } = opts;
+  return {
+    config,
+    store: new Store(redis, config.redis.prefix),
+    runs: new Runs(redis, config.redis.prefix),
+    incidents: new Incidents(redis, config.redis.prefix),
+    logger: pino({ level: 'silent' }),
+    clock: () => new Date(now),
+    signal: new AbortController().signal,
+    stopping: new AbortController().signal,
+    queue: {} as Queue,
+    flow: {} as FlowProducer,
+    source: () => source,
+    national: () => {
+      throw new Error('no national feed in this test');
+    },
+    job: { updateProgress: async () => undefined } as unknown as Job,
+    ...rest,
+  };
+}
