@@ -6,6 +6,7 @@ import { newRunId } from '../../jobs/nightly.js';
 import { loadConfig, sourceById } from '../config/load.js';
 import { makePeriod, monthPeriod } from '../reconcile/counting.js';
 import { checkRedis, createRuntime, type Runtime } from '../queue/runtime.js';
+import { startSchedule } from '../queue/schedule.js';
 import { createLogger } from '../util/logger.js';
 import { FORMATS, formatReport } from './format.js';
 import { LANGS } from './labels.js';
@@ -46,18 +47,26 @@ export function registerOps(program: Command): void {
       .option('--log-level <level>', 'log level (logs go to stderr)', 'info');
 
   withConfig(program.command('worker'))
-    .description('run the queue worker until SIGINT/SIGTERM')
+    .description('run the queue worker and the nightly schedule until SIGINT/SIGTERM')
     .option('--concurrency <n>', 'jobs processed at once (default from the configuration)')
-    .action(async (o: { config: string; logLevel: string; concurrency?: string }) => {
+    .option('--no-schedule', 'do not install the nightly schedule nor catch up missed nights (for extra workers)')
+    .option('--grace <seconds>', 'on SIGTERM, how long in-flight jobs may take to reach a safe point', '30')
+    .action(async (o: { config: string; logLevel: string; concurrency?: string; schedule: boolean; grace: string }) => {
       const rt = await open(o);
-      rt.startWorker({ concurrency: o.concurrency ? Number(o.concurrency) : undefined });
-      rt.logger.info({ queue: rt.queue.name }, 'worker started');
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+      rt.startWorker({ concurrency: o.concurrency ? positiveInt('--concurrency', o.concurrency) : undefined });
+      if (o.schedule) {
+        const { missed } = await startSchedule(rt);
+        const { cron, timezone } = rt.config.schedule;
+        rt.logger.info({ cron, timezone, caughtUp: missed.length }, 'nightly schedule installed');
+      }
+      rt.logger.info({ queue: rt.queue.name, pid: process.pid }, 'worker started');
+      const signal = await new Promise<string>((resolve) => {
+        process.once('SIGINT', () => resolve('SIGINT'));
+        process.once('SIGTERM', () => resolve('SIGTERM'));
       });
-      rt.logger.info('shutting down: finishing in-flight jobs');
-      await rt.close();
+      rt.logger.info({ signal }, 'stopping: in-flight jobs finish their page and are handed back');
+      await rt.close(positiveInt('--grace', o.grace) * 1000);
+      rt.logger.info('stopped');
     });
 
   withConfig(program.command('reconcile'))

@@ -5,6 +5,7 @@
  */
 import { FlowProducer, Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { JobContext } from '../../jobs/context.js';
 import { JOBS } from '../../jobs/registry.js';
@@ -102,7 +103,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
     return nationalClient;
   };
 
-  async function process(job: Job, token?: string): Promise<unknown> {
+  async function processJob(job: Job, token?: string): Promise<unknown> {
     const def = JOBS.get(job.name);
     if (!def) throw new UnrecoverableError(`unknown job "${job.name}"`);
     const parsed = def.payload.safeParse(job.data);
@@ -135,10 +136,11 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
       return events;
     },
     startWorker(o = {}) {
-      const worker = new Worker(QUEUE_NAME, process, {
+      const worker = new Worker(QUEUE_NAME, processJob, {
         connection: conn('worker'),
         prefix,
         concurrency: o.concurrency ?? config.worker.concurrency,
+        name: `${hostname()}:${process.pid}:${workers.length + 1}`,
       });
       worker.on('failed', (job, err) =>
         logger.warn({ job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed'),
