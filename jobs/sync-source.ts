@@ -14,10 +14,11 @@ import { defineJob, giveBack } from './context.js';
 export const syncSource = defineJob({
   name: 'sync-source',
   payload: syncSourcePayload,
-  async handler({ runId, source: id, windowTo }, ctx) {
+  async handler({ runId, source: id, windowTo, windowFrom }, ctx) {
     const cfg = sourceById(ctx.config, id);
     const adapter = ctx.source(id);
-    const cp = await ctx.store.getCheckpoint(cfg.province, id);
+    const backfill = windowFrom === undefined ? undefined : runId;
+    const cp = await ctx.store.getCheckpoint(cfg.province, id, backfill);
     let from: number;
     let cursor: unknown = null;
     let pages = 0;
@@ -26,7 +27,7 @@ export const syncSource = defineJob({
       windowTo = cp.pending.to;
       ctx.logger.info({ source: id, runId, pages }, 'resuming sync after the last applied page');
     } else {
-      from = cp.syncedTo ?? parseDay(cfg.initialFrom)!;
+      from = cp.syncedTo ?? windowFrom ?? parseDay(cfg.initialFrom)!;
       if (from >= windowTo) {
         ctx.logger.info({ source: id, runId }, 'source already synced past this window');
         return ctx.store.syncCounters(cfg.province, id, runId);
@@ -52,7 +53,7 @@ export const syncSource = defineJob({
       const next: Checkpoint = page.done
         ? { syncedTo: window.to, pending: null }
         : { syncedTo: cp.syncedTo, pending: { runId, from: window.from, to: window.to, cursor: page.next, pages } };
-      await ctx.store.applyPage({ province: cfg.province, source: id, runId, dossiers, quarantined, checkpoint: next });
+      await ctx.store.applyPage({ province: cfg.province, source: id, runId, dossiers, quarantined, checkpoint: next, backfill });
       await ctx.job.updateProgress({ pages });
       if (page.done) break;
       cursor = page.next;

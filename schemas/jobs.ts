@@ -30,6 +30,11 @@ export const syncSourcePayload = z.object({
   runId,
   source: z.string(),
   windowTo: z.number().int(),
+  /**
+   * Set for a backfill of [windowFrom, windowTo): the window is pulled with its own
+   * checkpoint and the regular one does not move.
+   */
+  windowFrom: z.number().int().optional(),
 });
 export type SyncSourcePayload = z.infer<typeof syncSourcePayload>;
 

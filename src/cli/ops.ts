@@ -5,6 +5,8 @@ import { jobIds } from '../../jobs/context.js';
 import { newRunId } from '../../jobs/nightly.js';
 import { loadConfig, sourceById } from '../config/load.js';
 import { makePeriod, monthPeriod } from '../reconcile/counting.js';
+import { formatDay } from '../normalise/time.js';
+import { createProgress } from './progress.js';
 import { checkRedis, createRuntime, type Runtime } from '../queue/runtime.js';
 import { startSchedule } from '../queue/schedule.js';
 import { createLogger } from '../util/logger.js';
@@ -97,16 +99,37 @@ export function registerOps(program: Command): void {
     });
 
   withConfig(program.command('sync'))
-    .description("pull one source's updates up to now into the store")
+    .description("pull one source's updates up to now; with --from/--to, backfill that window without moving the regular checkpoint")
     .requiredOption('--source <id>', 'source id from the configuration')
-    .action(async (o: { config: string; logLevel: string; source: string }) => {
+    .option('--from <YYYY-MM-DD>', 'backfill: first day of the window (Vietnam time)')
+    .option('--to <YYYY-MM-DD>', 'backfill: last day of the window, inclusive (default: today)')
+    .action(async (o: { config: string; logLevel: string; source: string; from?: string; to?: string }) => {
+      if (o.to && !o.from) throw new Error('--to needs --from (a backfill window)');
+      const backfill = o.from ? makePeriod(o.from, o.to ?? formatDay(Date.now())) : undefined;
       await withRuntime(o, async (rt) => {
         sourceById(rt.config, o.source);
-        const runId = newRunId(new Date());
+        const runId = `${backfill ? 'backfill' : 'sync'}-${newRunId(new Date())}`;
+        const windowTo = backfill ? Math.min(backfill.end, Date.now()) : Date.now();
         rt.startWorker();
-        const job = await rt.queue.add('sync-source', { runId, source: o.source, windowTo: Date.now() }, { jobId: jobIds.sync(runId, o.source) });
-        const counters = await job.waitUntilFinished(await rt.events());
-        process.stdout.write(`${JSON.stringify({ runId, source: o.source, ...counters })}\n`);
+        const events = await rt.events();
+        const job = await rt.queue.add(
+          'sync-source',
+          { runId, source: o.source, windowTo, ...(backfill ? { windowFrom: backfill.start } : {}) },
+          { jobId: jobIds.sync(runId, o.source) },
+        );
+        const progress = createProgress(`sync ${o.source}`);
+        const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) => {
+          if (jobId === job.id) progress.update((data as { pages?: number }).pages ?? 0);
+        };
+        events.on('progress', onProgress);
+        try {
+          const counters = await job.waitUntilFinished(events);
+          progress.stop();
+          process.stdout.write(`${JSON.stringify({ runId, source: o.source, ...counters })}\n`);
+        } finally {
+          events.off('progress', onProgress);
+          progress.stop();
+        }
       });
     });
 

@@ -12,8 +12,9 @@ export class Keys {
   dossiers(province: string): string {
     return `${this.p(province)}:dossiers`;
   }
-  checkpoint(province: string, source: string): string {
-    return `${this.p(province)}:checkpoint:${source}`;
+  /** A source's checkpoint: the regular one, or a backfill's own (which never moves the regular one). */
+  checkpoint(province: string, source: string, backfill?: string): string {
+    return `${this.p(province)}:checkpoint:${source}${backfill ? `:backfill:${backfill}` : ''}`;
   }
   syncStats(province: string, source: string, runId: string): string {
     return `${this.p(province)}:sync:${runId}:${source}`;

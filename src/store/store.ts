@@ -47,6 +47,8 @@ export interface PageInput {
   dossiers: CanonicalDossier[];
   quarantined: { key: string; entry: QuarantineEntry }[];
   checkpoint: Checkpoint;
+  /** Set for a backfill: the page's checkpoint is the backfill's own. */
+  backfill?: string;
 }
 
 export interface PageOutcome {
@@ -76,7 +78,7 @@ export class Store {
     for (const q of page.quarantined) args.push(q.key, q.entry.reason, JSON.stringify(q.entry));
     const keys = [
       k.dossiers(page.province),
-      k.checkpoint(page.province, page.source),
+      k.checkpoint(page.province, page.source, page.backfill),
       k.syncStats(page.province, page.source, page.runId),
       k.quarantine(page.province, page.source),
       k.quarantineReasons(page.province, page.source),
@@ -85,8 +87,8 @@ export class Store {
     return { applied, unchanged, quarantined };
   }
 
-  async getCheckpoint(province: string, source: string): Promise<Checkpoint> {
-    const raw = await this.redis.get(this.keys.checkpoint(province, source));
+  async getCheckpoint(province: string, source: string, backfill?: string): Promise<Checkpoint> {
+    const raw = await this.redis.get(this.keys.checkpoint(province, source, backfill));
     return raw ? checkpoint.parse(JSON.parse(raw)) : { syncedTo: null, pending: null };
   }
 

@@ -101,3 +101,23 @@ describe('sync-source', () => {
     expect(await stored(store)).toEqual(before);
   });
 });
+
+describe('sync-source backfill', () => {
+  it('pulls only its window, with its own checkpoint; the regular checkpoint does not move', async () => {
+    const { ctx, store } = setup(50);
+    const regular = { syncedTo: world.period.start, pending: null };
+    await store.setCheckpoint('H49', 'h49', regular);
+    const from = world.period.start + 5 * 86_400_000;
+    const to = world.period.start + 12 * 86_400_000;
+    const counters = await syncSource.handler({ runId: 'bf1', source: 'h49', windowTo: to, windowFrom: from }, ctx);
+    const inWindow = world.provinces[0]!.local.filter((d) => d.updatedAt >= from && d.updatedAt < to);
+    expect(inWindow.length).toBeGreaterThan(20);
+    expect(counters).toMatchObject({ pulled: inWindow.length, applied: inWindow.length });
+    expect(await store.countDossiers('H49')).toBe(inWindow.length);
+    expect(await store.getCheckpoint('H49', 'h49')).toEqual(regular);
+    expect(await store.getCheckpoint('H49', 'h49', 'bf1')).toEqual({ syncedTo: to, pending: null });
+    // Running the same backfill again pulls nothing more.
+    const again = await syncSource.handler({ runId: 'bf1', source: 'h49', windowTo: to, windowFrom: from }, ctx);
+    expect(again).toEqual(counters);
+  });
+});
