@@ -8,6 +8,7 @@ import { nightlyPayload } from '../schemas/jobs.js';
 import { provincesOf, sourcesOf } from '../src/config/load.js';
 import { makePeriod, nightlyPeriods } from '../src/reconcile/counting.js';
 import { formatCompact } from '../src/normalise/time.js';
+import { jobOptions } from '../src/queue/job-options.js';
 import { defineJob, jobIds } from './context.js';
 
 export function newRunId(at: Date): string {
@@ -41,21 +42,22 @@ export const nightly = defineJob({
       provinces,
     });
     const queueName = ctx.queue.name;
+    const opts = jobOptions(ctx.config);
     const tree: FlowJob = {
       name: 'finish-run',
       queueName,
       data: { runId, then },
-      opts: { jobId: jobIds.run(runId) },
+      opts: { ...opts, jobId: jobIds.run(runId) },
       children: provinces.map((province) => ({
         name: 'reconcile-province',
         queueName,
         data: { runId, province, period: { from: period.from, to: period.to }, windowTo },
-        opts: { jobId: jobIds.reconcile(runId, province), ignoreDependencyOnFailure: true },
+        opts: { ...opts, jobId: jobIds.reconcile(runId, province), ignoreDependencyOnFailure: true },
         children: sourcesOf(ctx.config, province).map((s) => ({
           name: 'sync-source',
           queueName,
           data: { runId, source: s.id, windowTo },
-          opts: { jobId: jobIds.sync(runId, s.id), ignoreDependencyOnFailure: true },
+          opts: { ...opts, jobId: jobIds.sync(runId, s.id), ignoreDependencyOnFailure: true },
         })),
       })),
     };

@@ -19,6 +19,8 @@ const common = {
   procedureMap: z.record(z.string(), z.string()).optional(),
   pageSize: z.number().int().min(1).max(1000).default(500),
   timeoutMs: z.number().int().positive().default(15_000),
+  /** Retries of one HTTP call on a transient failure (network, timeout, 408, 429, 5xx). */
+  retries: z.number().int().min(0).max(10).default(5),
   /** Largest response body accepted, in bytes. */
   maxResponseBytes: z.number().int().positive().default(32 * 1024 * 1024),
   /** At most this many requests a second to the source (0: no limit). */
@@ -160,7 +162,15 @@ export const configFile = z
         previousMonthDays: z.number().int().min(0).max(27).default(5),
       })
       .default({ previousMonthDays: 5 }),
-    worker: z.object({ concurrency: z.number().int().min(1).max(64).default(4) }).default({ concurrency: 4 }),
+    worker: z
+      .object({
+        concurrency: z.number().int().min(1).max(64).default(4),
+        /** Attempts of a job before it fails for good (a failed sync batch then waits for replay). */
+        attempts: z.number().int().min(1).max(20).default(3),
+        /** First delay between attempts, doubled each time. */
+        backoffMs: z.number().int().min(0).default(5_000),
+      })
+      .default({ concurrency: 4, attempts: 3, backoffMs: 5_000 }),
     alerts: alertsConfig,
   })
   .superRefine((cfg, ctx) => {

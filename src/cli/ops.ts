@@ -8,6 +8,7 @@ import { makePeriod, monthPeriod } from '../reconcile/counting.js';
 import { formatDay } from '../normalise/time.js';
 import { createProgress } from './progress.js';
 import { checkRedis, createRuntime, type Runtime } from '../queue/runtime.js';
+import { failedBatches, replayBatches } from '../queue/replay.js';
 import { startSchedule } from '../queue/schedule.js';
 import { createLogger } from '../util/logger.js';
 import { FORMATS, formatReport } from './format.js';
@@ -175,30 +176,41 @@ export function registerOps(program: Command): void {
     });
 
   withConfig(program.command('replay'))
-    .description('list failed sync batches and run them again')
+    .description('list failed sync batches (by source, time and error) and run them again')
     .option('--source <id>', 'only this source')
+    .option('--since <time>', 'failed at or after (ISO date or time)')
+    .option('--until <time>', 'failed before (ISO date or time)')
+    .option('--error <text>', 'only batches whose error contains this text')
     .option('--dry-run', 'list what would run, change nothing')
-    .action(async (o: { config: string; logLevel: string; source?: string; dryRun?: boolean }) => {
+    .action(async (o: { config: string; logLevel: string; source?: string; since?: string; until?: string; error?: string; dryRun?: boolean }) => {
+      const time = (name: string, v?: string) => {
+        if (v === undefined) return undefined;
+        const t = Date.parse(v);
+        if (Number.isNaN(t)) throw new Error(`${name} must be a date or time such as 2026-11-23 or 2026-11-23T01:00:00+07:00, not "${v}"`);
+        return t;
+      };
+      const filter = { source: o.source, since: time('--since', o.since), until: time('--until', o.until), error: o.error };
       await withRuntime(o, async (rt) => {
-        const failed = (await rt.queue.getFailed(0, -1)).filter(
-          (j: Job) => j.name === 'sync-source' && (!o.source || j.data.source === o.source),
-        );
-        if (failed.length === 0) {
+        if (o.source) sourceById(rt.config, o.source);
+        const batches = await failedBatches(rt, filter);
+        if (batches.length === 0) {
           process.stdout.write('No failed sync batches.\n');
           return;
         }
-        for (const j of failed) {
-          process.stdout.write(`${o.dryRun ? 'would replay' : 'replaying'}  ${j.id}  source=${j.data.source}  failed=${new Date(j.finishedOn ?? 0).toISOString()}  error=${j.failedReason}\n`);
+        for (const b of batches) {
+          process.stdout.write(`${o.dryRun ? 'would replay' : 'replaying'}  ${b.jobId}  source=${b.source}  run=${b.runId}  failed=${b.failedAt.toISOString()}  attempts=${b.attempts}  error=${b.error}\n`);
         }
         if (o.dryRun) return;
         rt.startWorker();
         const events = await rt.events();
-        for (const j of failed) {
-          const again = await rt.queue.add('sync-source', j.data, { jobId: `${j.id}@replay-${Date.now().toString(36)}` });
-          await again.waitUntilFinished(events);
-          await j.remove();
+        const progress = createProgress('replay');
+        let done = 0;
+        for (const id of await replayBatches(rt, batches)) {
+          await (await Job.fromId(rt.queue, id))!.waitUntilFinished(events);
+          progress.update(++done);
         }
-        process.stdout.write(`Replayed ${failed.length} batch(es).\n`);
+        progress.stop();
+        process.stdout.write(`Replayed ${batches.length} batch(es).\n`);
       });
     });
 }

@@ -18,15 +18,10 @@ import { Incidents } from '../store/incidents.js';
 import { Runs } from '../store/runs.js';
 import { Store } from '../store/store.js';
 import { PermanentError } from '../util/errors.js';
+import { jobOptions } from './job-options.js';
 
 export const QUEUE_NAME = 'dossier-sync';
 
-export const DEFAULT_JOB_OPTIONS = {
-  attempts: 3,
-  backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: { age: 7 * 86_400, count: 5000 },
-  removeOnFail: false, // failed batches stay, with their payload, for replay
-} as const;
 
 export function connect(url: string, name: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, connectionName: `dossier-sync:${name}`, lazyConnect: false });
@@ -72,7 +67,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
   };
   const redis = conn('store');
   const prefix = bullPrefix(config);
-  const queue = new Queue(QUEUE_NAME, { connection: conn('queue'), prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  const queue = new Queue(QUEUE_NAME, { connection: conn('queue'), prefix, defaultJobOptions: jobOptions(config) });
   const flow = new FlowProducer({ connection: conn('flow'), prefix });
   const store = new Store(redis, config.redis.prefix);
   const runs = new Runs(redis, config.redis.prefix);

@@ -8,7 +8,7 @@ import { RestSource } from './rest.js';
 import type { SourceAdapter } from './source.js';
 
 export function createSource(cfg: SourceConfig, deps: { logger?: Logger; signal?: AbortSignal }): SourceAdapter {
-  const http = new HttpClient({ name: cfg.id, timeoutMs: cfg.timeoutMs, maxBytes: cfg.maxResponseBytes, rateLimit: cfg.rateLimit, circuitBreaker: cfg.circuitBreaker, logger: deps.logger, signal: deps.signal });
+  const http = new HttpClient({ name: cfg.id, timeoutMs: cfg.timeoutMs, retries: cfg.retries, maxBytes: cfg.maxResponseBytes, rateLimit: cfg.rateLimit, circuitBreaker: cfg.circuitBreaker, logger: deps.logger, signal: deps.signal });
   switch (cfg.dialect) {
     case 'dvcqg':
       return new DvcqgSource(cfg, http, credentials(cfg.usernameEnv, cfg.passwordEnv));

@@ -72,6 +72,7 @@ describe('configFile: valid', () => {
           passwordEnv: 'QN_PASS',
           pageSize: 500,
           timeoutMs: 15_000,
+          retries: 5,
           maxResponseBytes: 32 * 1024 * 1024,
           rateLimit: 0,
           circuitBreaker: { failures: 5, cooldownMs: 30_000 },
@@ -87,8 +88,9 @@ describe('configFile: valid', () => {
       },
       counting: { withdrawnIsProcessed: false, processedOn: 'finished' },
       tolerances: { default: { absolute: 0, percent: 0 }, metrics: {} },
+      schedule: { cron: '0 1 * * *', timezone: 'Asia/Ho_Chi_Minh', catchUp: 'each' },
       reconcile: { previousMonthDays: 5 },
-      worker: { concurrency: 4 },
+      worker: { concurrency: 4, attempts: 3, backoffMs: 5_000 },
       alerts: { webhooks: [], cooldownMinutes: 360, summary: true },
     });
   });
@@ -104,7 +106,7 @@ describe('configFile: valid', () => {
     const cfg = configFile.parse(input);
     expect(cfg.redis).toStrictEqual({ url: 'redis://localhost:6379', prefix: 'dsync' });
     expect(cfg.counting).toStrictEqual({ withdrawnIsProcessed: false, processedOn: 'returned' });
-    expect(cfg.worker).toStrictEqual({ concurrency: 4 });
+    expect(cfg.worker).toStrictEqual({ concurrency: 4, attempts: 3, backoffMs: 5_000 });
   });
 
   it('keeps every value given in a full config', () => {
@@ -138,6 +140,7 @@ describe('configFile: valid', () => {
       statusMap: { DA_XU_LY: 9, DANG_XU_LY: 4, '5': 9 },
       pageSize: 1000,
       timeoutMs: 5000,
+      retries: 5,
       maxResponseBytes: 32 * 1024 * 1024,
       rateLimit: 0,
       circuitBreaker: { failures: 5, cooldownMs: 30_000 },
