@@ -1,16 +1,63 @@
 /**
  * Compares one province's counts with the national figures for the period, once its
- * sources have synced. Each mismatch becomes a drill-down job of the same run. A province
- * whose sync did not complete is reported partial or failed and is not compared.
+ * sources have synced, and with the province's own statistics where its sources offer them
+ * (three-way: each mismatch gets a verdict). Each local≠national mismatch becomes a
+ * drill-down job of the same run. A province whose sync did not complete is reported
+ * partial or failed and is not compared. A failed provincial-statistics call never fails
+ * the reconciliation: it is logged, noted as `provincialStats` and compared two-way.
  */
 import { reconcileProvincePayload } from '../schemas/jobs.js';
-import type { Mismatch } from '../schemas/report.js';
+import type { Mismatch, ProvincialStats } from '../schemas/report.js';
 import { sourcesOf } from '../src/config/load.js';
 import { rootAgency } from '../src/normalise/codes.js';
-import { compareCounts, countStore } from '../src/reconcile/compare.js';
-import { makePeriod, withAgencyTotals } from '../src/reconcile/counting.js';
+import { mapProcedure } from '../src/normalise/dvcqg.js';
+import { compareCounts, countStore, type Provincial } from '../src/reconcile/compare.js';
+import { METRICS, makePeriod, withAgencyTotals, zeroCounts, type Figures, type Metric, type Period } from '../src/reconcile/counting.js';
+import type { ReportedStats } from '../src/sources/source.js';
 import type { ProvinceSummary } from '../src/store/runs.js';
-import { defineJob, jobIds } from './context.js';
+import { defineJob, jobIds, type JobContext } from './context.js';
+
+/**
+ * The province's own figures, per agency and procedure: summed over its sources, reporting
+ * the metrics every one of them reports. Never throws: what went wrong is in `note`.
+ */
+export async function provincialFigures(
+  ctx: Pick<JobContext, 'config' | 'source' | 'logger'>,
+  province: string,
+  period: Period,
+): Promise<{ provincial: Provincial | undefined; note: ProvincialStats }> {
+  const configs = sourcesOf(ctx.config, province);
+  const configured = configs.map((s) => ctx.source(s.id));
+  const offering = configured.filter((s) => typeof s.stats === 'function');
+  if (offering.length === 0) return { provincial: undefined, note: { status: 'not offered', why: 'no source of the province offers statistics' } };
+  if (offering.length < configured.length) {
+    const missing = configured.filter((s) => !offering.includes(s)).map((s) => s.id);
+    // The others' figures alone would not be the province's.
+    return { provincial: undefined, note: { status: 'not offered', why: `source ${missing.join(', ')} offers no statistics` } };
+  }
+  const settled = await Promise.allSettled(offering.map((s) => s.stats!(period, { procedure: true })));
+  const failed = settled.flatMap((r, i) => (r.status === 'rejected' ? [`source ${offering[i]!.id}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`] : []));
+  if (failed.length) {
+    const why = failed.join('; ');
+    ctx.logger.warn({ province, why }, 'provincial statistics unavailable: comparing local and national only');
+    return { provincial: undefined, note: { status: 'unavailable', why } };
+  }
+  const results = settled.flatMap((r): ReportedStats[] => (r.status === 'fulfilled' ? [r.value] : []));
+  const sums = new Map<string, Figures>();
+  for (const [i, { figures }] of results.entries()) {
+    // The province counts under its own procedure codes: map them as its dossiers were mapped.
+    const map = configs[i]!.procedureMap;
+    for (const f of withAgencyTotals(figures)) {
+      const procedure = f.procedure === null ? null : mapProcedure(f.procedure, map);
+      const key = `${f.agency}|${procedure ?? ''}`;
+      let sum = sums.get(key);
+      if (!sum) sums.set(key, (sum = { agency: f.agency, procedure, counts: zeroCounts() }));
+      for (const m of METRICS) sum.counts[m] += f.counts[m];
+    }
+  }
+  const reported: Metric[] = METRICS.filter((m) => results.every((r) => r.reported.includes(m)));
+  return { provincial: { figures: [...sums.values()], reported }, note: { status: 'ok', why: null } };
+}
 
 /**
  * The mismatches worth a drill-down: those between local and national figures, per agency,
@@ -18,7 +65,8 @@ import { defineJob, jobIds } from './context.js';
  * between procedures, such as an unmapped local procedure code, show only there).
  */
 export function drillTargets(mismatches: Mismatch[]): Mismatch[] {
-  const national = mismatches.filter((m) => m.local !== m.national);
+  // `province_misreports`: local and national agree within tolerance, so nothing to look for between them.
+  const national = mismatches.filter((m) => m.local !== m.national && m.verdict !== 'province_misreports');
   const agencyLevel = new Set(national.filter((m) => m.procedure === null).map((m) => `${m.agency}|${m.metric}`));
   return national.filter((m) => m.procedure === null || !agencyLevel.has(`${m.agency}|${m.metric}`));
 }
@@ -44,18 +92,24 @@ export const reconcileProvince = defineJob({
       sources,
       agencies: 0,
       mismatches: [],
+      provincialStats: { status: 'not offered', why: null },
     };
     if (failed.length) {
       const why = failed.map((s) => `source ${s.id}: ${s.error}`).join('; ');
       summary.coverage = { status: failed.length === sources.length ? 'failed' : 'partial', why };
+      summary.provincialStats = { status: 'unavailable', why: 'not fetched: the province was not compared' };
       await ctx.runs.setProvince(runId, summary);
       ctx.logger.warn({ runId, province, why }, 'province not compared: its sync did not complete');
       return summary;
     }
 
     const local = await countStore(ctx.store, province, period, ctx.config.counting);
-    const national = withAgencyTotals(await ctx.national().stats(rootAgency(province), period, { agency: true, procedure: true }));
-    summary.mismatches = compareCounts(local, national, ctx.config.tolerances);
+    const [national, { provincial, note }] = await Promise.all([
+      ctx.national().stats(rootAgency(province), period, { agency: true, procedure: true }).then(withAgencyTotals),
+      provincialFigures(ctx, province, period),
+    ]);
+    summary.provincialStats = note;
+    summary.mismatches = compareCounts(local, national, ctx.config.tolerances, provincial);
     summary.agencies = new Set([...local, ...national].map((f) => f.agency)).size;
     await ctx.runs.setProvince(runId, summary);
 

@@ -22,6 +22,9 @@ const side = z
     returnedAt: z.string().nullable(),
     updatedAt: z.string().nullable(),
     procedure: z.string(),
+    /** The dossier's code and agency on that side (they differ across sides for a replaced code). */
+    code: z.string().optional(),
+    agency: z.string().optional(),
   })
   .nullable();
 
@@ -36,13 +39,29 @@ export const finding = z.object({
 });
 export type Finding = z.infer<typeof finding>;
 
+/**
+ * Which side a three-way mismatch points at (src/reconcile/compare.ts `verdictOf`):
+ * - `records_lost`: local differs from the province's own figure while the province agrees
+ *   with the national one, or (all three differing) local is below the province's: records
+ *   were lost when pulling;
+ * - `province_misreports`: local agrees with national, the province's own figure differs;
+ * - `national_behind`: local agrees with the province, national differs;
+ * - `undetermined`: none of these, or the province does not report the metric.
+ */
+export const VERDICTS = ['records_lost', 'province_misreports', 'national_behind', 'undetermined'] as const;
+export const verdict = z.enum(VERDICTS);
+export type Verdict = z.infer<typeof verdict>;
+
 export const mismatch = z.object({
   agency: z.string(),
   procedure: z.string().nullable(),
   metric: z.string(),
   local: z.number().int(),
   national: z.number().int(),
+  /** The province's own figure; null when it was not fetched or the source does not report the metric. */
   provincial: z.number().int().nullable(),
+  /** Null (or absent, in reports stored before it existed) when compared two-way only. */
+  verdict: verdict.nullable().optional(),
 });
 export type Mismatch = z.infer<typeof mismatch>;
 
@@ -50,6 +69,19 @@ export const coverage = z.object({
   status: z.enum(['complete', 'partial', 'failed']),
   why: z.string().nullable(),
 });
+
+/**
+ * Whether the province's own statistics were compared: `ok`; `unavailable` (offered, but
+ * the call failed or the province was not compared), or `not offered` by its sources.
+ */
+export const PROVINCIAL_STATS = ['ok', 'unavailable', 'not offered'] as const;
+export const provincialStats = z.object({
+  status: z.enum(PROVINCIAL_STATS),
+  why: z.string().nullable(),
+});
+export type ProvincialStats = z.infer<typeof provincialStats>;
+/** What a report stored before three-way comparison existed reads as. */
+export const PROVINCIAL_STATS_DEFAULT: ProvincialStats = { status: 'not offered', why: null };
 
 export const sourceResult = z.object({
   id: z.string(),
@@ -75,6 +107,12 @@ export const provinceReport = z.object({
   sources: z.array(sourceResult),
   agencies: z.number().int(),
   mismatches: z.array(mismatch),
+  /**
+   * Whether the province's own statistics were compared (three-way). Filled with
+   * PROVINCIAL_STATS_DEFAULT when parsed from a report without it. Typed optional because a
+   * province not yet reconciled is reported (src/store/runs.ts) without one.
+   */
+  provincialStats: provincialStats.default(() => ({ ...PROVINCIAL_STATS_DEFAULT })) as unknown as z.ZodOptional<typeof provincialStats>,
   findings: z.array(finding),
   /** What this run did to the province's incidents (set when the run finishes). */
   incidents: z.array(incidentChange).default([]),

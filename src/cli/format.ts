@@ -38,10 +38,18 @@ function sections(r: RunReport, lang: Lang) {
   const perProvince = r.provinces.map((p) => ({
     province: p.province,
     why: p.coverage.why ? `${L.coverage[p.coverage.status]}: ${p.coverage.why}` : null,
+    // Said only where it was tried and failed; a province that was not compared says why above.
+    provincialStats:
+      p.provincialStats?.status === 'unavailable' && p.coverage.status === 'complete'
+        ? `${L.provincialStats.unavailable}${p.provincialStats.why ? `: ${p.provincialStats.why}` : ''}`
+        : null,
     mismatches: p.mismatches.length
       ? [
-          [c.agency, c.procedure, c.metric, c.local, c.national, c.provincial, c.diff],
-          ...p.mismatches.map((m) => [m.agency, m.procedure ?? '', L.metric[m.metric as Metric] ?? m.metric, m.local, m.national, m.provincial ?? '', m.national - m.local]),
+          [c.agency, c.procedure, c.metric, c.local, c.national, c.provincial, c.diff, c.verdict],
+          ...p.mismatches.map((m) => [
+            m.agency, m.procedure ?? '', L.metric[m.metric as Metric] ?? m.metric, m.local, m.national, m.provincial ?? '',
+            m.national - m.local, m.verdict ? L.verdict[m.verdict] : '',
+          ]),
         ]
       : null,
     findings: p.findings.length
@@ -62,19 +70,23 @@ function layout(r: RunReport, lang: Lang, grid: (rows: Row[]) => string, heading
   const out = [heading(title), '', grid(summary)];
   for (const p of perProvince) {
     if (p.why) out.push('', `${p.province}: ${p.why}`);
+    if (p.provincialStats) out.push('', `${p.province}: ${p.provincialStats}`);
     if (p.mismatches) out.push('', heading(`${p.province}: ${L.mismatchesOf}`), grid(p.mismatches));
     if (p.findings) out.push('', heading(`${p.province}: ${L.findingsOf}`), grid(p.findings));
   }
   return out.join('\n');
 }
 
-/** One CSV row per mismatch and per finding, with stable English column names and codes. */
+/**
+ * One CSV row per mismatch and per finding, with stable English column names and codes.
+ * `verdict` is the last column (added after the others, so existing positions hold).
+ */
 function csv(r: RunReport): string {
-  const head = ['run_id', 'province', 'coverage', 'row', 'agency', 'procedure', 'metric', 'local', 'national', 'provincial', 'dossier_code', 'kind'];
+  const head = ['run_id', 'province', 'coverage', 'row', 'agency', 'procedure', 'metric', 'local', 'national', 'provincial', 'dossier_code', 'kind', 'verdict'];
   const rows: (string | number | null)[][] = [head];
   for (const p of r.provinces) {
-    for (const m of p.mismatches) rows.push([r.runId, p.province, p.coverage.status, 'mismatch', m.agency, m.procedure, m.metric, m.local, m.national, m.provincial, null, null]);
-    for (const f of p.findings) rows.push([r.runId, p.province, p.coverage.status, 'finding', f.agency, null, f.metrics.join(' '), null, null, null, f.dossierCode, f.kind]);
+    for (const m of p.mismatches) rows.push([r.runId, p.province, p.coverage.status, 'mismatch', m.agency, m.procedure, m.metric, m.local, m.national, m.provincial, null, null, m.verdict ?? null]);
+    for (const f of p.findings) rows.push([r.runId, p.province, p.coverage.status, 'finding', f.agency, null, f.metrics.join(' '), null, null, null, f.dossierCode, f.kind, null]);
   }
   return rows.map((row) => row.map(csvCell).join(',')).join('\n');
 }

@@ -1,5 +1,5 @@
 /** Labels of the reports, in Vietnamese (the users' own language) and English. */
-import type { FindingKind } from '../../schemas/report.js';
+import type { FindingKind, ProvincialStats, Verdict } from '../../schemas/report.js';
 import type { Metric } from '../reconcile/counting.js';
 
 export const LANGS = ['vi', 'en'] as const;
@@ -12,13 +12,16 @@ interface Labels {
   coverage: Record<'complete' | 'partial' | 'failed', string>;
   columns: Record<
     'province' | 'coverage' | 'pulled' | 'applied' | 'unchanged' | 'quarantined' | 'agencies' | 'mismatches' | 'findings' |
-    'agency' | 'procedure' | 'metric' | 'local' | 'national' | 'provincial' | 'diff' | 'dossier' | 'kind' | 'metrics',
+    'agency' | 'procedure' | 'metric' | 'local' | 'national' | 'provincial' | 'diff' | 'verdict' | 'dossier' | 'kind' | 'metrics',
     string
   >;
   mismatchesOf: string;
   findingsOf: string;
   metric: Record<Metric, string>;
   kind: Record<FindingKind, string>;
+  verdict: Record<Verdict, string>;
+  /** The line under a province whose own statistics were not compared. */
+  provincialStats: Record<Exclude<ProvincialStats['status'], 'ok'>, string>;
 }
 
 const en: Labels = {
@@ -30,7 +33,7 @@ const en: Labels = {
     province: 'PROVINCE', coverage: 'COVERAGE', pulled: 'PULLED', applied: 'APPLIED', unchanged: 'UNCHANGED',
     quarantined: 'QUARANTINED', agencies: 'AGENCIES', mismatches: 'MISMATCHES', findings: 'FINDINGS', agency: 'AGENCY',
     procedure: 'PROCEDURE', metric: 'METRIC', local: 'LOCAL', national: 'NATIONAL', provincial: 'PROVINCIAL', diff: 'DIFF',
-    dossier: 'DOSSIER', kind: 'KIND', metrics: 'METRICS',
+    verdict: 'VERDICT', dossier: 'DOSSIER', kind: 'KIND', metrics: 'METRICS',
   },
   mismatchesOf: 'mismatches',
   findingsOf: 'findings',
@@ -44,6 +47,14 @@ const en: Labels = {
     status_lag: 'national status behind', date_shift: 'date shifted by 7 hours', code_divergence: 'codes differ',
     definition_drift: 'counted differently', duplicate_national: 'duplicated nationally',
   },
+  verdict: {
+    records_lost: 'records lost when pulling', province_misreports: 'province misreports',
+    national_behind: 'national portal behind', undetermined: 'undetermined',
+  },
+  provincialStats: {
+    unavailable: 'provincial statistics unavailable, compared with the national figures only',
+    'not offered': 'provincial statistics not offered, compared with the national figures only',
+  },
 };
 
 const vi: Labels = {
@@ -55,7 +66,7 @@ const vi: Labels = {
     province: 'TỈNH', coverage: 'PHẠM VI', pulled: 'ĐÃ KÉO', applied: 'CẬP NHẬT', unchanged: 'KHÔNG ĐỔI',
     quarantined: 'CÁCH LY', agencies: 'ĐƠN VỊ', mismatches: 'SAI LỆCH', findings: 'HỒ SƠ LỆCH', agency: 'ĐƠN VỊ',
     procedure: 'THỦ TỤC', metric: 'CHỈ TIÊU', local: 'TÍNH TỪ KHO', national: 'QUỐC GIA', provincial: 'TỈNH BÁO CÁO', diff: 'CHÊNH',
-    dossier: 'MÃ HỒ SƠ', kind: 'NGUYÊN NHÂN', metrics: 'CHỈ TIÊU',
+    verdict: 'KẾT LUẬN', dossier: 'MÃ HỒ SƠ', kind: 'NGUYÊN NHÂN', metrics: 'CHỈ TIÊU',
   },
   mismatchesOf: 'sai lệch số liệu',
   findingsOf: 'hồ sơ sai lệch',
@@ -68,6 +79,14 @@ const vi: Labels = {
     missing_national: 'chưa đồng bộ lên Cổng quốc gia', missing_local: 'chỉ có trên Cổng quốc gia',
     status_lag: 'trạng thái quốc gia chậm', date_shift: 'lệch ngày 7 giờ', code_divergence: 'lệch mã',
     definition_drift: 'khác cách tính', duplicate_national: 'trùng trên Cổng quốc gia',
+  },
+  verdict: {
+    records_lost: 'mất hồ sơ khi đồng bộ về', province_misreports: 'tỉnh báo cáo sai',
+    national_behind: 'Cổng quốc gia chưa cập nhật', undetermined: 'chưa xác định',
+  },
+  provincialStats: {
+    unavailable: 'không lấy được số liệu tỉnh báo cáo, chỉ đối chiếu với số liệu quốc gia',
+    'not offered': 'nguồn không cung cấp số liệu thống kê, chỉ đối chiếu với số liệu quốc gia',
   },
 };
 

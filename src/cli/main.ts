@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { registerDemo } from './demo.js';
 import { registerOps } from './ops.js';
+import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
 
 const program = new Command('dossier-sync')
@@ -12,6 +13,7 @@ const program = new Command('dossier-sync')
 
 registerDemo(program);
 registerOps(program);
+registerServe(program);
 registerSimulate(program);
 
 try {

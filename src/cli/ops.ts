@@ -7,16 +7,15 @@ import { loadConfig, sourceById } from '../config/load.js';
 import { makePeriod, monthPeriod } from '../reconcile/counting.js';
 import { formatDay } from '../normalise/time.js';
 import { createProgress } from './progress.js';
+import { addHttpOptions, httpSettings, startHttp, untilSignal, type HttpCliOptions } from './serve.js';
 import { checkRedis, createRuntime, type Runtime } from '../queue/runtime.js';
 import { failedBatches, replayBatches } from '../queue/replay.js';
 import { startSchedule } from '../queue/schedule.js';
 import { createLogger } from '../util/logger.js';
 import { FORMATS, formatReport } from './format.js';
 import { LANGS } from './labels.js';
-import { choice, positiveInt, previousMonth } from './options.js';
+import { choice, positiveInt, previousMonth, withConfig } from './options.js';
 import { runNightly } from './run.js';
-
-const DEFAULT_CONFIG = process.env.DOSSIER_SYNC_CONFIG ?? 'dossier-sync.json';
 
 async function open(opts: { config: string; logLevel?: string }): Promise<Runtime> {
   const config = await loadConfig(opts.config);
@@ -44,30 +43,27 @@ function periodOf(o: { month?: string; from?: string; to?: string }) {
 }
 
 export function registerOps(program: Command): void {
-  const withConfig = (c: Command) =>
-    c
-      .option('-c, --config <file>', 'configuration file (JSON); or set DOSSIER_SYNC_CONFIG', DEFAULT_CONFIG)
-      .option('--log-level <level>', 'log level (logs go to stderr)', 'info');
-
-  withConfig(program.command('worker'))
+  addHttpOptions(withConfig(program.command('worker')))
+    .option('--http', 'also serve the dashboard, metrics and health checks')
     .description('run the queue worker and the nightly schedule until SIGINT/SIGTERM')
     .option('--concurrency <n>', 'jobs processed at once (default from the configuration)')
     .option('--no-schedule', 'do not install the nightly schedule nor catch up missed nights (for extra workers)')
     .option('--grace <seconds>', 'on SIGTERM, how long in-flight jobs may take to reach a safe point', '30')
-    .action(async (o: { config: string; logLevel: string; concurrency?: string; schedule: boolean; grace: string }) => {
+    .action(async (o: { config: string; logLevel: string; concurrency?: string; schedule: boolean; grace: string; http?: boolean } & HttpCliOptions) => {
+      const http = o.http ? httpSettings(o) : undefined; // checked before anything starts
       const rt = await open(o);
       rt.startWorker({ concurrency: o.concurrency ? positiveInt('--concurrency', o.concurrency) : undefined });
+      const server = http ? await startHttp(rt, http) : undefined;
+      if (server) rt.logger.info({ url: server.url }, 'dashboard, metrics and health served');
       if (o.schedule) {
         const { missed } = await startSchedule(rt);
         const { cron, timezone } = rt.config.schedule;
         rt.logger.info({ cron, timezone, caughtUp: missed.length }, 'nightly schedule installed');
       }
       rt.logger.info({ queue: rt.queue.name, pid: process.pid }, 'worker started');
-      const signal = await new Promise<string>((resolve) => {
-        process.once('SIGINT', () => resolve('SIGINT'));
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-      });
+      const signal = await untilSignal();
       rt.logger.info({ signal }, 'stopping: in-flight jobs finish their page and are handed back');
+      await server?.close();
       await rt.close(positiveInt('--grace', o.grace) * 1000);
       rt.logger.info('stopped');
     });

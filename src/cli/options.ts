@@ -1,4 +1,5 @@
 /** Small helpers shared by the commands. */
+import type { Command } from 'commander';
 import { formatDay, VN_OFFSET_MS } from '../normalise/time.js';
 
 /** The calendar month before `now`, in Vietnam time, as YYYY-MM. */
@@ -18,4 +19,13 @@ export function positiveInt(name: string, value: string): number {
 export function choice<T extends string>(name: string, value: string, choices: readonly T[]): T {
   if (!(choices as readonly string[]).includes(value)) throw new Error(`${name} must be one of ${choices.join(', ')}, not "${value}"`);
   return value as T;
+}
+
+export const DEFAULT_CONFIG = process.env.DOSSIER_SYNC_CONFIG ?? 'dossier-sync.json';
+
+/** The options of every command that works on a configured deployment. */
+export function withConfig(c: Command): Command {
+  return c
+    .option('-c, --config <file>', 'configuration file (JSON or YAML); or set DOSSIER_SYNC_CONFIG', DEFAULT_CONFIG)
+    .option('--log-level <level>', 'log level (logs go to stderr)', 'info');
 }

@@ -1,20 +1,11 @@
 /** The national portal feed (CONTRACTS.md §3): statistics, look-up by code, and lists for drill-down. */
 import type { NationalConfig } from '../../schemas/config.js';
-import { statsRow } from '../../schemas/dvcqg.js';
 import type { Figures, Period } from '../reconcile/counting.js';
-import { formatCompactDay } from '../normalise/time.js';
 import { EnvelopeClient, type Credentials } from '../sources/envelope.js';
 import type { HttpClient } from '../sources/http.js';
-import { TransientError } from '../util/errors.js';
-import { countsOfStatsRow } from './fields.js';
-
+import { dayParams, parseStatsRows, statsParams } from './fields.js';
 
 export type DateKind = 'TiepNhan' | 'KetThucXuLy' | 'CapNhat';
-
-/** Periods are sent as inclusive Vietnam calendar days. */
-function dayParams(period: Pick<Period, 'start' | 'end'>) {
-  return { tuNgay: formatCompactDay(period.start), denNgay: formatCompactDay(period.end - 1) };
-}
 
 export class NationalClient {
   readonly envelope: EnvelopeClient;
@@ -28,19 +19,8 @@ export class NationalClient {
   }
 
   async stats(madonvi: string, period: Period, by: { agency: boolean; procedure: boolean }): Promise<Figures[]> {
-    const reply = await this.envelope.call(madonvi, 'ThongKeHoSo', {
-      ...dayParams(period),
-      theoDonVi: by.agency,
-      theoTTHC: by.procedure,
-    });
-    return (reply.data ?? []).map((raw, i) => {
-      const row = statsRow.safeParse(raw);
-      if (!row.success) {
-        const issue = row.error.issues[0]!;
-        throw new TransientError(`national: ThongKeHoSo row ${i}: ${issue.path.join('.')}: ${issue.message}`);
-      }
-      return { agency: row.data.Madonvi, procedure: row.data.MaTTHC ?? null, counts: countsOfStatsRow(row.data) };
-    });
+    const reply = await this.envelope.call(madonvi, 'ThongKeHoSo', statsParams(period, by));
+    return parseStatsRows(reply.data ?? [], 'national');
   }
 
   /** The national copies of these dossiers (at most 100 per call); unknown codes are absent. */

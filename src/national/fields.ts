@@ -1,9 +1,13 @@
 /**
  * The field names of a `ThongKeHoSo` statistics row (CONTRACTS.md §3) for each metric of the
- * counting rules. One mapping, shared by the simulators and the national client.
+ * counting rules, and the parameters and rows of that service. One mapping, shared by the
+ * simulators, the national client and the `dvcqg` source (whose own `ThongKeHoSo` has the same
+ * parameters and rows, CONTRACTS.md §1).
  */
-import type { StatsRow } from '../../schemas/dvcqg.js';
-import { METRICS, type Counts, type Metric } from '../reconcile/counting.js';
+import { statsRow, type StatsRow } from '../../schemas/dvcqg.js';
+import { formatCompactDay } from '../normalise/time.js';
+import { METRICS, type Counts, type Figures, type Metric, type Period } from '../reconcile/counting.js';
+import { TransientError } from '../util/errors.js';
 
 export type StatsCountField = Exclude<keyof StatsRow, 'Madonvi' | 'MaTTHC'>;
 
@@ -33,4 +37,29 @@ export function toStatsRow(agency: string, counts: Counts, procedure?: string): 
 /** A parsed statistics row (see `statsRow` in schemas/dvcqg.ts) back to counts. */
 export function countsOfStatsRow(row: Record<StatsCountField, number>): Counts {
   return Object.fromEntries(METRICS.map((m) => [m, row[NATIONAL_STATS_FIELDS[m]]])) as Counts;
+}
+
+/** The period and split of a `ThongKeHoSo` call: inclusive Vietnam calendar days. */
+export function statsParams(period: Pick<Period, 'start' | 'end'>, by: { agency: boolean; procedure: boolean }): Record<string, unknown> {
+  return { ...dayParams(period), theoDonVi: by.agency, theoTTHC: by.procedure };
+}
+
+/** Periods are sent as inclusive Vietnam calendar days `tuNgay`..`denNgay` (yyyyMMdd). */
+export function dayParams(period: Pick<Period, 'start' | 'end'>): { tuNgay: string; denNgay: string } {
+  return { tuNgay: formatCompactDay(period.start), denNgay: formatCompactDay(period.end - 1) };
+}
+
+/**
+ * The `data` of a `ThongKeHoSo` reply (national or provincial) as figures; `who` names the
+ * system in the error when a row is not a statistics row.
+ */
+export function parseStatsRows(data: readonly unknown[], who: string): Figures[] {
+  return data.map((raw, i) => {
+    const row = statsRow.safeParse(raw);
+    if (!row.success) {
+      const issue = row.error.issues[0]!;
+      throw new TransientError(`${who}: ThongKeHoSo row ${i}: ${issue.path.join('.')}: ${issue.message}`);
+    }
+    return { agency: row.data.Madonvi, procedure: row.data.MaTTHC ?? null, counts: countsOfStatsRow(row.data) };
+  });
 }

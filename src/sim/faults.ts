@@ -1,14 +1,22 @@
 /**
- * Fault injection for a province's `dvcqg` source in the simulator (CONTRACTS.md §1, "Failures
- * the worker must survive"). Off unless `SimulatorOptions.faults` names the province; every
- * decision comes from a generator seeded by `FaultOptions.seed` and the province, drawn in
- * request order, so a sequential client sees the same faults on every run.
+ * Fault injection for a province's source in the simulators: the `dvcqg` one (src/sim/server.ts,
+ * CONTRACTS.md §1, "Failures the worker must survive") and the `rest` one (src/sim/rest.ts,
+ * §2). One `ProvinceFaults` per faulty province holds every decision both dialects share: HTTP
+ * 429/500/503, truncated bodies, sessions or tokens that stop being valid after K calls,
+ * duplicated items across pages, malformed items mixed into the list, and records updated while
+ * pages are read. What differs by dialect is only how a malformed item looks (`ItemDialect`:
+ * `DVCQG_ITEMS`, `restItems`) and how the server words a fault on the wire.
+ *
+ * Off unless the simulator's `faults` option names the province; every decision comes from a
+ * generator seeded by `FaultOptions.seed` and the province, drawn in request order, so a
+ * sequential client sees the same faults on every run.
  *
  * Meant for test volumes (thousands of dossiers): with faults on, each listing call merges the
  * malformed items into the province's list, which is linear in its size.
  */
 import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
 import { toDvcqgItem } from '../normalise/dvcqg.js';
+import { formatIsoVn, toRestItem } from '../normalise/rest.js';
 import { compareByUpdated, type ProvinceWorld } from './world.js';
 import { Rng, hashSeed } from './random.js';
 
@@ -23,15 +31,27 @@ export interface DriftOptions {
    * the world's `now`). Keep it before the sync window's end for the records to stay in it.
    */
   startAt?: number;
+  /**
+   * The update reaches the national copy too (`world.national` gets the same new object), so
+   * drift adds no discrepancy for a reconciliation to find. Records whose national copy is not
+   * the local one (the injected discrepancies) are then left alone. Default false: the national
+   * copy keeps the old version, as a portal that has not synced yet would.
+   */
+  national?: boolean;
+  /** Codes never updated (e.g. the ground truth's, so that the injected discrepancies stay as they are). */
+  skip?: readonly string[];
 }
 
 export interface FaultOptions {
   seed: number;
-  /** A session stops being valid after this many service calls: the next gets `"401"` in HTTP 200. */
+  /**
+   * A session (`dvcqg`) or access token (`rest`) stops being valid after this many calls: the
+   * next gets `"401"` in HTTP 200 (`dvcqg`) or HTTP 401 (`rest`), and the token is revoked.
+   */
   sessionCalls?: number;
-  /** Probability per service call of `{"error_code":"99","message":"busy"}` in HTTP 200. */
+  /** `dvcqg` only: probability per service call of `{"error_code":"99","message":"busy"}` in HTTP 200. */
   busy?: number;
-  /** Probability per request of HTTP 429 with `Retry-After: 0` or `1`. */
+  /** Probability per request of HTTP 429 with `Retry-After: 0` or `1` (seconds). */
   tooMany?: number;
   /** Probability per request of HTTP 500 or 503. */
   serverError?: number;
@@ -39,24 +59,90 @@ export interface FaultOptions {
   truncated?: number;
   /** Probability per listing page of repeating, first, the item just before the page. */
   duplicates?: number;
-  /** How many malformed items to mix into the province's list (bad date, unknown status, empty MaHoSo, in turn). */
+  /**
+   * How many malformed items to mix into the province's list, of the dialect's kinds in turn:
+   * `dvcqg` bad NgayHenTra, unknown TrangThaiHoSo, empty MaHoSo; `rest` bad dueAt (not an ISO
+   * date), unknown vendor status, bad agencyCode.
+   */
   malformed?: number;
   /** Records updated while pages are read (see DriftOptions). */
   drift?: DriftOptions;
 }
 
-export type MalformedKind = 'date' | 'status' | 'code';
+/** `date`: a date that is not one; `status`: an unknown status; `code`: no dossier code; `agency`: a bad agency code. */
+export type MalformedKind = 'date' | 'status' | 'code' | 'agency';
+
+/** A `dvcqg` item (the national sync shape, all strings). */
+export type DvcqgWireItem = Record<string, string>;
+/** A `rest` item as the simulator serves it. */
+export type RestWireItem = ReturnType<typeof toRestItem>;
 
 /** A malformed item as served: the field at fault names the quarantine reason's field. */
-export interface MalformedItem {
+export interface MalformedItem<I extends object = DvcqgWireItem> {
   kind: MalformedKind;
-  /** The field a quarantine reason must name. */
-  field: 'NgayHenTra' | 'TrangThaiHoSo' | 'MaHoSo';
+  /** The field a quarantine reason must name (its reason starts with `<field>:`). */
+  field: string;
+  /** The agency whose list serves it (its template's). */
   agency: string;
-  /** MaHoSo as served (empty for kind `code`). */
+  /** The dossier code as served (MaHoSo, empty for kind `code`; or `code`). */
   code: string;
   updatedAt: number;
-  item: Record<string, string>;
+  item: I;
+}
+
+/** How a dialect's malformed items look. */
+export interface ItemDialect<I extends object> {
+  /** The kinds mixed in, in turn. */
+  kinds: readonly MalformedKind[];
+  /** `d` as an item of the dialect, broken as `kind` says, with the field at fault and the code as served. */
+  malform(d: CanonicalDossier, kind: MalformedKind): { item: I; field: string; code: string };
+}
+
+/** `dvcqg`: bad NgayHenTra, unknown TrangThaiHoSo, empty MaHoSo. */
+export const DVCQG_ITEMS: ItemDialect<DvcqgWireItem> = {
+  kinds: ['date', 'status', 'code'],
+  malform(d, kind) {
+    const item = toDvcqgItem(d);
+    let field: string;
+    if (kind === 'date') {
+      item.NgayHenTra = `${(item.NgayHenTra ?? '').slice(0, 4)}-13-45`;
+      field = 'NgayHenTra';
+    } else if (kind === 'status') {
+      item.TrangThaiHoSo = '42';
+      field = 'TrangThaiHoSo';
+    } else {
+      item.MaHoSo = '';
+      field = 'MaHoSo';
+    }
+    return { item, field, code: item.MaHoSo! };
+  },
+};
+
+/** A vendor status no status map knows. */
+export const UNKNOWN_REST_STATUS = 'CHO_PHE_DUYET_CAP_3';
+
+/** `rest` (with the simulator's status names): dueAt not an ISO date, unknown vendor status, bad agencyCode. */
+export function restItems(statusNames: Readonly<Record<number, string>>): ItemDialect<RestWireItem> {
+  if (Object.values(statusNames).includes(UNKNOWN_REST_STATUS))
+    throw new Error(`simulator: status name ${UNKNOWN_REST_STATUS} is reserved for malformed items`);
+  return {
+    kinds: ['date', 'status', 'agency'],
+    malform(d, kind) {
+      const item = toRestItem(d, statusNames);
+      let field: string;
+      if (kind === 'date') {
+        item.dueAt = `${formatIsoVn(d.updatedAt).slice(0, 4)}-13-45T08:00:00+07:00`;
+        field = 'dueAt';
+      } else if (kind === 'status') {
+        item.status = UNKNOWN_REST_STATUS;
+        field = 'status';
+      } else {
+        item.agencyCode = d.agency.replaceAll('.', '-');
+        field = 'agencyCode';
+      }
+      return { item, field, code: item.code };
+    },
+  };
 }
 
 /** One record update made while pages were read. */
@@ -71,27 +157,28 @@ export interface DriftEvent {
 }
 
 /** What was injected so far, for tests. */
-export interface FaultLog {
+export interface FaultLog<I extends object = DvcqgWireItem> {
+  /** Requests to the province's source (login or token-less ones included for `dvcqg`). */
   requests: number;
+  /** Calls with a valid session (`dvcqg`) or token (`rest`). */
   serviceCalls: number;
   listCalls: number;
+  /** Sessions or tokens that stopped being valid after `sessionCalls`. */
   sessionExpiries: number;
   busy: number;
   tooMany: number;
   serverError: number;
   truncated: number;
   duplicates: number;
-  malformed: readonly MalformedItem[];
+  malformed: readonly MalformedItem<I>[];
   drift: readonly DriftEvent[];
 }
 
 export type HttpFault = { status: 429; retryAfter: '0' | '1' } | { status: 500 | 503 };
 /** An entry of a faulty listing: a dossier, or a malformed item. */
-export type Served = CanonicalDossier | MalformedItem;
+export type Served<I extends object = DvcqgWireItem> = CanonicalDossier | MalformedItem<I>;
 
 const SECOND = 1000;
-const FIELD: Record<MalformedKind, MalformedItem['field']> = { date: 'NgayHenTra', status: 'TrangThaiHoSo', code: 'MaHoSo' };
-const KINDS: readonly MalformedKind[] = ['date', 'status', 'code'];
 
 function checkRate(name: string, v: number | undefined): void {
   if (v !== undefined && !(v >= 0 && v <= 1)) throw new Error(`simulator: faults.${name} must be a probability in [0, 1], got ${v}`);
@@ -102,7 +189,7 @@ function checkCount(name: string, v: number | undefined, min: number): void {
     throw new Error(`simulator: faults.${name} must be an integer ≥ ${min}, got ${v}`);
 }
 
-function compareServed(a: Served, b: Served): number {
+function compareServed(a: { updatedAt: number; code: string }, b: { updatedAt: number; code: string }): number {
   return a.updatedAt - b.updatedAt || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
 }
 
@@ -132,18 +219,21 @@ function advanced(d: CanonicalDossier, at: number): CanonicalDossier {
   return next;
 }
 
-export class ProvinceFaults {
+/** The faults of one province's source; `I` is the dialect's item type (default `dvcqg`). */
+export class ProvinceFaults<I extends object = DvcqgWireItem> {
   /** One stream per kind of fault, so that turning one on does not move the others. */
   private readonly rng: Record<'tooMany' | 'serverError' | 'truncated' | 'busy' | 'duplicates' | 'drift', Rng>;
-  private readonly extras: MalformedItem[] = [];
+  private readonly extras: MalformedItem<I>[] = [];
   private readonly drifted: DriftEvent[] = [];
   private driftAt: number;
-  readonly log: FaultLog;
+  private readonly driftSkip: ReadonlySet<string>;
+  readonly log: FaultLog<I>;
 
   constructor(
     private readonly world: ProvinceWorld,
     readonly opts: FaultOptions,
     worldNow: number,
+    private readonly items: ItemDialect<I> = DVCQG_ITEMS as unknown as ItemDialect<I>,
   ) {
     if (!Number.isFinite(opts.seed)) throw new Error(`simulator: faults.seed must be a number, got ${opts.seed}`);
     for (const k of ['busy', 'tooMany', 'serverError', 'truncated', 'duplicates'] as const) checkRate(k, opts[k]);
@@ -163,6 +253,7 @@ export class ProvinceFaults {
     let latest = worldNow;
     for (const d of world.local) if (d.updatedAt > latest) latest = d.updatedAt;
     this.driftAt = opts.drift?.startAt ?? Math.floor(latest / SECOND) * SECOND + SECOND;
+    this.driftSkip = new Set(opts.drift?.skip ?? []);
     this.makeMalformed(opts.malformed ?? 0);
     this.log = {
       requests: 0,
@@ -187,17 +278,14 @@ export class ProvinceFaults {
     const codes = new Set(local.map((d) => d.code));
     for (let i = 0; i < count; i++) {
       const template = local[rng.int(0, local.length - 1)]!;
-      const kind = KINDS[i % KINDS.length]!;
+      const kind = this.items.kinds[i % this.items.kinds.length]!;
       // a fresh code in the template's agency-day, above every sequence the generator uses
       let code: string;
       do code = `${template.code.slice(0, -4)}9${String(rng.int(0, 999)).padStart(3, '0')}`;
       while (codes.has(code));
       codes.add(code);
-      const item = toDvcqgItem({ ...template, code });
-      if (kind === 'date') item.NgayHenTra = `${(item.NgayHenTra ?? '').slice(0, 4)}-13-45`;
-      else if (kind === 'status') item.TrangThaiHoSo = '42';
-      else item.MaHoSo = '';
-      this.extras.push({ kind, field: FIELD[kind], agency: template.agency, code: item.MaHoSo!, updatedAt: template.updatedAt, item });
+      const m = this.items.malform({ ...template, code }, kind);
+      this.extras.push({ kind, field: m.field, agency: template.agency, code: m.code, updatedAt: template.updatedAt, item: m.item });
     }
     this.extras.sort(compareServed);
   }
@@ -227,14 +315,18 @@ export class ProvinceFaults {
     return hit;
   }
 
-  /** For every service call with a valid session, in order: "401" once the session has had its calls, else maybe "busy". */
+  /** Has a session or token that has now had `calls` calls (this one included) had its calls? */
+  private expired(calls: number): boolean {
+    if (this.opts.sessionCalls === undefined || calls <= this.opts.sessionCalls) return false;
+    this.log.sessionExpiries++;
+    return true;
+  }
+
+  /** `dvcqg`, for every service call with a valid session, in order: "401" once the session has had its calls, else maybe "busy". */
   serviceFault(sessionCalls: number): Record<string, unknown> | undefined {
     this.log.serviceCalls++;
     const busy = this.rng.busy.next() < (this.opts.busy ?? 0);
-    if (this.opts.sessionCalls !== undefined && sessionCalls > this.opts.sessionCalls) {
-      this.log.sessionExpiries++;
-      return { error_code: '401', message: 'session expired: log in again' };
-    }
+    if (this.expired(sessionCalls)) return { error_code: '401', message: 'session expired: log in again' };
     if (busy) {
       this.log.busy++;
       return { error_code: '99', message: 'busy' };
@@ -242,11 +334,19 @@ export class ProvinceFaults {
     return undefined;
   }
 
+  /** `rest`, for every call with a valid token, in order: has the token had its calls (revoke it, HTTP 401)? */
+  tokenExpired(tokenCalls: number): boolean {
+    this.log.serviceCalls++;
+    return this.expired(tokenCalls);
+  }
+
   /**
    * Called before each listing call is served. From the second call on, updates up to
    * `drift.perCall` records of the province (any of them, read or not yet read): each gets the
-   * next update time (later than every record's) and its next status. Returns whether the
-   * province's list changed (the server then drops its per-agency views).
+   * next update time (later than every record's) and its next status; with `drift.national`
+   * its national copy too, unless that copy differs (then, as for `drift.skip`, the draw is spent
+   * on nothing). Returns
+   * whether the province's list changed (the server then drops its per-agency views).
    */
   beforeList(): boolean {
     this.log.listCalls++;
@@ -258,18 +358,19 @@ export class ProvinceFaults {
     for (let k = 0; k < drift.perCall && this.drifted.length < limit && local.length > 0; k++) {
       const i = this.rng.drift.int(0, local.length - 1);
       const old = local[i]!;
+      if (this.driftSkip.has(old.code)) continue;
+      const j = drift.national ? indexOf(this.world.national, old) : -1;
+      if (drift.national && this.world.national[j] !== old) continue; // an injected discrepancy: keep it
       const at = this.driftAt;
       this.driftAt += SECOND;
       const d = advanced(old, at); // a new object: the national copy may share the old one
       local.splice(i, 1);
-      let lo = 0;
-      let hi = local.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (compareByUpdated(local[mid]!, d) < 0) lo = mid + 1;
-        else hi = mid;
+      local.splice(indexOf(local, d), 0, d);
+      if (drift.national) {
+        const national = this.world.national;
+        national.splice(j, 1);
+        national.splice(indexOf(national, d), 0, d);
       }
-      local.splice(lo, 0, d);
       this.drifted.push({
         code: d.code,
         fromUpdatedAt: old.updatedAt,
@@ -284,10 +385,10 @@ export class ProvinceFaults {
   }
 
   /** `list` (a unit's dossiers, by update time then code) with the unit's malformed items merged in. */
-  served(list: readonly CanonicalDossier[], agency: string | null): Served[] {
+  served(list: readonly CanonicalDossier[], agency: string | null): Served<I>[] {
     const extras = agency === null ? this.extras : this.extras.filter((e) => e.agency === agency);
-    if (extras.length === 0) return list as Served[];
-    const out: Served[] = [];
+    if (extras.length === 0) return list as Served<I>[];
+    const out: Served<I>[] = [];
     let j = 0;
     for (const d of list) {
       while (j < extras.length && compareServed(extras[j]!, d) < 0) out.push(extras[j++]!);
@@ -305,6 +406,76 @@ export class ProvinceFaults {
   }
 }
 
-export function isMalformed(e: Served): e is MalformedItem {
+export function isMalformed<I extends object>(e: Served<I>): e is MalformedItem<I> {
   return 'item' in e;
+}
+
+/** First index of `list` (by update time, then code) whose entry is not before `d`. */
+function indexOf(list: readonly CanonicalDossier[], d: CanonicalDossier): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareByUpdated(list[mid]!, d) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Fault options per province, checked against the world (shared by both simulators). */
+export function provinceFaults<I extends object>(
+  provinces: readonly ProvinceWorld[],
+  faults: Readonly<Record<string, FaultOptions>> | undefined,
+  worldNow: number,
+  items: ItemDialect<I>,
+): Map<string, ProvinceFaults<I>> {
+  const out = new Map<string, ProvinceFaults<I>>();
+  for (const [province, opts] of Object.entries(faults ?? {})) {
+    const w = provinces.find((p) => p.province === province);
+    if (!w) throw new Error(`simulator: faults for unknown province ${province}`);
+    out.set(province, new ProvinceFaults(w, opts, worldNow, items));
+  }
+  return out;
+}
+
+/** Canonical JSON (keys sorted), to compare a quarantined raw item with the item served. */
+function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    typeof x === 'object' && x !== null && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
+  );
+}
+
+export interface QuarantineCheck<I extends object> {
+  injected: number;
+  /** Injected items found in the quarantine with a reason that names their field. */
+  quarantined: number;
+  /** Injected items not in the quarantine at all. */
+  missing: MalformedItem<I>[];
+  /** Injected items in the quarantine whose reason does not start with `<field>:`. */
+  wrongReason: { item: MalformedItem<I>; reason: string }[];
+}
+
+/**
+ * Which injected malformed items are in a source's quarantine (entries as the store keeps them:
+ * the raw item as received, personal fields redacted) with a reason naming their field.
+ */
+export function checkQuarantine<I extends object>(
+  malformed: readonly MalformedItem<I>[],
+  entries: readonly { reason: string; raw: unknown }[],
+): QuarantineCheck<I> {
+  const byRaw = new Map<string, string[]>();
+  for (const e of entries) {
+    const key = canonicalJson(e.raw);
+    byRaw.set(key, [...(byRaw.get(key) ?? []), e.reason]);
+  }
+  const check: QuarantineCheck<I> = { injected: malformed.length, quarantined: 0, missing: [], wrongReason: [] };
+  for (const m of malformed) {
+    const reasons = byRaw.get(canonicalJson(m.item));
+    if (!reasons) check.missing.push(m);
+    else if (reasons.every((r) => r.startsWith(`${m.field}:`))) check.quarantined++;
+    else check.wrongReason.push({ item: m, reason: reasons.find((r) => !r.startsWith(`${m.field}:`))! });
+  }
+  return check;
 }

@@ -14,6 +14,15 @@
  *
  * An unknown, expired or revoked token gets HTTP 401; bad parameters 400; unknown paths 404.
  * Edit the world (if at all) before starting: per-agency views are built on first use.
+ *
+ * Faults (src/sim/faults.ts, shared with the `dvcqg` simulator) are off unless
+ * `RestSimulatorOptions.faults` names a province; then every request to that province's paths
+ * (`/oauth/token` is not a province's) may get HTTP 429 with `Retry-After`, 500 or 503, or a
+ * JSON body cut in half; a token is revoked after `sessionCalls` calls to it (HTTP 401); list
+ * pages may repeat the item before them and have malformed items mixed in (dueAt not an ISO
+ * date, unknown vendor status, bad agencyCode); and with `drift` records of `world.local` are
+ * updated before list pages are served (the world object changes: read it after the sync).
+ * `faults(province)` tells what was injected.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -24,6 +33,8 @@ import { rootAgency } from '../normalise/codes.js';
 import { parseIsoInstant, toRestItem } from '../normalise/rest.js';
 import { parseDay } from '../normalise/time.js';
 import { Tally, makePeriod, type Counts } from '../reconcile/counting.js';
+import { misreportInto, misreportedProcedure, type Misreport } from './server.js';
+import { isMalformed, provinceFaults, restItems, type FaultLog, type FaultOptions, type ProvinceFaults, type RestWireItem, type Served } from './faults.js';
 import type { ProvinceWorld, World } from './world.js';
 
 /** The simulator's default vendor status names, by national status code. */
@@ -49,6 +60,13 @@ export interface RestSimulatorOptions {
   statusNames?: Record<number, string>;
   /** Token lifetime; default 3600 s. */
   tokenTtlSeconds?: number;
+  /** Fault injection per province source (key: unit code like 'H49'); none by default. */
+  faults?: Record<string, FaultOptions>;
+  /**
+   * Figures a province's own `/stats` gets wrong (key: unit code like 'H49'); none by default.
+   * A misreported metric the dialect does not report (toProcess, unprocessedNotDue) is unseen.
+   */
+  misreport?: Record<string, Misreport[]>;
 }
 
 export interface RestSimulator {
@@ -64,6 +82,8 @@ export interface RestSimulator {
   revokeTokens(): void;
   /** Counters for tests. */
   readonly counts: { tokensIssued: number; unauthorised: number; listRequests: number };
+  /** What was injected so far into a province's source; undefined when it has no faults. */
+  faults(province: string): FaultLog<RestWireItem> | undefined;
   close(): Promise<void>;
 }
 
@@ -86,11 +106,13 @@ interface ProvinceIndex {
   root: string;
   agencies: Set<string>;
   byAgency: Map<string, CanonicalDossier[]>;
+  faults?: ProvinceFaults<RestWireItem>;
+  misreport?: Misreport[];
 }
 
 interface State {
   provinces: Map<string, ProvinceIndex>;
-  tokens: Map<string, number>; // token → expiry (epoch ms)
+  tokens: Map<string, { expiresAt: number; calls: number }>;
   ttlMs: number;
   statusNames: Record<number, string>;
   counts: RestSimulator['counts'];
@@ -98,7 +120,9 @@ interface State {
 
 // ---------------------------------------------------------------- keyset cursor
 
-function encodeCursor(d: CanonicalDossier): string {
+type Keyed = { updatedAt: number; code: string };
+
+function encodeCursor(d: Keyed): string {
   return Buffer.from(JSON.stringify([d.updatedAt, d.code]), 'utf8').toString('base64url');
 }
 
@@ -113,7 +137,7 @@ function decodeCursor(text: string): [number, string] {
 }
 
 /** First index whose (updatedAt, code) is after (t, code); the list is in that order. */
-function after(list: readonly CanonicalDossier[], t: number, code: string): number {
+function after(list: readonly Keyed[], t: number, code: string): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
@@ -126,7 +150,7 @@ function after(list: readonly CanonicalDossier[], t: number, code: string): numb
 }
 
 /** First index whose updatedAt ≥ t. */
-function lowerBound(list: readonly CanonicalDossier[], t: number): number {
+function lowerBound(list: readonly Keyed[], t: number): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
@@ -179,21 +203,27 @@ function localOf(index: ProvinceIndex, agency: string | null): CanonicalDossier[
 }
 
 function dossiers(state: State, index: ProvinceIndex, q: URLSearchParams): unknown {
-  const list = localOf(index, agencyParam(index, q));
+  const agency = agencyParam(index, q);
   const from = instantParam(q, 'updatedFrom');
   const to = instantParam(q, 'updatedTo');
   if (from !== undefined && to !== undefined && from > to) throw new HttpError(400, 'invalid_request', 'updatedFrom is after updatedTo');
   const limit = limitParam(q);
   const cursor = q.get('after');
-  let lo = from === undefined ? 0 : lowerBound(list, from);
-  if (cursor) {
-    const [t, code] = decodeCursor(cursor);
-    lo = Math.max(lo, after(list, t, code));
-  }
+  const decoded = cursor ? decodeCursor(cursor) : undefined;
+  // with faults: records updated before the page is served, malformed items mixed in
+  const faults = index.faults;
+  if (faults?.beforeList()) index.byAgency.clear();
+  const list: readonly Served<RestWireItem>[] = faults ? faults.served(localOf(index, agency), agency) : localOf(index, agency);
+  const first = from === undefined ? 0 : lowerBound(list, from);
+  const lo = decoded ? Math.max(first, after(list, decoded[0], decoded[1])) : first;
   const hi = to === undefined ? list.length : lowerBound(list, to);
   const page = lo >= hi ? [] : list.slice(lo, Math.min(hi, lo + limit));
   const next = lo + limit < hi ? encodeCursor(page[page.length - 1]!) : null;
-  return { items: page.map((d) => toRestItem(d, state.statusNames)), next };
+  const wire = (e: Served<RestWireItem>) => (isMalformed(e) ? { ...e.item } : toRestItem(e, state.statusNames));
+  const items = page.map(wire);
+  // a duplicate: the item just before the page (already served) once more, first
+  if (faults?.duplicate(page.length > 0 && lo > first)) items.unshift(wire(list[lo - 1]!));
+  return { items, next };
 }
 
 function row(agencyCode: string, counts: Counts, procedureCode?: string): RestStatsRow {
@@ -211,8 +241,15 @@ function stats(index: ProvinceIndex, q: URLSearchParams): unknown {
   const by = q.get('by') ?? '';
   if (by !== '' && by !== 'agency' && by !== 'procedure')
     throw new HttpError(400, 'invalid_request', `by: ${JSON.stringify(by)} is not agency or procedure`);
-  const tally = new Tally(makePeriod(from, to));
-  for (const d of localOf(index, agency)) tally.add(by === 'agency' ? d.agency : by === 'procedure' ? d.procedure : '', d);
+  const period = makePeriod(from, to);
+  const tally = new Tally(period);
+  const list = localOf(index, agency);
+  for (const d of list) tally.add(by === 'agency' ? d.agency : by === 'procedure' ? d.procedure : '', d);
+  for (const m of index.misreport ?? []) {
+    if (agency !== null && m.agency !== agency) continue;
+    const key = by === 'agency' ? m.agency : by === 'procedure' ? misreportedProcedure(m, list, period) : '';
+    if (key !== undefined) misreportInto(tally, key, m);
+  }
   let rows: RestStatsRow[];
   if (by === 'agency') rows = (agency === null ? index.world.agencies : [agency]).map((a) => row(a, tally.get(a)));
   else if (by === 'procedure') rows = [...tally.groups.keys()].sort().map((p) => row(unit, tally.get(p), p));
@@ -222,8 +259,9 @@ function stats(index: ProvinceIndex, q: URLSearchParams): unknown {
 
 // ---------------------------------------------------------------- HTTP
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, truncate = false): void {
+  let text = JSON.stringify(body);
+  if (truncate) text = text.slice(0, Math.floor(text.length / 2));
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': String(Buffer.byteLength(text)),
@@ -251,19 +289,25 @@ async function token(state: State, req: IncomingMessage): Promise<unknown> {
   if (form.get('client_id') !== REST_SIM_CLIENT.clientId || form.get('client_secret') !== REST_SIM_CLIENT.clientSecret)
     throw new HttpError(401, 'invalid_client', 'unknown client or wrong secret');
   const now = Date.now();
-  for (const [t, exp] of state.tokens) if (exp <= now) state.tokens.delete(t);
+  for (const [t, { expiresAt }] of state.tokens) if (expiresAt <= now) state.tokens.delete(t);
   const value = randomBytes(24).toString('base64url');
-  state.tokens.set(value, now + state.ttlMs);
+  state.tokens.set(value, { expiresAt: now + state.ttlMs, calls: 0 });
   state.counts.tokensIssued++;
   return { access_token: value, token_type: 'Bearer', expires_in: Math.max(1, Math.round(state.ttlMs / 1000)) };
 }
 
-function authorise(state: State, req: IncomingMessage): void {
+function authorise(state: State, req: IncomingMessage, faults: ProvinceFaults<RestWireItem> | undefined): void {
   const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-  const exp = m ? state.tokens.get(m[1]!) : undefined;
-  if (exp === undefined || exp <= Date.now()) {
+  const token = m ? state.tokens.get(m[1]!) : undefined;
+  if (token === undefined || token.expiresAt <= Date.now()) {
     state.counts.unauthorised++;
     throw new HttpError(401, 'invalid_token', 'the access token is unknown or expired');
+  }
+  token.calls++;
+  if (faults?.tokenExpired(token.calls)) {
+    state.tokens.delete(m![1]!);
+    state.counts.unauthorised++;
+    throw new HttpError(401, 'invalid_token', 'the access token was revoked');
   }
 }
 
@@ -279,22 +323,32 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
   const index = state.provinces.get(m[1]!);
   if (!index) throw new HttpError(404, 'not_found', `no provincial source ${m[1]}`);
   if (method !== 'GET') throw new HttpError(405, 'invalid_request', `${method} not allowed: use GET`);
-  authorise(state, req);
+  const faults = index.faults;
+  const httpFault = faults?.httpFault();
+  if (httpFault?.status === 429)
+    return send(res, 429, { error: 'rate_limited', error_description: 'too many requests' }, { 'retry-after': httpFault.retryAfter });
+  if (httpFault) return send(res, httpFault.status, { error: 'server_error', error_description: 'simulated server failure' });
+  authorise(state, req, faults);
   if (m[2] === 'dossiers') {
     state.counts.listRequests++;
-    return send(res, 200, dossiers(state, index, u.searchParams));
+    return send(res, 200, dossiers(state, index, u.searchParams), {}, faults?.truncate() ?? false);
   }
-  return send(res, 200, stats(index, u.searchParams));
+  return send(res, 200, stats(index, u.searchParams), {}, faults?.truncate() ?? false);
 }
 
 export async function startRestSimulator(world: World, opts: RestSimulatorOptions = {}): Promise<RestSimulator> {
+  const statusNames = { ...DEFAULT_REST_STATUS_NAMES, ...opts.statusNames };
+  const faults = provinceFaults(world.provinces, opts.faults, world.now, restItems(statusNames));
   const state: State = {
     provinces: new Map(
-      world.provinces.map((w) => [w.province, { world: w, root: rootAgency(w.province), agencies: new Set(w.agencies), byAgency: new Map() }]),
+      world.provinces.map((w) => [
+        w.province,
+        { world: w, root: rootAgency(w.province), agencies: new Set(w.agencies), byAgency: new Map(), misreport: opts.misreport?.[w.province], faults: faults.get(w.province) },
+      ]),
     ),
     tokens: new Map(),
     ttlMs: (opts.tokenTtlSeconds ?? 3600) * 1000,
-    statusNames: { ...DEFAULT_REST_STATUS_NAMES, ...opts.statusNames },
+    statusNames,
     counts: { tokensIssued: 0, unauthorised: 0, listRequests: 0 },
   };
   const server = createServer((req, res) => {
@@ -325,6 +379,7 @@ export async function startRestSimulator(world: World, opts: RestSimulatorOption
     clientSecret: REST_SIM_CLIENT.clientSecret,
     revokeTokens: () => state.tokens.clear(),
     counts: state.counts,
+    faults: (province: string) => faults.get(province)?.log,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

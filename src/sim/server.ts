@@ -23,7 +23,7 @@ import { toStatsRow } from '../national/fields.js';
 import { DOSSIER_CODE, agencyOfDossierCode, provinceOfAgency, rootAgency } from '../normalise/codes.js';
 import { toDvcqgItem } from '../normalise/dvcqg.js';
 import { parseCompact, parseDay } from '../normalise/time.js';
-import { Tally, makePeriod, type Period } from '../reconcile/counting.js';
+import { Tally, makePeriod, metricsOf, zeroCounts, type Metric, type Period } from '../reconcile/counting.js';
 import { ProvinceFaults, isMalformed, type FaultLog, type FaultOptions, type Served } from './faults.js';
 import type { ProvinceWorld, World } from './world.js';
 
@@ -48,6 +48,8 @@ export interface SimulatorOptions {
   sessionTtlMs?: number;
   /** Fault injection per province source (key: unit code like 'H49'); none by default. */
   faults?: Record<string, FaultOptions>;
+  /** Figures a province's own ThongKeHoSo gets wrong (key: unit code like 'H49'); none by default. */
+  misreport?: Record<string, Misreport[]>;
 }
 
 const MAX_BODY = 1 << 20;
@@ -69,6 +71,7 @@ interface ProvinceIndex {
   /** `world.national` ordered by code; built on first use. */
   nationalByCode?: CanonicalDossier[];
   faults?: ProvinceFaults;
+  misreport?: Misreport[];
 }
 
 /** What `madonvi` names: a whole province (its root) or one agency. */
@@ -245,8 +248,38 @@ function faultyList(unit: Unit, faults: ProvinceFaults, from: number, to: number
   return { error_code: 0, tongSo: hi - lo, data: items.map((e) => (isMalformed(e) ? { ...e.item } : toDvcqgItem(e))) };
 }
 
-/** Statistics of `dossiers` (one province's local or national copy) under `unit`. */
-function thongKeHoSo(dossiers: readonly CanonicalDossier[], unit: Unit, params: Params): Reply {
+/**
+ * A figure a province's own statistics get wrong: `delta` added to `metric` of `agency`
+ * (clamped at 0). Split by procedure, it goes to `procedure`, or else to the agency's first
+ * procedure (in code order) counted in the period, so the agency's total moves with it.
+ * Shared by both simulators' provincial statistics.
+ */
+export interface Misreport {
+  agency: string;
+  metric: Metric;
+  delta: number;
+  procedure?: string;
+}
+
+/** The procedure row a misreport lands on, split by procedure; undefined when the agency has none. */
+export function misreportedProcedure(m: Misreport, dossiers: readonly CanonicalDossier[], period: Period): string | undefined {
+  if (m.procedure !== undefined) return m.procedure;
+  let first: string | undefined;
+  for (const d of dossiers) {
+    if (d.agency === m.agency && (first === undefined || d.procedure < first) && metricsOf(d, period) !== 0) first = d.procedure;
+  }
+  return first;
+}
+
+/** Adds a misreport to group `key` of `tally`. */
+export function misreportInto(tally: Tally, key: string, m: Misreport): void {
+  let counts = tally.groups.get(key);
+  if (!counts) tally.groups.set(key, (counts = zeroCounts()));
+  counts[m.metric] = Math.max(0, counts[m.metric] + m.delta);
+}
+
+/** Statistics of `dossiers` (one province's local or national copy) under `unit`, with `misreport` applied. */
+function thongKeHoSo(dossiers: readonly CanonicalDossier[], unit: Unit, params: Params, misreport: readonly Misreport[] = []): Reply {
   const period = periodParams(params);
   const byAgency = boolParam(params, 'theoDonVi');
   const byProcedure = boolParam(params, 'theoTTHC');
@@ -258,6 +291,15 @@ function thongKeHoSo(dossiers: readonly CanonicalDossier[], unit: Unit, params: 
     let tally = tallies.get(rowAgency);
     if (!tally) tallies.set(rowAgency, (tally = new Tally(period)));
     tally.add(byProcedure ? d.procedure : '', d);
+  }
+  for (const m of misreport) {
+    if (unit.agency !== null && m.agency !== unit.agency) continue;
+    const key = byProcedure ? misreportedProcedure(m, dossiers, period) : '';
+    if (key === undefined) continue;
+    const rowAgency = byAgency ? m.agency : unit.code;
+    let tally = tallies.get(rowAgency);
+    if (!tally) tallies.set(rowAgency, (tally = new Tally(period)));
+    misreportInto(tally, key, m);
   }
   const rowAgencies = byAgency ? (unit.agency === null ? unit.index.world.agencies : [unit.agency]) : [unit.code];
   const data: Record<string, string>[] = [];
@@ -342,7 +384,7 @@ type Service = (state: State, params: Params, province: ProvinceIndex | undefine
 
 const PROVINCIAL: Record<string, Service> = {
   LayDanhSachHoSo: (_s, params, index) => layDanhSachHoSo(unitIn(index!, params.madonvi), params),
-  ThongKeHoSo: (_s, params, index) => thongKeHoSo(index!.world.local, unitIn(index!, params.madonvi), params),
+  ThongKeHoSo: (_s, params, index) => thongKeHoSo(index!.world.local, unitIn(index!, params.madonvi), params, index!.misreport),
 };
 
 const NATIONAL: Record<string, Service> = {
@@ -447,6 +489,8 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
 export async function startSimulator(world: World, opts: SimulatorOptions = {}): Promise<Simulator> {
   for (const p of Object.keys(opts.faults ?? {}))
     if (!world.provinces.some((w) => w.province === p)) throw new Error(`simulator: faults for unknown province ${p}`);
+  for (const p of Object.keys(opts.misreport ?? {}))
+    if (!world.provinces.some((w) => w.province === p)) throw new Error(`simulator: misreport for unknown province ${p}`);
   const state: State = {
     provinces: new Map(
       world.provinces.map((w) => [
@@ -457,6 +501,7 @@ export async function startSimulator(world: World, opts: SimulatorOptions = {}):
           agencies: new Set(w.agencies),
           localByAgency: new Map(),
           faults: opts.faults?.[w.province] ? new ProvinceFaults(w, opts.faults[w.province]!, world.now) : undefined,
+          misreport: opts.misreport?.[w.province],
         },
       ]),
     ),

@@ -15,26 +15,72 @@
  *   agency-days (e.g. 2,000,000 dossiers in one month need about 9 agencies).
  * - All timestamps are whole seconds (the wire format has second resolution).
  * - Dossiers that are not injected are the same objects on both sides.
+ *
+ * Injected discrepancies (DOMAIN.md "Why the two sides disagree", kinds of CONTRACTS.md §4),
+ * each on its own dossier and listed in `truth`:
+ * - missing_national: in the province, absent nationally (received in the period).
+ * - missing_local: present nationally, deleted in the province (received in the period). The
+ *   province generates `dossiersPerProvince + missingLocal` dossiers and deletes these, so
+ *   `local` still holds `dossiersPerProvince` (with a gap in that day's sequence).
+ * - status_lag: national status 4 (in progress) for a dossier finished in the period.
+ * - date_shift: national dates 7 hours earlier (local time written as UTC).
+ * - definition_drift: a dossier finished in the period and returned after it; nationally its
+ *   finish date is the return date ("processed" keyed on the return date). The local return
+ *   date is moved after the period when the dossier was not returned after it already.
+ * - code_divergence, form `replaced_code`: nationally the dossier has a random-looking code
+ *   (no agency prefix) instead of its own, and its own code is absent. The portal files a code
+ *   without an agency under the unit that pushed it, the province's root agency *(ours)*, so
+ *   the dossier moves from its agency (never the root) to the root in the national figures.
+ *   `truth` names the local code (`related`: the national one).
+ * - code_divergence, form `unmapped_procedure`: the provincial system holds the dossier under a
+ *   local-variant procedure code (`<national>.<root agency>`, e.g. `1.003560.000.00.00.H56`),
+ *   which the national copy kept as it is (the same object on both sides). `procedureMap` maps
+ *   the variant to the national code: a source configured with it stores the national code, so
+ *   only the per-procedure figures differ. `expectedStore` gives the store's expected content.
+ *   These dossiers are all at one non-root agency that carries no other injection, so that
+ *   agency's totals agree and its per-procedure mismatches are drilled.
+ * - duplicate_national: the portal holds the dossier twice, under its own code and under a new
+ *   sequence number of the same agency and day. `truth` names the extra national code
+ *   (`related`: the original).
+ * Every injected dossier has its own (agency, procedure) pair (a replaced code also the root's
+ * pair of its procedure), so each changes a per-procedure count no other injection can cancel.
+ * The dossiers behind missing_local, replaced codes and duplicates have content (receivedAt,
+ * dueAt, channel, procedure) no other dossier of the province shares, so matching by content
+ * across codes is unambiguous. Too small a volume for the asked injections throws.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
+import type { FindingKind } from '../../schemas/report.js';
 import { rootAgency } from '../normalise/codes.js';
 import { DAY_MS, VN_OFFSET_MS, formatCompactDay, vnDayNumber } from '../normalise/time.js';
-import { monthPeriod, type Period } from '../reconcile/counting.js';
+import { metricsOf, monthPeriod, type Period } from '../reconcile/counting.js';
 import { Rng, hashSeed } from './random.js';
 
-export type InjectedKind = 'missing_national' | 'status_lag' | 'date_shift';
+export type InjectedKind = FindingKind;
 export interface TruthEntry {
   province: string;
   agency: string;
+  /** The code a finding must name: the local code, or the national one for missing_local and duplicate_national. */
   dossierCode: string;
   kind: InjectedKind;
+  /** code_divergence: which of the two forms. */
+  form?: 'replaced_code' | 'unmapped_procedure';
+  /** The other code involved: the national code of a replaced code, the original of a duplicate. */
+  related?: string;
 }
 export interface InjectCounts {
+  /** missing_national */
   notSynced: number;
   statusLag: number;
   dateShift: number;
+  missingLocal: number;
+  /** code_divergence by a replaced dossier code */
+  replacedCode: number;
+  /** code_divergence by an unmapped local procedure code */
+  unmappedProcedure: number;
+  definitionDrift: number;
+  duplicateNational: number;
 }
 export interface WorldOptions {
   seed: number;
@@ -43,20 +89,22 @@ export interface WorldOptions {
   /** Unit codes like 'H49'. */
   provinces: string[];
   dossiersPerProvince: number;
-  /** Default 4 (raised when the volume needs it, see above). */
+  /** Default 4 (raised when the volume or the injections need it, see above). */
   agenciesPerProvince?: number;
   /** Number of national-form procedure codes, default 20. */
   procedures?: number;
-  /** Counts per province. */
-  inject?: InjectCounts;
+  /** Counts per province; kinds left out take DEFAULT_INJECT's. */
+  inject?: Partial<InjectCounts>;
 }
 export interface ProvinceWorld {
   province: string;
   agencies: string[];
-  /** Sorted by (updatedAt, code). */
+  /** What the provincial system serves. Sorted by (updatedAt, code). */
   local: CanonicalDossier[];
   /** Sorted by (updatedAt, code). */
   national: CanonicalDossier[];
+  /** Local-variant procedure code → national code, for this province's source configuration. */
+  procedureMap: Record<string, string>;
 }
 export interface World {
   seed: number;
@@ -64,9 +112,22 @@ export interface World {
   now: number;
   provinces: ProvinceWorld[];
   truth: TruthEntry[];
+  /** The counts injected per province. */
+  inject: InjectCounts;
+  /** Every province's `procedureMap` together: what each source's `procedureMap` should be. */
+  procedureMap: Record<string, string>;
 }
 
-export const DEFAULT_INJECT: Readonly<InjectCounts> = { notSynced: 3, statusLag: 3, dateShift: 2 };
+export const DEFAULT_INJECT: Readonly<InjectCounts> = {
+  notSynced: 3,
+  statusLag: 3,
+  dateShift: 2,
+  missingLocal: 1,
+  replacedCode: 1,
+  unmappedProcedure: 1,
+  definitionDrift: 1,
+  duplicateNational: 1,
+};
 /** The "local time written as UTC" shift of a date_shift discrepancy. */
 export const SHIFT_MS = 7 * 3600_000;
 
@@ -77,7 +138,27 @@ const DAYS_BEFORE = 20;
 const SEQ_MAX = 9999;
 const MAX_AGENCIES = 100; // department segment 01..99 plus the root
 const DUE_DAYS = [1, 2, 3, 5, 7, 10, 15] as const;
-const KIND_ORDER: Record<InjectedKind, number> = { missing_national: 0, status_lag: 1, date_shift: 2 };
+/** A definition_drift dossier was finished at most this long before the period's end. */
+const DRIFT_WINDOW_MS = 3 * DAY_MS;
+const KIND_ORDER: Record<InjectedKind, number> = {
+  missing_national: 0,
+  status_lag: 1,
+  date_shift: 2,
+  missing_local: 3,
+  code_divergence: 4,
+  definition_drift: 5,
+  duplicate_national: 6,
+};
+const INJECT_FIELDS = Object.keys(DEFAULT_INJECT) as (keyof InjectCounts)[];
+
+/**
+ * What a store synced from this province's source holds, given the source's procedure map
+ * (default: the province's own, `procedureMap`): `local` with each mapped procedure code
+ * replaced by its national code. Same order as `local`.
+ */
+export function expectedStore(p: ProvinceWorld, procedureMap: Readonly<Record<string, string>> = p.procedureMap): CanonicalDossier[] {
+  return p.local.map((d) => (Object.hasOwn(procedureMap, d.procedure) ? { ...d, procedure: procedureMap[d.procedure]! } : d));
+}
 
 /** Order of the feeds: updatedAt, then code (plain code-unit order). */
 export function compareByUpdated(a: CanonicalDossier, b: CanonicalDossier): number {
@@ -335,38 +416,59 @@ function lagged(d: CanonicalDossier, rng: Rng): CanonicalDossier {
   return { ...d, status: STATUS.IN_PROGRESS, finishedAt: null, returnedAt: null, updatedAt };
 }
 
-function insertSorted(list: CanonicalDossier[], d: CanonicalDossier): void {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareByUpdated(list[mid]!, d) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  list.splice(lo, 0, d);
+/** Can this dossier carry a definition_drift? (finished in the period's last days, returned or returnable after it.) */
+function driftable(d: CanonicalDossier, p: Period): boolean {
+  const f = d.finishedAt;
+  return (
+    (d.status === STATUS.FINISHED || d.status === STATUS.RETURNED) &&
+    f !== null &&
+    f >= p.end - DRIFT_WINDOW_MS &&
+    f < p.end &&
+    d.receivedAt !== null &&
+    f > d.receivedAt
+  );
 }
 
-/** Indices of `list` matching `test` and not yet taken, then `k` of them at random. */
-function choose(
-  rng: Rng,
-  list: CanonicalDossier[],
-  taken: Set<number>,
-  k: number,
-  test: (d: CanonicalDossier) => boolean,
-  what: string,
-): number[] {
-  if (k === 0) return [];
-  const candidates: number[] = [];
-  for (let i = 0; i < list.length; i++) if (!taken.has(i) && test(list[i]!)) candidates.push(i);
-  if (candidates.length < k)
-    throw new Error(`simulator: only ${candidates.length} dossiers can carry ${what}, ${k} asked; raise the volume`);
-  const picked = rng.sample(candidates, k);
-  for (const i of picked) taken.add(i);
-  return picked;
+/**
+ * Makes the local dossier returned after the period (if it was not already): status 10, a
+ * return date in [period end, now), never exactly 7 hours after the finish (that would read
+ * as a date_shift).
+ */
+function returnAfterPeriod(d: CanonicalDossier, rng: Rng, clock: Clock): void {
+  const { period, now } = clock;
+  const f = d.finishedAt!;
+  if (d.returnedAt !== null && d.returnedAt >= period.end && d.returnedAt - f !== SHIFT_MS) return;
+  let r = period.end + rng.int(0, (now - period.end) / SECOND - 2) * SECOND;
+  if (r - f === SHIFT_MS) r += SECOND;
+  d.status = STATUS.RETURNED;
+  d.returnedAt = r;
+  d.updatedAt = r;
+}
+
+/** The national copy of a definition_drift dossier: finished when it was returned. */
+function drifted(d: CanonicalDossier): CanonicalDossier {
+  return { ...d, finishedAt: d.returnedAt };
+}
+
+/** A random-looking code of the shape some systems substitute (no agency prefix). */
+function randomCode(rng: Rng): string {
+  const hex = (n: number) => Array.from({ length: n }, () => '0123456789abcdef'[rng.int(0, 15)]).join('');
+  return `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[rng.int(0, 3)]}${hex(3)}-${hex(12)}`;
+}
+
+const pairOf = (agency: string, procedure: string) => `${agency}|${procedure}`;
+
+function sameContent(a: CanonicalDossier, b: CanonicalDossier): boolean {
+  return a.receivedAt === b.receivedAt && a.dueAt === b.dueAt && a.channel === b.channel && a.procedure === b.procedure;
 }
 
 function checkCount(name: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min) throw new Error(`simulator: ${name} must be an integer ≥ ${min}, got ${v}`);
+}
+
+/** Agencies the injections need: the root, a non-root agency for replaced codes, one of its own for unmapped procedure codes. */
+function agenciesForInject(inject: InjectCounts): number {
+  return 1 + (inject.replacedCode > 0 ? 1 : 0) + (inject.unmappedProcedure > 0 ? 1 : 0);
 }
 
 function generateProvince(
@@ -378,28 +480,37 @@ function generateProvince(
 ): { world: ProvinceWorld; truth: TruthEntry[] } {
   const { period } = clock;
   const rng = new Rng(hashSeed(opts.seed, 'province', province));
-  const total = opts.dossiersPerProvince;
+  const total = opts.dossiersPerProvince + inject.missingLocal; // the deleted ones too
   const firstDay = vnDayNumber(period.start) - DAYS_BEFORE;
   const days = vnDayNumber(period.end - 1) - firstDay + 1;
   // Keep the daily sequence at most half full on average so the weights still shape the data.
   const needed = Math.ceil(total / (0.5 * days * SEQ_MAX));
-  const agencyCount = Math.max(opts.agenciesPerProvince ?? 4, needed);
+  const agencyCount = Math.max(opts.agenciesPerProvince ?? 4, needed, agenciesForInject(inject));
   if (agencyCount > MAX_AGENCIES)
     throw new Error(`simulator: ${total} dossiers a month need more than ${MAX_AGENCIES} agencies`);
   const agencies = makeAgencies(rng, province, agencyCount);
+  const root = agencies[0]!; // '000.00.00.Hxx' sorts first
   const agencyW = agencies.map(() => 0.5 + 1.5 * rng.next());
   const dayW = Array.from({ length: days }, (_, i) => {
     const dow = (firstDay + i + 4) % 7; // day 0 (1970-01-01) was a Thursday; 0 = Sunday
     return dow === 0 ? 0.1 : dow === 6 ? 0.35 : 1;
   });
+  const injectRng = new Rng(hashSeed(opts.seed, 'inject', province));
   // Reserve night-time online intakes on the period's first day: date_shift candidates.
   const reserved = new Int32Array(agencyCount * days);
   const startIdx = DAYS_BEFORE;
-  for (let k = 0; k < inject.dateShift; k++) reserved[rng.int(0, agencyCount - 1) * days + startIdx]!++;
+  // ... none at the busiest non-root agency when unmapped procedure codes need an agency of their own
+  let keepFree = -1;
+  if (inject.unmappedProcedure > 0) for (let a = 1; a < agencyCount; a++) if (keepFree < 0 || agencyW[a]! > agencyW[keepFree]!) keepFree = a;
+  for (let k = 0; k < inject.dateShift; k++) {
+    const a = rng.int(0, agencyCount - 1);
+    reserved[(a === keepFree ? 0 : a) * days + startIdx]!++;
+  }
   const counts = bucketCounts(total, agencyW, dayW, reserved);
 
-  const local: CanonicalDossier[] = [];
+  const all: CanonicalDossier[] = [];
   const procCount = procedures.length;
+  const forcedPairs = new Set<string>();
   for (let a = 0; a < agencyCount; a++) {
     const agency = agencies[a]!;
     for (let di = 0; di < days; di++) {
@@ -414,7 +525,11 @@ function generateProvince(
         const r = forced ? dayStart + rng.int(0, 7 * 3600 - 1) * SECOND : receiveTime(rng, dayStart, channel);
         const d = newDossier(agency, channel, r);
         const u = rng.next();
-        const proc = procedures[Math.floor(u * u * procCount)]!; // a few procedures are popular
+        let proc = procedures[Math.floor(u * u * procCount)]!; // a few procedures are popular
+        // date_shift candidates each get their own (agency, procedure) pair when they can
+        for (let tries = 0; forced && forcedPairs.has(pairOf(agency, proc.code)) && tries < 50; tries++)
+          proc = procedures[rng.int(0, procCount - 1)]!;
+        if (forced) forcedPairs.add(pairOf(agency, proc.code));
         live(d, rng, proc, clock, forced);
         for (let tries = 0; forced && !shiftable(d, period) && tries < 50; tries++) live(d, rng, proc, clock, true);
         bucket.push(d);
@@ -424,34 +539,156 @@ function generateProvince(
       for (let j = 0; j < bucket.length; j++) {
         const d = bucket[j]!;
         d.code = prefix + String(j + 1).padStart(4, '0');
-        local.push(d);
+        all.push(d);
       }
     }
   }
-  sortByUpdated(local);
+  sortByUpdated(all);
 
-  const taken = new Set<number>();
-  const shift = choose(rng, local, taken, inject.dateShift, (d) => shiftable(d, period), 'date_shift');
-  const lag = choose(rng, local, taken, inject.statusLag, (d) => lagable(d, period), 'status_lag');
-  const missing = choose(rng, local, taken, inject.notSynced, (d) => missable(d, period), 'missing_national');
-
-  const national = taken.size === 0 ? local.slice() : local.filter((_, i) => !taken.has(i));
-  const truth: TruthEntry[] = [];
-  const record = (i: number, kind: InjectedKind) => {
-    const d = local[i]!;
-    truth.push({ province, agency: d.agency, dossierCode: d.code, kind });
+  // ---- choose the injected dossiers: distinct dossiers, each with its own (agency, procedure) pairs
+  const taken = new Set<CanonicalDossier>();
+  const usedPairs = new Set<string>();
+  const usedCodes = new Set<string>();
+  const countsInPeriod = (d: CanonicalDossier) => isAccepted(d) && metricsOf(d, period) !== 0;
+  // The agency of the unmapped procedure codes (no other injection there): a non-root agency
+  // with enough procedures counted in the period, preferably without date_shift candidates.
+  let unmappedAgency: string | undefined;
+  if (inject.unmappedProcedure > 0) {
+    const procs = new Map<string, Set<string>>();
+    for (const d of all) if (d.agency !== root && countsInPeriod(d)) procs.set(d.agency, (procs.get(d.agency) ?? new Set()).add(d.procedure));
+    const able = agencies.filter((a) => (procs.get(a)?.size ?? 0) >= inject.unmappedProcedure);
+    const free = able.filter((a) => reserved[agencies.indexOf(a) * days + startIdx] === 0);
+    const from = free.length ? free : able;
+    if (from.length === 0)
+      throw new Error(`simulator: no agency of province ${province} has ${inject.unmappedProcedure} procedures to carry unmapped procedure codes; raise the volume`);
+    unmappedAgency = from[injectRng.int(0, from.length - 1)];
+  }
+  const uniqueContent = (d: CanonicalDossier) => !all.some((o) => o !== d && sameContent(o, d));
+  // Candidates of each kind, found in one pass (a dossier may qualify for several kinds).
+  const notUnmapped = (d: CanonicalDossier) => d.agency !== unmappedAgency;
+  const pool = {
+    shift: [] as CanonicalDossier[],
+    lag: [] as CanonicalDossier[],
+    drift: [] as CanonicalDossier[],
+    missable: [] as CanonicalDossier[],
+    counted: [] as CanonicalDossier[],
+    unmapped: [] as CanonicalDossier[],
   };
-  for (const i of shift) {
-    insertSorted(national, shifted(local[i]!));
-    record(i, 'date_shift');
+  const maxSeq = new Map<string, number>(); // per agency-day code prefix
+  for (const d of all) {
+    const prefix = d.code.slice(0, -4);
+    maxSeq.set(prefix, Math.max(maxSeq.get(prefix) ?? 0, Number(d.code.slice(-4))));
+    if (!isAccepted(d) || metricsOf(d, period) === 0) continue;
+    if (!notUnmapped(d)) {
+      pool.unmapped.push(d);
+      continue;
+    }
+    pool.counted.push(d);
+    if (shiftable(d, period)) pool.shift.push(d);
+    if (lagable(d, period)) pool.lag.push(d);
+    if (driftable(d, period)) pool.drift.push(d);
+    if (missable(d, period)) pool.missable.push(d);
   }
-  for (const i of lag) {
-    insertSorted(national, lagged(local[i]!, rng));
-    record(i, 'status_lag');
+  const nextSeq = (d: CanonicalDossier): number => {
+    const prefix = d.code.slice(0, -4);
+    let seq = (maxSeq.get(prefix) ?? 0) + 1;
+    while (seq <= SEQ_MAX && usedCodes.has(prefix + String(seq).padStart(4, '0'))) seq++;
+    return seq;
+  };
+  const pick = (
+    k: number,
+    what: string,
+    from: readonly CanonicalDossier[],
+    ok: (d: CanonicalDossier) => boolean = () => true,
+    pairs: (d: CanonicalDossier) => string[] = (d) => [pairOf(d.agency, d.procedure)],
+  ): CanonicalDossier[] => {
+    if (k === 0) return [];
+    const candidates = from.filter((d) => !taken.has(d));
+    const out: CanonicalDossier[] = [];
+    while (out.length < k) {
+      if (candidates.length === 0)
+        throw new Error(
+          `simulator: only ${out.length} dossiers of province ${province} can carry ${what} with an (agency, procedure) pair of their own, ${k} asked; raise the volume`,
+        );
+      const at = rng.int(0, candidates.length - 1);
+      const d = candidates[at]!;
+      candidates[at] = candidates[candidates.length - 1]!;
+      candidates.pop();
+      const ps = pairs(d);
+      if (ps.some((p) => usedPairs.has(p)) || !ok(d)) continue;
+      for (const p of ps) usedPairs.add(p);
+      taken.add(d);
+      out.push(d);
+    }
+    return out;
+  };
+
+  const shift = pick(inject.dateShift, 'date_shift', pool.shift);
+  const lag = pick(inject.statusLag, 'status_lag', pool.lag);
+  const drift = pick(inject.definitionDrift, 'definition_drift', pool.drift);
+  const missing = pick(inject.notSynced, 'missing_national', pool.missable);
+  const replaced = pick(
+    inject.replacedCode,
+    'a replaced code',
+    pool.missable,
+    (d) => d.agency !== root && uniqueContent(d),
+    (d) => [pairOf(d.agency, d.procedure), pairOf(root, d.procedure)],
+  );
+  const deleted = pick(inject.missingLocal, 'missing_local', pool.missable, uniqueContent);
+  const duplicated = pick(inject.duplicateNational, 'duplicate_national', pool.counted, (d) => nextSeq(d) <= SEQ_MAX && uniqueContent(d));
+  const unmapped = pick(inject.unmappedProcedure, 'an unmapped procedure code', pool.unmapped);
+
+  // ---- apply them
+  const truth: TruthEntry[] = [];
+  const record = (d: CanonicalDossier, kind: InjectedKind, extra: Partial<TruthEntry> = {}) =>
+    truth.push({ province, agency: d.agency, dossierCode: d.code, kind, ...extra });
+  const procedureMap: Record<string, string> = {};
+  const notNational = new Set<CanonicalDossier>([...shift, ...lag, ...drift, ...missing, ...replaced]);
+  const gone = new Set(deleted);
+  const added: CanonicalDossier[] = [];
+  for (const d of shift) {
+    added.push(shifted(d));
+    record(d, 'date_shift');
   }
-  for (const i of missing) record(i, 'missing_national');
+  for (const d of lag) {
+    added.push(lagged(d, rng));
+    record(d, 'status_lag');
+  }
+  for (const d of drift) {
+    returnAfterPeriod(d, rng, clock);
+    added.push(drifted(d));
+    record(d, 'definition_drift');
+  }
+  for (const d of missing) record(d, 'missing_national');
+  for (const d of replaced) {
+    let code = randomCode(injectRng);
+    while (usedCodes.has(code)) code = randomCode(injectRng);
+    usedCodes.add(code);
+    added.push({ ...d, code, agency: root });
+    record(d, 'code_divergence', { form: 'replaced_code', related: code });
+  }
+  for (const d of deleted) record(d, 'missing_local');
+  for (const d of duplicated) {
+    const code = d.code.slice(0, -4) + String(nextSeq(d)).padStart(4, '0');
+    usedCodes.add(code);
+    const copy = { ...d, code };
+    added.push(copy);
+    record(copy, 'duplicate_national', { related: d.code });
+  }
+  for (const d of unmapped) {
+    const variant = `${d.procedure}.${root}`;
+    procedureMap[variant] = d.procedure;
+    d.procedure = variant; // on both sides: the national copy is the same object
+    record(d, 'code_divergence', { form: 'unmapped_procedure' });
+  }
+
+  const local = all.filter((d) => !gone.has(d));
+  if (drift.length) sortByUpdated(local); // return dates moved
+  const national = all.filter((d) => !notNational.has(d));
+  national.push(...added);
+  sortByUpdated(national);
   truth.sort((x, y) => KIND_ORDER[x.kind] - KIND_ORDER[y.kind] || (x.dossierCode < y.dossierCode ? -1 : 1));
-  return { world: { province, agencies, local, national }, truth };
+  return { world: { province, agencies, local, national, procedureMap }, truth };
 }
 
 export function generateWorld(opts: WorldOptions): World {
@@ -461,12 +698,18 @@ export function generateWorld(opts: WorldOptions): World {
   const procedureCount = opts.procedures ?? 20;
   checkCount('procedures', procedureCount, 1);
   if (procedureCount > 10_000) throw new Error('simulator: procedures must be at most 10000');
-  const inject = opts.inject ?? DEFAULT_INJECT;
-  checkCount('inject.notSynced', inject.notSynced, 0);
-  checkCount('inject.statusLag', inject.statusLag, 0);
-  checkCount('inject.dateShift', inject.dateShift, 0);
+  const inject: InjectCounts = { ...DEFAULT_INJECT };
+  for (const [k, v] of Object.entries(opts.inject ?? {})) {
+    if (!(INJECT_FIELDS as string[]).includes(k))
+      throw new Error(`simulator: inject.${k} is not a kind of discrepancy (${INJECT_FIELDS.join(', ')})`);
+    if (v !== undefined) inject[k as keyof InjectCounts] = v;
+  }
+  for (const k of INJECT_FIELDS) checkCount(`inject.${k}`, inject[k], 0);
   if (inject.dateShift > opts.dossiersPerProvince)
     throw new Error('simulator: more date_shift discrepancies than dossiers per province');
+  const injected = INJECT_FIELDS.reduce((s, k) => s + (k === 'missingLocal' ? 0 : inject[k]), 0);
+  if (injected > opts.dossiersPerProvince)
+    throw new Error(`simulator: ${injected} discrepancies per province but only ${opts.dossiersPerProvince} dossiers; raise the volume`);
   if (opts.provinces.length === 0) throw new Error('simulator: no provinces');
   const seen = new Set<string>();
   for (const p of opts.provinces) {
@@ -479,12 +722,14 @@ export function generateWorld(opts: WorldOptions): World {
   const procedures = makeProcedures(opts.seed, procedureCount);
   const provinces: ProvinceWorld[] = [];
   const truth: TruthEntry[] = [];
+  const procedureMap: Record<string, string> = {};
   for (const p of opts.provinces) {
     const g = generateProvince(p, opts, procedures, clock, inject);
     provinces.push(g.world);
     truth.push(...g.truth);
+    Object.assign(procedureMap, g.world.procedureMap);
   }
-  return { seed: opts.seed, period, now: clock.now, provinces, truth };
+  return { seed: opts.seed, period, now: clock.now, provinces, truth, inject, procedureMap };
 }
 
 /** Writes the ground truth as JSON: `{ seed, period: {from, to}, truth }`. */

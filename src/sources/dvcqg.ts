@@ -9,10 +9,12 @@ import { z } from 'zod';
 import type { DvcqgSourceConfig } from '../../schemas/config.js';
 import { rootAgency } from '../normalise/codes.js';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg, type Normalised } from '../normalise/dvcqg.js';
+import { parseStatsRows, statsParams } from '../national/fields.js';
 import { formatCompact, parseCompact } from '../normalise/time.js';
+import { METRICS, withAgencyTotals, type Period } from '../reconcile/counting.js';
 import { EnvelopeClient, type Credentials } from './envelope.js';
 import type { HttpClient } from './http.js';
-import type { PageResult, SourceAdapter, Window } from './source.js';
+import type { PageResult, ReportedStats, SourceAdapter, Window } from './source.js';
 
 const cursorSchema = z.object({ ts: z.string(), code: z.string(), page: z.number().int().min(1) });
 type Cursor = z.infer<typeof cursorSchema>;
@@ -81,5 +83,16 @@ export class DvcqgSource implements SourceAdapter {
   itemKey(raw: unknown): string | undefined {
     const code = field(raw, 'MaHoSo');
     return code === undefined ? undefined : `${code}@${field(raw, 'NgayCapNhat') ?? ''}`;
+  }
+
+  /**
+   * The province's own `ThongKeHoSo` (CONTRACTS.md §1: the national service's parameters and
+   * rows), one row per agency under `madonvi`; split by procedure, the agency rows are the
+   * sums of their procedure rows. The dialect reports every metric.
+   */
+  async stats(period: Period, by: { procedure: boolean }): Promise<ReportedStats> {
+    const reply = await this.client.call(this.madonvi, 'ThongKeHoSo', statsParams(period, { agency: true, procedure: by.procedure }));
+    const rows = parseStatsRows(reply.data ?? [], this.id);
+    return { figures: by.procedure ? withAgencyTotals(rows) : rows, reported: METRICS };
   }
 }

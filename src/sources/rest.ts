@@ -7,13 +7,14 @@
  */
 import { z } from 'zod';
 import type { RestSourceConfig } from '../../schemas/config.js';
-import { restDossierList, restTokenReply } from '../../schemas/rest.js';
+import { REST_STATS_METRICS, restDossierList, restStatsReply, restTokenReply, type RestStatsRow } from '../../schemas/rest.js';
 import { rootAgency } from '../normalise/codes.js';
 import type { Normalised } from '../normalise/dvcqg.js';
 import { formatIsoVn, normaliseRest } from '../normalise/rest.js';
+import { zeroCounts, type Figures, type Period } from '../reconcile/counting.js';
 import { AuthExpiredError, PermanentError, TransientError } from '../util/errors.js';
 import type { HttpClient } from './http.js';
-import type { PageResult, SourceAdapter, Window } from './source.js';
+import type { PageResult, ReportedStats, SourceAdapter, Window } from './source.js';
 
 export interface ClientCredentials {
   clientId: string | undefined;
@@ -145,5 +146,66 @@ export class RestSource implements SourceAdapter {
   itemKey(raw: unknown): string | undefined {
     const code = field(raw, 'code');
     return code === undefined ? undefined : `${code}@${field(raw, 'updatedAt') ?? ''}`;
+  }
+
+  /**
+   * The source's own statistics (CONTRACTS.md §2 `GET /stats`): one `by=agency` call for the
+   * configured agency (the province's root: every agency), then, split by procedure, one
+   * `by=procedure` call per agency so each procedure row belongs to one agency. The dialect
+   * reports 10 metrics (REST_STATS_METRICS): `toProcess` and `unprocessedNotDue` are not
+   * reported, and are left out of `reported` (never derived, never taken as 0).
+   *
+   * The root code (`000.00.00.Hxx`) is also an agency of its own (the provincial office),
+   * but as `agency=` it names the whole province: its own procedure rows are the whole
+   * province's (`agency=<root>&by=procedure`) less the other agencies' (counts add up across
+   * agencies). A source that already splits that reply by agency is taken as it is.
+   */
+  async stats(period: Period, by: { procedure: boolean }): Promise<ReportedStats> {
+    const agencyRows = await this.statsRows(period, this.agency, 'agency');
+    const figures: Figures[] = agencyRows.filter((r) => r.procedureCode === undefined).map((r) => this.figuresOf(r, null));
+    if (!by.procedure) return { figures, reported: REST_STATS_METRICS };
+    const agencies = [...new Set(figures.map((f) => f.agency))];
+    const root = rootAgency(this.cfg.province);
+    const procedureFigures = async (agency: string) =>
+      (await this.statsRows(period, agency, 'procedure')).filter((r) => r.procedureCode !== undefined).map((r) => this.figuresOf(r, r.procedureCode!));
+    for (const agency of agencies.filter((a) => a !== root)) figures.push(...(await procedureFigures(agency)));
+    if (agencies.includes(root)) {
+      const whole = await procedureFigures(root);
+      if (whole.some((f) => f.agency !== root)) {
+        figures.push(...whole.filter((f) => !agencies.includes(f.agency) || f.agency === root));
+      } else {
+        const others = new Map<string, Figures['counts']>();
+        for (const f of figures) {
+          if (f.procedure === null) continue;
+          const sum = others.get(f.procedure) ?? zeroCounts();
+          for (const m of REST_STATS_METRICS) sum[m] += f.counts[m];
+          others.set(f.procedure, sum);
+        }
+        for (const f of whole) {
+          const less = others.get(f.procedure!);
+          if (less) for (const m of REST_STATS_METRICS) f.counts[m] -= less[m];
+          if (REST_STATS_METRICS.some((m) => f.counts[m] !== 0)) figures.push(f);
+        }
+      }
+    }
+    return { figures, reported: REST_STATS_METRICS };
+  }
+
+  private async statsRows(period: Period, agency: string, by: 'agency' | 'procedure'): Promise<RestStatsRow[]> {
+    const query = new URLSearchParams({ agency, from: period.from, to: period.to, by });
+    const raw = await this.getAuthorised(`${this.cfg.baseUrl}/stats?${query.toString()}`);
+    const reply = restStatsReply.safeParse(raw);
+    if (!reply.success) {
+      const issue = reply.error.issues[0]!;
+      throw new TransientError(`${this.id}: stats reply is not in the expected shape (${issue.path.join('.')}: ${issue.message})`);
+    }
+    return reply.data.rows;
+  }
+
+  /** A stats row as figures: unreported metrics are 0 placeholders (see ReportedStats). */
+  private figuresOf(row: RestStatsRow, procedure: string | null): Figures {
+    const counts = zeroCounts();
+    for (const m of REST_STATS_METRICS) counts[m] = row[m];
+    return { agency: row.agencyCode, procedure, counts };
   }
 }

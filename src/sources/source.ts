@@ -1,5 +1,6 @@
 /** What every provincial source adapter offers the sync job, whatever its dialect. */
 import type { Normalised } from '../normalise/dvcqg.js';
+import type { Figures, Metric, Period } from '../reconcile/counting.js';
 
 /** A half-open window [from, to) on the records' last-update time, epoch ms. */
 export interface Window {
@@ -16,10 +17,26 @@ export interface PageResult {
   done: boolean;
 }
 
+/**
+ * A source's own statistics for a period (the province-reported figures). `reported` names the
+ * metrics the source reports: the counts of any other metric are placeholders (0) that mean
+ * nothing and must never be compared.
+ */
+export interface ReportedStats {
+  /** One row per agency (`procedure` null) and, when asked, per agency and procedure. */
+  figures: Figures[];
+  reported: readonly Metric[];
+}
+
 export interface SourceAdapter {
   readonly id: string;
   fetchPage(window: Window, cursor: unknown | null): Promise<PageResult>;
   normalise(raw: unknown): Normalised;
   /** A short stable key for a raw item (for the quarantine), when it has one. */
   itemKey(raw: unknown): string | undefined;
+  /**
+   * The source's own statistics for the period, for every agency it serves; with
+   * `by.procedure` also per agency and procedure. Absent when the dialect offers none.
+   */
+  stats?(period: Period, by: { procedure: boolean }): Promise<ReportedStats>;
 }

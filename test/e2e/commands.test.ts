@@ -38,7 +38,7 @@ beforeAll(async () => {
       redis: { url: redis.url },
       sources: ['H49', 'H56'].map((p) => ({
         id: `${p.toLowerCase()}-dvcqg`, province: p, dialect: 'dvcqg', baseUrl: sim.sourceUrl(p),
-        usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', initialFrom: '2026-09-01',
+        usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', initialFrom: '2026-09-01', procedureMap: world.procedureMap,
       })),
       national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
     }),

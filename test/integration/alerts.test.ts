@@ -18,7 +18,11 @@ import { generateWorld, type World } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
 
 const redis = useRedis();
-const opts = { seed: 21, month: '2026-10', provinces: ['H49'], dossiersPerProvince: 500 };
+// Only discrepancies that lower the national figures, so one more lost dossier always widens a gap.
+const opts = {
+  seed: 21, month: '2026-10', provinces: ['H49'], dossiersPerProvince: 500,
+  inject: { missingLocal: 0, replacedCode: 0, duplicateNational: 0, unmappedProcedure: 0 },
+};
 
 interface Received {
   path: string;

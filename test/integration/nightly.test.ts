@@ -23,7 +23,7 @@ beforeAll(async () => {
   const config = parseConfig(
     {
       redis: { prefix: redis.prefix() },
-      sources: [{ id: 'h49', province: 'H49', dialect: 'dvcqg', baseUrl: sim.sourceUrl('H49'), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', initialFrom: '2026-09-01' }],
+      sources: [{ id: 'h49', province: 'H49', dialect: 'dvcqg', baseUrl: sim.sourceUrl('H49'), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', initialFrom: '2026-09-01', procedureMap: world.procedureMap }],
       national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
     },
     'test',

@@ -47,9 +47,9 @@ describe('formatReport', () => {
   it('csv has one row per mismatch and per finding, quoting where needed', () => {
     const lines = formatReport(report, 'csv').split('\n');
     expect(lines).toEqual([
-      'run_id,province,coverage,row,agency,procedure,metric,local,national,provincial,dossier_code,kind',
-      'r1,H49,complete,mismatch,000.00.12.H49,,received,5,4,,,',
-      'r1,H49,complete,finding,000.00.12.H49,,received toProcess,,,,000.00.12.H49-261002-0001,missing_national',
+      'run_id,province,coverage,row,agency,procedure,metric,local,national,provincial,dossier_code,kind,verdict',
+      'r1,H49,complete,mismatch,000.00.12.H49,,received,5,4,,,,',
+      'r1,H49,complete,finding,000.00.12.H49,,received toProcess,,,,000.00.12.H49-261002-0001,missing_national,',
     ]);
   });
 

@@ -7,7 +7,7 @@ import { DOSSIER_CODE, rootAgency } from '../../src/normalise/codes.js';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg, toDvcqgItem } from '../../src/normalise/dvcqg.js';
 import { METRICS, Tally, metricsOf, hasMetric, type Counts } from '../../src/reconcile/counting.js';
 import { Rng } from '../../src/sim/random.js';
-import { generateWorld, writeTruth, type World, type WorldOptions } from '../../src/sim/world.js';
+import { DEFAULT_INJECT, expectedStore, generateWorld, writeTruth, type World, type WorldOptions } from '../../src/sim/world.js';
 
 const HOUR = 3_600_000;
 /** Vietnam local time written with its explicit offset, independent of the code under test. */
@@ -15,6 +15,8 @@ const vn = (local: string): number => Date.parse(`${local}+07:00`);
 
 const BASE: WorldOptions = { seed: 42, month: '2025-05', provinces: ['H49', 'H56', 'H12'], dossiersPerProvince: 1500 };
 const world = generateWorld(BASE);
+/** Only the three kinds injected before the others existed. */
+const NONE_NEW = { missingLocal: 0, replacedCode: 0, unmappedProcedure: 0, definitionDrift: 0, duplicateNational: 0 };
 
 function byCode(list: CanonicalDossier[]): Map<string, CanonicalDossier> {
   return new Map(list.map((d) => [d.code, d]));
@@ -64,7 +66,8 @@ describe('generateWorld', () => {
       expect(p.agencies).toContain(rootAgency(p.province));
       for (const a of p.agencies) expect(a).toMatch(new RegExp(`^000\\.00\\.\\d{2}\\.${p.province}$`));
       const perAgencyDay = new Map<string, number[]>();
-      for (const d of p.local) {
+      const deleted = new Set(world.truth.filter((t) => t.kind === 'missing_local').map((t) => t.dossierCode));
+      for (const d of [...p.local, ...p.national.filter((n) => deleted.has(n.code))]) {
         all.add(d.code);
         expect(canonicalDossier.safeParse(d).success).toBe(true);
         const m = DOSSIER_CODE.exec(d.code);
@@ -76,10 +79,10 @@ describe('generateWorld', () => {
         const key = `${m![1]}-${m![2]}`;
         perAgencyDay.set(key, [...(perAgencyDay.get(key) ?? []), Number(m![3])]);
       }
-      // daily sequences run 1..n per agency, in receive order
+      // daily sequences run 1..n per agency, in receive order (dossiers deleted locally included)
       for (const seqs of perAgencyDay.values()) expect(seqs.sort((x, y) => x - y)).toEqual(seqs.map((_, i) => i + 1));
     }
-    expect(all.size).toBe(3 * 1500);
+    expect(all.size).toBe(3 * 1500 + 3 * DEFAULT_INJECT.missingLocal);
   });
 
   it('keeps every dossier\'s dates consistent and nothing after "now"', () => {
@@ -135,56 +138,121 @@ describe('generateWorld', () => {
 });
 
 describe('injected discrepancies', () => {
-  it('lists the configured counts per province and kind, on distinct local dossiers', () => {
-    const custom = generateWorld({ ...BASE, seed: 9, inject: { notSynced: 4, statusLag: 2, dateShift: 5 } });
-    for (const w of [world, custom]) {
-      const expected = w === world ? [3, 3, 2] : [4, 2, 5];
+  const KINDS = ['missing_national', 'status_lag', 'date_shift', 'missing_local', 'code_divergence', 'definition_drift', 'duplicate_national'] as const;
+
+  it('lists the configured counts per province and kind, on distinct dossiers', () => {
+    const asked = { notSynced: 4, statusLag: 2, dateShift: 5, missingLocal: 2, replacedCode: 2, unmappedProcedure: 3, definitionDrift: 2, duplicateNational: 1 };
+    const custom = generateWorld({ ...BASE, seed: 9, inject: asked });
+    const old = generateWorld({ ...BASE, seed: 9, inject: { notSynced: 4, statusLag: 2, dateShift: 5, ...NONE_NEW } });
+    for (const [w, c] of [[world, DEFAULT_INJECT], [custom, asked], [old, { ...asked, ...NONE_NEW, unmappedProcedure: 0, replacedCode: 0, notSynced: 4, statusLag: 2, dateShift: 5 }]] as const) {
+      expect(w.inject).toEqual(c);
+      const expected = {
+        missing_national: c.notSynced,
+        status_lag: c.statusLag,
+        date_shift: c.dateShift,
+        missing_local: c.missingLocal,
+        code_divergence: c.replacedCode + c.unmappedProcedure,
+        definition_drift: c.definitionDrift,
+        duplicate_national: c.duplicateNational,
+      };
       for (const p of w.provinces) {
         const mine = w.truth.filter((t) => t.province === p.province);
-        expect(mine.filter((t) => t.kind === 'missing_national')).toHaveLength(expected[0]!);
-        expect(mine.filter((t) => t.kind === 'status_lag')).toHaveLength(expected[1]!);
-        expect(mine.filter((t) => t.kind === 'date_shift')).toHaveLength(expected[2]!);
+        for (const k of KINDS) expect(mine.filter((t) => t.kind === k), k).toHaveLength(expected[k]);
+        expect(mine.filter((t) => t.form === 'replaced_code')).toHaveLength(c.replacedCode);
+        expect(mine.filter((t) => t.form === 'unmapped_procedure')).toHaveLength(c.unmappedProcedure);
         const local = byCode(p.local);
-        for (const t of mine) expect(local.get(t.dossierCode)?.agency).toBe(t.agency);
+        const national = byCode(p.national);
+        for (const t of mine) {
+          // the finding's code is local, except for missing_local and duplicate_national (national)
+          const side = t.kind === 'missing_local' || t.kind === 'duplicate_national' ? national : local;
+          expect(side.get(t.dossierCode)?.agency, `${t.kind} ${t.dossierCode}`).toBe(t.agency);
+        }
       }
       expect(injectedCodes(w).size).toBe(w.truth.length);
+      expect(w.truth.filter((t) => t.kind === 'code_divergence' || t.kind === 'duplicate_national').every((t) => t.form !== undefined || t.related !== undefined)).toBe(true);
     }
+    expect(old.truth.map((t) => t.kind).every((k) => ['missing_national', 'status_lag', 'date_shift'].includes(k))).toBe(true);
   });
 
   it('changes the national copy exactly as specified', () => {
-    const { period } = world;
+    const { period, now } = world;
+    const minus = (x: number | null) => (x === null ? null : x - 7 * HOUR);
     for (const p of world.provinces) {
       const local = byCode(p.local);
       const national = byCode(p.national);
+      const root = rootAgency(p.province);
       for (const t of world.truth.filter((x) => x.province === p.province)) {
-        const l = local.get(t.dossierCode)!;
+        const l = local.get(t.dossierCode);
         const n = national.get(t.dossierCode);
-        expect([1, 3]).not.toContain(l.status);
-        if (t.kind === 'missing_national') {
-          expect(n).toBeUndefined();
-          expect(l.receivedAt!).toBeGreaterThanOrEqual(period.start);
-          expect(l.receivedAt!).toBeLessThan(period.end);
-        } else if (t.kind === 'status_lag') {
-          expect([9, 10]).toContain(l.status);
-          expect(l.finishedAt!).toBeGreaterThanOrEqual(period.start);
-          expect(l.finishedAt!).toBeLessThan(period.end);
-          expect(n).toEqual({ ...l, status: 4, finishedAt: null, returnedAt: null, updatedAt: n!.updatedAt });
-          expect(n!.updatedAt).toBeLessThan(l.updatedAt);
-          expect(n!.updatedAt).toBeGreaterThanOrEqual(l.receivedAt!);
-        } else {
-          expect(l.receivedAt!).toBeGreaterThanOrEqual(period.start);
-          expect(l.receivedAt!).toBeLessThan(period.start + 7 * HOUR);
-          const minus = (x: number | null) => (x === null ? null : x - 7 * HOUR);
-          expect(n).toEqual({
-            ...l,
-            receivedAt: minus(l.receivedAt),
-            dueAt: minus(l.dueAt),
-            finishedAt: minus(l.finishedAt),
-            returnedAt: minus(l.returnedAt),
-            updatedAt: l.updatedAt - 7 * HOUR,
-          });
-          for (const b of [period.start, period.end])
-            for (const x of [l.finishedAt, l.returnedAt]) if (x !== null) expect(x >= b).toBe(x - 7 * HOUR >= b);
+        expect([1, 3]).not.toContain((l ?? n)!.status);
+        switch (t.kind) {
+          case 'missing_national':
+            expect(n).toBeUndefined();
+            expect(l!.receivedAt!).toBeGreaterThanOrEqual(period.start);
+            expect(l!.receivedAt!).toBeLessThan(period.end);
+            break;
+          case 'missing_local':
+            expect(l).toBeUndefined();
+            expect(n!.receivedAt!).toBeGreaterThanOrEqual(period.start);
+            expect(n!.receivedAt!).toBeLessThan(period.end);
+            expect(n!.code).toMatch(DOSSIER_CODE);
+            break;
+          case 'status_lag':
+            expect([9, 10]).toContain(l!.status);
+            expect(l!.finishedAt!).toBeGreaterThanOrEqual(period.start);
+            expect(l!.finishedAt!).toBeLessThan(period.end);
+            expect(n).toEqual({ ...l, status: 4, finishedAt: null, returnedAt: null, updatedAt: n!.updatedAt });
+            expect(n!.updatedAt).toBeLessThan(l!.updatedAt);
+            expect(n!.updatedAt).toBeGreaterThanOrEqual(l!.receivedAt!);
+            break;
+          case 'date_shift':
+            expect(l!.receivedAt!).toBeGreaterThanOrEqual(period.start);
+            expect(l!.receivedAt!).toBeLessThan(period.start + 7 * HOUR);
+            expect(n).toEqual({
+              ...l,
+              receivedAt: minus(l!.receivedAt),
+              dueAt: minus(l!.dueAt),
+              finishedAt: minus(l!.finishedAt),
+              returnedAt: minus(l!.returnedAt),
+              updatedAt: l!.updatedAt - 7 * HOUR,
+            });
+            for (const b of [period.start, period.end])
+              for (const x of [l!.finishedAt, l!.returnedAt]) if (x !== null) expect(x >= b).toBe(x - 7 * HOUR >= b);
+            break;
+          case 'definition_drift':
+            expect(l!.status).toBe(10);
+            expect(l!.finishedAt!).toBeGreaterThanOrEqual(period.end - 3 * 24 * HOUR);
+            expect(l!.finishedAt!).toBeLessThan(period.end);
+            expect(l!.returnedAt!).toBeGreaterThanOrEqual(period.end);
+            expect(l!.returnedAt!).toBeLessThan(now);
+            expect(l!.returnedAt! - l!.finishedAt!).not.toBe(7 * HOUR);
+            expect(n).toEqual({ ...l, finishedAt: l!.returnedAt });
+            break;
+          case 'code_divergence':
+            if (t.form === 'replaced_code') {
+              expect(n).toBeUndefined();
+              expect(l!.agency).not.toBe(root);
+              const r = national.get(t.related!)!;
+              expect(t.related).not.toMatch(DOSSIER_CODE);
+              expect(local.has(t.related!)).toBe(false);
+              expect(r).toEqual({ ...l, code: t.related, agency: root }); // filed under the root
+            } else {
+              expect(t.form).toBe('unmapped_procedure');
+              expect(n).toBe(l); // the same object: the province sent its local code
+              expect(l!.procedure).toMatch(new RegExp(`^1\\.\\d{6}\\.000\\.00\\.00\\.${p.province}$`));
+              expect(p.procedureMap[l!.procedure]).toBe(l!.procedure.slice(0, 8));
+              expect(world.procedureMap[l!.procedure]).toBe(l!.procedure.slice(0, 8));
+              expect(hasMetric(metricsOf(l!, period), 'toProcess')).toBe(true);
+            }
+            break;
+          case 'duplicate_national': {
+            expect(local.has(t.dossierCode)).toBe(false);
+            const original = local.get(t.related!)!;
+            expect(national.get(t.related!)).toBe(original);
+            expect(n).toEqual({ ...original, code: t.dossierCode });
+            expect(t.dossierCode.slice(0, -4)).toBe(original.code.slice(0, -4)); // same agency and day, a new sequence number
+            break;
+          }
         }
       }
     }
@@ -193,14 +261,52 @@ describe('injected discrepancies', () => {
   it('keeps every other dossier identical on both sides', () => {
     const injected = injectedCodes(world);
     for (const p of world.provinces) {
-      const missing = world.truth.filter((t) => t.province === p.province && t.kind === 'missing_national').length;
-      expect(p.national).toHaveLength(p.local.length - missing);
+      const mine = world.truth.filter((t) => t.province === p.province);
+      const n = (k: string) => mine.filter((t) => t.kind === k).length;
+      expect(p.national).toHaveLength(p.local.length - n('missing_national') + n('missing_local') + n('duplicate_national'));
       const national = byCode(p.national);
-      const clean = p.local.filter((d) => !injected.has(d.code));
-      expect(clean.length).toBe(p.local.length - world.truth.filter((t) => t.province === p.province).length);
-      for (const d of clean) expect(national.get(d.code)).toEqual(d);
+      const related = new Set(mine.flatMap((t) => (t.related ? [t.related] : [])));
+      const clean = p.local.filter((d) => !injected.has(d.code) && !related.has(d.code));
+      // a duplicate's code is national only, its original (local) is not clean
+      expect(clean.length).toBe(p.local.length - mine.length + n('missing_local'));
+      for (const d of clean) expect(national.get(d.code)).toBe(d);
       const cleanCodes = byCode(clean);
-      for (const d of p.national) expect(injected.has(d.code) || cleanCodes.has(d.code)).toBe(true);
+      for (const d of p.national) expect(injected.has(d.code) || related.has(d.code) || cleanCodes.has(d.code)).toBe(true);
+    }
+  });
+
+  it('gives each injected dossier its own (agency, procedure) counts, which differ between the store and the national copy', () => {
+    const { period } = world;
+    for (const p of world.provinces) {
+      const store = new Tally(period);
+      const national = new Tally(period);
+      for (const d of expectedStore(p)) store.add(`${d.agency}|${d.procedure}`, d);
+      for (const d of p.national) national.add(`${d.agency}|${d.procedure}`, d);
+      const stored = byCode(expectedStore(p));
+      const nat = byCode(p.national);
+      const pairs: string[] = [];
+      for (const t of world.truth.filter((x) => x.province === p.province)) {
+        const d = stored.get(t.dossierCode) ?? nat.get(t.dossierCode)!;
+        const own = [`${d.agency}|${d.procedure}`];
+        if (t.form === 'replaced_code') own.push(`${rootAgency(p.province)}|${d.procedure}`);
+        for (const pair of own) {
+          const a: Counts = store.get(pair);
+          const b: Counts = national.get(pair);
+          expect(METRICS.some((m) => a[m] !== b[m]), `${t.kind} ${t.dossierCode} ${pair}`).toBe(true);
+        }
+        pairs.push(...own);
+      }
+      expect(new Set(pairs).size).toBe(pairs.length);
+      // every other pair agrees, but the national one of each unmapped procedure code
+      const touched = new Set(pairs);
+      for (const t of world.truth.filter((x) => x.province === p.province && x.form === 'unmapped_procedure')) {
+        const l = p.local.find((d) => d.code === t.dossierCode)!;
+        touched.add(`${l.agency}|${l.procedure}`);
+        expect(store.groups.has(`${l.agency}|${l.procedure}`)).toBe(false);
+        expect(national.groups.has(`${l.agency}|${l.procedure}`)).toBe(true);
+      }
+      for (const key of new Set([...store.groups.keys(), ...national.groups.keys()]))
+        if (!touched.has(key)) expect(national.get(key), key).toEqual(store.get(key));
     }
   });
 
@@ -210,30 +316,66 @@ describe('injected discrepancies', () => {
     for (const p of world.provinces) {
       const local = new Tally(period);
       const national = new Tally(period);
-      for (const d of p.local) local.add(d.agency, d);
+      for (const d of expectedStore(p)) local.add(d.agency, d);
       for (const d of p.national) national.add(d.agency, d);
+      const root = rootAgency(p.province);
       const localByCode = byCode(p.local);
+      const nationalByCode = byCode(p.national);
+      const unmappedAgencies = new Set<string>();
       for (const agency of p.agencies) {
         const mine = world.truth.filter((t) => t.province === p.province && t.agency === agency);
-        const count = (kind: string) => mine.filter((t) => t.kind === kind).length;
-        const missingProcessed = mine.filter(
-          (t) => t.kind === 'missing_national' && hasMetric(metricsOf(localByCode.get(t.dossierCode)!, period), 'processed'),
-        ).length;
+        const count = (kind: string, form?: string) => mine.filter((t) => t.kind === kind && (form === undefined || t.form === form)).length;
+        const processed = (t: { dossierCode: string }) =>
+          hasMetric(metricsOf((localByCode.get(t.dossierCode) ?? nationalByCode.get(t.dossierCode))!, period), 'processed');
+        const some = (kind: string, test: (t: (typeof mine)[number]) => boolean) => mine.filter((t) => t.kind === kind && test(t)).length;
+        // replaced codes move from their agency to the root
+        const filedHere = agency === root ? world.truth.filter((t) => t.province === p.province && t.form === 'replaced_code') : [];
+        const replacedOut = count('code_divergence', 'replaced_code');
         const l: Counts = local.get(agency);
         const n: Counts = national.get(agency);
-        expect(n.received - l.received).toBe(0 - (count('missing_national') + count('date_shift')));
-        expect(n.carriedOver - l.carriedOver).toBe(count('date_shift'));
-        expect(n.toProcess - l.toProcess).toBe(0 - count('missing_national'));
-        expect(n.processed - l.processed).toBe(0 - (count('status_lag') + missingProcessed));
-        if (mine.length > 0) {
+        expect(n.received - l.received).toBe(
+          -count('missing_national') - count('date_shift') + count('missing_local') - replacedOut + filedHere.length +
+            some('duplicate_national', (t) => hasMetric(metricsOf(nationalByCode.get(t.dossierCode)!, period), 'received')),
+        );
+        expect(n.carriedOver - l.carriedOver).toBe(
+          count('date_shift') + some('duplicate_national', (t) => hasMetric(metricsOf(nationalByCode.get(t.dossierCode)!, period), 'carriedOver')),
+        );
+        expect(n.processed - l.processed).toBe(
+          -count('status_lag') - count('definition_drift') - some('missing_national', processed) + some('missing_local', processed) -
+            some('code_divergence', (t) => t.form === 'replaced_code' && processed(t)) +
+            filedHere.filter(processed).length +
+            some('duplicate_national', processed),
+        );
+        if (count('code_divergence', 'unmapped_procedure') > 0) {
+          unmappedAgencies.add(agency);
+          expect(mine.every((t) => t.form === 'unmapped_procedure')).toBe(true); // alone at its agency
+          expect(agency).not.toBe(root);
+          expect(n).toEqual(l); // only the per-procedure counts differ
+        } else if (mine.length > 0 || filedHere.length > 0) {
           agenciesWithDiscrepancies++;
           expect(METRICS.some((m) => n[m] !== l[m])).toBe(true);
         } else {
           expect(n).toEqual(l);
         }
       }
+      expect(unmappedAgencies.size).toBe(1);
     }
     expect(agenciesWithDiscrepancies).toBeGreaterThan(3);
+  });
+
+  it('gives the store content a source with the procedure map would hold', () => {
+    for (const p of world.provinces) {
+      const store = expectedStore(p);
+      expect(store).toHaveLength(p.local.length);
+      const variants = p.local.filter((d) => Object.hasOwn(p.procedureMap, d.procedure));
+      expect(variants.length).toBe(world.truth.filter((t) => t.province === p.province && t.form === 'unmapped_procedure').length);
+      for (let i = 0; i < store.length; i++) {
+        const d = p.local[i]!;
+        if (Object.hasOwn(p.procedureMap, d.procedure)) expect(store[i]).toEqual({ ...d, procedure: p.procedureMap[d.procedure] });
+        else expect(store[i]).toBe(d);
+      }
+      expect(expectedStore(p, {})).toEqual(p.local); // a source without a map stores the local codes
+    }
   });
 
   it('writes the ground truth as JSON', async () => {
@@ -243,7 +385,7 @@ describe('injected discrepancies', () => {
       await writeTruth(world, file);
       const json = JSON.parse(await readFile(file, 'utf8'));
       expect(json).toEqual({ seed: 42, period: { from: '2025-05-01', to: '2025-05-31' }, truth: world.truth });
-      expect(json.truth).toHaveLength(3 * 8);
+      expect(json.truth).toHaveLength(3 * 13);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -252,9 +394,15 @@ describe('injected discrepancies', () => {
 
 describe('volume', () => {
   it('works for small volumes and refuses impossible ones', () => {
-    const small = generateWorld({ ...BASE, dossiersPerProvince: 50 });
-    expect(small.truth).toHaveLength(3 * 8);
+    const small = generateWorld({ ...BASE, dossiersPerProvince: 200 });
+    expect(small.truth).toHaveLength(3 * 13);
+    const tiny = generateWorld({ ...BASE, dossiersPerProvince: 50, inject: NONE_NEW });
+    expect(tiny.truth).toHaveLength(3 * 8);
     expect(() => generateWorld({ ...BASE, dossiersPerProvince: 5 })).toThrow(/raise the volume/);
+    expect(() => generateWorld({ ...BASE, dossiersPerProvince: 30 })).toThrow(/raise the volume/);
+    expect(() => generateWorld({ ...BASE, inject: { definitionDrift: 500 } })).toThrow(/definition_drift.*raise the volume/);
+    expect(() => generateWorld({ ...BASE, inject: { duplicates: 1 } as never })).toThrow(/inject.duplicates/);
+    expect(() => generateWorld({ ...BASE, inject: { missingLocal: -1 } })).toThrow(/inject.missingLocal/);
     expect(() => generateWorld({ ...BASE, month: '2025-13' })).toThrow();
     expect(() => generateWorld({ ...BASE, provinces: ['H49', 'H49'] })).toThrow(/twice/);
   });
@@ -266,12 +414,12 @@ describe('volume', () => {
     const p = big.provinces[0]!;
     expect(p.local).toHaveLength(200_000);
     expect(new Set(p.local.map((d) => d.code)).size).toBe(200_000);
-    expect(p.national).toHaveLength(200_000 - 3);
+    expect(p.national).toHaveLength(200_000 - 3 + 1 + 1); // missing nationally, missing locally, duplicated
   });
 
   it('adds agencies when the 4-digit daily sequence would overflow', () => {
     // one agency over 51 days would need > 5,000 dossiers a day on average
-    const busy = generateWorld({ ...BASE, provinces: ['H56'], dossiersPerProvince: 300_000, agenciesPerProvince: 1 });
+    const busy = generateWorld({ ...BASE, provinces: ['H56'], dossiersPerProvince: 300_000, agenciesPerProvince: 1, inject: NONE_NEW });
     const p = busy.provinces[0]!;
     expect(p.agencies).toHaveLength(2);
     const perDay = new Map<string, number>();
@@ -281,8 +429,11 @@ describe('volume', () => {
     }
     expect(Math.max(...perDay.values())).toBeLessThanOrEqual(9999);
     expect(new Set(p.local.map((d) => d.code)).size).toBe(300_000);
-    expect(generateWorld({ ...BASE, dossiersPerProvince: 300, agenciesPerProvince: 1 }).provinces[0]!.agencies).toEqual([
+    expect(generateWorld({ ...BASE, dossiersPerProvince: 300, agenciesPerProvince: 1, inject: NONE_NEW }).provinces[0]!.agencies).toEqual([
       rootAgency('H49'),
     ]);
+    // a replaced code needs a non-root agency, unmapped procedure codes one of their own
+    expect(generateWorld({ ...BASE, dossiersPerProvince: 300, agenciesPerProvince: 1 }).provinces[0]!.agencies).toHaveLength(3);
+    expect(generateWorld({ ...BASE, dossiersPerProvince: 300, agenciesPerProvince: 1, inject: { unmappedProcedure: 0 } }).provinces[0]!.agencies).toHaveLength(2);
   });
 });

@@ -1,0 +1,166 @@
+/** The dashboard's own labels (vi by default, en); the report's labels come from src/cli/labels.ts. */
+import type { Verdict } from '../../schemas/report.js';
+import { LABELS as REPORT_LABELS, type Lang } from '../cli/labels.js';
+
+interface PageLabels {
+  title: string;
+  nav: { runs: string; incidents: string; failed: string; queues: string; metrics: string };
+  latestRuns: string;
+  noRuns: string;
+  run: string;
+  started: string;
+  finished: string;
+  status: string;
+  provinces: string;
+  summary: string;
+  heatmap: string;
+  heatmapHelp: string;
+  legendNone: string;
+  legendLess: string;
+  legendMore: string;
+  notCompared: string;
+  mismatches: string;
+  noMismatches: string;
+  findings: string;
+  noFindings: string;
+  incidentChanges: string;
+  noIncidentChanges: string;
+  incidentEvent: Record<'opened' | 'still_open' | 'worsened' | 'resolved', string>;
+  incidentStatus: Record<'open' | 'resolved', string>;
+  incidents: string;
+  noIncidents: string;
+  key: string;
+  gap: string;
+  opened: string;
+  updated: string;
+  lastEvent: string;
+  event: string;
+  verdict: string;
+  verdicts: Record<Verdict, string>;
+  provincialStats: string;
+  failed: string;
+  noFailed: string;
+  job: string;
+  source: string;
+  failedAt: string;
+  attempts: string;
+  error: string;
+  replay: string;
+  replayed: (oldId: string, newId: string) => string;
+  notFound: string;
+  dossiers: (n: number) => string;
+  cells: (count: number, gap: number) => string;
+  mismatchCount: (agencies: number, procedures: number) => string;
+  timesIn: string;
+  provincialStatus: Record<'ok' | 'unavailable' | 'not offered', string>;
+}
+
+const en: PageLabels = {
+  title: 'dossier-sync',
+  nav: { runs: 'Runs', incidents: 'Incidents', failed: 'Failed batches', queues: 'Queue', metrics: 'Metrics' },
+  latestRuns: 'Latest reconciliation runs',
+  noRuns: 'No reconciliation run yet.',
+  run: 'Run',
+  started: 'Started',
+  finished: 'Finished',
+  status: 'Status',
+  provinces: 'Provinces',
+  summary: 'Coverage per province',
+  heatmap: 'Mismatches: province × metric',
+  heatmapHelp: 'Colour: total gap |national − local| of the agencies that differ; the number is how many agencies differ.',
+  legendNone: 'none',
+  legendLess: 'small gap',
+  legendMore: 'large gap',
+  notCompared: 'not compared',
+  mismatches: 'Mismatches',
+  noMismatches: 'No mismatch.',
+  findings: 'Findings by kind',
+  noFindings: 'No finding.',
+  incidentChanges: 'Incident changes in this run',
+  noIncidentChanges: 'No incident changed.',
+  incidentEvent: { opened: 'opened', still_open: 'still open', worsened: 'worsened', resolved: 'resolved' },
+  incidentStatus: { open: 'open', resolved: 'resolved' },
+  incidents: 'Incident history',
+  noIncidents: 'No incident yet.',
+  key: 'Key',
+  gap: 'Gap',
+  opened: 'Opened',
+  updated: 'Updated',
+  lastEvent: 'Last event',
+  event: 'Event',
+  verdict: 'Verdict',
+  verdicts: { records_lost: 'records lost when pulling', province_misreports: 'province misreports', national_behind: 'national behind', undetermined: 'undetermined' },
+  provincialStats: 'Province figures',
+  failed: 'Failed sync batches',
+  noFailed: 'No failed sync batch.',
+  job: 'Job',
+  source: 'Source',
+  failedAt: 'Failed at',
+  attempts: 'Attempts',
+  error: 'Error',
+  replay: 'Replay',
+  replayed: (o, n) => `Replayed ${o} as ${n}.`,
+  notFound: 'Not found',
+  dossiers: (n) => `${n} dossier(s)`,
+  cells: (c, g) => `${c} agency(ies), gap ${g}`,
+  mismatchCount: (a, p) => `${a} agency total(s), ${p} per procedure`,
+  timesIn: 'Times in Vietnam time (GMT+7).',
+  provincialStatus: { ok: 'compared', unavailable: 'unavailable', 'not offered': 'not offered' },
+};
+
+const vi: PageLabels = {
+  title: 'dossier-sync',
+  nav: { runs: 'Lượt đối soát', incidents: 'Sự cố', failed: 'Lô đồng bộ lỗi', queues: 'Hàng đợi', metrics: 'Chỉ số' },
+  latestRuns: 'Các lượt đối soát gần nhất',
+  noRuns: 'Chưa có lượt đối soát nào.',
+  run: 'Lượt',
+  started: 'Bắt đầu',
+  finished: 'Kết thúc',
+  status: 'Trạng thái',
+  provinces: 'Tỉnh',
+  summary: 'Phạm vi theo tỉnh',
+  heatmap: 'Sai lệch: tỉnh × chỉ tiêu',
+  heatmapHelp: 'Màu: tổng chênh lệch |quốc gia − kho| của các đơn vị sai lệch; con số là số đơn vị sai lệch.',
+  legendNone: 'không có',
+  legendLess: 'chênh ít',
+  legendMore: 'chênh nhiều',
+  notCompared: 'chưa đối chiếu',
+  mismatches: 'Sai lệch số liệu',
+  noMismatches: 'Không có sai lệch.',
+  findings: 'Hồ sơ sai lệch theo nguyên nhân',
+  noFindings: 'Không có hồ sơ sai lệch.',
+  incidentChanges: 'Thay đổi sự cố trong lượt này',
+  noIncidentChanges: 'Không có sự cố nào thay đổi.',
+  incidentEvent: { opened: 'mở mới', still_open: 'vẫn mở', worsened: 'nặng thêm', resolved: 'đã khắc phục' },
+  incidentStatus: { open: 'đang mở', resolved: 'đã đóng' },
+  incidents: 'Lịch sử sự cố',
+  noIncidents: 'Chưa có sự cố nào.',
+  key: 'Khóa',
+  gap: 'Chênh',
+  opened: 'Mở lúc',
+  updated: 'Cập nhật',
+  lastEvent: 'Sự kiện cuối',
+  event: 'Sự kiện',
+  verdict: 'Nhận định',
+  verdicts: { records_lost: 'mất bản ghi khi kéo', province_misreports: 'tỉnh báo cáo sai', national_behind: 'quốc gia chậm', undetermined: 'chưa xác định' },
+  provincialStats: 'Số liệu tỉnh',
+  failed: 'Lô đồng bộ lỗi',
+  noFailed: 'Không có lô đồng bộ lỗi.',
+  job: 'Công việc',
+  source: 'Nguồn',
+  failedAt: 'Lỗi lúc',
+  attempts: 'Số lần thử',
+  error: 'Lỗi',
+  replay: 'Chạy lại',
+  replayed: (o, n) => `Đã chạy lại ${o} thành ${n}.`,
+  notFound: 'Không tìm thấy',
+  dossiers: (n) => `${n} hồ sơ`,
+  cells: (c, g) => `${c} đơn vị, chênh ${g}`,
+  mismatchCount: (a, p) => `${a} theo đơn vị, ${p} theo thủ tục`,
+  timesIn: 'Thời gian theo giờ Việt Nam (GMT+7).',
+  provincialStatus: { ok: 'đã đối chiếu', unavailable: 'không lấy được', 'not offered': 'không cung cấp' },
+};
+
+export const PAGE_LABELS: Record<Lang, PageLabels> = { en, vi };
+export { REPORT_LABELS };
+export type { Lang };

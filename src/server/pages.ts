@@ -1,0 +1,282 @@
+/** The reconciliation pages: server-rendered HTML, every value escaped (see html.ts). */
+import type { Incident } from '../../schemas/incident.js';
+import type { Finding, FindingKind, ProvinceReport, RunReport } from '../../schemas/report.js';
+import { FINDING_KINDS } from '../../schemas/report.js';
+import { METRICS, type Metric } from '../reconcile/counting.js';
+import type { FailedBatch } from '../queue/replay.js';
+import { html, raw, type Html } from './html.js';
+import { PAGE_LABELS, REPORT_LABELS, type Lang } from './labels.js';
+
+export interface PageContext {
+  lang: Lang;
+  /** The server's default language: links carry `lang` only when it differs. */
+  defaultLang: Lang;
+  /** The page's path, for the language switch. */
+  path: string;
+}
+
+export function href(ctx: PageContext, path: string, params: Record<string, string> = {}): string {
+  const q = new URLSearchParams(params);
+  if (ctx.lang !== ctx.defaultLang) q.set('lang', ctx.lang);
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+const VN_OFFSET_MS = 7 * 3600_000;
+/** An instant as Vietnam local time, `YYYY-MM-DD HH:mm`. */
+export function vnTime(at: string | number | null | undefined): string {
+  if (at === null || at === undefined) return '—';
+  const ms = typeof at === 'number' ? at : Date.parse(at);
+  if (!Number.isFinite(ms)) return String(at);
+  return new Date(ms + VN_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+const STYLE = raw(`
+:root{--bg:#f6f7f9;--card:#fff;--fg:#1f2933;--muted:#616e7c;--line:#e4e7eb;--accent:#1d4ed8;--ok:#15803d;--warn:#b45309;--bad:#b91c1c}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;background:var(--bg);color:var(--fg)}
+header{background:#0f172a;color:#e2e8f0;padding:0 24px;display:flex;align-items:center;gap:24px;height:52px}
+header .brand{font-weight:700;color:#fff;text-decoration:none;font-size:16px;letter-spacing:.2px}
+header nav{display:flex;gap:4px;flex:1}
+header nav a{color:#cbd5e1;text-decoration:none;padding:6px 10px;border-radius:6px}
+header nav a:hover,header nav a.on{background:#1e293b;color:#fff}
+header .lang a{color:#94a3b8;text-decoration:none;margin-left:8px;font-size:13px}
+header .lang a.on{color:#fff;font-weight:600}
+main{max-width:1280px;margin:0 auto;padding:20px 24px 48px}
+h1{font-size:22px;margin:4px 0 4px}
+h2{font-size:16px;margin:28px 0 10px}
+h3{font-size:14px;margin:18px 0 8px;color:var(--muted)}
+.sub{color:var(--muted);margin:0 0 12px}
+.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px;overflow-x:auto}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:7px 10px;border-bottom:1px solid var(--line);vertical-align:top}
+th{font-size:12px;text-transform:uppercase;letter-spacing:.3px;color:var(--muted);font-weight:600;background:#fafbfc}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+tr:last-child td{border-bottom:0}
+a{color:var(--accent)}
+td.mono,td>a.mono{white-space:nowrap}
+code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
+.pill{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:600;background:#e5e7eb;color:#374151;white-space:nowrap}
+.pill.complete,.pill.resolved,.pill.ok{background:#dcfce7;color:var(--ok)}
+.pill.partial,.pill.running,.pill.still_open{background:#fef3c7;color:var(--warn)}
+.pill.failed,.pill.open,.pill.opened,.pill.worsened{background:#fee2e2;color:var(--bad)}
+.empty{color:var(--muted);font-style:italic}
+.heat{border-collapse:separate;border-spacing:3px;width:auto}
+.heat th{background:none;border:0;padding:4px 6px;font-size:11px;text-transform:none;letter-spacing:0;vertical-align:bottom;max-width:86px}
+.heat td{border:0;width:80px;height:40px;text-align:center;vertical-align:middle;border-radius:6px;font-weight:600;font-variant-numeric:tabular-nums}
+.heat td.zero{background:#f1f5f9;color:#cbd5e1;font-weight:400}
+.heat td.na{background:repeating-linear-gradient(45deg,#f1f5f9,#f1f5f9 5px,#e2e8f0 5px,#e2e8f0 10px);color:var(--muted);font-weight:400;font-size:11px}
+.heat th.row{text-align:right;font-size:13px;color:var(--fg);vertical-align:middle}
+.heat .gap{display:block;font-size:10px;font-weight:400;opacity:.85}
+.legend{display:flex;align-items:center;gap:8px;color:var(--muted);font-size:12px;margin-top:10px}
+.legend .bar{width:160px;height:10px;border-radius:5px;background:linear-gradient(90deg,hsl(48 96% 80%),hsl(24 90% 55%),hsl(0 75% 38%))}
+.legend .sw{width:14px;height:14px;border-radius:3px;background:#f1f5f9;display:inline-block}
+.kinds{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:12px}
+.kind h3{margin:0 0 8px;color:var(--fg);display:flex;justify-content:space-between;align-items:flex-start;gap:8px}
+.kind h3 .pill{flex:none}
+.codes{display:flex;flex-wrap:wrap;gap:6px}
+.codes span{background:#f1f5f9;border:1px solid var(--line);border-radius:6px;padding:2px 6px}
+.codes span small{color:var(--muted);margin-left:4px}
+.notice{background:#ecfdf5;border:1px solid #a7f3d0;color:#065f46;padding:10px 14px;border-radius:8px;margin:0 0 14px}
+button{white-space:nowrap;font:inherit;background:var(--accent);color:#fff;border:0;border-radius:6px;padding:5px 12px;cursor:pointer}
+button:hover{background:#1e40af}
+.err{color:var(--bad);max-width:520px;word-break:break-word}
+details.fold{margin:0 0 10px}
+details.fold>summary{cursor:pointer;padding:2px 0;list-style-position:inside}
+details.fold[open]>summary{margin-bottom:10px}
+`);
+
+type NavKey = 'runs' | 'incidents' | 'failed';
+
+export function layout(ctx: PageContext, title: string, nav: NavKey | null, body: Html): string {
+  const L = PAGE_LABELS[ctx.lang];
+  const langLink = (lang: Lang) => {
+    const q = new URLSearchParams();
+    if (lang !== ctx.defaultLang) q.set('lang', lang);
+    const s = q.toString();
+    return html`<a href="${s ? `${ctx.path}?${s}` : ctx.path}" class="${lang === ctx.lang ? 'on' : ''}" lang="${lang}">${lang.toUpperCase()}</a>`;
+  };
+  const item = (key: NavKey, path: string, label: string) => html`<a href="${href(ctx, path)}" class="${nav === key ? 'on' : ''}">${label}</a>`;
+  return `<!doctype html>${html`<html lang="${ctx.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${title} · ${L.title}</title><style>${STYLE}</style></head>
+<body><header><a class="brand" href="${href(ctx, '/')}">${L.title}</a>
+<nav>${item('runs', '/', L.nav.runs)}${item('incidents', '/incidents', L.nav.incidents)}${item('failed', '/failed', L.nav.failed)}<a href="/queues">${L.nav.queues}</a><a href="/metrics">${L.nav.metrics}</a></nav>
+<span class="lang">${langLink('vi')}${langLink('en')}</span></header>
+<main>${body}</main></body></html>`.value}`;
+}
+
+const pill = (cls: string, text: string) => html`<span class="pill ${cls}">${text}</span>`;
+const sum = (p: ProvinceReport, k: 'pulled' | 'applied' | 'unchanged' | 'quarantined') => p.sources.reduce((n, s) => n + s[k], 0);
+
+export function runsPage(ctx: PageContext, reports: RunReport[]): string {
+  const L = PAGE_LABELS[ctx.lang];
+  const R = REPORT_LABELS[ctx.lang];
+  const rows = reports.map((r) => {
+    const mismatches = r.provinces.reduce((n, p) => n + p.mismatches.length, 0);
+    const findings = r.provinces.reduce((n, p) => n + p.findings.length, 0);
+    return html`<tr>
+<td><a class="mono run-link" href="${href(ctx, `/runs/${encodeURIComponent(r.runId)}`)}">${r.runId}</a></td>
+<td>${r.period.from} … ${r.period.to}</td>
+<td>${vnTime(r.startedAt)}</td><td>${vnTime(r.finishedAt)}</td>
+<td>${pill(r.status, R.status[r.status])}</td>
+<td>${r.provinces.map((p) => html`${pill(p.coverage.status, p.province)} `)}</td>
+<td class="num">${mismatches}</td><td class="num">${findings}</td></tr>`;
+  });
+  const body = html`<h1>${L.latestRuns}</h1><p class="sub">${L.timesIn}</p>
+<div class="card">${
+    reports.length
+      ? html`<table id="runs"><thead><tr><th>${L.run}</th><th>${R.period}</th><th>${L.started}</th><th>${L.finished}</th><th>${L.status}</th><th>${L.provinces}</th><th class="num">${R.columns.mismatches}</th><th class="num">${R.columns.findings}</th></tr></thead><tbody>${rows}</tbody></table>`
+      : html`<p class="empty">${L.noRuns}</p>`
+  }</div>`;
+  return layout(ctx, L.nav.runs, 'runs', body);
+}
+
+/** Province × metric: how many agencies differ and by how much, per cell. */
+export interface HeatCell {
+  count: number;
+  gap: number;
+}
+
+export function heatCells(p: ProvinceReport): Map<string, HeatCell> {
+  const cells = new Map<string, HeatCell>();
+  // Agency totals only: a procedure's mismatch is already inside its agency's.
+  const rows = p.mismatches.filter((m) => m.procedure === null);
+  for (const m of rows.length ? rows : p.mismatches) {
+    const c = cells.get(m.metric) ?? { count: 0, gap: 0 };
+    c.count++;
+    c.gap += Math.abs(m.national - m.local);
+    cells.set(m.metric, c);
+  }
+  return cells;
+}
+
+function heatColour(gap: number, max: number): { bg: string; fg: string } {
+  const t = max <= 0 ? 1 : Math.log1p(gap) / Math.log1p(max);
+  const hue = Math.round(48 - 48 * t);
+  const light = Math.round(80 - 42 * t);
+  return { bg: `hsl(${hue} ${Math.round(96 - 21 * t)}% ${light}%)`, fg: light < 58 ? '#fff' : '#3b1d06' };
+}
+
+function heatmap(ctx: PageContext, r: RunReport): Html {
+  const L = PAGE_LABELS[ctx.lang];
+  const R = REPORT_LABELS[ctx.lang];
+  const extra = [...new Set(r.provinces.flatMap((p) => p.mismatches.map((m) => m.metric)))].filter((m) => !(METRICS as readonly string[]).includes(m));
+  const metrics: string[] = [...METRICS, ...extra];
+  const all = new Map(r.provinces.map((p) => [p.province, heatCells(p)]));
+  const max = Math.max(0, ...[...all.values()].flatMap((c) => [...c.values()].map((x) => x.gap)));
+  const body = r.provinces.map((p) => {
+    const cells = all.get(p.province)!;
+    const compared = p.coverage.status === 'complete';
+    return html`<tr><th class="row" scope="row">${p.province}</th>${metrics.map((m) => {
+      const c = cells.get(m);
+      const label = R.metric[m as Metric] ?? m;
+      if (!c) {
+        return compared
+          ? html`<td class="zero" data-metric="${m}" title="${p.province} · ${label}: 0">·</td>`
+          : html`<td class="na" data-metric="${m}" title="${p.province}: ${L.notCompared}">—</td>`;
+      }
+      const { bg, fg } = heatColour(c.gap, max);
+      return html`<td class="hot" data-metric="${m}" data-count="${c.count}" data-gap="${c.gap}" style="background:${bg};color:${fg}" title="${p.province} · ${label}: ${L.cells(c.count, c.gap)}">${c.count}<span class="gap">Δ ${c.gap}</span></td>`;
+    })}</tr>`;
+  });
+  return html`<div class="card"><table class="heat" id="heatmap"><thead><tr><th></th>${metrics.map((m) => html`<th scope="col" data-metric="${m}">${R.metric[m as Metric] ?? m}</th>`)}</tr></thead><tbody>${body}</tbody></table>
+<div class="legend"><span class="sw"></span>${L.legendNone}<span style="width:12px"></span>${L.legendLess}<span class="bar"></span>${L.legendMore}</div>
+<p class="sub" style="margin:8px 0 0">${L.heatmapHelp}</p></div>`;
+}
+
+function findingsByKind(ctx: PageContext, r: RunReport): Html {
+  const L = PAGE_LABELS[ctx.lang];
+  const R = REPORT_LABELS[ctx.lang];
+  const byKind = new Map<FindingKind, { province: string; f: Finding }[]>();
+  for (const p of r.provinces) for (const f of p.findings) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), { province: p.province, f }]);
+  if (byKind.size === 0) return html`<div class="card"><p class="empty">${L.noFindings}</p></div>`;
+  const kinds = [...FINDING_KINDS.filter((k) => byKind.has(k)), ...[...byKind.keys()].filter((k) => !FINDING_KINDS.includes(k))];
+  return html`<div class="kinds" id="findings">${kinds.map((k) => {
+    const list = byKind.get(k)!.sort((a, b) => a.province.localeCompare(b.province) || a.f.dossierCode.localeCompare(b.f.dossierCode));
+    return html`<section class="card kind" data-kind="${k}"><h3><span>${R.kind[k] ?? k} <code>${k}</code></span>${pill('', L.dossiers(list.length))}</h3>
+<div class="codes">${list.map(({ province, f }) => html`<span class="dossier" title="${province} · ${f.agency} · ${f.metrics.map((m) => R.metric[m as Metric] ?? m).join(', ')}"><code>${f.dossierCode}</code><small>${f.agency}</small></span>`)}</div></section>`;
+  })}</div>`;
+}
+
+export function runPage(ctx: PageContext, r: RunReport): string {
+  const L = PAGE_LABELS[ctx.lang];
+  const R = REPORT_LABELS[ctx.lang];
+  const c = R.columns;
+  const summary = html`<div class="card"><table id="summary"><thead><tr><th>${c.province}</th><th>${c.coverage}</th><th>${L.provincialStats}</th><th class="num">${c.pulled}</th><th class="num">${c.applied}</th><th class="num">${c.unchanged}</th><th class="num">${c.quarantined}</th><th class="num">${c.agencies}</th><th class="num">${c.mismatches}</th><th class="num">${c.findings}</th></tr></thead><tbody>${r.provinces.map(
+    (p) => html`<tr><td><strong>${p.province}</strong></td><td>${pill(p.coverage.status, R.coverage[p.coverage.status])}${p.coverage.why ? html`<div class="sub">${p.coverage.why}</div>` : null}</td>
+<td>${p.provincialStats ? html`${L.provincialStatus[p.provincialStats.status]}${p.provincialStats.why ? html`<div class="sub">${p.provincialStats.why}</div>` : null}` : '—'}</td>
+<td class="num">${sum(p, 'pulled')}</td><td class="num">${sum(p, 'applied')}</td><td class="num">${sum(p, 'unchanged')}</td><td class="num">${sum(p, 'quarantined')}</td><td class="num">${p.agencies}</td><td class="num">${p.mismatches.length}</td><td class="num">${p.findings.length}</td></tr>`,
+  )}</tbody></table></div>`;
+
+  const OPEN_UP_TO = 12;
+  const mismatches = r.provinces.map((p) => {
+    if (!p.mismatches.length) return null;
+    const rows = [...p.mismatches].sort((a, b) => Number(a.procedure !== null) - Number(b.procedure !== null) || a.agency.localeCompare(b.agency) || a.metric.localeCompare(b.metric));
+    const agencyLevel = rows.filter((m) => m.procedure === null).length;
+    return html`<details class="card fold"${rows.length <= OPEN_UP_TO ? raw(' open') : null}><summary><strong>${p.province}</strong> · ${L.mismatchCount(agencyLevel, rows.length - agencyLevel)}</summary>
+<table class="mismatches" data-province="${p.province}"><thead><tr><th>${c.agency}</th><th>${c.procedure}</th><th>${c.metric}</th><th class="num">${c.local}</th><th class="num">${c.national}</th><th class="num">${c.provincial}</th><th class="num">${c.diff}</th><th>${L.verdict}</th></tr></thead><tbody>${rows.map(
+      (m) => html`<tr><td class="mono">${m.agency}</td><td class="mono">${m.procedure ?? '—'}</td><td>${R.metric[m.metric as Metric] ?? m.metric}</td><td class="num">${m.local}</td><td class="num">${m.national}</td><td class="num">${m.provincial ?? '—'}</td><td class="num">${m.national - m.local > 0 ? '+' : ''}${m.national - m.local}</td><td>${m.verdict ? L.verdicts[m.verdict] : '—'}</td></tr>`,
+    )}</tbody></table></details>`;
+  });
+  const anyMismatch = r.provinces.some((p) => p.mismatches.length);
+
+  const changes = r.provinces.flatMap((p) => p.incidents.map((i) => ({ province: p.province, i })));
+  const byEvent = new Map<string, number>();
+  for (const { i } of changes) byEvent.set(i.event, (byEvent.get(i.event) ?? 0) + 1);
+  const incidents = changes.length
+    ? html`<details class="card fold"${changes.length <= OPEN_UP_TO ? raw(' open') : null}><summary>${[...byEvent].map(([e, n]) => html`${pill(e, `${L.incidentEvent[e as keyof typeof L.incidentEvent] ?? e}: ${n}`)} `)}</summary>
+<table id="incident-changes"><thead><tr><th>${c.province}</th><th>${L.key}</th><th>${L.event}</th><th class="num">${L.gap}</th></tr></thead><tbody>${changes.map(
+        ({ province, i }) => html`<tr><td>${province}</td><td class="mono">${i.key}</td><td>${pill(i.event, L.incidentEvent[i.event])}</td><td class="num">${i.gap}</td></tr>`,
+      )}</tbody></table></details>`
+    : html`<div class="card"><p class="empty">${L.noIncidentChanges}</p></div>`;
+
+  const body = html`<h1>${R.run} <span class="mono">${r.runId}</span></h1>
+<p class="sub">${R.period} ${r.period.from} … ${r.period.to} · ${L.started} ${vnTime(r.startedAt)} · ${L.finished} ${vnTime(r.finishedAt)} (GMT+7) · ${pill(r.status, R.status[r.status])}</p>
+<h2>${L.summary}</h2>${summary}
+<h2>${L.heatmap}</h2>${heatmap(ctx, r)}
+<h2>${L.findings}</h2>${findingsByKind(ctx, r)}
+<h2>${L.mismatches}</h2>${anyMismatch ? mismatches : html`<div class="card"><p class="empty">${L.noMismatches}</p></div>`}
+<h2>${L.incidentChanges}</h2>${incidents}`;
+  return layout(ctx, `${R.run} ${r.runId}`, 'runs', body);
+}
+
+/** Open first, then by last update (newest first). */
+export function sortIncidents(list: Incident[]): Incident[] {
+  return [...list].sort((a, b) => (a.status === b.status ? 0 : a.status === 'open' ? -1 : 1) || b.updatedAt.localeCompare(a.updatedAt) || a.key.localeCompare(b.key));
+}
+
+export function incidentsPage(ctx: PageContext, list: Incident[]): string {
+  const L = PAGE_LABELS[ctx.lang];
+  const R = REPORT_LABELS[ctx.lang];
+  const c = R.columns;
+  const rows = sortIncidents(list).map((i) => {
+    const last = i.history[i.history.length - 1];
+    return html`<tr data-status="${i.status}"><td>${pill(i.status, L.incidentStatus[i.status])}</td><td>${i.province}</td><td>${i.period.from} … ${i.period.to}</td><td class="mono">${i.agency}</td><td class="mono">${i.procedure ?? '—'}</td><td>${R.metric[i.metric as Metric] ?? i.metric}</td><td class="num">${i.gap}</td><td>${vnTime(i.openedAt)}</td><td>${vnTime(i.updatedAt)}</td>
+<td>${last ? html`${pill(last.event, L.incidentEvent[last.event])} <a class="mono" href="${href(ctx, `/runs/${encodeURIComponent(last.runId)}`)}">${last.runId}</a>` : '—'}</td></tr>`;
+  });
+  const body = html`<h1>${L.incidents}</h1><div class="card">${
+    list.length
+      ? html`<table id="incidents"><thead><tr><th>${L.status}</th><th>${c.province}</th><th>${R.period}</th><th>${c.agency}</th><th>${c.procedure}</th><th>${c.metric}</th><th class="num">${L.gap}</th><th>${L.opened}</th><th>${L.updated}</th><th>${L.lastEvent}</th></tr></thead><tbody>${rows}</tbody></table>`
+      : html`<p class="empty">${L.noIncidents}</p>`
+  }</div>`;
+  return layout(ctx, L.incidents, 'incidents', body);
+}
+
+export function failedPage(ctx: PageContext, batches: FailedBatch[], notice?: string): string {
+  const L = PAGE_LABELS[ctx.lang];
+  const rows = batches.map(
+    (b) => html`<tr><td class="mono">${b.jobId}</td><td>${b.source}</td><td><a class="mono" href="${href(ctx, `/runs/${encodeURIComponent(b.runId)}`)}">${b.runId}</a></td><td>${vnTime(b.failedAt.getTime())}</td><td class="num">${b.attempts}</td><td class="err">${b.error}</td>
+<td><form method="post" action="${href(ctx, `/api/replay/${encodeURIComponent(b.jobId)}`)}"><button type="submit">${L.replay}</button></form></td></tr>`,
+  );
+  const body = html`<h1>${L.failed}</h1>${notice ? html`<p class="notice">${notice}</p>` : null}<div class="card">${
+    batches.length
+      ? html`<table id="failed"><thead><tr><th>${L.job}</th><th>${L.source}</th><th>${L.run}</th><th>${L.failedAt}</th><th class="num">${L.attempts}</th><th>${L.error}</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
+      : html`<p class="empty">${L.noFailed}</p>`
+  }</div>`;
+  return layout(ctx, L.failed, 'failed', body);
+}
+
+export function notFoundPage(ctx: PageContext, what: string): string {
+  const L = PAGE_LABELS[ctx.lang];
+  return layout(ctx, L.notFound, null, html`<h1>${L.notFound}</h1><p class="empty">${what}</p>`);
+}

@@ -1,0 +1,333 @@
+/**
+ * The HTTP side against a real private Redis and a real run produced with the simulators:
+ * JSON and pages, Prometheus metrics checked by promtool, health, the token off loopback,
+ * and the replay of a sync batch that failed for real.
+ */
+import { spawn } from 'node:child_process';
+import type { Job } from 'bullmq';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunReport } from '../../schemas/report.js';
+import { runNightly } from '../../src/cli/run.js';
+import { httpSettings } from '../../src/cli/serve.js';
+import { parseConfig, type Config } from '../../src/config/load.js';
+import { createRuntime, type Runtime } from '../../src/queue/runtime.js';
+import { isLoopback, replayJobId, startServer, type RunningServer } from '../../src/server/index.js';
+import { runPage } from '../../src/server/pages.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { generateWorld } from '../../src/sim/world.js';
+import { freePort, startPrivateRedis } from '../../src/util/redis-server.js';
+import { useRedis } from '../helpers/redis.js';
+
+const redis = useRedis();
+const world = generateWorld({ seed: 7, month: '2026-10', provinces: ['H49', 'H56'], dossiersPerProvince: 300 });
+const TOKEN = 'test-token-0123456789abcdef';
+const LAG_S = 3600;
+const silent = pino({ level: 'silent' });
+
+let sim: Simulator;
+let rt: Runtime;
+let report: RunReport;
+let server: RunningServer;
+const closers: (() => Promise<void>)[] = [];
+
+Object.assign(process.env, { SIM_USER: SIM_CREDENTIALS.username, SIM_PASSWORD: SIM_CREDENTIALS.password });
+
+function configFor(url: string, sources: unknown[], nationalUrl: string): Config {
+  return parseConfig(
+    { redis: { prefix: redis.prefix() }, sources, national: { baseUrl: nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' } },
+    'test',
+    { ...process.env, REDIS_URL: url },
+  );
+}
+const simSource = (id: string, province: string) => ({
+  id, province, dialect: 'dvcqg', baseUrl: sim.sourceUrl(province), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', initialFrom: '2026-09-01',
+});
+
+/** Closes within a bound even when Redis is gone (BullMQ may wait for a connection). */
+async function closeSoon(p: Promise<unknown>, ms = 5000): Promise<void> {
+  await Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, ms).unref())]);
+}
+
+beforeAll(async () => {
+  sim = await startSimulator(world);
+  rt = createRuntime(configFor(redis.url, [simSource('h49', 'H49'), simSource('h56', 'H56')], sim.nationalUrl), silent, { clock: () => new Date(world.now) });
+  const worker = rt.startWorker();
+  report = await runNightly(rt, { period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
+  await worker.close();
+  server = await startServer({ runtime: rt, port: 0, clock: () => world.now + LAG_S * 1000 });
+});
+afterAll(async () => {
+  for (const c of closers.reverse()) await c();
+  await server?.close();
+  await rt?.close();
+  await sim?.close();
+});
+
+const get = (path: string, headers: Record<string, string> = {}, base = server.url) => fetch(`${base}${path}`, { headers, redirect: 'manual' });
+
+function promtool(text: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('/usr/bin/promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (c) => (stdout += c));
+    p.stderr.on('data', (c) => (stderr += c));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+    p.stdin.end(text);
+  });
+}
+
+/** The value of one series in Prometheus text, by name and exact labels. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).sort().join(',');
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_:][a-z0-9_:]*)(?:\{(.*)\})? (\S+)$/i.exec(line);
+    if (!m || m[1] !== name) continue;
+    const got = (m[2] ?? '').split(',').filter(Boolean).sort().join(',');
+    if (got === want) return Number(m[3]);
+  }
+  return undefined;
+}
+
+describe('the run', () => {
+  it('has mismatches and findings to show', () => {
+    expect(report.status).toBe('complete');
+    expect(report.provinces.map((p) => p.coverage.status)).toEqual(['complete', 'complete']);
+    expect(report.provinces.flatMap((p) => p.findings).length).toBeGreaterThan(0);
+  });
+});
+
+describe('JSON endpoints', () => {
+  it('/api/runs lists the run, /api/runs/:id returns its report', async () => {
+    const runs = (await (await get('/api/runs')).json()) as { runs: { runId: string; status: string; provinces: { province: string; findings: number }[] }[] };
+    expect(runs.runs[0]!.runId).toBe(report.runId);
+    expect(runs.runs[0]!.status).toBe('complete');
+    expect(runs.runs[0]!.provinces.map((p) => p.findings)).toEqual(report.provinces.map((p) => p.findings.length));
+    const one = await get(`/api/runs/${encodeURIComponent(report.runId)}`);
+    expect(one.status).toBe(200);
+    expect(await one.json()).toEqual(JSON.parse(JSON.stringify(report)));
+    expect((await get('/api/runs/nope')).status).toBe(404);
+  });
+
+  it('/api/incidents lists the incidents the run opened, open first', async () => {
+    const { incidents } = (await (await get('/api/incidents')).json()) as { incidents: { key: string; status: string }[] };
+    const opened = report.provinces.flatMap((p) => p.incidents.filter((i) => i.event === 'opened').map((i) => i.key));
+    expect(opened.length).toBeGreaterThan(0);
+    expect(new Set(incidents.map((i) => i.key))).toEqual(new Set(opened));
+    expect(incidents.every((i) => i.status === 'open')).toBe(true);
+  });
+});
+
+describe('pages', () => {
+  it('/ lists the run with a link to it (Vietnamese by default)', async () => {
+    const res = await get('/');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    const body = await res.text();
+    expect(body).toContain(`href="/runs/${encodeURIComponent(report.runId)}"`);
+    expect(body).toContain('Các lượt đối soát gần nhất');
+    const en = await (await get('/?lang=en')).text();
+    expect(en).toContain('Latest reconciliation runs');
+    expect(en).toContain(`href="/runs/${encodeURIComponent(report.runId)}?lang=en"`);
+  });
+
+  it('/runs/:id shows the heat map, the findings by kind with their dossier codes, and the incident changes', async () => {
+    const body = await (await get(`/runs/${encodeURIComponent(report.runId)}`)).text();
+    expect(body).toContain('id="heatmap"');
+    for (const p of report.provinces) {
+      const agencyRows = p.mismatches.filter((m) => m.procedure === null);
+      for (const metric of new Set(agencyRows.map((m) => m.metric))) {
+        const rows = agencyRows.filter((m) => m.metric === metric);
+        const gap = rows.reduce((n, m) => n + Math.abs(m.national - m.local), 0);
+        expect(body).toContain(`data-metric="${metric}" data-count="${rows.length}" data-gap="${gap}"`);
+      }
+      for (const f of p.findings) expect(body).toContain(f.dossierCode);
+      for (const i of p.incidents) expect(body).toContain(i.key);
+    }
+    expect(body).toContain('id="findings"');
+    for (const kind of new Set(report.provinces.flatMap((p) => p.findings.map((f) => f.kind)))) expect(body).toContain(`data-kind="${kind}"`);
+    expect(body).toContain('chưa đồng bộ lên Cổng quốc gia');
+    expect((await get('/runs/nope')).status).toBe(404);
+  });
+
+  it('/incidents and /failed render', async () => {
+    const inc = await get('/incidents?lang=en');
+    expect(inc.status).toBe(200);
+    expect(await inc.text()).toContain('Incident history');
+    expect((await get('/failed')).status).toBe(200);
+  });
+
+  it('escapes every value', () => {
+    const evil = structuredClone(report);
+    evil.runId = '<script>alert(1)</script>';
+    evil.provinces[0]!.findings[0]!.dossierCode = '"><img src=x onerror=alert(1)>';
+    const out = runPage({ lang: 'vi', defaultLang: 'vi', path: '/runs/x' }, evil);
+    expect(out).not.toContain('<script>alert');
+    expect(out).not.toContain('<img src=x');
+    expect(out).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+});
+
+describe('/metrics', () => {
+  it('passes promtool and holds the run\'s figures', async () => {
+    const res = await get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    const check = await promtool(text);
+    expect(check.stderr).toBe('');
+    expect(check.stdout).toBe('');
+    expect(check.code).toBe(0);
+
+    for (const p of report.provinces) {
+      for (const s of p.sources) {
+        const l = { source: s.id, province: p.province };
+        expect(sample(text, 'dossier_sync_last_run_records_pulled', l)).toBe(s.pulled);
+        expect(sample(text, 'dossier_sync_last_run_records_applied', l)).toBe(s.applied);
+        expect(sample(text, 'dossier_sync_last_run_records_unchanged', l)).toBe(s.unchanged);
+        expect(sample(text, 'dossier_sync_last_run_records_quarantined', l)).toBe(s.quarantined);
+        expect(sample(text, 'dossier_sync_quarantined_items', l)).toBe(s.quarantined); // one run only
+        expect(sample(text, 'dossier_sync_sync_lag_seconds', l)).toBe(LAG_S);
+      }
+      expect(s0(p.sources).pulled).toBe(300);
+      expect(sample(text, 'dossier_sync_open_incidents', { province: p.province })).toBe(p.incidents.filter((i) => i.event === 'opened').length);
+    }
+    expect(sample(text, 'dossier_sync_failed_jobs', { name: 'sync-source' })).toBe(0);
+    expect(sample(text, 'dossier_sync_queue_jobs', { state: 'failed' })).toBe(0);
+    expect(sample(text, 'dossier_sync_queue_jobs', { state: 'completed' })).toBeGreaterThan(0);
+    expect(sample(text, 'dossier_sync_last_run_start_time_seconds')).toBe(Date.parse(report.startedAt) / 1000);
+    expect(text).toMatch(/^# HELP dossier_sync_sync_lag_seconds .+$/m);
+    expect(text).toMatch(/^# TYPE dossier_sync_sync_lag_seconds gauge$/m);
+  });
+});
+const s0 = <T>(list: T[]): T => list[0]!;
+
+describe('health', () => {
+  it('/healthz and /readyz answer 200', async () => {
+    expect((await get('/healthz')).status).toBe(200);
+    const ready = await get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+  });
+
+  it('/readyz answers 503 with the reason once Redis is gone', async () => {
+    const own = await startPrivateRedis();
+    const rt2 = createRuntime(configFor(own.url, [simSource('h49', 'H49')], sim.nationalUrl), silent);
+    const s2 = await startServer({ runtime: rt2, port: 0, readyTimeoutMs: 500 });
+    try {
+      await rt2.redis.ping();
+      expect((await get('/readyz', {}, s2.url)).status).toBe(200);
+      expect((await get('/healthz', {}, s2.url)).status).toBe(200);
+      await own.stop();
+      const res = await get('/readyz', {}, s2.url);
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { status: string; reason: string };
+      expect(body.status).toBe('unavailable');
+      expect(body.reason).toMatch(/Redis/);
+      expect((await get('/healthz', {}, s2.url)).status).toBe(200);
+    } finally {
+      await s2.close();
+      await closeSoon(rt2.close());
+      await own.stop();
+    }
+  });
+});
+
+describe('off loopback', () => {
+  it('refuses to start without a token, naming the option', async () => {
+    await expect(startServer({ runtime: rt, host: '0.0.0.0', port: 0 })).rejects.toThrow(/"token" option/);
+    expect(() => httpSettings({ host: '0.0.0.0', port: '0', lang: 'vi' })).toThrow(/--token-env/);
+    expect(() => httpSettings({ host: '0.0.0.0', port: '0', lang: 'vi', tokenEnv: 'DOSSIER_SYNC_TEST_UNSET' }, {})).toThrow(/DOSSIER_SYNC_TEST_UNSET is not set/);
+    expect(httpSettings({ host: '0.0.0.0', port: '9', lang: 'en', tokenEnv: 'T' }, { T: TOKEN })).toEqual({ host: '0.0.0.0', port: 9, token: TOKEN, lang: 'en' });
+    expect(['127.0.0.1', '127.9.8.7', '::1', '[::1]', 'localhost', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'].every(isLoopback)).toBe(true);
+    expect(['0.0.0.0', '::', '10.0.0.1', '192.168.1.2', 'example.org', '::2', '128.0.0.1'].some(isLoopback)).toBe(false);
+  });
+
+  it('answers 401 on every route without the token and 200 with it', async () => {
+    const guarded = await startServer({ runtime: rt, host: '0.0.0.0', port: 0, token: TOKEN });
+    closers.push(() => guarded.close());
+    const routes = [
+      '/', `/runs/${encodeURIComponent(report.runId)}`, '/incidents', '/failed', '/queues', '/queues/api/queues',
+      '/metrics', '/healthz', '/readyz', '/api/runs', `/api/runs/${encodeURIComponent(report.runId)}`, '/api/incidents', '/api/failed',
+    ];
+    for (const path of routes) {
+      const none = await get(path, {}, guarded.url);
+      expect([path, none.status]).toEqual([path, 401]);
+      expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect((await get(path, { authorization: 'Bearer wrong-token-0123456789' }, guarded.url)).status).toBe(401);
+      const ok = await get(path, { authorization: `Bearer ${TOKEN}` }, guarded.url);
+      expect([path, ok.status]).toEqual([path, 200]);
+    }
+    const post = await fetch(`${guarded.url}/api/replay/anything`, { method: 'POST' });
+    expect(post.status).toBe(401);
+
+    // A browser: ?token= once sets an HttpOnly cookie and drops the token from the address.
+    const first = await get('/?lang=en&token=' + TOKEN, {}, guarded.url);
+    expect(first.status).toBe(303);
+    expect(first.headers.get('location')).toBe('/?lang=en');
+    const cookie = first.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Strict/i);
+    const viaCookie = await get('/queues', { cookie: cookie.split(';')[0]! }, guarded.url);
+    expect(viaCookie.status).toBe(200);
+    expect((await get('/?token=nope', {}, guarded.url)).status).toBe(401);
+  });
+});
+
+describe('replay', () => {
+  it('re-adds a failed sync batch under a new id and removes the failed one', async () => {
+    const closed = await freePort(); // nothing listens there
+    const rt3 = createRuntime(
+      configFor(redis.url, [{ ...simSource('dead', 'H12'), baseUrl: `http://127.0.0.1:${closed}/p/H12` }], sim.nationalUrl),
+      silent,
+    );
+    const s3 = await startServer({ runtime: rt3, port: 0 });
+    try {
+      const worker = rt3.startWorker();
+      const failed = new Promise<Job>((resolve) => worker.once('failed', (job) => resolve(job!)));
+      await rt3.runs.create({ runId: 'r1', period: { from: world.period.from, to: world.period.to }, window: { to: new Date(world.now).toISOString() }, startedAt: new Date(world.now).toISOString(), finishedAt: null, provinces: ['H12'] });
+      await rt3.queue.add('sync-source', { runId: 'r1', source: 'dead', windowTo: world.now }, { jobId: 'sync@r1@dead', attempts: 1 });
+      const job = await failed;
+      await worker.close();
+      expect(job.failedReason).toMatch(/ECONNREFUSED|connect/i);
+
+      const list = (await (await get('/api/failed', {}, s3.url)).json()) as { failed: { jobId: string; source: string }[] };
+      expect(list.failed.map((j) => [j.jobId, j.source])).toEqual([['sync@r1@dead', 'dead']]);
+      const page = await (await get('/failed', {}, s3.url)).text();
+      expect(page).toContain('action="/api/replay/sync%40r1%40dead"');
+      const metrics = await (await get('/metrics', {}, s3.url)).text();
+      expect(sample(metrics, 'dossier_sync_failed_jobs', { name: 'sync-source' })).toBe(1);
+
+      const before = Date.now();
+      const res = await fetch(`${s3.url}/api/replay/${encodeURIComponent('sync@r1@dead')}`, { method: 'POST', headers: { accept: 'application/json' } });
+      expect(res.status).toBe(201);
+      const body = (await res.json()) as { replayed: string; jobId: string; rootJobId: string };
+      expect(body.replayed).toBe('sync@r1@dead');
+      expect(body.jobId).toMatch(/^sync@r1@dead@replay-[0-9a-z]+$/);
+      const at = parseInt(body.jobId.split('@replay-')[1]!, 36);
+      expect(at).toBeGreaterThanOrEqual(before);
+      expect(body.jobId).toBe(replayJobId('sync@r1@dead', new Date(at)));
+      // As the `replay` command does: the province of that run is reconciled again once the batch is done.
+      expect(body.rootJobId).toBe(replayJobId('reconcile@r1@H12', new Date(at)));
+      expect((await rt3.queue.getJob(body.rootJobId))?.name).toBe('reconcile-province');
+
+      const again = await rt3.queue.getJob(body.jobId);
+      expect(again?.name).toBe('sync-source');
+      expect(again?.data).toEqual({ runId: 'r1', source: 'dead', windowTo: world.now });
+      expect(await rt3.queue.getJob('sync@r1@dead')).toBeUndefined();
+      expect((await fetch(`${s3.url}/api/replay/${encodeURIComponent('sync@r1@dead')}`, { method: 'POST' })).status).toBe(404);
+
+      // A cross-site form post is refused.
+      const csrf = await fetch(`${s3.url}/api/replay/${encodeURIComponent(body.jobId)}`, { method: 'POST', headers: { origin: 'http://evil.example' } });
+      expect(csrf.status).toBe(403);
+      // A job that is not failed is not replayed.
+      expect((await fetch(`${s3.url}/api/replay/${encodeURIComponent(body.jobId)}`, { method: 'POST' })).status).toBe(409);
+    } finally {
+      await s3.close();
+      await rt3.queue.obliterate({ force: true });
+      await rt3.close();
+    }
+  });
+});

@@ -1,0 +1,109 @@
+/** Root-cause classification of one dossier from hand-built pairs (src/reconcile/classify.ts). */
+import { describe, expect, it } from 'vitest';
+import type { CanonicalDossier } from '../../schemas/dossier.js';
+import { classify, sameContent, toFinding } from '../../src/reconcile/classify.js';
+
+const HOUR = 3_600_000;
+const vn = (local: string): number => Date.parse(`${local}+07:00`);
+
+const base: CanonicalDossier = {
+  code: '000.00.14.H56-261003-0118',
+  agency: '000.00.14.H56',
+  procedure: '1.003560',
+  status: 10,
+  channel: 2,
+  digitised: true,
+  paidOnline: false,
+  receivedAt: vn('2026-10-03T09:15:00'),
+  dueAt: vn('2026-10-08T17:00:00'),
+  finishedAt: vn('2026-10-30T10:00:00'),
+  returnedAt: vn('2026-11-01T08:30:00'),
+  updatedAt: vn('2026-11-01T08:30:00'),
+};
+const d = (over: Partial<CanonicalDossier> = {}): CanonicalDossier => ({ ...base, ...over });
+
+describe('classify, the same code on both sides or one side only', () => {
+  it('missing_national and missing_local', () => {
+    expect(classify(d(), undefined)).toBe('missing_national');
+    expect(classify(undefined, d())).toBe('missing_local');
+    expect(() => classify(undefined, undefined)).toThrow();
+  });
+
+  it('date_shift: a date moved by exactly 7 hours, either way, before any other rule', () => {
+    const minus = (t: number | null) => (t === null ? null : t - 7 * HOUR);
+    const shifted = d({ receivedAt: minus(base.receivedAt), dueAt: minus(base.dueAt), finishedAt: minus(base.finishedAt), returnedAt: minus(base.returnedAt) });
+    expect(classify(d(), shifted)).toBe('date_shift');
+    expect(classify(shifted, d())).toBe('date_shift');
+    expect(classify(d(), d({ receivedAt: base.receivedAt! + 7 * HOUR, status: 4 }))).toBe('date_shift');
+    expect(classify(d(), d({ receivedAt: base.receivedAt! + 6 * HOUR, status: 4 }))).toBe('status_lag');
+  });
+
+  it('status_lag: the statuses differ', () => {
+    expect(classify(d(), d({ status: 4, finishedAt: null, returnedAt: null }))).toBe('status_lag');
+  });
+
+  it('definition_drift: the national finish date is the local return date', () => {
+    expect(classify(d(), d({ finishedAt: base.returnedAt }))).toBe('definition_drift');
+    // with the procedure also differing, the date rule comes first
+    expect(classify(d(), d({ finishedAt: base.returnedAt, procedure: '1.003560.000.00.00.H56' }))).toBe('definition_drift');
+  });
+
+  it('code_divergence: the procedure codes differ (an unmapped local procedure code)', () => {
+    expect(classify(d(), d({ procedure: '1.003560.000.00.00.H56' }))).toBe('code_divergence');
+  });
+
+  it('falls back to definition_drift when both copies agree', () => {
+    expect(classify(d(), d())).toBe('definition_drift');
+  });
+});
+
+describe('classify across codes, matched by content', () => {
+  const replaced = d({ code: '9f3c2a7b-1d4e-4a2b-8c3d-5e6f7a8b9c0d', agency: '000.00.00.H56' });
+  const duplicate = d({ code: '000.00.14.H56-261003-0131' });
+
+  it('sameContent: same intake, due date, channel, procedure and agency (or a national code naming none)', () => {
+    expect(sameContent(d(), duplicate)).toBe(true);
+    expect(sameContent(d(), replaced)).toBe(true); // filed under the root: the code names no agency
+    expect(sameContent(d(), d({ code: '000.00.00.H56-261003-0001', agency: '000.00.00.H56' }))).toBe(false);
+    expect(sameContent(d(), d({ code: duplicate.code, receivedAt: base.receivedAt! + 1000 }))).toBe(false);
+    expect(sameContent(d(), d({ code: duplicate.code, dueAt: base.dueAt! + 1000 }))).toBe(false);
+    expect(sameContent(d(), d({ code: duplicate.code, channel: 1 }))).toBe(false);
+    expect(sameContent(d(), d({ code: duplicate.code, procedure: '1.000001' }))).toBe(false);
+    expect(sameContent(d({ receivedAt: null }), d({ code: duplicate.code, receivedAt: null }))).toBe(false);
+    // status and later dates may differ: the same dossier, synced at another time
+    expect(sameContent(d(), d({ code: duplicate.code, status: 4, finishedAt: null, returnedAt: null }))).toBe(true);
+  });
+
+  it('a replaced code: code_divergence, one finding for the local code with both codes in the evidence', () => {
+    expect(classify(d(), replaced)).toBe('code_divergence');
+    const f = toFinding(base.agency, 'received', d(), replaced);
+    expect(f).toMatchObject({ dossierCode: base.code, agency: base.agency, kind: 'code_divergence', metrics: ['received'] });
+    expect(f.evidence.local).toMatchObject({ code: base.code, procedure: '1.003560', receivedAt: '20261003091500' });
+    expect(f.evidence.national).toMatchObject({ code: replaced.code, agency: '000.00.00.H56' });
+  });
+
+  it('a duplicate: duplicate_national for the extra national code when the local code is national too', () => {
+    expect(classify(d(), duplicate, { localCodeNational: true })).toBe('duplicate_national');
+    const f = toFinding(base.agency, 'received', d(), duplicate, { localCodeNational: true });
+    expect(f).toMatchObject({ dossierCode: duplicate.code, kind: 'duplicate_national' });
+    expect(f.evidence.local).toMatchObject({ code: base.code });
+    expect(f.evidence.national).toMatchObject({ code: duplicate.code });
+    // the same pair when the local code is not national: the code was replaced
+    expect(toFinding(base.agency, 'received', d(), duplicate).kind).toBe('code_divergence');
+  });
+
+  it('refuses two different dossiers under different codes', () => {
+    expect(() => classify(d(), d({ code: duplicate.code, receivedAt: base.receivedAt! + 1000 }))).toThrow(/not the same dossier/);
+  });
+
+  it('keeps evidence of both sides, one side empty when missing', () => {
+    const missing = toFinding(base.agency, 'processed', d(), undefined);
+    expect(missing).toMatchObject({ dossierCode: base.code, kind: 'missing_national' });
+    expect(missing.evidence.national).toBeNull();
+    const extra = toFinding(base.agency, 'processed', undefined, d());
+    expect(extra).toMatchObject({ dossierCode: base.code, kind: 'missing_local' });
+    expect(extra.evidence.local).toBeNull();
+    const drift = toFinding(base.agency, 'processed', d(), d({ finishedAt: base.returnedAt }));
+    expect(drift.evidence).toMatchObject({ local: { finishedAt: '20261030100000', returnedAt: '20261101083000' }, national: { finishedAt: '20261101083000' } });
+  });
+});
