@@ -10,6 +10,7 @@ import { reconcileProvincePayload } from '../schemas/jobs.js';
 import type { Mismatch, ProvincialStats } from '../schemas/report.js';
 import { sourcesOf } from '../src/config/load.js';
 import { rootAgency } from '../src/normalise/codes.js';
+import { DAY_MS, formatDay } from '../src/normalise/time.js';
 import { mapProcedure } from '../src/normalise/dvcqg.js';
 import { compareCounts, countStore, type Provincial } from '../src/reconcile/compare.js';
 import { METRICS, makePeriod, withAgencyTotals, zeroCounts, type Figures, type Metric, type Period } from '../src/reconcile/counting.js';
@@ -60,6 +61,25 @@ export async function provincialFigures(
 }
 
 /**
+ * Why the national feed is too stale to compare against, or null: the province's system had
+ * updates in this run, yet the portal shows none of its dossiers updated in the last days.
+ */
+export async function staleNationalFeed(
+  ctx: Pick<JobContext, 'config' | 'national'>,
+  province: string,
+  windowTo: number,
+  sources: { applied: number }[],
+): Promise<string | null> {
+  const days = ctx.config.national.staleAfterDays;
+  const applied = sources.reduce((n, s) => n + s.applied, 0);
+  if (days === 0 || applied === 0) return null;
+  const since = windowTo - days * DAY_MS;
+  const updated = await ctx.national().count(rootAgency(province), { start: since, end: windowTo }, 'CapNhat');
+  if (updated > 0) return null;
+  return `national feed stale: no dossier of ${province} updated on the portal since ${formatDay(since)}, while ${applied} updates came from the province`;
+}
+
+/**
  * The mismatches worth a drill-down: those between local and national figures, per agency,
  * and per procedure where the agency's total for that metric agrees (codes that moved
  * between procedures, such as an unmapped local procedure code, show only there).
@@ -100,6 +120,15 @@ export const reconcileProvince = defineJob({
       summary.provincialStats = { status: 'unavailable', why: 'not fetched: the province was not compared' };
       await ctx.runs.setProvince(runId, summary);
       ctx.logger.warn({ runId, province, why }, 'province not compared: its sync did not complete');
+      return summary;
+    }
+
+    const stale = await staleNationalFeed(ctx, province, windowTo, sources);
+    if (stale) {
+      summary.coverage = { status: 'partial', why: stale };
+      summary.provincialStats = { status: 'unavailable', why: 'not fetched: the province was not compared' };
+      await ctx.runs.setProvince(runId, summary);
+      ctx.logger.warn({ runId, province, why: stale }, 'province not compared: the national feed is stale');
       return summary;
     }
 

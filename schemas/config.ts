@@ -78,6 +78,12 @@ export const nationalConfig = z.object({
   timeoutMs: z.number().int().positive().default(30_000),
   /** How far before a period the drill-down looks for dossiers still open (carried over). */
   lookbackDays: z.number().int().min(0).max(3660).default(366),
+  /**
+   * The national feed is stale for a province when none of its dossiers was updated on the
+   * portal in this many days before the window's end while the province's own system had
+   * updates: its figures are then not compared. 0 turns the check off.
+   */
+  staleAfterDays: z.number().int().min(0).max(60).default(2),
 });
 export type NationalConfig = z.infer<typeof nationalConfig>;
 

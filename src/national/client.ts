@@ -33,6 +33,12 @@ export class NationalClient {
     return out;
   }
 
+  /** How many national dossiers of `madonvi` have a date of `kind` in the days. */
+  async count(madonvi: string, days: Pick<Period, 'start' | 'end'>, kind: DateKind): Promise<number> {
+    const reply = await this.envelope.call(madonvi, 'DanhSachHoSo', { ...dayParams(days), loaiNgay: kind, trang: 1, soLuong: 1 });
+    return reply.tongSo ?? reply.data?.length ?? 0;
+  }
+
   /** Every national dossier of `madonvi` whose date of `kind` falls in the days, a page at a time. */
   async *list(madonvi: string, days: Pick<Period, 'start' | 'end'>, kind: DateKind, pageSize = 1000): AsyncGenerator<unknown[]> {
     for (let page = 1; ; page++) {

@@ -40,7 +40,9 @@ beforeAll(async () => {
         id: `${p.toLowerCase()}-dvcqg`, province: p, dialect: 'dvcqg', baseUrl: sim.sourceUrl(p),
         usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', initialFrom: '2026-09-01', procedureMap: world.procedureMap,
       })),
-      national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
+      // The simulated month lies weeks before the real clock that `reconcile` uses: no update
+      // reaches the portal in the last days, which is not staleness here.
+      national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', staleAfterDays: 0 },
     }),
   );
 });

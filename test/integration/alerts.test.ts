@@ -93,7 +93,8 @@ async function night(world: World, prefix: string, day: number): Promise<{ repor
     for (;;) {
       const counts = await rt.queue.getJobCounts('wait', 'active', 'delayed', 'prioritized');
       if (Object.values(counts).every((n) => n === 0)) break;
-      await new Promise((r) => events.once('completed', r));
+      // a completion may land between the count and the wait: never wait on the event alone
+      await Promise.race([new Promise((r) => events.once('completed', r)), new Promise((r) => setTimeout(r, 100))]);
     }
     await worker.close();
     expect(await rt.queue.getFailed()).toEqual([]);

@@ -85,6 +85,7 @@ describe('configFile: valid', () => {
         passwordEnv: 'NATIONAL_PASS',
         timeoutMs: 30_000,
         lookbackDays: 366,
+        staleAfterDays: 2,
       },
       counting: { withdrawnIsProcessed: false, processedOn: 'finished' },
       tolerances: { default: { absolute: 0, percent: 0 }, metrics: {} },

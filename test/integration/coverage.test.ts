@@ -1,0 +1,71 @@
+/**
+ * A province whose national feed is stale is reported partial with why, and none of its
+ * figures are flagged; the other provinces are compared as usual.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runNightly } from '../../src/cli/run.js';
+import { parseConfig } from '../../src/config/load.js';
+import { createRuntime, type Runtime } from '../../src/queue/runtime.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { generateWorld } from '../../src/sim/world.js';
+import { useRedis } from '../helpers/redis.js';
+
+const redis = useRedis();
+const world = generateWorld({ seed: 31, month: '2026-10', provinces: ['H49', 'H56'], dossiersPerProvince: 400 });
+let sim: Simulator;
+let mirror: Server; // a national mirror that stopped receiving H56's updates
+let rt: Runtime;
+
+beforeAll(async () => {
+  sim = await startSimulator(world);
+  mirror = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks).toString();
+    const call = body ? (JSON.parse(body) as { service?: string; madonvi?: string; loaiNgay?: string }) : {};
+    if (call.service === 'DanhSachHoSo' && call.loaiNgay === 'CapNhat' && call.madonvi?.endsWith('H56')) {
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ error_code: 0, tongSo: 0, data: [] }));
+    }
+    const upstream = await fetch(`${sim.nationalUrl}${req.url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(Buffer.from(await upstream.arrayBuffer()));
+  });
+  await new Promise<void>((r) => mirror.listen(0, '127.0.0.1', r));
+  Object.assign(process.env, { SIM_USER: SIM_CREDENTIALS.username, SIM_PASSWORD: SIM_CREDENTIALS.password });
+  const config = parseConfig(
+    {
+      redis: { prefix: redis.prefix() },
+      sources: ['H49', 'H56'].map((p) => ({
+        id: p.toLowerCase(), province: p, dialect: 'dvcqg', baseUrl: sim.sourceUrl(p), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD',
+        initialFrom: '2026-09-01', procedureMap: world.procedureMap,
+      })),
+      national: { baseUrl: `http://127.0.0.1:${(mirror.address() as AddressInfo).port}`, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', staleAfterDays: 2 },
+    },
+    'test',
+    { ...process.env, REDIS_URL: redis.url },
+  );
+  rt = createRuntime(config, pino({ level: 'silent' }), { clock: () => new Date(world.now) });
+  rt.startWorker();
+});
+afterAll(async () => {
+  await rt.close();
+  await new Promise((r) => mirror.close(r));
+  await sim.close();
+});
+
+describe('a stale national feed', () => {
+  it('makes its province partial, with why, and flags none of its figures', async () => {
+    const report = await runNightly(rt, { period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
+    const h49 = report.provinces.find((p) => p.province === 'H49')!;
+    const h56 = report.provinces.find((p) => p.province === 'H56')!;
+    expect(h49.coverage).toEqual({ status: 'complete', why: null });
+    expect(h49.mismatches.length).toBeGreaterThan(0);
+    expect(h56.coverage.status).toBe('partial');
+    expect(h56.coverage.why).toBe('national feed stale: no dossier of H56 updated on the portal since 2026-10-31, while 400 updates came from the province');
+    expect(h56.mismatches).toEqual([]);
+    expect(h56.findings).toEqual([]);
+    expect(h56.sources[0]).toMatchObject({ status: 'complete', applied: 400 });
+  });
+});
