@@ -7,14 +7,14 @@ import { loadConfig, sourceById } from '../config/load.js';
 import { makePeriod, monthPeriod } from '../reconcile/counting.js';
 import { formatDay } from '../normalise/time.js';
 import { createProgress } from './progress.js';
-import { addHttpOptions, httpSettings, startHttp, untilSignal, type HttpCliOptions } from './serve.js';
+import { addHttpOptions, httpSettings, startHttp, type HttpCliOptions } from './serve.js';
 import { checkRedis, createRuntime, type Runtime } from '../queue/runtime.js';
 import { failedBatches, replayBatches } from '../queue/replay.js';
 import { startSchedule } from '../queue/schedule.js';
 import { createLogger } from '../util/logger.js';
 import { FORMATS, formatReport } from './format.js';
 import { LANGS } from './labels.js';
-import { choice, positiveInt, previousMonth, withConfig } from './options.js';
+import { choice, positiveInt, previousMonth, untilSignal, withConfig } from './options.js';
 import { runNightly } from './run.js';
 
 async function open(opts: { config: string; logLevel?: string }): Promise<Runtime> {

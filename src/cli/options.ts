@@ -9,10 +9,28 @@ export function previousMonth(now: Date): string {
   return formatDay(firstOfMonth - 1).slice(0, 7);
 }
 
-export function positiveInt(name: string, value: string): number {
+export function wholeNumber(name: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, not "${value}"`);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, not "${value}"`);
   return n;
+}
+
+export function positiveInt(name: string, value: string): number {
+  return wholeNumber(name, value, 1);
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }
 
 /** Checks a value against a list of choices, naming the option and the choices when it is not one. */

@@ -5,7 +5,7 @@ import { checkRedis, createRuntime, type Runtime } from '../queue/runtime.js';
 import { checkServerOptions, DEFAULT_HOST, DEFAULT_PORT, startServer, type RunningServer } from '../server/index.js';
 import { createLogger } from '../util/logger.js';
 import { LANGS, type Lang } from './labels.js';
-import { choice, withConfig } from './options.js';
+import { choice, untilSignal, withConfig } from './options.js';
 
 /** The HTTP options as commander hands them over. */
 export interface HttpCliOptions {
@@ -54,19 +54,6 @@ export async function startHttp(rt: Runtime, s: HttpSettings): Promise<RunningSe
   const server = await startServer({ runtime: rt, host: s.host, port: s.port, token: s.token, lang: s.lang });
   rt.logger.info({ url: server.url, auth: s.token ? 'bearer token' : 'none (loopback)' }, 'HTTP server listening');
   return server;
-}
-
-/** Resolves on the first SIGINT or SIGTERM. */
-export function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (sig: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }
 
 export function registerServe(program: Command): void {

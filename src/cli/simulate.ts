@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { formatCompact } from '../normalise/time.js';
 import { SIM_CREDENTIALS, startSimulator } from '../sim/server.js';
 import { generateWorld, writeTruth } from '../sim/world.js';
-import { previousMonth } from './options.js';
+import { previousMonth, untilSignal, wholeNumber } from './options.js';
 
 interface SimulateOptions {
   seed: string;
@@ -15,25 +15,6 @@ interface SimulateOptions {
   volume: string;
   port: string;
   truth?: string;
-}
-
-function wholeNumber(name: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max)
-    throw new Error(`${name} must be a whole number from ${min} to ${max}, not "${value}"`);
-  return n;
-}
-
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 export function registerSimulate(program: Command): void {

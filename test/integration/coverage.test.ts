@@ -4,14 +4,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runNightly } from '../../src/cli/run.js';
-import { parseConfig } from '../../src/config/load.js';
-import { createRuntime, type Runtime } from '../../src/queue/runtime.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import type { Runtime } from '../../src/queue/runtime.js';
+import { startSimulator, type Simulator } from '../../src/sim/server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
+import { simConfig, simRuntime } from '../helpers/sim.js';
 
 const redis = useRedis();
 const world = generateWorld({ seed: 31, month: '2026-10', provinces: ['H49', 'H56'], dossiersPerProvince: 400 });
@@ -33,20 +32,8 @@ beforeAll(async () => {
     res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(Buffer.from(await upstream.arrayBuffer()));
   });
   await new Promise<void>((r) => mirror.listen(0, '127.0.0.1', r));
-  Object.assign(process.env, { SIM_USER: SIM_CREDENTIALS.username, SIM_PASSWORD: SIM_CREDENTIALS.password });
-  const config = parseConfig(
-    {
-      redis: { prefix: redis.prefix() },
-      sources: ['H49', 'H56'].map((p) => ({
-        id: p.toLowerCase(), province: p, dialect: 'dvcqg', baseUrl: sim.sourceUrl(p), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD',
-        initialFrom: '2026-09-01', procedureMap: world.procedureMap,
-      })),
-      national: { baseUrl: `http://127.0.0.1:${(mirror.address() as AddressInfo).port}`, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', staleAfterDays: 2 },
-    },
-    'test',
-    { ...process.env, REDIS_URL: redis.url },
-  );
-  rt = createRuntime(config, pino({ level: 'silent' }), { clock: () => new Date(world.now) });
+  const mirrorUrl = `http://127.0.0.1:${(mirror.address() as AddressInfo).port}`;
+  rt = simRuntime(simConfig(sim, world, redis, { source: (p) => ({ id: p.toLowerCase() }), national: { baseUrl: mirrorUrl, staleAfterDays: 2 } }), world);
   rt.startWorker();
 });
 afterAll(async () => {

@@ -3,13 +3,12 @@
  * and then the current month to date, as two runs, syncing once.
  */
 import { Job } from 'bullmq';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { createRuntime, type Runtime } from '../../src/queue/runtime.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import type { Runtime } from '../../src/queue/runtime.js';
+import { startSimulator, type Simulator } from '../../src/sim/server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
+import { simConfig, simRuntime } from '../helpers/sim.js';
 
 const redis = useRedis();
 const world = generateWorld({ seed: 4, month: '2026-10', provinces: ['H49'], dossiersPerProvince: 300 });
@@ -18,18 +17,7 @@ let rt: Runtime;
 
 beforeAll(async () => {
   sim = await startSimulator(world);
-  const env = { REDIS_URL: redis.url, SIM_USER: SIM_CREDENTIALS.username, SIM_PASSWORD: SIM_CREDENTIALS.password };
-  Object.assign(process.env, { SIM_USER: env.SIM_USER, SIM_PASSWORD: env.SIM_PASSWORD });
-  const config = parseConfig(
-    {
-      redis: { prefix: redis.prefix() },
-      sources: [{ id: 'h49', province: 'H49', dialect: 'dvcqg', baseUrl: sim.sourceUrl('H49'), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', initialFrom: '2026-09-01', procedureMap: world.procedureMap }],
-      national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
-    },
-    'test',
-    env,
-  );
-  rt = createRuntime(config, pino({ level: 'silent' }), { clock: () => new Date(world.now) });
+  rt = simRuntime(simConfig(sim, world, redis), world);
   rt.startWorker();
 });
 afterAll(async () => {

@@ -4,16 +4,15 @@
  * over HTTP, a private Redis, the BullMQ flow of runNightly). The findings must equal the
  * simulator's ground truth exactly: precision and recall 1.0, per kind.
  */
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../schemas/report.js';
 import { FINDING_KINDS } from '../../schemas/report.js';
 import { runNightly } from '../../src/cli/run.js';
-import { parseConfig } from '../../src/config/load.js';
-import { createRuntime, type Runtime } from '../../src/queue/runtime.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import type { Runtime } from '../../src/queue/runtime.js';
+import { startSimulator, type Simulator } from '../../src/sim/server.js';
 import { generateWorld, type World } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
+import { simConfig, simRuntime } from '../helpers/sim.js';
 
 const redis = useRedis();
 const PROVINCES = ['H49', 'H56', 'H12'];
@@ -31,27 +30,7 @@ let report: RunReport;
 
 beforeAll(async () => {
   sim = await startSimulator(world);
-  const env = { REDIS_URL: redis.url, SIM_USER: SIM_CREDENTIALS.username, SIM_PASSWORD: SIM_CREDENTIALS.password };
-  Object.assign(process.env, { SIM_USER: env.SIM_USER, SIM_PASSWORD: env.SIM_PASSWORD });
-  const config = parseConfig(
-    {
-      redis: { prefix: redis.prefix() },
-      sources: PROVINCES.map((p) => ({
-        id: `${p.toLowerCase()}-dvcqg`,
-        province: p,
-        dialect: 'dvcqg',
-        baseUrl: sim.sourceUrl(p),
-        usernameEnv: 'SIM_USER',
-        passwordEnv: 'SIM_PASSWORD',
-        initialFrom: '2026-09-01',
-        procedureMap: world.procedureMap,
-      })),
-      national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
-    },
-    'test',
-    env,
-  );
-  rt = createRuntime(config, pino({ level: 'silent' }), { clock: () => new Date(world.now) });
+  rt = simRuntime(simConfig(sim, world, redis), world);
   rt.startWorker();
   report = await runNightly(rt, { period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
 }, 120_000);

@@ -1,13 +1,12 @@
 /** The nightly schedule is installed, and nights missed while no worker ran are caught up. */
 import { Job } from 'bullmq';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { createRuntime, type Runtime } from '../../src/queue/runtime.js';
+import type { Runtime } from '../../src/queue/runtime.js';
 import { SCHEDULER_ID, startSchedule } from '../../src/queue/schedule.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { startSimulator, type Simulator } from '../../src/sim/server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
+import { simConfig, simRuntime } from '../helpers/sim.js';
 
 const redis = useRedis();
 const world = generateWorld({ seed: 2, month: '2026-10', provinces: ['H49'], dossiersPerProvince: 200 });
@@ -16,7 +15,6 @@ const runtimes: Runtime[] = [];
 
 beforeAll(async () => {
   sim = await startSimulator(world);
-  Object.assign(process.env, { SIM_USER: SIM_CREDENTIALS.username, SIM_PASSWORD: SIM_CREDENTIALS.password });
 });
 afterAll(async () => {
   for (const r of runtimes) await r.close();
@@ -24,17 +22,7 @@ afterAll(async () => {
 });
 
 function runtime(catchUp: 'each' | 'merged'): Runtime {
-  const config = parseConfig(
-    {
-      redis: { prefix: redis.prefix() },
-      sources: [{ id: 'h49', province: 'H49', dialect: 'dvcqg', baseUrl: sim.sourceUrl('H49'), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', initialFrom: '2026-09-01' }],
-      national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
-      schedule: { cron: '0 1 * * *', timezone: 'Asia/Ho_Chi_Minh', catchUp },
-    },
-    'test',
-    { ...process.env, REDIS_URL: redis.url },
-  );
-  const rt = createRuntime(config, pino({ level: 'silent' }), { clock: () => new Date(world.now) });
+  const rt = simRuntime(simConfig(sim, world, redis, { extra: { schedule: { cron: '0 1 * * *', timezone: 'Asia/Ho_Chi_Minh', catchUp } } }), world);
   runtimes.push(rt);
   return rt;
 }
