@@ -83,3 +83,33 @@ describe('reconcile, report, quarantine, replay', () => {
     expect((await cli('replay', '--dry-run')).stdout).toContain('No failed sync batches.');
   });
 });
+
+describe('bad input stops the worker before anything starts', () => {
+  const good = () => ({
+    sources: [{ id: 'a', province: 'H49', dialect: 'dvcqg', baseUrl: 'http://127.0.0.1:9/p/H49', usernameEnv: 'BAD_U', passwordEnv: 'BAD_P' }],
+    national: { baseUrl: 'http://127.0.0.1:9/national', usernameEnv: 'BAD_U', passwordEnv: 'BAD_P' },
+  });
+  const cases: [string, (c: ReturnType<typeof good>) => unknown, Record<string, string>, string][] = [
+    ['a malformed file', () => '{"sources": [', { BAD_U: 'u', BAD_P: 'p' }, 'not valid JSON'],
+    ['an unknown dialect', (c) => ({ ...c, sources: [{ ...c.sources[0], dialect: 'soap' }] }), { BAD_U: 'u', BAD_P: 'p' }, 'sources[0].dialect'],
+    ['a missing secret', (c) => c, { BAD_U: 'u' }, 'sources[0].passwordEnv: environment variable BAD_P is not set'],
+    ['a non-http URL', (c) => ({ ...c, national: { ...c.national, baseUrl: 'ftp://national' } }), { BAD_U: 'u', BAD_P: 'p' }, 'national.baseUrl'],
+  ];
+  for (const [what, make, secrets, names] of cases) {
+    it(`${what}: exit 78, the field named, no connection attempted`, async () => {
+      const file = join(dir, `bad-${what.replace(/\W+/g, '-')}.json`);
+      const content = make(good());
+      await writeFile(file, typeof content === 'string' ? content : JSON.stringify(content));
+      const started = Date.now();
+      // REDIS_URL points at a port nobody listens on: a worker that got as far as Redis would hang retrying.
+      const err = await exec(process.execPath, [BIN, 'worker', '--config', file], {
+        env: { PATH: process.env.PATH, REDIS_URL: 'redis://127.0.0.1:9', ...secrets },
+        timeout: 20_000,
+      }).then(() => undefined, (e: { code: number; stderr: string }) => e);
+      expect(err?.code).toBe(78);
+      expect(err?.stderr).toContain(names);
+      expect(err?.stderr).not.toMatch(/ECONNREFUSED|worker started/);
+      expect(Date.now() - started).toBeLessThan(20_000);
+    });
+  }
+});
