@@ -36,7 +36,14 @@ export const syncSource = defineJob({
     const window = { from, to: windowTo };
     for (;;) {
       if (ctx.stopping.aborted) await giveBack(ctx, `sync of ${id} handed back after page ${pages}: the worker is stopping`);
-      const page = await adapter.fetchPage(window, cursor);
+      // HTTP retries behind this page (recorded even when the page fails): the report shows them.
+      const retriedBefore = adapter.retries?.() ?? 0;
+      let page;
+      try {
+        page = await adapter.fetchPage(window, cursor);
+      } finally {
+        await ctx.store.addRetries(cfg.province, id, runId, (adapter.retries?.() ?? 0) - retriedBefore);
+      }
       pages++;
       const dossiers: CanonicalDossier[] = [];
       const quarantined: { key: string; entry: QuarantineEntry }[] = [];

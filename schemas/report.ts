@@ -92,6 +92,8 @@ export const sourceResult = z.object({
   unchanged: z.number().int(),
   quarantined: z.number().int(),
   pages: z.number().int(),
+  /** HTTP retries made while pulling (0 in reports stored before it existed). */
+  retries: z.number().int().default(0),
 });
 
 export const incidentChange = z.object({

@@ -34,5 +34,7 @@ export const syncCounters = z.object({
   unchanged: z.number().int(),
   quarantined: z.number().int(),
   pages: z.number().int(),
+  /** HTTP retries the source's client made for the sync's pages (0 in counters stored before it existed). */
+  retries: z.number().int().default(0),
 });
 export type SyncCounters = z.infer<typeof syncCounters>;

@@ -29,10 +29,13 @@ function sections(r: RunReport, lang: Lang) {
   const L = LABELS[lang];
   const c = L.columns;
   const summary: Row[] = [
-    [c.province, c.coverage, c.pulled, c.applied, c.unchanged, c.quarantined, c.agencies, c.mismatches, c.findings],
+    [c.province, c.coverage, c.pulled, c.applied, c.unchanged, c.quarantined, c.agencies, c.mismatches, c.findings, c.retries],
     ...r.provinces.map((p) => {
-      const sum = (k: 'pulled' | 'applied' | 'unchanged' | 'quarantined') => p.sources.reduce((n, s) => n + s[k], 0);
-      return [p.province, L.coverage[p.coverage.status], sum('pulled'), sum('applied'), sum('unchanged'), sum('quarantined'), p.agencies, p.mismatches.length, p.findings.length];
+      const sum = (k: 'pulled' | 'applied' | 'unchanged' | 'quarantined' | 'retries') => p.sources.reduce((n, s) => n + (s[k] ?? 0), 0);
+      return [
+        p.province, L.coverage[p.coverage.status], sum('pulled'), sum('applied'), sum('unchanged'), sum('quarantined'),
+        p.agencies, p.mismatches.length, p.findings.length, sum('retries'),
+      ];
     }),
   ];
   const perProvince = r.provinces.map((p) => ({

@@ -12,7 +12,8 @@ interface Labels {
   coverage: Record<'complete' | 'partial' | 'failed', string>;
   columns: Record<
     'province' | 'coverage' | 'pulled' | 'applied' | 'unchanged' | 'quarantined' | 'agencies' | 'mismatches' | 'findings' |
-    'agency' | 'procedure' | 'metric' | 'local' | 'national' | 'provincial' | 'diff' | 'verdict' | 'dossier' | 'kind' | 'metrics',
+    'agency' | 'procedure' | 'metric' | 'local' | 'national' | 'provincial' | 'diff' | 'verdict' | 'dossier' | 'kind' | 'metrics' |
+    'retries',
     string
   >;
   mismatchesOf: string;
@@ -33,7 +34,7 @@ const en: Labels = {
     province: 'PROVINCE', coverage: 'COVERAGE', pulled: 'PULLED', applied: 'APPLIED', unchanged: 'UNCHANGED',
     quarantined: 'QUARANTINED', agencies: 'AGENCIES', mismatches: 'MISMATCHES', findings: 'FINDINGS', agency: 'AGENCY',
     procedure: 'PROCEDURE', metric: 'METRIC', local: 'LOCAL', national: 'NATIONAL', provincial: 'PROVINCIAL', diff: 'DIFF',
-    verdict: 'VERDICT', dossier: 'DOSSIER', kind: 'KIND', metrics: 'METRICS',
+    verdict: 'VERDICT', dossier: 'DOSSIER', kind: 'KIND', metrics: 'METRICS', retries: 'HTTP RETRIES',
   },
   mismatchesOf: 'mismatches',
   findingsOf: 'findings',
@@ -66,7 +67,7 @@ const vi: Labels = {
     province: 'TỈNH', coverage: 'PHẠM VI', pulled: 'ĐÃ KÉO', applied: 'CẬP NHẬT', unchanged: 'KHÔNG ĐỔI',
     quarantined: 'CÁCH LY', agencies: 'ĐƠN VỊ', mismatches: 'SAI LỆCH', findings: 'HỒ SƠ LỆCH', agency: 'ĐƠN VỊ',
     procedure: 'THỦ TỤC', metric: 'CHỈ TIÊU', local: 'TÍNH TỪ KHO', national: 'QUỐC GIA', provincial: 'TỈNH BÁO CÁO', diff: 'CHÊNH',
-    verdict: 'KẾT LUẬN', dossier: 'MÃ HỒ SƠ', kind: 'NGUYÊN NHÂN', metrics: 'CHỈ TIÊU',
+    verdict: 'KẾT LUẬN', dossier: 'MÃ HỒ SƠ', kind: 'NGUYÊN NHÂN', metrics: 'CHỈ TIÊU', retries: 'GỬI LẠI HTTP',
   },
   mismatchesOf: 'sai lệch số liệu',
   findingsOf: 'hồ sơ sai lệch',

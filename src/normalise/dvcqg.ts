@@ -4,7 +4,7 @@
  * reason that names the field at fault.
  */
 import type { CanonicalDossier } from '../../schemas/dossier.js';
-import { dvcqgItem } from '../../schemas/dvcqg.js';
+import { parseDvcqgItem } from '../../schemas/dvcqg.js';
 import { AGENCY_CODE, agencyOfDossierCode } from './codes.js';
 import { formatCompact, parseCompact } from './time.js';
 
@@ -57,7 +57,7 @@ export function mapProcedure(local: string, map: Readonly<Record<string, string>
 }
 
 export function normaliseDvcqg(raw: unknown, opts: DvcqgOptions): Normalised {
-  const parsed = dvcqgItem.safeParse(raw);
+  const parsed = parseDvcqgItem(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     return { ok: false, reason: `${issue.path.join('.') || 'item'}: ${issue.message}` };

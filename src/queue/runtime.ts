@@ -23,8 +23,52 @@ import { jobOptions } from './job-options.js';
 export const QUEUE_NAME = 'dossier-sync';
 
 
-export function connect(url: string, name: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, connectionName: `dossier-sync:${name}`, lazyConnect: false });
+/**
+ * A connection that waits out a Redis restart: commands wait for the reconnection
+ * (`maxRetriesPerRequest: null`). With `resend: false`, a command already sent when the
+ * connection dropped fails instead of being sent again after it: Redis may have run it
+ * already (a restart ran it and lost its reply), and a page apply run twice would count the
+ * page twice. The job's next attempt then resumes from the checkpoint, which says whether
+ * the page was applied.
+ */
+export function connect(url: string, name: string, opts: { resend?: boolean } = {}): Redis {
+  const resend = opts.resend ?? true;
+  const c = new Redis(url, {
+    maxRetriesPerRequest: null,
+    connectionName: `dossier-sync:${name}`,
+    lazyConnect: false,
+    autoResendUnfulfilledCommands: resend,
+  });
+  if (!resend) {
+    // ioredis (6.0) drops such commands on reconnection without settling their promises, so
+    // their callers would wait forever: fail them as soon as the connection is lost.
+    c.on('close', () => {
+      const sent = (c as unknown as { commandQueue?: { toArray(): { command?: { reject?(err: Error): void } }[] } }).commandQueue;
+      for (const item of sent?.toArray() ?? []) {
+        item.command?.reject?.(new Error(`Redis connection ${name} lost before the reply: the command may or may not have run`));
+      }
+    });
+  }
+  return c;
+}
+
+/**
+ * Logs a connection's errors once per outage, and its return (without a listener, ioredis and
+ * BullMQ print every reconnection attempt's error to stderr, outside the logs).
+ */
+function watch(c: Redis, name: string, logger: Logger, ...users: { on(event: 'error', fn: (err: Error) => void): unknown }[]): void {
+  let down = false;
+  const onError = (err: Error) => {
+    if (down) return;
+    down = true;
+    logger.warn({ connection: name, err: err.message }, 'Redis connection lost: reconnecting');
+  };
+  for (const e of [c, ...users]) e.on('error', onError);
+  c.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger.info({ connection: name }, 'Redis connection back');
+  });
 }
 
 /** BullMQ's key prefix, in braces so that a queue's keys share one Redis Cluster slot. */
@@ -60,15 +104,21 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
   const url = config.redisUrl;
   const clock = opts.clock ?? (() => new Date());
   const connections: Redis[] = [];
-  const conn = (name: string) => {
-    const c = connect(url, name);
+  const conn = (name: string, opts: { resend?: boolean } = {}) => {
+    const c = connect(url, name, opts);
     connections.push(c);
     return c;
   };
-  const redis = conn('store');
+  // The store's page apply is not idempotent under a resend (see `connect`).
+  const redis = conn('store', { resend: false });
+  watch(redis, 'store', logger);
   const prefix = bullPrefix(config);
-  const queue = new Queue(QUEUE_NAME, { connection: conn('queue'), prefix, defaultJobOptions: jobOptions(config) });
-  const flow = new FlowProducer({ connection: conn('flow'), prefix });
+  const queueConn = conn('queue');
+  const flowConn = conn('flow');
+  const queue = new Queue(QUEUE_NAME, { connection: queueConn, prefix, defaultJobOptions: jobOptions(config) });
+  const flow = new FlowProducer({ connection: flowConn, prefix });
+  watch(queueConn, 'queue', logger, queue);
+  watch(flowConn, 'flow', logger, flow);
   const store = new Store(redis, config.redis.prefix);
   const runs = new Runs(redis, config.redis.prefix);
   const incidents = new Incidents(redis, config.redis.prefix);
@@ -125,14 +175,18 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
     config, logger, redis, store, runs, incidents, queue, flow,
     async events() {
       if (!events) {
-        events = new QueueEvents(QUEUE_NAME, { connection: conn('events'), prefix });
+        const eventsConn = conn('events');
+        events = new QueueEvents(QUEUE_NAME, { connection: eventsConn, prefix });
+        watch(eventsConn, 'events', logger, events);
         await events.waitUntilReady();
       }
       return events;
     },
     startWorker(o = {}) {
+      const workerConn = conn('worker');
+      watch(workerConn, 'worker', logger);
       const worker = new Worker(QUEUE_NAME, processJob, {
-        connection: conn('worker'),
+        connection: workerConn,
         prefix,
         concurrency: o.concurrency ?? config.worker.concurrency,
         name: `${hostname()}:${process.pid}:${workers.length + 1}`,

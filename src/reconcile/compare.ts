@@ -9,10 +9,18 @@ const keyOf = (agency: string, procedure: string | null) => `${agency}|${procedu
 /** The store's counts for a province's period: per agency, and per agency and procedure. */
 export async function countStore(store: Store, province: string, period: Period, rules: CountingRules): Promise<Figures[]> {
   const tally = new Tally(period, rules);
+  // group keys made once per agency and procedure, not twice per dossier
+  const keys = new Map<string, { agency: string; procedures: Map<string, string> }>();
   for await (const batch of store.scanDossiers(province)) {
     for (const d of batch) {
-      tally.add(keyOf(d.agency, null), d);
-      tally.add(keyOf(d.agency, d.procedure), d);
+      const bits = tally.metricsOf(d); // once for both of its groups
+      if (bits === 0) continue;
+      let k = keys.get(d.agency);
+      if (!k) keys.set(d.agency, (k = { agency: keyOf(d.agency, null), procedures: new Map() }));
+      let pk = k.procedures.get(d.procedure);
+      if (pk === undefined) k.procedures.set(d.procedure, (pk = keyOf(d.agency, d.procedure)));
+      tally.addBits(k.agency, bits);
+      tally.addBits(pk, bits);
     }
   }
   return [...tally.groups].map(([key, counts]) => {

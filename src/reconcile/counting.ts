@@ -140,8 +140,7 @@ export function withAgencyTotals(rows: Figures[]): Figures[] {
 }
 
 export function addBits(counts: Counts, bits: number): void {
-  if (bits === 0) return;
-  for (let i = 0; i < METRICS.length; i++) if (bits & (1 << i)) counts[METRICS[i]!]++;
+  for (let rest = bits; rest !== 0; rest &= rest - 1) counts[METRICS[31 - Math.clz32(rest & -rest)]!]++; // each set bit, lowest first
 }
 
 /** Counts grouped by a key (agency, or agency and procedure), fed one dossier at a time. */
@@ -153,7 +152,15 @@ export class Tally {
   ) {}
 
   add(key: string, d: Countable): void {
-    const bits = metricsOf(d, this.period, this.rules);
+    this.addBits(key, metricsOf(d, this.period, this.rules));
+  }
+
+  /** The metrics a dossier counts in (`metricsOf` under this tally's period and rules), for one more key. */
+  metricsOf(d: Countable): number {
+    return metricsOf(d, this.period, this.rules);
+  }
+
+  addBits(key: string, bits: number): void {
     if (bits === 0) return;
     let c = this.groups.get(key);
     if (!c) this.groups.set(key, (c = zeroCounts()));

@@ -67,18 +67,24 @@ export async function drillDown(deps: DrillDeps, key: DrillKey): Promise<DrillRe
   // Everything that can count in a period was received before its end; a day's margin on
   // both sides keeps dossiers whose dates were shifted across the boundary in view.
   const days = { start: period.start - (deps.lookbackDays + 1) * DAY_MS, end: period.end + DAY_MS };
+  // The national list and the store's side are read at the same time: one waits on the portal, the other on Redis.
   const nat = new Map<string, CanonicalDossier>();
   let unreadable = 0;
-  for await (const page of national.list(agency, days, 'TiepNhan')) {
-    for (const raw of page) {
-      const d = nationalDossier(raw, agency);
-      if (!d) unreadable++;
-      else if (d.agency === agency) nat.set(d.code, d);
-    }
-  }
-
   const loc = new Map<string, CanonicalDossier>();
-  for await (const batch of store.scanDossiers(key.province)) for (const d of batch) if (d.agency === agency) loc.set(d.code, d);
+  await Promise.all([
+    (async () => {
+      for await (const page of national.list(agency, days, 'TiepNhan')) {
+        for (const raw of page) {
+          const d = nationalDossier(raw, agency);
+          if (!d) unreadable++;
+          else if (d.agency === agency) nat.set(d.code, d);
+        }
+      }
+    })(),
+    (async () => {
+      for await (const batch of store.scanDossiers(key.province)) for (const d of batch) if (d.agency === agency) loc.set(d.code, d);
+    })(),
+  ]);
 
   const localOnly: string[] = [];
   const nationalOnly: string[] = [];
@@ -87,7 +93,7 @@ export async function drillDown(deps: DrillDeps, key: DrillKey): Promise<DrillRe
 
   // A dossier missing from the national list may still exist nationally under other dates.
   const unseen = localOnly.filter((c) => !nat.has(c));
-  for (const raw of await national.lookup(agency, unseen)) {
+  for (const raw of await lookupAll(national, agency, unseen)) {
     const d = nationalDossier(raw, agency);
     if (d) nat.set(d.code, d);
   }
@@ -140,16 +146,19 @@ export async function drillDown(deps: DrillDeps, key: DrillKey): Promise<DrillRe
     if (agency !== root) {
       // national codes naming no agency are filed under the root: list it on those days
       const wanted = new Set(orphansLocal.map((l) => vnDayNumber(l.receivedAt!)));
-      for (const day of [...wanted].sort((x, y) => x - y)) {
+      const perDay = await inParallel([...wanted].sort((x, y) => x - y), async (day) => {
         const start = day * DAY_MS - VN_OFFSET_MS;
+        const found: CanonicalDossier[] = [];
         for await (const page of national.list(root, { start, end: start + DAY_MS }, 'TiepNhan')) {
           for (const raw of page) {
             const d = nationalDossier(raw, root);
             if (!d) unreadable++;
-            else if (agencyOfDossierCode(d.code) === undefined) candidates.push(d);
+            else if (agencyOfDossierCode(d.code) === undefined) found.push(d);
           }
         }
-      }
+        return found;
+      });
+      for (const found of perDay) candidates.push(...found);
     }
     // only national codes the store does not hold (under any agency) can be another code of a local dossier
     const held = await store.getDossiers(key.province, candidates.map((n) => n.code));
@@ -164,6 +173,30 @@ export async function drillDown(deps: DrillDeps, key: DrillKey): Promise<DrillRe
   return { findings, unreadable };
 }
 
+/** National calls a drill-down keeps in flight at once (look-ups, per-day lists). */
+const NATIONAL_CONCURRENCY = 4;
+
+/** `task` over every item, at most NATIONAL_CONCURRENCY at a time; results in the items' order. */
+async function inParallel<T, R>(items: readonly T[], task: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await task(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(NATIONAL_CONCURRENCY, items.length) }, worker));
+  return out;
+}
+
+/** `national.lookup` of many codes, in calls of at most 100 run side by side; results in the codes' order. */
+async function lookupAll(national: NationalClient, agency: string, codes: string[]): Promise<unknown[]> {
+  const chunks: string[][] = [];
+  for (let i = 0; i < codes.length; i += 100) chunks.push(codes.slice(i, i + 100));
+  return (await inParallel(chunks, (chunk) => national.lookup(agency, chunk))).flat();
+}
+
 /** The one of `list` passing `test` with the smallest code, if any. */
 function firstMatch(list: readonly CanonicalDossier[], test: (d: CanonicalDossier) => boolean): CanonicalDossier | undefined {
   let best: CanonicalDossier | undefined;
@@ -176,7 +209,7 @@ async function presentNationally(deps: DrillDeps, agency: string, codes: string[
   const out = new Set(codes.filter((c) => listed.has(c)));
   const rest = [...new Set(codes.filter((c) => !out.has(c)))];
   if (rest.length === 0) return out;
-  for (const raw of await deps.national.lookup(agency, rest)) {
+  for (const raw of await lookupAll(deps.national, agency, rest)) {
     const code = typeof raw === 'object' && raw !== null ? (raw as { MaHoSo?: unknown }).MaHoSo : undefined;
     if (typeof code === 'string') out.add(code.trim());
   }

@@ -3,9 +3,10 @@
  * CONTRACTS.md §1, "Failures the worker must survive") and the `rest` one (src/sim/rest.ts,
  * §2). One `ProvinceFaults` per faulty province holds every decision both dialects share: HTTP
  * 429/500/503, truncated bodies, sessions or tokens that stop being valid after K calls,
- * duplicated items across pages, malformed items mixed into the list, and records updated while
- * pages are read. What differs by dialect is only how a malformed item looks (`ItemDialect`:
- * `DVCQG_ITEMS`, `restItems`) and how the server words a fault on the wire.
+ * duplicated items across pages, malformed items mixed into the list, records updated while
+ * pages are read, and slow or never-answered requests (`delay`). What differs by dialect is
+ * only how a malformed item looks (`ItemDialect`: `DVCQG_ITEMS`, `restItems`) and how the
+ * server words a fault on the wire.
  *
  * Off unless the simulator's `faults` option names the province; every decision comes from a
  * generator seeded by `FaultOptions.seed` and the province, drawn in request order, so a
@@ -57,6 +58,18 @@ export interface FaultOptions {
   serverError?: number;
   /** Probability per request of an HTTP 200 reply whose JSON body is cut in half. */
   truncated?: number;
+  /** Probability per request of a slow reply: served after `slowMs`. */
+  slow?: number;
+  /** How long a slow reply waits before it is served, ms; default 200. */
+  slowMs?: number;
+  /**
+   * Probability per request of no reply at all: the request is held, unanswered and unserved,
+   * until the client gives up (closes the connection) or `hangMs` has passed (then the
+   * connection is dropped). The client's timeout must fire.
+   */
+  timeout?: number;
+  /** Longest a request that gets no reply is held, ms; default 30 000. */
+  hangMs?: number;
   /** Probability per listing page of repeating, first, the item just before the page. */
   duplicates?: number;
   /**
@@ -169,6 +182,10 @@ export interface FaultLog<I extends object = DvcqgWireItem> {
   tooMany: number;
   serverError: number;
   truncated: number;
+  /** Requests served late (`slow`). */
+  slow: number;
+  /** Requests never answered (`timeout`). */
+  timeouts: number;
   duplicates: number;
   malformed: readonly MalformedItem<I>[];
   drift: readonly DriftEvent[];
@@ -222,7 +239,7 @@ function advanced(d: CanonicalDossier, at: number): CanonicalDossier {
 /** The faults of one province's source; `I` is the dialect's item type (default `dvcqg`). */
 export class ProvinceFaults<I extends object = DvcqgWireItem> {
   /** One stream per kind of fault, so that turning one on does not move the others. */
-  private readonly rng: Record<'tooMany' | 'serverError' | 'truncated' | 'busy' | 'duplicates' | 'drift', Rng>;
+  private readonly rng: Record<'tooMany' | 'serverError' | 'truncated' | 'busy' | 'duplicates' | 'drift' | 'delay', Rng>;
   private readonly extras: MalformedItem<I>[] = [];
   private readonly drifted: DriftEvent[] = [];
   private driftAt: number;
@@ -236,7 +253,9 @@ export class ProvinceFaults<I extends object = DvcqgWireItem> {
     private readonly items: ItemDialect<I> = DVCQG_ITEMS as unknown as ItemDialect<I>,
   ) {
     if (!Number.isFinite(opts.seed)) throw new Error(`simulator: faults.seed must be a number, got ${opts.seed}`);
-    for (const k of ['busy', 'tooMany', 'serverError', 'truncated', 'duplicates'] as const) checkRate(k, opts[k]);
+    for (const k of ['busy', 'tooMany', 'serverError', 'truncated', 'duplicates', 'slow', 'timeout'] as const) checkRate(k, opts[k]);
+    checkCount('slowMs', opts.slowMs, 0);
+    checkCount('hangMs', opts.hangMs, 0);
     checkCount('sessionCalls', opts.sessionCalls, 1);
     checkCount('malformed', opts.malformed, 0);
     checkCount('drift.perCall', opts.drift?.perCall, 0);
@@ -249,6 +268,7 @@ export class ProvinceFaults<I extends object = DvcqgWireItem> {
       busy: stream('busy'),
       duplicates: stream('duplicates'),
       drift: stream('drift'),
+      delay: stream('delay'),
     };
     let latest = worldNow;
     for (const d of world.local) if (d.updatedAt > latest) latest = d.updatedAt;
@@ -264,6 +284,8 @@ export class ProvinceFaults<I extends object = DvcqgWireItem> {
       tooMany: 0,
       serverError: 0,
       truncated: 0,
+      slow: 0,
+      timeouts: 0,
       duplicates: 0,
       malformed: this.extras,
       drift: this.drifted,
@@ -306,6 +328,32 @@ export class ProvinceFaults<I extends object = DvcqgWireItem> {
       return { status };
     }
     return undefined;
+  }
+
+  /**
+   * Drawn for every request, before any other fault (its own stream, so turning it on moves no
+   * other fault): holds a slow request `slowMs`, or a request that gets no reply until the
+   * client closes the connection (or `hangMs`). Resolves true when the request must get no
+   * reply: it timed out, or its client went away while it waited. `closed` is the request's
+   * response (a node:http `ServerResponse`), whose "close" says the client went away.
+   */
+  async delay(closed: { once(event: 'close', listener: () => void): unknown }): Promise<boolean> {
+    const timeout = this.rng.delay.next() < (this.opts.timeout ?? 0);
+    const slow = this.rng.delay.next() < (this.opts.slow ?? 0);
+    if (!timeout && !slow) return false;
+    if (timeout) this.log.timeouts++;
+    else this.log.slow++;
+    const ms = timeout ? (this.opts.hangMs ?? 30_000) : (this.opts.slowMs ?? 200);
+    let gone = false;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      closed.once('close', () => {
+        gone = true;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return timeout || gone;
   }
 
   /** Drawn for every request that got a reply: cut its body in half? */

@@ -324,6 +324,7 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
   if (!index) throw new HttpError(404, 'not_found', `no provincial source ${m[1]}`);
   if (method !== 'GET') throw new HttpError(405, 'invalid_request', `${method} not allowed: use GET`);
   const faults = index.faults;
+  if (await faults?.delay(res)) return void res.destroy();
   const httpFault = faults?.httpFault();
   if (httpFault?.status === 429)
     return send(res, 429, { error: 'rate_limited', error_description: 'too many requests' }, { 'retry-after': httpFault.retryAfter });

@@ -13,6 +13,7 @@ import { parseStatsRows, statsParams } from '../national/fields.js';
 import { formatCompact, parseCompact } from '../normalise/time.js';
 import { METRICS, withAgencyTotals, type Period } from '../reconcile/counting.js';
 import { EnvelopeClient, type Credentials } from './envelope.js';
+import type { ServiceReply } from '../../schemas/dvcqg.js';
 import type { HttpClient } from './http.js';
 import type { PageResult, ReportedStats, SourceAdapter, Window } from './source.js';
 
@@ -34,7 +35,7 @@ export class DvcqgSource implements SourceAdapter {
 
   constructor(
     private readonly cfg: DvcqgSourceConfig,
-    http: HttpClient,
+    private readonly http: HttpClient,
     credentials: Credentials,
   ) {
     this.id = cfg.id;
@@ -43,15 +44,28 @@ export class DvcqgSource implements SourceAdapter {
     this.statusMap = { ...IDENTITY_STATUS_MAP, ...cfg.statusMap };
   }
 
+  retries(): number { return this.http.stats.retries; }
+
+  /**
+   * The next page's request, sent as soon as a page is read so that the source prepares it
+   * while this page is validated and applied (`fetchPage` asks for it with the same window and
+   * cursor, which it then is). Any other request drops it; an error it meets surfaces when it
+   * is used, never otherwise.
+   */
+  private ahead: { key: string; reply: Promise<ServiceReply> } | undefined;
+
+  private request(window: Window, cursor: Cursor): { key: string; reply: () => Promise<ServiceReply> } {
+    const params = { capNhatTu: cursor.ts, capNhatDen: formatCompact(window.to), trang: cursor.page, soLuong: this.cfg.pageSize };
+    return { key: JSON.stringify(params), reply: () => this.client.call(this.madonvi, 'LayDanhSachHoSo', params) };
+  }
+
   async fetchPage(window: Window, cursorIn: unknown | null): Promise<PageResult> {
     const cursor: Cursor = cursorIn ? cursorSchema.parse(cursorIn) : { ts: formatCompact(window.from), code: '', page: 1 };
     const size = this.cfg.pageSize;
-    const reply = await this.client.call(this.madonvi, 'LayDanhSachHoSo', {
-      capNhatTu: cursor.ts,
-      capNhatDen: formatCompact(window.to),
-      trang: cursor.page,
-      soLuong: size,
-    });
+    const req = this.request(window, cursor);
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    const reply = await (ahead?.key === req.key ? ahead.reply : req.reply());
     const data = reply.data ?? [];
     // Items at the cursor's instant up to its code were applied with an earlier page.
     const items = data.filter((raw) => !(field(raw, 'NgayCapNhat') === cursor.ts && (field(raw, 'MaHoSo') ?? '') <= cursor.code));
@@ -73,6 +87,12 @@ export class DvcqgSource implements SourceAdapter {
     if (last === undefined || lastTs === undefined) next = { ...cursor, page: cursor.page + 1 };
     else if (lastTs === cursor.ts) next = { ts: cursor.ts, code: field(last, 'MaHoSo') ?? cursor.code, page: cursor.page + 1 };
     else next = { ts: lastTs, code: field(last, 'MaHoSo') ?? '', page: 1 };
+    if (!done) {
+      const following = this.request(window, next);
+      const reply = following.reply();
+      reply.catch(() => undefined); // surfaced when fetchPage uses it
+      this.ahead = { key: following.key, reply };
+    }
     return { items, next, done };
   }
 

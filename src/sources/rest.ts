@@ -120,6 +120,8 @@ export class RestSource implements SourceAdapter {
     }
   }
 
+  retries(): number { return this.http.stats.retries; }
+
   async fetchPage(window: Window, cursorIn: unknown | null): Promise<PageResult> {
     const parsedCursor = cursorSchema.safeParse(cursorIn ?? null);
     if (!parsedCursor.success) throw new PermanentError(`${this.id}: checkpoint cursor is not a rest cursor`);

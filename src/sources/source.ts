@@ -39,4 +39,9 @@ export interface SourceAdapter {
    * `by.procedure` also per agency and procedure. Absent when the dialect offers none.
    */
   stats?(period: Period, by: { procedure: boolean }): Promise<ReportedStats>;
+  /**
+   * HTTP retries made so far by the adapter's client (all calls, logins included), for the
+   * run report: the sync job records the difference over each page. Absent: none counted.
+   */
+  retries?(): number;
 }

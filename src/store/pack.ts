@@ -1,31 +1,59 @@
 /**
- * The stored form of a canonical dossier: one short `|`-separated string per dossier
- * (times in epoch seconds), starting with `updatedAt` so the apply script can compare
- * versions without decoding the rest.
+ * The stored form of a canonical dossier: one short `|`-separated string per dossier.
+ *
+ * Current form (written by `pack`), `~` then eight fields:
+ *   updatedAt | status and flags | agency | procedure | receivedAt | dueAt | finishedAt | returnedAt
+ * - times are whole epoch seconds in base 36 (6 characters until 2038+), empty when absent;
+ * - "status and flags" is two base-36 digits: the status (1..10), then channel (0 none, 1..3)
+ *   + 4 × digitised + 8 × paidOnline;
+ * - the agency is left empty when the dossier's code already names it (`agencyOfDossierCode`).
+ * `updatedAt` comes first so the apply script can compare versions without decoding the rest
+ * (the script's `version()` reads both forms).
+ *
+ * The earlier form (no `~`; eleven fields: updatedAt, status, agency, procedure, channel,
+ * digitised, paidOnline, receivedAt, dueAt, finishedAt, returnedAt, times in decimal seconds)
+ * is still read, so a store written before keeps working and is rewritten as records change.
  */
 import type { CanonicalDossier } from '../../schemas/dossier.js';
+import { agencyOfDossierCode } from '../normalise/codes.js';
 
-const sec = (ms: number | null) => (ms === null ? '' : String(Math.floor(ms / 1000)));
-const ms = (s: string | undefined) => (s === undefined || s === '' ? null : Number(s) * 1000);
+const CURRENT = '~';
+const t36 = (ms: number | null) => (ms === null ? '' : Math.floor(ms / 1000).toString(36));
+const ms36 = (s: string) => (s === '' ? null : parseInt(s, 36) * 1000);
+const ms10 = (s: string | undefined) => (s === undefined || s === '' ? null : Number(s) * 1000);
 
 export function pack(d: CanonicalDossier): string {
-  return [
-    sec(d.updatedAt),
-    d.status,
-    d.agency,
-    d.procedure,
-    d.channel ?? '',
-    d.digitised ? 1 : 0,
-    d.paidOnline ? 1 : 0,
-    sec(d.receivedAt),
-    sec(d.dueAt),
-    sec(d.finishedAt),
-    sec(d.returnedAt),
-  ].join('|');
+  const flags = (d.channel ?? 0) + (d.digitised ? 4 : 0) + (d.paidOnline ? 8 : 0);
+  const agency = agencyOfDossierCode(d.code) === d.agency ? '' : d.agency;
+  return (
+    `${CURRENT}${t36(d.updatedAt)}|${d.status.toString(36)}${flags.toString(36)}|${agency}|${d.procedure}|` +
+    `${t36(d.receivedAt)}|${t36(d.dueAt)}|${t36(d.finishedAt)}|${t36(d.returnedAt)}`
+  );
 }
 
 export function unpack(code: string, value: string): CanonicalDossier {
   const f = value.split('|');
+  if (value.charCodeAt(0) !== 126 /* ~ */) return unpackEarlier(code, f);
+  const n = f.length; // 8, or more when the procedure code holds a "|": the times are the last four
+  const flags = parseInt(f[1]!.charAt(1), 36);
+  const channel = flags & 3;
+  return {
+    code,
+    updatedAt: parseInt(f[0]!.slice(1), 36) * 1000,
+    status: parseInt(f[1]!.charAt(0), 36),
+    agency: f[2] === '' ? agencyOfDossierCode(code)! : f[2]!,
+    procedure: n === 8 ? f[3]! : f.slice(3, n - 4).join('|'),
+    channel: channel === 0 ? null : (channel as 1 | 2 | 3),
+    digitised: (flags & 4) !== 0,
+    paidOnline: (flags & 8) !== 0,
+    receivedAt: ms36(f[n - 4]!),
+    dueAt: ms36(f[n - 3]!),
+    finishedAt: ms36(f[n - 2]!),
+    returnedAt: ms36(f[n - 1]!),
+  };
+}
+
+function unpackEarlier(code: string, f: string[]): CanonicalDossier {
   const channel = f[4] === '' ? null : (Number(f[4]) as 1 | 2 | 3);
   return {
     code,
@@ -36,9 +64,9 @@ export function unpack(code: string, value: string): CanonicalDossier {
     channel,
     digitised: f[5] === '1',
     paidOnline: f[6] === '1',
-    receivedAt: ms(f[7]),
-    dueAt: ms(f[8]),
-    finishedAt: ms(f[9]),
-    returnedAt: ms(f[10]),
+    receivedAt: ms10(f[7]),
+    dueAt: ms10(f[8]),
+    finishedAt: ms10(f[9]),
+    returnedAt: ms10(f[10]),
   };
 }

@@ -13,16 +13,42 @@ import { pack, unpack } from './pack.js';
 const APPLY_PAGE = `
 local dossiers, cp, stats, qitems, qreasons = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local n = tonumber(ARGV[2])
+-- a stored value's updatedAt: base 36 after "~" (current form), decimal otherwise (src/store/pack.ts)
+local function version(v)
+  if string.byte(v, 1) == 126 then return tonumber(string.match(v, '^~(%w+)'), 36) end
+  return tonumber(string.match(v, '^(%d+)'))
+end
+local CHUNK = 500
 local applied, unchanged = 0, 0
+-- the stored values, read in chunks of codes (one HMGET per chunk rather than one HGET per record)
+local olds = {}
+for first = 0, n - 1, CHUNK do
+  local codes = {}
+  for i = first, math.min(first + CHUNK, n) - 1 do codes[#codes + 1] = ARGV[3 + 2 * i] end
+  local got = redis.call('HMGET', dossiers, unpack(codes))
+  for j = 1, #codes do olds[first + j] = got[j] end
+end
+-- records in page order: a later record of the same code compares with the earlier one
+local latest, order = {}, {}
 for i = 0, n - 1 do
   local code, rec = ARGV[3 + 2 * i], ARGV[4 + 2 * i]
-  local old = redis.call('HGET', dossiers, code)
-  if old and tonumber(string.match(rec, '^(%d+)')) <= tonumber(string.match(old, '^(%d+)')) then
+  local old = latest[code]
+  if old == nil then old = olds[i + 1] end
+  if old and version(rec) <= version(old) then
     unchanged = unchanged + 1
   else
-    redis.call('HSET', dossiers, code, rec)
+    if latest[code] == nil then order[#order + 1] = code end
+    latest[code] = rec
     applied = applied + 1
   end
+end
+for first = 1, #order, CHUNK do
+  local args = {}
+  for i = first, math.min(first + CHUNK - 1, #order) do
+    args[#args + 1] = order[i]
+    args[#args + 1] = latest[order[i]]
+  end
+  redis.call('HSET', dossiers, unpack(args))
 end
 local q = 0
 for j = 3 + 2 * n, #ARGV, 3 do
@@ -38,6 +64,16 @@ redis.call('HINCRBY', stats, 'unchanged', unchanged)
 redis.call('HINCRBY', stats, 'quarantined', q)
 redis.call('HINCRBY', stats, 'pages', 1)
 return {applied, unchanged, q}
+`;
+
+/**
+ * One HSCAN step, its entries joined by newlines into one string (codes and packed values hold
+ * no newline as a rule: see scanDossiers), with how many entries that is. One reply string
+ * per step instead of two per dossier is what makes scanning a million dossiers cheap.
+ */
+const SCAN_JOINED = `
+local r = redis.call('HSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])
+return {r[1], table.concat(r[2], '\\n'), #r[2]}
 `;
 
 export interface PageInput {
@@ -59,6 +95,7 @@ export interface PageOutcome {
 
 type WithApply = Redis & {
   applyPage(...keysThenArgs: string[]): Promise<[number, number, number]>;
+  scanJoined(key: string, cursor: string, count: number): Promise<[string, string, number]>;
 };
 
 export class Store {
@@ -69,6 +106,7 @@ export class Store {
     this.keys = new Keys(prefix);
     this.redis = redis as WithApply;
     if (!('applyPage' in redis)) redis.defineCommand('applyPage', { numberOfKeys: 5, lua: APPLY_PAGE });
+    if (!('scanJoined' in redis)) redis.defineCommand('scanJoined', { numberOfKeys: 1, lua: SCAN_JOINED });
   }
 
   async applyPage(page: PageInput): Promise<PageOutcome> {
@@ -104,6 +142,7 @@ export class Store {
       unchanged: Number(h.unchanged ?? 0),
       quarantined: Number(h.quarantined ?? 0),
       pages: Number(h.pages ?? 0),
+      retries: Number(h.retries ?? 0),
     });
   }
 
@@ -124,22 +163,38 @@ export class Store {
   /**
    * Every stored dossier of a province, a batch at a time. HSCAN may return an entry twice
    * while the hash is resized; each code is yielded once.
+   *
+   * Each step's entries come back as one newline-joined string (SCAN_JOINED). A code or a
+   * value with a newline in it (none is expected: the normalisers refuse whitespace in codes)
+   * would show as a count that does not match; that step is then read again as a plain HSCAN
+   * from the same cursor, so the result never depends on the rule.
    */
-  async *scanDossiers(province: string, batch = 2000): AsyncGenerator<CanonicalDossier[]> {
+  async *scanDossiers(province: string, batch = 10_000): AsyncGenerator<CanonicalDossier[]> {
+    const key = this.keys.dossiers(province);
+    const step = async (cursor: string): Promise<[string, string[]]> => {
+      const [next, joined, count] = await this.redis.scanJoined(key, cursor, batch);
+      const flat = count === 0 ? [] : joined.split('\n');
+      return flat.length === count ? [next, flat] : this.redis.hscan(key, cursor, 'COUNT', batch);
+    };
     const seen = new Set<string>();
-    let cursor = '0';
-    do {
-      const [next, flat] = await this.redis.hscan(this.keys.dossiers(province), cursor, 'COUNT', batch);
-      cursor = next;
+    let pending = step('0');
+    for (;;) {
+      const [next, flat] = await pending;
+      // ask for the next step before decoding this one: Redis scans while this process decodes
+      if (next !== '0') {
+        pending = step(next);
+        pending.catch(() => undefined); // surfaced when awaited; ignored if the caller stops early
+      }
       const out: CanonicalDossier[] = [];
       for (let i = 0; i < flat.length; i += 2) {
         const code = flat[i]!;
-        if (seen.has(code)) continue;
-        seen.add(code);
+        const known = seen.size;
+        if (seen.add(code).size === known) continue; // seen before
         out.push(unpack(code, flat[i + 1]!));
       }
       if (out.length) yield out;
-    } while (cursor !== '0');
+      if (next === '0') return;
+    }
   }
 
   async quarantineReasons(province: string, source: string): Promise<Record<string, number>> {
@@ -156,5 +211,13 @@ export class Store {
       for (let i = 1; i < flat.length && out.length < limit; i += 2) out.push(JSON.parse(flat[i]!) as QuarantineEntry);
     } while (cursor !== '0' && out.length < limit);
     return out;
+  }
+
+  /**
+   * Adds HTTP retries to a sync's counters. Diagnostics for the report, recorded apart from
+   * the page apply: a crash between the two may lose a page's count, never a record.
+   */
+  async addRetries(province: string, source: string, runId: string, n: number): Promise<void> {
+    if (n > 0) await this.redis.hincrby(this.keys.syncStats(province, source, runId), 'retries', n);
   }
 }

@@ -62,7 +62,7 @@ describe('Store.applyPage', () => {
     await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('A-1', T0)], quarantined: [bad], checkpoint: cp(1) });
     await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('A-1', T0)], quarantined: [bad], checkpoint: cp(2) });
     expect(await store.getCheckpoint('H49', 's')).toEqual(cp(2));
-    expect(await store.syncCounters('H49', 's', 'r1')).toEqual({ pulled: 4, applied: 1, unchanged: 1, quarantined: 2, pages: 2 });
+    expect(await store.syncCounters('H49', 's', 'r1')).toEqual({ pulled: 4, applied: 1, unchanged: 1, quarantined: 2, pages: 2, retries: 0 });
     expect(await store.quarantineReasons('H49', 's')).toEqual({ 'TrangThaiHoSo: unknown status "99"': 1 });
     const entries = await store.quarantineEntries('H49', 's');
     expect(entries).toHaveLength(1);

@@ -13,7 +13,7 @@ const report: RunReport = {
     {
       province: 'H49',
       coverage: { status: 'complete', why: null },
-      sources: [{ id: 'h49', status: 'complete', error: null, pulled: 10, applied: 8, unchanged: 1, quarantined: 1, pages: 1 }],
+      sources: [{ id: 'h49', status: 'complete', error: null, pulled: 10, applied: 8, unchanged: 1, quarantined: 1, pages: 1, retries: 3 }],
       agencies: 2,
       mismatches: [{ agency: '000.00.12.H49', procedure: null, metric: 'received', local: 5, national: 4, provincial: null }],
       findings: [
@@ -55,7 +55,8 @@ describe('formatReport', () => {
 
   it('table in English sums the sources, shows why a province failed and the findings by kind', () => {
     const t = formatReport(report, 'table', 'en');
-    expect(t).toMatch(/H49\s+complete\s+10\s+8\s+1\s+1\s+2\s+1\s+1/);
+    expect(t).toMatch(/H49\s+complete\s+10\s+8\s+1\s+1\s+2\s+1\s+1\s+3/);
+    expect(t).toMatch(/FINDINGS\s+HTTP RETRIES/);
     expect(t).toContain('H56: failed: source h56: HTTP 503, "busy"');
     expect(t).toMatch(/not synced to the national portal\s+000\.00\.12\.H49-261002-0001/);
   });

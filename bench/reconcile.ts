@@ -1,0 +1,78 @@
+/**
+ * Reconcile and drill-down, in the worker's shoes, over a store already synced: the counts of
+ * the month from the store (countStore), the national figures (ThongKeHoSo from the
+ * simulator), the comparison; then the drill-down of one (agency, metric) key.
+ */
+import { Redis } from 'ioredis';
+import { credentials, parseConfig } from '../src/config/load.js';
+import { NationalClient } from '../src/national/client.js';
+import { rootAgency } from '../src/normalise/codes.js';
+import { compareCounts, countStore } from '../src/reconcile/compare.js';
+import { monthPeriod, withAgencyTotals, type Metric } from '../src/reconcile/counting.js';
+import { drillDown } from '../src/reconcile/drill-down.js';
+import { HttpClient } from '../src/sources/http.js';
+import { Store } from '../src/store/store.js';
+import { MONTH, PROVINCE, argsOf, peakRssMB, report } from './common.js';
+
+export interface ReconcileArgs {
+  redisUrl: string;
+  prefix: string;
+  nationalUrl: string;
+  drill?: { agency: string; metric: Metric };
+}
+export interface ReconcileResult {
+  stored: number;
+  countMs: number;
+  nationalMs: number;
+  compareMs: number;
+  mismatches: number;
+  drill?: { ms: number; findings: number; kinds: Record<string, number>; unreadable: number };
+  peakRssMB: number;
+}
+
+const args = argsOf<ReconcileArgs>();
+const config = parseConfig(
+  {
+    redis: { prefix: args.prefix },
+    sources: [{ id: 'bench', province: PROVINCE, dialect: 'dvcqg', baseUrl: args.nationalUrl, usernameEnv: 'BENCH_USER', passwordEnv: 'BENCH_PASSWORD' }],
+    national: { baseUrl: args.nationalUrl, usernameEnv: 'BENCH_USER', passwordEnv: 'BENCH_PASSWORD' },
+  },
+  '(bench configuration)',
+);
+const redis = new Redis(args.redisUrl);
+const store = new Store(redis, args.prefix);
+const national = new NationalClient(
+  config.national,
+  new HttpClient({ name: 'national', timeoutMs: config.national.timeoutMs }),
+  credentials(config.national.usernameEnv, config.national.passwordEnv),
+);
+const period = monthPeriod(MONTH);
+const root = rootAgency(PROVINCE);
+// Warm the simulator's by-code index (built on first use) so it is not timed as ours.
+await national.lookup(root, [`${root}-000000-0000`]);
+
+const stored = await store.countDossiers(PROVINCE);
+let t = performance.now();
+const local = await countStore(store, PROVINCE, period, config.counting);
+const countMs = performance.now() - t;
+t = performance.now();
+const nat = withAgencyTotals(await national.stats(root, period, { agency: true, procedure: true }));
+const nationalMs = performance.now() - t;
+t = performance.now();
+const mismatches = compareCounts(local, nat, config.tolerances);
+const compareMs = performance.now() - t;
+
+let drill: ReconcileResult['drill'];
+if (args.drill) {
+  t = performance.now();
+  const out = await drillDown(
+    { store, national, rules: config.counting, lookbackDays: config.national.lookbackDays },
+    { province: PROVINCE, agency: args.drill.agency, procedure: null, metric: args.drill.metric, period },
+  );
+  const kinds: Record<string, number> = {};
+  for (const f of out.findings) kinds[f.kind] = (kinds[f.kind] ?? 0) + 1;
+  drill = { ms: performance.now() - t, findings: out.findings.length, kinds, unreadable: out.unreadable };
+}
+report({ stored, countMs, nationalMs, compareMs, mismatches: mismatches.length, drill, peakRssMB: peakRssMB() } satisfies ReconcileResult);
+await redis.quit();
+process.exit(0);

@@ -1,0 +1,58 @@
+/**
+ * The simulator in its own process: generates the benchmark's world for one volume and serves
+ * it on 127.0.0.1 until the parent closes stdin. With `missing`, that many dossiers of one
+ * non-root agency, received in the period, are taken out of the national copy (never synced
+ * nationally), so that (agency, received) is a key with `missing` differing dossiers.
+ */
+import { rootAgency } from '../src/normalise/codes.js';
+import { hasMetric, metricsOf } from '../src/reconcile/counting.js';
+import { startSimulator } from '../src/sim/server.js';
+import { generateWorld } from '../src/sim/world.js';
+import { PROVINCE, argsOf, report, untilParentStops, worldOptions } from './common.js';
+
+export interface SimArgs {
+  volume: number;
+  missing?: number;
+}
+export interface SimReady {
+  url: string;
+  sourceUrl: string;
+  nationalUrl: string;
+  now: number;
+  generateMs: number;
+  drill?: { agency: string; missing: number };
+}
+
+const args = argsOf<SimArgs>();
+const t0 = performance.now();
+const world = generateWorld(worldOptions(args.volume));
+let drill: SimReady['drill'];
+if (args.missing) {
+  const p = world.provinces[0]!;
+  const root = rootAgency(PROVINCE);
+  const received = new Map<string, number>();
+  const counted = (d: (typeof p.local)[number]) => hasMetric(metricsOf(d, world.period), 'received');
+  for (const d of p.local) if (d.agency !== root && counted(d)) received.set(d.agency, (received.get(d.agency) ?? 0) + 1);
+  const agency = [...received].sort((a, b) => b[1] - a[1])[0]![0];
+  const gone = new Set<string>();
+  for (const d of p.local) {
+    if (gone.size >= args.missing) break;
+    if (d.agency === agency && counted(d)) gone.add(d.code);
+  }
+  p.national = p.national.filter((d) => !gone.has(d.code));
+  drill = { agency, missing: gone.size };
+}
+const generateMs = performance.now() - t0;
+// prerender: the simulator serves ready-made JSON, so the figures are the worker's, not the simulator's formatting
+const sim = await startSimulator(world, { host: '127.0.0.1', prerender: true });
+report({
+  url: sim.url,
+  sourceUrl: sim.sourceUrl(PROVINCE),
+  nationalUrl: sim.nationalUrl,
+  now: world.now,
+  generateMs,
+  drill,
+} satisfies SimReady);
+await untilParentStops();
+await sim.close();
+process.exit(0);

@@ -1,0 +1,88 @@
+/**
+ * Real worker processes for integration tests: `bin/dossier-sync.js worker` spawned on a
+ * configuration file, a run awaited through queue events, and BullMQ's stalled-job recovery
+ * brought forward after a worker was killed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Job, Worker } from 'bullmq';
+import { pino } from 'pino';
+import { parseConfig, type Config } from '../../src/config/load.js';
+import { QUEUE_NAME, createRuntime, type Runtime } from '../../src/queue/runtime.js';
+
+export const BIN = join(import.meta.dirname, '../../bin/dossier-sync.js');
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  /** What the process wrote to stderr so far (its logs at the chosen level). */
+  stderr(): string;
+}
+
+/** Writes `raw` as a configuration file in `dir` and opens a runtime on it (no worker). */
+export async function configure(dir: string, raw: Record<string, unknown> & { redis: { url?: string; prefix: string } }, env: NodeJS.ProcessEnv): Promise<{ file: string; config: Config; rt: Runtime }> {
+  const file = join(dir, `${raw.redis.prefix}.json`);
+  await writeFile(file, JSON.stringify(raw));
+  const config = parseConfig(raw, file, { ...env, REDIS_URL: '' });
+  const rt = createRuntime(config, pino({ level: 'silent' }));
+  return { file, config, rt };
+}
+
+/** Spawns `dossier-sync worker --no-schedule` on `file`; `env` adds the secrets. */
+export function spawnWorker(file: string, env: NodeJS.ProcessEnv, opts: { logLevel?: string; concurrency?: number } = {}): WorkerProcess {
+  const args = [BIN, 'worker', '--config', file, '--no-schedule', '--log-level', opts.logLevel ?? 'warn'];
+  if (opts.concurrency) args.push('--concurrency', String(opts.concurrency));
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, REDIS_URL: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  return { child, exited: new Promise((r) => child.once('exit', (code) => r(code))), stderr: () => err };
+}
+
+/** Waits until `runId`'s final job (`run@<runId>`) has finished. */
+export async function waitForRun(rt: Runtime, runId: string, timeoutMs = 60_000): Promise<void> {
+  const events = await rt.events();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const root = await Job.fromId(rt.queue, `run@${runId}`);
+    if (root) {
+      await root.waitUntilFinished(events, Math.max(1, deadline - Date.now()));
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`run ${runId} was never enqueued`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Resolves when `check` holds, polling every 20 ms; throws after `timeoutMs`. */
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * After a worker died without a word (SIGKILL), its active jobs keep their lock until it
+ * expires (BullMQ's `lockDuration`, 30 s) and are moved back to wait by the second stalled
+ * check after that (`stalledInterval`, 30 s). This does now what that time would do: the dead
+ * worker's locks expire, and BullMQ's own stalled check runs twice. Returns the jobs moved
+ * back. Only for jobs no live worker holds: call it before starting the next worker.
+ */
+export async function expireDeadWorkerLocks(rt: Runtime): Promise<string[]> {
+  const active = await rt.queue.getJobs(['active']);
+  for (const j of active) await rt.redis.del(rt.queue.toKey(`${j.id}:lock`));
+  const checker = new Worker(QUEUE_NAME, null, { connection: rt.redis.duplicate(), prefix: rt.queue.opts.prefix, autorun: false });
+  const moved: string[] = [];
+  checker.on('stalled', (id) => moved.push(id));
+  try {
+    for (let i = 0; i < 2; i++) {
+      await rt.redis.del(rt.queue.toKey('stalled-check'));
+      await (checker as unknown as { moveStalledJobsToWait(): Promise<void> }).moveStalledJobsToWait(); // private in the types
+    }
+    return moved;
+  } finally {
+    await checker.close();
+  }
+}
