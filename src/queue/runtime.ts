@@ -25,31 +25,11 @@ export const QUEUE_NAME = 'dossier-sync';
 
 /**
  * A connection that waits out a Redis restart: commands wait for the reconnection
- * (`maxRetriesPerRequest: null`). With `resend: false`, a command already sent when the
- * connection dropped fails instead of being sent again after it: Redis may have run it
- * already (a restart ran it and lost its reply), and a page apply run twice would count the
- * page twice. The job's next attempt then resumes from the checkpoint, which says whether
- * the page was applied.
+ * (`maxRetriesPerRequest: null`) and one whose reply was lost is sent again, which the
+ * store's page apply recognises by its checkpoint (see src/store/store.ts).
  */
-export function connect(url: string, name: string, opts: { resend?: boolean } = {}): Redis {
-  const resend = opts.resend ?? true;
-  const c = new Redis(url, {
-    maxRetriesPerRequest: null,
-    connectionName: `dossier-sync:${name}`,
-    lazyConnect: false,
-    autoResendUnfulfilledCommands: resend,
-  });
-  if (!resend) {
-    // ioredis (6.0) drops such commands on reconnection without settling their promises, so
-    // their callers would wait forever: fail them as soon as the connection is lost.
-    c.on('close', () => {
-      const sent = (c as unknown as { commandQueue?: { toArray(): { command?: { reject?(err: Error): void } }[] } }).commandQueue;
-      for (const item of sent?.toArray() ?? []) {
-        item.command?.reject?.(new Error(`Redis connection ${name} lost before the reply: the command may or may not have run`));
-      }
-    });
-  }
-  return c;
+export function connect(url: string, name: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, connectionName: `dossier-sync:${name}`, lazyConnect: false });
 }
 
 /**
@@ -104,13 +84,12 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
   const url = config.redisUrl;
   const clock = opts.clock ?? (() => new Date());
   const connections: Redis[] = [];
-  const conn = (name: string, opts: { resend?: boolean } = {}) => {
-    const c = connect(url, name, opts);
+  const conn = (name: string) => {
+    const c = connect(url, name);
     connections.push(c);
     return c;
   };
-  // The store's page apply is not idempotent under a resend (see `connect`).
-  const redis = conn('store', { resend: false });
+  const redis = conn('store');
   watch(redis, 'store', logger);
   const prefix = bullPrefix(config);
   const queueConn = conn('queue');

@@ -12,6 +12,9 @@ import { pack, unpack } from './pack.js';
 
 const APPLY_PAGE = `
 local dossiers, cp, stats, qitems, qreasons = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+-- Each page carries its own checkpoint: finding it already stored means this very page was
+-- applied (a command sent again after a lost reply), and it must not count twice.
+if redis.call('GET', cp) == ARGV[1] then return {0, 0, 0} end
 local n = tonumber(ARGV[2])
 -- a stored value's updatedAt: base 36 after "~" (current form), decimal otherwise (src/store/pack.ts)
 local function version(v)

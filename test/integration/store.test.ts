@@ -33,16 +33,24 @@ async function snapshot(store: Store, province: string) {
 }
 
 describe('Store.applyPage', () => {
-  it('applies a page once: the same page again changes nothing and counts as unchanged', async () => {
+  it('applies a page once: the same records pulled again change nothing and count as unchanged', async () => {
     const store = new Store(redis.client(), redis.prefix());
     const page = [dossier('A-1', T0), dossier('A-2', T0), dossier('A-3', T0 + 1000)];
     const first = await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: page, quarantined: [], checkpoint: cp(1) });
     expect(first).toEqual({ applied: 3, unchanged: 0, quarantined: 0 });
     const before = await snapshot(store, 'H49');
-    const again = await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: page, quarantined: [], checkpoint: cp(1) });
+    const again = await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: page, quarantined: [], checkpoint: cp(2) });
     expect(again).toEqual({ applied: 0, unchanged: 3, quarantined: 0 });
     expect(await snapshot(store, 'H49')).toEqual(before);
     expect(before).toEqual(page);
+  });
+
+  it('the very same page sent twice (its checkpoint already stored) is not counted twice', async () => {
+    const store = new Store(redis.client(), redis.prefix());
+    const page = { province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('A-1', T0)], quarantined: [], checkpoint: cp(1) };
+    await store.applyPage(page);
+    expect(await store.applyPage(page)).toEqual({ applied: 0, unchanged: 0, quarantined: 0 });
+    expect(await store.syncCounters('H49', 's', 'r1')).toMatchObject({ pulled: 1, applied: 1, unchanged: 0, pages: 1 });
   });
 
   it('keeps the newer version: an older record changes nothing, a newer one replaces it', async () => {
