@@ -111,6 +111,45 @@ export function metricsOf(d: Countable, p: Period, rules: CountingRules = DEFAUL
   return bits;
 }
 
+/**
+ * The published service-quality indicators of a period: the shares of received dossiers with
+ * components digitised and with every component digitised, and the share of processed
+ * dossiers resolved on time or early. `digitisedAll` is not part of the national sync shape
+ * (DOMAIN.md documents only `HoSoCoThanhPhanSoHoa`), so it is counted where it is known.
+ */
+export interface Indicators {
+  received: number;
+  digitised: number;
+  digitisedAll: number;
+  processed: number;
+  onTime: number;
+  /** Percentages, rounded to two decimals as published. */
+  digitisedPercent: number;
+  digitisedAllPercent: number;
+  onTimePercent: number;
+}
+
+export function indicators(dossiers: Iterable<Countable & { digitisedAll?: boolean }>, p: Period, rules: CountingRules = DEFAULT_RULES): Indicators {
+  const c = { received: 0, digitised: 0, digitisedAll: 0, processed: 0, onTime: 0 };
+  for (const d of dossiers) {
+    const bits = metricsOf(d, p, rules);
+    if (hasMetric(bits, 'received')) {
+      c.received++;
+      if (hasMetric(bits, 'digitised')) c.digitised++;
+      if (d.digitisedAll) c.digitisedAll++;
+    }
+    if (hasMetric(bits, 'processed')) c.processed++;
+    if (hasMetric(bits, 'onTime')) c.onTime++;
+  }
+  const pct = (n: number, of: number) => (of === 0 ? 0 : Math.round((n / of) * 10_000) / 100);
+  return {
+    ...c,
+    digitisedPercent: pct(c.digitised, c.received),
+    digitisedAllPercent: pct(c.digitisedAll, c.received),
+    onTimePercent: pct(c.onTime, c.processed),
+  };
+}
+
 export function hasMetric(bits: number, metric: Metric): boolean {
   return (bits & BIT[metric]) !== 0;
 }
