@@ -147,6 +147,29 @@ export function registerOps(program: Command): void {
       });
     });
 
+  withConfig(program.command('incidents'))
+    .description('list incidents (a mismatch that stays open across nights is one incident) with their history')
+    .option('--province <code>', 'only this province')
+    .option('--status <status>', 'open or resolved')
+    .option('--format <format>', 'table or json', 'table')
+    .action(async (o: { config: string; logLevel: string; province?: string; status?: string; format: string }) => {
+      const status = o.status === undefined ? undefined : choice('--status', o.status, ['open', 'resolved'] as const);
+      const format = choice('--format', o.format, ['table', 'json'] as const);
+      await withRuntime(o, async (rt) => {
+        const list = await rt.incidents.list({ province: o.province, status });
+        if (format === 'json') {
+          process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+          return;
+        }
+        if (list.length === 0) process.stdout.write('No incidents.\n');
+        for (const i of list) {
+          const last = i.history.at(-1)!;
+          const figures = last.local === null ? '' : `  local ${last.local}, national ${last.national}`;
+          process.stdout.write(`${i.status.padEnd(8)}  ${i.key}  since ${i.openedAt}  ${last.event} in run ${last.runId}${figures}\n`);
+        }
+      });
+    });
+
   withConfig(program.command('quarantine'))
     .description("list a source's quarantined items with their reason and batch, and the counts per reason")
     .requiredOption('--source <id>', 'source id from the configuration')
