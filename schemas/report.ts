@@ -1,5 +1,6 @@
 /** The stored run report: what `report --format json` prints (CONTRACTS.md §4). */
 import { z } from 'zod';
+import { syncCounters } from './store.js';
 
 export const FINDING_KINDS = [
   'missing_national',
@@ -83,17 +84,11 @@ export type ProvincialStats = z.infer<typeof provincialStats>;
 /** What a report stored before three-way comparison existed reads as. */
 export const PROVINCIAL_STATS_DEFAULT: ProvincialStats = { status: 'not offered', why: null };
 
-export const sourceResult = z.object({
+/** A source's sync in the run: its counters (schemas/store.ts) and whether it completed. */
+export const sourceResult = syncCounters.extend({
   id: z.string(),
   status: z.enum(['complete', 'failed']),
   error: z.string().nullable(),
-  pulled: z.number().int(),
-  applied: z.number().int(),
-  unchanged: z.number().int(),
-  quarantined: z.number().int(),
-  pages: z.number().int(),
-  /** HTTP retries made while pulling (0 in reports stored before it existed). */
-  retries: z.number().int().default(0),
 });
 
 export const incidentChange = z.object({

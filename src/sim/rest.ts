@@ -26,7 +26,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { REST_STATS_METRICS, type RestStatsRow } from '../../schemas/rest.js';
 import { rootAgency } from '../normalise/codes.js';
@@ -36,6 +35,7 @@ import { Tally, makePeriod, type Counts } from '../reconcile/counting.js';
 import { misreportInto, misreportedProcedure, type Misreport } from './server.js';
 import { isMalformed, provinceFaults, restItems, type FaultLog, type FaultOptions, type ProvinceFaults, type RestWireItem, type Served } from './faults.js';
 import type { ProvinceWorld, World } from './world.js';
+import { listen } from './listen.js';
 
 /** The simulator's default vendor status names, by national status code. */
 export const DEFAULT_REST_STATUS_NAMES: Readonly<Record<number, string>> = {
@@ -362,16 +362,7 @@ export async function startRestSimulator(world: World, opts: RestSimulatorOption
       } else send(res, 500, { error: 'server_error', error_description: `simulator failure: ${String(err)}` });
     });
   });
-  const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = await listen(server, opts.host, opts.port);
   return {
     url,
     tokenUrl: `${url}/oauth/token`,

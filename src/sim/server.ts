@@ -17,7 +17,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { toStatsRow } from '../national/fields.js';
 import { DOSSIER_CODE, agencyOfDossierCode, provinceOfAgency, rootAgency } from '../normalise/codes.js';
@@ -26,6 +25,7 @@ import { parseCompact, parseDay } from '../normalise/time.js';
 import { Tally, makePeriod, metricsOf, zeroCounts, type Metric, type Period } from '../reconcile/counting.js';
 import { ProvinceFaults, isMalformed, type FaultLog, type FaultOptions, type Served } from './faults.js';
 import type { ProvinceWorld, World } from './world.js';
+import { listen } from './listen.js';
 
 export const SIM_CREDENTIALS = { username: 'dossier-sync', password: 'simulated-secret' } as const;
 
@@ -533,16 +533,7 @@ export async function startSimulator(world: World, opts: SimulatorOptions = {}):
       else res.destroy();
     });
   });
-  const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = await listen(server, opts.host, opts.port);
   return {
     url,
     sourceUrl: (province: string) => `${url}/p/${province}`,
