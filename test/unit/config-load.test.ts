@@ -78,3 +78,19 @@ describe('loadConfig', () => {
     expect(err.message).not.toContain('client-secret');
   });
 });
+
+describe('the example configurations', () => {
+  const secrets = Object.fromEntries(
+    ['H49_USERNAME', 'H49_PASSWORD', 'H56_USERNAME', 'H56_PASSWORD', 'H12_CLIENT_ID', 'H12_CLIENT_SECRET', 'NATIONAL_USERNAME', 'NATIONAL_PASSWORD', 'OPS_HOOK_TOKEN', 'SLACK_WEBHOOK_URL'].map((k) => [k, 'x']),
+  );
+  const examples = join(import.meta.dirname, '../../examples');
+
+  it('are valid as shipped', async () => {
+    const json = await loadConfig(join(examples, 'dossier-sync.json'), secrets);
+    expect(json.sources.map((s) => s.id)).toEqual(['h49-dvcqg', 'h56-dvcqg']);
+    const yaml = await loadConfig(join(examples, 'dossier-sync.yaml'), secrets);
+    expect(yaml.sources.map((s) => s.dialect)).toEqual(['dvcqg', 'rest']);
+    expect(yaml.sources[0]!.procedureMap).toEqual({ '1.003560.000.00.00.H49': '1.003560' });
+    expect(yaml.alerts.webhooks.map((w) => w.kind)).toEqual(['json', 'slack']);
+  });
+});
