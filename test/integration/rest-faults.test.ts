@@ -12,8 +12,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
-import type { SyncCounters } from '../../schemas/store.js';
-import { syncSource } from '../../jobs/sync-source.js';
 import { parseConfig, type Config } from '../../src/config/load.js';
 import { normaliseRest, statusMapOf } from '../../src/normalise/rest.js';
 import { DAY_MS } from '../../src/normalise/time.js';
@@ -23,9 +21,8 @@ import { generateWorld, type World } from '../../src/sim/world.js';
 import { HttpClient } from '../../src/sources/http.js';
 import { RestSource } from '../../src/sources/rest.js';
 import type { Store } from '../../src/store/store.js';
-import { TransientError } from '../../src/util/errors.js';
 import { jobContext } from '../helpers/context.js';
-import { expectCountersAddUp, expectStoreMatches } from '../helpers/invariant.js';
+import { expectConsistentCounters, expectStoreEqualsLocal, httpFaultScenarios, retryingSync, type FaultHarness } from '../helpers/fault-harness.js';
 import { useRedis } from '../helpers/redis.js';
 
 const redis = useRedis();
@@ -35,15 +32,10 @@ const DOSSIERS = 300;
 const PAGE = 50;
 const STATUS_MAP = statusMapOf(DEFAULT_REST_STATUS_NAMES);
 
-interface Harness {
-  world: World;
+interface Harness extends FaultHarness {
   sim: RestSimulator;
   adapter: RestSource;
-  store: Store;
   config: Config;
-  /** Runs the sync job until it completes, as the queue's attempts would; counts the failed attempts. */
-  sync(runId?: string): Promise<{ counters: SyncCounters; failures: number }>;
-  close(): Promise<void>;
 }
 
 /** A fresh world and simulator per test: drift edits the world. */
@@ -86,16 +78,8 @@ async function harness(faults: Omit<FaultOptions, 'seed'> | null, opts: { seed?:
     adapter,
     store,
     config,
-    async sync(runId = 'r1') {
-      let failures = 0;
-      for (;;) {
-        try {
-          return { counters: (await syncSource.handler({ runId, source: SOURCE, windowTo }, ctx)) as SyncCounters, failures };
-        } catch (err) {
-          if (!(err instanceof TransientError) || ++failures > 30) throw err;
-        }
-      }
-    },
+    source: SOURCE,
+    sync: retryingSync(ctx, SOURCE, windowTo),
     close: () => sim.close(),
   };
 }
@@ -109,16 +93,6 @@ async function stored(store: Store): Promise<CanonicalDossier[]> {
 }
 
 const local = (world: World) => world.provinces[0]!.local.slice().sort(byCode);
-
-async function expectStoreEqualsLocal(h: Harness): Promise<void> {
-  await expectStoreMatches(h.store, PROVINCE, h.world.provinces[0]!.local);
-}
-
-async function expectConsistentCounters(h: Harness, counters: SyncCounters): Promise<void> {
-  expectCountersAddUp(counters);
-  expect(counters.applied).toBeGreaterThanOrEqual(local(h.world).length);
-  expect(await h.store.getCheckpoint(PROVINCE, SOURCE)).toMatchObject({ pending: null });
-}
 
 async function expectMalformedQuarantined(h: Harness): Promise<void> {
   const malformed = h.sim.faults(PROVINCE)!.malformed;
@@ -141,6 +115,8 @@ async function expectMalformedQuarantined(h: Harness): Promise<void> {
 }
 
 describe('rest pull under injected faults', () => {
+  httpFaultScenarios(harness);
+
   it('without faults the simulator reports none and the sync is exact', async () => {
     const h = await harness(null);
     try {
@@ -213,59 +189,6 @@ describe('rest pull under injected faults', () => {
       expect(h.adapter.tokens).toBe(log.sessionExpiries + 1);
       await expectStoreEqualsLocal(h);
       expect(counters).toMatchObject({ pulled: DOSSIERS, applied: DOSSIERS, unchanged: 0, quarantined: 0 });
-    } finally {
-      await h.close();
-    }
-  });
-
-  it('HTTP 429 with Retry-After 0 or 1: retried by the HTTP client', async () => {
-    const h = await harness({ tooMany: 0.3 });
-    try {
-      const { counters, failures } = await h.sync();
-      expect(h.sim.faults(PROVINCE)!.tooMany).toBeGreaterThan(0);
-      expect(failures).toBe(0);
-      await expectStoreEqualsLocal(h);
-      expect(counters).toMatchObject({ pulled: DOSSIERS, applied: DOSSIERS, unchanged: 0, quarantined: 0 });
-    } finally {
-      await h.close();
-    }
-  });
-
-  it('HTTP 500 and 503: retried by the HTTP client', async () => {
-    const h = await harness({ serverError: 0.3 });
-    try {
-      const { counters, failures } = await h.sync();
-      expect(h.sim.faults(PROVINCE)!.serverError).toBeGreaterThan(0);
-      expect(failures).toBe(0);
-      await expectStoreEqualsLocal(h);
-      expect(counters).toMatchObject({ pulled: DOSSIERS, applied: DOSSIERS, unchanged: 0, quarantined: 0 });
-    } finally {
-      await h.close();
-    }
-  });
-
-  it('truncated JSON bodies: retried, and when the retries run out the job attempt resumes', async () => {
-    const h = await harness({ truncated: 0.5 }, { retries: 1 });
-    try {
-      const { counters, failures } = await h.sync();
-      expect(h.sim.faults(PROVINCE)!.truncated).toBeGreaterThan(0);
-      expect(failures).toBeGreaterThan(0); // some calls were cut twice in a row
-      await expectStoreEqualsLocal(h);
-      await expectConsistentCounters(h, counters);
-      expect(counters).toMatchObject({ applied: DOSSIERS, quarantined: 0 });
-    } finally {
-      await h.close();
-    }
-  });
-
-  it('duplicated items across pages: applied once, counted as unchanged', async () => {
-    const h = await harness({ duplicates: 0.6 });
-    try {
-      const { counters } = await h.sync();
-      const log = h.sim.faults(PROVINCE)!;
-      expect(log.duplicates).toBeGreaterThan(0);
-      await expectStoreEqualsLocal(h);
-      expect(counters).toMatchObject({ pulled: DOSSIERS + log.duplicates, applied: DOSSIERS, unchanged: log.duplicates, quarantined: 0 });
     } finally {
       await h.close();
     }
