@@ -34,7 +34,7 @@ import { parseDay } from '../normalise/time.js';
 import { Tally, makePeriod, type Counts } from '../reconcile/counting.js';
 import { misreportInto, misreportedProcedure, type Misreport } from './server.js';
 import { isMalformed, provinceFaults, restItems, type FaultLog, type FaultOptions, type ProvinceFaults, type RestWireItem, type Served } from './faults.js';
-import type { ProvinceWorld, World } from './world.js';
+import { lowerBound, type ProvinceWorld, type World } from './world.js';
 import { listen } from './listen.js';
 
 /** The simulator's default vendor status names, by national status code. */
@@ -149,17 +149,6 @@ function after(list: readonly Keyed[], t: number, code: string): number {
   return lo;
 }
 
-/** First index whose updatedAt ≥ t. */
-function lowerBound(list: readonly Keyed[], t: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.updatedAt < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 // ---------------------------------------------------------------- parameters
 

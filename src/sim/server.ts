@@ -24,7 +24,7 @@ import { toDvcqgItem } from '../normalise/dvcqg.js';
 import { parseCompact, parseDay } from '../normalise/time.js';
 import { Tally, makePeriod, metricsOf, zeroCounts, type Metric, type Period } from '../reconcile/counting.js';
 import { ProvinceFaults, isMalformed, type FaultLog, type FaultOptions, type Served } from './faults.js';
-import type { ProvinceWorld, World } from './world.js';
+import { lowerBound, type ProvinceWorld, type World } from './world.js';
 import { listen } from './listen.js';
 
 export const SIM_CREDENTIALS = { username: 'dossier-sync', password: 'simulated-secret' } as const;
@@ -169,17 +169,6 @@ function nationalUnit(state: State, madonvi: unknown): Unit {
 
 // ---------------------------------------------------------------- indexes
 
-/** First index whose updatedAt ≥ t (the list is ordered by updatedAt). */
-function lowerBound(list: readonly { updatedAt: number }[], t: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.updatedAt < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 function byCode(a: CanonicalDossier, b: CanonicalDossier): number {
   return a.code < b.code ? -1 : a.code > b.code ? 1 : 0;

@@ -169,6 +169,18 @@ export function compareByUpdated(a: CanonicalDossier, b: CanonicalDossier): numb
  * Sorts by (updatedAt, code) in place. Fast for millions: a native sort of packed numeric
  * keys (seconds since the earliest update × 2^24 + index), then code order within equal times.
  */
+/** First index whose updatedAt ≥ t in a list ordered by updatedAt. */
+export function lowerBound(list: readonly { updatedAt: number }[], t: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.updatedAt < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export function sortByUpdated(list: CanonicalDossier[]): void {
   const n = list.length;
   if (n < 2) return;
