@@ -1,6 +1,7 @@
 /**
  * Runs after every province (and every drill-down) of a run: moves the incidents of each
  * completely covered province, enqueues the alerts, and marks the run's report complete.
+ * A replay runs it again for the replayed provinces only (`provinces`).
  */
 import { createHash } from 'node:crypto';
 import { finishRunPayload } from '../schemas/jobs.js';
@@ -11,15 +12,17 @@ import { defineJob, jobIds } from './context.js';
 export const finishRun = defineJob({
   name: 'finish-run',
   payload: finishRunPayload,
-  async handler({ runId, then }, ctx) {
-    const before = await ctx.runs.report(runId);
-    if (!before) throw new Error(`run ${runId} does not exist`);
+  async handler({ runId, then, provinces: only }, ctx) {
+    const full = await ctx.runs.report(runId);
+    if (!full) throw new Error(`run ${runId} does not exist`);
+    const before = only ? { ...full, provinces: full.provinces.filter((p) => only.includes(p.province)) } : full;
     const now = ctx.clock();
     const changes: Transition[] = [];
     for (const p of before.provinces) {
       if (p.coverage.status !== 'complete') continue; // a partial province moves no incident
       const known = await ctx.incidents.forPeriod(p.province, before.period);
       const t = transitions({ runId, at: now.toISOString() }, p.province, before.period, known, p.mismatches);
+      if (t.length === 0) continue; // nothing moved, or this run already moved them (a retry, a replay)
       await ctx.incidents.save(t.map((x) => x.incident));
       await ctx.runs.setIncidents(runId, p.province, t.map((x) => ({ key: x.incident.key, event: x.event, gap: x.incident.gap })));
       changes.push(...t);
@@ -33,7 +36,7 @@ export const finishRun = defineJob({
         now: now.getTime(),
         lastAlerted: await ctx.incidents.lastAlerted(changes.map((c) => c.incident.key)),
       });
-      const subject = (s: string) => createHash('sha1').update(s).digest('hex').slice(0, 16);
+      const subject = (s: string) => createHash('sha1').update(only ? `${s}@${only.join(',')}` : s).digest('hex').slice(0, 16);
       await ctx.queue.addBulk(
         alerts.webhooks.flatMap((w) =>
           planned.map((p) => ({

@@ -63,6 +63,11 @@ export const finishRunPayload = z.object({
   runId,
   /** Nights to run once this run is done, in order. */
   then: z.array(nightStep).default([]),
+  /**
+   * Only these provinces (a replay): their incidents move and the summary alert covers them;
+   * the others were finished already.
+   */
+  provinces: z.array(z.string()).optional(),
 });
 export type FinishRunPayload = z.infer<typeof finishRunPayload>;
 

@@ -2,7 +2,8 @@
  * Failed sync batches and their replay. A batch is a `sync-source` job that failed for good;
  * it keeps its payload, so replaying it runs the same window again from its checkpoint
  * (already applied pages are not pulled twice). The replay then reconciles the province of
- * that run again, so its report stops saying "failed".
+ * that run again, so its report stops saying "failed", and finishes the run again for that
+ * province, so its incidents move and alerts go out as on a night.
  */
 import type { FlowJob, Job } from 'bullmq';
 import { jobIds } from '../../jobs/context.js';
@@ -53,27 +54,55 @@ export function replayJobId(jobId: string, at: Date): string {
   return `${jobId}@replay-${at.getTime().toString(36)}`;
 }
 
-/** Replays the batches; returns the ids of the jobs that reconcile their provinces again. */
+/**
+ * Replays the batches, grouped by run: per run, one `finish-run` again (its incidents and
+ * alerts for the replayed provinces only) over each province's `reconcile-province`, over
+ * that province's replayed syncs. A replay that fails again leaves the province reported
+ * failed, not waiting. Returns the ids of the jobs that end each group.
+ */
 export async function replayBatches(rt: Runtime, batches: FailedBatch[], at = new Date()): Promise<string[]> {
+  const opts = jobOptions(rt.config);
+  const queueName = rt.queue.name;
+  const sync = (b: FailedBatch): FlowJob => ({
+    name: 'sync-source',
+    queueName,
+    data: b.data,
+    opts: { ...opts, jobId: replayJobId(b.jobId, at), ignoreDependencyOnFailure: true },
+  });
+  const byRun = new Map<string, FailedBatch[]>();
+  for (const b of batches) byRun.set(b.runId, [...(byRun.get(b.runId) ?? []), b]);
+
   const roots: string[] = [];
-  for (const b of batches) {
-    const old = (await rt.queue.getJob(b.jobId)) as Job | undefined;
-    const meta = await rt.runs.meta(b.runId);
-    const province = sourceById(rt.config, b.source).province;
-    const opts = jobOptions(rt.config);
-    const sync = { name: 'sync-source', queueName: rt.queue.name, data: b.data, opts: { ...opts, jobId: replayJobId(b.jobId, at) } };
-    const tree: FlowJob = meta
-      ? {
-          name: 'reconcile-province',
-          queueName: rt.queue.name,
-          data: { runId: b.runId, province, period: meta.period, windowTo: b.data.windowTo },
-          opts: { ...opts, jobId: replayJobId(jobIds.reconcile(b.runId, province), at) },
-          children: [sync],
-        }
-      : sync; // a batch of no run (a manual sync): just run it again
-    const node = await rt.flow.add(tree);
-    roots.push(node.job.id!);
-    await old?.remove();
+  for (const [runId, group] of byRun) {
+    const meta = await rt.runs.meta(runId);
+    const trees: FlowJob[] = [];
+    if (!meta) trees.push(...group.map(sync)); // batches of no run (a manual sync): just run them again
+    else {
+      const byProvince = new Map<string, FailedBatch[]>();
+      for (const b of group) {
+        const province = sourceById(rt.config, b.source).province;
+        byProvince.set(province, [...(byProvince.get(province) ?? []), b]);
+      }
+      const provinces = [...byProvince.keys()].sort();
+      trees.push({
+        name: 'finish-run',
+        queueName,
+        data: { runId, then: [], provinces },
+        opts: { ...opts, jobId: replayJobId(jobIds.run(runId), at) },
+        children: provinces.map((province) => {
+          const syncs = byProvince.get(province)!;
+          return {
+            name: 'reconcile-province',
+            queueName,
+            data: { runId, province, period: meta.period, windowTo: Math.max(...syncs.map((b) => b.data.windowTo)) },
+            opts: { ...opts, jobId: replayJobId(jobIds.reconcile(runId, province), at), ignoreDependencyOnFailure: true },
+            children: syncs.map(sync),
+          };
+        }),
+      });
+    }
+    for (const tree of trees) roots.push((await rt.flow.add(tree)).job.id!);
+    for (const b of group) await ((await rt.queue.getJob(b.jobId)) as Job | undefined)?.remove();
   }
   return roots;
 }

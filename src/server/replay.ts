@@ -1,6 +1,6 @@
 /**
  * Replaying a failed sync batch from the dashboard. The rule (new id
- * `<old id>@replay-<base36 time>`, the province reconciled again, the failed job removed)
+ * `<old id>@replay-<base36 time>`, the province reconciled and the run finished again, the failed job removed)
  * is the one of the `replay` command, in src/queue/replay.ts: this module only finds the
  * batch by its job id and says why when it cannot be replayed.
  */
@@ -24,7 +24,7 @@ export interface ReplayOutcome {
   replayed: string;
   /** The new sync-source job. */
   jobId: string;
-  /** The job that runs when it is done: the province's reconcile-province again, or the sync itself for a run-less batch. */
+  /** The job that runs last: the run's finish-run again (after the province's reconcile-province), or the sync itself for a run-less batch. */
   rootJobId: string;
 }
 

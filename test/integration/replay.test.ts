@@ -1,7 +1,9 @@
 /**
  * A source down all night: its province is reported failed with why, the others complete;
  * next morning the failed batch is listed, a dry run changes nothing, and the replay
- * completes it and reconciles the province again. Replaying twice counts nothing twice.
+ * completes it, reconciles the province again and finishes the run again for it: its
+ * incidents open as on a night, the other province's stay as they were. Replaying twice
+ * counts nothing twice and moves no incident twice.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -70,19 +72,26 @@ describe('a source down all night', () => {
     expect(await failedBatches(rt, { error: 'no such error' })).toEqual([]);
     expect(await failedBatches(rt, { until: failed[0]!.failedAt.getTime() })).toEqual([]);
 
+    const period = { from: world.period.from, to: world.period.to };
+    expect(await rt.incidents.forPeriod('H56', period)).toEqual([]);
+    const h49Incidents = await rt.incidents.forPeriod('H49', period);
+    expect(h49Incidents.length).toBeGreaterThan(0);
+
     down = false; // morning
     const events = await rt.events();
     const [root] = await replayBatches(rt, failed);
+    // The root is the run's finish-run again: it waits for the province and its drill-downs.
+    expect(root).toMatch(/^run@night-1@replay-/);
     await (await Job.fromId(rt.queue, root!))!.waitUntilFinished(events, 60_000);
-    for (;;) {
-      // the replayed reconcile adds drill-downs of its own: wait until the queue is idle
-      const counts = await rt.queue.getJobCounts('wait', 'active', 'delayed', 'prioritized');
-      if (Object.values(counts).every((n) => n === 0)) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
     const morning = (await rt.runs.report('night-1'))!;
     const after = morning.provinces.find((p) => p.province === 'H56')!;
     expect(after.coverage).toEqual({ status: 'complete', why: null });
+    expect(after.mismatches.length).toBeGreaterThan(0);
+    expect(after.incidents.map((i) => i.event)).toEqual(after.mismatches.map(() => 'opened'));
+    const opened = await rt.incidents.forPeriod('H56', period);
+    expect(opened.map((i) => [i.status, i.history.map((h) => h.runId)])).toEqual(after.mismatches.map(() => ['open', ['night-1']]));
+    expect(await rt.incidents.forPeriod('H49', period)).toEqual(h49Incidents);
+    expect(morning.provinces.find((p) => p.province === 'H49')!.incidents).toEqual(night.provinces[0]!.incidents);
     expect(after.sources[0]).toMatchObject({ status: 'complete', applied: 400, unchanged: 0 });
     const truth = world.truth.filter((t) => t.province === 'H56').map((t) => `${t.dossierCode} ${t.kind}`).sort();
     expect(after.findings.map((f) => `${f.dossierCode} ${f.kind}`).sort()).toEqual(truth);
@@ -93,5 +102,7 @@ describe('a source down all night', () => {
     await (await Job.fromId(rt.queue, again!))!.waitUntilFinished(events, 60_000);
     const twice = (await rt.runs.report('night-1'))!.provinces.find((p) => p.province === 'H56')!;
     expect(twice.sources[0]).toMatchObject({ applied: 400, pulled: after.sources[0]!.pulled });
+    expect(await rt.incidents.forPeriod('H56', period)).toEqual(opened);
+    expect(twice.incidents).toEqual(after.incidents);
   });
 });

@@ -309,9 +309,9 @@ describe('replay', () => {
       const at = parseInt(body.jobId.split('@replay-')[1]!, 36);
       expect(at).toBeGreaterThanOrEqual(before);
       expect(body.jobId).toBe(replayJobId('sync@r1@dead', new Date(at)));
-      // As the `replay` command does: the province of that run is reconciled again once the batch is done.
-      expect(body.rootJobId).toBe(replayJobId('reconcile@r1@H12', new Date(at)));
-      expect((await rt3.queue.getJob(body.rootJobId))?.name).toBe('reconcile-province');
+      // As the `replay` command does: the province of that run is reconciled, and the run finished, again once the batch is done.
+      expect(body.rootJobId).toBe(replayJobId('run@r1', new Date(at)));
+      expect((await rt3.queue.getJob(body.rootJobId))?.name).toBe('finish-run');
 
       const again = await rt3.queue.getJob(body.jobId);
       expect(again?.name).toBe('sync-source');
