@@ -105,5 +105,25 @@ export const unitRegistryFile = z
     for (const [i, n] of file.unconfirmed.entries()) {
       if (names.has(n)) ctx.addIssue({ code: 'custom', path: ['unconfirmed', i], message: `${n} is both confirmed and unconfirmed` });
     }
+    // The merger list and the units agree (Decision 09/2025/QĐ-TTg): a merged unit has the code
+    // of the predecessor whose name it keeps; a predecessor keeps its code if and only if it
+    // is that one, and otherwise closes into the merged unit.
+    const codeOf = new Map(file.units.map((u) => [u.name, u.code]));
+    const mergerOf = new Map(file.mergers.flatMap((m) => m.predecessors.map((p) => [p, m] as const)));
+    for (const [i, m] of file.mergers.entries()) {
+      const kept = m.keepsCodeOf === null ? null : (codeOf.get(m.keepsCodeOf) ?? null);
+      if (m.code !== kept) ctx.addIssue({ code: 'custom', path: ['mergers', i, 'code'], message: `${m.name} keeps the code of ${m.keepsCodeOf ?? 'no predecessor'}: ${kept ?? 'null'}, not ${m.code ?? 'null'}` });
+    }
+    for (const [i, u] of file.units.entries()) {
+      const m = mergerOf.get(u.name);
+      if (!m) {
+        ctx.addIssue({ code: 'custom', path: ['units', i, 'name'], message: `${u.name} is not a predecessor of any merged unit` });
+        continue;
+      }
+      if (u.successorName !== m.name) ctx.addIssue({ code: 'custom', path: ['units', i, 'successorName'], message: `${u.name} became part of ${m.name}, not ${u.successorName}` });
+      const keeps = m.keepsCodeOf === u.name;
+      if (keeps !== (u.validTo === null)) ctx.addIssue({ code: 'custom', path: ['units', i, 'validTo'], message: keeps ? `${u.name} keeps its code` : `${u.name}'s code closes when it merges into ${m.name}` });
+      if (!keeps && u.successor !== m.code) ctx.addIssue({ code: 'custom', path: ['units', i, 'successor'], message: `${u.name} closes into ${m.name}, whose code is ${m.code ?? 'not confirmed (null)'}` });
+    }
   });
 export type UnitRegistryFile = z.infer<typeof unitRegistryFile>;

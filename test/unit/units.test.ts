@@ -9,13 +9,12 @@ const raw = JSON.parse(readFileSync(new URL('../../data/provincial-units.json', 
 const BEFORE = new Date('2025-06-30T23:59:59+07:00');
 const AFTER = new Date('2025-07-01T00:00:00+07:00');
 
-/** Confirmed codes in the data file (see its `sources`); the rest are in `unconfirmed`. */
-const CONFIRMED_BEFORE = 5; // H29, H49, H54, H56, H57
-const CONFIRMED_AFTER = 4; // H54 (Thái Bình) closed on 2025-06-30
+const file = unitRegistryFile.parse(raw);
+/** Units whose code a source confirms; the rest are named in `unconfirmed` (see the file's `sources`). */
+const confirmed = file.units.map((u) => u.code);
 
 describe('unit registry data', () => {
   it('validates against its schema and accounts for all 63 pre-merger units and 34 post-merger ones', () => {
-    const file = unitRegistryFile.parse(raw);
     expect(file.units.length + file.unconfirmed.length).toBe(63);
     expect(file.mergers).toHaveLength(34);
     expect(file.mergers.filter((m) => m.kind === 'city')).toHaveLength(6);
@@ -24,7 +23,6 @@ describe('unit registry data', () => {
   });
 
   it('stores every name in NFC', () => {
-    const file = unitRegistryFile.parse(raw);
     const names = [
       ...file.units.flatMap((u) => [u.name, u.successorName]),
       ...file.unconfirmed,
@@ -35,31 +33,52 @@ describe('unit registry data', () => {
   });
 
   it('rejects an NFD name', () => {
-    const file = unitRegistryFile.parse(raw);
     const bad = { ...file, units: file.units.map((u) => (u.code === 'H49' ? { ...u, name: u.name.normalize('NFD') } : u)) };
     expect(unitRegistryFile.safeParse(bad).success).toBe(false);
   });
 
   it('rejects a successor that is not in the registry', () => {
-    const file = unitRegistryFile.parse(raw);
     const bad = { ...file, units: file.units.map((u) => (u.code === 'H54' ? { ...u, successor: 'H99' } : u)) };
     expect(unitRegistryFile.safeParse(bad).success).toBe(false);
+  });
+
+  it('rejects units and mergers that disagree (Decision 09/2025: the merged unit keeps the code of its namesake)', () => {
+    const issues = (f: unknown) => (unitRegistryFile.safeParse(f).error?.issues ?? []).map((i) => i.message);
+    // Đắk Nông closed into Lâm Đồng (H36), not into Đà Nẵng (H17).
+    expect(issues({ ...file, units: file.units.map((u) => (u.code === 'H16' ? { ...u, successor: 'H17' } : u)) })).toContain(
+      'Đắk Nông closes into Lâm Đồng, whose code is H36',
+    );
+    // Lâm Đồng keeps its own code.
+    expect(issues({ ...file, mergers: file.mergers.map((m) => (m.name === 'Lâm Đồng' ? { ...m, code: 'H16' } : m)) })).toContain(
+      'Lâm Đồng keeps the code of Lâm Đồng: H36, not H16',
+    );
+    // A predecessor that keeps its code does not close; one that does not, closes.
+    expect(issues({ ...file, units: file.units.map((u) => (u.code === 'H36' ? { ...u, validTo: '2025-06-30', successor: null } : u)) })).toContain(
+      'Lâm Đồng keeps its code',
+    );
+    expect(issues({ ...file, units: file.units.map((u) => (u.code === 'H16' ? { ...u, validTo: null, successor: 'H16' } : u)) })).toContain(
+      "Đắk Nông's code closes when it merges into Lâm Đồng",
+    );
   });
 });
 
 describe('activeUnits', () => {
-  it('counts the confirmed units valid before and after 2025-07-01', () => {
-    expect(activeUnits(BEFORE)).toHaveLength(CONFIRMED_BEFORE);
-    expect(activeUnits(AFTER)).toHaveLength(CONFIRMED_AFTER);
-    expect(activeUnits(AFTER).map((u) => u.code)).not.toContain('H54');
+  const mergedCodes = file.mergers.flatMap((m) => (m.code === null ? [] : [m.code])).sort();
+
+  it('is every confirmed unit before 2025-07-01 and exactly the merged units with a confirmed code after', () => {
+    expect(activeUnits(BEFORE).map((u) => u.code)).toEqual([...confirmed].sort());
+    expect(activeUnits(AFTER).map((u) => u.code)).toEqual(mergedCodes);
+    expect(activeUnits(AFTER).map((u) => u.code)).not.toContain('H54'); // Thái Bình, into Hưng Yên
+    expect(activeUnits(AFTER).map((u) => u.code)).not.toContain('H16'); // Đắk Nông, into Lâm Đồng
     // With every code confirmed these would be 63 and 34.
-    expect(CONFIRMED_BEFORE + unitRegistry.unconfirmed.length).toBe(63);
+    expect(confirmed.length + unitRegistry.unconfirmed.length).toBe(63);
+    expect(mergedCodes.length + file.mergers.filter((m) => m.code === null).length).toBe(34);
   });
 
   it('places an instant on its Vietnam calendar day', () => {
     // 2025-06-30T17:00Z is already 2025-07-01 in Vietnam.
-    expect(activeUnits(new Date('2025-06-30T17:00:00Z'))).toHaveLength(CONFIRMED_AFTER);
-    expect(activeUnits(new Date('2025-06-30T16:59:59Z'))).toHaveLength(CONFIRMED_BEFORE);
+    expect(activeUnits(new Date('2025-06-30T17:00:00Z'))).toHaveLength(mergedCodes.length);
+    expect(activeUnits(new Date('2025-06-30T16:59:59Z'))).toHaveLength(confirmed.length);
   });
 });
 
@@ -90,6 +109,15 @@ describe('currentProvince', () => {
     expect(currentProvince('000.00.00.H54', BEFORE)).toBe('H54');
   });
 
+  it('resolves a pre-merger agency code to the province it is part of now', () => {
+    // Đắk Nông (H16) became part of Lâm Đồng (H36); Quảng Nam (H47) of Đà Nẵng (H17).
+    expect(currentProvince('000.00.00.H16', BEFORE)).toBe('H16');
+    expect(currentProvince('000.00.00.H16', AFTER)).toBe('H36');
+    expect(currentProvince('000.00.14.H47-250630-0001', AFTER)).toBe('H17');
+    expect(currentProvince('H47', new Date('2030-01-01T00:00:00+07:00'))).toBe('H17');
+    expect(unitOf('H16')).toMatchObject({ name: 'Đắk Nông', validTo: '2025-06-30', successor: 'H36', successorName: 'Lâm Đồng' });
+  });
+
   it('is undefined after the merger for a closed code whose successor code is unconfirmed', () => {
     // Thái Bình became part of Hưng Yên; Hưng Yên's code is not confirmed by any source read.
     expect(unitOf('H54')?.successorName).toBe('Hưng Yên');
@@ -102,21 +130,7 @@ describe('currentProvince', () => {
   });
 });
 
-describe('currentProvince on a registry whose successor is known', () => {
-  // A fixture built from the real file: H54 is pointed at H49 only to exercise the resolution
-  // path; it is not a claim about the real merger (see the data file for that).
-  const file = unitRegistryFile.parse(raw);
-  const fixture = createUnitRegistry({
-    ...file,
-    units: file.units.map((u) => (u.code === 'H54' ? { ...u, successor: 'H49' } : u)),
-  });
-
-  it('resolves a closed code to its successor from 2025-07-01 and to itself before', () => {
-    expect(fixture.currentProvince('000.00.00.H54', BEFORE)).toBe('H54');
-    expect(fixture.currentProvince('000.00.00.H54', AFTER)).toBe('H49');
-    expect(fixture.currentProvince('H54', new Date('2030-01-01T00:00:00+07:00'))).toBe('H49');
-  });
-
+describe('currentProvince on a registry with validity dates of its own', () => {
   it('is undefined before a code was valid', () => {
     const later = createUnitRegistry({
       ...file,
