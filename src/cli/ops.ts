@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { Job } from 'bullmq';
 import { jobIds } from '../../jobs/context.js';
 import { newRunId } from '../../jobs/nightly.js';
-import { loadConfig, sourceById } from '../config/load.js';
+import { closedProvinceWarnings, loadConfig, sourceById } from '../config/load.js';
 import { makePeriod, monthPeriod } from '../reconcile/counting.js';
 import { formatDay } from '../normalise/time.js';
 import { createProgress } from './progress.js';
@@ -22,6 +22,7 @@ async function open(opts: { config: string; logLevel?: string }): Promise<Runtim
   const logger = createLogger({ level: opts.logLevel });
   const rt = createRuntime(config, logger);
   await checkRedis(rt.redis, logger);
+  for (const w of closedProvinceWarnings(config)) logger.warn(w);
   return rt;
 }
 

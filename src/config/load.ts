@@ -6,6 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { configFile, secretFields, type ConfigFile, type SourceConfig } from '../../schemas/config.js';
 import type { Credentials } from '../sources/envelope.js';
+import { unitOf } from '../normalise/units.js';
+import { formatDay } from '../normalise/time.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -78,4 +80,19 @@ export function sourceById(cfg: ConfigFile, id: string): SourceConfig {
   const s = cfg.sources.find((x) => x.id === id);
   if (!s) throw new ConfigError(`no source "${id}" in the configuration (known: ${cfg.sources.map((x) => x.id).join(', ')})`);
   return s;
+}
+
+/**
+ * One line per source configured with a level-1 code that the unit registry says is closed on
+ * `at` (a pre-merger province after 2025-07-01), naming the unit it is part of now. Its older
+ * dossiers still resolve; current periods are counted under the successor's code nationally.
+ */
+export function closedProvinceWarnings(cfg: ConfigFile, at: Date = new Date()): string[] {
+  const day = formatDay(at.getTime());
+  return cfg.sources.flatMap((s) => {
+    const u = unitOf(s.province);
+    if (!u || u.validTo === null || day <= u.validTo) return [];
+    const now = u.successor ? `${u.successorName} (${u.successor})` : `${u.successorName} (code not in the unit registry)`;
+    return [`source ${s.id}: province ${s.province} (${u.name}) closed on ${u.validTo}; it is part of ${now} since`];
+  });
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { ConfigError, closedProvinceWarnings, loadConfig } from '../../src/config/load.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -92,5 +92,23 @@ describe('the example configurations', () => {
     expect(yaml.sources.map((s) => s.dialect)).toEqual(['dvcqg', 'rest']);
     expect(yaml.sources[0]!.procedureMap).toEqual({ '1.003560.000.00.00.H49': '1.003560' });
     expect(yaml.alerts.webhooks.map((w) => w.kind)).toEqual(['json', 'slack']);
+  });
+});
+
+describe('closedProvinceWarnings', () => {
+  const merged = YAML.replace('id: h12-rest\n    province: H12', 'id: h16-rest\n    province: H16').replace('id: h49-dvcqg\n    province: H49', 'id: h54-dvcqg\n    province: H54');
+
+  it('names each source whose province code closed in the 2025 merger, and what it is part of now', async () => {
+    const cfg = await loadConfig(await file('merged.yaml', merged), env);
+    expect(closedProvinceWarnings(cfg, new Date('2025-06-30T12:00:00+07:00'))).toEqual([]);
+    expect(closedProvinceWarnings(cfg, new Date('2025-07-01T00:00:00+07:00'))).toEqual([
+      'source h54-dvcqg: province H54 (Thái Bình) closed on 2025-06-30; it is part of Hưng Yên (code not in the unit registry) since',
+      'source h16-rest: province H16 (Đắk Nông) closed on 2025-06-30; it is part of Lâm Đồng (H36) since',
+    ]);
+  });
+
+  it('is quiet for kept codes and for codes the registry does not hold', async () => {
+    const cfg = await loadConfig(await file('kept.yaml', YAML), env); // H49 kept; H12 not in the registry
+    expect(closedProvinceWarnings(cfg, new Date('2026-11-23T00:00:00+07:00'))).toEqual([]);
   });
 });
