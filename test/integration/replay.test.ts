@@ -24,6 +24,8 @@ let sim: Simulator;
 let gate: Server; // stands between the worker and H56's system: down at night, up in the morning
 let down = true;
 let rt: Runtime;
+let hook: Server; // the team's webhook
+const alerts: { type: string; event?: string; province?: string; provinces?: { province: string; coverage: string }[] }[] = [];
 
 beforeAll(async () => {
   sim = await startSimulator(world);
@@ -36,6 +38,14 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => gate.listen(0, '127.0.0.1', r));
   const gateUrl = `http://127.0.0.1:${(gate.address() as AddressInfo).port}`;
+  hook = createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += String(chunk);
+    alerts.push(JSON.parse(body));
+    res.writeHead(200).end('ok');
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+  const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
   Object.assign(process.env, { SIM_USER: SIM_CREDENTIALS.username, SIM_PASSWORD: SIM_CREDENTIALS.password });
   const source = (p: string, baseUrl: string) => ({ id: p.toLowerCase(), province: p, dialect: 'dvcqg', baseUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', initialFrom: '2026-09-01', retries: 1, procedureMap: world.procedureMap });
   const config = parseConfig(
@@ -44,6 +54,7 @@ beforeAll(async () => {
       sources: [source('H49', sim.sourceUrl('H49')), source('H56', gateUrl)],
       national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
       worker: { attempts: 2, backoffMs: 10 },
+      alerts: { webhooks: [{ name: 'ops', url: hookUrl }] },
     },
     'test',
     { ...process.env, REDIS_URL: redis.url },
@@ -54,8 +65,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await rt.close();
   await new Promise((r) => gate.close(r));
+  await new Promise((r) => hook.close(r));
   await sim.close();
 });
+
+/** Waits until no job is waiting, running or delayed (the alerts a finished run enqueued are sent). */
+async function idle(): Promise<void> {
+  for (;;) {
+    const counts = await rt.queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'waiting-children');
+    if (Object.values(counts).every((n) => n === 0)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const sent = (from: number) =>
+  alerts.slice(from).map((a) => (a.type === 'summary' ? `summary ${a.provinces!.map((p) => `${p.province}:${p.coverage}`).join(',')}` : `${a.event} ${a.province}`));
 
 describe('a source down all night', () => {
   it('is failed with why, then replayed next morning into a complete province', async () => {
@@ -71,6 +95,11 @@ describe('a source down all night', () => {
     expect(failed.map((b) => [b.jobId, b.runId, b.attempts])).toEqual([['sync@night-1@h56', 'night-1', 2]]);
     expect(await failedBatches(rt, { error: 'no such error' })).toEqual([]);
     expect(await failedBatches(rt, { until: failed[0]!.failedAt.getTime() })).toEqual([]);
+
+    await idle();
+    const nightAlerts = sent(0);
+    expect(nightAlerts.filter((a) => a.startsWith('opened'))).toEqual(h49!.mismatches.map(() => 'opened H49'));
+    expect(nightAlerts.filter((a) => a.startsWith('summary'))).toEqual(['summary H49:complete,H56:failed']);
 
     const period = { from: world.period.from, to: world.period.to };
     expect(await rt.incidents.forPeriod('H56', period)).toEqual([]);
@@ -92,6 +121,11 @@ describe('a source down all night', () => {
     expect(opened.map((i) => [i.status, i.history.map((h) => h.runId)])).toEqual(after.mismatches.map(() => ['open', ['night-1']]));
     expect(await rt.incidents.forPeriod('H49', period)).toEqual(h49Incidents);
     expect(morning.provinces.find((p) => p.province === 'H49')!.incidents).toEqual(night.provinces[0]!.incidents);
+    // The team hears of the replayed province as after a night: its incidents, and a summary of it alone.
+    await idle();
+    const morningAlerts = sent(nightAlerts.length);
+    expect(morningAlerts.filter((a) => a.startsWith('opened'))).toEqual(after.mismatches.map(() => 'opened H56'));
+    expect(morningAlerts.filter((a) => !a.startsWith('opened'))).toEqual(['summary H56:complete']);
     expect(after.sources[0]).toMatchObject({ status: 'complete', applied: 400, unchanged: 0 });
     const truth = world.truth.filter((t) => t.province === 'H56').map((t) => `${t.dossierCode} ${t.kind}`).sort();
     expect(after.findings.map((f) => `${f.dossierCode} ${f.kind}`).sort()).toEqual(truth);
@@ -104,5 +138,7 @@ describe('a source down all night', () => {
     expect(twice.sources[0]).toMatchObject({ applied: 400, pulled: after.sources[0]!.pulled });
     expect(await rt.incidents.forPeriod('H56', period)).toEqual(opened);
     expect(twice.incidents).toEqual(after.incidents);
+    await idle();
+    expect(sent(nightAlerts.length + morningAlerts.length)).toEqual([]); // nothing moved, nothing sent
   });
 });
