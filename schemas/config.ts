@@ -175,8 +175,14 @@ export const configFile = z
         attempts: z.number().int().min(1).max(20).default(3),
         /** First delay between attempts, doubled each time. */
         backoffMs: z.number().int().min(0).default(5_000),
+        /**
+         * Times a job may be found stalled (its worker died: killed, out of memory, the host
+         * gone) and be run again before it fails. A sync resumes from its checkpoint, so a
+         * restart costs nothing; a job that keeps killing its worker still fails in the end.
+         */
+        maxStalledCount: z.number().int().min(0).max(20).default(3),
       })
-      .default({ concurrency: 4, attempts: 3, backoffMs: 5_000 }),
+      .default({ concurrency: 4, attempts: 3, backoffMs: 5_000, maxStalledCount: 3 }),
     alerts: alertsConfig,
   })
   .superRefine((cfg, ctx) => {

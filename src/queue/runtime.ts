@@ -168,6 +168,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
         connection: workerConn,
         prefix,
         concurrency: o.concurrency ?? config.worker.concurrency,
+        maxStalledCount: config.worker.maxStalledCount,
         name: `${hostname()}:${process.pid}:${workers.length + 1}`,
       });
       worker.on('failed', (job, err) =>

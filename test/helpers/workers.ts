@@ -73,7 +73,12 @@ export async function until(what: string, check: () => Promise<boolean>, timeout
 export async function expireDeadWorkerLocks(rt: Runtime): Promise<string[]> {
   const active = await rt.queue.getJobs(['active']);
   for (const j of active) await rt.redis.del(rt.queue.toKey(`${j.id}:lock`));
-  const checker = new Worker(QUEUE_NAME, null, { connection: rt.redis.duplicate(), prefix: rt.queue.opts.prefix, autorun: false });
+  const checker = new Worker(QUEUE_NAME, null, {
+    connection: rt.redis.duplicate(),
+    prefix: rt.queue.opts.prefix,
+    autorun: false,
+    maxStalledCount: rt.config.worker.maxStalledCount, // the stalled check applies the checking worker's limit
+  });
   const moved: string[] = [];
   checker.on('stalled', (id) => moved.push(id));
   try {

@@ -1,6 +1,6 @@
 /**
  * A worker process killed outright (SIGKILL: no handing back, no cleanup) while it is pulling
- * and applying pages, then a worker restarted: the store equals the simulator's ground truth,
+ * and applying pages, twice (within `worker.maxStalledCount`), then a worker restarted: the store equals the simulator's ground truth,
  * every record is applied exactly once (applied = volume, unchanged = 0), and the counters
  * add up. A page is applied with its checkpoint and counters in one Lua script, so the kill
  * lands before a page's apply or after it, never half-way; the restarted sync resumes after
@@ -63,25 +63,33 @@ async function setup(pageSize: number) {
 const pagesApplied = async (rt: Runtime, p: string) => (await rt.store.getCheckpoint(p, p.toLowerCase())).pending?.pages ?? 0;
 
 describe('a worker killed mid-apply', () => {
-  it('SIGKILL while both provinces pull pages, then a restart: store == ground truth, nothing lost, nothing counted twice', async () => {
-    const { file, rt } = await setup(10); // 150 small pages a province: the kill lands among them
-    const first = spawnWorker(file, secrets);
-    workers.push(first);
+  it('SIGKILL while both provinces pull pages, twice, then a restart: store == ground truth, nothing lost, nothing counted twice', async () => {
+    const { file, rt } = await setup(10); // 150 small pages a province: the kills land among them
     const runId = 'killed';
-    await rt.queue.add('nightly', { runId, period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
-    // Both syncs running and well into their pages.
-    await until('both syncs to have applied 15 pages', async () => (await Promise.all(PROVINCES.map((p) => pagesApplied(rt, p)))).every((n) => n >= 15));
-    first.child.kill('SIGKILL');
-    expect(await first.exited).toBeNull(); // killed, not exited
-    const atKill = await Promise.all(PROVINCES.map((p) => pagesApplied(rt, p)));
-    expect(atKill.every((n) => n > 0 && n < VOLUME / 10)).toBe(true); // mid-sync for both
-
-    // The dead worker's jobs are still "active" under its lock; recover them as BullMQ would.
     const syncIds = PROVINCES.map((p) => `sync@${runId}@${p.toLowerCase()}`);
-    for (const id of syncIds) expect(await (await Job.fromId(rt.queue, id))!.getState()).toBe('active');
-    expect((await expireDeadWorkerLocks(rt)).sort()).toEqual(syncIds.sort());
-    // Nothing moved while no worker ran.
-    expect(await Promise.all(PROVINCES.map((p) => pagesApplied(rt, p)))).toEqual(atKill);
+    await rt.queue.add('nightly', { runId, period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
+
+    // Two workers in turn die outright mid-sync (BullMQ alone would fail a job stalled twice).
+    let before = [0, 0];
+    for (const kill of [1, 2]) {
+      const w = spawnWorker(file, secrets);
+      workers.push(w);
+      // Both syncs running and 15 pages further on.
+      await until(`both syncs to have applied 15 more pages (kill ${kill})`, async () =>
+        (await Promise.all(PROVINCES.map((p) => pagesApplied(rt, p)))).every((n, i) => n >= before[i]! + 15),
+      );
+      w.child.kill('SIGKILL');
+      expect(await w.exited).toBeNull(); // killed, not exited
+      const atKill = await Promise.all(PROVINCES.map((p) => pagesApplied(rt, p)));
+      expect(atKill.every((n) => n > 0 && n < VOLUME / 10)).toBe(true); // mid-sync for both
+
+      // The dead worker's jobs are still "active" under its lock; recover them as BullMQ would.
+      for (const id of syncIds) expect(await (await Job.fromId(rt.queue, id))!.getState()).toBe('active');
+      expect((await expireDeadWorkerLocks(rt)).sort()).toEqual(syncIds.sort());
+      // Nothing moved while no worker ran.
+      expect(await Promise.all(PROVINCES.map((p) => pagesApplied(rt, p)))).toEqual(atKill);
+      before = atKill;
+    }
 
     const second = spawnWorker(file, secrets);
     workers.push(second);
@@ -98,8 +106,8 @@ describe('a worker killed mid-apply', () => {
       // Resumed after the last applied page: the pages before the kill were not pulled again.
       const job = (await Job.fromId(rt.queue, syncIds[i]!))!;
       expect(await job.getState()).toBe('completed');
-      expect(job.stalledCounter).toBe(1);
-      expect(job.attemptsMade).toBe(1); // the kill used up no attempt
+      expect(job.stalledCounter).toBe(2);
+      expect(job.attemptsMade).toBe(1); // the kills used up no attempt
     }
     // The injected discrepancies are found as if nothing had happened.
     const truth = world.truth.map((t) => `${t.dossierCode} ${t.kind}`).sort();

@@ -91,7 +91,7 @@ describe('configFile: valid', () => {
       tolerances: { default: { absolute: 0, percent: 0 }, metrics: {} },
       schedule: { cron: '0 1 * * *', timezone: 'Asia/Ho_Chi_Minh', catchUp: 'each' },
       reconcile: { previousMonthDays: 5 },
-      worker: { concurrency: 4, attempts: 3, backoffMs: 5_000 },
+      worker: { concurrency: 4, attempts: 3, backoffMs: 5_000, maxStalledCount: 3 },
       alerts: { webhooks: [], cooldownMinutes: 360, summary: true },
     });
   });
@@ -107,7 +107,7 @@ describe('configFile: valid', () => {
     const cfg = configFile.parse(input);
     expect(cfg.redis).toStrictEqual({ url: 'redis://localhost:6379', prefix: 'dsync' });
     expect(cfg.counting).toStrictEqual({ withdrawnIsProcessed: false, processedOn: 'returned' });
-    expect(cfg.worker).toStrictEqual({ concurrency: 4, attempts: 3, backoffMs: 5_000 });
+    expect(cfg.worker).toStrictEqual({ concurrency: 4, attempts: 3, backoffMs: 5_000, maxStalledCount: 3 });
   });
 
   it('keeps every value given in a full config', () => {
