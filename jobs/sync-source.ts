@@ -4,10 +4,10 @@
  */
 import { syncSourcePayload } from '../schemas/jobs.js';
 import type { Checkpoint, QuarantineEntry } from '../schemas/store.js';
-import type { CanonicalDossier } from '../schemas/dossier.js';
 import { sourceById } from '../src/config/load.js';
 import { redactPersonal } from '../src/normalise/personal.js';
 import { parseDay } from '../src/normalise/time.js';
+import { normalisePage } from '../src/sources/source.js';
 import { createHash } from 'node:crypto';
 import { defineJob, giveBack } from './context.js';
 
@@ -45,18 +45,12 @@ export const syncSource = defineJob({
         await ctx.store.addRetries(cfg.province, id, runId, (adapter.retries?.() ?? 0) - retriedBefore);
       }
       pages++;
-      const dossiers: CanonicalDossier[] = [];
-      const quarantined: { key: string; entry: QuarantineEntry }[] = [];
-      for (const raw of page.items) {
-        const n = adapter.normalise(raw);
-        if (n.ok) {
-          dossiers.push(n.dossier);
-          continue;
-        }
+      const { dossiers, rejected } = normalisePage(adapter, page.items);
+      const quarantined = rejected.map(({ raw, reason }): { key: string; entry: QuarantineEntry } => {
         const kept = redactPersonal(raw);
         const key = adapter.itemKey(raw) ?? createHash('sha1').update(JSON.stringify(kept) ?? 'undefined').digest('hex');
-        quarantined.push({ key, entry: { source: id, runId, page: pages, reason: n.reason, at: ctx.clock().getTime(), raw: kept } });
-      }
+        return { key, entry: { source: id, runId, page: pages, reason, at: ctx.clock().getTime(), raw: kept } };
+      });
       const next: Checkpoint = page.done
         ? { syncedTo: window.to, pending: null }
         : { syncedTo: cp.syncedTo, pending: { runId, from: window.from, to: window.to, cursor: page.next, pages } };

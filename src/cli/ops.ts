@@ -5,7 +5,9 @@ import { jobIds } from '../../jobs/context.js';
 import { newRunId } from '../../jobs/nightly.js';
 import { closedProvinceWarnings, loadConfig, sourceById } from '../config/load.js';
 import { makePeriod, monthPeriod } from '../reconcile/counting.js';
-import { formatDay } from '../normalise/time.js';
+import { formatDay, parseDay } from '../normalise/time.js';
+import { createSource } from '../sources/index.js';
+import { previewSync } from '../sources/preview.js';
 import { createProgress } from './progress.js';
 import { addHttpOptions, httpSettings, startHttp, type HttpCliOptions } from './serve.js';
 import { checkRedis, createRuntime, type Runtime } from '../queue/runtime.js';
@@ -101,11 +103,26 @@ export function registerOps(program: Command): void {
     .requiredOption('--source <id>', 'source id from the configuration')
     .option('--from <YYYY-MM-DD>', 'backfill: first day of the window (Vietnam time)')
     .option('--to <YYYY-MM-DD>', 'backfill: last day of the window, inclusive (default: today)')
-    .action(async (o: { config: string; logLevel: string; source: string; from?: string; to?: string }) => {
+    .option('--dry-run', 'pull and normalise the window, print what would be applied, unchanged and quarantined (by reason); write nothing')
+    .action(async (o: { config: string; logLevel: string; source: string; from?: string; to?: string; dryRun?: boolean }) => {
       if (o.to && !o.from) throw new Error('--to needs --from (a backfill window)');
       const backfill = o.from ? makePeriod(o.from, o.to ?? formatDay(Date.now())) : undefined;
       await withRuntime(o, async (rt) => {
-        sourceById(rt.config, o.source);
+        const cfg = sourceById(rt.config, o.source);
+        if (o.dryRun) {
+          // The window a sync would pull: the backfill's, or from the last completed sync to now.
+          const from = backfill?.start ?? (await rt.store.getCheckpoint(cfg.province, cfg.id)).syncedTo ?? parseDay(cfg.initialFrom)!;
+          const to = backfill ? Math.min(backfill.end, Date.now()) : Date.now();
+          const progress = createProgress(`dry run ${o.source}`);
+          try {
+            const preview = await previewSync(createSource(cfg, { logger: rt.logger }), { from, to }, (codes) => rt.store.versions(cfg.province, codes), (pages) => progress.update(pages));
+            progress.stop();
+            process.stdout.write(`${JSON.stringify({ dryRun: true, source: o.source, ...preview })}\n`);
+          } finally {
+            progress.stop();
+          }
+          return;
+        }
         const runId = `${backfill ? 'backfill' : 'sync'}-${newRunId(new Date())}`;
         const windowTo = backfill ? Math.min(backfill.end, Date.now()) : Date.now();
         rt.startWorker();

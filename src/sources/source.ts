@@ -1,4 +1,5 @@
 /** What every provincial source adapter offers the sync job, whatever its dialect. */
+import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Normalised } from '../normalise/dvcqg.js';
 import type { Figures, Metric, Period } from '../reconcile/counting.js';
 
@@ -44,4 +45,16 @@ export interface SourceAdapter {
    * run report: the sync job records the difference over each page. Absent: none counted.
    */
   retries?(): number;
+}
+
+/** A page's items, each normalised or rejected with its reason: none dropped. */
+export function normalisePage(adapter: Pick<SourceAdapter, 'normalise'>, items: unknown[]): { dossiers: CanonicalDossier[]; rejected: { raw: unknown; reason: string }[] } {
+  const dossiers: CanonicalDossier[] = [];
+  const rejected: { raw: unknown; reason: string }[] = [];
+  for (const raw of items) {
+    const n = adapter.normalise(raw);
+    if (n.ok) dossiers.push(n.dossier);
+    else rejected.push({ raw, reason: n.reason });
+  }
+  return { dossiers, rejected };
 }

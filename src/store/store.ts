@@ -137,6 +137,12 @@ export class Store {
     await this.redis.set(this.keys.checkpoint(province, source), JSON.stringify(cp));
   }
 
+  /** The stored update times (whole epoch seconds, as the apply script compares them) of these codes. */
+  async versions(province: string, codes: string[]): Promise<Map<string, number>> {
+    const stored = await this.getDossiers(province, codes);
+    return new Map([...stored].map(([code, d]) => [code, Math.floor(d.updatedAt / 1000)]));
+  }
+
   async syncCounters(province: string, source: string, runId: string): Promise<SyncCounters> {
     const h = await this.redis.hgetall(this.keys.syncStats(province, source, runId));
     return syncCounters.parse({

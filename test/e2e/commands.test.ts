@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReport } from '../../schemas/report.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
@@ -51,6 +52,21 @@ afterAll(async () => {
   await sim?.close();
   await redis?.stop();
   await rm(dir, { recursive: true, force: true });
+});
+
+describe('sync --dry-run', () => {
+  it('prints what a sync would pull, apply and quarantine, and writes nothing', async () => {
+    const out = JSON.parse((await cli('sync', '--source', 'h49-dvcqg', '--dry-run')).stdout);
+    const volume = world.provinces.find((p) => p.province === 'H49')!.local.length;
+    expect(out).toMatchObject({ dryRun: true, source: 'h49-dvcqg', pulled: volume, applied: volume, unchanged: 0, quarantined: 0, reasons: {} });
+    expect(out.window.from).toBe('2026-08-31T17:00:00.000Z'); // initialFrom, Vietnam midnight
+    const client = new Redis(redis.url);
+    try {
+      expect(await client.keys('dsync*')).toEqual([]); // no dossier, checkpoint or counter
+    } finally {
+      client.disconnect();
+    }
+  });
 });
 
 describe('reconcile, report, quarantine, replay', () => {

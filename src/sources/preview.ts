@@ -1,0 +1,64 @@
+/**
+ * A sync's dry run: pulls a source's window page by page and normalises every item as the
+ * sync does, then says what the sync would apply, leave unchanged and quarantine (by reason).
+ * It writes nothing: no dossier, no checkpoint, no quarantine entry.
+ */
+import { normalisePage, type SourceAdapter, type Window } from './source.js';
+
+export interface SyncPreview {
+  window: { from: string; to: string };
+  pages: number;
+  pulled: number;
+  /** New codes, or records updated after the stored (or an earlier pulled) version. */
+  applied: number;
+  unchanged: number;
+  quarantined: number;
+  /** Quarantined items per reason, most frequent first. */
+  reasons: Record<string, number>;
+}
+
+/**
+ * @param versions the stored update times (whole seconds) of codes, as `Store.versions`
+ * @param onPage called with the number of pages read so far
+ */
+export async function previewSync(
+  adapter: Pick<SourceAdapter, 'fetchPage' | 'normalise'>,
+  window: Window,
+  versions: (codes: string[]) => Promise<Map<string, number>>,
+  onPage: (pages: number) => void = () => {},
+): Promise<SyncPreview> {
+  // The version each code would have after the pages so far: a record compares with it, as the
+  // apply script compares with the page before.
+  const latest = new Map<string, number>();
+  const reasons = new Map<string, number>();
+  let pages = 0, pulled = 0, applied = 0, quarantined = 0;
+  let cursor: unknown = null;
+  for (;;) {
+    const page = await adapter.fetchPage(window, cursor);
+    pages++;
+    pulled += page.items.length;
+    const { dossiers, rejected } = normalisePage(adapter, page.items);
+    quarantined += rejected.length;
+    for (const { reason } of rejected) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    const stored = await versions([...new Set(dossiers.map((d) => d.code).filter((c) => !latest.has(c)))]);
+    for (const d of dossiers) {
+      const version = Math.floor(d.updatedAt / 1000);
+      const old = latest.get(d.code) ?? stored.get(d.code);
+      if (old !== undefined && version <= old) continue;
+      latest.set(d.code, version);
+      applied++;
+    }
+    onPage(pages);
+    if (page.done) break;
+    cursor = page.next;
+  }
+  return {
+    window: { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() },
+    pages,
+    pulled,
+    applied,
+    unchanged: pulled - quarantined - applied,
+    quarantined,
+    reasons: Object.fromEntries([...reasons].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
+  };
+}
