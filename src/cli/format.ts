@@ -1,6 +1,7 @@
 /** Prints a run report: a table or Markdown for people, JSON or CSV for scripts (CONTRACTS.md §4). */
 import type { RunReport } from '../../schemas/report.js';
 import type { Metric } from '../reconcile/counting.js';
+import { unitOf } from '../normalise/units.js';
 import { LABELS, type Lang } from './labels.js';
 
 export const FORMATS = ['table', 'json', 'csv', 'md'] as const;
@@ -24,6 +25,12 @@ function csvCell(c: string | number | null): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** A province for people: its code and, when the unit registry knows it, its name (`H56 Thanh Hóa`). */
+function provinceLabel(code: string): string {
+  const name = unitOf(code)?.name;
+  return name ? `${code} ${name}` : code;
+}
+
 /** The sections of a report as rows, shared by the table and Markdown layouts. */
 function sections(r: RunReport, lang: Lang) {
   const L = LABELS[lang];
@@ -33,13 +40,13 @@ function sections(r: RunReport, lang: Lang) {
     ...r.provinces.map((p) => {
       const sum = (k: 'pulled' | 'applied' | 'unchanged' | 'quarantined' | 'retries') => p.sources.reduce((n, s) => n + (s[k] ?? 0), 0);
       return [
-        p.province, L.coverage[p.coverage.status], sum('pulled'), sum('applied'), sum('unchanged'), sum('quarantined'),
+        provinceLabel(p.province), L.coverage[p.coverage.status], sum('pulled'), sum('applied'), sum('unchanged'), sum('quarantined'),
         p.agencies, p.mismatches.length, p.findings.length, sum('retries'),
       ];
     }),
   ];
   const perProvince = r.provinces.map((p) => ({
-    province: p.province,
+    province: provinceLabel(p.province),
     why: p.coverage.why ? `${L.coverage[p.coverage.status]}: ${p.coverage.why}` : null,
     // Said only where it was tried and failed; a province that was not compared says why above.
     provincialStats:

@@ -55,15 +55,17 @@ describe('formatReport', () => {
 
   it('table in English sums the sources, shows why a province failed and the findings by kind', () => {
     const t = formatReport(report, 'table', 'en');
-    expect(t).toMatch(/H49\s+complete\s+10\s+8\s+1\s+1\s+2\s+1\s+1\s+3/);
+    // Provinces are named from the unit registry for people; CSV and JSON keep the code alone.
+    expect(t).toMatch(/H49 Quảng Ninh\s+complete\s+10\s+8\s+1\s+1\s+2\s+1\s+1\s+3/);
     expect(t).toMatch(/FINDINGS\s+HTTP RETRIES/);
-    expect(t).toContain('H56: failed: source h56: HTTP 503, "busy"');
+    expect(t).toContain('H56 Thanh Hóa: failed: source h56: HTTP 503, "busy"');
     expect(t).toMatch(/not synced to the national portal\s+000\.00\.12\.H49-261002-0001/);
   });
 
   it('Markdown in Vietnamese uses the Vietnamese labels in tables', () => {
     const md = formatReport(report, 'md', 'vi');
     expect(md).toContain('## Lượt đối soát r1');
+    expect(md).toContain('## H49 Quảng Ninh: ');
     expect(md).toContain('| ĐƠN VỊ | THỦ TỤC | CHỈ TIÊU |');
     expect(md).toContain('| 000.00.12.H49 |  | tiếp nhận trong kỳ | 5 | 4 |  | -1 |');
     expect(md).toContain('chưa đồng bộ lên Cổng quốc gia');
