@@ -92,7 +92,13 @@ export function registerOps(program: Command): void {
           return;
         }
         rt.startWorker();
-        const report = await runNightly(rt, payload);
+        const progress = createProgress(`reconcile ${payload.runId}`);
+        let report;
+        try {
+          report = await runNightly(rt, payload, undefined, (pages) => progress.update(pages));
+        } finally {
+          progress.stop();
+        }
         process.stdout.write(`${formatReport(report, format, lang)}\n`);
         if (report.provinces.some((p) => p.coverage.status !== 'complete')) process.exitCode = 2;
       });

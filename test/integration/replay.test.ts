@@ -83,13 +83,18 @@ const sent = (from: number) =>
 
 describe('a source down all night', () => {
   it('is failed with why, then replayed next morning into a complete province', async () => {
-    const night = await runNightly(rt, { runId: 'night-1', period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
+    const progress: number[] = [];
+    const night = await runNightly(rt, { runId: 'night-1', period: { from: world.period.from, to: world.period.to }, windowTo: world.now }, undefined, (n) => progress.push(n));
     const [h49, h56] = night.provinces;
     expect(h49!.coverage).toEqual({ status: 'complete', why: null });
     expect(h56!.coverage.status).toBe('failed');
     expect(h56!.coverage.why).toMatch(/source h56: .*HTTP 503/);
     expect(h56!.mismatches).toEqual([]); // a province not synced is never compared
     expect(h49!.findings.length).toBeGreaterThan(0);
+    // Progress on the way: pages applied by the run's syncs, rising to what the report says.
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress.at(-1)).toBe(h49!.sources[0]!.pages);
 
     const failed = await failedBatches(rt, { source: 'h56' });
     expect(failed.map((b) => [b.jobId, b.runId, b.attempts])).toEqual([['sync@night-1@h56', 'night-1', 2]]);
