@@ -1,7 +1,7 @@
 /** Prints a run report: a table or Markdown for people, JSON or CSV for scripts (CONTRACTS.md §4). */
 import type { RunReport } from '../../schemas/report.js';
 import type { Metric } from '../reconcile/counting.js';
-import { unitOf } from '../normalise/units.js';
+import { provinceLabel } from '../normalise/units.js';
 import { LABELS, type Lang } from './labels.js';
 
 export const FORMATS = ['table', 'json', 'csv', 'md'] as const;
@@ -23,12 +23,6 @@ function markdown(rows: Row[]): string {
 function csvCell(c: string | number | null): string {
   const s = c === null ? '' : String(c);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** A province for people: its code and, when the unit registry knows it, its name (`H56 Thanh Hóa`). */
-function provinceLabel(code: string): string {
-  const name = unitOf(code)?.name;
-  return name ? `${code} ${name}` : code;
 }
 
 /** The sections of a report as rows, shared by the table and Markdown layouts. */

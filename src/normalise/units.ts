@@ -95,3 +95,9 @@ export const unitRegistry: UnitRegistry = createUnitRegistry(data);
 export const unitOf = unitRegistry.unitOf;
 export const currentProvince = unitRegistry.currentProvince;
 export const activeUnits = unitRegistry.activeUnits;
+
+/** A province for people: its code and, when the registry knows it, its name (`H56 Thanh Hóa`). */
+export function provinceLabel(code: string): string {
+  const name = unitOf(code)?.name;
+  return name ? `${code} ${name}` : code;
+}

@@ -2,6 +2,7 @@
 import type { Incident } from '../../schemas/incident.js';
 import type { Finding, FindingKind, ProvinceReport, RunReport } from '../../schemas/report.js';
 import { FINDING_KINDS } from '../../schemas/report.js';
+import { provinceLabel } from '../normalise/units.js';
 import { METRICS, type Metric } from '../reconcile/counting.js';
 import type { FailedBatch } from '../queue/replay.js';
 import { html, raw, type Html } from './html.js';
@@ -203,7 +204,7 @@ export function runPage(ctx: PageContext, r: RunReport): string {
   const R = REPORT_LABELS[ctx.lang];
   const c = R.columns;
   const summary = html`<div class="card"><table id="summary"><thead><tr><th>${c.province}</th><th>${c.coverage}</th><th>${L.provincialStats}</th><th class="num">${c.pulled}</th><th class="num">${c.applied}</th><th class="num">${c.unchanged}</th><th class="num">${c.quarantined}</th><th class="num">${c.agencies}</th><th class="num">${c.mismatches}</th><th class="num">${c.findings}</th></tr></thead><tbody>${r.provinces.map(
-    (p) => html`<tr><td><strong>${p.province}</strong></td><td>${pill(p.coverage.status, R.coverage[p.coverage.status])}${p.coverage.why ? html`<div class="sub">${p.coverage.why}</div>` : null}</td>
+    (p) => html`<tr><td><strong>${provinceLabel(p.province)}</strong></td><td>${pill(p.coverage.status, R.coverage[p.coverage.status])}${p.coverage.why ? html`<div class="sub">${p.coverage.why}</div>` : null}</td>
 <td>${p.provincialStats ? html`${L.provincialStatus[p.provincialStats.status]}${p.provincialStats.why ? html`<div class="sub">${p.provincialStats.why}</div>` : null}` : '—'}</td>
 <td class="num">${sum(p, 'pulled')}</td><td class="num">${sum(p, 'applied')}</td><td class="num">${sum(p, 'unchanged')}</td><td class="num">${sum(p, 'quarantined')}</td><td class="num">${p.agencies}</td><td class="num">${p.mismatches.length}</td><td class="num">${p.findings.length}</td></tr>`,
   )}</tbody></table></div>`;
@@ -213,7 +214,7 @@ export function runPage(ctx: PageContext, r: RunReport): string {
     if (!p.mismatches.length) return null;
     const rows = [...p.mismatches].sort((a, b) => Number(a.procedure !== null) - Number(b.procedure !== null) || a.agency.localeCompare(b.agency) || a.metric.localeCompare(b.metric));
     const agencyLevel = rows.filter((m) => m.procedure === null).length;
-    return html`<details class="card fold"${rows.length <= OPEN_UP_TO ? raw(' open') : null}><summary><strong>${p.province}</strong> · ${L.mismatchCount(agencyLevel, rows.length - agencyLevel)}</summary>
+    return html`<details class="card fold"${rows.length <= OPEN_UP_TO ? raw(' open') : null}><summary><strong>${provinceLabel(p.province)}</strong> · ${L.mismatchCount(agencyLevel, rows.length - agencyLevel)}</summary>
 <table class="mismatches" data-province="${p.province}"><thead><tr><th>${c.agency}</th><th>${c.procedure}</th><th>${c.metric}</th><th class="num">${c.local}</th><th class="num">${c.national}</th><th class="num">${c.provincial}</th><th class="num">${c.diff}</th><th>${L.verdict}</th></tr></thead><tbody>${rows.map(
       (m) => html`<tr><td class="mono">${m.agency}</td><td class="mono">${m.procedure ?? '—'}</td><td>${R.metric[m.metric as Metric] ?? m.metric}</td><td class="num">${m.local}</td><td class="num">${m.national}</td><td class="num">${m.provincial ?? '—'}</td><td class="num">${m.national - m.local > 0 ? '+' : ''}${m.national - m.local}</td><td>${m.verdict ? L.verdicts[m.verdict] : '—'}</td></tr>`,
     )}</tbody></table></details>`;

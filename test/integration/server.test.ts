@@ -149,6 +149,7 @@ describe('pages', () => {
     expect(body).toContain('id="findings"');
     for (const kind of new Set(report.provinces.flatMap((p) => p.findings.map((f) => f.kind)))) expect(body).toContain(`data-kind="${kind}"`);
     expect(body).toContain('chưa đồng bộ lên Cổng quốc gia');
+    expect(body).toContain('<strong>H49 Quảng Ninh</strong>'); // named from the unit registry
     expect((await get('/runs/nope')).status).toBe(404);
   });
 
