@@ -12,6 +12,7 @@ import { formatReport } from '../../src/cli/format.js';
 import { runNightly } from '../../src/cli/run.js';
 import { parseConfig } from '../../src/config/load.js';
 import { DAY_MS } from '../../src/normalise/time.js';
+import { provinceLabel } from '../../src/normalise/units.js';
 import { createRuntime, type Runtime } from '../../src/queue/runtime.js';
 import type { FaultOptions } from '../../src/sim/faults.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
@@ -93,6 +94,6 @@ describe('a night with every source failing at rate', () => {
     const table = formatReport(report, 'table', 'en');
     const retries = report.provinces.map((p) => p.sources[0]!.retries);
     expect(table).toMatch(/HTTP RETRIES/);
-    for (const [i, p] of PROVINCES.entries()) expect(table).toMatch(new RegExp(`^${p}\\s+complete\\s.*\\s${retries[i]}$`, 'm'));
+    for (const [i, p] of PROVINCES.entries()) expect(table).toMatch(new RegExp(`^${provinceLabel(p)}\\s+complete\\s.*\\s${retries[i]}$`, 'm'));
   });
 });
