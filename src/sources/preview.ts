@@ -1,7 +1,10 @@
 /**
  * A sync's dry run: pulls a source's window page by page and normalises every item as the
  * sync does, then says what the sync would apply, leave unchanged and quarantine (by reason).
- * It writes nothing: no dossier, no checkpoint, no quarantine entry.
+ * It writes nothing: no dossier, no checkpoint, no quarantine entry. Unlike the sync it keeps
+ * the codes it has pulled in memory (about 100 bytes each), to count a record met again later
+ * in the window as the sync would: a night's window is small, a year's backfill of a large
+ * province is not.
  */
 import { normalisePage, type SourceAdapter, type Window } from './source.js';
 
