@@ -5,6 +5,7 @@
 import type { AlertMessage } from '../../schemas/alert.js';
 import type { WebhookConfig } from '../../schemas/config.js';
 import type { HttpClient } from '../sources/http.js';
+import { provinceLabel } from '../normalise/units.js';
 import { PermanentError } from '../util/errors.js';
 
 export function slackText(a: AlertMessage): string {
@@ -12,14 +13,14 @@ export function slackText(a: AlertMessage): string {
     const what = a.event === 'opened' ? 'New mismatch' : 'Mismatch worsened';
     const causes = Object.entries(a.findings).map(([k, n]) => `${k} ${n}`).join(', ') || 'no dossier-level finding yet';
     return (
-      `*${what}* in ${a.province} (${a.period.from} .. ${a.period.to}): agency ${a.agency}` +
+      `*${what}* in ${provinceLabel(a.province)} (${a.period.from} .. ${a.period.to}): agency ${a.agency}` +
       `${a.procedure ? `, procedure ${a.procedure}` : ''}, ${a.metric}: local ${a.local}, national ${a.national}` +
       ` (gap ${a.national - a.local}). Causes: ${causes}. Run ${a.runId}.`
     );
   }
   const lines = a.provinces.map(
     (p) =>
-      `• ${p.province}: ${p.coverage}${p.why ? ` (${p.why})` : ''}, ${p.mismatches} mismatches, ${p.findings} dossiers, ` +
+      `• ${provinceLabel(p.province)}: ${p.coverage}${p.why ? ` (${p.why})` : ''}, ${p.mismatches} mismatches, ${p.findings} dossiers, ` +
       `incidents +${p.opened} opened, ${p.worsened} worsened, ${p.resolved} resolved`,
   );
   return [`*Reconciliation ${a.runId}* for ${a.period.from} .. ${a.period.to}`, ...lines].join('\n');

@@ -62,7 +62,8 @@ describe('planAlerts', () => {
     const plan = planAlerts(report, opened, { summary: true, cooldownMs: 0, now, lastAlerted: new Map() });
     expect(plan.map((p) => p.alert.type)).toEqual(['incident', 'summary']);
     expect(plan[0]!.alert).toMatchObject({ event: 'opened', local: 10, national: 8, findings: { missing_national: 1 } });
-    expect(slackText(plan[0]!.alert)).toContain('New mismatch');
+    expect(slackText(plan[0]!.alert)).toContain('*New mismatch* in H49 Quảng Ninh (2026-10-01 .. 2026-10-31)');
+    expect(slackText(plan[1]!.alert)).toContain('• H49 Quảng Ninh: complete, 1 mismatches');
   });
 
   it('holds back a worsened incident inside its cooldown, and sends it after', () => {
