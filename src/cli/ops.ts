@@ -8,6 +8,7 @@ import { makePeriod, monthPeriod } from '../reconcile/counting.js';
 import { formatDay, parseDay } from '../normalise/time.js';
 import { createSource } from '../sources/index.js';
 import { previewSync } from '../sources/preview.js';
+import { reprocessQuarantine } from '../sources/quarantine.js';
 import { createProgress } from './progress.js';
 import { addHttpOptions, httpSettings, startHttp, type HttpCliOptions } from './serve.js';
 import { checkRedis, createRuntime, type Runtime } from '../queue/runtime.js';
@@ -195,16 +196,34 @@ export function registerOps(program: Command): void {
     });
 
   withConfig(program.command('quarantine'))
-    .description("list a source's quarantined items with their reason and batch, and the counts per reason")
+    .description("list a source's quarantined items with their reason and batch, and the counts per reason; --reprocess runs them again through the current configuration")
     .requiredOption('--source <id>', 'source id from the configuration')
     .option('--limit <n>', 'items to list at most', '50')
     .option('--format <format>', 'table or json', 'table')
-    .action(async (o: { config: string; logLevel: string; source: string; limit: string; format: string }) => {
+    .option('--reprocess', 'normalise every quarantined item again with the configuration as it is now: those that pass leave the quarantine and are applied')
+    .option('--dry-run', 'with --reprocess: say what would leave the quarantine, change nothing')
+    .action(async (o: { config: string; logLevel: string; source: string; limit: string; format: string; reprocess?: boolean; dryRun?: boolean }) => {
+      const format = choice('--format', o.format, ['table', 'json'] as const);
+      if (o.dryRun && !o.reprocess) throw new Error('--dry-run goes with --reprocess');
       await withRuntime(o, async (rt) => {
         const src = sourceById(rt.config, o.source);
+        if (o.reprocess) {
+          const r = await reprocessQuarantine(createSource(src, { logger: rt.logger }), rt.store, src, { dryRun: o.dryRun });
+          if (format === 'json') {
+            process.stdout.write(`${JSON.stringify({ source: src.id, dryRun: Boolean(o.dryRun), ...r }, null, 2)}\n`);
+            return;
+          }
+          const would = o.dryRun ? 'would leave' : 'left';
+          process.stdout.write(
+            `Source ${src.id}: ${r.examined} quarantined item(s) normalised again; ${r.released} ${would} the quarantine ` +
+              `(${r.applied} applied, ${r.unchanged} already stored as new or newer); ${r.examined - r.released} still fail\n`,
+          );
+          for (const [reason, n] of Object.entries(r.still).sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${String(n).padStart(6)}  ${reason}\n`);
+          return;
+        }
         const reasons = await rt.store.quarantineReasons(src.province, src.id);
         const items = await rt.store.quarantineEntries(src.province, src.id, positiveInt('--limit', o.limit));
-        if (o.format === 'json') {
+        if (format === 'json') {
           process.stdout.write(`${JSON.stringify({ source: src.id, reasons, items }, null, 2)}\n`);
           return;
         }

@@ -6,6 +6,7 @@
  * in the window as the sync would: a night's window is small, a year's backfill of a large
  * province is not.
  */
+import { ApplyRule } from '../store/store.js';
 import { normalisePage, type SourceAdapter, type Window } from './source.js';
 
 export interface SyncPreview {
@@ -21,7 +22,7 @@ export interface SyncPreview {
 }
 
 /**
- * @param versions the stored update times (whole seconds) of codes, as `Store.versions`
+ * @param versions the stored versions of codes, as `Store.versions`
  * @param onPage called with the number of pages read so far
  */
 export async function previewSync(
@@ -30,9 +31,7 @@ export async function previewSync(
   versions: (codes: string[]) => Promise<Map<string, number>>,
   onPage: (pages: number) => void = () => {},
 ): Promise<SyncPreview> {
-  // The version each code would have after the pages so far: a record compares with it, as the
-  // apply script compares with the page before.
-  const latest = new Map<string, number>();
+  const rule = new ApplyRule(versions);
   const reasons = new Map<string, number>();
   let pages = 0, pulled = 0, applied = 0, quarantined = 0;
   let cursor: unknown = null;
@@ -43,14 +42,7 @@ export async function previewSync(
     const { dossiers, rejected } = normalisePage(adapter, page.items);
     quarantined += rejected.length;
     for (const { reason } of rejected) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
-    const stored = await versions([...new Set(dossiers.map((d) => d.code).filter((c) => !latest.has(c)))]);
-    for (const d of dossiers) {
-      const version = Math.floor(d.updatedAt / 1000);
-      const old = latest.get(d.code) ?? stored.get(d.code);
-      if (old !== undefined && version <= old) continue;
-      latest.set(d.code, version);
-      applied++;
-    }
+    applied += (await rule.play(dossiers)).applied;
     onPage(pages);
     if (page.done) break;
     cursor = page.next;

@@ -10,17 +10,21 @@ import { checkpoint, syncCounters, type Checkpoint, type QuarantineEntry, type S
 import { Keys } from './keys.js';
 import { pack, unpack } from './pack.js';
 
+/** A stored value's updatedAt: base 36 after "~" (current form), decimal otherwise (src/store/pack.ts). */
+const VERSION_FN = `
+local function version(v)
+  if string.byte(v, 1) == 126 then return tonumber(string.match(v, '^~(%w+)'), 36) end
+  return tonumber(string.match(v, '^(%d+)'))
+end
+`;
+
 const APPLY_PAGE = `
 local dossiers, cp, stats, qitems, qreasons = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 -- Each page carries its own checkpoint: finding it already stored means this very page was
 -- applied (a command sent again after a lost reply), and it must not count twice.
 if redis.call('GET', cp) == ARGV[1] then return {0, 0, 0} end
 local n = tonumber(ARGV[2])
--- a stored value's updatedAt: base 36 after "~" (current form), decimal otherwise (src/store/pack.ts)
-local function version(v)
-  if string.byte(v, 1) == 126 then return tonumber(string.match(v, '^~(%w+)'), 36) end
-  return tonumber(string.match(v, '^(%d+)'))
-end
+${VERSION_FN}
 local CHUNK = 500
 local applied, unchanged = 0, 0
 -- the stored values, read in chunks of codes (one HMGET per chunk rather than one HGET per record)
@@ -70,6 +74,32 @@ return {applied, unchanged, q}
 `;
 
 /**
+ * Releases quarantined items that now normalise: each leaves the quarantine (its reason's
+ * count goes down) and its record is applied under the same rule as a page's. An item no
+ * longer in the quarantine (released already) changes nothing.
+ */
+const RELEASE_QUARANTINED = `
+local dossiers, qitems, qreasons = KEYS[1], KEYS[2], KEYS[3]
+${VERSION_FN}
+local applied, unchanged, released = 0, 0, 0
+for j = 1, #ARGV, 4 do
+  local key, reason, code, rec = ARGV[j], ARGV[j + 1], ARGV[j + 2], ARGV[j + 3]
+  if redis.call('HDEL', qitems, key) == 1 then
+    released = released + 1
+    if redis.call('HINCRBY', qreasons, reason, -1) <= 0 then redis.call('HDEL', qreasons, reason) end
+    local old = redis.call('HGET', dossiers, code)
+    if old and version(rec) <= version(old) then
+      unchanged = unchanged + 1
+    else
+      redis.call('HSET', dossiers, code, rec)
+      applied = applied + 1
+    end
+  end
+end
+return {applied, unchanged, released}
+`;
+
+/**
  * One HSCAN step, its entries joined by newlines into one string (codes and packed values hold
  * no newline as a rule: see scanDossiers), with how many entries that is. One reply string
  * per step instead of two per dossier is what makes scanning a million dossiers cheap.
@@ -98,8 +128,34 @@ export interface PageOutcome {
 
 type WithApply = Redis & {
   applyPage(...keysThenArgs: string[]): Promise<[number, number, number]>;
+  releaseQuarantined(...keysThenArgs: string[]): Promise<[number, number, number]>;
   scanJoined(key: string, cursor: string, count: number): Promise<[string, string, number]>;
 };
+
+/**
+ * The apply rule played without writing, for dry runs: records in order, each applied when its
+ * code is new or its update time (whole seconds, as stored) is later than the stored version or
+ * than the last one played here; otherwise unchanged. Remembers the codes it has played.
+ */
+export class ApplyRule {
+  private readonly latest = new Map<string, number>();
+
+  /** @param versions the stored versions of codes, as `Store.versions` */
+  constructor(private readonly versions: (codes: string[]) => Promise<Map<string, number>>) {}
+
+  async play(dossiers: CanonicalDossier[]): Promise<{ applied: number; unchanged: number }> {
+    const stored = await this.versions([...new Set(dossiers.map((d) => d.code).filter((c) => !this.latest.has(c)))]);
+    let applied = 0;
+    for (const d of dossiers) {
+      const version = Math.floor(d.updatedAt / 1000);
+      const old = this.latest.get(d.code) ?? stored.get(d.code);
+      if (old !== undefined && version <= old) continue;
+      this.latest.set(d.code, version);
+      applied++;
+    }
+    return { applied, unchanged: dossiers.length - applied };
+  }
+}
 
 export class Store {
   readonly keys: Keys;
@@ -110,6 +166,7 @@ export class Store {
     this.redis = redis as WithApply;
     if (!('applyPage' in redis)) redis.defineCommand('applyPage', { numberOfKeys: 5, lua: APPLY_PAGE });
     if (!('scanJoined' in redis)) redis.defineCommand('scanJoined', { numberOfKeys: 1, lua: SCAN_JOINED });
+    if (!('releaseQuarantined' in redis)) redis.defineCommand('releaseQuarantined', { numberOfKeys: 3, lua: RELEASE_QUARANTINED });
   }
 
   async applyPage(page: PageInput): Promise<PageOutcome> {
@@ -213,13 +270,32 @@ export class Store {
 
   async quarantineEntries(province: string, source: string, limit = 1000): Promise<QuarantineEntry[]> {
     const out: QuarantineEntry[] = [];
+    for await (const batch of this.scanQuarantine(province, source)) {
+      for (const { entry } of batch) if (out.length < limit) out.push(entry);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** A source's quarantined items with their keys, a batch at a time (an item may come twice). */
+  async *scanQuarantine(province: string, source: string, batch = 500): AsyncGenerator<{ key: string; entry: QuarantineEntry }[]> {
     let cursor = '0';
     do {
-      const [next, flat] = await this.redis.hscan(this.keys.quarantine(province, source), cursor, 'COUNT', 500);
+      const [next, flat] = await this.redis.hscan(this.keys.quarantine(province, source), cursor, 'COUNT', batch);
       cursor = next;
-      for (let i = 1; i < flat.length && out.length < limit; i += 2) out.push(JSON.parse(flat[i]!) as QuarantineEntry);
-    } while (cursor !== '0' && out.length < limit);
-    return out;
+      const out: { key: string; entry: QuarantineEntry }[] = [];
+      for (let i = 0; i < flat.length; i += 2) out.push({ key: flat[i]!, entry: JSON.parse(flat[i + 1]!) as QuarantineEntry });
+      if (out.length) yield out;
+    } while (cursor !== '0');
+  }
+
+  /** See RELEASE_QUARANTINED: these items now normalise to these dossiers. */
+  async releaseQuarantined(province: string, source: string, items: { key: string; reason: string; dossier: CanonicalDossier }[]): Promise<{ applied: number; unchanged: number; released: number }> {
+    if (items.length === 0) return { applied: 0, unchanged: 0, released: 0 };
+    const args = items.flatMap((i) => [i.key, i.reason, i.dossier.code, pack(i.dossier)]);
+    const keys = [this.keys.dossiers(province), this.keys.quarantine(province, source), this.keys.quarantineReasons(province, source)];
+    const [applied, unchanged, released] = await this.redis.releaseQuarantined(...keys, ...args);
+    return { applied, unchanged, released };
   }
 
   /**

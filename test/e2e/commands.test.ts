@@ -101,9 +101,14 @@ describe('reconcile, report, quarantine, replay', () => {
     expect(err?.stderr).toContain('no run "nope"');
   });
 
-  it('quarantine lists per reason (none here) and replay --dry-run changes nothing', async () => {
+  it('quarantine lists per reason and reprocesses (none here), and replay --dry-run changes nothing', async () => {
     const q = JSON.parse((await cli('quarantine', '--source', 'h49-dvcqg', '--format', 'json')).stdout);
     expect(q).toEqual({ source: 'h49-dvcqg', reasons: {}, items: [] });
+    const again = JSON.parse((await cli('quarantine', '--source', 'h49-dvcqg', '--reprocess', '--format', 'json')).stdout);
+    expect(again).toEqual({ source: 'h49-dvcqg', dryRun: false, examined: 0, released: 0, applied: 0, unchanged: 0, still: {} });
+    const err = await cli('quarantine', '--source', 'h49-dvcqg', '--dry-run').then(() => undefined, (e: { code: number; stderr: string }) => e);
+    expect(err?.code).toBe(1);
+    expect(err?.stderr).toContain('--dry-run goes with --reprocess');
     expect((await cli('replay', '--dry-run')).stdout).toContain('No failed sync batches.');
   });
 });

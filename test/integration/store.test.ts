@@ -85,3 +85,25 @@ describe('Store.applyPage', () => {
     expect(await store.countDossiers('H49')).toBe(1);
   });
 });
+
+describe('Store.releaseQuarantined', () => {
+  it('takes items out of the quarantine and applies their records, never over a newer stored version', async () => {
+    const store = new Store(redis.client(), redis.prefix());
+    const entry = (code: string) => ({ key: code, entry: { source: 's', runId: 'r1', page: 1, reason: 'TrangThaiHoSo: unknown status "42"', at: T0, raw: { MaHoSo: code } } });
+    await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('B-1', T0 + 60_000, 9)], quarantined: [entry('B-1'), entry('B-2')], checkpoint: cp(1) });
+    expect(await store.quarantineReasons('H49', 's')).toEqual({ 'TrangThaiHoSo: unknown status "42"': 2 });
+
+    const items = [
+      { key: 'B-1', reason: 'TrangThaiHoSo: unknown status "42"', dossier: dossier('B-1', T0, 4) }, // older than stored
+      { key: 'B-2', reason: 'TrangThaiHoSo: unknown status "42"', dossier: dossier('B-2', T0, 4) }, // new
+    ];
+    expect(await store.releaseQuarantined('H49', 's', items)).toEqual({ applied: 1, unchanged: 1, released: 2 });
+    expect(await store.quarantineReasons('H49', 's')).toEqual({}); // the reason's count gone with its last item
+    expect(await store.quarantineEntries('H49', 's')).toEqual([]);
+    const stored = await store.getDossiers('H49', ['B-1', 'B-2']);
+    expect(stored.get('B-1')!.status).toBe(9); // the newer stored version kept
+    expect(stored.get('B-2')).toEqual(dossier('B-2', T0, 4));
+    // Released already: nothing happens again.
+    expect(await store.releaseQuarantined('H49', 's', items)).toEqual({ applied: 0, unchanged: 0, released: 0 });
+  });
+});
