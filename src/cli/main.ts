@@ -1,5 +1,6 @@
 /** The `dossier-sync` executable. */
 import { Command, CommanderError } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
 import { ConfigError } from '../config/load.js';
 import { registerDemo } from './demo.js';
 import { registerOps } from './ops.js';
@@ -8,6 +9,7 @@ import { registerSimulate } from './simulate.js';
 
 const program = new Command('dossier-sync')
   .description('Sync provincial administrative-procedure dossiers and reconcile them with the National Public Service Portal')
+  .version(pkg.version)
   .showHelpAfterError()
   .exitOverride();
 

@@ -168,6 +168,12 @@ describe('dossier-sync --help', () => {
     for (const c of ['demo', 'worker', 'sync', 'reconcile', 'report', 'replay', 'simulate']) expect(stdout).toContain(c);
   });
 
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(await readFile(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    const { stdout } = await run(process.execPath, [BIN, '--version']);
+    expect(stdout.trim()).toBe(version);
+  });
+
   it('names the field at fault in a bad configuration and exits non-zero', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dossier-sync-cfg-'));
     const file = join(dir, 'bad.json');
