@@ -11,7 +11,7 @@ import { previewSync } from '../sources/preview.js';
 import { reprocessQuarantine } from '../sources/quarantine.js';
 import { createProgress } from './progress.js';
 import { addHttpOptions, httpSettings, startHttp, type HttpCliOptions } from './serve.js';
-import { checkRedis, createRuntime, type Runtime } from '../queue/runtime.js';
+import { checkRedis, createRuntime, reachRedis, type Runtime } from '../queue/runtime.js';
 import { failedBatches, replayBatches } from '../queue/replay.js';
 import { startSchedule } from '../queue/schedule.js';
 import { createLogger } from '../util/logger.js';
@@ -24,6 +24,7 @@ async function open(opts: { config: string; logLevel?: string }): Promise<Runtim
   const config = await loadConfig(opts.config);
   const logger = createLogger({ level: opts.logLevel });
   const rt = createRuntime(config, logger);
+  await reachRedis(rt.redis, config.redisUrl!); // createRuntime refused a configuration without one
   await checkRedis(rt.redis, logger);
   for (const w of closedProvinceWarnings(config)) logger.warn(w);
   return rt;

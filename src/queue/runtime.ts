@@ -56,6 +56,45 @@ export function bullPrefix(cfg: Config): string {
   return `{${cfg.redis.prefix}-bull}`;
 }
 
+/** A Redis URL fit to print: its password, if any, masked. */
+export function printableRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(an unparseable URL)';
+  }
+}
+
+/**
+ * Redis must answer at start: a command started while it is down or unreachable fails, naming
+ * it, after `attempts` failed connection attempts or `timeoutMs`, instead of waiting for it
+ * (the connections themselves wait out an outage once running).
+ */
+export async function reachRedis(redis: Redis, url: string, opts: { timeoutMs?: number; attempts?: number } = {}): Promise<void> {
+  const { timeoutMs = 10_000, attempts = 3 } = opts;
+  let failures = 0;
+  let last = 'no answer';
+  let onError: (err: Error) => void = () => {};
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<never>((_, reject) => {
+    const fail = () => reject(new Error(`cannot reach Redis at ${printableRedisUrl(url)} (${last}): start it, or set redis.url in the configuration or REDIS_URL`));
+    onError = (err) => {
+      last = err.message;
+      if (++failures >= attempts) fail();
+    };
+    timer = setTimeout(fail, timeoutMs);
+  });
+  redis.on('error', onError);
+  try {
+    await Promise.race([redis.ping(), gaveUp]);
+  } finally {
+    clearTimeout(timer);
+    redis.off('error', onError);
+  }
+}
+
 /** Warns when Redis may evict keys: BullMQ needs `maxmemory-policy noeviction`. */
 export async function checkRedis(redis: Redis, logger: Logger): Promise<void> {
   const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as [string, string];
