@@ -16,11 +16,17 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs Redis with an append-only file and noeviction, and the worker with the dashboard', async () => {
-    const compose = parse(await readFile(FILE, 'utf8')) as { services: Record<string, { command: string[]; environment?: Record<string, string> }> };
+    const compose = parse(await readFile(FILE, 'utf8')) as {
+      services: Record<string, { command: string[]; environment?: Record<string, string>; healthcheck?: { test: string[] }; depends_on?: Record<string, { condition: string }>; restart?: string }>;
+    };
     const redis = compose.services.redis!.command.join(' ');
     expect(redis).toContain('--appendonly yes');
     expect(redis).toContain('--maxmemory-policy noeviction');
     expect(compose.services.worker!.command).toEqual(['node', 'bin/dossier-sync.js', 'worker', '--http']);
     expect(Object.keys(compose.services).sort()).toEqual(['redis', 'simulators', 'worker']);
+    // The worker exits when Redis does not answer at start: it waits for Redis to be healthy, and restarts.
+    expect(compose.services.redis!.healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
+    expect(compose.services.worker!.depends_on?.redis).toEqual({ condition: 'service_healthy' });
+    expect(compose.services.worker!.restart).toBe('unless-stopped');
   });
 });
