@@ -14,7 +14,7 @@ import type { Runtime } from '../queue/runtime.js';
 import { isLoopback, requireToken, sameOriginWrites } from './auth.js';
 import { PAGE_LABELS } from './labels.js';
 import { renderMetrics } from './metrics.js';
-import { failedPage, incidentsPage, notFoundPage, runPage, runsPage, sortIncidents, type PageContext } from './pages.js';
+import { failedPage, incidentsPage, notFoundPage, quarantinePage, runPage, runsPage, sortIncidents, type PageContext, type SourceQuarantine } from './pages.js';
 import { failedBatches, replayFailedJob, ReplayError } from './replay.js';
 
 export { isLoopback } from './auth.js';
@@ -188,6 +188,18 @@ export function createApp(opts: ServerOptions): express.Express {
     const failed = (await failedBatches(rt)).reverse(); // newest first
     res.json({ failed });
   });
+  const quarantines = (): Promise<SourceQuarantine[]> =>
+    Promise.all(
+      rt.config.sources.map(async (s) => ({
+        source: s.id,
+        province: s.province,
+        reasons: await rt.store.quarantineReasons(s.province, s.id),
+        items: await rt.store.quarantineEntries(s.province, s.id, 50),
+      })),
+    );
+  app.get('/api/quarantine', async (_req, res) => {
+    res.json({ sources: await quarantines() });
+  });
   app.post('/api/replay/:jobId', async (req, res) => {
     const wantsPage = req.is('application/x-www-form-urlencoded') || req.accepts(['json', 'html']) === 'html';
     try {
@@ -223,6 +235,10 @@ export function createApp(opts: ServerOptions): express.Express {
     const { replayed, as } = req.query;
     const notice = typeof replayed === 'string' && typeof as === 'string' ? PAGE_LABELS[ctx.lang].replayed(replayed, as) : undefined;
     page(res, failedPage(ctx, (await failedBatches(rt)).reverse(), notice));
+  });
+
+  app.get('/quarantine', async (req, res) => {
+    page(res, quarantinePage(ctxOf(req), await quarantines()));
   });
 
   app.use((req, res) => {

@@ -4,7 +4,7 @@ import { LABELS as REPORT_LABELS, type Lang } from '../cli/labels.js';
 
 interface PageLabels {
   title: string;
-  nav: { runs: string; incidents: string; failed: string; queues: string; metrics: string };
+  nav: { runs: string; incidents: string; failed: string; quarantine: string; queues: string; metrics: string };
   latestRuns: string;
   noRuns: string;
   run: string;
@@ -47,6 +47,14 @@ interface PageLabels {
   error: string;
   replay: string;
   replayed: (oldId: string, newId: string) => string;
+  quarantine: string;
+  /** Followed by the command that releases the items. */
+  quarantineHelp: string;
+  noQuarantine: string;
+  reason: string;
+  count: string;
+  latestItems: string;
+  dossier: string;
   notFound: string;
   dossiers: (n: number) => string;
   cells: (count: number, gap: number) => string;
@@ -57,7 +65,7 @@ interface PageLabels {
 
 const en: PageLabels = {
   title: 'dossier-sync',
-  nav: { runs: 'Runs', incidents: 'Incidents', failed: 'Failed batches', queues: 'Queue', metrics: 'Metrics' },
+  nav: { runs: 'Runs', incidents: 'Incidents', failed: 'Failed batches', quarantine: 'Quarantine', queues: 'Queue', metrics: 'Metrics' },
   latestRuns: 'Latest reconciliation runs',
   noRuns: 'No reconciliation run yet.',
   run: 'Run',
@@ -100,6 +108,13 @@ const en: PageLabels = {
   error: 'Error',
   replay: 'Replay',
   replayed: (o, n) => `Replayed ${o} as ${n}.`,
+  quarantine: 'Quarantine',
+  quarantineHelp: 'Items that failed validation, per source and reason. A new vendor value is a mapping task: add it to the source\'s statusMap (or procedureMap), then run',
+  noQuarantine: 'Nothing in quarantine.',
+  reason: 'Reason',
+  count: 'Items',
+  latestItems: 'Items',
+  dossier: 'Dossier',
   notFound: 'Not found',
   dossiers: (n) => `${n} dossier(s)`,
   cells: (c, g) => `${c} agency(ies), gap ${g}`,
@@ -110,7 +125,7 @@ const en: PageLabels = {
 
 const vi: PageLabels = {
   title: 'dossier-sync',
-  nav: { runs: 'Lượt đối soát', incidents: 'Sự cố', failed: 'Lô đồng bộ lỗi', queues: 'Hàng đợi', metrics: 'Chỉ số' },
+  nav: { runs: 'Lượt đối soát', incidents: 'Sự cố', failed: 'Lô đồng bộ lỗi', quarantine: 'Cách ly', queues: 'Hàng đợi', metrics: 'Chỉ số' },
   latestRuns: 'Các lượt đối soát gần nhất',
   noRuns: 'Chưa có lượt đối soát nào.',
   run: 'Lượt',
@@ -153,6 +168,13 @@ const vi: PageLabels = {
   error: 'Lỗi',
   replay: 'Chạy lại',
   replayed: (o, n) => `Đã chạy lại ${o} thành ${n}.`,
+  quarantine: 'Bản ghi bị cách ly',
+  quarantineHelp: 'Bản ghi không hợp lệ, theo nguồn và lý do. Giá trị mới của nhà cung cấp là việc cần ánh xạ: thêm vào statusMap (hoặc procedureMap) của nguồn, rồi chạy',
+  noQuarantine: 'Không có bản ghi nào bị cách ly.',
+  reason: 'Lý do',
+  count: 'Số bản ghi',
+  latestItems: 'Bản ghi',
+  dossier: 'Hồ sơ',
   notFound: 'Không tìm thấy',
   dossiers: (n) => `${n} hồ sơ`,
   cells: (c, g) => `${c} đơn vị, chênh ${g}`,

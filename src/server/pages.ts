@@ -1,5 +1,6 @@
 /** The reconciliation pages: server-rendered HTML, every value escaped (see html.ts). */
 import type { Incident } from '../../schemas/incident.js';
+import type { QuarantineEntry } from '../../schemas/store.js';
 import type { Finding, FindingKind, ProvinceReport, RunReport } from '../../schemas/report.js';
 import { FINDING_KINDS } from '../../schemas/report.js';
 import { provinceLabel } from '../normalise/units.js';
@@ -45,7 +46,7 @@ header .lang a{color:#94a3b8;text-decoration:none;margin-left:8px;font-size:13px
 header .lang a.on{color:#fff;font-weight:600}
 main{max-width:1280px;margin:0 auto;padding:20px 24px 48px}
 h1{font-size:22px;margin:4px 0 4px}
-h2{font-size:16px;margin:28px 0 10px}
+h2{font-size:16px;margin:28px 0 10px}.card>h2:first-child{margin-top:0}
 h3{font-size:14px;margin:18px 0 8px;color:var(--muted)}
 .sub{color:var(--muted);margin:0 0 12px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px;overflow-x:auto}
@@ -87,7 +88,7 @@ details.fold>summary{cursor:pointer;padding:2px 0;list-style-position:inside}
 details.fold[open]>summary{margin-bottom:10px}
 `);
 
-type NavKey = 'runs' | 'incidents' | 'failed';
+type NavKey = 'runs' | 'incidents' | 'failed' | 'quarantine';
 
 export function layout(ctx: PageContext, title: string, nav: NavKey | null, body: Html): string {
   const L = PAGE_LABELS[ctx.lang];
@@ -101,7 +102,7 @@ export function layout(ctx: PageContext, title: string, nav: NavKey | null, body
   return `<!doctype html>${html`<html lang="${ctx.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title} · ${L.title}</title><style>${STYLE}</style></head>
 <body><header><a class="brand" href="${href(ctx, '/')}">${L.title}</a>
-<nav>${item('runs', '/', L.nav.runs)}${item('incidents', '/incidents', L.nav.incidents)}${item('failed', '/failed', L.nav.failed)}<a href="/queues">${L.nav.queues}</a><a href="/metrics">${L.nav.metrics}</a></nav>
+<nav>${item('runs', '/', L.nav.runs)}${item('incidents', '/incidents', L.nav.incidents)}${item('failed', '/failed', L.nav.failed)}${item('quarantine', '/quarantine', L.nav.quarantine)}<a href="/queues">${L.nav.queues}</a><a href="/metrics">${L.nav.metrics}</a></nav>
 <span class="lang">${langLink('vi')}${langLink('en')}</span></header>
 <main>${body}</main></body></html>`.value}`;
 }
@@ -275,6 +276,38 @@ export function failedPage(ctx: PageContext, batches: FailedBatch[], notice?: st
       : html`<p class="empty">${L.noFailed}</p>`
   }</div>`;
   return layout(ctx, L.failed, 'failed', body);
+}
+
+/** One source's quarantine as the dashboard shows it. */
+export interface SourceQuarantine {
+  source: string;
+  province: string;
+  reasons: Record<string, number>;
+  /** The first items of its quarantine (at most a page's worth). */
+  items: QuarantineEntry[];
+}
+
+/** The dossier code an item carries, in either dialect's field, when it has one. */
+function itemCode(raw: unknown): string {
+  if (typeof raw !== 'object' || raw === null) return '';
+  const r = raw as Record<string, unknown>;
+  const code = r.MaHoSo ?? r.code;
+  return typeof code === 'string' ? code : '';
+}
+
+export function quarantinePage(ctx: PageContext, sources: SourceQuarantine[]): string {
+  const L = PAGE_LABELS[ctx.lang];
+  const total = (q: SourceQuarantine) => Object.values(q.reasons).reduce((a, b) => a + b, 0);
+  const cards = sources.filter((q) => total(q) > 0).map((q) => {
+    const reasons = Object.entries(q.reasons).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    return html`<section class="card" data-source="${q.source}"><h2>${q.source} · ${provinceLabel(q.province)} · ${total(q)}</h2>
+<table class="reasons"><thead><tr><th>${L.reason}</th><th class="num">${L.count}</th></tr></thead><tbody>${reasons.map(([r, n]) => html`<tr><td class="mono">${r}</td><td class="num">${n}</td></tr>`)}</tbody></table>
+<details><summary>${L.latestItems} (${q.items.length})</summary><table class="items"><thead><tr><th>${L.failedAt}</th><th>${L.run}</th><th>${L.dossier}</th><th>${L.reason}</th></tr></thead><tbody>${q.items.map(
+      (e) => html`<tr><td>${vnTime(e.at)}</td><td class="mono">${e.runId} · ${e.page}</td><td class="mono">${itemCode(e.raw)}</td><td class="mono">${e.reason}</td></tr>`,
+    )}</tbody></table></details></section>`;
+  });
+  const body = html`<h1>${L.quarantine}</h1><p class="sub">${L.quarantineHelp} <code>dossier-sync quarantine --source ID --reprocess</code></p>${cards.length ? cards : html`<div class="card"><p class="empty">${L.noQuarantine}</p></div>`}`;
+  return layout(ctx, L.quarantine, 'quarantine', body);
 }
 
 export function notFoundPage(ctx: PageContext, what: string): string {

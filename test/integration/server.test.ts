@@ -160,6 +160,30 @@ describe('pages', () => {
     expect((await get('/failed')).status).toBe(200);
   });
 
+  it('/quarantine shows each source\'s items by reason, and how to release them once mapped', async () => {
+    expect(await (await get('/quarantine')).text()).toContain('Không có bản ghi nào bị cách ly.');
+    const entry = (code: string, reason: string) => ({ key: code, entry: { source: 'h49', runId: 'night-q', page: 3, reason, at: world.now, raw: { MaHoSo: code, ChuHoSo: '[redacted]' } } });
+    const unknown = 'TrangThaiHoSo: unknown status "42"';
+    const keys = [rt.store.keys.quarantine('H49', 'h49'), rt.store.keys.quarantineReasons('H49', 'h49')];
+    await rt.store.applyPage({
+      province: 'H49', source: 'h49', runId: 'night-q', dossiers: [], backfill: 'quarantine-test', // its own checkpoint: the source's is left alone
+      quarantined: [entry('000.00.12.H49-261002-9001', unknown), entry('000.00.12.H49-261002-9002', unknown), entry('000.00.12.H49-261003-9003', 'NgayHenTra: not a date "2026-13-45"')],
+      checkpoint: { syncedTo: null, pending: null },
+    });
+    try {
+      const body = await (await get('/quarantine?lang=en')).text();
+      expect(body).toContain('h49 · H49 Quảng Ninh · 3');
+      expect(body).toContain(`<td class="mono">TrangThaiHoSo: unknown status &quot;42&quot;</td><td class="num">2</td>`);
+      expect(body).toContain('000.00.12.H49-261003-9003');
+      expect(body).toContain('--reprocess');
+      expect(body).not.toContain('data-source="h56"'); // nothing quarantined there
+      const api = (await (await get('/api/quarantine')).json()) as { sources: { source: string; reasons: Record<string, number>; items: unknown[] }[] };
+      expect(api.sources.map((q) => [q.source, q.reasons[unknown] ?? 0, q.items.length])).toEqual([['h49', 2, 3], ['h56', 0, 0]]);
+    } finally {
+      await rt.redis.del(...keys); // the metrics below count the night's quarantine only
+    }
+  });
+
   it('escapes every value', () => {
     const evil = structuredClone(report);
     evil.runId = '<script>alert(1)</script>';
