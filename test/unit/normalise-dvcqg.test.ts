@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalDossier, type CanonicalDossier } from '../../schemas/dossier.js';
+import { redactPersonal } from '../../src/normalise/personal.js';
 import { agencyOfDossierCode, provinceOfAgency, rootAgency } from '../../src/normalise/codes.js';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg, toDvcqgItem, type DvcqgOptions } from '../../src/normalise/dvcqg.js';
 
@@ -390,5 +391,15 @@ describe('toDvcqgItem', () => {
     for (const d of cases) {
       expect(normaliseDvcqg(toDvcqgItem(d), ID)).toStrictEqual({ ok: true, dossier: d });
     }
+  });
+});
+
+describe('a quarantined item (personal fields redacted) once its status is mapped', () => {
+  it('normalises: the redaction leaves nothing the normaliser needs', () => {
+    const kept = redactPersonal({ ...fullItem(), TrangThaiHoSo: '42', ChuHoSo: 'Nguyễn Văn A', SoDienThoai: '0912345678', Email: 'a@example.vn' });
+    const failed = normaliseDvcqg(kept, ID);
+    expect(failed.ok ? null : failed.reason).toBe('TrangThaiHoSo: unknown status "42"');
+    const passed = normaliseDvcqg(kept, { statusMap: { ...IDENTITY_STATUS_MAP, '42': 4 } });
+    expect(passed.ok && passed.dossier.status).toBe(4);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalDossier, type CanonicalDossier } from '../../schemas/dossier.js';
+import { redactPersonal } from '../../src/normalise/personal.js';
 import { formatIsoVn, normaliseRest, parseIsoInstant, statusMapOf, toRestItem, type RestOptions } from '../../src/normalise/rest.js';
 import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest.js';
 
@@ -179,5 +180,13 @@ describe('toRestItem → normaliseRest', () => {
     const item = toRestItem({ ...fullDossier, status: 9 }, names);
     expect(item.status).toBe('XONG');
     expect(dossierOf(item, { statusMap: statusMapOf(names) }).status).toBe(9);
+  });
+});
+
+describe('a quarantined item (personal fields redacted) once its vendor status is mapped', () => {
+  it('normalises: the redaction leaves nothing the normaliser needs', () => {
+    const kept = redactPersonal({ ...fullItem(), status: 'CHO_PHE_DUYET_CAP_3', applicantName: 'Nguyễn Văn A', phone: '0912345678', email: 'a@example.vn' });
+    expect(reasonOf(kept)).toBe('status: unknown status "CHO_PHE_DUYET_CAP_3"');
+    expect(dossierOf(kept, { statusMap: { ...OPTS.statusMap, CHO_PHE_DUYET_CAP_3: 4 } }).status).toBe(4);
   });
 });
