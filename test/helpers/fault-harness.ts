@@ -7,6 +7,7 @@ import { expect, it } from 'vitest';
 import type { JobContext } from '../../jobs/context.js';
 import { syncSource } from '../../jobs/sync-source.js';
 import type { SyncCounters } from '../../schemas/store.js';
+import type { FaultLog, FaultOptions } from '../../src/sim/faults.js';
 import type { World } from '../../src/sim/world.js';
 import type { Store } from '../../src/store/store.js';
 import { TransientError } from '../../src/util/errors.js';
@@ -17,7 +18,7 @@ export const FAULT_DOSSIERS = 300;
 
 export interface FaultHarness {
   world: World;
-  sim: { faults(province: string): { tooMany: number; serverError: number; truncated: number; duplicates: number } | undefined };
+  sim: { faults(province: string): Omit<FaultLog<object>, 'malformed'> | undefined };
   store: Store;
   /** The source's id in the configuration. */
   source: string;
@@ -101,4 +102,43 @@ export function httpFaultScenarios(make: MakeHarness): void {
       await expectStoreEqualsLocal(h);
       expect(counters).toMatchObject({ pulled: FAULT_DOSSIERS + duplicates, applied: FAULT_DOSSIERS, unchanged: duplicates, quarantined: 0 });
     }));
+}
+
+/** The fault log's count for each fault option that has one. */
+const LOGGED: Partial<Record<keyof FaultOptions, 'sessionExpiries' | 'busy' | 'tooMany' | 'serverError' | 'truncated' | 'duplicates'>> = {
+  sessionCalls: 'sessionExpiries', busy: 'busy', tooMany: 'tooMany', serverError: 'serverError', truncated: 'truncated', duplicates: 'duplicates',
+};
+
+/**
+ * Every fault of `faults` at once (it must include malformed items and drift), on a seed where
+ * each kind occurs and over more seeds: the store equals the world, every malformed item is in
+ * the quarantine (`expectMalformedQuarantined`, the dialect's own check), the counters add up.
+ */
+export function allFaultsTogether<H extends FaultHarness>(
+  make: (faults: Omit<FaultOptions, 'seed'>, opts: { seed: number; retries: number }) => Promise<H>,
+  faults: Omit<FaultOptions, 'seed'>,
+  expectMalformedQuarantined: (h: H) => Promise<void>,
+): void {
+  const kinds = Object.entries(LOGGED).flatMap(([option, logged]) => (faults[option as keyof typeof faults] === undefined ? [] : [logged]));
+  async function allTogether(seed: number, everyKindSeen: boolean): Promise<void> {
+    const h = await make(faults, { seed, retries: 2 });
+    try {
+      const { counters } = await h.sync();
+      const log = h.sim.faults(FAULT_PROVINCE)!;
+      if (everyKindSeen) for (const k of kinds) expect(log[k], k).toBeGreaterThan(0);
+      expect(log.drift.length).toBeGreaterThan(0);
+      await expectStoreEqualsLocal(h);
+      await expectMalformedQuarantined(h);
+      await expectConsistentCounters(h, counters);
+      expect(counters.quarantined).toBeGreaterThanOrEqual(faults.malformed ?? 0);
+    } finally {
+      await h.close();
+    }
+  }
+
+  it('all faults together (a seed where every kind occurs)', () => allTogether(3, true));
+
+  it('all faults together, over more seeds', async () => {
+    for (let seed = 100; seed < 108; seed++) await allTogether(seed, false);
+  });
 }

@@ -22,7 +22,7 @@ import { HttpClient } from '../../src/sources/http.js';
 import { RestSource } from '../../src/sources/rest.js';
 import type { Store } from '../../src/store/store.js';
 import { jobContext } from '../helpers/context.js';
-import { expectConsistentCounters, expectStoreEqualsLocal, httpFaultScenarios, retryingSync, type FaultHarness } from '../helpers/fault-harness.js';
+import { allFaultsTogether, expectConsistentCounters, expectStoreEqualsLocal, httpFaultScenarios, retryingSync, type FaultHarness } from '../helpers/fault-harness.js';
 import { useRedis } from '../helpers/redis.js';
 
 const redis = useRedis();
@@ -273,27 +273,5 @@ describe('rest pull under injected faults', () => {
     drift: { perCall: 3 },
   };
 
-  async function allTogether(seed: number, everyKindSeen: boolean): Promise<void> {
-    const h = await harness(ALL, { seed, retries: 2 });
-    try {
-      const { counters } = await h.sync();
-      const log = h.sim.faults(PROVINCE)!;
-      if (everyKindSeen) {
-        for (const k of ['sessionExpiries', 'tooMany', 'serverError', 'truncated', 'duplicates'] as const) expect(log[k], k).toBeGreaterThan(0);
-      }
-      expect(log.drift.length).toBeGreaterThan(0);
-      await expectStoreEqualsLocal(h);
-      await expectMalformedQuarantined(h);
-      await expectConsistentCounters(h, counters);
-      expect(counters.quarantined).toBeGreaterThanOrEqual(6);
-    } finally {
-      await h.close();
-    }
-  }
-
-  it('all faults together (a seed where every kind occurs)', () => allTogether(3, true));
-
-  it('all faults together, over more seeds', async () => {
-    for (let seed = 100; seed < 108; seed++) await allTogether(seed, false);
-  });
+  allFaultsTogether(harness, ALL, expectMalformedQuarantined);
 });
