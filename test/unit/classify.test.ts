@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { classify, sameContent, toFinding } from '../../src/reconcile/classify.js';
+import { vn } from '../helpers/fixtures.js';
 
 const HOUR = 3_600_000;
-const vn = (local: string): number => Date.parse(`${local}+07:00`);
 
 const base: CanonicalDossier = {
   code: '000.00.14.H56-261003-0118',

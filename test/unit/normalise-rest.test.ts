@@ -3,13 +3,7 @@ import { canonicalDossier, type CanonicalDossier } from '../../schemas/dossier.j
 import { redactPersonal } from '../../src/normalise/personal.js';
 import { formatIsoVn, normaliseRest, parseIsoInstant, statusMapOf, toRestItem, type RestOptions } from '../../src/normalise/rest.js';
 import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest.js';
-
-/** Vietnam local time written with its explicit offset, independent of the code under test. */
-const vn = (local: string): number => {
-  const ms = Date.parse(`${local}+07:00`);
-  if (Number.isNaN(ms)) throw new Error(`bad fixture ${local}`);
-  return ms;
-};
+import { fullDossier, vn } from '../helpers/fixtures.js';
 
 const OPTS: RestOptions = { statusMap: statusMapOf(DEFAULT_REST_STATUS_NAMES) };
 
@@ -30,21 +24,6 @@ function fullItem(): Record<string, unknown> {
     applicantName: 'Nguyễn Văn A',
   };
 }
-
-const fullDossier: CanonicalDossier = {
-  code: '000.00.14.H56-261015-0118',
-  agency: '000.00.23.H56',
-  procedure: '1.001234',
-  status: 10,
-  channel: 2,
-  digitised: true,
-  paidOnline: false,
-  receivedAt: vn('2026-10-15T08:30:00'),
-  dueAt: vn('2026-10-20T17:00:00'),
-  finishedAt: vn('2026-10-19T10:15:00'),
-  returnedAt: vn('2026-10-20T09:00:00'),
-  updatedAt: vn('2026-10-20T09:05:12'),
-};
 
 function reasonOf(item: unknown, opts: RestOptions = OPTS): string {
   const n = normaliseRest(item, opts);

@@ -8,10 +8,10 @@ import { IDENTITY_STATUS_MAP, normaliseDvcqg, toDvcqgItem } from '../../src/norm
 import { METRICS, Tally, metricsOf, hasMetric, type Counts } from '../../src/reconcile/counting.js';
 import { Rng } from '../../src/sim/random.js';
 import { DEFAULT_INJECT, expectedStore, generateWorld, writeTruth, type World, type WorldOptions } from '../../src/sim/world.js';
+import { vn } from '../helpers/fixtures.js';
 
 const HOUR = 3_600_000;
 /** Vietnam local time written with its explicit offset, independent of the code under test. */
-const vn = (local: string): number => Date.parse(`${local}+07:00`);
 
 const BASE: WorldOptions = { seed: 42, month: '2025-05', provinces: ['H49', 'H56', 'H12'], dossiersPerProvince: 1500 };
 const world = generateWorld(BASE);

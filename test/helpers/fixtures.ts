@@ -1,0 +1,25 @@
+/** Fixtures the unit tests share: Vietnam local times and a dossier with every field set. */
+import type { CanonicalDossier } from '../../schemas/dossier.js';
+
+/** Vietnam local time (`2026-10-15T08:30:00`) written with its explicit offset, independent of the code under test. */
+export const vn = (local: string): number => {
+  const ms = Date.parse(`${local}+07:00`);
+  if (Number.isNaN(ms)) throw new Error(`bad fixture ${local}`);
+  return ms;
+};
+
+/** A finished and returned dossier with every field set. */
+export const fullDossier: CanonicalDossier = {
+  code: '000.00.14.H56-261015-0118',
+  agency: '000.00.23.H56',
+  procedure: '1.001234',
+  status: 10,
+  channel: 2,
+  digitised: true,
+  paidOnline: false,
+  receivedAt: vn('2026-10-15T08:30:00'),
+  dueAt: vn('2026-10-20T17:00:00'),
+  finishedAt: vn('2026-10-19T10:15:00'),
+  returnedAt: vn('2026-10-20T09:00:00'),
+  updatedAt: vn('2026-10-20T09:05:12'),
+};
