@@ -11,7 +11,6 @@ import { DEFAULT_INJECT, expectedStore, generateWorld, writeTruth, type World, t
 import { vn } from '../helpers/fixtures.js';
 
 const HOUR = 3_600_000;
-/** Vietnam local time written with its explicit offset, independent of the code under test. */
 
 const BASE: WorldOptions = { seed: 42, month: '2025-05', provinces: ['H49', 'H56', 'H12'], dossiersPerProvince: 1500 };
 const world = generateWorld(BASE);
