@@ -5,6 +5,7 @@ import { jobIds } from '../../jobs/context.js';
 import { newRunId } from '../../jobs/nightly.js';
 import { closedProvinceWarnings, loadConfig, sourceById } from '../config/load.js';
 import { makePeriod, monthPeriod } from '../reconcile/counting.js';
+import { rawItemCode } from '../normalise/codes.js';
 import { formatDay, parseDay } from '../normalise/time.js';
 import { createSource } from '../sources/index.js';
 import { previewSync } from '../sources/preview.js';
@@ -232,7 +233,7 @@ export function registerOps(program: Command): void {
         process.stdout.write(`Source ${src.id}: ${total} item(s) in quarantine\n`);
         for (const [reason, n] of Object.entries(reasons).sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${String(n).padStart(6)}  ${reason}\n`);
         for (const q of items) {
-          const code = typeof q.raw === 'object' && q.raw !== null ? String((q.raw as Record<string, unknown>).MaHoSo ?? '?') : '?';
+          const code = rawItemCode(q.raw) || '?';
           process.stdout.write(`${new Date(q.at).toISOString()}  run ${q.runId} page ${q.page}  ${code}  ${q.reason}\n`);
         }
       });

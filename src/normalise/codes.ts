@@ -20,3 +20,11 @@ export function rootAgency(province: string): string {
 export function agencyOfDossierCode(code: string): string | undefined {
   return DOSSIER_CODE.exec(code)?.[1];
 }
+
+/** The dossier code a raw item carries (`MaHoSo` in the dvcqg dialect, `code` in rest), or '' (a quarantined item may have none). */
+export function rawItemCode(raw: unknown): string {
+  if (typeof raw !== 'object' || raw === null) return '';
+  const r = raw as Record<string, unknown>;
+  const code = r.MaHoSo ?? r.code;
+  return typeof code === 'string' ? code : '';
+}

@@ -3,6 +3,7 @@ import type { Incident } from '../../schemas/incident.js';
 import type { QuarantineEntry } from '../../schemas/store.js';
 import type { Finding, FindingKind, ProvinceReport, RunReport } from '../../schemas/report.js';
 import { FINDING_KINDS } from '../../schemas/report.js';
+import { rawItemCode } from '../normalise/codes.js';
 import { provinceLabel } from '../normalise/units.js';
 import { METRICS, type Metric } from '../reconcile/counting.js';
 import type { FailedBatch } from '../queue/replay.js';
@@ -287,14 +288,6 @@ export interface SourceQuarantine {
   items: QuarantineEntry[];
 }
 
-/** The dossier code an item carries, in either dialect's field, when it has one. */
-function itemCode(raw: unknown): string {
-  if (typeof raw !== 'object' || raw === null) return '';
-  const r = raw as Record<string, unknown>;
-  const code = r.MaHoSo ?? r.code;
-  return typeof code === 'string' ? code : '';
-}
-
 export function quarantinePage(ctx: PageContext, sources: SourceQuarantine[]): string {
   const L = PAGE_LABELS[ctx.lang];
   const total = (q: SourceQuarantine) => Object.values(q.reasons).reduce((a, b) => a + b, 0);
@@ -303,7 +296,7 @@ export function quarantinePage(ctx: PageContext, sources: SourceQuarantine[]): s
     return html`<section class="card" data-source="${q.source}"><h2>${q.source} · ${provinceLabel(q.province)} · ${total(q)}</h2>
 <table class="reasons"><thead><tr><th>${L.reason}</th><th class="num">${L.count}</th></tr></thead><tbody>${reasons.map(([r, n]) => html`<tr><td class="mono">${r}</td><td class="num">${n}</td></tr>`)}</tbody></table>
 <details><summary>${L.latestItems} (${q.items.length})</summary><table class="items"><thead><tr><th>${L.failedAt}</th><th>${L.run}</th><th>${L.dossier}</th><th>${L.reason}</th></tr></thead><tbody>${q.items.map(
-      (e) => html`<tr><td>${vnTime(e.at)}</td><td class="mono">${e.runId} · ${e.page}</td><td class="mono">${itemCode(e.raw)}</td><td class="mono">${e.reason}</td></tr>`,
+      (e) => html`<tr><td>${vnTime(e.at)}</td><td class="mono">${e.runId} · ${e.page}</td><td class="mono">${rawItemCode(e.raw)}</td><td class="mono">${e.reason}</td></tr>`,
     )}</tbody></table></details></section>`;
   });
   const body = html`<h1>${L.quarantine}</h1><p class="sub">${L.quarantineHelp} <code>dossier-sync quarantine --source ID --reprocess</code></p>${cards.length ? cards : html`<div class="card"><p class="empty">${L.noQuarantine}</p></div>`}`;
