@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { Job } from 'bullmq';
 import { jobIds } from '../../jobs/context.js';
 import { newRunId } from '../../jobs/nightly.js';
-import { closedProvinceWarnings, loadConfig, sourceById } from '../config/load.js';
+import { loadConfig, sourceById } from '../config/load.js';
 import { makePeriod, monthPeriod } from '../reconcile/counting.js';
 import { rawItemCode } from '../normalise/codes.js';
 import { formatDay, parseDay } from '../normalise/time.js';
@@ -12,7 +12,7 @@ import { previewSync } from '../sources/preview.js';
 import { reprocessQuarantine } from '../sources/quarantine.js';
 import { createProgress } from './progress.js';
 import { addHttpOptions, httpSettings, startHttp, type HttpCliOptions } from './serve.js';
-import { checkRedis, createRuntime, reachRedis, type Runtime } from '../queue/runtime.js';
+import { createRuntime, startupChecks, type Runtime } from '../queue/runtime.js';
 import { failedBatches, replayBatches } from '../queue/replay.js';
 import { startSchedule } from '../queue/schedule.js';
 import { createLogger } from '../util/logger.js';
@@ -25,9 +25,7 @@ async function open(opts: { config: string; logLevel?: string }): Promise<Runtim
   const config = await loadConfig(opts.config);
   const logger = createLogger({ level: opts.logLevel });
   const rt = createRuntime(config, logger);
-  await reachRedis(rt.redis, config.redisUrl!); // createRuntime refused a configuration without one
-  await checkRedis(rt.redis, logger);
-  for (const w of closedProvinceWarnings(config)) logger.warn(w);
+  await startupChecks(rt);
   return rt;
 }
 
@@ -123,13 +121,13 @@ export function registerOps(program: Command): void {
           const from = backfill?.start ?? (await rt.store.getCheckpoint(cfg.province, cfg.id)).syncedTo ?? parseDay(cfg.initialFrom)!;
           const to = backfill ? Math.min(backfill.end, Date.now()) : Date.now();
           const progress = createProgress(`dry run ${o.source}`);
+          let preview;
           try {
-            const preview = await previewSync(createSource(cfg, { logger: rt.logger }), { from, to }, (codes) => rt.store.versions(cfg.province, codes), (pages) => progress.update(pages));
-            progress.stop();
-            process.stdout.write(`${JSON.stringify({ dryRun: true, source: o.source, ...preview })}\n`);
+            preview = await previewSync(createSource(cfg, { logger: rt.logger }), { from, to }, (codes) => rt.store.versions(cfg.province, codes), (pages) => progress.update(pages));
           } finally {
             progress.stop();
           }
+          process.stdout.write(`${JSON.stringify({ dryRun: true, source: o.source, ...preview })}\n`);
           return;
         }
         const runId = `${backfill ? 'backfill' : 'sync'}-${newRunId(new Date())}`;

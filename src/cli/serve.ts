@@ -1,7 +1,7 @@
 /** `dossier-sync serve`: the dashboard, metrics and health checks, without a worker. */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
-import { checkRedis, createRuntime, reachRedis, type Runtime } from '../queue/runtime.js';
+import { createRuntime, startupChecks, type Runtime } from '../queue/runtime.js';
 import { checkServerOptions, DEFAULT_HOST, DEFAULT_PORT, startServer, type RunningServer } from '../server/index.js';
 import { createLogger } from '../util/logger.js';
 import { LANGS, type Lang } from './labels.js';
@@ -65,8 +65,7 @@ export function registerServe(program: Command): void {
       const logger = createLogger({ level: o.logLevel });
       const rt = createRuntime(config, logger);
       try {
-        await reachRedis(rt.redis, config.redisUrl!); // createRuntime refused a configuration without one
-        await checkRedis(rt.redis, logger);
+        await startupChecks(rt);
         const server = await startHttp(rt, settings);
         const sig = await untilSignal();
         logger.info({ signal: sig }, 'shutting down the HTTP server');

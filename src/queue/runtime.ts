@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { JobContext } from '../../jobs/context.js';
 import { JOBS } from '../../jobs/registry.js';
-import { credentials, sourceById, type Config } from '../config/load.js';
+import { closedProvinceWarnings, credentials, sourceById, type Config } from '../config/load.js';
 import { NationalClient } from '../national/client.js';
 import { createSource } from '../sources/index.js';
 import { HttpClient } from '../sources/http.js';
@@ -101,6 +101,16 @@ export async function checkRedis(redis: Redis, logger: Logger): Promise<void> {
   if (policy !== 'noeviction') {
     logger.warn({ policy }, `Redis maxmemory-policy is "${policy}": set it to "noeviction" or queued jobs and checkpoints can be evicted`);
   }
+}
+
+/**
+ * What a command checks before it works: Redis answers (or it fails now, see `reachRedis`) and
+ * does not evict; a source configured with a closed province code is named.
+ */
+export async function startupChecks(rt: Pick<Runtime, 'config' | 'logger' | 'redis'>): Promise<void> {
+  await reachRedis(rt.redis, rt.config.redisUrl!); // createRuntime refused a configuration without one
+  await checkRedis(rt.redis, rt.logger);
+  for (const w of closedProvinceWarnings(rt.config)) rt.logger.warn(w);
 }
 
 export interface Runtime {

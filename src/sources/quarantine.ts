@@ -40,15 +40,10 @@ export async function reprocessQuarantine(
       if (n.ok) pass.push({ key, reason: entry.reason, dossier: n.dossier });
       else out.still[n.reason] = (out.still[n.reason] ?? 0) + 1;
     }
-    if (!opts.dryRun) {
-      const r = await store.releaseQuarantined(source.province, source.id, pass);
-      out.released += r.released;
-      out.applied += r.applied;
-      out.unchanged += r.unchanged;
-      continue;
-    }
-    const r = await rule.play(pass.map((p) => p.dossier));
-    out.released += pass.length;
+    const r = opts.dryRun
+      ? { released: pass.length, ...(await rule.play(pass.map((p) => p.dossier))) }
+      : await store.releaseQuarantined(source.province, source.id, pass);
+    out.released += r.released;
     out.applied += r.applied;
     out.unchanged += r.unchanged;
   }
