@@ -11,7 +11,7 @@ export class NationalClient {
   readonly envelope: EnvelopeClient;
 
   constructor(
-    private readonly cfg: NationalConfig,
+    cfg: NationalConfig,
     http: HttpClient,
     credentials: Credentials,
   ) {

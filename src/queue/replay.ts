@@ -9,6 +9,7 @@ import type { FlowJob, Job } from 'bullmq';
 import { jobIds } from '../../jobs/context.js';
 import { syncSourcePayload, type SyncSourcePayload } from '../../schemas/jobs.js';
 import { sourceById } from '../config/load.js';
+import { groupBy } from '../util/group.js';
 import { jobOptions } from './job-options.js';
 import type { Runtime } from './runtime.js';
 
@@ -69,20 +70,14 @@ export async function replayBatches(rt: Runtime, batches: FailedBatch[], at = ne
     data: b.data,
     opts: { ...opts, jobId: replayJobId(b.jobId, at), ignoreDependencyOnFailure: true },
   });
-  const byRun = new Map<string, FailedBatch[]>();
-  for (const b of batches) byRun.set(b.runId, [...(byRun.get(b.runId) ?? []), b]);
 
   const roots: string[] = [];
-  for (const [runId, group] of byRun) {
+  for (const [runId, group] of groupBy(batches, (b) => b.runId)) {
     const meta = await rt.runs.meta(runId);
     const trees: FlowJob[] = [];
     if (!meta) trees.push(...group.map(sync)); // batches of no run (a manual sync): just run them again
     else {
-      const byProvince = new Map<string, FailedBatch[]>();
-      for (const b of group) {
-        const province = sourceById(rt.config, b.source).province;
-        byProvince.set(province, [...(byProvince.get(province) ?? []), b]);
-      }
+      const byProvince = groupBy(group, (b) => sourceById(rt.config, b.source).province);
       const provinces = [...byProvince.keys()].sort();
       trees.push({
         name: 'finish-run',

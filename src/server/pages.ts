@@ -1,12 +1,13 @@
 /** The reconciliation pages: server-rendered HTML, every value escaped (see html.ts). */
 import type { Incident } from '../../schemas/incident.js';
 import type { QuarantineEntry } from '../../schemas/store.js';
-import type { Finding, FindingKind, ProvinceReport, RunReport } from '../../schemas/report.js';
+import type { ProvinceReport, RunReport } from '../../schemas/report.js';
 import { FINDING_KINDS } from '../../schemas/report.js';
 import { rawItemCode } from '../normalise/codes.js';
 import { provinceLabel } from '../normalise/units.js';
 import { METRICS, type Metric } from '../reconcile/counting.js';
 import type { FailedBatch } from '../queue/replay.js';
+import { groupBy } from '../util/group.js';
 import { html, raw, type Html } from './html.js';
 import { PAGE_LABELS, REPORT_LABELS, type Lang } from './labels.js';
 
@@ -190,8 +191,10 @@ function heatmap(ctx: PageContext, r: RunReport): Html {
 function findingsByKind(ctx: PageContext, r: RunReport): Html {
   const L = PAGE_LABELS[ctx.lang];
   const R = REPORT_LABELS[ctx.lang];
-  const byKind = new Map<FindingKind, { province: string; f: Finding }[]>();
-  for (const p of r.provinces) for (const f of p.findings) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), { province: p.province, f }]);
+  const byKind = groupBy(
+    r.provinces.flatMap((p) => p.findings.map((f) => ({ province: p.province, f }))),
+    (x) => x.f.kind,
+  );
   if (byKind.size === 0) return html`<div class="card"><p class="empty">${L.noFindings}</p></div>`;
   const kinds = [...FINDING_KINDS.filter((k) => byKind.has(k)), ...[...byKind.keys()].filter((k) => !FINDING_KINDS.includes(k))];
   return html`<div class="kinds" id="findings">${kinds.map((k) => {

@@ -22,7 +22,6 @@ import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/s
 import { generateWorld, type World } from '../../src/sim/world.js';
 import { DvcqgSource } from '../../src/sources/dvcqg.js';
 import { HttpClient } from '../../src/sources/http.js';
-import { Runs } from '../../src/store/runs.js';
 import { Store } from '../../src/store/store.js';
 import { jobContext } from '../helpers/context.js';
 import { allFaultsTogether, expectConsistentCounters, expectStoreEqualsLocal, httpFaultScenarios, retryingSync, type FaultHarness } from '../helpers/fault-harness.js';

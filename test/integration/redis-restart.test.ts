@@ -67,7 +67,7 @@ describe('Redis restarted mid-run (append-only file on)', () => {
       secrets,
     );
     rt = s.rt;
-    const events = await rt.events(); // subscribed before the restart: it must reconnect too
+    await rt.events(); // subscribed before the restart: it must reconnect too
     worker = spawnWorker(s.file, secrets);
     const runId = 'restarted';
     await rt.queue.add('nightly', { runId, period: { from: world.period.from, to: world.period.to }, windowTo: world.now });

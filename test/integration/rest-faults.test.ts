@@ -17,7 +17,7 @@ import { normaliseRest, statusMapOf } from '../../src/normalise/rest.js';
 import { DAY_MS } from '../../src/normalise/time.js';
 import { checkQuarantine, type FaultOptions } from '../../src/sim/faults.js';
 import { DEFAULT_REST_STATUS_NAMES, startRestSimulator, type RestSimulator } from '../../src/sim/rest.js';
-import { generateWorld, type World } from '../../src/sim/world.js';
+import { generateWorld } from '../../src/sim/world.js';
 import { HttpClient } from '../../src/sources/http.js';
 import { RestSource } from '../../src/sources/rest.js';
 import type { Store } from '../../src/store/store.js';
@@ -91,8 +91,6 @@ async function stored(store: Store): Promise<CanonicalDossier[]> {
   for await (const b of store.scanDossiers(PROVINCE)) out.push(...b);
   return out.sort(byCode);
 }
-
-const local = (world: World) => world.provinces[0]!.local.slice().sort(byCode);
 
 async function expectMalformedQuarantined(h: Harness): Promise<void> {
   const malformed = h.sim.faults(PROVINCE)!.malformed;
