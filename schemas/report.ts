@@ -11,7 +11,12 @@ export const FINDING_KINDS = [
   'definition_drift',
   'duplicate_national',
 ] as const;
-export const findingKind = z.enum(FINDING_KINDS);
+/**
+ * Not a root cause: a mismatched key whose gap its dossier findings do not fully account for
+ * (residual ≠ 0). Its finding has no dossier (`dossierCode` ''), and `key` says which figure.
+ */
+export const UNEXPLAINED = 'unexplained' as const;
+export const findingKind = z.enum([...FINDING_KINDS, UNEXPLAINED]);
 export type FindingKind = z.infer<typeof findingKind>;
 
 const side = z
@@ -37,6 +42,10 @@ export const finding = z.object({
   metrics: z.array(z.string()),
   /** What each side holds, for the reader to check the verdict. */
   evidence: z.object({ local: side, national: side }),
+  /** For an `unexplained` finding: the key, its residual, and what was examined for it. */
+  key: z
+    .object({ procedure: z.string().nullable(), metric: z.string(), residual: z.number().int(), examined: z.string() })
+    .optional(),
 });
 export type Finding = z.infer<typeof finding>;
 
@@ -46,10 +55,11 @@ export type Finding = z.infer<typeof finding>;
  *   with the national one, or (all three differing) local is below the province's: records
  *   were lost when pulling;
  * - `province_misreports`: local agrees with national, the province's own figure differs;
- * - `national_behind`: local agrees with the province, national differs;
+ * - `national_behind`: local agrees with the province, national counts less;
+ * - `national_ahead`: local agrees with the province, national counts more;
  * - `undetermined`: none of these, or the province does not report the metric.
  */
-export const VERDICTS = ['records_lost', 'province_misreports', 'national_behind', 'undetermined'] as const;
+export const VERDICTS = ['records_lost', 'province_misreports', 'national_behind', 'national_ahead', 'undetermined'] as const;
 export const verdict = z.enum(VERDICTS);
 export type Verdict = z.infer<typeof verdict>;
 
@@ -63,6 +73,16 @@ export const mismatch = z.object({
   provincial: z.number().int().nullable(),
   /** Null (or absent, in reports stored before it existed) when compared two-way only. */
   verdict: verdict.nullable().optional(),
+  /**
+   * The dossiers whose findings account for this key's gap: how many, and their codes (at most
+   * the first 50, sorted). Absent or null when the key was not examined.
+   */
+  explainedBy: z.object({ count: z.number().int(), codes: z.array(z.string()) }).nullable().optional(),
+  /**
+   * (national − local) − the sum of its findings' signed contributions: 0 when the findings
+   * account for the whole gap. Absent or null when the key was not examined.
+   */
+  residual: z.number().int().nullable().optional(),
 });
 export type Mismatch = z.infer<typeof mismatch>;
 
@@ -111,6 +131,9 @@ export const provinceReport = z.object({
    */
   provincialStats: provincialStats.default(() => ({ ...PROVINCIAL_STATS_DEFAULT })) as unknown as z.ZodOptional<typeof provincialStats>,
   findings: z.array(finding),
+  /** Requests sent to the national portal for this province in this run, and dossier records it returned. */
+  nationalRequests: z.number().int().optional(),
+  nationalRecords: z.number().int().optional(),
   /** What this run did to the province's incidents (set when the run finishes). */
   incidents: z.array(incidentChange).default([]),
 });

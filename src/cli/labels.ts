@@ -47,10 +47,11 @@ const en: Labels = {
     missing_national: 'not synced to the national portal', missing_local: 'only on the national portal',
     status_lag: 'national status behind', date_shift: 'date shifted by 7 hours', code_divergence: 'codes differ',
     definition_drift: 'counted differently', duplicate_national: 'duplicated nationally',
+    unexplained: 'gap not explained by any dossier',
   },
   verdict: {
     records_lost: 'records lost when pulling', province_misreports: 'province misreports',
-    national_behind: 'national portal behind', undetermined: 'undetermined',
+    national_behind: 'national portal behind', national_ahead: 'national portal counts more', undetermined: 'undetermined',
   },
   provincialStats: {
     unavailable: 'provincial statistics unavailable, compared with the national figures only',
@@ -80,10 +81,11 @@ const vi: Labels = {
     missing_national: 'chưa đồng bộ lên Cổng quốc gia', missing_local: 'chỉ có trên Cổng quốc gia',
     status_lag: 'trạng thái quốc gia chậm', date_shift: 'lệch ngày 7 giờ', code_divergence: 'lệch mã',
     definition_drift: 'khác cách tính', duplicate_national: 'trùng trên Cổng quốc gia',
+    unexplained: 'chênh lệch chưa giải thích được',
   },
   verdict: {
     records_lost: 'mất hồ sơ khi đồng bộ về', province_misreports: 'tỉnh báo cáo sai',
-    national_behind: 'Cổng quốc gia chưa cập nhật', undetermined: 'chưa xác định',
+    national_behind: 'Cổng quốc gia chưa cập nhật', national_ahead: 'Cổng quốc gia tính thừa', undetermined: 'chưa xác định',
   },
   provincialStats: {
     unavailable: 'không lấy được số liệu tỉnh báo cáo, chỉ đối chiếu với số liệu quốc gia',

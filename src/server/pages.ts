@@ -196,7 +196,7 @@ function findingsByKind(ctx: PageContext, r: RunReport): Html {
     (x) => x.f.kind,
   );
   if (byKind.size === 0) return html`<div class="card"><p class="empty">${L.noFindings}</p></div>`;
-  const kinds = [...FINDING_KINDS.filter((k) => byKind.has(k)), ...[...byKind.keys()].filter((k) => !FINDING_KINDS.includes(k))];
+  const kinds = [...FINDING_KINDS.filter((k) => byKind.has(k)), ...[...byKind.keys()].filter((k) => !(FINDING_KINDS as readonly string[]).includes(k))];
   return html`<div class="kinds" id="findings">${kinds.map((k) => {
     const list = byKind.get(k)!.sort((a, b) => a.province.localeCompare(b.province) || a.f.dossierCode.localeCompare(b.f.dossierCode));
     return html`<section class="card kind" data-kind="${k}"><h3><span>${R.kind[k] ?? k} <code>${k}</code></span>${pill('', L.dossiers(list.length))}</h3>

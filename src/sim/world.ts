@@ -51,13 +51,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
-import type { FindingKind } from '../../schemas/report.js';
+import type { FINDING_KINDS } from '../../schemas/report.js';
 import { rootAgency } from '../normalise/codes.js';
 import { DAY_MS, VN_OFFSET_MS, formatCompactDay, vnDayNumber } from '../normalise/time.js';
 import { metricsOf, monthPeriod, type Period } from '../reconcile/counting.js';
 import { Rng, hashSeed } from './random.js';
 
-export type InjectedKind = FindingKind;
+export type InjectedKind = (typeof FINDING_KINDS)[number];
 export interface TruthEntry {
   province: string;
   agency: string;
