@@ -16,8 +16,8 @@ import { compareCounts, countStore, type Provincial } from '../src/reconcile/com
 import { groupKey, type GroupKey } from '../src/util/tuple-key.js';
 import { METRICS, makePeriod, withAgencyTotals, zeroCounts, type Figures, type Metric, type Period } from '../src/reconcile/counting.js';
 import type { ReportedStats } from '../src/sources/source.js';
-import type { ProvinceSummary } from '../src/store/runs.js';
-import { defineJob, jobIds, type JobContext } from './context.js';
+import { withFailedJobs, type ProvinceSummary } from '../src/store/runs.js';
+import { defineJob, failedChildren, jobIds, type JobContext } from './context.js';
 
 /**
  * The province's own figures, per agency and procedure: summed over its sources, reporting
@@ -98,19 +98,21 @@ export const reconcileProvince = defineJob({
   payload: reconcileProvincePayload,
   async handler({ runId, province, period: p, windowTo }, ctx) {
     const period = makePeriod(p.from, p.to);
-    const failures = await ctx.job.getIgnoredChildrenFailures();
+    const failures = await failedChildren(ctx); // its syncs (a night's, or a replay's)
     const sources: ProvinceSummary['sources'] = [];
     for (const s of sourcesOf(ctx.config, province)) {
       const cp = await ctx.store.getCheckpoint(province, s.id);
       const counters = await ctx.store.syncCounters(province, s.id, runId);
       const complete = cp.syncedTo !== null && cp.syncedTo >= windowTo;
-      const failure = Object.entries(failures).find(([key]) => key.endsWith(jobIds.sync(runId, s.id)))?.[1];
+      const failure = failures.find((f) => f.data.source === s.id)?.reason;
       sources.push({ id: s.id, status: complete ? 'complete' : 'failed', error: complete ? null : (failure ?? 'sync did not finish'), ...counters });
     }
     const failed = sources.filter((s) => s.status === 'failed');
+    const failedJobs = failures.map((f) => ({ job: f.name, id: f.id, reason: f.reason }));
     const summary: ProvinceSummary = {
       province,
-      coverage: { status: 'complete', why: null },
+      // a sync that failed after its source's window was complete still says so
+      coverage: withFailedJobs({ status: 'complete', why: null }, failedJobs),
       sources,
       agencies: 0,
       mismatches: [],
@@ -118,7 +120,7 @@ export const reconcileProvince = defineJob({
     };
     if (failed.length) {
       const why = failed.map((s) => `source ${s.id}: ${s.error}`).join('; ');
-      summary.coverage = { status: failed.length === sources.length ? 'failed' : 'partial', why };
+      summary.coverage = { status: failed.length === sources.length ? 'failed' : 'partial', why, ...(failedJobs.length ? { failedJobs } : {}) };
       summary.provincialStats = { status: 'unavailable', why: 'not fetched: the province was not compared' };
       await ctx.runs.setProvince(runId, summary);
       ctx.logger.warn({ runId, province, why }, 'province not compared: its sync did not complete');
@@ -127,7 +129,7 @@ export const reconcileProvince = defineJob({
 
     const stale = await staleNationalFeed(ctx, province, windowTo, sources);
     if (stale) {
-      summary.coverage = { status: 'partial', why: stale };
+      summary.coverage = withFailedJobs({ status: 'partial', why: stale }, failedJobs);
       summary.provincialStats = { status: 'unavailable', why: 'not fetched: the province was not compared' };
       await ctx.runs.setProvince(runId, summary);
       ctx.logger.warn({ runId, province, why: stale }, 'province not compared: the national feed is stale');
