@@ -8,57 +8,50 @@
  */
 import { reconcileProvincePayload } from '../schemas/jobs.js';
 import type { Mismatch, ProvincialStats } from '../schemas/report.js';
-import { sourcesOf } from '../src/config/load.js';
+import { figuresSourceOf, sourcesOf } from '../src/config/load.js';
 import { rootAgency } from '../src/normalise/codes.js';
 import { DAY_MS, formatDay } from '../src/normalise/time.js';
 import { mapProcedure } from '../src/normalise/dvcqg.js';
 import { compareCounts, countStore, type Provincial } from '../src/reconcile/compare.js';
 import { groupKey, type GroupKey } from '../src/util/tuple-key.js';
-import { METRICS, makePeriod, withAgencyTotals, zeroCounts, type Figures, type Metric, type Period } from '../src/reconcile/counting.js';
+import { METRICS, makePeriod, withAgencyTotals, zeroCounts, type Figures, type Period } from '../src/reconcile/counting.js';
 import type { ReportedStats } from '../src/sources/source.js';
 import { withFailedJobs, type ProvinceSummary } from '../src/store/runs.js';
 import { defineJob, failedChildren, jobIds, type JobContext } from './context.js';
 
 /**
- * The province's own figures, per agency and procedure: summed over its sources, reporting
- * the metrics every one of them reports. Never throws: what went wrong is in `note`.
+ * The province's own figures, per agency and procedure, from the one source that supplies
+ * them (`figuresSourceOf`: several sources of a province each count only their own share).
+ * Never throws: what went wrong is in `note`.
  */
 export async function provincialFigures(
   ctx: Pick<JobContext, 'config' | 'source' | 'logger'>,
   province: string,
   period: Period,
 ): Promise<{ provincial: Provincial | undefined; note: ProvincialStats }> {
-  const configs = sourcesOf(ctx.config, province);
-  const configured = configs.map((s) => ctx.source(s.id));
-  const offering = configured.filter((s) => typeof s.stats === 'function');
-  if (offering.length === 0) return { provincial: undefined, note: { status: 'not offered', why: 'no source of the province offers statistics' } };
-  if (offering.length < configured.length) {
-    const missing = configured.filter((s) => !offering.includes(s)).map((s) => s.id);
-    // The others' figures alone would not be the province's.
-    return { provincial: undefined, note: { status: 'not offered', why: `source ${missing.join(', ')} offers no statistics` } };
-  }
-  const settled = await Promise.allSettled(offering.map((s) => s.stats!(period, { procedure: true })));
-  const failed = settled.flatMap((r, i) => (r.status === 'rejected' ? [`source ${offering[i]!.id}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`] : []));
-  if (failed.length) {
-    const why = failed.join('; ');
+  const cfg = figuresSourceOf(ctx.config, province);
+  if (!cfg) return { provincial: undefined, note: { status: 'not offered', why: 'no source is named to supply the province\'s own figures (provincialFigures)' } };
+  const source = ctx.source(cfg.id);
+  if (typeof source.stats !== 'function') return { provincial: undefined, note: { status: 'not offered', why: `source ${cfg.id} offers no statistics` } };
+  let stats: ReportedStats;
+  try {
+    stats = await source.stats(period, { procedure: true });
+  } catch (err) {
+    const why = `source ${cfg.id}: ${err instanceof Error ? err.message : String(err)}`;
     ctx.logger.warn({ province, why }, 'provincial statistics unavailable: comparing local and national only');
     return { provincial: undefined, note: { status: 'unavailable', why } };
   }
-  const results = settled.flatMap((r): ReportedStats[] => (r.status === 'fulfilled' ? [r.value] : []));
+  // The province counts under its own procedure codes: map them as its dossiers were mapped
+  // (two local codes may map to one national code: their figures add up).
   const sums = new Map<GroupKey, Figures>();
-  for (const [i, { figures }] of results.entries()) {
-    // The province counts under its own procedure codes: map them as its dossiers were mapped.
-    const map = configs[i]!.procedureMap;
-    for (const f of withAgencyTotals(figures)) {
-      const procedure = f.procedure === null ? null : mapProcedure(f.procedure, map);
-      const key = groupKey(f.agency, procedure);
-      let sum = sums.get(key);
-      if (!sum) sums.set(key, (sum = { agency: f.agency, procedure, counts: zeroCounts() }));
-      for (const m of METRICS) sum.counts[m] += f.counts[m];
-    }
+  for (const f of withAgencyTotals(stats.figures)) {
+    const procedure = f.procedure === null ? null : mapProcedure(f.procedure, cfg.procedureMap);
+    const key = groupKey(f.agency, procedure);
+    let sum = sums.get(key);
+    if (!sum) sums.set(key, (sum = { agency: f.agency, procedure, counts: zeroCounts() }));
+    for (const m of METRICS) sum.counts[m] += f.counts[m];
   }
-  const reported: Metric[] = METRICS.filter((m) => results.every((r) => r.reported.includes(m)));
-  return { provincial: { figures: [...sums.values()], reported }, note: { status: 'ok', why: null } };
+  return { provincial: { figures: [...sums.values()], reported: stats.reported }, note: { status: 'ok', why: null } };
 }
 
 /**
