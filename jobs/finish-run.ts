@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { finishRunPayload } from '../schemas/jobs.js';
+import type { RunReport } from '../schemas/report.js';
 import { planAlerts } from '../src/alerts/plan.js';
 import { transitions, type Transition } from '../src/reconcile/incidents.js';
 import type { Config } from '../src/config/load.js';
@@ -16,6 +17,12 @@ function provinceOf(child: FailedChild, config: Config): string | undefined {
   const { province, source } = child.data;
   if (typeof province === 'string') return province;
   return typeof source === 'string' ? config.sources.find((s) => s.id === source)?.province : undefined;
+}
+
+/** Whether every configured source synced its window in the run (every province, every source). */
+function syncedEverySource(report: RunReport, config: Config): boolean {
+  const complete = new Set(report.provinces.flatMap((p) => p.sources.filter((s) => s.status === 'complete').map((s) => s.id)));
+  return config.sources.every((s) => complete.has(s.id));
 }
 
 /**
@@ -73,6 +80,8 @@ export const finishRun = defineJob({
       );
     }
 
+    // A scheduled night moves the catch-up marker once every source has synced, a replay included.
+    if (meta.scheduled && syncedEverySource(full, ctx.config)) await ctx.runs.markNight(Date.parse(meta.window.to));
     await ctx.runs.finish(runId, now);
     const [following, ...rest] = then;
     if (following) await ctx.queue.add('nightly', { ...following, then: rest }, { jobId: `nightly@${runId}@then` });

@@ -22,6 +22,8 @@ const runMeta = z.object({
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
   provinces: z.array(z.string()),
+  /** A scheduled night's run (see `NightStep.scheduled`); absent for a manual run. */
+  scheduled: z.boolean().optional(),
 });
 export type RunMeta = z.infer<typeof runMeta>;
 
@@ -104,7 +106,7 @@ export class Runs {
     await this.redis.hset(this.keys.runIncidents(runId), province, JSON.stringify(changes));
   }
 
-  /** Records that a night up to `windowTo` started; keeps the latest. */
+  /** Records that a scheduled night up to `windowTo` completed its syncs; keeps the latest. */
   async markNight(windowTo: number): Promise<void> {
     const key = this.keys.lastNight();
     const prev = Number((await this.redis.get(key)) ?? 0);
