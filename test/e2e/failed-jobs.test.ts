@@ -108,13 +108,17 @@ async function configFile(name: string): Promise<string> {
   return file;
 }
 
+/** A command of the executable: its exit code and output. */
+async function cli(config: string, ...args: string[]): Promise<{ code: number; stdout: string }> {
+  return exec(process.execPath, [BIN, ...args, '--config', config, '--log-level', 'error'], { env, maxBuffer: 32 * 1024 * 1024 }).then(
+    (ok) => ({ code: 0, stdout: ok.stdout }),
+    (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+  );
+}
+
 /** `reconcile` through the executable: its exit code and its report. */
 async function reconcile(config: string): Promise<{ code: number; report: RunReport }> {
-  const args = [BIN, 'reconcile', '--month', '2026-10', '--format', 'json', '--config', config, '--log-level', 'error'];
-  const r = await exec(process.execPath, args, { env, maxBuffer: 32 * 1024 * 1024 }).then(
-    (ok) => ({ code: 0, stdout: ok.stdout }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
+  const r = await cli(config, 'reconcile', '--month', '2026-10', '--format', 'json');
   return { code: r.code, report: runReport.parse(JSON.parse(r.stdout)) };
 }
 
@@ -174,4 +178,25 @@ describe('a job of the run that fails for good', () => {
       expect(page).toMatch(c.reason);
     });
   }
+});
+
+describe('replay', () => {
+  it('of a batch that fails again: exit 1, naming the batch and why; once it passes, exit 0', async () => {
+    gate.refuse.clear();
+    gate.sourceDown = true;
+    const config = await configFile('replay');
+    const { code, report } = await reconcile(config);
+    expect(code).toBe(2);
+
+    const again = await cli(config, 'replay');
+    expect(again.code).toBe(1);
+    expect(again.stdout).toContain('Replayed 1 batch(es): 1 failed again.');
+    expect(again.stdout).toMatch(new RegExp(`failed again  sync@${report.runId}@h49@replay-\\w+  source=h49  run=${report.runId}  error=.*503`));
+    expect(again.stdout).toContain(`still failed  run=${report.runId}  province=H49`);
+
+    gate.sourceDown = false;
+    const ok = await cli(config, 'replay');
+    expect(ok).toEqual({ code: 0, stdout: expect.stringMatching(/Replayed 1 batch\(es\)\.\n$/) });
+    expect((await cli(config, 'replay', '--dry-run')).stdout).toBe('No failed sync batches.\n');
+  });
 });
