@@ -60,11 +60,12 @@ export interface FailedChild {
  * gone; its kind then comes from its id).
  */
 export async function failedChildren(ctx: Pick<JobContext, 'job' | 'queue'>): Promise<FailedChild[]> {
-  const failures = await ctx.job.getIgnoredChildrenFailures();
+  const failures = await ctx.job.getIgnoredChildrenFailures(); // by job key: `<queue's qualified name>:<id>`
+  const ours = `${ctx.queue.qualifiedName}:`;
   const out: FailedChild[] = [];
   for (const [key, reason] of Object.entries(failures)) {
-    const id = key.slice(`${ctx.queue.qualifiedName}:`.length);
-    const child = key.startsWith(`${ctx.queue.qualifiedName}:`) ? await Job.fromId(ctx.queue, id) : undefined;
+    const id = key.startsWith(ours) ? key.slice(ours.length) : key;
+    const child = key.startsWith(ours) ? await Job.fromId(ctx.queue, id) : undefined;
     out.push({ id, name: child?.name ?? id.split('@')[0]!, data: (child?.data ?? {}) as Record<string, unknown>, reason: String(reason) });
   }
   return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
