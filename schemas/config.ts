@@ -1,6 +1,8 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { AGENCY_CODE } from '../src/normalise/codes.js';
+import { DEFAULT_DATE_LIMITS } from '../src/normalise/fields.js';
+import { parseDay } from '../src/normalise/time.js';
 
 const httpUrl = z
   .string()
@@ -128,6 +130,21 @@ export const toleranceConfig = z
   })
   .default({ default: { absolute: 0, percent: 0 }, metrics: {} });
 
+const day = z.string().refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && parseDay(v) !== undefined, 'must be a day YYYY-MM-DD');
+
+/** The range every date of an item must fall in; items outside it are quarantined (src/normalise/fields.ts). */
+export const datesConfig = z
+  .object({
+    /** No date of any field before this day. */
+    earliest: day.default(DEFAULT_DATE_LIMITS.earliest),
+    /** Update, receipt, finish and return times at most this many hours after now (clock skew). */
+    skewHours: z.number().min(0).max(24 * 31).default(DEFAULT_DATE_LIMITS.skewHours),
+    /** Due dates before this day. */
+    dueBefore: day.default(DEFAULT_DATE_LIMITS.dueBefore),
+  })
+  .refine((d) => d.earliest < d.dueBefore, { message: 'earliest must be before dueBefore', path: ['earliest'] })
+  .default(DEFAULT_DATE_LIMITS);
+
 export const configFile = z
   .object({
     redis: z
@@ -184,6 +201,7 @@ export const configFile = z
       })
       .default({ concurrency: 4, attempts: 3, backoffMs: 5_000, maxStalledCount: 3 }),
     alerts: alertsConfig,
+    dates: datesConfig,
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { DvcqgSourceConfig } from '../../schemas/config.js';
 import { rootAgency } from '../normalise/codes.js';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg, type Normalised } from '../normalise/dvcqg.js';
+import { DEFAULT_DATE_BOUNDS, type DateBounds } from '../normalise/fields.js';
 import { parseStatsRows, statsParams } from '../national/fields.js';
 import { formatCompact, parseCompact } from '../normalise/time.js';
 import { METRICS, withAgencyTotals, type Period } from '../reconcile/counting.js';
@@ -37,6 +38,7 @@ export class DvcqgSource implements SourceAdapter {
     private readonly cfg: DvcqgSourceConfig,
     private readonly http: HttpClient,
     credentials: Credentials,
+    private readonly dates: DateBounds = DEFAULT_DATE_BOUNDS,
   ) {
     this.id = cfg.id;
     this.client = new EnvelopeClient(http, cfg.id, cfg.baseUrl, credentials);
@@ -97,7 +99,7 @@ export class DvcqgSource implements SourceAdapter {
   }
 
   normalise(raw: unknown): Normalised {
-    return normaliseDvcqg(raw, { statusMap: this.statusMap, procedureMap: this.cfg.procedureMap });
+    return normaliseDvcqg(raw, { statusMap: this.statusMap, procedureMap: this.cfg.procedureMap, dates: this.dates });
   }
 
   itemKey(raw: unknown): string | undefined {

@@ -11,6 +11,7 @@ import { REST_STATS_METRICS, restDossierList, restStatsReply, restTokenReply, ty
 import { rootAgency } from '../normalise/codes.js';
 import type { Normalised } from '../normalise/dvcqg.js';
 import { formatIsoVn, normaliseRest } from '../normalise/rest.js';
+import { DEFAULT_DATE_LIMITS, DateBounds } from '../normalise/fields.js';
 import { zeroCounts, type Figures, type Period } from '../reconcile/counting.js';
 import { AuthExpiredError, PermanentError, TransientError } from '../util/errors.js';
 import type { HttpClient } from './http.js';
@@ -55,6 +56,7 @@ export class RestSource implements SourceAdapter {
     private readonly http: HttpClient,
     private readonly credentials: ClientCredentials,
     private readonly now: () => number = Date.now,
+    private readonly dates: DateBounds = new DateBounds(DEFAULT_DATE_LIMITS, now),
   ) {
     this.id = cfg.id;
     this.agency = cfg.agency ?? rootAgency(cfg.province);
@@ -142,7 +144,7 @@ export class RestSource implements SourceAdapter {
   }
 
   normalise(raw: unknown): Normalised {
-    return normaliseRest(raw, { statusMap: this.statusMap, procedureMap: this.cfg.procedureMap });
+    return normaliseRest(raw, { statusMap: this.statusMap, procedureMap: this.cfg.procedureMap, dates: this.dates });
   }
 
   itemKey(raw: unknown): string | undefined {

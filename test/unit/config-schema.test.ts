@@ -90,6 +90,7 @@ describe('configFile: valid', () => {
       counting: { withdrawnIsProcessed: false, processedOn: 'finished' },
       tolerances: { default: { absolute: 0, percent: 0 }, metrics: {} },
       schedule: { cron: '0 1 * * *', timezone: 'Asia/Ho_Chi_Minh', catchUp: 'each' },
+      dates: { earliest: '2000-01-01', skewHours: 24, dueBefore: '2100-01-01' },
       reconcile: { previousMonthDays: 5 },
       worker: { concurrency: 4, attempts: 3, backoffMs: 5_000, maxStalledCount: 3 },
       alerts: { webhooks: [], cooldownMinutes: 360, summary: true },
