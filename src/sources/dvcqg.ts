@@ -73,13 +73,15 @@ export class DvcqgSource implements SourceAdapter {
     const items = data.filter((raw) => !(field(raw, 'NgayCapNhat') === cursor.ts && (field(raw, 'MaHoSo') ?? '') <= cursor.code));
     const done = data.length < size;
     // The next start is the last item whose update time can be sent back as `capNhatTu`: a
-    // malformed NgayCapNhat (quarantined) or an item from before the start (a duplicate of
-    // an earlier page) cannot move the window, and the start never moves backwards.
+    // malformed NgayCapNhat (quarantined), an item from before the start (a duplicate of an
+    // earlier page) or one from the window's end on (a date in the future, quarantined) cannot
+    // move the window: only a time within [start, window.to) moves it, never backwards.
     let last: unknown;
     let lastTs: string | undefined;
     for (let i = data.length - 1; i >= 0; i--) {
       const ts = field(data[i], 'NgayCapNhat');
-      if (ts !== undefined && STAMP.test(ts) && parseCompact(ts) !== undefined && ts >= cursor.ts) {
+      const at = ts !== undefined && STAMP.test(ts) ? parseCompact(ts) : undefined;
+      if (at !== undefined && at < window.to && ts! >= cursor.ts) {
         last = data[i];
         lastTs = ts;
         break;
