@@ -7,7 +7,8 @@ import type { Checkpoint, QuarantineEntry } from '../schemas/store.js';
 import { sourceById } from '../src/config/load.js';
 import { redactPersonal } from '../src/normalise/personal.js';
 import { parseDay } from '../src/normalise/time.js';
-import { normalisePage } from '../src/sources/source.js';
+import { PullGuard } from '../src/sources/progress.js';
+import { DEFAULT_PULL_LIMITS, fetchGuarded, normalisePage } from '../src/sources/source.js';
 import { createHash } from 'node:crypto';
 import { defineJob, giveBack } from './context.js';
 
@@ -34,13 +35,14 @@ export const syncSource = defineJob({
       }
     }
     const window = { from, to: windowTo };
+    const guard = new PullGuard(id, (adapter.limits ?? DEFAULT_PULL_LIMITS).maxPages, pages);
     for (;;) {
       if (ctx.stopping.aborted) await giveBack(ctx, `sync of ${id} handed back after page ${pages}: the worker is stopping`);
       // HTTP retries behind this page (recorded even when the page fails): the report shows them.
       const retriedBefore = adapter.retries?.() ?? 0;
       let page;
       try {
-        page = await adapter.fetchPage(window, cursor);
+        page = await fetchGuarded(adapter, guard, window, cursor);
       } finally {
         await ctx.store.addRetries(cfg.province, id, runId, (adapter.retries?.() ?? 0) - retriedBefore);
       }

@@ -1,6 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { AGENCY_CODE } from '../src/normalise/codes.js';
+import { DEFAULT_ITEM_LIMITS } from '../src/normalise/bounded.js';
 import { DEFAULT_DATE_LIMITS } from '../src/normalise/fields.js';
 import { parseDay } from '../src/normalise/time.js';
 
@@ -31,6 +32,14 @@ const common = {
   circuitBreaker: z
     .object({ failures: z.number().int().min(1).default(5), cooldownMs: z.number().int().min(0).default(30_000) })
     .default({ failures: 5, cooldownMs: 30_000 }),
+  /** Total deadline of one HTTP attempt, to the last byte of the reply (`timeoutMs` is the idle timeout). */
+  deadlineMs: z.number().int().positive().default(60_000),
+  /** The most pages one sync window may take; a source that never says "done" is stopped there. */
+  maxPages: z.number().int().min(1).default(20_000),
+  /** An item nested deeper than this (objects and arrays) is quarantined. */
+  maxItemDepth: z.number().int().min(2).max(1000).default(DEFAULT_ITEM_LIMITS.maxDepth),
+  /** An item larger than this (characters of JSON) is quarantined. */
+  maxItemBytes: z.number().int().min(1024).default(DEFAULT_ITEM_LIMITS.maxBytes),
   /** Start of the first sync window when no checkpoint exists (YYYY-MM-DD). */
   initialFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').default('2025-01-01'),
 };
@@ -78,6 +87,12 @@ export const nationalConfig = z.object({
   usernameEnv: envName,
   passwordEnv: envName,
   timeoutMs: z.number().int().positive().default(30_000),
+  /** Total deadline of one HTTP attempt, to the last byte of the reply (`timeoutMs` is the idle timeout). */
+  deadlineMs: z.number().int().positive().default(120_000),
+  /** One national listing (DanhSachHoSo of an agency) stops with an error past this many pages… */
+  maxListPages: z.number().int().min(1).default(10_000),
+  /** …or this many records. */
+  maxListRecords: z.number().int().min(1).default(2_000_000),
   /** How far before a period the drill-down looks for dossiers still open (carried over). */
   lookbackDays: z.number().int().min(0).max(3660).default(366),
   /**

@@ -16,7 +16,7 @@ import { METRICS, withAgencyTotals, type Period } from '../reconcile/counting.js
 import { EnvelopeClient, type Credentials } from './envelope.js';
 import type { ServiceReply } from '../../schemas/dvcqg.js';
 import type { HttpClient } from './http.js';
-import type { PageResult, ReportedStats, SourceAdapter, Window } from './source.js';
+import { pullLimitsOf, type PageResult, type PullLimits, type ReportedStats, type SourceAdapter, type Window } from './source.js';
 
 const cursorSchema = z.object({ ts: z.string(), code: z.string(), page: z.number().int().min(1) });
 type Cursor = z.infer<typeof cursorSchema>;
@@ -28,8 +28,15 @@ const field = (raw: unknown, name: string): string | undefined => {
   return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
 };
 
+/** An item of the national sync shape named by its code and update time, when it has a code. */
+export function dvcqgItemKey(raw: unknown): string | undefined {
+  const code = field(raw, 'MaHoSo');
+  return code === undefined ? undefined : `${code}@${field(raw, 'NgayCapNhat') ?? ''}`;
+}
+
 export class DvcqgSource implements SourceAdapter {
   readonly id: string;
+  readonly limits: PullLimits;
   private readonly client: EnvelopeClient;
   private readonly madonvi: string;
   private readonly statusMap: Record<string, number>;
@@ -41,6 +48,7 @@ export class DvcqgSource implements SourceAdapter {
     private readonly dates: DateBounds = DEFAULT_DATE_BOUNDS,
   ) {
     this.id = cfg.id;
+    this.limits = pullLimitsOf(cfg);
     this.client = new EnvelopeClient(http, cfg.id, cfg.baseUrl, credentials);
     this.madonvi = cfg.madonvi ?? rootAgency(cfg.province);
     this.statusMap = { ...IDENTITY_STATUS_MAP, ...cfg.statusMap };
@@ -105,8 +113,7 @@ export class DvcqgSource implements SourceAdapter {
   }
 
   itemKey(raw: unknown): string | undefined {
-    const code = field(raw, 'MaHoSo');
-    return code === undefined ? undefined : `${code}@${field(raw, 'NgayCapNhat') ?? ''}`;
+    return dvcqgItemKey(raw);
   }
 
   /**

@@ -20,7 +20,7 @@ export interface SourceDeps {
 export function createSource(cfg: SourceConfig, deps: SourceDeps): SourceAdapter {
   const now = deps.now ?? Date.now;
   const dates = new DateBounds(deps.dates ?? DEFAULT_DATE_LIMITS, now);
-  const http = new HttpClient({ name: cfg.id, timeoutMs: cfg.timeoutMs, retries: cfg.retries, maxBytes: cfg.maxResponseBytes, rateLimit: cfg.rateLimit, circuitBreaker: cfg.circuitBreaker, logger: deps.logger, signal: deps.signal });
+  const http = new HttpClient({ name: cfg.id, timeoutMs: cfg.timeoutMs, deadlineMs: cfg.deadlineMs, retries: cfg.retries, maxBytes: cfg.maxResponseBytes, rateLimit: cfg.rateLimit, circuitBreaker: cfg.circuitBreaker, logger: deps.logger, signal: deps.signal });
   switch (cfg.dialect) {
     case 'dvcqg':
       return new DvcqgSource(cfg, http, credentials(cfg.usernameEnv, cfg.passwordEnv), dates);

@@ -15,7 +15,7 @@ import { DEFAULT_DATE_LIMITS, DateBounds } from '../normalise/fields.js';
 import { zeroCounts, type Figures, type Period } from '../reconcile/counting.js';
 import { AuthExpiredError, PermanentError, TransientError } from '../util/errors.js';
 import type { HttpClient } from './http.js';
-import type { PageResult, ReportedStats, SourceAdapter, Window } from './source.js';
+import { pullLimitsOf, type PageResult, type PullLimits, type ReportedStats, type SourceAdapter, type Window } from './source.js';
 
 export interface ClientCredentials {
   clientId: string | undefined;
@@ -45,6 +45,7 @@ function margin(lifetimeMs: number): number {
 
 export class RestSource implements SourceAdapter {
   readonly id: string;
+  readonly limits: PullLimits;
   private readonly agency: string;
   private readonly statusMap: Record<string, number>;
   private token: Promise<Token> | undefined;
@@ -59,6 +60,7 @@ export class RestSource implements SourceAdapter {
     private readonly dates: DateBounds = new DateBounds(DEFAULT_DATE_LIMITS, now),
   ) {
     this.id = cfg.id;
+    this.limits = pullLimitsOf(cfg);
     this.agency = cfg.agency ?? rootAgency(cfg.province);
     this.statusMap = { ...cfg.statusMap };
   }

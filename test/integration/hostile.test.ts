@@ -7,10 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncSource } from '../../jobs/sync-source.js';
 import type { Config } from '../../src/config/load.js';
 import { createSource } from '../../src/sources/index.js';
-import { startSimulator, type Simulator } from '../../src/sim/server.js';
+import type { SyncCounters } from '../../schemas/store.js';
+import { NationalClient } from '../../src/national/client.js';
+import { statusMapOf } from '../../src/normalise/rest.js';
+import { HttpClient } from '../../src/sources/http.js';
+import { NoProgressError } from '../../src/sources/progress.js';
+import { DEFAULT_REST_STATUS_NAMES, startRestSimulator, type RestSimulator } from '../../src/sim/rest.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { PermanentError, TransientError } from '../../src/util/errors.js';
 import { expectedStore, generateWorld, type World } from '../../src/sim/world.js';
 import { jobContext } from '../helpers/context.js';
-import { startProxy, type Hostile, type ProxiedRequest } from '../helpers/hostile.js';
+import { startProxy, startServer, type Hostile, type ProxiedRequest } from '../helpers/hostile.js';
 import { expectCountersAddUp, expectStoreMatches } from '../helpers/invariant.js';
 import { useRedis } from '../helpers/redis.js';
 import { simConfig } from '../helpers/sim.js';
@@ -19,14 +26,17 @@ const redis = useRedis();
 
 let world: World;
 let sim: Simulator;
+let restSim: RestSimulator;
 const open: Hostile[] = [];
 beforeAll(async () => {
   world = generateWorld({ seed: 11, month: '2026-10', provinces: ['H49'], dossiersPerProvince: 2000 });
   sim = await startSimulator(world);
+  restSim = await startRestSimulator(world);
 });
 afterAll(async () => {
   await Promise.all(open.map((h) => h.close()));
   await sim?.close();
+  await restSim?.close();
 });
 
 type Alter = (req: ProxiedRequest, reply: unknown) => unknown;
@@ -42,13 +52,34 @@ async function throughProxy(alter: Alter, source: Record<string, unknown> = {}):
   });
 }
 
+/** A configuration whose one source speaks `rest` through a proxy that alters the rest simulator's replies. */
+async function restThroughProxy(alter: Alter): Promise<Config> {
+  const proxy = await startProxy(restSim.url, alter);
+  open.push(proxy);
+  process.env.REST_ID = restSim.clientId;
+  process.env.REST_SECRET = restSim.clientSecret;
+  return simConfig(sim, world, redis, {
+    source: () => ({
+      id: 'h49-rest', dialect: 'rest', baseUrl: `${proxy.url}/p/H49`, tokenUrl: restSim.tokenUrl, clientIdEnv: 'REST_ID', clientSecretEnv: 'REST_SECRET',
+      usernameEnv: undefined, passwordEnv: undefined, statusMap: statusMapOf(DEFAULT_REST_STATUS_NAMES), procedureMap: {}, pageSize: 100, retries: 1,
+    }),
+  });
+}
+
 /** Runs the sync job for the source up to the world's `now`, the clock at `now` too. */
 async function sync(config: Config) {
   const cfg = config.sources[0]!;
   const adapter = createSource(cfg, { now: () => world.now, dates: config.dates });
   const ctx = jobContext(config, redis.client(), { source: adapter, now: world.now });
-  const counters = await syncSource.handler({ runId: 'r1', source: cfg.id, windowTo: world.now }, ctx);
+  const counters = (await syncSource.handler({ runId: 'r1', source: cfg.id, windowTo: world.now }, ctx)) as SyncCounters;
   return { counters, store: ctx.store, cfg };
+}
+
+/** The sync's error; it must fail. */
+async function syncError(config: Config): Promise<Error> {
+  const err = await sync(config).then(() => undefined, (e: unknown) => e);
+  if (!(err instanceof Error)) throw new Error('expected the sync to fail');
+  return err;
 }
 
 describe('an update time outside the window never moves the cursor', () => {
@@ -71,5 +102,108 @@ describe('an update time outside the window never moves the cursor', () => {
     expect(reasons[0]![0]).toMatch(/^NgayCapNhat: 2999-12-30T17:00:00.000Z is after now \+ 24 h/);
     expect(reasons[0]![1]).toBe(1);
     expect(await store.getCheckpoint('H49', cfg.id)).toEqual({ syncedTo: world.now, pending: null });
+  });
+});
+
+describe('bounded pulls', () => {
+  it('a source that returns the same full page forever: the sync fails for good, naming no progress', async () => {
+    let first: unknown;
+    const config = await throughProxy((req, reply) => {
+      if (service(req) !== 'LayDanhSachHoSo') return reply;
+      first ??= reply;
+      return first;
+    });
+    const err = await syncError(config);
+    expect(err).toBeInstanceOf(NoProgressError);
+    expect(err).toBeInstanceOf(PermanentError); // no retries: the batch goes to the failed set
+    expect(err.message).toMatch(/^h49-dvcqg: no progress: page \d+ holds the same \d+ items as an earlier page$/);
+  });
+
+  it('a rest cursor alternating between two values: the sync fails for good, naming the cursor that came back', async () => {
+    const real: string[] = []; // the source's first two cursors, then those two in turn
+    let replies = 0;
+    const config = await restThroughProxy((req, reply) => {
+      if (!req.path.includes('/dossiers')) return reply;
+      const r = reply as { next: string };
+      if (++replies <= 2) real.push(r.next);
+      return { ...r, next: real[(replies - 1) % 2] };
+    });
+    const err = await syncError(config);
+    expect(err).toBeInstanceOf(NoProgressError);
+    expect(err.message).toBe(`h49-rest: no progress: the cursor ${JSON.stringify(real[0])} came back after 3 pages`);
+  });
+
+  it('a window that takes more than maxPages pages stops there with the reason', async () => {
+    const config = await throughProxy((_req, reply) => reply, { pageSize: 100, maxPages: 3 });
+    const err = await syncError(config);
+    expect(err).toBeInstanceOf(NoProgressError);
+    expect(err.message).toBe('h49-dvcqg: still not done after 3 pages (maxPages 3): stopped');
+  });
+
+  it('a reply trickled a byte at a time ends at the deadline of an attempt, not only at the idle timeout', async () => {
+    let served = 0;
+    const trickle = await startServer((req, _body, res) => {
+      if (req.url?.endsWith('/auth/login')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ error_code: 0, session: 's' }));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const text = JSON.stringify({ error_code: 0, data: [] }).padEnd(100_000, ' ');
+      let i = 0;
+      const t = setInterval(() => {
+        if (i >= text.length || res.destroyed) return clearInterval(t);
+        res.write(text[i++]);
+        served++;
+      }, 100);
+      res.on('close', () => clearInterval(t));
+    });
+    open.push(trickle);
+    const config = simConfig(sim, world, redis, { source: () => ({ baseUrl: trickle.url, timeoutMs: 1000, deadlineMs: 2000, retries: 1 }) });
+    const err = await syncError(config);
+    expect(err).toBeInstanceOf(TransientError);
+    expect(err.message).toBe(`h49-dvcqg: POST ${trickle.url}/service: no complete reply within the deadline of 2000 ms (deadlineMs)`);
+    expect(trickle.requests).toBe(3); // a login, then the attempt and its one retry
+    expect(served).toBeGreaterThan(0); // it did trickle: the idle timeout alone never fired
+  });
+});
+
+describe('bounded national listings', () => {
+  const client = (url: string, limits: { maxListPages?: number; maxListRecords?: number } = {}) =>
+    new NationalClient({ baseUrl: url, ...limits }, new HttpClient({ name: 'national', timeoutMs: 5000, retries: 0 }), SIM_CREDENTIALS);
+  const days = () => ({ start: world.period.start, end: world.period.end });
+  async function drain(national: NationalClient, agency: string): Promise<Error | number> {
+    let n = 0;
+    try {
+      for await (const page of national.list(agency, days(), 'TiepNhan', 10)) n += page.length;
+    } catch (err) {
+      return err as Error;
+    }
+    return n;
+  }
+  const agency = () => world.provinces[0]!.agencies[0]!;
+
+  it('a list that repeats its full page forever is an error naming it, not a process that grows', async () => {
+    let first: unknown;
+    const proxy = await startProxy(sim.url, (req, reply) => (service(req) === 'DanhSachHoSo' ? (first ??= reply) : reply));
+    open.push(proxy);
+    const err = await drain(client(`${proxy.url}/national`), agency());
+    expect(err).toBeInstanceOf(NoProgressError);
+    expect((err as Error).message).toBe(`national DanhSachHoSo ${agency()}: no progress: page 2 holds the same 10 items as an earlier page`);
+  });
+
+  it('a list that never ends (new items on every page) stops at maxListPages, or at maxListRecords', async () => {
+    let n = 0;
+    const proxy = await startProxy(sim.url, (req, reply) => {
+      if (service(req) !== 'DanhSachHoSo') return reply;
+      const r = reply as { data: Record<string, unknown>[] };
+      return { ...r, data: Array.from({ length: 10 }, () => ({ ...r.data[0], MaHoSo: `X-${n++}` })) };
+    });
+    open.push(proxy);
+    const pages = await drain(client(`${proxy.url}/national`, { maxListPages: 5 }), agency());
+    expect((pages as Error).message).toBe(`national DanhSachHoSo ${agency()}: still not done after 5 pages (maxListPages 5): stopped`);
+    const records = await drain(client(`${proxy.url}/national`, { maxListRecords: 35 }), agency());
+    expect((records as Error).message).toBe(`national DanhSachHoSo ${agency()}: more than 35 records (maxListRecords): stopped`);
+  });
+
+  it('an ordinary list still ends by itself', async () => {
+    const n = await drain(client(sim.nationalUrl), agency());
+    expect(typeof n === 'number' && n > 0).toBe(true);
   });
 });
