@@ -5,12 +5,14 @@
 import { syncSourcePayload } from '../schemas/jobs.js';
 import type { Checkpoint, QuarantineEntry } from '../schemas/store.js';
 import { sourceById } from '../src/config/load.js';
-import { redactPersonal } from '../src/normalise/personal.js';
+import { keepRaw } from '../src/normalise/personal.js';
 import { parseDay } from '../src/normalise/time.js';
 import { PullGuard } from '../src/sources/progress.js';
 import { DEFAULT_PULL_LIMITS, fetchGuarded, normalisePage } from '../src/sources/source.js';
-import { createHash } from 'node:crypto';
 import { defineJob, giveBack } from './context.js';
+
+/** A quarantined item's own key (code and update time) longer than this is replaced by its digest. */
+const MAX_ITEM_KEY = 200;
 
 export const syncSource = defineJob({
   name: 'sync-source',
@@ -49,9 +51,12 @@ export const syncSource = defineJob({
       pages++;
       const { dossiers, rejected } = normalisePage(adapter, page.items);
       const quarantined = rejected.map(({ raw, reason }): { key: string; entry: QuarantineEntry } => {
-        const kept = redactPersonal(raw);
-        const key = adapter.itemKey(raw) ?? createHash('sha1').update(JSON.stringify(kept) ?? 'undefined').digest('hex');
-        return { key, entry: { source: id, runId, page: pages, reason, at: ctx.clock().getTime(), raw: kept } };
+        const kept = keepRaw(raw);
+        const itemKey = adapter.itemKey(raw);
+        const key = itemKey !== undefined && itemKey.length <= MAX_ITEM_KEY ? itemKey : kept.sha1;
+        const entry: QuarantineEntry = { source: id, runId, page: pages, reason, at: ctx.clock().getTime(), raw: kept.raw };
+        if (kept.truncated) entry.truncated = true;
+        return { key, entry };
       });
       const next: Checkpoint = page.done
         ? { syncedTo: window.to, pending: null }

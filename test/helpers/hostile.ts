@@ -12,6 +12,11 @@ export interface Hostile {
   close(): Promise<void>;
 }
 
+/** A reply `alter` gives as text, sent as it is (JSON too deep for JSON.stringify, say). */
+export class RawText {
+  constructor(readonly text: string) {}
+}
+
 /** What a proxied request asked for: its path (with the query), and its JSON body if any. */
 export interface ProxiedRequest {
   path: string;
@@ -49,7 +54,8 @@ export async function startServer(handle: (req: IncomingMessage, body: string, r
 
 /**
  * A proxy to `target` (an origin): each request is sent on as it came, and each JSON reply
- * passes through `alter` before it is returned (whatever `alter` returns is sent as JSON).
+ * passes through `alter` before it is returned (whatever `alter` returns is sent as JSON, a
+ * RawText as it is).
  */
 export function startProxy(target: string, alter: (req: ProxiedRequest, reply: unknown) => unknown | Promise<unknown>): Promise<Hostile> {
   return startServer(async (req, body, res) => {
@@ -69,6 +75,6 @@ export function startProxy(target: string, alter: (req: ProxiedRequest, reply: u
     }
     const parsed = body && req.headers['content-type']?.includes('json') ? (JSON.parse(body) as Record<string, unknown>) : undefined;
     const out = await alter({ path: req.url ?? '/', body: parsed }, reply);
-    res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(JSON.stringify(out));
+    res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(out instanceof RawText ? out.text : JSON.stringify(out));
   });
 }

@@ -17,7 +17,10 @@ import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/s
 import { PermanentError, TransientError } from '../../src/util/errors.js';
 import { expectedStore, generateWorld, type World } from '../../src/sim/world.js';
 import { jobContext } from '../helpers/context.js';
-import { startProxy, startServer, type Hostile, type ProxiedRequest } from '../helpers/hostile.js';
+import { RawText, startProxy, startServer, type Hostile, type ProxiedRequest } from '../helpers/hostile.js';
+import { previewSync } from '../../src/sources/preview.js';
+import { reprocessQuarantine } from '../../src/sources/quarantine.js';
+import { parseDay } from '../../src/normalise/time.js';
 import { expectCountersAddUp, expectStoreMatches } from '../helpers/invariant.js';
 import { useRedis } from '../helpers/redis.js';
 import { simConfig } from '../helpers/sim.js';
@@ -205,5 +208,58 @@ describe('bounded national listings', () => {
   it('an ordinary list still ends by itself', async () => {
     const n = await drain(client(sim.nationalUrl), agency());
     expect(typeof n === 'number' && n > 0).toBe(true);
+  });
+});
+
+describe('item-level containment', () => {
+  /** The first page of a pull, with three hostile items before its own. */
+  const hostileFirstPage: Alter = (req, reply) => {
+    if (service(req) !== 'LayDanhSachHoSo' || req.body?.trang !== 1 || req.body?.capNhatTu !== '20260901000000') return reply;
+    const r = reply as { data: Record<string, unknown>[] };
+    const at = String(r.data[0]!.NgayCapNhat);
+    const base = { MaTTHC: '1.001234', DonViXuLy: '000.00.12.H49', TrangThaiHoSo: '4', NgayCapNhat: at };
+    const big = { ...base, MaHoSo: 'Z-BIG', TenTTHC: 'x'.repeat(100_000) }; // 100 KB: over maxItemBytes
+    const wide = { ...base, MaHoSo: 'Z-WIDE', TrangThaiHoSo: '77', TenTTHC: 'y'.repeat(20_000), ChuHoSo: 'Nguyễn Văn A' }; // 20 KB, an unknown status
+    const deep = `{"MaHoSo":"Z-DEEP","MaTTHC":"1.001234","TrangThaiHoSo":"4","NgayCapNhat":"${at}","TaiLieuNop":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const text = JSON.stringify({ ...r, data: ['DEEP', big, wide, ...r.data] }).replace('"DEEP"', deep);
+    return new RawText(text);
+  };
+
+  it('an item nested 10^5 deep, a 100 KB item and a 20 KB one: each quarantined with its reason and capped at 8 KB, the rest of the page applies', async () => {
+    const config = await throughProxy(hostileFirstPage);
+    const { counters, store, cfg } = await sync(config);
+    await expectStoreMatches(store, 'H49', expectedStore(world.provinces[0]!));
+    expectCountersAddUp(counters);
+    expect(counters).toMatchObject({ applied: 2000, quarantined: 3 });
+    expect(await store.quarantineReasons('H49', cfg.id)).toEqual({
+      'item: nested deeper than 32 levels (maxItemDepth)': 1,
+      'item: larger than 65536 characters of JSON (maxItemBytes)': 1,
+      'TrangThaiHoSo: unknown status "77"': 1,
+    });
+    const entries = await store.quarantineEntries('H49', cfg.id);
+    expect(entries).toHaveLength(3);
+    for (const e of entries) {
+      expect(e.truncated).toBe(true);
+      expect(typeof e.raw === 'string' && e.raw.length).toBe(8 * 1024);
+      expect(e.raw as string).not.toContain('Nguyễn'); // personal fields redacted before the cut
+    }
+    expect(entries.map((e) => /"MaHoSo":"(Z-\w+)"/.exec(e.raw as string)?.[1]).sort()).toEqual(['Z-BIG', 'Z-DEEP', 'Z-WIDE']);
+
+    // the status mapped since: a truncated item cannot be read again, so it stays with its reason
+    const mapped = createSource({ ...cfg, statusMap: { '77': 4 } }, { now: () => world.now });
+    const again = await reprocessQuarantine(mapped, store, cfg);
+    expect(again).toEqual({ examined: 3, released: 0, applied: 0, unchanged: 0, still: await store.quarantineReasons('H49', cfg.id) });
+  });
+
+  it('the dry run counts the same hostile page as the sync does, reasons included', async () => {
+    const config = await throughProxy(hostileFirstPage);
+    const cfg = config.sources[0]!;
+    const preview = await previewSync(createSource(cfg, { now: () => world.now }), { from: parseDay('2026-09-01')!, to: world.now }, async () => new Map());
+    expect(preview).toMatchObject({ applied: 2000, quarantined: 3, pulled: 2003 });
+    expect(preview.reasons).toEqual({
+      'item: nested deeper than 32 levels (maxItemDepth)': 1,
+      'item: larger than 65536 characters of JSON (maxItemBytes)': 1,
+      'TrangThaiHoSo: unknown status "77"': 1,
+    });
   });
 });
