@@ -86,7 +86,7 @@ async function syncError(config: Config): Promise<Error> {
 }
 
 describe('an update time outside the window never moves the cursor', () => {
-  it('a record updated "in 2999" at the end of the first page: every record is stored, it alone is quarantined, the checkpoint is the window end', async () => {
+  it('a record updated in 2999 at the end of the first page: every record is stored, it alone is quarantined, the checkpoint is the window end', async () => {
     let lists = 0;
     const config = await throughProxy((req, reply) => {
       if (service(req) !== 'LayDanhSachHoSo' || lists++ > 0) return reply;
@@ -104,6 +104,26 @@ describe('an update time outside the window never moves the cursor', () => {
     expect(reasons).toHaveLength(1);
     expect(reasons[0]![0]).toMatch(/^NgayCapNhat: 2999-12-30T17:00:00.000Z is after now \+ 24 h/);
     expect(reasons[0]![1]).toBe(1);
+    expect(await store.getCheckpoint('H49', cfg.id)).toEqual({ syncedTo: world.now, pending: null });
+  });
+});
+
+describe('dates before 1970 never reach the store', () => {
+  it('a dossier received in 1960 is quarantined naming the field and the bound; every other record is stored and the sync completes', async () => {
+    let lists = 0;
+    let changed = '';
+    const config = await throughProxy((req, reply) => {
+      if (service(req) !== 'LayDanhSachHoSo' || lists++ > 0) return reply;
+      const r = reply as { data: Record<string, unknown>[] };
+      changed = String(r.data[3]!.MaHoSo);
+      r.data[3] = { ...r.data[3], NgayTiepNhan: '19600501080000' };
+      return r;
+    });
+    const { counters, store, cfg } = await sync(config);
+    expectCountersAddUp(counters);
+    expect(counters).toMatchObject({ applied: 1999, quarantined: 1 });
+    await expectStoreMatches(store, 'H49', expectedStore(world.provinces[0]!).filter((d) => d.code !== changed));
+    expect(await store.quarantineReasons('H49', cfg.id)).toEqual({ 'NgayTiepNhan: 1960-05-01 is before the earliest accepted date 2000-01-01 (dates.earliest)': 1 });
     expect(await store.getCheckpoint('H49', cfg.id)).toEqual({ syncedTo: world.now, pending: null });
   });
 });
