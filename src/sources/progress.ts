@@ -69,9 +69,9 @@ export class PullGuard {
    */
   afterPage(items: readonly unknown[], full: boolean, keyOf: (raw: unknown) => string | undefined): void {
     if (!full || items.length === 0) return;
-    const hash = createHash('sha1');
-    for (const raw of items) hash.update(keyOf(raw) ?? `#${boundedJson(raw, 0).sha1}`).update('\n');
-    if (this.pages.has(hash.digest('base64'))) {
+    let keys = '';
+    for (const raw of items) keys += `${keyOf(raw) ?? `#${boundedJson(raw, 0).sha1}`}\n`;
+    if (this.pages.has(digest(keys))) {
       throw new NoProgressError(`${this.what}: no progress: page ${this.pagesRead} holds the same ${items.length} items as an earlier page`);
     }
   }
