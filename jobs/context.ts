@@ -55,7 +55,6 @@ export const jobIds = {
   run: (runId: string) => `run@${runId}`,
   sync: (runId: string, source: string) => `sync@${runId}@${source}`,
   reconcile: (runId: string, province: string) => `reconcile@${runId}@${province}`,
-  drill: (runId: string, province: string, agency: string, procedure: string | null, metric: string) =>
-    `drill@${runId}@${province}@${agency}@${procedure ?? '*'}@${metric}`,
+  explain: (runId: string, province: string) => `explain@${runId}@${province}`,
   alert: (runId: string, webhook: string, what: string) => `alert@${runId}@${webhook}@${what}`,
 };

@@ -84,6 +84,8 @@ describe('configFile: valid', () => {
         usernameEnv: 'NATIONAL_USER',
         passwordEnv: 'NATIONAL_PASS',
         timeoutMs: 30_000,
+        rateLimit: 0,
+        maxRecordsPerRun: 0,
         lookbackDays: 366,
         staleAfterDays: 2,
       },

@@ -1,0 +1,199 @@
+/**
+ * The explanation pass of one province in a run: gathers each side once, then explains every
+ * mismatched key from memory (src/reconcile/explain.ts). The cost grows with the province's
+ * data, never with the number of mismatches:
+ * - the store's dossiers of the province that can count in the period, in one scan;
+ * - the national list (DanhSachHoSo, by date of receipt, over the period and the lookback)
+ *   once per agency that has a mismatch, or once for the province's root when the root itself
+ *   has one (its list covers the whole province, so the others' would only repeat it);
+ * - then only what the explanation still needs: look-ups (TraCuuHoSo) of the codes the lists
+ *   did not show, in calls of 100; stored dossiers read by code; the root's list on the days
+ *   of dossiers missing nationally, for codes that name no agency (filed under the root).
+ * A list that fails for one agency (an agency the portal does not know, say) leaves that
+ * agency's keys unexplained, with why; so does the run's national record cap once reached.
+ */
+import type { CanonicalDossier } from '../../schemas/dossier.js';
+import type { Mismatch } from '../../schemas/report.js';
+import type { NationalClient } from '../national/client.js';
+import { agencyOfDossierCode, rootAgency } from '../normalise/codes.js';
+import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../normalise/dvcqg.js';
+import { DAY_MS, VN_OFFSET_MS, formatDay } from '../normalise/time.js';
+import type { Store } from '../store/store.js';
+import { metricsOf, type CountingRules, type Period } from './counting.js';
+import { examinable, explain, type Explanation, type Gathered } from './explain.js';
+
+export interface GatherDeps {
+  store: Store;
+  /** The national client, metered for this province (`NationalClient.metered`). */
+  national: NationalClient;
+  rules: CountingRules;
+  lookbackDays: number;
+  /** National dossier records this province may still fetch in the run (Infinity: no cap). */
+  recordBudget: number;
+}
+
+export interface ProvinceExplanation extends Explanation {
+  /** National items that could not be read (they are named in the log, not classified). */
+  unreadable: number;
+}
+
+/** National calls kept in flight at once (lists, look-ups, per-day lists). */
+const NATIONAL_CONCURRENCY = 4;
+/** Rounds of "what is still needed" after the lists: look-ups, then the root's days, then look-ups of matches. */
+const MAX_ROUNDS = 4;
+
+/**
+ * A national list item as a dossier under `agency` (the agency it was listed under), unless
+ * the item names its own (DonViXuLy). Undefined when it cannot be read.
+ */
+function nationalDossier(raw: unknown, agency: string): CanonicalDossier | undefined {
+  const n = normaliseDvcqg(raw, { statusMap: IDENTITY_STATUS_MAP, agency });
+  return n.ok ? n.dossier : undefined;
+}
+
+function itemCode(raw: unknown): string | undefined {
+  const code = typeof raw === 'object' && raw !== null ? (raw as { MaHoSo?: unknown }).MaHoSo : undefined;
+  return typeof code === 'string' ? code.trim() : undefined;
+}
+
+export async function explainProvince(deps: GatherDeps, province: string, period: Period, mismatches: Mismatch[]): Promise<ProvinceExplanation> {
+  const { store, national, rules } = deps;
+  const root = rootAgency(province);
+  const agencies = [...new Set(mismatches.filter(examinable).map((m) => m.agency))].sort();
+  const rootListed = agencies.includes(root);
+  const g: Gathered = {
+    period,
+    rules,
+    root,
+    local: new Map(),
+    national: [],
+    rootListed,
+    asked: { lookups: new Set(), store: new Set(), rootDays: new Set() },
+    unexamined: new Map(),
+    examined: new Map(),
+  };
+  if (agencies.length === 0) return { ...explain(g, mismatches), unreadable: 0 };
+
+  const capReason = `national record cap reached (national.maxRecordsPerRun): ${national.load.records} records fetched for ${province}`;
+  const capped = () => national.load.records >= deps.recordBudget;
+  // Dossiers received in the period, or a day either side, are kept whether they count or not:
+  // the other side's copy of one of them may count.
+  const near = (d: CanonicalDossier) => d.receivedAt !== null && d.receivedAt >= period.start - DAY_MS && d.receivedAt < period.end + DAY_MS;
+
+  for await (const batch of store.scanDossiers(province))
+    for (const d of batch) if (metricsOf(d, period, rules) !== 0 || near(d)) g.local.set(d.code, d);
+
+  // Everything that can count in a period was received before its end; a day's margin on
+  // both sides keeps dossiers whose dates were shifted across the boundary in view.
+  const days = { start: period.start - (deps.lookbackDays + 1) * DAY_MS, end: period.end + DAY_MS };
+  const window = `${formatDay(days.start)}..${formatDay(days.end - DAY_MS)}`;
+  let unreadable = 0;
+  const listed = new Map<string, number>();
+  await inParallel(rootListed ? [root] : agencies, async (asked) => {
+    let records = 0;
+    try {
+      if (capped()) throw new CapReached();
+      for await (const page of national.list(asked, days, 'TiepNhan')) {
+        records += page.length;
+        for (const raw of page) {
+          const code = itemCode(raw);
+          // from the root's list, a dossier belongs to the agency its code names
+          const d = nationalDossier(raw, asked === root ? ((code && agencyOfDossierCode(code)) ?? root) : asked);
+          if (!d) unreadable++;
+          // what neither counts nor meets a stored dossier cannot explain anything
+          else if (metricsOf(d, period, rules) !== 0 || near(d) || g.local.has(d.code) || agencyOfDossierCode(d.code) === undefined) g.national.push(d);
+        }
+        if (capped()) throw new CapReached();
+      }
+      listed.set(asked, records);
+    } catch (err) {
+      const why = err instanceof CapReached ? capReason : `national list of ${asked} failed: ${err instanceof Error ? err.message : String(err)}`;
+      for (const a of asked === root ? agencies : [asked]) g.unexamined.set(a, why);
+    }
+  });
+
+  const lookedUp = new Map<string, number>();
+  const describe = () => {
+    for (const a of agencies) {
+      const from = rootListed ? root : a;
+      const parts = [`national list of ${from}${from === root ? ' (the whole province)' : ''}, ${window}, ${listed.get(from) ?? 0} records`];
+      parts.push(`${lookedUp.get(a) ?? 0} look-ups`);
+      if (g.asked.rootDays.size) parts.push(`the root's list on ${g.asked.rootDays.size} days`);
+      g.examined.set(a, parts.join('; '));
+    }
+  };
+
+  describe();
+  let out = explain(g, mismatches);
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const { lookups, store: codes, rootDays } = out.needs;
+    if (lookups.length + codes.length + rootDays.length === 0) break;
+    if (codes.length) {
+      for (const [code, d] of await store.getDossiers(province, codes)) g.local.set(code, d);
+      for (const c of codes) g.asked.store.add(c);
+    }
+    const copied = new Set(g.national.map((n) => n.code));
+    const chunks: string[][] = [];
+    for (let i = 0; i < lookups.length; i += 100) chunks.push(lookups.slice(i, i + 100));
+    await inParallel(chunks, async (chunk) => {
+      if (capped()) {
+        for (const c of chunk) g.unexamined.set(g.local.get(c)?.agency ?? root, capReason);
+        return;
+      }
+      for (const raw of await national.lookup(root, chunk)) {
+        const code = itemCode(raw);
+        const owner = code === undefined ? undefined : g.local.get(code)?.agency;
+        const d = nationalDossier(raw, (code && agencyOfDossierCode(code)) ?? owner ?? root);
+        if (!d) unreadable++;
+        else if (!copied.has(d.code)) {
+          copied.add(d.code);
+          g.national.push(d);
+        }
+      }
+      for (const c of chunk) {
+        g.asked.lookups.add(c);
+        const a = g.local.get(c)?.agency;
+        if (a !== undefined) lookedUp.set(a, (lookedUp.get(a) ?? 0) + 1);
+      }
+    });
+    await inParallel(rootDays, async (day) => {
+      if (capped()) {
+        for (const a of agencies) g.unexamined.set(a, capReason);
+        return;
+      }
+      const start = day * DAY_MS - VN_OFFSET_MS;
+      for await (const page of national.list(root, { start, end: start + DAY_MS }, 'TiepNhan')) {
+        for (const raw of page) {
+          const code = itemCode(raw);
+          if (code === undefined || agencyOfDossierCode(code) !== undefined || copied.has(code)) continue; // only codes that name no agency
+          const d = nationalDossier(raw, root);
+          if (!d) unreadable++;
+          else {
+            copied.add(d.code);
+            g.national.push(d);
+          }
+        }
+      }
+      g.asked.rootDays.add(day);
+    });
+    describe();
+    out = explain(g, mismatches);
+  }
+  return { ...out, unreadable };
+}
+
+class CapReached extends Error {}
+
+/** `task` over every item, at most NATIONAL_CONCURRENCY at a time; results in the items' order. */
+async function inParallel<T, R>(items: readonly T[], task: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await task(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(NATIONAL_CONCURRENCY, items.length) }, worker));
+  return out;
+}
