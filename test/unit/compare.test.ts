@@ -21,6 +21,7 @@ describe('verdictOf', () => {
   it('names the one side that is off when the other two agree', () => {
     expect(verdictOf(10, 10, 12, 'received')).toBe('province_misreports');
     expect(verdictOf(10, 8, 10, 'received')).toBe('national_behind');
+    expect(verdictOf(10, 12, 10, 'received')).toBe('national_ahead'); // a dossier only the portal holds, a duplicate
     expect(verdictOf(8, 10, 10, 'received')).toBe('records_lost');
     expect(verdictOf(12, 10, 10, 'received')).toBe('records_lost'); // local above both: still the odd one out
   });
@@ -109,7 +110,7 @@ describe('compareCounts', () => {
       all([fig(A, { processed: 110, received: 100 })]),
     );
     expect(out).toEqual([
-      { agency: A, procedure: null, metric: 'received', local: 100, national: 101, provincial: 100, verdict: 'national_behind' },
+      { agency: A, procedure: null, metric: 'received', local: 100, national: 101, provincial: 100, verdict: 'national_ahead' },
       { agency: A, procedure: null, metric: 'processed', local: 100, national: 104, provincial: 110, verdict: 'province_misreports' },
     ]);
   });
