@@ -7,6 +7,9 @@ import { dayParams, parseStatsRows, statsParams } from './fields.js';
 
 export type DateKind = 'TiepNhan' | 'KetThucXuLy' | 'CapNhat';
 
+/** Dossiers per page of a national list: a shorter page is the last. */
+export const LIST_PAGE = 1000;
+
 /** What was asked of the portal: service requests sent, and dossier records they returned. */
 export interface NationalLoad {
   requests: number;
@@ -71,7 +74,7 @@ export class NationalClient {
   }
 
   /** Every national dossier of `madonvi` whose date of `kind` falls in the days, a page at a time. */
-  async *list(madonvi: string, days: Pick<Period, 'start' | 'end'>, kind: DateKind, pageSize = 1000): AsyncGenerator<unknown[]> {
+  async *list(madonvi: string, days: Pick<Period, 'start' | 'end'>, kind: DateKind, pageSize = LIST_PAGE): AsyncGenerator<unknown[]> {
     for (let page = 1; ; page++) {
       const reply = await this.call(madonvi, 'DanhSachHoSo', { ...dayParams(days), loaiNgay: kind, trang: page, soLuong: pageSize }, true);
       const data = reply.data ?? [];

@@ -22,14 +22,13 @@
  *   a match is its replaced code (code_divergence), otherwise missing_national.
  *
  * What the function could not decide from the data it was given is returned as `needs`
- * (codes to look up nationally, codes to read from the store, days of the root's national list
- * to read); the gathering fetches them and calls it again. Whatever was not asked for is taken
+ * (codes to look up nationally, codes to read from the store); the gathering fetches them and
+ * calls it again. Whatever was not asked for is taken
  * as absent, so the result of the last call stands on its own.
  */
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { UNEXPLAINED, type Finding, type Mismatch } from '../../schemas/report.js';
 import { agencyOfDossierCode } from '../normalise/codes.js';
-import { vnDayNumber } from '../normalise/time.js';
 import { sameContent, toFinding } from './classify.js';
 import { METRICS, hasMetric, metricsOf, type CountingRules, type Metric, type Period } from './counting.js';
 
@@ -39,8 +38,6 @@ export const EXPLAINED_CODES = 50;
 export interface Gathered {
   period: Period;
   rules: CountingRules;
-  /** The province's root agency. */
-  root: string;
   /** Stored dossiers by code: those that can count in the period, and those read by code. */
   local: Map<string, CanonicalDossier>;
   /**
@@ -48,10 +45,8 @@ export interface Gathered {
    * the agency it was listed under (or, from the root's list, the agency its code names).
    */
   national: CanonicalDossier[];
-  /** Whether the root's list over the whole window was read (then no per-day root list is needed). */
-  rootListed: boolean;
   /** What was already asked for: absent answers mean absent data. */
-  asked: { lookups: Set<string>; store: Set<string>; rootDays: Set<number> };
+  asked: { lookups: Set<string>; store: Set<string> };
   /** Agencies whose keys cannot be examined, with why (a failed list, the record cap). */
   unexamined: Map<string, string>;
   /** What was examined for an agency's keys, said in an `unexplained` finding. */
@@ -63,8 +58,6 @@ export interface Needs {
   lookups: string[];
   /** Codes to read from the store. */
   store: string[];
-  /** Vietnam day numbers on which to list the root's national dossiers. */
-  rootDays: number[];
 }
 
 export interface Explanation {
@@ -133,7 +126,7 @@ export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
     (nationalByContent.get(k) ?? nationalByContent.set(k, []).get(k)!).push(n);
   }
 
-  const needs = { lookups: new Set<string>(), store: new Set<string>(), rootDays: new Set<number>() };
+  const needs = { lookups: new Set<string>(), store: new Set<string>() };
   const presentNationally = (code: string) => {
     if (copiesOf.has(code)) return true;
     if (!g.asked.lookups.has(code)) needs.lookups.add(code);
@@ -171,10 +164,6 @@ export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
     }
     // local only
     presentNationally(code);
-    if (!g.rootListed && agency !== g.root && l!.receivedAt !== null) {
-      const day = vnDayNumber(l!.receivedAt);
-      if (!g.asked.rootDays.has(day)) needs.rootDays.add(day);
-    }
     const free = (nationalByContent.get(contentKey(l!)) ?? []).filter((x) => sameContent(l!, x) && !heldLocally(x.code));
     return toFinding(agency, metric, l, smallest(free));
   };
@@ -222,7 +211,7 @@ export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
   return {
     findings: [...findings, ...unexplained],
     mismatches: out,
-    needs: { lookups: [...needs.lookups].sort(cmp), store: [...needs.store].sort(cmp), rootDays: [...needs.rootDays].sort((a, b) => a - b) },
+    needs: { lookups: [...needs.lookups].sort(cmp), store: [...needs.store].sort(cmp) },
   };
 }
 

@@ -7,17 +7,18 @@
  *   once per agency that has a mismatch, or once for the province's root when the root itself
  *   has one (its list covers the whole province, so the others' would only repeat it);
  * - then only what the explanation still needs: look-ups (TraCuuHoSo) of the codes the lists
- *   did not show, in calls of 100; stored dossiers read by code; the root's list on the days
- *   of dossiers missing nationally, for codes that name no agency (filed under the root).
+ *   did not show, in calls of 100, and stored dossiers read by code.
+ * A replaced code that names no agency is filed under the root, whose figures then differ too:
+ * the root's list, read for its own mismatch, holds it.
  * A list that fails for one agency (an agency the portal does not know, say) leaves that
  * agency's keys unexplained, with why; so does the run's national record cap once reached.
  */
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Mismatch } from '../../schemas/report.js';
-import type { NationalClient } from '../national/client.js';
+import { LIST_PAGE, type NationalClient } from '../national/client.js';
 import { agencyOfDossierCode, rootAgency } from '../normalise/codes.js';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../normalise/dvcqg.js';
-import { DAY_MS, VN_OFFSET_MS, formatDay } from '../normalise/time.js';
+import { DAY_MS, formatDay } from '../normalise/time.js';
 import type { Store } from '../store/store.js';
 import { metricsOf, type CountingRules, type Period } from './counting.js';
 import { examinable, explain, type Explanation, type Gathered } from './explain.js';
@@ -37,10 +38,10 @@ export interface ProvinceExplanation extends Explanation {
   unreadable: number;
 }
 
-/** National calls kept in flight at once (lists, look-ups, per-day lists). */
+/** National calls kept in flight at once (lists, look-ups). */
 const NATIONAL_CONCURRENCY = 4;
-/** Rounds of "what is still needed" after the lists: look-ups, then the root's days, then look-ups of matches. */
-const MAX_ROUNDS = 4;
+/** Rounds of "what is still needed" after the lists: look-ups and stored dossiers, then look-ups of content matches. */
+const MAX_ROUNDS = 3;
 
 /**
  * A national list item as a dossier under `agency` (the agency it was listed under), unless
@@ -64,11 +65,9 @@ export async function explainProvince(deps: GatherDeps, province: string, period
   const g: Gathered = {
     period,
     rules,
-    root,
     local: new Map(),
     national: [],
-    rootListed,
-    asked: { lookups: new Set(), store: new Set(), rootDays: new Set() },
+    asked: { lookups: new Set(), store: new Set() },
     unexamined: new Map(),
     examined: new Map(),
   };
@@ -103,7 +102,7 @@ export async function explainProvince(deps: GatherDeps, province: string, period
           // what neither counts nor meets a stored dossier cannot explain anything
           else if (metricsOf(d, period, rules) !== 0 || near(d) || g.local.has(d.code) || agencyOfDossierCode(d.code) === undefined) g.national.push(d);
         }
-        if (capped()) throw new CapReached();
+        if (page.length === LIST_PAGE && capped()) throw new CapReached(); // more to come, past the cap
       }
       listed.set(asked, records);
     } catch (err) {
@@ -118,7 +117,6 @@ export async function explainProvince(deps: GatherDeps, province: string, period
       const from = rootListed ? root : a;
       const parts = [`national list of ${from}${from === root ? ' (the whole province)' : ''}, ${window}, ${listed.get(from) ?? 0} records`];
       parts.push(`${lookedUp.get(a) ?? 0} look-ups`);
-      if (g.asked.rootDays.size) parts.push(`the root's list on ${g.asked.rootDays.size} days`);
       g.examined.set(a, parts.join('; '));
     }
   };
@@ -126,8 +124,8 @@ export async function explainProvince(deps: GatherDeps, province: string, period
   describe();
   let out = explain(g, mismatches);
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const { lookups, store: codes, rootDays } = out.needs;
-    if (lookups.length + codes.length + rootDays.length === 0) break;
+    const { lookups, store: codes } = out.needs;
+    if (lookups.length + codes.length === 0) break;
     if (codes.length) {
       for (const [code, d] of await store.getDossiers(province, codes)) g.local.set(code, d);
       for (const c of codes) g.asked.store.add(c);
@@ -155,26 +153,6 @@ export async function explainProvince(deps: GatherDeps, province: string, period
         const a = g.local.get(c)?.agency;
         if (a !== undefined) lookedUp.set(a, (lookedUp.get(a) ?? 0) + 1);
       }
-    });
-    await inParallel(rootDays, async (day) => {
-      if (capped()) {
-        for (const a of agencies) g.unexamined.set(a, capReason);
-        return;
-      }
-      const start = day * DAY_MS - VN_OFFSET_MS;
-      for await (const page of national.list(root, { start, end: start + DAY_MS }, 'TiepNhan')) {
-        for (const raw of page) {
-          const code = itemCode(raw);
-          if (code === undefined || agencyOfDossierCode(code) !== undefined || copied.has(code)) continue; // only codes that name no agency
-          const d = nationalDossier(raw, root);
-          if (!d) unreadable++;
-          else {
-            copied.add(d.code);
-            g.national.push(d);
-          }
-        }
-      }
-      g.asked.rootDays.add(day);
     });
     describe();
     out = explain(g, mismatches);

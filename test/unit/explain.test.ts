@@ -57,11 +57,9 @@ function gathered(local: CanonicalDossier[], national: CanonicalDossier[], over:
   return {
     period,
     rules: DEFAULT_RULES,
-    root: ROOT,
     local: new Map(local.map((d) => [d.code, d])),
     national,
-    rootListed: true,
-    asked: { lookups: new Set(codes), store: new Set(codes), rootDays: new Set() },
+    asked: { lookups: new Set(codes), store: new Set(codes) },
     unexamined: new Map(),
     examined: new Map(),
     ...over,
@@ -161,7 +159,7 @@ describe('explain: every mismatched key from gathered data', () => {
     // the per-procedure keys of an unmapped procedure code (the agency's totals agree)
     expect(out.mismatches.filter((m) => m.agency === Y && m.procedure === `${P}.${ROOT}`).every((m) => m.explainedBy!.codes.includes(L.unmapped.code))).toBe(true);
     expect(out.findings.some((f) => f.kind === 'unexplained')).toBe(false);
-    expect(out.needs).toEqual({ lookups: [], store: [], rootDays: [] });
+    expect(out.needs).toEqual({ lookups: [], store: [] });
   });
 
   it('signs contributions: a date shifted across the start moves one count out of received and one into carriedOver', () => {
@@ -201,7 +199,7 @@ describe('explain: what it cannot account for', () => {
 
   it('an agency that could not be examined: each of its keys unexplained with why, the others explained', () => {
     const why = `national list of ${Y} failed: error_code 400: madonvi unknown`;
-    const out = explain(gathered(local, national, { rootListed: false, unexamined: new Map([[Y, why]]) }), mismatches);
+    const out = explain(gathered(local, national, { unexamined: new Map([[Y, why]]) }), mismatches);
     for (const m of out.mismatches) {
       if (m.agency === Y) expect(m).toMatchObject({ explainedBy: null, residual: m.national - m.local });
       else expect(m.residual).toBe(0);
@@ -227,17 +225,16 @@ describe('explain: what it cannot account for', () => {
 });
 
 describe('explain: what it asks the gathering for', () => {
-  it('look-ups for local-only codes, stored dossiers for national-only codes, the root on the days of dossiers missing nationally', () => {
-    const g = gathered(local, national, { rootListed: false, asked: { lookups: new Set(), store: new Set(), rootDays: new Set() } });
+  it('look-ups for local-only codes, stored dossiers for national-only codes', () => {
+    const g = gathered(local, national, { asked: { lookups: new Set(), store: new Set() } });
     const { needs } = explain(g, mismatches);
     expect(needs.lookups).toContain(L.notSynced.code);
     expect(needs.store).toContain(N.missingLocal.code);
     expect(needs.store).toContain(N.secondCode.code);
     // the original of a second code: is its own code national? (it is listed: no look-up needed)
     expect(needs.lookups).not.toContain(L.original.code);
-    expect(needs.rootDays.length).toBeGreaterThan(0);
     // once answered, nothing more
-    const answered = gathered(local, national, { rootListed: false, asked: { lookups: new Set(needs.lookups), store: new Set(needs.store), rootDays: new Set(needs.rootDays) } });
-    expect(explain(answered, mismatches).needs).toEqual({ lookups: [], store: [], rootDays: [] });
+    const answered = gathered(local, national, { asked: { lookups: new Set(needs.lookups), store: new Set(needs.store) } });
+    expect(explain(answered, mismatches).needs).toEqual({ lookups: [], store: [] });
   });
 });
