@@ -8,7 +8,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
 import type { ProvinceReport } from '../../schemas/report.js';
+import type { JobContext } from '../../jobs/context.js';
+import { explainProvinceJob } from '../../jobs/explain-province.js';
 import { runNightly } from '../../src/cli/run.js';
+import { credentials } from '../../src/config/load.js';
+import { NationalClient } from '../../src/national/client.js';
+import type { Runtime } from '../../src/queue/runtime.js';
+import { HttpClient } from '../../src/sources/http.js';
 import { rootAgency } from '../../src/normalise/codes.js';
 import { DAY_MS } from '../../src/normalise/time.js';
 import { hasMetric, metricsOf } from '../../src/reconcile/counting.js';
@@ -58,6 +64,8 @@ function oneAgencyWorld(dossiers: number, each = 6): Injected {
 interface Night {
   province: ProvinceReport;
   load: NationalLoadRow[];
+  rt: Runtime;
+  runId: string;
 }
 
 async function night(world: World, national: Record<string, unknown> = {}): Promise<Night> {
@@ -69,7 +77,7 @@ async function night(world: World, national: Record<string, unknown> = {}): Prom
   rt.startWorker();
   const report = await runNightly(rt, { period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
   expect(await rt.queue.getFailed()).toEqual([]);
-  return { province: report.provinces[0]!, load: sim.nationalLoad() };
+  return { province: report.provinces[0]!, load: sim.nationalLoad(), rt, runId: report.runId };
 }
 
 const rows = (load: NationalLoadRow[], service: string) => load.filter((r) => r.service === service);
@@ -110,6 +118,20 @@ describe('explanation pass: national load', () => {
     expect(p.nationalRequests).toBe(sum(load, 'requests'));
     expect(p.nationalRecords).toBe(sum(lists, 'records') + sum(lookups, 'records'));
     expect(p.nationalRecords).toBeLessThanOrEqual(1.5 * listed);
+  }, 120_000);
+
+  it('the pass run again (a retry after a crash) replaces its findings: nothing twice, only the load grows', async () => {
+    const { world } = oneAgencyWorld(1500);
+    const { province: before, rt, runId } = await night(world);
+    const n = rt.config.national;
+    const national = new NationalClient(n, new HttpClient({ name: 'national', timeoutMs: n.timeoutMs }), credentials(n.usernameEnv, n.passwordEnv));
+    const ctx = { config: rt.config, store: rt.store, runs: rt.runs, logger: rt.logger, national: () => national } as unknown as JobContext;
+    await explainProvinceJob.handler({ runId, province: 'H49', period: { from: world.period.from, to: world.period.to } }, ctx);
+    const after = (await rt.runs.report(runId))!.provinces[0]!;
+    expect(after.findings).toEqual(before.findings);
+    expect(after.mismatches).toEqual(before.mismatches);
+    expect(after.nationalRequests).toBe(before.nationalRequests! + national.load.requests);
+    expect(after.nationalRecords).toBe(before.nationalRecords! + national.load.records);
   }, 120_000);
 
   it('past national.maxRecordsPerRun the keys are unexplained with why, never dropped', async () => {
