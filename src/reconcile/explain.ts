@@ -85,46 +85,98 @@ interface Key {
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const contentKey = (d: CanonicalDossier) => `${d.receivedAt}|${d.dueAt}|${d.channel}|${d.procedure}`;
 
-export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
-  const bits = (d: CanonicalDossier) => metricsOf(d, g.period, g.rules);
-  const counts = (d: CanonicalDossier, k: Key) =>
-    d.agency === k.agency && (k.procedure === null || d.procedure === k.procedure) && hasMetric(bits(d), k.metric);
-
-  const copiesOf = new Map<string, CanonicalDossier[]>();
-  for (const n of g.national) {
-    const list = copiesOf.get(n.code);
+/** Each code's national copies. */
+function copiesByCode(national: readonly CanonicalDossier[]): Map<string, CanonicalDossier[]> {
+  const out = new Map<string, CanonicalDossier[]>();
+  for (const n of national) {
+    const list = out.get(n.code);
     if (list) list.push(n);
-    else copiesOf.set(n.code, [n]);
+    else out.set(n.code, [n]);
   }
+  return out;
+}
 
-  // Codes that may count differently somewhere: every other code has one copy on each side,
-  // under the same agency and procedure, counting in the same metrics.
+/**
+ * Codes that may count differently somewhere: counted on some side, and not one copy on each
+ * side under the same agency and procedure counting in the same metrics. Every other code
+ * contributes nothing to any key.
+ */
+function differingCodes(g: Gathered, copiesOf: Map<string, CanonicalDossier[]>, bits: (d: CanonicalDossier) => number): Set<string> {
   const differing = new Set<string>();
+  const counted = (copies: CanonicalDossier[] | undefined) => copies !== undefined && copies.some((n) => bits(n) !== 0);
   for (const [code, l] of g.local) {
     const copies = copiesOf.get(code);
     const n = copies?.length === 1 ? copies[0]! : undefined;
-    if (!n || n.agency !== l.agency || n.procedure !== l.procedure || bits(n) !== bits(l)) if (bits(l) !== 0 || copies) differing.add(code);
+    if (n && n.agency === l.agency && n.procedure === l.procedure && bits(n) === bits(l)) continue;
+    if (bits(l) !== 0 || counted(copies)) differing.add(code);
   }
-  for (const [code, copies] of copiesOf) if (!g.local.has(code) || copies.length > 1) differing.add(code);
-  const byAgency = new Map<string, string[]>();
+  for (const [code, copies] of copiesOf) if (!g.local.has(code) && counted(copies)) differing.add(code);
+  return differing;
+}
+
+/**
+ * The gathered data cut down to what `explain` reads: the differing codes, and every code
+ * whose stored or national dossier has the content of one of theirs (the candidates for a
+ * match across codes), on both sides. `explain` gives the same result on it, and the rounds
+ * of the gathering then cost what the differences cost, not what the province holds.
+ */
+export function narrow(g: Gathered): Gathered {
+  const copiesOf = copiesByCode(g.national);
+  const differing = differingCodes(g, copiesOf, (d) => metricsOf(d, g.period, g.rules));
+  const contents = new Set<string>();
+  const instants = new Set<number>(); // the intake times of those contents: a cheap first test
   for (const code of differing) {
-    const agencies = new Set([g.local.get(code)?.agency, ...(copiesOf.get(code) ?? []).map((n) => n.agency)]);
-    for (const a of agencies) if (a !== undefined) (byAgency.get(a) ?? byAgency.set(a, []).get(a)!).push(code);
+    for (const d of [g.local.get(code), ...(copiesOf.get(code) ?? [])]) {
+      if (d?.receivedAt === null || d === undefined) continue;
+      contents.add(contentKey(d));
+      instants.add(d.receivedAt);
+    }
+  }
+  const candidate = (d: CanonicalDossier) => d.receivedAt !== null && instants.has(d.receivedAt) && contents.has(contentKey(d));
+  const kept = new Set(differing);
+  for (const d of g.local.values()) if (candidate(d)) kept.add(d.code);
+  for (const n of g.national) if (candidate(n)) kept.add(n.code);
+  const local = new Map<string, CanonicalDossier>();
+  for (const code of kept) {
+    const l = g.local.get(code);
+    if (l) local.set(code, l);
+  }
+  return { ...g, local, national: g.national.filter((n) => kept.has(n.code)) };
+}
+
+export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
+  const memo = new Map<CanonicalDossier, number>();
+  const bits = (d: CanonicalDossier) => {
+    let b = memo.get(d);
+    if (b === undefined) memo.set(d, (b = metricsOf(d, g.period, g.rules)));
+    return b;
+  };
+  const counts = (d: CanonicalDossier, k: Key) =>
+    d.agency === k.agency && (k.procedure === null || d.procedure === k.procedure) && hasMetric(bits(d), k.metric);
+
+  const copiesOf = copiesByCode(g.national);
+  const differing = differingCodes(g, copiesOf, bits);
+  // The differing codes a key can count: by `agency|` (an agency's total) and `agency|procedure`.
+  const involved = new Map<string, string[]>();
+  for (const code of differing) {
+    const l = g.local.get(code);
+    const sides = l ? [l, ...(copiesOf.get(code) ?? [])] : copiesOf.get(code)!;
+    const keys = new Set(sides.flatMap((d) => [`${d.agency}|`, `${d.agency}|${d.procedure}`]));
+    for (const k of keys) (involved.get(k) ?? involved.set(k, []).get(k)!).push(code);
   }
 
-  // Stored dossiers by content, for matching codes across the two sides.
-  const byContent = new Map<string, CanonicalDossier[]>();
-  for (const d of g.local.values()) {
-    if (d.receivedAt === null) continue;
-    const k = contentKey(d);
-    (byContent.get(k) ?? byContent.set(k, []).get(k)!).push(d);
-  }
-  const nationalByContent = new Map<string, CanonicalDossier[]>();
-  for (const n of g.national) {
-    if (g.local.has(n.code)) continue;
-    const k = contentKey(n);
-    (nationalByContent.get(k) ?? nationalByContent.set(k, []).get(k)!).push(n);
-  }
+  // Dossiers by content, for matching codes across the two sides: stored ones, and national
+  // ones under a code the store does not hold; built when first needed.
+  let byContent: Map<string, CanonicalDossier[]> | undefined;
+  let nationalByContent: Map<string, CanonicalDossier[]> | undefined;
+  const indexed = (list: Iterable<CanonicalDossier>) => {
+    const out = new Map<string, CanonicalDossier[]>();
+    for (const d of list) if (d.receivedAt !== null) (out.get(contentKey(d)) ?? out.set(contentKey(d), []).get(contentKey(d))!).push(d);
+    return out;
+  };
+  const storedLike = (d: CanonicalDossier) => (byContent ??= indexed(g.local.values())).get(contentKey(d)) ?? [];
+  const nationalLike = (d: CanonicalDossier) =>
+    (nationalByContent ??= indexed(g.national.filter((n) => !g.local.has(n.code)))).get(contentKey(d)) ?? [];
 
   const needs = { lookups: new Set<string>(), store: new Set<string>() };
   const presentNationally = (code: string) => {
@@ -152,7 +204,7 @@ export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
     if (l && n) return toFinding(agency, metric, l, n);
     if (n) {
       heldLocally(code);
-      const candidates = (byContent.get(contentKey(n)) ?? []).filter((d) => d.code !== code && sameContent(d, n));
+      const candidates = storedLike(n).filter((d) => d.code !== code && sameContent(d, n));
       const sameAgency = candidates.filter((d) => d.agency === agency);
       const match = smallest(sameAgency.length || agencyOfDossierCode(code) !== undefined ? sameAgency : candidates);
       if (!match) return toFinding(agency, metric, undefined, n);
@@ -164,7 +216,7 @@ export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
     }
     // local only
     presentNationally(code);
-    const free = (nationalByContent.get(contentKey(l!)) ?? []).filter((x) => sameContent(l!, x) && !heldLocally(x.code));
+    const free = nationalLike(l!).filter((x) => sameContent(l!, x) && !heldLocally(x.code));
     return toFinding(agency, metric, l, smallest(free));
   };
 
@@ -193,7 +245,7 @@ export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
     }
     let sum = 0;
     const codes = new Set<string>();
-    for (const code of byAgency.get(m.agency) ?? []) {
+    for (const code of involved.get(`${m.agency}|${m.procedure ?? ''}`) ?? []) {
       const l = g.local.get(code);
       let c = l && counts(l, key) ? -1 : 0;
       for (const n of copiesOf.get(code) ?? []) if (counts(n, key)) c++;

@@ -21,7 +21,7 @@ import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../normalise/dvcqg.js';
 import { DAY_MS, formatDay } from '../normalise/time.js';
 import type { Store } from '../store/store.js';
 import { metricsOf, type CountingRules, type Period } from './counting.js';
-import { examinable, explain, type Explanation, type Gathered } from './explain.js';
+import { examinable, explain, narrow, type Explanation, type Gathered } from './explain.js';
 
 export interface GatherDeps {
   store: Store;
@@ -62,7 +62,7 @@ export async function explainProvince(deps: GatherDeps, province: string, period
   const root = rootAgency(province);
   const agencies = [...new Set(mismatches.filter(examinable).map((m) => m.agency))].sort();
   const rootListed = agencies.includes(root);
-  const g: Gathered = {
+  let g: Gathered = {
     period,
     rules,
     local: new Map(),
@@ -121,6 +121,8 @@ export async function explainProvince(deps: GatherDeps, province: string, period
     }
   };
 
+  // from here on, only the differences and their candidates for a match across codes
+  g = narrow(g);
   describe();
   let out = explain(g, mismatches);
   for (let round = 0; round < MAX_ROUNDS; round++) {

@@ -9,7 +9,7 @@ import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Finding, Mismatch } from '../../schemas/report.js';
 import { compareCounts } from '../../src/reconcile/compare.js';
 import { DEFAULT_RULES, Tally, makePeriod, type Figures } from '../../src/reconcile/counting.js';
-import { EXPLAINED_CODES, explain, type Gathered } from '../../src/reconcile/explain.js';
+import { EXPLAINED_CODES, explain, narrow, type Gathered } from '../../src/reconcile/explain.js';
 import { vn } from '../helpers/fixtures.js';
 
 const HOUR = 3_600_000;
@@ -169,6 +169,15 @@ describe('explain: every mismatched key from gathered data', () => {
     // −1 not synced, −1 shifted out, +1 missing locally, +1 second code, +1 listed twice
     expect(received.national - received.local).toBe(1);
     expect(received.explainedBy!.codes).toEqual([L.dateShift.code, N.missingLocal.code, L.notSynced.code, N.secondCode.code, L.listedTwice.code].sort());
+  });
+
+  it('gives the same from the data narrowed to the differences and their candidates, which is much smaller', () => {
+    const g = gathered(local, national);
+    const small = narrow(g);
+    expect(explain(small, mismatches)).toEqual(out);
+    expect(small.local.size).toBeLessThan(g.local.size);
+    expect(small.local.has(L.original.code)).toBe(true); // a candidate for a match across codes
+    expect(small.local.has(background[0]!.code)).toBe(false);
   });
 
   it('a code counted more than once is never collapsed', () => {
