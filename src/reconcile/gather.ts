@@ -20,6 +20,7 @@ import { agencyOfDossierCode, rootAgency } from '../normalise/codes.js';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../normalise/dvcqg.js';
 import { DAY_MS, formatDay } from '../normalise/time.js';
 import type { Store } from '../store/store.js';
+import { PermanentError, ServiceRefusal } from '../util/errors.js';
 import { metricsOf, type CountingRules, type Period } from './counting.js';
 import { examinable, explain, narrow, type Explanation, type Gathered } from './explain.js';
 
@@ -73,7 +74,7 @@ export async function explainProvince(deps: GatherDeps, province: string, period
   };
   if (agencies.length === 0) return { ...explain(g, mismatches), unreadable: 0 };
 
-  const capReason = `national record cap reached (national.maxRecordsPerRun): ${national.load.records} records fetched for ${province}`;
+  const capReason = () => `national record cap reached (national.maxRecordsPerRun): stopped after ${national.load.records} records for ${province}`;
   const capped = () => national.load.records >= deps.recordBudget;
   // Dossiers received in the period, or a day either side, are kept whether they count or not:
   // the other side's copy of one of them may count.
@@ -106,7 +107,10 @@ export async function explainProvince(deps: GatherDeps, province: string, period
       }
       listed.set(asked, records);
     } catch (err) {
-      const why = err instanceof CapReached ? capReason : `national list of ${asked} failed: ${err instanceof Error ? err.message : String(err)}`;
+      // the portal refusing this list (an agency it does not know, say) costs this agency its
+      // explanation; a network failure or a shutdown fails the pass, to be tried again
+      if (!(err instanceof CapReached || err instanceof ServiceRefusal || err instanceof PermanentError)) throw err;
+      const why = err instanceof CapReached ? capReason() : `national list of ${asked} failed: ${err.message}`;
       for (const a of asked === root ? agencies : [asked]) g.unexamined.set(a, why);
     }
   });
@@ -137,7 +141,7 @@ export async function explainProvince(deps: GatherDeps, province: string, period
     for (let i = 0; i < lookups.length; i += 100) chunks.push(lookups.slice(i, i + 100));
     await inParallel(chunks, async (chunk) => {
       if (capped()) {
-        for (const c of chunk) g.unexamined.set(g.local.get(c)?.agency ?? root, capReason);
+        for (const c of chunk) g.unexamined.set(g.local.get(c)?.agency ?? root, capReason());
         return;
       }
       for (const raw of await national.lookup(root, chunk)) {
