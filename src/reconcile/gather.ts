@@ -18,7 +18,7 @@ import type { Mismatch } from '../../schemas/report.js';
 import { LIST_PAGE, type NationalClient } from '../national/client.js';
 import { agencyOfDossierCode, rootAgency } from '../normalise/codes.js';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../normalise/dvcqg.js';
-import { DAY_MS, formatDay } from '../normalise/time.js';
+import { DAY_MS, VN_OFFSET_MS, formatDay, vnDayNumber } from '../normalise/time.js';
 import type { Store } from '../store/store.js';
 import { PermanentError, ServiceRefusal } from '../util/errors.js';
 import { metricsOf, type CountingRules, type Period } from './counting.js';
@@ -115,6 +115,8 @@ export async function explainProvince(deps: GatherDeps, province: string, period
     }
   });
 
+  if (rootListed && !g.unexamined.has(root)) await attributeRepeats(deps, g, agencies.filter((a) => a !== root));
+
   const lookedUp = new Map<string, number>();
   const describe = () => {
     for (const a of agencies) {
@@ -164,6 +166,36 @@ export async function explainProvince(deps: GatherDeps, province: string, period
     out = explain(g, mismatches);
   }
   return { ...out, unreadable };
+}
+
+/**
+ * The root's list names no agency, so each of its items was put under the agency its code
+ * names. A code listed more than once may be under two agencies (the portal counting one copy
+ * at each): each examined agency's list on the days of such codes says which agency holds a
+ * copy, and one copy moves there. A day's list of one agency per request, only for repeats.
+ */
+async function attributeRepeats(deps: GatherDeps, g: Gathered, agencies: string[]): Promise<void> {
+  const copies = new Map<string, CanonicalDossier[]>();
+  for (const n of g.national) (copies.get(n.code) ?? copies.set(n.code, []).get(n.code)!).push(n);
+  const repeated = [...copies.values()].filter((list) => list.length > 1);
+  const days = [...new Set(repeated.flatMap((list) => list.flatMap((n) => (n.receivedAt === null ? [] : [vnDayNumber(n.receivedAt)]))))];
+  const asks = agencies.flatMap((agency) => days.map((day) => ({ agency, day })));
+  const moved = new Set<CanonicalDossier>();
+  await inParallel(asks, async ({ agency, day }) => {
+    if (deps.national.load.records >= deps.recordBudget) return; // past the cap: left as the codes say
+    const start = day * DAY_MS - VN_OFFSET_MS;
+    for await (const page of deps.national.list(agency, { start, end: start + DAY_MS }, 'TiepNhan')) {
+      for (const raw of page) {
+        const list = copies.get(itemCode(raw) ?? '');
+        if (!list || list.length < 2 || list.some((n) => n.agency === agency && moved.has(n))) continue;
+        const copy = list.find((n) => !moved.has(n) && n.agency !== agency);
+        if (copy && list.filter((n) => n.agency === copy.agency).length > 1) {
+          copy.agency = agency;
+          moved.add(copy);
+        }
+      }
+    }
+  });
 }
 
 class CapReached extends Error {}

@@ -134,6 +134,26 @@ describe('explanation pass: national load', () => {
     expect(after.nationalRecords).toBe(before.nationalRecords! + national.load.records);
   }, 120_000);
 
+  it('read from the root\'s list, a code the portal holds under two agencies is one duplicate_national, at the second agency', async () => {
+    const { world, agency, truth } = oneAgencyWorld(3000, 2);
+    const w = world.provinces[0]!;
+    const p = world.period;
+    // the root has a mismatch of its own (a dossier not synced): its list, the whole province, is read
+    const rootOnes = w.national.filter((d) => d.agency === ROOT && hasMetric(metricsOf(d, p), 'received'));
+    const gone = rootOnes[0]!;
+    // one of the agency's dossiers pushed a second time under another agency
+    const other = w.agencies.find((a) => a !== ROOT && a !== agency)!;
+    const twice = w.national.find((d) => d.agency === agency && hasMetric(metricsOf(d, p), 'received') && !truth.has(d.code))!;
+    w.national = [...w.national.filter((d) => d !== gone), { ...twice, agency: other }];
+    sortByUpdated(w.national);
+    const { province: r, load } = await night(world);
+    expect(rows(load, 'DanhSachHoSo').some((x) => x.madonvi === ROOT)).toBe(true);
+    const expected = { ...Object.fromEntries(truth), [gone.code]: 'missing_national', [twice.code]: 'duplicate_national' };
+    expect(Object.fromEntries(r.findings.map((f) => [f.dossierCode, f.kind]))).toEqual(expected);
+    expect(r.findings.find((f) => f.dossierCode === twice.code)).toMatchObject({ agency: other, evidence: { copies: 2 } });
+    for (const m of r.mismatches) expect(m.residual).toBe(0);
+  }, 120_000);
+
   it('past national.maxRecordsPerRun the keys are unexplained with why, never dropped', async () => {
     const { world, agency } = oneAgencyWorld(6000);
     const listed = inWindow(world, agency);
