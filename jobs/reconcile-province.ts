@@ -14,6 +14,7 @@ import { DAY_MS, formatDay } from '../src/normalise/time.js';
 import { mapProcedure } from '../src/normalise/dvcqg.js';
 import { compareCounts, countStore, type Provincial } from '../src/reconcile/compare.js';
 import { examinable } from '../src/reconcile/explain.js';
+import { groupKey, type GroupKey } from '../src/util/tuple-key.js';
 import { METRICS, makePeriod, withAgencyTotals, zeroCounts, type Figures, type Metric, type Period } from '../src/reconcile/counting.js';
 import type { ReportedStats } from '../src/sources/source.js';
 import type { ProvinceSummary } from '../src/store/runs.js';
@@ -45,13 +46,13 @@ export async function provincialFigures(
     return { provincial: undefined, note: { status: 'unavailable', why } };
   }
   const results = settled.flatMap((r): ReportedStats[] => (r.status === 'fulfilled' ? [r.value] : []));
-  const sums = new Map<string, Figures>();
+  const sums = new Map<GroupKey, Figures>();
   for (const [i, { figures }] of results.entries()) {
     // The province counts under its own procedure codes: map them as its dossiers were mapped.
     const map = configs[i]!.procedureMap;
     for (const f of withAgencyTotals(figures)) {
       const procedure = f.procedure === null ? null : mapProcedure(f.procedure, map);
-      const key = `${f.agency}|${procedure ?? ''}`;
+      const key = groupKey(f.agency, procedure);
       let sum = sums.get(key);
       if (!sum) sums.set(key, (sum = { agency: f.agency, procedure, counts: zeroCounts() }));
       for (const m of METRICS) sum.counts[m] += f.counts[m];

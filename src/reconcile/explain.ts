@@ -30,6 +30,7 @@ import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { UNEXPLAINED, type Finding, type Mismatch } from '../../schemas/report.js';
 import { agencyOfDossierCode } from '../normalise/codes.js';
 import { sameContent, toFinding } from './classify.js';
+import { groupKey, tupleKey, type GroupKey } from '../util/tuple-key.js';
 import { METRICS, hasMetric, metricsOf, type CountingRules, type Metric, type Period } from './counting.js';
 
 /** At most this many codes are named in a mismatch's `explainedBy`. */
@@ -83,6 +84,7 @@ interface Key {
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** What `sameContent` compares, but the agency: numbers first, so the procedure code cannot run into them. */
 const contentKey = (d: CanonicalDossier) => `${d.receivedAt}|${d.dueAt}|${d.channel}|${d.procedure}`;
 
 /** Each code's national copies. */
@@ -156,12 +158,12 @@ export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
 
   const copiesOf = copiesByCode(g.national);
   const differing = differingCodes(g, copiesOf, bits);
-  // The differing codes a key can count: by `agency|` (an agency's total) and `agency|procedure`.
-  const involved = new Map<string, string[]>();
+  // The differing codes a key can count: by group (an agency's total, or a procedure at an agency).
+  const involved = new Map<GroupKey, string[]>();
   for (const code of differing) {
     const l = g.local.get(code);
     const sides = l ? [l, ...(copiesOf.get(code) ?? [])] : copiesOf.get(code)!;
-    const keys = new Set(sides.flatMap((d) => [`${d.agency}|`, `${d.agency}|${d.procedure}`]));
+    const keys = new Set(sides.flatMap((d) => [groupKey(d.agency, null), groupKey(d.agency, d.procedure)]));
     for (const k of keys) (involved.get(k) ?? involved.set(k, []).get(k)!).push(code);
   }
 
@@ -224,7 +226,7 @@ export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
   const classified = new Map<string, Finding>();
   const found = new Map<string, Finding>();
   const findingOf = (code: string, agency: string, metric: string): Finding => {
-    const ck = `${code}|${agency}`;
+    const ck = tupleKey(code, agency);
     let f = classified.get(ck);
     if (!f) classified.set(ck, (f = classifyCode(code, agency)));
     let kept = found.get(f.dossierCode);
@@ -245,7 +247,7 @@ export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
     }
     let sum = 0;
     const codes = new Set<string>();
-    for (const code of involved.get(`${m.agency}|${m.procedure ?? ''}`) ?? []) {
+    for (const code of involved.get(groupKey(m.agency, m.procedure)) ?? []) {
       const l = g.local.get(code);
       let c = l && counts(l, key) ? -1 : 0;
       for (const n of copiesOf.get(code) ?? []) if (counts(n, key)) c++;

@@ -3,6 +3,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import type { NationalLoad } from '../national/client.js';
 import { finding, incidentChange, provinceReport, type Finding, type IncidentChange, type ProvinceReport, type RunReport } from '../../schemas/report.js';
 import { z } from 'zod';
+import { tupleKey } from '../util/tuple-key.js';
 import { Keys } from './keys.js';
 
 const runMeta = z.object({
@@ -19,7 +20,7 @@ export type ProvinceSummary = Omit<ProvinceReport, 'findings' | 'incidents'>;
 
 /** A finding's field in the run's findings: its dossier, or for an unexplained key the key. */
 function findingField(f: Finding): string {
-  return f.key ? `|${f.agency}|${f.key.procedure ?? ''}|${f.key.metric}` : f.dossierCode;
+  return f.key ? tupleKey(f.agency, f.key.procedure, f.key.metric) : tupleKey(f.dossierCode);
 }
 
 /** `<province>|requests` and `<province>|records` fields as a load per province. */
