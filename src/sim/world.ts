@@ -54,7 +54,8 @@ import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
 import type { FINDING_KINDS } from '../../schemas/report.js';
 import { rootAgency } from '../normalise/codes.js';
 import { DAY_MS, VN_OFFSET_MS, formatCompactDay, vnDayNumber } from '../normalise/time.js';
-import { metricsOf, monthPeriod, type Period } from '../reconcile/counting.js';
+import { monthPeriod, type Period } from '../reconcile/counting.js';
+import { countsIn } from './oracle.js';
 import { Rng, hashSeed } from './random.js';
 
 export type InjectedKind = (typeof FINDING_KINDS)[number];
@@ -561,7 +562,7 @@ function generateProvince(
   const taken = new Set<CanonicalDossier>();
   const usedPairs = new Set<string>();
   const usedCodes = new Set<string>();
-  const countsInPeriod = (d: CanonicalDossier) => isAccepted(d) && metricsOf(d, period) !== 0;
+  const countsInPeriod = (d: CanonicalDossier) => isAccepted(d) && countsIn(d, period);
   // The agency of the unmapped procedure codes (no other injection there): a non-root agency
   // with enough procedures counted in the period, preferably without date_shift candidates.
   let unmappedAgency: string | undefined;
@@ -590,7 +591,7 @@ function generateProvince(
   for (const d of all) {
     const prefix = d.code.slice(0, -4);
     maxSeq.set(prefix, Math.max(maxSeq.get(prefix) ?? 0, Number(d.code.slice(-4))));
-    if (!isAccepted(d) || metricsOf(d, period) === 0) continue;
+    if (!isAccepted(d) || !countsIn(d, period)) continue;
     if (!notUnmapped(d)) {
       pool.unmapped.push(d);
       continue;
