@@ -62,11 +62,18 @@ function vietnamDay(ms: number): number {
   return Math.floor((ms + 7 * 60 * 60 * 1000) / DAY);
 }
 
+const dayNumbers = new Map<string, number>(); // a period's days are asked for once per dossier
+
 /** The day number of a calendar day written `YYYY-MM-DD`. */
 function dayNumber(day: string): number {
-  const ms = Date.parse(`${day}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(ms)) throw new Error(`oracle: "${day}" is not a day YYYY-MM-DD`);
-  return ms / DAY;
+  let n = dayNumbers.get(day);
+  if (n === undefined) {
+    const ms = Date.parse(`${day}T00:00:00Z`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(ms)) throw new Error(`oracle: "${day}" is not a day YYYY-MM-DD`);
+    if (dayNumbers.size > 10_000) dayNumbers.clear();
+    dayNumbers.set(day, (n = ms / DAY));
+  }
+  return n;
 }
 
 /** Whether the dossier counts in each metric for the period. */

@@ -396,7 +396,7 @@ const PROVINCIAL: Record<string, Service> = {
 const NATIONAL: Record<string, Service> = {
   ThongKeHoSo: (state, params) => {
     const unit = nationalUnit(state, params.madonvi);
-    return thongKeHoSo(unit.index.world.national, unit, params);
+    return thongKeHoSo(unit.index.world.national, unit, params, unit.index.world.nationalAlterations);
   },
   TraCuuHoSo: (state, params) => traCuuHoSo(state, params),
   DanhSachHoSo: (state, params) => danhSachHoSo(state, params),
