@@ -47,7 +47,8 @@
  *     (pushed twice): `DanhSachHoSo` lists it twice, `ThongKeHoSo` counts it twice. `truth`
  *     names the code.
  *   - `two_agencies` (`inject.duplicateTwoAgencies`): the portal holds the same code under its
- *     own agency and under another agency of the province (never the unmapped-procedure one),
+ *     own agency and under another agency of the province (never the root, whose code lists
+ *     the whole province, nor the unmapped-procedure one),
  *     listed and counted under both. `truth` names the code and the other agency (the extra
  *     copy's); `related` is absent, as the code is the same.
  *   One truth entry per extra copy.
@@ -534,11 +535,12 @@ function checkCount(name: string, v: number, min: number): void {
 }
 
 /**
- * Agencies the injections need: the root, a non-root agency for replaced codes or copies under
- * a second agency, one of its own for unmapped procedure codes.
+ * Agencies the injections need: the root, a non-root agency for replaced codes (two for copies
+ * under a second agency), one of its own for unmapped procedure codes.
  */
 function agenciesForInject(inject: InjectCounts): number {
-  return 1 + (inject.replacedCode > 0 || inject.duplicateTwoAgencies > 0 ? 1 : 0) + (inject.unmappedProcedure > 0 ? 1 : 0);
+  const nonRoot = inject.duplicateTwoAgencies > 0 ? 2 : inject.replacedCode > 0 ? 1 : 0;
+  return 1 + nonRoot + (inject.unmappedProcedure > 0 ? 1 : 0);
 }
 
 /** Which way an injection moves the national figures of an (agency, procedure) pair (see shareKeys). */
@@ -722,12 +724,14 @@ function generateProvince(
   const duplicated = pick(inject.duplicateNational, 'duplicate_national', pool.counted, 'more', (d) => nextSeq(d) <= SEQ_MAX && uniqueContent(d));
   const unmapped = pick(inject.unmappedProcedure, 'an unmapped procedure code', pool.unmapped, 'unmapped');
   const listedTwice = pick(inject.duplicateListedTwice, 'duplicate_national (the same code twice)', pool.counted, 'more');
-  // the copy under a second agency: the next agency in code order that carries no unmapped procedure code
+  // The copy under a second agency: the next agency in code order other than the root (whose
+  // code lists the whole province: a copy of its own could not be told apart on the portal) and
+  // the one carrying unmapped procedure codes.
   const otherAgency = (d: CanonicalDossier): string => {
     const at = agencies.indexOf(d.agency);
     for (let i = 1; ; i++) {
       const a = agencies[(at + i) % agencies.length]!;
-      if (a !== unmappedAgency) return a;
+      if (a !== root && a !== unmappedAgency) return a;
     }
   };
   const twoAgencies = pick(inject.duplicateTwoAgencies, 'duplicate_national (under two agencies)', pool.counted, 'more', () => true, (d) => [

@@ -437,6 +437,7 @@ describe('national duplicates of every form, shared keys, unexplained keys', () 
           expect(copies.map((c) => c.agency)).toEqual([original.agency, original.agency]);
         } else {
           expect(t.agency).not.toBe(original.agency);
+          expect(t.agency).not.toBe(rootAgency(p.province)); // the root's code lists the whole province
           expect(copies.map((c) => c.agency).sort()).toEqual([original.agency, t.agency].sort());
           expect(p.agencies).toContain(t.agency);
         }
@@ -530,10 +531,9 @@ describe('volume', () => {
     expect(() => generateWorld({ ...BASE, provinces: ['H49', 'H49'] })).toThrow(/twice/);
   });
 
-  it('generates a large province quickly', () => {
-    const t0 = Date.now();
+  it('generates a large province', () => {
+    // (how fast is the bench's business, not a test's: no timed assertion)
     const big = generateWorld({ ...BASE, provinces: ['H49'], dossiersPerProvince: 200_000 });
-    expect(Date.now() - t0).toBeLessThan(10_000);
     const p = big.provinces[0]!;
     expect(p.local).toHaveLength(200_000);
     expect(new Set(p.local.map((d) => d.code)).size).toBe(200_000);
