@@ -294,9 +294,9 @@ function thongKeHoSo(dossiers: readonly CanonicalDossier[], unit: Unit, params: 
   const days = { from, to };
   const byAgency = boolParam(params, 'theoDonVi');
   const byProcedure = boolParam(params, 'theoTTHC');
-  // one group per row: agency, then procedure (or '' when not split by procedure)
-  const rowAgency = (agency: string) => (byAgency ? agency : unit.code);
-  const keyOf = (agency: string, procedure: string) => `${rowAgency(agency)}|${byProcedure ? procedure : ''}`;
+  // one group per row: [agency, procedure] (procedure '' when not split by procedure), as JSON
+  // so that no character of a code can run two keys together
+  const keyOf = (agency: string, procedure: string) => JSON.stringify([byAgency ? agency : unit.code, byProcedure ? procedure : '']);
   const mine = unit.agency === null ? dossiers : dossiers.filter((d) => d.agency === unit.agency);
   const groups = oracleCounts(mine, days, (d) => keyOf(d.agency, d.procedure));
   for (const m of misreport) {
@@ -305,14 +305,17 @@ function thongKeHoSo(dossiers: readonly CanonicalDossier[], unit: Unit, params: 
     if (procedure !== undefined) misreportInto(groups, keyOf(m.agency, procedure), m);
   }
   const rowAgencies = byAgency ? (unit.agency === null ? unit.index.world.agencies : [unit.agency]) : [unit.code];
+  const procedures = new Map<string, string[]>(); // row agency → its procedures
+  for (const key of groups.keys()) {
+    const [agency, procedure] = JSON.parse(key) as [string, string];
+    let list = procedures.get(agency);
+    if (!list) procedures.set(agency, (list = []));
+    list.push(procedure);
+  }
   const data: Record<string, string>[] = [];
   for (const agency of rowAgencies) {
-    if (!byProcedure) {
-      data.push(toStatsRow(agency, groups.get(`${agency}|`) ?? oracleZero()));
-      continue;
-    }
-    const procedures = [...groups.keys()].filter((k) => k.startsWith(`${agency}|`)).map((k) => k.slice(agency.length + 1));
-    for (const procedure of procedures.sort()) data.push(toStatsRow(agency, groups.get(`${agency}|${procedure}`)!, procedure));
+    if (!byProcedure) data.push(toStatsRow(agency, groups.get(keyOf(agency, '')) ?? oracleZero()));
+    else for (const procedure of (procedures.get(agency) ?? []).sort()) data.push(toStatsRow(agency, groups.get(keyOf(agency, procedure))!, procedure));
   }
   return { error_code: 0, tongSo: data.length, data };
 }
