@@ -16,7 +16,7 @@ import { createRuntime, startupChecks, type Runtime } from '../queue/runtime.js'
 import { failedBatches, replayBatches } from '../queue/replay.js';
 import { startSchedule } from '../queue/schedule.js';
 import { createLogger } from '../util/logger.js';
-import { FORMATS, formatReport } from './format.js';
+import { DETAIL_HELP, FORMATS, formatReport } from './format.js';
 import { LANGS } from './labels.js';
 import { choice, positiveInt, previousMonth, untilSignal, withConfig } from './options.js';
 import { runNightly } from './run.js';
@@ -81,7 +81,8 @@ export function registerOps(program: Command): void {
     .option('--enqueue', 'only enqueue the run for a running worker, and print its id')
     .option('--format <format>', `report format: ${FORMATS.join(', ')}`, 'table')
     .option('--lang <lang>', `report labels: ${LANGS.join(', ')}`, 'vi')
-    .action(async (o: { config: string; logLevel: string; month?: string; from?: string; to?: string; province?: string[]; enqueue?: boolean; format: string; lang: string }) => {
+    .option('--detail', DETAIL_HELP)
+    .action(async (o: { config: string; logLevel: string; month?: string; from?: string; to?: string; province?: string[]; enqueue?: boolean; format: string; lang: string; detail?: boolean }) => {
       const format = choice('--format', o.format, FORMATS);
       const lang = choice('--lang', o.lang, LANGS);
       const period = periodOf(o);
@@ -100,7 +101,7 @@ export function registerOps(program: Command): void {
         } finally {
           progress.stop();
         }
-        process.stdout.write(`${formatReport(report, format, lang)}\n`);
+        process.stdout.write(`${formatReport(report, format, lang, { detail: o.detail })}\n`);
         if (report.provinces.some((p) => p.coverage.status !== 'complete')) process.exitCode = 2;
       });
     });
@@ -160,7 +161,8 @@ export function registerOps(program: Command): void {
     .option('--run <id>', 'run id (default: the latest)')
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'table')
     .option('--lang <lang>', `labels: ${LANGS.join(', ')}`, 'vi')
-    .action(async (o: { config: string; logLevel: string; run?: string; format: string; lang: string }) => {
+    .option('--detail', DETAIL_HELP)
+    .action(async (o: { config: string; logLevel: string; run?: string; format: string; lang: string; detail?: boolean }) => {
       const format = choice('--format', o.format, FORMATS);
       const lang = choice('--lang', o.lang, LANGS);
       await withRuntime(o, async (rt) => {
@@ -168,7 +170,7 @@ export function registerOps(program: Command): void {
         if (!runId) throw new Error('no reconciliation run yet: run `dossier-sync reconcile` first');
         const report = await rt.runs.report(runId);
         if (!report) throw new Error(`no run "${runId}" (recent: ${(await rt.runs.list(5)).join(', ') || 'none'})`);
-        process.stdout.write(`${formatReport(report, format, lang)}\n`);
+        process.stdout.write(`${formatReport(report, format, lang, { detail: o.detail })}\n`);
       });
     });
 
