@@ -1,13 +1,21 @@
 /** Prints a run report: a table or Markdown for people, JSON or CSV for scripts. */
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
 import { FINDING_KINDS, UNEXPLAINED, type Finding, type Mismatch, type ProvinceReport, type RunReport } from '../../schemas/report.js';
 import type { Metric } from '../reconcile/counting.js';
 import { provinceLabel } from '../normalise/units.js';
 import { groupBy } from '../util/group.js';
 import { accountOf, isUnexplained, signed, sortMismatches } from './account.js';
-import { LABELS, type Lang } from './labels.js';
+import { LABELS, LANGS, type Lang } from './labels.js';
+import { choice } from './options.js';
+import { reportXlsx } from './xlsx.js';
 
+/** The formats printed as text (the demo's too). */
 export const FORMATS = ['table', 'json', 'csv', 'md'] as const;
 export type Format = (typeof FORMATS)[number];
+/** What `report` and `reconcile` write: the text formats and the spreadsheet. */
+export const REPORT_FORMATS = [...FORMATS, 'xlsx'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 type Row = (string | number)[];
 
@@ -174,8 +182,6 @@ function csv(r: RunReport): string {
   return UTF8_BOM + rows.map((row) => row.map(csvCell).join(',')).join('\n');
 }
 
-export const DETAIL_HELP = 'table and Markdown: every mismatch line, per procedure too (default: the agency totals)';
-
 export interface FormatOptions {
   /** Table and Markdown: every mismatch line, per procedure too (by default the agency totals only). */
   detail?: boolean;
@@ -192,4 +198,45 @@ export function formatReport(r: RunReport, format: Format, lang: Lang = 'en', op
     case 'table':
       return layout(r, lang, Boolean(opts.detail), TABLE);
   }
+}
+
+export interface ReportOutput extends FormatOptions {
+  format: ReportFormat;
+  lang: Lang;
+  /** Write to this file instead of standard output. */
+  out?: string;
+}
+
+/**
+ * A workbook is binary: it goes to `--out FILE`, or to standard output only when that is not a
+ * terminal (redirected to a file or piped on). Checked before a run starts, not after it ends.
+ */
+export function checkReportOutput(o: Pick<ReportOutput, 'format' | 'out'>, stdout: { isTTY?: boolean } = process.stdout): void {
+  if (o.format === 'xlsx' && !o.out && stdout.isTTY) {
+    throw new Error('--format xlsx writes a binary workbook: give --out FILE (or redirect standard output to a file)');
+  }
+}
+
+/** Writes the report in the chosen format to `--out` or standard output. */
+export async function writeReport(r: RunReport, o: ReportOutput, stdout: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): Promise<void> {
+  checkReportOutput(o, stdout);
+  const body = o.format === 'xlsx' ? await reportXlsx(r, o.lang) : `${formatReport(r, o.format, o.lang, o)}\n`;
+  if (o.out) await writeFile(o.out, body);
+  else await new Promise<void>((resolve, reject) => stdout.write(body, (err) => (err ? reject(err) : resolve())));
+}
+
+/** The output options of `report` and `reconcile`. */
+export function addReportOptions(c: Command): Command {
+  return c
+    .option('--format <format>', `report format: ${REPORT_FORMATS.join(', ')}`, 'table')
+    .option('--lang <lang>', `report labels and headers: ${LANGS.join(', ')}`, 'vi')
+    .option('--detail', 'table and Markdown: every mismatch line, per procedure too (default: the agency totals)')
+    .option('--out <file>', 'write the report to this file (xlsx needs it unless standard output is redirected)');
+}
+
+/** The output options as given, checked before anything runs. */
+export function reportOutputOf(o: { format: string; lang: string; detail?: boolean; out?: string }): ReportOutput {
+  const out: ReportOutput = { format: choice('--format', o.format, REPORT_FORMATS), lang: choice('--lang', o.lang, LANGS), detail: o.detail, out: o.out };
+  checkReportOutput(out);
+  return out;
 }

@@ -4,6 +4,9 @@ import type { Metric } from '../reconcile/counting.js';
 import { residualList, type Account } from './account.js';
 
 export const LANGS = ['vi', 'en'] as const;
+/** What each side of a finding's evidence holds, in the order the spreadsheet and the dossier page show it. */
+export const EVIDENCE_FIELDS = ['code', 'agency', 'procedure', 'status', 'receivedAt', 'dueAt', 'finishedAt', 'returnedAt', 'updatedAt'] as const;
+export type EvidenceField = (typeof EVIDENCE_FIELDS)[number];
 export type Lang = (typeof LANGS)[number];
 
 interface Labels {
@@ -23,6 +26,14 @@ interface Labels {
   hiddenLines: (n: number) => string;
   /** Before what was examined for a key left unexplained. */
   examined: string;
+  /** The spreadsheet (`report --format xlsx`): its sheets and the headers the other formats do not have. */
+  xlsx: {
+    sheets: Record<'summary' | 'mismatches' | 'findings', string>;
+    headers: Record<'code' | 'why' | 'account' | 'started' | 'finished' | 'explainedCodes' | 'examined', string>;
+    /** The two sides of a finding's evidence, and its fields. */
+    sides: Record<'local' | 'national', string>;
+    fields: Record<EvidenceField, string>;
+  };
   mismatchesOf: string;
   findingsOf: string;
   metric: Record<Metric, string>;
@@ -58,6 +69,18 @@ const en: Labels = {
   },
   hiddenLines: (k) => `${k} per-procedure line${k === 1 ? '' : 's'} not shown (--detail lists every line)`,
   examined: 'examined',
+  xlsx: {
+    sheets: { summary: 'Summary', mismatches: 'Mismatches', findings: 'Findings' },
+    headers: {
+      code: 'CODE', why: 'WHY', account: 'ACCOUNT', started: 'STARTED (GMT+7)', finished: 'FINISHED (GMT+7)',
+      explainedCodes: 'EXPLAINED BY', examined: 'EXAMINED',
+    },
+    sides: { local: 'LOCAL', national: 'NATIONAL' },
+    fields: {
+      code: 'code', agency: 'agency', procedure: 'procedure', status: 'status', receivedAt: 'received (GMT+7)', dueAt: 'due (GMT+7)',
+      finishedAt: 'finished (GMT+7)', returnedAt: 'returned (GMT+7)', updatedAt: 'updated (GMT+7)',
+    },
+  },
   mismatchesOf: 'mismatches',
   findingsOf: 'findings',
   metric: {
@@ -106,6 +129,18 @@ const vi: Labels = {
   },
   hiddenLines: (k) => `${k} dòng theo thủ tục không hiển thị (--detail để xem mọi dòng)`,
   examined: 'đã xem xét',
+  xlsx: {
+    sheets: { summary: 'Tổng hợp', mismatches: 'Chênh lệch', findings: 'Hồ sơ' },
+    headers: {
+      code: 'MÃ', why: 'LÝ DO', account: 'GIẢI THÍCH', started: 'BẮT ĐẦU (GMT+7)', finished: 'KẾT THÚC (GMT+7)',
+      explainedCodes: 'DO CÁC HỒ SƠ', examined: 'ĐÃ XEM XÉT',
+    },
+    sides: { local: 'KHO', national: 'CỔNG QUỐC GIA' },
+    fields: {
+      code: 'mã hồ sơ', agency: 'đơn vị', procedure: 'thủ tục', status: 'trạng thái', receivedAt: 'ngày tiếp nhận (GMT+7)',
+      dueAt: 'hạn trả (GMT+7)', finishedAt: 'ngày có kết quả (GMT+7)', returnedAt: 'ngày trả kết quả (GMT+7)', updatedAt: 'cập nhật (GMT+7)',
+    },
+  },
   mismatchesOf: 'sai lệch số liệu',
   findingsOf: 'hồ sơ sai lệch',
   metric: {

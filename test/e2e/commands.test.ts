@@ -3,10 +3,11 @@
  * a private redis-server, and the executable with a configuration file.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import ExcelJS from 'exceljs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReport } from '../../schemas/report.js';
@@ -85,6 +86,26 @@ describe('reconcile, report, quarantine, replay', () => {
     const vi = (await cli('report', '--run', first.runId)).stdout; // Vietnamese by default
     expect(vi).toContain(`Lượt đối soát ${first.runId}`);
     expect(vi).toContain('chưa đồng bộ lên Cổng quốc gia');
+    // Each province opens with its account; per-procedure lines only with --detail.
+    expect(table).toMatch(/^H49 Quảng Ninh: \d+ mismatch/m);
+    const procedures = first.provinces.flatMap((p) => p.mismatches.filter((m) => m.procedure !== null));
+    expect(procedures.length).toBeGreaterThan(0);
+    expect(table).toContain('per-procedure line');
+    const detail = (await cli('report', '--run', first.runId, '--lang', 'en', '--detail')).stdout;
+    expect(detail).toMatch(/AGENCY\s+PROCEDURE\s+METRIC/);
+    expect(detail).toContain(procedures[0]!.procedure!);
+  });
+
+  it('report --format xlsx writes a workbook to --out', async () => {
+    const run = runReport.parse(JSON.parse((await cli('report', '--format', 'json')).stdout));
+    const file = join(dir, 'report.xlsx');
+    expect((await cli('report', '--format', 'xlsx', '--lang', 'en', '--out', file)).stdout).toBe('');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await readFile(file)) as unknown as ArrayBuffer);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Summary', 'Mismatches', 'Findings']);
+    const count = (name: string) => wb.getWorksheet(name)!.actualRowCount - 1; // less the header
+    expect(count('Mismatches')).toBe(run.provinces.reduce((n, p) => n + p.mismatches.length, 0));
+    expect(count('Findings')).toBe(run.provinces.reduce((n, p) => n + p.findings.length, 0));
   });
 
   it('incidents lists what the night opened', async () => {

@@ -1,6 +1,12 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import type { Finding, Mismatch, RunReport } from '../../schemas/report.js';
-import { formatReport, UTF8_BOM } from '../../src/cli/format.js';
+import { checkReportOutput, formatReport, UTF8_BOM, writeReport } from '../../src/cli/format.js';
+import { reportXlsx } from '../../src/cli/xlsx.js';
 
 const AG = '000.00.12.H49';
 const side = (code: string, status: number, receivedAt: string) => ({
@@ -145,5 +151,94 @@ describe('formatReport', () => {
     const old = structuredClone(report);
     for (const m of old.provinces[0]!.mismatches) delete m.residual;
     expect(formatReport(old, 'table', 'en')).toContain('H49 Quảng Ninh: 3 mismatches, 2 dossiers found, 3 not examined');
+  });
+});
+
+/** A workbook read back as exceljs reads it: each sheet's rows as plain values. */
+async function readBack(buf: Buffer): Promise<Map<string, unknown[][]>> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(buf as unknown as ArrayBuffer);
+  return new Map(wb.worksheets.map((ws) => {
+    const rows: unknown[][] = [];
+    ws.eachRow({ includeEmpty: true }, (row) => rows.push((row.values as unknown[]).slice(1).map((v) => v ?? '')));
+    return [ws.name, rows];
+  }));
+}
+/** The rows under a sheet's header row, as objects keyed by header. */
+function records(rows: unknown[][], firstHeader: string): Record<string, unknown>[] {
+  const at = rows.findIndex((r) => r[0] === firstHeader);
+  const head = rows[at]! as string[];
+  return rows.slice(at + 1).map((r) => Object.fromEntries(head.map((h, i) => [h, r[i] ?? ''])));
+}
+
+describe('report --format xlsx', () => {
+  it('has the summary, mismatches and findings sheets with Vietnamese headers, figures as numbers and both sides\' evidence', async () => {
+    const sheets = await readBack(await reportXlsx(report, 'vi'));
+    expect([...sheets.keys()]).toEqual(['Tổng hợp', 'Chênh lệch', 'Hồ sơ']);
+
+    const summary = sheets.get('Tổng hợp')!;
+    expect(summary[0]).toEqual(['Lượt đối soát r1']);
+    const provinces = records(summary, 'MÃ');
+    expect(provinces.map((p) => [p['MÃ'], p['TỈNH'], p['PHẠM VI'], p['SAI LỆCH'], p['HỒ SƠ LỆCH'], p['CHƯA GIẢI THÍCH']])).toEqual([
+      ['H49', 'H49 Quảng Ninh', 'đầy đủ', 3, 2, 0],
+      ['H56', 'H56 Thanh Hóa', 'thất bại', 0, 0, 0],
+      ['H26', 'H26 Hà Nội', 'đầy đủ', 3, 1, 3],
+    ]);
+    expect(provinces[0]!['GIẢI THÍCH']).toBe('3 sai lệch, tất cả được giải thích bởi 2 hồ sơ');
+    expect(provinces[1]!['LÝ DO']).toBe('source h56: HTTP 503, "busy"');
+
+    const mismatches = records(sheets.get('Chênh lệch')!, 'MÃ');
+    expect(mismatches).toHaveLength(6); // every line, per procedure too
+    expect(mismatches[0]).toMatchObject({
+      'MÃ': 'H49', 'ĐƠN VỊ': AG, 'THỦ TỤC': '', 'CHỈ TIÊU': 'tiếp nhận trong kỳ', 'TÍNH TỪ KHO': 5, 'QUỐC GIA': 3, 'TỈNH BÁO CÁO': 5,
+      'CHÊNH': -2, 'KẾT LUẬN': 'Cổng quốc gia chưa cập nhật', 'CÒN LỆCH': 0, 'SỐ HỒ SƠ': 2, 'DO CÁC HỒ SƠ': `${AG}-261002-0001, ${AG}-261002-0002`,
+    });
+    expect(mismatches.filter((m) => m['MÃ'] === 'H26').map((m) => m['CÒN LỆCH'])).toEqual([1, -2, 1]);
+
+    const findings = records(sheets.get('Hồ sơ')!, 'MÃ');
+    const dup = findings.find((f) => f['MÃ HỒ SƠ'] === duplicate.dossierCode)!;
+    expect(dup).toMatchObject({
+      'NGUYÊN NHÂN': 'trùng trên Cổng quốc gia', 'KHO · trạng thái': 2, 'CỔNG QUỐC GIA · trạng thái': 2,
+      'KHO · ngày tiếp nhận (GMT+7)': '2026-10-05 08:00', 'CỔNG QUỐC GIA · mã hồ sơ': duplicate.dossierCode, 'CỔNG QUỐC GIA · thủ tục': '1.001',
+    });
+    const lost = findings.find((f) => f['MÃ HỒ SƠ'] === `${AG}-261002-0001`)!;
+    expect(lost['KHO · mã hồ sơ']).toBe(`${AG}-261002-0001`);
+    expect(lost['CỔNG QUỐC GIA · mã hồ sơ']).toBe(''); // nothing on the national side
+    expect(lost['CHỈ TIÊU']).toBe('tiếp nhận trong kỳ, tổng số xử lý');
+    const unexplained = findings.filter((f) => f['NGUYÊN NHÂN'] === 'chênh lệch chưa giải thích được');
+    expect(unexplained.map((f) => [f['THỦ TỤC'], f['CHỈ TIÊU'], f['CÒN LỆCH'], f['ĐÃ XEM XÉT']])).toEqual([
+      ['', 'tiếp nhận trong kỳ', 1, 'national list 6, store 4'],
+      ['', 'đã xử lý', -2, 'national list 6, store 4'],
+      ['1.002', 'trực tuyến', 1, 'national list 6, store 4'],
+    ]);
+  });
+
+  it('has English sheet names and headers with --lang en', async () => {
+    const sheets = await readBack(await reportXlsx(report, 'en'));
+    expect([...sheets.keys()]).toEqual(['Summary', 'Mismatches', 'Findings']);
+    expect(records(sheets.get('Mismatches')!, 'CODE')[0]).toMatchObject({ AGENCY: AG, METRIC: 'received', DIFF: -2, RESIDUAL: 0, 'EXPLAINED BY': `${AG}-261002-0001, ${AG}-261002-0002` });
+    expect(Object.keys(records(sheets.get('Findings')!, 'CODE')[0]!)).toContain('NATIONAL · received (GMT+7)');
+  });
+
+  it('goes to --out, or to standard output only when that is not a terminal', async () => {
+    expect(() => checkReportOutput({ format: 'xlsx' }, { isTTY: true })).toThrow(/--format xlsx writes a binary workbook: give --out FILE/);
+    expect(() => checkReportOutput({ format: 'xlsx', out: 'r.xlsx' }, { isTTY: true })).not.toThrow();
+    expect(() => checkReportOutput({ format: 'table' }, { isTTY: true })).not.toThrow();
+
+    const piped = Object.assign(new PassThrough(), { isTTY: false });
+    const chunks: Buffer[] = [];
+    piped.on('data', (c: Buffer) => chunks.push(c));
+    await writeReport(report, { format: 'xlsx', lang: 'en' }, piped);
+    expect([...(await readBack(Buffer.concat(chunks))).keys()]).toEqual(['Summary', 'Mismatches', 'Findings']);
+
+    const dir = await mkdtemp(join(tmpdir(), 'dossier-sync-report-'));
+    try {
+      await writeReport(report, { format: 'md', lang: 'vi', detail: true, out: join(dir, 'r.md') }, Object.assign(new PassThrough(), { isTTY: true }));
+      expect(await readFile(join(dir, 'r.md'), 'utf8')).toBe(`${formatReport(report, 'md', 'vi', { detail: true })}\n`);
+      await writeReport(report, { format: 'xlsx', lang: 'vi', out: join(dir, 'r.xlsx') }, Object.assign(new PassThrough(), { isTTY: true }));
+      expect([...(await readBack(await readFile(join(dir, 'r.xlsx')))).keys()]).toEqual(['Tổng hợp', 'Chênh lệch', 'Hồ sơ']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
