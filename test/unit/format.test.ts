@@ -13,11 +13,11 @@ const side = (code: string, status: number, receivedAt: string) => ({
   status, receivedAt, dueAt: null, finishedAt: null, returnedAt: null, updatedAt: receivedAt, procedure: '1.001', code, agency: AG,
 });
 const missing = (code: string, metrics = ['received', 'toProcess']): Finding => ({
-  dossierCode: code, agency: AG, kind: 'missing_national', metrics, evidence: { local: side(code, 2, '2026-10-02T01:00:00.000Z'), national: null },
+  dossierCode: code, agency: AG, kind: 'missing_national', metrics, evidence: { local: side(code, 2, '20261002080000'), national: null },
 });
 const duplicate: Finding = {
   dossierCode: `${AG}-261005-0007`, agency: AG, kind: 'duplicate_national', metrics: ['received'],
-  evidence: { local: side(`${AG}-261005-0007`, 2, '2026-10-05T01:00:00.000Z'), national: side(`${AG}-261005-0007`, 2, '2026-10-05T01:00:00.000Z') },
+  evidence: { local: side(`${AG}-261005-0007`, 2, '20261005080000'), national: side(`${AG}-261005-0007`, 2, '2026-10-05T01:00:00.000Z') }, // compact Vietnam time as evidence holds it, and ISO
 };
 const mismatch = (m: Partial<Mismatch> & Pick<Mismatch, 'metric' | 'local' | 'national'>): Mismatch => ({ agency: AG, procedure: null, provincial: null, verdict: null, ...m });
 
@@ -199,7 +199,7 @@ describe('report --format xlsx', () => {
     const dup = findings.find((f) => f['MÃ HỒ SƠ'] === duplicate.dossierCode)!;
     expect(dup).toMatchObject({
       'NGUYÊN NHÂN': 'trùng trên Cổng quốc gia', 'KHO · trạng thái': 2, 'CỔNG QUỐC GIA · trạng thái': 2,
-      'KHO · ngày tiếp nhận (GMT+7)': '2026-10-05 08:00', 'CỔNG QUỐC GIA · mã hồ sơ': duplicate.dossierCode, 'CỔNG QUỐC GIA · thủ tục': '1.001',
+      'KHO · ngày tiếp nhận (GMT+7)': '2026-10-05 08:00', 'CỔNG QUỐC GIA · ngày tiếp nhận (GMT+7)': '2026-10-05 08:00', 'CỔNG QUỐC GIA · mã hồ sơ': duplicate.dossierCode, 'CỔNG QUỐC GIA · thủ tục': '1.001',
     });
     const lost = findings.find((f) => f['MÃ HỒ SƠ'] === `${AG}-261002-0001`)!;
     expect(lost['KHO · mã hồ sơ']).toBe(`${AG}-261002-0001`);
