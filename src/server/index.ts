@@ -237,7 +237,8 @@ export function createApp(opts: ServerOptions): express.Express {
       page(res, notFoundPage(ctx, `${PAGE_LABELS[ctx.lang].dossier} ${code}. ${PAGE_LABELS[ctx.lang].searched(traced.length)}`), 404);
       return;
     }
-    const incidents = await rt.incidents.list({ province: appearances[0]!.province });
+    const provinces = new Set(appearances.map((a) => a.province));
+    const incidents = (await rt.incidents.list()).filter((i) => provinces.has(i.province));
     const behind = incidentDossiers(incidents, traced);
     const related = incidents.filter((i) => behind.get(i.key)?.some((d) => d.code === code));
     page(res, dossierPage(ctx, code, appearances, related, traced.length));
