@@ -52,6 +52,11 @@ export function accountOf(p: Pick<ProvinceReport, 'mismatches' | 'findings'>): A
   };
 }
 
+/** A counter summed over the province's sources (the report's summary rows). */
+export function sourcesTotal(p: Pick<ProvinceReport, 'sources'>, k: 'pulled' | 'applied' | 'unchanged' | 'quarantined' | 'retries'): number {
+  return p.sources.reduce((n, s) => n + (s[k] ?? 0), 0);
+}
+
 /** The residuals as listed in the account line: the first ten, then an ellipsis. */
 export function residualList(residuals: readonly number[], most = 10): string {
   const shown = residuals.slice(0, most).map(signed).join(', ');

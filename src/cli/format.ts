@@ -5,7 +5,7 @@ import { FINDING_KINDS, UNEXPLAINED, type Finding, type Mismatch, type ProvinceR
 import type { Metric } from '../reconcile/counting.js';
 import { provinceLabel } from '../normalise/units.js';
 import { groupBy } from '../util/group.js';
-import { accountOf, isUnexplained, signed, sortMismatches } from './account.js';
+import { accountOf, isUnexplained, signed, sortMismatches, sourcesTotal } from './account.js';
 import { LABELS, LANGS, type Lang } from './labels.js';
 import { choice } from './options.js';
 import { reportXlsx } from './xlsx.js';
@@ -63,7 +63,7 @@ function sections(r: RunReport, lang: Lang, detail: boolean) {
   const summary: Row[] = [
     [c.province, c.coverage, c.pulled, c.applied, c.unchanged, c.quarantined, c.agencies, c.mismatches, c.findings, c.unexplained, c.retries],
     ...r.provinces.map((p) => {
-      const sum = (k: 'pulled' | 'applied' | 'unchanged' | 'quarantined' | 'retries') => p.sources.reduce((n, s) => n + (s[k] ?? 0), 0);
+      const sum = (k: Parameters<typeof sourcesTotal>[1]) => sourcesTotal(p, k);
       const a = accountOf(p);
       return [
         provinceLabel(p.province), L.coverage[p.coverage.status], sum('pulled'), sum('applied'), sum('unchanged'), sum('quarantined'),

@@ -30,10 +30,11 @@ interface Labels {
   xlsx: {
     sheets: Record<'summary' | 'mismatches' | 'findings', string>;
     headers: Record<'code' | 'why' | 'account' | 'started' | 'finished' | 'explainedCodes' | 'examined', string>;
-    /** The two sides of a finding's evidence, and its fields. */
+    /** The two sides of a finding's evidence. */
     sides: Record<'local' | 'national', string>;
-    fields: Record<EvidenceField, string>;
   };
+  /** The fields of a finding's evidence (the spreadsheet's columns, the dossier page's rows). */
+  evidenceField: Record<EvidenceField, string>;
   mismatchesOf: string;
   findingsOf: string;
   metric: Record<Metric, string>;
@@ -76,10 +77,10 @@ const en: Labels = {
       explainedCodes: 'EXPLAINED BY', examined: 'EXAMINED',
     },
     sides: { local: 'LOCAL', national: 'NATIONAL' },
-    fields: {
-      code: 'code', agency: 'agency', procedure: 'procedure', status: 'status', receivedAt: 'received (GMT+7)', dueAt: 'due (GMT+7)',
-      finishedAt: 'finished (GMT+7)', returnedAt: 'returned (GMT+7)', updatedAt: 'updated (GMT+7)',
-    },
+  },
+  evidenceField: {
+    code: 'code', agency: 'agency', procedure: 'procedure', status: 'status', receivedAt: 'received (GMT+7)', dueAt: 'due (GMT+7)',
+    finishedAt: 'finished (GMT+7)', returnedAt: 'returned (GMT+7)', updatedAt: 'updated (GMT+7)',
   },
   mismatchesOf: 'mismatches',
   findingsOf: 'findings',
@@ -136,10 +137,10 @@ const vi: Labels = {
       explainedCodes: 'DO CÁC HỒ SƠ', examined: 'ĐÃ XEM XÉT',
     },
     sides: { local: 'KHO', national: 'CỔNG QUỐC GIA' },
-    fields: {
-      code: 'mã hồ sơ', agency: 'đơn vị', procedure: 'thủ tục', status: 'trạng thái', receivedAt: 'ngày tiếp nhận (GMT+7)',
-      dueAt: 'hạn trả (GMT+7)', finishedAt: 'ngày có kết quả (GMT+7)', returnedAt: 'ngày trả kết quả (GMT+7)', updatedAt: 'cập nhật (GMT+7)',
-    },
+  },
+  evidenceField: {
+    code: 'mã hồ sơ', agency: 'đơn vị', procedure: 'thủ tục', status: 'trạng thái', receivedAt: 'ngày tiếp nhận (GMT+7)',
+    dueAt: 'hạn trả (GMT+7)', finishedAt: 'ngày có kết quả (GMT+7)', returnedAt: 'ngày trả kết quả (GMT+7)', updatedAt: 'cập nhật (GMT+7)',
   },
   mismatchesOf: 'sai lệch số liệu',
   findingsOf: 'hồ sơ sai lệch',

@@ -8,7 +8,7 @@ import type { Finding, RunReport } from '../../schemas/report.js';
 import type { Metric } from '../reconcile/counting.js';
 import { provinceLabel } from '../normalise/units.js';
 import { vnTime } from '../server/pages.js';
-import { accountOf, sortMismatches } from './account.js';
+import { accountOf, sortMismatches, sourcesTotal } from './account.js';
 import { EVIDENCE_FIELDS, LABELS, type Lang } from './labels.js';
 
 type Cell = string | number | null;
@@ -41,7 +41,7 @@ export function reportWorkbook(r: RunReport, lang: Lang): ExcelJS.Workbook {
   const wb = new ExcelJS.Workbook();
   wb.creator = 'dossier-sync';
 
-  const sum = (p: RunReport['provinces'][number], k: 'pulled' | 'applied' | 'unchanged' | 'quarantined' | 'retries') => p.sources.reduce((n, s) => n + (s[k] ?? 0), 0);
+  const sum = sourcesTotal;
   addSheet(
     wb,
     X.sheets.summary,
@@ -74,7 +74,7 @@ export function reportWorkbook(r: RunReport, lang: Lang): ExcelJS.Workbook {
     const e = f.evidence[side];
     return EVIDENCE_FIELDS.map((k) => (e ? (k.endsWith('At') ? time(e[k] as string | null) : (e[k] ?? null)) : null));
   };
-  const sideHeads = (side: 'local' | 'national') => EVIDENCE_FIELDS.map((k) => `${X.sides[side]} · ${X.fields[k]}`);
+  const sideHeads = (side: 'local' | 'national') => EVIDENCE_FIELDS.map((k) => `${X.sides[side]} · ${L.evidenceField[k]}`);
   addSheet(
     wb,
     X.sheets.findings,

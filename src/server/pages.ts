@@ -3,7 +3,7 @@ import type { Incident } from '../../schemas/incident.js';
 import type { QuarantineEntry } from '../../schemas/store.js';
 import type { Finding, ProvinceReport, RunReport } from '../../schemas/report.js';
 import { FINDING_KINDS, UNEXPLAINED } from '../../schemas/report.js';
-import { accountOf, isUnexplained, signed, sortMismatches } from '../cli/account.js';
+import { accountOf, isUnexplained, signed, sortMismatches, sourcesTotal } from '../cli/account.js';
 import { EVIDENCE_FIELDS } from '../cli/labels.js';
 import { rawItemCode } from '../normalise/codes.js';
 import { parseCompact } from '../normalise/time.js';
@@ -126,7 +126,7 @@ export function layout(ctx: PageContext, title: string, nav: NavKey | null, body
 }
 
 const pill = (cls: string, text: string) => html`<span class="pill ${cls}">${text}</span>`;
-const sum = (p: ProvinceReport, k: 'pulled' | 'applied' | 'unchanged' | 'quarantined') => p.sources.reduce((n, s) => n + s[k], 0);
+const sum = sourcesTotal;
 
 const TREND_SERIES = [
   { key: 'mismatches', colour: '#1d4ed8' },
@@ -365,7 +365,7 @@ export function dossierPage(ctx: PageContext, code: string, appearances: Appeara
     // Compared as held, not as shown: times differing by seconds show alike.
     const differs = local !== null && national !== null && (local[field] ?? null) !== (national[field] ?? null);
     const cell = (v: string | null) => (v === null ? html`<td class="none">${L.notOnSide}</td>` : html`<td class="mono${differs ? ' diff' : ''}">${v}</td>`);
-    return html`<tr data-field="${field}" class="${differs ? 'diff' : ''}"><th scope="row">${R.xlsx.fields[field]}</th>${cell(l)}${cell(n)}</tr>`;
+    return html`<tr data-field="${field}" class="${differs ? 'diff' : ''}"><th scope="row">${R.evidenceField[field]}</th>${cell(l)}${cell(n)}</tr>`;
   });
   const evidence = html`<div class="card"><table class="evidence" id="evidence"><thead><tr><th>${L.field}</th><th>${L.sides.local}</th><th>${L.sides.national}</th></tr></thead><tbody>${rows}</tbody></table>
 <div class="legend"><span class="sw" style="background:#fef3c7"></span>${L.differs}</div></div>`;
