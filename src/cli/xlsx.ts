@@ -3,7 +3,7 @@
  * in Excel: a summary per province, every mismatch line, every finding with both sides'
  * evidence as columns. Headers in the chosen language; figures as numbers, times in Vietnam time.
  */
-import ExcelJS from 'exceljs';
+import type { Workbook, Worksheet } from 'exceljs';
 import type { Finding, RunReport } from '../../schemas/report.js';
 import type { Metric } from '../reconcile/counting.js';
 import { provinceLabel } from '../normalise/units.js';
@@ -14,7 +14,7 @@ import { EVIDENCE_FIELDS, LABELS, type Lang } from './labels.js';
 type Cell = string | number | null;
 
 /** A sheet with a bold, frozen, filterable header row and columns as wide as their content (within reason). */
-function addSheet(wb: ExcelJS.Workbook, name: string, head: string[], rows: Cell[][], above: string[] = []): ExcelJS.Worksheet {
+function addSheet(wb: Workbook, name: string, head: string[], rows: Cell[][], above: string[] = []): Worksheet {
   const ws = wb.addWorksheet(name);
   for (const line of above) ws.addRow([line]).font = { bold: true };
   if (above.length) ws.addRow([]);
@@ -33,7 +33,9 @@ function addSheet(wb: ExcelJS.Workbook, name: string, head: string[], rows: Cell
 
 const time = (t: string | null | undefined): string => (t ? vnTime(t) : '');
 
-export function reportWorkbook(r: RunReport, lang: Lang): ExcelJS.Workbook {
+/** exceljs takes seconds to load on a busy machine: loaded when a workbook is asked for, not by every command. */
+export async function reportWorkbook(r: RunReport, lang: Lang): Promise<Workbook> {
+  const { default: ExcelJS } = await import('exceljs');
   const L = LABELS[lang];
   const c = L.columns;
   const X = L.xlsx;
@@ -91,5 +93,5 @@ export function reportWorkbook(r: RunReport, lang: Lang): ExcelJS.Workbook {
 }
 
 export async function reportXlsx(r: RunReport, lang: Lang): Promise<Buffer> {
-  return Buffer.from(await reportWorkbook(r, lang).xlsx.writeBuffer());
+  return Buffer.from(await (await reportWorkbook(r, lang)).xlsx.writeBuffer());
 }

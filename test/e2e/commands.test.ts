@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runReport } from '../../schemas/report.js';
+import { runReport, type RunReport } from '../../schemas/report.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { startPrivateRedis, type PrivateRedis } from '../../src/util/redis-server.js';
@@ -71,8 +71,9 @@ describe('sync --dry-run', () => {
 });
 
 describe('reconcile, report, quarantine, replay', () => {
+  let first: RunReport;
   it('reconcile runs the night and report prints the same run later', async () => {
-    const first = runReport.parse(JSON.parse((await cli('reconcile', '--month', '2026-10', '--format', 'json')).stdout));
+    first = runReport.parse(JSON.parse((await cli('reconcile', '--month', '2026-10', '--format', 'json')).stdout));
     expect(first.status).toBe('complete');
     expect(first.provinces.map((p) => p.coverage.status)).toEqual(['complete', 'complete']);
     const found = first.provinces.flatMap((p) => p.findings.map((f) => `${f.dossierCode} ${f.kind}`)).sort();
@@ -97,7 +98,7 @@ describe('reconcile, report, quarantine, replay', () => {
   });
 
   it('report --format xlsx writes a workbook to --out', async () => {
-    const run = runReport.parse(JSON.parse((await cli('report', '--format', 'json')).stdout));
+    const run = first;
     const file = join(dir, 'report.xlsx');
     expect((await cli('report', '--format', 'xlsx', '--lang', 'en', '--out', file)).stdout).toBe('');
     const wb = new ExcelJS.Workbook();
