@@ -89,12 +89,16 @@ describe('reconcile, report, quarantine, replay', () => {
     expect(vi).toContain('chưa đồng bộ lên Cổng quốc gia');
     // Each province opens with its account; per-procedure lines only with --detail.
     expect(table).toMatch(/^H49 Quảng Ninh: \d+ mismatch/m);
+    expect(table).toContain('per-procedure line');
+  });
+
+  it('report --detail lists the per-procedure lines too', async () => {
     const procedures = first.provinces.flatMap((p) => p.mismatches.filter((m) => m.procedure !== null));
     expect(procedures.length).toBeGreaterThan(0);
-    expect(table).toContain('per-procedure line');
     const detail = (await cli('report', '--run', first.runId, '--lang', 'en', '--detail')).stdout;
     expect(detail).toMatch(/AGENCY\s+PROCEDURE\s+METRIC/);
     expect(detail).toContain(procedures[0]!.procedure!);
+    expect(detail).not.toContain('per-procedure line');
   });
 
   it('report --format xlsx writes a workbook to --out', async () => {
