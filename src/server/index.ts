@@ -9,6 +9,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { accountOf } from '../cli/account.js';
 import { LANGS, type Lang } from '../cli/labels.js';
 import type { Runtime } from '../queue/runtime.js';
 import { isLoopback, requireToken, sameOriginWrites } from './auth.js';
@@ -177,6 +178,7 @@ export function createApp(opts: ServerOptions): express.Express {
         coverage: p.coverage,
         mismatches: p.mismatches.length,
         findings: p.findings.length,
+        unexplained: accountOf(p).residuals.length,
         incidents: p.incidents.length,
       })),
     }));

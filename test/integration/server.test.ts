@@ -103,10 +103,11 @@ describe('the run', () => {
 
 describe('JSON endpoints', () => {
   it('/api/runs lists the run, /api/runs/:id returns its report', async () => {
-    const runs = (await (await get('/api/runs')).json()) as { runs: { runId: string; status: string; provinces: { province: string; findings: number }[] }[] };
+    const runs = (await (await get('/api/runs')).json()) as { runs: { runId: string; status: string; provinces: { province: string; findings: number; unexplained: number }[] }[] };
     expect(runs.runs[0]!.runId).toBe(report.runId);
     expect(runs.runs[0]!.status).toBe('complete');
     expect(runs.runs[0]!.provinces.map((p) => p.findings)).toEqual(report.provinces.map((p) => p.findings.length));
+    expect(runs.runs[0]!.provinces.map((p) => p.unexplained)).toEqual(report.provinces.map((p) => p.mismatches.filter((m) => typeof m.residual === 'number' && m.residual !== 0).length));
     const one = await get(`/api/runs/${encodeURIComponent(report.runId)}`);
     expect(one.status).toBe(200);
     expect(await one.json()).toEqual(JSON.parse(JSON.stringify(report)));
