@@ -10,6 +10,7 @@ import { formatDay, parseDay } from '../normalise/time.js';
 import { createSource } from '../sources/index.js';
 import { previewSync } from '../sources/preview.js';
 import { reprocessQuarantine } from '../sources/quarantine.js';
+import { awaitAlerts, deliveryLine, plannedAlerts } from '../alerts/delivery.js';
 import { createProgress } from './progress.js';
 import { addHttpOptions, httpSettings, startHttp, type HttpCliOptions } from './serve.js';
 import { createRuntime, startupChecks, type Runtime } from '../queue/runtime.js';
@@ -81,7 +82,8 @@ export function registerOps(program: Command): void {
     .option('--enqueue', 'only enqueue the run for a running worker, and print its id')
     .option('--format <format>', `report format: ${FORMATS.join(', ')}`, 'table')
     .option('--lang <lang>', `report labels: ${LANGS.join(', ')}`, 'vi')
-    .action(async (o: { config: string; logLevel: string; month?: string; from?: string; to?: string; province?: string[]; enqueue?: boolean; format: string; lang: string }) => {
+    .option('--alerts-wait <seconds>', "how long to wait for the run's alerts to be sent before exiting", '60')
+    .action(async (o: { config: string; logLevel: string; month?: string; from?: string; to?: string; province?: string[]; enqueue?: boolean; format: string; lang: string; alertsWait: string }) => {
       const format = choice('--format', o.format, FORMATS);
       const lang = choice('--lang', o.lang, LANGS);
       const period = periodOf(o);
@@ -102,6 +104,12 @@ export function registerOps(program: Command): void {
         }
         process.stdout.write(`${formatReport(report, format, lang)}\n`);
         if (report.provinces.some((p) => p.coverage.status !== 'complete')) process.exitCode = 2;
+        // The run's alerts go out before the command exits; what the wait leaves is for a worker.
+        const alerts = await plannedAlerts(rt.queue, payload.runId);
+        if (alerts.length === 0) return;
+        const delivery = await awaitAlerts(rt.queue, await rt.events(), alerts, positiveInt('--alerts-wait', o.alertsWait) * 1000);
+        process.stderr.write(`${deliveryLine(delivery)}\n`);
+        if (delivery.failed || delivery.retrying) process.exitCode ||= 1;
       });
     });
 
@@ -189,7 +197,7 @@ export function registerOps(program: Command): void {
         if (list.length === 0) process.stdout.write('No incidents.\n');
         for (const i of list) {
           const last = i.history.at(-1)!;
-          const figures = last.local === null ? '' : `  local ${last.local}, national ${last.national}`;
+          const figures = i.cause === null ? '' : `  ${i.cause === 'unexplained' ? `residual ${i.residual}` : `${i.dossiers.length} dossiers`}`;
           process.stdout.write(`${i.status.padEnd(8)}  ${i.key}  since ${i.openedAt}  ${last.event} in run ${last.runId}${figures}\n`);
         }
       });

@@ -1,5 +1,6 @@
 /** The reconciliation pages: server-rendered HTML, every value escaped (see html.ts). */
 import type { Incident } from '../../schemas/incident.js';
+import { incidentSize } from '../reconcile/incidents.js';
 import type { QuarantineEntry } from '../../schemas/store.js';
 import type { ProvinceReport, RunReport } from '../../schemas/report.js';
 import { FINDING_KINDS } from '../../schemas/report.js';
@@ -257,12 +258,12 @@ export function incidentsPage(ctx: PageContext, list: Incident[]): string {
   const c = R.columns;
   const rows = sortIncidents(list).map((i) => {
     const last = i.history[i.history.length - 1];
-    return html`<tr data-status="${i.status}"><td>${pill(i.status, L.incidentStatus[i.status])}</td><td>${i.province}</td><td>${i.period.from} … ${i.period.to}</td><td class="mono">${i.agency}</td><td class="mono">${i.procedure ?? '—'}</td><td>${R.metric[i.metric as Metric] ?? i.metric}</td><td class="num">${i.gap}</td><td>${vnTime(i.openedAt)}</td><td>${vnTime(i.updatedAt)}</td>
+    return html`<tr data-status="${i.status}"><td>${pill(i.status, L.incidentStatus[i.status])}</td><td>${i.province}</td><td>${i.period.from} … ${i.period.to}</td><td class="mono">${i.agency}</td><td>${i.cause ? R.kind[i.cause] : '—'}</td><td>${[...new Set(i.lines.map((l) => R.metric[l.metric as Metric] ?? l.metric))].join(', ')}</td><td class="num">${incidentSize(i)}</td><td>${vnTime(i.openedAt)}</td><td>${vnTime(i.updatedAt)}</td>
 <td>${last ? html`${pill(last.event, L.incidentEvent[last.event])} <a class="mono" href="${href(ctx, `/runs/${encodeURIComponent(last.runId)}`)}">${last.runId}</a>` : '—'}</td></tr>`;
   });
   const body = html`<h1>${L.incidents}</h1><div class="card">${
     list.length
-      ? html`<table id="incidents"><thead><tr><th>${L.status}</th><th>${c.province}</th><th>${R.period}</th><th>${c.agency}</th><th>${c.procedure}</th><th>${c.metric}</th><th class="num">${L.gap}</th><th>${L.opened}</th><th>${L.updated}</th><th>${L.lastEvent}</th></tr></thead><tbody>${rows}</tbody></table>`
+      ? html`<table id="incidents"><thead><tr><th>${L.status}</th><th>${c.province}</th><th>${R.period}</th><th>${c.agency}</th><th>${c.kind}</th><th>${c.metrics}</th><th class="num">${L.gap}</th><th>${L.opened}</th><th>${L.updated}</th><th>${L.lastEvent}</th></tr></thead><tbody>${rows}</tbody></table>`
       : html`<p class="empty">${L.noIncidents}</p>`
   }</div>`;
   return layout(ctx, L.incidents, 'incidents', body);
