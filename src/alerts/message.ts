@@ -29,9 +29,9 @@ function figure(l: IncidentLine): string {
 }
 
 function figures(i: AlertIncident): string {
-  const list = i.lines.first.map(figure).join('; ');
+  const list = i.lines.first.map(figure).join(', ');
   const more = i.lines.count > i.lines.first.length ? ` and ${i.lines.count - i.lines.first.length} more` : '';
-  return i.lines.count ? `${i.cause === 'unexplained' ? 'figures' : 'moves'} ${list}${more}` : '';
+  return i.lines.count ? `${i.cause === 'unexplained' ? 'left unaccounted for (national − local)' : 'figures moved'}: ${list}${more}` : '';
 }
 
 function incidentLine(i: AlertIncident, withProvince: boolean): string {

@@ -20,16 +20,25 @@ interface Recorder<T> {
   received: T[];
   /** Refuse this many next requests (HTTP 503, SMTP 451). */
   failNext: number;
+  /** Once this many items are received, refuse `times` requests. */
+  refuseAfter: { received: number; times: number } | undefined;
   /** Resolves once `n` items have been received in all. */
   until(n: number): Promise<void>;
   close(): Promise<void>;
 }
 
-function recorder<T>(): Pick<Recorder<T>, 'received' | 'failNext' | 'until'> & { push(item: T): void } {
+function recorder<T>(): Pick<Recorder<T>, 'received' | 'failNext' | 'refuseAfter' | 'until'> & { push(item: T): void; refusing(): boolean } {
   const waiters: { n: number; resolve: () => void }[] = [];
   const r = {
     received: [] as T[],
     failNext: 0,
+    refuseAfter: undefined as Recorder<T>['refuseAfter'],
+    /** Whether to refuse this request (counts it). */
+    refusing(): boolean {
+      if (r.failNext > 0) return r.failNext-- > 0;
+      const after = r.refuseAfter;
+      return after !== undefined && r.received.length >= after.received && after.times-- > 0;
+    },
     push(item: T) {
       r.received.push(item);
       for (const w of waiters.filter((x) => r.received.length >= x.n)) w.resolve();
@@ -53,10 +62,7 @@ export async function startHookReceiver(): Promise<Recorder<Received>> {
   const server = createServer(async (req, res) => {
     let data = '';
     for await (const c of req) data += String(c);
-    if (r.failNext > 0) {
-      r.failNext--;
-      return void res.writeHead(503).end();
-    }
+    if (r.refusing()) return void res.writeHead(503).end();
     r.push({ path: req.url ?? '', auth: req.headers.authorization, body: JSON.parse(data) as Record<string, unknown> });
     res.writeHead(200).end('ok');
   });
@@ -80,10 +86,7 @@ export async function startBotApi(): Promise<Recorder<BotMessage>> {
     const m = /^\/bot([^/]+)\/sendMessage$/.exec(req.url ?? '');
     const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (!m) return reply(404, { ok: false, error_code: 404, description: 'Not Found' });
-    if (r.failNext > 0) {
-      r.failNext--;
-      return reply(502, { ok: false, error_code: 502, description: 'Bad Gateway' });
-    }
+    if (r.refusing()) return reply(502, { ok: false, error_code: 502, description: 'Bad Gateway' });
     const body = JSON.parse(data) as { chat_id: string; text: string };
     if (body.text.length > 4096) return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message is too long' });
     r.push({ token: decodeURIComponent(m[1]!), chatId: String(body.chat_id), text: body.text });
@@ -116,10 +119,7 @@ export async function startSmtp(login: { user: string; pass: string }): Promise<
     onData(stream, _session, done) {
       simpleParser(stream)
         .then((mail) => {
-          if (r.failNext > 0) {
-            r.failNext--;
-            return done(Object.assign(new Error('try again later'), { responseCode: 451 }));
-          }
+          if (r.refusing()) return done(Object.assign(new Error('try again later'), { responseCode: 451 }));
           const to = [mail.to ?? []].flat().flatMap((a) => a.value.map((v) => v.address ?? ''));
           r.push({ from: mail.from?.value[0]?.address ?? '', to, subject: mail.subject ?? '', text: mail.text ?? '', html: typeof mail.html === 'string' ? mail.html : '' });
           done();

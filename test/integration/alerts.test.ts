@@ -7,15 +7,19 @@
  * Every channel refuses its first delivery: each message still arrives, once.
  */
 import { PassThrough } from 'node:stream';
+import { Job } from 'bullmq';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertMessage, GroupAlert, SummaryAlert } from '../../schemas/alert.js';
 import { FINDING_KINDS, type RunReport } from '../../schemas/report.js';
 import { TELEGRAM_MAX_CHARS } from '../../src/alerts/channels.js';
 import { awaitAlerts, plannedAlerts } from '../../src/alerts/delivery.js';
 import { docOf, slackOf, splitText, textOf } from '../../src/alerts/message.js';
+import { planAlerts } from '../../src/alerts/plan.js';
+import { parseConfig } from '../../src/config/load.js';
 import { runNightly } from '../../src/cli/run.js';
 import { createRuntime } from '../../src/queue/runtime.js';
-import { LEGACY_NOTE } from '../../src/reconcile/incidents.js';
+import { LEGACY_NOTE, transitions } from '../../src/reconcile/incidents.js';
 import { startSimulator, type Simulator } from '../../src/sim/server.js';
 import { generateWorld, sortByUpdated, type World } from '../../src/sim/world.js';
 import { createLogger } from '../../src/util/logger.js';
@@ -181,4 +185,46 @@ describe('grouped alerts over three nights, on every channel', () => {
     const leaks = Object.values(SECRETS).flatMap((s) => [...(logged.includes(s) ? [`log: ${s}`] : []), ...(stored.includes(s) ? [`redis: ${s}`] : [])]);
     expect(leaks).toEqual([]);
   }, 240_000);
+});
+
+describe('Telegram', () => {
+  it('a message longer than 4,096 characters goes in parts; a retry after a refused part sends only the rest, once', async () => {
+    const period = { from: '2026-10-01', to: '2026-10-31' };
+    const causes = Array.from({ length: 80 }, (_, i) => ({
+      agency: `000.${String(i).padStart(3, '0')}.H49`, cause: 'status_lag' as const, residual: 0, lines: [{ procedure: null, metric: 'processed' }],
+      dossiers: Array.from({ length: 12 }, (_, k) => `000.${String(i).padStart(3, '0')}.H49-261002-${String(k).padStart(4, '0')}`),
+    }));
+    const report: RunReport = { runId: 'long', period, window: { to: '' }, startedAt: '', finishedAt: null, status: 'running', provinces: [] };
+    const { planned } = planAlerts(report, transitions({ runId: 'long', at: '' }, 'H49', period, [], causes), {
+      alerts: { groupBy: 'province', repeatHours: 0, summary: 'never', dashboardUrl: DASHBOARD }, now: 0, lastSent: new Map(),
+    });
+    const alert = planned[0]!.alert;
+    const parts = splitText(textOf(docOf(alert)), TELEGRAM_MAX_CHARS);
+    expect(parts.length).toBeGreaterThan(2);
+
+    Object.assign(process.env, { TG_TOKEN: SECRETS.TG_TOKEN, U: 'u', P: 'p' });
+    const config = parseConfig(
+      {
+        redis: { prefix: redis.prefix() },
+        sources: [{ id: 'h49', province: 'H49', dialect: 'dvcqg', baseUrl: 'http://127.0.0.1:9', usernameEnv: 'U', passwordEnv: 'P' }],
+        national: { baseUrl: 'http://127.0.0.1:9', usernameEnv: 'U', passwordEnv: 'P' },
+        alerts: { channels: [{ name: 'tg', kind: 'telegram', chatId: '-100777', tokenEnv: 'TG_TOKEN', apiUrl: bot.url }] },
+      },
+      'test',
+      { ...process.env, REDIS_URL: redis.url },
+    );
+    const rt = createRuntime(config, pino({ level: 'silent' }));
+    try {
+      rt.startWorker();
+      const before = bot.received.length;
+      bot.refuseAfter = { received: before + 1, times: 4 }; // the second part, on every try of the first attempt
+      const job = await rt.queue.add('send-alert', { runId: 'long', channel: 'tg', alert }, { jobId: 'alert@long@tg', attempts: 3, backoff: { type: 'fixed', delay: 10 } });
+      expect(await job.waitUntilFinished(await rt.events(), 60_000)).toEqual({ sent: 'group', channel: 'telegram', parts: parts.length });
+      expect(bot.received.slice(before).map((m) => m.text)).toEqual(parts);
+      expect((await Job.fromId(rt.queue, job.id!))!.attemptsMade).toBe(2);
+    } finally {
+      bot.refuseAfter = undefined;
+      await rt.close();
+    }
+  });
 });
