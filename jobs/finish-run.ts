@@ -10,7 +10,7 @@ import { causesOf, incidentSize, transitions, type Transition } from '../src/rec
 import { defineJob, jobIds } from './context.js';
 
 /** How often, and how far apart, one message is tried on one channel before it fails. */
-export const ALERT_ATTEMPTS = { attempts: 5, backoff: { type: 'exponential', delay: 2000 } };
+const ALERT_ATTEMPTS = { attempts: 5, backoff: { type: 'exponential', delay: 2000 } };
 
 export const finishRun = defineJob({
   name: 'finish-run',

@@ -49,7 +49,7 @@ export const incidentV2 = z.object({
   dossiers: z.array(z.string()),
   /** The figures they move (for `unexplained`: the figures left unaccounted for, with their residuals). */
   lines: z.array(incidentLine),
-  /** For `unexplained`: the sum of its lines' |residual|; 0 for a cause. */
+  /** For `unexplained`: the sum of its lines' |residual|; 0 for a cause; for a per-metric incident, its last gap. */
   residual: z.number().int(),
   history: z.array(step),
 });

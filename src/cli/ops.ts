@@ -181,7 +181,7 @@ export function registerOps(program: Command): void {
     });
 
   withConfig(program.command('incidents'))
-    .description('list incidents (a mismatch that stays open across nights is one incident) with their history')
+    .description('list incidents (the dossiers of one root cause at one agency, or its unexplained figures, while they differ across nights) with their history')
     .option('--province <code>', 'only this province')
     .option('--status <status>', 'open or resolved')
     .option('--format <format>', 'table or json', 'table')
