@@ -127,6 +127,8 @@ export const emailChannel = z
     port: z.number().int().min(1).max(65535).optional(),
     /** `starttls`: upgrade the connection, required; `implicit`: TLS from the start (port 465); `none`: plain (a relay on the host itself). */
     tls: z.enum(['starttls', 'implicit', 'none']).default('starttls'),
+    /** A PEM file of the authority that signed the server's certificate, when it is not a public one (an internal mail server). */
+    caFile: z.string().min(1).optional(),
     /** The environment variables holding the SMTP login, when the server asks for one. */
     userEnv: envName.optional(),
     passwordEnv: envName.optional(),

@@ -5,6 +5,7 @@
  * sending; no error or log line carries them (a Telegram URL holds the bot token, a Slack
  * webhook URL is itself a secret: their paths are never printed).
  */
+import { readFile } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
 import type { AlertMessage } from '../../schemas/alert.js';
@@ -59,6 +60,12 @@ async function telegram(c: TelegramChannel, alert: AlertMessage, opts: DeliverOp
 async function email(c: EmailChannel, alert: AlertMessage, opts: DeliverOptions, env: NodeJS.ProcessEnv): Promise<number> {
   const what = `alert channel ${c.name}`;
   const auth = c.userEnv ? { user: secret(env, c.userEnv, what), pass: secret(env, c.passwordEnv!, what) } : undefined;
+  let ca: string | undefined;
+  try {
+    ca = c.caFile ? await readFile(c.caFile, 'utf8') : undefined;
+  } catch (err) {
+    throw new PermanentError(`${what}: cannot read caFile ${c.caFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
   const transport = nodemailer.createTransport({
     host: c.host,
     port: c.port ?? (c.tls === 'implicit' ? 465 : 587),
@@ -66,6 +73,7 @@ async function email(c: EmailChannel, alert: AlertMessage, opts: DeliverOptions,
     requireTLS: c.tls === 'starttls',
     ignoreTLS: c.tls === 'none',
     auth,
+    ...(ca ? { tls: { ca } } : {}),
     connectionTimeout: 10_000,
     socketTimeout: 30_000,
     logger: false,

@@ -104,24 +104,31 @@ export interface Mail {
   html: string;
 }
 
-/** An SMTP server on loopback, plain (no STARTTLS), that requires this login. */
-export async function startSmtp(login: { user: string; pass: string }): Promise<Recorder<Mail> & { port: number }> {
-  const r = recorder<Mail>();
+/**
+ * An SMTP server on loopback that requires this login: plain (no STARTTLS), or with `tls`
+ * offering STARTTLS (and refusing the login before it) or speaking TLS from the start (`implicit`).
+ * A mail is recorded with whether its session was encrypted.
+ */
+export async function startSmtp(
+  login: { user: string; pass: string },
+  tls?: { key: string; cert: string; implicit?: boolean },
+): Promise<Recorder<Mail & { secure: boolean }> & { port: number }> {
+  const r = recorder<Mail & { secure: boolean }>();
   const server = new SMTPServer({
-    disabledCommands: ['STARTTLS'],
-    allowInsecureAuth: true,
+    ...(tls ? { key: tls.key, cert: tls.cert, secure: tls.implicit === true } : { disabledCommands: ['STARTTLS'] }),
+    allowInsecureAuth: !tls,
     authMethods: ['PLAIN', 'LOGIN'],
     logger: false,
     onAuth(auth, _session, done) {
       if (auth.username === login.user && auth.password === login.pass) return done(null, { user: auth.username });
       done(new Error('Invalid username or password'));
     },
-    onData(stream, _session, done) {
+    onData(stream, session, done) {
       simpleParser(stream)
         .then((mail) => {
           if (r.refusing()) return done(Object.assign(new Error('try again later'), { responseCode: 451 }));
           const to = [mail.to ?? []].flat().flatMap((a) => a.value.map((v) => v.address ?? ''));
-          r.push({ from: mail.from?.value[0]?.address ?? '', to, subject: mail.subject ?? '', text: mail.text ?? '', html: typeof mail.html === 'string' ? mail.html : '' });
+          r.push({ from: mail.from?.value[0]?.address ?? '', to, subject: mail.subject ?? '', text: mail.text ?? '', html: typeof mail.html === 'string' ? mail.html : '', secure: session.secure });
           done();
         })
         .catch(done);
