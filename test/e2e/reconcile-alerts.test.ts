@@ -88,7 +88,7 @@ describe('reconcile delivers its alerts', () => {
       await queue.close();
       connection.disconnect();
     }
-  });
+  }, 180_000);
 
   it('a channel that refuses the message: the command says so and exits 1', async () => {
     const config = await configFile('refused', [{ name: 'chat', kind: 'telegram', chatId: '1', tokenEnv: 'TG_TOKEN', apiUrl: `${bot.url}/wrong-path` }]);
@@ -98,5 +98,5 @@ describe('reconcile delivers its alerts', () => {
     expect(err?.stderr).toMatch(/failed alert@.*: alert channel chat: POST http:\/\/127\.0\.0\.1:\d+\/…: HTTP 404/);
     expect(err?.stderr).not.toContain('e2e-token');
     expect(bot.received).toEqual([]);
-  });
+  }, 180_000);
 });
