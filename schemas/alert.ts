@@ -56,6 +56,7 @@ export const summaryAlert = z.object({
       coverage: z.string(),
       why: z.string().nullable(),
       mismatches: z.number().int(),
+      /** Dossiers found differing (an `unexplained` finding names no dossier and is not counted). */
       findings: z.number().int(),
       opened: z.number().int(),
       worsened: z.number().int(),

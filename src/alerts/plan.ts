@@ -7,7 +7,7 @@
  */
 import type { AlertIncident, AlertMessage, GroupAlert } from '../../schemas/alert.js';
 import type { AlertsConfig } from '../../schemas/config.js';
-import type { RunReport } from '../../schemas/report.js';
+import { UNEXPLAINED, type RunReport } from '../../schemas/report.js';
 import type { Transition } from '../reconcile/incidents.js';
 import { groupBy } from '../util/group.js';
 
@@ -89,7 +89,8 @@ export function planAlerts(report: RunReport, changes: Transition[], opts: PlanO
         period: report.period,
         url,
         provinces: report.provinces.map((p) => ({
-          province: p.province, coverage: p.coverage.status, why: p.coverage.why, mismatches: p.mismatches.length, findings: p.findings.length,
+          province: p.province, coverage: p.coverage.status, why: p.coverage.why, mismatches: p.mismatches.length,
+          findings: p.findings.filter((f) => f.kind !== UNEXPLAINED).length,
           opened: count(p.province, 'opened'), worsened: count(p.province, 'worsened'), resolved: count(p.province, 'resolved'),
         })),
       },
