@@ -98,12 +98,15 @@ const webhookFields = {
   /** The environment variable holding a bearer token sent as `Authorization`. */
   tokenEnv: envName.optional(),
 };
-const oneUrl = { message: 'give exactly one of url and urlEnv', path: ['url'] };
+const webhook = <K extends string>(kind: K) =>
+  z
+    .object({ ...webhookFields, kind: z.literal(kind) })
+    .refine((w) => Boolean(w.url) !== Boolean(w.urlEnv), { message: 'give exactly one of url and urlEnv', path: ['url'] });
 
 /** `json`: the alert object as it is, POSTed to a URL. */
-export const jsonChannel = z.object({ ...webhookFields, kind: z.literal('json') }).refine((w) => Boolean(w.url) !== Boolean(w.urlEnv), oneUrl);
+export const jsonChannel = webhook('json');
 /** `slack`: a Slack incoming webhook, sent Block Kit sections. */
-export const slackChannel = z.object({ ...webhookFields, kind: z.literal('slack') }).refine((w) => Boolean(w.url) !== Boolean(w.urlEnv), oneUrl);
+export const slackChannel = webhook('slack');
 
 /** `telegram`: the Bot API's sendMessage to one chat. */
 export const telegramChannel = z.object({
