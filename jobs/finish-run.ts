@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { finishRunPayload } from '../schemas/jobs.js';
-import { groupKey, planAlerts } from '../src/alerts/plan.js';
+import { alertGroupKey, planAlerts } from '../src/alerts/plan.js';
 import { causesOf, incidentSize, transitions, type Transition } from '../src/reconcile/incidents.js';
 import { defineJob, jobIds } from './context.js';
 
@@ -38,7 +38,7 @@ export const finishRun = defineJob({
     const { alerts } = ctx.config;
     const alertJobs: string[] = [];
     if (alerts.channels.length) {
-      const told = new Set(changes.map((c) => groupKey(alerts.groupBy, before.period, c.incident.province)));
+      const told = new Set(changes.map((c) => alertGroupKey(alerts.groupBy, before.period, c.incident.province)));
       const { planned, groups } = planAlerts(before, changes, { alerts, now: now.getTime(), lastSent: await ctx.incidents.groupsLastSent([...told]) });
       const subject = (s: string) => createHash('sha1').update(only ? `${s}@${only.join(',')}` : s).digest('hex').slice(0, 16);
       const jobs = alerts.channels.flatMap((c) =>

@@ -21,7 +21,7 @@ export interface PlannedAlert {
 export const NAMED_IN_MESSAGE = 20;
 
 /** An alert group's key, stable across nights: the repeat interval is kept per group. */
-export function groupKey(by: AlertsConfig['groupBy'], period: { from: string; to: string }, province: string): string {
+export function alertGroupKey(by: AlertsConfig['groupBy'], period: { from: string; to: string }, province: string): string {
   return [by, `${period.from}..${period.to}`, ...(by === 'province' ? [province] : [])].map(encodeURIComponent).join('/');
 }
 
@@ -61,7 +61,7 @@ export function planAlerts(report: RunReport, changes: Transition[], opts: PlanO
   const planned: PlannedAlert[] = [];
   const groups: string[] = [];
   const causes = changes.filter((t) => t.incident.cause !== null);
-  for (const [group, list] of groupBy(causes, (t) => groupKey(alerts.groupBy, report.period, t.incident.province))) {
+  for (const [group, list] of groupBy(causes, (t) => alertGroupKey(alerts.groupBy, report.period, t.incident.province))) {
     const news = list.filter(isNews);
     const last = lastSent.get(group);
     const repeat = news.length === 0 && alerts.repeatHours > 0 && (last === undefined || now - last >= alerts.repeatHours * 3600_000);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { incident as incidentSchema, type Incident } from '../../schemas/incident.js';
 import type { Finding, FindingKind, Mismatch, RunReport } from '../../schemas/report.js';
 import { docOf, htmlOf, slackOf, SLACK, splitText, textOf } from '../../src/alerts/message.js';
-import { groupKey, NAMED_IN_MESSAGE, planAlerts, type PlanOptions } from '../../src/alerts/plan.js';
+import { alertGroupKey, NAMED_IN_MESSAGE, planAlerts, type PlanOptions } from '../../src/alerts/plan.js';
 import { causesOf, incidentKey, LEGACY_NOTE, resolve, transitions, type Cause } from '../../src/reconcile/incidents.js';
 import { TELEGRAM_MAX_CHARS } from '../../src/alerts/channels.js';
 
@@ -135,7 +135,7 @@ describe('planAlerts', () => {
   it('one message per province listing what opened, and one summary, each linking to the run page', () => {
     const { planned, groups } = planAlerts(report(['H49', 'H56']), [...h49, ...h56], opts());
     expect(planned.map((p) => [p.alert.type, p.alert.type === 'group' ? p.alert.group.province : null])).toEqual([['group', 'H49'], ['group', 'H56'], ['summary', null]]);
-    expect(groups).toEqual([groupKey('province', period, 'H49'), groupKey('province', period, 'H56')]);
+    expect(groups).toEqual([alertGroupKey('province', period, 'H49'), alertGroupKey('province', period, 'H56')]);
     const first = planned[0]!.alert;
     if (first.type !== 'group') throw new Error('not a group');
     expect(first.url).toBe('https://dsync.example/runs/r3');
@@ -160,7 +160,7 @@ describe('planAlerts', () => {
     const still = inProvince('H49', 2, h49.map((t) => t.incident), h49.map((t) => ({ ...cause(t.incident.agency, t.incident.cause!, t.incident.dossiers, t.incident.residual) })));
     expect(still.map((t) => t.event)).toEqual(['still_open', 'still_open', 'still_open']);
     expect(planAlerts(report(['H49']), still, opts()).planned).toEqual([]);
-    const g = groupKey('province', period, 'H49');
+    const g = alertGroupKey('province', period, 'H49');
     expect(planAlerts(report(['H49']), still, opts({ repeatHours: 24 }, new Map([[g, now - 3600_000]]))).planned).toEqual([]);
     const repeat = planAlerts(report(['H49']), still, opts({ repeatHours: 24 }, new Map([[g, now - 25 * 3600_000]]))).planned;
     expect(repeat.map((p) => p.alert.type === 'group' && [p.alert.repeat, p.alert.incidents.length])).toEqual([[true, 3], false]);
