@@ -179,6 +179,8 @@ export const alertsConfig = z
       .union([z.enum(SUMMARY_MODES), z.boolean()])
       .transform((s) => (s === true ? 'always' : s === false ? 'never' : s))
       .default('changes'),
+    /** The language of the messages: Vietnamese (`vi`) or English (`en`). */
+    lang: z.enum(['vi', 'en']).default('vi'),
     /** The dashboard's address as the team reaches it: each message links to the run's page there. */
     dashboardUrl: httpUrl.optional(),
     cooldownMinutes: z
@@ -187,7 +189,7 @@ export const alertsConfig = z
       .refine((v) => v === undefined, 'no longer used: a run sends at most one message per group (alerts.groupBy); remove it, and set alerts.repeatHours to be told again of a group still open'),
   })
   .transform(({ webhooks, cooldownMinutes: _, ...a }) => ({ ...a, channels: [...a.channels, ...(webhooks ?? [])] }))
-  .default({ channels: [], groupBy: 'province', repeatHours: 0, summary: 'changes' });
+  .default({ channels: [], groupBy: 'province', repeatHours: 0, summary: 'changes', lang: 'vi' });
 export type AlertsConfig = z.infer<typeof alertsConfig>;
 
 const tolerance = z.object({

@@ -12,12 +12,15 @@ import type { AlertMessage } from '../../schemas/alert.js';
 import type { ChannelConfig, EmailChannel, TelegramChannel, WebhookChannel } from '../../schemas/config.js';
 import { HttpClient } from '../sources/http.js';
 import { PermanentError, TransientError } from '../util/errors.js';
+import type { Lang } from '../cli/labels.js';
 import { docOf, htmlOf, slackOf, splitText, textOf } from './message.js';
 
 /** Telegram's limit on a message's text, in characters. */
 export const TELEGRAM_MAX_CHARS = 4096;
 
 export interface DeliverOptions {
+  /** The language of the message (`alerts.lang`); the `json` channel sends the alert object as it is. */
+  lang: Lang;
   logger?: Logger;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
@@ -39,7 +42,7 @@ function http(name: string, opts: DeliverOptions, secretPath: boolean): HttpClie
 
 async function webhook(c: WebhookChannel, alert: AlertMessage, opts: DeliverOptions, env: NodeJS.ProcessEnv): Promise<number> {
   const url = c.url ?? secret(env, c.urlEnv!, `alert channel ${c.name}`);
-  const body = c.kind === 'slack' ? slackOf(docOf(alert)) : alert;
+  const body = c.kind === 'slack' ? slackOf(docOf(alert, opts.lang)) : alert;
   const token = c.tokenEnv ? secret(env, c.tokenEnv, `alert channel ${c.name}`) : undefined;
   await http(c.name, opts, c.urlEnv !== undefined).postJson(url, body, token ? { authorization: `Bearer ${token}` } : {}, { expectJson: false });
   return 1;
@@ -48,7 +51,7 @@ async function webhook(c: WebhookChannel, alert: AlertMessage, opts: DeliverOpti
 async function telegram(c: TelegramChannel, alert: AlertMessage, opts: DeliverOptions, env: NodeJS.ProcessEnv): Promise<number> {
   const url = `${c.apiUrl}/bot${secret(env, c.tokenEnv, `alert channel ${c.name}`)}/sendMessage`;
   const client = http(c.name, opts, true);
-  const parts = splitText(textOf(docOf(alert)), TELEGRAM_MAX_CHARS);
+  const parts = splitText(textOf(docOf(alert, opts.lang)), TELEGRAM_MAX_CHARS);
   for (let i = opts.skipParts ?? 0; i < parts.length; i++) {
     const reply = (await client.postJson(url, { chat_id: c.chatId, text: parts[i], disable_web_page_preview: true })) as { ok?: boolean; description?: string };
     if (reply?.ok !== true) throw new PermanentError(`alert channel ${c.name}: Telegram refused the message: ${reply?.description ?? 'no reason given'}`);
@@ -78,7 +81,7 @@ async function email(c: EmailChannel, alert: AlertMessage, opts: DeliverOptions,
     socketTimeout: 30_000,
     logger: false,
   });
-  const doc = docOf(alert);
+  const doc = docOf(alert, opts.lang);
   try {
     await transport.sendMail({ from: c.from, to: c.to, subject: doc.title, text: textOf(doc), html: htmlOf(doc) });
   } catch (err) {
@@ -94,7 +97,7 @@ async function email(c: EmailChannel, alert: AlertMessage, opts: DeliverOptions,
 }
 
 /** Sends the alert to the channel; returns the number of messages (parts) it took. */
-export async function deliver(c: ChannelConfig, alert: AlertMessage, opts: DeliverOptions = {}): Promise<number> {
+export async function deliver(c: ChannelConfig, alert: AlertMessage, opts: DeliverOptions): Promise<number> {
   const env = opts.env ?? process.env;
   switch (c.kind) {
     case 'json':

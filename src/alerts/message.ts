@@ -4,11 +4,12 @@
  */
 import type { AlertIncident, AlertMessage, GroupAlert, SummaryAlert } from '../../schemas/alert.js';
 import type { IncidentLine } from '../../schemas/incident.js';
-import { LABELS } from '../cli/labels.js';
+import { LABELS, type Lang } from '../cli/labels.js';
 import type { Metric } from '../reconcile/counting.js';
 import { provinceLabel } from '../normalise/units.js';
 
 export interface Doc {
+  lang: Lang;
   title: string;
   sections: { heading: string; lines: string[] }[];
   /** The run's page, or null. */
@@ -16,72 +17,144 @@ export interface Doc {
   runId: string;
 }
 
-const L = LABELS.en;
-const HEADINGS = { opened: 'Opened', worsened: 'Worsened', resolved: 'Resolved', still_open: 'Still open' } as const;
+type Event = AlertIncident['event'];
+interface Words {
+  heading: Record<Event, string>;
+  /** In a title's counts: "2 opened". */
+  event: Record<Event, string>;
+  dossiers(n: number): string;
+  stillOpen(n: number): string;
+  dossiersFixed: string;
+  residual(n: number): string;
+  now: string;
+  still: string;
+  added: string;
+  fixed: string;
+  moved: string;
+  unaccounted: string;
+  procedure(code: string): string;
+  more(n: number): string;
+  run(runId: string): string;
+  summary(runId: string, from: string, to: string): string;
+  provinces: string;
+  counts(p: SummaryAlert['provinces'][number]): string;
+  onDashboard(runId: string): string;
+  moreSections(n: number): string;
+}
 
-const named = (c: { count: number; first: string[] }) => (c.count > c.first.length ? `${c.first.join(', ')} and ${c.count - c.first.length} more` : c.first.join(', '));
-const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+const WORDS: Record<Lang, Words> = {
+  en: {
+    heading: { opened: 'Opened', worsened: 'Worsened', resolved: 'Resolved', still_open: 'Still open' },
+    event: { opened: 'opened', worsened: 'worsened', resolved: 'resolved', still_open: 'still open' },
+    dossiers: (n) => `${n} dossier${n === 1 ? '' : 's'}`,
+    stillOpen: (n) => `${n} incident${n === 1 ? '' : 's'} still open`,
+    dossiersFixed: 'dossiers fixed',
+    residual: (n) => `residual ${n}`,
+    now: 'now',
+    still: 'still',
+    added: 'new',
+    fixed: 'no longer differ',
+    moved: 'figures moved',
+    unaccounted: 'left unaccounted for (national − local)',
+    procedure: (code) => `procedure ${code}`,
+    more: (n) => `and ${n} more`,
+    run: (runId) => `Run ${runId}`,
+    summary: (runId, from, to) => `Reconciliation ${runId} for ${from} .. ${to}`,
+    provinces: 'Provinces',
+    counts: (p) => `${p.mismatches} mismatches, ${p.findings} dossiers, incidents ${p.opened} opened, ${p.worsened} worsened, ${p.resolved} resolved`,
+    onDashboard: (runId) => `Run ${runId} on the dashboard`,
+    moreSections: (n) => `${n} more sections: see the run's page`,
+  },
+  vi: {
+    heading: { opened: 'Mở mới', worsened: 'Nặng thêm', resolved: 'Đã khắc phục', still_open: 'Vẫn mở' },
+    event: { opened: 'mở mới', worsened: 'nặng thêm', resolved: 'đã khắc phục', still_open: 'vẫn mở' },
+    dossiers: (n) => `${n} hồ sơ`,
+    stillOpen: (n) => `${n} sự cố vẫn mở`,
+    dossiersFixed: 'có hồ sơ đã hết lệch',
+    residual: (n) => `chênh lệch chưa giải thích ${n}`,
+    now: 'nay',
+    still: 'còn',
+    added: 'mới lệch',
+    fixed: 'đã hết lệch',
+    moved: 'chỉ tiêu bị ảnh hưởng',
+    unaccounted: 'chưa giải thích được (quốc gia − tính từ kho)',
+    procedure: (code) => `thủ tục ${code}`,
+    more: (n) => `và ${n} mục khác`,
+    run: (runId) => `Lượt đối soát ${runId}`,
+    summary: (runId, from, to) => `Lượt đối soát ${runId}, kỳ ${from} .. ${to}`,
+    provinces: 'Các tỉnh',
+    counts: (p) => `${p.mismatches} sai lệch số liệu, ${p.findings} hồ sơ sai lệch, sự cố: ${p.opened} mở mới, ${p.worsened} nặng thêm, ${p.resolved} đã khắc phục`,
+    onDashboard: (runId) => `Xem lượt đối soát ${runId} trên bảng điều khiển`,
+    moreSections: (n) => `còn ${n} phần nữa: xem trang lượt đối soát`,
+  },
+};
 
-function figure(l: IncidentLine): string {
-  const metric = L.metric[l.metric as Metric] ?? l.metric;
-  const where = l.procedure ? ` (procedure ${l.procedure})` : '';
+function named(c: { count: number; first: string[] }, W: Words): string {
+  return c.count > c.first.length ? `${c.first.join(', ')} ${W.more(c.count - c.first.length)}` : c.first.join(', ');
+}
+
+function figure(l: IncidentLine, lang: Lang): string {
+  const metric = LABELS[lang].metric[l.metric as Metric] ?? l.metric;
+  const where = l.procedure ? ` (${WORDS[lang].procedure(l.procedure)})` : '';
   return l.residual === undefined ? `${metric}${where}` : `${metric}${where} ${l.residual > 0 ? '+' : ''}${l.residual}`;
 }
 
-function figures(i: AlertIncident): string {
-  const list = i.lines.first.map(figure).join(', ');
-  const more = i.lines.count > i.lines.first.length ? ` and ${i.lines.count - i.lines.first.length} more` : '';
-  return i.lines.count ? `${i.cause === 'unexplained' ? 'left unaccounted for (national − local)' : 'figures moved'}: ${list}${more}` : '';
+function figures(i: AlertIncident, lang: Lang): string {
+  const W = WORDS[lang];
+  const list = i.lines.first.map((l) => figure(l, lang)).join(', ');
+  const more = i.lines.count > i.lines.first.length ? ` ${W.more(i.lines.count - i.lines.first.length)}` : '';
+  return i.lines.count ? `${i.cause === 'unexplained' ? W.unaccounted : W.moved}: ${list}${more}` : '';
 }
 
-function incidentLine(i: AlertIncident, withProvince: boolean): string {
-  const what = `${withProvince ? `${provinceLabel(i.province)} · ` : ''}${i.agency} — ${L.kind[i.cause]}`;
-  const size = i.cause === 'unexplained' ? `residual ${i.residual}` : plural(i.dossiers, 'dossier');
+function incidentLine(i: AlertIncident, withProvince: boolean, lang: Lang): string {
+  const W = WORDS[lang];
+  const what = `${withProvince ? `${provinceLabel(i.province)} · ` : ''}${i.agency} — ${LABELS[lang].kind[i.cause]}`;
+  const size = i.cause === 'unexplained' ? W.residual(i.residual) : W.dossiers(i.dossiers);
+  const added = i.added.count ? `${W.added}: ${named(i.added, W)}` : '';
+  const fixed = i.fixed.count ? `${W.fixed}: ${named(i.fixed, W)}` : '';
   const parts = (() => {
     switch (i.event) {
       case 'opened':
-        return [i.cause === 'unexplained' ? size : `${size}: ${named(i.added)}`, figures(i)];
+        return [i.cause === 'unexplained' ? size : `${size}: ${named(i.added, W)}`, figures(i, lang)];
       case 'worsened':
-        return [`now ${size}`, i.added.count ? `new: ${named(i.added)}` : '', i.fixed.count ? `no longer differ: ${named(i.fixed)}` : '', figures(i)];
+        return [`${W.now} ${size}`, added, fixed, figures(i, lang)];
       case 'resolved':
-        return [i.fixed.count ? `no longer differ: ${named(i.fixed)}` : 'no longer differs'];
+        return [fixed || W.fixed];
       case 'still_open':
-        return [i.fixed.count ? `no longer differ: ${named(i.fixed)}` : '', i.added.count ? `new: ${named(i.added)}` : '', `still ${size}`, figures(i)];
+        return [fixed, added, `${W.still} ${size}`, figures(i, lang)];
     }
   })();
   return `${what}: ${parts.filter(Boolean).join('; ')}`;
 }
 
-function groupDoc(a: GroupAlert): Doc {
-  const where = a.group.province ? provinceLabel(a.group.province) : `Run ${a.runId}`;
+function groupDoc(a: GroupAlert, lang: Lang): Doc {
+  const W = WORDS[lang];
+  const where = `${a.group.province ? provinceLabel(a.group.province) : W.run(a.runId)}, ${a.period.from} .. ${a.period.to}`;
   const counts = (['opened', 'worsened', 'resolved'] as const)
     .map((e) => [e, a.incidents.filter((i) => i.event === e).length] as const)
     .filter(([, n]) => n > 0)
-    .map(([e, n]) => `${n} ${e}`);
-  const title = a.repeat
-    ? `${where}, ${a.period.from} .. ${a.period.to}: ${plural(a.incidents.length, 'incident')} still open`
-    : `${where}, ${a.period.from} .. ${a.period.to}: ${[...counts, ...(counts.length ? [] : ['dossiers fixed'])].join(', ')}`;
+    .map(([e, n]) => `${n} ${W.event[e]}`);
+  const title = `${where}: ${a.repeat ? W.stillOpen(a.incidents.length) : (counts.length ? counts : [W.dossiersFixed]).join(', ')}`;
   const sections = (['opened', 'worsened', 'resolved', 'still_open'] as const).flatMap((e) => {
     const list = a.incidents.filter((i) => i.event === e);
-    return list.length ? [{ heading: `${HEADINGS[e]} (${list.length})`, lines: list.map((i) => incidentLine(i, a.group.province === null)) }] : [];
+    return list.length ? [{ heading: `${W.heading[e]} (${list.length})`, lines: list.map((i) => incidentLine(i, a.group.province === null, lang)) }] : [];
   });
-  return { title, sections, url: a.url, runId: a.runId };
+  return { lang, title, sections, url: a.url, runId: a.runId };
 }
 
-function summaryDoc(a: SummaryAlert): Doc {
-  const lines = a.provinces.map(
-    (p) =>
-      `${provinceLabel(p.province)}: ${p.coverage}${p.why ? ` (${p.why})` : ''}, ${p.mismatches} mismatches, ${p.findings} dossiers, ` +
-      `incidents ${p.opened} opened, ${p.worsened} worsened, ${p.resolved} resolved`,
-  );
-  return { title: `Reconciliation ${a.runId} for ${a.period.from} .. ${a.period.to}`, sections: [{ heading: 'Provinces', lines }], url: a.url ?? null, runId: a.runId };
+function summaryDoc(a: SummaryAlert, lang: Lang): Doc {
+  const W = WORDS[lang];
+  const coverage = LABELS[lang].coverage as Record<string, string>;
+  const lines = a.provinces.map((p) => `${provinceLabel(p.province)}: ${coverage[p.coverage] ?? p.coverage}${p.why ? ` (${p.why})` : ''}, ${W.counts(p)}`);
+  return { lang, title: W.summary(a.runId, a.period.from, a.period.to), sections: [{ heading: W.provinces, lines }], url: a.url ?? null, runId: a.runId };
 }
 
-export function docOf(a: AlertMessage): Doc {
-  return a.type === 'group' ? groupDoc(a) : summaryDoc(a);
+/** What the alert says, in the team's language (`alerts.lang`). */
+export function docOf(a: AlertMessage, lang: Lang): Doc {
+  return a.type === 'group' ? groupDoc(a, lang) : summaryDoc(a, lang);
 }
 
-const linkLine = (d: Doc) => (d.url ? `Run ${d.runId}: ${d.url}` : `Run ${d.runId}`);
+const linkLine = (d: Doc) => (d.url ? `${WORDS[d.lang].run(d.runId)}: ${d.url}` : WORDS[d.lang].run(d.runId));
 
 /** Plain text: the title, each section's heading and bulleted lines, the link. */
 export function textOf(d: Doc): string {
@@ -92,7 +165,8 @@ const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
 
 export function htmlOf(d: Doc): string {
   const sections = d.sections.map((s) => `<h3>${escapeHtml(s.heading)}</h3>\n<ul>${s.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`);
-  const link = d.url ? `<p><a href="${escapeHtml(d.url)}">Run ${escapeHtml(d.runId)}</a></p>` : `<p>Run ${escapeHtml(d.runId)}</p>`;
+  const run = escapeHtml(WORDS[d.lang].run(d.runId));
+  const link = d.url ? `<p><a href="${escapeHtml(d.url)}">${run}</a></p>` : `<p>${run}</p>`;
   return `<!doctype html><html><body>\n<h2>${escapeHtml(d.title)}</h2>\n${sections.join('\n')}\n${link}\n</body></html>`;
 }
 
@@ -119,8 +193,9 @@ export function slackOf(d: Doc): { text: string; blocks: unknown[] } {
     sections.push(text);
   }
   const room = SLACK.blocks - 2; // the header and the link
-  const kept = sections.length > room ? [...sections.slice(0, room - 1), `_${sections.length - room + 1} more sections: see the run's page_`] : sections;
-  const link = d.url ? `<${d.url}|Run ${escapeMrkdwn(d.runId)} on the dashboard>` : `Run ${escapeMrkdwn(d.runId)}`;
+  const W = WORDS[d.lang];
+  const kept = sections.length > room ? [...sections.slice(0, room - 1), `_${W.moreSections(sections.length - room + 1)}_`] : sections;
+  const link = d.url ? `<${d.url}|${escapeMrkdwn(W.onDashboard(d.runId))}>` : escapeMrkdwn(W.run(d.runId));
   return {
     text: d.title,
     blocks: [

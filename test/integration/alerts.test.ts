@@ -107,7 +107,7 @@ const sorted = (list: string[]) => [...list].sort();
 
 /** What every channel must have received for these messages: the same content, laid out for it. */
 function expectChannelsCarry(n: Night, messages: AlertMessage[]): void {
-  const docs = messages.map(docOf);
+  const docs = messages.map((m) => docOf(m, 'vi')); // the default language
   expect(sorted(n.slack.map((s) => JSON.stringify(s)))).toEqual(sorted(docs.map((d) => JSON.stringify(slackOf(d)))));
   expect(sorted(n.telegram)).toEqual(sorted(docs.flatMap((d) => splitText(textOf(d), TELEGRAM_MAX_CHARS))));
   for (const t of n.telegram) expect(t.length).toBeLessThanOrEqual(TELEGRAM_MAX_CHARS);
@@ -116,7 +116,7 @@ function expectChannelsCarry(n: Night, messages: AlertMessage[]): void {
     const d = docs.find((x) => x.title === m.subject)!;
     expect(m.to).toEqual(['doisoat@example.gov.vn', 'oncall@example.gov.vn']);
     expect(m.text.trim()).toBe(textOf(d));
-    expect(m.html).toContain(`<a href="${DASHBOARD}/runs/${d.runId}">Run ${d.runId}</a>`);
+    expect(m.html).toContain(`<a href="${DASHBOARD}/runs/${d.runId}">Lượt đối soát ${d.runId}</a>`);
   }
 }
 
@@ -199,7 +199,7 @@ describe('Telegram', () => {
       alerts: { groupBy: 'province', repeatHours: 0, summary: 'never', dashboardUrl: DASHBOARD }, now: 0, lastSent: new Map(),
     });
     const alert = planned[0]!.alert;
-    const parts = splitText(textOf(docOf(alert)), TELEGRAM_MAX_CHARS);
+    const parts = splitText(textOf(docOf(alert, 'vi')), TELEGRAM_MAX_CHARS);
     expect(parts.length).toBeGreaterThan(2);
 
     Object.assign(process.env, { TG_TOKEN: SECRETS.TG_TOKEN, U: 'u', P: 'p' });

@@ -44,11 +44,11 @@ describe('e-mail over TLS', () => {
   it.each(['starttls', 'implicit'] as const)('%s: the mail arrives over an encrypted session, text and HTML', async (mode) => {
     const smtp = await startSmtp(login, { key: tls.key, cert: tls.cert, implicit: mode === 'implicit' });
     try {
-      await deliver(channel(smtp.port, mode, tls.caFile), alert, { env });
+      await deliver(channel(smtp.port, mode, tls.caFile), alert, { lang: 'en', env });
       expect(smtp.received).toHaveLength(1);
       const [mail] = smtp.received;
-      expect(mail).toMatchObject({ secure: true, to: ['oncall@example.gov.vn'], subject: docOf(alert).title });
-      expect(mail!.text.trim()).toBe(textOf(docOf(alert)));
+      expect(mail).toMatchObject({ secure: true, to: ['oncall@example.gov.vn'], subject: docOf(alert, 'en').title });
+      expect(mail!.text.trim()).toBe(textOf(docOf(alert, 'en')));
       expect(mail!.html).toContain('<a href="https://dsync.example/runs/r-tls">Run r-tls</a>');
     } finally {
       await smtp.close();
@@ -58,7 +58,7 @@ describe('e-mail over TLS', () => {
   it('refuses a server whose certificate nothing vouches for, and sends nothing', async () => {
     const smtp = await startSmtp(login, { key: tls.key, cert: tls.cert });
     try {
-      const err = await deliver(channel(smtp.port, 'starttls'), alert, { env }).then(() => undefined, (e: Error) => e);
+      const err = await deliver(channel(smtp.port, 'starttls'), alert, { lang: 'en', env }).then(() => undefined, (e: Error) => e);
       expect(err?.message).toMatch(/^alert channel mail: SMTP 127\.0\.0\.1: /);
       expect(err?.message).not.toContain(login.pass);
       expect(smtp.received).toEqual([]);

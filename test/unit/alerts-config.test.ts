@@ -28,7 +28,7 @@ describe('alerts configuration', () => {
         { name: 'mail', kind: 'email', host: 'smtp.example', userEnv: 'SMTP_USER', passwordEnv: 'SMTP_PASS', from: 'ds@example.vn', to: ['a@example.vn'] },
       ],
     });
-    expect(a).toMatchObject({ groupBy: 'run', repeatHours: 24, summary: 'changes', dashboardUrl: 'https://dash.example' });
+    expect(a).toMatchObject({ groupBy: 'run', repeatHours: 24, summary: 'changes', lang: 'vi', dashboardUrl: 'https://dash.example' });
     expect(a.channels[2]).toEqual({ name: 'tg', kind: 'telegram', chatId: '-1001', tokenEnv: 'TG', apiUrl: 'https://api.telegram.org' });
     expect(a.channels[3]).toMatchObject({ kind: 'email', tls: 'starttls' });
   });

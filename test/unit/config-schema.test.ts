@@ -92,7 +92,7 @@ describe('configFile: valid', () => {
       schedule: { cron: '0 1 * * *', timezone: 'Asia/Ho_Chi_Minh', catchUp: 'each' },
       reconcile: { previousMonthDays: 5 },
       worker: { concurrency: 4, attempts: 3, backoffMs: 5_000, maxStalledCount: 3 },
-      alerts: { channels: [], groupBy: 'province', repeatHours: 0, summary: 'changes' },
+      alerts: { channels: [], groupBy: 'province', repeatHours: 0, summary: 'changes', lang: 'vi' },
     });
   });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { incident as incidentSchema, type Incident } from '../../schemas/incident.js';
+import type { AlertMessage } from '../../schemas/alert.js';
 import type { Finding, FindingKind, Mismatch, RunReport } from '../../schemas/report.js';
 import { docOf, htmlOf, slackOf, SLACK, splitText, textOf } from '../../src/alerts/message.js';
 import { alertGroupKey, NAMED_IN_MESSAGE, planAlerts, type PlanOptions } from '../../src/alerts/plan.js';
@@ -8,6 +9,7 @@ import { causesOf, incidentKey, LEGACY_NOTE, resolve, transitions, type Cause } 
 import { TELEGRAM_MAX_CHARS } from '../../src/alerts/channels.js';
 
 const period = { from: '2026-10-01', to: '2026-10-31' };
+const docOfEn = (a: AlertMessage) => docOf(a, 'en');
 const A = '000.00.12.H49';
 const B = '000.00.13.H49';
 const m = (agency: string, metric: string, local: number, national: number, extra: Partial<Mismatch> = {}): Mismatch => ({
@@ -142,7 +144,7 @@ describe('planAlerts', () => {
     expect(first.incidents.map((i) => [i.event, i.cause, i.dossiers, i.added.first.length])).toEqual([
       ['opened', 'missing_national', 30, NAMED_IN_MESSAGE], ['opened', 'status_lag', 2, 2], ['opened', 'unexplained', 0, 0],
     ]);
-    const text = textOf(docOf(first));
+    const text = textOf(docOfEn(first));
     expect(text).toContain('H49 Quảng Ninh, 2026-10-01 .. 2026-10-31: 3 opened');
     expect(text).toContain(`${A} — not synced to the national portal: 30 dossiers: ${codes(20).join(', ')} and 10 more`);
     expect(text).toContain('Run r3: https://dsync.example/runs/r3');
@@ -153,7 +155,7 @@ describe('planAlerts', () => {
     expect(planned.map((p) => p.alert.type)).toEqual(['group', 'summary']);
     const g = planned[0]!.alert;
     expect(g.type === 'group' && [g.group, g.url, g.incidents.length]).toEqual([{ by: 'run', province: null }, null, 4]);
-    expect(textOf(docOf(g))).toContain('H56 Thanh Hóa · 000.00.01.H56 — date shifted by 7 hours: 1 dossier: x');
+    expect(textOf(docOfEn(g))).toContain('H56 Thanh Hóa · 000.00.01.H56 — date shifted by 7 hours: 1 dossier: x');
   });
 
   it('nothing for a night that changed nothing; a repeat once repeatHours have passed', () => {
@@ -164,14 +166,14 @@ describe('planAlerts', () => {
     expect(planAlerts(report(['H49']), still, opts({ repeatHours: 24 }, new Map([[g, now - 3600_000]]))).planned).toEqual([]);
     const repeat = planAlerts(report(['H49']), still, opts({ repeatHours: 24 }, new Map([[g, now - 25 * 3600_000]]))).planned;
     expect(repeat.map((p) => p.alert.type === 'group' && [p.alert.repeat, p.alert.incidents.length])).toEqual([[true, 3], false]);
-    expect(textOf(docOf(repeat[0]!.alert))).toContain('3 incidents still open');
+    expect(textOf(docOfEn(repeat[0]!.alert))).toContain('3 incidents still open');
   });
 
   it('names the dossiers fixed in an incident still open, and the resolved incidents', () => {
     const next = inProvince('H49', 2, h49.map((t) => t.incident), [cause(A, 'missing_national', codes(27, 4)), cause(A, 'unexplained', [], 2)]);
     const { planned } = planAlerts(report(['H49']), next, opts({ summary: 'never' }));
     expect(planned).toHaveLength(1);
-    const text = textOf(docOf(planned[0]!.alert));
+    const text = textOf(docOfEn(planned[0]!.alert));
     expect(text).toContain('H49 Quảng Ninh, 2026-10-01 .. 2026-10-31: 1 resolved');
     expect(text).toContain(`no longer differ: ${codes(3).join(', ')}; still 27 dossiers`);
     expect(text).toContain(`${A} — national status behind: no longer differ: ${codes(2, 40).join(', ')}`);
@@ -197,7 +199,7 @@ describe('message layouts', () => {
     many,
     { alerts: { groupBy: 'province', repeatHours: 0, summary: 'never', dashboardUrl: 'https://d.example' }, now: 0, lastSent: new Map() },
   );
-  const doc = docOf(planned[0]!.alert);
+  const doc = docOfEn(planned[0]!.alert);
 
   it('Slack: Block Kit sections within Slack limits, the rest left to the run page', () => {
     const { blocks, text } = slackOf(doc);
@@ -220,8 +222,15 @@ describe('message layouts', () => {
     expect(splitText('x'.repeat(10) + '\nab', 4)).toEqual(['xxxx', 'xxxx', 'xx', 'ab']);
   });
 
+  it("in Vietnamese, the team's language, by default", () => {
+    const vi = textOf(docOf(planned[0]!.alert, 'vi'));
+    expect(vi).toContain('H49 Quảng Ninh, 2026-10-01 .. 2026-10-31: 250 mở mới');
+    expect(vi).toContain(`000.000.H49 — chưa đồng bộ lên Cổng quốc gia: 25 hồ sơ: ${codes(20, 0).join(', ')} và 5 mục khác; chỉ tiêu bị ảnh hưởng: tiếp nhận trong kỳ`);
+    expect(vi).toContain('Lượt đối soát r1: https://d.example/runs/r1');
+  });
+
   it('e-mail: HTML with every value escaped', () => {
-    const html = htmlOf({ title: 'a <b> & "c"', sections: [{ heading: 'H', lines: ['<script>'] }], url: 'https://d.example/runs/r"1', runId: 'r"1' });
+    const html = htmlOf({ lang: 'en', title: 'a <b> & "c"', sections: [{ heading: 'H', lines: ['<script>'] }], url: 'https://d.example/runs/r"1', runId: 'r"1' });
     expect(html).toContain('<h2>a &lt;b&gt; &amp; &quot;c&quot;</h2>');
     expect(html).toContain('<li>&lt;script&gt;</li>');
     expect(html).not.toContain('<script>');
