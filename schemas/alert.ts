@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ALERT_GROUPS } from './config.js';
 import { incidentEvent, incidentLine } from './incident.js';
-import { findingKind } from './report.js';
+import { failedJob, findingKind } from './report.js';
 
 const period = z.object({ from: z.string(), to: z.string() });
 
@@ -61,6 +61,8 @@ export const summaryAlert = z.object({
       opened: z.number().int(),
       worsened: z.number().int(),
       resolved: z.number().int(),
+      /** The run's jobs for the province that failed for good (their kind, id and reason). */
+      failedJobs: z.array(failedJob).default([]),
     }),
   ),
 });

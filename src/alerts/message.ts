@@ -38,6 +38,7 @@ interface Words {
   summary(runId: string, from: string, to: string): string;
   provinces: string;
   counts(p: SummaryAlert['provinces'][number]): string;
+  failedJobs: string;
   onDashboard(runId: string): string;
   moreSections(n: number): string;
 }
@@ -62,6 +63,7 @@ const WORDS: Record<Lang, Words> = {
     summary: (runId, from, to) => `Reconciliation ${runId} for ${from} .. ${to}`,
     provinces: 'Provinces',
     counts: (p) => `${p.mismatches} mismatches, ${p.findings} dossiers, incidents ${p.opened} opened, ${p.worsened} worsened, ${p.resolved} resolved`,
+    failedJobs: 'jobs failed for good',
     onDashboard: (runId) => `Run ${runId} on the dashboard`,
     moreSections: (n) => `${n} more sections: see the run's page`,
   },
@@ -84,6 +86,7 @@ const WORDS: Record<Lang, Words> = {
     summary: (runId, from, to) => `Lượt đối soát ${runId}, kỳ ${from} .. ${to}`,
     provinces: 'Các tỉnh',
     counts: (p) => `${p.mismatches} sai lệch số liệu, ${p.findings} hồ sơ sai lệch, sự cố: ${p.opened} mở mới, ${p.worsened} nặng thêm, ${p.resolved} đã khắc phục`,
+    failedJobs: 'công việc lỗi hẳn',
     onDashboard: (runId) => `Xem lượt đối soát ${runId} trên bảng điều khiển`,
     moreSections: (n) => `còn ${n} phần nữa: xem trang lượt đối soát`,
   },
@@ -145,7 +148,9 @@ function groupDoc(a: GroupAlert, lang: Lang): Doc {
 function summaryDoc(a: SummaryAlert, lang: Lang): Doc {
   const W = WORDS[lang];
   const coverage = LABELS[lang].coverage as Record<string, string>;
-  const lines = a.provinces.map((p) => `${provinceLabel(p.province)}: ${coverage[p.coverage] ?? p.coverage}${p.why ? ` (${p.why})` : ''}, ${W.counts(p)}`);
+  const failed = (p: SummaryAlert['provinces'][number]) =>
+    p.failedJobs.length ? `; ${W.failedJobs}: ${p.failedJobs.map((j) => `${j.job} ${j.id} (${j.reason})`).join('; ')}` : '';
+  const lines = a.provinces.map((p) => `${provinceLabel(p.province)}: ${coverage[p.coverage] ?? p.coverage}${p.why ? ` (${p.why})` : ''}, ${W.counts(p)}${failed(p)}`);
   return { lang, title: W.summary(a.runId, a.period.from, a.period.to), sections: [{ heading: W.provinces, lines }], url: a.url ?? null, runId: a.runId };
 }
 

@@ -92,6 +92,7 @@ export function planAlerts(report: RunReport, changes: Transition[], opts: PlanO
           province: p.province, coverage: p.coverage.status, why: p.coverage.why, mismatches: p.mismatches.length,
           findings: p.findings.filter((f) => f.kind !== UNEXPLAINED).length,
           opened: count(p.province, 'opened'), worsened: count(p.province, 'worsened'), resolved: count(p.province, 'resolved'),
+          failedJobs: p.coverage.failedJobs ?? [],
         })),
       },
     });

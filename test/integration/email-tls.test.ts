@@ -19,7 +19,7 @@ const login = { user: 'tls-login', pass: 'tls-secret-51c0' };
 const env = { SMTP_USER: login.user, SMTP_PASS: login.pass };
 const alert: SummaryAlert = {
   type: 'summary', runId: 'r-tls', period: { from: '2026-10-01', to: '2026-10-31' }, url: 'https://dsync.example/runs/r-tls',
-  provinces: [{ province: 'H49', coverage: 'complete', why: null, mismatches: 3, findings: 2, opened: 1, worsened: 0, resolved: 0 }],
+  provinces: [{ province: 'H49', coverage: 'complete', why: null, mismatches: 3, findings: 2, opened: 1, worsened: 0, resolved: 0, failedJobs: [] }],
 };
 let dir: string;
 let tls: { key: string; cert: string; caFile: string };
