@@ -54,6 +54,10 @@ describe('alerts configuration', () => {
     expect(errorOf({ channels: [{ name: 'a', url: 'http://x.example' }], webhooks: [{ name: 'a', url: 'http://y.example' }] })).toContain('duplicate channel name "a"');
   });
 
+  it('refuses a key a channel does not have (a token written in the file, say)', () => {
+    expect(errorOf({ channels: [{ name: 'tg', kind: 'telegram', chatId: '1', tokenEnv: 'TG', token: 'x' }] })).toMatch(/alerts\.channels\[0\].*token/);
+  });
+
   it('names a channel secret missing from the environment', () => {
     const { TG: _, ...noToken } = env;
     expect(errorOf({ channels: [{ name: 'tg', kind: 'telegram', chatId: '1', tokenEnv: 'TG' }] }, noToken)).toContain('alerts channel "tg" tokenEnv: environment variable TG is not set');
