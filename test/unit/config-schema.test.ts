@@ -101,6 +101,7 @@ describe('configFile: valid', () => {
       reconcile: { previousMonthDays: 5 },
       worker: { concurrency: 4, attempts: 3, backoffMs: 5_000, maxStalledCount: 3 },
       alerts: { webhooks: [], cooldownMinutes: 360, summary: true },
+      provincialFigures: {},
     });
   });
 
