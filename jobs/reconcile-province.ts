@@ -1,18 +1,19 @@
 /**
  * Compares one province's counts with the national figures for the period, once its
  * sources have synced, and with the province's own statistics where its sources offer them
- * (three-way: each mismatch gets a verdict). Each local≠national mismatch becomes a
- * drill-down job of the same run. A province whose sync did not complete is reported
+ * (three-way: each mismatch gets a verdict). A province with local≠national mismatches gets
+ * one `explain-province` job of the same run, which explains them all. A province whose sync did not complete is reported
  * partial or failed and is not compared. A failed provincial-statistics call never fails
  * the reconciliation: it is logged, noted as `provincialStats` and compared two-way.
  */
 import { reconcileProvincePayload } from '../schemas/jobs.js';
-import type { Mismatch, ProvincialStats } from '../schemas/report.js';
+import type { ProvincialStats } from '../schemas/report.js';
 import { figuresSourceOf, sourcesOf } from '../src/config/load.js';
 import { rootAgency } from '../src/normalise/codes.js';
 import { DAY_MS, formatDay } from '../src/normalise/time.js';
 import { mapProcedure } from '../src/normalise/dvcqg.js';
 import { compareCounts, countStore, type Provincial } from '../src/reconcile/compare.js';
+import { examinable } from '../src/reconcile/explain.js';
 import { groupKey, type GroupKey } from '../src/util/tuple-key.js';
 import { METRICS, makePeriod, withAgencyTotals, zeroCounts, type Figures, type Period } from '../src/reconcile/counting.js';
 import type { ReportedStats } from '../src/sources/source.js';
@@ -73,19 +74,6 @@ export async function staleNationalFeed(
   return `national feed stale: no dossier of ${province} updated on the portal since ${formatDay(since)}, while ${applied} updates came from the province`;
 }
 
-/**
- * The mismatches worth a drill-down: those between local and national figures, per agency,
- * and per procedure where the agency's total for that metric agrees (codes that moved
- * between procedures, such as an unmapped local procedure code, show only there).
- */
-export function drillTargets(mismatches: Mismatch[]): Mismatch[] {
-  // `province_misreports`: local and national agree within tolerance, so nothing to look for between them.
-  const national = mismatches.filter((m) => m.local !== m.national && m.verdict !== 'province_misreports');
-  const agencyLevel = new Map<string, Set<string>>(); // agency → its metrics that mismatch in total
-  for (const m of national) if (m.procedure === null) agencyLevel.set(m.agency, (agencyLevel.get(m.agency) ?? new Set()).add(m.metric));
-  return national.filter((m) => m.procedure === null || !agencyLevel.get(m.agency)?.has(m.metric));
-}
-
 export const reconcileProvince = defineJob({
   name: 'reconcile-province',
   payload: reconcileProvincePayload,
@@ -120,7 +108,15 @@ export const reconcileProvince = defineJob({
       return summary;
     }
 
-    const stale = await staleNationalFeed(ctx, province, windowTo, sources);
+    // this province's national requests, for its report
+    const meter = ctx.national().metered();
+    const metered = { ...ctx, national: () => meter };
+    const recordLoad = async () => {
+      const load = meter.load;
+      meter.load = { requests: 0, records: 0 };
+      await ctx.runs.addNationalLoad(runId, province, load);
+    };
+    const stale = await staleNationalFeed(metered, province, windowTo, sources).finally(recordLoad);
     if (stale) {
       summary.coverage = withFailedJobs({ status: 'partial', why: stale }, failedJobs);
       summary.provincialStats = { status: 'unavailable', why: 'not fetched: the province was not compared' };
@@ -131,25 +127,23 @@ export const reconcileProvince = defineJob({
 
     const local = await countStore(ctx.store, province, period, ctx.config.counting);
     const [national, { provincial, note }] = await Promise.all([
-      ctx.national().stats(rootAgency(province), period, { agency: true, procedure: true }).then(withAgencyTotals),
+      meter.stats(rootAgency(province), period, { agency: true, procedure: true }).then(withAgencyTotals),
       provincialFigures(ctx, province, period),
-    ]);
+    ]).finally(recordLoad);
     summary.provincialStats = note;
     summary.mismatches = compareCounts(local, national, ctx.config.tolerances, provincial);
     summary.agencies = new Set([...local, ...national].map((f) => f.agency)).size;
     await ctx.runs.setProvince(runId, summary);
 
-    const parent = ctx.job.parent;
-    const drills = drillTargets(summary.mismatches).map((m: Mismatch) => ({
-      name: 'drill-down',
-      data: { runId, province, agency: m.agency, procedure: m.procedure, metric: m.metric, period: p, local: m.local, national: m.national },
-      opts: {
-        jobId: jobIds.drill(runId, province, m.agency, m.procedure, m.metric),
+    // One explanation pass for the whole province, under the run's root like this job.
+    if (summary.mismatches.some(examinable)) {
+      const parent = ctx.job.parent;
+      await ctx.queue.add('explain-province', { runId, province, period: p }, {
+        jobId: jobIds.explain(runId, province),
         ignoreDependencyOnFailure: true,
         ...(parent?.id ? { parent: { id: parent.id, queue: parent.queueKey } } : {}),
-      },
-    }));
-    if (drills.length) await ctx.queue.addBulk(drills);
+      });
+    }
     ctx.logger.info({ runId, province, mismatches: summary.mismatches.length }, 'province reconciled');
     return { province, mismatches: summary.mismatches.length };
   },

@@ -2,6 +2,9 @@ import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { AGENCY_CODE } from '../src/normalise/codes.js';
 import { METRICS } from '../src/reconcile/counting.js';
+import { DEFAULT_ITEM_LIMITS } from '../src/normalise/bounded.js';
+import { DEFAULT_DATE_LIMITS } from '../src/normalise/fields.js';
+import { parseDay } from '../src/normalise/time.js';
 
 const httpUrl = z
   .string()
@@ -30,6 +33,14 @@ const common = {
   circuitBreaker: z
     .strictObject({ failures: z.number().int().min(1).default(5), cooldownMs: z.number().int().min(0).default(30_000) })
     .default({ failures: 5, cooldownMs: 30_000 }),
+  /** Total deadline of one HTTP attempt, to the last byte of the reply (`timeoutMs` is the idle timeout). */
+  deadlineMs: z.number().int().positive().default(60_000),
+  /** The most pages one sync window may take; a source that never says "done" is stopped there. */
+  maxPages: z.number().int().min(1).default(20_000),
+  /** An item nested deeper than this (objects and arrays) is quarantined. */
+  maxItemDepth: z.number().int().min(2).max(1000).default(DEFAULT_ITEM_LIMITS.maxDepth),
+  /** An item larger than this (characters of JSON) is quarantined. */
+  maxItemBytes: z.number().int().min(1024).default(DEFAULT_ITEM_LIMITS.maxBytes),
   /** Start of the first sync window when no checkpoint exists (YYYY-MM-DD). */
   initialFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').default('2025-01-01'),
 };
@@ -77,7 +88,20 @@ export const nationalConfig = z.strictObject({
   usernameEnv: envName,
   passwordEnv: envName,
   timeoutMs: z.number().int().positive().default(30_000),
-  /** How far before a period the drill-down looks for dossiers still open (carried over). */
+  /** Total deadline of one HTTP attempt, to the last byte of the reply (`timeoutMs` is the idle timeout). */
+  deadlineMs: z.number().int().positive().default(120_000),
+  /** One national listing (DanhSachHoSo of an agency) stops with an error past this many pages… */
+  maxListPages: z.number().int().min(1).default(10_000),
+  /** …or this many records. */
+  maxListRecords: z.number().int().min(1).default(2_000_000),
+  /** At most this many requests a second to the portal, retries included (0: no limit). */
+  rateLimit: z.number().min(0).default(0),
+  /**
+   * National dossier records (lists and look-ups) a run may fetch, all provinces together
+   * (0: no cap). Once reached, the keys still to explain are reported unexplained, with why.
+   */
+  maxRecordsPerRun: z.number().int().min(0).default(0),
+  /** How far before a period the explanation looks for dossiers still open (carried over). */
   lookbackDays: z.number().int().min(0).max(3660).default(366),
   /**
    * The national feed is stale for a province when none of its dossiers was updated on the
@@ -128,6 +152,21 @@ export const toleranceConfig = z
     metrics: z.partialRecord(z.enum(METRICS), tolerance).default({}),
   })
   .default({ default: { absolute: 0, percent: 0 }, metrics: {} });
+
+const day = z.string().refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && parseDay(v) !== undefined, 'must be a day YYYY-MM-DD');
+
+/** The range every date of an item must fall in; items outside it are quarantined (src/normalise/fields.ts). */
+export const datesConfig = z
+  .strictObject({
+    /** No date of any field before this day. */
+    earliest: day.default(DEFAULT_DATE_LIMITS.earliest),
+    /** Update, receipt, finish and return times at most this many hours after now (clock skew). */
+    skewHours: z.number().min(0).max(24 * 31).default(DEFAULT_DATE_LIMITS.skewHours),
+    /** Due dates before this day. */
+    dueBefore: day.default(DEFAULT_DATE_LIMITS.dueBefore),
+  })
+  .refine((d) => d.earliest < d.dueBefore, { message: 'earliest must be before dueBefore', path: ['earliest'] })
+  .default(DEFAULT_DATE_LIMITS);
 
 export const configFile = z
   .strictObject({
@@ -192,6 +231,7 @@ export const configFile = z
      * province with one source defaults to it.
      */
     provincialFigures: z.record(z.string(), z.string().nullable()).default({}),
+    dates: datesConfig,
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();

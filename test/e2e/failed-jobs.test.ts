@@ -2,7 +2,7 @@
  * No failure is silent. One run through the real queue (the executable's `reconcile` against
  * the simulators behind gates, a private Redis) where each province has one kind of job fail
  * for good: H49's sync (its system down), H56's reconciliation (the portal refuses its
- * statistics), H12's drill-downs (the portal refuses its dossier lists). Each province is
+ * statistics), H12's explanation (the portal's dossier lists unreachable for it). Each province is
  * failed or partial in the report with the job and the reason, the exit code is 2, and the
  * summary alert and the dashboard's run page say so. Before, a failed `reconcile-province`
  * left a "complete" province with no findings and exit 0. Then `replay` of H49's batch: exit
@@ -32,14 +32,19 @@ const BIN = join(import.meta.dirname, '../../bin/dossier-sync.js');
 const world = generateWorld({ seed: 9, month: '2026-10', provinces: ['H49', 'H56', 'H12'], dossiersPerProvince: 300 });
 const env = { ...process.env, REDIS_URL: '', SIM_USER: SIM_CREDENTIALS.username, SIM_PASSWORD: SIM_CREDENTIALS.password };
 
-/** What the portal's gate refuses: a service for the agencies of a province. */
-const REFUSED: Record<string, string[]> = { ThongKeHoSo: ['H56'], DanhSachHoSo: ['H12'], TraCuuHoSo: ['H12'] };
+/**
+ * What the portal's gate does to a service for the agencies of a province: refuse it (an
+ * error code inside HTTP 200), or answer 503 (unreachable: the explanation pass fails and
+ * is tried again, where a refusal would only leave that agency unexplained).
+ */
+const REFUSED: Record<string, string[]> = { ThongKeHoSo: ['H56'] };
+const UNREACHABLE: Record<string, string[]> = { DanhSachHoSo: ['H12'], TraCuuHoSo: ['H12'] };
 /** Which job fails in each province, and why. */
 const CASES = [
   { province: 'H49', kind: 'sync-source', status: 'failed', reason: /503/ },
   { province: 'H56', kind: 'reconcile-province', status: 'failed', reason: /ThongKeHoSo refused by the gate/ },
-  // the jobs that name the dossiers behind a mismatch list and look up national dossiers
-  { province: 'H12', kind: 'drill-down', status: 'partial', reason: /(DanhSachHoSo|TraCuuHoSo) refused by the gate/ },
+  // the pass that names the dossiers behind the mismatches lists and looks up national dossiers
+  { province: 'H12', kind: 'explain-province', status: 'partial', reason: /national: .*HTTP 503/ },
 ] as const;
 
 let dir: string;
@@ -81,8 +86,9 @@ beforeAll(async () => {
   );
   const nationalGate = await listen(async (req, text) => {
     const call = text.length ? (JSON.parse(text.toString()) as { service?: string; madonvi?: string }) : {};
-    if (call.service && REFUSED[call.service]?.some((p) => call.madonvi?.endsWith(p)))
-      return { status: 200, body: JSON.stringify({ error_code: '500', message: `${call.service} refused by the gate` }) };
+    const hit = (rule: Record<string, string[]>) => call.service !== undefined && rule[call.service]?.some((p) => call.madonvi?.endsWith(p));
+    if (hit(REFUSED)) return { status: 200, body: JSON.stringify({ error_code: '500', message: `${call.service} refused by the gate` }) };
+    if (hit(UNREACHABLE)) return { status: 503, body: '{"error_code":"503","message":"maintenance"}' };
     return forward(`${sim.nationalUrl}${req.url}`, text);
   });
   const hook = await listen(async (_req, text) => {
@@ -147,7 +153,7 @@ async function afterwards(runId: string): Promise<{ summary: SummaryAlert; page:
 describe('jobs of a run that fail for good', () => {
   let report: RunReport;
 
-  it('sync-source, reconcile-province, drill-down: each province failed or partial with the job and reason, exit 2, in the summary alert and on the run page', async () => {
+  it('sync-source, reconcile-province, explain-province: each province failed or partial with the job and reason, exit 2, in the summary alert and on the run page', async () => {
     const r = await cli('reconcile', '--month', '2026-10', '--format', 'json');
     expect(r.code).toBe(2);
     report = runReport.parse(JSON.parse(r.stdout));

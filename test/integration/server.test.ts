@@ -219,7 +219,12 @@ describe('/metrics', () => {
       }
       expect(s0(p.sources).pulled).toBe(300);
       expect(sample(text, 'dossier_sync_open_incidents', { province: p.province })).toBe(p.incidents.filter((i) => i.event === 'opened').length);
+      // one run so far: the counters are its national load
+      expect(p.nationalRequests).toBeGreaterThan(0);
+      expect(sample(text, 'dossier_sync_national_requests_total', { province: p.province })).toBe(p.nationalRequests);
+      expect(sample(text, 'dossier_sync_national_records_total', { province: p.province })).toBe(p.nationalRecords);
     }
+    expect(text).toMatch(/^# TYPE dossier_sync_national_records_total counter$/m);
     expect(sample(text, 'dossier_sync_failed_jobs', { name: 'sync-source' })).toBe(0);
     expect(sample(text, 'dossier_sync_queue_jobs', { state: 'failed' })).toBe(0);
     expect(sample(text, 'dossier_sync_queue_jobs', { state: 'completed' })).toBeGreaterThan(0);
