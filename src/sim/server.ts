@@ -38,6 +38,8 @@ export interface Simulator {
   nationalUrl: string;
   /** What was injected so far into a province's source; undefined when it has no faults. */
   faults(province: string): FaultLog | undefined;
+  /** What the national feed was asked so far: requests and the items they returned, per service and `madonvi`. */
+  nationalLoad(): NationalLoadRow[];
   close(): Promise<void>;
 }
 
@@ -63,6 +65,14 @@ const MAX_BODY = 1 << 20;
 const MAX_PAGE = 1000;
 const MAX_LOOKUP = 100;
 const LIST_CACHE = 16;
+
+export interface NationalLoadRow {
+  service: string;
+  madonvi: string;
+  requests: number;
+  /** Items of `data` returned (dossiers for DanhSachHoSo and TraCuuHoSo, rows for ThongKeHoSo). */
+  records: number;
+}
 
 type Params = Record<string, unknown>;
 type Reply = Record<string, unknown> | RawReply;
@@ -100,6 +110,8 @@ interface State {
   sessions: Map<string, { scope: string; expiresAt: number; calls: number }>;
   sessionTtlMs: number;
   lists: Map<string, CanonicalDossier[]>;
+  /** National requests answered, by `service|madonvi`. */
+  nationalLoad: Map<string, NationalLoadRow>;
 }
 
 // ---------------------------------------------------------------- parameters
@@ -451,11 +463,22 @@ function service(state: State, scope: string, body: Params, index: ProvinceIndex
       message: `unknown service ${JSON.stringify(name ?? null)}; this endpoint offers ${Object.keys(services).join(', ')}`,
     };
   try {
-    return services[name]!(state, body, index);
+    const reply = services[name]!(state, body, index);
+    if (!index) countNational(state, name, body.madonvi, reply);
+    return reply;
   } catch (err) {
     if (err instanceof ParamError) return { error_code: '400', message: err.message };
     throw err;
   }
+}
+
+function countNational(state: State, service: string, madonvi: unknown, reply: Reply): void {
+  const key = `${service}|${String(madonvi)}`;
+  let row = state.nationalLoad.get(key);
+  if (!row) state.nationalLoad.set(key, (row = { service, madonvi: String(madonvi), requests: 0, records: 0 }));
+  row.requests++;
+  const data = reply instanceof RawReply ? undefined : reply.data;
+  row.records += Array.isArray(data) ? data.length : 0;
 }
 
 async function handle(state: State, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -515,6 +538,7 @@ export async function startSimulator(world: World, opts: SimulatorOptions = {}):
     sessions: new Map(),
     sessionTtlMs: opts.sessionTtlMs ?? 30 * 60_000,
     lists: new Map(),
+    nationalLoad: new Map(),
   };
   const server = createServer((req, res) => {
     handle(state, req, res).catch((err: unknown) => {
@@ -528,6 +552,7 @@ export async function startSimulator(world: World, opts: SimulatorOptions = {}):
     sourceUrl: (province: string) => `${url}/p/${province}`,
     nationalUrl: `${url}/national`,
     faults: (province: string) => state.provinces.get(province)?.faults?.log,
+    nationalLoad: () => [...state.nationalLoad.values()].map((r) => ({ ...r })),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -41,6 +41,14 @@ export class Keys {
   runFindings(runId: string, province: string): string {
     return `${this.prefix}:run:${runId}:findings:${province}`;
   }
+  /** The national requests and records of a run, per province (`<province>|requests`, `<province>|records`) and in all. */
+  runNational(runId: string): string {
+    return `${this.prefix}:run:${runId}:national`;
+  }
+  /** The national requests and records of every run, per province: what /metrics counts. */
+  nationalLoad(): string {
+    return `${this.prefix}:national:load`;
+  }
   runIncidents(runId: string): string {
     return `${this.prefix}:run:${runId}:incidents`;
   }

@@ -68,8 +68,7 @@ async function storeEarlierNights(rt: Runtime, night: RunReport, nights: number)
     await rt.runs.create({ runId, period: night.period, window: night.window, startedAt: at, finishedAt: at, provinces: night.provinces.map((p) => p.province) });
     for (const p of night.provinces) {
       const { findings, incidents: _, ...summary } = p;
-      await rt.runs.setProvince(runId, { ...summary, mismatches: kept(p.mismatches, d) });
-      for (const f of kept(findings, d)) await rt.runs.addFindings(runId, p.province, f.metrics[0]!, [f]);
+      await rt.runs.setExplanation(runId, { ...summary, mismatches: kept(p.mismatches, d) }, kept(findings, d), { requests: 0, records: 0 });
     }
   }
 }

@@ -79,6 +79,21 @@ describe('root causes over a simulated month', () => {
     expect([...found].sort()).toEqual([...truth].sort());
   });
 
+  it('accounts for every examined mismatch to the last dossier: residual 0, explained by findings', () => {
+    for (const p of report.provinces) {
+      const codes = new Set(p.findings.map((f) => f.dossierCode));
+      const examined = p.mismatches.filter((m) => m.residual !== null && m.residual !== undefined);
+      expect(examined.length).toBe(p.mismatches.length); // two-way: every mismatch is local ≠ national
+      for (const m of examined) {
+        expect(m.residual).toBe(0);
+        expect(m.explainedBy!.count).toBeGreaterThan(0);
+        for (const c of m.explainedBy!.codes) expect(codes.has(c)).toBe(true);
+      }
+      expect(p.nationalRequests).toBeGreaterThan(0);
+      expect(p.nationalRecords).toBeGreaterThan(0);
+    }
+  });
+
   it('keeps evidence of both sides, with both codes for a replaced code and a duplicate', () => {
     const findings = new Map(report.provinces.flatMap((p) => p.findings.map((f) => [f.dossierCode, f] as const)));
     for (const t of world.truth) {
