@@ -6,11 +6,12 @@
  * partial or failed and is not compared. A failed provincial-statistics call never fails
  * the reconciliation: it is logged, noted as `provincialStats` and compared two-way.
  */
+import type { CanonicalDossier } from '../schemas/dossier.js';
 import { reconcileProvincePayload } from '../schemas/jobs.js';
 import type { ProvincialStats } from '../schemas/report.js';
 import { figuresSourceOf, sourcesOf } from '../src/config/load.js';
 import { rootAgency } from '../src/normalise/codes.js';
-import { DAY_MS, formatDay } from '../src/normalise/time.js';
+import { DAY_MS, formatDay, parseDay } from '../src/normalise/time.js';
 import { mapProcedure } from '../src/normalise/dvcqg.js';
 import { compareCounts, countStore, type Provincial } from '../src/reconcile/compare.js';
 import { examinable } from '../src/reconcile/explain.js';
@@ -56,22 +57,36 @@ export async function provincialFigures(
 }
 
 /**
- * Why the national feed is too stale to compare against, or null: the province's system had
- * updates in this run, yet the portal shows none of its dossiers updated in the last days.
+ * Why the national feed is too stale to compare against, or null: the province's own dossiers
+ * (in the store) were updated in the last `staleAfterDays` days, yet the portal shows none of
+ * its dossiers updated in those same days. Days without updates on either side (a past month
+ * reconciled long after, a quiet province) are no sign of staleness. The portal is asked
+ * first (one request); the store is read only when the portal shows nothing, and only until
+ * a first update is found.
  */
 export async function staleNationalFeed(
-  ctx: Pick<JobContext, 'config' | 'national'>,
+  ctx: Pick<JobContext, 'config' | 'national' | 'store'>,
   province: string,
   windowTo: number,
-  sources: { applied: number }[],
 ): Promise<string | null> {
-  const days = ctx.config.national.staleAfterDays;
-  const applied = sources.reduce((n, s) => n + s.applied, 0);
-  if (days === 0 || applied === 0) return null;
-  const since = windowTo - days * DAY_MS;
-  const updated = await ctx.national().count(rootAgency(province), { start: since, end: windowTo }, 'CapNhat');
-  if (updated > 0) return null;
-  return `national feed stale: no dossier of ${province} updated on the portal since ${formatDay(since)}, while ${applied} updates came from the province`;
+  const staleAfterDays = ctx.config.national.staleAfterDays;
+  if (staleAfterDays === 0) return null;
+  // whole Vietnam days, as the portal counts them: from the start of the first day to windowTo
+  const days = { start: parseDay(formatDay(windowTo - staleAfterDays * DAY_MS))!, end: windowTo };
+  const onPortal = await ctx.national().count(rootAgency(province), days, 'CapNhat');
+  if (onPortal > 0) return null;
+  const updated = await firstUpdated(ctx.store, province, days);
+  if (updated === undefined) return null;
+  return `national feed stale: no dossier of ${province} updated on the portal since ${formatDay(days.start)}, while the province updated ${updated.code} on ${formatDay(updated.updatedAt)}`;
+}
+
+/** A stored dossier of the province updated in the days, or undefined when none was. */
+async function firstUpdated(store: JobContext['store'], province: string, days: { start: number; end: number }): Promise<CanonicalDossier | undefined> {
+  for await (const batch of store.scanDossiers(province)) {
+    const found = batch.find((d) => d.updatedAt >= days.start && d.updatedAt < days.end);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 export const reconcileProvince = defineJob({
@@ -116,7 +131,7 @@ export const reconcileProvince = defineJob({
       meter.load = { requests: 0, records: 0 };
       await ctx.runs.addNationalLoad(runId, province, load);
     };
-    const stale = await staleNationalFeed(metered, province, windowTo, sources).finally(recordLoad);
+    const stale = await staleNationalFeed(metered, province, windowTo).finally(recordLoad);
     if (stale) {
       summary.coverage = withFailedJobs({ status: 'partial', why: stale }, failedJobs);
       summary.provincialStats = { status: 'unavailable', why: 'not fetched: the province was not compared' };

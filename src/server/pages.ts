@@ -268,19 +268,19 @@ function findingsByKind(ctx: PageContext, r: RunReport): Html {
   })}</div>`;
 }
 
-/** A province's mismatches, dossiers, unexplained keys and the account line, as the run page's summary cells. */
-function accountCells(ctx: PageContext, p: ProvinceReport): Html {
-  const a = accountOf(p);
-  const compared = p.coverage.status === 'complete' || p.mismatches.length > 0;
-  return html`<td class="num">${a.mismatches}</td><td class="num">${a.dossiers}</td><td class="num">${a.residuals.length ? pill('failed', String(a.residuals.length)) : 0}</td><td class="account">${compared ? REPORT_LABELS[ctx.lang].account(a) : '—'}</td>`;
-}
-
 /** The jobs of the run that failed for a province: kind, id and reason each. */
 function failedJobsList(ctx: PageContext, jobs: FailedJob[] | undefined): Html | null {
   if (!jobs?.length) return null;
   return html`<details class="failed-jobs"${jobs.length <= 3 ? raw(' open') : null}><summary>${PAGE_LABELS[ctx.lang].failedJobs(jobs.length)}</summary><ul>${jobs.map(
     (j) => html`<li data-job="${j.job}"><code>${j.job}</code> <span class="mono sub">${j.id}</span>: ${j.reason}</li>`,
   )}</ul></details>`;
+}
+
+/** A province's mismatches, dossiers, unexplained keys and the account line, as the run page's summary cells. */
+function accountCells(ctx: PageContext, p: ProvinceReport): Html {
+  const a = accountOf(p);
+  const compared = p.coverage.status === 'complete' || p.mismatches.length > 0;
+  return html`<td class="num">${a.mismatches}</td><td class="num">${a.dossiers}</td><td class="num">${a.residuals.length ? pill('failed', String(a.residuals.length)) : 0}</td><td class="account">${compared ? REPORT_LABELS[ctx.lang].account(a) : '—'}</td>`;
 }
 
 export function runPage(ctx: PageContext, r: RunReport): string {

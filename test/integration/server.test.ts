@@ -246,7 +246,8 @@ describe('pages', () => {
     Object.assign(f, { dossierCode: code, evidence: { local: { ...(f.evidence.local ?? f.evidence.national)!, code }, national: null } });
     const at = new Date(Date.parse(report.startedAt) - 86_400_000).toISOString(); // older than the night: the latest run stays the night's
     await rt.runs.create({ runId, period: report.period, window: report.window, startedAt: at, finishedAt: at, provinces: ['H49'] });
-    await rt.runs.setExplanation(runId, { province: 'H49', coverage: { status: 'complete', why: null }, sources: [], agencies: 1, mismatches: [] }, [f], { requests: 0, records: 0 });
+    const summary = { province: 'H49', coverage: { status: 'complete' as const, why: null }, sources: [], agencies: 1, mismatches: [] };
+    await rt.runs.setExplanation(runId, summary, [f], { requests: 0, records: 0 });
     try {
       const run = await (await get(`/runs/${encodeURIComponent(runId)}`)).text();
       expect(run).toContain(`href="/dossiers/${escapeHtml(encodeURIComponent(code))}"`); // encodeURIComponent leaves ' alone
@@ -259,7 +260,7 @@ describe('pages', () => {
       expect(body).toContain(`href="/runs/${escapeHtml(encodeURIComponent(runId))}"`);
     } finally {
       const k = rt.runs.keys;
-      await rt.redis.del(k.run(runId), k.runProvince(runId, 'H49'), k.runFindings(runId, 'H49'), k.runNational(runId));
+      await rt.redis.del(k.run(runId), k.runProvince(runId, 'H49'), k.runFindings(runId, 'H49'));
       await rt.redis.zrem(k.runs(), runId);
     }
   });
