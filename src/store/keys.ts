@@ -58,7 +58,16 @@ export class Keys {
   openIncidents(): string {
     return `${this.prefix}:incidents:open`;
   }
-  alertSent(): string {
-    return `${this.prefix}:alerts:sent`;
+  /** The keys of a province's incidents for one period. */
+  incidentsOf(province: string, period: { from: string; to: string }): string {
+    return `${this.prefix}:incidents:of:${province}:${period.from}..${period.to}`;
+  }
+  /** Set once the incidents stored under per-metric keys have been resolved. */
+  incidentsMigrated(): string {
+    return `${this.prefix}:incidents:migrated`;
+  }
+  /** When each alert group was last sent a message (epoch ms), for `alerts.repeatHours`. */
+  alertGroupSent(): string {
+    return `${this.prefix}:alerts:group-sent`;
   }
 }

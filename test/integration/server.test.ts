@@ -292,9 +292,9 @@ describe('pages', () => {
     const dossier = dossierPage(ctx, f.dossierCode, [{ runId: evil.runId, period: evil.period, startedAt: evil.startedAt, province: 'H49', finding: f }], [], 30);
     expect(dossier).not.toContain('<img src=x');
     expect(dossier).not.toContain('<script>alert');
-    const incident = { key: '<b>k', province: 'H49', period: evil.period, agency: '"><svg onload=x>', procedure: null, metric: 'received', status: 'open' as const, openedAt: evil.startedAt, updatedAt: evil.startedAt, gap: 1, history: [{ runId: evil.runId, at: evil.startedAt, event: 'opened' as const, local: 1, national: 0 }] };
+    const incident = { key: '<b>k', province: 'H49', period: evil.period, agency: '"><svg onload=x>', cause: f.kind, dossiers: [f.dossierCode], lines: [{ procedure: '<i>p', metric: 'received' }], residual: 0, status: 'open' as const, openedAt: evil.startedAt, updatedAt: evil.startedAt, history: [{ runId: evil.runId, at: evil.startedAt, event: 'opened' as const, dossiers: 1, residual: 0, note: '<u>n' }] };
     const page = incidentPage(ctx, incident, incidentDossiers([incident], [evil]).get(incident.key) ?? []);
-    expect(page).not.toMatch(/<b>k|<svg onload|<script>alert/);
+    expect(page).not.toMatch(/<b>k|<svg onload|<script>alert|<i>p|<u>n/);
   });
 });
 
