@@ -7,7 +7,8 @@ import { Redis } from 'ioredis';
 import { credentials, parseConfig } from '../src/config/load.js';
 import { NationalClient } from '../src/national/client.js';
 import { rootAgency } from '../src/normalise/codes.js';
-import { compareCounts, countStore } from '../src/reconcile/compare.js';
+import { compareCounts } from '../src/reconcile/compare.js';
+import { countPeriod } from '../src/reconcile/count-store.js';
 import { monthPeriod, withAgencyTotals, type Metric } from '../src/reconcile/counting.js';
 import { drillDown } from '../src/reconcile/drill-down.js';
 import { HttpClient } from '../src/sources/http.js';
@@ -53,7 +54,7 @@ await national.lookup(root, [`${root}-000000-0000`]);
 
 const stored = await store.countDossiers(PROVINCE);
 let t = performance.now();
-const local = await countStore(store, PROVINCE, period, config.counting);
+const local = await countPeriod(store, PROVINCE, period, config.counting);
 const countMs = performance.now() - t;
 t = performance.now();
 const nat = withAgencyTotals(await national.stats(root, period, { agency: true, procedure: true }));

@@ -12,7 +12,8 @@ import { sourcesOf } from '../src/config/load.js';
 import { rootAgency } from '../src/normalise/codes.js';
 import { DAY_MS, formatDay } from '../src/normalise/time.js';
 import { mapProcedure } from '../src/normalise/dvcqg.js';
-import { compareCounts, countStore, type Provincial } from '../src/reconcile/compare.js';
+import { compareCounts, type Provincial } from '../src/reconcile/compare.js';
+import { countPeriod } from '../src/reconcile/count-store.js';
 import { METRICS, makePeriod, withAgencyTotals, zeroCounts, type Figures, type Metric, type Period } from '../src/reconcile/counting.js';
 import type { ReportedStats } from '../src/sources/source.js';
 import type { ProvinceSummary } from '../src/store/runs.js';
@@ -132,7 +133,7 @@ export const reconcileProvince = defineJob({
       return summary;
     }
 
-    const local = await countStore(ctx.store, province, period, ctx.config.counting);
+    const local = await countPeriod(ctx.store, province, period, ctx.config.counting);
     const [national, { provincial, note }] = await Promise.all([
       ctx.national().stats(rootAgency(province), period, { agency: true, procedure: true }).then(withAgencyTotals),
       provincialFigures(ctx, province, period),
