@@ -31,7 +31,7 @@ const LAYOUT_FN = `
 ${VERSION_FN}
 local L, legacy = ARGV[1], KEYS[1]
 local OPEN, hasLegacy = L .. ':open', redis.call('EXISTS', legacy) == 1
-local registered = {}
+local registered, added = {}, 0
 local function find(code, bucket, field)
   if bucket ~= '' then
     local v = redis.call('HGET', L .. ':b:' .. bucket, field)
@@ -62,8 +62,12 @@ local function put(code, rec, bucket, field, month, open)
     end
   end
   if at == 'l' then redis.call('HDEL', legacy, code) end
-  if at == nil then redis.call('HINCRBY', L .. ':meta', 'dossiers', 1) end
+  if at == nil then added = added + 1 end
   return 1
+end
+-- the count of stored dossiers, once per script
+local function counted()
+  if added > 0 then redis.call('HINCRBY', L .. ':meta', 'dossiers', added) end
 end
 `;
 
@@ -92,6 +96,7 @@ for j = first + ${2 + PLACE_ARGS} * n, #ARGV, 3 do
   end
   q = q + 1
 end
+counted()
 redis.call('SET', cp, ARGV[2])
 redis.call('HINCRBY', stats, 'pulled', n + q)
 redis.call('HINCRBY', stats, 'applied', applied)
@@ -120,6 +125,7 @@ for j = 2, #ARGV, ${4 + PLACE_ARGS} do
     unchanged = unchanged + 1 - a
   end
 end
+counted()
 return {applied, unchanged, released}
 `;
 
@@ -150,6 +156,7 @@ for j = 2, #ARGV, ${1 + PLACE_ARGS} do
     moved = moved + 1
   end
 end
+counted()
 return moved
 `;
 
