@@ -14,6 +14,7 @@ import { DAY_MS, formatDay } from '../src/normalise/time.js';
 import { mapProcedure } from '../src/normalise/dvcqg.js';
 import { compareCounts, type Provincial } from '../src/reconcile/compare.js';
 import { countPeriod } from '../src/reconcile/count-store.js';
+import { groupKey, type GroupKey } from '../src/util/tuple-key.js';
 import { METRICS, makePeriod, withAgencyTotals, zeroCounts, type Figures, type Metric, type Period } from '../src/reconcile/counting.js';
 import type { ReportedStats } from '../src/sources/source.js';
 import type { ProvinceSummary } from '../src/store/runs.js';
@@ -45,13 +46,13 @@ export async function provincialFigures(
     return { provincial: undefined, note: { status: 'unavailable', why } };
   }
   const results = settled.flatMap((r): ReportedStats[] => (r.status === 'fulfilled' ? [r.value] : []));
-  const sums = new Map<string, Figures>();
+  const sums = new Map<GroupKey, Figures>();
   for (const [i, { figures }] of results.entries()) {
     // The province counts under its own procedure codes: map them as its dossiers were mapped.
     const map = configs[i]!.procedureMap;
     for (const f of withAgencyTotals(figures)) {
       const procedure = f.procedure === null ? null : mapProcedure(f.procedure, map);
-      const key = `${f.agency}|${procedure ?? ''}`;
+      const key = groupKey(f.agency, procedure);
       let sum = sums.get(key);
       if (!sum) sums.set(key, (sum = { agency: f.agency, procedure, counts: zeroCounts() }));
       for (const m of METRICS) sum.counts[m] += f.counts[m];
@@ -88,8 +89,9 @@ export async function staleNationalFeed(
 export function drillTargets(mismatches: Mismatch[]): Mismatch[] {
   // `province_misreports`: local and national agree within tolerance, so nothing to look for between them.
   const national = mismatches.filter((m) => m.local !== m.national && m.verdict !== 'province_misreports');
-  const agencyLevel = new Set(national.filter((m) => m.procedure === null).map((m) => `${m.agency}|${m.metric}`));
-  return national.filter((m) => m.procedure === null || !agencyLevel.has(`${m.agency}|${m.metric}`));
+  const agencyLevel = new Map<string, Set<string>>(); // agency → its metrics that mismatch in total
+  for (const m of national) if (m.procedure === null) agencyLevel.set(m.agency, (agencyLevel.get(m.agency) ?? new Set()).add(m.metric));
+  return national.filter((m) => m.procedure === null || !agencyLevel.get(m.agency)?.has(m.metric));
 }
 
 export const reconcileProvince = defineJob({

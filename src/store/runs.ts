@@ -2,6 +2,7 @@
 import type { Redis } from 'ioredis';
 import { finding, incidentChange, provinceReport, type Finding, type IncidentChange, type ProvinceReport, type RunReport } from '../../schemas/report.js';
 import { z } from 'zod';
+import { tupleKey } from '../util/tuple-key.js';
 import { Keys } from './keys.js';
 
 const runMeta = z.object({
@@ -51,7 +52,7 @@ export class Runs {
   /** Records what one drill-down found; the same dossier found under several metrics is merged in the report. */
   async addFindings(runId: string, province: string, metric: string, findings: Finding[]): Promise<void> {
     if (findings.length === 0) return;
-    const fields = Object.fromEntries(findings.map((f) => [`${f.dossierCode}|${metric}`, JSON.stringify(f)]));
+    const fields = Object.fromEntries(findings.map((f) => [tupleKey(f.dossierCode, metric), JSON.stringify(f)]));
     await this.redis.hset(this.keys.runFindings(runId, province), fields);
   }
 
