@@ -19,8 +19,9 @@ export class Keys {
   /**
    * The prefix of a province's dossier layout (src/store/layout.ts), from which the scripts
    * build its keys: `:b:<bucket>` (a bucket), `:bm:<YYMM>` (the buckets of a code month),
-   * `:months` (the code months with buckets), `:open` (the open hash), `:meta` (how many
-   * dossiers). All share the province's hash tag.
+   * `:months` (the code months with buckets), `:o:<bucket>` (a bucket's open dossiers),
+   * `:open-buckets` (the buckets with open dossiers), `:odd` (codes of another shape, by code),
+   * `:meta` (how many dossiers). All share the province's hash tag.
    */
   layout(province: string): string {
     return `${this.p(province)}:d`;

@@ -7,9 +7,10 @@
  * entry) and are read whole in one step, which is what makes counting a month cheap.
  *
  * A dossier sits in its bucket only while it can count in no period but those overlapping its
- * code's month (`homeOnly`); counting a period then reads the buckets of the months it overlaps
- * and the "open" hash, which holds every other dossier (still open, closed in a later month,
- * received in another month than its code's, withdrawn or stopped, or a code of another shape).
+ * code's month (`homeOnly`); otherwise (still open, closed in a later month, received in another
+ * month than its code's, withdrawn or stopped) it sits in its bucket's open twin, listed among
+ * the province's open buckets, and a code of another shape in one hash by code. Counting a
+ * period reads the open buckets, that hash, and the buckets of the months the period overlaps.
  */
 import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
 import { DOSSIER_CODE } from '../normalise/codes.js';
@@ -22,7 +23,7 @@ export interface Place {
   field: string;
   /** The code's month, `YYMM`. */
   month: string;
-  /** Kept in the open hash (under its full code) rather than in its bucket. */
+  /** Kept in its bucket's open twin rather than in its bucket. */
   open: boolean;
 }
 

@@ -30,35 +30,50 @@ end
 const LAYOUT_FN = `
 ${VERSION_FN}
 local L, legacy = ARGV[1], KEYS[1]
-local OPEN, hasLegacy = L .. ':open', redis.call('EXISTS', legacy) == 1
+local ODD, OPEN_BUCKETS, hasLegacy = L .. ':odd', L .. ':open-buckets', redis.call('EXISTS', legacy) == 1
 local registered, added = {}, 0
+-- the stored value of a code and where it is: its bucket (b), its open bucket (o), the hash of
+-- codes of another shape (x), the layout before buckets (l)
 local function find(code, bucket, field)
+  local v
   if bucket ~= '' then
-    local v = redis.call('HGET', L .. ':b:' .. bucket, field)
+    v = redis.call('HGET', L .. ':b:' .. bucket, field)
     if v then return v, 'b' end
+    v = redis.call('HGET', L .. ':o:' .. bucket, field)
+    if v then return v, 'o' end
+  else
+    v = redis.call('HGET', ODD, code)
+    if v then return v, 'x' end
   end
-  local v = redis.call('HGET', OPEN, code)
-  if v then return v, 'o' end
   if hasLegacy then
     v = redis.call('HGET', legacy, code)
     if v then return v, 'l' end
   end
   return nil, nil
 end
+local function register(set, member)
+  local k = set .. member
+  if not registered[k] then registered[k] = true; redis.call('SADD', set, member) end
+end
 -- applies rec unless the stored record is as recent; returns 1 when applied
 local function put(code, rec, bucket, field, month, open)
   local old, at = find(code, bucket, field)
   if old and version(rec) <= version(old) then return 0 end
-  if open == '1' or bucket == '' then
-    redis.call('HSET', OPEN, code, rec)
+  if bucket == '' then
+    redis.call('HSET', ODD, code, rec)
+  elseif open == '1' then
+    redis.call('HSET', L .. ':o:' .. bucket, field, rec)
+    register(OPEN_BUCKETS, bucket)
     if at == 'b' then redis.call('HDEL', L .. ':b:' .. bucket, field) end
   else
     redis.call('HSET', L .. ':b:' .. bucket, field, rec)
-    if at == 'o' then redis.call('HDEL', OPEN, code) end
-    if not registered[bucket] then
-      registered[bucket] = true
-      redis.call('SADD', L .. ':bm:' .. month, bucket)
-      if not registered[month] then registered[month] = true; redis.call('SADD', L .. ':months', month) end
+    register(L .. ':bm:' .. month, bucket)
+    register(L .. ':months', month)
+    if at == 'o' then
+      local ob = L .. ':o:' .. bucket
+      redis.call('HDEL', ob, field)
+      -- an open bucket emptied leaves the list every count reads
+      if redis.call('EXISTS', ob) == 0 then redis.call('SREM', OPEN_BUCKETS, bucket); registered[OPEN_BUCKETS .. bucket] = nil end
     end
   end
   if at == 'l' then redis.call('HDEL', legacy, code) end
@@ -161,13 +176,14 @@ return moved
 `;
 
 /**
- * Whole buckets (ARGV after the layout prefix): for each, its fields and values joined by
- * newlines into one string, and how many entries that is (see scanDossiers on the newline rule).
+ * Whole buckets (ARGV after the prefix of their kind, `<layout>:b` or `<layout>:o`): for each,
+ * its fields and values joined by newlines into one string, and how many entries that is (see
+ * scanHash on the newline rule).
  */
 const READ_BUCKETS = `
 local out = {}
 for j = 2, #ARGV do
-  local r = redis.call('HGETALL', ARGV[1] .. ':b:' .. ARGV[j])
+  local r = redis.call('HGETALL', ARGV[1] .. ':' .. ARGV[j])
   out[#out + 1] = table.concat(r, '\\n')
   out[#out + 1] = #r
 end
@@ -344,29 +360,51 @@ export class Store {
 
   /**
    * Every stored dossier that can count in a period (and some that cannot: the caller counts
-   * through `metricsOf`), a batch at a time, without reading the rest of the history: the open
-   * hash, then the buckets of the code months the period overlaps (src/store/layout.ts). The
-   * layout before buckets is migrated first.
+   * through `metricsOf`), a batch at a time, without reading the rest of the history: the codes
+   * of another shape, the open buckets, then the buckets of the code months the period overlaps
+   * (src/store/layout.ts). The layout before buckets is migrated first.
    */
   async *readPeriod(province: string, period: Period): AsyncGenerator<CanonicalDossier[]> {
     await this.migrate(province);
-    yield* this.scanHash(`${this.keys.layout(province)}:open`);
-    yield* this.readMonths(province, monthsOf(period));
+    yield* this.readLayout(province, monthsOf(period));
   }
 
-  /** Every dossier in the buckets of these code months, a batch at a time. */
-  private async *readMonths(province: string, months: string[]): AsyncGenerator<CanonicalDossier[]> {
+  /**
+   * Every stored dossier of a province, a batch at a time: the whole layout, then what is left
+   * of the layout before buckets. A dossier moved by a page applied meanwhile may come twice
+   * (each code is yielded once) or, if it moves from its open bucket into its bucket after its
+   * month's buckets were read, not at all: read at rest for a complete view.
+   */
+  async *scanDossiers(province: string, batch = 10_000): AsyncGenerator<CanonicalDossier[]> {
+    const seen = new Set<string>();
+    const months = (await this.redis.smembers(`${this.keys.layout(province)}:months`)).sort();
+    for (const source of [this.readLayout(province, months, batch), this.scanHash(this.keys.dossiers(province), batch)]) {
+      for await (const dossiers of source) {
+        const out = dossiers.filter((d) => seen.size !== seen.add(d.code).size);
+        if (out.length) yield out;
+      }
+    }
+  }
+
+  /** The codes of another shape, the open buckets, and the buckets of these code months. */
+  private async *readLayout(province: string, months: string[], batch = 10_000): AsyncGenerator<CanonicalDossier[]> {
     const L = this.keys.layout(province);
-    const buckets = (await Promise.all(months.map((m) => this.redis.smembers(`${L}:bm:${m}`)))).flat();
+    yield* this.scanHash(`${L}:odd`, batch);
+    yield* this.readBuckets(`${L}:o`, await this.redis.smembers(`${L}:open-buckets`));
+    yield* this.readBuckets(`${L}:b`, (await Promise.all(months.map((m) => this.redis.smembers(`${L}:bm:${m}`)))).flat());
+  }
+
+  /** Every dossier in these buckets (`<kind>:<bucket>` keys), a batch at a time. */
+  private async *readBuckets(kind: string, buckets: string[]): AsyncGenerator<CanonicalDossier[]> {
     // each bucket's fields and values, flat; a bucket whose joined string does not split into its
     // count (a value with a newline in it) is read again as a plain HGETALL
     const step = async (list: string[]): Promise<string[][]> => {
-      const got = await this.redis.readBuckets(L, ...list);
+      const got = await this.redis.readBuckets(kind, ...list);
       return Promise.all(
         list.map(async (bucket, i) => {
           const count = got[2 * i + 1] as number;
           const flat = count === 0 ? [] : (got[2 * i] as string).split('\n');
-          return flat.length === count ? flat : Object.entries(await this.redis.hgetall(`${L}:b:${bucket}`)).flat();
+          return flat.length === count ? flat : Object.entries(await this.redis.hgetall(`${kind}:${bucket}`)).flat();
         }),
       );
     };
@@ -384,24 +422,6 @@ export class Store {
         for (let j = 0; j < flat.length; j += 2) out.push(unpack(codeIn(bucket, flat[j]!), flat[j + 1]!, agency));
       });
       if (out.length) yield out;
-    }
-  }
-
-  /**
-   * Every stored dossier of a province, a batch at a time: the open hash, the buckets of every
-   * code month, then what is left of the layout before buckets. A dossier moved by a page
-   * applied meanwhile may come twice (each code is yielded once) or, if it moves from the open
-   * hash into its bucket after its bucket was read, not at all: read at rest for a complete view.
-   */
-  async *scanDossiers(province: string, batch = 10_000): AsyncGenerator<CanonicalDossier[]> {
-    const seen = new Set<string>();
-    const L = this.keys.layout(province);
-    const months = (await this.redis.smembers(`${L}:months`)).sort();
-    for (const source of [this.scanHash(`${L}:open`, batch), this.readMonths(province, months), this.scanHash(this.keys.dossiers(province), batch)]) {
-      for await (const dossiers of source) {
-        const out = dossiers.filter((d) => seen.size !== seen.add(d.code).size);
-        if (out.length) yield out;
-      }
     }
   }
 
