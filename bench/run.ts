@@ -22,7 +22,7 @@
  * BENCH_PROF=sync,floor,reconcile,bignight,country (--cpu-prof into bench/profiles/)
  * BENCH_SYNC_NODE_ARGS='--max-semi-space-size=4' (flags for the worker process) BENCH_VERBOSE=1 (children's own output).
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { arch, cpus, totalmem, release, platform } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -318,19 +318,23 @@ for (const line of targetLines) say(line);
 say(`bench wall time ${totalS.toFixed(0)} s`);
 
 const file = fileURLToPath(new URL('./results.json', import.meta.url));
+// Scenarios run alone update their own part of the file and leave the others' figures as they were.
+const previous = (await readFile(file, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>).catch(() => ({}))) as Record<string, unknown>;
+const scenarioKey = { sync: 'volumes', reconcile: 'reconcile', bignight: 'bigNight', country: 'country' } as const;
 await writeFile(
   file,
   `${JSON.stringify(
     {
-      at: new Date().toISOString(),
+      ...previous,
       machine,
-      wallSeconds: totalS,
-      scenarios: [...ONLY],
-      volumes: results,
-      reconcile: reconcile && rec ? { ...reconcile, sync: { ...rec.sync, rate: rate(rec.sync.pulled, rec.sync.ms) }, redisBytesPerDossier: rec.bytes, drillKey: rec.ready.drill } : undefined,
-      bigNight,
-      country,
-      targets,
+      ...Object.fromEntries([...ONLY].filter((n) => n in scenarioKey).map((n) => [`${scenarioKey[n as keyof typeof scenarioKey]}At`, new Date().toISOString()])),
+      ...(ONLY.has('sync') ? { volumes: results } : {}),
+      ...(ONLY.has('reconcile') && reconcile && rec
+        ? { reconcile: { ...reconcile, sync: { ...rec.sync, rate: rate(rec.sync.pulled, rec.sync.ms) }, redisBytesPerDossier: rec.bytes, drillKey: rec.ready.drill } }
+        : {}),
+      ...(ONLY.has('bignight') ? { bigNight } : {}),
+      ...(ONLY.has('country') ? { country } : {}),
+      targets: { ...(previous.targets as object | undefined), ...targets },
     },
     null,
     2,
