@@ -125,7 +125,7 @@ export function nightConfig(redisUrl: string, prefix: string, sourceUrls: Record
     {
       redis: { url: redisUrl, prefix },
       sources: Object.entries(sourceUrls).map(([province, baseUrl]) => ({
-        id: `src-${province}`,
+        id: `src-${province.toLowerCase()}`,
         province,
         dialect: 'dvcqg',
         baseUrl,
