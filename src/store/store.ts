@@ -32,9 +32,14 @@ ${VERSION_FN}
 local L, legacy = ARGV[1], KEYS[1]
 local ODD, OPEN_BUCKETS, hasLegacy = L .. ':odd', L .. ':open-buckets', redis.call('EXISTS', legacy) == 1
 local registered, added = {}, 0
+-- what this script knows of a code: {value, where}, false when absent, nil when not looked up
+local known = {}
 -- the stored value of a code and where it is: its bucket (b), its open bucket (o), the hash of
 -- codes of another shape (x), the layout before buckets (l)
 local function find(code, bucket, field)
+  local k = known[code]
+  if k then return k[1], k[2] end
+  if k == false then return nil, nil end
   local v
   if bucket ~= '' then
     v = redis.call('HGET', L .. ':b:' .. bucket, field)
@@ -78,7 +83,31 @@ local function put(code, rec, bucket, field, month, open)
   end
   if at == 'l' then redis.call('HDEL', legacy, code) end
   if at == nil then added = added + 1 end
+  known[code] = {rec, bucket == '' and 'x' or (open == '1' and 'o' or 'b')}
   return 1
+end
+-- looks up the codes of records (ARGV from first, step apart) with one HMGET per bucket and kind
+local function prefetch(first, n, step)
+  local byBucket = {}
+  for i = 0, n - 1 do
+    local j = first + i * step
+    local bucket = ARGV[j + 2]
+    if bucket ~= '' then
+      local b = byBucket[bucket]
+      if not b then b = {codes = {}, fields = {}}; byBucket[bucket] = b end
+      b.codes[#b.codes + 1] = ARGV[j]
+      b.fields[#b.fields + 1] = ARGV[j + 3]
+    end
+  end
+  for bucket, b in pairs(byBucket) do
+    local home = redis.call('HMGET', L .. ':b:' .. bucket, unpack(b.fields))
+    local open = redis.call('HMGET', L .. ':o:' .. bucket, unpack(b.fields))
+    for i, code in ipairs(b.codes) do
+      if home[i] then known[code] = {home[i], 'b'}
+      elseif open[i] then known[code] = {open[i], 'o'}
+      elseif not hasLegacy then known[code] = false end
+    end
+  end
 end
 -- the count of stored dossiers, once per script
 local function counted()
@@ -99,6 +128,7 @@ ${LAYOUT_FN}
 -- records in page order: a later record of the same code compares with the earlier one
 local applied = 0
 local first = 4
+prefetch(first, n, ${2 + PLACE_ARGS})
 for i = 0, n - 1 do
   local j = first + i * ${2 + PLACE_ARGS}
   applied = applied + put(ARGV[j], ARGV[j + 1], ARGV[j + 2], ARGV[j + 3], ARGV[j + 4], ARGV[j + 5])
