@@ -1,7 +1,6 @@
 /**
  * What the reconcile scenarios' processes share: a configuration for one province against the
- * simulator's national feed, the store, and a national client that counts the records its
- * lists and look-ups return (beside its HTTP client's request count).
+ * simulator's national feed, the store and the national client.
  */
 import { Redis } from 'ioredis';
 import { credentials, parseConfig } from '../src/config/load.js';
@@ -9,21 +8,6 @@ import { NationalClient } from '../src/national/client.js';
 import { HttpClient } from '../src/sources/http.js';
 import { Store } from '../src/store/store.js';
 import { PROVINCE } from './common.js';
-
-export class CountingNational extends NationalClient {
-  records = 0;
-  override async lookup(madonvi: string, codes: string[]): Promise<unknown[]> {
-    const out = await super.lookup(madonvi, codes);
-    this.records += out.length;
-    return out;
-  }
-  override async *list(...a: Parameters<NationalClient['list']>): AsyncGenerator<unknown[]> {
-    for await (const page of super.list(...a)) {
-      this.records += page.length;
-      yield page;
-    }
-  }
-}
 
 export function reconcileSide(redisUrl: string, prefix: string, nationalUrl: string) {
   const config = parseConfig(
@@ -36,6 +20,6 @@ export function reconcileSide(redisUrl: string, prefix: string, nationalUrl: str
   );
   const redis = new Redis(redisUrl);
   const http = new HttpClient({ name: 'national', timeoutMs: config.national.timeoutMs });
-  const national = new CountingNational(config.national, http, credentials(config.national.usernameEnv, config.national.passwordEnv));
-  return { config, redis, store: new Store(redis, prefix), http, national };
+  const national = new NationalClient(config.national, http, credentials(config.national.usernameEnv, config.national.passwordEnv));
+  return { config, redis, store: new Store(redis, prefix), national };
 }

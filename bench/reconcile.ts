@@ -1,13 +1,13 @@
 /**
- * Reconcile and drill-down, in the worker's shoes, over a store already synced: the counts of
- * the month from the store (countStore), the national figures (ThongKeHoSo from the
- * simulator), the comparison; then the drill-down of one (agency, metric) key.
+ * Reconcile and explain, in the worker's shoes, over a store already synced: the counts of
+ * the month from the store (countPeriod), the national figures (ThongKeHoSo from the
+ * simulator), the comparison; then the explanation pass over one (agency, metric) key.
  */
 import { rootAgency } from '../src/normalise/codes.js';
 import { compareCounts } from '../src/reconcile/compare.js';
 import { countPeriod } from '../src/reconcile/count-store.js';
 import { monthPeriod, withAgencyTotals, type Metric } from '../src/reconcile/counting.js';
-import { drillDown } from '../src/reconcile/drill-down.js';
+import { explainProvince } from '../src/reconcile/gather.js';
 import { MONTH, PROVINCE, argsOf, peakRssMB, report } from './common.js';
 import { reconcileSide } from './reconcile-side.js';
 
@@ -48,9 +48,12 @@ const compareMs = performance.now() - t;
 let drill: ReconcileResult['drill'];
 if (args.drill) {
   t = performance.now();
-  const out = await drillDown(
-    { store, national, rules: config.counting, lookbackDays: config.national.lookbackDays },
-    { province: PROVINCE, agency: args.drill.agency, procedure: null, metric: args.drill.metric, period },
+  const key = mismatches.find((m) => m.agency === args.drill!.agency && m.procedure === null && m.metric === args.drill!.metric);
+  const out = await explainProvince(
+    { store, national: national.metered(), rules: config.counting, lookbackDays: config.national.lookbackDays, recordBudget: Infinity },
+    PROVINCE,
+    period,
+    key ? [key] : [],
   );
   const kinds: Record<string, number> = {};
   for (const f of out.findings) kinds[f.kind] = (kinds[f.kind] ?? 0) + 1;

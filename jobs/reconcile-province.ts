@@ -1,97 +1,93 @@
 /**
  * Compares one province's counts with the national figures for the period, once its
  * sources have synced, and with the province's own statistics where its sources offer them
- * (three-way: each mismatch gets a verdict). Each local≠national mismatch becomes a
- * drill-down job of the same run. A province whose sync did not complete is reported
+ * (three-way: each mismatch gets a verdict). A province with local≠national mismatches gets
+ * one `explain-province` job of the same run, which explains them all. A province whose sync did not complete is reported
  * partial or failed and is not compared. A failed provincial-statistics call never fails
  * the reconciliation: it is logged, noted as `provincialStats` and compared two-way.
  */
+import type { CanonicalDossier } from '../schemas/dossier.js';
 import { reconcileProvincePayload } from '../schemas/jobs.js';
-import type { Mismatch, ProvincialStats } from '../schemas/report.js';
-import { sourcesOf } from '../src/config/load.js';
+import type { ProvincialStats } from '../schemas/report.js';
+import { figuresSourceOf, sourcesOf } from '../src/config/load.js';
 import { rootAgency } from '../src/normalise/codes.js';
-import { DAY_MS, formatDay } from '../src/normalise/time.js';
+import { DAY_MS, formatDay, parseDay } from '../src/normalise/time.js';
 import { mapProcedure } from '../src/normalise/dvcqg.js';
 import { compareCounts, type Provincial } from '../src/reconcile/compare.js';
 import { countPeriod } from '../src/reconcile/count-store.js';
+import { examinable } from '../src/reconcile/explain.js';
 import { groupKey, type GroupKey } from '../src/util/tuple-key.js';
-import { METRICS, makePeriod, withAgencyTotals, zeroCounts, type Figures, type Metric, type Period } from '../src/reconcile/counting.js';
+import { METRICS, makePeriod, withAgencyTotals, zeroCounts, type Figures, type Period } from '../src/reconcile/counting.js';
 import type { ReportedStats } from '../src/sources/source.js';
-import type { ProvinceSummary } from '../src/store/runs.js';
-import { defineJob, jobIds, type JobContext } from './context.js';
+import { withFailedJobs, type ProvinceSummary } from '../src/store/runs.js';
+import { defineJob, failedChildren, jobIds, type JobContext } from './context.js';
 
 /**
- * The province's own figures, per agency and procedure: summed over its sources, reporting
- * the metrics every one of them reports. Never throws: what went wrong is in `note`.
+ * The province's own figures, per agency and procedure, from the one source that supplies
+ * them (`figuresSourceOf`: several sources of a province each count only their own share).
+ * Never throws: what went wrong is in `note`.
  */
 export async function provincialFigures(
   ctx: Pick<JobContext, 'config' | 'source' | 'logger'>,
   province: string,
   period: Period,
 ): Promise<{ provincial: Provincial | undefined; note: ProvincialStats }> {
-  const configs = sourcesOf(ctx.config, province);
-  const configured = configs.map((s) => ctx.source(s.id));
-  const offering = configured.filter((s) => typeof s.stats === 'function');
-  if (offering.length === 0) return { provincial: undefined, note: { status: 'not offered', why: 'no source of the province offers statistics' } };
-  if (offering.length < configured.length) {
-    const missing = configured.filter((s) => !offering.includes(s)).map((s) => s.id);
-    // The others' figures alone would not be the province's.
-    return { provincial: undefined, note: { status: 'not offered', why: `source ${missing.join(', ')} offers no statistics` } };
-  }
-  const settled = await Promise.allSettled(offering.map((s) => s.stats!(period, { procedure: true })));
-  const failed = settled.flatMap((r, i) => (r.status === 'rejected' ? [`source ${offering[i]!.id}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`] : []));
-  if (failed.length) {
-    const why = failed.join('; ');
+  const cfg = figuresSourceOf(ctx.config, province);
+  if (!cfg) return { provincial: undefined, note: { status: 'not offered', why: 'no source is named to supply the province\'s own figures (provincialFigures)' } };
+  const source = ctx.source(cfg.id);
+  if (typeof source.stats !== 'function') return { provincial: undefined, note: { status: 'not offered', why: `source ${cfg.id} offers no statistics` } };
+  let stats: ReportedStats;
+  try {
+    stats = await source.stats(period, { procedure: true });
+  } catch (err) {
+    const why = `source ${cfg.id}: ${err instanceof Error ? err.message : String(err)}`;
     ctx.logger.warn({ province, why }, 'provincial statistics unavailable: comparing local and national only');
     return { provincial: undefined, note: { status: 'unavailable', why } };
   }
-  const results = settled.flatMap((r): ReportedStats[] => (r.status === 'fulfilled' ? [r.value] : []));
+  // The province counts under its own procedure codes: map them as its dossiers were mapped
+  // (two local codes may map to one national code: their figures add up).
   const sums = new Map<GroupKey, Figures>();
-  for (const [i, { figures }] of results.entries()) {
-    // The province counts under its own procedure codes: map them as its dossiers were mapped.
-    const map = configs[i]!.procedureMap;
-    for (const f of withAgencyTotals(figures)) {
-      const procedure = f.procedure === null ? null : mapProcedure(f.procedure, map);
-      const key = groupKey(f.agency, procedure);
-      let sum = sums.get(key);
-      if (!sum) sums.set(key, (sum = { agency: f.agency, procedure, counts: zeroCounts() }));
-      for (const m of METRICS) sum.counts[m] += f.counts[m];
-    }
+  for (const f of withAgencyTotals(stats.figures)) {
+    const procedure = f.procedure === null ? null : mapProcedure(f.procedure, cfg.procedureMap);
+    const key = groupKey(f.agency, procedure);
+    let sum = sums.get(key);
+    if (!sum) sums.set(key, (sum = { agency: f.agency, procedure, counts: zeroCounts() }));
+    for (const m of METRICS) sum.counts[m] += f.counts[m];
   }
-  const reported: Metric[] = METRICS.filter((m) => results.every((r) => r.reported.includes(m)));
-  return { provincial: { figures: [...sums.values()], reported }, note: { status: 'ok', why: null } };
+  return { provincial: { figures: [...sums.values()], reported: stats.reported }, note: { status: 'ok', why: null } };
 }
 
 /**
- * Why the national feed is too stale to compare against, or null: the province's system had
- * updates in this run, yet the portal shows none of its dossiers updated in the last days.
+ * Why the national feed is too stale to compare against, or null: the province's own dossiers
+ * (in the store) were updated in the last `staleAfterDays` days, yet the portal shows none of
+ * its dossiers updated in those same days. Days without updates on either side (a past month
+ * reconciled long after, a quiet province) are no sign of staleness. The portal is asked
+ * first (one request); the store is read only when the portal shows nothing, and only until
+ * a first update is found.
  */
 export async function staleNationalFeed(
-  ctx: Pick<JobContext, 'config' | 'national'>,
+  ctx: Pick<JobContext, 'config' | 'national' | 'store'>,
   province: string,
   windowTo: number,
-  sources: { applied: number }[],
 ): Promise<string | null> {
-  const days = ctx.config.national.staleAfterDays;
-  const applied = sources.reduce((n, s) => n + s.applied, 0);
-  if (days === 0 || applied === 0) return null;
-  const since = windowTo - days * DAY_MS;
-  const updated = await ctx.national().count(rootAgency(province), { start: since, end: windowTo }, 'CapNhat');
-  if (updated > 0) return null;
-  return `national feed stale: no dossier of ${province} updated on the portal since ${formatDay(since)}, while ${applied} updates came from the province`;
+  const staleAfterDays = ctx.config.national.staleAfterDays;
+  if (staleAfterDays === 0) return null;
+  // whole Vietnam days, as the portal counts them: from the start of the first day to windowTo
+  const days = { start: parseDay(formatDay(windowTo - staleAfterDays * DAY_MS))!, end: windowTo };
+  const onPortal = await ctx.national().count(rootAgency(province), days, 'CapNhat');
+  if (onPortal > 0) return null;
+  const updated = await firstUpdated(ctx.store, province, days);
+  if (updated === undefined) return null;
+  return `national feed stale: no dossier of ${province} updated on the portal since ${formatDay(days.start)}, while the province updated ${updated.code} on ${formatDay(updated.updatedAt)}`;
 }
 
-/**
- * The mismatches worth a drill-down: those between local and national figures, per agency,
- * and per procedure where the agency's total for that metric agrees (codes that moved
- * between procedures, such as an unmapped local procedure code, show only there).
- */
-export function drillTargets(mismatches: Mismatch[]): Mismatch[] {
-  // `province_misreports`: local and national agree within tolerance, so nothing to look for between them.
-  const national = mismatches.filter((m) => m.local !== m.national && m.verdict !== 'province_misreports');
-  const agencyLevel = new Map<string, Set<string>>(); // agency → its metrics that mismatch in total
-  for (const m of national) if (m.procedure === null) agencyLevel.set(m.agency, (agencyLevel.get(m.agency) ?? new Set()).add(m.metric));
-  return national.filter((m) => m.procedure === null || !agencyLevel.get(m.agency)?.has(m.metric));
+/** A stored dossier of the province updated in the days, or undefined when none was. */
+async function firstUpdated(store: JobContext['store'], province: string, days: { start: number; end: number }): Promise<CanonicalDossier | undefined> {
+  for await (const batch of store.scanDossiers(province)) {
+    const found = batch.find((d) => d.updatedAt >= days.start && d.updatedAt < days.end);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 export const reconcileProvince = defineJob({
@@ -99,19 +95,21 @@ export const reconcileProvince = defineJob({
   payload: reconcileProvincePayload,
   async handler({ runId, province, period: p, windowTo }, ctx) {
     const period = makePeriod(p.from, p.to);
-    const failures = await ctx.job.getIgnoredChildrenFailures();
+    const failures = await failedChildren(ctx); // its syncs (a night's, or a replay's)
     const sources: ProvinceSummary['sources'] = [];
     for (const s of sourcesOf(ctx.config, province)) {
       const cp = await ctx.store.getCheckpoint(province, s.id);
       const counters = await ctx.store.syncCounters(province, s.id, runId);
       const complete = cp.syncedTo !== null && cp.syncedTo >= windowTo;
-      const failure = Object.entries(failures).find(([key]) => key.endsWith(jobIds.sync(runId, s.id)))?.[1];
+      const failure = failures.find((f) => f.data.source === s.id)?.reason;
       sources.push({ id: s.id, status: complete ? 'complete' : 'failed', error: complete ? null : (failure ?? 'sync did not finish'), ...counters });
     }
     const failed = sources.filter((s) => s.status === 'failed');
+    const failedJobs = failures.map((f) => ({ job: f.name, id: f.id, reason: f.reason }));
     const summary: ProvinceSummary = {
       province,
-      coverage: { status: 'complete', why: null },
+      // a sync that failed after its source's window was complete still says so
+      coverage: withFailedJobs({ status: 'complete', why: null }, failedJobs),
       sources,
       agencies: 0,
       mismatches: [],
@@ -119,16 +117,24 @@ export const reconcileProvince = defineJob({
     };
     if (failed.length) {
       const why = failed.map((s) => `source ${s.id}: ${s.error}`).join('; ');
-      summary.coverage = { status: failed.length === sources.length ? 'failed' : 'partial', why };
+      summary.coverage = { status: failed.length === sources.length ? 'failed' : 'partial', why, ...(failedJobs.length ? { failedJobs } : {}) };
       summary.provincialStats = { status: 'unavailable', why: 'not fetched: the province was not compared' };
       await ctx.runs.setProvince(runId, summary);
       ctx.logger.warn({ runId, province, why }, 'province not compared: its sync did not complete');
       return summary;
     }
 
-    const stale = await staleNationalFeed(ctx, province, windowTo, sources);
+    // this province's national requests, for its report
+    const meter = ctx.national().metered();
+    const metered = { ...ctx, national: () => meter };
+    const recordLoad = async () => {
+      const load = meter.load;
+      meter.load = { requests: 0, records: 0 };
+      await ctx.runs.addNationalLoad(runId, province, load);
+    };
+    const stale = await staleNationalFeed(metered, province, windowTo).finally(recordLoad);
     if (stale) {
-      summary.coverage = { status: 'partial', why: stale };
+      summary.coverage = withFailedJobs({ status: 'partial', why: stale }, failedJobs);
       summary.provincialStats = { status: 'unavailable', why: 'not fetched: the province was not compared' };
       await ctx.runs.setProvince(runId, summary);
       ctx.logger.warn({ runId, province, why: stale }, 'province not compared: the national feed is stale');
@@ -137,25 +143,23 @@ export const reconcileProvince = defineJob({
 
     const local = await countPeriod(ctx.store, province, period, ctx.config.counting);
     const [national, { provincial, note }] = await Promise.all([
-      ctx.national().stats(rootAgency(province), period, { agency: true, procedure: true }).then(withAgencyTotals),
+      meter.stats(rootAgency(province), period, { agency: true, procedure: true }).then(withAgencyTotals),
       provincialFigures(ctx, province, period),
-    ]);
+    ]).finally(recordLoad);
     summary.provincialStats = note;
     summary.mismatches = compareCounts(local, national, ctx.config.tolerances, provincial);
     summary.agencies = new Set([...local, ...national].map((f) => f.agency)).size;
     await ctx.runs.setProvince(runId, summary);
 
-    const parent = ctx.job.parent;
-    const drills = drillTargets(summary.mismatches).map((m: Mismatch) => ({
-      name: 'drill-down',
-      data: { runId, province, agency: m.agency, procedure: m.procedure, metric: m.metric, period: p, local: m.local, national: m.national },
-      opts: {
-        jobId: jobIds.drill(runId, province, m.agency, m.procedure, m.metric),
+    // One explanation pass for the whole province, under the run's root like this job.
+    if (summary.mismatches.some(examinable)) {
+      const parent = ctx.job.parent;
+      await ctx.queue.add('explain-province', { runId, province, period: p }, {
+        jobId: jobIds.explain(runId, province),
         ignoreDependencyOnFailure: true,
         ...(parent?.id ? { parent: { id: parent.id, queue: parent.queueKey } } : {}),
-      },
-    }));
-    if (drills.length) await ctx.queue.addBulk(drills);
+      });
+    }
     ctx.logger.info({ runId, province, mismatches: summary.mismatches.length }, 'province reconciled');
     return { province, mismatches: summary.mismatches.length };
   },

@@ -1,6 +1,10 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { AGENCY_CODE } from '../src/normalise/codes.js';
+import { METRICS } from '../src/reconcile/counting.js';
+import { DEFAULT_ITEM_LIMITS } from '../src/normalise/bounded.js';
+import { DEFAULT_DATE_LIMITS } from '../src/normalise/fields.js';
+import { parseDay } from '../src/normalise/time.js';
 
 const httpUrl = z
   .string()
@@ -27,13 +31,21 @@ const common = {
   rateLimit: z.number().min(0).default(0),
   /** Consecutive failed calls that open the circuit, and how long it stays open. */
   circuitBreaker: z
-    .object({ failures: z.number().int().min(1).default(5), cooldownMs: z.number().int().min(0).default(30_000) })
+    .strictObject({ failures: z.number().int().min(1).default(5), cooldownMs: z.number().int().min(0).default(30_000) })
     .default({ failures: 5, cooldownMs: 30_000 }),
+  /** Total deadline of one HTTP attempt, to the last byte of the reply (`timeoutMs` is the idle timeout). */
+  deadlineMs: z.number().int().positive().default(60_000),
+  /** The most pages one sync window may take; a source that never says "done" is stopped there. */
+  maxPages: z.number().int().min(1).default(20_000),
+  /** An item nested deeper than this (objects and arrays) is quarantined. */
+  maxItemDepth: z.number().int().min(2).max(1000).default(DEFAULT_ITEM_LIMITS.maxDepth),
+  /** An item larger than this (characters of JSON) is quarantined. */
+  maxItemBytes: z.number().int().min(1024).default(DEFAULT_ITEM_LIMITS.maxBytes),
   /** Start of the first sync window when no checkpoint exists (YYYY-MM-DD). */
   initialFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').default('2025-01-01'),
 };
 
-export const dvcqgSourceConfig = z.object({
+export const dvcqgSourceConfig = z.strictObject({
   ...common,
   dialect: z.literal('dvcqg'),
   /** The agency code sent as `madonvi`; defaults to the province's root agency. */
@@ -42,7 +54,7 @@ export const dvcqgSourceConfig = z.object({
   passwordEnv: envName,
 });
 
-export const restSourceConfig = z.object({
+export const restSourceConfig = z.strictObject({
   ...common,
   dialect: z.literal('rest'),
   /** OAuth2 client-credentials token endpoint. */
@@ -71,12 +83,25 @@ export function secretFields(s: SourceConfig): [field: string, env: string][] {
     : [['clientIdEnv', s.clientIdEnv], ['clientSecretEnv', s.clientSecretEnv]];
 }
 
-export const nationalConfig = z.object({
+export const nationalConfig = z.strictObject({
   baseUrl: httpUrl,
   usernameEnv: envName,
   passwordEnv: envName,
   timeoutMs: z.number().int().positive().default(30_000),
-  /** How far before a period the drill-down looks for dossiers still open (carried over). */
+  /** Total deadline of one HTTP attempt, to the last byte of the reply (`timeoutMs` is the idle timeout). */
+  deadlineMs: z.number().int().positive().default(120_000),
+  /** One national listing (DanhSachHoSo of an agency) stops with an error past this many pages… */
+  maxListPages: z.number().int().min(1).default(10_000),
+  /** …or this many records. */
+  maxListRecords: z.number().int().min(1).default(2_000_000),
+  /** At most this many requests a second to the portal, retries included (0: no limit). */
+  rateLimit: z.number().min(0).default(0),
+  /**
+   * National dossier records (lists and look-ups) a run may fetch, all provinces together
+   * (0: no cap). Once reached, the keys still to explain are reported unexplained, with why.
+   */
+  maxRecordsPerRun: z.number().int().min(0).default(0),
+  /** How far before a period the explanation looks for dossiers still open (carried over). */
   lookbackDays: z.number().int().min(0).max(3660).default(366),
   /**
    * The national feed is stale for a province when none of its dossiers was updated on the
@@ -87,32 +112,112 @@ export const nationalConfig = z.object({
 });
 export type NationalConfig = z.infer<typeof nationalConfig>;
 
-export const webhookConfig = z
-  .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
-    /** `json`: the alert object as it is; `slack`: a Slack-compatible `{text}` message. */
-    kind: z.enum(['json', 'slack']).default('json'),
-    /** The URL, when it holds no secret; otherwise `urlEnv`. */
-    url: httpUrl.optional(),
-    /** The environment variable holding the URL (a Slack webhook URL is itself a secret). */
-    urlEnv: envName.optional(),
-    /** The environment variable holding a bearer token sent as `Authorization`. */
-    tokenEnv: envName.optional(),
+const channelName = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes');
+
+const webhookFields = {
+  name: channelName,
+  /** The URL, when it holds no secret; otherwise `urlEnv`. */
+  url: httpUrl.optional(),
+  /** The environment variable holding the URL (a Slack webhook URL is itself a secret). */
+  urlEnv: envName.optional(),
+  /** The environment variable holding a bearer token sent as `Authorization`. */
+  tokenEnv: envName.optional(),
+};
+const webhook = <K extends string>(kind: K) =>
+  z
+    .strictObject({ ...webhookFields, kind: z.literal(kind) })
+    .refine((w) => Boolean(w.url) !== Boolean(w.urlEnv), { message: 'give exactly one of url and urlEnv', path: ['url'] });
+
+/** `json`: the alert object as it is, POSTed to a URL. */
+export const jsonChannel = webhook('json');
+/** `slack`: a Slack incoming webhook, sent Block Kit sections. */
+export const slackChannel = webhook('slack');
+
+/** `telegram`: the Bot API's sendMessage to one chat. */
+export const telegramChannel = z.strictObject({
+  name: channelName,
+  kind: z.literal('telegram'),
+  /** The chat (a user, group or channel id, or `@channelname`). */
+  chatId: z.union([z.string().min(1), z.number().int()]).transform(String),
+  /** The environment variable holding the bot token. */
+  tokenEnv: envName,
+  /** The Bot API's base URL (another for a local Bot API server, or a test). */
+  apiUrl: httpUrl.default('https://api.telegram.org'),
+});
+
+/** `email`: plain text and HTML through an SMTP server. */
+export const emailChannel = z
+  .strictObject({
+    name: channelName,
+    kind: z.literal('email'),
+    host: z.string().min(1, 'name the SMTP server'),
+    /** Default 465 with `tls: implicit`, 587 otherwise. */
+    port: z.number().int().min(1).max(65535).optional(),
+    /** `starttls`: upgrade the connection, required; `implicit`: TLS from the start (port 465); `none`: plain (a relay on the host itself). */
+    tls: z.enum(['starttls', 'implicit', 'none']).default('starttls'),
+    /** A PEM file of the authority that signed the server's certificate, when it is not a public one (an internal mail server). */
+    caFile: z.string().min(1).optional(),
+    /** The environment variables holding the SMTP login, when the server asks for one. */
+    userEnv: envName.optional(),
+    passwordEnv: envName.optional(),
+    from: z.string().min(3, 'give the sender address'),
+    to: z.array(z.string().email('must be an e-mail address')).min(1, 'name at least one recipient'),
   })
-  .refine((w) => Boolean(w.url) !== Boolean(w.urlEnv), { message: 'give exactly one of url and urlEnv', path: ['url'] });
-export type WebhookConfig = z.infer<typeof webhookConfig>;
+  .refine((e) => Boolean(e.userEnv) === Boolean(e.passwordEnv), { message: 'give both userEnv and passwordEnv, or neither', path: ['userEnv'] });
+
+export const channelConfig = z.preprocess(
+  // A webhook of earlier configuration files names no kind: it is `json`.
+  (c) => (typeof c === 'object' && c !== null && !('kind' in c) ? { ...c, kind: 'json' } : c),
+  z.discriminatedUnion('kind', [jsonChannel, slackChannel, telegramChannel, emailChannel], {
+    error: (issue) => (issue.code === 'invalid_union' ? 'kind must be "json", "slack", "telegram" or "email"' : undefined),
+  }),
+);
+export type ChannelConfig = z.infer<typeof channelConfig>;
+export type WebhookChannel = Extract<ChannelConfig, { kind: 'json' | 'slack' }>;
+export type TelegramChannel = Extract<ChannelConfig, { kind: 'telegram' }>;
+export type EmailChannel = Extract<ChannelConfig, { kind: 'email' }>;
+
+/** The environment variables a channel's secrets are read from, by field name. */
+export function channelSecretFields(c: ChannelConfig): [field: string, env: string][] {
+  const fields: [string, string | undefined][] =
+    c.kind === 'email' ? [['userEnv', c.userEnv], ['passwordEnv', c.passwordEnv]] : c.kind === 'telegram' ? [['tokenEnv', c.tokenEnv]] : [['urlEnv', c.urlEnv], ['tokenEnv', c.tokenEnv]];
+  return fields.filter((f): f is [string, string] => f[1] !== undefined);
+}
+
+export const ALERT_GROUPS = ['province', 'run'] as const;
+export const SUMMARY_MODES = ['changes', 'always', 'never'] as const;
 
 export const alertsConfig = z
-  .object({
-    webhooks: z.array(webhookConfig).default([]),
-    /** A worsened incident is not alerted again within this many minutes of its last alert. */
-    cooldownMinutes: z.number().int().min(0).default(360),
-    /** Also send one summary per run. */
-    summary: z.boolean().default(true),
+  .strictObject({
+    channels: z.array(channelConfig).default([]),
+    /** Earlier name of `channels` (json and slack webhooks): read as channels. */
+    webhooks: z.array(channelConfig).optional(),
+    /** One message per province per run (`province`), or one per run (`run`). */
+    groupBy: z.enum(ALERT_GROUPS).default('province'),
+    /** A group with incidents still open and nothing new is sent again after this many hours (0: never). */
+    repeatHours: z.number().min(0).default(0),
+    /**
+     * The run's summary: when something changed or a province was not completely compared
+     * (`changes`), after every run (`always`; `true` in earlier files), or never (`false`).
+     */
+    summary: z
+      .union([z.enum(SUMMARY_MODES), z.boolean()])
+      .transform((s) => (s === true ? 'always' : s === false ? 'never' : s))
+      .default('changes'),
+    /** The language of the messages: Vietnamese (`vi`) or English (`en`). */
+    lang: z.enum(['vi', 'en']).default('vi'),
+    /** The dashboard's address as the team reaches it: each message links to the run's page there. */
+    dashboardUrl: httpUrl.optional(),
+    cooldownMinutes: z
+      .unknown()
+      .optional()
+      .refine((v) => v === undefined, 'no longer used: a run sends at most one message per group (alerts.groupBy); remove it, and set alerts.repeatHours to be told again of a group still open'),
   })
-  .default({ webhooks: [], cooldownMinutes: 360, summary: true });
+  .transform(({ webhooks, cooldownMinutes: _, ...a }) => ({ ...a, channels: [...a.channels, ...(webhooks ?? [])] }))
+  .default({ channels: [], groupBy: 'province', repeatHours: 0, summary: 'changes', lang: 'vi' });
+export type AlertsConfig = z.infer<typeof alertsConfig>;
 
-const tolerance = z.object({
+const tolerance = z.strictObject({
   /** Differences up to this many dossiers are not mismatches. */
   absolute: z.number().int().min(0).default(0),
   /** Differences up to this share of the larger figure (0..100) are not mismatches. */
@@ -121,17 +226,32 @@ const tolerance = z.object({
 export type Tolerance = z.infer<typeof tolerance>;
 
 export const toleranceConfig = z
-  .object({
+  .strictObject({
     default: tolerance.default({ absolute: 0, percent: 0 }),
     /** Per metric (received, processed, …), overriding the default. */
-    metrics: z.record(z.string(), tolerance).default({}),
+    metrics: z.partialRecord(z.enum(METRICS), tolerance).default({}),
   })
   .default({ default: { absolute: 0, percent: 0 }, metrics: {} });
 
+const day = z.string().refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && parseDay(v) !== undefined, 'must be a day YYYY-MM-DD');
+
+/** The range every date of an item must fall in; items outside it are quarantined (src/normalise/fields.ts). */
+export const datesConfig = z
+  .strictObject({
+    /** No date of any field before this day. */
+    earliest: day.default(DEFAULT_DATE_LIMITS.earliest),
+    /** Update, receipt, finish and return times at most this many hours after now (clock skew). */
+    skewHours: z.number().min(0).max(24 * 31).default(DEFAULT_DATE_LIMITS.skewHours),
+    /** Due dates before this day. */
+    dueBefore: day.default(DEFAULT_DATE_LIMITS.dueBefore),
+  })
+  .refine((d) => d.earliest < d.dueBefore, { message: 'earliest must be before dueBefore', path: ['earliest'] })
+  .default(DEFAULT_DATE_LIMITS);
+
 export const configFile = z
-  .object({
+  .strictObject({
     redis: z
-      .object({
+      .strictObject({
         /** Overridden by REDIS_URL when set. */
         url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
         prefix: z.string().regex(/^[a-z0-9-]+$/, 'must be lower-case letters, digits and dashes').default('dsync'),
@@ -140,14 +260,14 @@ export const configFile = z
     sources: z.array(sourceConfig).min(1, 'name at least one source'),
     national: nationalConfig,
     counting: z
-      .object({
+      .strictObject({
         withdrawnIsProcessed: z.boolean().default(false),
         processedOn: z.enum(['finished', 'returned']).default('finished'),
       })
       .default({ withdrawnIsProcessed: false, processedOn: 'finished' }),
     tolerances: toleranceConfig,
     schedule: z
-      .object({
+      .strictObject({
         /** When the nightly run starts (cron, 5 or 6 fields). */
         cron: z.string().min(9).default('0 1 * * *'),
         timezone: z.string().default('Asia/Ho_Chi_Minh'),
@@ -163,13 +283,13 @@ export const configFile = z
       })
       .default({ cron: '0 1 * * *', timezone: 'Asia/Ho_Chi_Minh', catchUp: 'each' }),
     reconcile: z
-      .object({
+      .strictObject({
         /** During these first days of a month the previous month is reconciled again too. */
         previousMonthDays: z.number().int().min(0).max(27).default(5),
       })
       .default({ previousMonthDays: 5 }),
     worker: z
-      .object({
+      .strictObject({
         concurrency: z.number().int().min(1).max(64).default(4),
         /** Attempts of a job before it fails for good (a failed sync batch then waits for replay). */
         attempts: z.number().int().min(1).max(20).default(3),
@@ -184,17 +304,41 @@ export const configFile = z
       })
       .default({ concurrency: 4, attempts: 3, backoffMs: 5_000, maxStalledCount: 3 }),
     alerts: alertsConfig,
+    /**
+     * Which source supplies each province's own figures (its statistics, for the three-way
+     * comparison): a source id of the province, or null for none. Required for a province
+     * with more than one source (their figures are not the province's twice over); a
+     * province with one source defaults to it.
+     */
+    provincialFigures: z.record(z.string(), z.string().nullable()).default({}),
+    dates: datesConfig,
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();
-    const hooks = new Set<string>();
-    cfg.alerts.webhooks.forEach((w, i) => {
-      if (hooks.has(w.name)) ctx.addIssue({ code: 'custom', path: ['alerts', 'webhooks', i, 'name'], message: `duplicate webhook name "${w.name}"` });
-      hooks.add(w.name);
+    const channels = new Set<string>();
+    cfg.alerts.channels.forEach((c, i) => {
+      if (channels.has(c.name)) ctx.addIssue({ code: 'custom', path: ['alerts', 'channels', i, 'name'], message: `duplicate channel name "${c.name}"` });
+      channels.add(c.name);
     });
     cfg.sources.forEach((s, i) => {
       if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
       seen.add(s.id);
     });
+    const byProvince = new Map<string, string[]>();
+    for (const s of cfg.sources) byProvince.set(s.province, [...(byProvince.get(s.province) ?? []), s.id]);
+    for (const [province, ids] of byProvince) {
+      if (ids.length > 1 && !Object.hasOwn(cfg.provincialFigures, province))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['provincialFigures', province],
+          message: `province ${province} has ${ids.length} sources (${ids.join(', ')}): name the one that supplies its own figures, or null for none`,
+        });
+    }
+    for (const [province, id] of Object.entries(cfg.provincialFigures)) {
+      const ids = byProvince.get(province);
+      if (!ids) ctx.addIssue({ code: 'custom', path: ['provincialFigures', province], message: `no source is configured for province ${province}` });
+      else if (id !== null && !ids.includes(id))
+        ctx.addIssue({ code: 'custom', path: ['provincialFigures', province], message: `"${id}" is not a source of ${province} (its sources: ${ids.join(', ')})` });
+    }
   });
 export type ConfigFile = z.infer<typeof configFile>;

@@ -5,7 +5,6 @@ import { alertMessage } from './alert.js';
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 export const periodInput = z.object({ from: day, to: day });
 const runId = z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, dot, dash or underscore');
-const metric = z.string().min(1);
 
 /** One night's work: a window to sync up to and a period to reconcile. */
 export const nightStep = z.object({
@@ -15,6 +14,11 @@ export const nightStep = z.object({
   windowTo: z.number().int().optional(),
   /** Restrict to these provinces (unit codes); all configured provinces by default. */
   provinces: z.array(z.string()).optional(),
+  /**
+   * A scheduled night (or one caught up): once its syncs complete for every source, the
+   * catch-up marker moves to its window's end. A manual run never moves it.
+   */
+  scheduled: z.boolean().optional(),
 });
 export type NightStep = z.infer<typeof nightStep>;
 
@@ -46,18 +50,13 @@ export const reconcileProvincePayload = z.object({
 });
 export type ReconcileProvincePayload = z.infer<typeof reconcileProvincePayload>;
 
-export const drillDownPayload = z.object({
+/** The explanation pass of one reconciled province: its mismatches are read from the run. */
+export const explainProvincePayload = z.object({
   runId,
   province: z.string(),
-  agency: z.string(),
-  /** Null for an agency's total; a procedure code for one procedure at the agency. */
-  procedure: z.string().nullable().default(null),
-  metric,
   period: periodInput,
-  local: z.number().int(),
-  national: z.number().int(),
 });
-export type DrillDownPayload = z.infer<typeof drillDownPayload>;
+export type ExplainProvincePayload = z.infer<typeof explainProvincePayload>;
 
 export const finishRunPayload = z.object({
   runId,
@@ -71,10 +70,14 @@ export const finishRunPayload = z.object({
 });
 export type FinishRunPayload = z.infer<typeof finishRunPayload>;
 
-export const sendAlertPayload = z.object({
-  runId,
-  /** The webhook's name in the configuration: its URL and token are read when sending. */
-  webhook: z.string(),
-  alert: alertMessage,
-});
+export const sendAlertPayload = z.preprocess(
+  // Jobs queued before channels named the channel `webhook`.
+  (d) => (typeof d === 'object' && d !== null && 'webhook' in d && !('channel' in d) ? { ...d, channel: (d as { webhook: unknown }).webhook } : d),
+  z.object({
+    runId,
+    /** The channel's name in the configuration: its address and secrets are read when sending. */
+    channel: z.string(),
+    alert: alertMessage,
+  }),
+);
 export type SendAlertPayload = z.infer<typeof sendAlertPayload>;

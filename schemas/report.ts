@@ -38,10 +38,15 @@ export const finding = z.object({
   dossierCode: z.string(),
   agency: z.string(),
   kind: findingKind,
-  /** The metrics whose drill-down found it. */
+  /** The metrics of the mismatched keys it was found in. */
   metrics: z.array(z.string()),
   /** What each side holds, for the reader to check the verdict. */
-  evidence: z.object({ local: side, national: side }),
+  evidence: z.object({
+    local: side,
+    national: side,
+    /** For a duplicate_national: how many copies of the dossier the portal holds. */
+    copies: z.number().int().optional(),
+  }),
   /** For an `unexplained` finding: the key, its residual, and what was examined for it. */
   key: z
     .object({ procedure: z.string().nullable(), metric: z.string(), residual: z.number().int(), examined: z.string() })
@@ -86,9 +91,15 @@ export const mismatch = z.object({
 });
 export type Mismatch = z.infer<typeof mismatch>;
 
+/** A job of the run that failed for good: its kind (`sync-source`, `reconcile-province`, …), its id and why. */
+export const failedJob = z.object({ job: z.string(), id: z.string(), reason: z.string() });
+export type FailedJob = z.infer<typeof failedJob>;
+
 export const coverage = z.object({
   status: z.enum(['complete', 'partial', 'failed']),
   why: z.string().nullable(),
+  /** The jobs of the run for this province that failed for good; absent when none did. */
+  failedJobs: z.array(failedJob).optional(),
 });
 
 /**

@@ -1,6 +1,5 @@
 /** The commands that work on a configured deployment: worker, reconcile, sync, report, replay. */
 import type { Command } from 'commander';
-import { Job } from 'bullmq';
 import { jobIds } from '../../jobs/context.js';
 import { newRunId } from '../../jobs/nightly.js';
 import { loadConfig, sourceById } from '../config/load.js';
@@ -10,14 +9,14 @@ import { formatDay, parseDay } from '../normalise/time.js';
 import { createSource } from '../sources/index.js';
 import { previewSync } from '../sources/preview.js';
 import { reprocessQuarantine } from '../sources/quarantine.js';
+import { awaitAlerts, deliveryLine, plannedAlerts } from '../alerts/delivery.js';
 import { createProgress } from './progress.js';
 import { addHttpOptions, httpSettings, startHttp, type HttpCliOptions } from './serve.js';
 import { createRuntime, startupChecks, type Runtime } from '../queue/runtime.js';
-import { failedBatches, replayBatches } from '../queue/replay.js';
+import { failedBatches, replayAndWait } from '../queue/replay.js';
 import { startSchedule } from '../queue/schedule.js';
 import { createLogger } from '../util/logger.js';
-import { FORMATS, formatReport } from './format.js';
-import { LANGS } from './labels.js';
+import { addReportOptions, reportOutputOf, writeReport } from './format.js';
 import { choice, positiveInt, previousMonth, untilSignal, withConfig } from './options.js';
 import { runNightly } from './run.js';
 
@@ -72,18 +71,16 @@ export function registerOps(program: Command): void {
       rt.logger.info('stopped');
     });
 
-  withConfig(program.command('reconcile'))
+  addReportOptions(withConfig(program.command('reconcile')))
     .description('sync every source and reconcile a period against the national portal, then print the report')
     .option('--month <YYYY-MM>', 'the month to reconcile (default: last month)')
     .option('--from <YYYY-MM-DD>', 'first day of the period (with --to)')
     .option('--to <YYYY-MM-DD>', 'last day of the period (with --from)')
     .option('--province <code...>', 'only these provinces')
     .option('--enqueue', 'only enqueue the run for a running worker, and print its id')
-    .option('--format <format>', `report format: ${FORMATS.join(', ')}`, 'table')
-    .option('--lang <lang>', `report labels: ${LANGS.join(', ')}`, 'vi')
-    .action(async (o: { config: string; logLevel: string; month?: string; from?: string; to?: string; province?: string[]; enqueue?: boolean; format: string; lang: string }) => {
-      const format = choice('--format', o.format, FORMATS);
-      const lang = choice('--lang', o.lang, LANGS);
+    .option('--alerts-wait <seconds>', "how long to wait for the run's alerts to be sent before exiting", '60')
+    .action(async (o: { config: string; logLevel: string; month?: string; from?: string; to?: string; province?: string[]; enqueue?: boolean; format: string; lang: string; detail?: boolean; out?: string; alertsWait: string }) => {
+      const output = reportOutputOf(o);
       const period = periodOf(o);
       await withRuntime(o, async (rt) => {
         const payload = { runId: newRunId(new Date()), period: { from: period.from, to: period.to }, provinces: o.province };
@@ -100,8 +97,14 @@ export function registerOps(program: Command): void {
         } finally {
           progress.stop();
         }
-        process.stdout.write(`${formatReport(report, format, lang)}\n`);
+        await writeReport(report, output);
         if (report.provinces.some((p) => p.coverage.status !== 'complete')) process.exitCode = 2;
+        // The run's alerts go out before the command exits; what the wait leaves is for a worker.
+        const alerts = await plannedAlerts(rt.queue, payload.runId);
+        if (alerts.length === 0) return;
+        const delivery = await awaitAlerts(rt.queue, await rt.events(), alerts, positiveInt('--alerts-wait', o.alertsWait) * 1000);
+        process.stderr.write(`${deliveryLine(delivery)}\n`);
+        if (delivery.failed || delivery.retrying) process.exitCode ||= 1;
       });
     });
 
@@ -123,7 +126,7 @@ export function registerOps(program: Command): void {
           const progress = createProgress(`dry run ${o.source}`);
           let preview;
           try {
-            preview = await previewSync(createSource(cfg, { logger: rt.logger }), { from, to }, (codes) => rt.store.versions(cfg.province, codes), (pages) => progress.update(pages));
+            preview = await previewSync(createSource(cfg, { logger: rt.logger, dates: rt.config.dates }), { from, to }, (codes) => rt.store.versions(cfg.province, codes), (pages) => progress.update(pages));
           } finally {
             progress.stop();
           }
@@ -155,25 +158,22 @@ export function registerOps(program: Command): void {
       });
     });
 
-  withConfig(program.command('report'))
-    .description('print the latest (or a named) reconciliation run')
+  addReportOptions(withConfig(program.command('report')))
+    .description('print the latest (or a named) reconciliation run, or write it to a file (--out; a workbook with --format xlsx)')
     .option('--run <id>', 'run id (default: the latest)')
-    .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'table')
-    .option('--lang <lang>', `labels: ${LANGS.join(', ')}`, 'vi')
-    .action(async (o: { config: string; logLevel: string; run?: string; format: string; lang: string }) => {
-      const format = choice('--format', o.format, FORMATS);
-      const lang = choice('--lang', o.lang, LANGS);
+    .action(async (o: { config: string; logLevel: string; run?: string; format: string; lang: string; detail?: boolean; out?: string }) => {
+      const output = reportOutputOf(o);
       await withRuntime(o, async (rt) => {
         const runId = o.run ?? (await rt.runs.latestRunId());
         if (!runId) throw new Error('no reconciliation run yet: run `dossier-sync reconcile` first');
         const report = await rt.runs.report(runId);
         if (!report) throw new Error(`no run "${runId}" (recent: ${(await rt.runs.list(5)).join(', ') || 'none'})`);
-        process.stdout.write(`${formatReport(report, format, lang)}\n`);
+        await writeReport(report, output);
       });
     });
 
   withConfig(program.command('incidents'))
-    .description('list incidents (a mismatch that stays open across nights is one incident) with their history')
+    .description('list incidents (the dossiers of one root cause at one agency, or its unexplained figures, while they differ across nights) with their history')
     .option('--province <code>', 'only this province')
     .option('--status <status>', 'open or resolved')
     .option('--format <format>', 'table or json', 'table')
@@ -189,7 +189,7 @@ export function registerOps(program: Command): void {
         if (list.length === 0) process.stdout.write('No incidents.\n');
         for (const i of list) {
           const last = i.history.at(-1)!;
-          const figures = last.local === null ? '' : `  local ${last.local}, national ${last.national}`;
+          const figures = i.cause === null ? '' : `  ${i.cause === 'unexplained' ? `residual ${i.residual}` : `${i.dossiers.length} dossiers`}`;
           process.stdout.write(`${i.status.padEnd(8)}  ${i.key}  since ${i.openedAt}  ${last.event} in run ${last.runId}${figures}\n`);
         }
       });
@@ -208,7 +208,7 @@ export function registerOps(program: Command): void {
       await withRuntime(o, async (rt) => {
         const src = sourceById(rt.config, o.source);
         if (o.reprocess) {
-          const r = await reprocessQuarantine(createSource(src, { logger: rt.logger }), rt.store, src, { dryRun: o.dryRun });
+          const r = await reprocessQuarantine(createSource(src, { logger: rt.logger, dates: rt.config.dates }), rt.store, src, { dryRun: o.dryRun });
           if (format === 'json') {
             process.stdout.write(`${JSON.stringify({ source: src.id, dryRun: Boolean(o.dryRun), ...r }, null, 2)}\n`);
             return;
@@ -264,15 +264,19 @@ export function registerOps(program: Command): void {
         }
         if (o.dryRun) return;
         rt.startWorker();
-        const events = await rt.events();
         const progress = createProgress('replay');
-        let done = 0;
-        for (const id of await replayBatches(rt, batches)) {
-          await (await Job.fromId(rt.queue, id))!.waitUntilFinished(events);
-          progress.update(++done);
+        let result;
+        try {
+          result = await replayAndWait(rt, batches, (groups) => progress.update(groups));
+        } finally {
+          progress.stop();
         }
-        progress.stop();
-        process.stdout.write(`Replayed ${batches.length} batch(es).\n`);
+        const { failedAgain, incomplete } = result;
+        process.stdout.write(`Replayed ${batches.length} batch(es)${failedAgain.length ? `: ${failedAgain.length} failed again` : ''}.\n`);
+        for (const f of failedAgain) process.stdout.write(`failed again  ${f.jobId}  source=${f.batch.source}  run=${f.batch.runId}  error=${f.error}\n`);
+        for (const p of incomplete) process.stdout.write(`still ${p.status}  run=${p.runId}  province=${p.province}${p.why ? `  why=${p.why}` : ''}\n`);
+        if (failedAgain.length) process.exitCode = 1;
+        else if (incomplete.length) process.exitCode = 2;
       });
     });
 }

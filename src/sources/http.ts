@@ -16,7 +16,13 @@ export { sleep } from './rate-limit.js';
 export interface HttpOptions {
   /** Who is calling, for logs and errors (a source id, or "national"). */
   name: string;
+  /** Idle timeout: the longest wait for the connection or the next bytes of a reply. */
   timeoutMs: number;
+  /**
+   * Total deadline of one attempt, from the request to the last byte of its reply: a reply
+   * trickled a byte at a time never outlasts it. Absent: 4 × timeoutMs.
+   */
+  deadlineMs?: number;
   maxBytes?: number;
   retries?: number;
   minDelayMs?: number;
@@ -31,6 +37,8 @@ export interface HttpOptions {
   clock?: Clock;
   logger?: Logger;
   signal?: AbortSignal;
+  /** The URL's path holds a secret (a bot token, a webhook's key): errors and logs name its origin only. */
+  secretPath?: boolean;
 }
 
 export interface HttpStats {
@@ -51,9 +59,9 @@ function retryAfterMs(header: unknown): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
-function safeUrl(url: string): string {
+function safeUrl(url: string, secretPath = false): string {
   const u = new URL(url);
-  return `${u.origin}${u.pathname}`;
+  return secretPath ? `${u.origin}/…` : `${u.origin}${u.pathname}`;
 }
 
 export class HttpClient {
@@ -120,7 +128,7 @@ export class HttpClient {
   }
 
   private withRetries(config: AxiosRequestConfig, expectJson: boolean): Promise<unknown> {
-    const where = `${config.method} ${safeUrl(config.url!)}`;
+    const where = `${config.method} ${safeUrl(config.url!, this.opts.secretPath)}`;
     return pRetry(() => this.once(config, where, expectJson), {
       retries: this.opts.retries ?? 5,
       minTimeout: this.opts.minDelayMs ?? 200,
@@ -143,9 +151,15 @@ export class HttpClient {
     this.stats.throttledMs += await this.limiter.acquire(this.opts.signal);
     this.stats.requests++;
     let res;
+    const deadlineMs = this.opts.deadlineMs ?? 4 * this.opts.timeoutMs;
+    const deadline = AbortSignal.timeout(deadlineMs);
     try {
-      res = await this.axios.request<string>({ ...config, signal: this.opts.signal });
+      const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, deadline]) : deadline;
+      res = await this.axios.request<string>({ ...config, signal });
     } catch (err) {
+      if (deadline.aborted && !this.opts.signal?.aborted) {
+        throw new TransientError(`${this.opts.name}: ${where}: no complete reply within the deadline of ${deadlineMs} ms (deadlineMs)`);
+      }
       if (axios.isAxiosError(err)) {
         if (err.message.includes('maxContentLength')) {
           throw new AbortError(new PermanentError(`${this.opts.name}: ${where}: response larger than the size cap`));

@@ -55,6 +55,14 @@ export class Keys {
   runFindings(runId: string, province: string): string {
     return `${this.prefix}:run:${runId}:findings:${province}`;
   }
+  /** The national requests and records of a run, per province (`<province>|requests`, `<province>|records`) and in all. */
+  runNational(runId: string): string {
+    return `${this.prefix}:run:${runId}:national`;
+  }
+  /** The national requests and records of every run, per province: what /metrics counts. */
+  nationalLoad(): string {
+    return `${this.prefix}:national:load`;
+  }
   runIncidents(runId: string): string {
     return `${this.prefix}:run:${runId}:incidents`;
   }
@@ -64,7 +72,16 @@ export class Keys {
   openIncidents(): string {
     return `${this.prefix}:incidents:open`;
   }
-  alertSent(): string {
-    return `${this.prefix}:alerts:sent`;
+  /** The keys of a province's incidents for one period. */
+  incidentsOf(province: string, period: { from: string; to: string }): string {
+    return `${this.prefix}:incidents:of:${province}:${period.from}..${period.to}`;
+  }
+  /** Set once the incidents stored under per-metric keys have been resolved. */
+  incidentsMigrated(): string {
+    return `${this.prefix}:incidents:migrated`;
+  }
+  /** When each alert group was last sent a message (epoch ms), for `alerts.repeatHours`. */
+  alertGroupSent(): string {
+    return `${this.prefix}:alerts:group-sent`;
   }
 }
