@@ -51,7 +51,7 @@ const BIG_NIGHT = numbers(process.env.BENCH_BIGNIGHT, [1_000_000])[0]!;
 /** 2,000 differing dossiers of the seven finding kinds over 10 agencies (each on its own agency and procedure). */
 const BIG_NIGHT_WORLD: Partial<WorldOptions> = {
   agenciesPerProvince: 10,
-  procedures: 300,
+  procedures: 600,
   inject: { notSynced: 400, statusLag: 350, dateShift: 300, missingLocal: 250, replacedCode: 200, unmappedProcedure: 0, definitionDrift: 250, duplicateNational: 250 },
 };
 const COUNTRY = numbers(process.env.BENCH_COUNTRY, [1_000_000])[0]!;
