@@ -9,8 +9,22 @@ export class Keys {
   private p(province: string): string {
     return `${this.prefix}:{${province}}`;
   }
+  /**
+   * The layout before buckets (one hash of every dossier, code → packed value): still read,
+   * and emptied into the buckets as it is met (`Store.migrate`).
+   */
   dossiers(province: string): string {
     return `${this.p(province)}:dossiers`;
+  }
+  /**
+   * The prefix of a province's dossier layout (src/store/layout.ts), from which the scripts
+   * build its keys: `:b:<bucket>` (a bucket), `:bm:<YYMM>` (the buckets of a code month),
+   * `:months` (the code months with buckets), `:o:<bucket>` (a bucket's open dossiers),
+   * `:open-buckets` (the buckets with open dossiers), `:odd` (codes of another shape, by code),
+   * `:meta` (how many dossiers). All share the province's hash tag.
+   */
+  layout(province: string): string {
+    return `${this.p(province)}:d`;
   }
   /** A source's checkpoint: the regular one, or a backfill's own (which never moves the regular one). */
   checkpoint(province: string, source: string, backfill?: string): string {
