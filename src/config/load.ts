@@ -13,9 +13,16 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** Where Redis is: one server, a Redis Cluster (seed nodes), or a master found through Redis Sentinel. */
+export type RedisTarget =
+  | { kind: 'single'; url: string }
+  | { kind: 'cluster'; nodes: string[] }
+  | { kind: 'sentinel'; name: string; sentinels: { host: string; port: number }[]; password?: string; sentinelPassword?: string };
+
 export interface Config extends ConfigFile {
   file: string;
-  redisUrl: string | undefined;
+  /** Undefined when neither the file nor the environment names a Redis. */
+  redisTarget: RedisTarget | undefined;
 }
 
 function fieldPath(path: PropertyKey[]): string {
@@ -43,8 +50,40 @@ export function parseConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv =
   });
   need(cfg.national.usernameEnv, 'national.usernameEnv');
   need(cfg.national.passwordEnv, 'national.passwordEnv');
+  const sentinel = cfg.redis.sentinel;
+  if (sentinel?.passwordEnv) need(sentinel.passwordEnv, 'redis.sentinel.passwordEnv');
+  if (sentinel?.sentinelPasswordEnv) need(sentinel.sentinelPasswordEnv, 'redis.sentinel.sentinelPasswordEnv');
   if (missing.length) throw new ConfigError(`${file}: missing secrets:\n${missing.join('\n')}`);
-  return { ...cfg, file, redisUrl: env.REDIS_URL || cfg.redis.url };
+  return { ...cfg, file, redisTarget: redisTargetOf(cfg, env) };
+}
+
+/**
+ * The environment first (REDIS_CLUSTER: comma-separated node URLs; then REDIS_URL), so that one
+ * file serves every deployment; then the file's `redis.cluster`, `redis.sentinel` or `redis.url`.
+ */
+function redisTargetOf(cfg: ConfigFile, env: NodeJS.ProcessEnv): RedisTarget | undefined {
+  const clusterEnv = (env.REDIS_CLUSTER ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  if (clusterEnv.length) {
+    const bad = clusterEnv.find((u) => !/^rediss?:\/\//.test(u));
+    if (bad !== undefined) throw new ConfigError(`REDIS_CLUSTER: "${bad}" is not a redis:// URL (give the nodes' URLs separated by commas)`);
+    return { kind: 'cluster', nodes: clusterEnv };
+  }
+  if (env.REDIS_URL) return { kind: 'single', url: env.REDIS_URL };
+  const r = cfg.redis;
+  if (r.cluster) return { kind: 'cluster', nodes: r.cluster };
+  if (r.sentinel) {
+    return {
+      kind: 'sentinel',
+      name: r.sentinel.name,
+      sentinels: r.sentinel.sentinels.map((a) => {
+        const i = a.lastIndexOf(':');
+        return { host: a.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(a.slice(i + 1)) };
+      }),
+      password: r.sentinel.passwordEnv ? env[r.sentinel.passwordEnv] : undefined,
+      sentinelPassword: r.sentinel.sentinelPasswordEnv ? env[r.sentinel.sentinelPasswordEnv] : undefined,
+    };
+  }
+  return r.url === undefined ? undefined : { kind: 'single', url: r.url };
 }
 
 export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {

@@ -1,5 +1,5 @@
 /** Incidents and their history, queryable across runs. */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/connection.js';
 import { incident, type Incident } from '../../schemas/incident.js';
 import { Keys } from './keys.js';
 
@@ -11,7 +11,7 @@ export interface IncidentQuery {
 export class Incidents {
   readonly keys: Keys;
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.keys = new Keys(prefix);

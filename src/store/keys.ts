@@ -1,13 +1,18 @@
 /**
  * Every Redis key of the store, and nothing else names one. Keys of one province share a
  * hash tag (`{H49}`) so that a page, its checkpoint and its counters can be applied in one
- * script on Redis Cluster too.
+ * script on Redis Cluster too, and different provinces spread over a cluster's masters. The
+ * keys that belong to no province (runs, incidents, alerts, the nightly marker) share the tag
+ * `{global}`, so that a MULTI across them keeps to one slot.
  */
 export class Keys {
   constructor(readonly prefix: string) {}
 
   private p(province: string): string {
     return `${this.prefix}:{${province}}`;
+  }
+  private get g(): string {
+    return `${this.prefix}:{global}`;
   }
   dossiers(province: string): string {
     return `${this.p(province)}:dossiers`;
@@ -27,30 +32,30 @@ export class Keys {
   }
   /** The latest window end a nightly run was started for (catch-up starts after it). */
   lastNight(): string {
-    return `${this.prefix}:nightly:last`;
+    return `${this.g}:nightly:last`;
   }
   runs(): string {
-    return `${this.prefix}:runs`;
+    return `${this.g}:runs`;
   }
   run(runId: string): string {
-    return `${this.prefix}:run:${runId}`;
+    return `${this.g}:run:${runId}`;
   }
   runProvince(runId: string, province: string): string {
-    return `${this.prefix}:run:${runId}:province:${province}`;
+    return `${this.g}:run:${runId}:province:${province}`;
   }
   runFindings(runId: string, province: string): string {
-    return `${this.prefix}:run:${runId}:findings:${province}`;
+    return `${this.g}:run:${runId}:findings:${province}`;
   }
   runIncidents(runId: string): string {
-    return `${this.prefix}:run:${runId}:incidents`;
+    return `${this.g}:run:${runId}:incidents`;
   }
   incidents(): string {
-    return `${this.prefix}:incidents`;
+    return `${this.g}:incidents`;
   }
   openIncidents(): string {
-    return `${this.prefix}:incidents:open`;
+    return `${this.g}:incidents:open`;
   }
   alertSent(): string {
-    return `${this.prefix}:alerts:sent`;
+    return `${this.g}:alerts:sent`;
   }
 }

@@ -1,5 +1,5 @@
 /** Reconciliation runs: their meta, each province's result and findings, and the latest run. */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/connection.js';
 import { finding, incidentChange, provinceReport, type Finding, type IncidentChange, type ProvinceReport, type RunReport } from '../../schemas/report.js';
 import { z } from 'zod';
 import { Keys } from './keys.js';
@@ -19,7 +19,7 @@ export type ProvinceSummary = Omit<ProvinceReport, 'findings' | 'incidents'>;
 export class Runs {
   readonly keys: Keys;
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.keys = new Keys(prefix);

@@ -4,7 +4,7 @@
  * and its counters, so a crash leaves either the whole page or none of it, and a record
  * older than (or as old as) the stored one changes nothing.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/connection.js';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { checkpoint, syncCounters, type Checkpoint, type QuarantineEntry, type SyncCounters } from '../../schemas/store.js';
 import { Keys } from './keys.js';
@@ -126,7 +126,7 @@ export interface PageOutcome {
   quarantined: number;
 }
 
-type WithApply = Redis & {
+type WithApply = RedisClient & {
   applyPage(...keysThenArgs: string[]): Promise<[number, number, number]>;
   releaseQuarantined(...keysThenArgs: string[]): Promise<[number, number, number]>;
   scanJoined(key: string, cursor: string, count: number): Promise<[string, string, number]>;
@@ -161,7 +161,7 @@ export class Store {
   readonly keys: Keys;
   private readonly redis: WithApply;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisClient, prefix: string) {
     this.keys = new Keys(prefix);
     this.redis = redis as WithApply;
     if (!('applyPage' in redis)) redis.defineCommand('applyPage', { numberOfKeys: 5, lua: APPLY_PAGE });

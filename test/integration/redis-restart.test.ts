@@ -12,13 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type Runtime } from '../../src/queue/runtime.js';
+import { connect } from '../../src/queue/connection.js';
+import type { Runtime } from '../../src/queue/runtime.js';
 import { Store } from '../../src/store/store.js';
 import { freePort, startPrivateRedis, type PrivateRedis } from '../../src/util/redis-server.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
 import { expectedStore, generateWorld } from '../../src/sim/world.js';
 import { expectCountersAddUp, expectStoreMatches } from '../helpers/invariant.js';
-import { configure, spawnWorker, until, waitForRun, type WorkerProcess } from '../helpers/workers.js';
+import { configure, simWorkerConfig, spawnWorker, until, waitForRun, type WorkerProcess } from '../helpers/workers.js';
 
 const PROVINCES = ['H49', 'H56'];
 const VOLUME = 1500;
@@ -53,19 +54,7 @@ const checkpointOf = (p: string) => rt!.store.getCheckpoint(p, p.toLowerCase());
 
 describe('Redis restarted mid-run (append-only file on)', () => {
   it('queues, checkpoints and store survive; the worker reconnects and the run completes exactly', async () => {
-    const s = await configure(
-      dir,
-      {
-        redis: { url: server!.url, prefix: 'restart' },
-        sources: PROVINCES.map((p) => ({
-          id: p.toLowerCase(), province: p, dialect: 'dvcqg', baseUrl: sim.sourceUrl(p), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD',
-          pageSize: 10, initialFrom: '2026-09-01', procedureMap: world.procedureMap,
-        })),
-        national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
-        worker: { concurrency: 2, backoffMs: 10 },
-      },
-      secrets,
-    );
+    const s = await configure(dir, simWorkerConfig(sim, world, { url: server!.url, prefix: 'restart' }), secrets);
     rt = s.rt;
     await rt.events(); // subscribed before the restart: it must reconnect too
     worker = spawnWorker(s.file, secrets);
@@ -131,7 +120,7 @@ describe('Redis restarted mid-run (append-only file on)', () => {
       });
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const proxied = connect(`redis://127.0.0.1:${(proxy.address() as { port: number }).port}`, 'store');
+    const proxied = connect({ kind: 'single', url: `redis://127.0.0.1:${(proxy.address() as { port: number }).port}` }, 'store');
     proxied.on('error', () => undefined);
     try {
       const store = new Store(proxied, 'lost-reply');
