@@ -22,8 +22,13 @@ const APPLY_PAGE = `
 local dossiers, cp, stats, qitems, qreasons = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 -- Each page carries its own checkpoint: finding it already stored means this very page was
 -- applied (a command sent again after a lost reply), and it must not count twice.
-if redis.call('GET', cp) == ARGV[1] then return {0, 0, 0} end
-local n = tonumber(ARGV[2])
+local stored = redis.call('GET', cp)
+if stored == ARGV[1] then return {0, 0, 0} end
+-- The checkpoint the page follows ('' when not checked, '-' for none, '=' and the stored text):
+-- another one stored means earlier pages were lost (a failover) or applied by someone else.
+local after = ARGV[2]
+if after == '-' and stored or after ~= '' and after ~= '-' and stored ~= string.sub(after, 2) then return {-1, 0, 0} end
+local n = tonumber(ARGV[3])
 ${VERSION_FN}
 local CHUNK = 500
 local applied, unchanged = 0, 0
@@ -31,14 +36,14 @@ local applied, unchanged = 0, 0
 local olds = {}
 for first = 0, n - 1, CHUNK do
   local codes = {}
-  for i = first, math.min(first + CHUNK, n) - 1 do codes[#codes + 1] = ARGV[3 + 2 * i] end
+  for i = first, math.min(first + CHUNK, n) - 1 do codes[#codes + 1] = ARGV[4 + 2 * i] end
   local got = redis.call('HMGET', dossiers, unpack(codes))
   for j = 1, #codes do olds[first + j] = got[j] end
 end
 -- records in page order: a later record of the same code compares with the earlier one
 local latest, order = {}, {}
 for i = 0, n - 1 do
-  local code, rec = ARGV[3 + 2 * i], ARGV[4 + 2 * i]
+  local code, rec = ARGV[4 + 2 * i], ARGV[5 + 2 * i]
   local old = latest[code]
   if old == nil then old = olds[i + 1] end
   if old and version(rec) <= version(old) then
@@ -58,7 +63,7 @@ for first = 1, #order, CHUNK do
   redis.call('HSET', dossiers, unpack(args))
 end
 local q = 0
-for j = 3 + 2 * n, #ARGV, 3 do
+for j = 4 + 2 * n, #ARGV, 3 do
   if redis.call('HSETNX', qitems, ARGV[j], ARGV[j + 2]) == 1 then
     redis.call('HINCRBY', qreasons, ARGV[j + 1], 1)
   end
@@ -118,7 +123,25 @@ export interface PageInput {
   checkpoint: Checkpoint;
   /** Set for a backfill: the page's checkpoint is the backfill's own. */
   backfill?: string;
+  /**
+   * The stored checkpoint this page follows, as `readCheckpoint` gave it or `checkpointText`
+   * of the previous page's (null: none stored). When given, a page that finds another one
+   * stored is not applied: see CheckpointMoved.
+   */
+  after?: string | null;
 }
+
+/**
+ * The stored checkpoint is not the one the page follows: pages acknowledged earlier were lost
+ * (a failover to a replica that had not received them yet) or another worker applied pages of
+ * this sync. Nothing was applied; the sync resumes from the stored checkpoint.
+ */
+export class CheckpointMoved extends Error {
+  override readonly name = 'CheckpointMoved';
+}
+
+/** A checkpoint as the store keeps it (and as `PageInput.after` compares it). */
+export const checkpointText = (cp: Checkpoint): string => JSON.stringify(cp);
 
 export interface PageOutcome {
   applied: number;
@@ -171,7 +194,8 @@ export class Store {
 
   async applyPage(page: PageInput): Promise<PageOutcome> {
     const k = this.keys;
-    const args: string[] = [JSON.stringify(page.checkpoint), String(page.dossiers.length)];
+    const after = page.after === undefined ? '' : page.after === null ? '-' : `=${page.after}`;
+    const args: string[] = [checkpointText(page.checkpoint), after, String(page.dossiers.length)];
     for (const d of page.dossiers) args.push(d.code, pack(d));
     for (const q of page.quarantined) args.push(q.key, q.entry.reason, JSON.stringify(q.entry));
     const keys = [
@@ -182,16 +206,22 @@ export class Store {
       k.quarantineReasons(page.province, page.source),
     ];
     const [applied, unchanged, quarantined] = await this.redis.applyPage(...keys, ...args);
+    if (applied === -1) throw new CheckpointMoved(`the checkpoint of ${page.source} is not the one its page ${page.checkpoint.pending?.pages ?? 'last'} follows`);
     return { applied, unchanged, quarantined };
   }
 
   async getCheckpoint(province: string, source: string, backfill?: string): Promise<Checkpoint> {
-    const raw = await this.redis.get(this.keys.checkpoint(province, source, backfill));
-    return raw ? checkpoint.parse(JSON.parse(raw)) : { syncedTo: null, pending: null };
+    return (await this.readCheckpoint(province, source, backfill)).checkpoint;
+  }
+
+  /** The checkpoint, and its stored text (null when none is stored) for `PageInput.after`. */
+  async readCheckpoint(province: string, source: string, backfill?: string): Promise<{ checkpoint: Checkpoint; stored: string | null }> {
+    const stored = await this.redis.get(this.keys.checkpoint(province, source, backfill));
+    return { checkpoint: stored ? checkpoint.parse(JSON.parse(stored)) : { syncedTo: null, pending: null }, stored };
   }
 
   async setCheckpoint(province: string, source: string, cp: Checkpoint): Promise<void> {
-    await this.redis.set(this.keys.checkpoint(province, source), JSON.stringify(cp));
+    await this.redis.set(this.keys.checkpoint(province, source), checkpointText(cp));
   }
 
   /** The stored update times (whole epoch seconds, as the apply script compares them) of these codes. */

@@ -8,11 +8,14 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Job, Worker } from 'bullmq';
 import { Cluster } from 'ioredis';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { parseConfig, type Config } from '../../src/config/load.js';
 import { QUEUE_NAME, createRuntime, type Runtime } from '../../src/queue/runtime.js';
 import type { Simulator } from '../../src/sim/server.js';
-import type { World } from '../../src/sim/world.js';
+import { expectedStore, type World } from '../../src/sim/world.js';
+import type { RunReport } from '../../schemas/report.js';
+import { expect } from 'vitest';
+import { expectCountersAddUp, expectStoreMatches } from './invariant.js';
 
 export const BIN = join(import.meta.dirname, '../../bin/dossier-sync.js');
 
@@ -40,11 +43,11 @@ export function simWorkerConfig(sim: Simulator, world: World, redis: { prefix: s
 }
 
 /** Writes `raw` as a configuration file in `dir` and opens a runtime on it (no worker). */
-export async function configure(dir: string, raw: Record<string, unknown> & { redis: { prefix: string } & Record<string, unknown> }, env: NodeJS.ProcessEnv): Promise<{ file: string; config: Config; rt: Runtime }> {
+export async function configure(dir: string, raw: Record<string, unknown> & { redis: { prefix: string } & Record<string, unknown> }, env: NodeJS.ProcessEnv, logger: Logger = pino({ level: 'silent' })): Promise<{ file: string; config: Config; rt: Runtime }> {
   const file = join(dir, `${raw.redis.prefix}.json`);
   await writeFile(file, JSON.stringify(raw));
   const config = parseConfig(raw, file, { ...env, REDIS_URL: '', REDIS_CLUSTER: '' });
-  const rt = createRuntime(config, pino({ level: 'silent' }));
+  const rt = createRuntime(config, logger);
   return { file, config, rt };
 }
 
@@ -113,4 +116,24 @@ export async function expireDeadWorkerLocks(rt: Runtime, opts: { pid?: number } 
     await checker.close();
     connection.disconnect(); // BullMQ leaves a connection it was given open
   }
+}
+
+/**
+ * A night that went as if nothing had happened: every province complete, each record of the
+ * world applied once (applied = pulled = its volume, nothing unchanged or quarantined), the
+ * store equal to the ground truth, and the injected discrepancies found. Returns the report.
+ */
+export async function expectExactNight(rt: Runtime, runId: string, world: World): Promise<RunReport> {
+  const report = (await rt.runs.report(runId))!;
+  for (const w of world.provinces) {
+    const province = report.provinces.find((x) => x.province === w.province)!;
+    expect(province.coverage).toEqual({ status: 'complete', why: null });
+    const src = province.sources[0]!;
+    expectCountersAddUp(src);
+    expect(src).toMatchObject({ status: 'complete', pulled: w.local.length, applied: w.local.length, unchanged: 0, quarantined: 0 });
+    await expectStoreMatches(rt.store, w.province, expectedStore(w));
+  }
+  const truth = world.truth.map((t) => `${t.dossierCode} ${t.kind}`).sort();
+  expect(report.provinces.flatMap((p) => p.findings.map((f) => `${f.dossierCode} ${f.kind}`)).sort()).toEqual(truth);
+  return report;
 }

@@ -25,10 +25,9 @@ import { Runs } from '../../src/store/runs.js';
 import { Store } from '../../src/store/store.js';
 import { createLogger } from '../../src/util/logger.js';
 import { clusterUnsupported, startPrivateCluster, type PrivateCluster } from '../../src/util/redis-server.js';
-import { expectCountersAddUp, expectStoreMatches } from '../helpers/invariant.js';
 import { useRedis } from '../helpers/redis.js';
 import { SIM_ENV } from '../helpers/sim.js';
-import { BIN, configure, expireDeadWorkerLocks, simWorkerConfig, spawnWorker, until, waitForRun, type WorkerProcess } from '../helpers/workers.js';
+import { BIN, configure, expectExactNight, expireDeadWorkerLocks, simWorkerConfig, spawnWorker, until, waitForRun, type WorkerProcess } from '../helpers/workers.js';
 
 const exec = promisify(execFile);
 const unsupported = await clusterUnsupported();
@@ -191,14 +190,7 @@ describe.skipIf(unsupported)('on a Redis Cluster of three masters', () => {
     expect(moved.length).toBeGreaterThan(0);
     await waitForRun(rt, runId, 120_000);
 
-    const report = (await rt.runs.report(runId))!;
-    for (const [i, p] of PROVINCES.entries()) {
-      const province = report.provinces.find((x) => x.province === p)!;
-      expect(province.coverage).toEqual({ status: 'complete', why: null });
-      expectCountersAddUp(province.sources[0]!);
-      expect(province.sources[0]).toMatchObject({ status: 'complete', pulled: VOLUME, applied: VOLUME, unchanged: 0, quarantined: 0 });
-      await expectStoreMatches(rt.store, p, expectedStore(world.provinces[i]!));
-    }
+    const report = await expectExactNight(rt, runId, world);
     for (const id of moved) expect((await Job.fromId(rt.queue, id))!.stalledCounter).toBe(1);
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe(0);
