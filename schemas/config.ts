@@ -9,8 +9,9 @@ const httpUrl = z
   .transform((u) => u.replace(/\/+$/, ''));
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name (A-Z, 0-9, _)');
 const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL');
-/** A sentinel's address: `host:port`. */
-const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/, 'must be host:port, such as 10.0.0.5:26379');
+/** A sentinel's address: `host:port` (an IPv6 host in brackets). */
+export const SENTINEL_ADDRESS = /^[^\s:@,]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/;
+const hostPort = z.string().regex(SENTINEL_ADDRESS, 'must be host:port, such as 10.0.0.5:26379');
 
 const common = {
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { configFile, secretFields, type ConfigFile, type SourceConfig } from '../../schemas/config.js';
+import { configFile, secretFields, SENTINEL_ADDRESS, type ConfigFile, type SourceConfig } from '../../schemas/config.js';
 import type { Credentials } from '../sources/envelope.js';
 import { unitOf } from '../normalise/units.js';
 import { formatDay } from '../normalise/time.js';
@@ -57,32 +57,43 @@ export function parseConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv =
   return { ...cfg, file, redisTarget: redisTargetOf(cfg, env) };
 }
 
+const list = (v: string | undefined) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+
+/** `host:port` (an IPv6 host in brackets) as ioredis takes a sentinel. */
+function sentinelAddress(a: string): { host: string; port: number } {
+  const i = a.lastIndexOf(':');
+  return { host: a.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(a.slice(i + 1)) };
+}
+
 /**
- * The environment first (REDIS_CLUSTER: comma-separated node URLs; then REDIS_URL), so that one
- * file serves every deployment; then the file's `redis.cluster`, `redis.sentinel` or `redis.url`.
+ * The environment first, so that one file serves every deployment: REDIS_CLUSTER (the nodes'
+ * URLs, comma-separated), REDIS_SENTINEL (`name@host:port,host:port`), then REDIS_URL; then the
+ * file's `redis.cluster`, `redis.sentinel` or `redis.url`. Sentinel passwords come from the
+ * variables `redis.sentinel` names.
  */
 function redisTargetOf(cfg: ConfigFile, env: NodeJS.ProcessEnv): RedisTarget | undefined {
-  const clusterEnv = (env.REDIS_CLUSTER ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  const clusterEnv = list(env.REDIS_CLUSTER);
   if (clusterEnv.length) {
     const bad = clusterEnv.find((u) => !/^rediss?:\/\//.test(u));
     if (bad !== undefined) throw new ConfigError(`REDIS_CLUSTER: "${bad}" is not a redis:// URL (give the nodes' URLs separated by commas)`);
     return { kind: 'cluster', nodes: clusterEnv };
   }
-  if (env.REDIS_URL) return { kind: 'single', url: env.REDIS_URL };
   const r = cfg.redis;
-  if (r.cluster) return { kind: 'cluster', nodes: r.cluster };
-  if (r.sentinel) {
-    return {
-      kind: 'sentinel',
-      name: r.sentinel.name,
-      sentinels: r.sentinel.sentinels.map((a) => {
-        const i = a.lastIndexOf(':');
-        return { host: a.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(a.slice(i + 1)) };
-      }),
-      password: r.sentinel.passwordEnv ? env[r.sentinel.passwordEnv] : undefined,
-      sentinelPassword: r.sentinel.sentinelPasswordEnv ? env[r.sentinel.sentinelPasswordEnv] : undefined,
-    };
+  const passwords = {
+    password: r.sentinel?.passwordEnv ? env[r.sentinel.passwordEnv] : undefined,
+    sentinelPassword: r.sentinel?.sentinelPasswordEnv ? env[r.sentinel.sentinelPasswordEnv] : undefined,
+  };
+  if (env.REDIS_SENTINEL) {
+    const m = /^([^@\s]+)@(.+)$/.exec(env.REDIS_SENTINEL.trim());
+    const sentinels = list(m?.[2]);
+    if (!m || sentinels.length === 0 || sentinels.some((a) => !SENTINEL_ADDRESS.test(a))) {
+      throw new ConfigError(`REDIS_SENTINEL: "${env.REDIS_SENTINEL}" is not <master name>@<host:port>,<host:port>...`);
+    }
+    return { kind: 'sentinel', name: m[1]!, sentinels: sentinels.map(sentinelAddress), ...passwords };
   }
+  if (env.REDIS_URL) return { kind: 'single', url: env.REDIS_URL };
+  if (r.cluster) return { kind: 'cluster', nodes: r.cluster };
+  if (r.sentinel) return { kind: 'sentinel', name: r.sentinel.name, sentinels: r.sentinel.sentinels.map(sentinelAddress), ...passwords };
   return r.url === undefined ? undefined : { kind: 'single', url: r.url };
 }
 

@@ -35,7 +35,7 @@ export function describeTarget(t: RedisTarget): string {
 }
 
 /** What each topology's settings are called, for an error that says where to change them. */
-export const TARGET_SETTINGS = 'set redis.url, redis.cluster or redis.sentinel in the configuration, or REDIS_URL or REDIS_CLUSTER';
+export const TARGET_SETTINGS = 'set redis.url, redis.cluster or redis.sentinel in the configuration, or REDIS_URL, REDIS_CLUSTER or REDIS_SENTINEL';
 
 /**
  * A connection that waits out an outage, a failover or a cluster's resharding: commands wait

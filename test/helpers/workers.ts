@@ -46,7 +46,7 @@ export function simWorkerConfig(sim: Simulator, world: World, redis: { prefix: s
 export async function configure(dir: string, raw: Record<string, unknown> & { redis: { prefix: string } & Record<string, unknown> }, env: NodeJS.ProcessEnv, logger: Logger = pino({ level: 'silent' })): Promise<{ file: string; config: Config; rt: Runtime }> {
   const file = join(dir, `${raw.redis.prefix}.json`);
   await writeFile(file, JSON.stringify(raw));
-  const config = parseConfig(raw, file, { ...env, REDIS_URL: '', REDIS_CLUSTER: '' });
+  const config = parseConfig(raw, file, { ...env, REDIS_URL: '', REDIS_CLUSTER: '', REDIS_SENTINEL: '' });
   const rt = createRuntime(config, logger);
   return { file, config, rt };
 }
@@ -55,7 +55,7 @@ export async function configure(dir: string, raw: Record<string, unknown> & { re
 export function spawnWorker(file: string, env: NodeJS.ProcessEnv, opts: { logLevel?: string; concurrency?: number } = {}): WorkerProcess {
   const args = [BIN, 'worker', '--config', file, '--no-schedule', '--log-level', opts.logLevel ?? 'warn'];
   if (opts.concurrency) args.push('--concurrency', String(opts.concurrency));
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, REDIS_URL: '', REDIS_CLUSTER: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, REDIS_URL: '', REDIS_CLUSTER: '', REDIS_SENTINEL: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   return { child, exited: new Promise((r) => child.once('exit', (code) => r(code))), stderr: () => err };

@@ -20,12 +20,17 @@ describe('the Redis target', () => {
     expect(target({})).toBeUndefined();
   });
 
-  it('is taken from REDIS_CLUSTER (comma-separated), then REDIS_URL, before the file', () => {
-    const sentinel = { sentinel: { name: 'm', sentinels: ['s:26379'] } };
+  it('is taken from REDIS_CLUSTER (comma-separated), then REDIS_SENTINEL, then REDIS_URL, before the file', () => {
+    const sentinel = { sentinel: { name: 'm', sentinels: ['s:26379'], passwordEnv: 'P' } };
     expect(target(sentinel, { REDIS_CLUSTER: ' redis://a:7000 ,redis://b:7001,' })).toEqual({ kind: 'cluster', nodes: ['redis://a:7000', 'redis://b:7001'] });
     expect(target(sentinel, { REDIS_URL: 'redis://r:6379' })).toEqual({ kind: 'single', url: 'redis://r:6379' });
-    expect(target({ url: 'redis://file:6379' }, { REDIS_CLUSTER: 'redis://a:7000', REDIS_URL: 'redis://r:6379' })).toMatchObject({ kind: 'cluster' });
+    // REDIS_SENTINEL names the master and the sentinels; the passwords stay the file's.
+    expect(target(sentinel, { REDIS_SENTINEL: 'other@10.0.0.1:26379, 10.0.0.2:26379', REDIS_URL: 'redis://r:6379' })).toEqual({
+      kind: 'sentinel', name: 'other', sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: '10.0.0.2', port: 26379 }], password: 'secret', sentinelPassword: undefined,
+    });
+    expect(target({ url: 'redis://file:6379' }, { REDIS_CLUSTER: 'redis://a:7000', REDIS_SENTINEL: 'm@s:1', REDIS_URL: 'redis://r:6379' })).toMatchObject({ kind: 'cluster' });
     expect(() => target({}, { REDIS_CLUSTER: 'a:7000' })).toThrow(/REDIS_CLUSTER: "a:7000" is not a redis:\/\/ URL/);
+    for (const bad of ['s:26379', 'm@', 'm@s']) expect(() => target({}, { REDIS_SENTINEL: bad })).toThrow(`REDIS_SENTINEL: "${bad}" is not <master name>@<host:port>`);
   });
 
   it('refuses two topologies at once, a sentinel without host:port, and a missing password variable, naming the field', () => {
