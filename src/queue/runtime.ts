@@ -15,6 +15,7 @@ import { HttpClient } from '../sources/http.js';
 import type { SourceAdapter } from '../sources/source.js';
 import { Incidents } from '../store/incidents.js';
 import { Runs } from '../store/runs.js';
+import { tagUntaggedKeys } from '../store/migrate.js';
 import { Store } from '../store/store.js';
 import { PermanentError } from '../util/errors.js';
 import { checkRedis, connect, reachRedis, TARGET_SETTINGS, type RedisClient } from './connection.js';
@@ -48,11 +49,13 @@ export function bullPrefix(cfg: Config): string {
 
 /**
  * What a command checks before it works: Redis answers (or it fails now, see `reachRedis`) and
- * does not evict; a source configured with a closed province code is named.
+ * does not evict; a source configured with a closed province code is named. Keys written before
+ * the `{global}` tag get their tagged names (src/store/migrate.ts).
  */
 export async function startupChecks(rt: Pick<Runtime, 'config' | 'logger' | 'redis'>): Promise<void> {
   await reachRedis(rt.redis, rt.config.redisTarget!); // createRuntime refused a configuration without one
   await checkRedis(rt.redis, rt.logger);
+  await tagUntaggedKeys(rt.redis, rt.config.redis.prefix, rt.logger);
   for (const w of closedProvinceWarnings(rt.config)) rt.logger.warn(w);
 }
 

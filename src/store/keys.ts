@@ -14,6 +14,15 @@ export class Keys {
   private get g(): string {
     return `${this.prefix}:{global}`;
   }
+  /** Where a key of no province was before the `{global}` tag (`dsync:runs`), and is now. */
+  static readonly UNTAGGED_ROOTS = ['runs', 'incidents', 'incidents:open', 'alerts:sent', 'nightly:last'] as const;
+  untagged(rest: string): string {
+    return `${this.prefix}:${rest}`;
+  }
+  /** The tagged name of an untagged key of no province (`dsync:run:R` → `dsync:{global}:run:R`). */
+  tagged(untagged: string): string {
+    return `${this.g}:${untagged.slice(this.prefix.length + 1)}`;
+  }
   dossiers(province: string): string {
     return `${this.p(province)}:dossiers`;
   }
