@@ -1,7 +1,8 @@
 /** Where Redis is: `redis.url`, `redis.cluster` or `redis.sentinel`, and REDIS_CLUSTER / REDIS_URL over the file. */
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
-import { describeTarget } from '../../src/queue/connection.js';
+import type { RedisTarget } from '../../src/config/load.js';
+import { connect, describeTarget, reachRedis } from '../../src/queue/connection.js';
 
 const env = { U: 'user', P: 'secret' };
 const base = {
@@ -53,5 +54,22 @@ describe('the Redis target', () => {
   it('is printed with its passwords masked', () => {
     expect(describeTarget({ kind: 'cluster', nodes: ['redis://:pw@a:7000', 'redis://b:7001'] })).toBe('the Redis Cluster of redis://:***@a:7000, redis://b:7001');
     expect(describeTarget({ kind: 'sentinel', name: 'm', sentinels: [{ host: 's', port: 26379 }], password: 'pw' })).toBe('master "m" of the sentinels s:26379');
+  });
+
+  it('unreachable at start, a cluster or a sentinel group fails at once, named with its passwords masked', async () => {
+    const targets: RedisTarget[] = [
+      { kind: 'cluster', nodes: ['redis://:pw@127.0.0.1:9', 'redis://127.0.0.1:11'] },
+      { kind: 'sentinel', name: 'm', sentinels: [{ host: '127.0.0.1', port: 9 }], password: 'pw' },
+    ];
+    for (const t of targets) {
+      const c = connect(t, 'test');
+      try {
+        const err = await reachRedis(c, t).then(() => undefined, (e: Error) => e);
+        expect(err?.message).toContain(`cannot reach Redis at ${describeTarget(t)}`);
+        expect(err?.message).not.toContain(':pw@');
+      } finally {
+        c.disconnect();
+      }
+    }
   });
 });
