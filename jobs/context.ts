@@ -1,5 +1,5 @@
 /** What every job handler is handed: its dependencies, never globals. */
-import { DelayedError, type FlowProducer, type Job, type Queue } from 'bullmq';
+import { DelayedError, Job, type FlowProducer, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Config } from '../src/config/load.js';
@@ -46,16 +46,54 @@ export async function giveBack(ctx: JobContext, why: string): Promise<never> {
   throw new DelayedError(why);
 }
 
+/** A child job that failed for good under the job being run (see `ignoreDependencyOnFailure`), with its payload. */
+export interface FailedChild {
+  id: string;
+  name: string;
+  data: Record<string, unknown>;
+  reason: string;
+}
+
+/**
+ * The children of the job being run that failed for good, whatever their kind: a parent
+ * runs anyway and must say so. The payload is read back from the queue (empty if the job is
+ * gone; its kind then comes from its id).
+ */
+export async function failedChildren(ctx: Pick<JobContext, 'job' | 'queue'>): Promise<FailedChild[]> {
+  const failures = await ctx.job.getIgnoredChildrenFailures(); // by job key: `<queue's qualified name>:<id>`
+  const ours = `${ctx.queue.qualifiedName}:`;
+  const out: FailedChild[] = [];
+  for (const [key, reason] of Object.entries(failures)) {
+    const id = key.startsWith(ours) ? key.slice(ours.length) : key;
+    const child = key.startsWith(ours) ? await Job.fromId(ctx.queue, id) : undefined;
+    out.push({ id, name: child?.name ?? id.split('@')[0]!, data: (child?.data ?? {}) as Record<string, unknown>, reason: String(reason) });
+  }
+  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 export function defineJob<S extends z.ZodType>(def: JobDefinition<S>): JobDefinition<S> {
   return def;
 }
 
-/** Job ids: deterministic where a duplicate would be wrong. BullMQ forbids ':' in them. */
+/**
+ * One component of a job id, encoded: codes come from the sources and the national feed and
+ * may hold ':' (which BullMQ refuses in ids) or '@' (our separator). Every character outside
+ * [A-Za-z0-9._-] becomes `%` and its UTF-16 code unit in four hex digits, '%' included, so
+ * the encoding is one-to-one and leaves the usual codes as they are.
+ */
+export function idPart(value: string): string {
+  return value.replace(/[^A-Za-z0-9._-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const jobId = (kind: string, ...parts: string[]) => [kind, ...parts.map(idPart)].join('@');
+
+/** Job ids: deterministic where a duplicate would be wrong; every component encoded (`idPart`). */
 export const jobIds = {
-  run: (runId: string) => `run@${runId}`,
-  sync: (runId: string, source: string) => `sync@${runId}@${source}`,
-  reconcile: (runId: string, province: string) => `reconcile@${runId}@${province}`,
+  run: (runId: string) => jobId('run', runId),
+  sync: (runId: string, source: string) => jobId('sync', runId, source),
+  reconcile: (runId: string, province: string) => jobId('reconcile', runId, province),
+  // '*' stands for "no procedure" and cannot be confused with a procedure code: idPart encodes a '*' in one.
   drill: (runId: string, province: string, agency: string, procedure: string | null, metric: string) =>
-    `drill@${runId}@${province}@${agency}@${procedure ?? '*'}@${metric}`,
-  alert: (runId: string, webhook: string, what: string) => `alert@${runId}@${webhook}@${what}`,
+    [jobId('drill', runId, province, agency), procedure === null ? '*' : idPart(procedure), idPart(metric)].join('@'),
+  alert: (runId: string, webhook: string, what: string) => jobId('alert', runId, webhook, what),
 };

@@ -5,16 +5,48 @@
  */
 import { createHash } from 'node:crypto';
 import { finishRunPayload } from '../schemas/jobs.js';
+import type { RunReport } from '../schemas/report.js';
 import { planAlerts } from '../src/alerts/plan.js';
 import { transitions, type Transition } from '../src/reconcile/incidents.js';
-import { defineJob, jobIds } from './context.js';
+import type { Config } from '../src/config/load.js';
+import { groupBy } from '../src/util/group.js';
+import { defineJob, failedChildren, jobIds, type FailedChild, type JobContext } from './context.js';
+
+/** The province a failed job worked for: named in its payload, or its source's; undefined when neither says. */
+function provinceOf(child: FailedChild, config: Config): string | undefined {
+  const { province, source } = child.data;
+  if (typeof province === 'string') return province;
+  return typeof source === 'string' ? config.sources.find((s) => s.id === source)?.province : undefined;
+}
+
+/** Whether every configured source synced its window in the run (every province, every source). */
+function syncedEverySource(report: RunReport, config: Config): boolean {
+  const complete = new Set(report.provinces.flatMap((p) => p.sources.filter((s) => s.status === 'complete').map((s) => s.id)));
+  return config.sources.every((s) => complete.has(s.id));
+}
+
+/**
+ * Records the run's jobs that failed for good (its provinces' reconciliations and whatever
+ * they enqueued under the run: drill-downs, explanations) against their provinces, which
+ * stop being complete; a job that names no province counts against every one of `provinces`.
+ */
+async function recordFailures(ctx: JobContext, runId: string, provinces: string[]): Promise<void> {
+  const byProvince = groupBy(await failedChildren(ctx), (f) => provinceOf(f, ctx.config));
+  const unplaced = byProvince.get(undefined) ?? [];
+  for (const province of provinces) {
+    const jobs = [...(byProvince.get(province) ?? []), ...unplaced].map((f) => ({ job: f.name, id: f.id, reason: f.reason }));
+    if (jobs.length) await ctx.runs.addFailedJobs(runId, province, jobs);
+  }
+}
 
 export const finishRun = defineJob({
   name: 'finish-run',
   payload: finishRunPayload,
   async handler({ runId, then, provinces: only }, ctx) {
-    const full = await ctx.runs.report(runId);
-    if (!full) throw new Error(`run ${runId} does not exist`);
+    const meta = await ctx.runs.meta(runId);
+    if (!meta) throw new Error(`run ${runId} does not exist`);
+    await recordFailures(ctx, runId, only ?? meta.provinces);
+    const full = (await ctx.runs.report(runId))!;
     const before = only ? { ...full, provinces: full.provinces.filter((p) => only.includes(p.province)) } : full;
     const now = ctx.clock();
     const changes: Transition[] = [];
@@ -48,6 +80,8 @@ export const finishRun = defineJob({
       );
     }
 
+    // A scheduled night moves the catch-up marker once every source has synced, a replay included.
+    if (meta.scheduled && syncedEverySource(full, ctx.config)) await ctx.runs.markNight(Date.parse(meta.window.to));
     await ctx.runs.finish(runId, now);
     const [following, ...rest] = then;
     if (following) await ctx.queue.add('nightly', { ...following, then: rest }, { jobId: `nightly@${runId}@then` });

@@ -26,8 +26,7 @@ export const nightly = defineJob({
     const [period, ...later] = periods;
     if (!period) throw new UnrecoverableError(`no full day to reconcile before ${new Date(windowTo).toISOString()}`);
     // Further periods of the same window run after this one: their syncs find nothing left to pull.
-    const then = [...later.map((p) => ({ period: { from: p.from, to: p.to }, windowTo, provinces: data.provinces })), ...data.then];
-    await ctx.runs.markNight(windowTo);
+    const then = [...later.map((p) => ({ period: { from: p.from, to: p.to }, windowTo, provinces: data.provinces, scheduled: data.scheduled })), ...data.then];
     const known = provincesOf(ctx.config);
     const provinces = data.provinces ?? known;
     const unknown = provinces.filter((p) => !known.includes(p));
@@ -40,6 +39,7 @@ export const nightly = defineJob({
       startedAt: now.toISOString(),
       finishedAt: null,
       provinces,
+      ...(data.scheduled ? { scheduled: true } : {}),
     });
     const queueName = ctx.queue.name;
     const opts = jobOptions(ctx.config);

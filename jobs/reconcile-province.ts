@@ -8,56 +8,50 @@
  */
 import { reconcileProvincePayload } from '../schemas/jobs.js';
 import type { Mismatch, ProvincialStats } from '../schemas/report.js';
-import { sourcesOf } from '../src/config/load.js';
+import { figuresSourceOf, sourcesOf } from '../src/config/load.js';
 import { rootAgency } from '../src/normalise/codes.js';
 import { DAY_MS, formatDay } from '../src/normalise/time.js';
 import { mapProcedure } from '../src/normalise/dvcqg.js';
 import { compareCounts, countStore, type Provincial } from '../src/reconcile/compare.js';
-import { METRICS, makePeriod, withAgencyTotals, zeroCounts, type Figures, type Metric, type Period } from '../src/reconcile/counting.js';
+import { groupKey, type GroupKey } from '../src/util/tuple-key.js';
+import { METRICS, makePeriod, withAgencyTotals, zeroCounts, type Figures, type Period } from '../src/reconcile/counting.js';
 import type { ReportedStats } from '../src/sources/source.js';
-import type { ProvinceSummary } from '../src/store/runs.js';
-import { defineJob, jobIds, type JobContext } from './context.js';
+import { withFailedJobs, type ProvinceSummary } from '../src/store/runs.js';
+import { defineJob, failedChildren, jobIds, type JobContext } from './context.js';
 
 /**
- * The province's own figures, per agency and procedure: summed over its sources, reporting
- * the metrics every one of them reports. Never throws: what went wrong is in `note`.
+ * The province's own figures, per agency and procedure, from the one source that supplies
+ * them (`figuresSourceOf`: several sources of a province each count only their own share).
+ * Never throws: what went wrong is in `note`.
  */
 export async function provincialFigures(
   ctx: Pick<JobContext, 'config' | 'source' | 'logger'>,
   province: string,
   period: Period,
 ): Promise<{ provincial: Provincial | undefined; note: ProvincialStats }> {
-  const configs = sourcesOf(ctx.config, province);
-  const configured = configs.map((s) => ctx.source(s.id));
-  const offering = configured.filter((s) => typeof s.stats === 'function');
-  if (offering.length === 0) return { provincial: undefined, note: { status: 'not offered', why: 'no source of the province offers statistics' } };
-  if (offering.length < configured.length) {
-    const missing = configured.filter((s) => !offering.includes(s)).map((s) => s.id);
-    // The others' figures alone would not be the province's.
-    return { provincial: undefined, note: { status: 'not offered', why: `source ${missing.join(', ')} offers no statistics` } };
-  }
-  const settled = await Promise.allSettled(offering.map((s) => s.stats!(period, { procedure: true })));
-  const failed = settled.flatMap((r, i) => (r.status === 'rejected' ? [`source ${offering[i]!.id}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`] : []));
-  if (failed.length) {
-    const why = failed.join('; ');
+  const cfg = figuresSourceOf(ctx.config, province);
+  if (!cfg) return { provincial: undefined, note: { status: 'not offered', why: 'no source is named to supply the province\'s own figures (provincialFigures)' } };
+  const source = ctx.source(cfg.id);
+  if (typeof source.stats !== 'function') return { provincial: undefined, note: { status: 'not offered', why: `source ${cfg.id} offers no statistics` } };
+  let stats: ReportedStats;
+  try {
+    stats = await source.stats(period, { procedure: true });
+  } catch (err) {
+    const why = `source ${cfg.id}: ${err instanceof Error ? err.message : String(err)}`;
     ctx.logger.warn({ province, why }, 'provincial statistics unavailable: comparing local and national only');
     return { provincial: undefined, note: { status: 'unavailable', why } };
   }
-  const results = settled.flatMap((r): ReportedStats[] => (r.status === 'fulfilled' ? [r.value] : []));
-  const sums = new Map<string, Figures>();
-  for (const [i, { figures }] of results.entries()) {
-    // The province counts under its own procedure codes: map them as its dossiers were mapped.
-    const map = configs[i]!.procedureMap;
-    for (const f of withAgencyTotals(figures)) {
-      const procedure = f.procedure === null ? null : mapProcedure(f.procedure, map);
-      const key = `${f.agency}|${procedure ?? ''}`;
-      let sum = sums.get(key);
-      if (!sum) sums.set(key, (sum = { agency: f.agency, procedure, counts: zeroCounts() }));
-      for (const m of METRICS) sum.counts[m] += f.counts[m];
-    }
+  // The province counts under its own procedure codes: map them as its dossiers were mapped
+  // (two local codes may map to one national code: their figures add up).
+  const sums = new Map<GroupKey, Figures>();
+  for (const f of withAgencyTotals(stats.figures)) {
+    const procedure = f.procedure === null ? null : mapProcedure(f.procedure, cfg.procedureMap);
+    const key = groupKey(f.agency, procedure);
+    let sum = sums.get(key);
+    if (!sum) sums.set(key, (sum = { agency: f.agency, procedure, counts: zeroCounts() }));
+    for (const m of METRICS) sum.counts[m] += f.counts[m];
   }
-  const reported: Metric[] = METRICS.filter((m) => results.every((r) => r.reported.includes(m)));
-  return { provincial: { figures: [...sums.values()], reported }, note: { status: 'ok', why: null } };
+  return { provincial: { figures: [...sums.values()], reported: stats.reported }, note: { status: 'ok', why: null } };
 }
 
 /**
@@ -87,8 +81,9 @@ export async function staleNationalFeed(
 export function drillTargets(mismatches: Mismatch[]): Mismatch[] {
   // `province_misreports`: local and national agree within tolerance, so nothing to look for between them.
   const national = mismatches.filter((m) => m.local !== m.national && m.verdict !== 'province_misreports');
-  const agencyLevel = new Set(national.filter((m) => m.procedure === null).map((m) => `${m.agency}|${m.metric}`));
-  return national.filter((m) => m.procedure === null || !agencyLevel.has(`${m.agency}|${m.metric}`));
+  const agencyLevel = new Map<string, Set<string>>(); // agency → its metrics that mismatch in total
+  for (const m of national) if (m.procedure === null) agencyLevel.set(m.agency, (agencyLevel.get(m.agency) ?? new Set()).add(m.metric));
+  return national.filter((m) => m.procedure === null || !agencyLevel.get(m.agency)?.has(m.metric));
 }
 
 export const reconcileProvince = defineJob({
@@ -96,19 +91,21 @@ export const reconcileProvince = defineJob({
   payload: reconcileProvincePayload,
   async handler({ runId, province, period: p, windowTo }, ctx) {
     const period = makePeriod(p.from, p.to);
-    const failures = await ctx.job.getIgnoredChildrenFailures();
+    const failures = await failedChildren(ctx); // its syncs (a night's, or a replay's)
     const sources: ProvinceSummary['sources'] = [];
     for (const s of sourcesOf(ctx.config, province)) {
       const cp = await ctx.store.getCheckpoint(province, s.id);
       const counters = await ctx.store.syncCounters(province, s.id, runId);
       const complete = cp.syncedTo !== null && cp.syncedTo >= windowTo;
-      const failure = Object.entries(failures).find(([key]) => key.endsWith(jobIds.sync(runId, s.id)))?.[1];
+      const failure = failures.find((f) => f.data.source === s.id)?.reason;
       sources.push({ id: s.id, status: complete ? 'complete' : 'failed', error: complete ? null : (failure ?? 'sync did not finish'), ...counters });
     }
     const failed = sources.filter((s) => s.status === 'failed');
+    const failedJobs = failures.map((f) => ({ job: f.name, id: f.id, reason: f.reason }));
     const summary: ProvinceSummary = {
       province,
-      coverage: { status: 'complete', why: null },
+      // a sync that failed after its source's window was complete still says so
+      coverage: withFailedJobs({ status: 'complete', why: null }, failedJobs),
       sources,
       agencies: 0,
       mismatches: [],
@@ -116,7 +113,7 @@ export const reconcileProvince = defineJob({
     };
     if (failed.length) {
       const why = failed.map((s) => `source ${s.id}: ${s.error}`).join('; ');
-      summary.coverage = { status: failed.length === sources.length ? 'failed' : 'partial', why };
+      summary.coverage = { status: failed.length === sources.length ? 'failed' : 'partial', why, ...(failedJobs.length ? { failedJobs } : {}) };
       summary.provincialStats = { status: 'unavailable', why: 'not fetched: the province was not compared' };
       await ctx.runs.setProvince(runId, summary);
       ctx.logger.warn({ runId, province, why }, 'province not compared: its sync did not complete');
@@ -125,7 +122,7 @@ export const reconcileProvince = defineJob({
 
     const stale = await staleNationalFeed(ctx, province, windowTo, sources);
     if (stale) {
-      summary.coverage = { status: 'partial', why: stale };
+      summary.coverage = withFailedJobs({ status: 'partial', why: stale }, failedJobs);
       summary.provincialStats = { status: 'unavailable', why: 'not fetched: the province was not compared' };
       await ctx.runs.setProvince(runId, summary);
       ctx.logger.warn({ runId, province, why: stale }, 'province not compared: the national feed is stale');

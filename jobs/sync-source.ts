@@ -5,13 +5,16 @@
 import { syncSourcePayload, type SyncSourcePayload } from '../schemas/jobs.js';
 import type { Checkpoint, QuarantineEntry, SyncCounters } from '../schemas/store.js';
 import { sourceById } from '../src/config/load.js';
-import { redactPersonal } from '../src/normalise/personal.js';
+import { keepRaw } from '../src/normalise/personal.js';
 import { parseDay } from '../src/normalise/time.js';
-import { normalisePage } from '../src/sources/source.js';
+import { PullGuard } from '../src/sources/progress.js';
+import { DEFAULT_PULL_LIMITS, fetchGuarded, normalisePage } from '../src/sources/source.js';
 import { CheckpointMoved, checkpointText } from '../src/store/store.js';
 import { TransientError } from '../src/util/errors.js';
-import { createHash } from 'node:crypto';
 import { defineJob, giveBack, type JobContext } from './context.js';
+
+/** A quarantined item's own key (code and update time) longer than this is replaced by its digest. */
+const MAX_ITEM_KEY = 200;
 
 export const syncSource = defineJob({
   name: 'sync-source',
@@ -54,22 +57,26 @@ async function syncFromCheckpoint({ runId, source: id, windowTo, windowFrom }: S
     }
   }
   const window = { from, to: windowTo };
+  const guard = new PullGuard(id, (adapter.limits ?? DEFAULT_PULL_LIMITS).maxPages, pages);
   for (;;) {
     if (ctx.stopping.aborted) await giveBack(ctx, `sync of ${id} handed back after page ${pages}: the worker is stopping`);
     // HTTP retries behind this page (recorded even when the page fails): the report shows them.
     const retriedBefore = adapter.retries?.() ?? 0;
     let page;
     try {
-      page = await adapter.fetchPage(window, cursor);
+      page = await fetchGuarded(adapter, guard, window, cursor);
     } finally {
       await ctx.store.addRetries(cfg.province, id, runId, (adapter.retries?.() ?? 0) - retriedBefore);
     }
     pages++;
     const { dossiers, rejected } = normalisePage(adapter, page.items);
     const quarantined = rejected.map(({ raw, reason }): { key: string; entry: QuarantineEntry } => {
-      const kept = redactPersonal(raw);
-      const key = adapter.itemKey(raw) ?? createHash('sha1').update(JSON.stringify(kept) ?? 'undefined').digest('hex');
-      return { key, entry: { source: id, runId, page: pages, reason, at: ctx.clock().getTime(), raw: kept } };
+      const kept = keepRaw(raw);
+      const itemKey = adapter.itemKey(raw);
+      const key = itemKey !== undefined && itemKey.length <= MAX_ITEM_KEY ? itemKey : kept.sha1;
+      const entry: QuarantineEntry = { source: id, runId, page: pages, reason, at: ctx.clock().getTime(), raw: kept.raw };
+      if (kept.truncated) entry.truncated = true;
+      return { key, entry };
     });
     const next: Checkpoint = page.done
       ? { syncedTo: window.to, pending: null }

@@ -1,5 +1,6 @@
 /** What an alert carries. It names dossiers and counts, never secrets or applicants. */
 import { z } from 'zod';
+import { failedJob } from './report.js';
 
 const period = z.object({ from: z.string(), to: z.string() });
 
@@ -33,6 +34,8 @@ export const summaryAlert = z.object({
       opened: z.number().int(),
       worsened: z.number().int(),
       resolved: z.number().int(),
+      /** The run's jobs for the province that failed for good (their kind, id and reason). */
+      failedJobs: z.array(failedJob).default([]),
     }),
   ),
 });

@@ -1,6 +1,10 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { AGENCY_CODE } from '../src/normalise/codes.js';
+import { METRICS } from '../src/reconcile/counting.js';
+import { DEFAULT_ITEM_LIMITS } from '../src/normalise/bounded.js';
+import { DEFAULT_DATE_LIMITS } from '../src/normalise/fields.js';
+import { parseDay } from '../src/normalise/time.js';
 
 const httpUrl = z
   .string()
@@ -31,13 +35,21 @@ const common = {
   rateLimit: z.number().min(0).default(0),
   /** Consecutive failed calls that open the circuit, and how long it stays open. */
   circuitBreaker: z
-    .object({ failures: z.number().int().min(1).default(5), cooldownMs: z.number().int().min(0).default(30_000) })
+    .strictObject({ failures: z.number().int().min(1).default(5), cooldownMs: z.number().int().min(0).default(30_000) })
     .default({ failures: 5, cooldownMs: 30_000 }),
+  /** Total deadline of one HTTP attempt, to the last byte of the reply (`timeoutMs` is the idle timeout). */
+  deadlineMs: z.number().int().positive().default(60_000),
+  /** The most pages one sync window may take; a source that never says "done" is stopped there. */
+  maxPages: z.number().int().min(1).default(20_000),
+  /** An item nested deeper than this (objects and arrays) is quarantined. */
+  maxItemDepth: z.number().int().min(2).max(1000).default(DEFAULT_ITEM_LIMITS.maxDepth),
+  /** An item larger than this (characters of JSON) is quarantined. */
+  maxItemBytes: z.number().int().min(1024).default(DEFAULT_ITEM_LIMITS.maxBytes),
   /** Start of the first sync window when no checkpoint exists (YYYY-MM-DD). */
   initialFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').default('2025-01-01'),
 };
 
-export const dvcqgSourceConfig = z.object({
+export const dvcqgSourceConfig = z.strictObject({
   ...common,
   dialect: z.literal('dvcqg'),
   /** The agency code sent as `madonvi`; defaults to the province's root agency. */
@@ -46,7 +58,7 @@ export const dvcqgSourceConfig = z.object({
   passwordEnv: envName,
 });
 
-export const restSourceConfig = z.object({
+export const restSourceConfig = z.strictObject({
   ...common,
   dialect: z.literal('rest'),
   /** OAuth2 client-credentials token endpoint. */
@@ -75,11 +87,17 @@ export function secretFields(s: SourceConfig): [field: string, env: string][] {
     : [['clientIdEnv', s.clientIdEnv], ['clientSecretEnv', s.clientSecretEnv]];
 }
 
-export const nationalConfig = z.object({
+export const nationalConfig = z.strictObject({
   baseUrl: httpUrl,
   usernameEnv: envName,
   passwordEnv: envName,
   timeoutMs: z.number().int().positive().default(30_000),
+  /** Total deadline of one HTTP attempt, to the last byte of the reply (`timeoutMs` is the idle timeout). */
+  deadlineMs: z.number().int().positive().default(120_000),
+  /** One national listing (DanhSachHoSo of an agency) stops with an error past this many pages… */
+  maxListPages: z.number().int().min(1).default(10_000),
+  /** …or this many records. */
+  maxListRecords: z.number().int().min(1).default(2_000_000),
   /** How far before a period the drill-down looks for dossiers still open (carried over). */
   lookbackDays: z.number().int().min(0).max(3660).default(366),
   /**
@@ -92,7 +110,7 @@ export const nationalConfig = z.object({
 export type NationalConfig = z.infer<typeof nationalConfig>;
 
 export const webhookConfig = z
-  .object({
+  .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
     /** `json`: the alert object as it is; `slack`: a Slack-compatible `{text}` message. */
     kind: z.enum(['json', 'slack']).default('json'),
@@ -107,7 +125,7 @@ export const webhookConfig = z
 export type WebhookConfig = z.infer<typeof webhookConfig>;
 
 export const alertsConfig = z
-  .object({
+  .strictObject({
     webhooks: z.array(webhookConfig).default([]),
     /** A worsened incident is not alerted again within this many minutes of its last alert. */
     cooldownMinutes: z.number().int().min(0).default(360),
@@ -116,7 +134,7 @@ export const alertsConfig = z
   })
   .default({ webhooks: [], cooldownMinutes: 360, summary: true });
 
-const tolerance = z.object({
+const tolerance = z.strictObject({
   /** Differences up to this many dossiers are not mismatches. */
   absolute: z.number().int().min(0).default(0),
   /** Differences up to this share of the larger figure (0..100) are not mismatches. */
@@ -125,24 +143,39 @@ const tolerance = z.object({
 export type Tolerance = z.infer<typeof tolerance>;
 
 export const toleranceConfig = z
-  .object({
+  .strictObject({
     default: tolerance.default({ absolute: 0, percent: 0 }),
     /** Per metric (received, processed, …), overriding the default. */
-    metrics: z.record(z.string(), tolerance).default({}),
+    metrics: z.partialRecord(z.enum(METRICS), tolerance).default({}),
   })
   .default({ default: { absolute: 0, percent: 0 }, metrics: {} });
 
+const day = z.string().refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && parseDay(v) !== undefined, 'must be a day YYYY-MM-DD');
+
+/** The range every date of an item must fall in; items outside it are quarantined (src/normalise/fields.ts). */
+export const datesConfig = z
+  .strictObject({
+    /** No date of any field before this day. */
+    earliest: day.default(DEFAULT_DATE_LIMITS.earliest),
+    /** Update, receipt, finish and return times at most this many hours after now (clock skew). */
+    skewHours: z.number().min(0).max(24 * 31).default(DEFAULT_DATE_LIMITS.skewHours),
+    /** Due dates before this day. */
+    dueBefore: day.default(DEFAULT_DATE_LIMITS.dueBefore),
+  })
+  .refine((d) => d.earliest < d.dueBefore, { message: 'earliest must be before dueBefore', path: ['earliest'] })
+  .default(DEFAULT_DATE_LIMITS);
+
 export const configFile = z
-  .object({
+  .strictObject({
     redis: z
-      .object({
-        /** One Redis. Overridden by REDIS_URL (or REDIS_CLUSTER) when set. */
+      .strictObject({
+        /** One Redis. Overridden by REDIS_URL (or REDIS_CLUSTER, REDIS_SENTINEL) when set. */
         url: redisUrl.optional(),
         /** Redis Cluster: URLs of some of its nodes (the others are discovered). Overridden by REDIS_CLUSTER. */
         cluster: z.array(redisUrl).min(1, 'name at least one node').optional(),
         /** Redis Sentinel: the monitored master's name and the sentinels' addresses. */
         sentinel: z
-          .object({
+          .strictObject({
             name: z.string().min(1, 'the master name the sentinels monitor'),
             sentinels: z.array(hostPort).min(1, 'name at least one sentinel'),
             /** The environment variable holding the password of the master and its replicas, if any. */
@@ -160,14 +193,14 @@ export const configFile = z
     sources: z.array(sourceConfig).min(1, 'name at least one source'),
     national: nationalConfig,
     counting: z
-      .object({
+      .strictObject({
         withdrawnIsProcessed: z.boolean().default(false),
         processedOn: z.enum(['finished', 'returned']).default('finished'),
       })
       .default({ withdrawnIsProcessed: false, processedOn: 'finished' }),
     tolerances: toleranceConfig,
     schedule: z
-      .object({
+      .strictObject({
         /** When the nightly run starts (cron, 5 or 6 fields). */
         cron: z.string().min(9).default('0 1 * * *'),
         timezone: z.string().default('Asia/Ho_Chi_Minh'),
@@ -183,13 +216,13 @@ export const configFile = z
       })
       .default({ cron: '0 1 * * *', timezone: 'Asia/Ho_Chi_Minh', catchUp: 'each' }),
     reconcile: z
-      .object({
+      .strictObject({
         /** During these first days of a month the previous month is reconciled again too. */
         previousMonthDays: z.number().int().min(0).max(27).default(5),
       })
       .default({ previousMonthDays: 5 }),
     worker: z
-      .object({
+      .strictObject({
         concurrency: z.number().int().min(1).max(64).default(4),
         /** Attempts of a job before it fails for good (a failed sync batch then waits for replay). */
         attempts: z.number().int().min(1).max(20).default(3),
@@ -204,6 +237,14 @@ export const configFile = z
       })
       .default({ concurrency: 4, attempts: 3, backoffMs: 5_000, maxStalledCount: 3 }),
     alerts: alertsConfig,
+    /**
+     * Which source supplies each province's own figures (its statistics, for the three-way
+     * comparison): a source id of the province, or null for none. Required for a province
+     * with more than one source (their figures are not the province's twice over); a
+     * province with one source defaults to it.
+     */
+    provincialFigures: z.record(z.string(), z.string().nullable()).default({}),
+    dates: datesConfig,
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();
@@ -216,5 +257,21 @@ export const configFile = z
       if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
       seen.add(s.id);
     });
+    const byProvince = new Map<string, string[]>();
+    for (const s of cfg.sources) byProvince.set(s.province, [...(byProvince.get(s.province) ?? []), s.id]);
+    for (const [province, ids] of byProvince) {
+      if (ids.length > 1 && !Object.hasOwn(cfg.provincialFigures, province))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['provincialFigures', province],
+          message: `province ${province} has ${ids.length} sources (${ids.join(', ')}): name the one that supplies its own figures, or null for none`,
+        });
+    }
+    for (const [province, id] of Object.entries(cfg.provincialFigures)) {
+      const ids = byProvince.get(province);
+      if (!ids) ctx.addIssue({ code: 'custom', path: ['provincialFigures', province], message: `no source is configured for province ${province}` });
+      else if (id !== null && !ids.includes(id))
+        ctx.addIssue({ code: 'custom', path: ['provincialFigures', province], message: `"${id}" is not a source of ${province} (its sources: ${ids.join(', ')})` });
+    }
   });
 export type ConfigFile = z.infer<typeof configFile>;

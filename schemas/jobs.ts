@@ -15,6 +15,11 @@ export const nightStep = z.object({
   windowTo: z.number().int().optional(),
   /** Restrict to these provinces (unit codes); all configured provinces by default. */
   provinces: z.array(z.string()).optional(),
+  /**
+   * A scheduled night (or one caught up): once its syncs complete for every source, the
+   * catch-up marker moves to its window's end. A manual run never moves it.
+   */
+  scheduled: z.boolean().optional(),
 });
 export type NightStep = z.infer<typeof nightStep>;
 

@@ -86,9 +86,15 @@ export const mismatch = z.object({
 });
 export type Mismatch = z.infer<typeof mismatch>;
 
+/** A job of the run that failed for good: its kind (`sync-source`, `reconcile-province`, …), its id and why. */
+export const failedJob = z.object({ job: z.string(), id: z.string(), reason: z.string() });
+export type FailedJob = z.infer<typeof failedJob>;
+
 export const coverage = z.object({
   status: z.enum(['complete', 'partial', 'failed']),
   why: z.string().nullable(),
+  /** The jobs of the run for this province that failed for good; absent when none did. */
+  failedJobs: z.array(failedJob).optional(),
 });
 
 /**

@@ -17,7 +17,7 @@ export const checkpoint = z.object({
 });
 export type Checkpoint = z.infer<typeof checkpoint>;
 
-/** A quarantined item: the reason, the batch it came with, and the raw item as received. */
+/** A quarantined item: the reason, the batch it came with, and the raw item as received (personal fields redacted, capped). */
 export const quarantineEntry = z.object({
   source: z.string(),
   runId: z.string(),
@@ -25,6 +25,8 @@ export const quarantineEntry = z.object({
   reason: z.string(),
   at: z.number().int(),
   raw: z.unknown(),
+  /** The item was larger than the quarantine keeps: `raw` is the start of its JSON text, and it cannot be reprocessed. */
+  truncated: z.boolean().optional(),
 });
 export type QuarantineEntry = z.infer<typeof quarantineEntry>;
 

@@ -44,6 +44,7 @@ export function planAlerts(
         provinces: report.provinces.map((p) => ({
           province: p.province, coverage: p.coverage.status, why: p.coverage.why, mismatches: p.mismatches.length, findings: p.findings.length,
           opened: count(p.province, 'opened'), worsened: count(p.province, 'worsened'), resolved: count(p.province, 'resolved'),
+          failedJobs: p.coverage.failedJobs ?? [],
         })),
       },
     });

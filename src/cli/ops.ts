@@ -1,6 +1,5 @@
 /** The commands that work on a configured deployment: worker, reconcile, sync, report, replay. */
 import type { Command } from 'commander';
-import { Job } from 'bullmq';
 import { jobIds } from '../../jobs/context.js';
 import { newRunId } from '../../jobs/nightly.js';
 import { loadConfig, sourceById } from '../config/load.js';
@@ -13,7 +12,7 @@ import { reprocessQuarantine } from '../sources/quarantine.js';
 import { createProgress } from './progress.js';
 import { addHttpOptions, httpSettings, startHttp, type HttpCliOptions } from './serve.js';
 import { createRuntime, startupChecks, type Runtime } from '../queue/runtime.js';
-import { failedBatches, replayBatches } from '../queue/replay.js';
+import { failedBatches, replayAndWait } from '../queue/replay.js';
 import { startSchedule } from '../queue/schedule.js';
 import { createLogger } from '../util/logger.js';
 import { FORMATS, formatReport } from './format.js';
@@ -123,7 +122,7 @@ export function registerOps(program: Command): void {
           const progress = createProgress(`dry run ${o.source}`);
           let preview;
           try {
-            preview = await previewSync(createSource(cfg, { logger: rt.logger }), { from, to }, (codes) => rt.store.versions(cfg.province, codes), (pages) => progress.update(pages));
+            preview = await previewSync(createSource(cfg, { logger: rt.logger, dates: rt.config.dates }), { from, to }, (codes) => rt.store.versions(cfg.province, codes), (pages) => progress.update(pages));
           } finally {
             progress.stop();
           }
@@ -208,7 +207,7 @@ export function registerOps(program: Command): void {
       await withRuntime(o, async (rt) => {
         const src = sourceById(rt.config, o.source);
         if (o.reprocess) {
-          const r = await reprocessQuarantine(createSource(src, { logger: rt.logger }), rt.store, src, { dryRun: o.dryRun });
+          const r = await reprocessQuarantine(createSource(src, { logger: rt.logger, dates: rt.config.dates }), rt.store, src, { dryRun: o.dryRun });
           if (format === 'json') {
             process.stdout.write(`${JSON.stringify({ source: src.id, dryRun: Boolean(o.dryRun), ...r }, null, 2)}\n`);
             return;
@@ -264,15 +263,19 @@ export function registerOps(program: Command): void {
         }
         if (o.dryRun) return;
         rt.startWorker();
-        const events = await rt.events();
         const progress = createProgress('replay');
-        let done = 0;
-        for (const id of await replayBatches(rt, batches)) {
-          await (await Job.fromId(rt.queue, id))!.waitUntilFinished(events);
-          progress.update(++done);
+        let result;
+        try {
+          result = await replayAndWait(rt, batches, (groups) => progress.update(groups));
+        } finally {
+          progress.stop();
         }
-        progress.stop();
-        process.stdout.write(`Replayed ${batches.length} batch(es).\n`);
+        const { failedAgain, incomplete } = result;
+        process.stdout.write(`Replayed ${batches.length} batch(es)${failedAgain.length ? `: ${failedAgain.length} failed again` : ''}.\n`);
+        for (const f of failedAgain) process.stdout.write(`failed again  ${f.jobId}  source=${f.batch.source}  run=${f.batch.runId}  error=${f.error}\n`);
+        for (const p of incomplete) process.stdout.write(`still ${p.status}  run=${p.runId}  province=${p.province}${p.why ? `  why=${p.why}` : ''}\n`);
+        if (failedAgain.length) process.exitCode = 1;
+        else if (incomplete.length) process.exitCode = 2;
       });
     });
 }

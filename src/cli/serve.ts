@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { createRuntime, startupChecks, type Runtime } from '../queue/runtime.js';
 import { checkServerOptions, DEFAULT_HOST, DEFAULT_PORT, startServer, type RunningServer } from '../server/index.js';
+import { checkHostName } from '../server/auth.js';
 import { createLogger } from '../util/logger.js';
 import { LANGS, type Lang } from './labels.js';
 import { choice, untilSignal, withConfig } from './options.js';
@@ -13,15 +14,17 @@ export interface HttpCliOptions {
   port: string;
   tokenEnv?: string;
   lang: string;
+  allowHost?: string[];
 }
 
-/** Adds --host, --port, --token-env and --lang to a command (`serve`, and `worker --http`). */
+/** Adds --host, --port, --token-env, --lang and --allow-host to a command (`serve`, and `worker --http`). */
 export function addHttpOptions(c: Command): Command {
   return c
     .option('--host <address>', 'address to listen on; off loopback --token-env is required', DEFAULT_HOST)
     .option('--port <n>', 'port to listen on', String(DEFAULT_PORT))
     .option('--token-env <NAME>', 'environment variable holding the bearer token that guards every route')
-    .option('--lang <lang>', `page labels: ${LANGS.join(', ')}`, 'vi');
+    .option('--lang <lang>', `page labels: ${LANGS.join(', ')}`, 'vi')
+    .option('--allow-host <name...>', 'also answer requests addressed to these host names (besides localhost, 127.0.0.1, [::1] and the --host address); others get 421');
 }
 
 export interface HttpSettings {
@@ -29,6 +32,7 @@ export interface HttpSettings {
   port: number;
   token: string | undefined;
   lang: Lang;
+  allowHosts: string[];
 }
 
 /**
@@ -46,12 +50,19 @@ export function httpSettings(o: HttpCliOptions, env: NodeJS.ProcessEnv = process
     if (!token) throw new Error(`--token-env ${o.tokenEnv}: environment variable ${o.tokenEnv} is not set`);
   }
   checkServerOptions({ host: o.host, token, lang }, '--token-env <NAME> (the environment variable holding the token)');
-  return { host: o.host, port, token, lang };
+  const allowHosts = (o.allowHost ?? []).map((name) => {
+    try {
+      return checkHostName(name);
+    } catch (err) {
+      throw new Error(`--allow-host: ${(err as Error).message}`);
+    }
+  });
+  return { host: o.host, port, token, lang, allowHosts };
 }
 
 /** Starts the HTTP side on an open runtime (for `serve` and `worker --http`) and logs where. */
 export async function startHttp(rt: Runtime, s: HttpSettings): Promise<RunningServer> {
-  const server = await startServer({ runtime: rt, host: s.host, port: s.port, token: s.token, lang: s.lang });
+  const server = await startServer({ runtime: rt, host: s.host, port: s.port, token: s.token, lang: s.lang, allowHosts: s.allowHosts });
   rt.logger.info({ url: server.url, auth: s.token ? 'bearer token' : 'none (loopback)' }, 'HTTP server listening');
   return server;
 }

@@ -8,6 +8,7 @@ import { configFile, secretFields, SENTINEL_ADDRESS, type ConfigFile, type Sourc
 import type { Credentials } from '../sources/envelope.js';
 import { unitOf } from '../normalise/units.js';
 import { formatDay } from '../normalise/time.js';
+import { closestKey, knownKeysAt } from './unknown-keys.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -33,7 +34,14 @@ function fieldPath(path: PropertyKey[]): string {
 export function parseConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configFile.safeParse(raw);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${fieldPath(i.path)}: ${i.message}`);
+    const lines = parsed.error.issues.flatMap((i) => {
+      if (i.code !== 'unrecognized_keys') return [`  ${fieldPath(i.path)}: ${i.message}`];
+      const known = knownKeysAt(configFile, raw, i.path);
+      return i.keys.map((key) => {
+        const meant = closestKey(key, known);
+        return `  ${fieldPath([...i.path, key])}: unknown key${meant ? `; did you mean ${meant}?` : ''}`;
+      });
+    });
     throw new ConfigError(`${file}: invalid configuration:\n${lines.join('\n')}`);
   }
   const cfg = parsed.data;
@@ -130,6 +138,17 @@ export function sourceById(cfg: ConfigFile, id: string): SourceConfig {
   const s = cfg.sources.find((x) => x.id === id);
   if (!s) throw new ConfigError(`no source "${id}" in the configuration (known: ${cfg.sources.map((x) => x.id).join(', ')})`);
   return s;
+}
+
+/**
+ * The source that supplies the province's own figures: the one `provincialFigures` names
+ * (null: none), else the province's only source.
+ */
+export function figuresSourceOf(cfg: ConfigFile, province: string): SourceConfig | null {
+  const named = cfg.provincialFigures[province];
+  if (named !== undefined) return named === null ? null : sourceById(cfg, named);
+  const own = sourcesOf(cfg, province);
+  return own.length === 1 ? own[0]! : null; // more than one: the configuration must name it
 }
 
 /**

@@ -1,7 +1,9 @@
 /** The national portal feed (CONTRACTS.md §3): statistics, look-up by code, and lists for drill-down. */
 import type { NationalConfig } from '../../schemas/config.js';
 import type { Figures, Period } from '../reconcile/counting.js';
+import { dvcqgItemKey } from '../sources/dvcqg.js';
 import { EnvelopeClient, type Credentials } from '../sources/envelope.js';
+import { NoProgressError, PullGuard } from '../sources/progress.js';
 import type { HttpClient } from '../sources/http.js';
 import { dayParams, parseStatsRows, statsParams } from './fields.js';
 
@@ -10,11 +12,16 @@ export type DateKind = 'TiepNhan' | 'KetThucXuLy' | 'CapNhat';
 export class NationalClient {
   readonly envelope: EnvelopeClient;
 
+  private readonly maxListPages: number;
+  private readonly maxListRecords: number;
+
   constructor(
-    cfg: NationalConfig,
+    cfg: Pick<NationalConfig, 'baseUrl'> & Partial<Pick<NationalConfig, 'maxListPages' | 'maxListRecords'>>,
     http: HttpClient,
     credentials: Credentials,
   ) {
+    this.maxListPages = cfg.maxListPages ?? 10_000;
+    this.maxListRecords = cfg.maxListRecords ?? 2_000_000;
     this.envelope = new EnvelopeClient(http, 'national', cfg.baseUrl, credentials);
   }
 
@@ -39,9 +46,17 @@ export class NationalClient {
     return reply.tongSo ?? reply.data?.length ?? 0;
   }
 
-  /** Every national dossier of `madonvi` whose date of `kind` falls in the days, a page at a time. */
+  /**
+   * Every national dossier of `madonvi` whose date of `kind` falls in the days, a page at a
+   * time. A list that does not end within `maxListPages` pages or `maxListRecords` records,
+   * or serves a full page it served before, is an error naming it (see PullGuard).
+   */
   async *list(madonvi: string, days: Pick<Period, 'start' | 'end'>, kind: DateKind, pageSize = 1000): AsyncGenerator<unknown[]> {
+    const what = `national DanhSachHoSo ${madonvi}`;
+    const guard = new PullGuard(what, this.maxListPages, 0, 'maxListPages');
+    let records = 0;
     for (let page = 1; ; page++) {
+      guard.beforePage(null);
       const reply = await this.envelope.call(madonvi, 'DanhSachHoSo', {
         ...dayParams(days),
         loaiNgay: kind,
@@ -49,6 +64,9 @@ export class NationalClient {
         soLuong: pageSize,
       });
       const data = reply.data ?? [];
+      guard.afterPage(data, data.length >= pageSize, dvcqgItemKey);
+      records += data.length;
+      if (records > this.maxListRecords) throw new NoProgressError(`${what}: more than ${this.maxListRecords} records (maxListRecords): stopped`);
       if (data.length) yield data;
       if (data.length < pageSize) return;
     }

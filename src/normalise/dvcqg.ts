@@ -6,6 +6,7 @@
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { parseDvcqgItem } from '../../schemas/dvcqg.js';
 import { AGENCY_CODE, agencyOfDossierCode } from './codes.js';
+import { DEFAULT_DATE_BOUNDS, Reject, codeField, type DateBounds } from './fields.js';
 import { formatCompact, parseCompact } from './time.js';
 
 export type Normalised = { ok: true; dossier: CanonicalDossier } | { ok: false; reason: string };
@@ -17,22 +18,22 @@ export interface DvcqgOptions {
   agency?: string;
   /** Local procedure code → national code; unmapped codes are kept as they are. */
   procedureMap?: Readonly<Record<string, string>>;
+  /** The range every date must fall in (default: DEFAULT_DATE_LIMITS against the system clock). */
+  dates?: DateBounds;
 }
 
 export const IDENTITY_STATUS_MAP: Readonly<Record<string, number>> = Object.fromEntries(
   Array.from({ length: 10 }, (_, i) => [String(i + 1), i + 1]),
 );
 
-class Reject extends Error {}
-
-function date(item: Record<string, unknown>, field: string): number | null {
+function date(item: Record<string, unknown>, field: string, bounds: DateBounds, kind: 'past' | 'due' = 'past'): number | null {
   const raw = item[field];
   if (raw === undefined || raw === null) return null;
   const value = String(raw).trim();
   if (value === '') return null;
   const ms = parseCompact(value);
   if (ms === undefined) throw new Reject(`${field}: "${value.slice(0, 40)}" is not a date yyyyMMddHHmmss`);
-  return ms;
+  return bounds.check(field, ms, kind);
 }
 
 function flag(item: Record<string, unknown>, field: string): boolean {
@@ -42,13 +43,6 @@ function flag(item: Record<string, unknown>, field: string): boolean {
   if (value === '' || value === '0' || value === 'false') return false;
   if (value === '1' || value === 'true') return true;
   throw new Reject(`${field}: "${value.slice(0, 40)}" is not 0 or 1`);
-}
-
-function code(value: string, field: string): string {
-  const v = value.normalize('NFC').trim();
-  if (v === '') throw new Reject(`${field}: empty`);
-  if (v.length > 80 || /\s/.test(v)) throw new Reject(`${field}: "${v.slice(0, 40)}" is not a code`);
-  return v;
 }
 
 /** A local procedure code in its national form, when the source's map knows it. */
@@ -63,8 +57,9 @@ export function normaliseDvcqg(raw: unknown, opts: DvcqgOptions): Normalised {
     return { ok: false, reason: `${issue.path.join('.') || 'item'}: ${issue.message}` };
   }
   const item = parsed.data as Record<string, unknown> & typeof parsed.data;
+  const bounds = opts.dates ?? DEFAULT_DATE_BOUNDS;
   try {
-    const dossierCode = code(item.MaHoSo, 'MaHoSo');
+    const dossierCode = codeField(item.MaHoSo, 'MaHoSo');
     const statusText = item.TrangThaiHoSo.trim();
     const status = Object.hasOwn(opts.statusMap, statusText) ? opts.statusMap[statusText] : undefined;
     if (status === undefined) throw new Reject(`TrangThaiHoSo: unknown status "${statusText.slice(0, 20)}"`);
@@ -78,22 +73,22 @@ export function normaliseDvcqg(raw: unknown, opts: DvcqgOptions): Normalised {
         throw new Reject(`KenhThucHien: "${channelText.slice(0, 20)}" is not 1, 2 or 3`);
       channel = Number(channelText) as 1 | 2 | 3;
     }
-    const updatedAt = date(item, 'NgayCapNhat');
+    const updatedAt = date(item, 'NgayCapNhat', bounds);
     if (updatedAt === null) throw new Reject('NgayCapNhat: empty');
     return {
       ok: true,
       dossier: {
         code: dossierCode,
         agency,
-        procedure: mapProcedure(code(item.MaTTHC, 'MaTTHC'), opts.procedureMap),
+        procedure: codeField(mapProcedure(codeField(item.MaTTHC, 'MaTTHC'), opts.procedureMap), 'MaTTHC'),
         status,
         channel,
         digitised: flag(item, 'HoSoCoThanhPhanSoHoa'),
         paidOnline: flag(item, 'DuocThanhToanTrucTuyen'),
-        receivedAt: date(item, 'NgayTiepNhan'),
-        dueAt: date(item, 'NgayHenTra'),
-        finishedAt: date(item, 'NgayKetThucXuLy'),
-        returnedAt: date(item, 'NgayTra'),
+        receivedAt: date(item, 'NgayTiepNhan', bounds),
+        dueAt: date(item, 'NgayHenTra', bounds, 'due'),
+        finishedAt: date(item, 'NgayKetThucXuLy', bounds),
+        returnedAt: date(item, 'NgayTra', bounds),
         updatedAt,
       },
     };

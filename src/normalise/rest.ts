@@ -9,6 +9,7 @@ import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { REST_CHANNELS, restItem } from '../../schemas/rest.js';
 import { AGENCY_CODE } from './codes.js';
 import type { Normalised } from './dvcqg.js';
+import { DEFAULT_DATE_BOUNDS, Reject, codeField, type DateBounds } from './fields.js';
 import { VN_OFFSET_MS } from './time.js';
 
 export interface RestOptions {
@@ -16,6 +17,8 @@ export interface RestOptions {
   statusMap: Readonly<Record<string, number>>;
   /** Local procedure code → national code; unmapped codes are kept. */
   procedureMap?: Readonly<Record<string, string>>;
+  /** The range every date must fall in (default: DEFAULT_DATE_LIMITS against the system clock). */
+  dates?: DateBounds;
 }
 
 const ISO =
@@ -52,23 +55,14 @@ export function formatIsoVn(ms: number): string {
   return `${iso.slice(0, 19)}${ms % 1000 === 0 ? '' : iso.slice(19, 23)}+07:00`;
 }
 
-class Reject extends Error {}
-
-function date(item: Record<string, unknown>, field: string): number | null {
+function date(item: Record<string, unknown>, field: string, bounds: DateBounds, kind: 'past' | 'due' = 'past'): number | null {
   const raw = item[field];
   if (raw === undefined || raw === null) return null;
   const value = String(raw).trim();
   if (value === '') return null;
   const ms = parseIsoInstant(value);
   if (ms === undefined) throw new Reject(`${field}: "${value.slice(0, 40)}" is not an ISO 8601 date-time`);
-  return ms;
-}
-
-function code(value: string, field: string): string {
-  const v = value.normalize('NFC').trim();
-  if (v === '') throw new Reject(`${field}: empty`);
-  if (v.length > 80 || /\s/.test(v)) throw new Reject(`${field}: "${v.slice(0, 40)}" is not a code`);
-  return v;
+  return bounds.check(field, ms, kind);
 }
 
 export function normaliseRest(raw: unknown, opts: RestOptions): Normalised {
@@ -79,11 +73,12 @@ export function normaliseRest(raw: unknown, opts: RestOptions): Normalised {
   }
   const item = parsed.data;
   const fields = item as Record<string, unknown>;
+  const bounds = opts.dates ?? DEFAULT_DATE_BOUNDS;
   try {
-    const dossierCode = code(item.code, 'code');
-    const agency = code(item.agencyCode, 'agencyCode');
+    const dossierCode = codeField(item.code, 'code');
+    const agency = codeField(item.agencyCode, 'agencyCode');
     if (!AGENCY_CODE.test(agency)) throw new Reject(`agencyCode: "${agency.slice(0, 40)}" is not an agency code`);
-    const localProcedure = code(item.procedureCode, 'procedureCode');
+    const localProcedure = codeField(item.procedureCode, 'procedureCode');
     const procedure =
       opts.procedureMap && Object.hasOwn(opts.procedureMap, localProcedure) ? opts.procedureMap[localProcedure]! : localProcedure;
     const statusText = item.status.normalize('NFC').trim();
@@ -98,22 +93,22 @@ export function normaliseRest(raw: unknown, opts: RestOptions): Normalised {
         throw new Reject(`channel: "${channelText.slice(0, 20)}" is not DIRECT, ONLINE or POSTAL`);
       channel = REST_CHANNELS[channelText as keyof typeof REST_CHANNELS];
     }
-    const updatedAt = date(fields, 'updatedAt');
+    const updatedAt = date(fields, 'updatedAt', bounds);
     if (updatedAt === null) throw new Reject('updatedAt: empty');
     return {
       ok: true,
       dossier: {
         code: dossierCode,
         agency,
-        procedure: code(procedure, 'procedureCode'),
+        procedure: codeField(procedure, 'procedureCode'),
         status,
         channel,
         digitised: item.digitised ?? false,
         paidOnline: item.paidOnline ?? false,
-        receivedAt: date(fields, 'receivedAt'),
-        dueAt: date(fields, 'dueAt'),
-        finishedAt: date(fields, 'finishedAt'),
-        returnedAt: date(fields, 'returnedAt'),
+        receivedAt: date(fields, 'receivedAt', bounds),
+        dueAt: date(fields, 'dueAt', bounds, 'due'),
+        finishedAt: date(fields, 'finishedAt', bounds),
+        returnedAt: date(fields, 'returnedAt', bounds),
         updatedAt,
       },
     };

@@ -5,7 +5,7 @@
  * that run again, so its report stops saying "failed", and finishes the run again for that
  * province, so its incidents move and alerts go out as on a night.
  */
-import type { FlowJob, Job } from 'bullmq';
+import { Job, type FlowJob } from 'bullmq';
 import { jobIds } from '../../jobs/context.js';
 import { syncSourcePayload, type SyncSourcePayload } from '../../schemas/jobs.js';
 import { sourceById } from '../config/load.js';
@@ -100,4 +100,39 @@ export async function replayBatches(rt: Runtime, batches: FailedBatch[], at = ne
     for (const b of group) await ((await rt.queue.getJob(b.jobId)) as Job | undefined)?.remove();
   }
   return roots;
+}
+
+export interface ReplayResult {
+  /** Batches whose replay failed again: the new job and why. */
+  failedAgain: { batch: FailedBatch; jobId: string; error: string }[];
+  /** Provinces of the replayed batches' runs that are still not complete, and why. */
+  incomplete: { runId: string; province: string; status: string; why: string | null }[];
+}
+
+/**
+ * Replays the batches (`replayBatches`), waits until each group has finished, and says what
+ * did not come right: the batches that failed again, the provinces still not complete.
+ */
+export async function replayAndWait(rt: Runtime, batches: FailedBatch[], onFinished?: (groups: number) => void, at = new Date()): Promise<ReplayResult> {
+  const events = await rt.events();
+  let finished = 0;
+  for (const id of await replayBatches(rt, batches, at)) {
+    // a run-less batch's last job is its sync: a failure is read from its state below
+    await (await Job.fromId(rt.queue, id))?.waitUntilFinished(events).catch(() => undefined);
+    onFinished?.(++finished);
+  }
+  const result: ReplayResult = { failedAgain: [], incomplete: [] };
+  for (const batch of batches) {
+    const jobId = replayJobId(batch.jobId, at);
+    const job = await Job.fromId(rt.queue, jobId);
+    if (job && (await job.isFailed())) result.failedAgain.push({ batch, jobId, error: job.failedReason ?? '' });
+  }
+  for (const [runId, group] of groupBy(batches, (b) => b.runId)) {
+    const report = await rt.runs.report(runId);
+    const provinces = new Set(group.map((b) => sourceById(rt.config, b.source).province));
+    for (const p of report?.provinces ?? []) {
+      if (provinces.has(p.province) && p.coverage.status !== 'complete') result.incomplete.push({ runId, province: p.province, status: p.coverage.status, why: p.coverage.why });
+    }
+  }
+  return result;
 }

@@ -107,7 +107,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
     let s = sources.get(id);
     if (!s) {
       const cfg = sourceById(config, id);
-      s = createSource(cfg, { logger, signal: abort.signal });
+      s = createSource(cfg, { logger, signal: abort.signal, dates: config.dates, now: () => clock().getTime() });
       sources.set(id, s);
     }
     return s;
@@ -117,7 +117,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
     const n = config.national;
     nationalClient ??= new NationalClient(
       n,
-      new HttpClient({ name: 'national', timeoutMs: n.timeoutMs, logger, signal: abort.signal }),
+      new HttpClient({ name: 'national', timeoutMs: n.timeoutMs, deadlineMs: n.deadlineMs, logger, signal: abort.signal }),
       credentials(n.usernameEnv, n.passwordEnv),
     );
     return nationalClient;

@@ -23,22 +23,30 @@ export function fireTimes(cron: string, timezone: string, after: number, until: 
 export interface CatchUp {
   missed: number[];
   enqueued: NightStep[];
+  /** The id of the first caught-up night's job. */
+  jobId?: string;
 }
 
 /**
  * Installs (or updates) the nightly job scheduler and enqueues the nights missed since the
- * last one that started. A first start runs nothing in the past.
+ * last scheduled night whose syncs completed (a night that failed is run again; manual runs
+ * do not count). A first start runs nothing in the past.
  */
 export async function startSchedule(rt: Runtime, now = Date.now()): Promise<CatchUp> {
   const { cron, timezone, catchUp } = rt.config.schedule; // checked when the configuration was read
-  await rt.queue.upsertJobScheduler(SCHEDULER_ID, { pattern: cron, tz: timezone }, { name: 'nightly', data: { then: [] } });
+  await rt.queue.upsertJobScheduler(SCHEDULER_ID, { pattern: cron, tz: timezone }, { name: 'nightly', data: { then: [], scheduled: true } });
   const last = await rt.runs.lastNight();
   if (last === undefined) return { missed: [], enqueued: [] };
   const missed = fireTimes(cron, timezone, last, now);
   if (missed.length === 0) return { missed, enqueued: [] };
-  const nights: NightStep[] = catchUp === 'each' ? missed.map((t) => ({ windowTo: t })) : [{ windowTo: missed.at(-1)! }];
+  const nights: NightStep[] = (catchUp === 'each' ? missed : [missed.at(-1)!]).map((t) => ({ windowTo: t, scheduled: true }));
   const [first, ...rest] = nights;
-  await rt.queue.add('nightly', { ...first, then: rest }, { jobId: `nightly@catch-up@${first!.windowTo}` });
+  // One id per night, so that workers starting together catch it up once; a night caught up
+  // before whose syncs did not complete (its job finished) is run again under a new id.
+  let jobId = `nightly@catch-up@${first!.windowTo}`;
+  const before = await rt.queue.getJob(jobId);
+  if (before && ((await before.isCompleted()) || (await before.isFailed()))) jobId = `${jobId}@again-${now.toString(36)}`;
+  await rt.queue.add('nightly', { ...first, then: rest }, { jobId });
   rt.logger.warn({ missed: missed.map((t) => new Date(t).toISOString()), mode: catchUp }, 'catching up nights missed while no worker ran');
-  return { missed, enqueued: nights };
+  return { missed, enqueued: nights, jobId };
 }

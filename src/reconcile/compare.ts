@@ -3,30 +3,26 @@ import type { Tolerance } from '../../schemas/config.js';
 import type { Mismatch, Verdict } from '../../schemas/report.js';
 import type { Store } from '../store/store.js';
 import { METRICS, Tally, type CountingRules, type Figures, type Metric, type Period } from './counting.js';
-
-const keyOf = (agency: string, procedure: string | null) => `${agency}|${procedure ?? ''}`;
+import { compareGroups, groupKey, parseGroupKey, type GroupKey } from '../util/tuple-key.js';
 
 /** The store's counts for a province's period: per agency, and per agency and procedure. */
 export async function countStore(store: Store, province: string, period: Period, rules: CountingRules): Promise<Figures[]> {
   const tally = new Tally(period, rules);
   // group keys made once per agency and procedure, not twice per dossier
-  const keys = new Map<string, { agency: string; procedures: Map<string, string> }>();
+  const keys = new Map<string, { agency: GroupKey; procedures: Map<string, GroupKey> }>();
   for await (const batch of store.scanDossiers(province)) {
     for (const d of batch) {
       const bits = tally.metricsOf(d); // once for both of its groups
       if (bits === 0) continue;
       let k = keys.get(d.agency);
-      if (!k) keys.set(d.agency, (k = { agency: keyOf(d.agency, null), procedures: new Map() }));
+      if (!k) keys.set(d.agency, (k = { agency: groupKey(d.agency, null), procedures: new Map() }));
       let pk = k.procedures.get(d.procedure);
-      if (pk === undefined) k.procedures.set(d.procedure, (pk = keyOf(d.agency, d.procedure)));
+      if (pk === undefined) k.procedures.set(d.procedure, (pk = groupKey(d.agency, d.procedure)));
       tally.addBits(k.agency, bits);
       tally.addBits(pk, bits);
     }
   }
-  return [...tally.groups].map(([key, counts]) => {
-    const [agency, procedure] = key.split('|') as [string, string];
-    return { agency, procedure: procedure === '' ? null : procedure, counts };
-  });
+  return [...tally.groups].map(([key, counts]) => ({ ...parseGroupKey(key as GroupKey), counts }));
 }
 
 export interface Tolerances {
@@ -82,15 +78,16 @@ export function verdictOf(local: number, national: number, provincial: number | 
  * before); otherwise `verdictOf` the three figures (`undetermined` for unreported metrics).
  */
 export function compareCounts(local: Figures[], national: Figures[], tol: Tolerances = EXACT, provincial?: Provincial): Mismatch[] {
-  const index = (list: Figures[]) => new Map(list.map((f) => [keyOf(f.agency, f.procedure), f]));
+  const index = (list: Figures[]) => new Map(list.map((f) => [groupKey(f.agency, f.procedure), f]));
   const l = index(local);
   const n = index(national);
   const p = provincial ? index(provincial.figures) : undefined;
   const reported = new Set(provincial?.reported ?? []);
-  const keys = [...new Set([...l.keys(), ...n.keys(), ...(p?.keys() ?? [])])].sort();
+  const groups = new Map<GroupKey, Figures>([...(p ?? []), ...n, ...l]); // one row of each group, for its agency and procedure
+  const keys = [...groups].sort(([, a], [, b]) => compareGroups(a, b)).map(([key]) => key);
   const out: Mismatch[] = [];
   for (const key of keys) {
-    const any = (l.get(key) ?? n.get(key) ?? p?.get(key))!;
+    const any = groups.get(key)!;
     for (const metric of METRICS) {
       const lv = l.get(key)?.counts[metric] ?? 0;
       const nv = n.get(key)?.counts[metric] ?? 0;

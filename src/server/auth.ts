@@ -1,5 +1,7 @@
 /**
- * Who may use the server. On loopback no token is needed; anywhere else a bearer token is,
+ * Who may use the server. It answers only to the Host names it is configured for (the
+ * loopback names by default): a page on another site whose name resolves to 127.0.0.1 (DNS
+ * rebinding) is refused. On loopback no token is needed; anywhere else a bearer token is,
  * on every route (bull-board, metrics and health included). A browser may pass it once as
  * `?token=`: it is then kept in an HttpOnly cookie and the address is cleaned of it.
  */
@@ -25,6 +27,42 @@ export function isLoopback(host: string): boolean {
     return full.length === 8 && full.slice(0, 7).every((g) => /^0+$/.test(g)) && /^0*1$/.test(full[7]!);
   }
   return false;
+}
+
+/** The names a server answers to unless told more (any port). */
+export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'] as const;
+
+/** A host name as compared: lower case, an IPv6 address in brackets, no port. */
+export function hostName(hostOrHeader: string): string {
+  const h = hostOrHeader.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
+  if (isIP(h) === 6) return `[${h}]`;
+  const colon = h.lastIndexOf(':');
+  return colon < 0 ? h : h.slice(0, colon);
+}
+
+/** Throws unless `name` is a host name or an IP address (for `--allow-host`). */
+export function checkHostName(name: string): string {
+  const h = hostName(name);
+  const plain = h.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(plain) === 0 && !/^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,62}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,62}[a-z0-9_])?)*\.?$/.test(h))
+    throw new Error(`"${name}" is not a host name or an IP address`);
+  return h;
+}
+
+/** Answers only requests whose Host header names one of `names` (any port); 421 otherwise, saying which names it answers to. */
+export function allowHosts(names: readonly string[]): RequestHandler {
+  const allowed = new Set(names.map(hostName));
+  const list = [...allowed].join(', ');
+  return (req, res, next) => {
+    const header = req.headers.host;
+    if (header !== undefined && allowed.has(hostName(header))) return next();
+    const given = header === undefined ? 'no Host header' : `Host "${header}"`;
+    res
+      .status(421)
+      .type('text/plain')
+      .send(`421 Misdirected Request: this server answers to ${list}, not ${given}. To reach it under another name, start it with --allow-host NAME.\n`);
+  };
 }
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();

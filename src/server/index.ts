@@ -11,7 +11,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { LANGS, type Lang } from '../cli/labels.js';
 import type { Runtime } from '../queue/runtime.js';
-import { isLoopback, requireToken, sameOriginWrites } from './auth.js';
+import { allowHosts, hostName, isLoopback, LOOPBACK_HOSTS, requireToken, sameOriginWrites } from './auth.js';
 import { PAGE_LABELS } from './labels.js';
 import { renderMetrics } from './metrics.js';
 import { failedPage, incidentsPage, notFoundPage, quarantinePage, runPage, runsPage, sortIncidents, type PageContext, type SourceQuarantine } from './pages.js';
@@ -28,6 +28,11 @@ export interface ServerOptions {
   port?: number;
   /** Bearer token guarding every route; required when `host` is not a loopback address. */
   token?: string;
+  /**
+   * Host names (or addresses) requests may be addressed to, besides the loopback names and
+   * the address bound (when not a wildcard); any port. Others are answered 421.
+   */
+  allowHosts?: string[];
   /** Default page language: 'vi' unless told. Pages take `?lang=en|vi`. */
   lang?: Lang;
   /** How long /readyz waits for Redis to answer PING (ms). */
@@ -92,6 +97,13 @@ function hostForUrl(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
+/** The Host names the server answers to: loopback's, the address bound unless a wildcard, and those allowed. */
+export function hostsServed(o: Pick<ServerOptions, 'host' | 'allowHosts'>): string[] {
+  const bound = o.host ?? DEFAULT_HOST;
+  const wildcard = ['0.0.0.0', '::', '[::]'].includes(bound);
+  return [...new Set([...LOOPBACK_HOSTS, ...(wildcard ? [] : [hostName(bound)]), ...(o.allowHosts ?? []).map(hostName)])];
+}
+
 const PAGE_HEADERS = {
   'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'Cache-Control': 'no-store',
@@ -111,6 +123,7 @@ export function createApp(opts: ServerOptions): express.Express {
     res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' });
     next();
   });
+  app.use(allowHosts(hostsServed(opts)));
   if (opts.token) app.use(requireToken(opts.token, { secureCookie: false }));
   app.use(sameOriginWrites);
 

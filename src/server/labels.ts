@@ -19,6 +19,7 @@ interface PageLabels {
   legendLess: string;
   legendMore: string;
   notCompared: string;
+  failedJobs: (n: number) => string;
   mismatches: string;
   noMismatches: string;
   findings: string;
@@ -80,6 +81,7 @@ const en: PageLabels = {
   legendLess: 'small gap',
   legendMore: 'large gap',
   notCompared: 'not compared',
+  failedJobs: (n) => `${n} job(s) failed`,
   mismatches: 'Mismatches',
   noMismatches: 'No mismatch.',
   findings: 'Findings by kind',
@@ -140,6 +142,7 @@ const vi: PageLabels = {
   legendLess: 'chênh ít',
   legendMore: 'chênh nhiều',
   notCompared: 'chưa đối chiếu',
+  failedJobs: (n) => `${n} công việc thất bại`,
   mismatches: 'Sai lệch số liệu',
   noMismatches: 'Không có sai lệch.',
   findings: 'Hồ sơ sai lệch theo nguyên nhân',

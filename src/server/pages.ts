@@ -1,7 +1,7 @@
 /** The reconciliation pages: server-rendered HTML, every value escaped (see html.ts). */
 import type { Incident } from '../../schemas/incident.js';
 import type { QuarantineEntry } from '../../schemas/store.js';
-import type { ProvinceReport, RunReport } from '../../schemas/report.js';
+import type { FailedJob, ProvinceReport, RunReport } from '../../schemas/report.js';
 import { FINDING_KINDS } from '../../schemas/report.js';
 import { rawItemCode } from '../normalise/codes.js';
 import { provinceLabel } from '../normalise/units.js';
@@ -204,12 +204,20 @@ function findingsByKind(ctx: PageContext, r: RunReport): Html {
   })}</div>`;
 }
 
+/** The jobs of the run that failed for a province: kind, id and reason each. */
+function failedJobsList(ctx: PageContext, jobs: FailedJob[] | undefined): Html | null {
+  if (!jobs?.length) return null;
+  return html`<details class="failed-jobs"${jobs.length <= 3 ? raw(' open') : null}><summary>${PAGE_LABELS[ctx.lang].failedJobs(jobs.length)}</summary><ul>${jobs.map(
+    (j) => html`<li data-job="${j.job}"><code>${j.job}</code> <span class="mono sub">${j.id}</span>: ${j.reason}</li>`,
+  )}</ul></details>`;
+}
+
 export function runPage(ctx: PageContext, r: RunReport): string {
   const L = PAGE_LABELS[ctx.lang];
   const R = REPORT_LABELS[ctx.lang];
   const c = R.columns;
   const summary = html`<div class="card"><table id="summary"><thead><tr><th>${c.province}</th><th>${c.coverage}</th><th>${L.provincialStats}</th><th class="num">${c.pulled}</th><th class="num">${c.applied}</th><th class="num">${c.unchanged}</th><th class="num">${c.quarantined}</th><th class="num">${c.agencies}</th><th class="num">${c.mismatches}</th><th class="num">${c.findings}</th></tr></thead><tbody>${r.provinces.map(
-    (p) => html`<tr><td><strong>${provinceLabel(p.province)}</strong></td><td>${pill(p.coverage.status, R.coverage[p.coverage.status])}${p.coverage.why ? html`<div class="sub">${p.coverage.why}</div>` : null}</td>
+    (p) => html`<tr><td><strong>${provinceLabel(p.province)}</strong></td><td>${pill(p.coverage.status, R.coverage[p.coverage.status])}${p.coverage.why ? html`<div class="sub">${p.coverage.why}</div>` : null}${failedJobsList(ctx, p.coverage.failedJobs)}</td>
 <td>${p.provincialStats ? html`${L.provincialStatus[p.provincialStats.status]}${p.provincialStats.why ? html`<div class="sub">${p.provincialStats.why}</div>` : null}` : '—'}</td>
 <td class="num">${sum(p, 'pulled')}</td><td class="num">${sum(p, 'applied')}</td><td class="num">${sum(p, 'unchanged')}</td><td class="num">${sum(p, 'quarantined')}</td><td class="num">${p.agencies}</td><td class="num">${p.mismatches.length}</td><td class="num">${p.findings.length}</td></tr>`,
   )}</tbody></table></div>`;

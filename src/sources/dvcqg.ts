@@ -9,13 +9,14 @@ import { z } from 'zod';
 import type { DvcqgSourceConfig } from '../../schemas/config.js';
 import { rootAgency } from '../normalise/codes.js';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg, type Normalised } from '../normalise/dvcqg.js';
+import { DEFAULT_DATE_BOUNDS, type DateBounds } from '../normalise/fields.js';
 import { parseStatsRows, statsParams } from '../national/fields.js';
 import { formatCompact, parseCompact } from '../normalise/time.js';
 import { METRICS, withAgencyTotals, type Period } from '../reconcile/counting.js';
 import { EnvelopeClient, type Credentials } from './envelope.js';
 import type { ServiceReply } from '../../schemas/dvcqg.js';
 import type { HttpClient } from './http.js';
-import type { PageResult, ReportedStats, SourceAdapter, Window } from './source.js';
+import { pullLimitsOf, type PageResult, type PullLimits, type ReportedStats, type SourceAdapter, type Window } from './source.js';
 
 const cursorSchema = z.object({ ts: z.string(), code: z.string(), page: z.number().int().min(1) });
 type Cursor = z.infer<typeof cursorSchema>;
@@ -27,8 +28,15 @@ const field = (raw: unknown, name: string): string | undefined => {
   return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
 };
 
+/** An item of the national sync shape named by its code and update time, when it has a code. */
+export function dvcqgItemKey(raw: unknown): string | undefined {
+  const code = field(raw, 'MaHoSo');
+  return code === undefined ? undefined : `${code}@${field(raw, 'NgayCapNhat') ?? ''}`;
+}
+
 export class DvcqgSource implements SourceAdapter {
   readonly id: string;
+  readonly limits: PullLimits;
   private readonly client: EnvelopeClient;
   private readonly madonvi: string;
   private readonly statusMap: Record<string, number>;
@@ -37,8 +45,10 @@ export class DvcqgSource implements SourceAdapter {
     private readonly cfg: DvcqgSourceConfig,
     private readonly http: HttpClient,
     credentials: Credentials,
+    private readonly dates: DateBounds = DEFAULT_DATE_BOUNDS,
   ) {
     this.id = cfg.id;
+    this.limits = pullLimitsOf(cfg);
     this.client = new EnvelopeClient(http, cfg.id, cfg.baseUrl, credentials);
     this.madonvi = cfg.madonvi ?? rootAgency(cfg.province);
     this.statusMap = { ...IDENTITY_STATUS_MAP, ...cfg.statusMap };
@@ -71,13 +81,15 @@ export class DvcqgSource implements SourceAdapter {
     const items = data.filter((raw) => !(field(raw, 'NgayCapNhat') === cursor.ts && (field(raw, 'MaHoSo') ?? '') <= cursor.code));
     const done = data.length < size;
     // The next start is the last item whose update time can be sent back as `capNhatTu`: a
-    // malformed NgayCapNhat (quarantined) or an item from before the start (a duplicate of
-    // an earlier page) cannot move the window, and the start never moves backwards.
+    // malformed NgayCapNhat (quarantined), an item from before the start (a duplicate of an
+    // earlier page) or one from the window's end on (a date in the future, quarantined) cannot
+    // move the window: only a time within [start, window.to) moves it, never backwards.
     let last: unknown;
     let lastTs: string | undefined;
     for (let i = data.length - 1; i >= 0; i--) {
       const ts = field(data[i], 'NgayCapNhat');
-      if (ts !== undefined && STAMP.test(ts) && parseCompact(ts) !== undefined && ts >= cursor.ts) {
+      const at = ts !== undefined && STAMP.test(ts) ? parseCompact(ts) : undefined;
+      if (at !== undefined && at < window.to && ts! >= cursor.ts) {
         last = data[i];
         lastTs = ts;
         break;
@@ -97,12 +109,11 @@ export class DvcqgSource implements SourceAdapter {
   }
 
   normalise(raw: unknown): Normalised {
-    return normaliseDvcqg(raw, { statusMap: this.statusMap, procedureMap: this.cfg.procedureMap });
+    return normaliseDvcqg(raw, { statusMap: this.statusMap, procedureMap: this.cfg.procedureMap, dates: this.dates });
   }
 
   itemKey(raw: unknown): string | undefined {
-    const code = field(raw, 'MaHoSo');
-    return code === undefined ? undefined : `${code}@${field(raw, 'NgayCapNhat') ?? ''}`;
+    return dvcqgItemKey(raw);
   }
 
   /**

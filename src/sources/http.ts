@@ -16,7 +16,13 @@ export { sleep } from './rate-limit.js';
 export interface HttpOptions {
   /** Who is calling, for logs and errors (a source id, or "national"). */
   name: string;
+  /** Idle timeout: the longest wait for the connection or the next bytes of a reply. */
   timeoutMs: number;
+  /**
+   * Total deadline of one attempt, from the request to the last byte of its reply: a reply
+   * trickled a byte at a time never outlasts it. Absent: 4 × timeoutMs.
+   */
+  deadlineMs?: number;
   maxBytes?: number;
   retries?: number;
   minDelayMs?: number;
@@ -143,9 +149,15 @@ export class HttpClient {
     this.stats.throttledMs += await this.limiter.acquire(this.opts.signal);
     this.stats.requests++;
     let res;
+    const deadlineMs = this.opts.deadlineMs ?? 4 * this.opts.timeoutMs;
+    const deadline = AbortSignal.timeout(deadlineMs);
     try {
-      res = await this.axios.request<string>({ ...config, signal: this.opts.signal });
+      const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, deadline]) : deadline;
+      res = await this.axios.request<string>({ ...config, signal });
     } catch (err) {
+      if (deadline.aborted && !this.opts.signal?.aborted) {
+        throw new TransientError(`${this.opts.name}: ${where}: no complete reply within the deadline of ${deadlineMs} ms (deadlineMs)`);
+      }
       if (axios.isAxiosError(err)) {
         if (err.message.includes('maxContentLength')) {
           throw new AbortError(new PermanentError(`${this.opts.name}: ${where}: response larger than the size cap`));

@@ -2,20 +2,32 @@
 import type { Logger } from 'pino';
 import type { SourceConfig } from '../../schemas/config.js';
 import { credentials } from '../config/load.js';
+import { DEFAULT_DATE_LIMITS, DateBounds, type DateLimits } from '../normalise/fields.js';
 import { DvcqgSource } from './dvcqg.js';
 import { HttpClient } from './http.js';
 import { RestSource } from './rest.js';
 import type { SourceAdapter } from './source.js';
 
-export function createSource(cfg: SourceConfig, deps: { logger?: Logger; signal?: AbortSignal }): SourceAdapter {
-  const http = new HttpClient({ name: cfg.id, timeoutMs: cfg.timeoutMs, retries: cfg.retries, maxBytes: cfg.maxResponseBytes, rateLimit: cfg.rateLimit, circuitBreaker: cfg.circuitBreaker, logger: deps.logger, signal: deps.signal });
+export interface SourceDeps {
+  logger?: Logger;
+  signal?: AbortSignal;
+  /** The configured date range (`dates`), default DEFAULT_DATE_LIMITS. */
+  dates?: DateLimits;
+  /** The clock the date range is read against (the runtime's), epoch ms. */
+  now?: () => number;
+}
+
+export function createSource(cfg: SourceConfig, deps: SourceDeps): SourceAdapter {
+  const now = deps.now ?? Date.now;
+  const dates = new DateBounds(deps.dates ?? DEFAULT_DATE_LIMITS, now);
+  const http = new HttpClient({ name: cfg.id, timeoutMs: cfg.timeoutMs, deadlineMs: cfg.deadlineMs, retries: cfg.retries, maxBytes: cfg.maxResponseBytes, rateLimit: cfg.rateLimit, circuitBreaker: cfg.circuitBreaker, logger: deps.logger, signal: deps.signal });
   switch (cfg.dialect) {
     case 'dvcqg':
-      return new DvcqgSource(cfg, http, credentials(cfg.usernameEnv, cfg.passwordEnv));
+      return new DvcqgSource(cfg, http, credentials(cfg.usernameEnv, cfg.passwordEnv), dates);
     case 'rest':
       return new RestSource(cfg, http, {
         clientId: process.env[cfg.clientIdEnv],
         clientSecret: process.env[cfg.clientSecretEnv],
-      });
+      }, Date.now, dates);
   }
 }

@@ -7,7 +7,8 @@
  * province is not.
  */
 import { ApplyRule } from '../store/store.js';
-import { normalisePage, type SourceAdapter, type Window } from './source.js';
+import { PullGuard } from './progress.js';
+import { DEFAULT_PULL_LIMITS, fetchGuarded, normalisePage, type SourceAdapter, type Window } from './source.js';
 
 export interface SyncPreview {
   window: { from: string; to: string };
@@ -26,7 +27,7 @@ export interface SyncPreview {
  * @param onPage called with the number of pages read so far
  */
 export async function previewSync(
-  adapter: Pick<SourceAdapter, 'fetchPage' | 'normalise'>,
+  adapter: Pick<SourceAdapter, 'id' | 'fetchPage' | 'normalise' | 'itemKey' | 'limits'>,
   window: Window,
   versions: (codes: string[]) => Promise<Map<string, number>>,
   onPage: (pages: number) => void = () => {},
@@ -35,8 +36,9 @@ export async function previewSync(
   const reasons = new Map<string, number>();
   let pages = 0, pulled = 0, applied = 0, quarantined = 0;
   let cursor: unknown = null;
+  const guard = new PullGuard(adapter.id, (adapter.limits ?? DEFAULT_PULL_LIMITS).maxPages);
   for (;;) {
-    const page = await adapter.fetchPage(window, cursor);
+    const page = await fetchGuarded(adapter, guard, window, cursor);
     pages++;
     pulled += page.items.length;
     const { dossiers, rejected } = normalisePage(adapter, page.items);

@@ -36,6 +36,11 @@ export async function reprocessQuarantine(
       if (seen.has(key)) continue;
       seen.add(key);
       out.examined++;
+      if (entry.truncated) {
+        // only the start of it was kept: it stays, with its reason
+        out.still[entry.reason] = (out.still[entry.reason] ?? 0) + 1;
+        continue;
+      }
       const n = adapter.normalise(entry.raw);
       if (n.ok) pass.push({ key, reason: entry.reason, dossier: n.dossier });
       else out.still[n.reason] = (out.still[n.reason] ?? 0) + 1;

@@ -11,10 +11,11 @@ import { REST_STATS_METRICS, restDossierList, restStatsReply, restTokenReply, ty
 import { rootAgency } from '../normalise/codes.js';
 import type { Normalised } from '../normalise/dvcqg.js';
 import { formatIsoVn, normaliseRest } from '../normalise/rest.js';
+import { DEFAULT_DATE_LIMITS, DateBounds } from '../normalise/fields.js';
 import { zeroCounts, type Figures, type Period } from '../reconcile/counting.js';
 import { AuthExpiredError, PermanentError, TransientError } from '../util/errors.js';
 import type { HttpClient } from './http.js';
-import type { PageResult, ReportedStats, SourceAdapter, Window } from './source.js';
+import { pullLimitsOf, type PageResult, type PullLimits, type ReportedStats, type SourceAdapter, type Window } from './source.js';
 
 export interface ClientCredentials {
   clientId: string | undefined;
@@ -44,6 +45,7 @@ function margin(lifetimeMs: number): number {
 
 export class RestSource implements SourceAdapter {
   readonly id: string;
+  readonly limits: PullLimits;
   private readonly agency: string;
   private readonly statusMap: Record<string, number>;
   private token: Promise<Token> | undefined;
@@ -55,8 +57,10 @@ export class RestSource implements SourceAdapter {
     private readonly http: HttpClient,
     private readonly credentials: ClientCredentials,
     private readonly now: () => number = Date.now,
+    private readonly dates: DateBounds = new DateBounds(DEFAULT_DATE_LIMITS, now),
   ) {
     this.id = cfg.id;
+    this.limits = pullLimitsOf(cfg);
     this.agency = cfg.agency ?? rootAgency(cfg.province);
     this.statusMap = { ...cfg.statusMap };
   }
@@ -142,7 +146,7 @@ export class RestSource implements SourceAdapter {
   }
 
   normalise(raw: unknown): Normalised {
-    return normaliseRest(raw, { statusMap: this.statusMap, procedureMap: this.cfg.procedureMap });
+    return normaliseRest(raw, { statusMap: this.statusMap, procedureMap: this.cfg.procedureMap, dates: this.dates });
   }
 
   itemKey(raw: unknown): string | undefined {

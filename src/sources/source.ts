@@ -1,7 +1,10 @@
 /** What every provincial source adapter offers the sync job, whatever its dialect. */
+import type { SourceConfig } from '../../schemas/config.js';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
+import { DEFAULT_ITEM_LIMITS, itemLimitsReason, type ItemLimits } from '../normalise/bounded.js';
 import type { Normalised } from '../normalise/dvcqg.js';
 import type { Figures, Metric, Period } from '../reconcile/counting.js';
+import type { PullGuard } from './progress.js';
 
 /** A half-open window [from, to) on the records' last-update time, epoch ms. */
 export interface Window {
@@ -29,8 +32,22 @@ export interface ReportedStats {
   reported: readonly Metric[];
 }
 
+/** The bounds of a source's pulls (its configuration's `maxPages`, `maxItemDepth`, `maxItemBytes`). */
+export interface PullLimits {
+  maxPages: number;
+  item: ItemLimits;
+}
+
+export const DEFAULT_PULL_LIMITS: PullLimits = { maxPages: 20_000, item: DEFAULT_ITEM_LIMITS };
+
+export function pullLimitsOf(cfg: Pick<SourceConfig, 'maxPages' | 'maxItemDepth' | 'maxItemBytes'>): PullLimits {
+  return { maxPages: cfg.maxPages, item: { maxDepth: cfg.maxItemDepth, maxBytes: cfg.maxItemBytes } };
+}
+
 export interface SourceAdapter {
   readonly id: string;
+  /** Absent: DEFAULT_PULL_LIMITS. */
+  readonly limits?: PullLimits;
   fetchPage(window: Window, cursor: unknown | null): Promise<PageResult>;
   normalise(raw: unknown): Normalised;
   /** A short stable key for a raw item (for the quarantine), when it has one. */
@@ -47,14 +64,39 @@ export interface SourceAdapter {
   retries?(): number;
 }
 
-/** A page's items, each normalised or rejected with its reason: none dropped. */
-export function normalisePage(adapter: Pick<SourceAdapter, 'normalise'>, items: unknown[]): { dossiers: CanonicalDossier[]; rejected: { raw: unknown; reason: string }[] } {
+/**
+ * A page's items, each normalised or rejected with its reason: none dropped. An item beyond
+ * the parsing limits (nesting, size) is rejected before it is read any further.
+ */
+export function normalisePage(adapter: Pick<SourceAdapter, 'normalise' | 'limits'>, items: unknown[]): { dossiers: CanonicalDossier[]; rejected: { raw: unknown; reason: string }[] } {
   const dossiers: CanonicalDossier[] = [];
   const rejected: { raw: unknown; reason: string }[] = [];
+  const limits = (adapter.limits ?? DEFAULT_PULL_LIMITS).item;
   for (const raw of items) {
+    const beyond = itemLimitsReason(raw, limits);
+    if (beyond !== undefined) {
+      rejected.push({ raw, reason: beyond });
+      continue;
+    }
     const n = adapter.normalise(raw);
     if (n.ok) dossiers.push(n.dossier);
     else rejected.push({ raw, reason: n.reason });
   }
   return { dossiers, rejected };
+}
+
+/**
+ * The next page of a pull, within its bounds (see PullGuard): the cursor and the page are
+ * checked for progress, and the pull stops at its `maxPages`.
+ */
+export async function fetchGuarded(
+  adapter: Pick<SourceAdapter, 'fetchPage' | 'itemKey'>,
+  guard: PullGuard,
+  window: Window,
+  cursor: unknown | null,
+): Promise<PageResult> {
+  guard.beforePage(cursor);
+  const page = await adapter.fetchPage(window, cursor);
+  guard.afterPage(page.items, !page.done, (raw) => adapter.itemKey(raw));
+  return page;
 }

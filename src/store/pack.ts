@@ -18,6 +18,25 @@ import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { agencyOfDossierCode } from '../normalise/codes.js';
 
 const CURRENT = '~';
+
+/**
+ * The version (updatedAt in whole epoch seconds) of any stored value, the rule the apply
+ * script's `version()` plays in Lua (src/store/store.ts): a signed integer before the first
+ * `|`, in base 36 (lower case) after `~` in the current form, decimal in the earlier one, of
+ * at most 10 digits (exact in a double, in both languages). Anything else, garbage included,
+ * is UNREADABLE: older than any record, so the next record of that code replaces it.
+ */
+export const UNREADABLE = Number.NEGATIVE_INFINITY;
+const VERSION_CURRENT = /^~(-?)([0-9a-z]{1,10})\|/;
+const VERSION_EARLIER = /^(-?)([0-9]{1,10})\|/;
+
+export function storedVersion(value: string): number {
+  const current = value.charCodeAt(0) === 126; /* ~ */
+  const m = (current ? VERSION_CURRENT : VERSION_EARLIER).exec(value);
+  if (!m) return UNREADABLE;
+  const n = parseInt(m[2]!, current ? 36 : 10);
+  return m[1] === '-' ? -n : n;
+}
 const t36 = (ms: number | null) => (ms === null ? '' : Math.floor(ms / 1000).toString(36));
 const ms36 = (s: string) => (s === '' ? null : parseInt(s, 36) * 1000);
 const ms10 = (s: string | undefined) => (s === undefined || s === '' ? null : Number(s) * 1000);
@@ -33,13 +52,13 @@ export function pack(d: CanonicalDossier): string {
 
 export function unpack(code: string, value: string): CanonicalDossier {
   const f = value.split('|');
-  if (value.charCodeAt(0) !== 126 /* ~ */) return unpackEarlier(code, f);
+  if (value.charCodeAt(0) !== 126 /* ~ */) return { ...unpackEarlier(code, f), updatedAt: storedVersion(value) * 1000 };
   const n = f.length; // 8, or more when the procedure code holds a "|": the times are the last four
   const flags = parseInt(f[1]!.charAt(1), 36);
   const channel = flags & 3;
   return {
     code,
-    updatedAt: parseInt(f[0]!.slice(1), 36) * 1000,
+    updatedAt: storedVersion(value) * 1000,
     status: parseInt(f[1]!.charAt(0), 36),
     agency: f[2] === '' ? agencyOfDossierCode(code)! : f[2]!,
     procedure: n === 8 ? f[3]! : f.slice(3, n - 4).join('|'),

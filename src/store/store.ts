@@ -8,13 +8,29 @@ import type { RedisClient } from '../queue/connection.js';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { checkpoint, syncCounters, type Checkpoint, type QuarantineEntry, type SyncCounters } from '../../schemas/store.js';
 import { Keys } from './keys.js';
-import { pack, unpack } from './pack.js';
+import { pack, storedVersion, unpack } from './pack.js';
 
-/** A stored value's updatedAt: base 36 after "~" (current form), decimal otherwise (src/store/pack.ts). */
+/**
+ * A stored value's updatedAt in whole seconds, for any value: `storedVersion` in
+ * src/store/pack.ts, the same rule (a signed base-36 integer after "~", a signed decimal one
+ * otherwise, at most 10 digits, then "|"; anything else is older than any record).
+ */
 const VERSION_FN = `
+local UNREADABLE = -math.huge
 local function version(v)
-  if string.byte(v, 1) == 126 then return tonumber(string.match(v, '^~(%w+)'), 36) end
-  return tonumber(string.match(v, '^(%d+)'))
+  local sign, digits, base
+  if string.byte(v, 1) == 126 then
+    sign, digits = string.match(v, '^~(%-?)([0-9a-z]+)|')
+    base = 36
+  else
+    sign, digits = string.match(v, '^(%-?)([0-9]+)|')
+    base = 10
+  end
+  if digits == nil or #digits > 10 then return UNREADABLE end
+  local n = tonumber(digits, base)
+  if n == nil then return UNREADABLE end
+  if sign == '-' then return -n end
+  return n
 end
 `;
 
@@ -224,10 +240,15 @@ export class Store {
     await this.redis.set(this.keys.checkpoint(province, source), checkpointText(cp));
   }
 
-  /** The stored update times (whole epoch seconds, as the apply script compares them) of these codes. */
+  /** The stored versions of these codes, read by the apply script's own rule (`storedVersion`). */
   async versions(province: string, codes: string[]): Promise<Map<string, number>> {
-    const stored = await this.getDossiers(province, codes);
-    return new Map([...stored].map(([code, d]) => [code, Math.floor(d.updatedAt / 1000)]));
+    const out = new Map<string, number>();
+    if (codes.length === 0) return out;
+    const values = await this.redis.hmget(this.keys.dossiers(province), ...codes);
+    values.forEach((v, i) => {
+      if (v !== null) out.set(codes[i]!, storedVersion(v));
+    });
+    return out;
   }
 
   async syncCounters(province: string, source: string, runId: string): Promise<SyncCounters> {

@@ -123,6 +123,7 @@ describe('bad input stops the worker before anything starts', () => {
     ['an unknown dialect', (c) => ({ ...c, sources: [{ ...c.sources[0], dialect: 'soap' }] }), { BAD_U: 'u', BAD_P: 'p' }, 'sources[0].dialect'],
     ['a missing secret', (c) => c, { BAD_U: 'u' }, 'sources[0].passwordEnv: environment variable BAD_P is not set'],
     ['a non-http URL', (c) => ({ ...c, national: { ...c.national, baseUrl: 'ftp://national' } }), { BAD_U: 'u', BAD_P: 'p' }, 'national.baseUrl'],
+    ['a misspelt key', (c) => ({ ...c, sources: [{ ...c.sources[0], pagesize: 100 }] }), { BAD_U: 'u', BAD_P: 'p' }, 'sources[0].pagesize: unknown key; did you mean pageSize?'],
   ];
   for (const [what, make, secrets, names] of cases) {
     it(`${what}: exit 78, the field named, no connection attempted`, async () => {

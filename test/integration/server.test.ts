@@ -4,6 +4,7 @@
  * and the replay of a sync batch that failed for real.
  */
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import type { Job } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -265,7 +266,7 @@ describe('off loopback', () => {
     await expect(startServer({ runtime: rt, host: '0.0.0.0', port: 0 })).rejects.toThrow(/"token" option/);
     expect(() => httpSettings({ host: '0.0.0.0', port: '0', lang: 'vi' })).toThrow(/--token-env/);
     expect(() => httpSettings({ host: '0.0.0.0', port: '0', lang: 'vi', tokenEnv: 'DOSSIER_SYNC_TEST_UNSET' }, {})).toThrow(/DOSSIER_SYNC_TEST_UNSET is not set/);
-    expect(httpSettings({ host: '0.0.0.0', port: '9', lang: 'en', tokenEnv: 'T' }, { T: TOKEN })).toEqual({ host: '0.0.0.0', port: 9, token: TOKEN, lang: 'en' });
+    expect(httpSettings({ host: '0.0.0.0', port: '9', lang: 'en', tokenEnv: 'T' }, { T: TOKEN })).toEqual({ host: '0.0.0.0', port: 9, token: TOKEN, lang: 'en', allowHosts: [] });
     expect(['127.0.0.1', '127.9.8.7', '::1', '[::1]', 'localhost', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'].every(isLoopback)).toBe(true);
     expect(['0.0.0.0', '::', '10.0.0.1', '192.168.1.2', 'example.org', '::2', '128.0.0.1'].some(isLoopback)).toBe(false);
   });
@@ -298,6 +299,53 @@ describe('off loopback', () => {
     const viaCookie = await get('/queues', { cookie: cookie.split(';')[0]! }, guarded.url);
     expect(viaCookie.status).toBe(200);
     expect((await get('/?token=nope', {}, guarded.url)).status).toBe(401);
+  });
+});
+
+/** A request with the Host header a browser would send for another site's name (fetch does not let one set it). */
+function withHost(base: string, path: string, host: string | undefined, method = 'GET'): Promise<{ status: number; body: string }> {
+  const u = new URL(path, base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: u.port, path: u.pathname + u.search, method, setHost: false, headers: host === undefined ? {} : { host } }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('Host check (DNS rebinding)', () => {
+  it('answers only to the loopback names by default, any port; another name gets 421 saying which it answers to', async () => {
+    const port = new URL(server.url).port;
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'LOCALHOST:1', '127.0.0.1']) {
+      expect([host, (await withHost(server.url, '/healthz', host)).status]).toEqual([host, 200]);
+    }
+    expect((await withHost(server.url, '/', undefined)).status).toBe(400); // no Host at all: Node refuses it before us
+    for (const host of [`evil.example:${port}`, 'evil.example', '127.0.0.1.evil.example', `localhost.evil.example:${port}`]) {
+      const r = await withHost(server.url, '/', host);
+      expect([host, r.status]).toEqual([host, 421]);
+      expect(r.body).toContain('this server answers to localhost, 127.0.0.1, [::1]');
+      expect(r.body).toContain('--allow-host');
+    }
+    // what a rebinding page would do: replay a batch, pause the queue through bull-board
+    expect((await withHost(server.url, '/api/replay/anything', `evil.example:${port}`, 'POST')).status).toBe(421);
+    expect((await withHost(server.url, '/queues/api/queues/pause', `evil.example:${port}`, 'PUT')).status).toBe(421);
+  });
+
+  it('answers to the names added with --allow-host, and only those', async () => {
+    const settings = httpSettings({ host: '127.0.0.1', port: '0', lang: 'en', allowHost: ['Dash.Example', '10.1.2.3'] });
+    expect(settings.allowHosts).toEqual(['dash.example', '10.1.2.3']);
+    expect(() => httpSettings({ host: '127.0.0.1', port: '0', lang: 'en', allowHost: ['bad name/'] })).toThrow(/--allow-host: "bad name\/" is not a host name/);
+    const s = await startServer({ runtime: rt, port: 0, allowHosts: settings.allowHosts });
+    closers.push(() => s.close());
+    expect((await withHost(s.url, '/healthz', 'dash.example:8080')).status).toBe(200);
+    expect((await withHost(s.url, '/healthz', '10.1.2.3')).status).toBe(200);
+    expect((await withHost(s.url, '/healthz', 'localhost:8080')).status).toBe(200);
+    const other = await withHost(s.url, '/healthz', 'other.example:8080');
+    expect(other.status).toBe(421);
+    expect(other.body).toContain('this server answers to localhost, 127.0.0.1, [::1], dash.example, 10.1.2.3, not Host "other.example:8080"');
   });
 });
 

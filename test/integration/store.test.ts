@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Checkpoint } from '../../schemas/store.js';
-import { Store } from '../../src/store/store.js';
+import { pack, storedVersion, unpack } from '../../src/store/pack.js';
+import { ApplyRule, Store } from '../../src/store/store.js';
 import { useRedis } from '../helpers/redis.js';
 
 const redis = useRedis();
@@ -105,5 +106,57 @@ describe('Store.releaseQuarantined', () => {
     expect(stored.get('B-2')).toEqual(dossier('B-2', T0, 4));
     // Released already: nothing happens again.
     expect(await store.releaseQuarantined('H49', 's', items)).toEqual({ applied: 0, unchanged: 0, released: 0 });
+  });
+});
+
+describe('the apply script reads any stored value, and the dry run plays the same rule', () => {
+  const s = Math.floor(T0 / 1000);
+  const b36 = (n: number) => n.toString(36);
+  const current = pack(dossier('A-1', T0)).slice(1 + b36(s).length); // "|…" after the version
+  // [label, stored value, what a record updated at T0 does to it]
+  const table: [string, string, 'applied' | 'unchanged'][] = [
+    ['current form, same second', `~${b36(s)}${current}`, 'unchanged'],
+    ['current form, a second later', `~${b36(s + 1)}${current}`, 'unchanged'],
+    ['current form, a second earlier', `~${b36(s - 1)}${current}`, 'applied'],
+    ['current form, 1960 (negative base 36: the probe that jammed a source)', `~${b36(Math.floor(Date.parse('1960-05-01T00:00:00Z') / 1000))}${current}`, 'applied'],
+    ['earlier form, same second', `${s}|4|000.00.12.H49|1.001234|2|1|0|||||`, 'unchanged'],
+    ['earlier form, a second earlier', `${s - 1}|4|000.00.12.H49|1.001234|2|1|0|||||`, 'applied'],
+    ['earlier form, 1960 (negative decimal)', `-304732800|4|000.00.12.H49|1.001234|2|1|0|||||`, 'applied'],
+    ['earlier form, far future', `99999999999|4|000.00.12.H49|1.001234|2|1|0|||||`, 'applied'], // 11 digits: unreadable
+    ['empty', '', 'applied'],
+    ['garbage', 'not a stored value', 'applied'],
+    ['a lone ~', '~', 'applied'],
+    ['~ and a bar', '~|', 'applied'],
+    ['upper-case base 36', `~${b36(s).toUpperCase()}${current}`, 'applied'],
+    ['eleven base-36 digits', `~zzzzzzzzzzz${current}`, 'applied'],
+    ['ten base-36 digits (year 100 million)', `~zzzzzzzzzz${current}`, 'unchanged'],
+    ['a minus alone', '~-|', 'applied'],
+    ['no bar after the version', `~${b36(s)}`, 'applied'],
+    ['decimal without a bar', String(s), 'applied'],
+    ['unicode', '~ẞ|ø|', 'applied'],
+    ['a double minus', `~--${b36(s)}${current}`, 'applied'],
+  ];
+
+  it.each(table)('%s', async (_label, stored, expected) => {
+    const client = redis.client();
+    const store = new Store(client, redis.prefix());
+    await client.hset(store.keys.dossiers('H49'), 'A-1', stored);
+    const rule = new ApplyRule((codes) => store.versions('H49', codes));
+    const dry = await rule.play([dossier('A-1', T0)]);
+    const applied = await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('A-1', T0)], quarantined: [], checkpoint: cp(1) });
+    expect({ applied: applied.applied, unchanged: applied.unchanged }).toEqual(dry);
+    expect(applied[expected]).toBe(1);
+    const after = await client.hget(store.keys.dossiers('H49'), 'A-1');
+    expect(after).toBe(expected === 'applied' ? pack(dossier('A-1', T0)) : stored);
+    // and the next page carrying that dossier applies too (the jam of the probe)
+    const later = await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('A-1', T0 + 3_600_000)], quarantined: [], checkpoint: cp(2) });
+    expect(later.applied + later.unchanged).toBe(1);
+  });
+
+  it('storedVersion reads what pack writes, negative times included', () => {
+    for (const ms of [T0, 0, -1000, Date.parse('1960-05-01T00:00:00Z'), Date.parse('2999-12-31T00:00:00Z')]) {
+      expect(storedVersion(pack(dossier('A-1', ms)))).toBe(Math.floor(ms / 1000));
+      expect(unpack('A-1', pack(dossier('A-1', ms))).updatedAt).toBe(Math.floor(ms / 1000) * 1000);
+    }
   });
 });

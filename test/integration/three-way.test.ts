@@ -160,40 +160,37 @@ async function fetchProvincial(config: Config, world: World) {
 
 describe('provincial statistics step', () => {
   const period = makePeriod('2026-10-01', '2026-10-31');
-  const config = { sources: [{ id: 'a', province: 'H49' }, { id: 'b', province: 'H49' }, { id: 'c', province: 'H56' }] } as unknown as Config;
+  const sourcesConfig = [{ id: 'a', province: 'H49' }, { id: 'b', province: 'H49', procedureMap: { 'P1-local': 'P1', 'P1-old': 'P1' } }, { id: 'c', province: 'H56' }];
+  const configNaming = (figures: string | null) => ({ sources: sourcesConfig, provincialFigures: { H49: figures } }) as unknown as Config;
   const logger = pino({ level: 'silent' });
   const fig = (agency: string, received: number, procedure: string | null = null): Figures => ({ agency, procedure, counts: { ...zeroCounts(), received } });
   const adapter = (id: string, stats?: () => Promise<ReportedStats>) =>
     ({ id, fetchPage: async () => ({ items: [], next: null, done: true }), normalise: () => ({ ok: false }), itemKey: () => undefined, ...(stats ? { stats } : {}) }) as unknown as SourceAdapter;
+  // Both systems report the whole province: summing them would count it twice.
+  const both: Record<string, SourceAdapter> = {
+    a: adapter('a', async () => ({ figures: [fig('X', 3, 'P1'), fig('X', 4), fig('Y', 5)], reported: METRICS })),
+    b: adapter('b', async () => ({ figures: [fig('X', 2, 'P1-local'), fig('X', 1, 'P1-old'), fig('X', 4), fig('Y', 5)], reported: REST_STATS_METRICS })),
+  };
 
-  it('sums several sources and keeps only the metrics every one reports', async () => {
-    const sources: Record<string, SourceAdapter> = {
-      a: adapter('a', async () => ({ figures: [fig('X', 2, 'P1'), fig('X', 1, 'P2')], reported: METRICS })),
-      b: adapter('b', async () => ({ figures: [fig('X', 4), fig('Y', 5)], reported: REST_STATS_METRICS })),
-    };
-    const { provincial, note } = await provincialFigures({ config, logger, source: (id) => sources[id]! }, 'H49', period);
+  it('takes the figures of the one source named to supply them, never the sum of the province\'s sources', async () => {
+    const { provincial, note } = await provincialFigures({ config: configNaming('b'), logger, source: (id) => both[id]! }, 'H49', period);
     expect(note).toEqual({ status: 'ok', why: null });
     expect(provincial!.reported).toEqual(REST_STATS_METRICS);
-    const by = Object.fromEntries(provincial!.figures.map((f) => [`${f.agency}|${f.procedure}`, f.counts.received]));
-    expect(by).toEqual({ 'X|P1': 2, 'X|P2': 1, 'X|null': 7, 'Y|null': 5 });
+    const by = Object.fromEntries(provincial!.figures.map((f) => [`${f.agency} ${f.procedure}`, f.counts.received]));
+    expect(by).toEqual({ 'X P1': 3, 'X null': 4, 'Y null': 5 }); // its two local codes of P1 add up under P1
   });
 
   it('a failing statistics call is noted as unavailable and never thrown', async () => {
-    const sources: Record<string, SourceAdapter> = {
-      a: adapter('a', async () => ({ figures: [], reported: METRICS })),
-      b: adapter('b', async () => {
-        throw new Error('HTTP 503');
-      }),
-    };
-    const out = await provincialFigures({ config, logger, source: (id) => sources[id]! }, 'H49', period);
-    expect(out).toEqual({ provincial: undefined, note: { status: 'unavailable', why: 'source b: HTTP 503' } });
+    const failing: Record<string, SourceAdapter> = { ...both, a: adapter('a', async () => Promise.reject(new Error('HTTP 503'))) };
+    const out = await provincialFigures({ config: configNaming('a'), logger, source: (id) => failing[id]! }, 'H49', period);
+    expect(out).toEqual({ provincial: undefined, note: { status: 'unavailable', why: 'source a: HTTP 503' } });
   });
 
-  it('sources without statistics: not offered', async () => {
-    const none = await provincialFigures({ config, logger, source: (id) => adapter(id) }, 'H49', period);
+  it('not offered: no source named to supply them, or the one named offers no statistics', async () => {
+    const none = await provincialFigures({ config: configNaming(null), logger, source: (id) => both[id]! }, 'H49', period);
     expect(none.note.status).toBe('not offered');
-    const some = await provincialFigures({ config, logger, source: (id) => adapter(id, id === 'a' ? async () => ({ figures: [], reported: METRICS }) : undefined) }, 'H49', period);
-    expect(some).toEqual({ provincial: undefined, note: { status: 'not offered', why: 'source b offers no statistics' } });
+    const without = await provincialFigures({ config: configNaming('a'), logger, source: (id) => adapter(id) }, 'H49', period);
+    expect(without).toEqual({ provincial: undefined, note: { status: 'not offered', why: 'source a offers no statistics' } });
   });
 });
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, closedProvinceWarnings, loadConfig } from '../../src/config/load.js';
+import { ConfigError, closedProvinceWarnings, figuresSourceOf, loadConfig } from '../../src/config/load.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -72,6 +72,39 @@ describe('loadConfig', () => {
     expect(ftp.message).toContain('national.baseUrl: must be an http:// or https:// URL');
   });
 
+  it('refuses unknown keys anywhere, naming the key path and the key meant when one is close', async () => {
+    const typos = YAML.replace('    statusMap: { "DA_XU_LY": 9 }\n', '    statusMap: { "DA_XU_LY": 9 }\n    pagesize: 100\n    circuitBreaker: { failure: 3 }\n')
+      .replace('national:\n', 'tolerance: { default: { absolute: 2 } }\nsourcse: []\ntolerances: { metrics: { recieved: { percent: 1 } } }\nnational:\n  lookback: 30\n  colour: blue\n');
+    const err = await error(await file('typos.yaml', typos));
+    expect(err.message.split('\n').slice(1)).toEqual([
+      '  sources[0].circuitBreaker.failure: unknown key; did you mean failures?',
+      '  sources[0].pagesize: unknown key; did you mean pageSize?',
+      '  national.lookback: unknown key; did you mean lookbackDays?',
+      '  national.colour: unknown key',
+      '  tolerances.metrics.recieved: unknown key; did you mean received?',
+      '  tolerance: unknown key; did you mean tolerances?',
+      '  sourcse: unknown key; did you mean sources?',
+    ]);
+    const rest = await error(await file('rest-typo.yaml', YAML.replace('    clientIdEnv: CID\n', '    clientIdEnv: CID\n    tokenurl: http://x\n')));
+    expect(rest.message).toContain('sources[1].tokenurl: unknown key; did you mean tokenUrl?'); // the rest dialect's own keys
+  });
+
+  it('two sources on one province: one of them, or none, must be named to supply its own figures', async () => {
+    const two = YAML.replace('id: h12-rest\n    province: H12', 'id: h49-rest\n    province: H49');
+    expect((await error(await file('two.yaml', two))).message).toContain(
+      'provincialFigures.H49: province H49 has 2 sources (h49-dvcqg, h49-rest): name the one that supplies its own figures, or null for none',
+    );
+    const named = await loadConfig(await file('named.yaml', `${two}provincialFigures: { H49: h49-rest }\n`), env);
+    expect(figuresSourceOf(named, 'H49')?.id).toBe('h49-rest');
+    const none = await loadConfig(await file('none.yaml', `${two}provincialFigures: { H49: null }\n`), env);
+    expect(figuresSourceOf(none, 'H49')).toBeNull();
+    const alone = await loadConfig(await file('alone.yaml', YAML), env);
+    expect(figuresSourceOf(alone, 'H12')?.id).toBe('h12-rest'); // a province's only source supplies its figures
+    const wrong = await error(await file('wrong.yaml', `${YAML}provincialFigures: { H49: h12-rest, H01: null }\n`));
+    expect(wrong.message).toContain('provincialFigures.H49: "h12-rest" is not a source of H49 (its sources: h49-dvcqg)');
+    expect(wrong.message).toContain('provincialFigures.H01: no source is configured for province H01');
+  });
+
   it('names the missing secret variable and the field that names it', async () => {
     const err = await error(await file('ok2.yaml', YAML), { U: 'user', P: 'secret', CID: 'client' });
     expect(err.message).toContain('sources[1].clientSecretEnv: environment variable CSEC is not set');
@@ -92,6 +125,7 @@ describe('the example configurations', () => {
     expect(yaml.sources.map((s) => s.dialect)).toEqual(['dvcqg', 'rest']);
     expect(yaml.sources[0]!.procedureMap).toEqual({ '1.003560.000.00.00.H49': '1.003560' });
     expect(yaml.alerts.webhooks.map((w) => w.kind)).toEqual(['json', 'slack']);
+    expect(yaml.provincialFigures).toEqual({ H49: 'h49-dvcqg', H12: null });
   });
 });
 

@@ -76,6 +76,10 @@ describe('configFile: valid', () => {
           maxResponseBytes: 32 * 1024 * 1024,
           rateLimit: 0,
           circuitBreaker: { failures: 5, cooldownMs: 30_000 },
+          deadlineMs: 60_000,
+          maxPages: 20_000,
+          maxItemDepth: 32,
+          maxItemBytes: 65_536,
           initialFrom: '2025-01-01',
         },
       ],
@@ -84,15 +88,20 @@ describe('configFile: valid', () => {
         usernameEnv: 'NATIONAL_USER',
         passwordEnv: 'NATIONAL_PASS',
         timeoutMs: 30_000,
+        deadlineMs: 120_000,
+        maxListPages: 10_000,
+        maxListRecords: 2_000_000,
         lookbackDays: 366,
         staleAfterDays: 2,
       },
       counting: { withdrawnIsProcessed: false, processedOn: 'finished' },
       tolerances: { default: { absolute: 0, percent: 0 }, metrics: {} },
       schedule: { cron: '0 1 * * *', timezone: 'Asia/Ho_Chi_Minh', catchUp: 'each' },
+      dates: { earliest: '2000-01-01', skewHours: 24, dueBefore: '2100-01-01' },
       reconcile: { previousMonthDays: 5 },
       worker: { concurrency: 4, attempts: 3, backoffMs: 5_000, maxStalledCount: 3 },
       alerts: { webhooks: [], cooldownMinutes: 360, summary: true },
+      provincialFigures: {},
     });
   });
 
@@ -145,6 +154,10 @@ describe('configFile: valid', () => {
       maxResponseBytes: 32 * 1024 * 1024,
       rateLimit: 0,
       circuitBreaker: { failures: 5, cooldownMs: 30_000 },
+      deadlineMs: 60_000,
+      maxPages: 20_000,
+      maxItemDepth: 32,
+      maxItemBytes: 65_536,
       initialFrom: '2024-07-01',
     });
     expect(cfg.sources[1]!.baseUrl).toBe('http://10.0.0.5:8080');

@@ -1,0 +1,79 @@
+/**
+ * What both normalisers check field by field: the shape of codes and the range of dates.
+ * A check that fails throws `Reject`, whose message is the quarantine reason: it names the
+ * field first, then what is wrong with it.
+ */
+import { formatDay, parseDay } from './time.js';
+
+export class Reject extends Error {}
+
+/**
+ * The accepted shape of a dossier, procedure or agency code: letters (any script, with their
+ * marks), digits and `.`, `_`, `-`, `/`, 1 to 80 characters (after Unicode NFC and
+ * trimming). Anything else,
+ * such as whitespace, control characters, `:`, `|`, `@` or quotes, could become syntax in a
+ * key or an identifier further on, so such an item is quarantined instead.
+ */
+export const CODE_SHAPE = /^[\p{L}\p{M}\p{N}._\/-]{1,80}$/u;
+
+/** A code field, trimmed and in NFC; throws `Reject` naming the field when it is not a code. */
+export function codeField(value: string, field: string): string {
+  const v = value.normalize('NFC').trim();
+  if (v === '') throw new Reject(`${field}: empty`);
+  if (!CODE_SHAPE.test(v)) {
+    const why = v.length > 80 ? `longer than 80 characters` : `only letters, digits and . _ - / are accepted`;
+    throw new Reject(`${field}: ${JSON.stringify(v.slice(0, 40))} is not a code (${why})`);
+  }
+  return v;
+}
+
+/** The configured date range (`dates` in the configuration). */
+export interface DateLimits {
+  /** The earliest accepted date of any field, `YYYY-MM-DD` (Vietnam calendar day). */
+  earliest: string;
+  /** Clock skew allowed: update, receipt, finish and return times may be this far after now. */
+  skewHours: number;
+  /** Due dates (planned, so in the future) are accepted before this day, `YYYY-MM-DD`. */
+  dueBefore: string;
+}
+
+export const DEFAULT_DATE_LIMITS: DateLimits = { earliest: '2000-01-01', skewHours: 24, dueBefore: '2100-01-01' };
+
+/**
+ * The date range an item's dates must fall in: [earliest, now + skew] for times of things
+ * that have happened, [earliest, dueBefore) for due dates. `now` is read for each item, so a
+ * long pull keeps its bound current; tests pass their own clock.
+ */
+export class DateBounds {
+  private readonly earliest: number;
+  private readonly dueBefore: number;
+  private readonly skewMs: number;
+
+  constructor(
+    private readonly limits: DateLimits = DEFAULT_DATE_LIMITS,
+    private readonly now: () => number = Date.now,
+  ) {
+    const earliest = parseDay(limits.earliest);
+    const dueBefore = parseDay(limits.dueBefore);
+    if (earliest === undefined || dueBefore === undefined) throw new RangeError(`dates: not YYYY-MM-DD days: ${limits.earliest}, ${limits.dueBefore}`);
+    this.earliest = earliest;
+    this.dueBefore = dueBefore;
+    this.skewMs = limits.skewHours * 3600_000;
+  }
+
+  /** Throws `Reject` naming the field and the bound when `ms` is out of range. */
+  check(field: string, ms: number, kind: 'past' | 'due'): number {
+    if (ms < this.earliest) throw new Reject(`${field}: ${formatDay(ms)} is before the earliest accepted date ${this.limits.earliest} (dates.earliest)`);
+    if (kind === 'due') {
+      if (ms >= this.dueBefore) throw new Reject(`${field}: ${formatDay(ms)} is not before ${this.limits.dueBefore} (dates.dueBefore)`);
+    } else {
+      const latest = this.now() + this.skewMs;
+      if (ms > latest) {
+        throw new Reject(`${field}: ${new Date(ms).toISOString()} is after now + ${this.limits.skewHours} h of clock skew (${new Date(latest).toISOString()}, dates.skewHours)`);
+      }
+    }
+    return ms;
+  }
+}
+
+export const DEFAULT_DATE_BOUNDS = new DateBounds();
