@@ -173,8 +173,10 @@ describe.skipIf(unsupported)('on a Redis Cluster of three masters', () => {
     expect(rt.config.redisTarget).toEqual({ kind: 'cluster', nodes: cluster.urls });
     const runId = 'cluster-night';
     const pagesApplied = async (p: string) => (await rt.store.getCheckpoint(p, p.toLowerCase())).pending?.pages ?? 0;
-    const [a, b] = [spawnWorker(file, secrets), spawnWorker(file, secrets)];
+    const [a, b] = [spawnWorker(file, secrets, { logLevel: 'info' }), spawnWorker(file, secrets, { logLevel: 'info' })];
     workers.push(a, b);
+    // Both workers up before the night, so that each takes two of the four syncs.
+    await until('both workers to start', async () => [a, b].every((w) => w.stderr().includes('worker started')), 90_000);
     await rt.queue.add('nightly', { runId, period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
 
     // Four syncs at once over two workers of two slots each: every province is mid-sync.
