@@ -1,7 +1,7 @@
 /**
- * Reconcile and drill-down, in the worker's shoes, over a store already synced: the counts of
+ * Reconcile and explain, in the worker's shoes, over a store already synced: the counts of
  * the month from the store (countStore), the national figures (ThongKeHoSo from the
- * simulator), the comparison; then the drill-down of one (agency, metric) key.
+ * simulator), the comparison; then the explanation pass over one (agency, metric) key.
  */
 import { Redis } from 'ioredis';
 import { credentials, parseConfig } from '../src/config/load.js';
@@ -9,7 +9,7 @@ import { NationalClient } from '../src/national/client.js';
 import { rootAgency } from '../src/normalise/codes.js';
 import { compareCounts, countStore } from '../src/reconcile/compare.js';
 import { monthPeriod, withAgencyTotals, type Metric } from '../src/reconcile/counting.js';
-import { drillDown } from '../src/reconcile/drill-down.js';
+import { explainProvince } from '../src/reconcile/gather.js';
 import { HttpClient } from '../src/sources/http.js';
 import { Store } from '../src/store/store.js';
 import { MONTH, PROVINCE, argsOf, peakRssMB, report } from './common.js';
@@ -65,9 +65,12 @@ const compareMs = performance.now() - t;
 let drill: ReconcileResult['drill'];
 if (args.drill) {
   t = performance.now();
-  const out = await drillDown(
-    { store, national, rules: config.counting, lookbackDays: config.national.lookbackDays },
-    { province: PROVINCE, agency: args.drill.agency, procedure: null, metric: args.drill.metric, period },
+  const key = mismatches.find((m) => m.agency === args.drill!.agency && m.procedure === null && m.metric === args.drill!.metric);
+  const out = await explainProvince(
+    { store, national: national.metered(), rules: config.counting, lookbackDays: config.national.lookbackDays, recordBudget: Infinity },
+    PROVINCE,
+    period,
+    key ? [key] : [],
   );
   const kinds: Record<string, number> = {};
   for (const f of out.findings) kinds[f.kind] = (kinds[f.kind] ?? 0) + 1;

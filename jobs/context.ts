@@ -92,8 +92,6 @@ export const jobIds = {
   run: (runId: string) => jobId('run', runId),
   sync: (runId: string, source: string) => jobId('sync', runId, source),
   reconcile: (runId: string, province: string) => jobId('reconcile', runId, province),
-  // '*' stands for "no procedure" and cannot be confused with a procedure code: idPart encodes a '*' in one.
-  drill: (runId: string, province: string, agency: string, procedure: string | null, metric: string) =>
-    [jobId('drill', runId, province, agency), procedure === null ? '*' : idPart(procedure), idPart(metric)].join('@'),
+  explain: (runId: string, province: string) => jobId('explain', runId, province),
   alert: (runId: string, webhook: string, what: string) => jobId('alert', runId, webhook, what),
 };

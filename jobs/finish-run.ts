@@ -1,5 +1,5 @@
 /**
- * Runs after every province (and every drill-down) of a run: moves the incidents of each
+ * Runs after every province (and its explanation pass) of a run: moves the incidents of each
  * completely covered province, enqueues the alerts, and marks the run's report complete.
  * A replay runs it again for the replayed provinces only (`provinces`).
  */

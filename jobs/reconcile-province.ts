@@ -1,18 +1,20 @@
 /**
  * Compares one province's counts with the national figures for the period, once its
  * sources have synced, and with the province's own statistics where its sources offer them
- * (three-way: each mismatch gets a verdict). Each local≠national mismatch becomes a
- * drill-down job of the same run. A province whose sync did not complete is reported
+ * (three-way: each mismatch gets a verdict). A province with local≠national mismatches gets
+ * one `explain-province` job of the same run, which explains them all. A province whose sync did not complete is reported
  * partial or failed and is not compared. A failed provincial-statistics call never fails
  * the reconciliation: it is logged, noted as `provincialStats` and compared two-way.
  */
+import type { CanonicalDossier } from '../schemas/dossier.js';
 import { reconcileProvincePayload } from '../schemas/jobs.js';
-import type { Mismatch, ProvincialStats } from '../schemas/report.js';
+import type { ProvincialStats } from '../schemas/report.js';
 import { figuresSourceOf, sourcesOf } from '../src/config/load.js';
 import { rootAgency } from '../src/normalise/codes.js';
-import { DAY_MS, formatDay } from '../src/normalise/time.js';
+import { DAY_MS, formatDay, parseDay } from '../src/normalise/time.js';
 import { mapProcedure } from '../src/normalise/dvcqg.js';
 import { compareCounts, countStore, type Provincial } from '../src/reconcile/compare.js';
+import { examinable } from '../src/reconcile/explain.js';
 import { groupKey, type GroupKey } from '../src/util/tuple-key.js';
 import { METRICS, makePeriod, withAgencyTotals, zeroCounts, type Figures, type Period } from '../src/reconcile/counting.js';
 import type { ReportedStats } from '../src/sources/source.js';
@@ -55,35 +57,36 @@ export async function provincialFigures(
 }
 
 /**
- * Why the national feed is too stale to compare against, or null: the province's system had
- * updates in this run, yet the portal shows none of its dossiers updated in the last days.
+ * Why the national feed is too stale to compare against, or null: the province's own dossiers
+ * (in the store) were updated in the last `staleAfterDays` days, yet the portal shows none of
+ * its dossiers updated in those same days. Days without updates on either side (a past month
+ * reconciled long after, a quiet province) are no sign of staleness. The portal is asked
+ * first (one request); the store is read only when the portal shows nothing, and only until
+ * a first update is found.
  */
 export async function staleNationalFeed(
-  ctx: Pick<JobContext, 'config' | 'national'>,
+  ctx: Pick<JobContext, 'config' | 'national' | 'store'>,
   province: string,
   windowTo: number,
-  sources: { applied: number }[],
 ): Promise<string | null> {
-  const days = ctx.config.national.staleAfterDays;
-  const applied = sources.reduce((n, s) => n + s.applied, 0);
-  if (days === 0 || applied === 0) return null;
-  const since = windowTo - days * DAY_MS;
-  const updated = await ctx.national().count(rootAgency(province), { start: since, end: windowTo }, 'CapNhat');
-  if (updated > 0) return null;
-  return `national feed stale: no dossier of ${province} updated on the portal since ${formatDay(since)}, while ${applied} updates came from the province`;
+  const staleAfterDays = ctx.config.national.staleAfterDays;
+  if (staleAfterDays === 0) return null;
+  // whole Vietnam days, as the portal counts them: from the start of the first day to windowTo
+  const days = { start: parseDay(formatDay(windowTo - staleAfterDays * DAY_MS))!, end: windowTo };
+  const onPortal = await ctx.national().count(rootAgency(province), days, 'CapNhat');
+  if (onPortal > 0) return null;
+  const updated = await firstUpdated(ctx.store, province, days);
+  if (updated === undefined) return null;
+  return `national feed stale: no dossier of ${province} updated on the portal since ${formatDay(days.start)}, while the province updated ${updated.code} on ${formatDay(updated.updatedAt)}`;
 }
 
-/**
- * The mismatches worth a drill-down: those between local and national figures, per agency,
- * and per procedure where the agency's total for that metric agrees (codes that moved
- * between procedures, such as an unmapped local procedure code, show only there).
- */
-export function drillTargets(mismatches: Mismatch[]): Mismatch[] {
-  // `province_misreports`: local and national agree within tolerance, so nothing to look for between them.
-  const national = mismatches.filter((m) => m.local !== m.national && m.verdict !== 'province_misreports');
-  const agencyLevel = new Map<string, Set<string>>(); // agency → its metrics that mismatch in total
-  for (const m of national) if (m.procedure === null) agencyLevel.set(m.agency, (agencyLevel.get(m.agency) ?? new Set()).add(m.metric));
-  return national.filter((m) => m.procedure === null || !agencyLevel.get(m.agency)?.has(m.metric));
+/** A stored dossier of the province updated in the days, or undefined when none was. */
+async function firstUpdated(store: JobContext['store'], province: string, days: { start: number; end: number }): Promise<CanonicalDossier | undefined> {
+  for await (const batch of store.scanDossiers(province)) {
+    const found = batch.find((d) => d.updatedAt >= days.start && d.updatedAt < days.end);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 export const reconcileProvince = defineJob({
@@ -120,7 +123,15 @@ export const reconcileProvince = defineJob({
       return summary;
     }
 
-    const stale = await staleNationalFeed(ctx, province, windowTo, sources);
+    // this province's national requests, for its report
+    const meter = ctx.national().metered();
+    const metered = { ...ctx, national: () => meter };
+    const recordLoad = async () => {
+      const load = meter.load;
+      meter.load = { requests: 0, records: 0 };
+      await ctx.runs.addNationalLoad(runId, province, load);
+    };
+    const stale = await staleNationalFeed(metered, province, windowTo).finally(recordLoad);
     if (stale) {
       summary.coverage = withFailedJobs({ status: 'partial', why: stale }, failedJobs);
       summary.provincialStats = { status: 'unavailable', why: 'not fetched: the province was not compared' };
@@ -131,25 +142,23 @@ export const reconcileProvince = defineJob({
 
     const local = await countStore(ctx.store, province, period, ctx.config.counting);
     const [national, { provincial, note }] = await Promise.all([
-      ctx.national().stats(rootAgency(province), period, { agency: true, procedure: true }).then(withAgencyTotals),
+      meter.stats(rootAgency(province), period, { agency: true, procedure: true }).then(withAgencyTotals),
       provincialFigures(ctx, province, period),
-    ]);
+    ]).finally(recordLoad);
     summary.provincialStats = note;
     summary.mismatches = compareCounts(local, national, ctx.config.tolerances, provincial);
     summary.agencies = new Set([...local, ...national].map((f) => f.agency)).size;
     await ctx.runs.setProvince(runId, summary);
 
-    const parent = ctx.job.parent;
-    const drills = drillTargets(summary.mismatches).map((m: Mismatch) => ({
-      name: 'drill-down',
-      data: { runId, province, agency: m.agency, procedure: m.procedure, metric: m.metric, period: p, local: m.local, national: m.national },
-      opts: {
-        jobId: jobIds.drill(runId, province, m.agency, m.procedure, m.metric),
+    // One explanation pass for the whole province, under the run's root like this job.
+    if (summary.mismatches.some(examinable)) {
+      const parent = ctx.job.parent;
+      await ctx.queue.add('explain-province', { runId, province, period: p }, {
+        jobId: jobIds.explain(runId, province),
         ignoreDependencyOnFailure: true,
         ...(parent?.id ? { parent: { id: parent.id, queue: parent.queueKey } } : {}),
-      },
-    }));
-    if (drills.length) await ctx.queue.addBulk(drills);
+      });
+    }
     ctx.logger.info({ runId, province, mismatches: summary.mismatches.length }, 'province reconciled');
     return { province, mismatches: summary.mismatches.length };
   },

@@ -1,6 +1,6 @@
 /** The one map from job name to definition. */
 import type { JobDefinition } from './context.js';
-import { drillDownJob } from './drill-down.js';
+import { explainProvinceJob } from './explain-province.js';
 import { finishRun } from './finish-run.js';
 import { nightly } from './nightly.js';
 import { reconcileProvince } from './reconcile-province.js';
@@ -8,5 +8,5 @@ import { sendAlertJob } from './send-alert.js';
 import { syncSource } from './sync-source.js';
 
 export const JOBS: ReadonlyMap<string, JobDefinition> = new Map(
-  [nightly, syncSource, reconcileProvince, drillDownJob, finishRun, sendAlertJob].map((d) => [d.name, d as JobDefinition]),
+  [nightly, syncSource, reconcileProvince, explainProvinceJob, finishRun, sendAlertJob].map((d) => [d.name, d as JobDefinition]),
 );

@@ -98,7 +98,14 @@ export const nationalConfig = z.strictObject({
   maxListPages: z.number().int().min(1).default(10_000),
   /** …or this many records. */
   maxListRecords: z.number().int().min(1).default(2_000_000),
-  /** How far before a period the drill-down looks for dossiers still open (carried over). */
+  /** At most this many requests a second to the portal, retries included (0: no limit). */
+  rateLimit: z.number().min(0).default(0),
+  /**
+   * National dossier records (lists and look-ups) a run may fetch, all provinces together
+   * (0: no cap). Once reached, the keys still to explain are reported unexplained, with why.
+   */
+  maxRecordsPerRun: z.number().int().min(0).default(0),
+  /** How far before a period the explanation looks for dossiers still open (carried over). */
   lookbackDays: z.number().int().min(0).max(3660).default(366),
   /**
    * The national feed is stale for a province when none of its dossiers was updated on the

@@ -5,7 +5,6 @@ import { alertMessage } from './alert.js';
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 export const periodInput = z.object({ from: day, to: day });
 const runId = z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, dot, dash or underscore');
-const metric = z.string().min(1);
 
 /** One night's work: a window to sync up to and a period to reconcile. */
 export const nightStep = z.object({
@@ -51,18 +50,13 @@ export const reconcileProvincePayload = z.object({
 });
 export type ReconcileProvincePayload = z.infer<typeof reconcileProvincePayload>;
 
-export const drillDownPayload = z.object({
+/** The explanation pass of one reconciled province: its mismatches are read from the run. */
+export const explainProvincePayload = z.object({
   runId,
   province: z.string(),
-  agency: z.string(),
-  /** Null for an agency's total; a procedure code for one procedure at the agency. */
-  procedure: z.string().nullable().default(null),
-  metric,
   period: periodInput,
-  local: z.number().int(),
-  national: z.number().int(),
 });
-export type DrillDownPayload = z.infer<typeof drillDownPayload>;
+export type ExplainProvincePayload = z.infer<typeof explainProvincePayload>;
 
 export const finishRunPayload = z.object({
   runId,

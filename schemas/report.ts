@@ -38,10 +38,15 @@ export const finding = z.object({
   dossierCode: z.string(),
   agency: z.string(),
   kind: findingKind,
-  /** The metrics whose drill-down found it. */
+  /** The metrics of the mismatched keys it was found in. */
   metrics: z.array(z.string()),
   /** What each side holds, for the reader to check the verdict. */
-  evidence: z.object({ local: side, national: side }),
+  evidence: z.object({
+    local: side,
+    national: side,
+    /** For a duplicate_national: how many copies of the dossier the portal holds. */
+    copies: z.number().int().optional(),
+  }),
   /** For an `unexplained` finding: the key, its residual, and what was examined for it. */
   key: z
     .object({ procedure: z.string().nullable(), metric: z.string(), residual: z.number().int(), examined: z.string() })

@@ -1,11 +1,21 @@
-/** Prints a run report: a table or Markdown for people, JSON or CSV for scripts (CONTRACTS.md §4). */
-import type { RunReport } from '../../schemas/report.js';
+/** Prints a run report: a table or Markdown for people, JSON or CSV for scripts. */
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { FINDING_KINDS, UNEXPLAINED, type Finding, type Mismatch, type ProvinceReport, type RunReport } from '../../schemas/report.js';
 import type { Metric } from '../reconcile/counting.js';
 import { provinceLabel } from '../normalise/units.js';
-import { LABELS, type Lang } from './labels.js';
+import { groupBy } from '../util/group.js';
+import { accountOf, isUnexplained, signed, sortMismatches, sourcesTotal } from './account.js';
+import { LABELS, LANGS, type Lang } from './labels.js';
+import { choice } from './options.js';
+import { reportXlsx } from './xlsx.js';
 
+/** The formats printed as text (the demo's too). */
 export const FORMATS = ['table', 'json', 'csv', 'md'] as const;
 export type Format = (typeof FORMATS)[number];
+/** What `report` and `reconcile` write: the text formats and the spreadsheet. */
+export const REPORT_FORMATS = [...FORMATS, 'xlsx'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 type Row = (string | number)[];
 
@@ -25,85 +35,208 @@ function csvCell(c: string | number | null): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+const metricLabel = (L: (typeof LABELS)[Lang], m: string) => L.metric[m as Metric] ?? m;
+const residualCell = (m: Mismatch) => (isUnexplained(m) ? signed(m.residual!) : '');
+
+/** A key left unexplained, in words: where, which figure, by how much, and what was examined. */
+function unexplainedLine(L: (typeof LABELS)[Lang], f: Finding): string {
+  const k = f.key;
+  const where = [f.agency, k?.procedure, metricLabel(L, k?.metric ?? f.metrics[0] ?? '')].filter(Boolean).join(' · ');
+  return k ? `${where}: ${L.columns.residual.toLowerCase()} ${signed(k.residual)}${k.examined ? ` (${L.examined}: ${k.examined})` : ''}` : where;
+}
+
+/** A province's findings by kind, in the kinds' order: each with its dossier codes, or for keys left unexplained, the keys. */
+function findingGroups(p: ProvinceReport, L: (typeof LABELS)[Lang]) {
+  const byKind = groupBy([...p.findings].sort((a, b) => a.dossierCode.localeCompare(b.dossierCode)), (f) => f.kind);
+  return [...FINDING_KINDS, UNEXPLAINED]
+    .filter((k) => byKind.has(k))
+    .map((k) => {
+      const list = byKind.get(k)!;
+      return { kind: k, label: L.kind[k], count: list.length, items: k === UNEXPLAINED ? list.map((f) => unexplainedLine(L, f)) : list.map((f) => f.dossierCode) };
+    });
+}
+
 /** The sections of a report as rows, shared by the table and Markdown layouts. */
-function sections(r: RunReport, lang: Lang) {
+function sections(r: RunReport, lang: Lang, detail: boolean) {
   const L = LABELS[lang];
   const c = L.columns;
   const summary: Row[] = [
-    [c.province, c.coverage, c.pulled, c.applied, c.unchanged, c.quarantined, c.agencies, c.mismatches, c.findings, c.retries],
+    [c.province, c.coverage, c.pulled, c.applied, c.unchanged, c.quarantined, c.agencies, c.mismatches, c.findings, c.unexplained, c.retries],
     ...r.provinces.map((p) => {
-      const sum = (k: 'pulled' | 'applied' | 'unchanged' | 'quarantined' | 'retries') => p.sources.reduce((n, s) => n + (s[k] ?? 0), 0);
+      const sum = (k: Parameters<typeof sourcesTotal>[1]) => sourcesTotal(p, k);
+      const a = accountOf(p);
       return [
         provinceLabel(p.province), L.coverage[p.coverage.status], sum('pulled'), sum('applied'), sum('unchanged'), sum('quarantined'),
-        p.agencies, p.mismatches.length, p.findings.length, sum('retries'),
+        p.agencies, a.mismatches, a.dossiers, a.residuals.length, sum('retries'),
       ];
     }),
   ];
-  const perProvince = r.provinces.map((p) => ({
-    province: provinceLabel(p.province),
-    why: p.coverage.why ? `${L.coverage[p.coverage.status]}: ${p.coverage.why}` : null,
-    // Said only where it was tried and failed; a province that was not compared says why above.
-    provincialStats:
-      p.provincialStats?.status === 'unavailable' && p.coverage.status === 'complete'
-        ? `${L.provincialStats.unavailable}${p.provincialStats.why ? `: ${p.provincialStats.why}` : ''}`
+  const perProvince = r.provinces.map((p) => {
+    const all = sortMismatches(p.mismatches);
+    const shown = detail ? all : all.filter((m) => m.procedure === null);
+    const withProcedure = shown.some((m) => m.procedure !== null);
+    const head = [c.agency, ...(withProcedure ? [c.procedure] : []), c.metric, c.local, c.national, c.provincial, c.diff, c.verdict, c.residual, c.explainedBy];
+    return {
+      province: provinceLabel(p.province),
+      why: p.coverage.why ? `${L.coverage[p.coverage.status]}: ${p.coverage.why}` : null,
+      // Said only where it was tried and failed; a province that was not compared says why above.
+      provincialStats:
+        p.provincialStats?.status === 'unavailable' && p.coverage.status === 'complete'
+          ? `${L.provincialStats.unavailable}${p.provincialStats.why ? `: ${p.provincialStats.why}` : ''}`
+          : null,
+      // A province that was not compared has no account to give.
+      account: p.coverage.status === 'complete' || p.mismatches.length ? L.account(accountOf(p)) : null,
+      findings: findingGroups(p, L),
+      mismatches: shown.length
+        ? [
+            head,
+            ...shown.map((m) => [
+              m.agency, ...(withProcedure ? [m.procedure ?? ''] : []), metricLabel(L, m.metric), m.local, m.national, m.provincial ?? '',
+              signed(m.national - m.local), m.verdict ? L.verdict[m.verdict] : '', residualCell(m), m.explainedBy?.count ?? '',
+            ]),
+          ]
         : null,
-    mismatches: p.mismatches.length
-      ? [
-          [c.agency, c.procedure, c.metric, c.local, c.national, c.provincial, c.diff, c.verdict],
-          ...p.mismatches.map((m) => [
-            m.agency, m.procedure ?? '', L.metric[m.metric as Metric] ?? m.metric, m.local, m.national, m.provincial ?? '',
-            m.national - m.local, m.verdict ? L.verdict[m.verdict] : '',
-          ]),
-        ]
-      : null,
-    findings: p.findings.length
-      ? [
-          [c.kind, c.dossier, c.agency, c.metrics],
-          ...[...p.findings]
-            .sort((a, b) => a.kind.localeCompare(b.kind) || a.dossierCode.localeCompare(b.dossierCode))
-            .map((f) => [L.kind[f.kind], f.dossierCode, f.agency, f.metrics.join(',')]),
-        ]
-      : null,
-  }));
+      hidden: all.length - shown.length,
+    };
+  });
   const title = `${L.run} ${r.runId}   ${L.period} ${r.period.from} .. ${r.period.to}   ${L.status[r.status]}${r.finishedAt ? ` ${r.finishedAt}` : ''}`;
   return { L, title, summary, perProvince };
 }
 
-function layout(r: RunReport, lang: Lang, grid: (rows: Row[]) => string, heading: (s: string) => string): string {
-  const { L, title, summary, perProvince } = sections(r, lang);
-  const out = [heading(title), '', grid(summary)];
+/** How one layout writes what the table and Markdown share. */
+interface Style {
+  grid(rows: Row[]): string;
+  heading(s: string): string;
+  /** A kind of finding and its items (dossier codes, or unexplained keys one per line). */
+  group(label: string, count: number, items: string[], oneALine: boolean): string;
+}
+
+/** Codes separated by commas, wrapped into lines of about `width` characters. */
+function wrap(items: string[], width: number, indent: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const item of items) {
+    const next = line ? `${line}, ${item}` : item;
+    if (line && next.length > width) {
+      lines.push(`${line},`);
+      line = item;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines.map((l) => indent + l).join('\n');
+}
+
+const TABLE: Style = {
+  grid: table,
+  heading: (s) => s,
+  group: (label, count, items, oneALine) => `  ${label} (${count}):\n${oneALine ? items.map((i) => `    ${i}`).join('\n') : wrap(items, 100, '    ')}`,
+};
+
+const MARKDOWN: Style = {
+  grid: markdown,
+  heading: (s) => `## ${s}`,
+  group: (label, count, items, oneALine) => {
+    const md = (s: string) => s.replace(/([\\`*_|<>[\]])/g, '\\$1');
+    return oneALine
+      ? [`- **${md(label)}** (${count}):`, ...items.map((i) => `  - ${md(i)}`)].join('\n')
+      : `- **${md(label)}** (${count}): ${items.map((i) => `\`${i.replace(/`/g, "'")}\``).join(', ')}`;
+  },
+};
+
+/**
+ * Per province, the explanation first: the account line, the findings by kind with their
+ * dossier codes, then the agency totals that differ (every line with `detail`).
+ */
+function layout(r: RunReport, lang: Lang, detail: boolean, style: Style): string {
+  const { L, title, summary, perProvince } = sections(r, lang, detail);
+  const out = [style.heading(title), '', style.grid(summary)];
   for (const p of perProvince) {
     if (p.why) out.push('', `${p.province}: ${p.why}`);
     if (p.provincialStats) out.push('', `${p.province}: ${p.provincialStats}`);
-    if (p.mismatches) out.push('', heading(`${p.province}: ${L.mismatchesOf}`), grid(p.mismatches));
-    if (p.findings) out.push('', heading(`${p.province}: ${L.findingsOf}`), grid(p.findings));
+    if (p.account) out.push('', style.heading(`${p.province}: ${p.account}`));
+    if (p.findings.length) out.push('', ...p.findings.map((g) => style.group(g.label, g.count, g.items, g.kind === UNEXPLAINED)));
+    if (p.mismatches) out.push('', style.heading(`${p.province}: ${L.mismatchesOf}`), style.grid(p.mismatches));
+    if (p.hidden) out.push('', L.hiddenLines(p.hidden));
   }
   return out.join('\n');
 }
 
+/** Excel reads a CSV as UTF-8 (and shows Vietnamese as written) only when it starts with a byte order mark. */
+export const UTF8_BOM = '\uFEFF';
+
 /**
  * One CSV row per mismatch and per finding, with stable English column names and codes.
- * `verdict` is the last column (added after the others, so existing positions hold).
+ * Columns added later come last, so that existing positions hold: `verdict`, then `residual`
+ * (the part of a mismatch's gap its findings leave unexplained; on an `unexplained` finding,
+ * its key's).
  */
 function csv(r: RunReport): string {
-  const head = ['run_id', 'province', 'coverage', 'row', 'agency', 'procedure', 'metric', 'local', 'national', 'provincial', 'dossier_code', 'kind', 'verdict'];
+  const head = ['run_id', 'province', 'coverage', 'row', 'agency', 'procedure', 'metric', 'local', 'national', 'provincial', 'dossier_code', 'kind', 'verdict', 'residual'];
   const rows: (string | number | null)[][] = [head];
   for (const p of r.provinces) {
-    for (const m of p.mismatches) rows.push([r.runId, p.province, p.coverage.status, 'mismatch', m.agency, m.procedure, m.metric, m.local, m.national, m.provincial, null, null, m.verdict ?? null]);
-    for (const f of p.findings) rows.push([r.runId, p.province, p.coverage.status, 'finding', f.agency, null, f.metrics.join(' '), null, null, null, f.dossierCode, f.kind, null]);
+    for (const m of p.mismatches) rows.push([r.runId, p.province, p.coverage.status, 'mismatch', m.agency, m.procedure, m.metric, m.local, m.national, m.provincial, null, null, m.verdict ?? null, m.residual ?? null]);
+    for (const f of p.findings) {
+      rows.push([r.runId, p.province, p.coverage.status, 'finding', f.agency, f.key?.procedure ?? null, f.key?.metric ?? f.metrics.join(' '), null, null, null, f.dossierCode, f.kind, null, f.key?.residual ?? null]);
+    }
   }
-  return rows.map((row) => row.map(csvCell).join(',')).join('\n');
+  return UTF8_BOM + rows.map((row) => row.map(csvCell).join(',')).join('\n');
 }
 
-export function formatReport(r: RunReport, format: Format, lang: Lang = 'en'): string {
+export interface FormatOptions {
+  /** Table and Markdown: every mismatch line, per procedure too (by default the agency totals only). */
+  detail?: boolean;
+}
+
+export function formatReport(r: RunReport, format: Format, lang: Lang = 'en', opts: FormatOptions = {}): string {
   switch (format) {
     case 'json':
       return JSON.stringify(r, null, 2);
     case 'csv':
       return csv(r);
     case 'md':
-      return layout(r, lang, markdown, (s) => `## ${s}`);
+      return layout(r, lang, Boolean(opts.detail), MARKDOWN);
     case 'table':
-      return layout(r, lang, table, (s) => s);
+      return layout(r, lang, Boolean(opts.detail), TABLE);
   }
+}
+
+export interface ReportOutput extends FormatOptions {
+  format: ReportFormat;
+  lang: Lang;
+  /** Write to this file instead of standard output. */
+  out?: string;
+}
+
+/**
+ * A workbook is binary: it goes to `--out FILE`, or to standard output only when that is not a
+ * terminal (redirected to a file or piped on). Checked before a run starts, not after it ends.
+ */
+export function checkReportOutput(o: Pick<ReportOutput, 'format' | 'out'>, stdout: { isTTY?: boolean } = process.stdout): void {
+  if (o.format === 'xlsx' && !o.out && stdout.isTTY) {
+    throw new Error('--format xlsx writes a binary workbook: give --out FILE (or redirect standard output to a file)');
+  }
+}
+
+/** Writes the report in the chosen format to `--out` or standard output. */
+export async function writeReport(r: RunReport, o: ReportOutput, stdout: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): Promise<void> {
+  checkReportOutput(o, stdout);
+  const body = o.format === 'xlsx' ? await reportXlsx(r, o.lang) : `${formatReport(r, o.format, o.lang, o)}\n`;
+  if (o.out) await writeFile(o.out, body);
+  else await new Promise<void>((resolve, reject) => stdout.write(body, (err) => (err ? reject(err) : resolve())));
+}
+
+/** The output options of `report` and `reconcile`. */
+export function addReportOptions(c: Command): Command {
+  return c
+    .option('--format <format>', `report format: ${REPORT_FORMATS.join(', ')}`, 'table')
+    .option('--lang <lang>', `report labels and headers: ${LANGS.join(', ')}`, 'vi')
+    .option('--detail', 'table and Markdown: every mismatch line, per procedure too (default: the agency totals)')
+    .option('--out <file>', 'write the report to this file (xlsx needs it unless standard output is redirected)');
+}
+
+/** The output options as given, checked before anything runs. */
+export function reportOutputOf(o: { format: string; lang: string; detail?: boolean; out?: string }): ReportOutput {
+  const out: ReportOutput = { format: choice('--format', o.format, REPORT_FORMATS), lang: choice('--lang', o.lang, LANGS), detail: o.detail, out: o.out };
+  checkReportOutput(out);
+  return out;
 }

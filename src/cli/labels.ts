@@ -1,8 +1,12 @@
 /** Labels of the reports, in Vietnamese (the users' own language) and English. */
 import type { FindingKind, ProvincialStats, Verdict } from '../../schemas/report.js';
 import type { Metric } from '../reconcile/counting.js';
+import { residualList, type Account } from './account.js';
 
 export const LANGS = ['vi', 'en'] as const;
+/** What each side of a finding's evidence holds, in the order the spreadsheet and the dossier page show it. */
+export const EVIDENCE_FIELDS = ['code', 'agency', 'procedure', 'status', 'receivedAt', 'dueAt', 'finishedAt', 'returnedAt', 'updatedAt'] as const;
+export type EvidenceField = (typeof EVIDENCE_FIELDS)[number];
 export type Lang = (typeof LANGS)[number];
 
 interface Labels {
@@ -13,9 +17,24 @@ interface Labels {
   columns: Record<
     'province' | 'coverage' | 'pulled' | 'applied' | 'unchanged' | 'quarantined' | 'agencies' | 'mismatches' | 'findings' |
     'agency' | 'procedure' | 'metric' | 'local' | 'national' | 'provincial' | 'diff' | 'verdict' | 'dossier' | 'kind' | 'metrics' |
-    'retries',
+    'retries' | 'residual' | 'explainedBy' | 'unexplained',
     string
   >;
+  /** The line a province opens with: its mismatches, the dossiers that explain them, what is left unexplained. */
+  account: (a: Account) => string;
+  /** Under the agency totals when the per-procedure lines are left out. */
+  hiddenLines: (n: number) => string;
+  /** Before what was examined for a key left unexplained. */
+  examined: string;
+  /** The spreadsheet (`report --format xlsx`): its sheets and the headers the other formats do not have. */
+  xlsx: {
+    sheets: Record<'summary' | 'mismatches' | 'findings', string>;
+    headers: Record<'code' | 'why' | 'account' | 'started' | 'finished' | 'explainedCodes' | 'examined', string>;
+    /** The two sides of a finding's evidence. */
+    sides: Record<'local' | 'national', string>;
+  };
+  /** The fields of a finding's evidence (the spreadsheet's columns, the dossier page's rows). */
+  evidenceField: Record<EvidenceField, string>;
   mismatchesOf: string;
   findingsOf: string;
   metric: Record<Metric, string>;
@@ -35,6 +54,33 @@ const en: Labels = {
     quarantined: 'QUARANTINED', agencies: 'AGENCIES', mismatches: 'MISMATCHES', findings: 'FINDINGS', agency: 'AGENCY',
     procedure: 'PROCEDURE', metric: 'METRIC', local: 'LOCAL', national: 'NATIONAL', provincial: 'PROVINCIAL', diff: 'DIFF',
     verdict: 'VERDICT', dossier: 'DOSSIER', kind: 'KIND', metrics: 'METRICS', retries: 'HTTP RETRIES',
+    residual: 'RESIDUAL', explainedBy: 'DOSSIERS', unexplained: 'UNEXPLAINED',
+  },
+  account: (a) => {
+    const n = (k: number, one: string, many = `${one}s`) => `${k} ${k === 1 ? one : many}`;
+    if (a.mismatches === 0) return 'no mismatch';
+    const parts = [n(a.mismatches, 'mismatch', 'mismatches')];
+    if (a.residuals.length) {
+      parts.push(`${a.residuals.length} unexplained (residual ${residualList(a.residuals)})`);
+      if (a.dossiers) parts.push(`the others explained by ${n(a.dossiers, 'dossier')}`);
+    } else if (a.unexamined) parts.push(`${n(a.dossiers, 'dossier')} found`);
+    else parts.push(a.dossiers ? `all explained by ${n(a.dossiers, 'dossier')}` : 'none left unexplained');
+    if (a.unexamined) parts.push(`${a.unexamined} not examined`);
+    return parts.join(', ');
+  },
+  hiddenLines: (k) => `${k} per-procedure line${k === 1 ? '' : 's'} not shown (--detail lists every line)`,
+  examined: 'examined',
+  xlsx: {
+    sheets: { summary: 'Summary', mismatches: 'Mismatches', findings: 'Findings' },
+    headers: {
+      code: 'CODE', why: 'WHY', account: 'ACCOUNT', started: 'STARTED (GMT+7)', finished: 'FINISHED (GMT+7)',
+      explainedCodes: 'EXPLAINED BY', examined: 'EXAMINED',
+    },
+    sides: { local: 'LOCAL', national: 'NATIONAL' },
+  },
+  evidenceField: {
+    code: 'code', agency: 'agency', procedure: 'procedure', status: 'status', receivedAt: 'received (GMT+7)', dueAt: 'due (GMT+7)',
+    finishedAt: 'finished (GMT+7)', returnedAt: 'returned (GMT+7)', updatedAt: 'updated (GMT+7)',
   },
   mismatchesOf: 'mismatches',
   findingsOf: 'findings',
@@ -69,6 +115,32 @@ const vi: Labels = {
     quarantined: 'CÁCH LY', agencies: 'ĐƠN VỊ', mismatches: 'SAI LỆCH', findings: 'HỒ SƠ LỆCH', agency: 'ĐƠN VỊ',
     procedure: 'THỦ TỤC', metric: 'CHỈ TIÊU', local: 'TÍNH TỪ KHO', national: 'QUỐC GIA', provincial: 'TỈNH BÁO CÁO', diff: 'CHÊNH',
     verdict: 'KẾT LUẬN', dossier: 'MÃ HỒ SƠ', kind: 'NGUYÊN NHÂN', metrics: 'CHỈ TIÊU', retries: 'GỬI LẠI HTTP',
+    residual: 'CÒN LỆCH', explainedBy: 'SỐ HỒ SƠ', unexplained: 'CHƯA GIẢI THÍCH',
+  },
+  account: (a) => {
+    if (a.mismatches === 0) return 'không có sai lệch';
+    const parts = [`${a.mismatches} sai lệch`];
+    if (a.residuals.length) {
+      parts.push(`${a.residuals.length} chưa giải thích được (còn lệch ${residualList(a.residuals)})`);
+      if (a.dossiers) parts.push(`số còn lại được giải thích bởi ${a.dossiers} hồ sơ`);
+    } else if (a.unexamined) parts.push(`tìm thấy ${a.dossiers} hồ sơ`);
+    else parts.push(a.dossiers ? `tất cả được giải thích bởi ${a.dossiers} hồ sơ` : 'không còn chênh lệch chưa giải thích');
+    if (a.unexamined) parts.push(`${a.unexamined} chưa được xem xét`);
+    return parts.join(', ');
+  },
+  hiddenLines: (k) => `${k} dòng theo thủ tục không hiển thị (--detail để xem mọi dòng)`,
+  examined: 'đã xem xét',
+  xlsx: {
+    sheets: { summary: 'Tổng hợp', mismatches: 'Chênh lệch', findings: 'Hồ sơ' },
+    headers: {
+      code: 'MÃ', why: 'LÝ DO', account: 'GIẢI THÍCH', started: 'BẮT ĐẦU (GMT+7)', finished: 'KẾT THÚC (GMT+7)',
+      explainedCodes: 'DO CÁC HỒ SƠ', examined: 'ĐÃ XEM XÉT',
+    },
+    sides: { local: 'KHO', national: 'CỔNG QUỐC GIA' },
+  },
+  evidenceField: {
+    code: 'mã hồ sơ', agency: 'đơn vị', procedure: 'thủ tục', status: 'trạng thái', receivedAt: 'ngày tiếp nhận (GMT+7)',
+    dueAt: 'hạn trả (GMT+7)', finishedAt: 'ngày có kết quả (GMT+7)', returnedAt: 'ngày trả kết quả (GMT+7)', updatedAt: 'cập nhật (GMT+7)',
   },
   mismatchesOf: 'sai lệch số liệu',
   findingsOf: 'hồ sơ sai lệch',

@@ -15,8 +15,7 @@ import { createRuntime, startupChecks, type Runtime } from '../queue/runtime.js'
 import { failedBatches, replayAndWait } from '../queue/replay.js';
 import { startSchedule } from '../queue/schedule.js';
 import { createLogger } from '../util/logger.js';
-import { FORMATS, formatReport } from './format.js';
-import { LANGS } from './labels.js';
+import { addReportOptions, reportOutputOf, writeReport } from './format.js';
 import { choice, positiveInt, previousMonth, untilSignal, withConfig } from './options.js';
 import { runNightly } from './run.js';
 
@@ -71,18 +70,15 @@ export function registerOps(program: Command): void {
       rt.logger.info('stopped');
     });
 
-  withConfig(program.command('reconcile'))
+  addReportOptions(withConfig(program.command('reconcile')))
     .description('sync every source and reconcile a period against the national portal, then print the report')
     .option('--month <YYYY-MM>', 'the month to reconcile (default: last month)')
     .option('--from <YYYY-MM-DD>', 'first day of the period (with --to)')
     .option('--to <YYYY-MM-DD>', 'last day of the period (with --from)')
     .option('--province <code...>', 'only these provinces')
     .option('--enqueue', 'only enqueue the run for a running worker, and print its id')
-    .option('--format <format>', `report format: ${FORMATS.join(', ')}`, 'table')
-    .option('--lang <lang>', `report labels: ${LANGS.join(', ')}`, 'vi')
-    .action(async (o: { config: string; logLevel: string; month?: string; from?: string; to?: string; province?: string[]; enqueue?: boolean; format: string; lang: string }) => {
-      const format = choice('--format', o.format, FORMATS);
-      const lang = choice('--lang', o.lang, LANGS);
+    .action(async (o: { config: string; logLevel: string; month?: string; from?: string; to?: string; province?: string[]; enqueue?: boolean; format: string; lang: string; detail?: boolean; out?: string }) => {
+      const output = reportOutputOf(o);
       const period = periodOf(o);
       await withRuntime(o, async (rt) => {
         const payload = { runId: newRunId(new Date()), period: { from: period.from, to: period.to }, provinces: o.province };
@@ -99,7 +95,7 @@ export function registerOps(program: Command): void {
         } finally {
           progress.stop();
         }
-        process.stdout.write(`${formatReport(report, format, lang)}\n`);
+        await writeReport(report, output);
         if (report.provinces.some((p) => p.coverage.status !== 'complete')) process.exitCode = 2;
       });
     });
@@ -154,20 +150,17 @@ export function registerOps(program: Command): void {
       });
     });
 
-  withConfig(program.command('report'))
-    .description('print the latest (or a named) reconciliation run')
+  addReportOptions(withConfig(program.command('report')))
+    .description('print the latest (or a named) reconciliation run, or write it to a file (--out; a workbook with --format xlsx)')
     .option('--run <id>', 'run id (default: the latest)')
-    .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'table')
-    .option('--lang <lang>', `labels: ${LANGS.join(', ')}`, 'vi')
-    .action(async (o: { config: string; logLevel: string; run?: string; format: string; lang: string }) => {
-      const format = choice('--format', o.format, FORMATS);
-      const lang = choice('--lang', o.lang, LANGS);
+    .action(async (o: { config: string; logLevel: string; run?: string; format: string; lang: string; detail?: boolean; out?: string }) => {
+      const output = reportOutputOf(o);
       await withRuntime(o, async (rt) => {
         const runId = o.run ?? (await rt.runs.latestRunId());
         if (!runId) throw new Error('no reconciliation run yet: run `dossier-sync reconcile` first');
         const report = await rt.runs.report(runId);
         if (!report) throw new Error(`no run "${runId}" (recent: ${(await rt.runs.list(5)).join(', ') || 'none'})`);
-        process.stdout.write(`${formatReport(report, format, lang)}\n`);
+        await writeReport(report, output);
       });
     });
 

@@ -1,4 +1,4 @@
-/** The national portal feed (CONTRACTS.md §3): statistics, look-up by code, and lists for drill-down. */
+/** The national portal feed (CONTRACTS.md §3): statistics, look-up by code, and lists for the explanation pass. */
 import type { NationalConfig } from '../../schemas/config.js';
 import type { Figures, Period } from '../reconcile/counting.js';
 import { dvcqgItemKey } from '../sources/dvcqg.js';
@@ -9,8 +9,20 @@ import { dayParams, parseStatsRows, statsParams } from './fields.js';
 
 export type DateKind = 'TiepNhan' | 'KetThucXuLy' | 'CapNhat';
 
+/** Dossiers per page of a national list: a shorter page is the last. */
+export const LIST_PAGE = 1000;
+
+/** What was asked of the portal: service requests sent, and dossier records they returned. */
+export interface NationalLoad {
+  requests: number;
+  records: number;
+}
+
 export class NationalClient {
   readonly envelope: EnvelopeClient;
+  /** Every request of this client (or of the metered view it is). */
+  load: NationalLoad = { requests: 0, records: 0 };
+  private parent: NationalClient | undefined;
 
   private readonly maxListPages: number;
   private readonly maxListRecords: number;
@@ -25,8 +37,30 @@ export class NationalClient {
     this.envelope = new EnvelopeClient(http, 'national', cfg.baseUrl, credentials);
   }
 
+  /**
+   * The same client (same session) counting its requests into a load of its own as well:
+   * one per province and run, so that each province's national load is known.
+   */
+  metered(): NationalClient {
+    const view = Object.create(this) as NationalClient;
+    view.load = { requests: 0, records: 0 };
+    view.parent = this;
+    return view;
+  }
+
+  /** One service call, counted; `dossiers` says whether its items are dossier records. */
+  private async call(madonvi: string, service: string, params: Record<string, unknown>, dossiers: boolean) {
+    const reply = await this.envelope.call(madonvi, service, params);
+    const records = dossiers ? (reply.data?.length ?? 0) : 0;
+    for (let c: NationalClient | undefined = this; c; c = c.parent) {
+      c.load.requests++;
+      c.load.records += records;
+    }
+    return reply;
+  }
+
   async stats(madonvi: string, period: Period, by: { agency: boolean; procedure: boolean }): Promise<Figures[]> {
-    const reply = await this.envelope.call(madonvi, 'ThongKeHoSo', statsParams(period, by));
+    const reply = await this.call(madonvi, 'ThongKeHoSo', statsParams(period, by), false);
     return parseStatsRows(reply.data ?? [], 'national');
   }
 
@@ -34,7 +68,7 @@ export class NationalClient {
   async lookup(madonvi: string, codes: string[]): Promise<unknown[]> {
     const out: unknown[] = [];
     for (let i = 0; i < codes.length; i += 100) {
-      const reply = await this.envelope.call(madonvi, 'TraCuuHoSo', { mahoso: codes.slice(i, i + 100) });
+      const reply = await this.call(madonvi, 'TraCuuHoSo', { mahoso: codes.slice(i, i + 100) }, true);
       out.push(...(reply.data ?? []));
     }
     return out;
@@ -42,7 +76,7 @@ export class NationalClient {
 
   /** How many national dossiers of `madonvi` have a date of `kind` in the days. */
   async count(madonvi: string, days: Pick<Period, 'start' | 'end'>, kind: DateKind): Promise<number> {
-    const reply = await this.envelope.call(madonvi, 'DanhSachHoSo', { ...dayParams(days), loaiNgay: kind, trang: 1, soLuong: 1 });
+    const reply = await this.call(madonvi, 'DanhSachHoSo', { ...dayParams(days), loaiNgay: kind, trang: 1, soLuong: 1 }, true);
     return reply.tongSo ?? reply.data?.length ?? 0;
   }
 
@@ -51,18 +85,13 @@ export class NationalClient {
    * time. A list that does not end within `maxListPages` pages or `maxListRecords` records,
    * or serves a full page it served before, is an error naming it (see PullGuard).
    */
-  async *list(madonvi: string, days: Pick<Period, 'start' | 'end'>, kind: DateKind, pageSize = 1000): AsyncGenerator<unknown[]> {
+  async *list(madonvi: string, days: Pick<Period, 'start' | 'end'>, kind: DateKind, pageSize = LIST_PAGE): AsyncGenerator<unknown[]> {
     const what = `national DanhSachHoSo ${madonvi}`;
     const guard = new PullGuard(what, this.maxListPages, 0, 'maxListPages');
     let records = 0;
     for (let page = 1; ; page++) {
       guard.beforePage(null);
-      const reply = await this.envelope.call(madonvi, 'DanhSachHoSo', {
-        ...dayParams(days),
-        loaiNgay: kind,
-        trang: page,
-        soLuong: pageSize,
-      });
+      const reply = await this.call(madonvi, 'DanhSachHoSo', { ...dayParams(days), loaiNgay: kind, trang: page, soLuong: pageSize }, true);
       const data = reply.data ?? [];
       guard.afterPage(data, data.length >= pageSize, dvcqgItemKey);
       records += data.length;

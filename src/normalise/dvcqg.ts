@@ -14,7 +14,7 @@ export type Normalised = { ok: true; dossier: CanonicalDossier } | { ok: false; 
 export interface DvcqgOptions {
   /** Vendor status value → national status code. */
   statusMap: Readonly<Record<string, number>>;
-  /** The agency to use when the item names none (e.g. national drill-down lists, one agency per call). */
+  /** The agency to use when the item names none (e.g. national lists, one agency per call). */
   agency?: string;
   /** Local procedure code → national code; unmapped codes are kept as they are. */
   procedureMap?: Readonly<Record<string, string>>;

@@ -117,7 +117,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
     const n = config.national;
     nationalClient ??= new NationalClient(
       n,
-      new HttpClient({ name: 'national', timeoutMs: n.timeoutMs, deadlineMs: n.deadlineMs, logger, signal: abort.signal }),
+      new HttpClient({ name: 'national', timeoutMs: n.timeoutMs, deadlineMs: n.deadlineMs, rateLimit: n.rateLimit, logger, signal: abort.signal }),
       credentials(n.usernameEnv, n.passwordEnv),
     );
     return nationalClient;

@@ -49,7 +49,8 @@ export interface Provincial {
  * "within the metric's tolerance"; see VERDICTS in schemas/report.ts):
  * 1. no provincial figure (not fetched, or the metric not reported) → `undetermined`;
  * 2. local agrees with national, provincial differs → `province_misreports`;
- * 3. local agrees with provincial, national differs → `national_behind`;
+ * 3. local agrees with provincial, national differs → `national_behind` when the portal counts
+ *    less, `national_ahead` when it counts more (a dossier only it holds, a duplicate);
  * 4. provincial agrees with national, local differs → `records_lost`;
  * 5. all three differ: local below provincial → `records_lost` (the province counts records
  *    the store does not hold), otherwise `undetermined`.
@@ -61,7 +62,7 @@ export function verdictOf(local: number, national: number, provincial: number | 
   const lp = !differs(local, provincial, metric, tol);
   const pn = !differs(provincial, national, metric, tol);
   if (ln && !lp) return 'province_misreports';
-  if (lp && !ln) return 'national_behind';
+  if (lp && !ln) return national < local ? 'national_behind' : 'national_ahead';
   if (pn && !ln) return 'records_lost';
   if (!ln && !lp && !pn && local < provincial) return 'records_lost';
   return 'undetermined';

@@ -1,6 +1,6 @@
 /**
  * The counting rules of DOMAIN.md, in one place. The store's statistics, the simulators'
- * ground truth, the drill-down and the reports all count through this module.
+ * ground truth, the explanation pass and the reports all count through this module.
  */
 import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
 import { DAY_MS, formatDay, parseDay, vnDayNumber } from '../normalise/time.js';

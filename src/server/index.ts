@@ -9,12 +9,14 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { accountOf } from '../cli/account.js';
 import { LANGS, type Lang } from '../cli/labels.js';
 import type { Runtime } from '../queue/runtime.js';
 import { allowHosts, hostName, isLoopback, LOOPBACK_HOSTS, requireToken, sameOriginWrites } from './auth.js';
 import { PAGE_LABELS } from './labels.js';
 import { renderMetrics } from './metrics.js';
-import { failedPage, incidentsPage, notFoundPage, quarantinePage, runPage, runsPage, sortIncidents, type PageContext, type SourceQuarantine } from './pages.js';
+import { dossierPage, failedPage, incidentPage, incidentsPage, notFoundPage, quarantinePage, runPage, runsPage, sortIncidents, type PageContext, type SourceQuarantine } from './pages.js';
+import { appearancesOf, incidentDossiers, trendOf } from './trace.js';
 import { failedBatches, replayFailedJob, ReplayError } from './replay.js';
 
 export { isLoopback } from './auth.js';
@@ -39,6 +41,8 @@ export interface ServerOptions {
   readyTimeoutMs?: number;
   /** How many runs `/` and /api/runs list. */
   runsShown?: number;
+  /** How many of the latest runs the home page's trend covers and a dossier page searches (30). */
+  runsTraced?: number;
   /** Now, in epoch ms, for the sync lag (tests); Date.now by default. */
   clock?: () => number;
 }
@@ -114,6 +118,7 @@ export function createApp(opts: ServerOptions): express.Express {
   const defaultLang: Lang = opts.lang ?? 'vi';
   const readyTimeoutMs = opts.readyTimeoutMs ?? 2000;
   const runsShown = opts.runsShown ?? 20;
+  const runsTraced = opts.runsTraced ?? 30;
   const clock = opts.clock ?? Date.now;
 
   const app = express();
@@ -162,8 +167,8 @@ export function createApp(opts: ServerOptions): express.Express {
   app.use('/queues', board.getRouter() as express.Router);
 
   // JSON
-  const reports = async () => {
-    const ids = await rt.runs.list(runsShown);
+  /** The reports of these runs, in the same order (a run gone meanwhile is left out). */
+  const reportsOf = async (ids: readonly string[]) => {
     const out = [];
     for (const id of ids) {
       const r = await rt.runs.report(id);
@@ -171,6 +176,8 @@ export function createApp(opts: ServerOptions): express.Express {
     }
     return out;
   };
+  /** The latest runs' reports, newest first. */
+  const reports = async (n = runsShown) => reportsOf(await rt.runs.list(n));
   app.get('/api/runs', async (_req, res) => {
     const runs = (await reports()).map((r) => ({
       runId: r.runId,
@@ -184,6 +191,7 @@ export function createApp(opts: ServerOptions): express.Express {
         coverage: p.coverage,
         mismatches: p.mismatches.length,
         findings: p.findings.length,
+        unexplained: accountOf(p).residuals.length,
         incidents: p.incidents.length,
       })),
     }));
@@ -232,7 +240,34 @@ export function createApp(opts: ServerOptions): express.Express {
 
   // Pages
   app.get('/', async (req, res) => {
-    page(res, runsPage(ctxOf(req), await reports()));
+    const traced = await reports(Math.max(runsShown, runsTraced));
+    page(res, runsPage(ctxOf(req), traced.slice(0, runsShown), { points: trendOf(traced.slice(0, runsTraced)), runs: Math.min(traced.length, runsTraced) }));
+  });
+  app.get('/dossiers/:code', async (req, res) => {
+    const ctx = ctxOf(req);
+    const code = req.params.code;
+    const traced = await reports(runsTraced);
+    const appearances = appearancesOf(code, traced);
+    if (!appearances.length) {
+      page(res, notFoundPage(ctx, `${PAGE_LABELS[ctx.lang].dossier} ${code}. ${PAGE_LABELS[ctx.lang].searched(traced.length)}`), 404);
+      return;
+    }
+    const provinces = new Set(appearances.map((a) => a.province));
+    const incidents = (await rt.incidents.list()).filter((i) => provinces.has(i.province));
+    const behind = incidentDossiers(incidents, traced);
+    const related = incidents.filter((i) => behind.get(i.key)?.some((d) => d.code === code));
+    page(res, dossierPage(ctx, code, appearances, related, traced.length));
+  });
+  app.get('/incidents/:key', async (req, res) => {
+    const ctx = ctxOf(req);
+    const [incident] = await rt.incidents.get([req.params.key]);
+    if (!incident) {
+      page(res, notFoundPage(ctx, `${PAGE_LABELS[ctx.lang].incident} ${req.params.key}`), 404);
+      return;
+    }
+    // The runs of its history, the latest ones only: the page stays bounded however long it stays open.
+    const runs = await reportsOf([...new Set(incident.history.map((h) => h.runId))].slice(-runsTraced));
+    page(res, incidentPage(ctx, incident, incidentDossiers([incident], runs).get(incident.key) ?? []));
   });
   app.get('/runs/:id', async (req, res) => {
     const ctx = ctxOf(req);

@@ -62,6 +62,24 @@ interface PageLabels {
   mismatchCount: (agencies: number, procedures: number) => string;
   timesIn: string;
   provincialStatus: Record<'ok' | 'unavailable' | 'not offered', string>;
+  account: string;
+  trend: string;
+  trendHelp: (runs: number) => string;
+  trendSeries: Record<'mismatches' | 'findings' | 'unexplained', string>;
+  evidence: (runId: string) => string;
+  field: string;
+  sides: Record<'local' | 'national', string>;
+  notOnSide: string;
+  differs: string;
+  foundIn: string;
+  relatedIncidents: string;
+  noRelatedIncidents: string;
+  searched: (runs: number) => string;
+  incident: string;
+  history: string;
+  incidentDossiers: string;
+  noIncidentDossiers: string;
+  statusNames: Record<number, string>;
 }
 
 const en: PageLabels = {
@@ -123,6 +141,24 @@ const en: PageLabels = {
   mismatchCount: (a, p) => `${a} agency total(s), ${p} per procedure`,
   timesIn: 'Times in Vietnam time (GMT+7).',
   provincialStatus: { ok: 'compared', unavailable: 'unavailable', 'not offered': 'not offered' },
+  account: 'Explanation',
+  trend: 'Trend',
+  trendHelp: (n) => `Per night (Vietnam time) over the last ${n} run(s): mismatched figures, dossiers found, and figures left unexplained.`,
+  trendSeries: { mismatches: 'mismatches', findings: 'dossiers found', unexplained: 'unexplained' },
+  evidence: (id) => `Evidence in run ${id}`,
+  field: 'Field',
+  sides: { local: 'Province (store)', national: 'National portal' },
+  notOnSide: 'not on this side',
+  differs: 'differs between the sides',
+  foundIn: 'Runs that found it',
+  relatedIncidents: 'Incidents it is part of',
+  noRelatedIncidents: 'No incident holds it.',
+  searched: (n) => `Searched the last ${n} run(s).`,
+  incident: 'Incident',
+  history: 'History',
+  incidentDossiers: 'Dossiers behind it',
+  noIncidentDossiers: 'No dossier found for it in the runs kept (a figure left unexplained, or runs older than those kept).',
+  statusNames: { 1: 'submitted', 2: 'accepted', 3: 'refused', 4: 'in progress', 5: 'supplement requested', 6: 'awaiting payment', 7: 'withdrawn', 8: 'stopped', 9: 'finished', 10: 'returned' },
 };
 
 const vi: PageLabels = {
@@ -184,6 +220,24 @@ const vi: PageLabels = {
   mismatchCount: (a, p) => `${a} theo đơn vị, ${p} theo thủ tục`,
   timesIn: 'Thời gian theo giờ Việt Nam (GMT+7).',
   provincialStatus: { ok: 'đã đối chiếu', unavailable: 'không lấy được', 'not offered': 'không cung cấp' },
+  account: 'Giải thích',
+  trend: 'Xu hướng',
+  trendHelp: (n) => `Theo đêm (giờ Việt Nam) trong ${n} lượt gần nhất: số liệu sai lệch, hồ sơ sai lệch tìm thấy, số liệu chưa giải thích được.`,
+  trendSeries: { mismatches: 'sai lệch', findings: 'hồ sơ lệch', unexplained: 'chưa giải thích' },
+  evidence: (id) => `Bằng chứng ở lượt ${id}`,
+  field: 'Trường',
+  sides: { local: 'Tỉnh (kho)', national: 'Cổng quốc gia' },
+  notOnSide: 'không có ở phía này',
+  differs: 'khác nhau giữa hai phía',
+  foundIn: 'Các lượt phát hiện',
+  relatedIncidents: 'Sự cố liên quan',
+  noRelatedIncidents: 'Không thuộc sự cố nào.',
+  searched: (n) => `Đã tìm trong ${n} lượt gần nhất.`,
+  incident: 'Sự cố',
+  history: 'Lịch sử',
+  incidentDossiers: 'Hồ sơ gây ra',
+  noIncidentDossiers: 'Không tìm thấy hồ sơ nào trong các lượt còn lưu (số liệu chưa giải thích được, hoặc các lượt cũ hơn).',
+  statusNames: { 1: 'mới nộp', 2: 'đã tiếp nhận', 3: 'từ chối', 4: 'đang xử lý', 5: 'yêu cầu bổ sung', 6: 'chờ thanh toán', 7: 'rút hồ sơ', 8: 'dừng xử lý', 9: 'đã có kết quả', 10: 'đã trả kết quả' },
 };
 
 export const PAGE_LABELS: Record<Lang, PageLabels> = { en, vi };

@@ -2,7 +2,7 @@
  * `/metrics`: Prometheus text, read from Redis at scrape time (so it is right whichever
  * process did the work), into a Registry of our own built for each scrape.
  */
-import { Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { JOBS } from '../../jobs/registry.js';
 import type { Runtime } from '../queue/runtime.js';
 
@@ -25,6 +25,8 @@ export interface MetricsSnapshot {
   failedJobs: Record<string, number>;
   openIncidents: Record<string, number>;
   queue: Record<string, number>;
+  /** National requests sent and dossier records fetched, every run so far, per province. */
+  national: Record<string, { requests: number; records: number }>;
 }
 
 export async function snapshot(rt: Runtime, now: number = Date.now()): Promise<MetricsSnapshot> {
@@ -51,12 +53,14 @@ export async function snapshot(rt: Runtime, now: number = Date.now()): Promise<M
   const openIncidents: Record<string, number> = Object.fromEntries(rt.config.sources.map((s) => [s.province, 0]));
   for (const i of await rt.incidents.list({ status: 'open' })) openIncidents[i.province] = (openIncidents[i.province] ?? 0) + 1;
   const queue = await rt.queue.getJobCounts();
+  const national = Object.fromEntries(await rt.runs.nationalLoad());
   return {
     lastRun: meta ? { runId: meta.runId, startedAt: Date.parse(meta.startedAt) } : null,
     sources,
     failedJobs,
     openIncidents,
     queue,
+    national,
   };
 }
 
@@ -93,6 +97,13 @@ export function registryOf(s: MetricsSnapshot): Registry {
   for (const [province, n] of Object.entries(s.openIncidents)) open.set({ province }, n);
   const depth = gauge('queue_jobs', 'Jobs in the queue, by state.', ['state']);
   for (const [state, n] of Object.entries(s.queue)) depth.set({ state }, n);
+  const counter = (name: string, help: string) => new Counter<'province'>({ name: `${METRIC_PREFIX}${name}`, help, labelNames: ['province'], registers: [registry] });
+  const requests = counter('national_requests_total', 'Requests sent to the national portal (statistics, lists, look-ups), by province.');
+  const records = counter('national_records_total', 'Dossier records the national portal returned (lists and look-ups), by province.');
+  for (const [province, load] of Object.entries(s.national)) {
+    requests.inc({ province }, load.requests);
+    records.inc({ province }, load.records);
+  }
   return registry;
 }
 

@@ -1,15 +1,19 @@
 /** The reconciliation pages: server-rendered HTML, every value escaped (see html.ts). */
 import type { Incident } from '../../schemas/incident.js';
 import type { QuarantineEntry } from '../../schemas/store.js';
-import type { FailedJob, ProvinceReport, RunReport } from '../../schemas/report.js';
-import { FINDING_KINDS } from '../../schemas/report.js';
+import type { FailedJob, Finding, ProvinceReport, RunReport } from '../../schemas/report.js';
+import { FINDING_KINDS, UNEXPLAINED } from '../../schemas/report.js';
+import { accountOf, isUnexplained, signed, sortMismatches, sourcesTotal } from '../cli/account.js';
+import { EVIDENCE_FIELDS } from '../cli/labels.js';
 import { rawItemCode } from '../normalise/codes.js';
+import { parseCompact } from '../normalise/time.js';
 import { provinceLabel } from '../normalise/units.js';
 import { METRICS, type Metric } from '../reconcile/counting.js';
 import type { FailedBatch } from '../queue/replay.js';
 import { groupBy } from '../util/group.js';
 import { html, raw, type Html } from './html.js';
 import { PAGE_LABELS, REPORT_LABELS, type Lang } from './labels.js';
+import type { Appearance, IncidentDossier, TrendPoint } from './trace.js';
 
 export interface PageContext {
   lang: Lang;
@@ -26,11 +30,16 @@ export function href(ctx: PageContext, path: string, params: Record<string, stri
   return s ? `${path}?${s}` : path;
 }
 
+/** The pages of a run, a dossier and an incident: codes and keys can hold anything (`/`, `<`, `"`), so they are encoded. */
+export const runHref = (ctx: PageContext, runId: string) => href(ctx, `/runs/${encodeURIComponent(runId)}`);
+export const dossierHref = (ctx: PageContext, code: string) => href(ctx, `/dossiers/${encodeURIComponent(code)}`);
+export const incidentHref = (ctx: PageContext, key: string) => href(ctx, `/incidents/${encodeURIComponent(key)}`);
+
 const VN_OFFSET_MS = 7 * 3600_000;
-/** An instant as Vietnam local time, `YYYY-MM-DD HH:mm`. */
+/** An instant (epoch ms, ISO, or a compact `yyyyMMddHHmmss` of Vietnam time as evidence holds it) as Vietnam local time, `YYYY-MM-DD HH:mm`. */
 export function vnTime(at: string | number | null | undefined): string {
   if (at === null || at === undefined) return '—';
-  const ms = typeof at === 'number' ? at : Date.parse(at);
+  const ms = typeof at === 'number' ? at : (parseCompact(at) ?? Date.parse(at));
   if (!Number.isFinite(ms)) return String(at);
   return new Date(ms + VN_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
 }
@@ -81,6 +90,13 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 .codes{display:flex;flex-wrap:wrap;gap:6px}
 .codes span{background:#f1f5f9;border:1px solid var(--line);border-radius:6px;padding:2px 6px}
 .codes span small{color:var(--muted);margin-left:4px}
+.evidence td.diff{background:#fef3c7;font-weight:600}
+.evidence tr.diff th{color:var(--warn)}
+.evidence .none{color:var(--muted);font-style:italic}
+tr.unexplained td{background:#fef2f2}
+.codes .key small{margin-left:6px;color:var(--bad);font-weight:600}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}
+dl.facts dt{color:var(--muted);text-transform:lowercase}dl.facts dt::first-letter{text-transform:uppercase}dl.facts dd{margin:0}
 .notice{background:#ecfdf5;border:1px solid #a7f3d0;color:#065f46;padding:10px 14px;border-radius:8px;margin:0 0 14px}
 button{white-space:nowrap;font:inherit;background:var(--accent);color:#fff;border:0;border-radius:6px;padding:5px 12px;cursor:pointer}
 button:hover{background:#1e40af}
@@ -110,26 +126,58 @@ export function layout(ctx: PageContext, title: string, nav: NavKey | null, body
 }
 
 const pill = (cls: string, text: string) => html`<span class="pill ${cls}">${text}</span>`;
-const sum = (p: ProvinceReport, k: 'pulled' | 'applied' | 'unchanged' | 'quarantined') => p.sources.reduce((n, s) => n + s[k], 0);
+const sum = sourcesTotal;
 
-export function runsPage(ctx: PageContext, reports: RunReport[]): string {
+const TREND_SERIES = [
+  { key: 'mismatches', colour: '#1d4ed8' },
+  { key: 'findings', colour: '#15803d' },
+  { key: 'unexplained', colour: '#b91c1c' },
+] as const;
+
+/** The nights' figures as lines in inline SVG (no script, no external file: the page's CSP allows neither). */
+function trendChart(ctx: PageContext, points: readonly TrendPoint[], runs: number): Html {
+  const L = PAGE_LABELS[ctx.lang];
+  const W = 960, H = 220, left = 44, right = 16, top = 14, bottom = 34;
+  const max = Math.max(1, ...points.flatMap((p) => TREND_SERIES.map((s) => p[s.key])));
+  const x = (i: number) => (points.length === 1 ? left + (W - left - right) / 2 : left + (i * (W - left - right)) / (points.length - 1));
+  const y = (v: number) => top + (H - top - bottom) * (1 - v / max);
+  const ticks = [...new Set([0, Math.round(max / 2), max])];
+  // Every day labelled when they fit, otherwise about eight of them.
+  const every = Math.max(1, Math.ceil(points.length / 8));
+  const svg = html`<svg id="trend" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${L.trend}" style="max-width:${W}px;display:block">
+${ticks.map((t) => html`<line x1="${left}" x2="${W - right}" y1="${y(t)}" y2="${y(t)}" stroke="#e4e7eb"/><text x="${left - 6}" y="${y(t) + 4}" text-anchor="end" font-size="11" fill="#616e7c">${t}</text>`)}
+${points.map((p, i) => (i % every === 0 || i === points.length - 1 ? html`<text x="${x(i)}" y="${H - 12}" text-anchor="middle" font-size="11" fill="#616e7c">${p.day.slice(5)}</text>` : null))}
+${TREND_SERIES.map((s) => html`<g class="series" data-series="${s.key}" data-values="${points.map((p) => p[s.key]).join(',')}"><polyline fill="none" stroke="${s.colour}" stroke-width="2" points="${points.map((p, i) => `${x(i).toFixed(1)},${y(p[s.key]).toFixed(1)}`).join(' ')}"/>${points.map(
+    (p, i) => html`<circle cx="${x(i).toFixed(1)}" cy="${y(p[s.key]).toFixed(1)}" r="3.5" fill="${s.colour}"><title>${p.day} · ${L.trendSeries[s.key]}: ${p[s.key]} (${p.runs.join(', ')})</title></circle>`,
+  )}</g>`)}
+</svg>`;
+  return html`<div class="card">${svg}<div class="legend">${TREND_SERIES.map((s) => html`<span class="sw" style="background:${s.colour}"></span>${L.trendSeries[s.key]}<span style="width:12px"></span>`)}</div>
+<p class="sub" style="margin:8px 0 0">${L.trendHelp(runs)}</p></div>`;
+}
+
+/**
+ * @param reports the latest runs, newest first, for the list
+ * @param trend the nights of the runs the trend covers (usually more than the list shows)
+ */
+export function runsPage(ctx: PageContext, reports: RunReport[], trend: { points: TrendPoint[]; runs: number } = { points: [], runs: 0 }): string {
   const L = PAGE_LABELS[ctx.lang];
   const R = REPORT_LABELS[ctx.lang];
   const rows = reports.map((r) => {
-    const mismatches = r.provinces.reduce((n, p) => n + p.mismatches.length, 0);
-    const findings = r.provinces.reduce((n, p) => n + p.findings.length, 0);
+    const accounts = r.provinces.map(accountOf);
+    const total = (f: (a: (typeof accounts)[number]) => number) => accounts.reduce((n, a) => n + f(a), 0);
     return html`<tr>
-<td><a class="mono run-link" href="${href(ctx, `/runs/${encodeURIComponent(r.runId)}`)}">${r.runId}</a></td>
+<td><a class="mono run-link" href="${runHref(ctx, r.runId)}">${r.runId}</a></td>
 <td>${r.period.from} … ${r.period.to}</td>
 <td>${vnTime(r.startedAt)}</td><td>${vnTime(r.finishedAt)}</td>
 <td>${pill(r.status, R.status[r.status])}</td>
 <td>${r.provinces.map((p) => html`${pill(p.coverage.status, p.province)} `)}</td>
-<td class="num">${mismatches}</td><td class="num">${findings}</td></tr>`;
+<td class="num">${total((a) => a.mismatches)}</td><td class="num">${total((a) => a.dossiers)}</td><td class="num">${total((a) => a.residuals.length)}</td></tr>`;
   });
   const body = html`<h1>${L.latestRuns}</h1><p class="sub">${L.timesIn}</p>
+${trend.points.length ? html`<h2>${L.trend}</h2>${trendChart(ctx, trend.points, trend.runs)}<h2>${L.nav.runs}</h2>` : null}
 <div class="card">${
     reports.length
-      ? html`<table id="runs"><thead><tr><th>${L.run}</th><th>${R.period}</th><th>${L.started}</th><th>${L.finished}</th><th>${L.status}</th><th>${L.provinces}</th><th class="num">${R.columns.mismatches}</th><th class="num">${R.columns.findings}</th></tr></thead><tbody>${rows}</tbody></table>`
+      ? html`<table id="runs"><thead><tr><th>${L.run}</th><th>${R.period}</th><th>${L.started}</th><th>${L.finished}</th><th>${L.status}</th><th>${L.provinces}</th><th class="num">${R.columns.mismatches}</th><th class="num">${R.columns.findings}</th><th class="num">${R.columns.unexplained}</th></tr></thead><tbody>${rows}</tbody></table>`
       : html`<p class="empty">${L.noRuns}</p>`
   }</div>`;
   return layout(ctx, L.nav.runs, 'runs', body);
@@ -188,6 +236,16 @@ function heatmap(ctx: PageContext, r: RunReport): Html {
 <p class="sub" style="margin:8px 0 0">${L.heatmapHelp}</p></div>`;
 }
 
+/** A dossier code as a link to its page. */
+const dossierLink = (ctx: PageContext, code: string) => html`<a class="mono dossier-link" href="${dossierHref(ctx, code)}">${code}</a>`;
+
+/** A key left unexplained, in words: agency, procedure, metric and residual. */
+function unexplainedKey(ctx: PageContext, f: Finding): Html {
+  const R = REPORT_LABELS[ctx.lang];
+  const k = f.key;
+  return html`<span class="key" title="${k?.examined ? `${R.examined}: ${k.examined}` : ''}"><code>${f.agency}${k?.procedure ? ` · ${k.procedure}` : ''}</code> ${R.metric[(k?.metric ?? f.metrics[0]) as Metric] ?? k?.metric ?? ''}<small>${R.columns.residual.toLowerCase()} ${k ? signed(k.residual) : '?'}</small></span>`;
+}
+
 function findingsByKind(ctx: PageContext, r: RunReport): Html {
   const L = PAGE_LABELS[ctx.lang];
   const R = REPORT_LABELS[ctx.lang];
@@ -196,11 +254,17 @@ function findingsByKind(ctx: PageContext, r: RunReport): Html {
     (x) => x.f.kind,
   );
   if (byKind.size === 0) return html`<div class="card"><p class="empty">${L.noFindings}</p></div>`;
-  const kinds = [...FINDING_KINDS.filter((k) => byKind.has(k)), ...[...byKind.keys()].filter((k) => !(FINDING_KINDS as readonly string[]).includes(k))];
+  const known: readonly string[] = [...FINDING_KINDS, UNEXPLAINED];
+  const kinds = [...known.filter((k) => byKind.has(k as Finding['kind'])), ...[...byKind.keys()].filter((k) => !known.includes(k))] as Finding['kind'][];
   return html`<div class="kinds" id="findings">${kinds.map((k) => {
     const list = byKind.get(k)!.sort((a, b) => a.province.localeCompare(b.province) || a.f.dossierCode.localeCompare(b.f.dossierCode));
-    return html`<section class="card kind" data-kind="${k}"><h3><span>${R.kind[k] ?? k} <code>${k}</code></span>${pill('', L.dossiers(list.length))}</h3>
-<div class="codes">${list.map(({ province, f }) => html`<span class="dossier" title="${province} · ${f.agency} · ${f.metrics.map((m) => R.metric[m as Metric] ?? m).join(', ')}"><code>${f.dossierCode}</code><small>${f.agency}</small></span>`)}</div></section>`;
+    const count = k === UNEXPLAINED ? `${list.length} × ${R.columns.unexplained.toLowerCase()}` : L.dossiers(list.length);
+    return html`<section class="card kind${k === UNEXPLAINED ? ' unexplained' : ''}" data-kind="${k}"><h3><span>${R.kind[k] ?? k} <code>${k}</code></span>${pill(k === UNEXPLAINED ? 'failed' : '', count)}</h3>
+<div class="codes">${list.map(({ province, f }) =>
+      k === UNEXPLAINED
+        ? html`<span class="dossier">${province} · ${unexplainedKey(ctx, f)}</span>`
+        : html`<span class="dossier" title="${province} · ${f.agency} · ${f.metrics.map((m) => R.metric[m as Metric] ?? m).join(', ')}">${dossierLink(ctx, f.dossierCode)}<small>${f.agency}</small></span>`,
+    )}</div></section>`;
   })}</div>`;
 }
 
@@ -212,24 +276,31 @@ function failedJobsList(ctx: PageContext, jobs: FailedJob[] | undefined): Html |
   )}</ul></details>`;
 }
 
+/** A province's mismatches, dossiers, unexplained keys and the account line, as the run page's summary cells. */
+function accountCells(ctx: PageContext, p: ProvinceReport): Html {
+  const a = accountOf(p);
+  const compared = p.coverage.status === 'complete' || p.mismatches.length > 0;
+  return html`<td class="num">${a.mismatches}</td><td class="num">${a.dossiers}</td><td class="num">${a.residuals.length ? pill('failed', String(a.residuals.length)) : 0}</td><td class="account">${compared ? REPORT_LABELS[ctx.lang].account(a) : '—'}</td>`;
+}
+
 export function runPage(ctx: PageContext, r: RunReport): string {
   const L = PAGE_LABELS[ctx.lang];
   const R = REPORT_LABELS[ctx.lang];
   const c = R.columns;
-  const summary = html`<div class="card"><table id="summary"><thead><tr><th>${c.province}</th><th>${c.coverage}</th><th>${L.provincialStats}</th><th class="num">${c.pulled}</th><th class="num">${c.applied}</th><th class="num">${c.unchanged}</th><th class="num">${c.quarantined}</th><th class="num">${c.agencies}</th><th class="num">${c.mismatches}</th><th class="num">${c.findings}</th></tr></thead><tbody>${r.provinces.map(
-    (p) => html`<tr><td><strong>${provinceLabel(p.province)}</strong></td><td>${pill(p.coverage.status, R.coverage[p.coverage.status])}${p.coverage.why ? html`<div class="sub">${p.coverage.why}</div>` : null}${failedJobsList(ctx, p.coverage.failedJobs)}</td>
+  const summary = html`<div class="card"><table id="summary"><thead><tr><th>${c.province}</th><th>${c.coverage}</th><th>${L.provincialStats}</th><th class="num">${c.pulled}</th><th class="num">${c.applied}</th><th class="num">${c.unchanged}</th><th class="num">${c.quarantined}</th><th class="num">${c.agencies}</th><th class="num">${c.mismatches}</th><th class="num">${c.findings}</th><th class="num">${c.unexplained}</th><th>${L.account}</th></tr></thead><tbody>${r.provinces.map(
+    (p) => html`<tr data-province="${p.province}"><td><strong>${provinceLabel(p.province)}</strong></td><td>${pill(p.coverage.status, R.coverage[p.coverage.status])}${p.coverage.why ? html`<div class="sub">${p.coverage.why}</div>` : null}${failedJobsList(ctx, p.coverage.failedJobs)}</td>
 <td>${p.provincialStats ? html`${L.provincialStatus[p.provincialStats.status]}${p.provincialStats.why ? html`<div class="sub">${p.provincialStats.why}</div>` : null}` : '—'}</td>
-<td class="num">${sum(p, 'pulled')}</td><td class="num">${sum(p, 'applied')}</td><td class="num">${sum(p, 'unchanged')}</td><td class="num">${sum(p, 'quarantined')}</td><td class="num">${p.agencies}</td><td class="num">${p.mismatches.length}</td><td class="num">${p.findings.length}</td></tr>`,
+<td class="num">${sum(p, 'pulled')}</td><td class="num">${sum(p, 'applied')}</td><td class="num">${sum(p, 'unchanged')}</td><td class="num">${sum(p, 'quarantined')}</td><td class="num">${p.agencies}</td>${accountCells(ctx, p)}</tr>`,
   )}</tbody></table></div>`;
 
   const OPEN_UP_TO = 12;
   const mismatches = r.provinces.map((p) => {
     if (!p.mismatches.length) return null;
-    const rows = [...p.mismatches].sort((a, b) => Number(a.procedure !== null) - Number(b.procedure !== null) || a.agency.localeCompare(b.agency) || a.metric.localeCompare(b.metric));
+    const rows = sortMismatches(p.mismatches);
     const agencyLevel = rows.filter((m) => m.procedure === null).length;
     return html`<details class="card fold"${rows.length <= OPEN_UP_TO ? raw(' open') : null}><summary><strong>${provinceLabel(p.province)}</strong> · ${L.mismatchCount(agencyLevel, rows.length - agencyLevel)}</summary>
-<table class="mismatches" data-province="${p.province}"><thead><tr><th>${c.agency}</th><th>${c.procedure}</th><th>${c.metric}</th><th class="num">${c.local}</th><th class="num">${c.national}</th><th class="num">${c.provincial}</th><th class="num">${c.diff}</th><th>${L.verdict}</th></tr></thead><tbody>${rows.map(
-      (m) => html`<tr><td class="mono">${m.agency}</td><td class="mono">${m.procedure ?? '—'}</td><td>${R.metric[m.metric as Metric] ?? m.metric}</td><td class="num">${m.local}</td><td class="num">${m.national}</td><td class="num">${m.provincial ?? '—'}</td><td class="num">${m.national - m.local > 0 ? '+' : ''}${m.national - m.local}</td><td>${m.verdict ? L.verdicts[m.verdict] : '—'}</td></tr>`,
+<table class="mismatches" data-province="${p.province}"><thead><tr><th>${c.agency}</th><th>${c.procedure}</th><th>${c.metric}</th><th class="num">${c.local}</th><th class="num">${c.national}</th><th class="num">${c.provincial}</th><th class="num">${c.diff}</th><th>${L.verdict}</th><th class="num">${c.residual}</th><th class="num">${c.explainedBy}</th></tr></thead><tbody>${rows.map(
+      (m) => html`<tr class="${isUnexplained(m) ? 'unexplained' : ''}"><td class="mono">${m.agency}</td><td class="mono">${m.procedure ?? '—'}</td><td>${R.metric[m.metric as Metric] ?? m.metric}</td><td class="num">${m.local}</td><td class="num">${m.national}</td><td class="num">${m.provincial ?? '—'}</td><td class="num">${signed(m.national - m.local)}</td><td>${m.verdict ? L.verdicts[m.verdict] : '—'}</td><td class="num">${isUnexplained(m) ? signed(m.residual!) : ''}</td><td class="num" title="${m.explainedBy?.codes.join(', ') ?? ''}">${m.explainedBy?.count ?? ''}</td></tr>`,
     )}</tbody></table></details>`;
   });
   const anyMismatch = r.provinces.some((p) => p.mismatches.length);
@@ -240,7 +311,7 @@ export function runPage(ctx: PageContext, r: RunReport): string {
   const incidents = changes.length
     ? html`<details class="card fold"${changes.length <= OPEN_UP_TO ? raw(' open') : null}><summary>${[...byEvent].map(([e, n]) => html`${pill(e, `${L.incidentEvent[e as keyof typeof L.incidentEvent] ?? e}: ${n}`)} `)}</summary>
 <table id="incident-changes"><thead><tr><th>${c.province}</th><th>${L.key}</th><th>${L.event}</th><th class="num">${L.gap}</th></tr></thead><tbody>${changes.map(
-        ({ province, i }) => html`<tr><td>${province}</td><td class="mono">${i.key}</td><td>${pill(i.event, L.incidentEvent[i.event])}</td><td class="num">${i.gap}</td></tr>`,
+        ({ province, i }) => html`<tr><td>${province}</td><td class="mono"><a href="${incidentHref(ctx, i.key)}">${i.key}</a></td><td>${pill(i.event, L.incidentEvent[i.event])}</td><td class="num">${i.gap}</td></tr>`,
       )}</tbody></table></details>`
     : html`<div class="card"><p class="empty">${L.noIncidentChanges}</p></div>`;
 
@@ -259,27 +330,101 @@ export function sortIncidents(list: Incident[]): Incident[] {
   return [...list].sort((a, b) => (a.status === b.status ? 0 : a.status === 'open' ? -1 : 1) || b.updatedAt.localeCompare(a.updatedAt) || a.key.localeCompare(b.key));
 }
 
-export function incidentsPage(ctx: PageContext, list: Incident[]): string {
+function incidentTable(ctx: PageContext, list: Incident[]): Html {
   const L = PAGE_LABELS[ctx.lang];
   const R = REPORT_LABELS[ctx.lang];
   const c = R.columns;
   const rows = sortIncidents(list).map((i) => {
     const last = i.history[i.history.length - 1];
-    return html`<tr data-status="${i.status}"><td>${pill(i.status, L.incidentStatus[i.status])}</td><td>${i.province}</td><td>${i.period.from} … ${i.period.to}</td><td class="mono">${i.agency}</td><td class="mono">${i.procedure ?? '—'}</td><td>${R.metric[i.metric as Metric] ?? i.metric}</td><td class="num">${i.gap}</td><td>${vnTime(i.openedAt)}</td><td>${vnTime(i.updatedAt)}</td>
-<td>${last ? html`${pill(last.event, L.incidentEvent[last.event])} <a class="mono" href="${href(ctx, `/runs/${encodeURIComponent(last.runId)}`)}">${last.runId}</a>` : '—'}</td></tr>`;
+    return html`<tr data-status="${i.status}"><td>${pill(i.status, L.incidentStatus[i.status])}</td><td>${i.province}</td><td>${i.period.from} … ${i.period.to}</td><td class="mono">${i.agency}</td><td class="mono">${i.procedure ?? '—'}</td><td><a class="incident-link" href="${incidentHref(ctx, i.key)}">${R.metric[i.metric as Metric] ?? i.metric}</a></td><td class="num">${i.gap}</td><td>${vnTime(i.openedAt)}</td><td>${vnTime(i.updatedAt)}</td>
+<td>${last ? html`${pill(last.event, L.incidentEvent[last.event])} <a class="mono" href="${runHref(ctx, last.runId)}">${last.runId}</a>` : '—'}</td></tr>`;
   });
-  const body = html`<h1>${L.incidents}</h1><div class="card">${
-    list.length
-      ? html`<table id="incidents"><thead><tr><th>${L.status}</th><th>${c.province}</th><th>${R.period}</th><th>${c.agency}</th><th>${c.procedure}</th><th>${c.metric}</th><th class="num">${L.gap}</th><th>${L.opened}</th><th>${L.updated}</th><th>${L.lastEvent}</th></tr></thead><tbody>${rows}</tbody></table>`
-      : html`<p class="empty">${L.noIncidents}</p>`
-  }</div>`;
+  return html`<table class="incidents"><thead><tr><th>${L.status}</th><th>${c.province}</th><th>${R.period}</th><th>${c.agency}</th><th>${c.procedure}</th><th>${c.metric}</th><th class="num">${L.gap}</th><th>${L.opened}</th><th>${L.updated}</th><th>${L.lastEvent}</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+export function incidentsPage(ctx: PageContext, list: Incident[]): string {
+  const L = PAGE_LABELS[ctx.lang];
+  const body = html`<h1>${L.incidents}</h1><div class="card" id="incidents">${list.length ? incidentTable(ctx, list) : html`<p class="empty">${L.noIncidents}</p>`}</div>`;
   return layout(ctx, L.incidents, 'incidents', body);
+}
+
+/** One side's value of an evidence field, as shown: times in Vietnam time, a status with its name. */
+function evidenceValue(ctx: PageContext, field: (typeof EVIDENCE_FIELDS)[number], side: NonNullable<Finding['evidence']['local']>): string {
+  const v = side[field];
+  if (v === null || v === undefined) return '—';
+  if (field === 'status') return `${v} · ${PAGE_LABELS[ctx.lang].statusNames[v as number] ?? '?'}`;
+  return field.endsWith('At') ? vnTime(v as string) : String(v);
+}
+
+/**
+ * A dossier: both sides' evidence side by side as its latest run found them (the fields that
+ * differ highlighted), every run that found it and every incident it is part of.
+ * @param appearances its findings, newest run first (see trace.ts)
+ * @param runsSearched how many of the latest runs were searched
+ */
+export function dossierPage(ctx: PageContext, code: string, appearances: Appearance[], incidents: Incident[], runsSearched: number): string {
+  const L = PAGE_LABELS[ctx.lang];
+  const R = REPORT_LABELS[ctx.lang];
+  const c = R.columns;
+  const latest = appearances[0]!;
+  const { local, national } = latest.finding.evidence;
+  const rows = EVIDENCE_FIELDS.map((field) => {
+    const [l = null, n = null] = [local, national].map((side) => (side ? evidenceValue(ctx, field, side) : null));
+    // Compared as held, not as shown: times differing by seconds show alike.
+    const differs = local !== null && national !== null && (local[field] ?? null) !== (national[field] ?? null);
+    const cell = (v: string | null) => (v === null ? html`<td class="none">${L.notOnSide}</td>` : html`<td class="mono${differs ? ' diff' : ''}">${v}</td>`);
+    return html`<tr data-field="${field}" class="${differs ? 'diff' : ''}"><th scope="row">${R.evidenceField[field]}</th>${cell(l)}${cell(n)}</tr>`;
+  });
+  const evidence = html`<div class="card"><table class="evidence" id="evidence"><thead><tr><th>${L.field}</th><th>${L.sides.local}</th><th>${L.sides.national}</th></tr></thead><tbody>${rows}</tbody></table>
+<div class="legend"><span class="sw" style="background:#fef3c7"></span>${L.differs}</div></div>`;
+  const runs = html`<div class="card"><table id="dossier-runs"><thead><tr><th>${L.run}</th><th>${R.period}</th><th>${L.started}</th><th>${c.province}</th><th>${c.agency}</th><th>${c.kind}</th><th>${c.metrics}</th></tr></thead><tbody>${appearances.map(
+    (a) => html`<tr><td><a class="mono" href="${runHref(ctx, a.runId)}">${a.runId}</a></td><td>${a.period.from} … ${a.period.to}</td><td>${vnTime(a.startedAt)}</td><td>${provinceLabel(a.province)}</td><td class="mono">${a.finding.agency}</td><td>${pill('', R.kind[a.finding.kind] ?? a.finding.kind)}</td><td>${a.finding.metrics.map((m) => R.metric[m as Metric] ?? m).join(', ')}</td></tr>`,
+  )}</tbody></table><p class="sub" style="margin:8px 0 0">${L.searched(runsSearched)}</p></div>`;
+  const related = incidents.length
+    ? html`<div class="card">${incidentTable(ctx, incidents)}</div>`
+    : html`<div class="card"><p class="empty">${L.noRelatedIncidents}</p></div>`;
+  const body = html`<h1>${L.dossier} <span class="mono">${code}</span></h1>
+<p class="sub">${provinceLabel(latest.province)} · ${latest.finding.agency} · ${R.kind[latest.finding.kind] ?? latest.finding.kind}</p>
+<h2>${L.evidence(latest.runId)}</h2>${evidence}
+<h2>${L.foundIn}</h2>${runs}
+<h2>${L.relatedIncidents}</h2>${related}`;
+  return layout(ctx, `${L.dossier} ${code}`, null, body);
+}
+
+/** An incident: what it is, its history night by night, and the dossiers behind it. */
+export function incidentPage(ctx: PageContext, i: Incident, dossiers: IncidentDossier[]): string {
+  const L = PAGE_LABELS[ctx.lang];
+  const R = REPORT_LABELS[ctx.lang];
+  const c = R.columns;
+  const facts = html`<div class="card"><dl class="facts">
+<dt>${L.status}</dt><dd>${pill(i.status, L.incidentStatus[i.status])}</dd>
+<dt>${c.province}</dt><dd>${provinceLabel(i.province)}</dd>
+<dt>${R.period}</dt><dd>${i.period.from} … ${i.period.to}</dd>
+<dt>${c.agency}</dt><dd class="mono">${i.agency}</dd>
+<dt>${c.procedure}</dt><dd class="mono">${i.procedure ?? '—'}</dd>
+<dt>${c.metric}</dt><dd>${R.metric[i.metric as Metric] ?? i.metric}</dd>
+<dt>${L.gap}</dt><dd>${i.gap}</dd>
+<dt>${L.opened}</dt><dd>${vnTime(i.openedAt)}</dd><dt>${L.updated}</dt><dd>${vnTime(i.updatedAt)}</dd>
+</dl></div>`;
+  const history = html`<div class="card"><table id="incident-history"><thead><tr><th>${L.run}</th><th>${L.updated}</th><th>${L.event}</th><th class="num">${c.local}</th><th class="num">${c.national}</th></tr></thead><tbody>${[...i.history].reverse().map(
+    (h) => html`<tr><td><a class="mono" href="${runHref(ctx, h.runId)}">${h.runId}</a></td><td>${vnTime(h.at)}</td><td>${pill(h.event, L.incidentEvent[h.event])}</td><td class="num">${h.local ?? '—'}</td><td class="num">${h.national ?? '—'}</td></tr>`,
+  )}</tbody></table></div>`;
+  const list = dossiers.length
+    ? html`<div class="card"><table id="incident-dossiers"><thead><tr><th>${c.dossier}</th><th>${c.agency}</th><th>${c.kind}</th><th>${L.run}</th></tr></thead><tbody>${dossiers.map(
+        (d) => html`<tr><td>${dossierLink(ctx, d.code)}</td><td class="mono">${d.agency}</td><td>${R.kind[d.kind] ?? d.kind}</td><td>${d.runs.map((id) => html`<a class="mono" href="${runHref(ctx, id)}">${id}</a> `)}</td></tr>`,
+      )}</tbody></table></div>`
+    : html`<div class="card"><p class="empty">${L.noIncidentDossiers}</p></div>`;
+  const body = html`<h1>${L.incident} <span class="mono">${i.key}</span></h1>
+${facts}
+<h2>${L.incidentDossiers} (${dossiers.length})</h2>${list}
+<h2>${L.history}</h2>${history}`;
+  return layout(ctx, `${L.incident} ${i.key}`, 'incidents', body);
 }
 
 export function failedPage(ctx: PageContext, batches: FailedBatch[], notice?: string): string {
   const L = PAGE_LABELS[ctx.lang];
   const rows = batches.map(
-    (b) => html`<tr><td class="mono">${b.jobId}</td><td>${b.source}</td><td><a class="mono" href="${href(ctx, `/runs/${encodeURIComponent(b.runId)}`)}">${b.runId}</a></td><td>${vnTime(b.failedAt.getTime())}</td><td class="num">${b.attempts}</td><td class="err">${b.error}</td>
+    (b) => html`<tr><td class="mono">${b.jobId}</td><td>${b.source}</td><td><a class="mono" href="${runHref(ctx, b.runId)}">${b.runId}</a></td><td>${vnTime(b.failedAt.getTime())}</td><td class="num">${b.attempts}</td><td class="err">${b.error}</td>
 <td><form method="post" action="${href(ctx, `/api/replay/${encodeURIComponent(b.jobId)}`)}"><button type="submit">${L.replay}</button></form></td></tr>`,
   );
   const body = html`<h1>${L.failed}</h1>${notice ? html`<p class="notice">${notice}</p>` : null}<div class="card">${

@@ -10,7 +10,7 @@
  *   (updatedAt, code), so paging stays correct while data changes. `agency` is the
  *   province's root `000.00.00.<P>` (the whole province) or one of its agencies.
  * - `GET /p/<province>/stats?agency&from&to&by=agency|procedure` → `{rows}` counted with the
- *   counting rules (`Tally`), numbers not strings. Without `by`: one row for `agency`.
+ *   simulators' own counting rules (src/sim/oracle.ts), numbers not strings. Without `by`: one row for `agency`.
  *
  * An unknown, expired or revoked token gets HTTP 401; bad parameters 400; unknown paths 404.
  * Edit the world (if at all) before starting: per-agency views are built on first use.
@@ -31,8 +31,8 @@ import { REST_STATS_METRICS, type RestStatsRow } from '../../schemas/rest.js';
 import { rootAgency } from '../normalise/codes.js';
 import { parseIsoInstant, toRestItem } from '../normalise/rest.js';
 import { parseDay } from '../normalise/time.js';
-import { Tally, makePeriod, type Counts } from '../reconcile/counting.js';
 import { misreportInto, misreportedProcedure, type Misreport } from './server.js';
+import { oracleCounts, oracleZero, type OracleCounts } from './oracle.js';
 import { isMalformed, provinceFaults, restItems, type FaultLog, type FaultOptions, type ProvinceFaults, type RestWireItem, type Served } from './faults.js';
 import { lowerBound, type ProvinceWorld, type World } from './world.js';
 import { listen } from './listen.js';
@@ -215,12 +215,13 @@ function dossiers(state: State, index: ProvinceIndex, q: URLSearchParams): unkno
   return { items, next };
 }
 
-function row(agencyCode: string, counts: Counts, procedureCode?: string): RestStatsRow {
+function row(agencyCode: string, counts: OracleCounts, procedureCode?: string): RestStatsRow {
   const r = { agencyCode, ...(procedureCode === undefined ? {} : { procedureCode }) } as RestStatsRow;
   for (const m of REST_STATS_METRICS) r[m] = counts[m];
   return r;
 }
 
+/** The province's own statistics, counted by the simulators' own counting rules (src/sim/oracle.ts). */
 function stats(index: ProvinceIndex, q: URLSearchParams): unknown {
   const agency = agencyParam(index, q);
   const unit = agency ?? index.root;
@@ -230,19 +231,19 @@ function stats(index: ProvinceIndex, q: URLSearchParams): unknown {
   const by = q.get('by') ?? '';
   if (by !== '' && by !== 'agency' && by !== 'procedure')
     throw new HttpError(400, 'invalid_request', `by: ${JSON.stringify(by)} is not agency or procedure`);
-  const period = makePeriod(from, to);
-  const tally = new Tally(period);
+  const days = { from, to };
   const list = localOf(index, agency);
-  for (const d of list) tally.add(by === 'agency' ? d.agency : by === 'procedure' ? d.procedure : '', d);
+  const groups = oracleCounts(list, days, (d) => (by === 'agency' ? d.agency : by === 'procedure' ? d.procedure : ''));
   for (const m of index.misreport ?? []) {
     if (agency !== null && m.agency !== agency) continue;
-    const key = by === 'agency' ? m.agency : by === 'procedure' ? misreportedProcedure(m, list, period) : '';
-    if (key !== undefined) misreportInto(tally, key, m);
+    const key = by === 'agency' ? m.agency : by === 'procedure' ? misreportedProcedure(m, list, days) : '';
+    if (key !== undefined) misreportInto(groups, key, m);
   }
+  const counts = (key: string) => groups.get(key) ?? oracleZero();
   let rows: RestStatsRow[];
-  if (by === 'agency') rows = (agency === null ? index.world.agencies : [agency]).map((a) => row(a, tally.get(a)));
-  else if (by === 'procedure') rows = [...tally.groups.keys()].sort().map((p) => row(unit, tally.get(p), p));
-  else rows = [row(unit, tally.get(''))];
+  if (by === 'agency') rows = (agency === null ? index.world.agencies : [agency]).map((a) => row(a, counts(a)));
+  else if (by === 'procedure') rows = [...groups.keys()].sort().map((p) => row(unit, counts(p), p));
+  else rows = [row(unit, counts(''))];
   return { rows };
 }
 

@@ -22,8 +22,9 @@ import { toStatsRow } from '../national/fields.js';
 import { DOSSIER_CODE, agencyOfDossierCode, provinceOfAgency, rootAgency } from '../normalise/codes.js';
 import { toDvcqgItem } from '../normalise/dvcqg.js';
 import { parseCompact, parseDay } from '../normalise/time.js';
-import { Tally, makePeriod, metricsOf, zeroCounts, type Metric, type Period } from '../reconcile/counting.js';
+import { makePeriod, type Period } from '../reconcile/counting.js';
 import { ProvinceFaults, isMalformed, type FaultLog, type FaultOptions, type Served } from './faults.js';
+import { countsIn, oracleCounts, oracleZero, type OracleCounts, type OracleDays, type OracleMetric } from './oracle.js';
 import { lowerBound, type ProvinceWorld, type World } from './world.js';
 import { listen } from './listen.js';
 
@@ -38,6 +39,8 @@ export interface Simulator {
   nationalUrl: string;
   /** What was injected so far into a province's source; undefined when it has no faults. */
   faults(province: string): FaultLog | undefined;
+  /** What the national feed was asked so far: requests and the items they returned, per service and `madonvi`. */
+  nationalLoad(): NationalLoadRow[];
   close(): Promise<void>;
 }
 
@@ -63,6 +66,14 @@ const MAX_BODY = 1 << 20;
 const MAX_PAGE = 1000;
 const MAX_LOOKUP = 100;
 const LIST_CACHE = 16;
+
+export interface NationalLoadRow {
+  service: string;
+  madonvi: string;
+  requests: number;
+  /** Items of `data` returned (dossiers for DanhSachHoSo and TraCuuHoSo, rows for ThongKeHoSo). */
+  records: number;
+}
 
 type Params = Record<string, unknown>;
 type Reply = Record<string, unknown> | RawReply;
@@ -100,6 +111,8 @@ interface State {
   sessions: Map<string, { scope: string; expiresAt: number; calls: number }>;
   sessionTtlMs: number;
   lists: Map<string, CanonicalDossier[]>;
+  /** National requests answered, by `service|madonvi`. */
+  nationalLoad: Map<string, NationalLoadRow>;
 }
 
 // ---------------------------------------------------------------- parameters
@@ -257,61 +270,64 @@ function faultyList(unit: Unit, faults: ProvinceFaults, from: number, to: number
  * A figure a province's own statistics get wrong: `delta` added to `metric` of `agency`
  * (clamped at 0). Split by procedure, it goes to `procedure`, or else to the agency's first
  * procedure (in code order) counted in the period, so the agency's total moves with it.
- * Shared by both simulators' provincial statistics.
+ * Shared by both simulators' provincial statistics, and by the national statistics for the
+ * keys a world leaves unexplained.
  */
 export interface Misreport {
   agency: string;
-  metric: Metric;
+  metric: OracleMetric;
   delta: number;
   procedure?: string;
 }
 
 /** The procedure row a misreport lands on, split by procedure; undefined when the agency has none. */
-export function misreportedProcedure(m: Misreport, dossiers: readonly CanonicalDossier[], period: Period): string | undefined {
+export function misreportedProcedure(m: Misreport, dossiers: readonly CanonicalDossier[], days: OracleDays): string | undefined {
   if (m.procedure !== undefined) return m.procedure;
   let first: string | undefined;
   for (const d of dossiers) {
-    if (d.agency === m.agency && (first === undefined || d.procedure < first) && metricsOf(d, period) !== 0) first = d.procedure;
+    if (d.agency === m.agency && (first === undefined || d.procedure < first) && countsIn(d, days)) first = d.procedure;
   }
   return first;
 }
 
-/** Adds a misreport to group `key` of `tally`. */
-export function misreportInto(tally: Tally, key: string, m: Misreport): void {
-  let counts = tally.groups.get(key);
-  if (!counts) tally.groups.set(key, (counts = zeroCounts()));
+/** Adds a misreport to group `key` of `groups`. */
+export function misreportInto(groups: Map<string, OracleCounts>, key: string, m: Misreport): void {
+  let counts = groups.get(key);
+  if (!counts) groups.set(key, (counts = oracleZero()));
   counts[m.metric] = Math.max(0, counts[m.metric] + m.delta);
 }
 
-/** Statistics of `dossiers` (one province's local or national copy) under `unit`, with `misreport` applied. */
+/**
+ * Statistics of `dossiers` (one province's local or national copy) under `unit`, counted by
+ * the simulators' own counting rules (src/sim/oracle.ts), with `misreport` applied.
+ */
 function thongKeHoSo(dossiers: readonly CanonicalDossier[], unit: Unit, params: Params, misreport: readonly Misreport[] = []): Reply {
-  const period = periodParams(params);
+  const { from, to } = periodParams(params);
+  const days = { from, to };
   const byAgency = boolParam(params, 'theoDonVi');
   const byProcedure = boolParam(params, 'theoTTHC');
-  // one tally per row agency, keyed by procedure (or '' when not split by procedure)
-  const tallies = new Map<string, Tally>();
-  for (const d of dossiers) {
-    if (unit.agency !== null && d.agency !== unit.agency) continue;
-    const rowAgency = byAgency ? d.agency : unit.code;
-    let tally = tallies.get(rowAgency);
-    if (!tally) tallies.set(rowAgency, (tally = new Tally(period)));
-    tally.add(byProcedure ? d.procedure : '', d);
-  }
+  // one group per row: [agency, procedure] (procedure '' when not split by procedure), as JSON
+  // so that no character of a code can run two keys together
+  const keyOf = (agency: string, procedure: string) => JSON.stringify([byAgency ? agency : unit.code, byProcedure ? procedure : '']);
+  const mine = unit.agency === null ? dossiers : dossiers.filter((d) => d.agency === unit.agency);
+  const groups = oracleCounts(mine, days, (d) => keyOf(d.agency, d.procedure));
   for (const m of misreport) {
     if (unit.agency !== null && m.agency !== unit.agency) continue;
-    const key = byProcedure ? misreportedProcedure(m, dossiers, period) : '';
-    if (key === undefined) continue;
-    const rowAgency = byAgency ? m.agency : unit.code;
-    let tally = tallies.get(rowAgency);
-    if (!tally) tallies.set(rowAgency, (tally = new Tally(period)));
-    misreportInto(tally, key, m);
+    const procedure = byProcedure ? misreportedProcedure(m, dossiers, days) : '';
+    if (procedure !== undefined) misreportInto(groups, keyOf(m.agency, procedure), m);
   }
   const rowAgencies = byAgency ? (unit.agency === null ? unit.index.world.agencies : [unit.agency]) : [unit.code];
+  const procedures = new Map<string, string[]>(); // row agency → its procedures
+  for (const key of groups.keys()) {
+    const [agency, procedure] = JSON.parse(key) as [string, string];
+    let list = procedures.get(agency);
+    if (!list) procedures.set(agency, (list = []));
+    list.push(procedure);
+  }
   const data: Record<string, string>[] = [];
   for (const agency of rowAgencies) {
-    const tally = tallies.get(agency) ?? new Tally(period);
-    if (!byProcedure) data.push(toStatsRow(agency, tally.get('')));
-    else for (const procedure of [...tally.groups.keys()].sort()) data.push(toStatsRow(agency, tally.get(procedure), procedure));
+    if (!byProcedure) data.push(toStatsRow(agency, groups.get(keyOf(agency, '')) ?? oracleZero()));
+    else for (const procedure of (procedures.get(agency) ?? []).sort()) data.push(toStatsRow(agency, groups.get(keyOf(agency, procedure))!, procedure));
   }
   return { error_code: 0, tongSo: data.length, data };
 }
@@ -395,7 +411,7 @@ const PROVINCIAL: Record<string, Service> = {
 const NATIONAL: Record<string, Service> = {
   ThongKeHoSo: (state, params) => {
     const unit = nationalUnit(state, params.madonvi);
-    return thongKeHoSo(unit.index.world.national, unit, params);
+    return thongKeHoSo(unit.index.world.national, unit, params, unit.index.world.nationalAlterations);
   },
   TraCuuHoSo: (state, params) => traCuuHoSo(state, params),
   DanhSachHoSo: (state, params) => danhSachHoSo(state, params),
@@ -451,11 +467,22 @@ function service(state: State, scope: string, body: Params, index: ProvinceIndex
       message: `unknown service ${JSON.stringify(name ?? null)}; this endpoint offers ${Object.keys(services).join(', ')}`,
     };
   try {
-    return services[name]!(state, body, index);
+    const reply = services[name]!(state, body, index);
+    if (!index) countNational(state, name, body.madonvi, reply);
+    return reply;
   } catch (err) {
     if (err instanceof ParamError) return { error_code: '400', message: err.message };
     throw err;
   }
+}
+
+function countNational(state: State, service: string, madonvi: unknown, reply: Reply): void {
+  const key = `${service}|${String(madonvi)}`;
+  let row = state.nationalLoad.get(key);
+  if (!row) state.nationalLoad.set(key, (row = { service, madonvi: String(madonvi), requests: 0, records: 0 }));
+  row.requests++;
+  const data = reply instanceof RawReply ? undefined : reply.data;
+  row.records += Array.isArray(data) ? data.length : 0;
 }
 
 async function handle(state: State, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -515,6 +542,7 @@ export async function startSimulator(world: World, opts: SimulatorOptions = {}):
     sessions: new Map(),
     sessionTtlMs: opts.sessionTtlMs ?? 30 * 60_000,
     lists: new Map(),
+    nationalLoad: new Map(),
   };
   const server = createServer((req, res) => {
     handle(state, req, res).catch((err: unknown) => {
@@ -528,6 +556,7 @@ export async function startSimulator(world: World, opts: SimulatorOptions = {}):
     sourceUrl: (province: string) => `${url}/p/${province}`,
     nationalUrl: `${url}/national`,
     faults: (province: string) => state.provinces.get(province)?.faults?.log,
+    nationalLoad: () => [...state.nationalLoad.values()].map((r) => ({ ...r })),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

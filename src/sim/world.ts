@@ -39,11 +39,33 @@
  *   only the per-procedure figures differ. `expectedStore` gives the store's expected content.
  *   These dossiers are all at one non-root agency that carries no other injection, so that
  *   agency's totals agree and its per-procedure mismatches are drilled.
- * - duplicate_national: the portal holds the dossier twice, under its own code and under a new
- *   sequence number of the same agency and day. `truth` names the extra national code
- *   (`related`: the original).
+ * - duplicate_national, in three forms, each copy counted by the national statistics:
+ *   - `second_code` (`inject.duplicateNational`): the portal holds the dossier twice, under its
+ *     own code and under a new sequence number of the same agency and day. `truth` names the
+ *     extra national code (`related`: the original).
+ *   - `listed_twice` (`inject.duplicateListedTwice`): the portal holds the same code twice
+ *     (pushed twice): `DanhSachHoSo` lists it twice, `ThongKeHoSo` counts it twice. `truth`
+ *     names the code.
+ *   - `two_agencies` (`inject.duplicateTwoAgencies`): the portal holds the same code under its
+ *     own agency and under another agency of the province (never the root, whose code lists
+ *     the whole province, nor the unmapped-procedure one),
+ *     listed and counted under both. `truth` names the code and the other agency (the extra
+ *     copy's); `related` is absent, as the code is the same.
+ *   One truth entry per extra copy.
  * Every injected dossier has its own (agency, procedure) pair (a replaced code also the root's
- * pair of its procedure), so each changes a per-procedure count no other injection can cancel.
+ * pair of its procedure; a copy under another agency that agency's pair), so each changes a
+ * per-procedure count no other injection can cancel. With `shareKeys`, injections may share a
+ * pair with others that move the national figures the same way (fewer: missing_national,
+ * status_lag, date_shift, definition_drift, a replaced code at its agency; more:
+ * missing_local, duplicates, a replaced code at the root), and are steered onto shared pairs:
+ * several kinds on the same agency and procedure, where none can cancel another (each lowers,
+ * or raises, "to process", "processed" or "received" at its key).
+ *
+ * Unexplained keys (`unexplainedKeys`, default 0 per province): the national statistics of an
+ * (agency, procedure) pair carrying no injection, counted in the period, get `residual` (+1 or
+ * +2) added to one metric, with no dossier behind it. `World.unexplainedKeys` lists each such
+ * key and its agency total (procedure null), which moves with it; one agency and metric at most
+ * once per province.
  * The dossiers behind missing_local, replaced codes and duplicates have content (receivedAt,
  * dueAt, channel, procedure) no other dossier of the province shares, so matching by content
  * across codes is unambiguous. Too small a volume for the asked injections throws.
@@ -54,7 +76,8 @@ import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
 import type { FINDING_KINDS } from '../../schemas/report.js';
 import { rootAgency } from '../normalise/codes.js';
 import { DAY_MS, VN_OFFSET_MS, formatCompactDay, vnDayNumber } from '../normalise/time.js';
-import { metricsOf, monthPeriod, type Period } from '../reconcile/counting.js';
+import { monthPeriod, type Period } from '../reconcile/counting.js';
+import { ORACLE_METRICS, countsIn, type OracleMetric } from './oracle.js';
 import { Rng, hashSeed } from './random.js';
 
 export type InjectedKind = (typeof FINDING_KINDS)[number];
@@ -64,10 +87,28 @@ export interface TruthEntry {
   /** The code a finding must name: the local code, or the national one for missing_local and duplicate_national. */
   dossierCode: string;
   kind: InjectedKind;
-  /** code_divergence: which of the two forms. */
-  form?: 'replaced_code' | 'unmapped_procedure';
+  /** code_divergence and duplicate_national: which form. */
+  form?: 'replaced_code' | 'unmapped_procedure' | DuplicateForm;
   /** The other code involved: the national code of a replaced code, the original of a duplicate. */
   related?: string;
+}
+export type DuplicateForm = 'second_code' | 'listed_twice' | 'two_agencies';
+/** A national figure altered with no dossier behind it: what a reconciliation must leave unexplained. */
+export interface UnexplainedKey {
+  province: string;
+  agency: string;
+  /** null: the agency's total, which moves with its procedure's row. */
+  procedure: string | null;
+  metric: OracleMetric;
+  /** national − local that no dossier accounts for. */
+  residual: number;
+}
+/** A national statistics row altered by `delta` (see UnexplainedKey). */
+export interface NationalAlteration {
+  agency: string;
+  procedure: string;
+  metric: OracleMetric;
+  delta: number;
 }
 export interface InjectCounts {
   /** missing_national */
@@ -80,7 +121,12 @@ export interface InjectCounts {
   /** code_divergence by an unmapped local procedure code */
   unmappedProcedure: number;
   definitionDrift: number;
+  /** duplicate_national, form second_code */
   duplicateNational: number;
+  /** duplicate_national, form listed_twice */
+  duplicateListedTwice: number;
+  /** duplicate_national, form two_agencies */
+  duplicateTwoAgencies: number;
 }
 export interface WorldOptions {
   seed: number;
@@ -95,6 +141,10 @@ export interface WorldOptions {
   procedures?: number;
   /** Counts per province; kinds left out take DEFAULT_INJECT's. */
   inject?: Partial<InjectCounts>;
+  /** Let injections share (agency, procedure) pairs, and steer them onto shared ones (see above). Default false. */
+  shareKeys?: boolean;
+  /** National figures altered per province with no dossier behind them (see above). Default 0. */
+  unexplainedKeys?: number;
 }
 export interface ProvinceWorld {
   province: string;
@@ -105,6 +155,8 @@ export interface ProvinceWorld {
   national: CanonicalDossier[];
   /** Local-variant procedure code → national code, for this province's source configuration. */
   procedureMap: Record<string, string>;
+  /** What the national statistics add to their rows (unexplained keys); usually none. */
+  nationalAlterations: NationalAlteration[];
 }
 export interface World {
   seed: number;
@@ -116,6 +168,8 @@ export interface World {
   inject: InjectCounts;
   /** Every province's `procedureMap` together: what each source's `procedureMap` should be. */
   procedureMap: Record<string, string>;
+  /** The keys whose national figures no dossier explains (WorldOptions.unexplainedKeys). */
+  unexplainedKeys: UnexplainedKey[];
 }
 
 export const DEFAULT_INJECT: Readonly<InjectCounts> = {
@@ -127,6 +181,8 @@ export const DEFAULT_INJECT: Readonly<InjectCounts> = {
   unmappedProcedure: 1,
   definitionDrift: 1,
   duplicateNational: 1,
+  duplicateListedTwice: 0,
+  duplicateTwoAgencies: 0,
 };
 /** The "local time written as UTC" shift of a date_shift discrepancy. */
 export const SHIFT_MS = 7 * 3600_000;
@@ -478,10 +534,17 @@ function checkCount(name: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min) throw new Error(`simulator: ${name} must be an integer ≥ ${min}, got ${v}`);
 }
 
-/** Agencies the injections need: the root, a non-root agency for replaced codes, one of its own for unmapped procedure codes. */
+/**
+ * Agencies the injections need: the root, a non-root agency for replaced codes (two for copies
+ * under a second agency), one of its own for unmapped procedure codes.
+ */
 function agenciesForInject(inject: InjectCounts): number {
-  return 1 + (inject.replacedCode > 0 ? 1 : 0) + (inject.unmappedProcedure > 0 ? 1 : 0);
+  const nonRoot = inject.duplicateTwoAgencies > 0 ? 2 : inject.replacedCode > 0 ? 1 : 0;
+  return 1 + nonRoot + (inject.unmappedProcedure > 0 ? 1 : 0);
 }
+
+/** Which way an injection moves the national figures of an (agency, procedure) pair (see shareKeys). */
+type Direction = 'fewer' | 'more' | 'unmapped';
 
 function generateProvince(
   province: string,
@@ -559,9 +622,8 @@ function generateProvince(
 
   // ---- choose the injected dossiers: distinct dossiers, each with its own (agency, procedure) pairs
   const taken = new Set<CanonicalDossier>();
-  const usedPairs = new Set<string>();
   const usedCodes = new Set<string>();
-  const countsInPeriod = (d: CanonicalDossier) => isAccepted(d) && metricsOf(d, period) !== 0;
+  const countsInPeriod = (d: CanonicalDossier) => isAccepted(d) && countsIn(d, period);
   // The agency of the unmapped procedure codes (no other injection there): a non-root agency
   // with enough procedures counted in the period, preferably without date_shift candidates.
   let unmappedAgency: string | undefined;
@@ -590,7 +652,7 @@ function generateProvince(
   for (const d of all) {
     const prefix = d.code.slice(0, -4);
     maxSeq.set(prefix, Math.max(maxSeq.get(prefix) ?? 0, Number(d.code.slice(-4))));
-    if (!isAccepted(d) || metricsOf(d, period) === 0) continue;
+    if (!isAccepted(d) || !countsIn(d, period)) continue;
     if (!notUnmapped(d)) {
       pool.unmapped.push(d);
       continue;
@@ -607,48 +669,74 @@ function generateProvince(
     while (seq <= SEQ_MAX && usedCodes.has(prefix + String(seq).padStart(4, '0'))) seq++;
     return seq;
   };
+  const share = opts.shareKeys === true;
+  const usedPairs = new Map<string, Direction>();
+  /**
+   * `k` distinct dossiers of `from` that pass `ok`, each moving its `pairs` the given way: on
+   * pairs no other injection uses, or (shareKeys) used only by injections moving the same way,
+   * first those, so that kinds gather on the same agency and procedure.
+   */
   const pick = (
     k: number,
     what: string,
     from: readonly CanonicalDossier[],
+    way: Direction,
     ok: (d: CanonicalDossier) => boolean = () => true,
-    pairs: (d: CanonicalDossier) => string[] = (d) => [pairOf(d.agency, d.procedure)],
+    pairs: (d: CanonicalDossier) => [string, Direction][] = (d) => [[pairOf(d.agency, d.procedure), way]],
   ): CanonicalDossier[] => {
     if (k === 0) return [];
-    const candidates = from.filter((d) => !taken.has(d));
+    const fits = (d: CanonicalDossier) => pairs(d).every(([p, w]) => !usedPairs.has(p) || (share && usedPairs.get(p) === w));
     const out: CanonicalDossier[] = [];
-    while (out.length < k) {
-      if (candidates.length === 0)
-        throw new Error(
-          `simulator: only ${out.length} dossiers of province ${province} can carry ${what} with an (agency, procedure) pair of their own, ${k} asked; raise the volume`,
-        );
-      const at = rng.int(0, candidates.length - 1);
-      const d = candidates[at]!;
-      candidates[at] = candidates[candidates.length - 1]!;
-      candidates.pop();
-      const ps = pairs(d);
-      if (ps.some((p) => usedPairs.has(p)) || !ok(d)) continue;
-      for (const p of ps) usedPairs.add(p);
-      taken.add(d);
-      out.push(d);
-    }
+    const draw = (candidates: CanonicalDossier[], want: number) => {
+      while (out.length < want && candidates.length > 0) {
+        const at = rng.int(0, candidates.length - 1);
+        const d = candidates[at]!;
+        candidates[at] = candidates[candidates.length - 1]!;
+        candidates.pop();
+        if (taken.has(d) || !fits(d) || !ok(d)) continue;
+        for (const [p, w] of pairs(d)) usedPairs.set(p, w);
+        taken.add(d);
+        out.push(d);
+      }
+    };
+    if (share) draw(from.filter((d) => !taken.has(d) && pairs(d).every(([p]) => usedPairs.has(p))), Math.ceil(k / 2));
+    draw(from.filter((d) => !taken.has(d)), k);
+    if (out.length < k)
+      throw new Error(
+        `simulator: only ${out.length} dossiers of province ${province} can carry ${what} with an (agency, procedure) pair of their own, ${k} asked; raise the volume`,
+      );
     return out;
   };
 
-  const shift = pick(inject.dateShift, 'date_shift', pool.shift);
-  const lag = pick(inject.statusLag, 'status_lag', pool.lag);
-  const drift = pick(inject.definitionDrift, 'definition_drift', pool.drift);
-  const missing = pick(inject.notSynced, 'missing_national', pool.missable);
+  const shift = pick(inject.dateShift, 'date_shift', pool.shift, 'fewer');
+  const lag = pick(inject.statusLag, 'status_lag', pool.lag, 'fewer');
+  const drift = pick(inject.definitionDrift, 'definition_drift', pool.drift, 'fewer');
+  const missing = pick(inject.notSynced, 'missing_national', pool.missable, 'fewer');
   const replaced = pick(
     inject.replacedCode,
     'a replaced code',
     pool.missable,
+    'fewer',
     (d) => d.agency !== root && uniqueContent(d),
-    (d) => [pairOf(d.agency, d.procedure), pairOf(root, d.procedure)],
+    (d) => [[pairOf(d.agency, d.procedure), 'fewer'], [pairOf(root, d.procedure), 'more']],
   );
-  const deleted = pick(inject.missingLocal, 'missing_local', pool.missable, uniqueContent);
-  const duplicated = pick(inject.duplicateNational, 'duplicate_national', pool.counted, (d) => nextSeq(d) <= SEQ_MAX && uniqueContent(d));
-  const unmapped = pick(inject.unmappedProcedure, 'an unmapped procedure code', pool.unmapped);
+  const deleted = pick(inject.missingLocal, 'missing_local', pool.missable, 'more', uniqueContent);
+  const duplicated = pick(inject.duplicateNational, 'duplicate_national', pool.counted, 'more', (d) => nextSeq(d) <= SEQ_MAX && uniqueContent(d));
+  const unmapped = pick(inject.unmappedProcedure, 'an unmapped procedure code', pool.unmapped, 'unmapped');
+  const listedTwice = pick(inject.duplicateListedTwice, 'duplicate_national (the same code twice)', pool.counted, 'more');
+  // The copy under a second agency: the next agency in code order other than the root (whose
+  // code lists the whole province: a copy of its own could not be told apart on the portal) and
+  // the one carrying unmapped procedure codes.
+  const otherAgency = (d: CanonicalDossier): string => {
+    const at = agencies.indexOf(d.agency);
+    for (let i = 1; ; i++) {
+      const a = agencies[(at + i) % agencies.length]!;
+      if (a !== root && a !== unmappedAgency) return a;
+    }
+  };
+  const twoAgencies = pick(inject.duplicateTwoAgencies, 'duplicate_national (under two agencies)', pool.counted, 'more', () => true, (d) => [
+    [pairOf(otherAgency(d), d.procedure), 'more'],
+  ]);
 
   // ---- apply them
   const truth: TruthEntry[] = [];
@@ -685,7 +773,16 @@ function generateProvince(
     usedCodes.add(code);
     const copy = { ...d, code };
     added.push(copy);
-    record(copy, 'duplicate_national', { related: d.code });
+    record(copy, 'duplicate_national', { form: 'second_code', related: d.code });
+  }
+  for (const d of listedTwice) {
+    added.push({ ...d });
+    record(d, 'duplicate_national', { form: 'listed_twice' });
+  }
+  for (const d of twoAgencies) {
+    const agency = otherAgency(d);
+    added.push({ ...d, agency });
+    record(d, 'duplicate_national', { agency, form: 'two_agencies' });
   }
   for (const d of unmapped) {
     const variant = `${d.procedure}.${root}`;
@@ -700,13 +797,47 @@ function generateProvince(
   national.push(...added);
   sortByUpdated(national);
   truth.sort((x, y) => KIND_ORDER[x.kind] - KIND_ORDER[y.kind] || (x.dossierCode < y.dossierCode ? -1 : 1));
-  return { world: { province, agencies, local, national, procedureMap }, truth };
+  const free = pool.counted.filter((d) => !usedPairs.has(pairOf(d.agency, d.procedure)));
+  const nationalAlterations = unexplained(opts, province, free);
+  return { world: { province, agencies, local, national, procedureMap, nationalAlterations }, truth };
+}
+
+/**
+ * The national figures altered with no dossier behind them (WorldOptions.unexplainedKeys): on
+ * the pairs of `free` dossiers (counted in the period, on a pair no injection uses), one agency
+ * and metric at most once. Its own random stream, so the rest of the world is unchanged.
+ */
+function unexplained(opts: WorldOptions, province: string, free: readonly CanonicalDossier[]): NationalAlteration[] {
+  const k = opts.unexplainedKeys ?? 0;
+  const rng = new Rng(hashSeed(opts.seed, 'unexplained', province));
+  const pairs = [...new Map(free.map((d) => [pairOf(d.agency, d.procedure), d] as const)).values()];
+  const out: NationalAlteration[] = [];
+  const used = new Set<string>();
+  while (out.length < k) {
+    if (pairs.length === 0)
+      throw new Error(`simulator: only ${out.length} (agency, procedure) pairs of province ${province} can carry an unexplained key, ${k} asked; raise the volume`);
+    const d = pairs.splice(rng.int(0, pairs.length - 1), 1)[0]!;
+    const metric = ORACLE_METRICS[rng.int(0, ORACLE_METRICS.length - 1)]!;
+    if (used.has(`${d.agency}|${metric}`)) continue;
+    used.add(`${d.agency}|${metric}`);
+    out.push({ agency: d.agency, procedure: d.procedure, metric, delta: rng.int(1, 2) });
+  }
+  return out;
+}
+
+/** A province's alterations as the keys they leave unexplained: each procedure row and its agency total. */
+function unexplainedKeysOf(p: ProvinceWorld): UnexplainedKey[] {
+  return p.nationalAlterations.flatMap(({ agency, procedure, metric, delta }) => [
+    { province: p.province, agency, procedure, metric, residual: delta },
+    { province: p.province, agency, procedure: null, metric, residual: delta },
+  ]);
 }
 
 export function generateWorld(opts: WorldOptions): World {
   if (!Number.isFinite(opts.seed)) throw new Error(`simulator: seed must be a number, got ${opts.seed}`);
   checkCount('dossiersPerProvince', opts.dossiersPerProvince, 1);
   if (opts.agenciesPerProvince !== undefined) checkCount('agenciesPerProvince', opts.agenciesPerProvince, 1);
+  if (opts.unexplainedKeys !== undefined) checkCount('unexplainedKeys', opts.unexplainedKeys, 0);
   const procedureCount = opts.procedures ?? 20;
   checkCount('procedures', procedureCount, 1);
   if (procedureCount > 10_000) throw new Error('simulator: procedures must be at most 10000');
@@ -741,12 +872,18 @@ export function generateWorld(opts: WorldOptions): World {
     truth.push(...g.truth);
     Object.assign(procedureMap, g.world.procedureMap);
   }
-  return { seed: opts.seed, period, now: clock.now, provinces, truth, inject, procedureMap };
+  const unexplainedKeys = provinces.flatMap(unexplainedKeysOf);
+  return { seed: opts.seed, period, now: clock.now, provinces, truth, inject, procedureMap, unexplainedKeys };
 }
 
-/** Writes the ground truth as JSON: `{ seed, period: {from, to}, truth }`. */
+/** Writes the ground truth as JSON: `{ seed, period: {from, to}, truth }`, and `unexplainedKeys` when there are some. */
 export async function writeTruth(world: World, file: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const body = { seed: world.seed, period: { from: world.period.from, to: world.period.to }, truth: world.truth };
+  const body = {
+    seed: world.seed,
+    period: { from: world.period.from, to: world.period.to },
+    truth: world.truth,
+    ...(world.unexplainedKeys.length ? { unexplainedKeys: world.unexplainedKeys } : {}),
+  };
   await writeFile(file, `${JSON.stringify(body, null, 2)}\n`, 'utf8');
 }

@@ -4,7 +4,7 @@
  * when a reply says the session expired ("401").
  */
 import { loginReply, isSuccess, serviceReply, type ServiceReply } from '../../schemas/dvcqg.js';
-import { AuthExpiredError, PermanentError, TransientError } from '../util/errors.js';
+import { AuthExpiredError, PermanentError, ServiceRefusal, TransientError } from '../util/errors.js';
 import type { HttpClient } from './http.js';
 
 export interface Credentials {
@@ -63,7 +63,7 @@ export class EnvelopeClient {
         continue;
       }
       // A failure inside HTTP 200: the job's own attempts decide how often to try again.
-      throw new TransientError(`${this.name}: ${service}: error_code ${code}${reply.data.message ? `: ${reply.data.message}` : ''}`);
+      throw new ServiceRefusal(`${this.name}: ${service}: error_code ${code}${reply.data.message ? `: ${reply.data.message}` : ''}`);
     }
   }
 

@@ -15,7 +15,7 @@ export class Keys {
     return `${this.prefix}:{global}`;
   }
   /** Where a key of no province was before the `{global}` tag (`dsync:runs`), and is now. */
-  static readonly UNTAGGED_ROOTS = ['runs', 'incidents', 'incidents:open', 'alerts:sent', 'nightly:last'] as const;
+  static readonly UNTAGGED_ROOTS = ['runs', 'incidents', 'incidents:open', 'alerts:sent', 'nightly:last', 'national:load'] as const;
   untagged(rest: string): string {
     return `${this.prefix}:${rest}`;
   }
@@ -54,6 +54,14 @@ export class Keys {
   }
   runFindings(runId: string, province: string): string {
     return `${this.g}:run:${runId}:findings:${province}`;
+  }
+  /** The national requests and records of a run, per province (`<province>|requests`, `<province>|records`) and in all. */
+  runNational(runId: string): string {
+    return `${this.g}:run:${runId}:national`;
+  }
+  /** The national requests and records of every run, per province: what /metrics counts. */
+  nationalLoad(): string {
+    return `${this.g}:national:load`;
   }
   runIncidents(runId: string): string {
     return `${this.g}:run:${runId}:incidents`;

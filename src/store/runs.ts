@@ -1,4 +1,6 @@
 /** Reconciliation runs: their meta, each province's result and findings, and the latest run. */
+import type { ChainableCommander } from 'ioredis';
+import type { NationalLoad } from '../national/client.js';
 import type { RedisClient } from '../queue/connection.js';
 import {
   finding,
@@ -55,6 +57,24 @@ function notReconciled(province: string): ProvinceSummary {
   return { province, coverage: { status: 'failed', why: 'not reconciled (yet)' }, sources: [], agencies: 0, mismatches: [] };
 }
 
+/** A finding's field in the run's findings: its dossier, or for an unexplained key the key. */
+function findingField(f: Finding): string {
+  return f.key ? tupleKey(f.agency, f.key.procedure, f.key.metric) : tupleKey(f.dossierCode);
+}
+
+/** `<province>|requests` and `<province>|records` fields as a load per province. */
+function loadsOf(h: Record<string, string>): Map<string, NationalLoad> {
+  const out = new Map<string, NationalLoad>();
+  for (const [field, v] of Object.entries(h)) {
+    const [province, what] = field.split('|') as [string, string];
+    if (province === '*' || (what !== 'requests' && what !== 'records')) continue;
+    let l = out.get(province);
+    if (!l) out.set(province, (l = { requests: 0, records: 0 }));
+    l[what] = Number(v);
+  }
+  return out;
+}
+
 export class Runs {
   readonly keys: Keys;
   constructor(
@@ -94,11 +114,44 @@ export class Runs {
     await this.setProvince(runId, { ...summary, coverage: withFailedJobs(summary.coverage, jobs) });
   }
 
-  /** Records what one drill-down found; the same dossier found under several metrics is merged in the report. */
-  async addFindings(runId: string, province: string, metric: string, findings: Finding[]): Promise<void> {
-    if (findings.length === 0) return;
-    const fields = Object.fromEntries(findings.map((f) => [tupleKey(f.dossierCode, metric), JSON.stringify(f)]));
-    await this.redis.hset(this.keys.runFindings(runId, province), fields);
+  /** A province's result as reconciled, without its findings; undefined before it is reconciled. */
+  async province(runId: string, province: string): Promise<ProvinceSummary | undefined> {
+    const raw = await this.redis.get(this.keys.runProvince(runId, province));
+    return raw ? parseSummary(raw) : undefined;
+  }
+
+  /**
+   * What the explanation pass found for a province, all at once: its mismatches with their
+   * accounting, its findings (replacing any earlier attempt's) and the national load it cost.
+   * A retried pass writes the same again: nothing is counted twice but the load it really sent.
+   */
+  async setExplanation(runId: string, summary: ProvinceSummary, findings: Finding[], load: NationalLoad): Promise<void> {
+    const key = this.keys.runFindings(runId, summary.province);
+    const tx = this.redis.multi().set(this.keys.runProvince(runId, summary.province), JSON.stringify(summary)).del(key);
+    if (findings.length) tx.hset(key, Object.fromEntries(findings.map((f) => [findingField(f), JSON.stringify(f)])));
+    await this.loadInto(tx, runId, summary.province, load).exec();
+  }
+
+  /** Adds national requests and records sent for a province in a run. */
+  async addNationalLoad(runId: string, province: string, load: NationalLoad): Promise<void> {
+    await this.loadInto(this.redis.multi(), runId, province, load).exec();
+  }
+
+  private loadInto(tx: ChainableCommander, runId: string, province: string, load: NationalLoad): ChainableCommander {
+    for (const [k, field] of [[this.keys.runNational(runId), province], [this.keys.nationalLoad(), province]] as const) {
+      tx.hincrby(k, `${field}|requests`, load.requests).hincrby(k, `${field}|records`, load.records);
+    }
+    return tx.hincrby(this.keys.runNational(runId), '*|records', load.records);
+  }
+
+  /** National records fetched so far in a run, all provinces together. */
+  async nationalRecords(runId: string): Promise<number> {
+    return Number((await this.redis.hget(this.keys.runNational(runId), '*|records')) ?? 0);
+  }
+
+  /** National requests and records of every run so far, per province. */
+  async nationalLoad(): Promise<Map<string, NationalLoad>> {
+    return loadsOf(await this.redis.hgetall(this.keys.nationalLoad()));
   }
 
   /** What the run did to each province's incidents. */
@@ -131,9 +184,11 @@ export class Runs {
     const meta = await this.meta(runId);
     if (!meta) return undefined;
     const provinces: ProvinceReport[] = [];
+    const loads = loadsOf(await this.redis.hgetall(this.keys.runNational(runId)));
     for (const code of meta.provinces) {
-      const raw = await this.redis.get(this.keys.runProvince(runId, code));
-      const summary = raw ? parseSummary(raw) : notReconciled(code);
+      const summary: ProvinceSummary = (await this.province(runId, code)) ?? notReconciled(code);
+      const load = loads.get(code);
+      if (load) Object.assign(summary, { nationalRequests: load.requests, nationalRecords: load.records });
       const changes = await this.redis.hget(this.keys.runIncidents(runId), code);
       const incidents = changes ? z.array(incidentChange).parse(JSON.parse(changes)) : [];
       provinces.push({ ...summary, findings: await this.findings(runId, code), incidents });
@@ -151,13 +206,17 @@ export class Runs {
 
   private async findings(runId: string, province: string): Promise<Finding[]> {
     const h = await this.redis.hgetall(this.keys.runFindings(runId, province));
+    // Reports stored before the explanation pass hold a field per dossier and metric: merged here.
     const byCode = new Map<string, Finding>();
     for (const raw of Object.values(h)) {
       const f = finding.parse(JSON.parse(raw));
-      const seen = byCode.get(f.dossierCode);
+      const field = findingField(f);
+      const seen = byCode.get(field);
       if (seen) seen.metrics = [...new Set([...seen.metrics, ...f.metrics])].sort();
-      else byCode.set(f.dossierCode, f);
+      else byCode.set(field, f);
     }
-    return [...byCode.values()].sort((a, b) => a.agency.localeCompare(b.agency) || a.dossierCode.localeCompare(b.dossierCode));
+    return [...byCode.entries()]
+      .sort(([fa, a], [fb, b]) => a.agency.localeCompare(b.agency) || a.dossierCode.localeCompare(b.dossierCode) || fa.localeCompare(fb))
+      .map(([, f]) => f);
   }
 }

@@ -7,13 +7,18 @@ export class PermanentError extends Error {
 
 /** A failure worth retrying (network, timeout, 408, 429, 5xx, a truncated body). */
 export class TransientError extends Error {
-  override readonly name = 'TransientError';
+  override readonly name: string = 'TransientError';
   constructor(
     message: string,
     readonly retryAfterMs?: number,
   ) {
     super(message);
   }
+}
+
+/** A service answered, inside HTTP 200, with an error code (a parameter it refuses, an unknown agency). */
+export class ServiceRefusal extends TransientError {
+  override readonly name = 'ServiceRefusal';
 }
 
 /** The credentials or session were refused or expired: authenticate again, then repeat once. */

@@ -3,13 +3,14 @@
  * a private redis-server, and the executable with a configuration file.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import ExcelJS from 'exceljs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runReport } from '../../schemas/report.js';
+import { runReport, type RunReport } from '../../schemas/report.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { startPrivateRedis, type PrivateRedis } from '../../src/util/redis-server.js';
@@ -70,8 +71,9 @@ describe('sync --dry-run', () => {
 });
 
 describe('reconcile, report, quarantine, replay', () => {
+  let first: RunReport;
   it('reconcile runs the night and report prints the same run later', async () => {
-    const first = runReport.parse(JSON.parse((await cli('reconcile', '--month', '2026-10', '--format', 'json')).stdout));
+    first = runReport.parse(JSON.parse((await cli('reconcile', '--month', '2026-10', '--format', 'json')).stdout));
     expect(first.status).toBe('complete');
     expect(first.provinces.map((p) => p.coverage.status)).toEqual(['complete', 'complete']);
     const found = first.provinces.flatMap((p) => p.findings.map((f) => `${f.dossierCode} ${f.kind}`)).sort();
@@ -85,6 +87,30 @@ describe('reconcile, report, quarantine, replay', () => {
     const vi = (await cli('report', '--run', first.runId)).stdout; // Vietnamese by default
     expect(vi).toContain(`Lượt đối soát ${first.runId}`);
     expect(vi).toContain('chưa đồng bộ lên Cổng quốc gia');
+    // Each province opens with its account; per-procedure lines only with --detail.
+    expect(table).toMatch(/^H49 Quảng Ninh: \d+ mismatch/m);
+    expect(table).toContain('per-procedure line');
+  });
+
+  it('report --detail lists the per-procedure lines too', async () => {
+    const procedures = first.provinces.flatMap((p) => p.mismatches.filter((m) => m.procedure !== null));
+    expect(procedures.length).toBeGreaterThan(0);
+    const detail = (await cli('report', '--run', first.runId, '--lang', 'en', '--detail')).stdout;
+    expect(detail).toMatch(/AGENCY\s+PROCEDURE\s+METRIC/);
+    expect(detail).toContain(procedures[0]!.procedure!);
+    expect(detail).not.toContain('per-procedure line');
+  });
+
+  it('report --format xlsx writes a workbook to --out', async () => {
+    const run = first;
+    const file = join(dir, 'report.xlsx');
+    expect((await cli('report', '--format', 'xlsx', '--lang', 'en', '--out', file)).stdout).toBe('');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await readFile(file)) as unknown as ArrayBuffer);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Summary', 'Mismatches', 'Findings']);
+    const count = (name: string) => wb.getWorksheet(name)!.actualRowCount - 1; // less the header
+    expect(count('Mismatches')).toBe(run.provinces.reduce((n, p) => n + p.mismatches.length, 0));
+    expect(count('Findings')).toBe(run.provinces.reduce((n, p) => n + p.findings.length, 0));
   });
 
   it('incidents lists what the night opened', async () => {

@@ -133,8 +133,9 @@ describe('dossier-sync demo', () => {
           expect(m.provincial).toBeNull();
         } else {
           expect(m.provincial).toBe(m.local);
-          expect(m.verdict).toBe('national_behind');
+          expect(m.verdict).toBe(m.national < m.local ? 'national_behind' : 'national_ahead');
         }
+        expect(m.residual).toBe(0); // every examined key accounted for to the last dossier
         // A replaced code is one finding under the local agency; nationally it counts under the agency its code names.
         const explained = p.findings.filter(
           (f) => (f.agency === m.agency || f.evidence.national?.agency === m.agency) && f.metrics.includes(m.metric),

@@ -32,8 +32,8 @@ let dir: string;
 let redis: PrivateRedis;
 let sim: Simulator;
 const servers: Server[] = [];
-/** What the gates do: the province's system down, national services refused. */
-const gate = { sourceDown: false, refuse: new Set<string>() };
+/** What the gates do: the province's system down, national services refused (an error reply) or down (HTTP 503). */
+const gate = { sourceDown: false, refuse: new Set<string>(), down: new Set<string>() };
 const summaries: SummaryAlert[] = [];
 const summaryWaiters: (() => void)[] = [];
 
@@ -72,6 +72,7 @@ beforeAll(async () => {
   nationalUrl = await listen(async (req, text) => {
     const service = text.length ? (JSON.parse(text.toString()) as { service?: string }).service : undefined;
     if (service && gate.refuse.has(service)) return { status: 200, body: JSON.stringify({ error_code: '500', message: `${service} refused by the gate` }) };
+    if (service && gate.down.has(service)) return { status: 503, body: JSON.stringify({ error_code: '503', message: `${service} down behind the gate` }) };
     return forward(`${sim.nationalUrl}${req.url}`, text);
   });
   hookUrl = await listen(async (_req, text) => {
@@ -145,14 +146,16 @@ describe('a job of the run that fails for good', () => {
   const cases = [
     { kind: 'sync-source', set: () => (gate.sourceDown = true), status: 'failed', reason: /503/ },
     { kind: 'reconcile-province', set: () => gate.refuse.add('ThongKeHoSo'), status: 'failed', reason: /ThongKeHoSo refused by the gate/ },
-    // the jobs that name the dossiers behind a mismatch (drill-downs) list and look up national dossiers
-    { kind: 'explanation', set: () => ['DanhSachHoSo', 'TraCuuHoSo'].forEach((s) => gate.refuse.add(s)), status: 'partial', reason: /(DanhSachHoSo|TraCuuHoSo) refused by the gate/ },
+    // the job that names the dossiers behind the mismatches lists national dossiers: a list the
+    // portal refuses leaves its keys unexplained, one it cannot serve at all fails the job
+    { kind: 'explanation', set: () => gate.down.add('DanhSachHoSo'), status: 'partial', reason: /503/ },
   ] as const;
 
   for (const c of cases) {
     it(`${c.kind}: the province ${c.status} with the job and reason, exit 2, in the summary alert and on the run page`, async () => {
       gate.sourceDown = false;
       gate.refuse.clear();
+      gate.down.clear();
       c.set();
       const config = await configFile(c.kind);
       const { code, report } = await reconcile(config);
@@ -169,6 +172,7 @@ describe('a job of the run that fails for good', () => {
 
       gate.sourceDown = false;
       gate.refuse.clear();
+      gate.down.clear();
       const { summary, page } = await afterwards(config, report.runId);
       expect(summary.provinces[0]).toMatchObject({ province: 'H49', coverage: c.status, failedJobs: failed });
       for (const j of failed) {
@@ -183,6 +187,7 @@ describe('a job of the run that fails for good', () => {
 describe('replay', () => {
   it('of a batch that fails again: exit 1, naming the batch and why; once it passes, exit 0', async () => {
     gate.refuse.clear();
+      gate.down.clear();
     gate.sourceDown = true;
     const config = await configFile('replay');
     const { code, report } = await reconcile(config);

@@ -118,15 +118,19 @@ describe.skipIf(unsupported)('on a Redis Cluster of three masters', () => {
     await store.releaseQuarantined('H49', 'h49', [{ key: 'q1', reason: entry.reason, dossier: d[2]! }]);
     for await (const _ of store.scanDossiers('H49')) void _;
     await runs.create({ runId: 'r', period: world.period, window: { to: 'x' }, startedAt: new Date(0).toISOString(), finishedAt: null, provinces: ['H49'] });
+    const load = { requests: 1, records: 2 };
+    await runs.addNationalLoad('r', 'H49', load);
+    await runs.setExplanation('r', { province: 'H49', coverage: { status: 'complete', why: null }, sources: [], agencies: 0, mismatches: [] }, [], load);
     const at = new Date(0).toISOString();
     await incidents.save([{ key: 'k', province: 'H49', period: world.period, agency: 'a', procedure: null, metric: 'received', status: 'open', openedAt: at, updatedAt: at, gap: 1, history: [] }]);
     expect(await store.countDossiers('H49')).toBe(3);
     expect((await runs.report('r'))?.provinces.map((p) => p.province)).toEqual(['H49']);
+    expect(await runs.nationalRecords('r')).toBe(4);
     expect(await incidents.list({ status: 'open' })).toHaveLength(1);
 
     // And asked of the cluster: each group's keys hash to one slot.
     const distinct = [...new Map(groups.map((g) => [`${g.kind} ${g.keys.join(' ')}`, g])).values()]; // a script sent again as EVAL after NOSCRIPT counts once
-    expect(distinct.map((g) => g.kind).sort()).toEqual(['multi', 'multi', 'script of 1 key(s)', 'script of 3 key(s)', 'script of 5 key(s)']);
+    expect(distinct.map((g) => g.kind).sort()).toEqual(['multi', 'multi', 'multi', 'multi', 'script of 1 key(s)', 'script of 3 key(s)', 'script of 5 key(s)']);
     for (const g of groups) {
       const slots = await Promise.all(g.keys.map((k) => c.call('CLUSTER', 'KEYSLOT', k)));
       expect(new Set(slots).size, `${g.kind}: ${g.keys.join(' ')}`).toBe(1);

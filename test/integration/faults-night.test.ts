@@ -1,5 +1,5 @@
 /**
- * A whole night through the queue (worker, flow, reconcile, drill-down) with every source
+ * A whole night through the queue (worker, flow, reconcile, explanation) with every source
  * failing at rate: 10% HTTP 5xx, 429 with Retry-After, requests never answered (the client's
  * timeout fires), slow replies, truncated bodies, sessions expiring, duplicated items, page
  * drift and malformed items. Every run completes, the store equals the simulator's ground

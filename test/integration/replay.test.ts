@@ -114,7 +114,7 @@ describe('a source down all night', () => {
     down = false; // morning
     const events = await rt.events();
     const [root] = await replayBatches(rt, failed);
-    // The root is the run's finish-run again: it waits for the province and its drill-downs.
+    // The root is the run's finish-run again: it waits for the province and its explanation pass.
     expect(root).toMatch(/^run@night-1@replay-/);
     await (await Job.fromId(rt.queue, root!))!.waitUntilFinished(events, 60_000);
     const morning = (await rt.runs.report('night-1'))!;

@@ -13,6 +13,7 @@ import { startSimulator, type Simulator } from '../../src/sim/server.js';
 import { generateWorld, type World } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
 import { simConfig, simRuntime } from '../helpers/sim.js';
+import { expectFindingsMatchTruth } from '../helpers/truth.js';
 
 const redis = useRedis();
 const PROVINCES = ['H49', 'H56', 'H12'];
@@ -40,8 +41,6 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const key = (province: string, agency: string, code: string, kind: string) => `${province} ${agency} ${code} ${kind}`;
-
 describe('root causes over a simulated month', () => {
   it('injects every kind, on distinct dossiers', () => {
     const kinds = new Set(world.truth.map((t) => t.kind));
@@ -65,18 +64,22 @@ describe('root causes over a simulated month', () => {
   });
 
   it('finds exactly the injected discrepancies: precision and recall 1.0, per kind', () => {
-    const found = new Set(report.provinces.flatMap((p) => p.findings.map((f) => key(p.province, f.agency, f.dossierCode, f.kind))));
-    const truth = new Set(world.truth.map((t) => key(t.province, t.agency, t.dossierCode, t.kind)));
-    const perKind: Record<string, { precision: number; recall: number }> = {};
-    for (const kind of FINDING_KINDS) {
-      const f = [...found].filter((k) => k.endsWith(` ${kind}`));
-      const t = [...truth].filter((k) => k.endsWith(` ${kind}`));
-      const hits = f.filter((k) => truth.has(k)).length;
-      perKind[kind] = { precision: f.length ? hits / f.length : 1, recall: t.length ? hits / t.length : 1 };
-      expect(t.length).toBeGreaterThan(0);
+    expectFindingsMatchTruth(report, world.truth);
+  });
+
+  it('accounts for every examined mismatch to the last dossier: residual 0, explained by findings', () => {
+    for (const p of report.provinces) {
+      const codes = new Set(p.findings.map((f) => f.dossierCode));
+      const examined = p.mismatches.filter((m) => m.residual !== null && m.residual !== undefined);
+      expect(examined.length).toBe(p.mismatches.length); // two-way: every mismatch is local ≠ national
+      for (const m of examined) {
+        expect(m.residual).toBe(0);
+        expect(m.explainedBy!.count).toBeGreaterThan(0);
+        for (const c of m.explainedBy!.codes) expect(codes.has(c)).toBe(true);
+      }
+      expect(p.nationalRequests).toBeGreaterThan(0);
+      expect(p.nationalRecords).toBeGreaterThan(0);
     }
-    expect(perKind).toEqual(Object.fromEntries(FINDING_KINDS.map((k) => [k, { precision: 1, recall: 1 }])));
-    expect([...found].sort()).toEqual([...truth].sort());
   });
 
   it('keeps evidence of both sides, with both codes for a replaced code and a duplicate', () => {

@@ -14,7 +14,9 @@ import { httpSettings } from '../../src/cli/serve.js';
 import { parseConfig, type Config } from '../../src/config/load.js';
 import { createRuntime, type Runtime } from '../../src/queue/runtime.js';
 import { isLoopback, replayJobId, startServer, type RunningServer } from '../../src/server/index.js';
-import { runPage } from '../../src/server/pages.js';
+import { escapeHtml } from '../../src/server/html.js';
+import { dossierPage, incidentPage, runPage } from '../../src/server/pages.js';
+import { incidentDossiers } from '../../src/server/trace.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { freePort, startPrivateRedis } from '../../src/util/redis-server.js';
@@ -102,10 +104,11 @@ describe('the run', () => {
 
 describe('JSON endpoints', () => {
   it('/api/runs lists the run, /api/runs/:id returns its report', async () => {
-    const runs = (await (await get('/api/runs')).json()) as { runs: { runId: string; status: string; provinces: { province: string; findings: number }[] }[] };
+    const runs = (await (await get('/api/runs')).json()) as { runs: { runId: string; status: string; provinces: { province: string; findings: number; unexplained: number }[] }[] };
     expect(runs.runs[0]!.runId).toBe(report.runId);
     expect(runs.runs[0]!.status).toBe('complete');
     expect(runs.runs[0]!.provinces.map((p) => p.findings)).toEqual(report.provinces.map((p) => p.findings.length));
+    expect(runs.runs[0]!.provinces.map((p) => p.unexplained)).toEqual(report.provinces.map((p) => p.mismatches.filter((m) => typeof m.residual === 'number' && m.residual !== 0).length));
     const one = await get(`/api/runs/${encodeURIComponent(report.runId)}`);
     expect(one.status).toBe(200);
     expect(await one.json()).toEqual(JSON.parse(JSON.stringify(report)));
@@ -185,6 +188,97 @@ describe('pages', () => {
     }
   });
 
+  it('/ draws the trend of the latest runs: mismatches, dossiers found and unexplained figures per night', async () => {
+    const body = await (await get('/')).text();
+    expect(body).toContain('<svg id="trend"');
+    expect(body).not.toMatch(/<script/i);
+    const values = (series: string) => new RegExp(`data-series="${series}" data-values="([^"]*)"`).exec(body)?.[1];
+    // One run so far: one night.
+    expect(values('mismatches')).toBe(String(report.provinces.reduce((n, p) => n + p.mismatches.length, 0)));
+    expect(values('findings')).toBe(String(new Set(report.provinces.flatMap((p) => p.findings.filter((f) => f.kind !== 'unexplained').map((f) => `${p.province} ${f.dossierCode}`))).size));
+    expect(values('unexplained')).toBe(String(report.provinces.flatMap((p) => p.mismatches).filter((m) => typeof m.residual === 'number' && m.residual !== 0).length));
+  });
+
+  it('/dossiers/:code shows both sides\' evidence with the differing fields marked, the runs that found it and its incidents', async () => {
+    const p = report.provinces.find((x) => x.findings.some((f) => f.evidence.local && f.evidence.national))!;
+    const f = p.findings.find((x) => x.evidence.local && x.evidence.national)!;
+    const res = await get(`/dossiers/${encodeURIComponent(f.dossierCode)}?lang=en`);
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).toContain('id="evidence"');
+    const differing = (['status', 'receivedAt', 'dueAt', 'finishedAt', 'returnedAt', 'updatedAt', 'procedure', 'code', 'agency'] as const).filter(
+      (k) => f.evidence.local![k] !== undefined && f.evidence.national![k] !== undefined && f.evidence.local![k] !== f.evidence.national![k],
+    );
+    expect(differing.length).toBeGreaterThan(0); // a finding with both sides differs somewhere
+    for (const k of differing) expect(body).toMatch(new RegExp(`<tr data-field="${k}" class="diff">`));
+    expect(body.match(/<tr data-field="\w+" class="diff">/g)).toHaveLength(differing.length);
+    expect(body).toContain(`href="/runs/${encodeURIComponent(report.runId)}?lang=en"`);
+    // Its incidents: the open keys of its agency and the metrics whose drill-down found it.
+    const mine = p.incidents.filter((i) => f.metrics.some((m) => i.key === `${p.province}|${report.period.from}..${report.period.to}|${f.agency}|*|${m}`));
+    expect(mine.length).toBeGreaterThan(0);
+    for (const i of mine) expect(body).toContain(`href="/incidents/${encodeURIComponent(i.key)}?lang=en"`);
+    // Finding codes link here from the run page.
+    expect(await (await get(`/runs/${encodeURIComponent(report.runId)}`)).text()).toContain(`href="/dossiers/${encodeURIComponent(f.dossierCode)}"`);
+    expect((await get(`/dossiers/${encodeURIComponent('000.00.00.H49-000000-0000')}`)).status).toBe(404);
+  });
+
+  it('/incidents/:key lists the dossiers behind the incident and its history', async () => {
+    const p = report.provinces.find((x) => x.incidents.length && x.findings.length)!;
+    const key = p.incidents.find((i) => i.key.includes('|*|received'))?.key ?? p.incidents[0]!.key;
+    const [, , agency, , metric] = key.split('|');
+    const expected = p.findings.filter((f) => f.kind !== 'unexplained' && f.agency === agency && f.metrics.includes(metric!)).map((f) => f.dossierCode);
+    expect(expected.length).toBeGreaterThan(0);
+    const body = await (await get(`/incidents/${encodeURIComponent(key)}`)).text();
+    const links = [...body.matchAll(/class="mono dossier-link" href="\/dossiers\/([^"]+)"/g)].map((m) => decodeURIComponent(m[1]!));
+    expect(links.sort()).toEqual(expected.sort());
+    expect(body).toContain('id="incident-history"');
+    expect(body).toContain(`href="/runs/${encodeURIComponent(report.runId)}"`);
+    // The incident list and the run page link to it.
+    expect(await (await get('/incidents')).text()).toContain(`href="/incidents/${encodeURIComponent(key)}"`);
+    expect(await (await get(`/runs/${encodeURIComponent(report.runId)}`)).text()).toContain(`href="/incidents/${encodeURIComponent(key)}"`);
+    expect((await get('/incidents/nope')).status).toBe(404);
+  });
+
+  it('a dossier code holding "/", "<" and quotes is encoded in links and escaped in pages', async () => {
+    const code = 'a/b<i>"x\'&?#%';
+    const runId = 'r<odd>';
+    const f = structuredClone(report.provinces[0]!.findings[0]!);
+    Object.assign(f, { dossierCode: code, evidence: { local: { ...(f.evidence.local ?? f.evidence.national)!, code }, national: null } });
+    const at = new Date(Date.parse(report.startedAt) - 86_400_000).toISOString(); // older than the night: the latest run stays the night's
+    await rt.runs.create({ runId, period: report.period, window: report.window, startedAt: at, finishedAt: at, provinces: ['H49'] });
+    const summary = { province: 'H49', coverage: { status: 'complete' as const, why: null }, sources: [], agencies: 1, mismatches: [] };
+    await rt.runs.setExplanation(runId, summary, [f], { requests: 0, records: 0 });
+    try {
+      const run = await (await get(`/runs/${encodeURIComponent(runId)}`)).text();
+      expect(run).toContain(`href="/dossiers/${escapeHtml(encodeURIComponent(code))}"`); // encodeURIComponent leaves ' alone
+      expect(run).not.toContain('<i>"x');
+      const res = await get(`/dossiers/${encodeURIComponent(code)}`);
+      expect(res.status).toBe(200);
+      const body = await res.text();
+      expect(body).toContain('a/b&lt;i&gt;&quot;x&#39;&amp;?#%');
+      expect(body).not.toContain('<i>');
+      expect(body).toContain(`href="/runs/${escapeHtml(encodeURIComponent(runId))}"`);
+    } finally {
+      const k = rt.runs.keys;
+      await rt.redis.del(k.run(runId), k.runProvince(runId, 'H49'), k.runFindings(runId, 'H49'));
+      await rt.redis.zrem(k.runs(), runId);
+    }
+  });
+
+  it('the run page shows the keys left unexplained: the account line, the residual on the mismatch, the key among the findings', () => {
+    const r = structuredClone(report);
+    const p = r.provinces[0]!;
+    const target = p.mismatches.find((m) => m.procedure === null)!;
+    for (const m of p.mismatches) Object.assign(m, { residual: 0, explainedBy: { count: 1, codes: [] } });
+    target.residual = -3;
+    p.findings.push({ dossierCode: '', agency: target.agency, kind: 'unexplained', metrics: [target.metric], evidence: { local: null, national: null }, key: { procedure: null, metric: target.metric, residual: -3, examined: 'listed 12' } });
+    const out = runPage({ lang: 'en', defaultLang: 'vi', path: '/runs/x' }, r);
+    expect(out).toContain(`${p.mismatches.length} mismatches, 1 unexplained (residual −3), the others explained by`);
+    expect(out).toMatch(new RegExp(`<tr class="unexplained"><td class="mono">${target.agency.replace(/\./g, '\\.')}</td>.*?<td class="num">−3</td>`));
+    expect(out).toContain('data-kind="unexplained"');
+    expect(out).toContain('residual −3</small>');
+  });
+
   it('escapes every value', () => {
     const evil = structuredClone(report);
     evil.runId = '<script>alert(1)</script>';
@@ -193,6 +287,14 @@ describe('pages', () => {
     expect(out).not.toContain('<script>alert');
     expect(out).not.toContain('<img src=x');
     expect(out).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    const ctx = { lang: 'en' as const, defaultLang: 'vi' as const, path: '/x' };
+    const f = evil.provinces[0]!.findings[0]!;
+    const dossier = dossierPage(ctx, f.dossierCode, [{ runId: evil.runId, period: evil.period, startedAt: evil.startedAt, province: 'H49', finding: f }], [], 30);
+    expect(dossier).not.toContain('<img src=x');
+    expect(dossier).not.toContain('<script>alert');
+    const incident = { key: '<b>k', province: 'H49', period: evil.period, agency: '"><svg onload=x>', procedure: null, metric: 'received', status: 'open' as const, openedAt: evil.startedAt, updatedAt: evil.startedAt, gap: 1, history: [{ runId: evil.runId, at: evil.startedAt, event: 'opened' as const, local: 1, national: 0 }] };
+    const page = incidentPage(ctx, incident, incidentDossiers([incident], [evil]).get(incident.key) ?? []);
+    expect(page).not.toMatch(/<b>k|<svg onload|<script>alert/);
   });
 });
 
@@ -219,7 +321,12 @@ describe('/metrics', () => {
       }
       expect(s0(p.sources).pulled).toBe(300);
       expect(sample(text, 'dossier_sync_open_incidents', { province: p.province })).toBe(p.incidents.filter((i) => i.event === 'opened').length);
+      // one run so far: the counters are its national load
+      expect(p.nationalRequests).toBeGreaterThan(0);
+      expect(sample(text, 'dossier_sync_national_requests_total', { province: p.province })).toBe(p.nationalRequests);
+      expect(sample(text, 'dossier_sync_national_records_total', { province: p.province })).toBe(p.nationalRecords);
     }
+    expect(text).toMatch(/^# TYPE dossier_sync_national_records_total counter$/m);
     expect(sample(text, 'dossier_sync_failed_jobs', { name: 'sync-source' })).toBe(0);
     expect(sample(text, 'dossier_sync_queue_jobs', { state: 'failed' })).toBe(0);
     expect(sample(text, 'dossier_sync_queue_jobs', { state: 'completed' })).toBeGreaterThan(0);
@@ -276,6 +383,7 @@ describe('off loopback', () => {
     closers.push(() => guarded.close());
     const routes = [
       '/', `/runs/${encodeURIComponent(report.runId)}`, '/incidents', '/failed', '/queues', '/queues/api/queues',
+      `/dossiers/${encodeURIComponent(report.provinces[0]!.findings[0]!.dossierCode)}`, `/incidents/${encodeURIComponent(report.provinces[0]!.incidents[0]!.key)}`,
       '/metrics', '/healthz', '/readyz', '/api/runs', `/api/runs/${encodeURIComponent(report.runId)}`, '/api/incidents', '/api/failed',
     ];
     for (const path of routes) {

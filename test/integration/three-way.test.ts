@@ -3,7 +3,7 @@
  * local (the store) against the province's own statistics and the national figures, each
  * mismatch with a verdict. Without a misreport the province agrees with the store and every
  * mismatch is the national portal's; a misreport injected into the province's ThongKeHoSo
- * is called out as such and not drilled into. The `rest` dialect's /stats reports its 10
+ * is called out as such and not examined by the explanation pass. The `rest` dialect's /stats reports its 10
  * metrics only.
  */
 import { pino } from 'pino';
@@ -39,6 +39,7 @@ interface Night {
   report: RunReport;
   /** The store's counts after the run (what the store holds equals what was pulled). */
   local: Figures[];
+  /** Whether the explanation pass examined the key (it then has a residual). */
   drilled: (agency: string, procedure: string | null, metric: string) => boolean;
 }
 
@@ -63,9 +64,13 @@ async function night(world: World, misreport?: Record<string, Misreport[]>): Pro
     expect(await rt.queue.getFailed()).toEqual([]);
     const local = await countStore(rt.store, 'H49', makePeriod(world.period.from, world.period.to), config.counting);
     const jobs = await rt.queue.getJobs(['completed', 'failed', 'waiting', 'active', 'delayed', 'waiting-children', 'prioritized']);
-    const drills = new Set(jobs.filter((j) => j.name === 'drill-down').map((j) => j.id));
-    expect(drills.size).toBeGreaterThan(0);
-    const drilled = (agency: string, procedure: string | null, metric: string) => drills.has(jobIds.drill(report.runId, 'H49', agency, procedure, metric));
+    // one explanation pass for the province, whatever the number of mismatches
+    expect(jobs.filter((j) => j.name === 'explain-province').map((j) => j.id)).toEqual([jobIds.explain(report.runId, 'H49')]);
+    const mismatches = report.provinces[0]!.mismatches;
+    const drilled = (agency: string, procedure: string | null, metric: string) => {
+      const m = mismatches.find((x) => x.agency === agency && x.procedure === procedure && x.metric === metric);
+      return m?.residual !== null && m?.residual !== undefined;
+    };
     return { report, local, drilled };
   } finally {
     await rt.close();
@@ -75,7 +80,7 @@ async function night(world: World, misreport?: Record<string, Misreport[]>): Pro
 describe('three-way reconciliation (dvcqg source, national feed)', () => {
   let first: Night;
 
-  it('(a) without a misreport the province agrees with the store, and every mismatch is the national portal being behind', async () => {
+  it('(a) without a misreport the province agrees with the store, and every mismatch is the national portal behind or ahead', async () => {
     const world = generateWorld(opts);
     first = await night(world);
     const p = first.report.provinces[0]!;
@@ -85,8 +90,10 @@ describe('three-way reconciliation (dvcqg source, national feed)', () => {
     for (const m of p.mismatches) {
       expect(m.provincial).toBe(m.local);
       expect(m.local).not.toBe(m.national);
-      expect(m.verdict).toBe('national_behind');
+      expect(m.verdict).toBe(m.national < m.local ? 'national_behind' : 'national_ahead');
     }
+    // the world has dossiers missing on each side: the portal counts less somewhere, more elsewhere
+    expect(new Set(p.mismatches.map((m) => m.verdict))).toEqual(new Set(['national_behind', 'national_ahead']));
     // The province's own figures equal the store's everywhere, not only where a mismatch shows.
     const sim = await startSimulator(world);
     closers.push(sim);
@@ -107,10 +114,11 @@ describe('three-way reconciliation (dvcqg source, national feed)', () => {
     expect(formatReport(first.report, 'table', 'en')).toMatch(/PROVINCIAL\s+DIFF\s+VERDICT/);
     expect(formatReport(first.report, 'table', 'en')).toContain('national portal behind');
     expect(formatReport(first.report, 'md', 'vi')).toContain('Cổng quốc gia chưa cập nhật');
-    expect(formatReport(first.report, 'csv').split('\n')[1]).toMatch(/,national_behind$/);
+    expect(formatReport(first.report, 'csv')).toMatch(/,national_behind,[^,\n]*$/m);
+    expect(formatReport(first.report, 'csv')).toMatch(/,national_ahead,[^,\n]*$/m);
   });
 
-  it('(b) a misreport injected for one agency and metric is called province_misreports and not drilled into', async () => {
+  it('(b) a misreport injected for one agency and metric is called province_misreports and not examined', async () => {
     const world = generateWorld(opts);
     const agencies = world.provinces[0]!.agencies;
     // An agency whose received count agreed with the national one in (a).
@@ -130,12 +138,11 @@ describe('three-way reconciliation (dvcqg source, national feed)', () => {
     expect(procedureRows).toHaveLength(1);
     expect(procedureRows[0]!.verdict).toBe('province_misreports');
     expect(second.drilled(agency, procedureRows[0]!.procedure, 'received')).toBe(false);
-    // Everything else is as in (a): the national portal behind, and drilled into as before.
+    // Everything else is as in (a): the national portal behind or ahead, and examined as before.
     const rest = p.mismatches.filter((m) => !(m.agency === agency && m.metric === 'received'));
-    expect(rest.map((m) => `${m.agency}|${m.procedure}|${m.metric}`)).toEqual(
-      first.report.provinces[0]!.mismatches.map((m) => `${m.agency}|${m.procedure}|${m.metric}`),
+    expect(rest.map((m) => `${m.agency}|${m.procedure}|${m.metric}|${m.verdict}`)).toEqual(
+      first.report.provinces[0]!.mismatches.map((m) => `${m.agency}|${m.procedure}|${m.metric}|${m.verdict}`),
     );
-    expect(rest.every((m) => m.verdict === 'national_behind')).toBe(true);
     const agencyLevel = rest.find((m) => m.procedure === null)!;
     expect(second.drilled(agencyLevel.agency, null, agencyLevel.metric)).toBe(true);
     expect(p.findings.length).toBe(first.report.provinces[0]!.findings.length);

@@ -91,6 +91,8 @@ describe('configFile: valid', () => {
         deadlineMs: 120_000,
         maxListPages: 10_000,
         maxListRecords: 2_000_000,
+        rateLimit: 0,
+        maxRecordsPerRun: 0,
         lookbackDays: 366,
         staleAfterDays: 2,
       },

@@ -4,7 +4,7 @@
  * local 34 into 3; a `:` in a code failed `reconcile-province` on BullMQ's job id check).
  */
 import { describe, expect, it } from 'vitest';
-import { drillTargets } from '../../jobs/reconcile-province.js';
+import { examinable } from '../../src/reconcile/explain.js';
 import { idPart, jobIds } from '../../jobs/context.js';
 import { compareCounts } from '../../src/reconcile/compare.js';
 import { zeroCounts, type Counts, type Figures } from '../../src/reconcile/counting.js';
@@ -63,11 +63,11 @@ describe('compareCounts with separators in codes', () => {
     ]);
   });
 
-  it('drills into a procedure of an agency whose code holds "|" only where its total agrees', () => {
+  it('examines each mismatch of an agency whose code holds "|", kept apart from the agency it starts with', () => {
     const local = [fig('A|received', null, { received: 5, late: 1 }), fig('A|received', 'p', { received: 5, late: 1 }), fig('A', null, { received: 5 })];
     const national = [fig('A|received', null, { received: 5 }), fig('A|received', 'p', { received: 4, late: 1 }), fig('A', null, { received: 4 })];
     const out = compareCounts(local, national);
-    expect(drillTargets(out).map((m) => [m.agency, m.procedure, m.metric])).toEqual([
+    expect(out.filter(examinable).map((m) => [m.agency, m.procedure, m.metric])).toEqual([
       ['A', null, 'received'],
       ['A|received', null, 'late'],
       ['A|received', 'p', 'received'],
@@ -79,21 +79,20 @@ describe('job ids', () => {
   const run = '20261101000000-ab12';
 
   it('leave the usual codes readable', () => {
-    expect(jobIds.drill(run, 'H49', '000.00.62.H49', '1.004776', 'received')).toBe(`drill@${run}@H49@000.00.62.H49@1.004776@received`);
-    expect(jobIds.drill(run, 'H49', '000.00.62.H49', null, 'received')).toBe(`drill@${run}@H49@000.00.62.H49@*@received`);
+    expect(jobIds.explain(run, 'H49')).toBe(`explain@${run}@H49`);
     expect(jobIds.sync(run, 'h49-dvcqg')).toBe(`sync@${run}@h49-dvcqg`);
   });
 
   it('never hold ":" and never share an id between different codes', () => {
     const ids = new Set<string>();
-    for (const agency of HOSTILE)
-      for (const procedure of [null, ...HOSTILE]) {
-        const id = jobIds.drill(run, 'H49', agency, procedure, 'received');
+    for (const source of HOSTILE)
+      for (const webhook of HOSTILE) {
+        const id = jobIds.alert(run, webhook, source);
         expect(id).not.toContain(':');
-        expect(id.split('@')).toHaveLength(6); // the separator only between components
+        expect(id.split('@')).toHaveLength(4); // the separator only between components
         ids.add(id);
       }
-    expect(ids.size).toBe(HOSTILE.length * (HOSTILE.length + 1));
+    expect(ids.size).toBe(HOSTILE.length * HOSTILE.length);
     expect(new Set(HOSTILE.map(idPart)).size).toBe(HOSTILE.length);
   });
 });

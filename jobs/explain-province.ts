@@ -1,0 +1,39 @@
+/**
+ * The explanation pass of one province in a run (src/reconcile/gather.ts): every mismatch
+ * explained from one gathering of each side, its findings and accounting written at once.
+ * One job per province and run, with a deterministic id: a retry computes the same and
+ * replaces what an earlier attempt wrote.
+ */
+import { explainProvincePayload } from '../schemas/jobs.js';
+import { makePeriod } from '../src/reconcile/counting.js';
+import { explainProvince } from '../src/reconcile/gather.js';
+import { defineJob } from './context.js';
+
+export const explainProvinceJob = defineJob({
+  name: 'explain-province',
+  payload: explainProvincePayload,
+  async handler({ runId, province, period: p }, ctx) {
+    const summary = await ctx.runs.province(runId, province);
+    if (!summary) throw new Error(`province ${province} of run ${runId} is not reconciled`);
+    const national = ctx.national().metered();
+    const spent = await ctx.runs.nationalRecords(runId);
+    const cap = ctx.config.national.maxRecordsPerRun;
+    const out = await explainProvince(
+      {
+        store: ctx.store,
+        national,
+        rules: ctx.config.counting,
+        lookbackDays: ctx.config.national.lookbackDays,
+        recordBudget: cap === 0 ? Infinity : Math.max(0, cap - spent),
+      },
+      province,
+      makePeriod(p.from, p.to),
+      summary.mismatches,
+    );
+    if (out.unreadable) ctx.logger.warn({ runId, province, unreadable: out.unreadable }, 'national items that could not be read');
+    await ctx.runs.setExplanation(runId, { ...summary, mismatches: out.mismatches }, out.findings, national.load);
+    const unexplained = out.mismatches.filter((m) => m.residual !== null && m.residual !== undefined && m.residual !== 0).length;
+    ctx.logger.info({ runId, province, findings: out.findings.length, unexplained, ...national.load }, 'province explained');
+    return { findings: out.findings.length, unexplained, ...national.load };
+  },
+});

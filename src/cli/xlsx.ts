@@ -1,0 +1,97 @@
+/**
+ * A run report as a spreadsheet (`report --format xlsx`), for the teams that hand reports on
+ * in Excel: a summary per province, every mismatch line, every finding with both sides'
+ * evidence as columns. Headers in the chosen language; figures as numbers, times in Vietnam time.
+ */
+import type { Workbook, Worksheet } from 'exceljs';
+import type { Finding, RunReport } from '../../schemas/report.js';
+import type { Metric } from '../reconcile/counting.js';
+import { provinceLabel } from '../normalise/units.js';
+import { vnTime } from '../server/pages.js';
+import { accountOf, sortMismatches, sourcesTotal } from './account.js';
+import { EVIDENCE_FIELDS, LABELS, type Lang } from './labels.js';
+
+type Cell = string | number | null;
+
+/** A sheet with a bold, frozen, filterable header row and columns as wide as their content (within reason). */
+function addSheet(wb: Workbook, name: string, head: string[], rows: Cell[][], above: string[] = []): Worksheet {
+  const ws = wb.addWorksheet(name);
+  for (const line of above) ws.addRow([line]).font = { bold: true };
+  if (above.length) ws.addRow([]);
+  const header = ws.addRow(head);
+  header.font = { bold: true };
+  header.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE5E7EB' } };
+  for (const r of rows) ws.addRow(r.map((c) => c ?? ''));
+  ws.views = [{ state: 'frozen', ySplit: header.number }];
+  if (rows.length) ws.autoFilter = { from: { row: header.number, column: 1 }, to: { row: header.number, column: head.length } };
+  head.forEach((h, i) => {
+    const widest = Math.max(h.length, ...rows.map((r) => String(r[i] ?? '').length));
+    ws.getColumn(i + 1).width = Math.min(60, Math.max(8, widest + 2));
+  });
+  return ws;
+}
+
+const time = (t: string | null | undefined): string => (t ? vnTime(t) : '');
+
+/** exceljs takes seconds to load on a busy machine: loaded when a workbook is asked for, not by every command. */
+export async function reportWorkbook(r: RunReport, lang: Lang): Promise<Workbook> {
+  const { default: ExcelJS } = await import('exceljs');
+  const L = LABELS[lang];
+  const c = L.columns;
+  const X = L.xlsx;
+  const metric = (m: string) => L.metric[m as Metric] ?? m;
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'dossier-sync';
+
+  const sum = sourcesTotal;
+  addSheet(
+    wb,
+    X.sheets.summary,
+    [X.headers.code, c.province, c.coverage, X.headers.why, c.pulled, c.applied, c.unchanged, c.quarantined, c.agencies, c.mismatches, c.findings, c.unexplained, c.retries, X.headers.account],
+    r.provinces.map((p) => {
+      const a = accountOf(p);
+      return [
+        p.province, provinceLabel(p.province), L.coverage[p.coverage.status], p.coverage.why, sum(p, 'pulled'), sum(p, 'applied'), sum(p, 'unchanged'),
+        sum(p, 'quarantined'), p.agencies, a.mismatches, a.dossiers, a.residuals.length, sum(p, 'retries'),
+        p.coverage.status === 'complete' || p.mismatches.length ? L.account(a) : null,
+      ];
+    }),
+    [`${L.run} ${r.runId}`, `${L.period} ${r.period.from} .. ${r.period.to} · ${L.status[r.status]} · ${X.headers.started} ${time(r.startedAt)} · ${X.headers.finished} ${time(r.finishedAt)}`],
+  );
+
+  addSheet(
+    wb,
+    X.sheets.mismatches,
+    [X.headers.code, c.agency, c.procedure, c.metric, c.local, c.national, c.provincial, c.diff, c.verdict, c.residual, c.explainedBy, X.headers.explainedCodes],
+    r.provinces.flatMap((p) =>
+      sortMismatches(p.mismatches).map((m) => [
+        p.province, m.agency, m.procedure, metric(m.metric), m.local, m.national, m.provincial, m.national - m.local,
+        m.verdict ? L.verdict[m.verdict] : null, m.residual ?? null, m.explainedBy?.count ?? null,
+        m.explainedBy?.codes.join(', ') ?? null,
+      ]),
+    ),
+  );
+
+  const evidence = (f: Finding, side: 'local' | 'national'): Cell[] => {
+    const e = f.evidence[side];
+    return EVIDENCE_FIELDS.map((k) => (e ? (k.endsWith('At') ? time(e[k] as string | null) : (e[k] ?? null)) : null));
+  };
+  const sideHeads = (side: 'local' | 'national') => EVIDENCE_FIELDS.map((k) => `${X.sides[side]} · ${L.evidenceField[k]}`);
+  addSheet(
+    wb,
+    X.sheets.findings,
+    [X.headers.code, c.dossier, c.agency, c.procedure, c.kind, c.metrics, ...sideHeads('local'), ...sideHeads('national'), c.residual, X.headers.examined],
+    r.provinces.flatMap((p) =>
+      p.findings.map((f) => [
+        p.province, f.dossierCode || null, f.agency, f.key?.procedure ?? f.evidence.local?.procedure ?? f.evidence.national?.procedure ?? null,
+        L.kind[f.kind] ?? f.kind, (f.key ? [f.key.metric] : f.metrics).map(metric).join(', '),
+        ...evidence(f, 'local'), ...evidence(f, 'national'), f.key?.residual ?? null, f.key?.examined ?? null,
+      ]),
+    ),
+  );
+  return wb;
+}
+
+export async function reportXlsx(r: RunReport, lang: Lang): Promise<Buffer> {
+  return Buffer.from(await (await reportWorkbook(r, lang)).xlsx.writeBuffer());
+}

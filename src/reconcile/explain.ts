@@ -1,0 +1,288 @@
+/**
+ * The explanation of a province's mismatches, from data gathered once (src/reconcile/gather.ts):
+ * a pure function, gathered data in, findings and each key's accounting out.
+ *
+ * A key is (agency, procedure or null, metric). Each dossier code contributes to a key
+ * (how many of its national copies count in the key) − (1 if its stored dossier counts in it,
+ * else 0): a dossier missing nationally −1, one missing locally +1, a code listed twice +1,
+ * a date shifted across the period's start −1 in `received` and +1 in `carriedOver`. A key's
+ * `residual` is (national − local) − the sum of its contributions: 0 when the gathered
+ * dossiers account for the whole gap.
+ *
+ * Each code with a non-zero contribution is classified (src/reconcile/classify.ts):
+ * - a code with more than one national copy (listed twice, or under two agencies):
+ *   duplicate_national, for that code, with the number of copies;
+ * - a code on both sides: by the differences between its two copies;
+ * - a national-only code is matched by content (`sameContent`) with the stored dossiers, those
+ *   of the key's agency first (a code naming no agency may be any agency's): a match whose own
+ *   code is national too makes it a duplicate_national (the same dossier under a second
+ *   code); a match whose own code is not makes it that dossier's replaced code
+ *   (code_divergence, for the local code and its agency); no match, missing_local;
+ * - a local-only code is matched by content with the national codes the store does not hold:
+ *   a match is its replaced code (code_divergence), otherwise missing_national.
+ *
+ * What the function could not decide from the data it was given is returned as `needs`
+ * (codes to look up nationally, codes to read from the store); the gathering fetches them and
+ * calls it again. Whatever was not asked for is taken
+ * as absent, so the result of the last call stands on its own.
+ */
+import type { CanonicalDossier } from '../../schemas/dossier.js';
+import { UNEXPLAINED, type Finding, type Mismatch } from '../../schemas/report.js';
+import { agencyOfDossierCode } from '../normalise/codes.js';
+import { sameContent, toFinding } from './classify.js';
+import { groupKey, tupleKey, type GroupKey } from '../util/tuple-key.js';
+import { METRICS, hasMetric, metricsOf, type CountingRules, type Metric, type Period } from './counting.js';
+
+/** At most this many codes are named in a mismatch's `explainedBy`. */
+export const EXPLAINED_CODES = 50;
+
+export interface Gathered {
+  period: Period;
+  rules: CountingRules;
+  /** Stored dossiers by code: those that can count in the period, and those read by code. */
+  local: Map<string, CanonicalDossier>;
+  /**
+   * National copies, one entry per listing (a code listed twice is there twice), each under
+   * the agency it was listed under (or, from the root's list, the agency its code names).
+   */
+  national: CanonicalDossier[];
+  /** What was already asked for: absent answers mean absent data. */
+  asked: { lookups: Set<string>; store: Set<string> };
+  /** Agencies whose keys cannot be examined, with why (a failed list, the record cap). */
+  unexamined: Map<string, string>;
+  /** What was examined for an agency's keys, said in an `unexplained` finding. */
+  examined: Map<string, string>;
+}
+
+export interface Needs {
+  /** Codes to look up nationally (TraCuuHoSo). */
+  lookups: string[];
+  /** Codes to read from the store. */
+  store: string[];
+}
+
+export interface Explanation {
+  findings: Finding[];
+  /** The mismatches given, with `explainedBy` and `residual` (null where not examined). */
+  mismatches: Mismatch[];
+  needs: Needs;
+}
+
+/**
+ * The mismatches whose dossiers are examined: local ≠ national. A `province_misreports`
+ * verdict means local and national agree within tolerance: nothing to look for between them.
+ */
+export function examinable(m: Mismatch): boolean {
+  return m.local !== m.national && m.verdict !== 'province_misreports';
+}
+
+interface Key {
+  mismatch: Mismatch;
+  agency: string;
+  procedure: string | null;
+  metric: Metric;
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** What `sameContent` compares, but the agency: numbers first, so the procedure code cannot run into them. */
+const contentKey = (d: CanonicalDossier) => `${d.receivedAt}|${d.dueAt}|${d.channel}|${d.procedure}`;
+
+/** Each code's national copies. */
+function copiesByCode(national: readonly CanonicalDossier[]): Map<string, CanonicalDossier[]> {
+  const out = new Map<string, CanonicalDossier[]>();
+  for (const n of national) {
+    const list = out.get(n.code);
+    if (list) list.push(n);
+    else out.set(n.code, [n]);
+  }
+  return out;
+}
+
+/**
+ * Codes that may count differently somewhere: counted on some side, and not one copy on each
+ * side under the same agency and procedure counting in the same metrics. Every other code
+ * contributes nothing to any key.
+ */
+function differingCodes(g: Gathered, copiesOf: Map<string, CanonicalDossier[]>, bits: (d: CanonicalDossier) => number): Set<string> {
+  const differing = new Set<string>();
+  const counted = (copies: CanonicalDossier[] | undefined) => copies !== undefined && copies.some((n) => bits(n) !== 0);
+  for (const [code, l] of g.local) {
+    const copies = copiesOf.get(code);
+    const n = copies?.length === 1 ? copies[0]! : undefined;
+    if (n && n.agency === l.agency && n.procedure === l.procedure && bits(n) === bits(l)) continue;
+    if (bits(l) !== 0 || counted(copies)) differing.add(code);
+  }
+  for (const [code, copies] of copiesOf) if (!g.local.has(code) && counted(copies)) differing.add(code);
+  return differing;
+}
+
+/**
+ * The gathered data cut down to what `explain` reads: the differing codes, and every code
+ * whose stored or national dossier has the content of one of theirs (the candidates for a
+ * match across codes), on both sides. `explain` gives the same result on it, and the rounds
+ * of the gathering then cost what the differences cost, not what the province holds.
+ */
+export function narrow(g: Gathered): Gathered {
+  const copiesOf = copiesByCode(g.national);
+  const differing = differingCodes(g, copiesOf, (d) => metricsOf(d, g.period, g.rules));
+  const contents = new Set<string>();
+  const instants = new Set<number>(); // the intake times of those contents: a cheap first test
+  for (const code of differing) {
+    for (const d of [g.local.get(code), ...(copiesOf.get(code) ?? [])]) {
+      if (d?.receivedAt === null || d === undefined) continue;
+      contents.add(contentKey(d));
+      instants.add(d.receivedAt);
+    }
+  }
+  const candidate = (d: CanonicalDossier) => d.receivedAt !== null && instants.has(d.receivedAt) && contents.has(contentKey(d));
+  const kept = new Set(differing);
+  for (const d of g.local.values()) if (candidate(d)) kept.add(d.code);
+  for (const n of g.national) if (candidate(n)) kept.add(n.code);
+  const local = new Map<string, CanonicalDossier>();
+  for (const code of kept) {
+    const l = g.local.get(code);
+    if (l) local.set(code, l);
+  }
+  return { ...g, local, national: g.national.filter((n) => kept.has(n.code)) };
+}
+
+export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
+  const memo = new Map<CanonicalDossier, number>();
+  const bits = (d: CanonicalDossier) => {
+    let b = memo.get(d);
+    if (b === undefined) memo.set(d, (b = metricsOf(d, g.period, g.rules)));
+    return b;
+  };
+  const counts = (d: CanonicalDossier, k: Key) =>
+    d.agency === k.agency && (k.procedure === null || d.procedure === k.procedure) && hasMetric(bits(d), k.metric);
+
+  const copiesOf = copiesByCode(g.national);
+  const differing = differingCodes(g, copiesOf, bits);
+  // The differing codes a key can count: by group (an agency's total, or a procedure at an agency).
+  const involved = new Map<GroupKey, string[]>();
+  for (const code of differing) {
+    const l = g.local.get(code);
+    const sides = l ? [l, ...(copiesOf.get(code) ?? [])] : copiesOf.get(code)!;
+    const keys = new Set(sides.flatMap((d) => [groupKey(d.agency, null), groupKey(d.agency, d.procedure)]));
+    for (const k of keys) (involved.get(k) ?? involved.set(k, []).get(k)!).push(code);
+  }
+
+  // Dossiers by content, for matching codes across the two sides: stored ones, and national
+  // ones under a code the store does not hold; built when first needed.
+  let byContent: Map<string, CanonicalDossier[]> | undefined;
+  let nationalByContent: Map<string, CanonicalDossier[]> | undefined;
+  const indexed = (list: Iterable<CanonicalDossier>) => {
+    const out = new Map<string, CanonicalDossier[]>();
+    for (const d of list) if (d.receivedAt !== null) (out.get(contentKey(d)) ?? out.set(contentKey(d), []).get(contentKey(d))!).push(d);
+    return out;
+  };
+  const storedLike = (d: CanonicalDossier) => (byContent ??= indexed(g.local.values())).get(contentKey(d)) ?? [];
+  const nationalLike = (d: CanonicalDossier) =>
+    (nationalByContent ??= indexed(g.national.filter((n) => !g.local.has(n.code)))).get(contentKey(d)) ?? [];
+
+  const needs = { lookups: new Set<string>(), store: new Set<string>() };
+  const presentNationally = (code: string) => {
+    if (copiesOf.has(code)) return true;
+    if (!g.asked.lookups.has(code)) needs.lookups.add(code);
+    return false;
+  };
+  const heldLocally = (code: string) => {
+    if (g.local.has(code)) return true;
+    if (!g.asked.store.has(code)) needs.store.add(code);
+    return false;
+  };
+
+  /** The finding for a code counting differently in a key of `agency` (its `metrics` left empty). */
+  const classifyCode = (code: string, agency: string): Finding => {
+    const metric = '';
+    const l = g.local.get(code);
+    const copies = copiesOf.get(code) ?? [];
+    if (copies.length > 1) {
+      const n = copies.find((c) => c.agency === agency) ?? copies[0]!;
+      const f = toFinding(agency, metric, l, n);
+      return { ...f, dossierCode: code, kind: 'duplicate_national', evidence: { ...f.evidence, copies: copies.length } };
+    }
+    const n = copies[0];
+    if (l && n) return toFinding(agency, metric, l, n);
+    if (n) {
+      heldLocally(code);
+      const candidates = storedLike(n).filter((d) => d.code !== code && sameContent(d, n));
+      const sameAgency = candidates.filter((d) => d.agency === agency);
+      const match = smallest(sameAgency.length || agencyOfDossierCode(code) !== undefined ? sameAgency : candidates);
+      if (!match) return toFinding(agency, metric, undefined, n);
+      if (presentNationally(match.code)) {
+        const f = toFinding(agency, metric, match, n, { localCodeNational: true });
+        return { ...f, evidence: { ...f.evidence, copies: (copiesOf.get(match.code)?.length ?? 0) + 1 } };
+      }
+      return toFinding(match.agency, metric, match, n);
+    }
+    // local only
+    presentNationally(code);
+    const free = nationalLike(l!).filter((x) => sameContent(l!, x) && !heldLocally(x.code));
+    return toFinding(agency, metric, l, smallest(free));
+  };
+
+  // One finding per dossier, whichever keys it is found in: the first key's, with every key's metric.
+  const classified = new Map<string, Finding>();
+  const found = new Map<string, Finding>();
+  const findingOf = (code: string, agency: string, metric: string): Finding => {
+    const ck = tupleKey(code, agency);
+    let f = classified.get(ck);
+    if (!f) classified.set(ck, (f = classifyCode(code, agency)));
+    let kept = found.get(f.dossierCode);
+    if (!kept) found.set(f.dossierCode, (kept = { ...f, metrics: [] }));
+    if (!kept.metrics.includes(metric)) kept.metrics.push(metric);
+    return kept;
+  };
+  const unexplained: Finding[] = [];
+
+  const out = mismatches.map((m): Mismatch => {
+    if (!examinable(m) || !(METRICS as readonly string[]).includes(m.metric)) return { ...m, explainedBy: null, residual: null };
+    const key: Key = { mismatch: m, agency: m.agency, procedure: m.procedure, metric: m.metric as Metric };
+    const gap = m.national - m.local;
+    const why = g.unexamined.get(m.agency);
+    if (why !== undefined) {
+      unexplained.push(unexplainedFinding(key, gap, why));
+      return { ...m, explainedBy: null, residual: gap };
+    }
+    let sum = 0;
+    const codes = new Set<string>();
+    for (const code of involved.get(groupKey(m.agency, m.procedure)) ?? []) {
+      const l = g.local.get(code);
+      let c = l && counts(l, key) ? -1 : 0;
+      for (const n of copiesOf.get(code) ?? []) if (counts(n, key)) c++;
+      if (c === 0) continue;
+      sum += c;
+      codes.add(findingOf(code, m.agency, m.metric).dossierCode);
+    }
+    const residual = gap - sum;
+    if (residual !== 0) unexplained.push(unexplainedFinding(key, residual, g.examined.get(m.agency) ?? 'nothing'));
+    const sorted = [...codes].sort(cmp);
+    return { ...m, explainedBy: { count: sorted.length, codes: sorted.slice(0, EXPLAINED_CODES) }, residual };
+  });
+
+  const findings = [...found.values()].map((f) => ({ ...f, metrics: f.metrics.sort() })).sort((a, b) => cmp(a.dossierCode, b.dossierCode));
+  return {
+    findings: [...findings, ...unexplained],
+    mismatches: out,
+    needs: { lookups: [...needs.lookups].sort(cmp), store: [...needs.store].sort(cmp) },
+  };
+}
+
+function unexplainedFinding(k: Key, residual: number, examined: string): Finding {
+  return {
+    dossierCode: '',
+    agency: k.agency,
+    kind: UNEXPLAINED,
+    metrics: [k.metric],
+    evidence: { local: null, national: null },
+    key: { procedure: k.procedure, metric: k.metric, residual, examined },
+  };
+}
+
+/** The dossier with the smallest code, if any. */
+function smallest(list: readonly CanonicalDossier[]): CanonicalDossier | undefined {
+  let best: CanonicalDossier | undefined;
+  for (const d of list) if (!best || d.code < best.code) best = d;
+  return best;
+}

@@ -1,0 +1,215 @@
+/**
+ * The explanation pass of one province in a run: gathers each side once, then explains every
+ * mismatched key from memory (src/reconcile/explain.ts). The cost grows with the province's
+ * data, never with the number of mismatches:
+ * - the store's dossiers of the province that can count in the period, in one scan;
+ * - the national list (DanhSachHoSo, by date of receipt, over the period and the lookback)
+ *   once per agency that has a mismatch, or once for the province's root when the root itself
+ *   has one (its list covers the whole province, so the others' would only repeat it);
+ * - then only what the explanation still needs: look-ups (TraCuuHoSo) of the codes the lists
+ *   did not show, in calls of 100, and stored dossiers read by code.
+ * A replaced code that names no agency is filed under the root, whose figures then differ too:
+ * the root's list, read for its own mismatch, holds it.
+ * A list that fails for one agency (an agency the portal does not know, say) leaves that
+ * agency's keys unexplained, with why; so does the run's national record cap once reached.
+ */
+import type { CanonicalDossier } from '../../schemas/dossier.js';
+import type { Mismatch } from '../../schemas/report.js';
+import { LIST_PAGE, type NationalClient } from '../national/client.js';
+import { agencyOfDossierCode, rootAgency } from '../normalise/codes.js';
+import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../normalise/dvcqg.js';
+import { DAY_MS, VN_OFFSET_MS, formatDay, vnDayNumber } from '../normalise/time.js';
+import type { Store } from '../store/store.js';
+import { PermanentError, ServiceRefusal } from '../util/errors.js';
+import { metricsOf, type CountingRules, type Period } from './counting.js';
+import { examinable, explain, narrow, type Explanation, type Gathered } from './explain.js';
+
+export interface GatherDeps {
+  store: Store;
+  /** The national client, metered for this province (`NationalClient.metered`). */
+  national: NationalClient;
+  rules: CountingRules;
+  lookbackDays: number;
+  /** National dossier records this province may still fetch in the run (Infinity: no cap). */
+  recordBudget: number;
+}
+
+export interface ProvinceExplanation extends Explanation {
+  /** National items that could not be read (they are named in the log, not classified). */
+  unreadable: number;
+}
+
+/** National calls kept in flight at once (lists, look-ups). */
+const NATIONAL_CONCURRENCY = 4;
+/** Rounds of "what is still needed" after the lists: look-ups and stored dossiers, then look-ups of content matches. */
+const MAX_ROUNDS = 3;
+
+/**
+ * A national list item as a dossier under `agency` (the agency it was listed under), unless
+ * the item names its own (DonViXuLy). Undefined when it cannot be read.
+ */
+function nationalDossier(raw: unknown, agency: string): CanonicalDossier | undefined {
+  const n = normaliseDvcqg(raw, { statusMap: IDENTITY_STATUS_MAP, agency });
+  return n.ok ? n.dossier : undefined;
+}
+
+function itemCode(raw: unknown): string | undefined {
+  const code = typeof raw === 'object' && raw !== null ? (raw as { MaHoSo?: unknown }).MaHoSo : undefined;
+  return typeof code === 'string' ? code.trim() : undefined;
+}
+
+export async function explainProvince(deps: GatherDeps, province: string, period: Period, mismatches: Mismatch[]): Promise<ProvinceExplanation> {
+  const { store, national, rules } = deps;
+  const root = rootAgency(province);
+  const agencies = [...new Set(mismatches.filter(examinable).map((m) => m.agency))].sort();
+  const rootListed = agencies.includes(root);
+  let g: Gathered = {
+    period,
+    rules,
+    local: new Map(),
+    national: [],
+    asked: { lookups: new Set(), store: new Set() },
+    unexamined: new Map(),
+    examined: new Map(),
+  };
+  if (agencies.length === 0) return { ...explain(g, mismatches), unreadable: 0 };
+
+  const capReason = () => `national record cap reached (national.maxRecordsPerRun): stopped after ${national.load.records} records for ${province}`;
+  const capped = () => national.load.records >= deps.recordBudget;
+  // Dossiers received in the period, or a day either side, are kept whether they count or not:
+  // the other side's copy of one of them may count.
+  const near = (d: CanonicalDossier) => d.receivedAt !== null && d.receivedAt >= period.start - DAY_MS && d.receivedAt < period.end + DAY_MS;
+
+  for await (const batch of store.scanDossiers(province))
+    for (const d of batch) if (metricsOf(d, period, rules) !== 0 || near(d)) g.local.set(d.code, d);
+
+  // Everything that can count in a period was received before its end; a day's margin on
+  // both sides keeps dossiers whose dates were shifted across the boundary in view.
+  const days = { start: period.start - (deps.lookbackDays + 1) * DAY_MS, end: period.end + DAY_MS };
+  const window = `${formatDay(days.start)}..${formatDay(days.end - DAY_MS)}`;
+  let unreadable = 0;
+  const listed = new Map<string, number>();
+  await inParallel(rootListed ? [root] : agencies, async (asked) => {
+    let records = 0;
+    try {
+      if (capped()) throw new CapReached();
+      for await (const page of national.list(asked, days, 'TiepNhan')) {
+        records += page.length;
+        for (const raw of page) {
+          const code = itemCode(raw);
+          // from the root's list, a dossier belongs to the agency its code names
+          const d = nationalDossier(raw, asked === root ? ((code && agencyOfDossierCode(code)) ?? root) : asked);
+          if (!d) unreadable++;
+          // what neither counts nor meets a stored dossier cannot explain anything
+          else if (metricsOf(d, period, rules) !== 0 || near(d) || g.local.has(d.code) || agencyOfDossierCode(d.code) === undefined) g.national.push(d);
+        }
+        if (page.length === LIST_PAGE && capped()) throw new CapReached(); // more to come, past the cap
+      }
+      listed.set(asked, records);
+    } catch (err) {
+      // the portal refusing this list (an agency it does not know, say) costs this agency its
+      // explanation; a network failure or a shutdown fails the pass, to be tried again
+      if (!(err instanceof CapReached || err instanceof ServiceRefusal || err instanceof PermanentError)) throw err;
+      const why = err instanceof CapReached ? capReason() : `national list of ${asked} failed: ${err.message}`;
+      for (const a of asked === root ? agencies : [asked]) g.unexamined.set(a, why);
+    }
+  });
+
+  if (rootListed && !g.unexamined.has(root)) await attributeRepeats(deps, g, agencies.filter((a) => a !== root));
+
+  const lookedUp = new Map<string, number>();
+  const describe = () => {
+    for (const a of agencies) {
+      const from = rootListed ? root : a;
+      const parts = [`national list of ${from}${from === root ? ' (the whole province)' : ''}, ${window}, ${listed.get(from) ?? 0} records`];
+      parts.push(`${lookedUp.get(a) ?? 0} look-ups`);
+      g.examined.set(a, parts.join('; '));
+    }
+  };
+
+  // from here on, only the differences and their candidates for a match across codes
+  g = narrow(g);
+  describe();
+  let out = explain(g, mismatches);
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const { lookups, store: codes } = out.needs;
+    if (lookups.length + codes.length === 0) break;
+    if (codes.length) {
+      for (const [code, d] of await store.getDossiers(province, codes)) g.local.set(code, d);
+      for (const c of codes) g.asked.store.add(c);
+    }
+    const copied = new Set(g.national.map((n) => n.code));
+    const chunks: string[][] = [];
+    for (let i = 0; i < lookups.length; i += 100) chunks.push(lookups.slice(i, i + 100));
+    await inParallel(chunks, async (chunk) => {
+      if (capped()) {
+        for (const c of chunk) g.unexamined.set(g.local.get(c)?.agency ?? root, capReason());
+        return;
+      }
+      for (const raw of await national.lookup(root, chunk)) {
+        const code = itemCode(raw);
+        const owner = code === undefined ? undefined : g.local.get(code)?.agency;
+        const d = nationalDossier(raw, (code && agencyOfDossierCode(code)) ?? owner ?? root);
+        if (!d) unreadable++;
+        else if (!copied.has(d.code)) {
+          copied.add(d.code);
+          g.national.push(d);
+        }
+      }
+      for (const c of chunk) {
+        g.asked.lookups.add(c);
+        const a = g.local.get(c)?.agency;
+        if (a !== undefined) lookedUp.set(a, (lookedUp.get(a) ?? 0) + 1);
+      }
+    });
+    describe();
+    out = explain(g, mismatches);
+  }
+  return { ...out, unreadable };
+}
+
+/**
+ * The root's list names no agency, so each of its items was put under the agency its code
+ * names. A code listed more than once may be under two agencies (the portal counting one copy
+ * at each): each examined agency's list on the days of such codes says which agency holds a
+ * copy, and one copy moves there. A day's list of one agency per request, only for repeats.
+ */
+async function attributeRepeats(deps: GatherDeps, g: Gathered, agencies: string[]): Promise<void> {
+  const copies = new Map<string, CanonicalDossier[]>();
+  for (const n of g.national) (copies.get(n.code) ?? copies.set(n.code, []).get(n.code)!).push(n);
+  const repeated = [...copies.values()].filter((list) => list.length > 1);
+  const days = [...new Set(repeated.flatMap((list) => list.flatMap((n) => (n.receivedAt === null ? [] : [vnDayNumber(n.receivedAt)]))))];
+  const asks = agencies.flatMap((agency) => days.map((day) => ({ agency, day })));
+  const moved = new Set<CanonicalDossier>();
+  await inParallel(asks, async ({ agency, day }) => {
+    if (deps.national.load.records >= deps.recordBudget) return; // past the cap: left as the codes say
+    const start = day * DAY_MS - VN_OFFSET_MS;
+    for await (const page of deps.national.list(agency, { start, end: start + DAY_MS }, 'TiepNhan')) {
+      for (const raw of page) {
+        const list = copies.get(itemCode(raw) ?? '');
+        if (!list || list.length < 2 || list.some((n) => n.agency === agency && moved.has(n))) continue;
+        const copy = list.find((n) => !moved.has(n) && n.agency !== agency);
+        if (copy && list.filter((n) => n.agency === copy.agency).length > 1) {
+          copy.agency = agency;
+          moved.add(copy);
+        }
+      }
+    }
+  });
+}
+
+class CapReached extends Error {}
+
+/** `task` over every item, at most NATIONAL_CONCURRENCY at a time; results in the items' order. */
+async function inParallel<T, R>(items: readonly T[], task: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await task(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(NATIONAL_CONCURRENCY, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,99 @@
+/**
+ * Where a dossier or an incident shows up across the stored run reports: what the dossier
+ * and incident pages and the home page's trend are built from. Pure: the routes load the
+ * reports (a bounded number of the latest runs) and hand them here.
+ */
+import type { Incident } from '../../schemas/incident.js';
+import type { Finding, RunReport } from '../../schemas/report.js';
+import { accountOf, isDossierFinding } from '../cli/account.js';
+import { groupBy } from '../util/group.js';
+import { vnTime } from './pages.js';
+
+/** One finding of a dossier in one run. */
+export interface Appearance {
+  runId: string;
+  period: RunReport['period'];
+  startedAt: string;
+  province: string;
+  finding: Finding;
+}
+
+/** A finding names a dossier by its code, or by its code on either side (a replaced code differs across sides). */
+function names(f: Finding, code: string): boolean {
+  return f.dossierCode === code || f.evidence.local?.code === code || f.evidence.national?.code === code;
+}
+
+/** Every finding of the dossier in the given reports, newest run first. */
+export function appearancesOf(code: string, reports: readonly RunReport[]): Appearance[] {
+  const out: Appearance[] = [];
+  for (const r of reports) {
+    for (const p of r.provinces) {
+      for (const f of p.findings) {
+        if (isDossierFinding(f) && names(f, code)) out.push({ runId: r.runId, period: r.period, startedAt: r.startedAt, province: p.province, finding: f });
+      }
+    }
+  }
+  return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || a.runId.localeCompare(b.runId));
+}
+
+/** A dossier behind an incident: its code, its latest finding's kind, and the runs that found it. */
+export interface IncidentDossier {
+  code: string;
+  kind: Finding['kind'];
+  agency: string;
+  runs: string[];
+}
+
+const procedureOf = (f: Finding) => f.evidence.local?.procedure ?? f.evidence.national?.procedure ?? null;
+
+/**
+ * The dossiers behind each incident, by incident key: the one place that knows how an
+ * incident names its dossiers. An incident is a mismatch key today (province, period, agency,
+ * procedure or all, metric), so its dossiers are the findings of the runs in its history for
+ * that agency whose drill-down was for its metric (and of its procedure, for a procedure's key).
+ * Findings are indexed once by run, province and agency: the cost follows the findings and
+ * the incidents' history, not their product.
+ */
+export function incidentDossiers(incidents: readonly Incident[], reports: readonly RunReport[]): Map<string, IncidentDossier[]> {
+  const index = new Map<string, Finding[]>();
+  for (const r of reports) {
+    for (const p of r.provinces) {
+      for (const [agency, list] of groupBy(p.findings.filter(isDossierFinding), (f) => f.agency)) index.set(`${r.runId}|${p.province}|${agency}`, list);
+    }
+  }
+  const out = new Map<string, IncidentDossier[]>();
+  for (const i of incidents) {
+    const byCode = new Map<string, IncidentDossier>();
+    for (const runId of new Set(i.history.map((h) => h.runId))) {
+      for (const f of index.get(`${runId}|${i.province}|${i.agency}`) ?? []) {
+        if (!f.metrics.includes(i.metric) || (i.procedure !== null && procedureOf(f) !== i.procedure)) continue;
+        const d = byCode.get(f.dossierCode) ?? { code: f.dossierCode, kind: f.kind, agency: f.agency, runs: [] };
+        d.kind = f.kind; // the history runs oldest first: the latest kind stays
+        d.runs.push(runId);
+        byCode.set(f.dossierCode, d);
+      }
+    }
+    out.set(i.key, [...byCode.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.code.localeCompare(b.code)));
+  }
+  return out;
+}
+
+/** One night on the home page's trend: the runs started that day (Vietnam time), summed. */
+export interface TrendPoint {
+  day: string;
+  runs: string[];
+  mismatches: number;
+  /** Dossiers found (distinct per province and run). */
+  findings: number;
+  /** Mismatched keys left unexplained (residual ≠ 0). */
+  unexplained: number;
+}
+
+export function trendOf(reports: readonly RunReport[]): TrendPoint[] {
+  const byDay = groupBy([...reports].sort((a, b) => a.startedAt.localeCompare(b.startedAt)), (r) => vnTime(r.startedAt).slice(0, 10));
+  return [...byDay].map(([day, runs]) => {
+    const accounts = runs.flatMap((r) => r.provinces.map(accountOf));
+    const total = (k: 'mismatches' | 'dossiers') => accounts.reduce((n, a) => n + a[k], 0);
+    return { day, runs: runs.map((r) => r.runId), mismatches: total('mismatches'), findings: total('dossiers'), unexplained: accounts.reduce((n, a) => n + a.residuals.length, 0) };
+  });
+}
