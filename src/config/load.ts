@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { configFile, secretFields, SENTINEL_ADDRESS, type ConfigFile, type SourceConfig } from '../../schemas/config.js';
+import { channelSecretFields, configFile, secretFields, SENTINEL_ADDRESS, type ConfigFile, type SourceConfig } from '../../schemas/config.js';
 import type { Credentials } from '../sources/envelope.js';
 import { unitOf } from '../normalise/units.js';
 import { formatDay } from '../normalise/time.js';
@@ -52,10 +52,9 @@ export function parseConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv =
   cfg.sources.forEach((s, i) => {
     for (const [field, name] of secretFields(s)) need(name, `sources[${i}].${field}`);
   });
-  cfg.alerts.webhooks.forEach((w, i) => {
-    if (w.urlEnv) need(w.urlEnv, `alerts.webhooks[${i}].urlEnv`);
-    if (w.tokenEnv) need(w.tokenEnv, `alerts.webhooks[${i}].tokenEnv`);
-  });
+  for (const c of cfg.alerts.channels) {
+    for (const [field, name] of channelSecretFields(c)) need(name, `alerts channel "${c.name}" ${field}`);
+  }
   need(cfg.national.usernameEnv, 'national.usernameEnv');
   need(cfg.national.passwordEnv, 'national.passwordEnv');
   const sentinel = cfg.redis.sentinel;

@@ -37,6 +37,8 @@ export interface HttpOptions {
   clock?: Clock;
   logger?: Logger;
   signal?: AbortSignal;
+  /** The URL's path holds a secret (a bot token, a webhook's key): errors and logs name its origin only. */
+  secretPath?: boolean;
 }
 
 export interface HttpStats {
@@ -57,9 +59,9 @@ function retryAfterMs(header: unknown): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
-function safeUrl(url: string): string {
+function safeUrl(url: string, secretPath = false): string {
   const u = new URL(url);
-  return `${u.origin}${u.pathname}`;
+  return secretPath ? `${u.origin}/…` : `${u.origin}${u.pathname}`;
 }
 
 export class HttpClient {
@@ -126,7 +128,7 @@ export class HttpClient {
   }
 
   private withRetries(config: AxiosRequestConfig, expectJson: boolean): Promise<unknown> {
-    const where = `${config.method} ${safeUrl(config.url!)}`;
+    const where = `${config.method} ${safeUrl(config.url!, this.opts.secretPath)}`;
     return pRetry(() => this.once(config, where, expectJson), {
       retries: this.opts.retries ?? 5,
       minTimeout: this.opts.minDelayMs ?? 200,

@@ -15,7 +15,7 @@ export class Keys {
     return `${this.prefix}:{global}`;
   }
   /** Where a key of no province was before the `{global}` tag (`dsync:runs`), and is now. */
-  static readonly UNTAGGED_ROOTS = ['runs', 'incidents', 'incidents:open', 'alerts:sent', 'nightly:last', 'national:load'] as const;
+  static readonly UNTAGGED_ROOTS = ['runs', 'incidents', 'incidents:open', 'incidents:migrated', 'alerts:sent', 'alerts:group-sent', 'nightly:last', 'national:load'] as const;
   untagged(rest: string): string {
     return `${this.prefix}:${rest}`;
   }
@@ -72,7 +72,16 @@ export class Keys {
   openIncidents(): string {
     return `${this.g}:incidents:open`;
   }
-  alertSent(): string {
-    return `${this.g}:alerts:sent`;
+  /** The keys of a province's incidents for one period. */
+  incidentsOf(province: string, period: { from: string; to: string }): string {
+    return `${this.g}:incidents:of:${province}:${period.from}..${period.to}`;
+  }
+  /** Set once the incidents stored under per-metric keys have been resolved. */
+  incidentsMigrated(): string {
+    return `${this.g}:incidents:migrated`;
+  }
+  /** When each alert group was last sent a message (epoch ms), for `alerts.repeatHours`. */
+  alertGroupSent(): string {
+    return `${this.g}:alerts:group-sent`;
   }
 }

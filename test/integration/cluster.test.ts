@@ -122,7 +122,7 @@ describe.skipIf(unsupported)('on a Redis Cluster of three masters', () => {
     await runs.addNationalLoad('r', 'H49', load);
     await runs.setExplanation('r', { province: 'H49', coverage: { status: 'complete', why: null }, sources: [], agencies: 0, mismatches: [] }, [], load);
     const at = new Date(0).toISOString();
-    await incidents.save([{ key: 'k', province: 'H49', period: world.period, agency: 'a', procedure: null, metric: 'received', status: 'open', openedAt: at, updatedAt: at, gap: 1, history: [] }]);
+    await incidents.save([{ key: 'k', province: 'H49', period: world.period, agency: 'a', cause: 'missing_national', status: 'open', openedAt: at, updatedAt: at, dossiers: ['A-1'], lines: [], residual: 0, history: [] }]);
     expect(await store.countDossiers('H49')).toBe(3);
     expect((await runs.report('r'))?.provinces.map((p) => p.province)).toEqual(['H49']);
     expect(await runs.nationalRecords('r')).toBe(4);
