@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { finishRunPayload } from '../schemas/jobs.js';
 import type { RunReport } from '../schemas/report.js';
-import { planAlerts } from '../src/alerts/plan.js';
-import { transitions, type Transition } from '../src/reconcile/incidents.js';
+import { alertGroupKey, planAlerts } from '../src/alerts/plan.js';
+import { causesOf, incidentSize, transitions, type Transition } from '../src/reconcile/incidents.js';
 import type { Config } from '../src/config/load.js';
 import { groupBy } from '../src/util/group.js';
 import { defineJob, failedChildren, jobIds, type FailedChild, type JobContext } from './context.js';
@@ -39,6 +39,9 @@ async function recordFailures(ctx: JobContext, runId: string, provinces: string[
   }
 }
 
+/** How often, and how far apart, one message is tried on one channel before it fails. */
+const ALERT_ATTEMPTS = { attempts: 5, backoff: { type: 'exponential', delay: 2000 } };
+
 export const finishRun = defineJob({
   name: 'finish-run',
   payload: finishRunPayload,
@@ -49,44 +52,50 @@ export const finishRun = defineJob({
     const full = (await ctx.runs.report(runId))!;
     const before = only ? { ...full, provinces: full.provinces.filter((p) => only.includes(p.province)) } : full;
     const now = ctx.clock();
-    const changes: Transition[] = [];
+    const run = { runId, at: now.toISOString() };
+    const legacy = await ctx.incidents.resolveLegacy(run);
+    if (legacy) ctx.logger.info({ runId, resolved: legacy }, 'incidents under per-metric keys resolved: incidents now follow causes');
+
+    const byProvince = new Map<string, Transition[]>();
     for (const p of before.provinces) {
       if (p.coverage.status !== 'complete') continue; // a partial province moves no incident
       const known = await ctx.incidents.forPeriod(p.province, before.period);
-      const t = transitions({ runId, at: now.toISOString() }, p.province, before.period, known, p.mismatches);
-      if (t.length === 0) continue; // nothing moved, or this run already moved them (a retry, a replay)
-      await ctx.incidents.save(t.map((x) => x.incident));
-      await ctx.runs.setIncidents(runId, p.province, t.map((x) => ({ key: x.incident.key, event: x.event, gap: x.incident.gap })));
-      changes.push(...t);
+      const t = transitions(run, p.province, before.period, known, causesOf(p.mismatches, p.findings));
+      if (t.length) byProvince.set(p.province, t); // none: nothing moved, or this run already moved them (a retry, a replay)
     }
+    const changes = [...byProvince.values()].flat();
 
+    // The alerts are enqueued before the incidents move: a retry after a crash in between
+    // plans the same messages again, under the same job ids, which BullMQ adds once.
     const { alerts } = ctx.config;
-    if (alerts.webhooks.length) {
-      const planned = planAlerts(before, changes, {
-        summary: alerts.summary,
-        cooldownMs: alerts.cooldownMinutes * 60_000,
-        now: now.getTime(),
-        lastAlerted: await ctx.incidents.lastAlerted(changes.map((c) => c.incident.key)),
-      });
+    const alertJobs: string[] = [];
+    if (alerts.channels.length) {
+      const told = new Set(changes.map((c) => alertGroupKey(alerts.groupBy, before.period, c.incident.province)));
+      const { planned, groups } = planAlerts(before, changes, { alerts, now: now.getTime(), lastSent: await ctx.incidents.groupsLastSent([...told]) });
       const subject = (s: string) => createHash('sha1').update(only ? `${s}@${only.join(',')}` : s).digest('hex').slice(0, 16);
-      await ctx.queue.addBulk(
-        alerts.webhooks.flatMap((w) =>
-          planned.map((p) => ({
-            name: 'send-alert',
-            data: { runId, webhook: w.name, alert: p.alert },
-            opts: { jobId: jobIds.alert(runId, w.name, subject(p.subject)), attempts: 5, backoff: { type: 'exponential', delay: 2000 } },
-          })),
-        ),
+      const jobs = alerts.channels.flatMap((c) =>
+        planned.map((p) => ({
+          name: 'send-alert',
+          data: { runId, channel: c.name, alert: p.alert },
+          opts: { jobId: jobIds.alert(runId, c.name, subject(p.subject)), ...ALERT_ATTEMPTS },
+        })),
       );
+      await ctx.queue.addBulk(jobs);
+      await ctx.incidents.markGroupsSent(groups, now);
+      alertJobs.push(...jobs.map((j) => j.opts.jobId));
     }
 
+    for (const [province, t] of byProvince) {
+      await ctx.incidents.save(t.map((x) => x.incident));
+      await ctx.runs.setIncidents(runId, province, t.map((x) => ({ key: x.incident.key, event: x.event, gap: incidentSize(x.incident) })));
+    }
     // A scheduled night moves the catch-up marker once every source has synced, a replay included.
     if (meta.scheduled && syncedEverySource(full, ctx.config)) await ctx.runs.markNight(Date.parse(meta.window.to));
     await ctx.runs.finish(runId, now);
     const [following, ...rest] = then;
     if (following) await ctx.queue.add('nightly', { ...following, then: rest }, { jobId: `nightly@${runId}@then` });
     const findings = before.provinces.reduce((n, p) => n + p.findings.length, 0);
-    ctx.logger.info({ runId, findings, incidents: changes.length }, 'run complete');
-    return { runId, findings, incidents: changes.map((c) => c.event) };
+    ctx.logger.info({ runId, findings, incidents: changes.length, alerts: alertJobs.length }, 'run complete');
+    return { runId, findings, incidents: changes.map((c) => c.event), alerts: alertJobs };
   },
 });

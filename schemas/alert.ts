@@ -1,35 +1,62 @@
 /** What an alert carries. It names dossiers and counts, never secrets or applicants. */
 import { z } from 'zod';
-import { failedJob } from './report.js';
+import { ALERT_GROUPS } from './config.js';
+import { incidentEvent, incidentLine } from './incident.js';
+import { failedJob, findingKind } from './report.js';
 
 const period = z.object({ from: z.string(), to: z.string() });
 
-export const incidentAlert = z.object({
-  type: z.literal('incident'),
-  event: z.enum(['opened', 'worsened']),
-  runId: z.string(),
+/** Some dossier codes: how many, and the first of them (sorted) that a message names. */
+const codes = z.object({ count: z.number().int(), first: z.array(z.string()) });
+
+/** One incident in a group's message: what it is, and what this run changed in it. */
+export const alertIncident = z.object({
   key: z.string(),
   province: z.string(),
-  period,
   agency: z.string(),
-  procedure: z.string().nullable(),
-  metric: z.string(),
-  local: z.number().int(),
-  national: z.number().int(),
-  /** Findings of the run for this agency, by kind. */
-  findings: z.record(z.string(), z.number().int()),
+  cause: findingKind,
+  /** `still_open` in a message: some of its dossiers no longer differ (or a repeat). */
+  event: incidentEvent,
+  /** Dossiers differing now (for a resolved incident: 0). */
+  dossiers: z.number().int(),
+  /** Differing now and not at its last run (all of them when it opens). */
+  added: codes,
+  /** No longer differing (all of them when it resolves). */
+  fixed: codes,
+  /** The figures it moves: how many, and the first. */
+  lines: z.object({ count: z.number().int(), first: z.array(incidentLine) }),
+  /** For `unexplained`: the sum of its figures' |residual|. */
+  residual: z.number().int(),
+});
+export type AlertIncident = z.infer<typeof alertIncident>;
+
+/** One message per group (a province, or the whole run) per run: what opened, worsened and resolved. */
+export const groupAlert = z.object({
+  type: z.literal('group'),
+  runId: z.string(),
+  period,
+  group: z.object({ by: z.enum(ALERT_GROUPS), province: z.string().nullable() }),
+  /** The run's page on the dashboard (`alerts.dashboardUrl`), or null. */
+  url: z.string().nullable(),
+  /** Nothing changed: sent again because incidents are still open (`alerts.repeatHours`). */
+  repeat: z.boolean(),
+  /** Opened, worsened, resolved, then those still open (partly fixed, or all of them in a repeat). */
+  incidents: z.array(alertIncident),
 });
 
 export const summaryAlert = z.object({
   type: z.literal('summary'),
   runId: z.string(),
   period,
+  /** The run's page on the dashboard (`alerts.dashboardUrl`); absent in alerts queued before it existed. */
+  url: z.string().nullable().optional(),
   provinces: z.array(
     z.object({
       province: z.string(),
       coverage: z.string(),
       why: z.string().nullable(),
       mismatches: z.number().int(),
+      /** Dossiers found differing (an `unexplained` finding names no dossier and is not counted). */
       findings: z.number().int(),
       opened: z.number().int(),
       worsened: z.number().int(),
@@ -40,7 +67,7 @@ export const summaryAlert = z.object({
   ),
 });
 
-export const alertMessage = z.discriminatedUnion('type', [incidentAlert, summaryAlert]);
+export const alertMessage = z.discriminatedUnion('type', [groupAlert, summaryAlert]);
 export type AlertMessage = z.infer<typeof alertMessage>;
-export type IncidentAlert = z.infer<typeof incidentAlert>;
+export type GroupAlert = z.infer<typeof groupAlert>;
 export type SummaryAlert = z.infer<typeof summaryAlert>;

@@ -70,10 +70,14 @@ export const finishRunPayload = z.object({
 });
 export type FinishRunPayload = z.infer<typeof finishRunPayload>;
 
-export const sendAlertPayload = z.object({
-  runId,
-  /** The webhook's name in the configuration: its URL and token are read when sending. */
-  webhook: z.string(),
-  alert: alertMessage,
-});
+export const sendAlertPayload = z.preprocess(
+  // Jobs queued before channels named the channel `webhook`.
+  (d) => (typeof d === 'object' && d !== null && 'webhook' in d && !('channel' in d) ? { ...d, channel: (d as { webhook: unknown }).webhook } : d),
+  z.object({
+    runId,
+    /** The channel's name in the configuration: its address and secrets are read when sending. */
+    channel: z.string(),
+    alert: alertMessage,
+  }),
+);
 export type SendAlertPayload = z.infer<typeof sendAlertPayload>;

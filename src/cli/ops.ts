@@ -9,6 +9,7 @@ import { formatDay, parseDay } from '../normalise/time.js';
 import { createSource } from '../sources/index.js';
 import { previewSync } from '../sources/preview.js';
 import { reprocessQuarantine } from '../sources/quarantine.js';
+import { awaitAlerts, deliveryLine, plannedAlerts } from '../alerts/delivery.js';
 import { createProgress } from './progress.js';
 import { addHttpOptions, httpSettings, startHttp, type HttpCliOptions } from './serve.js';
 import { createRuntime, startupChecks, type Runtime } from '../queue/runtime.js';
@@ -77,7 +78,8 @@ export function registerOps(program: Command): void {
     .option('--to <YYYY-MM-DD>', 'last day of the period (with --from)')
     .option('--province <code...>', 'only these provinces')
     .option('--enqueue', 'only enqueue the run for a running worker, and print its id')
-    .action(async (o: { config: string; logLevel: string; month?: string; from?: string; to?: string; province?: string[]; enqueue?: boolean; format: string; lang: string; detail?: boolean; out?: string }) => {
+    .option('--alerts-wait <seconds>', "how long to wait for the run's alerts to be sent before exiting", '60')
+    .action(async (o: { config: string; logLevel: string; month?: string; from?: string; to?: string; province?: string[]; enqueue?: boolean; format: string; lang: string; detail?: boolean; out?: string; alertsWait: string }) => {
       const output = reportOutputOf(o);
       const period = periodOf(o);
       await withRuntime(o, async (rt) => {
@@ -97,6 +99,12 @@ export function registerOps(program: Command): void {
         }
         await writeReport(report, output);
         if (report.provinces.some((p) => p.coverage.status !== 'complete')) process.exitCode = 2;
+        // The run's alerts go out before the command exits; what the wait leaves is for a worker.
+        const alerts = await plannedAlerts(rt.queue, payload.runId);
+        if (alerts.length === 0) return;
+        const delivery = await awaitAlerts(rt.queue, await rt.events(), alerts, positiveInt('--alerts-wait', o.alertsWait) * 1000);
+        process.stderr.write(`${deliveryLine(delivery)}\n`);
+        if (delivery.failed || delivery.retrying) process.exitCode ||= 1;
       });
     });
 
@@ -165,7 +173,7 @@ export function registerOps(program: Command): void {
     });
 
   withConfig(program.command('incidents'))
-    .description('list incidents (a mismatch that stays open across nights is one incident) with their history')
+    .description('list incidents (the dossiers of one root cause at one agency, or its unexplained figures, while they differ across nights) with their history')
     .option('--province <code>', 'only this province')
     .option('--status <status>', 'open or resolved')
     .option('--format <format>', 'table or json', 'table')
@@ -181,7 +189,7 @@ export function registerOps(program: Command): void {
         if (list.length === 0) process.stdout.write('No incidents.\n');
         for (const i of list) {
           const last = i.history.at(-1)!;
-          const figures = last.local === null ? '' : `  local ${last.local}, national ${last.national}`;
+          const figures = i.cause === null ? '' : `  ${i.cause === 'unexplained' ? `residual ${i.residual}` : `${i.dossiers.length} dossiers`}`;
           process.stdout.write(`${i.status.padEnd(8)}  ${i.key}  since ${i.openedAt}  ${last.event} in run ${last.runId}${figures}\n`);
         }
       });

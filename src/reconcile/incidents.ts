@@ -1,60 +1,143 @@
 /**
- * Turns one run's mismatches into incident transitions: a key not open is opened (again,
- * keeping its history, if it was resolved before), a key still open is still_open (or
- * worsened when its gap grew), an open key no longer mismatched is resolved. Pure: the
- * store keeps the incidents, this decides.
+ * Turns one run's explanation of a province into incident transitions. An incident is a
+ * cause: the dossiers of one root-cause kind at one agency (with the figures they move), or
+ * an agency's figures its dossiers leave unexplained. A cause not open is opened (again,
+ * keeping its history, if it was resolved before); one still open is still_open, or worsened
+ * when it holds more dossiers or a bigger residual; an open incident whose dossiers no longer
+ * differ is resolved. Pure: the store keeps the incidents, this decides.
  */
-import type { Incident, IncidentEvent } from '../../schemas/incident.js';
-import type { Mismatch } from '../../schemas/report.js';
+import type { Incident, IncidentEvent, IncidentLine } from '../../schemas/incident.js';
+import { UNEXPLAINED, type Finding, type FindingKind, type Mismatch } from '../../schemas/report.js';
+import { groupBy } from '../util/group.js';
 
-export function incidentKey(province: string, period: { from: string; to: string }, m: Pick<Mismatch, 'agency' | 'procedure' | 'metric'>): string {
-  return `${province}|${period.from}..${period.to}|${m.agency}|${m.procedure ?? '*'}|${m.metric}`;
+type Period = { from: string; to: string };
+type Run = { runId: string; at: string };
+
+/**
+ * `H49/2026-10-01..2026-10-31/000.00.12.H49/missing_national`: each part URI-encoded, so no
+ * code can break the key, and the same cause keeps the same key night after night.
+ */
+export function incidentKey(province: string, period: Period, agency: string, cause: FindingKind): string {
+  return [province, `${period.from}..${period.to}`, agency, cause].map(encodeURIComponent).join('/');
+}
+
+/** What one run says about one incident-to-be: its dossiers and the figures they move. */
+export interface Cause {
+  agency: string;
+  cause: FindingKind;
+  /** Sorted, distinct; empty for `unexplained`. */
+  dossiers: string[];
+  lines: IncidentLine[];
+  /** For `unexplained`: the sum of its lines' |residual|. */
+  residual: number;
+}
+
+const lineId = (l: { procedure: string | null; metric: string }) => `${l.metric}@${l.procedure ?? ''}`;
+
+/**
+ * The causes of a province's mismatches in one run: its findings by (agency, kind), each
+ * with the mismatched figures its dossiers move (those whose `explainedBy` names one of them,
+ * or the figures of a metric the dossiers were found under, at an agency either side files
+ * them under, for the agency's total or one of their procedures); and, per agency, the figures left with a residual. A figure
+ * never examined (no residual: a report without an explanation) whose local and national
+ * counts differ and that no cause moves is unexplained by its whole gap.
+ */
+export function causesOf(mismatches: readonly Mismatch[], findings: readonly Finding[]): Cause[] {
+  const out: Cause[] = [];
+  const claimed = new Set<string>();
+  for (const [, group] of groupBy(findings.filter((f) => f.kind !== UNEXPLAINED && f.dossierCode !== ''), (f) => `${f.agency}\n${f.kind}`)) {
+    const { agency, kind } = group[0]!;
+    const dossiers = [...new Set(group.map((f) => f.dossierCode))].sort();
+    const codes = new Set(dossiers);
+    const metrics = new Set(group.flatMap((f) => f.metrics));
+    const sides = group.flatMap((f) => [f.evidence.local, f.evidence.national]);
+    const procedures = new Set(sides.map((s) => s?.procedure));
+    // A dossier can count at another agency on one side (a replaced code is filed under the root agency nationally).
+    const agencies = new Set([agency, ...sides.map((s) => s?.agency)]);
+    const moved = mismatches.filter(
+      (m) =>
+        (m.explainedBy?.codes ?? []).some((c) => codes.has(c)) ||
+        (agencies.has(m.agency) && metrics.has(m.metric) && (m.procedure === null || procedures.has(m.procedure))),
+    );
+    for (const m of moved) claimed.add(`${m.agency}\n${lineId(m)}`);
+    out.push({ agency, cause: kind, dossiers, lines: moved.map((m) => ({ procedure: m.procedure, metric: m.metric })), residual: 0 });
+  }
+  const left = mismatches.flatMap((m) => {
+    const residual = m.residual ?? (claimed.has(`${m.agency}\n${lineId(m)}`) ? 0 : m.national - m.local);
+    return residual === 0 ? [] : [{ m, residual }];
+  });
+  for (const [agency, group] of groupBy(left, (x) => x.m.agency)) {
+    out.push({
+      agency, cause: UNEXPLAINED, dossiers: [],
+      lines: group.map(({ m, residual }) => ({ procedure: m.procedure, metric: m.metric, residual })),
+      residual: group.reduce((s, x) => s + Math.abs(x.residual), 0),
+    });
+  }
+  return out;
 }
 
 export interface Transition {
   incident: Incident;
   event: IncidentEvent;
+  /** Dossiers that differ now and did not at the incident's last run (all of them when it opens). */
+  added: string[];
+  /** Dossiers that differed at its last run and no longer do (all of them when it resolves). */
+  fixed: string[];
 }
+
+/** How big an incident is for the run report's `gap`: its dossiers, or its residual when unexplained. */
+export function incidentSize(i: Pick<Incident, 'dossiers' | 'residual' | 'cause'>): number {
+  return i.cause === UNEXPLAINED || i.cause === null ? i.residual : i.dossiers.length;
+}
+
+const minus = (a: readonly string[], b: readonly string[]) => {
+  const other = new Set(b);
+  return a.filter((x) => !other.has(x));
+};
 
 /**
  * @param known the province's incidents for this period, open or resolved
- * @param mismatches this run's mismatches for the province (only for a completely covered province)
+ * @param causes this run's causes for the province (only for a completely covered province)
  */
-export function transitions(
-  run: { runId: string; at: string },
-  province: string,
-  period: { from: string; to: string },
-  known: Incident[],
-  mismatches: Mismatch[],
-): Transition[] {
+export function transitions(run: Run, province: string, period: Period, known: Incident[], causes: Cause[]): Transition[] {
   const byKey = new Map(known.map((i) => [i.key, i]));
   const seen = new Set<string>();
   const out: Transition[] = [];
-  for (const m of mismatches) {
-    const key = incidentKey(province, period, m);
+  for (const c of causes) {
+    const key = incidentKey(province, period, c.agency, c.cause);
     seen.add(key);
-    const gap = Math.abs(m.national - m.local);
-    const step = { runId: run.runId, at: run.at, local: m.local, national: m.national };
     const prev = byKey.get(key);
     if (prev?.history.at(-1)?.runId === run.runId) continue; // this run was already applied
+    const step = { runId: run.runId, at: run.at, dossiers: c.dossiers.length, residual: c.residual };
+    const now = { dossiers: c.dossiers, lines: c.lines, residual: c.residual, updatedAt: run.at };
     if (!prev || prev.status === 'resolved') {
       const incident: Incident = {
-        key, province, period, agency: m.agency, procedure: m.procedure, metric: m.metric,
-        status: 'open', openedAt: run.at, updatedAt: run.at, gap, history: [...(prev?.history ?? []), { ...step, event: 'opened' }],
+        key, province, period, agency: c.agency, cause: c.cause, status: 'open', openedAt: run.at, ...now,
+        history: [...(prev?.history ?? []), { ...step, event: 'opened' }],
       };
-      out.push({ incident, event: 'opened' });
+      out.push({ incident, event: 'opened', added: c.dossiers, fixed: [] });
       continue;
     }
-    const event: IncidentEvent = gap > prev.gap ? 'worsened' : 'still_open';
-    out.push({ incident: { ...prev, gap, updatedAt: run.at, history: [...prev.history, { ...step, event }] }, event });
+    const event: IncidentEvent = c.dossiers.length > prev.dossiers.length || c.residual > prev.residual ? 'worsened' : 'still_open';
+    out.push({
+      incident: { ...prev, ...now, history: [...prev.history, { ...step, event }] },
+      event, added: minus(c.dossiers, prev.dossiers), fixed: minus(prev.dossiers, c.dossiers),
+    });
   }
   for (const prev of known) {
     if (prev.status !== 'open' || seen.has(prev.key) || prev.history.at(-1)?.runId === run.runId) continue;
-    const incident: Incident = {
-      ...prev, status: 'resolved', gap: 0, updatedAt: run.at,
-      history: [...prev.history, { runId: run.runId, at: run.at, event: 'resolved', local: null, national: null }],
-    };
-    out.push({ incident, event: 'resolved' });
+    out.push({ incident: resolve(prev, run), event: 'resolved', added: [], fixed: prev.dossiers });
   }
   return out;
 }
+
+/** The incident resolved by `run`: it keeps the dossiers and figures it last had, for the record. */
+export function resolve(prev: Incident, run: Run, note?: string): Incident {
+  return {
+    ...prev, status: 'resolved', updatedAt: run.at,
+    history: [...prev.history, { runId: run.runId, at: run.at, event: 'resolved', dossiers: 0, residual: 0, ...(note ? { note } : {}) }],
+  };
+}
+
+/** Why an incident stored under a per-metric key was resolved without its figure being compared again. */
+export const LEGACY_NOTE = 'resolved when incidents began to follow causes: this per-figure incident continues as the incidents of its causes';

@@ -93,7 +93,7 @@ export function registryOf(s: MetricsSnapshot): Registry {
 
   const failed = gauge('failed_jobs', 'Jobs in the failed set, by job name (sync-source: failed sync batches awaiting replay).', ['name']);
   for (const [name, n] of Object.entries(s.failedJobs)) failed.set({ name }, n);
-  const open = gauge('open_incidents', 'Open incidents (mismatches still open), by province.', ['province']);
+  const open = gauge('open_incidents', 'Open incidents (root causes at an agency, or its unexplained figures, still open), by province.', ['province']);
   for (const [province, n] of Object.entries(s.openIncidents)) open.set({ province }, n);
   const depth = gauge('queue_jobs', 'Jobs in the queue, by state.', ['state']);
   for (const [state, n] of Object.entries(s.queue)) depth.set({ state }, n);

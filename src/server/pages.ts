@@ -1,5 +1,6 @@
 /** The reconciliation pages: server-rendered HTML, every value escaped (see html.ts). */
 import type { Incident } from '../../schemas/incident.js';
+import { incidentSize } from '../reconcile/incidents.js';
 import type { QuarantineEntry } from '../../schemas/store.js';
 import type { FailedJob, Finding, ProvinceReport, RunReport } from '../../schemas/report.js';
 import { FINDING_KINDS, UNEXPLAINED } from '../../schemas/report.js';
@@ -336,10 +337,10 @@ function incidentTable(ctx: PageContext, list: Incident[]): Html {
   const c = R.columns;
   const rows = sortIncidents(list).map((i) => {
     const last = i.history[i.history.length - 1];
-    return html`<tr data-status="${i.status}"><td>${pill(i.status, L.incidentStatus[i.status])}</td><td>${i.province}</td><td>${i.period.from} … ${i.period.to}</td><td class="mono">${i.agency}</td><td class="mono">${i.procedure ?? '—'}</td><td><a class="incident-link" href="${incidentHref(ctx, i.key)}">${R.metric[i.metric as Metric] ?? i.metric}</a></td><td class="num">${i.gap}</td><td>${vnTime(i.openedAt)}</td><td>${vnTime(i.updatedAt)}</td>
+    return html`<tr data-status="${i.status}"><td>${pill(i.status, L.incidentStatus[i.status])}</td><td>${i.province}</td><td>${i.period.from} … ${i.period.to}</td><td class="mono">${i.agency}</td><td><a class="incident-link" href="${incidentHref(ctx, i.key)}">${i.cause ? R.kind[i.cause] : '—'}</a></td><td>${[...new Set(i.lines.map((l) => R.metric[l.metric as Metric] ?? l.metric))].join(', ')}</td><td class="num">${incidentSize(i)}</td><td>${vnTime(i.openedAt)}</td><td>${vnTime(i.updatedAt)}</td>
 <td>${last ? html`${pill(last.event, L.incidentEvent[last.event])} <a class="mono" href="${runHref(ctx, last.runId)}">${last.runId}</a>` : '—'}</td></tr>`;
   });
-  return html`<table class="incidents"><thead><tr><th>${L.status}</th><th>${c.province}</th><th>${R.period}</th><th>${c.agency}</th><th>${c.procedure}</th><th>${c.metric}</th><th class="num">${L.gap}</th><th>${L.opened}</th><th>${L.updated}</th><th>${L.lastEvent}</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return html`<table class="incidents"><thead><tr><th>${L.status}</th><th>${c.province}</th><th>${R.period}</th><th>${c.agency}</th><th>${c.kind}</th><th>${c.metrics}</th><th class="num">${L.gap}</th><th>${L.opened}</th><th>${L.updated}</th><th>${L.lastEvent}</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 export function incidentsPage(ctx: PageContext, list: Incident[]): string {
@@ -401,13 +402,13 @@ export function incidentPage(ctx: PageContext, i: Incident, dossiers: IncidentDo
 <dt>${c.province}</dt><dd>${provinceLabel(i.province)}</dd>
 <dt>${R.period}</dt><dd>${i.period.from} … ${i.period.to}</dd>
 <dt>${c.agency}</dt><dd class="mono">${i.agency}</dd>
-<dt>${c.procedure}</dt><dd class="mono">${i.procedure ?? '—'}</dd>
-<dt>${c.metric}</dt><dd>${R.metric[i.metric as Metric] ?? i.metric}</dd>
-<dt>${L.gap}</dt><dd>${i.gap}</dd>
+<dt>${c.kind}</dt><dd>${i.cause ? R.kind[i.cause] : '—'}</dd>
+<dt>${c.metrics}</dt><dd>${i.lines.map((l) => html`<span class="line">${R.metric[l.metric as Metric] ?? l.metric}${l.procedure ? html` <span class="mono">${l.procedure}</span>` : null}${l.residual ? ` (${signed(l.residual)})` : null}</span> `)}</dd>
+<dt>${L.gap}</dt><dd>${incidentSize(i)}</dd>
 <dt>${L.opened}</dt><dd>${vnTime(i.openedAt)}</dd><dt>${L.updated}</dt><dd>${vnTime(i.updatedAt)}</dd>
 </dl></div>`;
-  const history = html`<div class="card"><table id="incident-history"><thead><tr><th>${L.run}</th><th>${L.updated}</th><th>${L.event}</th><th class="num">${c.local}</th><th class="num">${c.national}</th></tr></thead><tbody>${[...i.history].reverse().map(
-    (h) => html`<tr><td><a class="mono" href="${runHref(ctx, h.runId)}">${h.runId}</a></td><td>${vnTime(h.at)}</td><td>${pill(h.event, L.incidentEvent[h.event])}</td><td class="num">${h.local ?? '—'}</td><td class="num">${h.national ?? '—'}</td></tr>`,
+  const history = html`<div class="card"><table id="incident-history"><thead><tr><th>${L.run}</th><th>${L.updated}</th><th>${L.event}</th><th class="num">${c.explainedBy}</th><th class="num">${c.residual}</th></tr></thead><tbody>${[...i.history].reverse().map(
+    (h) => html`<tr><td><a class="mono" href="${runHref(ctx, h.runId)}">${h.runId}</a></td><td>${vnTime(h.at)}</td><td>${pill(h.event, L.incidentEvent[h.event])}${h.note ? html`<div class="sub">${h.note}</div>` : null}</td><td class="num">${h.dossiers}</td><td class="num">${h.residual}</td></tr>`,
   )}</tbody></table></div>`;
   const list = dossiers.length
     ? html`<div class="card"><table id="incident-dossiers"><thead><tr><th>${c.dossier}</th><th>${c.agency}</th><th>${c.kind}</th><th>${L.run}</th></tr></thead><tbody>${dossiers.map(

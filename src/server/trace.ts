@@ -7,6 +7,7 @@ import type { Incident } from '../../schemas/incident.js';
 import type { Finding, RunReport } from '../../schemas/report.js';
 import { accountOf, isDossierFinding } from '../cli/account.js';
 import { groupBy } from '../util/group.js';
+import { tupleKey } from '../util/tuple-key.js';
 import { vnTime } from './pages.js';
 
 /** One finding of a dossier in one run. */
@@ -48,9 +49,10 @@ const procedureOf = (f: Finding) => f.evidence.local?.procedure ?? f.evidence.na
 
 /**
  * The dossiers behind each incident, by incident key: the one place that knows how an
- * incident names its dossiers. An incident is a mismatch key today (province, period, agency,
- * procedure or all, metric), so its dossiers are the findings of the runs in its history for
- * that agency whose drill-down was for its metric (and of its procedure, for a procedure's key).
+ * incident names its dossiers. An incident is one root cause at one agency (or its figures
+ * left unexplained), so its dossiers are the findings of that kind for that agency in the runs
+ * of its history; an incident stored before incidents followed causes (cause null) names one
+ * figure, and its dossiers are the findings that moved that figure.
  * Findings are indexed once by run, province and agency: the cost follows the findings and
  * the incidents' history, not their product.
  */
@@ -58,15 +60,15 @@ export function incidentDossiers(incidents: readonly Incident[], reports: readon
   const index = new Map<string, Finding[]>();
   for (const r of reports) {
     for (const p of r.provinces) {
-      for (const [agency, list] of groupBy(p.findings.filter(isDossierFinding), (f) => f.agency)) index.set(`${r.runId}|${p.province}|${agency}`, list);
+      for (const [agency, list] of groupBy(p.findings.filter(isDossierFinding), (f) => f.agency)) index.set(tupleKey(r.runId, p.province, agency), list);
     }
   }
   const out = new Map<string, IncidentDossier[]>();
   for (const i of incidents) {
     const byCode = new Map<string, IncidentDossier>();
     for (const runId of new Set(i.history.map((h) => h.runId))) {
-      for (const f of index.get(`${runId}|${i.province}|${i.agency}`) ?? []) {
-        if (!f.metrics.includes(i.metric) || (i.procedure !== null && procedureOf(f) !== i.procedure)) continue;
+      for (const f of index.get(tupleKey(runId, i.province, i.agency)) ?? []) {
+        if (!behind(i, f)) continue;
         const d = byCode.get(f.dossierCode) ?? { code: f.dossierCode, kind: f.kind, agency: f.agency, runs: [] };
         d.kind = f.kind; // the history runs oldest first: the latest kind stays
         d.runs.push(runId);
@@ -76,6 +78,12 @@ export function incidentDossiers(incidents: readonly Incident[], reports: readon
     out.set(i.key, [...byCode.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.code.localeCompare(b.code)));
   }
   return out;
+}
+
+/** Whether a finding is one of an incident's dossiers (see incidentDossiers). */
+function behind(i: Incident, f: Finding): boolean {
+  if (i.cause !== null) return f.kind === i.cause;
+  return i.lines.some((l) => f.metrics.includes(l.metric) && (l.procedure === null || procedureOf(f) === l.procedure));
 }
 
 /** One night on the home page's trend: the runs started that day (Vietnam time), summed. */

@@ -1,6 +1,7 @@
-/** Incidents and their history, queryable across runs. */
-import type { Redis } from 'ioredis';
+/** Incidents and their history, queryable across runs, and when each alert group was last told. */
+import type { RedisClient } from '../queue/connection.js';
 import { incident, type Incident } from '../../schemas/incident.js';
+import { LEGACY_NOTE, resolve } from '../reconcile/incidents.js';
 import { Keys } from './keys.js';
 
 export interface IncidentQuery {
@@ -11,7 +12,7 @@ export interface IncidentQuery {
 export class Incidents {
   readonly keys: Keys;
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.keys = new Keys(prefix);
@@ -19,8 +20,8 @@ export class Incidents {
 
   /** The province's incidents for a period, open or resolved. */
   async forPeriod(province: string, period: { from: string; to: string }): Promise<Incident[]> {
-    const prefix = `${province}|${period.from}..${period.to}|`;
-    return (await this.list({ province })).filter((i) => i.key.startsWith(prefix));
+    const list = await this.get(await this.redis.smembers(this.keys.incidentsOf(province, period)));
+    return list.sort((a, b) => a.key.localeCompare(b.key));
   }
 
   async get(keys: string[]): Promise<Incident[]> {
@@ -36,6 +37,7 @@ export class Incidents {
     for (const i of list) {
       if (i.status === 'open') m.sadd(this.keys.openIncidents(), i.key);
       else m.srem(this.keys.openIncidents(), i.key);
+      if (i.cause !== null) m.sadd(this.keys.incidentsOf(i.province, i.period), i.key);
     }
     await m.exec();
   }
@@ -53,17 +55,31 @@ export class Incidents {
       .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.key.localeCompare(b.key));
   }
 
-  async markAlerted(key: string, at: Date): Promise<void> {
-    await this.redis.hset(this.keys.alertSent(), key, String(at.getTime()));
+  /**
+   * Resolves, once, every incident still open under a per-metric key (stored before incidents
+   * followed causes), with a note: the first run to finish after the change does it, whatever
+   * its provinces, so none stays open forever. Returns how many were resolved.
+   */
+  async resolveLegacy(run: { runId: string; at: string }): Promise<number> {
+    if (await this.redis.exists(this.keys.incidentsMigrated())) return 0;
+    const open = await this.get(await this.redis.smembers(this.keys.openIncidents()));
+    const legacy = open.filter((i) => i.cause === null && i.status === 'open');
+    await this.save(legacy.map((i) => resolve(i, run, LEGACY_NOTE)));
+    await this.redis.set(this.keys.incidentsMigrated(), run.runId);
+    return legacy.length;
   }
 
-  /** When each key was last alerted (epoch ms), for the cooldown. */
-  async lastAlerted(keys: string[]): Promise<Map<string, number>> {
+  async markGroupsSent(groups: string[], at: Date): Promise<void> {
+    if (groups.length) await this.redis.hset(this.keys.alertGroupSent(), Object.fromEntries(groups.map((g) => [g, String(at.getTime())])));
+  }
+
+  /** When each alert group was last sent a message (epoch ms), for `alerts.repeatHours`. */
+  async groupsLastSent(groups: string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    if (keys.length === 0) return out;
-    const values = await this.redis.hmget(this.keys.alertSent(), ...keys);
+    if (groups.length === 0) return out;
+    const values = await this.redis.hmget(this.keys.alertGroupSent(), ...groups);
     values.forEach((v, i) => {
-      if (v !== null) out.set(keys[i]!, Number(v));
+      if (v !== null) out.set(groups[i]!, Number(v));
     });
     return out;
   }

@@ -116,8 +116,8 @@ describe('reconcile, report, quarantine, replay', () => {
   it('incidents lists what the night opened', async () => {
     const open = JSON.parse((await cli('incidents', '--status', 'open', '--format', 'json')).stdout) as { key: string; status: string }[];
     expect(open.length).toBeGreaterThan(0);
-    expect(open.every((i) => i.status === 'open' && /^H(49|56)\|2026-10-01\.\.2026-10-31\|/.test(i.key))).toBe(true);
-    expect((await cli('incidents', '--province', 'H56')).stdout).toMatch(/^open +H56\|/m);
+    expect(open.every((i) => i.status === 'open' && /^H(49|56)\/2026-10-01\.\.2026-10-31\//.test(i.key))).toBe(true);
+    expect((await cli('incidents', '--province', 'H56')).stdout).toMatch(/^open +H56\//m);
     expect((await cli('incidents', '--status', 'resolved')).stdout).toBe('No incidents.\n');
   });
 

@@ -20,7 +20,7 @@ import { DEFAULT_REST_STATUS_NAMES, REST_SIM_CLIENT, startRestSimulator, type Re
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { createLogger } from '../../src/util/logger.js';
-import { useRedis } from '../helpers/redis.js';
+import { dumpRedis, useRedis } from '../helpers/redis.js';
 
 const redis = useRedis();
 const world = generateWorld({ seed: 24, month: '2026-10', provinces: ['H49', 'H56', 'H12'], dossiersPerProvince: 300 });
@@ -136,27 +136,6 @@ afterAll(async () => {
   await sim.close();
 });
 
-/** Every value under the run's keys, as text: strings, hashes, lists, sets, sorted sets, streams. */
-async function dumpRedis(): Promise<string> {
-  const r = rt.redis;
-  const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await r.scan(cursor, 'MATCH', `*${rt.config.redis.prefix}*`, 'COUNT', '1000');
-    cursor = next;
-    for (const key of keys) {
-      const type = await r.type(key);
-      if (type === 'string') out.push(key, (await r.get(key)) ?? '');
-      else if (type === 'hash') out.push(key, JSON.stringify(await r.hgetall(key)));
-      else if (type === 'list') out.push(key, JSON.stringify(await r.lrange(key, 0, -1)));
-      else if (type === 'set') out.push(key, JSON.stringify(await r.smembers(key)));
-      else if (type === 'zset') out.push(key, JSON.stringify(await r.zrange(key, '0', '-1')));
-      else if (type === 'stream') out.push(key, JSON.stringify(await r.xrange(key, '-', '+')));
-    }
-  } while (cursor !== '0');
-  return out.join('\n');
-}
-
 function leaks(where: string, text: string): string[] {
   return [...forbidden].filter((s) => text.includes(s)).map((s) => `${where}: ${s}`);
 }
@@ -190,6 +169,6 @@ describe('secrets and personal data', () => {
       .map((j) => JSON.stringify({ name: j.name, id: j.id, data: j.data, opts: j.opts, returnvalue: j.returnvalue, failedReason: j.failedReason, stacktrace: j.stacktrace, progress: j.progress }))
       .join('\n');
 
-    expect([...leaks('log', logged), ...leaks('job', jobText), ...leaks('redis', await dumpRedis())]).toEqual([]);
+    expect([...leaks('log', logged), ...leaks('job', jobText), ...leaks('redis', await dumpRedis(rt.redis, rt.config.redis.prefix))]).toEqual([]);
   });
 });

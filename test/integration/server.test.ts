@@ -8,6 +8,7 @@ import { request } from 'node:http';
 import type { Job } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { incidentKey } from '../../src/reconcile/incidents.js';
 import type { RunReport } from '../../schemas/report.js';
 import { runNightly } from '../../src/cli/run.js';
 import { httpSettings } from '../../src/cli/serve.js';
@@ -213,8 +214,8 @@ describe('pages', () => {
     for (const k of differing) expect(body).toMatch(new RegExp(`<tr data-field="${k}" class="diff">`));
     expect(body.match(/<tr data-field="\w+" class="diff">/g)).toHaveLength(differing.length);
     expect(body).toContain(`href="/runs/${encodeURIComponent(report.runId)}?lang=en"`);
-    // Its incidents: the open keys of its agency and the metrics whose drill-down found it.
-    const mine = p.incidents.filter((i) => f.metrics.some((m) => i.key === `${p.province}|${report.period.from}..${report.period.to}|${f.agency}|*|${m}`));
+    // Its incident: its agency's, for its root cause.
+    const mine = p.incidents.filter((i) => i.key === incidentKey(p.province, report.period, f.agency, f.kind));
     expect(mine.length).toBeGreaterThan(0);
     for (const i of mine) expect(body).toContain(`href="/incidents/${encodeURIComponent(i.key)}?lang=en"`);
     // Finding codes link here from the run page.
@@ -224,9 +225,10 @@ describe('pages', () => {
 
   it('/incidents/:key lists the dossiers behind the incident and its history', async () => {
     const p = report.provinces.find((x) => x.incidents.length && x.findings.length)!;
-    const key = p.incidents.find((i) => i.key.includes('|*|received'))?.key ?? p.incidents[0]!.key;
-    const [, , agency, , metric] = key.split('|');
-    const expected = p.findings.filter((f) => f.kind !== 'unexplained' && f.agency === agency && f.metrics.includes(metric!)).map((f) => f.dossierCode);
+    const first = p.findings.find((f) => f.kind !== 'unexplained')!;
+    const key = incidentKey(p.province, report.period, first.agency, first.kind);
+    expect(p.incidents.map((i) => i.key)).toContain(key);
+    const expected = p.findings.filter((f) => f.agency === first.agency && f.kind === first.kind).map((f) => f.dossierCode);
     expect(expected.length).toBeGreaterThan(0);
     const body = await (await get(`/incidents/${encodeURIComponent(key)}`)).text();
     const links = [...body.matchAll(/class="mono dossier-link" href="\/dossiers\/([^"]+)"/g)].map((m) => decodeURIComponent(m[1]!));
@@ -292,9 +294,9 @@ describe('pages', () => {
     const dossier = dossierPage(ctx, f.dossierCode, [{ runId: evil.runId, period: evil.period, startedAt: evil.startedAt, province: 'H49', finding: f }], [], 30);
     expect(dossier).not.toContain('<img src=x');
     expect(dossier).not.toContain('<script>alert');
-    const incident = { key: '<b>k', province: 'H49', period: evil.period, agency: '"><svg onload=x>', procedure: null, metric: 'received', status: 'open' as const, openedAt: evil.startedAt, updatedAt: evil.startedAt, gap: 1, history: [{ runId: evil.runId, at: evil.startedAt, event: 'opened' as const, local: 1, national: 0 }] };
+    const incident = { key: '<b>k', province: 'H49', period: evil.period, agency: '"><svg onload=x>', cause: f.kind, dossiers: [f.dossierCode], lines: [{ procedure: '<i>p', metric: 'received' }], residual: 0, status: 'open' as const, openedAt: evil.startedAt, updatedAt: evil.startedAt, history: [{ runId: evil.runId, at: evil.startedAt, event: 'opened' as const, dossiers: 1, residual: 0, note: '<u>n' }] };
     const page = incidentPage(ctx, incident, incidentDossiers([incident], [evil]).get(incident.key) ?? []);
-    expect(page).not.toMatch(/<b>k|<svg onload|<script>alert/);
+    expect(page).not.toMatch(/<b>k|<svg onload|<script>alert|<i>p|<u>n/);
   });
 });
 

@@ -114,7 +114,7 @@ describe('loadConfig', () => {
 
 describe('the example configurations', () => {
   const secrets = Object.fromEntries(
-    ['H49_USERNAME', 'H49_PASSWORD', 'H56_USERNAME', 'H56_PASSWORD', 'H12_CLIENT_ID', 'H12_CLIENT_SECRET', 'NATIONAL_USERNAME', 'NATIONAL_PASSWORD', 'OPS_HOOK_TOKEN', 'SLACK_WEBHOOK_URL'].map((k) => [k, 'x']),
+    ['H49_USERNAME', 'H49_PASSWORD', 'H56_USERNAME', 'H56_PASSWORD', 'H12_CLIENT_ID', 'H12_CLIENT_SECRET', 'NATIONAL_USERNAME', 'NATIONAL_PASSWORD', 'OPS_HOOK_TOKEN', 'SLACK_WEBHOOK_URL', 'TELEGRAM_BOT_TOKEN', 'SMTP_USER', 'SMTP_PASSWORD'].map((k) => [k, 'x']),
   );
   const examples = join(import.meta.dirname, '../../examples');
 
@@ -124,7 +124,7 @@ describe('the example configurations', () => {
     const yaml = await loadConfig(join(examples, 'dossier-sync.yaml'), secrets);
     expect(yaml.sources.map((s) => s.dialect)).toEqual(['dvcqg', 'rest']);
     expect(yaml.sources[0]!.procedureMap).toEqual({ '1.003560.000.00.00.H49': '1.003560' });
-    expect(yaml.alerts.webhooks.map((w) => w.kind)).toEqual(['json', 'slack']);
+    expect(yaml.alerts.channels.map((c) => c.kind)).toEqual(['json', 'slack', 'telegram', 'email']);
     expect(yaml.provincialFigures).toEqual({ H49: 'h49-dvcqg', H12: null });
   });
 });

@@ -102,7 +102,7 @@ describe('configFile: valid', () => {
       dates: { earliest: '2000-01-01', skewHours: 24, dueBefore: '2100-01-01' },
       reconcile: { previousMonthDays: 5 },
       worker: { concurrency: 4, attempts: 3, backoffMs: 5_000, maxStalledCount: 3 },
-      alerts: { webhooks: [], cooldownMinutes: 360, summary: true },
+      alerts: { channels: [], groupBy: 'province', repeatHours: 0, summary: 'changes', lang: 'vi' },
       provincialFigures: {},
     });
   });
