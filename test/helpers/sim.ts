@@ -20,12 +20,15 @@ export interface SimConfigOptions {
   extra?: Record<string, unknown>;
 }
 
+const withoutUndefined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
 export function simConfig(sim: Simulator, world: World, redis: TestRedis, opts: SimConfigOptions = {}): Config {
   Object.assign(process.env, SIM_ENV); // the adapters read their secrets from the environment
   return parseConfig(
     {
       redis: { prefix: redis.prefix() },
-      sources: world.provinces.map(({ province }) => ({
+      // a field the override sets to undefined is left out (another dialect's, say): the configuration refuses unknown keys
+      sources: world.provinces.map(({ province }) => withoutUndefined({
         id: `${province.toLowerCase()}-dvcqg`,
         province,
         dialect: 'dvcqg',
