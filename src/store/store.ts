@@ -376,7 +376,7 @@ export class Store {
   }
 
   /** The stored (packed) values of these codes, null where absent, wherever the layout keeps them. */
-  private async storedValues(province: string, codes: string[]): Promise<(string | null)[]> {
+  async storedValues(province: string, codes: string[]): Promise<(string | null)[]> {
     if (codes.length === 0) return [];
     const args = [this.keys.layout(province)];
     for (const code of codes) {
