@@ -4,7 +4,7 @@
  * and its counters, so a crash leaves either the whole page or none of it, and a record
  * older than (or as old as) the stored one changes nothing.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/connection.js';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { checkpoint, syncCounters, type Checkpoint, type QuarantineEntry, type SyncCounters } from '../../schemas/store.js';
 import { Keys } from './keys.js';
@@ -138,12 +138,17 @@ const APPLY_PAGE = `
 local cp, stats, qitems, qreasons = KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 -- Each page carries its own checkpoint: finding it already stored means this very page was
 -- applied (a command sent again after a lost reply), and it must not count twice.
-if redis.call('GET', cp) == ARGV[2] then return {0, 0, 0} end
-local n = tonumber(ARGV[3])
+local stored = redis.call('GET', cp)
+if stored == ARGV[2] then return {0, 0, 0} end
+-- The checkpoint the page follows ('' when not checked, '-' for none, '=' and the stored text):
+-- another one stored means earlier pages were lost (a failover) or applied by someone else.
+local after = ARGV[3]
+if after == '-' and stored or after ~= '' and after ~= '-' and stored ~= string.sub(after, 2) then return {-1, 0, 0} end
+local n = tonumber(ARGV[4])
 ${LAYOUT_FN}
 -- records in page order: a later record of the same code compares with the earlier one
 local applied = 0
-local first = 4
+local first = 5
 prefetch(first, n, ${2 + PLACE_ARGS})
 for i = 0, n - 1 do
   local j = first + i * ${2 + PLACE_ARGS}
@@ -255,7 +260,25 @@ export interface PageInput {
   checkpoint: Checkpoint;
   /** Set for a backfill: the page's checkpoint is the backfill's own. */
   backfill?: string;
+  /**
+   * The stored checkpoint this page follows, as `readCheckpoint` gave it or `checkpointText`
+   * of the previous page's (null: none stored). When given, a page that finds another one
+   * stored is not applied: see CheckpointMoved.
+   */
+  after?: string | null;
 }
+
+/**
+ * The stored checkpoint is not the one the page follows: pages acknowledged earlier were lost
+ * (a failover to a replica that had not received them yet) or another worker applied pages of
+ * this sync. Nothing was applied; the sync resumes from the stored checkpoint.
+ */
+export class CheckpointMoved extends Error {
+  override readonly name = 'CheckpointMoved';
+}
+
+/** A checkpoint as the store keeps it (and as `PageInput.after` compares it). */
+export const checkpointText = (cp: Checkpoint): string => JSON.stringify(cp);
 
 export interface PageOutcome {
   applied: number;
@@ -263,7 +286,7 @@ export interface PageOutcome {
   quarantined: number;
 }
 
-type WithApply = Redis & {
+type WithApply = RedisClient & {
   applyPage(...keysThenArgs: string[]): Promise<[number, number, number]>;
   releaseQuarantined(...keysThenArgs: string[]): Promise<[number, number, number]>;
   scanJoined(key: string, cursor: string, count: number): Promise<[string, string, number]>;
@@ -310,7 +333,7 @@ export class Store {
   readonly keys: Keys;
   private readonly redis: WithApply;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisClient, prefix: string) {
     this.keys = new Keys(prefix);
     this.redis = redis as WithApply;
     if (!('applyPage' in redis)) redis.defineCommand('applyPage', { numberOfKeys: 5, lua: APPLY_PAGE });
@@ -323,7 +346,8 @@ export class Store {
 
   async applyPage(page: PageInput): Promise<PageOutcome> {
     const k = this.keys;
-    const args: string[] = [k.layout(page.province), JSON.stringify(page.checkpoint), String(page.dossiers.length)];
+    const after = page.after === undefined ? '' : page.after === null ? '-' : `=${page.after}`;
+    const args: string[] = [k.layout(page.province), checkpointText(page.checkpoint), after, String(page.dossiers.length)];
     for (const d of page.dossiers) args.push(d.code, pack(d), ...placeArgs(d));
     for (const q of page.quarantined) args.push(q.key, q.entry.reason, JSON.stringify(q.entry));
     const keys = [
@@ -334,16 +358,22 @@ export class Store {
       k.quarantineReasons(page.province, page.source),
     ];
     const [applied, unchanged, quarantined] = await this.redis.applyPage(...keys, ...args);
+    if (applied === -1) throw new CheckpointMoved(`the checkpoint of ${page.source} is not the one its page ${page.checkpoint.pending?.pages ?? 'last'} follows`);
     return { applied, unchanged, quarantined };
   }
 
   async getCheckpoint(province: string, source: string, backfill?: string): Promise<Checkpoint> {
-    const raw = await this.redis.get(this.keys.checkpoint(province, source, backfill));
-    return raw ? checkpoint.parse(JSON.parse(raw)) : { syncedTo: null, pending: null };
+    return (await this.readCheckpoint(province, source, backfill)).checkpoint;
+  }
+
+  /** The checkpoint, and its stored text (null when none is stored) for `PageInput.after`. */
+  async readCheckpoint(province: string, source: string, backfill?: string): Promise<{ checkpoint: Checkpoint; stored: string | null }> {
+    const stored = await this.redis.get(this.keys.checkpoint(province, source, backfill));
+    return { checkpoint: stored ? checkpoint.parse(JSON.parse(stored)) : { syncedTo: null, pending: null }, stored };
   }
 
   async setCheckpoint(province: string, source: string, cp: Checkpoint): Promise<void> {
-    await this.redis.set(this.keys.checkpoint(province, source), JSON.stringify(cp));
+    await this.redis.set(this.keys.checkpoint(province, source), checkpointText(cp));
   }
 
   /** The stored versions of these codes, read by the apply script's own rule (`storedVersion`). */

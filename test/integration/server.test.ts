@@ -8,6 +8,7 @@ import { request } from 'node:http';
 import type { Job } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { incidentKey } from '../../src/reconcile/incidents.js';
 import type { RunReport } from '../../schemas/report.js';
 import { runNightly } from '../../src/cli/run.js';
 import { httpSettings } from '../../src/cli/serve.js';
@@ -213,8 +214,8 @@ describe('pages', () => {
     for (const k of differing) expect(body).toMatch(new RegExp(`<tr data-field="${k}" class="diff">`));
     expect(body.match(/<tr data-field="\w+" class="diff">/g)).toHaveLength(differing.length);
     expect(body).toContain(`href="/runs/${encodeURIComponent(report.runId)}?lang=en"`);
-    // Its incidents: the open keys of its agency and the metrics whose drill-down found it.
-    const mine = p.incidents.filter((i) => f.metrics.some((m) => i.key === `${p.province}|${report.period.from}..${report.period.to}|${f.agency}|*|${m}`));
+    // Its incident: its agency's, for its root cause.
+    const mine = p.incidents.filter((i) => i.key === incidentKey(p.province, report.period, f.agency, f.kind));
     expect(mine.length).toBeGreaterThan(0);
     for (const i of mine) expect(body).toContain(`href="/incidents/${encodeURIComponent(i.key)}?lang=en"`);
     // Finding codes link here from the run page.
@@ -224,9 +225,10 @@ describe('pages', () => {
 
   it('/incidents/:key lists the dossiers behind the incident and its history', async () => {
     const p = report.provinces.find((x) => x.incidents.length && x.findings.length)!;
-    const key = p.incidents.find((i) => i.key.includes('|*|received'))?.key ?? p.incidents[0]!.key;
-    const [, , agency, , metric] = key.split('|');
-    const expected = p.findings.filter((f) => f.kind !== 'unexplained' && f.agency === agency && f.metrics.includes(metric!)).map((f) => f.dossierCode);
+    const first = p.findings.find((f) => f.kind !== 'unexplained')!;
+    const key = incidentKey(p.province, report.period, first.agency, first.kind);
+    expect(p.incidents.map((i) => i.key)).toContain(key);
+    const expected = p.findings.filter((f) => f.agency === first.agency && f.kind === first.kind).map((f) => f.dossierCode);
     expect(expected.length).toBeGreaterThan(0);
     const body = await (await get(`/incidents/${encodeURIComponent(key)}`)).text();
     const links = [...body.matchAll(/class="mono dossier-link" href="\/dossiers\/([^"]+)"/g)].map((m) => decodeURIComponent(m[1]!));
