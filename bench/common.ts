@@ -4,6 +4,9 @@
  * to its children (one `@@{json}` line on stdout).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import unitsData from '../data/provincial-units.json' with { type: 'json' };
@@ -27,9 +30,10 @@ export function report(value: unknown): void {
   process.stdout.write(`@@${JSON.stringify(value)}\n`);
 }
 
-/** Reads a child's argument object (JSON in argv[2]). */
+/** Reads a child's argument object (JSON in argv[2], or in the file `@<path>` names: see startChild). */
 export function argsOf<T>(): T {
-  return JSON.parse(process.argv[2] ?? '{}') as T;
+  const arg = process.argv[2] ?? '{}';
+  return JSON.parse(arg.startsWith('@') ? readFileSync(arg.slice(1), 'utf8') : arg) as T;
 }
 
 export function peakRssMB(): number {
@@ -53,7 +57,14 @@ export function startChild<T = unknown>(script: string, args: unknown, nodeArgs:
   const prof = (process.env.BENCH_PROF ?? '').split(',').includes(script)
     ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('./profiles', import.meta.url))}`]
     : [];
-  const proc = spawn(process.execPath, [...nodeArgs, ...prof, '--import', 'tsx', file, JSON.stringify(args)], {
+  // a large argument (a world's ground truth) goes through a file: argv has a size limit (E2BIG)
+  let arg = JSON.stringify(args);
+  if (arg.length > 64_000) {
+    const path = join(mkdtempSync(join(tmpdir(), 'dossier-sync-bench-')), 'args.json');
+    writeFileSync(path, arg);
+    arg = `@${path}`;
+  }
+  const proc = spawn(process.execPath, [...nodeArgs, ...prof, '--import', 'tsx', file, arg], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, ...CREDENTIAL_ENV },
   });

@@ -229,7 +229,8 @@ return moved
 /**
  * Whole buckets (ARGV after the prefix of their kind, `<layout>:b` or `<layout>:o`): for each,
  * its fields and values joined by newlines into one string, and how many entries that is (see
- * scanHash on the newline rule).
+ * scanHash on the newline rule). KEYS[1] is any key of the province (its hash tag sends the
+ * script to the node that holds the buckets on a cluster).
  */
 const READ_BUCKETS = `
 local out = {}
@@ -341,7 +342,7 @@ export class Store {
     if (!('releaseQuarantined' in redis)) redis.defineCommand('releaseQuarantined', { numberOfKeys: 3, lua: RELEASE_QUARANTINED });
     if (!('lookupDossiers' in redis)) redis.defineCommand('lookupDossiers', { numberOfKeys: 1, lua: LOOKUP });
     if (!('migrateDossiers' in redis)) redis.defineCommand('migrateDossiers', { numberOfKeys: 1, lua: MIGRATE });
-    if (!('readBuckets' in redis)) redis.defineCommand('readBuckets', { numberOfKeys: 0, lua: READ_BUCKETS });
+    if (!('readBuckets' in redis)) redis.defineCommand('readBuckets', { numberOfKeys: 1, lua: READ_BUCKETS });
   }
 
   async applyPage(page: PageInput): Promise<PageOutcome> {
@@ -406,7 +407,7 @@ export class Store {
   }
 
   /** The stored (packed) values of these codes, null where absent, wherever the layout keeps them. */
-  private async storedValues(province: string, codes: string[]): Promise<(string | null)[]> {
+  async storedValues(province: string, codes: string[]): Promise<(string | null)[]> {
     if (codes.length === 0) return [];
     const args = [this.keys.layout(province)];
     for (const code of codes) {
@@ -482,7 +483,7 @@ export class Store {
     // each bucket's fields and values, flat; a bucket whose joined string does not split into its
     // count (a value with a newline in it) is read again as a plain HGETALL
     const step = async (list: string[]): Promise<string[][]> => {
-      const got = await this.redis.readBuckets(kind, ...list);
+      const got = await this.redis.readBuckets(kind, kind, ...list);
       return Promise.all(
         list.map(async (bucket, i) => {
           const count = got[2 * i + 1] as number;
