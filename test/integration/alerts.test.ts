@@ -20,6 +20,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { runNightly } from '../../src/cli/run.js';
 import { createRuntime } from '../../src/queue/runtime.js';
 import { LEGACY_NOTE, transitions } from '../../src/reconcile/incidents.js';
+import { Keys } from '../../src/store/keys.js';
 import { startSimulator, type Simulator } from '../../src/sim/server.js';
 import { generateWorld, sortByUpdated, type World } from '../../src/sim/world.js';
 import { createLogger } from '../../src/util/logger.js';
@@ -131,11 +132,12 @@ describe('grouped alerts over three nights, on every channel', () => {
     const legacyKey = 'H49|2026-09-01..2026-09-30|000.00.12.H49|*|received';
     const at = new Date(world.now - 30 * 86_400_000).toISOString();
     const client = redis.client();
-    await client.hset(`${prefix}:incidents`, legacyKey, JSON.stringify({
+    const keys = new Keys(prefix);
+    await client.hset(keys.incidents(), legacyKey, JSON.stringify({
       key: legacyKey, province: 'H49', period: { from: '2026-09-01', to: '2026-09-30' }, agency: '000.00.12.H49', procedure: null, metric: 'received',
       status: 'open', openedAt: at, updatedAt: at, gap: 2, history: [{ runId: 'old', at, event: 'opened', local: 10, national: 8 }],
     }));
-    await client.sadd(`${prefix}:incidents:open`, legacyKey);
+    await client.sadd(keys.openIncidents(), legacyKey);
 
     hooks.failNext = 1; // every channel refuses its first delivery: the message must still arrive, once
     bot.failNext = 1;
@@ -156,7 +158,7 @@ describe('grouped alerts over three nights, on every channel', () => {
     expect(first.slack.every((s) => s.blocks.length > 2)).toBe(true);
     expect(h49.incidents.every((c) => c.event === 'opened')).toBe(true);
     expect(h49.incidents).toHaveLength(group!.incidents.length);
-    const [legacy] = await redis.client().hmget(`${prefix}:incidents`, legacyKey);
+    const [legacy] = await redis.client().hmget(keys.incidents(), legacyKey);
     expect(JSON.parse(legacy!)).toMatchObject({ status: 'resolved', history: [{ event: 'opened' }, { event: 'resolved', note: LEGACY_NOTE }] });
 
     const second = await night(world, prefix, 1);
