@@ -27,7 +27,7 @@ function syncedEverySource(report: RunReport, config: Config): boolean {
 
 /**
  * Records the run's jobs that failed for good (its provinces' reconciliations and whatever
- * they enqueued under the run: drill-downs, explanations) against their provinces, which
+ * they enqueued under the run, such as their explanation passes) against their provinces, which
  * stop being complete; a job that names no province counts against every one of `provinces`.
  */
 async function recordFailures(ctx: JobContext, runId: string, provinces: string[]): Promise<void> {

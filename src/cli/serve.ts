@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { createRuntime, startupChecks, type Runtime } from '../queue/runtime.js';
-import { checkServerOptions, DEFAULT_HOST, DEFAULT_PORT, startServer, type RunningServer } from '../server/index.js';
+import { checkServerOptions, DEFAULT_HOST, DEFAULT_PORT, hostsServed, startServer, type RunningServer } from '../server/index.js';
 import { checkHostName } from '../server/auth.js';
 import { createLogger } from '../util/logger.js';
 import { LANGS, type Lang } from './labels.js';
@@ -63,7 +63,7 @@ export function httpSettings(o: HttpCliOptions, env: NodeJS.ProcessEnv = process
 /** Starts the HTTP side on an open runtime (for `serve` and `worker --http`) and logs where. */
 export async function startHttp(rt: Runtime, s: HttpSettings): Promise<RunningServer> {
   const server = await startServer({ runtime: rt, host: s.host, port: s.port, token: s.token, lang: s.lang, allowHosts: s.allowHosts });
-  rt.logger.info({ url: server.url, auth: s.token ? 'bearer token' : 'none (loopback)' }, 'HTTP server listening');
+  rt.logger.info({ url: server.url, auth: s.token ? 'bearer token' : 'none (loopback)', hosts: hostsServed(s) }, 'HTTP server listening');
   return server;
 }
 

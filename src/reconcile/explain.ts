@@ -77,7 +77,6 @@ export function examinable(m: Mismatch): boolean {
 }
 
 interface Key {
-  mismatch: Mismatch;
   agency: string;
   procedure: string | null;
   metric: Metric;
@@ -238,7 +237,7 @@ export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
 
   const out = mismatches.map((m): Mismatch => {
     if (!examinable(m) || !(METRICS as readonly string[]).includes(m.metric)) return { ...m, explainedBy: null, residual: null };
-    const key: Key = { mismatch: m, agency: m.agency, procedure: m.procedure, metric: m.metric as Metric };
+    const key: Key = { agency: m.agency, procedure: m.procedure, metric: m.metric as Metric };
     const gap = m.national - m.local;
     const why = g.unexamined.get(m.agency);
     if (why !== undefined) {
@@ -256,7 +255,7 @@ export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
       codes.add(findingOf(code, m.agency, m.metric).dossierCode);
     }
     const residual = gap - sum;
-    if (residual !== 0) unexplained.push(unexplainedFinding(key, residual, g.examined.get(m.agency) ?? 'nothing'));
+    if (residual !== 0) unexplained.push(unexplainedFinding(key, residual, g.examined.get(m.agency) ?? 'the gathered dossiers'));
     const sorted = [...codes].sort(cmp);
     return { ...m, explainedBy: { count: sorted.length, codes: sorted.slice(0, EXPLAINED_CODES) }, residual };
   });

@@ -151,13 +151,22 @@ export class HttpClient {
     this.stats.throttledMs += await this.limiter.acquire(this.opts.signal);
     this.stats.requests++;
     let res;
+    // One controller per attempt, aborted by the deadline or by the client's own signal (a
+    // listener removed when the attempt ends, so a long-lived signal gathers none).
     const deadlineMs = this.opts.deadlineMs ?? 4 * this.opts.timeoutMs;
-    const deadline = AbortSignal.timeout(deadlineMs);
+    const attempt = new AbortController();
+    let pastDeadline = false;
+    const timer = setTimeout(() => {
+      pastDeadline = true;
+      attempt.abort();
+    }, deadlineMs);
+    const stop = () => attempt.abort(this.opts.signal?.reason);
+    if (this.opts.signal?.aborted) stop();
+    else this.opts.signal?.addEventListener('abort', stop, { once: true });
     try {
-      const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, deadline]) : deadline;
-      res = await this.axios.request<string>({ ...config, signal });
+      res = await this.axios.request<string>({ ...config, signal: attempt.signal });
     } catch (err) {
-      if (deadline.aborted && !this.opts.signal?.aborted) {
+      if (pastDeadline && !this.opts.signal?.aborted) {
         throw new TransientError(`${this.opts.name}: ${where}: no complete reply within the deadline of ${deadlineMs} ms (deadlineMs)`);
       }
       if (axios.isAxiosError(err)) {
@@ -167,6 +176,9 @@ export class HttpClient {
         throw new TransientError(`${this.opts.name}: ${where}: ${err.code ?? 'network error'}`);
       }
       throw err;
+    } finally {
+      clearTimeout(timer);
+      this.opts.signal?.removeEventListener('abort', stop);
     }
     const status = res.status;
     if (status === 408 || status === 429 || status >= 500) {

@@ -1,10 +1,11 @@
 /**
  * Accuracy over many worlds: 20 seeds, each its own small simulated province with its own
- * numbers of each kind of discrepancy (0 to 8 each), half of them with several kinds gathered
- * on the same agency and procedure, some with national figures no dossier explains. Each
- * dialect reconciles all of them in one real night (the BullMQ flow on a private Redis, the
- * simulators over HTTP: `dvcqg` sources, then `rest` sources, the same national feed). The
- * findings must equal the ground truth: precision and recall 1.0 per kind, per dialect.
+ * numbers of each kind of discrepancy (0 to 8 each, duplicates of every form), several kinds
+ * gathered on the same agency and procedure, some with national figures no dossier explains.
+ * Each dialect reconciles all of them in one real night (the BullMQ flow on a private Redis,
+ * the simulators over HTTP: `dvcqg` sources, then `rest` sources, the same national feed).
+ * The findings must equal the ground truth (precision and recall 1.0 per kind, per dialect),
+ * and every mismatch be explained to the last dossier except exactly the unexplained keys.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FINDING_KINDS, type RunReport } from '../../schemas/report.js';
@@ -19,16 +20,6 @@ import { generateWorld, type InjectCounts, type World } from '../../src/sim/worl
 import { useRedis } from '../helpers/redis.js';
 import { simRuntime } from '../helpers/sim.js';
 import { expectFindingsMatchTruth } from '../helpers/truth.js';
-
-// ------------------------------------------------------------------------------------------
-// The explanation pass (residuals, duplicates of every form): what this test checks once it
-// has landed. Off: the worlds hold only the duplicate form found today (a second code) and the
-// residuals are not checked; unexplained keys are still injected, and must raise no finding.
-const EXPLANATION_PASS = true;
-/** Duplicate forms beyond a second code: the same code held twice, the same code under two agencies. */
-const newDuplicateForms = (rng: Rng): Partial<InjectCounts> =>
-  EXPLANATION_PASS ? { duplicateListedTwice: rng.int(0, 8), duplicateTwoAgencies: rng.int(0, 8) } : {};
-// ------------------------------------------------------------------------------------------
 
 const redis = useRedis();
 const MONTH = '2026-10';
@@ -47,7 +38,8 @@ function worldOf(seed: number, i: number): World {
     unmappedProcedure: n(),
     definitionDrift: n(),
     duplicateNational: n(),
-    ...newDuplicateForms(rng),
+    duplicateListedTwice: n(),
+    duplicateTwoAgencies: n(),
   };
   return generateWorld({
     seed,
@@ -128,7 +120,7 @@ afterAll(async () => {
 });
 
 describe.each(['dvcqg', 'rest'] as const)('accuracy over 20 worlds, %s sources', (dialect) => {
-  it('draws varied worlds: every kind in some, none in others, several kinds on one agency and procedure', () => {
+  it('draws varied worlds: every kind in some, none in others, duplicates of every form, several kinds on one agency and procedure', () => {
     expect(worlds).toHaveLength(20);
     for (const kind of FINDING_KINDS) {
       const counts = worlds.map((w) => w.truth.filter((t) => t.kind === kind).length);
@@ -144,6 +136,8 @@ describe.each(['dvcqg', 'rest'] as const)('accuracy over 20 worlds, %s sources',
     });
     expect(gathered.length).toBeGreaterThan(3);
     expect(world.unexplainedKeys.length).toBeGreaterThan(0);
+    const forms = new Set(world.truth.filter((t) => t.kind === 'duplicate_national').map((t) => t.form));
+    expect(forms).toEqual(new Set(['second_code', 'listed_twice', 'two_agencies']));
   });
 
   it('reconciles every province completely', () => {
@@ -157,8 +151,7 @@ describe.each(['dvcqg', 'rest'] as const)('accuracy over 20 worlds, %s sources',
     expectFindingsMatchTruth(reports[dialect]!, world.truth);
   });
 
-  // --- the explanation pass (see EXPLANATION_PASS above) --------------------------------------
-  it.runIf(EXPLANATION_PASS)('explains every mismatch to the last dossier (residual 0), except exactly the unexplained keys', () => {
+  it('explains every mismatch to the last dossier (residual 0), except exactly the unexplained keys', () => {
     const report = reports[dialect]!;
     const truthKey = (province: string, agency: string, procedure: string | null, metric: string) => `${province} ${agency} ${procedure ?? '*'} ${metric}`;
     const unexplained = new Map(world.unexplainedKeys.map((k) => [truthKey(k.province, k.agency, k.procedure, k.metric), k.residual]));
@@ -180,5 +173,4 @@ describe.each(['dvcqg', 'rest'] as const)('accuracy over 20 worlds, %s sources',
       expect(at.some((x) => flagged.has(x)), at[0]).toBe(true);
     }
   });
-  // ---------------------------------------------------------------------------------------------
 });

@@ -45,7 +45,8 @@ beforeAll(() => {
 const PERIOD = monthPeriod('2026-10');
 const NOW = PERIOD.end + 2 * 86_400_000;
 const PROVINCE = 'H49';
-const RUNS = 40;
+/** Runs per dialect; FUZZ_RUNS raises it for a longer hunt. */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 
 // ---- arbitrary values ----------------------------------------------------------------------
 
@@ -133,8 +134,9 @@ function hostileItem(d: Dialect): fc.Arbitrary<unknown> {
   return fc.oneof({ weight: 6, arbitrary: item }, { weight: 1, arbitrary: hostileValue }); // now and then not an item at all
 }
 
-/** Pages of items, as a source would serve them. */
-const pagesOf = (d: Dialect) => fc.array(fc.array(hostileItem(d), { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 3 });
+/** Pages of items, as a source would serve them, the first one served again at the end (its records met again). */
+const pagesOf = (d: Dialect) =>
+  fc.array(fc.array(hostileItem(d), { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 3 }).map((pages) => [...pages, pages[0]!]);
 
 // ---- the chain -----------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncSource } from '../../jobs/sync-source.js';
-import type { Config } from '../../src/config/load.js';
+import { parseConfig, type Config } from '../../src/config/load.js';
 import { createSource } from '../../src/sources/index.js';
 import type { SyncCounters } from '../../schemas/store.js';
 import { NationalClient } from '../../src/national/client.js';
@@ -23,7 +23,7 @@ import { reprocessQuarantine } from '../../src/sources/quarantine.js';
 import { parseDay } from '../../src/normalise/time.js';
 import { expectCountersAddUp, expectStoreMatches } from '../helpers/invariant.js';
 import { useRedis } from '../helpers/redis.js';
-import { simConfig } from '../helpers/sim.js';
+import { SIM_ENV, simConfig } from '../helpers/sim.js';
 
 const redis = useRedis();
 
@@ -59,14 +59,16 @@ async function throughProxy(alter: Alter, source: Record<string, unknown> = {}):
 async function restThroughProxy(alter: Alter): Promise<Config> {
   const proxy = await startProxy(restSim.url, alter);
   open.push(proxy);
-  process.env.REST_ID = restSim.clientId;
-  process.env.REST_SECRET = restSim.clientSecret;
-  return simConfig(sim, world, redis, {
-    source: () => ({
-      id: 'h49-rest', dialect: 'rest', baseUrl: `${proxy.url}/p/H49`, tokenUrl: restSim.tokenUrl, clientIdEnv: 'REST_ID', clientSecretEnv: 'REST_SECRET',
-      usernameEnv: undefined, passwordEnv: undefined, statusMap: statusMapOf(DEFAULT_REST_STATUS_NAMES), procedureMap: {}, pageSize: 100, retries: 1,
-    }),
-  });
+  Object.assign(process.env, { REST_ID: restSim.clientId, REST_SECRET: restSim.clientSecret }); // the adapter reads its secrets from the environment
+  const source = {
+    id: 'h49-rest', province: 'H49', dialect: 'rest', baseUrl: `${proxy.url}/p/H49`, tokenUrl: restSim.tokenUrl, clientIdEnv: 'REST_ID', clientSecretEnv: 'REST_SECRET',
+    statusMap: statusMapOf(DEFAULT_REST_STATUS_NAMES), initialFrom: '2026-09-01', pageSize: 100, retries: 1,
+  };
+  return parseConfig(
+    { redis: { prefix: redis.prefix() }, sources: [source], national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' } },
+    'test',
+    { ...SIM_ENV, REST_ID: restSim.clientId, REST_SECRET: restSim.clientSecret, REDIS_URL: redis.url },
+  );
 }
 
 /** Runs the sync job for the source up to the world's `now`, the clock at `now` too. */

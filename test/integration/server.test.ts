@@ -8,6 +8,7 @@ import { request } from 'node:http';
 import type { Job } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { incidentKey } from '../../src/reconcile/incidents.js';
 import type { RunReport } from '../../schemas/report.js';
 import { runNightly } from '../../src/cli/run.js';
 import { httpSettings } from '../../src/cli/serve.js';
@@ -15,7 +16,6 @@ import { parseConfig, type Config } from '../../src/config/load.js';
 import { createRuntime, type Runtime } from '../../src/queue/runtime.js';
 import { isLoopback, replayJobId, startServer, type RunningServer } from '../../src/server/index.js';
 import { escapeHtml } from '../../src/server/html.js';
-import { incidentKey } from '../../src/reconcile/incidents.js';
 import { dossierPage, incidentPage, runPage } from '../../src/server/pages.js';
 import { incidentDossiers } from '../../src/server/trace.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
@@ -214,23 +214,22 @@ describe('pages', () => {
     for (const k of differing) expect(body).toMatch(new RegExp(`<tr data-field="${k}" class="diff">`));
     expect(body.match(/<tr data-field="\w+" class="diff">/g)).toHaveLength(differing.length);
     expect(body).toContain(`href="/runs/${encodeURIComponent(report.runId)}?lang=en"`);
-    // Its incident: its root cause at its agency, opened by the night.
-    const mine = incidentKey(p.province, report.period, f.agency, f.kind);
-    expect(p.incidents.map((i) => i.key)).toContain(mine);
-    expect(body).toContain(`href="/incidents/${encodeURIComponent(mine)}?lang=en"`);
+    // Its incident: its agency's, for its root cause.
+    const mine = p.incidents.filter((i) => i.key === incidentKey(p.province, report.period, f.agency, f.kind));
+    expect(mine.length).toBeGreaterThan(0);
+    for (const i of mine) expect(body).toContain(`href="/incidents/${encodeURIComponent(i.key)}?lang=en"`);
     // Finding codes link here from the run page.
     expect(await (await get(`/runs/${encodeURIComponent(report.runId)}`)).text()).toContain(`href="/dossiers/${encodeURIComponent(f.dossierCode)}"`);
     expect((await get(`/dossiers/${encodeURIComponent('000.00.00.H49-000000-0000')}`)).status).toBe(404);
   });
 
   it('/incidents/:key lists the dossiers behind the incident and its history', async () => {
-    const p = report.provinces.find((x) => x.findings.some((f) => f.kind !== 'unexplained'))!;
-    const f = p.findings.find((x) => x.kind !== 'unexplained')!;
-    const key = incidentKey(p.province, report.period, f.agency, f.kind);
-    // The dossiers of that cause at that agency, as the incident itself holds them.
-    const expected = p.findings.filter((x) => x.agency === f.agency && x.kind === f.kind).map((x) => x.dossierCode);
-    const [stored] = await rt.incidents.get([key]);
-    expect([...stored!.dossiers].sort()).toEqual([...expected].sort());
+    const p = report.provinces.find((x) => x.incidents.length && x.findings.length)!;
+    const first = p.findings.find((f) => f.kind !== 'unexplained')!;
+    const key = incidentKey(p.province, report.period, first.agency, first.kind);
+    expect(p.incidents.map((i) => i.key)).toContain(key);
+    const expected = p.findings.filter((f) => f.agency === first.agency && f.kind === first.kind).map((f) => f.dossierCode);
+    expect(expected.length).toBeGreaterThan(0);
     const body = await (await get(`/incidents/${encodeURIComponent(key)}`)).text();
     const links = [...body.matchAll(/class="mono dossier-link" href="\/dossiers\/([^"]+)"/g)].map((m) => decodeURIComponent(m[1]!));
     expect(links.sort()).toEqual(expected.sort());
