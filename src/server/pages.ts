@@ -403,7 +403,7 @@ export function incidentPage(ctx: PageContext, i: Incident, dossiers: IncidentDo
 <dt>${R.period}</dt><dd>${i.period.from} … ${i.period.to}</dd>
 <dt>${c.agency}</dt><dd class="mono">${i.agency}</dd>
 <dt>${c.kind}</dt><dd>${i.cause ? R.kind[i.cause] : '—'}</dd>
-<dt>${c.metrics}</dt><dd>${i.lines.map((l) => html`<span class="line">${R.metric[l.metric as Metric] ?? l.metric}${l.procedure ? html` <span class="mono">${l.procedure}</span>` : null}${l.residual ? ` (${signed(l.residual)})` : null}</span> `)}</dd>
+<dt>${c.metrics}</dt><dd>${i.lines.map((l, n) => html`${n ? ', ' : null}<span class="line">${R.metric[l.metric as Metric] ?? l.metric}${l.procedure ? html` <span class="mono">${l.procedure}</span>` : null}${l.residual ? ` (${signed(l.residual)})` : null}</span>`)}</dd>
 <dt>${L.gap}</dt><dd>${incidentSize(i)}</dd>
 <dt>${L.opened}</dt><dd>${vnTime(i.openedAt)}</dd><dt>${L.updated}</dt><dd>${vnTime(i.updatedAt)}</dd>
 </dl></div>`;
