@@ -1,6 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
-import { AGENCY_CODE } from '../src/normalise/codes.js';
+import { AGENCY_CODE, compileAgencyPattern } from '../src/normalise/codes.js';
 import { METRICS } from '../src/reconcile/counting.js';
 import { DEFAULT_ITEM_LIMITS } from '../src/normalise/bounded.js';
 import { DEFAULT_DATE_LIMITS } from '../src/normalise/fields.js';
@@ -49,7 +49,7 @@ export const dvcqgSourceConfig = z.strictObject({
   ...common,
   dialect: z.literal('dvcqg'),
   /** The agency code sent as `madonvi`; defaults to the province's root agency. */
-  madonvi: z.string().regex(AGENCY_CODE, 'must be an agency code such as 000.00.00.H49').optional(),
+  madonvi: z.string().regex(AGENCY_CODE, 'must be an agency code such as 000.00.00.H49 or H49.22').optional(),
   usernameEnv: envName,
   passwordEnv: envName,
 });
@@ -60,7 +60,7 @@ export const restSourceConfig = z.strictObject({
   /** OAuth2 client-credentials token endpoint. */
   tokenUrl: httpUrl,
   /** The agency code sent as `agency`; defaults to the province's root agency. */
-  agency: z.string().regex(AGENCY_CODE, 'must be an agency code such as 000.00.00.H49').optional(),
+  agency: z.string().regex(AGENCY_CODE, 'must be an agency code such as 000.00.00.H49 or H49.22').optional(),
   clientIdEnv: envName,
   clientSecretEnv: envName,
   /** A REST export sends vendor status strings: the map to national codes is required. */
@@ -312,6 +312,22 @@ export const configFile = z
      */
     provincialFigures: z.record(z.string(), z.string().nullable()).default({}),
     dates: datesConfig,
+    codes: z
+      .strictObject({
+        /**
+         * Agency-code forms besides `000.00.00.H49` and `H49.22`: regular expressions matched
+         * against the whole code, each with a named group `province` giving the unit code.
+         */
+        agencyPatterns: z
+          .array(
+            z.string().superRefine((p, ctx) => {
+              const re = compileAgencyPattern(p);
+              if (typeof re === 'string') ctx.addIssue({ code: 'custom', message: `${JSON.stringify(p)} ${re}` });
+            }),
+          )
+          .default([]),
+      })
+      .default({ agencyPatterns: [] }),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();

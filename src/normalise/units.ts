@@ -8,7 +8,7 @@
  */
 import data from '../../data/provincial-units.json' with { type: 'json' };
 import { unitRegistryFile, type UnitRecord, type UnitRegistryFile } from '../../schemas/units.js';
-import { AGENCY_CODE, DOSSIER_CODE, provinceOfAgency } from './codes.js';
+import { agencyOfDossierCode, provinceOfAgency } from './codes.js';
 import { formatDay } from './time.js';
 
 export type { UnitRecord } from '../../schemas/units.js';
@@ -19,9 +19,8 @@ const UNIT = /^H\d{2}$/;
 export function unitSegment(agencyCodeOrUnit: string): string | undefined {
   const s = agencyCodeOrUnit.trim();
   if (UNIT.test(s)) return s;
-  if (AGENCY_CODE.test(s)) return provinceOfAgency(s);
-  const agency = DOSSIER_CODE.exec(s)?.[1];
-  return agency === undefined ? undefined : provinceOfAgency(agency);
+  const agency = agencyOfDossierCode(s) ?? s;
+  return provinceOfAgency(agency);
 }
 
 export interface UnitRegistry {

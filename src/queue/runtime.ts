@@ -160,7 +160,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
     let s = sources.get(id);
     if (!s) {
       const cfg = sourceById(config, id);
-      s = createSource(cfg, { logger, signal: abort.signal, dates: config.dates, now: () => clock().getTime() });
+      s = createSource(cfg, { logger, signal: abort.signal, dates: config.dates, agencyPatterns: config.codes.agencyPatterns, now: () => clock().getTime() });
       sources.set(id, s);
     }
     return s;
