@@ -1,6 +1,8 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { AGENCY_CODE, compileAgencyPattern } from '../src/normalise/codes.js';
+import { unitRegistry } from '../src/normalise/units.js';
+import { configuredUnit } from './units.js';
 import { METRICS } from '../src/reconcile/counting.js';
 import { DEFAULT_ITEM_LIMITS } from '../src/normalise/bounded.js';
 import { DEFAULT_DATE_LIMITS } from '../src/normalise/fields.js';
@@ -328,8 +330,21 @@ export const configFile = z
           .default([]),
       })
       .default({ agencyPatterns: [] }),
+    /** Level-1 units added to or overriding the shipped registry (data/provincial-units.json), by code. */
+    units: z.array(configuredUnit).default([]),
   })
   .superRefine((cfg, ctx) => {
+    const unitCodes = new Set(unitRegistry.units.map((u) => u.code));
+    const configured = new Set<string>();
+    cfg.units.forEach((u, i) => {
+      if (configured.has(u.code)) ctx.addIssue({ code: 'custom', path: ['units', i, 'code'], message: `duplicate unit code ${u.code}` });
+      configured.add(u.code);
+      unitCodes.add(u.code);
+    });
+    cfg.units.forEach((u, i) => {
+      if (u.mergedInto !== null && !unitCodes.has(u.mergedInto))
+        ctx.addIssue({ code: 'custom', path: ['units', i, 'mergedInto'], message: `${u.mergedInto} is neither in the shipped unit registry nor in units` });
+    });
     const seen = new Set<string>();
     const channels = new Set<string>();
     cfg.alerts.channels.forEach((c, i) => {

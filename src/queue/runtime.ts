@@ -9,7 +9,8 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { JobContext } from '../../jobs/context.js';
 import { JOBS } from '../../jobs/registry.js';
-import { closedProvinceWarnings, credentials, sourceById, type Config } from '../config/load.js';
+import { closedProvinceWarnings, credentials, sourceById, unknownProvinceWarnings, type Config } from '../config/load.js';
+import { useUnits } from '../normalise/units.js';
 import { NationalClient } from '../national/client.js';
 import { createSource } from '../sources/index.js';
 import { HttpClient } from '../sources/http.js';
@@ -110,7 +111,7 @@ export async function checkRedis(redis: Redis, logger: Logger): Promise<void> {
 export async function startupChecks(rt: Pick<Runtime, 'config' | 'logger' | 'redis'>): Promise<void> {
   await reachRedis(rt.redis, rt.config.redisUrl!); // createRuntime refused a configuration without one
   await checkRedis(rt.redis, rt.logger);
-  for (const w of closedProvinceWarnings(rt.config)) rt.logger.warn(w);
+  for (const w of [...unknownProvinceWarnings(rt.config), ...closedProvinceWarnings(rt.config)]) rt.logger.warn(w);
 }
 
 export interface Runtime {
@@ -131,6 +132,7 @@ export interface Runtime {
 export function createRuntime(config: Config, logger: Logger, opts: { clock?: () => Date } = {}): Runtime {
   if (!config.redisUrl) throw new PermanentError('no Redis: set REDIS_URL or redis.url in the configuration');
   const url = config.redisUrl;
+  useUnits(config.units); // reports and the dashboard name the configured units too
   const clock = opts.clock ?? (() => new Date());
   const connections: Redis[] = [];
   const conn = (name: string) => {

@@ -101,6 +101,7 @@ describe('configFile: valid', () => {
       schedule: { cron: '0 1 * * *', timezone: 'Asia/Ho_Chi_Minh', catchUp: 'each' },
       dates: { earliest: '2000-01-01', skewHours: 24, dueBefore: '2100-01-01' },
       codes: { agencyPatterns: [] },
+      units: [],
       reconcile: { previousMonthDays: 5 },
       worker: { concurrency: 4, attempts: 3, backoffMs: 5_000, maxStalledCount: 3 },
       alerts: { channels: [], groupBy: 'province', repeatHours: 0, summary: 'changes', lang: 'vi' },
