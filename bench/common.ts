@@ -6,6 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import unitsData from '../data/provincial-units.json' with { type: 'json' };
+import { parseConfig, type Config } from '../src/config/load.js';
 import type { WorldOptions } from '../src/sim/world.js';
 
 export const SEED = 7;
@@ -104,4 +106,36 @@ export function untilParentStops(): Promise<void> {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
+}
+
+/**
+ * The country night's 34 provinces (the post-2025 units): the codes data/provincial-units.json
+ * confirms, and for each unit whose code it does not confirm a stand-in code (`Z01`…), never a
+ * guessed one.
+ */
+export const COUNTRY_PROVINCES: string[] = (() => {
+  const units = (unitsData as { mergers: { code: string | null }[] }).mergers;
+  let standIn = 0;
+  return units.map((u) => u.code ?? `Z${String(++standIn).padStart(2, '0')}`);
+})();
+
+/** The configuration of a night over every province the simulator serves (each its own `dvcqg` source). */
+export function nightConfig(redisUrl: string, prefix: string, sourceUrls: Record<string, string>, nationalUrl: string): Config {
+  return parseConfig(
+    {
+      redis: { url: redisUrl, prefix },
+      sources: Object.entries(sourceUrls).map(([province, baseUrl]) => ({
+        id: `src-${province.toLowerCase()}`,
+        province,
+        dialect: 'dvcqg',
+        baseUrl,
+        usernameEnv: 'BENCH_USER',
+        passwordEnv: 'BENCH_PASSWORD',
+        pageSize: PAGE_SIZE,
+        initialFrom: INITIAL_FROM,
+      })),
+      national: { baseUrl: nationalUrl, usernameEnv: 'BENCH_USER', passwordEnv: 'BENCH_PASSWORD' },
+    },
+    '(bench configuration)',
+  );
 }

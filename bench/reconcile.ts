@@ -1,18 +1,15 @@
 /**
  * Reconcile and explain, in the worker's shoes, over a store already synced: the counts of
- * the month from the store (countStore), the national figures (ThongKeHoSo from the
+ * the month from the store (countPeriod), the national figures (ThongKeHoSo from the
  * simulator), the comparison; then the explanation pass over one (agency, metric) key.
  */
-import { Redis } from 'ioredis';
-import { credentials, parseConfig } from '../src/config/load.js';
-import { NationalClient } from '../src/national/client.js';
 import { rootAgency } from '../src/normalise/codes.js';
-import { compareCounts, countStore } from '../src/reconcile/compare.js';
+import { compareCounts } from '../src/reconcile/compare.js';
+import { countPeriod } from '../src/reconcile/count-store.js';
 import { monthPeriod, withAgencyTotals, type Metric } from '../src/reconcile/counting.js';
 import { explainProvince } from '../src/reconcile/gather.js';
-import { HttpClient } from '../src/sources/http.js';
-import { Store } from '../src/store/store.js';
 import { MONTH, PROVINCE, argsOf, peakRssMB, report } from './common.js';
+import { reconcileSide } from './reconcile-side.js';
 
 export interface ReconcileArgs {
   redisUrl: string;
@@ -31,21 +28,7 @@ export interface ReconcileResult {
 }
 
 const args = argsOf<ReconcileArgs>();
-const config = parseConfig(
-  {
-    redis: { prefix: args.prefix },
-    sources: [{ id: 'bench', province: PROVINCE, dialect: 'dvcqg', baseUrl: args.nationalUrl, usernameEnv: 'BENCH_USER', passwordEnv: 'BENCH_PASSWORD' }],
-    national: { baseUrl: args.nationalUrl, usernameEnv: 'BENCH_USER', passwordEnv: 'BENCH_PASSWORD' },
-  },
-  '(bench configuration)',
-);
-const redis = new Redis(args.redisUrl);
-const store = new Store(redis, args.prefix);
-const national = new NationalClient(
-  config.national,
-  new HttpClient({ name: 'national', timeoutMs: config.national.timeoutMs }),
-  credentials(config.national.usernameEnv, config.national.passwordEnv),
-);
+const { config, redis, store, national } = reconcileSide(args.redisUrl, args.prefix, args.nationalUrl);
 const period = monthPeriod(MONTH);
 const root = rootAgency(PROVINCE);
 // Warm the simulator's by-code index (built on first use) so it is not timed as ours.
@@ -53,7 +36,7 @@ await national.lookup(root, [`${root}-000000-0000`]);
 
 const stored = await store.countDossiers(PROVINCE);
 let t = performance.now();
-const local = await countStore(store, PROVINCE, period, config.counting);
+const local = await countPeriod(store, PROVINCE, period, config.counting);
 const countMs = performance.now() - t;
 t = performance.now();
 const nat = withAgencyTotals(await national.stats(root, period, { agency: true, procedure: true }));

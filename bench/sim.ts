@@ -7,12 +7,18 @@
 import { rootAgency } from '../src/normalise/codes.js';
 import { hasMetric, metricsOf } from '../src/reconcile/counting.js';
 import { startSimulator } from '../src/sim/server.js';
-import { generateWorld } from '../src/sim/world.js';
+import { generateWorld, type TruthEntry, type WorldOptions } from '../src/sim/world.js';
 import { PROVINCE, argsOf, report, untilParentStops, worldOptions } from './common.js';
 
 export interface SimArgs {
   volume: number;
   missing?: number;
+  /** World options over `worldOptions(volume)` (agencies, procedures, injections, provinces). */
+  world?: Partial<WorldOptions>;
+  /** Report the ground truth and the national dossiers per agency. */
+  truth?: boolean;
+  /** Report `lastNightAt`: the window end after which this many local records were updated. */
+  updatesSince?: number;
 }
 export interface SimReady {
   url: string;
@@ -21,11 +27,16 @@ export interface SimReady {
   now: number;
   generateMs: number;
   drill?: { agency: string; missing: number };
+  truth?: TruthEntry[];
+  nationalByAgency?: Record<string, number>;
+  /** Every province's source URL, for a world of several provinces. */
+  sourceUrls?: Record<string, string>;
+  lastNightAt?: number;
 }
 
 const args = argsOf<SimArgs>();
 const t0 = performance.now();
-const world = generateWorld(worldOptions(args.volume));
+const world = generateWorld({ ...worldOptions(args.volume), ...args.world });
 let drill: SimReady['drill'];
 if (args.missing) {
   const p = world.provinces[0]!;
@@ -52,7 +63,22 @@ report({
   now: world.now,
   generateMs,
   drill,
+  ...(args.truth ? { truth: world.truth, nationalByAgency: nationalByAgency() } : {}),
+  sourceUrls: Object.fromEntries(world.provinces.map((p) => [p.province, sim.sourceUrl(p.province)])),
+  ...(args.updatesSince ? { lastNightAt: lastNightAt(args.updatesSince) } : {}),
 } satisfies SimReady);
+
+/** The latest whole second after which at least `n` local records of the world were updated. */
+function lastNightAt(n: number): number {
+  const times = world.provinces.flatMap((p) => p.local.map((d) => d.updatedAt)).sort((a, b) => b - a);
+  return times[Math.min(n, times.length) - 1]! - 1000;
+}
+
+function nationalByAgency(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of world.provinces) for (const d of p.national) out[d.agency] = (out[d.agency] ?? 0) + 1;
+  return out;
+}
 await untilParentStops();
 await sim.close();
 process.exit(0);

@@ -13,7 +13,8 @@ import { figuresSourceOf, sourcesOf } from '../src/config/load.js';
 import { rootAgency } from '../src/normalise/codes.js';
 import { DAY_MS, formatDay, parseDay } from '../src/normalise/time.js';
 import { mapProcedure } from '../src/normalise/dvcqg.js';
-import { compareCounts, countStore, type Provincial } from '../src/reconcile/compare.js';
+import { compareCounts, type Provincial } from '../src/reconcile/compare.js';
+import { countPeriod } from '../src/reconcile/count-store.js';
 import { examinable } from '../src/reconcile/explain.js';
 import { groupKey, type GroupKey } from '../src/util/tuple-key.js';
 import { METRICS, makePeriod, withAgencyTotals, zeroCounts, type Figures, type Period } from '../src/reconcile/counting.js';
@@ -140,7 +141,7 @@ export const reconcileProvince = defineJob({
       return summary;
     }
 
-    const local = await countStore(ctx.store, province, period, ctx.config.counting);
+    const local = await countPeriod(ctx.store, province, period, ctx.config.counting);
     const [national, { provincial, note }] = await Promise.all([
       meter.stats(rootAgency(province), period, { agency: true, procedure: true }).then(withAgencyTotals),
       provincialFigures(ctx, province, period),

@@ -14,6 +14,10 @@ const httpUrl = z
   .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
   .transform((u) => u.replace(/\/+$/, ''));
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name (A-Z, 0-9, _)');
+const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL');
+/** A sentinel's address: `host:port` (an IPv6 host in brackets). */
+export const SENTINEL_ADDRESS = /^[^\s:@,]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/;
+const hostPort = z.string().regex(SENTINEL_ADDRESS, 'must be host:port, such as 10.0.0.5:26379');
 
 const common = {
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
@@ -254,9 +258,25 @@ export const configFile = z
   .strictObject({
     redis: z
       .strictObject({
-        /** Overridden by REDIS_URL when set. */
-        url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+        /** One Redis. Overridden by REDIS_URL (or REDIS_CLUSTER, REDIS_SENTINEL) when set. */
+        url: redisUrl.optional(),
+        /** Redis Cluster: URLs of some of its nodes (the others are discovered). Overridden by REDIS_CLUSTER. */
+        cluster: z.array(redisUrl).min(1, 'name at least one node').optional(),
+        /** Redis Sentinel: the monitored master's name and the sentinels' addresses. */
+        sentinel: z
+          .strictObject({
+            name: z.string().min(1, 'the master name the sentinels monitor'),
+            sentinels: z.array(hostPort).min(1, 'name at least one sentinel'),
+            /** The environment variable holding the password of the master and its replicas, if any. */
+            passwordEnv: envName.optional(),
+            /** The environment variable holding the sentinels' own password, if any. */
+            sentinelPasswordEnv: envName.optional(),
+          })
+          .optional(),
         prefix: z.string().regex(/^[a-z0-9-]+$/, 'must be lower-case letters, digits and dashes').default('dsync'),
+      })
+      .refine((r) => [r.url, r.cluster, r.sentinel].filter((x) => x !== undefined).length <= 1, {
+        message: 'give at most one of url, cluster and sentinel',
       })
       .default({ prefix: 'dsync' }),
     sources: z.array(sourceConfig).min(1, 'name at least one source'),

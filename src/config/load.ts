@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { channelSecretFields, configFile, secretFields, type ConfigFile, type SourceConfig } from '../../schemas/config.js';
+import { channelSecretFields, configFile, secretFields, SENTINEL_ADDRESS, type ConfigFile, type SourceConfig } from '../../schemas/config.js';
 import type { Credentials } from '../sources/envelope.js';
 import { registryWith, unitRegistry } from '../normalise/units.js';
 import { formatDay } from '../normalise/time.js';
@@ -14,9 +14,16 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** Where Redis is: one server, a Redis Cluster (seed nodes), or a master found through Redis Sentinel. */
+export type RedisTarget =
+  | { kind: 'single'; url: string }
+  | { kind: 'cluster'; nodes: string[] }
+  | { kind: 'sentinel'; name: string; sentinels: { host: string; port: number }[]; password?: string; sentinelPassword?: string };
+
 export interface Config extends ConfigFile {
   file: string;
-  redisUrl: string | undefined;
+  /** Undefined when neither the file nor the environment names a Redis. */
+  redisTarget: RedisTarget | undefined;
 }
 
 function fieldPath(path: PropertyKey[]): string {
@@ -50,8 +57,51 @@ export function parseConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv =
   }
   need(cfg.national.usernameEnv, 'national.usernameEnv');
   need(cfg.national.passwordEnv, 'national.passwordEnv');
+  const sentinel = cfg.redis.sentinel;
+  if (sentinel?.passwordEnv) need(sentinel.passwordEnv, 'redis.sentinel.passwordEnv');
+  if (sentinel?.sentinelPasswordEnv) need(sentinel.sentinelPasswordEnv, 'redis.sentinel.sentinelPasswordEnv');
   if (missing.length) throw new ConfigError(`${file}: missing secrets:\n${missing.join('\n')}`);
-  return { ...cfg, file, redisUrl: env.REDIS_URL || cfg.redis.url };
+  return { ...cfg, file, redisTarget: redisTargetOf(cfg, env) };
+}
+
+const list = (v: string | undefined) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+
+/** `host:port` (an IPv6 host in brackets) as ioredis takes a sentinel. */
+function sentinelAddress(a: string): { host: string; port: number } {
+  const i = a.lastIndexOf(':');
+  return { host: a.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(a.slice(i + 1)) };
+}
+
+/**
+ * The environment first, so that one file serves every deployment: REDIS_CLUSTER (the nodes'
+ * URLs, comma-separated), REDIS_SENTINEL (`name@host:port,host:port`), then REDIS_URL; then the
+ * file's `redis.cluster`, `redis.sentinel` or `redis.url`. Sentinel passwords come from the
+ * variables `redis.sentinel` names.
+ */
+function redisTargetOf(cfg: ConfigFile, env: NodeJS.ProcessEnv): RedisTarget | undefined {
+  const clusterEnv = list(env.REDIS_CLUSTER);
+  if (clusterEnv.length) {
+    const bad = clusterEnv.find((u) => !/^rediss?:\/\//.test(u));
+    if (bad !== undefined) throw new ConfigError(`REDIS_CLUSTER: "${bad}" is not a redis:// URL (give the nodes' URLs separated by commas)`);
+    return { kind: 'cluster', nodes: clusterEnv };
+  }
+  const r = cfg.redis;
+  const passwords = {
+    password: r.sentinel?.passwordEnv ? env[r.sentinel.passwordEnv] : undefined,
+    sentinelPassword: r.sentinel?.sentinelPasswordEnv ? env[r.sentinel.sentinelPasswordEnv] : undefined,
+  };
+  if (env.REDIS_SENTINEL) {
+    const m = /^([^@\s]+)@(.+)$/.exec(env.REDIS_SENTINEL.trim());
+    const sentinels = list(m?.[2]);
+    if (!m || sentinels.length === 0 || sentinels.some((a) => !SENTINEL_ADDRESS.test(a))) {
+      throw new ConfigError(`REDIS_SENTINEL: "${env.REDIS_SENTINEL}" is not <master name>@<host:port>,<host:port>...`);
+    }
+    return { kind: 'sentinel', name: m[1]!, sentinels: sentinels.map(sentinelAddress), ...passwords };
+  }
+  if (env.REDIS_URL) return { kind: 'single', url: env.REDIS_URL };
+  if (r.cluster) return { kind: 'cluster', nodes: r.cluster };
+  if (r.sentinel) return { kind: 'sentinel', name: r.sentinel.name, sentinels: r.sentinel.sentinels.map(sentinelAddress), ...passwords };
+  return r.url === undefined ? undefined : { kind: 'single', url: r.url };
 }
 
 export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {

@@ -4,7 +4,6 @@
  * parses each payload with its schema before the handler runs.
  */
 import { FlowProducer, Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { JobContext } from '../../jobs/context.js';
@@ -17,27 +16,19 @@ import { HttpClient } from '../sources/http.js';
 import type { SourceAdapter } from '../sources/source.js';
 import { Incidents } from '../store/incidents.js';
 import { Runs } from '../store/runs.js';
+import { tagUntaggedKeys } from '../store/migrate.js';
 import { Store } from '../store/store.js';
 import { PermanentError } from '../util/errors.js';
+import { checkRedis, connect, reachRedis, TARGET_SETTINGS, type RedisClient } from './connection.js';
 import { jobOptions } from './job-options.js';
 
 export const QUEUE_NAME = 'dossier-sync';
-
-
-/**
- * A connection that waits out a Redis restart: commands wait for the reconnection
- * (`maxRetriesPerRequest: null`) and one whose reply was lost is sent again, which the
- * store's page apply recognises by its checkpoint (see src/store/store.ts).
- */
-export function connect(url: string, name: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, connectionName: `dossier-sync:${name}`, lazyConnect: false });
-}
 
 /**
  * Logs a connection's errors once per outage, and its return (without a listener, ioredis and
  * BullMQ print every reconnection attempt's error to stderr, outside the logs).
  */
-function watch(c: Redis, name: string, logger: Logger, ...users: { on(event: 'error', fn: (err: Error) => void): unknown }[]): void {
+function watch(c: RedisClient, name: string, logger: Logger, ...users: { on(event: 'error', fn: (err: Error) => void): unknown }[]): void {
   let down = false;
   const onError = (err: Error) => {
     if (down) return;
@@ -57,67 +48,23 @@ export function bullPrefix(cfg: Config): string {
   return `{${cfg.redis.prefix}-bull}`;
 }
 
-/** A Redis URL fit to print: its password, if any, masked. */
-export function printableRedisUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(an unparseable URL)';
-  }
-}
-
-/**
- * Redis must answer at start: a command started while it is down or unreachable fails, naming
- * it, after `attempts` failed connection attempts or `timeoutMs`, instead of waiting for it
- * (the connections themselves wait out an outage once running).
- */
-export async function reachRedis(redis: Redis, url: string, opts: { timeoutMs?: number; attempts?: number } = {}): Promise<void> {
-  const { timeoutMs = 10_000, attempts = 3 } = opts;
-  let failures = 0;
-  let last = 'no answer';
-  let onError: (err: Error) => void = () => {};
-  let timer: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise<never>((_, reject) => {
-    const fail = () => reject(new Error(`cannot reach Redis at ${printableRedisUrl(url)} (${last}): start it, or set redis.url in the configuration or REDIS_URL`));
-    onError = (err) => {
-      last = err.message;
-      if (++failures >= attempts) fail();
-    };
-    timer = setTimeout(fail, timeoutMs);
-  });
-  redis.on('error', onError);
-  try {
-    await Promise.race([redis.ping(), gaveUp]);
-  } finally {
-    clearTimeout(timer);
-    redis.off('error', onError);
-  }
-}
-
-/** Warns when Redis may evict keys: BullMQ needs `maxmemory-policy noeviction`. */
-export async function checkRedis(redis: Redis, logger: Logger): Promise<void> {
-  const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as [string, string];
-  if (policy !== 'noeviction') {
-    logger.warn({ policy }, `Redis maxmemory-policy is "${policy}": set it to "noeviction" or queued jobs and checkpoints can be evicted`);
-  }
-}
-
 /**
  * What a command checks before it works: Redis answers (or it fails now, see `reachRedis`) and
- * does not evict; a source configured with a closed province code is named.
+ * does not evict; a source configured with a closed province code, or one in no unit registry, is named. Keys written before
+ * the `{global}` tag get their tagged names (src/store/migrate.ts).
  */
 export async function startupChecks(rt: Pick<Runtime, 'config' | 'logger' | 'redis'>): Promise<void> {
-  await reachRedis(rt.redis, rt.config.redisUrl!); // createRuntime refused a configuration without one
+  await reachRedis(rt.redis, rt.config.redisTarget!); // createRuntime refused a configuration without one
   await checkRedis(rt.redis, rt.logger);
+  await tagUntaggedKeys(rt.redis, rt.config.redis.prefix, rt.logger);
   for (const w of [...unknownProvinceWarnings(rt.config), ...closedProvinceWarnings(rt.config)]) rt.logger.warn(w);
 }
 
 export interface Runtime {
   config: Config;
   logger: Logger;
-  redis: Redis;
+  /** The store's connection (a cluster's, when Redis is a cluster). */
+  redis: RedisClient;
   store: Store;
   runs: Runs;
   incidents: Incidents;
@@ -130,13 +77,13 @@ export interface Runtime {
 }
 
 export function createRuntime(config: Config, logger: Logger, opts: { clock?: () => Date } = {}): Runtime {
-  if (!config.redisUrl) throw new PermanentError('no Redis: set REDIS_URL or redis.url in the configuration');
-  const url = config.redisUrl;
+  const target = config.redisTarget;
+  if (!target) throw new PermanentError(`no Redis: ${TARGET_SETTINGS}`);
   useUnits(config.units); // reports and the dashboard name the configured units too
   const clock = opts.clock ?? (() => new Date());
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
   const conn = (name: string) => {
-    const c = connect(url, name);
+    const c = connect(target, name);
     connections.push(c);
     return c;
   };

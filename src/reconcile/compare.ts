@@ -1,16 +1,20 @@
 /** Compares local, national and (where the source reports them) provincial counts. */
 import type { Tolerance } from '../../schemas/config.js';
+import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Mismatch, Verdict } from '../../schemas/report.js';
 import type { Store } from '../store/store.js';
 import { METRICS, Tally, type CountingRules, type Figures, type Metric, type Period } from './counting.js';
 import { compareGroups, groupKey, parseGroupKey, type GroupKey } from '../util/tuple-key.js';
 
-/** The store's counts for a province's period: per agency, and per agency and procedure. */
-export async function countStore(store: Store, province: string, period: Period, rules: CountingRules): Promise<Figures[]> {
+/**
+ * The store's counts for a province's period: per agency, and per agency and procedure, from
+ * every stored dossier, or from `dossiers` when given (see src/reconcile/count-store.ts).
+ */
+export async function countStore(store: Store, province: string, period: Period, rules: CountingRules, dossiers?: AsyncIterable<CanonicalDossier[]>): Promise<Figures[]> {
   const tally = new Tally(period, rules);
   // group keys made once per agency and procedure, not twice per dossier
   const keys = new Map<string, { agency: GroupKey; procedures: Map<string, GroupKey> }>();
-  for await (const batch of store.scanDossiers(province)) {
+  for await (const batch of dossiers ?? store.scanDossiers(province)) {
     for (const d of batch) {
       const bits = tally.metricsOf(d); // once for both of its groups
       if (bits === 0) continue;

@@ -93,6 +93,8 @@ interface ProvinceIndex {
   localByAgency: Map<string, CanonicalDossier[]>;
   /** `world.national` ordered by code; built on first use. */
   nationalByCode?: CanonicalDossier[];
+  /** `nationalByCode` split per agency, same order; built on first use (a large province's lists per agency without a pass over the province each). */
+  nationalByAgency?: Map<string, CanonicalDossier[]>;
   faults?: ProvinceFaults;
   misreport?: Misreport[];
   /** `world.local` as JSON items, same order (SimulatorOptions.prerender). */
@@ -222,6 +224,21 @@ function localOf(unit: Unit): CanonicalDossier[] {
 
 function nationalByCode(index: ProvinceIndex): CanonicalDossier[] {
   return (index.nationalByCode ??= sortedByCode(index.world.national));
+}
+
+function nationalOf(unit: Unit): CanonicalDossier[] {
+  const all = nationalByCode(unit.index);
+  if (unit.agency === null) return all;
+  if (!unit.index.nationalByAgency) {
+    const by = new Map<string, CanonicalDossier[]>();
+    for (const d of all) {
+      let list = by.get(d.agency);
+      if (!list) by.set(d.agency, (list = []));
+      list.push(d);
+    }
+    unit.index.nationalByAgency = by;
+  }
+  return unit.index.nationalByAgency.get(unit.agency) ?? [];
 }
 
 function findByCode(list: readonly CanonicalDossier[], code: string): CanonicalDossier | undefined {
@@ -379,6 +396,14 @@ function drillItem(d: CanonicalDossier): Record<string, string> {
   return Object.fromEntries(DRILL_FIELDS.map((f) => [f, item[f] ?? '']));
 }
 
+/** `drillItem` as JSON, kept per dossier: the same national lists are read again and again. */
+const renderedDrillItems = new WeakMap<CanonicalDossier, string>();
+function drillItemJson(d: CanonicalDossier): string {
+  let text = renderedDrillItems.get(d);
+  if (text === undefined) renderedDrillItems.set(d, (text = JSON.stringify(drillItem(d))));
+  return text;
+}
+
 /** National drill-down: national dossiers whose chosen date falls in the days, by code. */
 function danhSachHoSo(state: State, params: Params): Reply {
   const unit = nationalUnit(state, params.madonvi);
@@ -391,14 +416,14 @@ function danhSachHoSo(state: State, params: Params): Reply {
   const key = [unit.code, period.from, period.to, kind].join('|');
   let list = state.lists.get(key);
   if (!list) {
-    list = nationalByCode(unit.index).filter((d) => {
+    list = nationalOf(unit).filter((d) => {
       const t = d[field];
-      return t !== null && t >= period.start && t < period.end && (unit.agency === null || d.agency === unit.agency);
+      return t !== null && t >= period.start && t < period.end;
     });
     if (state.lists.size >= LIST_CACHE) state.lists.delete(state.lists.keys().next().value!);
     state.lists.set(key, list);
   }
-  return { error_code: 0, tongSo: list.length, data: page(list, 0, list.length, p).map(drillItem) };
+  return new RawReply(`{"error_code":0,"tongSo":${list.length},"data":[${page(list, 0, list.length, p).map(drillItemJson).join(',')}]}`);
 }
 
 type Service = (state: State, params: Params, province: ProvinceIndex | undefined) => Reply;

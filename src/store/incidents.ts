@@ -1,5 +1,5 @@
 /** Incidents and their history, queryable across runs, and when each alert group was last told. */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/connection.js';
 import { incident, type Incident } from '../../schemas/incident.js';
 import { LEGACY_NOTE, resolve } from '../reconcile/incidents.js';
 import { Keys } from './keys.js';
@@ -12,7 +12,7 @@ export interface IncidentQuery {
 export class Incidents {
   readonly keys: Keys;
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.keys = new Keys(prefix);

@@ -1,7 +1,9 @@
 /**
  * Every Redis key of the store, and nothing else names one. Keys of one province share a
  * hash tag (`{H49}`) so that a page, its checkpoint and its counters can be applied in one
- * script on Redis Cluster too.
+ * script on Redis Cluster too, and different provinces spread over a cluster's masters. The
+ * keys that belong to no province (runs, incidents, alerts, the nightly marker) share the tag
+ * `{global}`, so that a MULTI across them keeps to one slot.
  */
 export class Keys {
   constructor(readonly prefix: string) {}
@@ -9,8 +11,34 @@ export class Keys {
   private p(province: string): string {
     return `${this.prefix}:{${province}}`;
   }
+  private get g(): string {
+    return `${this.prefix}:{global}`;
+  }
+  /** Where a key of no province was before the `{global}` tag (`dsync:runs`), and is now. */
+  static readonly UNTAGGED_ROOTS = ['runs', 'incidents', 'incidents:open', 'incidents:migrated', 'alerts:sent', 'alerts:group-sent', 'nightly:last', 'national:load'] as const;
+  untagged(rest: string): string {
+    return `${this.prefix}:${rest}`;
+  }
+  /** The tagged name of an untagged key of no province (`dsync:run:R` → `dsync:{global}:run:R`). */
+  tagged(untagged: string): string {
+    return `${this.g}:${untagged.slice(this.prefix.length + 1)}`;
+  }
+  /**
+   * The layout before buckets (one hash of every dossier, code → packed value): still read,
+   * and emptied into the buckets as it is met (`Store.migrate`).
+   */
   dossiers(province: string): string {
     return `${this.p(province)}:dossiers`;
+  }
+  /**
+   * The prefix of a province's dossier layout (src/store/layout.ts), from which the scripts
+   * build its keys: `:b:<bucket>` (a bucket), `:bm:<YYMM>` (the buckets of a code month),
+   * `:months` (the code months with buckets), `:o:<bucket>` (a bucket's open dossiers),
+   * `:open-buckets` (the buckets with open dossiers), `:odd` (codes of another shape, by code),
+   * `:meta` (how many dossiers). All share the province's hash tag.
+   */
+  layout(province: string): string {
+    return `${this.p(province)}:d`;
   }
   /** A source's checkpoint: the regular one, or a backfill's own (which never moves the regular one). */
   checkpoint(province: string, source: string, backfill?: string): string {
@@ -27,47 +55,47 @@ export class Keys {
   }
   /** The latest window end a nightly run was started for (catch-up starts after it). */
   lastNight(): string {
-    return `${this.prefix}:nightly:last`;
+    return `${this.g}:nightly:last`;
   }
   runs(): string {
-    return `${this.prefix}:runs`;
+    return `${this.g}:runs`;
   }
   run(runId: string): string {
-    return `${this.prefix}:run:${runId}`;
+    return `${this.g}:run:${runId}`;
   }
   runProvince(runId: string, province: string): string {
-    return `${this.prefix}:run:${runId}:province:${province}`;
+    return `${this.g}:run:${runId}:province:${province}`;
   }
   runFindings(runId: string, province: string): string {
-    return `${this.prefix}:run:${runId}:findings:${province}`;
+    return `${this.g}:run:${runId}:findings:${province}`;
   }
   /** The national requests and records of a run, per province (`<province>|requests`, `<province>|records`) and in all. */
   runNational(runId: string): string {
-    return `${this.prefix}:run:${runId}:national`;
+    return `${this.g}:run:${runId}:national`;
   }
   /** The national requests and records of every run, per province: what /metrics counts. */
   nationalLoad(): string {
-    return `${this.prefix}:national:load`;
+    return `${this.g}:national:load`;
   }
   runIncidents(runId: string): string {
-    return `${this.prefix}:run:${runId}:incidents`;
+    return `${this.g}:run:${runId}:incidents`;
   }
   incidents(): string {
-    return `${this.prefix}:incidents`;
+    return `${this.g}:incidents`;
   }
   openIncidents(): string {
-    return `${this.prefix}:incidents:open`;
+    return `${this.g}:incidents:open`;
   }
   /** The keys of a province's incidents for one period. */
   incidentsOf(province: string, period: { from: string; to: string }): string {
-    return `${this.prefix}:incidents:of:${province}:${period.from}..${period.to}`;
+    return `${this.g}:incidents:of:${province}:${period.from}..${period.to}`;
   }
   /** Set once the incidents stored under per-metric keys have been resolved. */
   incidentsMigrated(): string {
-    return `${this.prefix}:incidents:migrated`;
+    return `${this.g}:incidents:migrated`;
   }
   /** When each alert group was last sent a message (epoch ms), for `alerts.repeatHours`. */
   alertGroupSent(): string {
-    return `${this.prefix}:alerts:group-sent`;
+    return `${this.g}:alerts:group-sent`;
   }
 }

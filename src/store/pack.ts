@@ -50,7 +50,8 @@ export function pack(d: CanonicalDossier): string {
   );
 }
 
-export function unpack(code: string, value: string): CanonicalDossier {
+/** @param agency the agency of the code when already known (saves reading it from the code) */
+export function unpack(code: string, value: string, agency?: string): CanonicalDossier {
   const f = value.split('|');
   if (value.charCodeAt(0) !== 126 /* ~ */) return { ...unpackEarlier(code, f), updatedAt: storedVersion(value) * 1000 };
   const n = f.length; // 8, or more when the procedure code holds a "|": the times are the last four
@@ -60,7 +61,7 @@ export function unpack(code: string, value: string): CanonicalDossier {
     code,
     updatedAt: storedVersion(value) * 1000,
     status: parseInt(f[1]!.charAt(0), 36),
-    agency: f[2] === '' ? agencyOfDossierCode(code)! : f[2]!,
+    agency: f[2] !== '' ? f[2]! : (agency ?? agencyOfDossierCode(code)!),
     procedure: n === 8 ? f[3]! : f.slice(3, n - 4).join('|'),
     channel: channel === 0 ? null : (channel as 1 | 2 | 3),
     digitised: (flags & 4) !== 0,

@@ -1,6 +1,7 @@
 /** Reconciliation runs: their meta, each province's result and findings, and the latest run. */
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import type { NationalLoad } from '../national/client.js';
+import type { RedisClient } from '../queue/connection.js';
 import {
   finding,
   incidentChange,
@@ -77,7 +78,7 @@ function loadsOf(h: Record<string, string>): Map<string, NationalLoad> {
 export class Runs {
   readonly keys: Keys;
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.keys = new Keys(prefix);

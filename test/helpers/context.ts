@@ -3,7 +3,7 @@
  * the store, runs and incidents are real; queue, flow and national are absent unless given.
  */
 import type { FlowProducer, Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/queue/connection.js';
 import { pino } from 'pino';
 import type { JobContext } from '../../jobs/context.js';
 import type { Config } from '../../src/config/load.js';
@@ -14,7 +14,7 @@ import { Store } from '../../src/store/store.js';
 
 export function jobContext(
   config: Config,
-  redis: Redis,
+  redis: RedisClient,
   opts: { source: SourceAdapter; now: number } & Partial<Omit<JobContext, 'source' | 'config'>>,
 ): JobContext {
   const { source, now, ...rest } = opts;

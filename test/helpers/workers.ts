@@ -7,9 +7,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Job, Worker } from 'bullmq';
-import { pino } from 'pino';
+import { Cluster } from 'ioredis';
+import { pino, type Logger } from 'pino';
 import { parseConfig, type Config } from '../../src/config/load.js';
 import { QUEUE_NAME, createRuntime, type Runtime } from '../../src/queue/runtime.js';
+import type { Simulator } from '../../src/sim/server.js';
+import { expectedStore, type World } from '../../src/sim/world.js';
+import type { RunReport } from '../../schemas/report.js';
+import { expect } from 'vitest';
+import { expectCountersAddUp, expectStoreMatches } from './invariant.js';
 
 export const BIN = join(import.meta.dirname, '../../bin/dossier-sync.js');
 
@@ -20,12 +26,28 @@ export interface WorkerProcess {
   stderr(): string;
 }
 
+/**
+ * The configuration of a worker test against the simulators: one `dvcqg` source per province
+ * (small pages, so that a kill or an outage lands among them), the national feed, quick retries.
+ */
+export function simWorkerConfig(sim: Simulator, world: World, redis: { prefix: string } & Record<string, unknown>, pageSize = 10) {
+  return {
+    redis,
+    sources: world.provinces.map(({ province: p }) => ({
+      id: p.toLowerCase(), province: p, dialect: 'dvcqg', baseUrl: sim.sourceUrl(p), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD',
+      pageSize, initialFrom: '2026-09-01', procedureMap: world.procedureMap,
+    })),
+    national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
+    worker: { concurrency: 2, backoffMs: 10 },
+  };
+}
+
 /** Writes `raw` as a configuration file in `dir` and opens a runtime on it (no worker). */
-export async function configure(dir: string, raw: Record<string, unknown> & { redis: { url?: string; prefix: string } }, env: NodeJS.ProcessEnv): Promise<{ file: string; config: Config; rt: Runtime }> {
+export async function configure(dir: string, raw: Record<string, unknown> & { redis: { prefix: string } & Record<string, unknown> }, env: NodeJS.ProcessEnv, logger: Logger = pino({ level: 'silent' })): Promise<{ file: string; config: Config; rt: Runtime }> {
   const file = join(dir, `${raw.redis.prefix}.json`);
   await writeFile(file, JSON.stringify(raw));
-  const config = parseConfig(raw, file, { ...env, REDIS_URL: '' });
-  const rt = createRuntime(config, pino({ level: 'silent' }));
+  const config = parseConfig(raw, file, { ...env, REDIS_URL: '', REDIS_CLUSTER: '', REDIS_SENTINEL: '' });
+  const rt = createRuntime(config, logger);
   return { file, config, rt };
 }
 
@@ -33,7 +55,7 @@ export async function configure(dir: string, raw: Record<string, unknown> & { re
 export function spawnWorker(file: string, env: NodeJS.ProcessEnv, opts: { logLevel?: string; concurrency?: number } = {}): WorkerProcess {
   const args = [BIN, 'worker', '--config', file, '--no-schedule', '--log-level', opts.logLevel ?? 'warn'];
   if (opts.concurrency) args.push('--concurrency', String(opts.concurrency));
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, REDIS_URL: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, REDIS_URL: '', REDIS_CLUSTER: '', REDIS_SENTINEL: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   return { child, exited: new Promise((r) => child.once('exit', (code) => r(code))), stderr: () => err };
@@ -68,13 +90,16 @@ export async function until(what: string, check: () => Promise<boolean>, timeout
  * expires (BullMQ's `lockDuration`, 30 s) and are moved back to wait by the second stalled
  * check after that (`stalledInterval`, 30 s). This does now what that time would do: the dead
  * worker's locks expire, and BullMQ's own stalled check runs twice. Returns the jobs moved
- * back. Only for jobs no live worker holds: call it before starting the next worker.
+ * back. Only for jobs no live worker holds: call it before starting the next worker, or name
+ * the dead worker's process (`pid`) so that only its jobs lose their lock.
  */
-export async function expireDeadWorkerLocks(rt: Runtime): Promise<string[]> {
+export async function expireDeadWorkerLocks(rt: Runtime, opts: { pid?: number } = {}): Promise<string[]> {
   const active = await rt.queue.getJobs(['active']);
-  for (const j of active) await rt.redis.del(rt.queue.toKey(`${j.id}:lock`));
+  const dead = opts.pid === undefined ? active : active.filter((j) => j.processedBy?.split(':').at(-2) === String(opts.pid)); // named host:pid:n (src/queue/runtime.ts)
+  for (const j of dead) await rt.redis.del(rt.queue.toKey(`${j.id}:lock`));
+  const connection = rt.redis instanceof Cluster ? rt.redis.duplicate() : rt.redis.duplicate(); // the same call, typed apart
   const checker = new Worker(QUEUE_NAME, null, {
-    connection: rt.redis.duplicate(),
+    connection,
     prefix: rt.queue.opts.prefix,
     autorun: false,
     maxStalledCount: rt.config.worker.maxStalledCount, // the stalled check applies the checking worker's limit
@@ -89,5 +114,26 @@ export async function expireDeadWorkerLocks(rt: Runtime): Promise<string[]> {
     return moved;
   } finally {
     await checker.close();
+    connection.disconnect(); // BullMQ leaves a connection it was given open
   }
+}
+
+/**
+ * A night that went as if nothing had happened: every province complete, each record of the
+ * world applied once (applied = pulled = its volume, nothing unchanged or quarantined), the
+ * store equal to the ground truth, and the injected discrepancies found. Returns the report.
+ */
+export async function expectExactNight(rt: Runtime, runId: string, world: World): Promise<RunReport> {
+  const report = (await rt.runs.report(runId))!;
+  for (const w of world.provinces) {
+    const province = report.provinces.find((x) => x.province === w.province)!;
+    expect(province.coverage).toEqual({ status: 'complete', why: null });
+    const src = province.sources[0]!;
+    expectCountersAddUp(src);
+    expect(src).toMatchObject({ status: 'complete', pulled: w.local.length, applied: w.local.length, unchanged: 0, quarantined: 0 });
+    await expectStoreMatches(rt.store, w.province, expectedStore(w));
+  }
+  const truth = world.truth.map((t) => `${t.dossierCode} ${t.kind}`).sort();
+  expect(report.provinces.flatMap((p) => p.findings.map((f) => `${f.dossierCode} ${f.kind}`)).sort()).toEqual(truth);
+  return report;
 }

@@ -16,7 +16,7 @@ import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/s
 import { expectedStore, generateWorld } from '../../src/sim/world.js';
 import { expectCountersAddUp, expectStoreMatches } from '../helpers/invariant.js';
 import { useRedis } from '../helpers/redis.js';
-import { configure, expireDeadWorkerLocks, spawnWorker, until, waitForRun, type WorkerProcess } from '../helpers/workers.js';
+import { configure, expireDeadWorkerLocks, simWorkerConfig, spawnWorker, until, waitForRun, type WorkerProcess } from '../helpers/workers.js';
 
 const redis = useRedis();
 const PROVINCES = ['H49', 'H56'];
@@ -43,19 +43,7 @@ afterAll(async () => {
 });
 
 async function setup(pageSize: number) {
-  const s = await configure(
-    dir,
-    {
-      redis: { url: redis.url, prefix: redis.prefix() },
-      sources: PROVINCES.map((p) => ({
-        id: p.toLowerCase(), province: p, dialect: 'dvcqg', baseUrl: sim.sourceUrl(p), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD',
-        pageSize, initialFrom: '2026-09-01', procedureMap: world.procedureMap,
-      })),
-      national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
-      worker: { concurrency: 2, backoffMs: 10 },
-    },
-    secrets,
-  );
+  const s = await configure(dir, simWorkerConfig(sim, world, { url: redis.url, prefix: redis.prefix() }, pageSize), secrets);
   runtimes.push(s.rt);
   return s;
 }

@@ -7,18 +7,18 @@
  * truth, nothing counted twice.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type Runtime } from '../../src/queue/runtime.js';
+import { connect } from '../../src/queue/connection.js';
+import type { Runtime } from '../../src/queue/runtime.js';
 import { Store } from '../../src/store/store.js';
 import { freePort, startPrivateRedis, type PrivateRedis } from '../../src/util/redis-server.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
 import { expectedStore, generateWorld } from '../../src/sim/world.js';
-import { expectCountersAddUp, expectStoreMatches } from '../helpers/invariant.js';
-import { configure, spawnWorker, until, waitForRun, type WorkerProcess } from '../helpers/workers.js';
+import { startReplyDropper } from '../helpers/proxy.js';
+import { configure, expectExactNight, simWorkerConfig, spawnWorker, until, waitForRun, type WorkerProcess } from '../helpers/workers.js';
 
 const PROVINCES = ['H49', 'H56'];
 const VOLUME = 1500;
@@ -53,19 +53,7 @@ const checkpointOf = (p: string) => rt!.store.getCheckpoint(p, p.toLowerCase());
 
 describe('Redis restarted mid-run (append-only file on)', () => {
   it('queues, checkpoints and store survive; the worker reconnects and the run completes exactly', async () => {
-    const s = await configure(
-      dir,
-      {
-        redis: { url: server!.url, prefix: 'restart' },
-        sources: PROVINCES.map((p) => ({
-          id: p.toLowerCase(), province: p, dialect: 'dvcqg', baseUrl: sim.sourceUrl(p), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD',
-          pageSize: 10, initialFrom: '2026-09-01', procedureMap: world.procedureMap,
-        })),
-        national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
-        worker: { concurrency: 2, backoffMs: 10 },
-      },
-      secrets,
-    );
+    const s = await configure(dir, simWorkerConfig(sim, world, { url: server!.url, prefix: 'restart' }), secrets);
     rt = s.rt;
     await rt.events(); // subscribed before the restart: it must reconnect too
     worker = spawnWorker(s.file, secrets);
@@ -94,17 +82,7 @@ describe('Redis restarted mid-run (append-only file on)', () => {
     }
 
     await waitForRun(rt, runId);
-    const report = (await rt.runs.report(runId))!;
-    for (const [i, p] of PROVINCES.entries()) {
-      const province = report.provinces.find((x) => x.province === p)!;
-      expect(province.coverage).toEqual({ status: 'complete', why: null });
-      const src = province.sources[0]!;
-      expectCountersAddUp(src);
-      expect(src).toMatchObject({ status: 'complete', pulled: VOLUME, applied: VOLUME, unchanged: 0, quarantined: 0 });
-      await expectStoreMatches(rt.store, p, expectedStore(world.provinces[i]!));
-    }
-    const truth = world.truth.map((t) => `${t.dossierCode} ${t.kind}`).sort();
-    expect(report.provinces.flatMap((p) => p.findings.map((f) => `${f.dossierCode} ${f.kind}`)).sort()).toEqual(truth);
+    await expectExactNight(rt, runId, world);
 
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
@@ -112,26 +90,8 @@ describe('Redis restarted mid-run (append-only file on)', () => {
   });
 
   it('a page apply whose reply is lost (connection dropped after Redis ran it) is sent again and counts once', async () => {
-    // A TCP proxy in front of Redis that, when armed, drops the connection instead of passing on the next reply.
-    let armed = false;
-    const sockets = new Set<Socket>();
-    const proxy = createServer((client) => {
-      const upstream = createConnection(server!.port, '127.0.0.1');
-      for (const sock of [client, upstream]) {
-        sockets.add(sock);
-        sock.on('error', () => undefined);
-        sock.on('close', () => sockets.delete(sock));
-      }
-      client.pipe(upstream);
-      upstream.on('data', (chunk: Buffer) => {
-        if (!armed) return void client.write(chunk);
-        armed = false;
-        client.destroy();
-        upstream.destroy();
-      });
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const proxied = connect(`redis://127.0.0.1:${(proxy.address() as { port: number }).port}`, 'store');
+    const proxy = await startReplyDropper(server!.port);
+    const proxied = connect({ kind: 'single', url: `redis://127.0.0.1:${proxy.port}` }, 'store');
     proxied.on('error', () => undefined);
     try {
       const store = new Store(proxied, 'lost-reply');
@@ -141,7 +101,7 @@ describe('Redis restarted mid-run (append-only file on)', () => {
         checkpoint: { syncedTo: null, pending: { runId: 'r', from: 0, to: world.now, cursor: { n }, pages: n } },
       });
       await store.applyPage(page(1, d.slice(0, 2))); // the script is loaded: the next apply is one EVALSHA
-      armed = true;
+      void proxy.arm();
       // ioredis sends it again once reconnected; the script finds the page's checkpoint stored and does nothing.
       expect(await store.applyPage(page(2))).toEqual({ applied: 0, unchanged: 0, quarantined: 0 });
       // The page is applied, with its checkpoint, and counted once.
@@ -149,8 +109,7 @@ describe('Redis restarted mid-run (append-only file on)', () => {
       expect((await store.getCheckpoint('H49', 'h49')).pending?.pages).toBe(2);
     } finally {
       proxied.disconnect();
-      for (const sock of sockets) sock.destroy();
-      await new Promise((r) => proxy.close(r));
+      await proxy.close();
     }
   });
 });

@@ -42,18 +42,20 @@ function setup(pageSize: number) {
   const real = new DvcqgSource(cfg, new HttpClient({ name: 'h49', timeoutMs: 5000 }), credentials('SIM_USER', 'SIM_PASSWORD', env));
   const fetches: unknown[] = [];
   let crashAt = -1;
+  let beforeFetch: (n: number) => Promise<void> = async () => undefined;
   const adapter: SourceAdapter = {
     id: real.id,
     normalise: (raw) => real.normalise(raw),
     itemKey: (raw) => real.itemKey(raw),
     async fetchPage(window, cursor) {
       fetches.push(cursor);
+      await beforeFetch(fetches.length);
       if (fetches.length === crashAt) throw new Error('worker died');
       return real.fetchPage(window, cursor);
     },
   };
   const ctx = jobContext(config, client, { source: adapter, now: world.now, store });
-  return { ctx, store, fetches, crashOn: (n: number) => (crashAt = n) };
+  return { ctx, client, prefix: config.redis.prefix, store, fetches, crashOn: (n: number) => (crashAt = n), onFetch: (f: typeof beforeFetch) => (beforeFetch = f) };
 }
 
 async function stored(store: Store) {
@@ -89,6 +91,28 @@ describe('sync-source', () => {
     expect(fetches[4]).toEqual(resumedFrom); // the retry starts where the last applied page ended
     expect(await stored(store)).toEqual(expected());
     expect(counters).toMatchObject({ pulled: 400, applied: 400, unchanged: 0, quarantined: 0 });
+  });
+
+  it('pages lost after their apply (a failover to a replica behind) are pulled again: nothing lost, nothing counted twice', async () => {
+    const { ctx, client, prefix, store, fetches, onFetch } = setup(50);
+    // Before the 4th fetch pages 1-3 are applied: keep a copy of every key. Before the 6th
+    // (pages 4 and 5 applied and acknowledged), go back to that copy, as a replica that had
+    // not received pages 4 and 5 yet would be once promoted.
+    let copy: [string, Buffer][] = [];
+    onFetch(async (n) => {
+      const keys = await client.keys(`${prefix}*`);
+      if (n === 4) copy = await Promise.all(keys.map(async (k) => [k, (await client.dumpBuffer(k))!] as [string, Buffer]));
+      if (n === 6) {
+        await client.del(...keys);
+        for (const [k, v] of copy) await client.restore(k, 0, v);
+      }
+    });
+    const counters = await syncSource.handler({ runId: 'r1', source: 'h49', windowTo: world.now }, ctx);
+    expect(fetches[6]).toEqual(fetches[3]); // page 6 was not applied: pulled again from page 4
+    expect(fetches[7]).toEqual(fetches[4]);
+    expect(await stored(store)).toEqual(expected());
+    expect(counters).toMatchObject({ pulled: 400, applied: 400, unchanged: 0, quarantined: 0 });
+    expect(await store.getCheckpoint('H49', 'h49')).toEqual({ syncedTo: world.now, pending: null });
   });
 
   it('a second run over the same window applies nothing new', async () => {

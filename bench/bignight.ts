@@ -1,0 +1,99 @@
+/**
+ * The big province night, in the worker's shoes, over a store already synced from the
+ * simulator: the month's counts (countPeriod), the national figures, the comparison, then the
+ * explanation of every examinable key in one pass (`explainProvince`, as the explain-province
+ * job runs it). Measures the time of counts + explanation, the national requests and records
+ * fetched (the metered client's load), and the findings against the world's ground truth.
+ */
+import { rootAgency } from '../src/normalise/codes.js';
+import { compareCounts } from '../src/reconcile/compare.js';
+import { countPeriod } from '../src/reconcile/count-store.js';
+import { monthPeriod, withAgencyTotals } from '../src/reconcile/counting.js';
+import { examinable } from '../src/reconcile/explain.js';
+import { explainProvince } from '../src/reconcile/gather.js';
+import type { TruthEntry } from '../src/sim/world.js';
+import { MONTH, PROVINCE, argsOf, peakRssMB, report } from './common.js';
+import { reconcileSide } from './reconcile-side.js';
+
+export interface BigNightArgs {
+  redisUrl: string;
+  prefix: string;
+  nationalUrl: string;
+  truth: TruthEntry[];
+  /** National dossiers per agency in the world. */
+  nationalByAgency: Record<string, number>;
+}
+export interface BigNightResult {
+  stored: number;
+  countMs: number;
+  nationalStatsMs: number;
+  mismatches: number;
+  keys: number;
+  agencies: number;
+  explainMs: number;
+  totalMs: number;
+  nationalRequests: number;
+  nationalRecords: number;
+  examinedNationalDossiers: number;
+  findings: number;
+  /** Keys the pass left unexplained (`unexplained` findings). */
+  unexplained: number;
+  truth: number;
+  missed: number;
+  extra: number;
+  peakRssMB: number;
+}
+
+const args = argsOf<BigNightArgs>();
+const { config, redis, store, national } = reconcileSide(args.redisUrl, args.prefix, args.nationalUrl);
+const period = monthPeriod(MONTH);
+const root = rootAgency(PROVINCE);
+// Warm the simulator's per-agency and by-code views (built on first use) so they are not timed as ours.
+await national.lookup(root, [`${root}-000000-0000`]);
+for await (const _ of national.list(root, { start: period.start, end: period.start + 1000 }, 'TiepNhan', 1)) break;
+
+const stored = await store.countDossiers(PROVINCE);
+const meter = national.metered();
+const t0 = performance.now();
+const local = await countPeriod(store, PROVINCE, period, config.counting);
+const countMs = performance.now() - t0;
+let t = performance.now();
+const nat = withAgencyTotals(await meter.stats(root, period, { agency: true, procedure: true }));
+const nationalStatsMs = performance.now() - t;
+const mismatches = compareCounts(local, nat, config.tolerances);
+const keys = mismatches.filter(examinable);
+
+t = performance.now();
+const out = await explainProvince(
+  { store, national: meter, rules: config.counting, lookbackDays: config.national.lookbackDays, recordBudget: Infinity },
+  PROVINCE,
+  period,
+  mismatches,
+);
+const explainMs = performance.now() - t;
+const totalMs = performance.now() - t0;
+const found = new Set(out.findings.filter((f) => f.kind !== 'unexplained').map((f) => `${f.kind}|${f.dossierCode}`));
+
+const truth = new Set(args.truth.map((e) => `${e.kind}|${e.dossierCode}`));
+const agencies = new Set(keys.map((m) => m.agency));
+report({
+  stored,
+  countMs,
+  nationalStatsMs,
+  mismatches: mismatches.length,
+  keys: keys.length,
+  agencies: agencies.size,
+  explainMs,
+  totalMs,
+  nationalRequests: meter.load.requests,
+  nationalRecords: meter.load.records,
+  examinedNationalDossiers: [...agencies].reduce((n, a) => n + (args.nationalByAgency[a] ?? 0), 0),
+  findings: found.size,
+  unexplained: out.findings.length - [...out.findings].filter((f) => f.kind !== 'unexplained').length,
+  truth: truth.size,
+  missed: [...truth].filter((k) => !found.has(k)).length,
+  extra: [...found].filter((k) => !truth.has(k)).length,
+  peakRssMB: peakRssMB(),
+} satisfies BigNightResult);
+await redis.quit();
+process.exit(0);

@@ -1,0 +1,91 @@
+/**
+ * Where a stored dossier lives (README "Performance", the store's layout).
+ *
+ * A well-formed code (`<agency>-<YYMMDD>-<NNNN>`) names its bucket: the agency, the day and the
+ * first two digits of the sequence, so a bucket holds at most 100 dossiers, under the last two
+ * digits. Buckets that small stay listpack-encoded in Redis (about half the bytes of a big hash's
+ * entry) and are read whole in one step, which is what makes counting a month cheap.
+ *
+ * A dossier sits in its bucket only while it can count in no period but those overlapping its
+ * code's month (`homeOnly`); otherwise (still open, closed in a later month, received in another
+ * month than its code's, withdrawn or stopped) it sits in its bucket's open twin, listed among
+ * the province's open buckets, and a code of another shape in one hash by code. Counting a
+ * period reads the open buckets, that hash, and the buckets of the months the period overlaps.
+ */
+import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
+import { DOSSIER_CODE } from '../normalise/codes.js';
+import { monthPeriod, type Period } from '../reconcile/counting.js';
+
+export interface Place {
+  /** `<agency>:<YYMMDD>:<first two digits>`, or null for a code of another shape (always open). */
+  bucket: string | null;
+  /** The dossier's field in its bucket: the sequence's last two digits. */
+  field: string;
+  /** The code's month, `YYMM`. */
+  month: string;
+  /** Kept in its bucket's open twin rather than in its bucket. */
+  open: boolean;
+}
+
+const months = new Map<string, Period | null>();
+/** The Vietnam calendar month `YYMM` (20YY) as a period, cached; null when it is no month (`2613`). */
+export function codeMonth(yymm: string): Period | null {
+  let p = months.get(yymm);
+  if (p === undefined) {
+    const mm = Number(yymm.slice(2, 4));
+    p = mm >= 1 && mm <= 12 ? monthPeriod(`20${yymm.slice(0, 2)}-${yymm.slice(2, 4)}`) : null;
+    months.set(yymm, p);
+  }
+  return p;
+}
+
+/** The `YYMM` months a period overlaps, oldest first. */
+export function monthsOf(p: Period): string[] {
+  const out: string[] = [];
+  for (let y = Number(p.from.slice(0, 4)), m = Number(p.from.slice(5, 7)); ; ) {
+    const yymm = `${String(y % 100).padStart(2, '0')}${String(m).padStart(2, '0')}`;
+    out.push(yymm);
+    if (yymm === `${p.to.slice(2, 4)}${p.to.slice(5, 7)}`) return out;
+    if (++m === 13) [y, m] = [y + 1, 1];
+  }
+}
+
+/**
+ * Whether a dossier can count (`metricsOf`, under any counting rules) only in periods that
+ * overlap this month: it never counts (submitted, refused, not received), or it is finished or
+ * returned with its receipt, finish and return all inside the month. Anything still open, or
+ * withdrawn (open unless withdrawn counts as processed), can count in every later month.
+ */
+export function homeOnly(d: CanonicalDossier, month: Period): boolean {
+  if (d.status === STATUS.SUBMITTED || d.status === STATUS.REFUSED || d.receivedAt === null) return true;
+  if (d.status !== STATUS.FINISHED && d.status !== STATUS.RETURNED) return false;
+  const inside = (t: number | null) => t !== null && t >= month.start && t < month.end;
+  return inside(d.receivedAt) && inside(d.finishedAt) && inside(d.returnedAt);
+}
+
+/** A well-formed code's bucket, field and month (`Place`), or undefined for a code of another shape. */
+export function slotOf(code: string): { bucket: string; field: string; month: string; period: Period } | undefined {
+  const m = DOSSIER_CODE.exec(code);
+  if (!m) return undefined;
+  const [, agency, day, seq] = m as unknown as [string, string, string, string];
+  const month = day.slice(0, 4);
+  const period = codeMonth(month);
+  return period ? { bucket: `${agency}:${day}:${seq.slice(0, 2)}`, field: seq.slice(2), month, period } : undefined;
+}
+
+export function placeOf(d: CanonicalDossier): Place {
+  const slot = slotOf(d.code);
+  if (!slot) return { bucket: null, field: d.code, month: '', open: true };
+  return { bucket: slot.bucket, field: slot.field, month: slot.month, open: !homeOnly(d, slot.period) };
+}
+
+/** The code of a bucket's field (the inverse of `placeOf`). */
+export function codeIn(bucket: string, field: string): string {
+  const [agency, day, head] = bucket.split(':') as [string, string, string];
+  return `${agency}-${day}-${head}${field}`;
+}
+
+/** The agency a bucket belongs to. */
+export function agencyOfBucket(bucket: string): string {
+  return bucket.slice(0, bucket.indexOf(':'));
+}

@@ -1,0 +1,145 @@
+/**
+ * Counting through the store's layout (countPeriod: the open hash and the buckets of the
+ * months a period overlaps) gives the same figures as counting every dossier, over random
+ * worlds where records move between months and statuses, pages are applied again, quarantined
+ * items are released, and part of the store is in the layout before buckets.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { CanonicalDossier } from '../../schemas/dossier.js';
+import type { Checkpoint } from '../../schemas/store.js';
+import { countStore } from '../../src/reconcile/compare.js';
+import { countPeriod } from '../../src/reconcile/count-store.js';
+import { DEFAULT_RULES, Tally, makePeriod, monthPeriod, type CountingRules, type Figures, type Period } from '../../src/reconcile/counting.js';
+import { pack } from '../../src/store/pack.js';
+import { Store } from '../../src/store/store.js';
+import { vn } from '../helpers/fixtures.js';
+import { useRedis } from '../helpers/redis.js';
+
+const redis = useRedis();
+const DAY = 86_400_000;
+const T0 = vn('2026-01-01T00:00:00');
+const AGENCIES = ['000.00.00.H49', '000.00.12.H49', '000.00.31.H49'];
+const PERIODS: Period[] = [
+  monthPeriod('2026-01'),
+  monthPeriod('2026-02'),
+  monthPeriod('2026-03'),
+  monthPeriod('2026-04'),
+  makePeriod('2026-02-10', '2026-03-20'),
+  makePeriod('2026-03-31', '2026-03-31'),
+];
+const RULES: CountingRules[] = [DEFAULT_RULES, { withdrawnIsProcessed: true, processedOn: 'returned' }];
+
+const yymmdd = (ms: number) => new Date(ms + 7 * 3_600_000).toISOString().slice(2, 10).replaceAll('-', '');
+
+/** A code: well-formed (its day between 2025-12 and 2026-04, sequence 0..299 so several buckets per day), or not. */
+const codeArb = fc.oneof(
+  { weight: 9, arbitrary: fc.record({ agency: fc.constantFrom(...AGENCIES), day: fc.integer({ min: -20, max: 110 }), seq: fc.integer({ min: 0, max: 299 }) }).map((c) => `${c.agency}-${yymmdd(T0 + c.day * DAY)}-${String(c.seq).padStart(4, '0')}`) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 30 }).map((n) => `ODD-${n}`) },
+);
+const at = (base: number, maxDays: number) => fc.option(fc.integer({ min: 0, max: maxDays * 24 }).map((h) => base + h * 3_600_000), { nil: null });
+
+/** One version of a dossier: its dates near its code's day (or anywhere for an odd code), any status. */
+const versionArb = (code: string) =>
+  fc
+    .record({
+      status: fc.integer({ min: 1, max: 10 }),
+      shift: fc.integer({ min: -3, max: 40 }),
+      channel: fc.constantFrom(null, 1, 2, 3),
+      digitised: fc.boolean(),
+      agency: fc.constantFrom(...AGENCIES),
+      procedure: fc.constantFrom('1.001234', '2.000111'),
+      received: fc.boolean(),
+      version: fc.integer({ min: 0, max: 5_000 }),
+    })
+    .chain((v) => {
+      const m = /-(\d\d)(\d\d)(\d\d)-/.exec(code);
+      const day = m ? vn(`20${m[1]}-${m[2]}-${m[3]}T08:00:00`) : T0 + 30 * DAY;
+      const receivedAt = v.received ? day + v.shift * DAY : null;
+      const base = receivedAt ?? day;
+      return fc.record({ dueAt: at(base, 30), finishedAt: at(base, 60), returnedAt: at(base, 70) }).map(
+        (t): CanonicalDossier => ({
+          code,
+          agency: code.startsWith('ODD') ? v.agency : code.slice(0, 13),
+          procedure: v.procedure,
+          status: v.status,
+          channel: v.channel as CanonicalDossier['channel'],
+          digitised: v.digitised,
+          paidOnline: false,
+          receivedAt,
+          ...t,
+          updatedAt: T0 + v.version * 1000,
+        }),
+      );
+    });
+
+const recordsArb = fc.array(codeArb, { minLength: 1, maxLength: 60 }).chain((codes) => fc.array(fc.constantFrom(...codes).chain(versionArb), { minLength: 1, maxLength: 200 }));
+
+/** How a record reaches the store: in a page, in the layout before buckets, or as a released quarantined item. */
+const routeArb = fc.constantFrom('page', 'page', 'page', 'legacy', 'quarantine');
+
+const cp = (page: number): Checkpoint => ({ syncedTo: null, pending: { runId: 'r1', from: 0, to: T0 * 2, cursor: { page }, pages: page } });
+const sorted = (f: Figures[]) => [...f].sort((a, b) => `${a.agency}|${a.procedure}`.localeCompare(`${b.agency}|${b.procedure}`));
+
+/** The figures of the dossiers as they should be stored: per code, the first record of the latest second. */
+function expected(records: CanonicalDossier[], period: Period, rules: CountingRules): Figures[] {
+  const latest = new Map<string, CanonicalDossier>();
+  for (const d of records) {
+    const old = latest.get(d.code);
+    if (!old || Math.floor(d.updatedAt / 1000) > Math.floor(old.updatedAt / 1000)) latest.set(d.code, d);
+  }
+  const tally = new Tally(period, rules);
+  for (const d of latest.values()) {
+    tally.add(`${d.agency}|`, d);
+    tally.add(`${d.agency}|${d.procedure}`, d);
+  }
+  return [...tally.groups].map(([key, counts]) => {
+    const [agency, procedure] = key.split('|') as [string, string];
+    return { agency, procedure: procedure === '' ? null : procedure, counts };
+  });
+}
+
+describe('countPeriod (the store layout) against every dossier', () => {
+  it('random worlds: moved records, re-applied pages, released quarantine items, the layout before buckets', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(recordsArb, routeArb), { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 50 }), async (steps, pageSize) => {
+        const client = redis.client();
+        const store = new Store(client, redis.prefix());
+        const all: CanonicalDossier[] = [];
+        let page = 0;
+        for (const [records, route] of steps) {
+          all.push(...records);
+          if (route === 'legacy' && page === 0) {
+            // a store written before the buckets: one hash of every dossier, the newest record per code
+            const legacy = store.keys.dossiers('H49');
+            for (const d of records) {
+              const old = await client.hget(legacy, d.code);
+              if (old === null || Math.floor(d.updatedAt / 1000) > parseInt(old.slice(1, old.indexOf('|')), 36)) await client.hset(legacy, d.code, pack(d));
+            }
+            continue;
+          }
+          if (route === 'quarantine') {
+            const items = records.map((_, i) => ({ key: `q${page}-${i}`, entry: { reason: 'unknown_status', at: 0, raw: {} } }));
+            await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [], quarantined: items as never, checkpoint: cp(++page) });
+            await store.releaseQuarantined('H49', 's', records.map((d, i) => ({ key: items[i]!.key, reason: 'unknown_status', dossier: d })));
+            continue;
+          }
+          for (let i = 0; i < records.length; i += pageSize) {
+            const p = { province: 'H49', source: 's', runId: 'r1', dossiers: records.slice(i, i + pageSize), quarantined: [], checkpoint: cp(++page) };
+            await store.applyPage(p);
+            await store.applyPage({ ...p, checkpoint: cp(++page) }); // pulled again: changes nothing
+          }
+        }
+        for (const rules of RULES)
+          for (const period of PERIODS) {
+            const want = sorted(expected(all, period, rules));
+            expect(sorted(await countStore(store, 'H49', period, rules))).toEqual(want);
+            expect(sorted(await countPeriod(store, 'H49', period, rules))).toEqual(want);
+          }
+        expect(await client.exists(store.keys.dossiers('H49'))).toBe(0); // migrated by the first countPeriod
+        expect(await store.countDossiers('H49')).toBe(new Set(all.map((d) => d.code)).size);
+      }),
+      { numRuns: 40 },
+    );
+  }, 120_000);
+});
