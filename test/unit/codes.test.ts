@@ -5,6 +5,7 @@ import { CodeForms, agencyOfDossierCode, compileAgencyPattern, provinceOfAgency 
 import { IDENTITY_STATUS_MAP, normaliseDvcqg, toDvcqgItem } from '../../src/normalise/dvcqg.js';
 import { normaliseRest, statusMapOf, toRestItem } from '../../src/normalise/rest.js';
 import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest.js';
+import { agencyOfBucket, codeIn, slotOf } from '../../src/store/layout.js';
 import { pack, unpack } from '../../src/store/pack.js';
 import { fullDossier } from '../helpers/fixtures.js';
 
@@ -65,6 +66,17 @@ describe('agency and dossier codes in both forms', () => {
         return true;
       }),
     );
+  });
+
+  it('a dossier code in either form has its bucket in the store, which gives the code and agency back', () => {
+    fc.assert(
+      fc.property(dossierOf, ({ code, dossier }) => {
+        const slot = slotOf(dossier);
+        if (!slot) return dossier.slice(-9, -7) === '00' || Number(dossier.slice(-9, -7)) > 12; // no month: another shape
+        return codeIn(slot.bucket, slot.field) === dossier && agencyOfBucket(slot.bucket) === code;
+      }),
+    );
+    expect(slotOf('H49.22-261015-0001')?.bucket).toBe('H49.22:261015:00');
   });
 });
 
