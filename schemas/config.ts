@@ -1,6 +1,8 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
-import { AGENCY_CODE } from '../src/normalise/codes.js';
+import { AGENCY_CODE, compileAgencyPattern } from '../src/normalise/codes.js';
+import { unitRegistry } from '../src/normalise/units.js';
+import { configuredUnit } from './units.js';
 import { METRICS } from '../src/reconcile/counting.js';
 import { DEFAULT_ITEM_LIMITS } from '../src/normalise/bounded.js';
 import { DEFAULT_DATE_LIMITS } from '../src/normalise/fields.js';
@@ -53,7 +55,7 @@ export const dvcqgSourceConfig = z.strictObject({
   ...common,
   dialect: z.literal('dvcqg'),
   /** The agency code sent as `madonvi`; defaults to the province's root agency. */
-  madonvi: z.string().regex(AGENCY_CODE, 'must be an agency code such as 000.00.00.H49').optional(),
+  madonvi: z.string().regex(AGENCY_CODE, 'must be an agency code such as 000.00.00.H49 or H49.22').optional(),
   usernameEnv: envName,
   passwordEnv: envName,
 });
@@ -64,7 +66,7 @@ export const restSourceConfig = z.strictObject({
   /** OAuth2 client-credentials token endpoint. */
   tokenUrl: httpUrl,
   /** The agency code sent as `agency`; defaults to the province's root agency. */
-  agency: z.string().regex(AGENCY_CODE, 'must be an agency code such as 000.00.00.H49').optional(),
+  agency: z.string().regex(AGENCY_CODE, 'must be an agency code such as 000.00.00.H49 or H49.22').optional(),
   clientIdEnv: envName,
   clientSecretEnv: envName,
   /** A REST export sends vendor status strings: the map to national codes is required. */
@@ -332,8 +334,37 @@ export const configFile = z
      */
     provincialFigures: z.record(z.string(), z.string().nullable()).default({}),
     dates: datesConfig,
+    codes: z
+      .strictObject({
+        /**
+         * Agency-code forms besides `000.00.00.H49` and `H49.22`: regular expressions matched
+         * against the whole code, each with a named group `province` giving the unit code.
+         */
+        agencyPatterns: z
+          .array(
+            z.string().superRefine((p, ctx) => {
+              const re = compileAgencyPattern(p);
+              if (typeof re === 'string') ctx.addIssue({ code: 'custom', message: `${JSON.stringify(p)} ${re}` });
+            }),
+          )
+          .default([]),
+      })
+      .default({ agencyPatterns: [] }),
+    /** Level-1 units added to or overriding the shipped registry (data/provincial-units.json), by code. */
+    units: z.array(configuredUnit).default([]),
   })
   .superRefine((cfg, ctx) => {
+    const unitCodes = new Set(unitRegistry.units.map((u) => u.code));
+    const configured = new Set<string>();
+    cfg.units.forEach((u, i) => {
+      if (configured.has(u.code)) ctx.addIssue({ code: 'custom', path: ['units', i, 'code'], message: `duplicate unit code ${u.code}` });
+      configured.add(u.code);
+      unitCodes.add(u.code);
+    });
+    cfg.units.forEach((u, i) => {
+      if (u.mergedInto !== null && !unitCodes.has(u.mergedInto))
+        ctx.addIssue({ code: 'custom', path: ['units', i, 'mergedInto'], message: `${u.mergedInto} is neither in the shipped unit registry nor in units` });
+    });
     const seen = new Set<string>();
     const channels = new Set<string>();
     cfg.alerts.channels.forEach((c, i) => {

@@ -58,6 +58,30 @@ export const unitRecord = z
   });
 export type UnitRecord = z.infer<typeof unitRecord>;
 
+/**
+ * A unit the operator adds or overrides (`units` in the configuration), for codes the shipped
+ * registry lacks. `mergedInto` is the unit it became part of after `validTo` (a code in the
+ * shipped registry or in `units`; the configuration checks that).
+ */
+export const configuredUnit = z
+  .strictObject({
+    code: unitCode,
+    name: nfcName,
+    kind: unitKind.default('province'),
+    validFrom: isoDay.nullable().default(null),
+    validTo: isoDay.nullable().default(null),
+    mergedInto: unitCode.nullable().default(null),
+  })
+  .refine((u) => u.validFrom === null || u.validTo === null || u.validFrom <= u.validTo, {
+    message: 'validTo is before validFrom',
+    path: ['validTo'],
+  })
+  .refine((u) => u.mergedInto === null || u.validTo !== null, {
+    message: 'a unit merged into another has a last day (validTo)',
+    path: ['mergedInto'],
+  });
+export type ConfiguredUnit = z.infer<typeof configuredUnit>;
+
 export const merger = z.object({
   /** The unit valid from the merger date. */
   name: nfcName,

@@ -126,7 +126,7 @@ export function registerOps(program: Command): void {
           const progress = createProgress(`dry run ${o.source}`);
           let preview;
           try {
-            preview = await previewSync(createSource(cfg, { logger: rt.logger, dates: rt.config.dates }), { from, to }, (codes) => rt.store.versions(cfg.province, codes), (pages) => progress.update(pages));
+            preview = await previewSync(createSource(cfg, { logger: rt.logger, dates: rt.config.dates, agencyPatterns: rt.config.codes.agencyPatterns }), { from, to }, (codes) => rt.store.versions(cfg.province, codes), (pages) => progress.update(pages));
           } finally {
             progress.stop();
           }
@@ -208,7 +208,7 @@ export function registerOps(program: Command): void {
       await withRuntime(o, async (rt) => {
         const src = sourceById(rt.config, o.source);
         if (o.reprocess) {
-          const r = await reprocessQuarantine(createSource(src, { logger: rt.logger, dates: rt.config.dates }), rt.store, src, { dryRun: o.dryRun });
+          const r = await reprocessQuarantine(createSource(src, { logger: rt.logger, dates: rt.config.dates, agencyPatterns: rt.config.codes.agencyPatterns }), rt.store, src, { dryRun: o.dryRun });
           if (format === 'json') {
             process.stdout.write(`${JSON.stringify({ source: src.id, dryRun: Boolean(o.dryRun), ...r }, null, 2)}\n`);
             return;

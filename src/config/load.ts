@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { channelSecretFields, configFile, secretFields, SENTINEL_ADDRESS, type ConfigFile, type SourceConfig } from '../../schemas/config.js';
 import type { Credentials } from '../sources/envelope.js';
-import { unitOf } from '../normalise/units.js';
+import { registryWith, unitRegistry } from '../normalise/units.js';
 import { formatDay } from '../normalise/time.js';
 import { closestKey, knownKeysAt } from './unknown-keys.js';
 
@@ -157,10 +157,25 @@ export function figuresSourceOf(cfg: ConfigFile, province: string): SourceConfig
  */
 export function closedProvinceWarnings(cfg: ConfigFile, at: Date = new Date()): string[] {
   const day = formatDay(at.getTime());
+  const registry = registryWith(cfg.units);
   return cfg.sources.flatMap((s) => {
-    const u = unitOf(s.province);
+    const u = registry.unitOf(s.province);
     if (!u || u.validTo === null || day <= u.validTo) return [];
     const now = u.successor ? `${u.successorName} (${u.successor})` : `${u.successorName} (code not in the unit registry)`;
     return [`source ${s.id}: province ${s.province} (${u.name}) closed on ${u.validTo}; it is part of ${now} since`];
   });
+}
+
+/**
+ * One line per source whose province code is in neither the shipped unit registry nor the
+ * configuration's `units`: it is synced and reconciled all the same, but reports name it by
+ * its code alone and the merger rules cannot follow it.
+ */
+export function unknownProvinceWarnings(cfg: ConfigFile): string[] {
+  const configured = new Set(cfg.units.map((u) => u.code));
+  return cfg.sources.flatMap((s) =>
+    unitRegistry.unitOf(s.province) || configured.has(s.province)
+      ? []
+      : [`source ${s.id}: province ${s.province} is neither in the shipped unit registry (data/provincial-units.json) nor in units of the configuration`],
+  );
 }

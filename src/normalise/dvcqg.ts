@@ -5,8 +5,8 @@
  */
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { parseDvcqgItem } from '../../schemas/dvcqg.js';
-import { AGENCY_CODE, agencyOfDossierCode } from './codes.js';
-import { DEFAULT_DATE_BOUNDS, Reject, codeField, type DateBounds } from './fields.js';
+import { BUILT_IN_CODE_FORMS, type CodeForms } from './codes.js';
+import { DEFAULT_DATE_BOUNDS, Reject, codeField, notAnAgency, type DateBounds } from './fields.js';
 import { formatCompact, parseCompact } from './time.js';
 
 export type Normalised = { ok: true; dossier: CanonicalDossier } | { ok: false; reason: string };
@@ -20,6 +20,8 @@ export interface DvcqgOptions {
   procedureMap?: Readonly<Record<string, string>>;
   /** The range every date must fall in (default: DEFAULT_DATE_LIMITS against the system clock). */
   dates?: DateBounds;
+  /** The accepted agency-code forms (default: the built-in ones). */
+  codes?: CodeForms;
 }
 
 export const IDENTITY_STATUS_MAP: Readonly<Record<string, number>> = Object.fromEntries(
@@ -63,9 +65,11 @@ export function normaliseDvcqg(raw: unknown, opts: DvcqgOptions): Normalised {
     const statusText = item.TrangThaiHoSo.trim();
     const status = Object.hasOwn(opts.statusMap, statusText) ? opts.statusMap[statusText] : undefined;
     if (status === undefined) throw new Reject(`TrangThaiHoSo: unknown status "${statusText.slice(0, 20)}"`);
+    const forms = opts.codes ?? BUILT_IN_CODE_FORMS;
+    // DonViXuLy is sometimes the agency's name: then the agency is the caller's or MaHoSo's.
     const unit = item.DonViXuLy?.trim();
-    const agency = unit && AGENCY_CODE.test(unit) ? unit : (opts.agency ?? agencyOfDossierCode(dossierCode));
-    if (!agency) throw new Reject('DonViXuLy: no agency code, and MaHoSo does not start with one');
+    const agency = unit && forms.isAgency(unit) ? unit : (opts.agency ?? forms.agencyOfDossierCode(dossierCode));
+    if (!agency) throw new Reject(`DonViXuLy: ${unit ? notAnAgency(unit) : 'no agency code'}, and MaHoSo does not start with one`);
     const channelText = item.KenhThucHien?.trim() ?? '';
     let channel: 1 | 2 | 3 | null = null;
     if (channelText !== '') {

@@ -27,6 +27,11 @@ export function codeField(value: string, field: string): string {
   return v;
 }
 
+/** The quarantine reason (after the field's name) of a code that is in no accepted agency-code form. */
+export function notAnAgency(code: string): string {
+  return `${JSON.stringify(code.slice(0, 40))} is not an agency code (000.00.00.H49, H49.22 or a form of codes.agencyPatterns)`;
+}
+
 /** The configured date range (`dates` in the configuration). */
 export interface DateLimits {
   /** The earliest accepted date of any field, `YYYY-MM-DD` (Vietnam calendar day). */

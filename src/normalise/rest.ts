@@ -7,9 +7,9 @@
  */
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { REST_CHANNELS, restItem } from '../../schemas/rest.js';
-import { AGENCY_CODE } from './codes.js';
+import { BUILT_IN_CODE_FORMS, type CodeForms } from './codes.js';
 import type { Normalised } from './dvcqg.js';
-import { DEFAULT_DATE_BOUNDS, Reject, codeField, type DateBounds } from './fields.js';
+import { DEFAULT_DATE_BOUNDS, Reject, codeField, notAnAgency, type DateBounds } from './fields.js';
 import { VN_OFFSET_MS } from './time.js';
 
 export interface RestOptions {
@@ -19,6 +19,8 @@ export interface RestOptions {
   procedureMap?: Readonly<Record<string, string>>;
   /** The range every date must fall in (default: DEFAULT_DATE_LIMITS against the system clock). */
   dates?: DateBounds;
+  /** The accepted agency-code forms (default: the built-in ones). */
+  codes?: CodeForms;
 }
 
 const ISO =
@@ -77,7 +79,7 @@ export function normaliseRest(raw: unknown, opts: RestOptions): Normalised {
   try {
     const dossierCode = codeField(item.code, 'code');
     const agency = codeField(item.agencyCode, 'agencyCode');
-    if (!AGENCY_CODE.test(agency)) throw new Reject(`agencyCode: "${agency.slice(0, 40)}" is not an agency code`);
+    if (!(opts.codes ?? BUILT_IN_CODE_FORMS).isAgency(agency)) throw new Reject(`agencyCode: ${notAnAgency(agency)}`);
     const localProcedure = codeField(item.procedureCode, 'procedureCode');
     const procedure =
       opts.procedureMap && Object.hasOwn(opts.procedureMap, localProcedure) ? opts.procedureMap[localProcedure]! : localProcedure;

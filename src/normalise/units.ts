@@ -7,8 +7,8 @@
  * compared with `validFrom` / `validTo` (both inclusive).
  */
 import data from '../../data/provincial-units.json' with { type: 'json' };
-import { unitRegistryFile, type UnitRecord, type UnitRegistryFile } from '../../schemas/units.js';
-import { AGENCY_CODE, DOSSIER_CODE, provinceOfAgency } from './codes.js';
+import { unitRegistryFile, type ConfiguredUnit, type UnitRecord, type UnitRegistryFile } from '../../schemas/units.js';
+import { agencyOfDossierCode, provinceOfAgency } from './codes.js';
 import { formatDay } from './time.js';
 
 export type { UnitRecord } from '../../schemas/units.js';
@@ -19,9 +19,8 @@ const UNIT = /^H\d{2}$/;
 export function unitSegment(agencyCodeOrUnit: string): string | undefined {
   const s = agencyCodeOrUnit.trim();
   if (UNIT.test(s)) return s;
-  if (AGENCY_CODE.test(s)) return provinceOfAgency(s);
-  const agency = DOSSIER_CODE.exec(s)?.[1];
-  return agency === undefined ? undefined : provinceOfAgency(agency);
+  const agency = agencyOfDossierCode(s) ?? s;
+  return provinceOfAgency(agency);
 }
 
 export interface UnitRegistry {
@@ -40,16 +39,43 @@ export interface UnitRegistry {
   /** Names of pre-merger units whose code is not confirmed (not in `units`). */
   readonly unconfirmed: readonly string[];
   readonly mergerDate: string;
+  /** A province for people: its code and, when the registry knows it, its name (`H56 Thanh Hóa`). */
+  label(code: string): string;
+}
+
+/** The source id the records of `units` in the configuration cite. */
+export const CONFIGURED_SOURCE = 'configuration';
+
+/** A configured unit as a registry record (validated by the configuration schema). */
+function recordOf(u: ConfiguredUnit, nameOf: (code: string) => string | undefined): UnitRecord {
+  const successor = u.validTo === null ? u.code : u.mergedInto;
+  return {
+    code: u.code,
+    name: u.name,
+    kind: u.kind,
+    validFrom: u.validFrom,
+    validTo: u.validTo,
+    successor,
+    successorName: (successor === null ? undefined : nameOf(successor)) ?? u.name,
+    sources: [CONFIGURED_SOURCE],
+  };
 }
 
 function validOn(u: UnitRecord, day: string): boolean {
   return (u.validFrom === null || u.validFrom <= day) && (u.validTo === null || day <= u.validTo);
 }
 
-/** Builds a registry from file content (validated here): the module's default uses the data file. */
-export function createUnitRegistry(raw: unknown): UnitRegistry {
+/**
+ * Builds a registry from file content (validated here) and the units of the configuration,
+ * which add to or override the file's records by code. The module's default uses the data
+ * file alone.
+ */
+export function createUnitRegistry(raw: unknown, configured: readonly ConfiguredUnit[] = []): UnitRegistry {
   const file: UnitRegistryFile = unitRegistryFile.parse(raw);
-  const units = Object.freeze([...file.units].sort((a, b) => a.code.localeCompare(b.code)).map((u) => Object.freeze(u)));
+  const names = new Map([...file.units, ...configured].map((u) => [u.code, u.name]));
+  const own = new Set(configured.map((u) => u.code));
+  const merged = [...file.units.filter((u) => !own.has(u.code)), ...configured.map((u) => recordOf(u, (c) => names.get(c)))];
+  const units = Object.freeze(merged.sort((a, b) => a.code.localeCompare(b.code)).map((u) => Object.freeze(u)));
   const byCode = new Map(units.map((u) => [u.code, u]));
 
   const unitOf = (agencyCodeOrUnit: string): UnitRecord | undefined => {
@@ -86,6 +112,10 @@ export function createUnitRegistry(raw: unknown): UnitRegistry {
     units,
     unconfirmed: Object.freeze([...file.unconfirmed]),
     mergerDate: file.mergerDate,
+    label: (code) => {
+      const name = unitOf(code)?.name;
+      return name ? `${code} ${name}` : code;
+    },
   };
 }
 
@@ -96,8 +126,24 @@ export const unitOf = unitRegistry.unitOf;
 export const currentProvince = unitRegistry.currentProvince;
 export const activeUnits = unitRegistry.activeUnits;
 
-/** A province for people: its code and, when the registry knows it, its name (`H56 Thanh Hóa`). */
+/** The shipped registry with the configuration's `units` (the shipped one when there are none). */
+export function registryWith(configured: readonly ConfiguredUnit[]): UnitRegistry {
+  return configured.length === 0 ? unitRegistry : createUnitRegistry(data, configured);
+}
+
+/**
+ * The registry reports and the dashboard name provinces with: set once at start by the
+ * runtime from the configuration (`useUnits`); the shipped one until then. A test that sets
+ * it puts the shipped one back with `useUnits([])` (test files run in their own module scope).
+ */
+let labels: UnitRegistry = unitRegistry;
+
+export function useUnits(configured: readonly ConfiguredUnit[]): UnitRegistry {
+  labels = registryWith(configured);
+  return labels;
+}
+
+/** A province for people: its code and, when the registry in use knows it, its name (`H56 Thanh Hóa`). */
 export function provinceLabel(code: string): string {
-  const name = unitOf(code)?.name;
-  return name ? `${code} ${name}` : code;
+  return labels.label(code);
 }

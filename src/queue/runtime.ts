@@ -8,7 +8,8 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { JobContext } from '../../jobs/context.js';
 import { JOBS } from '../../jobs/registry.js';
-import { closedProvinceWarnings, credentials, sourceById, type Config } from '../config/load.js';
+import { closedProvinceWarnings, credentials, sourceById, unknownProvinceWarnings, type Config } from '../config/load.js';
+import { useUnits } from '../normalise/units.js';
 import { NationalClient } from '../national/client.js';
 import { createSource } from '../sources/index.js';
 import { HttpClient } from '../sources/http.js';
@@ -49,14 +50,14 @@ export function bullPrefix(cfg: Config): string {
 
 /**
  * What a command checks before it works: Redis answers (or it fails now, see `reachRedis`) and
- * does not evict; a source configured with a closed province code is named. Keys written before
+ * does not evict; a source configured with a closed province code, or one in no unit registry, is named. Keys written before
  * the `{global}` tag get their tagged names (src/store/migrate.ts).
  */
 export async function startupChecks(rt: Pick<Runtime, 'config' | 'logger' | 'redis'>): Promise<void> {
   await reachRedis(rt.redis, rt.config.redisTarget!); // createRuntime refused a configuration without one
   await checkRedis(rt.redis, rt.logger);
   await tagUntaggedKeys(rt.redis, rt.config.redis.prefix, rt.logger);
-  for (const w of closedProvinceWarnings(rt.config)) rt.logger.warn(w);
+  for (const w of [...unknownProvinceWarnings(rt.config), ...closedProvinceWarnings(rt.config)]) rt.logger.warn(w);
 }
 
 export interface Runtime {
@@ -78,6 +79,7 @@ export interface Runtime {
 export function createRuntime(config: Config, logger: Logger, opts: { clock?: () => Date } = {}): Runtime {
   const target = config.redisTarget;
   if (!target) throw new PermanentError(`no Redis: ${TARGET_SETTINGS}`);
+  useUnits(config.units); // reports and the dashboard name the configured units too
   const clock = opts.clock ?? (() => new Date());
   const connections: RedisClient[] = [];
   const conn = (name: string) => {
@@ -107,7 +109,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
     let s = sources.get(id);
     if (!s) {
       const cfg = sourceById(config, id);
-      s = createSource(cfg, { logger, signal: abort.signal, dates: config.dates, now: () => clock().getTime() });
+      s = createSource(cfg, { logger, signal: abort.signal, dates: config.dates, agencyPatterns: config.codes.agencyPatterns, now: () => clock().getTime() });
       sources.set(id, s);
     }
     return s;

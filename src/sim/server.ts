@@ -177,7 +177,7 @@ function unitIn(index: ProvinceIndex, madonvi: unknown): Unit {
 }
 
 function nationalUnit(state: State, madonvi: unknown): Unit {
-  const index = typeof madonvi === 'string' ? state.provinces.get(provinceOfAgency(madonvi)) : undefined;
+  const index = typeof madonvi === 'string' ? state.provinces.get(provinceOfAgency(madonvi) ?? '') : undefined;
   if (!index) throw new ParamError(`madonvi: ${JSON.stringify(madonvi ?? null)} is not an agency of a known province`);
   return unitIn(index, madonvi);
 }
@@ -360,7 +360,7 @@ function traCuuHoSo(state: State, params: Params): Reply {
   for (const code of new Set(codes as string[])) {
     // the province named by the code's agency, or every province for codes without one
     const agency = agencyOfDossierCode(code);
-    const home = agency === undefined ? undefined : state.provinces.get(provinceOfAgency(agency));
+    const home = agency === undefined ? undefined : state.provinces.get(provinceOfAgency(agency) ?? '');
     for (const index of home ? [home] : state.provinces.values()) {
       const d = findByCode(nationalByCode(index), code);
       if (d) {

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { DvcqgSourceConfig } from '../../schemas/config.js';
-import { rootAgency } from '../normalise/codes.js';
+import { BUILT_IN_CODE_FORMS, rootAgency, type CodeForms } from '../normalise/codes.js';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg, type Normalised } from '../normalise/dvcqg.js';
 import { DEFAULT_DATE_BOUNDS, type DateBounds } from '../normalise/fields.js';
 import { parseStatsRows, statsParams } from '../national/fields.js';
@@ -46,6 +46,7 @@ export class DvcqgSource implements SourceAdapter {
     private readonly http: HttpClient,
     credentials: Credentials,
     private readonly dates: DateBounds = DEFAULT_DATE_BOUNDS,
+    private readonly codes: CodeForms = BUILT_IN_CODE_FORMS,
   ) {
     this.id = cfg.id;
     this.limits = pullLimitsOf(cfg);
@@ -109,7 +110,7 @@ export class DvcqgSource implements SourceAdapter {
   }
 
   normalise(raw: unknown): Normalised {
-    return normaliseDvcqg(raw, { statusMap: this.statusMap, procedureMap: this.cfg.procedureMap, dates: this.dates });
+    return normaliseDvcqg(raw, { statusMap: this.statusMap, procedureMap: this.cfg.procedureMap, dates: this.dates, codes: this.codes });
   }
 
   itemKey(raw: unknown): string | undefined {

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { SourceConfig } from '../../schemas/config.js';
 import { credentials } from '../config/load.js';
+import { BUILT_IN_CODE_FORMS, CodeForms } from '../normalise/codes.js';
 import { DEFAULT_DATE_LIMITS, DateBounds, type DateLimits } from '../normalise/fields.js';
 import { DvcqgSource } from './dvcqg.js';
 import { HttpClient } from './http.js';
@@ -15,19 +16,22 @@ export interface SourceDeps {
   dates?: DateLimits;
   /** The clock the date range is read against (the runtime's), epoch ms. */
   now?: () => number;
+  /** The configured agency-code forms (`codes.agencyPatterns`), besides the built-in ones. */
+  agencyPatterns?: readonly string[];
 }
 
 export function createSource(cfg: SourceConfig, deps: SourceDeps): SourceAdapter {
   const now = deps.now ?? Date.now;
   const dates = new DateBounds(deps.dates ?? DEFAULT_DATE_LIMITS, now);
+  const codes = deps.agencyPatterns?.length ? new CodeForms(deps.agencyPatterns) : BUILT_IN_CODE_FORMS;
   const http = new HttpClient({ name: cfg.id, timeoutMs: cfg.timeoutMs, deadlineMs: cfg.deadlineMs, retries: cfg.retries, maxBytes: cfg.maxResponseBytes, rateLimit: cfg.rateLimit, circuitBreaker: cfg.circuitBreaker, logger: deps.logger, signal: deps.signal });
   switch (cfg.dialect) {
     case 'dvcqg':
-      return new DvcqgSource(cfg, http, credentials(cfg.usernameEnv, cfg.passwordEnv), dates);
+      return new DvcqgSource(cfg, http, credentials(cfg.usernameEnv, cfg.passwordEnv), dates, codes);
     case 'rest':
       return new RestSource(cfg, http, {
         clientId: process.env[cfg.clientIdEnv],
         clientSecret: process.env[cfg.clientSecretEnv],
-      }, Date.now, dates);
+      }, Date.now, dates, codes);
   }
 }

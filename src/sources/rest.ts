@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { RestSourceConfig } from '../../schemas/config.js';
 import { REST_STATS_METRICS, restDossierList, restStatsReply, restTokenReply, type RestStatsRow } from '../../schemas/rest.js';
-import { rootAgency } from '../normalise/codes.js';
+import { BUILT_IN_CODE_FORMS, rootAgency, type CodeForms } from '../normalise/codes.js';
 import type { Normalised } from '../normalise/dvcqg.js';
 import { formatIsoVn, normaliseRest } from '../normalise/rest.js';
 import { DEFAULT_DATE_LIMITS, DateBounds } from '../normalise/fields.js';
@@ -58,6 +58,7 @@ export class RestSource implements SourceAdapter {
     private readonly credentials: ClientCredentials,
     private readonly now: () => number = Date.now,
     private readonly dates: DateBounds = new DateBounds(DEFAULT_DATE_LIMITS, now),
+    private readonly codes: CodeForms = BUILT_IN_CODE_FORMS,
   ) {
     this.id = cfg.id;
     this.limits = pullLimitsOf(cfg);
@@ -146,7 +147,7 @@ export class RestSource implements SourceAdapter {
   }
 
   normalise(raw: unknown): Normalised {
-    return normaliseRest(raw, { statusMap: this.statusMap, procedureMap: this.cfg.procedureMap, dates: this.dates });
+    return normaliseRest(raw, { statusMap: this.statusMap, procedureMap: this.cfg.procedureMap, dates: this.dates, codes: this.codes });
   }
 
   itemKey(raw: unknown): string | undefined {

@@ -1,5 +1,6 @@
 /** Fixtures the unit tests share: Vietnam local times and a dossier with every field set. */
 import type { CanonicalDossier } from '../../schemas/dossier.js';
+import type { RunReport } from '../../schemas/report.js';
 
 /** Vietnam local time (`2026-10-15T08:30:00`) written with its explicit offset, independent of the code under test. */
 export const vn = (local: string): number => {
@@ -23,3 +24,16 @@ export const fullDossier: CanonicalDossier = {
   returnedAt: vn('2026-10-20T09:00:00'),
   updatedAt: vn('2026-10-20T09:05:12'),
 };
+
+/** A complete run `r1` over October 2026 with these provinces' reports. */
+export function octoberRun(provinces: RunReport['provinces']): RunReport {
+  return {
+    runId: 'r1',
+    period: { from: '2026-10-01', to: '2026-10-31' },
+    window: { to: '2026-11-01T19:00:00.000Z' },
+    startedAt: '2026-11-01T19:00:00.000Z',
+    finishedAt: '2026-11-01T19:01:00.000Z',
+    status: 'complete',
+    provinces,
+  };
+}

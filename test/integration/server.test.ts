@@ -37,9 +37,12 @@ const closers: (() => Promise<void>)[] = [];
 
 Object.assign(process.env, { SIM_USER: SIM_CREDENTIALS.username, SIM_PASSWORD: SIM_CREDENTIALS.password });
 
+/** A unit of the configuration (`units`) overriding the shipped record's name: the dashboard shows it. */
+const CONFIGURED_H56 = { code: 'H56', name: 'Thanh Hóa (cấu hình)' };
+
 function configFor(url: string, sources: unknown[], nationalUrl: string): Config {
   return parseConfig(
-    { redis: { prefix: redis.prefix() }, sources, national: { baseUrl: nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' } },
+    { redis: { prefix: redis.prefix() }, sources, national: { baseUrl: nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' }, units: [CONFIGURED_H56] },
     'test',
     { ...process.env, REDIS_URL: url },
   );
@@ -155,6 +158,7 @@ describe('pages', () => {
     for (const kind of new Set(report.provinces.flatMap((p) => p.findings.map((f) => f.kind)))) expect(body).toContain(`data-kind="${kind}"`);
     expect(body).toContain('chưa đồng bộ lên Cổng quốc gia');
     expect(body).toContain('<strong>H49 Quảng Ninh</strong>'); // named from the unit registry
+    expect(body).toContain(`<strong>H56 ${CONFIGURED_H56.name}</strong>`); // and from units in the configuration
     expect((await get('/runs/nope')).status).toBe(404);
   });
 

@@ -100,6 +100,8 @@ describe('configFile: valid', () => {
       tolerances: { default: { absolute: 0, percent: 0 }, metrics: {} },
       schedule: { cron: '0 1 * * *', timezone: 'Asia/Ho_Chi_Minh', catchUp: 'each' },
       dates: { earliest: '2000-01-01', skewHours: 24, dueBefore: '2100-01-01' },
+      codes: { agencyPatterns: [] },
+      units: [],
       reconcile: { previousMonthDays: 5 },
       worker: { concurrency: 4, attempts: 3, backoffMs: 5_000, maxStalledCount: 3 },
       alerts: { channels: [], groupBy: 'province', repeatHours: 0, summary: 'changes', lang: 'vi' },

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Finding, Mismatch, RunReport } from '../../schemas/report.js';
 import { checkReportOutput, formatReport, UTF8_BOM, writeReport } from '../../src/cli/format.js';
 import { reportXlsx } from '../../src/cli/xlsx.js';
+import { octoberRun } from '../helpers/fixtures.js';
 
 const AG = '000.00.12.H49';
 const side = (code: string, status: number, receivedAt: string) => ({
@@ -21,14 +22,7 @@ const duplicate: Finding = {
 };
 const mismatch = (m: Partial<Mismatch> & Pick<Mismatch, 'metric' | 'local' | 'national'>): Mismatch => ({ agency: AG, procedure: null, provincial: null, verdict: null, ...m });
 
-const report: RunReport = {
-  runId: 'r1',
-  period: { from: '2026-10-01', to: '2026-10-31' },
-  window: { to: '2026-11-01T19:00:00.000Z' },
-  startedAt: '2026-11-01T19:00:00.000Z',
-  finishedAt: '2026-11-01T19:01:00.000Z',
-  status: 'complete',
-  provinces: [
+const report: RunReport = octoberRun([
     {
       // Fully explained: two dossiers account for every gap.
       province: 'H49',
@@ -72,8 +66,7 @@ const report: RunReport = {
       ],
       incidents: [],
     },
-  ],
-};
+]);
 
 describe('formatReport', () => {
   it('json is the report itself', () => {
