@@ -80,7 +80,11 @@ type Reply = Record<string, unknown> | RawReply;
 
 /** A reply already serialised (the same text JSON.stringify would give). */
 class RawReply {
-  constructor(readonly text: string) {}
+  /** @param items how many items its `data` holds (the simulator's national counters read it) */
+  constructor(
+    readonly text: string,
+    readonly items = 0,
+  ) {}
 }
 
 class ParamError extends Error {}
@@ -423,7 +427,8 @@ function danhSachHoSo(state: State, params: Params): Reply {
     if (state.lists.size >= LIST_CACHE) state.lists.delete(state.lists.keys().next().value!);
     state.lists.set(key, list);
   }
-  return new RawReply(`{"error_code":0,"tongSo":${list.length},"data":[${page(list, 0, list.length, p).map(drillItemJson).join(',')}]}`);
+  const items = page(list, 0, list.length, p);
+  return new RawReply(`{"error_code":0,"tongSo":${list.length},"data":[${items.map(drillItemJson).join(',')}]}`, items.length);
 }
 
 type Service = (state: State, params: Params, province: ProvinceIndex | undefined) => Reply;
@@ -506,8 +511,8 @@ function countNational(state: State, service: string, madonvi: unknown, reply: R
   let row = state.nationalLoad.get(key);
   if (!row) state.nationalLoad.set(key, (row = { service, madonvi: String(madonvi), requests: 0, records: 0 }));
   row.requests++;
-  const data = reply instanceof RawReply ? undefined : reply.data;
-  row.records += Array.isArray(data) ? data.length : 0;
+  if (reply instanceof RawReply) row.records += reply.items;
+  else row.records += Array.isArray(reply.data) ? reply.data.length : 0;
 }
 
 async function handle(state: State, req: IncomingMessage, res: ServerResponse): Promise<void> {
