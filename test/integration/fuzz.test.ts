@@ -23,7 +23,8 @@ import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../../src/normalise/dvcqg.j
 import { CODE_SHAPE, DEFAULT_DATE_LIMITS, DateBounds } from '../../src/normalise/fields.js';
 import { statusMapOf } from '../../src/normalise/rest.js';
 import { formatCompact } from '../../src/normalise/time.js';
-import { countStore } from '../../src/reconcile/compare.js';
+import { compareCounts, countStore } from '../../src/reconcile/compare.js';
+import { explain } from '../../src/reconcile/explain.js';
 import { METRICS, metricsOf, monthPeriod, DEFAULT_RULES, type Figures } from '../../src/reconcile/counting.js';
 import { createSource } from '../../src/sources/index.js';
 import { HttpClient } from '../../src/sources/http.js';
@@ -147,6 +148,8 @@ interface Trial {
   store: Store;
   counters?: SyncCounters;
   figures?: Figures[];
+  /** The stored dossiers, as the count read them. */
+  stored?: CanonicalDossier[];
 }
 
 interface Step {
@@ -212,6 +215,7 @@ const STEPS: Step[] = [
         for (const c of [d.code, d.agency, d.procedure]) expect(c).toMatch(CODE_SHAPE);
       }
       t.figures = await countStore(t.store, PROVINCE, PERIOD, DEFAULT_RULES);
+      t.stored = stored;
       // the figures, recounted with nested maps (no joined keys) from the stored dossiers
       const want = new Map<string, Map<string | null, number[]>>();
       for (const d of stored) {
@@ -240,9 +244,38 @@ const STEPS: Step[] = [
       }
     },
   },
+  {
+    // Against a portal that holds none of these dossiers, every figure is a mismatch, and every
+    // one must be accounted for to the last dossier: each stored dossier that counts, missing nationally.
+    name: 'explain',
+    async run(t) {
+      const local = new Map(t.stored!.filter((d) => metricsOf(d, PERIOD, DEFAULT_RULES) !== 0).map((d) => [d.code, d]));
+      const mismatches = compareCounts(t.figures!, []);
+      const { findings, mismatches: explained, needs } = explain(
+        {
+          period: PERIOD,
+          rules: DEFAULT_RULES,
+          local,
+          national: [],
+          asked: { lookups: new Set(local.keys()), store: new Set() },
+          unexamined: new Map(),
+          examined: new Map(),
+        },
+        mismatches,
+      );
+      expect(needs).toEqual({ lookups: [], store: [] });
+      expect(explained).toHaveLength(mismatches.length);
+      for (const m of explained) {
+        expect(m.residual, `${m.agency} ${m.procedure} ${m.metric}`).toBe(0);
+        expect(m.explainedBy!.count).toBe(m.local);
+      }
+      expect(new Set(findings.map((f) => f.kind))).toEqual(new Set(local.size ? ['missing_national'] : []));
+      expect(new Set(findings.map((f) => f.dossierCode))).toEqual(new Set(local.keys()));
+    },
+  },
 ];
 
-describe.each(DIALECTS)('fuzz $name: normalise → apply → count on a real Redis', (d) => {
+describe.each(DIALECTS)('fuzz $name: normalise → apply → count → explain on a real Redis', (d) => {
   it(`any values in any field: ${STEPS.map((s) => s.name).join(' → ')}; nothing throws and everything adds up`, async () => {
     const seen = { applied: 0, unchanged: 0, quarantined: 0, counted: 0 };
     await fc.assert(
