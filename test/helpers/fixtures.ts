@@ -37,3 +37,22 @@ export function octoberRun(provinces: RunReport['provinces']): RunReport {
     provinces,
   };
 }
+
+/** `fullDossier` as a `rest` dialect item (status `DA_TRA_KET_QUA`: returned), with an applicant's name the normaliser must drop. */
+export function restItem(): Record<string, unknown> {
+  return {
+    code: '000.00.14.H56-261015-0118',
+    procedureCode: '1.001234',
+    agencyCode: '000.00.23.H56',
+    channel: 'ONLINE',
+    status: 'DA_TRA_KET_QUA',
+    receivedAt: '2026-10-15T08:30:00+07:00',
+    dueAt: '2026-10-20T17:00:00+07:00',
+    finishedAt: '2026-10-19T10:15:00+07:00',
+    returnedAt: '2026-10-20T09:00:00+07:00',
+    updatedAt: '2026-10-20T09:05:12+07:00',
+    digitised: true,
+    paidOnline: false,
+    applicantName: 'Nguyễn Văn A',
+  };
+}

@@ -9,7 +9,7 @@ import { DEFAULT_DATE_LIMITS, DateBounds } from '../../src/normalise/fields.js';
 import { normaliseRest, statusMapOf } from '../../src/normalise/rest.js';
 import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest.js';
 import type { Normalised } from '../../src/normalise/dvcqg.js';
-import { vn } from '../helpers/fixtures.js';
+import { vn, restItem } from '../helpers/fixtures.js';
 
 /** The clock stands at 2026-10-21 12:00 Vietnam time. */
 const NOW = vn('2026-10-21T12:00:00');
@@ -25,17 +25,6 @@ const dvcqgItem = (): Record<string, unknown> => ({
   NgayKetThucXuLy: '20261019101500',
   NgayTra: '20261020090000',
   NgayCapNhat: '20261020090512',
-});
-const restItem = (): Record<string, unknown> => ({
-  code: '000.00.14.H56-261015-0118',
-  procedureCode: '1.001234',
-  agencyCode: '000.00.23.H56',
-  status: 'DA_TRA_KET_QUA',
-  receivedAt: '2026-10-15T08:30:00+07:00',
-  dueAt: '2026-10-20T17:00:00+07:00',
-  finishedAt: '2026-10-19T10:15:00+07:00',
-  returnedAt: '2026-10-20T09:00:00+07:00',
-  updatedAt: '2026-10-20T09:05:12+07:00',
 });
 
 interface Dialect {

@@ -3,27 +3,10 @@ import { canonicalDossier, type CanonicalDossier } from '../../schemas/dossier.j
 import { redactPersonal } from '../../src/normalise/personal.js';
 import { formatIsoVn, normaliseRest, parseIsoInstant, statusMapOf, toRestItem, type RestOptions } from '../../src/normalise/rest.js';
 import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest.js';
-import { fullDossier, vn } from '../helpers/fixtures.js';
+import { fullDossier, vn, restItem } from '../helpers/fixtures.js';
 
 const OPTS: RestOptions = { statusMap: statusMapOf(DEFAULT_REST_STATUS_NAMES) };
 
-function fullItem(): Record<string, unknown> {
-  return {
-    code: '000.00.14.H56-261015-0118',
-    procedureCode: '1.001234',
-    agencyCode: '000.00.23.H56',
-    channel: 'ONLINE',
-    status: 'DA_TRA_KET_QUA',
-    receivedAt: '2026-10-15T08:30:00+07:00',
-    dueAt: '2026-10-20T17:00:00+07:00',
-    finishedAt: '2026-10-19T10:15:00+07:00',
-    returnedAt: '2026-10-20T09:00:00+07:00',
-    updatedAt: '2026-10-20T09:05:12+07:00',
-    digitised: true,
-    paidOnline: false,
-    applicantName: 'Nguyễn Văn A',
-  };
-}
 
 function reasonOf(item: unknown, opts: RestOptions = OPTS): string {
   const n = normaliseRest(item, opts);
@@ -39,7 +22,7 @@ function dossierOf(item: unknown, opts: RestOptions = OPTS): CanonicalDossier {
 
 describe('normaliseRest', () => {
   it('normalises a valid item exactly, dropping unknown and personal fields', () => {
-    const d = dossierOf(fullItem());
+    const d = dossierOf(restItem());
     expect(d).toEqual(fullDossier);
     expect(canonicalDossier.parse(d)).toEqual(d);
   });
@@ -47,20 +30,20 @@ describe('normaliseRest', () => {
   it('reads +07:00, Z and +00:00 as the instants they name', () => {
     const at = vn('2026-10-15T08:30:00');
     for (const text of ['2026-10-15T08:30:00+07:00', '2026-10-15T01:30:00Z', '2026-10-15T01:30:00+00:00', '2026-10-15T01:30:00.000Z', '2026-10-15T08:30:00+0700', '2026-10-14T20:30:00-05:00'])
-      expect(dossierOf({ ...fullItem(), receivedAt: text }).receivedAt, text).toBe(at);
+      expect(dossierOf({ ...restItem(), receivedAt: text }).receivedAt, text).toBe(at);
   });
 
   it('reads a date-time without an offset as Vietnam time, not UTC', () => {
-    expect(dossierOf({ ...fullItem(), receivedAt: '2026-10-15T08:30:00' }).receivedAt).toBe(vn('2026-10-15T08:30:00'));
-    expect(dossierOf({ ...fullItem(), updatedAt: '2026-10-01T00:30:00' }).updatedAt).toBe(Date.UTC(2026, 8, 30, 17, 30));
+    expect(dossierOf({ ...restItem(), receivedAt: '2026-10-15T08:30:00' }).receivedAt).toBe(vn('2026-10-15T08:30:00'));
+    expect(dossierOf({ ...restItem(), updatedAt: '2026-10-01T00:30:00' }).updatedAt).toBe(Date.UTC(2026, 8, 30, 17, 30));
   });
 
   it('keeps milliseconds', () => {
-    expect(dossierOf({ ...fullItem(), updatedAt: '2026-10-20T02:05:12.345Z' }).updatedAt).toBe(Date.UTC(2026, 9, 20, 2, 5, 12, 345));
+    expect(dossierOf({ ...restItem(), updatedAt: '2026-10-20T02:05:12.345Z' }).updatedAt).toBe(Date.UTC(2026, 9, 20, 2, 5, 12, 345));
   });
 
   it('reads null, absent and empty dates as null, and absent flags and channel as false / null', () => {
-    const item = fullItem();
+    const item = restItem();
     delete item.finishedAt;
     delete item.digitised;
     delete item.channel;
@@ -69,31 +52,31 @@ describe('normaliseRest', () => {
   });
 
   it('maps the channels DIRECT, ONLINE and POSTAL to 1, 2 and 3', () => {
-    expect(dossierOf({ ...fullItem(), channel: 'DIRECT' }).channel).toBe(1);
-    expect(dossierOf({ ...fullItem(), channel: 'ONLINE' }).channel).toBe(2);
-    expect(dossierOf({ ...fullItem(), channel: 'POSTAL' }).channel).toBe(3);
-    expect(dossierOf({ ...fullItem(), channel: ' postal ' }).channel).toBe(3);
+    expect(dossierOf({ ...restItem(), channel: 'DIRECT' }).channel).toBe(1);
+    expect(dossierOf({ ...restItem(), channel: 'ONLINE' }).channel).toBe(2);
+    expect(dossierOf({ ...restItem(), channel: 'POSTAL' }).channel).toBe(3);
+    expect(dossierOf({ ...restItem(), channel: ' postal ' }).channel).toBe(3);
   });
 
   it('maps vendor statuses through the per-source map, and quarantines unknown ones naming the value', () => {
-    expect(dossierOf({ ...fullItem(), status: 'DANG_XU_LY' }).status).toBe(4);
-    expect(dossierOf({ ...fullItem(), status: 'DONE' }, { statusMap: { DONE: 9 } }).status).toBe(9);
+    expect(dossierOf({ ...restItem(), status: 'DANG_XU_LY' }).status).toBe(4);
+    expect(dossierOf({ ...restItem(), status: 'DONE' }, { statusMap: { DONE: 9 } }).status).toBe(9);
     // a vendor that collapses 5, 6 and 8 into 9
-    expect(dossierOf({ ...fullItem(), status: 'BO_SUNG' }, { statusMap: { BO_SUNG: 9 } }).status).toBe(9);
-    const reason = reasonOf({ ...fullItem(), status: 'HUY_BO' });
+    expect(dossierOf({ ...restItem(), status: 'BO_SUNG' }, { statusMap: { BO_SUNG: 9 } }).status).toBe(9);
+    const reason = reasonOf({ ...restItem(), status: 'HUY_BO' });
     expect(reason).toMatch(/^status:/);
     expect(reason).toContain('HUY_BO');
-    expect(reasonOf({ ...fullItem(), status: 'toString' })).toMatch(/^status:/); // not inherited keys
-    expect(reasonOf({ ...fullItem(), status: 'X' }, { statusMap: { X: 11 } })).toMatch(/^status:/);
+    expect(reasonOf({ ...restItem(), status: 'toString' })).toMatch(/^status:/); // not inherited keys
+    expect(reasonOf({ ...restItem(), status: 'X' }, { statusMap: { X: 11 } })).toMatch(/^status:/);
   });
 
   it('trims and NFC-normalises codes, and applies the procedure map', () => {
     const decomposed = '1.001234-Đ'.normalize('NFD');
-    const d = dossierOf({ ...fullItem(), code: ' 000.00.14.H56-261015-0118 ', agencyCode: ' 000.00.23.H56', procedureCode: decomposed });
+    const d = dossierOf({ ...restItem(), code: ' 000.00.14.H56-261015-0118 ', agencyCode: ' 000.00.23.H56', procedureCode: decomposed });
     expect(d.code).toBe('000.00.14.H56-261015-0118');
     expect(d.agency).toBe('000.00.23.H56');
     expect(d.procedure).toBe('1.001234-Đ'.normalize('NFC'));
-    const mapped = dossierOf({ ...fullItem(), procedureCode: '1.003560.000.00.00.H56' }, { ...OPTS, procedureMap: { '1.003560.000.00.00.H56': '1.003560' } });
+    const mapped = dossierOf({ ...restItem(), procedureCode: '1.003560.000.00.00.H56' }, { ...OPTS, procedureMap: { '1.003560.000.00.00.H56': '1.003560' } });
     expect(mapped.procedure).toBe('1.003560');
   });
 
@@ -119,12 +102,12 @@ describe('normaliseRest', () => {
     ['paidOnline', 1],
   ];
   it.each(malformed)('quarantines a malformed %s (%j) with a reason naming it', (field, value) => {
-    expect(reasonOf({ ...fullItem(), [field]: value })).toMatch(new RegExp(`^${field}:`));
+    expect(reasonOf({ ...restItem(), [field]: value })).toMatch(new RegExp(`^${field}:`));
   });
 
   it('quarantines a missing required field, and items that are not objects', () => {
     for (const field of ['code', 'procedureCode', 'agencyCode', 'status', 'updatedAt']) {
-      const item = fullItem();
+      const item = restItem();
       delete item[field];
       expect(reasonOf(item)).toMatch(new RegExp(`^${field}:`));
     }
@@ -164,7 +147,7 @@ describe('toRestItem → normaliseRest', () => {
 
 describe('a quarantined item (personal fields redacted) once its vendor status is mapped', () => {
   it('normalises: the redaction leaves nothing the normaliser needs', () => {
-    const kept = redactPersonal({ ...fullItem(), status: 'CHO_PHE_DUYET_CAP_3', applicantName: 'Nguyễn Văn A', phone: '0912345678', email: 'a@example.vn' });
+    const kept = redactPersonal({ ...restItem(), status: 'CHO_PHE_DUYET_CAP_3', applicantName: 'Nguyễn Văn A', phone: '0912345678', email: 'a@example.vn' });
     expect(reasonOf(kept)).toBe('status: unknown status "CHO_PHE_DUYET_CAP_3"');
     expect(dossierOf(kept, { statusMap: { ...OPTS.statusMap, CHO_PHE_DUYET_CAP_3: 4 } }).status).toBe(4);
   });
