@@ -31,7 +31,8 @@ export const explainProvinceJob = defineJob({
       summary.mismatches,
     );
     if (out.unreadable) ctx.logger.warn({ runId, province, unreadable: out.unreadable }, 'national items that could not be read');
-    await ctx.runs.setExplanation(runId, { ...summary, mismatches: out.mismatches }, out.findings, national.load);
+    const driftRules = out.driftRules.length ? out.driftRules : undefined; // a retry's finding none replaces an earlier one's
+    await ctx.runs.setExplanation(runId, { ...summary, mismatches: out.mismatches, driftRules }, out.findings, national.load);
     const unexplained = out.mismatches.filter((m) => m.residual !== null && m.residual !== undefined && m.residual !== 0).length;
     ctx.logger.info({ runId, province, findings: out.findings.length, unexplained, ...national.load }, 'province explained');
     return { findings: out.findings.length, unexplained, ...national.load };

@@ -285,6 +285,14 @@ export const configFile = z
       .strictObject({
         withdrawnIsProcessed: z.boolean().default(false),
         processedOn: z.enum(['finished', 'returned']).default('finished'),
+        /** On time by calendar day (default) or with the due time of day: the portal's way, when a province adopts it. */
+        dueCompare: z.enum(['day', 'time']).optional(),
+        /** Whether the period's last day counts (default) or the period ends where it starts. */
+        periodEnd: z.enum(['inclusive', 'exclusive']).optional(),
+        /** Received on intake only: the store does not keep the submission date a portal may count by. */
+        receivedOn: z
+          .literal('received', { error: 'only "received" (the intake date): the store does not keep the submission date (NgayNopHoSo)' })
+          .optional(),
       })
       .default({ withdrawnIsProcessed: false, processedOn: 'finished' }),
     tolerances: toleranceConfig,

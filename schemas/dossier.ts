@@ -37,6 +37,11 @@ export const canonicalDossier = z.object({
   dueAt: instant,
   finishedAt: instant,
   returnedAt: instant,
+  /**
+   * Submitted by the applicant (NgayNopHoSo), where the record says. Read from the national
+   * records for the counting variant keyed on submission; the store does not keep it.
+   */
+  submittedAt: instant.optional(),
   updatedAt: z.number().int(),
 });
 export type CanonicalDossier = z.infer<typeof canonicalDossier>;

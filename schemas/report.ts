@@ -47,6 +47,11 @@ export const finding = z.object({
     /** For a duplicate_national: how many copies of the dossier the portal holds. */
     copies: z.number().int().optional(),
   }),
+  /**
+   * For a `definition_drift`: the rule the portal counts or maps by ("withdrawn counted as
+   * processed", "status 8 sent as 9", a counting variant of src/reconcile/drift.ts), when known.
+   */
+  rule: z.string().optional(),
   /** For an `unexplained` finding: the key, its residual, and what was examined for it. */
   key: z
     .object({ procedure: z.string().nullable(), metric: z.string(), residual: z.number().int(), examined: z.string() })
@@ -129,6 +134,19 @@ export const incidentChange = z.object({
 });
 export type IncidentChange = z.infer<typeof incidentChange>;
 
+/**
+ * A counting rule the portal's figures follow where ours differ (src/reconcile/drift.ts): the
+ * rule (a variant or a combination), the agencies it fits, the mismatched keys it accounts for
+ * and the dossiers it counts differently.
+ */
+export const driftRule = z.object({
+  rule: z.string(),
+  agencies: z.array(z.string()),
+  keys: z.array(z.object({ agency: z.string(), procedure: z.string().nullable(), metric: z.string() })),
+  dossiers: z.array(z.string()),
+});
+export type DriftRule = z.infer<typeof driftRule>;
+
 export const provinceReport = z.object({
   province: z.string(),
   coverage,
@@ -142,6 +160,8 @@ export const provinceReport = z.object({
    */
   provincialStats: provincialStats.default(() => ({ ...PROVINCIAL_STATS_DEFAULT })) as unknown as z.ZodOptional<typeof provincialStats>,
   findings: z.array(finding),
+  /** The counting rules the portal's figures follow where ours differ; absent when none was found. */
+  driftRules: z.array(driftRule).optional(),
   /** Requests sent to the national portal for this province in this run, and dossier records it returned. */
   nationalRequests: z.number().int().optional(),
   nationalRecords: z.number().int().optional(),

@@ -22,6 +22,8 @@ export interface DvcqgOptions {
   dates?: DateBounds;
   /** The accepted agency-code forms (default: the built-in ones). */
   codes?: CodeForms;
+  /** Keep the submission date (NgayNopHoSo) as `submittedAt`: the national records, for the counting variant keyed on it. */
+  submitted?: boolean;
 }
 
 export const IDENTITY_STATUS_MAP: Readonly<Record<string, number>> = Object.fromEntries(
@@ -45,6 +47,21 @@ function flag(item: Record<string, unknown>, field: string): boolean {
   if (value === '' || value === '0' || value === 'false') return false;
   if (value === '1' || value === 'true') return true;
   throw new Reject(`${field}: "${value.slice(0, 40)}" is not 0 or 1`);
+}
+
+/**
+ * The submission date (NgayNopHoSo) when the item gives a readable one. The store does not keep
+ * it (only the national records' counting variant keyed on submission reads it), so an
+ * unreadable one is left out rather than refusing the record.
+ */
+function submitted(item: Record<string, unknown>, bounds: DateBounds): { submittedAt?: number } {
+  try {
+    const at = date(item, 'NgayNopHoSo', bounds);
+    return at === null ? {} : { submittedAt: at };
+  } catch (err) {
+    if (err instanceof Reject) return {};
+    throw err;
+  }
 }
 
 /** A local procedure code in its national form, when the source's map knows it. */
@@ -93,6 +110,7 @@ export function normaliseDvcqg(raw: unknown, opts: DvcqgOptions): Normalised {
         dueAt: date(item, 'NgayHenTra', bounds, 'due'),
         finishedAt: date(item, 'NgayKetThucXuLy', bounds),
         returnedAt: date(item, 'NgayTra', bounds),
+        ...(opts.submitted ? submitted(item, bounds) : {}),
         updatedAt,
       },
     };
@@ -117,6 +135,7 @@ export function toDvcqgItem(d: CanonicalDossier): Record<string, string> {
     NgayHenTra: at(d.dueAt),
     NgayKetThucXuLy: at(d.finishedAt),
     NgayTra: at(d.returnedAt),
+    ...(d.submittedAt === undefined ? {} : { NgayNopHoSo: at(d.submittedAt) }),
     NgayCapNhat: at(d.updatedAt),
   };
 }

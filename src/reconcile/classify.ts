@@ -4,7 +4,10 @@
  *
  * The same code on both sides, in this order:
  * 1. date_shift: a timestamp on one side is the other's shifted by exactly the UTC offset (±7 h);
- * 2. status_lag: the statuses differ;
+ * 2. the statuses differ: status_lag when the national copy is at an earlier stage of the same
+ *    path and older (`earlierStage`); otherwise the two sides hold different states for the
+ *    same dossier, a mapping: definition_drift, its rule "withdrawn counted as processed" (7
+ *    locally, 9 or 10 nationally) or the status pair ("status 8 sent as 9");
  * 3. definition_drift: the national finish date is the local return date ("processed" keyed on
  *    the return date);
  * 4. code_divergence: the procedure codes differ (a local procedure code sent unmapped);
@@ -16,10 +19,11 @@
  * - a local-only code matching a national-only code: code_divergence (the code was replaced),
  *   reported once, for the local code.
  */
-import type { CanonicalDossier } from '../../schemas/dossier.js';
+import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
 import type { Finding, FindingKind } from '../../schemas/report.js';
 import { agencyOfDossierCode } from '../normalise/codes.js';
 import { formatCompact, VN_OFFSET_MS } from '../normalise/time.js';
+import { RULE_RETURN_DATE, RULE_WITHDRAWN } from './variants.js';
 
 const DATES = ['receivedAt', 'dueAt', 'finishedAt', 'returnedAt'] as const;
 
@@ -49,6 +53,39 @@ export function sameContent(local: CanonicalDossier, national: CanonicalDossier)
   );
 }
 
+/**
+ * The statuses a dossier can pass through before reaching each status (docs/domain.md, status
+ * codes): submitted → accepted → in progress ⇄ supplement / payment → finished → returned;
+ * refused at intake, withdrawn, stopped end the path early. 4, 5 and 6 are one stage, any of
+ * them possibly before another.
+ */
+const BEFORE: Readonly<Record<number, readonly number[]>> = {
+  2: [1],
+  3: [1],
+  4: [1, 2, 5, 6],
+  5: [1, 2, 4, 6],
+  6: [1, 2, 4, 5],
+  7: [1, 2, 4, 5, 6],
+  8: [2, 4, 5, 6],
+  9: [1, 2, 4, 5, 6],
+  10: [1, 2, 4, 5, 6, 9],
+};
+
+/** The national copy is at an earlier stage of the local one's path, and older: it has not caught up. */
+export function earlierStage(local: CanonicalDossier, national: CanonicalDossier): boolean {
+  return (BEFORE[local.status] ?? []).includes(national.status) && national.updatedAt < local.updatedAt;
+}
+
+/** The rule a definition_drift between two copies of one dossier shows, when it shows one. */
+export function ruleOf(local: CanonicalDossier, national: CanonicalDossier): string | undefined {
+  if (local.status !== national.status) {
+    const processed = national.status === STATUS.FINISHED || national.status === STATUS.RETURNED;
+    return local.status === STATUS.WITHDRAWN && processed ? RULE_WITHDRAWN : `status ${local.status} sent as ${national.status}`;
+  }
+  if (local.returnedAt !== null && national.finishedAt === local.returnedAt && national.finishedAt !== local.finishedAt) return RULE_RETURN_DATE;
+  return undefined;
+}
+
 export interface ClassifyOptions {
   /**
    * For a pair under different codes (matched by content): whether the local dossier is also
@@ -70,9 +107,8 @@ export function classify(
     return opts.localCodeNational ? 'duplicate_national' : 'code_divergence';
   }
   if (shiftedByOffset(local, national)) return 'date_shift';
-  if (local.status !== national.status) return 'status_lag';
-  if (local.returnedAt !== null && national.finishedAt === local.returnedAt && national.finishedAt !== local.finishedAt)
-    return 'definition_drift';
+  if (local.status !== national.status) return earlierStage(local, national) ? 'status_lag' : 'definition_drift';
+  if (ruleOf(local, national) !== undefined) return 'definition_drift';
   if (local.procedure !== national.procedure) return 'code_divergence';
   return 'definition_drift';
 }
@@ -110,5 +146,6 @@ export function toFinding(
 ): Finding {
   const kind = classify(local, national, opts);
   const code = kind === 'duplicate_national' || !local ? national!.code : local.code;
-  return { dossierCode: code, agency, kind, metrics: [metric], evidence: { local: side(local), national: side(national) } };
+  const rule = kind === 'definition_drift' ? ruleOf(local!, national!) : undefined;
+  return { dossierCode: code, agency, kind, metrics: [metric], evidence: { local: side(local), national: side(national) }, ...(rule ? { rule } : {}) };
 }

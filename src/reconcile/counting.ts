@@ -71,37 +71,51 @@ export function nightlyPeriods(windowTo: number, previousMonthDays: number): Per
   return out;
 }
 
+/**
+ * The counting rules' switches (docs/domain.md, Counting rules). Each has this project's rule as
+ * its default and the other way some portals count as its variant; the three newer switches
+ * are optional, absent meaning the default. The explanation pass evaluates the national records
+ * under each variant to name the rule a portal counts by (src/reconcile/drift.ts).
+ */
 export interface CountingRules {
   /** Count withdrawn dossiers (status 7) as processed. Default false. */
   withdrawnIsProcessed: boolean;
   /** Which date makes a dossier processed: the finish date (default) or the return date. */
   processedOn: 'finished' | 'returned';
+  /** On time: finished on or before the due calendar day (`day`, default), or at or before the due instant (`time`). */
+  dueCompare?: 'day' | 'time';
+  /** The period's last day is in it (`inclusive`, default), or the period ends where that day starts (`exclusive`). */
+  periodEnd?: 'inclusive' | 'exclusive';
+  /** Which date makes a dossier received: intake (`received`, NgayTiepNhan, default) or submission (`submitted`, NgayNopHoSo; intake where none is known). */
+  receivedOn?: 'received' | 'submitted';
 }
 export const DEFAULT_RULES: CountingRules = { withdrawnIsProcessed: false, processedOn: 'finished' };
 
 export type Countable = Pick<
   CanonicalDossier,
-  'status' | 'channel' | 'digitised' | 'receivedAt' | 'dueAt' | 'finishedAt' | 'returnedAt'
+  'status' | 'channel' | 'digitised' | 'receivedAt' | 'dueAt' | 'finishedAt' | 'returnedAt' | 'submittedAt'
 >;
 
 /** The metrics one dossier counts in for a period, as a bit set (see `hasMetric`). */
 export function metricsOf(d: Countable, p: Period, rules: CountingRules = DEFAULT_RULES): number {
   if (d.status === STATUS.SUBMITTED || d.status === STATUS.REFUSED || d.receivedAt === null) return 0;
-  if (d.receivedAt >= p.end) return 0;
+  const end = rules.periodEnd === 'exclusive' ? p.end - DAY_MS : p.end;
+  const receivedAt = rules.receivedOn === 'submitted' ? (d.submittedAt ?? d.receivedAt) : d.receivedAt;
+  if (receivedAt >= end) return 0;
   const finishable =
     d.status === STATUS.FINISHED ||
     d.status === STATUS.RETURNED ||
     (rules.withdrawnIsProcessed && d.status === STATUS.WITHDRAWN);
   const finishAt = finishable ? (rules.processedOn === 'returned' ? d.returnedAt : d.finishedAt) : null;
-  const received = d.receivedAt >= p.start;
+  const received = receivedAt >= p.start;
   if (!received && finishAt !== null && finishAt < p.start) return 0; // closed before the period
   let bits = BIT.toProcess | (received ? BIT.received : BIT.carriedOver);
-  if (finishAt !== null && finishAt < p.end) {
+  if (finishAt !== null && finishAt < end) {
     bits |= BIT.processed;
-    bits |= d.dueAt === null || vnDayNumber(finishAt) <= vnDayNumber(d.dueAt) ? BIT.onTime : BIT.late;
+    bits |= onTime(finishAt, d.dueAt, rules) ? BIT.onTime : BIT.late;
   } else {
     bits |= BIT.unprocessed;
-    bits |= d.dueAt !== null && d.dueAt < p.end ? BIT.overdue : BIT.unprocessedNotDue;
+    bits |= d.dueAt !== null && d.dueAt < end ? BIT.overdue : BIT.unprocessedNotDue;
   }
   if (received) {
     if (d.channel === 2) bits |= BIT.online;
@@ -109,6 +123,12 @@ export function metricsOf(d: Countable, p: Period, rules: CountingRules = DEFAUL
     if (d.digitised) bits |= BIT.digitised;
   }
   return bits;
+}
+
+/** Finished on time: no due date, or not after it (by calendar day, or with time of day under `dueCompare: 'time'`). */
+function onTime(finishAt: number, dueAt: number | null, rules: CountingRules): boolean {
+  if (dueAt === null) return true;
+  return rules.dueCompare === 'time' ? finishAt <= dueAt : vnDayNumber(finishAt) <= vnDayNumber(dueAt);
 }
 
 /**

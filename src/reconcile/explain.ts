@@ -32,6 +32,7 @@ import { agencyOfDossierCode } from '../normalise/codes.js';
 import { sameContent, toFinding } from './classify.js';
 import { groupKey, tupleKey, type GroupKey } from '../util/tuple-key.js';
 import { METRICS, hasMetric, metricsOf, type CountingRules, type Metric, type Period } from './counting.js';
+import { VariantCounter } from './variants.js';
 
 /** At most this many codes are named in a mismatch's `explainedBy`. */
 export const EXPLAINED_CODES = 50;
@@ -87,7 +88,7 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const contentKey = (d: CanonicalDossier) => `${d.receivedAt}|${d.dueAt}|${d.channel}|${d.procedure}`;
 
 /** Each code's national copies. */
-function copiesByCode(national: readonly CanonicalDossier[]): Map<string, CanonicalDossier[]> {
+export function copiesByCode(national: readonly CanonicalDossier[]): Map<string, CanonicalDossier[]> {
   const out = new Map<string, CanonicalDossier[]>();
   for (const n of national) {
     const list = out.get(n.code);
@@ -102,7 +103,7 @@ function copiesByCode(national: readonly CanonicalDossier[]): Map<string, Canoni
  * side under the same agency and procedure counting in the same metrics. Every other code
  * contributes nothing to any key.
  */
-function differingCodes(g: Gathered, copiesOf: Map<string, CanonicalDossier[]>, bits: (d: CanonicalDossier) => number): Set<string> {
+export function differingCodes(g: Gathered, copiesOf: Map<string, CanonicalDossier[]>, bits: (d: CanonicalDossier) => number): Set<string> {
   const differing = new Set<string>();
   const counted = (copies: CanonicalDossier[] | undefined) => copies !== undefined && copies.some((n) => bits(n) !== 0);
   for (const [code, l] of g.local) {
@@ -116,9 +117,10 @@ function differingCodes(g: Gathered, copiesOf: Map<string, CanonicalDossier[]>, 
 }
 
 /**
- * The gathered data cut down to what `explain` reads: the differing codes, and every code
+ * The gathered data cut down to what `explain` reads: the differing codes, every code
  * whose stored or national dossier has the content of one of theirs (the candidates for a
- * match across codes), on both sides. `explain` gives the same result on it, and the rounds
+ * match across codes), and every code a counting variant counts differently nationally
+ * (what `explainByRules` reads), on both sides. `explain` gives the same result on it, and the rounds
  * of the gathering then cost what the differences cost, not what the province holds.
  */
 export function narrow(g: Gathered): Gathered {
@@ -135,6 +137,9 @@ export function narrow(g: Gathered): Gathered {
   }
   const candidate = (d: CanonicalDossier) => d.receivedAt !== null && instants.has(d.receivedAt) && contents.has(contentKey(d));
   const kept = new Set(differing);
+  // and the codes a counting variant counts differently, for the rules' pass (src/reconcile/drift.ts)
+  const variants = new VariantCounter(g.period, g.rules);
+  for (const n of g.national) if (variants.sensitive(n)) kept.add(n.code);
   for (const d of g.local.values()) if (candidate(d)) kept.add(d.code);
   for (const n of g.national) if (candidate(n)) kept.add(n.code);
   const local = new Map<string, CanonicalDossier>();

@@ -22,7 +22,9 @@ import { DAY_MS, VN_OFFSET_MS, formatDay, vnDayNumber } from '../normalise/time.
 import type { Store } from '../store/store.js';
 import { PermanentError, ServiceRefusal } from '../util/errors.js';
 import { metricsOf, type CountingRules, type Period } from './counting.js';
-import { examinable, explain, narrow, type Explanation, type Gathered } from './explain.js';
+import { explainByRules, type RulesExplanation } from './drift.js';
+import { examinable, explain, narrow, type Gathered } from './explain.js';
+import { VariantCounter } from './variants.js';
 
 export interface GatherDeps {
   store: Store;
@@ -34,7 +36,7 @@ export interface GatherDeps {
   recordBudget: number;
 }
 
-export interface ProvinceExplanation extends Explanation {
+export interface ProvinceExplanation extends RulesExplanation {
   /** National items that could not be read (they are named in the log, not classified). */
   unreadable: number;
 }
@@ -49,7 +51,7 @@ const MAX_ROUNDS = 3;
  * the item names its own (DonViXuLy). Undefined when it cannot be read.
  */
 function nationalDossier(raw: unknown, agency: string): CanonicalDossier | undefined {
-  const n = normaliseDvcqg(raw, { statusMap: IDENTITY_STATUS_MAP, agency });
+  const n = normaliseDvcqg(raw, { statusMap: IDENTITY_STATUS_MAP, agency, submitted: true });
   return n.ok ? n.dossier : undefined;
 }
 
@@ -72,7 +74,7 @@ export async function explainProvince(deps: GatherDeps, province: string, period
     unexamined: new Map(),
     examined: new Map(),
   };
-  if (agencies.length === 0) return { ...explain(g, mismatches), unreadable: 0 };
+  if (agencies.length === 0) return { ...explain(g, mismatches), driftRules: [], unreadable: 0 };
 
   const capReason = () => `national record cap reached (national.maxRecordsPerRun): stopped after ${national.load.records} records for ${province}`;
   const capped = () => national.load.records >= deps.recordBudget;
@@ -88,6 +90,7 @@ export async function explainProvince(deps: GatherDeps, province: string, period
   const days = { start: period.start - (deps.lookbackDays + 1) * DAY_MS, end: period.end + DAY_MS };
   const window = `${formatDay(days.start)}..${formatDay(days.end - DAY_MS)}`;
   let unreadable = 0;
+  const variants = new VariantCounter(period, rules); // a record only a variant counts may explain a key too
   const listed = new Map<string, number>();
   await inParallel(rootListed ? [root] : agencies, async (asked) => {
     let records = 0;
@@ -101,7 +104,8 @@ export async function explainProvince(deps: GatherDeps, province: string, period
           const d = nationalDossier(raw, asked === root ? ((code && agencyOfDossierCode(code)) ?? root) : asked);
           if (!d) unreadable++;
           // what neither counts nor meets a stored dossier cannot explain anything
-          else if (metricsOf(d, period, rules) !== 0 || near(d) || g.local.has(d.code) || agencyOfDossierCode(d.code) === undefined) g.national.push(d);
+          else if (metricsOf(d, period, rules) !== 0 || near(d) || g.local.has(d.code) || agencyOfDossierCode(d.code) === undefined || variants.sensitive(d))
+            g.national.push(d);
         }
         if (page.length === LIST_PAGE && capped()) throw new CapReached(); // more to come, past the cap
       }
@@ -165,7 +169,8 @@ export async function explainProvince(deps: GatherDeps, province: string, period
     describe();
     out = explain(g, mismatches);
   }
-  return { ...out, unreadable };
+  // what the dossiers leave unexplained, a counting rule of the portal's may account for
+  return { ...explainByRules(g, out), unreadable };
 }
 
 /**

@@ -1,0 +1,223 @@
+/**
+ * Rules that explain counts: after the dossier-by-dossier explanation (src/reconcile/explain.ts),
+ * a key whose gap its dossiers do not account for (residual ≠ 0) may be counted by another rule
+ * on the portal: the records agree, the counting does not (docs/domain.md, Why the two sides
+ * disagree: definition drift). A pure function, from the same gathered data.
+ *
+ * The national records are counted under every variant of the counting rules
+ * (src/reconcile/variants.ts: each switch turned, alone or together). A variant's delta on a key
+ * is how many more of the key's national records count in it under the variant than under
+ * the rules. Under the variant the portal really counts by, every key's residual equals that
+ * delta: for an examined mismatch, its residual; for a key whose figures agree (not mismatched),
+ * minus what its differing dossiers contribute (the figures taken as equal there).
+ *
+ * Per agency, a variant fits when it reproduces every key it changes exactly, and it explains
+ * at least one key left with a residual. Of the variants that fit, the one that explains the
+ * most such keys, then the one with the fewest switches, then the first in SWITCHES' order.
+ * An agency with no fitting variant keeps its keys unexplained; a variant fitting one agency
+ * and not another is reported for the one only.
+ *
+ * For the chosen variant: each dossier it counts differently gets a `definition_drift` finding
+ * naming the rule (a dossier already found for a cause of its own keeps that finding), the
+ * keys it changes get their residual back to 0 and its dossiers in their `explainedBy`, and
+ * the province's report names the rule once (`driftRules`): its agencies, keys and dossiers.
+ *
+ * Cost: the gathered national records, times the variants that can change each (most none):
+ * nothing is fetched.
+ */
+import type { CanonicalDossier } from '../../schemas/dossier.js';
+import { UNEXPLAINED, type DriftRule, type Finding, type Mismatch } from '../../schemas/report.js';
+import { tupleKey, type TupleKey } from '../util/tuple-key.js';
+import { toFinding } from './classify.js';
+import { METRICS, hasMetric, metricsOf, type Metric } from './counting.js';
+import { EXPLAINED_CODES, copiesByCode, differingCodes, type Explanation, type Gathered } from './explain.js';
+import { VARIANTS, VariantCounter, switchCount, variantName } from './variants.js';
+
+export interface RulesExplanation extends Explanation {
+  /** The counting rules found, one entry per rule (variant), in the order of their first key. */
+  driftRules: DriftRule[];
+}
+
+/** A national record a variant counts differently: its metrics under the variant, and those that change. */
+interface Changed {
+  n: CanonicalDossier;
+  bits: number;
+  diff: number;
+}
+
+/** One variant at one agency: its delta per key, and the records it counts differently. */
+interface Effect {
+  delta: Map<TupleKey, number>;
+  changed: Changed[];
+}
+
+const keyOf = (agency: string, procedure: string | null, metric: string) => tupleKey(agency, procedure, metric);
+const metricsIn = (bits: number): Metric[] => METRICS.filter((m) => hasMetric(bits, m));
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Adds `sign` to both keys of each metric of `bits` for the dossier's agency total and procedure. */
+function addTo(map: Map<TupleKey, number>, d: CanonicalDossier, bits: number, sign: (m: Metric) => number): void {
+  for (const m of metricsIn(bits)) {
+    for (const k of [keyOf(d.agency, null, m), keyOf(d.agency, d.procedure, m)]) map.set(k, (map.get(k) ?? 0) + sign(m));
+  }
+}
+
+/** Each variant's effect at each of `agencies`, from the national records. */
+function effects(g: Gathered, agencies: Set<string>): Map<string, Map<number, Effect>> {
+  const out = new Map<string, Map<number, Effect>>();
+  const counter = new VariantCounter(g.period, g.rules);
+  for (const n of g.national) {
+    if (!agencies.has(n.agency)) continue;
+    const base = metricsOf(n, g.period, g.rules);
+    for (const [variant, bits] of counter.differing(n, base)) {
+      let byVariant = out.get(n.agency);
+      if (!byVariant) out.set(n.agency, (byVariant = new Map()));
+      let e = byVariant.get(variant);
+      if (!e) byVariant.set(variant, (e = { delta: new Map(), changed: [] }));
+      const diff = bits ^ base;
+      e.changed.push({ n, bits, diff });
+      addTo(e.delta, n, diff, (m) => (hasMetric(bits, m) ? 1 : -1));
+    }
+  }
+  return out;
+}
+
+/** What the differing dossiers contribute to each key of `agencies` (as `explain` counts them). */
+function contributions(g: Gathered, agencies: Set<string>): Map<TupleKey, number> {
+  const out = new Map<TupleKey, number>();
+  const copiesOf = copiesByCode(g.national);
+  const bits = (d: CanonicalDossier) => metricsOf(d, g.period, g.rules);
+  for (const code of differingCodes(g, copiesOf, bits)) {
+    const l = g.local.get(code);
+    if (l && agencies.has(l.agency)) addTo(out, l, bits(l), () => -1);
+    for (const n of copiesOf.get(code) ?? []) if (agencies.has(n.agency)) addTo(out, n, bits(n), () => 1);
+  }
+  return out;
+}
+
+/** The variant that fits an agency best (see the module's comment), if any. */
+function bestFit(byVariant: Map<number, Effect>, expected: (k: TupleKey) => number, open: Set<TupleKey>): number | undefined {
+  let best: { variant: number; explains: number } | undefined;
+  for (const variant of VARIANTS) {
+    const e = byVariant.get(variant);
+    if (!e) continue;
+    let explains = 0;
+    let fits = true;
+    for (const [k, d] of e.delta) {
+      if (d === 0) continue;
+      if (d !== expected(k)) {
+        fits = false;
+        break;
+      }
+      if (open.has(k)) explains++;
+    }
+    if (!fits || explains === 0) continue;
+    if (!best || explains > best.explains || (explains === best.explains && switchCount(variant) < switchCount(best.variant)))
+      best = { variant, explains };
+  }
+  return best?.variant;
+}
+
+export function explainByRules(g: Gathered, ex: Explanation): RulesExplanation {
+  const mismatchOf = new Map<TupleKey, Mismatch>();
+  for (const m of ex.mismatches) if ((METRICS as readonly string[]).includes(m.metric)) mismatchOf.set(keyOf(m.agency, m.procedure, m.metric), m);
+  const open = new Set<TupleKey>();
+  for (const [k, m] of mismatchOf) if (m.residual !== null && m.residual !== undefined && m.residual !== 0 && !g.unexamined.has(m.agency)) open.add(k);
+  if (open.size === 0) return { ...ex, driftRules: [] };
+  const agencies = new Set([...open].map((k) => mismatchOf.get(k)!.agency));
+
+  const byAgency = effects(g, agencies);
+  let contrib: Map<TupleKey, number> | undefined; // only when a variant changes a key that is not examined
+  const expected = (k: TupleKey): number => {
+    const m = mismatchOf.get(k);
+    if (m?.residual !== null && m?.residual !== undefined) return m.residual;
+    const gap = m ? m.national - m.local : 0;
+    return gap - ((contrib ??= contributions(g, agencies)).get(k) ?? 0);
+  };
+
+  const chosen = new Map<string, number>(); // agency → variant
+  for (const agency of [...byAgency.keys()].sort(cmp)) {
+    const v = bestFit(byAgency.get(agency)!, expected, open);
+    if (v !== undefined) chosen.set(agency, v);
+  }
+  if (chosen.size === 0) return { ...ex, driftRules: [] };
+  return applyRules(g, ex, chosen, byAgency, mismatchOf);
+}
+
+/** The explanation with the chosen variants' findings, accounting and rules added. */
+function applyRules(
+  g: Gathered,
+  ex: Explanation,
+  chosen: Map<string, number>,
+  byAgency: Map<string, Map<number, Effect>>,
+  mismatchOf: Map<TupleKey, Mismatch>,
+): RulesExplanation {
+  const foundAlready = new Set(ex.findings.filter((f) => f.dossierCode !== '').map((f) => f.dossierCode));
+  const drift = new Map<string, Finding>();
+  const codesOf = new Map<TupleKey, Set<string>>(); // the drift dossiers of each key
+  const resolved = new Map<TupleKey, number>(); // key → its delta, for the keys a chosen variant changes
+  const rules = new Map<number, { agencies: string[]; keys: TupleKey[]; dossiers: Set<string> }>();
+
+  for (const [agency, variant] of chosen) {
+    const e = byAgency.get(agency)!.get(variant)!;
+    const rule = variantName(g.rules, variant);
+    let entry = rules.get(variant);
+    if (!entry) rules.set(variant, (entry = { agencies: [], keys: [], dossiers: new Set() }));
+    entry.agencies.push(agency);
+    for (const [k, d] of e.delta) {
+      const m = mismatchOf.get(k);
+      if (d === 0 || m?.residual === null || m?.residual === undefined) continue; // a key not examined keeps its figures
+      resolved.set(k, d);
+      entry.keys.push(k);
+    }
+    const mismatchedMetrics = new Set(entry.keys.map((k) => mismatchOf.get(k)!).filter((m) => m.agency === agency).map((m) => m.metric));
+    for (const { n, diff } of e.changed) {
+      if (foundAlready.has(n.code)) continue;
+      entry.dossiers.add(n.code);
+      for (const m of metricsIn(diff))
+        for (const k of [keyOf(agency, null, m), keyOf(agency, n.procedure, m)]) (codesOf.get(k) ?? codesOf.set(k, new Set()).get(k)!).add(n.code);
+      const metrics = metricsIn(diff).filter((m) => mismatchedMetrics.has(m));
+      const kept = drift.get(n.code);
+      if (kept) {
+        for (const m of metrics.length ? metrics : metricsIn(diff)) if (!kept.metrics.includes(m)) kept.metrics.push(m);
+        continue;
+      }
+      const f = toFinding(agency, '', g.local.get(n.code), n);
+      drift.set(n.code, { ...f, kind: 'definition_drift', rule, metrics: metrics.length ? metrics : metricsIn(diff) });
+    }
+  }
+
+  const mismatches = ex.mismatches.map((m): Mismatch => {
+    const k = keyOf(m.agency, m.procedure, m.metric);
+    const d = resolved.get(k);
+    if (d === undefined || m.residual === null || m.residual === undefined) return m;
+    const added = [...(codesOf.get(k) ?? [])];
+    const codes = [...new Set([...(m.explainedBy?.codes ?? []), ...added])].sort(cmp).slice(0, EXPLAINED_CODES);
+    return { ...m, residual: m.residual - d, explainedBy: { count: (m.explainedBy?.count ?? 0) + added.length, codes } };
+  });
+  const zeroed = new Set(mismatches.filter((m) => m.residual === 0).map((m) => keyOf(m.agency, m.procedure, m.metric)));
+  const dossierFindings = [...ex.findings.filter((f) => f.kind !== UNEXPLAINED), ...drift.values()]
+    .map((f) => ({ ...f, metrics: [...f.metrics].sort() }))
+    .sort((a, b) => cmp(a.dossierCode, b.dossierCode));
+  const unexplained = ex.findings.filter((f) => f.kind === UNEXPLAINED && !(f.key && zeroed.has(keyOf(f.agency, f.key.procedure, f.key.metric))));
+  const order = new Map(ex.mismatches.map((m, i) => [keyOf(m.agency, m.procedure, m.metric), i]));
+  const driftRules = [...rules].map(([variant, r]): DriftRule => {
+    const keys = [...new Set(r.keys)].sort((a, b) => order.get(a)! - order.get(b)!);
+    return {
+      rule: variantName(g.rules, variant),
+      agencies: r.agencies.sort(cmp),
+      keys: keys.map((k) => {
+        const m = mismatchOf.get(k)!;
+        return { agency: m.agency, procedure: m.procedure, metric: m.metric };
+      }),
+      dossiers: [...r.dossiers].sort(cmp),
+    };
+  });
+  driftRules.sort((a, b) => firstKey(a, order) - firstKey(b, order));
+  return { ...ex, findings: [...dossierFindings, ...unexplained], mismatches, driftRules };
+}
+
+function firstKey(r: DriftRule, order: Map<TupleKey, number>): number {
+  const k = r.keys[0];
+  return k ? (order.get(keyOf(k.agency, k.procedure, k.metric)) ?? 0) : 0;
+}
