@@ -35,15 +35,38 @@ describe('classify, the same code on both sides or one side only', () => {
     expect(classify(d(), shifted)).toBe('date_shift');
     expect(classify(shifted, d())).toBe('date_shift');
     expect(classify(d(), d({ receivedAt: base.receivedAt! + 7 * HOUR, status: 4 }))).toBe('date_shift');
-    expect(classify(d(), d({ receivedAt: base.receivedAt! + 6 * HOUR, status: 4 }))).toBe('status_lag');
+    expect(classify(d(), d({ receivedAt: base.receivedAt! + 6 * HOUR, status: 4, updatedAt: base.receivedAt! + 6 * HOUR }))).toBe('status_lag');
   });
 
-  it('status_lag: the statuses differ', () => {
-    expect(classify(d(), d({ status: 4, finishedAt: null, returnedAt: null }))).toBe('status_lag');
+  it('status_lag: the national copy is at an earlier stage of the same path, and older', () => {
+    const older = base.receivedAt! + HOUR;
+    expect(classify(d(), d({ status: 4, finishedAt: null, returnedAt: null, updatedAt: older }))).toBe('status_lag');
+    expect(classify(d(), d({ status: 9, returnedAt: null, updatedAt: base.finishedAt! }))).toBe('status_lag'); // finished, not yet returned
+    expect(classify(d({ status: 7 }), d({ status: 5, finishedAt: null, returnedAt: null, updatedAt: older }))).toBe('status_lag'); // withdrawn after a supplement request
+    expect(classify(d({ status: 5 }), d({ status: 4, updatedAt: older }))).toBe('status_lag'); // 4, 5 and 6 are one stage
+  });
+
+  it('definition_drift, a mapping: different end states, or a status not earlier, or not older', () => {
+    const f = (l: Partial<CanonicalDossier>, n: Partial<CanonicalDossier>) => toFinding(base.agency, 'processed', d(l), d(n));
+    const withdrawn = f({ status: 7 }, { status: 9, updatedAt: base.updatedAt - HOUR });
+    expect([withdrawn.kind, withdrawn.rule]).toEqual(['definition_drift', 'withdrawn counted as processed']);
+    expect(f({ status: 7 }, { status: 10 }).rule).toBe('withdrawn counted as processed');
+    const stopped = f({ status: 8 }, { status: 9, updatedAt: base.updatedAt - HOUR });
+    expect([stopped.kind, stopped.rule]).toEqual(['definition_drift', 'status 8 sent as 9']);
+    // a later stage nationally (a vendor sending 5 as 9)
+    expect(f({ status: 5 }, { status: 9 })).toMatchObject({ kind: 'definition_drift', rule: 'status 5 sent as 9' });
+    // an earlier stage, but as new as the local copy: the same version mapped, not a lag
+    expect(f({ status: 10 }, { status: 9 })).toMatchObject({ kind: 'definition_drift', rule: 'status 10 sent as 9' });
+    // refused at intake locally, accepted nationally: two end states
+    expect(f({ status: 3 }, { status: 2, updatedAt: base.updatedAt - HOUR })).toMatchObject({ kind: 'definition_drift', rule: 'status 3 sent as 2' });
+    // a lag has no rule
+    expect(f({}, { status: 4, updatedAt: base.updatedAt - HOUR }).rule).toBeUndefined();
   });
 
   it('definition_drift: the national finish date is the local return date', () => {
     expect(classify(d(), d({ finishedAt: base.returnedAt }))).toBe('definition_drift');
+    expect(toFinding(base.agency, 'processed', d(), d({ finishedAt: base.returnedAt })).rule).toBe('processed keyed on the return date');
+    expect(toFinding(base.agency, 'processed', d(), d()).rule).toBeUndefined();
     // with the procedure also differing, the date rule comes first
     expect(classify(d(), d({ finishedAt: base.returnedAt, procedure: '1.003560.000.00.00.H56' }))).toBe('definition_drift');
   });

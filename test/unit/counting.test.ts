@@ -466,11 +466,14 @@ describe('Tally', () => {
     { withdrawnIsProcessed: true, processedOn: 'finished' },
     { withdrawnIsProcessed: false, processedOn: 'returned' },
     { withdrawnIsProcessed: true, processedOn: 'returned' },
+    { ...DEFAULT_RULES, dueCompare: 'time', periodEnd: 'exclusive' },
+    { withdrawnIsProcessed: true, processedOn: 'returned', dueCompare: 'time', periodEnd: 'exclusive', receivedOn: 'submitted' },
   ];
 
   it.each(ruleSets)('keeps the identities over 600 generated dossiers (%j)', (rules) => {
     const items = generate(600, 20261031);
     for (const p of [OCT, monthPeriod('2026-11'), makePeriod('2026-07-15', '2026-12-15'), makePeriod('2026-10-31', '2026-10-31')]) {
+      const end = rules.periodEnd === 'exclusive' ? p.end - DAY : p.end;
       const t = new Tally(p, rules);
       const manual = new Map<string, Counts>();
       for (const { key, d } of items) {
@@ -487,7 +490,7 @@ describe('Tally', () => {
           );
         }
         // received is exactly: accepted and received in [start, end)
-        const expectReceived = d.status !== 1 && d.status !== 3 && d.receivedAt !== null && d.receivedAt >= p.start && d.receivedAt < p.end;
+        const expectReceived = d.status !== 1 && d.status !== 3 && d.receivedAt !== null && d.receivedAt >= p.start && d.receivedAt < end;
         expect(hasMetric(bits, 'received')).toBe(expectReceived);
         let c = manual.get(key);
         if (!c) manual.set(key, (c = zeroCounts()));
@@ -500,7 +503,7 @@ describe('Tally', () => {
         for (const m of METRICS) total[m] += c[m];
       }
       checkIdentities(total);
-      expect(total.received).toBeGreaterThan(0);
+      if (end > p.start) expect(total.received).toBeGreaterThan(0); // a one-day period with its end exclusive is empty
     }
   });
 
@@ -529,5 +532,89 @@ describe('nightlyPeriods', () => {
   });
   it('reads the day in Vietnam time: 2026-10-31T18:00Z is already 1 November there', () => {
     expect(nightlyPeriods(at('2026-10-31T18:00:00Z'), 0).map((p) => [p.from, p.to])).toEqual([['2026-10-01', '2026-10-31']]);
+  });
+});
+
+describe('metricsOf: the variants a portal may count by', () => {
+  const LATE_RECEIVED: Metric[] = ['received', 'toProcess', 'processed', 'late'];
+
+  describe("dueCompare: 'time'", () => {
+    const time: CountingRules = { ...DEFAULT_RULES, dueCompare: 'time' };
+    const due = vn('2026-10-20 11:00');
+
+    it('a finish on the due day after the due hour: on time by calendar day, late with time of day', () => {
+      const d = dossier({ status: 9, dueAt: due, finishedAt: vn('2026-10-20 11:00:01') });
+      expect(metrics(d)).toStrictEqual(DONE_RECEIVED);
+      expect(metrics(d, OCT, time)).toStrictEqual(LATE_RECEIVED);
+    });
+
+    it('a finish at the due instant itself, or earlier that day, is on time either way', () => {
+      for (const finishedAt of [due, vn('2026-10-20 00:00')]) {
+        expect(metrics(dossier({ status: 9, dueAt: due, finishedAt }), OCT, time)).toStrictEqual(DONE_RECEIVED);
+      }
+    });
+
+    it('a finish on a later day is late, an earlier day on time, and no due date on time, either way', () => {
+      expect(metrics(dossier({ status: 9, dueAt: due, finishedAt: vn('2026-10-21 08:00') }), OCT, time)).toStrictEqual(LATE_RECEIVED);
+      expect(metrics(dossier({ status: 9, dueAt: due, finishedAt: vn('2026-10-19 23:00') }), OCT, time)).toStrictEqual(DONE_RECEIVED);
+      expect(metrics(dossier({ status: 9, dueAt: null, finishedAt: vn('2026-10-21 08:00') }), OCT, time)).toStrictEqual(DONE_RECEIVED);
+    });
+
+    it('does not change overdue: an unprocessed dossier due on the last day is overdue either way', () => {
+      const d = dossier({ dueAt: vn('2026-10-31 08:00') });
+      expect(metrics(d, OCT, time)).toStrictEqual(metrics(d));
+    });
+  });
+
+  describe("periodEnd: 'exclusive'", () => {
+    const exclusive: CountingRules = { ...DEFAULT_RULES, periodEnd: 'exclusive' };
+
+    it('leaves out a dossier received on the last day, counts one received the day before', () => {
+      expect(metrics(dossier({ receivedAt: vn('2026-10-31 00:00') }))).toStrictEqual(OPEN_RECEIVED);
+      expect(metricsOf(dossier({ receivedAt: vn('2026-10-31 00:00') }), OCT, exclusive)).toBe(0);
+      expect(metrics(dossier({ receivedAt: vn('2026-10-30 23:59:59') }), OCT, exclusive)).toStrictEqual(OPEN_RECEIVED);
+    });
+
+    it('a finish on the last day is not processed; a due date on it is not yet overdue', () => {
+      const d = dossier({ status: 9, dueAt: vn('2026-11-05 17:00'), finishedAt: vn('2026-10-31 09:00') });
+      expect(metrics(d)).toStrictEqual(DONE_RECEIVED);
+      expect(metrics(d, OCT, exclusive)).toStrictEqual(OPEN_RECEIVED);
+      const dueLast = dossier({ dueAt: vn('2026-10-31 17:00') });
+      expect(metrics(dueLast)).toStrictEqual(['received', 'toProcess', 'unprocessed', 'overdue']);
+      expect(metrics(dueLast, OCT, exclusive)).toStrictEqual(OPEN_RECEIVED);
+      expect(metrics(dossier({ dueAt: vn('2026-10-30 17:00') }), OCT, exclusive)).toStrictEqual(['received', 'toProcess', 'unprocessed', 'overdue']);
+    });
+
+    it('a one-day period is empty', () => {
+      const day = makePeriod('2026-10-15', '2026-10-15');
+      expect(metricsOf(dossier({ receivedAt: vn('2026-10-15 09:00') }), day, exclusive)).toBe(0);
+    });
+  });
+
+  describe("receivedOn: 'submitted'", () => {
+    const submitted: CountingRules = { ...DEFAULT_RULES, receivedOn: 'submitted' };
+
+    it('keys received on the submission date: submitted before the start, accepted in the period, is carried over', () => {
+      const d = dossier({ submittedAt: vn('2026-09-30 23:59:59'), receivedAt: vn('2026-10-01 08:00') });
+      expect(metrics(d)).toStrictEqual(OPEN_RECEIVED);
+      expect(metrics(d, OCT, submitted)).toStrictEqual(OPEN_CARRIED);
+    });
+
+    it('submitted on the last day, accepted after the period: received in it', () => {
+      const d = dossier({ submittedAt: vn('2026-10-31 22:00'), receivedAt: vn('2026-11-02 08:00') });
+      expect(metricsOf(d, OCT)).toBe(0);
+      expect(metrics(d, OCT, submitted)).toStrictEqual(OPEN_RECEIVED);
+    });
+
+    it('no submission date known: the intake date', () => {
+      const d = dossier({ receivedAt: vn('2026-10-01 00:00') });
+      expect(metrics(d, OCT, submitted)).toStrictEqual(metrics(d));
+      expect(metrics({ ...d, submittedAt: null }, OCT, submitted)).toStrictEqual(metrics(d));
+    });
+
+    it('never counts a dossier not accepted, whatever its submission date', () => {
+      expect(metricsOf(dossier({ status: 1, submittedAt: vn('2026-10-05 08:00') }), OCT, submitted)).toBe(0);
+      expect(metricsOf(dossier({ status: 3, submittedAt: vn('2026-10-05 08:00') }), OCT, submitted)).toBe(0);
+    });
   });
 });

@@ -83,7 +83,7 @@ const L = {
 const shift = (t: number | null) => (t === null ? null : t - 7 * HOUR);
 const N = {
   missingLocal: dossier(X, `${X}-261006-0002`, 6, 9),
-  statusLag: { ...L.statusLag, status: 4, finishedAt: null, returnedAt: null },
+  statusLag: { ...L.statusLag, status: 4, finishedAt: null, returnedAt: null, updatedAt: L.statusLag.receivedAt! },
   dateShift: { ...L.dateShift, receivedAt: shift(L.dateShift.receivedAt), dueAt: shift(L.dateShift.dueAt), finishedAt: shift(L.dateShift.finishedAt), returnedAt: shift(L.dateShift.returnedAt) },
   drift: { ...L.drift, finishedAt: L.drift.returnedAt },
   unmapped: { ...L.unmapped, procedure: `${P}.${ROOT}` },
