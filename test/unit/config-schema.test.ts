@@ -210,10 +210,21 @@ describe('configFile: errors name the field at fault', () => {
     ['redis.prefix', 'DSync'],
     ['counting.processedOn', 'submitted'],
     ['counting.withdrawnIsProcessed', 'yes'],
+    ['counting.dueCompare', 'hour'],
+    ['counting.periodEnd', 'open'],
+    ['counting.receivedOn', 'submitted'],
     ['worker.concurrency', 0],
     ['worker.concurrency', 65],
   ])('%s = %j', (path, value) => {
     expect(errorPaths(withValue(path, value))).toStrictEqual([path]);
+  });
+
+  it('adopts a counting variant (the portal\'s way), and says why received cannot be keyed on submission', () => {
+    const cfg = configFile.parse({ ...minimal(), counting: { dueCompare: 'time', periodEnd: 'exclusive', withdrawnIsProcessed: true } });
+    expect(cfg.counting).toStrictEqual({ withdrawnIsProcessed: true, processedOn: 'finished', dueCompare: 'time', periodEnd: 'exclusive' });
+    expect(messages(withValue('counting.receivedOn', 'submitted'))).toStrictEqual([
+      'only "received" (the intake date): the store does not keep the submission date (NgayNopHoSo)',
+    ]);
   });
 
   it('says why a non-http URL is wrong', () => {
