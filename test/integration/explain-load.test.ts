@@ -57,7 +57,7 @@ function oneAgencyWorld(dossiers: number, each = 6): Injected {
   const truth = new Map<string, string>([...missing.map((d) => [d.code, 'missing_national'] as const), ...lagging.map((d) => [d.code, 'status_lag'] as const)]);
   const lag = new Set(lagging);
   // copies, never the objects the provincial side shares
-  w.national = w.national.filter((d) => !missing.includes(d)).map((d) => (lag.has(d) ? { ...d, status: STATUS.IN_PROGRESS, finishedAt: null, returnedAt: null } : d));
+  w.national = w.national.filter((d) => !missing.includes(d)).map((d) => (lag.has(d) ? { ...d, status: STATUS.IN_PROGRESS, finishedAt: null, returnedAt: null, updatedAt: d.updatedAt - 3_600_000 } : d));
   return { world, agency, truth };
 }
 
