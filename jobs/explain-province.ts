@@ -34,7 +34,8 @@ export const explainProvinceJob = defineJob({
     const driftRules = out.driftRules.length ? out.driftRules : undefined; // a retry's finding none replaces an earlier one's
     await ctx.runs.setExplanation(runId, { ...summary, mismatches: out.mismatches, driftRules }, out.findings, national.load);
     const unexplained = out.mismatches.filter((m) => m.residual !== null && m.residual !== undefined && m.residual !== 0).length;
-    ctx.logger.info({ runId, province, findings: out.findings.length, unexplained, ...national.load }, 'province explained');
+    const rules = out.driftRules.map((r) => r.rule);
+    ctx.logger.info({ runId, province, findings: out.findings.length, unexplained, rules, ...national.load }, 'province explained');
     return { findings: out.findings.length, unexplained, ...national.load };
   },
 });

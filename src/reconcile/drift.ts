@@ -152,7 +152,10 @@ function applyRules(
   byAgency: Map<string, Map<number, Effect>>,
   mismatchOf: Map<TupleKey, Mismatch>,
 ): RulesExplanation {
-  const foundAlready = new Set(ex.findings.filter((f) => f.dossierCode !== '').map((f) => f.dossierCode));
+  // a dossier found for a cause of its own, under either of its codes (a replaced code, a second code)
+  const foundAlready = new Set(
+    ex.findings.filter((f) => f.dossierCode !== '').flatMap((f) => [f.dossierCode, f.evidence.local?.code, f.evidence.national?.code].filter((c) => c !== undefined)),
+  );
   const drift = new Map<string, Finding>();
   const codesOf = new Map<TupleKey, Set<string>>(); // the drift dossiers of each key
   const resolved = new Map<TupleKey, number>(); // key → its delta, for the keys a chosen variant changes
