@@ -217,3 +217,25 @@ describe('explainByRules: the portal counts by another rule, the records agree',
     expect(out.findings).toEqual([]);
   });
 });
+
+describe('lag or mapping, through the explanation', () => {
+  it('withdrawn locally, finished nationally: a mapping named by its rule; an earlier, older status: a lag', () => {
+    const withdrawn = dossier(X, P1, { status: 7, finishedAt: vn('2026-10-15T10:00:00'), returnedAt: null });
+    const lagging = dossier(X, P1, {});
+    const local = [...ordinary(X, P1, 3), withdrawn, lagging];
+    const national = [
+      ...local.filter((d) => d !== withdrawn && d !== lagging),
+      { ...withdrawn, status: 9 },
+      { ...lagging, status: 4, finishedAt: null, returnedAt: null, updatedAt: lagging.receivedAt! },
+    ];
+    const { out } = run(local, national, figures(national));
+    expect(out.findings.map((f) => [f.dossierCode, f.kind, f.rule])).toEqual(
+      [
+        [withdrawn.code, 'definition_drift', 'withdrawn counted as processed'],
+        [lagging.code, 'status_lag', undefined],
+      ].sort((a, b) => (a[0]! < b[0]! ? -1 : 1)),
+    );
+    expect(out.driftRules).toEqual([]);
+    expect(residuals(out.mismatches).every((r) => r === 0)).toBe(true);
+  });
+});
