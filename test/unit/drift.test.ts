@@ -221,7 +221,7 @@ describe('explainByRules: the portal counts by another rule, the records agree',
 describe('lag or mapping, through the explanation', () => {
   it('withdrawn locally, finished nationally: a mapping named by its rule; an earlier, older status: a lag', () => {
     const withdrawn = dossier(X, P1, { status: 7, finishedAt: vn('2026-10-15T10:00:00'), returnedAt: null });
-    const lagging = dossier(X, P1, {});
+    const lagging = dossier(Y, P1, {}); // at another agency: the two would cancel out in one
     const local = [...ordinary(X, P1, 3), withdrawn, lagging];
     const national = [
       ...local.filter((d) => d !== withdrawn && d !== lagging),
