@@ -75,24 +75,44 @@ export function mayImport(from: Layer, to: Layer, layers: readonly Layer[] = LAY
 
 /** The repository path an import of `file` names, `.js` read as the `.ts` it is compiled from. */
 function target(file: string, spec: string): string {
-  const p = normalize(join(dirname(file), spec)).split(sep).join('/');
+  const p = normalize(join(dirname(file), spec))
+    .split(sep)
+    .join('/');
   return p.endsWith('.js') ? `${p.slice(0, -3)}.ts` : p;
 }
 
 /** Every import that breaks the table, for the files under `roots` of the repository at `root`. */
-export function checkLayers(root: string, layers: readonly Layer[] = LAYERS, roots: readonly string[] = CHECKED_ROOTS): Violation[] {
+export function checkLayers(
+  root: string,
+  layers: readonly Layer[] = LAYERS,
+  roots: readonly string[] = CHECKED_ROOTS,
+): Violation[] {
   const out: Violation[] = [];
   for (const file of roots.flatMap((r) => tsFiles(root, r))) {
     const from = layerOf(file, layers);
     if (!from) {
-      out.push({ file, line: 1, spec: '', message: `${file} is in no layer: add its folder to LAYERS (scripts/layers.ts)` });
+      out.push({
+        file,
+        line: 1,
+        spec: '',
+        message: `${file} is in no layer: add its folder to LAYERS (scripts/layers.ts)`,
+      });
       continue;
     }
     for (const { spec, line } of importsOf(readFileSync(join(root, file), 'utf8'))) {
       const path = target(file, spec);
       const to = layerOf(path, layers);
       if (!to || mayImport(from, to, layers)) continue; // outside every layer: data files, package.json
-      const why = from.side ? `${from.dir} imports only ${from.side.imports.join(', ')}` : to.side ? `only ${layers.filter((l) => l.alsoImports?.includes(to.dir)).map((l) => l.dir).join(', ') || 'no layer'} may import ${to.dir}` : `${to.dir} is above ${from.dir}`;
+      const why = from.side
+        ? `${from.dir} imports only ${from.side.imports.join(', ')}`
+        : to.side
+          ? `only ${
+              layers
+                .filter((l) => l.alsoImports?.includes(to.dir))
+                .map((l) => l.dir)
+                .join(', ') || 'no layer'
+            } may import ${to.dir}`
+          : `${to.dir} is above ${from.dir}`;
       out.push({ file, line, spec, message: `${file}:${line} imports ${path} (${why})` });
     }
   }
@@ -104,7 +124,9 @@ function main(): void {
   const violations = checkLayers(root);
   for (const v of violations) console.error(v.message);
   if (violations.length) {
-    console.error(`\n${violations.length} import(s) against the layers of scripts/layers.ts (see docs/architecture.md, Layers)`);
+    console.error(
+      `\n${violations.length} import(s) against the layers of scripts/layers.ts (see docs/architecture.md, Layers)`,
+    );
     process.exit(1);
   }
   console.log(`layers: ${relative(process.cwd(), root) || '.'} ok`);

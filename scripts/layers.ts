@@ -19,8 +19,14 @@ export interface Layer {
 export const LAYERS: readonly Layer[] = [
   { dir: 'schemas', holds: 'zod shapes of the wire, the configuration, jobs and reports; imports nothing from src/' },
   { dir: 'src/util', holds: 'errors, grouping, tuple keys, logging, a private redis-server' },
-  { dir: 'src/domain', holds: 'the vocabulary: periods, metrics, figures, code forms, time, (agency, procedure) keys, Normalised' },
-  { dir: 'src/normalise', holds: 'dialect-independent normalisation: code and date fields, limits on items, units, personal data' },
+  {
+    dir: 'src/domain',
+    holds: 'the vocabulary: periods, metrics, figures, code forms, time, (agency, procedure) keys, Normalised',
+  },
+  {
+    dir: 'src/normalise',
+    holds: 'dialect-independent normalisation: code and date fields, limits on items, units, personal data',
+  },
   { dir: 'src/http', holds: 'the HTTP client with its rate limit and circuit breaker' },
   { dir: 'src/dialects', holds: 'the dvcqg envelope, fields and normaliser; the rest normaliser' },
   {

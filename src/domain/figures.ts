@@ -25,7 +25,10 @@ export function withAgencyTotals(rows: Figures[]): Figures[] {
     for (const m of METRICS) t[m] += r.counts[m];
   }
   const given = new Set(rows.filter((r) => r.procedure === null).map((r) => r.agency));
-  return [...rows, ...[...totals].filter(([a]) => !given.has(a)).map(([agency, counts]) => ({ agency, procedure: null, counts }))];
+  return [
+    ...rows,
+    ...[...totals].filter(([a]) => !given.has(a)).map(([agency, counts]) => ({ agency, procedure: null, counts })),
+  ];
 }
 
 /** What was asked of the portal: service requests sent, and dossier records they returned. */
