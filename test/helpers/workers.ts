@@ -11,7 +11,7 @@ import { Cluster } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { parseConfig, type Config } from '../../src/config/load.js';
 import { QUEUE_NAME, createRuntime, type Runtime } from '../../src/queue/runtime.js';
-import type { Simulator } from '../../src/sim/server.js';
+import type { Simulator } from '../../src/sim/dvcqg-server.js';
 import { expectedStore, type World } from '../../src/sim/world.js';
 import type { RunReport } from '../../schemas/report.js';
 import { expect } from 'vitest';

@@ -29,7 +29,7 @@ import { METRICS, metricsOf, monthPeriod, DEFAULT_RULES, type Figures } from '..
 import { createSource } from '../../src/sources/index.js';
 import { HttpClient } from '../../src/sources/http.js';
 import type { SourceAdapter } from '../../src/sources/source.js';
-import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest.js';
+import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest-server.js';
 import { formatIsoVn } from '../../src/normalise/rest.js';
 import { Store } from '../../src/store/store.js';
 import { TransientError } from '../../src/util/errors.js';

@@ -12,7 +12,7 @@ import { Tally, makePeriod } from '../../src/reconcile/counting.js';
 import { HttpClient } from '../../src/sources/http.js';
 import { RestSource } from '../../src/sources/rest.js';
 import type { Window } from '../../src/sources/source.js';
-import { DEFAULT_REST_STATUS_NAMES, startRestSimulator, type RestSimulator } from '../../src/sim/rest.js';
+import { DEFAULT_REST_STATUS_NAMES, startRestSimulator, type RestSimulator } from '../../src/sim/rest-server.js';
 import { compareByUpdated, generateWorld, type World } from '../../src/sim/world.js';
 import { PermanentError } from '../../src/util/errors.js';
 

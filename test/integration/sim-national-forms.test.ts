@@ -8,7 +8,7 @@ import { statsRow } from '../../schemas/dvcqg.js';
 import { countsOfStatsRow } from '../../src/national/fields.js';
 import { rootAgency } from '../../src/normalise/codes.js';
 import { Tally, makePeriod } from '../../src/reconcile/counting.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld } from '../../src/sim/world.js';
 
 const world = generateWorld({

@@ -6,7 +6,7 @@ import { rootAgency } from '../../src/normalise/codes.js';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../../src/normalise/dvcqg.js';
 import { formatCompact } from '../../src/normalise/time.js';
 import { METRICS, Tally, makePeriod, type Counts } from '../../src/reconcile/counting.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld, type ProvinceWorld } from '../../src/sim/world.js';
 
 const world = generateWorld({ seed: 11, month: '2025-05', provinces: ['H49', 'H56'], dossiersPerProvince: 1200 });

@@ -4,7 +4,7 @@ import { configFile } from '../../schemas/config.js';
 import { CodeForms, agencyOfDossierCode, compileAgencyPattern, provinceOfAgency } from '../../src/normalise/codes.js';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg, toDvcqgItem } from '../../src/normalise/dvcqg.js';
 import { normaliseRest, statusMapOf, toRestItem } from '../../src/normalise/rest.js';
-import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest.js';
+import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest-server.js';
 import { agencyOfBucket, codeIn, slotOf } from '../../src/store/layout.js';
 import { pack, unpack } from '../../src/store/pack.js';
 import { fullDossier } from '../helpers/fixtures.js';

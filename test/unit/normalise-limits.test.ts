@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../../src/normalise/dvcqg.js';
 import { DEFAULT_DATE_LIMITS, DateBounds } from '../../src/normalise/fields.js';
 import { normaliseRest, statusMapOf } from '../../src/normalise/rest.js';
-import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest.js';
+import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest-server.js';
 import type { Normalised } from '../../src/normalise/dvcqg.js';
 import { vn, restItem } from '../helpers/fixtures.js';
 
