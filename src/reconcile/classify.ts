@@ -21,8 +21,8 @@
  */
 import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
 import type { Finding, FindingKind } from '../../schemas/report.js';
-import { agencyOfDossierCode } from '../normalise/codes.js';
-import { formatCompact, VN_OFFSET_MS } from '../normalise/time.js';
+import { agencyOfDossierCode } from '../domain/codes.js';
+import { formatCompact, VN_OFFSET_MS } from '../domain/time.js';
 import { RULE_RETURN_DATE, RULE_WITHDRAWN } from './variants.js';
 
 const DATES = ['receivedAt', 'dueAt', 'finishedAt', 'returnedAt'] as const;

@@ -29,7 +29,9 @@ import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { UNEXPLAINED, type DriftRule, type Finding, type Mismatch } from '../../schemas/report.js';
 import { tupleKey, type TupleKey } from '../util/tuple-key.js';
 import { toFinding } from './classify.js';
-import { METRICS, hasMetric, metricsOf, type Metric } from './counting.js';
+import { METRICS } from '../../schemas/metrics.js';
+import type { Metric } from '../domain/figures.js';
+import { hasMetric, metricsOf } from './counting.js';
 import { EXPLAINED_CODES, copiesByCode, differingCodes, type Explanation, type Gathered } from './explain.js';
 import { VARIANTS, VariantCounter, switchCount, variantName } from './variants.js';
 

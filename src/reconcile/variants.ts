@@ -12,8 +12,9 @@
  * affected by k switches.
  */
 import { STATUS } from '../../schemas/dossier.js';
-import { DAY_MS, vnDayNumber } from '../normalise/time.js';
-import { metricsOf, type Countable, type CountingRules, type Period } from './counting.js';
+import { DAY_MS, vnDayNumber } from '../domain/time.js';
+import type { Period } from '../domain/period.js';
+import { metricsOf, type Countable, type CountingRules } from './counting.js';
 
 export const RULE_WITHDRAWN = 'withdrawn counted as processed';
 export const RULE_RETURN_DATE = 'processed keyed on the return date';
