@@ -21,6 +21,11 @@
  * - unprocessed: to process and not processed; overdue: unprocessed and due on or before the
  *   period's last day; unprocessed, not due: the other unprocessed ones;
  * - online (channel 2), postal (channel 3), digitised: among the received.
+ * The variants a portal may count by (each off by default):
+ * - `dueCompare: 'time'`: on time when finished at or before the due instant, not the due day;
+ * - `periodEnd: 'exclusive'`: the period's last day is not part of it;
+ * - `receivedOn: 'submitted'`: the day that makes a dossier received (or carried over) is its
+ *   submission day (its receive day when it has none).
  */
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 
@@ -44,6 +49,9 @@ export type OracleCounts = Record<OracleMetric, number>;
 export interface OracleRules {
   withdrawnIsProcessed: boolean;
   processedOn: 'finished' | 'returned';
+  dueCompare?: 'day' | 'time';
+  periodEnd?: 'inclusive' | 'exclusive';
+  receivedOn?: 'received' | 'submitted';
 }
 export const ORACLE_DEFAULT_RULES: OracleRules = { withdrawnIsProcessed: false, processedOn: 'finished' };
 
@@ -53,7 +61,7 @@ export interface OracleDays {
   to: string;
 }
 
-type Countable = Pick<CanonicalDossier, 'status' | 'channel' | 'digitised' | 'receivedAt' | 'dueAt' | 'finishedAt' | 'returnedAt'>;
+type Countable = Pick<CanonicalDossier, 'status' | 'channel' | 'digitised' | 'receivedAt' | 'dueAt' | 'finishedAt' | 'returnedAt' | 'submittedAt'>;
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -85,19 +93,26 @@ export function oracleMetrics(d: Countable, days: OracleDays, rules: OracleRules
 const NONE: Readonly<Record<OracleMetric, boolean>> = Object.freeze(Object.fromEntries(ORACLE_METRICS.map((m) => [m, false])) as Record<OracleMetric, boolean>);
 
 /** `oracleMetrics` for the days numbered `first`..`last`. */
-function metricsBetween(d: Countable, first: number, last: number, rules: OracleRules): Readonly<Record<OracleMetric, boolean>> {
+function metricsBetween(d: Countable, first: number, lastDay: number, rules: OracleRules): Readonly<Record<OracleMetric, boolean>> {
   const no = NONE;
   if (d.status === 1 || d.status === 3) return no;
   if (d.receivedAt === null) return no;
+  const last = rules.periodEnd === 'exclusive' ? lastDay - 1 : lastDay;
 
-  const receivedDay = vietnamDay(d.receivedAt);
+  let receivedAt = d.receivedAt;
+  if (rules.receivedOn === 'submitted' && d.submittedAt !== undefined && d.submittedAt !== null) receivedAt = d.submittedAt;
+  const receivedDay = vietnamDay(receivedAt);
   if (receivedDay > last) return no; // not received yet
 
   let finishedDay: number | null = null;
+  let finishedInstant: number | null = null;
   const finishedStatus = d.status === 9 || d.status === 10 || (d.status === 7 && rules.withdrawnIsProcessed);
   if (finishedStatus) {
     const date = rules.processedOn === 'returned' ? d.returnedAt : d.finishedAt;
-    if (date !== null) finishedDay = vietnamDay(date);
+    if (date !== null) {
+      finishedDay = vietnamDay(date);
+      finishedInstant = date;
+    }
   }
 
   const received = receivedDay >= first;
@@ -107,8 +122,10 @@ function metricsBetween(d: Countable, first: number, last: number, rules: Oracle
 
   const processed = finishedDay !== null && finishedDay >= first && finishedDay <= last;
   const dueDay = d.dueAt === null ? null : vietnamDay(d.dueAt);
-  const onTime = processed && (dueDay === null || finishedDay! <= dueDay);
-  const late = processed && dueDay !== null && finishedDay! > dueDay;
+  let inTime = dueDay === null || finishedDay! <= dueDay;
+  if (rules.dueCompare === 'time' && d.dueAt !== null && finishedInstant !== null) inTime = finishedInstant <= d.dueAt;
+  const onTime = processed && inTime;
+  const late = processed && !inTime;
   const unprocessed = !processed;
   const overdue = unprocessed && dueDay !== null && dueDay <= last;
   const unprocessedNotDue = unprocessed && !overdue;

@@ -30,6 +30,9 @@ const periodArb = fc.record({ offset: fc.integer({ min: 0, max: 60 }), length: f
 const rulesArb: fc.Arbitrary<CountingRules> = fc.record({
   withdrawnIsProcessed: fc.boolean(),
   processedOn: fc.constantFrom('finished' as const, 'returned' as const),
+  dueCompare: fc.constantFrom('day' as const, 'time' as const, undefined),
+  periodEnd: fc.constantFrom('inclusive' as const, 'exclusive' as const, undefined),
+  receivedOn: fc.constantFrom('received' as const, 'submitted' as const, undefined),
 });
 
 /**
@@ -62,12 +65,14 @@ function dossierArb(p: Period, ordered: boolean): fc.Arbitrary<D> {
       dueAt: maybe(t),
       finishedAt: maybe(t),
       returnedAt: maybe(t),
+      submittedAt: fc.option(t, { nil: undefined, freq: 2 }),
     })
     .map((r) => {
       const d: D = { ...fullDossier, ...r, code: 'x', updatedAt: 0 };
       if (ordered && d.receivedAt !== null) {
         const after = (x: number | null) => (x === null ? null : Math.max(x, d.receivedAt!));
         d.dueAt = after(d.dueAt);
+        if (d.submittedAt !== undefined) d.submittedAt = Math.min(d.submittedAt!, d.receivedAt);
         d.finishedAt = after(d.finishedAt);
         d.returnedAt = after(d.returnedAt === null || d.finishedAt === null ? d.returnedAt : Math.max(d.returnedAt, d.finishedAt));
       }
@@ -110,7 +115,8 @@ describe('the simulators\' counting oracle', () => {
     // impossible (finished before received), so this case is set aside, and said here.
     const impossible = (d: D, p: Period, rules: CountingRules) => {
       const f = rules.processedOn === 'returned' ? d.returnedAt : d.finishedAt;
-      return d.receivedAt !== null && d.receivedAt >= p.start && f !== null && f < p.start;
+      const r = rules.receivedOn === 'submitted' ? (d.submittedAt ?? d.receivedAt) : d.receivedAt;
+      return r !== null && r >= p.start && f !== null && f < p.start;
     };
     fc.assert(
       fc.property(worldArb(false), ({ period, rules, dossiers }) => {
@@ -147,6 +153,11 @@ describe('the oracle on the rules\' boundary cases', () => {
     ['withdrawn, withdrawnIsProcessed: processed', dossier({ status: 7, receivedAt: vn('2026-10-05T09:00:00'), dueAt: vn('2026-10-10T17:00:00'), finishedAt: vn('2026-10-08T09:00:00'), channel: 1, digitised: false }), ['received', 'toProcess', 'processed', 'onTime'], { withdrawnIsProcessed: true, processedOn: 'finished' }],
     ['finished in the period, returned after it, processedOn returned: unprocessed', dossier({ status: 10, receivedAt: vn('2026-10-05T09:00:00'), dueAt: vn('2026-11-10T17:00:00'), finishedAt: vn('2026-10-31T16:00:00'), returnedAt: vn('2026-11-01T08:00:00'), channel: 1, digitised: false }), ['received', 'toProcess', 'unprocessed', 'unprocessedNotDue'], { withdrawnIsProcessed: false, processedOn: 'returned' }],
     ['finished before the period, returned in it, processedOn returned: carried over and processed', dossier({ status: 10, receivedAt: vn('2026-09-20T09:00:00'), dueAt: vn('2026-09-29T17:00:00'), finishedAt: vn('2026-09-29T16:00:00'), returnedAt: vn('2026-10-01T08:00:00') }), ['carriedOver', 'toProcess', 'processed', 'late'], { withdrawnIsProcessed: false, processedOn: 'returned' }],
+    ['finished on the due day after the due hour, dueCompare time: late', dossier({ status: 9, receivedAt: vn('2026-10-05T09:00:00'), dueAt: vn('2026-10-20T17:00:00'), finishedAt: vn('2026-10-20T17:00:01'), channel: 1, digitised: false }), ['received', 'toProcess', 'processed', 'late'], { ...DEFAULT, dueCompare: 'time' }],
+    ['finished at the due instant, dueCompare time: on time', dossier({ status: 9, receivedAt: vn('2026-10-05T09:00:00'), dueAt: vn('2026-10-20T17:00:00'), finishedAt: vn('2026-10-20T17:00:00'), channel: 1, digitised: false }), ['received', 'toProcess', 'processed', 'onTime'], { ...DEFAULT, dueCompare: 'time' }],
+    ['received on the last day, periodEnd exclusive: not counted', dossier({ receivedAt: vn('2026-10-31T00:00:00') }), [], { ...DEFAULT, periodEnd: 'exclusive' }],
+    ['finished on the last day, due on it, periodEnd exclusive: unprocessed, not yet due', dossier({ status: 9, receivedAt: vn('2026-10-05T09:00:00'), dueAt: vn('2026-10-31T17:00:00'), finishedAt: vn('2026-10-31T09:00:00'), channel: 1, digitised: false }), ['received', 'toProcess', 'unprocessed', 'unprocessedNotDue'], { ...DEFAULT, periodEnd: 'exclusive' }],
+    ['submitted before the period, received on its first day, receivedOn submitted: carried over', dossier({ submittedAt: vn('2026-09-30T22:00:00'), receivedAt: vn('2026-10-01T08:00:00'), dueAt: vn('2026-11-05T17:00:00') }), ['carriedOver', 'toProcess', 'unprocessed', 'unprocessedNotDue'], { ...DEFAULT, receivedOn: 'submitted' }],
     ['finished but not returned, processedOn returned: unprocessed', dossier({ status: 9, receivedAt: vn('2026-10-05T09:00:00'), dueAt: vn('2026-10-10T17:00:00'), finishedAt: vn('2026-10-08T09:00:00'), channel: 1, digitised: false }), ['received', 'toProcess', 'unprocessed', 'overdue'], { withdrawnIsProcessed: false, processedOn: 'returned' }],
     ['carried over from before the period, finished in it', dossier({ status: 9, receivedAt: vn('2026-09-25T09:00:00'), dueAt: vn('2026-10-02T17:00:00'), finishedAt: vn('2026-10-01T00:00:00') }), ['carriedOver', 'toProcess', 'processed', 'onTime']],
     ['finished the last instant before the period: not counted', dossier({ status: 9, receivedAt: vn('2026-09-25T09:00:00'), finishedAt: vn('2026-09-30T23:59:59') }), []],
