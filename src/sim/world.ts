@@ -77,6 +77,7 @@ import { DAY_MS } from '../domain/time.js';
 import { monthPeriod } from '../domain/period.js';
 import { makeProcedures } from './world/dossiers.js';
 import { generateProvince, unexplainedKeysOf } from './world/province.js';
+import { checkNationalRules } from './world/rules.js';
 import { HOUR } from './world/time.js';
 import {
   DEFAULT_INJECT,
@@ -90,6 +91,7 @@ import {
 } from './world/types.js';
 
 export { compareByUpdated, lowerBound, sortByUpdated } from './world/order.js';
+export { NATIONAL_RULES, type NationalRule } from './world/rules.js';
 export {
   DEFAULT_INJECT,
   SHIFT_MS,
@@ -138,6 +140,7 @@ export function generateWorld(opts: WorldOptions): World {
   if (injected > opts.dossiersPerProvince)
     throw new Error(`simulator: ${injected} discrepancies per province but only ${opts.dossiersPerProvince} dossiers; raise the volume`);
   if (opts.provinces.length === 0) throw new Error('simulator: no provinces');
+  checkNationalRules(opts.nationalRules ?? []);
   const seen = new Set<string>();
   for (const p of opts.provinces) {
     if (!/^[A-Z]\d{2}$/.test(p)) throw new Error(`simulator: province "${p}" is not a unit code like H49`);

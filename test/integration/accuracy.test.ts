@@ -16,7 +16,7 @@ import type { Runtime } from '../../src/queue/runtime.js';
 import { Rng } from '../../src/sim/random.js';
 import { DEFAULT_REST_STATUS_NAMES, REST_SIM_CLIENT, startRestSimulator, type RestSimulator } from '../../src/sim/rest-server.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
-import { generateWorld, type InjectCounts, type World } from '../../src/sim/world.js';
+import { generateWorld, type InjectCounts, type NationalRule, type World } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
 import { simRuntime } from '../helpers/sim.js';
 import { expectFindingsMatchTruth } from '../helpers/truth.js';
@@ -24,6 +24,22 @@ import { expectFindingsMatchTruth } from '../helpers/truth.js';
 const redis = useRedis();
 const MONTH = '2026-10';
 const SEEDS = Array.from({ length: 20 }, (_, i) => 101 + i);
+
+/**
+ * The counting rules the portal's statistics follow in some worlds (definition drift by rule):
+ * each alone and pairs, on worlds whose figures have no unexplained key (an altered figure on
+ * an agency whose counts a rule moves would leave no rule fitting there).
+ */
+const RULES_OF: Record<number, NationalRule[]> = {
+  0: ['due-time'],
+  1: ['return-date'],
+  2: ['withdrawn'],
+  3: ['period-end'],
+  5: ['submitted'],
+  6: ['due-time', 'withdrawn'],
+  7: ['return-date', 'period-end'],
+  8: ['withdrawn', 'submitted'],
+};
 
 /** One world per seed, each its own province, with its own numbers of each kind. */
 function worldOf(seed: number, i: number): World {
@@ -49,6 +65,7 @@ function worldOf(seed: number, i: number): World {
     inject,
     shareKeys: true,
     unexplainedKeys: i % 5 === 4 ? 1 + (i % 2) : 0,
+    nationalRules: RULES_OF[i] ?? [],
   });
 }
 
@@ -149,6 +166,23 @@ describe.each(['dvcqg', 'rest'] as const)('accuracy over 20 worlds, %s sources',
 
   it('finds exactly the injected discrepancies: precision and recall 1.0, per kind', () => {
     expectFindingsMatchTruth(reports[dialect]!, world.truth);
+  });
+
+  it('names the counting rule each world\'s portal counts by, per agency, with exactly its dossiers; none elsewhere', () => {
+    const report = reports[dialect]!;
+    const ruled = world.truth.filter((t) => t.form === 'counting_rule');
+    for (const [i, rules] of Object.entries(RULES_OF)) {
+      const province = worlds[Number(i)]!.provinces[0]!.province;
+      expect(ruled.filter((t) => t.province === province).length, `${province} ${rules.join(', ')}`).toBeGreaterThan(0);
+    }
+    const named = (p: RunReport['provinces'][number]) => (p.driftRules ?? []).flatMap((r) => r.agencies.map((a) => `${p.province} ${a}: ${r.rule}`));
+    const expectedRules = new Set(world.provinces.flatMap((p) => Object.entries(p.ruleNames ?? {}).map(([a, r]) => `${p.province} ${a}: ${r}`)));
+    for (const t of ruled) expect(expectedRules.has(`${t.province} ${t.agency}: ${t.rule}`)).toBe(true);
+    expect(report.provinces.flatMap(named).sort()).toEqual([...expectedRules].sort());
+    const listed = report.provinces.flatMap((p) => (p.driftRules ?? []).flatMap((r) => r.dossiers.map((c) => `${p.province} ${c}`)));
+    expect(listed.sort()).toEqual(ruled.map((t) => `${t.province} ${t.dossierCode}`).sort());
+    // two rules together are named together
+    expect([...expectedRules].some((r) => r.includes(' + '))).toBe(true);
   });
 
   it('explains every mismatch to the last dossier (residual 0), except exactly the unexplained keys', () => {

@@ -57,7 +57,9 @@ const DRILL_FIELDS = [
 
 function drillItem(d: CanonicalDossier): Record<string, string> {
   const item = toDvcqgItem(d);
-  return Object.fromEntries(DRILL_FIELDS.map((f) => [f, item[f] ?? '']));
+  const out = Object.fromEntries(DRILL_FIELDS.map((f) => [f, item[f] ?? '']));
+  if (item.NgayNopHoSo) out.NgayNopHoSo = item.NgayNopHoSo; // where the world knows it (WorldOptions.nationalRules)
+  return out;
 }
 
 /** `drillItem` as JSON, kept per dossier: the same national lists are read again and again. */
@@ -94,7 +96,7 @@ function danhSachHoSo(state: State, params: Params): Reply {
 export const NATIONAL: Record<string, Service> = {
   ThongKeHoSo: (state, params) => {
     const unit = nationalUnit(state, params.madonvi);
-    return thongKeHoSo(unit.index.world.national, unit, params, unit.index.world.nationalAlterations);
+    return thongKeHoSo(unit.index.world.national, unit, params, unit.index.world.nationalAlterations, unit.index.world.nationalRules);
   },
   TraCuuHoSo: (state, params) => traCuuHoSo(state, params),
   DanhSachHoSo: (state, params) => danhSachHoSo(state, params),

@@ -2,15 +2,22 @@
 import type { CanonicalDossier } from '../../../schemas/dossier.js';
 import { toStatsRow } from '../../dialects/dvcqg/fields.js';
 import { misreportInto, misreportedProcedure, type Misreport } from '../misreport.js';
-import { oracleCounts, oracleZero } from '../oracle.js';
+import { ORACLE_DEFAULT_RULES, oracleCounts, oracleZero, type OracleRules } from '../oracle.js';
 import { boolParam, periodParams, type Params } from './params.js';
 import type { Reply, Unit } from './state.js';
 
 /**
  * Statistics of `dossiers` (one province's local or national copy) under `unit`, counted by
- * the simulators' own counting rules (src/sim/oracle.ts), with `misreport` applied.
+ * the simulators' own counting rules (src/sim/oracle.ts) under `rules` (the national statistics
+ * may follow a variant: WorldOptions.nationalRules), with `misreport` applied.
  */
-export function thongKeHoSo(dossiers: readonly CanonicalDossier[], unit: Unit, params: Params, misreport: readonly Misreport[] = []): Reply {
+export function thongKeHoSo(
+  dossiers: readonly CanonicalDossier[],
+  unit: Unit,
+  params: Params,
+  misreport: readonly Misreport[] = [],
+  rules: OracleRules = ORACLE_DEFAULT_RULES,
+): Reply {
   const { from, to } = periodParams(params);
   const days = { from, to };
   const byAgency = boolParam(params, 'theoDonVi');
@@ -19,7 +26,7 @@ export function thongKeHoSo(dossiers: readonly CanonicalDossier[], unit: Unit, p
   // so that no character of a code can run two keys together
   const keyOf = (agency: string, procedure: string) => JSON.stringify([byAgency ? agency : unit.code, byProcedure ? procedure : '']);
   const mine = unit.agency === null ? dossiers : dossiers.filter((d) => d.agency === unit.agency);
-  const groups = oracleCounts(mine, days, (d) => keyOf(d.agency, d.procedure));
+  const groups = oracleCounts(mine, days, (d) => keyOf(d.agency, d.procedure), rules);
   for (const m of misreport) {
     if (unit.agency !== null && m.agency !== unit.agency) continue;
     const procedure = byProcedure ? misreportedProcedure(m, dossiers, days) : '';

@@ -6,6 +6,7 @@ import { chooseInjected, type Chosen } from './choose.js';
 import { drifted, lagged, randomCode, returnAfterPeriod, shifted } from './discrepancies.js';
 import { generateDossiers, layOut, type Layout } from './dossiers.js';
 import { sortByUpdated } from './order.js';
+import { RULE_NAMES, oracleRulesOf, ruleTruth, shapeForRules } from './rules.js';
 import {
   KIND_ORDER,
   pairOf,
@@ -31,6 +32,11 @@ export function generateProvince(
   const layout = layOut(province, opts, clock, inject, rng);
   const injectRng = new Rng(hashSeed(opts.seed, 'inject', province));
   const all = generateDossiers(layout, procedures, clock, rng);
+  const rules = opts.nationalRules ?? [];
+  if (rules.length) {
+    shapeForRules(all, rules, clock, new Rng(hashSeed(opts.seed, 'rules', province)));
+    sortByUpdated(all);
+  }
   const chosen = chooseInjected(all, layout, clock, inject, opts.shareKeys === true, rng, injectRng);
   const { added, truth, procedureMap } = applyInjections(chosen, layout, clock, rng, injectRng);
 
@@ -41,9 +47,14 @@ export function generateProvince(
   const national = all.filter((d) => !notNational.has(d));
   national.push(...added);
   sortByUpdated(national);
+  const named = new Set(truth.flatMap((t) => [t.dossierCode, ...(t.related === undefined ? [] : [t.related])]));
+  const byRule = ruleTruth(province, national, rules, { from: clock.period.from, to: clock.period.to }, named);
+  truth.push(...byRule.truth);
   truth.sort((x, y) => KIND_ORDER[x.kind] - KIND_ORDER[y.kind] || (x.dossierCode < y.dossierCode ? -1 : 1));
   const nationalAlterations = unexplained(opts, province, chosen.free);
-  return { world: { province, agencies: layout.agencies, local, national, procedureMap, nationalAlterations }, truth };
+  const world: ProvinceWorld = { province, agencies: layout.agencies, local, national, procedureMap, nationalAlterations };
+  if (rules.length) Object.assign(world, { nationalRules: oracleRulesOf(rules), ruleNames: byRule.byAgency });
+  return { world, truth };
 }
 
 /**
@@ -76,7 +87,7 @@ function applyInjections(
   for (const d of chosen.drift) {
     returnAfterPeriod(d, rng, clock);
     added.push(drifted(d));
-    record(d, 'definition_drift');
+    record(d, 'definition_drift', { rule: RULE_NAMES['return-date'] }); // its national finish date is its return date
   }
   for (const d of chosen.missing) record(d, 'missing_national');
   for (const d of chosen.replaced) {

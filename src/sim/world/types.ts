@@ -2,7 +2,8 @@
 import type { CanonicalDossier } from '../../../schemas/dossier.js';
 import type { FINDING_KINDS } from '../../../schemas/report.js';
 import type { Period } from '../../domain/period.js';
-import type { OracleMetric } from '../oracle.js';
+import type { OracleMetric, OracleRules } from '../oracle.js';
+import type { NationalRule } from './rules.js';
 
 export type InjectedKind = (typeof FINDING_KINDS)[number];
 export interface TruthEntry {
@@ -11,10 +12,12 @@ export interface TruthEntry {
   /** The code a finding must name: the local code, or the national one for missing_local and duplicate_national. */
   dossierCode: string;
   kind: InjectedKind;
-  /** code_divergence and duplicate_national: which form. */
-  form?: 'replaced_code' | 'unmapped_procedure' | DuplicateForm;
+  /** code_divergence and duplicate_national: which form; definition_drift by a counting rule (not by its record): `counting_rule`. */
+  form?: 'replaced_code' | 'unmapped_procedure' | DuplicateForm | 'counting_rule';
   /** The other code involved: the national code of a replaced code, the original of a duplicate. */
   related?: string;
+  /** definition_drift by a counting rule of the portal's (WorldOptions.nationalRules): the rule's name. */
+  rule?: string;
 }
 export type DuplicateForm = 'second_code' | 'listed_twice' | 'two_agencies';
 /** A national figure altered with no dossier behind it: what a reconciliation must leave unexplained. */
@@ -69,6 +72,8 @@ export interface WorldOptions {
   shareKeys?: boolean;
   /** National figures altered per province with no dossier behind them (see above). Default 0. */
   unexplainedKeys?: number;
+  /** Counting rules the portal's statistics follow instead of the default ones (src/sim/world/rules.ts). Default none. */
+  nationalRules?: readonly NationalRule[];
 }
 export interface ProvinceWorld {
   province: string;
@@ -81,6 +86,10 @@ export interface ProvinceWorld {
   procedureMap: Record<string, string>;
   /** What the national statistics add to their rows (unexplained keys); usually none. */
   nationalAlterations: NationalAlteration[];
+  /** The rules the national statistics count by (WorldOptions.nationalRules); absent: the default ones. */
+  nationalRules?: OracleRules;
+  /** Per agency, the rules that count one of its national dossiers differently, as a report names them. */
+  ruleNames?: Record<string, string>;
 }
 export interface World {
   seed: number;
