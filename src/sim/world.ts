@@ -27,6 +27,9 @@
  * - definition_drift: a dossier finished in the period and returned after it; nationally its
  *   finish date is the return date ("processed" keyed on the return date). The local return
  *   date is moved after the period when the dossier was not returned after it already.
+ * - definition_drift by a status mapping (`inject.withdrawnMapped`, default 0): a dossier
+ *   finished in the period is withdrawn in the province at that moment (7), while the portal
+ *   got the same update as finished (9): `truth` names the rule "withdrawn counted as processed".
  * - code_divergence, form `replaced_code`: nationally the dossier has a random-looking code
  *   (no agency prefix) instead of its own, and its own code is absent. The portal files a code
  *   without an agency under the unit that pushed it, the province's root agency *(ours)*, so
@@ -60,6 +63,10 @@
  * missing_local, duplicates, a replaced code at the root), and are steered onto shared pairs:
  * several kinds on the same agency and procedure, where none can cancel another (each lowers,
  * or raises, "to process", "processed" or "received" at its key).
+ *
+ * Counting rules (`nationalRules`, default none): the national statistics follow variants of
+ * the counting rules, the records alike (src/sim/world/rules.ts); `truth` names each national
+ * dossier counted differently (`form` `counting_rule`, with the rule), `ruleNames` the rule per agency.
  *
  * Unexplained keys (`unexplainedKeys`, default 0 per province): the national statistics of an
  * (agency, procedure) pair carrying no injection, counted in the period, get `residual` (+1 or

@@ -56,6 +56,7 @@ function worldOf(seed: number, i: number): World {
     duplicateNational: n(),
     duplicateListedTwice: n(),
     duplicateTwoAgencies: n(),
+    withdrawnMapped: n(),
   };
   return generateWorld({
     seed,
@@ -166,6 +167,14 @@ describe.each(['dvcqg', 'rest'] as const)('accuracy over 20 worlds, %s sources',
 
   it('finds exactly the injected discrepancies: precision and recall 1.0, per kind', () => {
     expectFindingsMatchTruth(reports[dialect]!, world.truth);
+  });
+
+  it('tells a status mapping from a lag: withdrawn locally, finished nationally, is definition_drift naming the rule', () => {
+    const report = reports[dialect]!;
+    const mapped = world.truth.filter((t) => t.rule === 'withdrawn counted as processed' && t.form === undefined);
+    expect(mapped.length).toBeGreaterThan(3);
+    const findings = new Map(report.provinces.flatMap((p) => p.findings.map((f) => [`${p.province} ${f.dossierCode}`, f] as const)));
+    for (const t of mapped) expect(findings.get(`${t.province} ${t.dossierCode}`), t.dossierCode).toMatchObject({ kind: 'definition_drift', rule: t.rule });
   });
 
   it('names the counting rule each world\'s portal counts by, per agency, with exactly its dossiers; none elsewhere', () => {

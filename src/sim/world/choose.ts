@@ -22,6 +22,8 @@ export interface Chosen {
   unmapped: CanonicalDossier[];
   listedTwice: CanonicalDossier[];
   twoAgencies: CanonicalDossier[];
+  /** Withdrawn in the province, sent to the portal as finished. */
+  mapped: CanonicalDossier[];
   /** The agency carrying the unmapped procedure codes, if any. */
   unmappedAgency: string | undefined;
   /** The agency whose copy a two-agency duplicate of `d` is. */
@@ -178,6 +180,8 @@ export function chooseInjected(
   const twoAgencies = pick(inject.duplicateTwoAgencies, 'duplicate_national (under two agencies)', pool.counted, 'more', () => true, (d) => [
     [pairOf(otherAgency(d), d.procedure), 'more'],
   ]);
+  // nationally finished, locally withdrawn: more processed nationally
+  const mapped = pick(inject.withdrawnMapped, 'definition_drift (withdrawn sent as finished)', pool.lag, 'more');
   const free = pool.counted.filter((d) => !usedPairs.has(pairOf(d.agency, d.procedure)));
-  return { shift, lag, drift, missing, replaced, deleted, duplicated, unmapped, listedTwice, twoAgencies, unmappedAgency, otherAgency, nextSeq, usedCodes, free };
+  return { shift, lag, drift, missing, replaced, deleted, duplicated, unmapped, listedTwice, twoAgencies, mapped, unmappedAgency, otherAgency, nextSeq, usedCodes, free };
 }

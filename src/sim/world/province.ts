@@ -1,5 +1,5 @@
 /** One province of the world: its dossiers, the injected discrepancies, their ground truth. */
-import type { CanonicalDossier } from '../../../schemas/dossier.js';
+import { STATUS, type CanonicalDossier } from '../../../schemas/dossier.js';
 import { ORACLE_METRICS } from '../oracle.js';
 import { Rng, hashSeed } from '../random.js';
 import { chooseInjected, type Chosen } from './choose.js';
@@ -42,8 +42,8 @@ export function generateProvince(
 
   const gone = new Set(chosen.deleted);
   const local = all.filter((d) => !gone.has(d));
-  if (chosen.drift.length) sortByUpdated(local); // return dates moved
-  const notNational = new Set<CanonicalDossier>([...chosen.shift, ...chosen.lag, ...chosen.drift, ...chosen.missing, ...chosen.replaced]);
+  if (chosen.drift.length || chosen.mapped.length) sortByUpdated(local); // return dates moved, dossiers withdrawn
+  const notNational = new Set<CanonicalDossier>([...chosen.shift, ...chosen.lag, ...chosen.drift, ...chosen.missing, ...chosen.replaced, ...chosen.mapped]);
   const national = all.filter((d) => !notNational.has(d));
   national.push(...added);
   sortByUpdated(national);
@@ -88,6 +88,13 @@ function applyInjections(
     returnAfterPeriod(d, rng, clock);
     added.push(drifted(d));
     record(d, 'definition_drift', { rule: RULE_NAMES['return-date'] }); // its national finish date is its return date
+  }
+  for (const d of chosen.mapped) {
+    // withdrawn when it would have finished; the portal got the same update as finished (9)
+    const at = d.finishedAt!;
+    added.push({ ...d, status: STATUS.FINISHED, returnedAt: null, updatedAt: at });
+    Object.assign(d, { status: STATUS.WITHDRAWN, returnedAt: null, updatedAt: at });
+    record(d, 'definition_drift', { rule: RULE_NAMES.withdrawn });
   }
   for (const d of chosen.missing) record(d, 'missing_national');
   for (const d of chosen.replaced) {

@@ -48,6 +48,8 @@ export interface InjectCounts {
   /** code_divergence by an unmapped local procedure code */
   unmappedProcedure: number;
   definitionDrift: number;
+  /** definition_drift by a status mapping: withdrawn in the province (7), finished nationally (9) */
+  withdrawnMapped: number;
   /** duplicate_national, form second_code */
   duplicateNational: number;
   /** duplicate_national, form listed_twice */
@@ -113,6 +115,7 @@ export const DEFAULT_INJECT: Readonly<InjectCounts> = {
   replacedCode: 1,
   unmappedProcedure: 1,
   definitionDrift: 1,
+  withdrawnMapped: 0,
   duplicateNational: 1,
   duplicateListedTwice: 0,
   duplicateTwoAgencies: 0,
