@@ -8,6 +8,7 @@ import { IDENTITY_STATUS_MAP, normaliseDvcqg, toDvcqgItem } from '../../src/dial
 import { METRICS } from '../../schemas/metrics.js';
 import { Tally, metricsOf, hasMetric } from '../../src/reconcile/counting.js';
 import { type Counts } from '../../src/domain/figures.js';
+import { ORACLE_DEFAULT_RULES, oracleMetrics } from '../../src/sim/oracle.js';
 import { Rng } from '../../src/sim/random.js';
 import { DEFAULT_INJECT, expectedStore, generateWorld, writeTruth, type World, type WorldOptions } from '../../src/sim/world.js';
 import { vn } from '../helpers/fixtures.js';
@@ -17,7 +18,7 @@ const HOUR = 3_600_000;
 const BASE: WorldOptions = { seed: 42, month: '2025-05', provinces: ['H49', 'H56', 'H12'], dossiersPerProvince: 1500 };
 const world = generateWorld(BASE);
 /** Only the three kinds injected before the others existed. */
-const NONE_NEW = { missingLocal: 0, replacedCode: 0, unmappedProcedure: 0, definitionDrift: 0, duplicateNational: 0, duplicateListedTwice: 0, duplicateTwoAgencies: 0 };
+const NONE_NEW = { missingLocal: 0, replacedCode: 0, unmappedProcedure: 0, definitionDrift: 0, duplicateNational: 0, duplicateListedTwice: 0, duplicateTwoAgencies: 0, withdrawnMapped: 0 };
 
 function byCode(list: CanonicalDossier[]): Map<string, CanonicalDossier> {
   return new Map(list.map((d) => [d.code, d]));
@@ -142,7 +143,7 @@ describe('injected discrepancies', () => {
   const KINDS = ['missing_national', 'status_lag', 'date_shift', 'missing_local', 'code_divergence', 'definition_drift', 'duplicate_national'] as const;
 
   it('lists the configured counts per province and kind, on distinct dossiers', () => {
-    const asked = { notSynced: 4, statusLag: 2, dateShift: 5, missingLocal: 2, replacedCode: 2, unmappedProcedure: 3, definitionDrift: 2, duplicateNational: 1, duplicateListedTwice: 2, duplicateTwoAgencies: 1 };
+    const asked = { notSynced: 4, statusLag: 2, dateShift: 5, missingLocal: 2, replacedCode: 2, unmappedProcedure: 3, definitionDrift: 2, duplicateNational: 1, duplicateListedTwice: 2, duplicateTwoAgencies: 1, withdrawnMapped: 2 };
     const custom = generateWorld({ ...BASE, seed: 9, inject: asked });
     const old = generateWorld({ ...BASE, seed: 9, inject: { notSynced: 4, statusLag: 2, dateShift: 5, ...NONE_NEW } });
     for (const [w, c] of [[world, DEFAULT_INJECT], [custom, asked], [old, { ...asked, ...NONE_NEW, unmappedProcedure: 0, replacedCode: 0, notSynced: 4, statusLag: 2, dateShift: 5 }]] as const) {
@@ -153,7 +154,7 @@ describe('injected discrepancies', () => {
         date_shift: c.dateShift,
         missing_local: c.missingLocal,
         code_divergence: c.replacedCode + c.unmappedProcedure,
-        definition_drift: c.definitionDrift,
+        definition_drift: c.definitionDrift + c.withdrawnMapped,
         duplicate_national: c.duplicateNational + c.duplicateListedTwice + c.duplicateTwoAgencies,
       };
       for (const p of w.provinces) {
@@ -224,6 +225,16 @@ describe('injected discrepancies', () => {
               for (const x of [l!.finishedAt, l!.returnedAt]) if (x !== null) expect(x >= b).toBe(x - 7 * HOUR >= b);
             break;
           case 'definition_drift':
+            if (t.rule === 'withdrawn counted as processed') {
+              // withdrawn locally when it finished, sent to the portal as finished, as new as the local copy
+              expect(l!.status).toBe(7);
+              expect(n).toEqual({ ...l, status: 9 });
+              expect(l!.finishedAt!).toBeGreaterThanOrEqual(period.start);
+              expect(l!.finishedAt!).toBeLessThan(period.end);
+              expect(l!.updatedAt).toBe(l!.finishedAt);
+              break;
+            }
+            expect(t.rule).toBe('processed keyed on the return date');
             expect(l!.status).toBe(10);
             expect(l!.finishedAt!).toBeGreaterThanOrEqual(period.end - 3 * 24 * HOUR);
             expect(l!.finishedAt!).toBeLessThan(period.end);
@@ -560,5 +571,46 @@ describe('volume', () => {
     // a replaced code needs a non-root agency, unmapped procedure codes one of their own
     expect(generateWorld({ ...BASE, dossiersPerProvince: 300, agenciesPerProvince: 1 }).provinces[0]!.agencies).toHaveLength(3);
     expect(generateWorld({ ...BASE, dossiersPerProvince: 300, agenciesPerProvince: 1, inject: { unmappedProcedure: 0 } }).provinces[0]!.agencies).toHaveLength(2);
+  });
+});
+
+describe('counting rules of the portal (nationalRules)', () => {
+  const days = (w: World) => ({ from: w.period.from, to: w.period.to });
+  const same = (a: Record<string, boolean>, b: Record<string, boolean>) => Object.keys(a).every((k) => a[k] === b[k]);
+
+  it.each([
+    [['due-time'], { dueCompare: 'time' }],
+    [['return-date'], { processedOn: 'returned' }],
+    [['withdrawn'], { withdrawnIsProcessed: true }],
+    [['period-end'], { periodEnd: 'exclusive' }],
+    [['submitted'], { receivedOn: 'submitted' }],
+    [['due-time', 'withdrawn'], { dueCompare: 'time', withdrawnIsProcessed: true }],
+  ] as const)('%j: the national figures follow them; the truth lists every national dossier they count differently, with the rule', (rules, oracle) => {
+    const w = generateWorld({ ...BASE, provinces: ['H49'], dossiersPerProvince: 400, nationalRules: rules });
+    const p = w.provinces[0]!;
+    const full = { ...ORACLE_DEFAULT_RULES, ...oracle };
+    expect(p.nationalRules).toEqual(full);
+    const ruled = w.truth.filter((t) => t.form === 'counting_rule');
+    expect(ruled.length).toBeGreaterThan(0);
+    const injected = new Set(w.truth.filter((t) => t.form !== 'counting_rule').flatMap((t) => [t.dossierCode, t.related]));
+    const differing = p.national.filter((d) => !injected.has(d.code) && !same(oracleMetrics(d, days(w), full), oracleMetrics(d, days(w))));
+    expect(ruled.map((t) => t.dossierCode).sort()).toEqual(differing.map((d) => d.code).sort());
+    for (const t of ruled) expect(t.rule).toBe(p.ruleNames![t.agency]);
+    if (rules.length === 2) expect(Object.values(p.ruleNames!)).toContain('due compared with time of day + withdrawn counted as processed');
+    // the records agree: the same objects on both sides
+    const local = byCode(p.local);
+    for (const t of ruled) expect(p.national.find((d) => d.code === t.dossierCode)).toBe(local.get(t.dossierCode));
+  });
+
+  it('refuses a rule it does not know, or one asked twice', () => {
+    expect(() => generateWorld({ ...BASE, nationalRules: ['weekly' as never] })).toThrow(/"weekly" is not a counting rule/);
+    expect(() => generateWorld({ ...BASE, nationalRules: ['withdrawn', 'withdrawn'] })).toThrow(/asked twice/);
+  });
+
+  it('leaves a world without rules as it was', () => {
+    const a = generateWorld({ ...BASE, seed: 5, provinces: ['H49'], dossiersPerProvince: 300 });
+    const b = generateWorld({ ...BASE, seed: 5, provinces: ['H49'], dossiersPerProvince: 300, nationalRules: [] });
+    expect(b).toEqual(a);
+    expect(a.provinces[0]!.local.some((d) => d.submittedAt !== undefined)).toBe(false);
   });
 });
