@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkLayers, importsOf, layerOf } from '../../scripts/check-layers.js';
+import { checkSize, functionsOf, MAX_FILE_LINES, MAX_FUNCTION_LINES } from '../../scripts/check-size.js';
 import { LAYERS } from '../../scripts/layers.js';
 
 const trees: string[] = [];
@@ -90,5 +91,42 @@ describe('the layer check', () => {
 
   it('passes on this repository', () => {
     expect(checkLayers(join(import.meta.dirname, '../..'), LAYERS)).toEqual([]);
+  });
+});
+
+describe('the size check', () => {
+  it('measures functions from their head to their closing brace, whatever braces their strings, templates and regular expressions hold', () => {
+    const text = [
+      'export function a(x: number): { n: number } {', // 1
+      '  const s = "}}}" + `${x}{` + `}${`{`}`;', // 2
+      '  const re = /[}{]/g;', // 3
+      '  return { n: x };', // 4
+      '}', // 5
+      'class C {', // 6
+      '  async m(y: string): Promise<void> {', // 7
+      '    if (y) {', // 8
+      '      // }', // 9
+      '    }', // 10
+      '  }', // 11
+      '}', // 12
+      'const f = async (z: number) => {', // 13
+      '  return z / 2 / 1;', // 14
+      '};', // 15
+    ].join('\n');
+    expect(functionsOf(text)).toEqual([
+      { name: 'a', start: 1, end: 5 },
+      { name: 'm', start: 7, end: 11 },
+      { name: 'f', start: 13, end: 15 },
+    ]);
+  });
+
+  it('reports a file or a function over the limit, and lets an allowed table through', () => {
+    const long = `export function big() {\n${'  call();\n'.repeat(MAX_FUNCTION_LINES)}}\n`;
+    const root = tree({ 'src/a.ts': long, 'src/b.ts': 'x;\n'.repeat(MAX_FILE_LINES + 1) });
+    expect(checkSize(root, ['src'], {}).map((f) => f.message)).toEqual([
+      `src/a.ts:1 big: ${MAX_FUNCTION_LINES + 2} lines (at most ${MAX_FUNCTION_LINES})`,
+      `src/b.ts: ${MAX_FILE_LINES + 1} lines (at most ${MAX_FILE_LINES})`,
+    ]);
+    expect(checkSize(root, ['src'], { 'src/a.ts#big': 'a table', 'src/b.ts': 'a table' })).toEqual([]);
   });
 });
