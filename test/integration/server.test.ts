@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incidentKey } from '../../src/reconcile/incidents.js';
 import type { RunReport } from '../../schemas/report.js';
 import { runNightly } from '../../src/cli/run.js';
-import { httpSettings } from '../../src/cli/serve.js';
+import { httpSettings } from '../../src/cli/http-options.js';
 import { parseConfig, type Config } from '../../src/config/load.js';
 import { createRuntime, type Runtime } from '../../src/queue/runtime.js';
 import { isLoopback, replayJobId, startServer, type RunningServer } from '../../src/server/index.js';
