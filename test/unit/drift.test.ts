@@ -14,7 +14,7 @@ import { makePeriod } from '../../src/domain/period.js';
 import { explainByRules } from '../../src/reconcile/drift.js';
 import { explain, narrow, type Gathered } from '../../src/reconcile/explain.js';
 import { SWITCHES, VARIANTS, VariantCounter, affecting, variantName, variantRules } from '../../src/reconcile/variants.js';
-import { groupKey, parseGroupKey, type GroupKey } from '../../src/util/tuple-key.js';
+import { groupKey, parseGroupKey, type GroupKey } from '../../src/domain/group.js';
 import { vn } from '../helpers/fixtures.js';
 
 const period = makePeriod('2026-10-01', '2026-10-31');
