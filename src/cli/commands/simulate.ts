@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { formatCompact } from '../../domain/time.js';
 import { SIM_CREDENTIALS, startSimulator } from '../../sim/dvcqg-server.js';
-import { generateWorld, writeTruth } from '../../sim/world.js';
+import { NATIONAL_RULES, generateWorld, writeTruth, type NationalRule } from '../../sim/world.js';
 import { previousMonth, untilSignal, wholeNumber } from '../options.js';
 
 interface SimulateOptions {
@@ -15,6 +15,7 @@ interface SimulateOptions {
   volume: string;
   port: string;
   truth?: string;
+  drift?: string;
 }
 
 export function register(program: Command): void {
@@ -30,13 +31,18 @@ export function register(program: Command): void {
     .option('--volume <n>', 'dossiers per province', '2000')
     .option('--port <n>', 'TCP port on 127.0.0.1 (0: any free port)', '0')
     .option('--truth <file>', 'write the ground truth (the injected discrepancies) to this JSON file')
+    .option(
+      '--drift <rules>',
+      `counting rules the national statistics follow instead of the default ones, comma-separated (${NATIONAL_RULES.join(', ')})`,
+    )
     .action(async (o: SimulateOptions) => {
       const seed = wholeNumber('--seed', o.seed, 0);
       const volume = wholeNumber('--volume', o.volume, 1);
       const port = wholeNumber('--port', o.port, 0, 65_535);
       const month = o.month ?? previousMonth(new Date());
       const provinces = o.provinces.split(',').map((p) => p.trim()).filter(Boolean);
-      const world = generateWorld({ seed, month, provinces, dossiersPerProvince: volume });
+      const nationalRules = (o.drift ?? '').split(',').map((r) => r.trim()).filter(Boolean) as NationalRule[];
+      const world = generateWorld({ seed, month, provinces, dossiersPerProvince: volume, nationalRules });
       if (o.truth) await writeTruth(world, o.truth);
       const sim = await startSimulator(world, { port });
       const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -46,6 +52,7 @@ export function register(program: Command): void {
       );
       say(`  national feed: ${sim.nationalUrl}`);
       for (const p of world.provinces) say(`  ${p.province} source (dvcqg): ${sim.sourceUrl(p.province)}`);
+      if (nationalRules.length) say(`  national statistics counted by: ${nationalRules.join(', ')}`);
       say(`  credentials: username "${SIM_CREDENTIALS.username}", password "${SIM_CREDENTIALS.password}"`);
       if (o.truth) say(`  ground truth: ${world.truth.length} injected discrepancies in ${o.truth}`);
       say('Press Ctrl+C to stop.');
