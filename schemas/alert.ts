@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ALERT_GROUPS } from './config.js';
 import { incidentEvent, incidentLine } from './incident.js';
-import { failedJob, findingKind } from './report.js';
+import { driftRule, failedJob, findingKind } from './report.js';
 
 const period = z.object({ from: z.string(), to: z.string() });
 
@@ -63,6 +63,8 @@ export const summaryAlert = z.object({
       resolved: z.number().int(),
       /** The run's jobs for the province that failed for good (their kind, id and reason). */
       failedJobs: z.array(failedJob).default([]),
+      /** The counting rules the portal follows where ours differ (the province report's `driftRules`). */
+      driftRules: z.array(driftRule).optional(),
     }),
   ),
 });

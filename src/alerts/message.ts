@@ -7,6 +7,7 @@ import type { IncidentLine } from '../../schemas/incident.js';
 import { LABELS, type Lang } from '../report/labels.js';
 import type { Metric } from '../domain/figures.js';
 import { provinceLabel } from '../normalise/units.js';
+import { driftHeading, driftRuleLines } from '../report/drift.js';
 
 export interface Doc {
   lang: Lang;
@@ -151,7 +152,10 @@ function summaryDoc(a: SummaryAlert, lang: Lang): Doc {
   const failed = (p: SummaryAlert['provinces'][number]) =>
     p.failedJobs.length ? `; ${W.failedJobs}: ${p.failedJobs.map((j) => `${j.job} ${j.id} (${j.reason})`).join('; ')}` : '';
   const lines = a.provinces.map((p) => `${provinceLabel(p.province)}: ${coverage[p.coverage] ?? p.coverage}${p.why ? ` (${p.why})` : ''}, ${W.counts(p)}${failed(p)}`);
-  return { lang, title: W.summary(a.runId, a.period.from, a.period.to), sections: [{ heading: W.provinces, lines }], url: a.url ?? null, runId: a.runId };
+  // the counting rules the portal follows: one configuration to change, not dossiers to chase
+  const rules = a.provinces.flatMap((p) => driftRuleLines(p, lang).map((l) => `${provinceLabel(p.province)}: ${l}`));
+  const sections = [{ heading: W.provinces, lines }, ...(rules.length ? [{ heading: driftHeading(lang), lines: rules }] : [])];
+  return { lang, title: W.summary(a.runId, a.period.from, a.period.to), sections, url: a.url ?? null, runId: a.runId };
 }
 
 /** What the alert says, in the team's language (`alerts.lang`). */

@@ -93,6 +93,7 @@ export function planAlerts(report: RunReport, changes: Transition[], opts: PlanO
           findings: p.findings.filter((f) => f.kind !== UNEXPLAINED).length,
           opened: count(p.province, 'opened'), worsened: count(p.province, 'worsened'), resolved: count(p.province, 'resolved'),
           failedJobs: p.coverage.failedJobs ?? [],
+          driftRules: p.driftRules ?? [],
         })),
       },
     });

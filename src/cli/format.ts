@@ -8,6 +8,7 @@ import { groupBy } from '../util/group.js';
 import { accountOf, isUnexplained, signed, sortMismatches, sourcesTotal } from '../report/account.js';
 import { LABELS, LANGS, type Lang } from '../report/labels.js';
 import { choice } from './options.js';
+import { driftHeading, driftRuleLines, ruleText } from '../report/drift.js';
 import { reportXlsx } from './xlsx.js';
 
 /** The formats printed as text (the demo's too). */
@@ -45,14 +46,21 @@ function unexplainedLine(L: (typeof LABELS)[Lang], f: Finding): string {
   return k ? `${where}: ${L.columns.residual.toLowerCase()} ${signed(k.residual)}${k.examined ? ` (${L.examined}: ${k.examined})` : ''}` : where;
 }
 
-/** A province's findings by kind, in the kinds' order: each with its dossier codes, or for keys left unexplained, the keys. */
-function findingGroups(p: ProvinceReport, L: (typeof LABELS)[Lang]) {
-  const byKind = groupBy([...p.findings].sort((a, b) => a.dossierCode.localeCompare(b.dossierCode)), (f) => f.kind);
-  return [...FINDING_KINDS, UNEXPLAINED]
-    .filter((k) => byKind.has(k))
-    .map((k) => {
-      const list = byKind.get(k)!;
-      return { kind: k, label: L.kind[k], count: list.length, items: k === UNEXPLAINED ? list.map((f) => unexplainedLine(L, f)) : list.map((f) => f.dossierCode) };
+/**
+ * A province's findings by kind, in the kinds' order: each with its dossier codes, or for keys
+ * left unexplained, the keys. Dossiers counted differently are grouped by the rule they show.
+ */
+function findingGroups(p: ProvinceReport, lang: Lang) {
+  const L = LABELS[lang];
+  const byKind = groupBy([...p.findings].sort((a, b) => a.dossierCode.localeCompare(b.dossierCode)), (f) => (f.rule ? `${f.kind}\n${f.rule}` : f.kind));
+  const kinds = [...FINDING_KINDS, UNEXPLAINED] as string[];
+  return [...byKind.keys()]
+    .sort((a, b) => kinds.indexOf(a.split('\n')[0]!) - kinds.indexOf(b.split('\n')[0]!) || a.localeCompare(b))
+    .map((group) => {
+      const [k, rule] = group.split('\n') as [(typeof kinds)[number], string | undefined];
+      const list = byKind.get(group)!;
+      const label = `${L.kind[k as keyof typeof L.kind]}${rule ? `: ${ruleText(rule, lang)}` : ''}`;
+      return { kind: k, label, count: list.length, items: k === UNEXPLAINED ? list.map((f) => unexplainedLine(L, f)) : list.map((f) => f.dossierCode) };
     });
 }
 
@@ -86,7 +94,8 @@ function sections(r: RunReport, lang: Lang, detail: boolean) {
           : null,
       // A province that was not compared has no account to give.
       account: p.coverage.status === 'complete' || p.mismatches.length ? L.account(accountOf(p)) : null,
-      findings: findingGroups(p, L),
+      findings: findingGroups(p, lang),
+      rules: driftRuleLines(p, lang),
       mismatches: shown.length
         ? [
             head,
@@ -154,6 +163,7 @@ function layout(r: RunReport, lang: Lang, detail: boolean, style: Style): string
     if (p.why) out.push('', `${p.province}: ${p.why}`);
     if (p.provincialStats) out.push('', `${p.province}: ${p.provincialStats}`);
     if (p.account) out.push('', style.heading(`${p.province}: ${p.account}`));
+    if (p.rules.length) out.push('', style.group(driftHeading(lang), p.rules.length, p.rules, true));
     if (p.findings.length) out.push('', ...p.findings.map((g) => style.group(g.label, g.count, g.items, g.kind === UNEXPLAINED)));
     if (p.mismatches) out.push('', style.heading(`${p.province}: ${L.mismatchesOf}`), style.grid(p.mismatches));
     if (p.hidden) out.push('', L.hiddenLines(p.hidden));
@@ -168,15 +178,21 @@ export const UTF8_BOM = '\uFEFF';
  * One CSV row per mismatch and per finding, with stable English column names and codes.
  * Columns added later come last, so that existing positions hold: `verdict`, then `residual`
  * (the part of a mismatch's gap its findings leave unexplained; on an `unexplained` finding,
- * its key's).
+ * its key's), then `rule` (a definition_drift's rule; on a `drift_rule` row, one of the
+ * province's counting rules, with its agencies, metrics and dossier codes space-separated).
  */
 function csv(r: RunReport): string {
-  const head = ['run_id', 'province', 'coverage', 'row', 'agency', 'procedure', 'metric', 'local', 'national', 'provincial', 'dossier_code', 'kind', 'verdict', 'residual'];
+  const head = ['run_id', 'province', 'coverage', 'row', 'agency', 'procedure', 'metric', 'local', 'national', 'provincial', 'dossier_code', 'kind', 'verdict', 'residual', 'rule'];
   const rows: (string | number | null)[][] = [head];
   for (const p of r.provinces) {
-    for (const m of p.mismatches) rows.push([r.runId, p.province, p.coverage.status, 'mismatch', m.agency, m.procedure, m.metric, m.local, m.national, m.provincial, null, null, m.verdict ?? null, m.residual ?? null]);
+    for (const m of p.mismatches) rows.push([r.runId, p.province, p.coverage.status, 'mismatch', m.agency, m.procedure, m.metric, m.local, m.national, m.provincial, null, null, m.verdict ?? null, m.residual ?? null, null]);
     for (const f of p.findings) {
-      rows.push([r.runId, p.province, p.coverage.status, 'finding', f.agency, f.key?.procedure ?? null, f.key?.metric ?? f.metrics.join(' '), null, null, null, f.dossierCode, f.kind, null, f.key?.residual ?? null]);
+      rows.push([r.runId, p.province, p.coverage.status, 'finding', f.agency, f.key?.procedure ?? null, f.key?.metric ?? f.metrics.join(' '), null, null, null, f.dossierCode, f.kind, null, f.key?.residual ?? null, f.rule ?? null]);
+    }
+    // a counting rule: its agencies, the metrics of the figures it accounts for, its dossiers
+    for (const d of p.driftRules ?? []) {
+      const metrics = [...new Set(d.keys.map((k) => k.metric))].join(' ');
+      rows.push([r.runId, p.province, p.coverage.status, 'drift_rule', d.agencies.join(' '), null, metrics, null, null, null, d.dossiers.join(' '), 'definition_drift', null, null, d.rule]);
     }
   }
   return UTF8_BOM + rows.map((row) => row.map(csvCell).join(',')).join('\n');

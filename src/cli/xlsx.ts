@@ -9,6 +9,7 @@ import type { Metric } from '../domain/figures.js';
 import { provinceLabel } from '../normalise/units.js';
 import { vnTime } from '../server/pages.js';
 import { accountOf, sortMismatches, sourcesTotal } from '../report/account.js';
+import { driftKeyText, driftSheet, ruleText } from '../report/drift.js';
 import { EVIDENCE_FIELDS, LABELS, type Lang } from '../report/labels.js';
 
 type Cell = string | number | null;
@@ -39,6 +40,7 @@ export async function reportWorkbook(r: RunReport, lang: Lang): Promise<Workbook
   const L = LABELS[lang];
   const c = L.columns;
   const X = L.xlsx;
+  const R = driftSheet(lang);
   const metric = (m: string) => L.metric[m as Metric] ?? m;
   const wb = new ExcelJS.Workbook();
   wb.creator = 'dossier-sync';
@@ -80,15 +82,27 @@ export async function reportWorkbook(r: RunReport, lang: Lang): Promise<Workbook
   addSheet(
     wb,
     X.sheets.findings,
-    [X.headers.code, c.dossier, c.agency, c.procedure, c.kind, c.metrics, ...sideHeads('local'), ...sideHeads('national'), c.residual, X.headers.examined],
+    [X.headers.code, c.dossier, c.agency, c.procedure, c.kind, c.metrics, ...sideHeads('local'), ...sideHeads('national'), c.residual, X.headers.examined, R.headers.rule],
     r.provinces.flatMap((p) =>
       p.findings.map((f) => [
         p.province, f.dossierCode || null, f.agency, f.key?.procedure ?? f.evidence.local?.procedure ?? f.evidence.national?.procedure ?? null,
         L.kind[f.kind] ?? f.kind, (f.key ? [f.key.metric] : f.metrics).map(metric).join(', '),
-        ...evidence(f, 'local'), ...evidence(f, 'national'), f.key?.residual ?? null, f.key?.examined ?? null,
+        ...evidence(f, 'local'), ...evidence(f, 'national'), f.key?.residual ?? null, f.key?.examined ?? null, f.rule ? ruleText(f.rule, lang) : null,
       ]),
     ),
   );
+
+  // the counting rules the portal follows where ours differ, one row each
+  const rules = r.provinces.flatMap((p) => (p.driftRules ?? []).map((d) => ({ p, d })));
+  if (rules.length)
+    addSheet(
+      wb,
+      R.name,
+      [X.headers.code, R.headers.rule, R.headers.agencies, R.headers.figures, R.headers.dossiers, R.headers.codes],
+      rules.map(({ p, d }) => [
+        p.province, ruleText(d.rule, lang), d.agencies.join(', '), d.keys.map((k) => driftKeyText(k, lang)).join('; '), d.dossiers.length, d.dossiers.join(', '),
+      ]),
+    );
   return wb;
 }
 
