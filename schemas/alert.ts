@@ -63,8 +63,8 @@ export const summaryAlert = z.object({
       resolved: z.number().int(),
       /** The run's jobs for the province that failed for good (their kind, id and reason). */
       failedJobs: z.array(failedJob).default([]),
-      /** The counting rules the portal follows where ours differ (the province report's `driftRules`). */
-      driftRules: z.array(driftRule).optional(),
+      /** The counting rules the portal follows where ours differ (the province report's `driftRules`), their dossiers counted. */
+      driftRules: z.array(driftRule.extend({ dossiers: codes })).optional(),
     }),
   ),
 });

@@ -32,8 +32,10 @@ export function runUrl(dashboardUrl: string | undefined, runId: string): string 
 
 const ORDER = { opened: 0, worsened: 1, resolved: 2, still_open: 3 } as const;
 
+/** Some of a list: how many, and the first NAMED_IN_MESSAGE. */
+const some = <T>(list: readonly T[]) => ({ count: list.length, first: list.slice(0, NAMED_IN_MESSAGE) });
+
 function item({ incident: i, event, added, fixed }: Transition): AlertIncident {
-  const some = <T>(list: readonly T[]) => ({ count: list.length, first: list.slice(0, NAMED_IN_MESSAGE) });
   const sorted = (list: readonly string[]) => some([...list].sort());
   return {
     key: i.key, province: i.province, agency: i.agency, cause: i.cause!, event,
@@ -93,7 +95,7 @@ export function planAlerts(report: RunReport, changes: Transition[], opts: PlanO
           findings: p.findings.filter((f) => f.kind !== UNEXPLAINED).length,
           opened: count(p.province, 'opened'), worsened: count(p.province, 'worsened'), resolved: count(p.province, 'resolved'),
           failedJobs: p.coverage.failedJobs ?? [],
-          driftRules: p.driftRules ?? [],
+          driftRules: (p.driftRules ?? []).map((d) => ({ ...d, dossiers: some(d.dossiers) })),
         })),
       },
     });

@@ -3,7 +3,7 @@
  * of a definition_drift finding), in words, in Vietnamese and English: one place for every
  * report format, the dashboard's run page and the summary alert.
  */
-import type { DriftRule, ProvinceReport } from '../../schemas/report.js';
+import type { DriftRule } from '../../schemas/report.js';
 import type { Metric } from '../domain/figures.js';
 import { LABELS, type Lang } from './labels.js';
 
@@ -62,14 +62,18 @@ export function ruleText(rule: string, lang: Lang): string {
     .join(' + ');
 }
 
+/** A rule as a report or an alert holds it: its dossiers listed, or counted (an alert's). */
+type RuleLike = Pick<DriftRule, 'rule' | 'agencies' | 'keys'> & { dossiers: readonly string[] | { count: number } };
+
 /** One rule in a line: its name, its agencies, the figures it accounts for (by metric) and its dossiers. */
-export function driftRuleLine(r: DriftRule, lang: Lang): string {
+export function driftRuleLine(r: RuleLike, lang: Lang): string {
   const W = WORDS[lang];
+  const dossiers = 'count' in r.dossiers ? r.dossiers.count : r.dossiers.length;
   const metrics = [...new Set(r.keys.map((k) => LABELS[lang].metric[k.metric as Metric] ?? k.metric))];
-  return `${ruleText(r.rule, lang)}: ${r.agencies.join(', ')}; ${W.figures(r.keys.length)} (${metrics.join(', ')}); ${W.dossiers(r.dossiers.length)}`;
+  return `${ruleText(r.rule, lang)}: ${r.agencies.join(', ')}; ${W.figures(r.keys.length)} (${metrics.join(', ')}); ${W.dossiers(dossiers)}`;
 }
 
 /** A province's rules as lines (none: an empty list). */
-export function driftRuleLines(p: Pick<ProvinceReport, 'driftRules'>, lang: Lang): string[] {
+export function driftRuleLines(p: { driftRules?: readonly RuleLike[] }, lang: Lang): string[] {
   return (p.driftRules ?? []).map((r) => driftRuleLine(r, lang));
 }
