@@ -16,6 +16,7 @@ import { explain, narrow, type Gathered } from '../../src/reconcile/explain.js';
 import { SWITCHES, VARIANTS, VariantCounter, affecting, variantName, variantRules } from '../../src/reconcile/variants.js';
 import { groupKey, parseGroupKey, type GroupKey } from '../../src/domain/group.js';
 import { vn } from '../helpers/fixtures.js';
+import { gatheredOf } from '../helpers/gathered.js';
 
 const period = makePeriod('2026-10-01', '2026-10-31');
 const X = '000.00.12.H49';
@@ -79,18 +80,8 @@ function figures(list: CanonicalDossier[], rulesOf: (d: CanonicalDossier) => Cou
   return [...groups.values()];
 }
 
-function gathered(local: CanonicalDossier[], national: CanonicalDossier[]): Gathered {
-  const codes = new Set([...local, ...national].map((d) => d.code));
-  return {
-    period,
-    rules: DEFAULT_RULES,
-    local: new Map(local.map((d) => [d.code, d])),
-    national,
-    asked: { lookups: new Set(codes), store: new Set(codes) },
-    unexamined: new Map(),
-    examined: new Map(),
-  };
-}
+const gathered = (local: CanonicalDossier[], national: CanonicalDossier[], over: Partial<Gathered> = {}): Gathered =>
+  gatheredOf(period, local, national, over);
 
 function run(local: CanonicalDossier[], national: CanonicalDossier[], nationalFigures: Figures[]) {
   const mismatches = compareCounts(figures(local), nationalFigures);

@@ -8,11 +8,12 @@ import { describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Finding, Mismatch } from '../../schemas/report.js';
 import { compareCounts } from '../../src/reconcile/compare.js';
-import { DEFAULT_RULES, Tally } from '../../src/reconcile/counting.js';
+import { Tally } from '../../src/reconcile/counting.js';
 import { makePeriod } from '../../src/domain/period.js';
 import { type Figures } from '../../src/domain/figures.js';
 import { EXPLAINED_CODES, explain, narrow, type Gathered } from '../../src/reconcile/explain.js';
 import { vn } from '../helpers/fixtures.js';
+import { gatheredOf } from '../helpers/gathered.js';
 
 const HOUR = 3_600_000;
 const period = makePeriod('2026-10-01', '2026-10-31');
@@ -54,19 +55,8 @@ function figures(list: CanonicalDossier[]): Figures[] {
   });
 }
 
-function gathered(local: CanonicalDossier[], national: CanonicalDossier[], over: Partial<Gathered> = {}): Gathered {
-  const codes = new Set([...local, ...national].map((d) => d.code));
-  return {
-    period,
-    rules: DEFAULT_RULES,
-    local: new Map(local.map((d) => [d.code, d])),
-    national,
-    asked: { lookups: new Set(codes), store: new Set(codes) },
-    unexamined: new Map(),
-    examined: new Map(),
-    ...over,
-  };
-}
+const gathered = (local: CanonicalDossier[], national: CanonicalDossier[], over: Partial<Gathered> = {}): Gathered =>
+  gatheredOf(period, local, national, over);
 
 // Background: the same dossiers on both sides.
 const background = [X, Y, ROOT].flatMap((a, i) => [1, 2, 3].map((n) => dossier(a, `${a}-2610${20 + n}-000${i}`, 20 + n, 8 + i)));
