@@ -40,45 +40,74 @@ export interface RulesExplanation extends Explanation {
   driftRules: DriftRule[];
 }
 
-/** A national record a variant counts differently: its metrics under the variant, and those that change. */
-interface Changed {
-  n: CanonicalDossier;
-  bits: number;
-  diff: number;
-}
-
-/** One variant at one agency: its delta per key, and the records it counts differently. */
-interface Effect {
-  delta: Map<TupleKey, number>;
-  changed: Changed[];
-}
-
 const keyOf = (agency: string, procedure: string | null, metric: string) => tupleKey(agency, procedure, metric);
 const metricsIn = (bits: number): Metric[] => METRICS.filter((m) => hasMetric(bits, m));
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Adds `sign` to both keys of each metric of `bits` for the dossier's agency total and procedure. */
-function addTo(map: Map<TupleKey, number>, d: CanonicalDossier, bits: number, sign: (m: Metric) => number): void {
+function addTo(map: Map<TupleKey, number>, d: CanonicalDossier, bits: number, sign: number): void {
   for (const m of metricsIn(bits)) {
-    for (const k of [keyOf(d.agency, null, m), keyOf(d.agency, d.procedure, m)]) map.set(k, (map.get(k) ?? 0) + sign(m));
+    for (const k of [keyOf(d.agency, null, m), keyOf(d.agency, d.procedure, m)]) map.set(k, (map.get(k) ?? 0) + sign);
   }
+}
+
+/**
+ * National records alike for the rules: the same agency and procedure, counted the same under
+ * the rules and under each variant. Most of a province's sensitive records fall in a few such
+ * groups, so the variants are tried per group, not per record.
+ */
+interface Alike {
+  agency: string;
+  procedure: string;
+  base: number;
+  mask: number;
+  bySubset: Map<number, number>;
+  records: CanonicalDossier[];
+}
+
+/** One variant at one agency: its delta per key, and the groups of records it counts differently (with their metrics that change). */
+interface Effect {
+  delta: Map<TupleKey, number>;
+  changed: { alike: Alike; diff: number }[];
+}
+
+/** The national records of `agencies` that some variant counts differently, in groups of alike ones. */
+function alikeGroups(g: Gathered, agencies: Set<string>): Alike[] {
+  const groups = new Map<string, Alike>();
+  const counter = new VariantCounter(g.period, g.rules);
+  for (const n of g.national) {
+    if (!agencies.has(n.agency)) continue;
+    const { mask, bySubset } = counter.profile(n);
+    if (mask === 0) continue;
+    const base = metricsOf(n, g.period, g.rules);
+    const key = tupleKey(n.agency, n.procedure, `${base} ${mask} ${[...bySubset.values()].join(' ')}`);
+    let a = groups.get(key);
+    if (!a) groups.set(key, (a = { agency: n.agency, procedure: n.procedure, base, mask, bySubset, records: [] }));
+    a.records.push(n);
+  }
+  return [...groups.values()];
 }
 
 /** Each variant's effect at each of `agencies`, from the national records. */
 function effects(g: Gathered, agencies: Set<string>): Map<string, Map<number, Effect>> {
   const out = new Map<string, Map<number, Effect>>();
-  const counter = new VariantCounter(g.period, g.rules);
-  for (const n of g.national) {
-    if (!agencies.has(n.agency)) continue;
-    const base = metricsOf(n, g.period, g.rules);
-    for (const [variant, bits] of counter.differing(n, base)) {
-      let byVariant = out.get(n.agency);
-      if (!byVariant) out.set(n.agency, (byVariant = new Map()));
+  for (const alike of alikeGroups(g, agencies)) {
+    const { agency, procedure, base, mask, bySubset, records } = alike;
+    for (const variant of VARIANTS) {
+      const s = variant & mask;
+      const bits = s === 0 ? base : bySubset.get(s)!;
+      if (bits === base) continue;
+      let byVariant = out.get(agency);
+      if (!byVariant) out.set(agency, (byVariant = new Map()));
       let e = byVariant.get(variant);
       if (!e) byVariant.set(variant, (e = { delta: new Map(), changed: [] }));
       const diff = bits ^ base;
-      e.changed.push({ n, bits, diff });
-      addTo(e.delta, n, diff, (m) => (hasMetric(bits, m) ? 1 : -1));
+      e.changed.push({ alike, diff });
+      for (const m of metricsIn(diff)) {
+        const sign = hasMetric(bits, m) ? records.length : -records.length;
+        for (const k of [keyOf(agency, null, m), keyOf(agency, procedure, m)])
+          e.delta.set(k, (e.delta.get(k) ?? 0) + sign);
+      }
     }
   }
   return out;
@@ -91,14 +120,18 @@ function contributions(g: Gathered, agencies: Set<string>): Map<TupleKey, number
   const bits = (d: CanonicalDossier) => metricsOf(d, g.period, g.rules);
   for (const code of differingCodes(g, copiesOf, bits)) {
     const l = g.local.get(code);
-    if (l && agencies.has(l.agency)) addTo(out, l, bits(l), () => -1);
-    for (const n of copiesOf.get(code) ?? []) if (agencies.has(n.agency)) addTo(out, n, bits(n), () => 1);
+    if (l && agencies.has(l.agency)) addTo(out, l, bits(l), -1);
+    for (const n of copiesOf.get(code) ?? []) if (agencies.has(n.agency)) addTo(out, n, bits(n), 1);
   }
   return out;
 }
 
 /** The variant that fits an agency best (see the module's comment), if any. */
-function bestFit(byVariant: Map<number, Effect>, expected: (k: TupleKey) => number, open: Set<TupleKey>): number | undefined {
+function bestFit(
+  byVariant: Map<number, Effect>,
+  expected: (k: TupleKey) => number,
+  open: Set<TupleKey>,
+): number | undefined {
   let best: { variant: number; explains: number } | undefined;
   for (const variant of VARIANTS) {
     const e = byVariant.get(variant);
@@ -114,17 +147,29 @@ function bestFit(byVariant: Map<number, Effect>, expected: (k: TupleKey) => numb
       if (open.has(k)) explains++;
     }
     if (!fits || explains === 0) continue;
-    if (!best || explains > best.explains || (explains === best.explains && switchCount(variant) < switchCount(best.variant)))
+    if (
+      !best ||
+      explains > best.explains ||
+      (explains === best.explains && switchCount(variant) < switchCount(best.variant))
+    )
       best = { variant, explains };
   }
   return best?.variant;
 }
 
+/** Whether a key examined is left with a residual: something for the rules to explain. */
+export function hasResidual(ex: Explanation): boolean {
+  return ex.mismatches.some((m) => m.residual !== null && m.residual !== undefined && m.residual !== 0);
+}
+
+/** `ex` with what the counting rules explain, from `g`: every gathered record, not only the differing ones. */
 export function explainByRules(g: Gathered, ex: Explanation): RulesExplanation {
   const mismatchOf = new Map<TupleKey, Mismatch>();
-  for (const m of ex.mismatches) if ((METRICS as readonly string[]).includes(m.metric)) mismatchOf.set(keyOf(m.agency, m.procedure, m.metric), m);
+  for (const m of ex.mismatches)
+    if ((METRICS as readonly string[]).includes(m.metric)) mismatchOf.set(keyOf(m.agency, m.procedure, m.metric), m);
   const open = new Set<TupleKey>();
-  for (const [k, m] of mismatchOf) if (m.residual !== null && m.residual !== undefined && m.residual !== 0 && !g.unexamined.has(m.agency)) open.add(k);
+  for (const [k, m] of mismatchOf)
+    if (m.residual !== null && m.residual !== undefined && m.residual !== 0 && !g.unexamined.has(m.agency)) open.add(k);
   if (open.size === 0) return { ...ex, driftRules: [] };
   const agencies = new Set([...open].map((k) => mismatchOf.get(k)!.agency));
 
@@ -156,7 +201,11 @@ function applyRules(
 ): RulesExplanation {
   // a dossier found for a cause of its own, under either of its codes (a replaced code, a second code)
   const foundAlready = new Set(
-    ex.findings.filter((f) => f.dossierCode !== '').flatMap((f) => [f.dossierCode, f.evidence.local?.code, f.evidence.national?.code].filter((c) => c !== undefined)),
+    ex.findings
+      .filter((f) => f.dossierCode !== '')
+      .flatMap((f) =>
+        [f.dossierCode, f.evidence.local?.code, f.evidence.national?.code].filter((c) => c !== undefined),
+      ),
   );
   const drift = new Map<string, Finding>();
   const codesOf = new Map<TupleKey, Set<string>>(); // the drift dossiers of each key
@@ -175,21 +224,34 @@ function applyRules(
       resolved.set(k, d);
       entry.keys.push(k);
     }
-    const mismatchedMetrics = new Set(entry.keys.map((k) => mismatchOf.get(k)!).filter((m) => m.agency === agency).map((m) => m.metric));
-    for (const { n, diff } of e.changed) {
-      if (foundAlready.has(n.code)) continue;
-      entry.dossiers.add(n.code);
-      for (const m of metricsIn(diff))
-        for (const k of [keyOf(agency, null, m), keyOf(agency, n.procedure, m)]) (codesOf.get(k) ?? codesOf.set(k, new Set()).get(k)!).add(n.code);
-      const metrics = metricsIn(diff).filter((m) => mismatchedMetrics.has(m));
-      const kept = drift.get(n.code);
-      if (kept) {
-        for (const m of metrics.length ? metrics : metricsIn(diff)) if (!kept.metrics.includes(m)) kept.metrics.push(m);
-        continue;
+    const mismatchedMetrics = new Set(
+      entry.keys
+        .map((k) => mismatchOf.get(k)!)
+        .filter((m) => m.agency === agency)
+        .map((m) => m.metric),
+    );
+    for (const { alike, diff } of e.changed)
+      for (const n of alike.records) {
+        if (foundAlready.has(n.code)) continue;
+        entry.dossiers.add(n.code);
+        for (const m of metricsIn(diff))
+          for (const k of [keyOf(agency, null, m), keyOf(agency, n.procedure, m)])
+            (codesOf.get(k) ?? codesOf.set(k, new Set()).get(k)!).add(n.code);
+        const metrics = metricsIn(diff).filter((m) => mismatchedMetrics.has(m));
+        const kept = drift.get(n.code);
+        if (kept) {
+          for (const m of metrics.length ? metrics : metricsIn(diff))
+            if (!kept.metrics.includes(m)) kept.metrics.push(m);
+          continue;
+        }
+        const f = toFinding(agency, '', g.local.get(n.code), n);
+        drift.set(n.code, {
+          ...f,
+          kind: 'definition_drift',
+          rule,
+          metrics: metrics.length ? metrics : metricsIn(diff),
+        });
       }
-      const f = toFinding(agency, '', g.local.get(n.code), n);
-      drift.set(n.code, { ...f, kind: 'definition_drift', rule, metrics: metrics.length ? metrics : metricsIn(diff) });
-    }
   }
 
   const mismatches = ex.mismatches.map((m): Mismatch => {
@@ -198,13 +260,19 @@ function applyRules(
     if (d === undefined || m.residual === null || m.residual === undefined) return m;
     const added = [...(codesOf.get(k) ?? [])];
     const codes = [...new Set([...(m.explainedBy?.codes ?? []), ...added])].sort(cmp).slice(0, EXPLAINED_CODES);
-    return { ...m, residual: m.residual - d, explainedBy: { count: (m.explainedBy?.count ?? 0) + added.length, codes } };
+    return {
+      ...m,
+      residual: m.residual - d,
+      explainedBy: { count: (m.explainedBy?.count ?? 0) + added.length, codes },
+    };
   });
   const zeroed = new Set(mismatches.filter((m) => m.residual === 0).map((m) => keyOf(m.agency, m.procedure, m.metric)));
   const dossierFindings = [...ex.findings.filter((f) => f.kind !== UNEXPLAINED), ...drift.values()]
     .map((f) => ({ ...f, metrics: [...f.metrics].sort() }))
     .sort((a, b) => cmp(a.dossierCode, b.dossierCode));
-  const unexplained = ex.findings.filter((f) => f.kind === UNEXPLAINED && !(f.key && zeroed.has(keyOf(f.agency, f.key.procedure, f.key.metric))));
+  const unexplained = ex.findings.filter(
+    (f) => f.kind === UNEXPLAINED && !(f.key && zeroed.has(keyOf(f.agency, f.key.procedure, f.key.metric))),
+  );
   const order = new Map(ex.mismatches.map((m, i) => [keyOf(m.agency, m.procedure, m.metric), i]));
   const driftRules = [...rules].map(([variant, r]): DriftRule => {
     const keys = [...new Set(r.keys)].sort((a, b) => order.get(a)! - order.get(b)!);

@@ -36,7 +36,6 @@ import { METRICS } from '../../schemas/metrics.js';
 import { hasMetric, metricsOf, type CountingRules } from './counting.js';
 import { type Metric } from '../domain/figures.js';
 import { type Period } from '../domain/period.js';
-import { VariantCounter } from './variants.js';
 
 /** At most this many codes are named in a mismatch's `explainedBy`. */
 export const EXPLAINED_CODES = 50;
@@ -121,10 +120,9 @@ export function differingCodes(g: Gathered, copiesOf: Map<string, CanonicalDossi
 }
 
 /**
- * The gathered data cut down to what `explain` reads: the differing codes, every code
+ * The gathered data cut down to what `explain` reads: the differing codes, and every code
  * whose stored or national dossier has the content of one of theirs (the candidates for a
- * match across codes), and every code a counting variant counts differently nationally
- * (what `explainByRules` reads), on both sides. `explain` gives the same result on it, and the rounds
+ * match across codes), on both sides. `explain` gives the same result on it, and the rounds
  * of the gathering then cost what the differences cost, not what the province holds.
  */
 export function narrow(g: Gathered): Gathered {
@@ -141,9 +139,6 @@ export function narrow(g: Gathered): Gathered {
   }
   const candidate = (d: CanonicalDossier) => d.receivedAt !== null && instants.has(d.receivedAt) && contents.has(contentKey(d));
   const kept = new Set(differing);
-  // and the codes a counting variant counts differently, for the rules' pass (src/reconcile/drift.ts)
-  const variants = new VariantCounter(g.period, g.rules);
-  for (const n of g.national) if (variants.sensitive(n)) kept.add(n.code);
   for (const d of g.local.values()) if (candidate(d)) kept.add(d.code);
   for (const n of g.national) if (candidate(n)) kept.add(n.code);
   const local = new Map<string, CanonicalDossier>();

@@ -23,7 +23,7 @@ import type { Store } from '../store/store.js';
 import { PermanentError, ServiceRefusal } from '../util/errors.js';
 import { metricsOf, type CountingRules } from './counting.js';
 import { type Period } from '../domain/period.js';
-import { explainByRules, type RulesExplanation } from './drift.js';
+import { explainByRules, hasResidual, type RulesExplanation } from './drift.js';
 import { examinable, explain, narrow, type Gathered } from './explain.js';
 import { VariantCounter } from './variants.js';
 
@@ -133,6 +133,7 @@ export async function explainProvince(deps: GatherDeps, province: string, period
   };
 
   // from here on, only the differences and their candidates for a match across codes
+  const all = g; // the rules' pass, if any key is left with a residual, counts every gathered record
   g = narrow(g);
   describe();
   let out = explain(g, mismatches);
@@ -171,7 +172,15 @@ export async function explainProvince(deps: GatherDeps, province: string, period
     out = explain(g, mismatches);
   }
   // what the dossiers leave unexplained, a counting rule of the portal's may account for
-  return { ...explainByRules(g, out), unreadable };
+  return { ...(hasResidual(out) ? explainByRules(widened(all, g), out) : { ...out, driftRules: [] }), unreadable };
+}
+
+/** The whole gathered data, with what the rounds added to its narrowed form (look-ups, stored dossiers read by code). */
+function widened(all: Gathered, narrowed: Gathered): Gathered {
+  const had = new Set(all.national);
+  for (const n of narrowed.national) if (!had.has(n)) all.national.push(n);
+  for (const [code, d] of narrowed.local) if (!all.local.has(code)) all.local.set(code, d);
+  return { ...narrowed, local: all.local, national: all.national };
 }
 
 /**

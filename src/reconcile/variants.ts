@@ -113,14 +113,23 @@ export class VariantCounter {
     return r;
   }
 
+  /**
+   * What `d` counts in under the variants that can change it: the switches that affect it
+   * (`mask`, 0 for none), and its metrics under each non-empty subset of them. Every variant
+   * counts `d` as the part of it the mask holds does.
+   */
+  profile(d: Countable): { mask: number; bySubset: Map<number, number> } {
+    const mask = affecting(d, this.period);
+    const bySubset = new Map<number, number>();
+    for (let s = mask; s !== 0; s = (s - 1) & mask) bySubset.set(s, metricsOf(d, this.period, this.rulesFor(s)));
+    return { mask, bySubset };
+  }
+
   /** The metrics of `d` under every variant whose metrics differ from its metrics under the rules (`base`). */
   differing(d: Countable, base = metricsOf(d, this.period, this.rules)): Map<number, number> {
     const out = new Map<number, number>();
-    const mask = affecting(d, this.period);
+    const { mask, bySubset } = this.profile(d);
     if (mask === 0) return out;
-    const bySubset = new Map<number, number>();
-    // the subsets of the mask: a variant counts `d` as the part of it the mask holds does
-    for (let s = mask; s !== 0; s = (s - 1) & mask) bySubset.set(s, metricsOf(d, this.period, this.rulesFor(s)));
     for (const v of VARIANTS) {
       const s = v & mask;
       if (s === 0) continue;

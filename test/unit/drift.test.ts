@@ -85,8 +85,8 @@ const gathered = (local: CanonicalDossier[], national: CanonicalDossier[], over:
 
 function run(local: CanonicalDossier[], national: CanonicalDossier[], nationalFigures: Figures[]) {
   const mismatches = compareCounts(figures(local), nationalFigures);
-  const g = narrow(gathered(local, national));
-  return { mismatches, out: explainByRules(g, explain(g, mismatches)) };
+  const g = gathered(local, national);
+  return { mismatches, out: explainByRules(g, explain(narrow(g), mismatches)) };
 }
 
 /** The codes a variant counts differently from the rules, among `list`. */
