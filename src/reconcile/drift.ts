@@ -191,14 +191,26 @@ export function explainByRules(g: Gathered, ex: Explanation): RulesExplanation {
   return applyRules(g, ex, chosen, byAgency, mismatchOf);
 }
 
-/** The explanation with the chosen variants' findings, accounting and rules added. */
-function applyRules(
+/** What the chosen variants account for. */
+interface Collected {
+  /** A definition_drift finding per dossier a chosen variant counts differently (and not found for a cause of its own). */
+  drift: Map<string, Finding>;
+  /** The drift dossiers of each key. */
+  codesOf: Map<TupleKey, Set<string>>;
+  /** Each examined key a chosen variant changes, with its delta. */
+  resolved: Map<TupleKey, number>;
+  /** Per variant: its agencies, keys and dossiers. */
+  rules: Map<number, { agencies: string[]; keys: TupleKey[]; dossiers: Set<string> }>;
+}
+
+/** The findings, keys and rules of the variants chosen per agency. */
+function collect(
   g: Gathered,
   ex: Explanation,
   chosen: Map<string, number>,
   byAgency: Map<string, Map<number, Effect>>,
   mismatchOf: Map<TupleKey, Mismatch>,
-): RulesExplanation {
+): Collected {
   // a dossier found for a cause of its own, under either of its codes (a replaced code, a second code)
   const foundAlready = new Set(
     ex.findings
@@ -254,6 +266,18 @@ function applyRules(
       }
   }
 
+  return { drift, codesOf, resolved, rules };
+}
+
+/** The explanation with the chosen variants' findings, accounting and rules added. */
+function applyRules(
+  g: Gathered,
+  ex: Explanation,
+  chosen: Map<string, number>,
+  byAgency: Map<string, Map<number, Effect>>,
+  mismatchOf: Map<TupleKey, Mismatch>,
+): RulesExplanation {
+  const { drift, codesOf, resolved, rules } = collect(g, ex, chosen, byAgency, mismatchOf);
   const mismatches = ex.mismatches.map((m): Mismatch => {
     const k = keyOf(m.agency, m.procedure, m.metric);
     const d = resolved.get(k);

@@ -36,12 +36,16 @@ export const SWITCHES: readonly Switch[] = [
     turn: (r) => ({ ...r, dueCompare: r.dueCompare === 'time' ? 'day' : 'time' }),
     name: (r) => (r.dueCompare === 'time' ? 'due compared with time of day' : 'due compared by calendar day'),
     // only a finish (or return) on the due day itself, after the due time, is judged differently
-    affects: (d) => d.dueAt !== null && [d.finishedAt, d.returnedAt].some((t) => t !== null && vnDayNumber(t) === vnDayNumber(d.dueAt!)),
+    affects: (d) =>
+      d.dueAt !== null &&
+      [d.finishedAt, d.returnedAt].some((t) => t !== null && vnDayNumber(t) === vnDayNumber(d.dueAt!)),
   },
   {
     turn: (r) => ({ ...r, processedOn: r.processedOn === 'returned' ? 'finished' : 'returned' }),
     name: (r) => (r.processedOn === 'returned' ? RULE_RETURN_DATE : 'processed keyed on the finish date'),
-    affects: (d) => d.finishedAt !== d.returnedAt && (d.status === STATUS.FINISHED || d.status === STATUS.RETURNED || d.status === STATUS.WITHDRAWN),
+    affects: (d) =>
+      d.finishedAt !== d.returnedAt &&
+      (d.status === STATUS.FINISHED || d.status === STATUS.RETURNED || d.status === STATUS.WITHDRAWN),
   },
   {
     turn: (r) => ({ ...r, withdrawnIsProcessed: !r.withdrawnIsProcessed }),
@@ -50,13 +54,17 @@ export const SWITCHES: readonly Switch[] = [
   },
   {
     turn: (r) => ({ ...r, periodEnd: r.periodEnd === 'exclusive' ? 'inclusive' : 'exclusive' }),
-    name: (r) => (r.periodEnd === 'exclusive' ? "period end exclusive (its last day left out)" : 'period end inclusive'),
+    name: (r) =>
+      r.periodEnd === 'exclusive' ? 'period end exclusive (its last day left out)' : 'period end inclusive',
     // every comparison with the period's end moves by the last day: only a date on it changes one
     affects: (d, p) => dates(d).some((t) => t !== null && t >= p.end - DAY_MS && t < p.end),
   },
   {
     turn: (r) => ({ ...r, receivedOn: r.receivedOn === 'submitted' ? 'received' : 'submitted' }),
-    name: (r) => (r.receivedOn === 'submitted' ? 'received keyed on submission (NgayNopHoSo)' : 'received keyed on intake (NgayTiepNhan)'),
+    name: (r) =>
+      r.receivedOn === 'submitted'
+        ? 'received keyed on submission (NgayNopHoSo)'
+        : 'received keyed on intake (NgayTiepNhan)',
     affects: (d) => d.submittedAt !== undefined && d.submittedAt !== null && d.submittedAt !== d.receivedAt,
   },
 ];
@@ -144,7 +152,8 @@ export class VariantCounter {
     const mask = affecting(d, this.period);
     if (mask === 0) return false;
     const base = metricsOf(d, this.period, this.rules);
-    for (let s = mask; s !== 0; s = (s - 1) & mask) if (metricsOf(d, this.period, this.rulesFor(s)) !== base) return true;
+    for (let s = mask; s !== 0; s = (s - 1) & mask)
+      if (metricsOf(d, this.period, this.rulesFor(s)) !== base) return true;
     return false;
   }
 }

@@ -17,8 +17,37 @@ export function driftSection(ctx: PageContext, r: RunReport): Html | null {
   if (rows.length === 0) return null;
   const H = driftSheet(ctx.lang).headers;
   const more = (n: number) => (ctx.lang === 'vi' ? `và ${n} hồ sơ khác` : `and ${n} more`);
-  return html`<h2>${driftHeading(ctx.lang)}</h2><div class="card"><table id="drift-rules"><thead><tr><th>${H.rule}</th><th>${H.agencies}</th><th>${H.figures}</th><th class="num">${H.dossiers}</th><th>${H.codes}</th></tr></thead><tbody>${rows.map(
-    ({ province, d }) => html`<tr data-province="${province}" data-rule="${d.rule}"><td><strong>${ruleText(d.rule, ctx.lang)}</strong><div class="sub">${provinceLabel(province)}</div></td><td class="mono">${d.agencies.join(', ')}</td><td>${d.keys.map((k) => html`<div>${driftKeyText(k, ctx.lang)}</div>`)}</td><td class="num">${d.dossiers.length}</td>
-<td><div class="codes">${d.dossiers.slice(0, DOSSIERS_SHOWN).map((c) => html`<a class="mono dossier-link" href="${dossierHref(ctx, c)}">${c}</a> `)}${d.dossiers.length > DOSSIERS_SHOWN ? html`<small>${more(d.dossiers.length - DOSSIERS_SHOWN)}</small>` : null}</div></td></tr>`,
-  )}</tbody></table></div>`;
+  return html`<h2>${driftHeading(ctx.lang)}</h2>
+    <div class="card">
+      <table id="drift-rules">
+        <thead>
+          <tr>
+            <th>${H.rule}</th>
+            <th>${H.agencies}</th>
+            <th>${H.figures}</th>
+            <th class="num">${H.dossiers}</th>
+            <th>${H.codes}</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${rows.map(
+            ({ province, d }) =>
+              html`<tr data-province="${province}" data-rule="${d.rule}">
+                <td>
+                  <strong>${ruleText(d.rule, ctx.lang)}</strong>
+                  <div class="sub">${provinceLabel(province)}</div>
+                </td>
+                <td class="mono">${d.agencies.join(', ')}</td>
+                <td>${d.keys.map((k) => html`<div>${driftKeyText(k, ctx.lang)}</div>`)}</td>
+                <td class="num">${d.dossiers.length}</td>
+                <td>
+                  <div class="codes">
+                    ${d.dossiers.slice(0, DOSSIERS_SHOWN).map((c) => html`<a class="mono dossier-link" href="${dossierHref(ctx, c)}">${c}</a> `)}${d.dossiers.length > DOSSIERS_SHOWN ? html`<small>${more(d.dossiers.length - DOSSIERS_SHOWN)}</small>` : null}
+                  </div>
+                </td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>`;
 }

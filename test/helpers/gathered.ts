@@ -4,7 +4,12 @@ import type { Period } from '../../src/domain/period.js';
 import { DEFAULT_RULES } from '../../src/reconcile/counting.js';
 import type { Gathered } from '../../src/reconcile/explain.js';
 
-export function gatheredOf(period: Period, local: CanonicalDossier[], national: CanonicalDossier[], over: Partial<Gathered> = {}): Gathered {
+export function gatheredOf(
+  period: Period,
+  local: CanonicalDossier[],
+  national: CanonicalDossier[],
+  over: Partial<Gathered> = {},
+): Gathered {
   const codes = new Set([...local, ...national].map((d) => d.code));
   return {
     period,

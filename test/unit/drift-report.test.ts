@@ -13,10 +13,23 @@ const X = '000.00.12.H49';
 const Y = '000.00.14.H49';
 const code = (n: number) => `${X}-261010-${String(n).padStart(4, '0')}`;
 const side = (c: string, status: number) => ({
-  status, receivedAt: '20261010080000', dueAt: '20261020170000', finishedAt: '20261020173000', returnedAt: null, updatedAt: '20261020173000', procedure: '1.001', code: c, agency: X,
+  status,
+  receivedAt: '20261010080000',
+  dueAt: '20261020170000',
+  finishedAt: '20261020173000',
+  returnedAt: null,
+  updatedAt: '20261020173000',
+  procedure: '1.001',
+  code: c,
+  agency: X,
 });
 const drifted = (n: number, rule: string): Finding => ({
-  dossierCode: code(n), agency: X, kind: 'definition_drift', rule, metrics: ['late', 'onTime'], evidence: { local: side(code(n), 9), national: side(code(n), 9) },
+  dossierCode: code(n),
+  agency: X,
+  kind: 'definition_drift',
+  rule,
+  metrics: ['late', 'onTime'],
+  evidence: { local: side(code(n), 9), national: side(code(n), 9) },
 });
 const rule: DriftRule = {
   rule: 'due compared with time of day',
@@ -27,7 +40,12 @@ const rule: DriftRule = {
   ],
   dossiers: [code(1), code(2)],
 };
-const pair: DriftRule = { rule: 'withdrawn counted as processed + period end exclusive (its last day left out)', agencies: [Y], keys: [{ agency: Y, procedure: null, metric: 'processed' }], dossiers: [code(3)] };
+const pair: DriftRule = {
+  rule: 'withdrawn counted as processed + period end exclusive (its last day left out)',
+  agencies: [Y],
+  keys: [{ agency: Y, procedure: null, metric: 'processed' }],
+  dossiers: [code(3)],
+};
 
 const report: RunReport = octoberRun([
   {
@@ -36,10 +54,37 @@ const report: RunReport = octoberRun([
     sources: [],
     agencies: 2,
     mismatches: [
-      { agency: X, procedure: null, metric: 'onTime', local: 10, national: 8, provincial: null, verdict: null, explainedBy: { count: 2, codes: [code(1), code(2)] }, residual: 0 },
-      { agency: X, procedure: null, metric: 'late', local: 0, national: 2, provincial: null, verdict: null, explainedBy: { count: 2, codes: [code(1), code(2)] }, residual: 0 },
+      {
+        agency: X,
+        procedure: null,
+        metric: 'onTime',
+        local: 10,
+        national: 8,
+        provincial: null,
+        verdict: null,
+        explainedBy: { count: 2, codes: [code(1), code(2)] },
+        residual: 0,
+      },
+      {
+        agency: X,
+        procedure: null,
+        metric: 'late',
+        local: 0,
+        national: 2,
+        provincial: null,
+        verdict: null,
+        explainedBy: { count: 2, codes: [code(1), code(2)] },
+        residual: 0,
+      },
     ],
-    findings: [drifted(1, rule.rule), drifted(2, rule.rule), { ...drifted(4, 'withdrawn counted as processed'), evidence: { local: side(code(4), 7), national: side(code(4), 9) } }],
+    findings: [
+      drifted(1, rule.rule),
+      drifted(2, rule.rule),
+      {
+        ...drifted(4, 'withdrawn counted as processed'),
+        evidence: { local: side(code(4), 7), national: side(code(4), 9) },
+      },
+    ],
     driftRules: [rule, pair],
     incidents: [],
   },
@@ -50,7 +95,9 @@ describe('the counting rules in words', () => {
     expect(ruleText(pair.rule, 'vi')).toBe('hồ sơ rút được tính là đã giải quyết + không tính ngày cuối kỳ');
     expect(ruleText('status 8 sent as 9', 'vi')).toBe('trạng thái 8 gửi lên thành 9');
     expect(ruleText('status 8 sent as 9', 'en')).toBe('status 8 sent as 9');
-    expect(driftRuleLine(rule, 'en')).toBe(`due compared with time of day: ${X}; 2 figures (on time, late); 2 dossiers`);
+    expect(driftRuleLine(rule, 'en')).toBe(
+      `due compared with time of day: ${X}; 2 figures (on time, late); 2 dossiers`,
+    );
   });
 });
 
@@ -58,7 +105,11 @@ describe('every report format shows the rule', () => {
   it('json: the report holds driftRules and each finding its rule, and parses back', () => {
     const back = runReport.parse(JSON.parse(formatReport(report, 'json')));
     expect(back.provinces[0]!.driftRules).toEqual([rule, pair]);
-    expect(back.provinces[0]!.findings.map((f) => f.rule)).toEqual([rule.rule, rule.rule, 'withdrawn counted as processed']);
+    expect(back.provinces[0]!.findings.map((f) => f.rule)).toEqual([
+      rule.rule,
+      rule.rule,
+      'withdrawn counted as processed',
+    ]);
   });
 
   it('table: a section of rules under the account, and the drifted dossiers grouped by rule', () => {
@@ -78,8 +129,12 @@ describe('every report format shows the rule', () => {
   it('csv: a rule column, and a row per rule with its agencies, metrics and dossiers', () => {
     const lines = formatReport(report, 'csv').slice(UTF8_BOM.length).split('\n');
     expect(lines[0]!.endsWith(',residual,rule')).toBe(true);
-    expect(lines).toContain(`r1,H49,complete,finding,${X},,late onTime,,,,${code(1)},definition_drift,,,due compared with time of day`);
-    expect(lines).toContain(`r1,H49,complete,drift_rule,${X},,onTime late,,,,${code(1)} ${code(2)},definition_drift,,,due compared with time of day`);
+    expect(lines).toContain(
+      `r1,H49,complete,finding,${X},,late onTime,,,,${code(1)},definition_drift,,,due compared with time of day`,
+    );
+    expect(lines).toContain(
+      `r1,H49,complete,drift_rule,${X},,onTime late,,,,${code(1)} ${code(2)},definition_drift,,,due compared with time of day`,
+    );
   });
 
   it('xlsx: a rule column on the findings, a sheet of rules', async () => {
@@ -99,13 +154,32 @@ describe('every report format shows the rule', () => {
 });
 
 describe('the summary alert', () => {
-  it('a section naming each province\'s rules', () => {
+  it("a section naming each province's rules", () => {
     const alert: SummaryAlert = {
-      type: 'summary', runId: 'r1', period: report.period, url: null,
-      provinces: [{ province: 'H49', coverage: 'complete', why: null, mismatches: 2, findings: 3, opened: 1, worsened: 0, resolved: 0, failedJobs: [], driftRules: [{ ...rule, dossiers: { count: 2, first: rule.dossiers } }] }],
+      type: 'summary',
+      runId: 'r1',
+      period: report.period,
+      url: null,
+      provinces: [
+        {
+          province: 'H49',
+          coverage: 'complete',
+          why: null,
+          mismatches: 2,
+          findings: 3,
+          opened: 1,
+          worsened: 0,
+          resolved: 0,
+          failedJobs: [],
+          driftRules: [{ ...rule, dossiers: { count: 2, first: rule.dossiers } }],
+        },
+      ],
     };
     const doc = docOf(alert, 'en');
-    expect(doc.sections.map((s) => s.heading)).toEqual(['Provinces', 'Counting rules the national portal follows instead of ours']);
+    expect(doc.sections.map((s) => s.heading)).toEqual([
+      'Provinces',
+      'Counting rules the national portal follows instead of ours',
+    ]);
     expect(textOf(doc)).toContain(`: due compared with time of day: ${X}; 2 figures (on time, late); 2 dossiers`);
     expect(docOf({ ...alert, provinces: [{ ...alert.provinces[0]!, driftRules: [] }] }, 'en').sections).toHaveLength(1);
   });

@@ -13,7 +13,14 @@ import type { Figures } from '../../src/domain/figures.js';
 import { makePeriod } from '../../src/domain/period.js';
 import { explainByRules } from '../../src/reconcile/drift.js';
 import { explain, narrow, type Gathered } from '../../src/reconcile/explain.js';
-import { SWITCHES, VARIANTS, VariantCounter, affecting, variantName, variantRules } from '../../src/reconcile/variants.js';
+import {
+  SWITCHES,
+  VARIANTS,
+  VariantCounter,
+  affecting,
+  variantName,
+  variantRules,
+} from '../../src/reconcile/variants.js';
 import { groupKey, parseGroupKey, type GroupKey } from '../../src/domain/group.js';
 import { vn } from '../helpers/fixtures.js';
 import { gatheredOf } from '../helpers/gathered.js';
@@ -47,21 +54,52 @@ function dossier(agency: string, procedure: string, over: Partial<CanonicalDossi
 /** Dossiers each variant counts differently, at both agencies, among ordinary ones. */
 const special = (a: string, p: string) => [
   // finished on its due day after the due hour
-  dossier(a, p, { dueAt: vn('2026-10-10T11:00:00'), finishedAt: vn('2026-10-10T15:00:00'), returnedAt: vn('2026-10-10T15:00:00') }),
+  dossier(a, p, {
+    dueAt: vn('2026-10-10T11:00:00'),
+    finishedAt: vn('2026-10-10T15:00:00'),
+    returnedAt: vn('2026-10-10T15:00:00'),
+  }),
   // finished at the period's end, returned after it
-  dossier(a, p, { status: 10, finishedAt: vn('2026-10-29T10:00:00'), returnedAt: vn('2026-11-02T09:00:00'), dueAt: vn('2026-11-05T17:00:00') }),
+  dossier(a, p, {
+    status: 10,
+    finishedAt: vn('2026-10-29T10:00:00'),
+    returnedAt: vn('2026-11-02T09:00:00'),
+    dueAt: vn('2026-11-05T17:00:00'),
+  }),
   // withdrawn during the period
   dossier(a, p, { status: 7, finishedAt: vn('2026-10-15T10:00:00'), returnedAt: null }),
   // received on the last day
-  dossier(a, p, { status: 4, receivedAt: vn('2026-10-31T09:00:00'), finishedAt: null, returnedAt: null, dueAt: vn('2026-11-10T17:00:00') }),
+  dossier(a, p, {
+    status: 4,
+    receivedAt: vn('2026-10-31T09:00:00'),
+    finishedAt: null,
+    returnedAt: null,
+    dueAt: vn('2026-11-10T17:00:00'),
+  }),
   // submitted the day before the period, accepted on its first
-  dossier(a, p, { status: 4, submittedAt: vn('2026-09-30T20:00:00'), receivedAt: vn('2026-10-01T08:00:00'), finishedAt: null, returnedAt: null, dueAt: vn('2026-11-10T17:00:00') }),
+  dossier(a, p, {
+    status: 4,
+    submittedAt: vn('2026-09-30T20:00:00'),
+    receivedAt: vn('2026-10-01T08:00:00'),
+    finishedAt: null,
+    returnedAt: null,
+    dueAt: vn('2026-11-10T17:00:00'),
+  }),
 ];
 const ordinary = (a: string, p: string, n: number) => Array.from({ length: n }, () => dossier(a, p, {}));
-const dossiers = [...ordinary(X, P1, 6), ...special(X, P1), ...special(X, P2), ...ordinary(Y, P1, 4), ...special(Y, P1)];
+const dossiers = [
+  ...ordinary(X, P1, 6),
+  ...special(X, P1),
+  ...special(X, P2),
+  ...ordinary(Y, P1, 4),
+  ...special(Y, P1),
+];
 
 /** Counts per agency and per procedure. */
-function figures(list: CanonicalDossier[], rulesOf: (d: CanonicalDossier) => CountingRules = () => DEFAULT_RULES): Figures[] {
+function figures(
+  list: CanonicalDossier[],
+  rulesOf: (d: CanonicalDossier) => CountingRules = () => DEFAULT_RULES,
+): Figures[] {
   const tallies = new Map<CountingRules, Tally>();
   const groups = new Map<GroupKey, Figures>();
   for (const d of list) {
@@ -91,7 +129,10 @@ function run(local: CanonicalDossier[], national: CanonicalDossier[], nationalFi
 
 /** The codes a variant counts differently from the rules, among `list`. */
 const differentUnder = (list: CanonicalDossier[], rules: CountingRules) =>
-  list.filter((d) => metricsOf(d, period, rules) !== metricsOf(d, period, DEFAULT_RULES)).map((d) => d.code).sort();
+  list
+    .filter((d) => metricsOf(d, period, rules) !== metricsOf(d, period, DEFAULT_RULES))
+    .map((d) => d.code)
+    .sort();
 
 const residuals = (ms: Mismatch[]) => ms.map((m) => m.residual);
 
@@ -120,7 +161,12 @@ describe('variants', () => {
 
   it('finds the combination effect no single switch has', () => {
     // finished before the due hour, returned after it on the same day: late only by return date with time of day
-    const d = dossier(X, P1, { status: 10, dueAt: vn('2026-10-10T11:00:00'), finishedAt: vn('2026-10-10T09:00:00'), returnedAt: vn('2026-10-10T15:00:00') });
+    const d = dossier(X, P1, {
+      status: 10,
+      dueAt: vn('2026-10-10T11:00:00'),
+      finishedAt: vn('2026-10-10T09:00:00'),
+      returnedAt: vn('2026-10-10T15:00:00'),
+    });
     const c = new VariantCounter(period, DEFAULT_RULES);
     expect([...c.differing(d).keys()].filter((v) => v === 1 || v === 2)).toEqual([]);
     expect(c.differing(d).has(1 | 2)).toBe(true);
@@ -138,7 +184,11 @@ describe('explainByRules: the portal counts by another rule, the records agree',
 
   it.each(cases)('%s: named once, its dossiers listed, every key explained', (name, variant) => {
     const rules = variantRules(DEFAULT_RULES, variant);
-    const { mismatches, out } = run(dossiers, dossiers, figures(dossiers, () => rules));
+    const { mismatches, out } = run(
+      dossiers,
+      dossiers,
+      figures(dossiers, () => rules),
+    );
     expect(mismatches.length).toBeGreaterThan(0);
     const expected = differentUnder(dossiers, rules);
     expect(out.driftRules).toEqual([
@@ -150,7 +200,9 @@ describe('explainByRules: the portal counts by another rule, the records agree',
       },
     ]);
     expect(residuals(out.mismatches).every((r) => r === 0)).toBe(true);
-    expect(out.findings.map((f) => [f.dossierCode, f.kind, f.rule])).toEqual(expected.map((c) => [c, 'definition_drift', name]));
+    expect(out.findings.map((f) => [f.dossierCode, f.kind, f.rule])).toEqual(
+      expected.map((c) => [c, 'definition_drift', name]),
+    );
     for (const m of out.mismatches) expect(m.explainedBy!.count).toBeGreaterThan(0);
   });
 
@@ -162,7 +214,12 @@ describe('explainByRules: the portal counts by another rule, the records agree',
     national.find((f) => f.agency === Y && f.procedure === null)!.counts.received += 1;
     const { out } = run(dossiers, dossiers, national);
     expect(out.driftRules.map((r) => [r.rule, r.agencies])).toEqual([['due compared with time of day', [X]]]);
-    expect(out.driftRules[0]!.dossiers).toEqual(differentUnder(dossiers.filter((d) => d.agency === X), time));
+    expect(out.driftRules[0]!.dossiers).toEqual(
+      differentUnder(
+        dossiers.filter((d) => d.agency === X),
+        time,
+      ),
+    );
     const open = out.mismatches.filter((m) => m.residual !== 0);
     expect(open.map((m) => [m.agency, m.procedure, m.metric, m.residual])).toEqual([
       [Y, null, 'received', 1],
@@ -188,10 +245,16 @@ describe('explainByRules: the portal counts by another rule, the records agree',
     const laggingCopy = { ...lagging, status: 4, finishedAt: null, returnedAt: null, updatedAt: lagging.receivedAt! };
     const national = [...dossiers, laggingCopy];
     const time = variantRules(DEFAULT_RULES, 1);
-    const { out } = run(local, national, figures(national, () => time));
+    const { out } = run(
+      local,
+      national,
+      figures(national, () => time),
+    );
     expect(out.findings.find((f) => f.dossierCode === missing.code)?.kind).toBe('missing_national');
     expect(out.findings.find((f) => f.dossierCode === lagging.code)?.kind).toBe('status_lag');
-    expect(out.driftRules.map((r) => [r.rule, r.dossiers])).toEqual([['due compared with time of day', differentUnder(dossiers, time)]]);
+    expect(out.driftRules.map((r) => [r.rule, r.dossiers])).toEqual([
+      ['due compared with time of day', differentUnder(dossiers, time)],
+    ]);
     expect(residuals(out.mismatches).every((r) => r === 0)).toBe(true);
   });
 

@@ -51,8 +51,10 @@ export function oracleRulesOf(rules: readonly NationalRule[]): OracleRules {
 /** Checks the asked rules: known, each once. */
 export function checkNationalRules(rules: readonly string[]): NationalRule[] {
   for (const r of rules)
-    if (!(NATIONAL_RULES as readonly string[]).includes(r)) throw new Error(`simulator: "${r}" is not a counting rule the portal can apply (${NATIONAL_RULES.join(', ')})`);
-  if (new Set(rules).size !== rules.length) throw new Error(`simulator: a counting rule is asked twice (${rules.join(', ')})`);
+    if (!(NATIONAL_RULES as readonly string[]).includes(r))
+      throw new Error(`simulator: "${r}" is not a counting rule the portal can apply (${NATIONAL_RULES.join(', ')})`);
+  if (new Set(rules).size !== rules.length)
+    throw new Error(`simulator: a counting rule is asked twice (${rules.join(', ')})`);
   return rules as NationalRule[];
 }
 
@@ -64,7 +66,15 @@ export function shapeForRules(all: CanonicalDossier[], rules: readonly NationalR
   const { period, now } = clock;
   const few = (list: CanonicalDossier[], n: number) => rng.sample(list, n);
   if (rules.includes('due-time')) {
-    const able = all.filter((d) => (d.status === STATUS.FINISHED || d.status === STATUS.RETURNED) && inPeriod(d.finishedAt, clock) && d.dueAt !== null && d.dueAt < period.end - 8 * HOUR && d.finishedAt! < d.dueAt && vnHour(d.dueAt) === 17);
+    const able = all.filter(
+      (d) =>
+        (d.status === STATUS.FINISHED || d.status === STATUS.RETURNED) &&
+        inPeriod(d.finishedAt, clock) &&
+        d.dueAt !== null &&
+        d.dueAt < period.end - 8 * HOUR &&
+        d.finishedAt! < d.dueAt &&
+        vnHour(d.dueAt) === 17,
+    );
     for (const d of few(able, 4)) {
       d.finishedAt = d.dueAt! + rng.int(1, 6 * 60) * MINUTE; // the same evening
       if (d.returnedAt !== null && d.returnedAt < d.finishedAt) d.returnedAt = d.finishedAt + HOUR;
@@ -75,13 +85,22 @@ export function shapeForRules(all: CanonicalDossier[], rules: readonly NationalR
     const able = all.filter((d) => d.status === STATUS.IN_PROGRESS && inPeriod(d.receivedAt, clock));
     for (const d of few(able, 4)) {
       d.status = STATUS.WITHDRAWN;
-      d.updatedAt = d.receivedAt! + rng.int(1, Math.max(1, Math.floor((Math.min(now, period.end) - d.receivedAt!) / SECOND) - 1)) * SECOND;
+      d.updatedAt =
+        d.receivedAt! +
+        rng.int(1, Math.max(1, Math.floor((Math.min(now, period.end) - d.receivedAt!) / SECOND) - 1)) * SECOND;
     }
     for (const d of all) if (d.status === STATUS.WITHDRAWN) d.finishedAt = d.updatedAt;
   }
   if (rules.includes('submitted')) {
-    for (const d of all) if (d.channel === 2 && d.receivedAt !== null) d.submittedAt = d.receivedAt - rng.int(10 * 60, 20 * 3600) * SECOND;
-    const first = all.filter((d) => d.channel === 2 && d.receivedAt !== null && d.receivedAt >= period.start && d.receivedAt < period.start + 3 * DAY_MS);
+    for (const d of all)
+      if (d.channel === 2 && d.receivedAt !== null) d.submittedAt = d.receivedAt - rng.int(10 * 60, 20 * 3600) * SECOND;
+    const first = all.filter(
+      (d) =>
+        d.channel === 2 &&
+        d.receivedAt !== null &&
+        d.receivedAt >= period.start &&
+        d.receivedAt < period.start + 3 * DAY_MS,
+    );
     for (const d of few(first, 3)) d.submittedAt = period.start - rng.int(60, 4 * 3600) * SECOND;
   }
 }
@@ -119,11 +138,21 @@ export function ruleTruth(
       }
     }
   }
-  const nameAt = (agency: string) => NATIONAL_RULES.filter((r) => acting.get(agency)?.has(r)).map((r) => RULE_NAMES[r]).join(' + ');
+  const nameAt = (agency: string) =>
+    NATIONAL_RULES.filter((r) => acting.get(agency)?.has(r))
+      .map((r) => RULE_NAMES[r])
+      .join(' + ');
   const truth: TruthEntry[] = [];
   for (const d of changed.values()) {
     if (excluded.has(d.code)) continue;
-    truth.push({ province, agency: d.agency, dossierCode: d.code, kind: 'definition_drift', form: 'counting_rule', rule: nameAt(d.agency) });
+    truth.push({
+      province,
+      agency: d.agency,
+      dossierCode: d.code,
+      kind: 'definition_drift',
+      form: 'counting_rule',
+      rule: nameAt(d.agency),
+    });
   }
   return { truth, byAgency: Object.fromEntries([...acting.keys()].sort().map((a) => [a, nameAt(a)])) };
 }
