@@ -73,19 +73,28 @@ interface Effect {
 
 /** The national records of `agencies` that some variant counts differently, in groups of alike ones. */
 function alikeGroups(g: Gathered, agencies: Set<string>): Alike[] {
-  const groups = new Map<string, Alike>();
+  // agency → procedure → what it counts in under each variant → the group (codes may hold any character: no joined key)
+  const groups = new Map<string, Map<string, Map<string, Alike>>>();
+  const out: Alike[] = [];
   const counter = new VariantCounter(g.period, g.rules);
   for (const n of g.national) {
     if (!agencies.has(n.agency)) continue;
     const { mask, bySubset } = counter.profile(n);
     if (mask === 0) continue;
     const base = metricsOf(n, g.period, g.rules);
-    const key = tupleKey(n.agency, n.procedure, `${base} ${mask} ${[...bySubset.values()].join(' ')}`);
-    let a = groups.get(key);
-    if (!a) groups.set(key, (a = { agency: n.agency, procedure: n.procedure, base, mask, bySubset, records: [] }));
+    const counted = `${base} ${mask} ${[...bySubset.values()].join(' ')}`;
+    let byProcedure = groups.get(n.agency);
+    if (!byProcedure) groups.set(n.agency, (byProcedure = new Map()));
+    let byCount = byProcedure.get(n.procedure);
+    if (!byCount) byProcedure.set(n.procedure, (byCount = new Map()));
+    let a = byCount.get(counted);
+    if (!a) {
+      byCount.set(counted, (a = { agency: n.agency, procedure: n.procedure, base, mask, bySubset, records: [] }));
+      out.push(a);
+    }
     a.records.push(n);
   }
-  return [...groups.values()];
+  return out;
 }
 
 /** Each variant's effect at each of `agencies`, from the national records. */
@@ -195,8 +204,8 @@ export function explainByRules(g: Gathered, ex: Explanation): RulesExplanation {
 interface Collected {
   /** A definition_drift finding per dossier a chosen variant counts differently (and not found for a cause of its own). */
   drift: Map<string, Finding>;
-  /** The drift dossiers of each key. */
-  codesOf: Map<TupleKey, Set<string>>;
+  /** The drift dossiers of each key, a sorted list per group of alike records. */
+  codesOf: Map<TupleKey, string[][]>;
   /** Each examined key a chosen variant changes, with its delta. */
   resolved: Map<TupleKey, number>;
   /** Per variant: its agencies, keys and dossiers. */
@@ -220,7 +229,7 @@ function collect(
       ),
   );
   const drift = new Map<string, Finding>();
-  const codesOf = new Map<TupleKey, Set<string>>(); // the drift dossiers of each key
+  const codesOf = new Map<TupleKey, string[][]>();
   const resolved = new Map<TupleKey, number>(); // key → its delta, for the keys a chosen variant changes
   const rules = new Map<number, { agencies: string[]; keys: TupleKey[]; dossiers: Set<string> }>();
 
@@ -242,28 +251,27 @@ function collect(
         .filter((m) => m.agency === agency)
         .map((m) => m.metric),
     );
-    for (const { alike, diff } of e.changed)
-      for (const n of alike.records) {
-        if (foundAlready.has(n.code)) continue;
+    for (const { alike, diff } of e.changed) {
+      // the group's dossiers (those not found for a cause of their own), sorted once; its keys once
+      const records = alike.records.filter((n) => !foundAlready.has(n.code)).sort((a, b) => cmp(a.code, b.code));
+      if (records.length === 0) continue;
+      const changedMetrics = metricsIn(diff);
+      for (const m of changedMetrics)
+        for (const k of [keyOf(agency, null, m), keyOf(agency, alike.procedure, m)])
+          (codesOf.get(k) ?? codesOf.set(k, []).get(k)!).push(records.map((n) => n.code));
+      const named = changedMetrics.filter((m) => mismatchedMetrics.has(m));
+      const metrics = named.length ? named : changedMetrics;
+      for (const n of records) {
         entry.dossiers.add(n.code);
-        for (const m of metricsIn(diff))
-          for (const k of [keyOf(agency, null, m), keyOf(agency, n.procedure, m)])
-            (codesOf.get(k) ?? codesOf.set(k, new Set()).get(k)!).add(n.code);
-        const metrics = metricsIn(diff).filter((m) => mismatchedMetrics.has(m));
         const kept = drift.get(n.code);
         if (kept) {
-          for (const m of metrics.length ? metrics : metricsIn(diff))
-            if (!kept.metrics.includes(m)) kept.metrics.push(m);
+          for (const m of metrics) if (!kept.metrics.includes(m)) kept.metrics.push(m);
           continue;
         }
         const f = toFinding(agency, '', g.local.get(n.code), n);
-        drift.set(n.code, {
-          ...f,
-          kind: 'definition_drift',
-          rule,
-          metrics: metrics.length ? metrics : metricsIn(diff),
-        });
+        drift.set(n.code, { ...f, kind: 'definition_drift', rule, metrics: [...metrics] });
       }
+    }
   }
 
   return { drift, codesOf, resolved, rules };
@@ -282,13 +290,12 @@ function applyRules(
     const k = keyOf(m.agency, m.procedure, m.metric);
     const d = resolved.get(k);
     if (d === undefined || m.residual === null || m.residual === undefined) return m;
-    const added = [...(codesOf.get(k) ?? [])];
-    const codes = [...new Set([...(m.explainedBy?.codes ?? []), ...added])].sort(cmp).slice(0, EXPLAINED_CODES);
-    return {
-      ...m,
-      residual: m.residual - d,
-      explainedBy: { count: (m.explainedBy?.count ?? 0) + added.length, codes },
-    };
+    // each group's first codes are enough to name the key's first EXPLAINED_CODES
+    const lists = codesOf.get(k) ?? [];
+    const added = lists.reduce((n, l) => n + l.length, 0);
+    const first = lists.flatMap((l) => l.slice(0, EXPLAINED_CODES));
+    const codes = [...new Set([...(m.explainedBy?.codes ?? []), ...first])].sort(cmp).slice(0, EXPLAINED_CODES);
+    return { ...m, residual: m.residual - d, explainedBy: { count: (m.explainedBy?.count ?? 0) + added, codes } };
   });
   const zeroed = new Set(mismatches.filter((m) => m.residual === 0).map((m) => keyOf(m.agency, m.procedure, m.metric)));
   const dossierFindings = [...ex.findings.filter((f) => f.kind !== UNEXPLAINED), ...drift.values()]
