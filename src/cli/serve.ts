@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { createRuntime } from '../../jobs/runtime.js';
-import { startupChecks, type Runtime } from '../queue/runtime.js';
+import { startupChecks } from '../queue/health.js';
+import { type Runtime } from '../queue/runtime.js';
 import { checkServerOptions, DEFAULT_HOST, DEFAULT_PORT, hostsServed, startServer, type RunningServer } from '../server/index.js';
 import { checkHostName } from '../server/auth.js';
 import { createLogger } from '../util/logger.js';
