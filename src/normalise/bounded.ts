@@ -4,7 +4,7 @@
  * capped JSON a quarantined item is kept as.
  */
 import { createHash } from 'node:crypto';
-import { DEFAULT_ITEM_LIMITS, type ItemLimits } from '../../schemas/config.js';
+import { DEFAULT_ITEM_LIMITS, type ItemLimits } from '../../schemas/limits.js';
 
 
 /**

@@ -4,7 +4,7 @@
  * field first, then what is wrong with it.
  */
 import { formatDay, parseDay } from '../domain/time.js';
-import { DEFAULT_DATE_LIMITS, type DateLimits } from '../../schemas/config.js';
+import { DEFAULT_DATE_LIMITS, type DateLimits } from '../../schemas/limits.js';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Normalised } from '../domain/normalised.js';
 
