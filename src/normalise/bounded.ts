@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_ITEM_LIMITS, type ItemLimits } from '../../schemas/limits.js';
 
-
 /**
  * Why an item is beyond the limits, or undefined when it is within them. It walks the item
  * with a stack of its own and stops at the first limit crossed, so its cost is bounded by

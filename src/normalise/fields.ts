@@ -35,7 +35,6 @@ export function notAnAgency(code: string): string {
   return `${JSON.stringify(code.slice(0, 40))} is not an agency code (000.00.00.H49, H49.22 or a form of codes.agencyPatterns)`;
 }
 
-
 /**
  * The date range an item's dates must fall in: [earliest, now + skew] for times of things
  * that have happened, [earliest, dueBefore) for due dates. `now` is read for each item, so a
