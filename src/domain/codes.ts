@@ -7,9 +7,9 @@
  * - the portal's own id: unit code, a dot, digits, e.g. `H49.22` (`MaCoQuanThucHien`);
  * and in any form `codes.agencyPatterns` adds (a regular expression with a named group
  * `province`). A dossier code is `<agency code>-<YYMMDD>-<4-digit sequence>` with the agency
- * in any accepted form.
+ * in any accepted form. The shape of an agency code, as the configuration checks it, is in
+ * schemas/codes.ts.
  */
-
 import { compileAgencyPattern } from '../../schemas/codes.js';
 
 const QCVN = String.raw`\d{3}\.\d{2}\.\d{2}\.(?<province>[A-Z]\d{2})`;
