@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Runtime } from '../queue/runtime.js';
 import { checkServerOptions, DEFAULT_HOST, DEFAULT_PORT, hostsServed, startServer, type RunningServer } from '../server/index.js';
 import { checkHostName } from '../server/auth.js';
-import { LANGS, type Lang } from './labels.js';
+import { LANGS, type Lang } from '../report/labels.js';
 import { choice } from './options.js';
 
 /** The HTTP options as commander hands them over. */

@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { LANGS, type Lang } from '../cli/labels.js';
+import { LANGS, type Lang } from '../report/labels.js';
 import type { Runtime } from '../queue/runtime.js';
 import { allowHosts, hostName, isLoopback, LOOPBACK_HOSTS, requireToken, sameOriginWrites } from './auth.js';
 import { notFoundPage } from './pages/layout.js';

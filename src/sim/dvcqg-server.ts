@@ -18,8 +18,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { rootAgency } from '../normalise/codes.js';
-import { toDvcqgItem } from '../normalise/dvcqg.js';
+import { rootAgency } from '../domain/codes.js';
+import { toDvcqgItem } from '../dialects/dvcqg/normalise.js';
 import { countNational, NATIONAL } from './dvcqg/national.js';
 import { ParamError, type Params } from './dvcqg/params.js';
 import { PROVINCIAL } from './dvcqg/provincial.js';

@@ -19,8 +19,8 @@
  * malformed items into the province's list, which is linear in its size.
  */
 import type { CanonicalDossier } from '../../schemas/dossier.js';
-import { toDvcqgItem } from '../normalise/dvcqg.js';
-import { formatIsoVn, toRestItem } from '../normalise/rest.js';
+import { toDvcqgItem } from '../dialects/dvcqg/normalise.js';
+import { formatIsoVn, toRestItem } from '../dialects/rest/normalise.js';
 
 export interface DriftOptions {
   /** Records updated before each listing call (from the second one on). */

@@ -29,7 +29,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { rootAgency } from '../normalise/codes.js';
+import { rootAgency } from '../domain/codes.js';
 import { restItems, type FaultLog, type FaultOptions, type RestWireItem } from './faults.js';
 import { provinceFaults, type ProvinceFaults } from './faults/province-faults.js';
 import { closeServer, listen } from './listen.js';

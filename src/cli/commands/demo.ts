@@ -21,7 +21,7 @@
 import type { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import type { RunReport } from '../../../schemas/report.js';
-import { createRuntime } from '../../queue/runtime.js';
+import { createRuntime } from '../../../jobs/runtime.js';
 import type { FaultLog } from '../../sim/faults.js';
 import { generateWorld, writeTruth, type World } from '../../sim/world.js';
 import type { Store } from '../../store/store.js';
@@ -29,9 +29,9 @@ import { createLogger } from '../../util/logger.js';
 import { checkSource, checkTruth, formatFaults, formatSourceCheck, type SourceCheck } from '../demo/checks.js';
 import { demoConfig, demoRedis, demoSimulators, type Cleanups, type DemoSimulators } from '../demo/setup.js';
 import { FORMATS, formatReport } from '../format.js';
-import { LANGS } from '../labels.js';
+import { LANGS } from '../../report/labels.js';
 import { choice, positiveInt, previousMonth } from '../options.js';
-import { runNightly } from '../run.js';
+import { runNightly } from '../../queue/nightly.js';
 
 interface DemoOptions {
   seed: string;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { SourceConfig } from '../../../schemas/config.js';
 import { sourceById } from '../../config/load.js';
-import { rawItemCode } from '../../normalise/codes.js';
+import { rawItemCode } from '../../domain/codes.js';
 import type { Runtime } from '../../queue/runtime.js';
 import { createSource } from '../../sources/index.js';
 import { reprocessQuarantine } from '../../sources/quarantine.js';

@@ -1,13 +1,13 @@
 /** `dossier-sync reconcile`: one run over a period through the queue, its report, and its alerts sent before exiting. */
 import type { Command } from 'commander';
-import { newRunId } from '../../../jobs/nightly.js';
-import { awaitAlerts, deliveryLine, plannedAlerts } from '../../alerts/delivery.js';
+import { newRunId } from '../../queue/nightly.js';
+import { awaitAlerts, deliveryLine, plannedAlerts } from '../../queue/delivery.js';
 import type { Runtime } from '../../queue/runtime.js';
-import { makePeriod, monthPeriod, type Period } from '../../reconcile/counting.js';
+import { makePeriod, monthPeriod, type Period } from '../../domain/period.js';
 import { addReportOptions, reportOutputOf, writeReport } from '../format.js';
 import { positiveInt, previousMonth, withConfig } from '../options.js';
 import { createProgress } from '../progress.js';
-import { runNightly } from '../run.js';
+import { runNightly } from '../../queue/nightly.js';
 import { withRuntime } from '../runtime.js';
 
 interface ReconcileOptions {

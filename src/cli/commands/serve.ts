@@ -1,7 +1,8 @@
 /** `dossier-sync serve`: the dashboard, metrics and health checks, without a worker. */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { createRuntime, startupChecks } from '../../queue/runtime.js';
+import { createRuntime } from '../../../jobs/runtime.js';
+import { startupChecks } from '../../queue/runtime.js';
 import { createLogger } from '../../util/logger.js';
 import { addHttpOptions, httpSettings, startHttp, type HttpCliOptions } from '../http-options.js';
 import { untilSignal, withConfig } from '../options.js';

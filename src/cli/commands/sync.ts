@@ -4,12 +4,12 @@
  * the window and writes nothing.
  */
 import type { Command } from 'commander';
-import { jobIds } from '../../../jobs/context.js';
-import { newRunId } from '../../../jobs/nightly.js';
+import { jobIds } from '../../queue/flows.js';
+import { newRunId } from '../../queue/nightly.js';
 import { sourceById } from '../../config/load.js';
-import { formatDay, parseDay } from '../../normalise/time.js';
+import { formatDay, parseDay } from '../../domain/time.js';
 import type { Runtime } from '../../queue/runtime.js';
-import { makePeriod, type Period } from '../../reconcile/counting.js';
+import { makePeriod, type Period } from '../../domain/period.js';
 import { createSource } from '../../sources/index.js';
 import { previewSync } from '../../sources/preview.js';
 import { withConfig } from '../options.js';

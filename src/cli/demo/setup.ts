@@ -5,7 +5,7 @@
  * registers its stop in `cleanups`, newest first.
  */
 import { parseConfig } from '../../config/load.js';
-import { statusMapOf } from '../../normalise/rest.js';
+import { statusMapOf } from '../../dialects/rest/normalise.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../sim/dvcqg-server.js';
 import type { FaultOptions } from '../../sim/faults.js';
 import { DEFAULT_REST_STATUS_NAMES, startRestSimulator, type RestSimulator } from '../../sim/rest-server.js';

@@ -1,9 +1,9 @@
 /** A dossier's page: both sides' evidence, the runs that found it, its incidents. */
 import type { Finding } from '../../../schemas/report.js';
 import type { Incident } from '../../../schemas/incident.js';
-import { EVIDENCE_FIELDS } from '../../cli/labels.js';
+import { EVIDENCE_FIELDS } from '../../report/labels.js';
 import { provinceLabel } from '../../normalise/units.js';
-import type { Metric } from '../../reconcile/counting.js';
+import type { Metric } from '../../domain/figures.js';
 import { html } from '../html.js';
 import { PAGE_LABELS, REPORT_LABELS } from '../labels.js';
 import type { Appearance } from '../trace.js';

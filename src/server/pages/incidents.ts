@@ -1,8 +1,8 @@
 /** The incidents: their list, and one incident's page with its history and dossiers. */
 import type { Incident } from '../../../schemas/incident.js';
-import { signed } from '../../cli/account.js';
+import { signed } from '../../report/account.js';
 import { provinceLabel } from '../../normalise/units.js';
-import type { Metric } from '../../reconcile/counting.js';
+import type { Metric } from '../../domain/figures.js';
 import { incidentSize } from '../../reconcile/incidents.js';
 import { html, type Html } from '../html.js';
 import { PAGE_LABELS, REPORT_LABELS } from '../labels.js';

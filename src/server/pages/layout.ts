@@ -3,7 +3,7 @@
  * the style sheet and the layout around a page's body. Pages are server-rendered HTML, every
  * value escaped (see ../html.ts).
  */
-import { parseCompact } from '../../normalise/time.js';
+import { parseCompact } from '../../domain/time.js';
 import { html, raw, type Html } from '../html.js';
 import { PAGE_LABELS, type Lang } from '../labels.js';
 

@@ -1,6 +1,6 @@
 /** Each source's quarantined items by reason: a new vendor value to map shows here. */
 import type { QuarantineEntry } from '../../../schemas/store.js';
-import { rawItemCode } from '../../normalise/codes.js';
+import { rawItemCode } from '../../domain/codes.js';
 import { provinceLabel } from '../../normalise/units.js';
 import { html } from '../html.js';
 import { PAGE_LABELS } from '../labels.js';

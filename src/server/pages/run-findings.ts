@@ -1,8 +1,8 @@
 /** The run page's findings, grouped by root cause, with the keys left unexplained. */
 import type { Finding, RunReport } from '../../../schemas/report.js';
 import { FINDING_KINDS, UNEXPLAINED } from '../../../schemas/report.js';
-import { signed } from '../../cli/account.js';
-import type { Metric } from '../../reconcile/counting.js';
+import { signed } from '../../report/account.js';
+import type { Metric } from '../../domain/figures.js';
 import { groupBy } from '../../util/group.js';
 import { html, type Html } from '../html.js';
 import { PAGE_LABELS, REPORT_LABELS } from '../labels.js';

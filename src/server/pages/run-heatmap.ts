@@ -1,6 +1,7 @@
 /** The run page's heat map: province × metric, how many agencies differ and by how much. */
 import type { ProvinceReport, RunReport } from '../../../schemas/report.js';
-import { METRICS, type Metric } from '../../reconcile/counting.js';
+import { METRICS } from '../../../schemas/metrics.js';
+import type { Metric } from '../../domain/figures.js';
 import { html, type Html } from '../html.js';
 import { PAGE_LABELS, REPORT_LABELS } from '../labels.js';
 import type { PageContext } from './layout.js';

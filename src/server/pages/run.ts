@@ -4,9 +4,9 @@
  * more entry in RUN_SECTIONS.
  */
 import type { FailedJob, ProvinceReport, RunReport } from '../../../schemas/report.js';
-import { accountOf, isUnexplained, signed, sortMismatches, sourcesTotal as sum } from '../../cli/account.js';
+import { accountOf, isUnexplained, signed, sortMismatches, sourcesTotal as sum } from '../../report/account.js';
 import { provinceLabel } from '../../normalise/units.js';
-import type { Metric } from '../../reconcile/counting.js';
+import type { Metric } from '../../domain/figures.js';
 import { html, raw, type Html } from '../html.js';
 import { PAGE_LABELS, REPORT_LABELS, type Lang } from '../labels.js';
 import { incidentHref, layout, pill, vnTime, type PageContext } from './layout.js';

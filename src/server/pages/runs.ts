@@ -1,6 +1,6 @@
 /** The home page: the latest runs under a trend of the last nights. */
 import type { RunReport } from '../../../schemas/report.js';
-import { accountOf } from '../../cli/account.js';
+import { accountOf } from '../../report/account.js';
 import { html, type Html } from '../html.js';
 import { PAGE_LABELS, REPORT_LABELS } from '../labels.js';
 import type { TrendPoint } from '../trace.js';

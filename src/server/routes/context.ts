@@ -1,7 +1,7 @@
 /** What every router of the dashboard shares: the runtime, the settings, and how a page or a run's report is served. */
 import type { Request, Response } from 'express';
 import type { RunReport } from '../../../schemas/report.js';
-import { LANGS, type Lang } from '../../cli/labels.js';
+import { LANGS, type Lang } from '../../report/labels.js';
 import type { Runtime } from '../../queue/runtime.js';
 import type { PageContext } from '../pages/layout.js';
 

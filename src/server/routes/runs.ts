@@ -1,6 +1,6 @@
 /** The runs: the home page (latest runs under the trend), a run's page, and their JSON. */
 import { Router } from 'express';
-import { accountOf } from '../../cli/account.js';
+import { accountOf } from '../../report/account.js';
 import { PAGE_LABELS } from '../labels.js';
 import { notFoundPage } from '../pages/layout.js';
 import { runPage } from '../pages/run.js';

@@ -4,8 +4,8 @@
  * by date, and the counters of what it was asked.
  */
 import type { CanonicalDossier } from '../../../schemas/dossier.js';
-import { agencyOfDossierCode, provinceOfAgency } from '../../normalise/codes.js';
-import { toDvcqgItem } from '../../normalise/dvcqg.js';
+import { agencyOfDossierCode, provinceOfAgency } from '../../domain/codes.js';
+import { toDvcqgItem } from '../../dialects/dvcqg/normalise.js';
 import { page, pageParams, periodParams, ParamError, type Params } from './params.js';
 import { RawReply, findByCode, nationalByCode, nationalOf, nationalUnit, type Reply, type Service, type State } from './state.js';
 import { thongKeHoSo } from './statistics.js';

@@ -1,5 +1,5 @@
 /** The provincial services of the `dvcqg` simulator: `LayDanhSachHoSo` (with faults) and `ThongKeHoSo`. */
-import { toDvcqgItem } from '../../normalise/dvcqg.js';
+import { toDvcqgItem } from '../../dialects/dvcqg/normalise.js';
 import { isMalformed, type Served } from '../faults.js';
 import type { ProvinceFaults } from '../faults/province-faults.js';
 import { lowerBound } from '../world/order.js';

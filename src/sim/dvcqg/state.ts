@@ -4,7 +4,7 @@
  * and the unit a request's `madonvi` names.
  */
 import type { CanonicalDossier } from '../../../schemas/dossier.js';
-import { DOSSIER_CODE, provinceOfAgency } from '../../normalise/codes.js';
+import { DOSSIER_CODE, provinceOfAgency } from '../../domain/codes.js';
 import type { ProvinceFaults } from '../faults/province-faults.js';
 import type { Misreport } from '../misreport.js';
 import type { ProvinceWorld } from '../world/types.js';

@@ -1,6 +1,6 @@
 /** `ThongKeHoSo`, provincial and national: statistics counted by the simulators' own counting rules. */
 import type { CanonicalDossier } from '../../../schemas/dossier.js';
-import { toStatsRow } from '../../national/fields.js';
+import { toStatsRow } from '../../dialects/dvcqg/fields.js';
 import { misreportInto, misreportedProcedure, type Misreport } from '../misreport.js';
 import { oracleCounts, oracleZero } from '../oracle.js';
 import { boolParam, periodParams, type Params } from './params.js';

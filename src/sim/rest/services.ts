@@ -4,8 +4,8 @@
  */
 import type { CanonicalDossier } from '../../../schemas/dossier.js';
 import { REST_STATS_METRICS, type RestStatsRow } from '../../../schemas/rest.js';
-import { parseIsoInstant, toRestItem } from '../../normalise/rest.js';
-import { parseDay } from '../../normalise/time.js';
+import { parseIsoInstant, toRestItem } from '../../dialects/rest/normalise.js';
+import { parseDay } from '../../domain/time.js';
 import { isMalformed, type RestWireItem, type Served } from '../faults.js';
 import type { ProvinceFaults } from '../faults/province-faults.js';
 import { misreportInto, misreportedProcedure, type Misreport } from '../misreport.js';

@@ -3,8 +3,8 @@
  * makes of its national copy. See src/sim/world.ts for the kinds.
  */
 import { STATUS, type CanonicalDossier } from '../../../schemas/dossier.js';
-import { DAY_MS } from '../../normalise/time.js';
-import type { Period } from '../../reconcile/counting.js';
+import { DAY_MS } from '../../domain/time.js';
+import type { Period } from '../../domain/period.js';
 import type { Rng } from '../random.js';
 import { SECOND } from './time.js';
 import { SHIFT_MS, type Clock } from './types.js';

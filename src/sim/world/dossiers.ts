@@ -3,8 +3,8 @@
  * (agency, Vietnam day) receives, and what happened to each between its intake and `now`.
  */
 import { STATUS, type CanonicalDossier } from '../../../schemas/dossier.js';
-import { rootAgency } from '../../normalise/codes.js';
-import { DAY_MS, formatCompactDay, vnDayNumber } from '../../normalise/time.js';
+import { rootAgency } from '../../domain/codes.js';
+import { DAY_MS, formatCompactDay, vnDayNumber } from '../../domain/time.js';
 import { Rng, hashSeed } from '../random.js';
 import { shiftable } from './discrepancies.js';
 import { sortByUpdated } from './order.js';

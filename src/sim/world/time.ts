@@ -1,5 +1,5 @@
 /** Time units of the generated world: every timestamp is whole seconds. */
-import { DAY_MS, VN_OFFSET_MS } from '../../normalise/time.js';
+import { DAY_MS, VN_OFFSET_MS } from '../../domain/time.js';
 
 export const SECOND = 1000;
 export const MINUTE = 60 * SECOND;
