@@ -35,6 +35,8 @@ export interface HttpOptions {
   circuitBreaker?: CircuitBreakerOptions;
   /** For tests: the clock the rate limiter waits on. */
   clock?: Clock;
+  /** For tests: now, in epoch ms, for the circuit breaker's cooldown; Date.now by default. */
+  now?: () => number;
   logger?: Logger;
   signal?: AbortSignal;
   /** The URL's path holds a secret (a bot token, a webhook's key): errors and logs name its origin only. */
@@ -77,7 +79,7 @@ export class HttpClient {
           onOpen: (until, failures) =>
             opts.logger?.warn({ source: opts.name, failures, until: until.toISOString() }, 'circuit opened'),
           onClose: () => opts.logger?.info({ source: opts.name }, 'circuit closed'),
-        })
+        }, opts.now)
       : undefined;
     this.axios = axios.create({
       timeout: opts.timeoutMs,
