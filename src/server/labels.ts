@@ -1,6 +1,7 @@
 /** The dashboard's own labels (vi by default, en); the report's labels come from src/report/labels.ts. */
 import type { Verdict } from '../../schemas/report.js';
 import { LABELS as REPORT_LABELS, type Lang } from '../report/labels.js';
+import { driftHeading } from '../report/drift.js';
 
 interface PageLabels {
   title: string;
@@ -24,6 +25,9 @@ interface PageLabels {
   noMismatches: string;
   findings: string;
   noFindings: string;
+  /** The section of counting rules the portal follows where ours differ. */
+  driftRules: string;
+  noDriftRules: string;
   incidentChanges: string;
   noIncidentChanges: string;
   incidentEvent: Record<'opened' | 'still_open' | 'worsened' | 'resolved', string>;
@@ -104,6 +108,8 @@ const en: PageLabels = {
   noMismatches: 'No mismatch.',
   findings: 'Findings by kind',
   noFindings: 'No finding.',
+  driftRules: driftHeading('en'),
+  noDriftRules: 'The national figures follow our counting rules.',
   incidentChanges: 'Incident changes in this run',
   noIncidentChanges: 'No incident changed.',
   incidentEvent: { opened: 'opened', still_open: 'still open', worsened: 'worsened', resolved: 'resolved' },
@@ -183,6 +189,8 @@ const vi: PageLabels = {
   noMismatches: 'Không có sai lệch.',
   findings: 'Hồ sơ sai lệch theo nguyên nhân',
   noFindings: 'Không có hồ sơ sai lệch.',
+  driftRules: driftHeading('vi'),
+  noDriftRules: 'Số liệu quốc gia đếm theo cùng quy tắc với hệ thống.',
   incidentChanges: 'Thay đổi sự cố trong lượt này',
   noIncidentChanges: 'Không có sự cố nào thay đổi.',
   incidentEvent: { opened: 'mở mới', still_open: 'vẫn mở', worsened: 'nặng thêm', resolved: 'đã khắc phục' },

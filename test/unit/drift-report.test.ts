@@ -7,6 +7,8 @@ import { docOf, textOf } from '../../src/alerts/message.js';
 import { formatReport, UTF8_BOM } from '../../src/cli/format.js';
 import { reportXlsx } from '../../src/cli/xlsx.js';
 import { driftRuleLine, ruleText } from '../../src/report/drift.js';
+import { PAGE_LABELS } from '../../src/server/labels.js';
+import { runPage } from '../../src/server/pages/run.js';
 import { octoberRun } from '../helpers/fixtures.js';
 
 const X = '000.00.12.H49';
@@ -182,5 +184,34 @@ describe('the summary alert', () => {
     ]);
     expect(textOf(doc)).toContain(`: due compared with time of day: ${X}; 2 figures (on time, late); 2 dossiers`);
     expect(docOf({ ...alert, provinces: [{ ...alert.provinces[0]!, driftRules: [] }] }, 'en').sections).toHaveLength(1);
+  });
+});
+
+describe("the dashboard's run page", () => {
+  const ctx = (lang: 'en' | 'vi') => ({ lang, defaultLang: 'vi' as const, path: '/runs/r1' });
+
+  it('a section of rules: each rule, its province, agencies, figures and linked dossiers', () => {
+    const page = runPage(ctx('en'), report);
+    expect(page).toContain(`<h2>${PAGE_LABELS.en.driftRules}</h2>`);
+    const table = page.slice(
+      page.indexOf('<table id="drift-rules">'),
+      page.indexOf('</table>', page.indexOf('<table id="drift-rules">')),
+    );
+    expect(table).toContain('data-rule="due compared with time of day"');
+    expect(table).toContain(`<strong>due compared with time of day</strong>`);
+    expect(table).toContain(`<div>${X} · on time</div><div>${X} · late</div>`);
+    expect(table).toContain(`href="/dossiers/${encodeURIComponent(code(1))}?lang=en"`);
+    expect(table).toContain('withdrawn counted as processed + period end exclusive (its last day left out)');
+  });
+
+  it('in Vietnamese; a run without rules says the figures follow ours', () => {
+    expect(runPage(ctx('vi'), report)).toContain('<strong>so hạn trả theo cả giờ trong ngày</strong>');
+    const none = runPage(ctx('en'), octoberRun([{ ...report.provinces[0]!, driftRules: undefined }]));
+    expect(none).toContain(PAGE_LABELS.en.noDriftRules);
+    expect(none).not.toContain('id="drift-rules"');
+  });
+
+  it('a drifted dossier names its rule in the findings', () => {
+    expect(runPage(ctx('en'), report)).toContain(`${X} · late, on time · due compared with time of day">`);
   });
 });

@@ -11,8 +11,8 @@ const headings = (page: string) => [...page.matchAll(/<h2>([^<]*)<\/h2>/g)].map(
 describe('run page sections', () => {
   it('shows the sections in order, each under its heading', () => {
     const L = PAGE_LABELS.en;
-    expect(headings(runPage(ctx, octoberRun([])))).toEqual([L.summary, L.heatmap, L.findings, L.mismatches, L.incidentChanges]);
-    expect(RUN_SECTIONS.map((s) => s.heading(L))).toEqual([L.summary, L.heatmap, L.findings, L.mismatches, L.incidentChanges]);
+    expect(headings(runPage(ctx, octoberRun([])))).toEqual([L.summary, L.heatmap, L.findings, L.driftRules, L.mismatches, L.incidentChanges]);
+    expect(RUN_SECTIONS.map((s) => s.heading(L))).toEqual([L.summary, L.heatmap, L.findings, L.driftRules, L.mismatches, L.incidentChanges]);
   });
 
   it('renders a section added to the list after the others, with the run it is given', () => {

@@ -2,6 +2,7 @@
 import type { Finding, RunReport } from '../../../schemas/report.js';
 import { FINDING_KINDS, UNEXPLAINED } from '../../../schemas/report.js';
 import { signed } from '../../report/account.js';
+import { ruleText } from '../../report/drift.js';
 import type { Metric } from '../../domain/figures.js';
 import { groupBy } from '../../util/group.js';
 import { html, type Html } from '../html.js';
@@ -32,7 +33,7 @@ export function findingsByKind(ctx: PageContext, r: RunReport): Html {
 <div class="codes">${list.map(({ province, f }) =>
       k === UNEXPLAINED
         ? html`<span class="dossier">${province} · ${unexplainedKey(ctx, f)}</span>`
-        : html`<span class="dossier" title="${province} · ${f.agency} · ${f.metrics.map((m) => R.metric[m as Metric] ?? m).join(', ')}">${dossierLink(ctx, f.dossierCode)}<small>${f.agency}</small></span>`,
+        : html`<span class="dossier" title="${province} · ${f.agency} · ${f.metrics.map((m) => R.metric[m as Metric] ?? m).join(', ')}${f.rule ? ` · ${ruleText(f.rule, ctx.lang)}` : ''}">${dossierLink(ctx, f.dossierCode)}<small>${f.agency}</small></span>`,
     )}</div></section>`;
   })}</div>`;
 }

@@ -10,6 +10,7 @@ import type { Metric } from '../../domain/figures.js';
 import { html, raw, type Html } from '../html.js';
 import { PAGE_LABELS, REPORT_LABELS, type Lang } from '../labels.js';
 import { incidentHref, layout, pill, vnTime, type PageContext } from './layout.js';
+import { driftRules } from './run-drift.js';
 import { findingsByKind } from './run-findings.js';
 import { heatmap } from './run-heatmap.js';
 
@@ -85,6 +86,7 @@ export const RUN_SECTIONS: readonly RunSection[] = [
   { heading: (L) => L.summary, render: summary },
   { heading: (L) => L.heatmap, render: heatmap },
   { heading: (L) => L.findings, render: findingsByKind },
+  { heading: (L) => L.driftRules, render: driftRules },
   { heading: (L) => L.mismatches, render: mismatches },
   { heading: (L) => L.incidentChanges, render: incidentChanges },
 ];
