@@ -274,6 +274,28 @@ describe('explainByRules: the portal counts by another rule, the records agree',
   });
 });
 
+describe("a province that counts the portal's way (counting: in the configuration)", () => {
+  const time: CountingRules = { ...DEFAULT_RULES, dueCompare: 'time' };
+  const runWith = (rules: CountingRules, nationalRules: CountingRules) => {
+    const mismatches = compareCounts(
+      figures(dossiers, () => rules),
+      figures(dossiers, () => nationalRules),
+    );
+    const g = { ...gathered(dossiers, dossiers), rules };
+    return { mismatches, out: explainByRules(g, explain(narrow(g), mismatches)) };
+  };
+
+  it("adopting the portal's rule leaves nothing to explain", () => {
+    expect(runWith(time, time).mismatches).toEqual([]);
+  });
+
+  it('a portal counting by our default then is the variant, named the other way', () => {
+    const { out } = runWith(time, DEFAULT_RULES);
+    expect(out.driftRules.map((r) => r.rule)).toEqual(['due compared by calendar day']);
+    expect(residuals(out.mismatches).every((r) => r === 0)).toBe(true);
+  });
+});
+
 describe('lag or mapping, through the explanation', () => {
   it('withdrawn locally, finished nationally: a mapping named by its rule; an earlier, older status: a lag', () => {
     const withdrawn = dossier(X, P1, { status: 7, finishedAt: vn('2026-10-15T10:00:00'), returnedAt: null });
