@@ -4,10 +4,11 @@
  *
  * The same code on both sides, in this order:
  * 1. date_shift: a timestamp on one side is the other's shifted by exactly the UTC offset (±7 h);
- * 2. the statuses differ: status_lag when the national copy is at an earlier stage of the same
- *    path and older (`earlierStage`); otherwise the two sides hold different states for the
- *    same dossier, a mapping: definition_drift, its rule "withdrawn counted as processed" (7
- *    locally, 9 or 10 nationally) or the status pair ("status 8 sent as 9");
+ * 2. the statuses differ: status_lag when one copy is at an earlier stage of the same path and
+ *    older (`earlierStage`: the national copy, or the stored one, has not caught up); otherwise
+ *    the two sides hold different states for the same dossier, a mapping: definition_drift,
+ *    its rule "withdrawn counted as processed" (7 locally, 9 or 10 nationally) or the status
+ *    pair ("status 8 sent as 9");
  * 3. definition_drift: the national finish date is the local return date ("processed" keyed on
  *    the return date);
  * 4. code_divergence: the procedure codes differ (a local procedure code sent unmapped);
@@ -71,9 +72,9 @@ const BEFORE: Readonly<Record<number, readonly number[]>> = {
   10: [1, 2, 4, 5, 6, 9],
 };
 
-/** The national copy is at an earlier stage of the local one's path, and older: it has not caught up. */
-export function earlierStage(local: CanonicalDossier, national: CanonicalDossier): boolean {
-  return (BEFORE[local.status] ?? []).includes(national.status) && national.updatedAt < local.updatedAt;
+/** Copy `behind` is at an earlier stage of copy `ahead`'s path, and older: it has not caught up. */
+export function earlierStage(ahead: CanonicalDossier, behind: CanonicalDossier): boolean {
+  return (BEFORE[ahead.status] ?? []).includes(behind.status) && behind.updatedAt < ahead.updatedAt;
 }
 
 /** The rule a definition_drift between two copies of one dossier shows, when it shows one. */
@@ -107,7 +108,8 @@ export function classify(
     return opts.localCodeNational ? 'duplicate_national' : 'code_divergence';
   }
   if (shiftedByOffset(local, national)) return 'date_shift';
-  if (local.status !== national.status) return earlierStage(local, national) ? 'status_lag' : 'definition_drift';
+  if (local.status !== national.status)
+    return earlierStage(local, national) || earlierStage(national, local) ? 'status_lag' : 'definition_drift';
   if (ruleOf(local, national) !== undefined) return 'definition_drift';
   if (local.procedure !== national.procedure) return 'code_divergence';
   return 'definition_drift';

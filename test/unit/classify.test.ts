@@ -44,6 +44,8 @@ describe('classify, the same code on both sides or one side only', () => {
     expect(classify(d(), d({ status: 9, returnedAt: null, updatedAt: base.finishedAt! }))).toBe('status_lag'); // finished, not yet returned
     expect(classify(d({ status: 7 }), d({ status: 5, finishedAt: null, returnedAt: null, updatedAt: older }))).toBe('status_lag'); // withdrawn after a supplement request
     expect(classify(d({ status: 5 }), d({ status: 4, updatedAt: older }))).toBe('status_lag'); // 4, 5 and 6 are one stage
+    // the stored copy behind a newer national one: a lag too, the evidence says which side
+    expect(classify(d({ status: 4, finishedAt: null, returnedAt: null, updatedAt: older }), d())).toBe('status_lag');
   });
 
   it('definition_drift, a mapping: different end states, or a status not earlier, or not older', () => {
