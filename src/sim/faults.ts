@@ -1,6 +1,6 @@
 /**
  * Fault injection for a province's source in the simulators: the `dvcqg` one (src/sim/server.ts,
- * CONTRACTS.md §1, "Failures the worker must survive") and the `rest` one (src/sim/rest.ts,
+ * docs/contracts.md, Failures the worker must survive) and the `rest` one (src/sim/rest.ts,
  * §2). One `ProvinceFaults` per faulty province holds every decision both dialects share: HTTP
  * 429/500/503, truncated bodies, sessions or tokens that stop being valid after K calls,
  * duplicated items across pages, malformed items mixed into the list, records updated while

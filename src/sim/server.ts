@@ -1,6 +1,6 @@
 /**
  * The simulators over real HTTP (node:http): every province's source in the `dvcqg` dialect
- * at `/p/<province>` and the national portal feed at `/national` (CONTRACTS.md §1 and §3),
+ * at `/p/<province>` and the national portal feed at `/national` (docs/contracts.md, The dvcqg dialect; docs/contracts.md, The national feed),
  * serving a generated `World`.
  *
  * Reply codes: success `error_code: 0`; `"401"` unknown or expired session; `"403"` wrong
