@@ -77,7 +77,7 @@ export function citationsIn(text: string): Citation[] {
         out.push({ line: i + 1, file: m[1]!, section: anchor[0].slice(1), anchor: true });
         continue;
       }
-      const intro = /^\s*(?:,\s*(?:§\s*|section\s+)?|§\s*|\s+section\s+)/i.exec(rest);
+      const intro = /^\s*(?:,\s*(?:§\s*|section\s+)?|§\s*|section\s+|\(\s*(?=["“'`])|(?<=\s)(?=["“]))/i.exec(rest);
       if (!intro) {
         out.push({ line: i + 1, file: m[1]!, section: null, anchor: false });
         continue;
@@ -105,8 +105,10 @@ export function problemOf(c: Citation, docs: ReadonlyMap<string, readonly string
     return headings.some((h) => anchorOf(h) === c.section!.toLowerCase())
       ? null
       : `no heading of docs/${c.file}.md has the anchor #${c.section}`;
-  const cited = normal(c.section);
-  const found = headings.some((h) => cited.startsWith(h) && !/[\p{L}\p{N}]/u.test(cited.charAt(h.length)));
+  // "the" before a heading is optional on either side: "the counting rules" cites "Counting rules"
+  const bare = (s: string) => s.replace(/^the /, '');
+  const cited = bare(normal(c.section));
+  const found = headings.map(bare).some((h) => cited.startsWith(h) && !/[\p{L}\p{N}]/u.test(cited.charAt(h.length)));
   return found
     ? null
     : `docs/${c.file}.md has no heading "${c.section.trim().slice(0, 60)}"; its headings: ${headings.join(' | ')}`;
@@ -194,8 +196,15 @@ describe('the citation check itself', () => {
       ', section "Root causes"',
       ' section ROOT CAUSES',
       ', `Root causes`',
+      ' ("Root causes") describes',
+      ' "Root causes"',
     ])
       expect(check(` * (${doc('domain')}${form}`)).toEqual([null]);
+  });
+
+  it('takes "the" before a heading as optional', () => {
+    expect(check(` * (${doc('domain')}, the root causes)`)).toEqual([null]);
+    expect(check(` * (${doc('domain')}, Domain)`)).toEqual([null]);
   });
 
   it('accepts a citation wrapped onto the next comment line, and a path alone', () => {
