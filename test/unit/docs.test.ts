@@ -169,6 +169,19 @@ describe('the project cites its own documents', () => {
     expect(problems).toEqual([]);
     expect(cited).toBeGreaterThan(20); // the check found the comments' citations
   });
+  it('names only files of the repository in docs/', () => {
+    const missing: string[] = [];
+    for (const file of filesUnder(DOCS)) {
+      readFileSync(file, 'utf8')
+        .split(/\r?\n/)
+        .forEach((line, i) => {
+          for (const m of line.matchAll(/`((?:src|schemas|jobs|test|bench|scripts|bin|data|examples)\/[^`\s]*)`/g)) {
+            if (!existsSync(join(ROOT, m[1]!))) missing.push(`${relative(ROOT, file)}:${i + 1}: ${m[1]}`);
+          }
+        });
+    }
+    expect(missing).toEqual([]);
+  });
 });
 
 describe('the citation check itself', () => {
