@@ -261,15 +261,15 @@ return moved
 `;
 
 /**
- * Whole buckets (ARGV after the prefix of their kind, `<layout>:b` or `<layout>:o`): for each,
- * its fields and values joined by newlines into one string, and how many entries that is (see
- * scanHash on the newline rule). KEYS[1] is any key of the province (its hash tag sends the
- * script to the node that holds the buckets on a cluster).
+ * Whole buckets (ARGV after the command, HGETALL or HVALS, and the prefix of their kind,
+ * `<layout>:b` or `<layout>:o`): for each, what the command gives joined by newlines into one
+ * string, and how many entries that is (see scanHash on the newline rule). KEYS[1] is any key of
+ * the province (its hash tag sends the script to the node that holds the buckets on a cluster).
  */
 export const READ_BUCKETS = `
 local out = {}
-for j = 2, #ARGV do
-  local r = redis.call('HGETALL', ARGV[1] .. ':' .. ARGV[j])
+for j = 3, #ARGV do
+  local r = redis.call(ARGV[1], ARGV[2] .. ':' .. ARGV[j])
   out[#out + 1] = table.concat(r, '\\n')
   out[#out + 1] = #r
 end

@@ -9,7 +9,7 @@ import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { checkpoint, syncCounters, type Checkpoint, type QuarantineEntry, type SyncCounters } from '../../schemas/store.js';
 import { Keys } from './keys.js';
 import { agencyOfBucket, codeIn, monthsOf, placeOf, slotOf } from './layout.js';
-import { pack, storedVersion, unpack } from './pack.js';
+import { pack, storedVersion, unpack, unpackCounted, type Counted } from './pack.js';
 import { APPLY_PAGE, LOOKUP, MIGRATE, READ_BUCKETS, RELEASE_QUARANTINED, SCAN_JOINED } from './scripts.js';
 import type { Period } from '../reconcile/counting.js';
 
@@ -75,6 +75,32 @@ function byBucket(dossiers: CanonicalDossier[]): [number, string[]] {
   const args: string[] = [];
   for (const [bucket, g] of groups) args.push(bucket, g.month, String(g.records.length / 2), ...g.records);
   return [groups.size, args];
+}
+
+/** A bucket as `Store.bucketSteps` reads it. */
+interface BucketRead {
+  bucket: string;
+  text: string;
+  bounds: number[];
+}
+
+/**
+ * Where the `count` newline-joined entries of `text` start (and, one past the last, where the
+ * text ends plus one), or undefined when the newlines do not make `count` entries (an entry
+ * holding a newline: none is expected, but the result must not depend on it).
+ */
+function entryBounds(text: string, count: number): number[] | undefined {
+  if (count === 0) return text === '' ? [0] : undefined;
+  const bounds = [0];
+  let at = 0;
+  for (let k = 1; k < count; k++) {
+    const nl = text.indexOf('\n', at);
+    if (nl < 0) return undefined;
+    bounds.push((at = nl + 1));
+  }
+  if (text.indexOf('\n', at) >= 0) return undefined;
+  bounds.push(text.length + 1);
+  return bounds;
 }
 
 /** Buckets read per script call: at most 100 dossiers each. */
@@ -245,42 +271,79 @@ export class Store {
     }
   }
 
-  /** The codes of another shape, the open buckets, and the buckets of these code months. */
-  private async *readLayout(province: string, months: string[], batch = 10_000): AsyncGenerator<CanonicalDossier[]> {
+  /**
+   * What counting reads (`Counted`) of every stored dossier `readPeriod` gives, handed to
+   * `visit` one at a time: a value of a bucket is read in place (`unpackCounted`) into one
+   * object reused for the next (to be read, not kept).
+   */
+  async visitPeriod(province: string, period: Period, visit: (d: Counted) => void): Promise<void> {
+    await this.migrate(province);
     const L = this.keys.layout(province);
-    yield* this.scanHash(`${L}:odd`, batch);
-    yield* this.readBuckets(`${L}:o`, await this.redis.smembers(`${L}:open-buckets`));
-    yield* this.readBuckets(`${L}:b`, (await Promise.all(months.map((m) => this.redis.smembers(`${L}:bm:${m}`)))).flat());
+    for await (const batch of this.scanHash(`${L}:odd`)) for (const d of batch) visit(d);
+    const into: Counted = { status: 0, channel: null, digitised: false, agency: '', procedure: '', receivedAt: null, dueAt: null, finishedAt: null, returnedAt: null };
+    for (const [kind, buckets] of await this.layoutBuckets(province, monthsOf(period)))
+      for await (const step of this.bucketSteps(kind, buckets, 'HVALS'))
+        for (const { bucket, text, bounds } of step) {
+          const agency = agencyOfBucket(bucket);
+          for (let k = 0; k + 1 < bounds.length; k++) visit(unpackCounted(text, bounds[k]!, bounds[k + 1]! - 1, agency, into));
+        }
   }
 
-  /** Every dossier in these buckets (`<kind>:<bucket>` keys), a batch at a time. */
-  private async *readBuckets(kind: string, buckets: string[]): AsyncGenerator<CanonicalDossier[]> {
-    // each bucket's fields and values, flat; a bucket whose joined string does not split into its
-    // count (a value with a newline in it) is read again as a plain HGETALL
-    const step = async (list: string[]): Promise<string[][]> => {
-      const got = await this.redis.readBuckets(kind, kind, ...list);
+  /** The codes of another shape, the open buckets, and the buckets of these code months. */
+  private async *readLayout(province: string, months: string[], batch = 10_000): AsyncGenerator<CanonicalDossier[]> {
+    yield* this.scanHash(`${this.keys.layout(province)}:odd`, batch);
+    for (const [kind, buckets] of await this.layoutBuckets(province, months))
+      for await (const step of this.bucketSteps(kind, buckets, 'HGETALL')) {
+        const out: CanonicalDossier[] = [];
+        for (const { bucket, text, bounds } of step) {
+          const agency = agencyOfBucket(bucket);
+          const entry = (k: number) => text.slice(bounds[k], bounds[k + 1]! - 1);
+          for (let k = 0; k + 1 < bounds.length; k += 2) out.push(unpack(codeIn(bucket, entry(k)), entry(k + 1), agency));
+        }
+        if (out.length) yield out;
+      }
+  }
+
+  /** The open buckets, and the buckets of these code months, each list with its keys' prefix. */
+  private async layoutBuckets(province: string, months: string[]): Promise<[string, string[]][]> {
+    const L = this.keys.layout(province);
+    const [open, ...home] = await Promise.all([`${L}:open-buckets`, ...months.map((m) => `${L}:bm:${m}`)].map((k) => this.redis.smembers(k)));
+    return [
+      [`${L}:o`, open!],
+      [`${L}:b`, home.flat()],
+    ];
+  }
+
+  /**
+   * What `command` gives of each of these buckets (`<kind>:<bucket>` keys; HGETALL: its fields
+   * and values, HVALS: its values), as one text of newline-separated entries, entry k from
+   * `bounds[k]` to `bounds[k + 1] - 1`. BUCKETS_PER_STEP buckets per script call; the next step
+   * is asked for before this one is handed over (Redis reads while this process decodes).
+   */
+  private async *bucketSteps(kind: string, buckets: string[], command: 'HGETALL' | 'HVALS'): AsyncGenerator<BucketRead[]> {
+    const step = async (list: string[]): Promise<BucketRead[]> => {
+      const got = await this.redis.readBuckets(kind, command, kind, ...list);
       return Promise.all(
-        list.map(async (bucket, i) => {
-          const count = got[2 * i + 1] as number;
-          const flat = count === 0 ? [] : (got[2 * i] as string).split('\n');
-          return flat.length === count ? flat : Object.entries(await this.redis.hgetall(`${kind}:${bucket}`)).flat();
+        list.map(async (bucket, i): Promise<BucketRead> => {
+          const text = got[2 * i] as string;
+          const bounds = entryBounds(text, got[2 * i + 1] as number);
+          if (bounds) return { bucket, text, bounds };
+          // an entry with a newline in it: the bucket read again with the plain command
+          const key = `${kind}:${bucket}`;
+          const entries = command === 'HVALS' ? await this.redis.hvals(key) : Object.entries(await this.redis.hgetall(key)).flat();
+          const again = [0];
+          for (const e of entries) again.push(again[again.length - 1]! + e.length + 1);
+          return { bucket, text: entries.join('\n'), bounds: again };
         }),
       );
     };
     let pending = buckets.length ? step(buckets.slice(0, BUCKETS_PER_STEP)) : undefined;
     for (let at = 0; pending; at += BUCKETS_PER_STEP) {
       const got = await pending;
-      // ask for the next step before decoding this one: Redis reads while this process decodes
       const next = at + BUCKETS_PER_STEP;
       pending = next < buckets.length ? step(buckets.slice(next, next + BUCKETS_PER_STEP)) : undefined;
       pending?.catch(() => undefined); // surfaced when awaited; ignored if the caller stops early
-      const out: CanonicalDossier[] = [];
-      got.forEach((flat, i) => {
-        const bucket = buckets[at + i]!;
-        const agency = agencyOfBucket(bucket);
-        for (let j = 0; j < flat.length; j += 2) out.push(unpack(codeIn(bucket, flat[j]!), flat[j + 1]!, agency));
-      });
-      if (out.length) yield out;
+      yield got;
     }
   }
 
