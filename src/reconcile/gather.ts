@@ -2,7 +2,9 @@
  * The explanation pass of one province in a run: gathers each side once, then explains every
  * mismatched key from memory (src/reconcile/explain.ts). The cost grows with the province's
  * data, never with the number of mismatches:
- * - the store's dossiers of the province that can count in the period, in one scan;
+ * - the store's dossiers of the province that can count in the period or were received a day
+ *   either side of it, in one read of the open buckets and the buckets of those months, a step
+ *   at a time (memory follows the period, not the province's history);
  * - the national list (DanhSachHoSo, by date of receipt, over the period and the lookback)
  *   once per agency that has a mismatch, or once for the province's root when the root itself
  *   has one (its list covers the whole province, so the others' would only repeat it);
@@ -21,7 +23,7 @@ import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../normalise/dvcqg.js';
 import { DAY_MS, VN_OFFSET_MS, formatDay, vnDayNumber } from '../normalise/time.js';
 import type { Store } from '../store/store.js';
 import { PermanentError, ServiceRefusal } from '../util/errors.js';
-import { metricsOf, type CountingRules, type Period } from './counting.js';
+import { makePeriod, metricsOf, type CountingRules, type Period } from './counting.js';
 import { examinable, explain, narrow, type Explanation, type Gathered } from './explain.js';
 
 export interface GatherDeps {
@@ -80,7 +82,11 @@ export async function explainProvince(deps: GatherDeps, province: string, period
   // the other side's copy of one of them may count.
   const near = (d: CanonicalDossier) => d.receivedAt !== null && d.receivedAt >= period.start - DAY_MS && d.receivedAt < period.end + DAY_MS;
 
-  for await (const batch of store.scanDossiers(province))
+  // Read through the layout (src/store/layout.ts): the open buckets and the buckets of the months
+  // a day either side of the period touches hold every dossier that counts in it or was received
+  // near it; the rest of the history is not read.
+  const around = makePeriod(formatDay(period.start - DAY_MS), formatDay(period.end));
+  for await (const batch of store.readPeriod(province, around))
     for (const d of batch) if (metricsOf(d, period, rules) !== 0 || near(d)) g.local.set(d.code, d);
 
   // Everything that can count in a period was received before its end; a day's margin on
