@@ -37,6 +37,9 @@ export interface CountryResult {
   truth: number;
   missed: number;
   extra: number;
+  /** The kinds of the missed injections, and of the findings no injection explains. */
+  missedKinds: Record<string, number>;
+  extraKinds: Record<string, number>;
   nationalRequests: number;
   nationalRecords: number;
   /** The national dossiers of the agencies with a mismatch to explain, every province. */
@@ -67,6 +70,12 @@ for (const p of Object.keys(sourceUrls)) stored += await rt.store.countDossiers(
 const findings = night.provinces.flatMap((p) => p.findings.filter((f) => f.kind !== 'unexplained').map((f) => `${p.province}|${f.kind}|${f.dossierCode}`));
 const found = new Set(findings);
 const truth = new Set((ready.truth ?? []).map((e) => `${e.province}|${e.kind}|${e.dossierCode}`));
+/** How many of these `province|kind|code` entries are of each kind. */
+function kinds(entries: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of entries) out[e.split('|')[1]!] = (out[e.split('|')[1]!] ?? 0) + 1;
+  return out;
+}
 const examined = new Set(night.provinces.flatMap((p) => p.mismatches.filter(examinable).map((m) => m.agency)));
 report({
   provinces: night.provinces.length,
@@ -82,6 +91,8 @@ report({
   truth: truth.size,
   missed: [...truth].filter((k) => !found.has(k)).length,
   extra: [...found].filter((k) => !truth.has(k)).length,
+  missedKinds: kinds([...truth].filter((k) => !found.has(k))),
+  extraKinds: kinds([...found].filter((k) => !truth.has(k))),
   nationalRequests: night.provinces.reduce((n, p) => n + (p.nationalRequests ?? 0), 0),
   nationalRecords: night.provinces.reduce((n, p) => n + (p.nationalRecords ?? 0), 0),
   examinedNationalDossiers: [...examined].reduce((n, a) => n + (ready.nationalByAgency?.[a] ?? 0), 0),

@@ -303,7 +303,7 @@ if (country) {
   say(`country night, ${c.provinces} provinces, ${c.stored.toLocaleString('en')} dossiers stored, ${c.pulled.toLocaleString('en')} pulled, ${c.workers} worker processes:`);
   say(`  whole night ${secs(c.ms)} s (${c.status}); ${c.mismatches} mismatches; the night before (the initial load) ${secs(c.firstNightMs)} s`);
   say(`  national: ${c.nationalRequests.toLocaleString('en')} requests, ${c.nationalRecords.toLocaleString('en')} records for ${c.examinedNationalDossiers.toLocaleString('en')} national dossiers of the examined agencies`);
-  say(`  findings ${c.findings} against ${c.truth} injected: ${c.missed} missed, ${c.extra} extra; ${c.unexplained} keys unexplained`);
+  say(`  findings ${c.findings} against ${c.truth} injected: ${c.missed} missed ${JSON.stringify(c.missedKinds)}, ${c.extra} extra ${JSON.stringify(c.extraKinds)}; ${c.unexplained} keys unexplained`);
   const ratio = c.nationalRecords / Math.max(1, c.examinedNationalDossiers);
   target('countryNight', `country night (sync of the updates, counts, explanation, finish) <= ${TARGET.countryMs / 1000} s`, c.ms <= TARGET.countryMs, `${secs(c.ms)} s`, { ms: c.ms });
   target('countryRecords', `country night: national records <= ${TARGET.recordsRatio} x the examined agencies' national dossiers`, ratio <= TARGET.recordsRatio, `${ratio.toFixed(2)} x`, { ratio, records: c.nationalRecords, examined: c.examinedNationalDossiers });
