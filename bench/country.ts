@@ -7,12 +7,12 @@
  * the examined agencies' national dossiers, and its findings against the world's ground truth.
  */
 import { pino } from 'pino';
-import { runNightly } from '../src/cli/run.js';
-import { createRuntime } from '../src/queue/runtime.js';
+import { runNightly } from '../src/queue/nightly.js';
+import { createRuntime } from '../jobs/runtime.js';
 import { MONTH, argsOf, nightConfig, peakRssMB, report, startChild, type Child } from './common.js';
 import type { SimReady } from './sim.js';
 import type { WorkerArgs } from './worker.js';
-import { monthPeriod } from '../src/reconcile/counting.js';
+import { monthPeriod } from '../src/domain/period.js';
 import { examinable } from '../src/reconcile/explain.js';
 
 export interface CountryArgs {

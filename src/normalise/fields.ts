@@ -3,7 +3,10 @@
  * A check that fails throws `Reject`, whose message is the quarantine reason: it names the
  * field first, then what is wrong with it.
  */
-import { formatDay, parseDay } from './time.js';
+import { formatDay, parseDay } from '../domain/time.js';
+import { DEFAULT_DATE_LIMITS, type DateLimits } from '../../schemas/config.js';
+import type { CanonicalDossier } from '../../schemas/dossier.js';
+import type { Normalised } from '../domain/normalised.js';
 
 export class Reject extends Error {}
 
@@ -32,17 +35,6 @@ export function notAnAgency(code: string): string {
   return `${JSON.stringify(code.slice(0, 40))} is not an agency code (000.00.00.H49, H49.22 or a form of codes.agencyPatterns)`;
 }
 
-/** The configured date range (`dates` in the configuration). */
-export interface DateLimits {
-  /** The earliest accepted date of any field, `YYYY-MM-DD` (Vietnam calendar day). */
-  earliest: string;
-  /** Clock skew allowed: update, receipt, finish and return times may be this far after now. */
-  skewHours: number;
-  /** Due dates (planned, so in the future) are accepted before this day, `YYYY-MM-DD`. */
-  dueBefore: string;
-}
-
-export const DEFAULT_DATE_LIMITS: DateLimits = { earliest: '2000-01-01', skewHours: 24, dueBefore: '2100-01-01' };
 
 /**
  * The date range an item's dates must fall in: [earliest, now + skew] for times of things
@@ -82,3 +74,39 @@ export class DateBounds {
 }
 
 export const DEFAULT_DATE_BOUNDS = new DateBounds();
+
+/**
+ * A date field of an item: null when absent or blank; `parse` reads the dialect's form
+ * (`form` names it in the reason); the result must be within `bounds`. Throws `Reject`.
+ */
+export function dateField(
+  item: Record<string, unknown>,
+  field: string,
+  bounds: DateBounds,
+  parse: (value: string) => number | undefined,
+  form: string,
+  kind: 'past' | 'due' = 'past',
+): number | null {
+  const raw = item[field];
+  if (raw === undefined || raw === null) return null;
+  const value = String(raw).trim();
+  if (value === '') return null;
+  const ms = parse(value);
+  if (ms === undefined) throw new Reject(`${field}: "${value.slice(0, 40)}" is not ${form}`);
+  return bounds.check(field, ms, kind);
+}
+
+/** A local procedure code in its national form, when the source's map knows it. */
+export function mapProcedure(local: string, map: Readonly<Record<string, string>> | undefined): string {
+  return map && Object.hasOwn(map, local) ? map[local]! : local;
+}
+
+/** What a normaliser's checks make of an item: the dossier `build` returns, or the reason of the `Reject` it throws. */
+export function normalisedBy(build: () => CanonicalDossier): Normalised {
+  try {
+    return { ok: true, dossier: build() };
+  } catch (err) {
+    if (err instanceof Reject) return { ok: false, reason: err.message };
+    throw err;
+  }
+}

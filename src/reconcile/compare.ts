@@ -2,9 +2,12 @@
 import type { Tolerance } from '../../schemas/config.js';
 import type { Mismatch, Verdict } from '../../schemas/report.js';
 import type { Store } from '../store/store.js';
+import { METRICS } from '../../schemas/metrics.js';
 import { GroupTally } from './count-store.js';
-import { METRICS, type CountingRules, type Figures, type Metric, type Period } from './counting.js';
-import { compareGroups, groupKey, type GroupKey } from '../util/tuple-key.js';
+import { type CountingRules } from './counting.js';
+import { type Figures, type Metric } from '../domain/figures.js';
+import { type Period } from '../domain/period.js';
+import { compareGroups, groupKey, type GroupKey } from '../domain/group.js';
 
 /**
  * The store's counts for a province's period: per agency, and per agency and procedure, from

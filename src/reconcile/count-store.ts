@@ -6,7 +6,10 @@
  * dossier and stays as the reference. Both group through `GroupTally`.
  */
 import type { Store } from '../store/store.js';
-import { METRICS, hasMetric, metricsOf, zeroCounts, type Countable, type CountingRules, type Figures, type Period } from './counting.js';
+import { METRICS } from '../../schemas/metrics.js';
+import { hasMetric, metricsOf, type Countable, type CountingRules } from './counting.js';
+import { zeroCounts, type Figures } from '../domain/figures.js';
+import type { Period } from '../domain/period.js';
 
 /**
  * Counts grouped by agency and by agency and procedure, fed one dossier at a time. Each

@@ -1,12 +1,27 @@
 /** What every provincial source adapter offers the sync job, whatever its dialect. */
 import type { SourceConfig } from '../../schemas/config.js';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
-import { DEFAULT_ITEM_LIMITS, itemLimitsReason, type ItemLimits } from '../normalise/bounded.js';
-import type { Normalised } from '../normalise/dvcqg.js';
-import type { Figures, Metric, Period } from '../reconcile/counting.js';
+import { DEFAULT_ITEM_LIMITS, type ItemLimits } from '../../schemas/config.js';
+import { itemLimitsReason } from '../normalise/bounded.js';
+import type { Normalised } from '../domain/normalised.js';
+import type { Figures, Metric } from '../domain/figures.js';
+import type { Period } from '../domain/period.js';
 import type { PullGuard } from './progress.js';
 
 /** A half-open window [from, to) on the records' last-update time, epoch ms. */
+/** A field of a raw item (not yet validated) as text, when it is a string or a number. */
+export function rawField(raw: unknown, name: string): string | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const v = (raw as Record<string, unknown>)[name];
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+}
+
+/** A raw item named by its code and update time (`code@updated`), when it has a code: how a pull tells items apart. */
+export function rawItemKey(raw: unknown, codeField: string, updatedField: string): string | undefined {
+  const code = rawField(raw, codeField);
+  return code === undefined ? undefined : `${code}@${rawField(raw, updatedField) ?? ''}`;
+}
+
 export interface Window {
   from: number;
   to: number;

@@ -4,14 +4,14 @@
  * and its counters, so a crash leaves either the whole page or none of it, and a record
  * older than (or as old as) the stored one changes nothing.
  */
-import type { RedisClient } from '../queue/connection.js';
+import type { RedisClient } from './connection.js';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { checkpoint, syncCounters, type Checkpoint, type QuarantineEntry, type SyncCounters } from '../../schemas/store.js';
 import { Keys } from './keys.js';
 import { agencyOfBucket, codeIn, monthsOf, placeOf, slotOf } from './layout.js';
 import { pack, storedVersion, unpack, unpackCounted, type Counted } from './pack.js';
 import { APPLY_PAGE, LOOKUP, MIGRATE, READ_BUCKETS, RELEASE_QUARANTINED, SCAN_JOINED } from './scripts.js';
-import type { Period } from '../reconcile/counting.js';
+import type { Period } from '../domain/period.js';
 
 export interface PageInput {
   province: string;

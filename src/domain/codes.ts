@@ -1,0 +1,84 @@
+/**
+ * Code formats of DOMAIN.md. Codes are data: these only check their shape and read the
+ * province (level-1 unit code, `Hxx`) out of them.
+ *
+ * An agency code is accepted in either form the national portal writes:
+ * - QCVN 102:2016 `V1V2V3.Z1Z2.Y1Y2.MX1X2`, e.g. `000.00.00.H49`;
+ * - the portal's own id: unit code, a dot, digits, e.g. `H49.22` (`MaCoQuanThucHien`);
+ * and in any form `codes.agencyPatterns` adds (a regular expression with a named group
+ * `province`). A dossier code is `<agency code>-<YYMMDD>-<4-digit sequence>` with the agency
+ * in any accepted form.
+ */
+
+import { compileAgencyPattern } from '../../schemas/codes.js';
+
+const QCVN = String.raw`\d{3}\.\d{2}\.\d{2}\.(?<province>[A-Z]\d{2})`;
+const PORTAL = String.raw`(?<province>[A-Z]\d{2})\.\d{1,6}`;
+
+
+/** Dossier code (Circular 01/2018): `<agency code>-<YYMMDD>-<4-digit sequence>`, agency in a built-in form. */
+export const DOSSIER_CODE = /^(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}|[A-Z]\d{2}\.\d{1,6})-(\d{6})-(\d{4})$/;
+
+/** What follows the agency in a dossier code. */
+const DOSSIER_TAIL = /^(.+)-\d{6}-\d{4}$/;
+
+
+/** The agency-code forms in use: the built-in ones, then the configured ones in order. */
+export class CodeForms {
+  private readonly forms: readonly RegExp[];
+
+  /** `patterns`: `codes.agencyPatterns`, already validated by the configuration schema. */
+  constructor(patterns: readonly string[] = []) {
+    const extra = patterns.map((p) => {
+      const re = compileAgencyPattern(p);
+      if (typeof re === 'string') throw new RangeError(`codes.agencyPatterns: ${JSON.stringify(p)} ${re}`);
+      return re;
+    });
+    this.forms = [new RegExp(`^${QCVN}$`), new RegExp(`^${PORTAL}$`), ...extra];
+  }
+
+  /** The province (`Hxx`) an agency code belongs to, or undefined when no form matches. */
+  provinceOfAgency(agency: string): string | undefined {
+    for (const re of this.forms) {
+      const p = re.exec(agency)?.groups?.province;
+      if (p) return p;
+    }
+    return undefined;
+  }
+
+  isAgency(code: string): boolean {
+    return this.provinceOfAgency(code) !== undefined;
+  }
+
+  /** The agency part of a dossier code when it is an agency code in an accepted form, or undefined. */
+  agencyOfDossierCode(code: string): string | undefined {
+    const agency = DOSSIER_TAIL.exec(code)?.[1];
+    return agency !== undefined && this.isAgency(agency) ? agency : undefined;
+  }
+}
+
+/** The built-in forms only: what the store and the reconciler read, whatever the configuration. */
+export const BUILT_IN_CODE_FORMS = new CodeForms();
+
+/** The province (`Hxx`) of an agency code in a built-in form, or undefined. */
+export function provinceOfAgency(agency: string): string | undefined {
+  return BUILT_IN_CODE_FORMS.provinceOfAgency(agency);
+}
+
+/** The root agency of a province: its People's Committee, `000.00.00.Hxx`. */
+export function rootAgency(province: string): string {
+  return `000.00.00.${province}`;
+}
+
+/** The agency prefix (built-in form) of a well-formed dossier code, or undefined. */
+export function agencyOfDossierCode(code: string): string | undefined {
+  return BUILT_IN_CODE_FORMS.agencyOfDossierCode(code);
+}
+
+/** The dossier code a raw item carries (`MaHoSo` in the dvcqg dialect, `code` in rest), or '' (a quarantined item may have none). */
+export function rawItemCode(raw: unknown): string {
+  if (typeof raw !== 'object' || raw === null) return '';
+  const r = raw as Record<string, unknown>;
+  const code = r.MaHoSo ?? r.code;
+  return typeof code === 'string' ? code : '';
+}
