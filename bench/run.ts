@@ -291,6 +291,7 @@ if (bigNight) {
   say(`  explanation (one pass) ${secs(b.explainMs)} s; total ${secs(b.totalMs)} s`);
   say(`  national: ${b.nationalRequests.toLocaleString('en')} requests, ${b.nationalRecords.toLocaleString('en')} records for ${b.examinedNationalDossiers.toLocaleString('en')} national dossiers of the examined agencies`);
   say(`  findings ${b.findings} against ${b.truth} injected: ${b.missed} missed, ${b.extra} extra; ${b.unexplained} keys unexplained`);
+  if (b.missed + b.extra > 0) say(`  missed ${JSON.stringify(b.missedSome)}, extra ${JSON.stringify(b.extraSome)}`);
   const ratio = b.nationalRecords / Math.max(1, b.examinedNationalDossiers);
   target('bigNightTime', `big province night: counts + explanation of every key <= ${TARGET.bigNightMs / 1000} s`, b.totalMs <= TARGET.bigNightMs, `${secs(b.totalMs)} s`, { ms: b.totalMs, keys: b.keys });
   target('bigNightRecords', `big province night: national records <= ${TARGET.recordsRatio} x the examined agencies' national dossiers`, ratio <= TARGET.recordsRatio, `${ratio.toFixed(2)} x`, { ratio, records: b.nationalRecords, examined: b.examinedNationalDossiers });
