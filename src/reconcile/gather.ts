@@ -4,7 +4,8 @@
  * data, never with the number of mismatches:
  * - the store's dossiers of the province that can count in the period or were received a day
  *   either side of it, in one read of the open buckets and the buckets of those months, a step
- *   at a time (memory follows the period, not the province's history);
+ *   at a time (memory follows the period, not the province's history), while the national
+ *   lists are read;
  * - the national list (DanhSachHoSo, by date of receipt, over the period and the lookback)
  *   once per agency that has a mismatch, or once for the province's root when the root itself
  *   has one (its list covers the whole province, so the others' would only repeat it);
@@ -79,14 +80,12 @@ export async function explainProvince(deps: GatherDeps, province: string, period
   // the other side's copy of one of them may count.
   const near = (d: CanonicalDossier) => d.receivedAt !== null && d.receivedAt >= period.start - DAY_MS && d.receivedAt < period.end + DAY_MS;
 
-  g.local = await readLocal(deps, province, period, near);
-
   // Everything that can count in a period was received before its end; a day's margin on
   // both sides keeps dossiers whose dates were shifted across the boundary in view.
   const days = { start: period.start - (deps.lookbackDays + 1) * DAY_MS, end: period.end + DAY_MS };
   const window = `${formatDay(days.start)}..${formatDay(days.end - DAY_MS)}`;
   const listed = new Map<string, number>();
-  let unreadable = await readLists({ deps, g, root, agencies, days, near, listed, capped, capReason });
+  let unreadable = await readSides(province, { deps, g, root, agencies, days, near, listed, capped, capReason });
   if (rootListed && !g.unexamined.has(root)) await attributeRepeats(deps, g, agencies.filter((a) => a !== root));
 
   const lookedUp = new Map<string, number>();
@@ -163,6 +162,35 @@ interface Lists {
   listed: Map<string, number>;
   capped: () => boolean;
   capReason: () => string;
+  /** Whether a national item meets a stored dossier (see readSides). */
+  meets: (d: CanonicalDossier) => boolean;
+}
+
+/**
+ * The store side (readLocal) into `g.local` and the national lists (readLists) into
+ * `g.national`, side by side: Redis is read while the portal answers. A national item kept
+ * only because the store holds its code is, until the store has been read, held in its place
+ * in `g.national`, and dropped then if the store does not hold it: the same items, in the same
+ * order, as reading the store first. Returns how many national items could not be read.
+ */
+async function readSides(province: string, c: Omit<Lists, 'meets'>): Promise<number> {
+  const { g } = c;
+  let stored: Map<string, CanonicalDossier> | undefined;
+  const held = new Set<CanonicalDossier>();
+  const meets = (d: CanonicalDossier): boolean => {
+    if (stored) return stored.has(d.code);
+    held.add(d);
+    return true;
+  };
+  const local = readLocal(c.deps, province, g.period, c.near).then((m) => {
+    stored = g.local = m;
+    if (held.size) g.national = g.national.filter((d) => !held.has(d) || m.has(d.code));
+    held.clear();
+  });
+  const [read, listed] = await Promise.allSettled([local, readLists({ ...c, meets })]);
+  if (read.status === 'rejected') throw read.reason;
+  if (listed.status === 'rejected') throw listed.reason;
+  return listed.value;
 }
 
 /**
@@ -171,7 +199,7 @@ interface Lists {
  * be read.
  */
 async function readLists(c: Lists): Promise<number> {
-  const { deps, g, root, agencies, days, near, listed, capped, capReason } = c;
+  const { deps, g, root, agencies, days, near, listed, capped, capReason, meets } = c;
   const { period, rules } = g;
   let unreadable = 0;
   await inParallel(agencies.includes(root) ? [root] : agencies, async (asked) => {
@@ -186,7 +214,7 @@ async function readLists(c: Lists): Promise<number> {
           const d = nationalDossier(raw, asked === root ? ((code && agencyOfDossierCode(code)) ?? root) : asked);
           if (!d) unreadable++;
           // what neither counts nor meets a stored dossier cannot explain anything
-          else if (metricsOf(d, period, rules) !== 0 || near(d) || g.local.has(d.code) || agencyOfDossierCode(d.code) === undefined) g.national.push(d);
+          else if (metricsOf(d, period, rules) !== 0 || near(d) || agencyOfDossierCode(d.code) === undefined || meets(d)) g.national.push(d);
         }
         if (page.length === LIST_PAGE && capped()) throw new CapReached(); // more to come, past the cap
       }
