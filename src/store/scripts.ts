@@ -38,7 +38,8 @@ end
  * `applyBucket` looks up the bucket's fields with one HMGET per kind, plays its records in
  * order (each applied only when newer than the stored version or the one played before it),
  * then writes what changed with one HSET per kind and one HDEL per kind left; the sets of
- * buckets are added to once per script in `flush`.
+ * buckets are added to once per script in `flush`. Few tables per bucket and none per record:
+ * a page's apply is mostly this script's own work in Redis.
  */
 const LAYOUT_FN = `
 ${VERSION_FN}
@@ -54,73 +55,76 @@ local function codeOf(bucket, field)
   if bucket == '' then return field end
   return (string.gsub(bucket, ':', '-')) .. field
 end
--- the stored value of each field and where it is: its bucket (b), its open bucket (o), the
--- hash of codes of another shape (x), the layout before buckets (l)
-local function lookup(bucket, fields)
-  local out = {}
+-- the stored value of each field (a field may come twice) and where it is: its bucket (b), its
+-- open bucket (o), the hash of codes of another shape (x), the layout before buckets (l);
+-- a bucket holds at most 100 fields, the hash of other codes is asked 500 at a time
+local function lookup(bucket, fields, bkey, okey)
+  local value, at = {}, {}
   for i = 1, #fields, 500 do
-    local part = {unpack(fields, i, math.min(i + 499, #fields))}
+    local last = math.min(i + 499, #fields)
     if bucket == '' then
-      local v = redis.call('HMGET', ODD, unpack(part))
-      for k, f in ipairs(part) do if v[k] then out[f] = {v[k], 'x'} end end
+      local v = redis.call('HMGET', ODD, unpack(fields, i, last))
+      for k = i, last do
+        local x = v[k - i + 1]
+        if x then value[fields[k]] = x; at[fields[k]] = 'x' end
+      end
     else
-      local home = redis.call('HMGET', L .. ':b:' .. bucket, unpack(part))
-      local open = redis.call('HMGET', L .. ':o:' .. bucket, unpack(part))
-      for k, f in ipairs(part) do
-        if home[k] then out[f] = {home[k], 'b'} elseif open[k] then out[f] = {open[k], 'o'} end
+      local home = redis.call('HMGET', bkey, unpack(fields, i, last))
+      local open = redis.call('HMGET', okey, unpack(fields, i, last))
+      for k = i, last do
+        local f = fields[k]
+        if home[k - i + 1] then value[f] = home[k - i + 1]; at[f] = 'b'
+        elseif open[k - i + 1] then value[f] = open[k - i + 1]; at[f] = 'o' end
       end
     end
   end
   if hasLegacy then
     for _, f in ipairs(fields) do
-      if not out[f] then
+      if not value[f] then
         local v = redis.call('HGET', legacy, codeOf(bucket, f))
-        if v then out[f] = {v, 'l'} end
+        if v then value[f] = v; at[f] = 'l' end
       end
     end
   end
-  return out
+  return value, at
 end
 -- plays records (flagged fields and values, in order) into one bucket; returns how many applied
 local function applyBucket(bucket, month, fields, values)
-  local names, seen, uniq = {}, {}, {}
-  for i, f in ipairs(fields) do
-    local name = string.sub(f, 2)
-    names[i] = name
-    if not seen[name] then seen[name] = true; uniq[#uniq + 1] = name end
-  end
-  local was = lookup(bucket, uniq)
-  local now, applied = {}, 0
+  local bkey, okey = L .. ':b:' .. bucket, L .. ':o:' .. bucket
+  local names = {}
+  for i, f in ipairs(fields) do names[i] = string.sub(f, 2) end
+  local was, wasAt = lookup(bucket, names, bkey, okey)
+  local now, nowAt, order, applied = {}, {}, {}, 0
   for i, name in ipairs(names) do
     local last = now[name] or was[name]
-    if not last or version(values[i]) > version(last[1]) then
-      local at = 'x'
-      if bucket ~= '' then at = string.byte(fields[i], 1) == 49 and 'o' or 'b' end
-      now[name] = {values[i], at}
+    if not last or version(values[i]) > version(last) then
+      if not now[name] then order[#order + 1] = name end
+      now[name] = values[i]
+      nowAt[name] = bucket == '' and 'x' or (string.byte(fields[i], 1) == 49 and 'o' or 'b')
       applied = applied + 1
     end
   end
+  if applied == 0 then return 0 end
   local put = {b = {}, o = {}, x = {}}
   local drop = {b = {}, o = {}, l = {}}
-  for name, v in pairs(now) do
-    local p = put[v[2]]
+  for _, name in ipairs(order) do
+    local p, w = put[nowAt[name]], wasAt[name]
     p[#p + 1] = name
-    p[#p + 1] = v[1]
-    local w = was[name]
+    p[#p + 1] = now[name]
     -- a record met in the layout before buckets moves into the layout's count
-    if not w or w[2] == 'l' then added = added + 1 end
-    if w and w[2] == 'l' then drop.l[#drop.l + 1] = codeOf(bucket, name)
-    elseif w and w[2] ~= v[2] then drop[w[2]][#drop[w[2]] + 1] = name end
+    if not w or w == 'l' then added = added + 1 end
+    if w == 'l' then drop.l[#drop.l + 1] = codeOf(bucket, name)
+    elseif w and w ~= nowAt[name] then drop[w][#drop[w] + 1] = name end
   end
-  each('HSET', ODD, put.x)
-  each('HSET', L .. ':b:' .. bucket, put.b)
-  each('HSET', L .. ':o:' .. bucket, put.o)
-  each('HDEL', L .. ':b:' .. bucket, drop.b)
-  each('HDEL', L .. ':o:' .. bucket, drop.o)
-  each('HDEL', legacy, drop.l)
+  if #put.x > 0 then each('HSET', ODD, put.x) end
+  if #put.b > 0 then redis.call('HSET', bkey, unpack(put.b)) end
+  if #put.o > 0 then redis.call('HSET', okey, unpack(put.o)) end
+  if #drop.b > 0 then redis.call('HDEL', bkey, unpack(drop.b)) end
+  if #drop.o > 0 then redis.call('HDEL', okey, unpack(drop.o)) end
+  if #drop.l > 0 then each('HDEL', legacy, drop.l) end
   if #put.o > 0 then opened[#opened + 1] = bucket
   -- an open bucket emptied leaves the list every count reads
-  elseif #drop.o > 0 and redis.call('EXISTS', L .. ':o:' .. bucket) == 0 then redis.call('SREM', OPEN_BUCKETS, bucket) end
+  elseif #drop.o > 0 and redis.call('EXISTS', okey) == 0 then redis.call('SREM', OPEN_BUCKETS, bucket) end
   if #put.b > 0 then
     local m = homed[month]
     if not m then m = {}; homed[month] = m end
@@ -233,8 +237,9 @@ export const LOOKUP = `
 ${LAYOUT_FN}
 local out = {}
 for j = 2, #ARGV, 2 do
-  local v = lookup(ARGV[j], {ARGV[j + 1]})[ARGV[j + 1]]
-  out[#out + 1] = v and v[1] or false
+  local bucket = ARGV[j]
+  local v = lookup(bucket, {ARGV[j + 1]}, L .. ':b:' .. bucket, L .. ':o:' .. bucket)[ARGV[j + 1]]
+  out[#out + 1] = v or false
 end
 return out
 `;
