@@ -75,6 +75,9 @@ const ctx: JobContext = {
   national: () => {
     throw new Error('the benchmark sync needs no national feed');
   },
+  push: () => {
+    throw new Error('the sync benchmark pushes nothing');
+  },
   job: { updateProgress: async () => undefined } as unknown as Job,
 };
 await redis.ping();

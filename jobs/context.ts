@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Config } from '../src/config/load.js';
 import type { NationalClient } from '../src/national/client.js';
+import type { PushClient } from '../src/national/push.js';
 import type { SourceAdapter } from '../src/sources/source.js';
 import type { Incidents } from '../src/store/incidents.js';
 import type { Runs } from '../src/store/runs.js';
@@ -26,6 +27,8 @@ export interface JobContext {
   flow: FlowProducer;
   source(id: string): SourceAdapter;
   national(): NationalClient;
+  /** The national push (`DongBoHoSoMC`), under the push account when one is configured. */
+  push(): PushClient;
   /** The BullMQ job being run (progress, parent, ignored child failures). */
   job: Job;
 }
@@ -94,4 +97,6 @@ export const jobIds = {
   reconcile: (runId: string, province: string) => jobId('reconcile', runId, province),
   explain: (runId: string, province: string) => jobId('explain', runId, province),
   alert: (runId: string, webhook: string, what: string) => jobId('alert', runId, webhook, what),
+  /** One batch of a run's repair, named by its dossiers: the same batch asked for twice is one job. */
+  repair: (runId: string, province: string, batch: string) => jobId('repair', runId, province, batch),
 };

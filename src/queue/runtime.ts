@@ -11,6 +11,8 @@ import { JOBS } from '../../jobs/registry.js';
 import { closedProvinceWarnings, credentials, sourceById, unknownProvinceWarnings, type Config } from '../config/load.js';
 import { useUnits } from '../normalise/units.js';
 import { NationalClient } from '../national/client.js';
+import { PushClient } from '../national/push.js';
+import { EnvelopeClient } from '../sources/envelope.js';
 import { createSource } from '../sources/index.js';
 import { HttpClient } from '../sources/http.js';
 import type { SourceAdapter } from '../sources/source.js';
@@ -114,15 +116,27 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
     }
     return s;
   };
+  // One HTTP client for the portal: reading and pushing share its rate limit.
+  let nationalHttp: HttpClient | undefined;
+  const portalHttp = (): HttpClient => {
+    const n = config.national;
+    nationalHttp ??= new HttpClient({ name: 'national', timeoutMs: n.timeoutMs, deadlineMs: n.deadlineMs, rateLimit: n.rateLimit, logger, signal: abort.signal });
+    return nationalHttp;
+  };
   let nationalClient: NationalClient | undefined;
   const national = (): NationalClient => {
     const n = config.national;
-    nationalClient ??= new NationalClient(
-      n,
-      new HttpClient({ name: 'national', timeoutMs: n.timeoutMs, deadlineMs: n.deadlineMs, rateLimit: n.rateLimit, logger, signal: abort.signal }),
-      credentials(n.usernameEnv, n.passwordEnv),
-    );
+    nationalClient ??= new NationalClient(n, portalHttp(), credentials(n.usernameEnv, n.passwordEnv));
     return nationalClient;
+  };
+  let pushClient: PushClient | undefined;
+  const push = (): PushClient => {
+    const n = config.national;
+    // the push account when the configuration names one; else the reading account's session
+    pushClient ??= new PushClient(
+      n.push ? new EnvelopeClient(portalHttp(), 'national push', n.baseUrl, credentials(n.push.usernameEnv, n.push.passwordEnv)) : national().envelope,
+    );
+    return pushClient;
   };
 
   async function processJob(job: Job, token?: string): Promise<unknown> {
@@ -134,7 +148,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
       throw new UnrecoverableError(`${job.name}: bad payload: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
     }
     const ctx: JobContext = {
-      config, store, runs, incidents, clock, queue, flow, source, national, job,
+      config, store, runs, incidents, clock, queue, flow, source, national, push, job,
       logger: logger.child({ job: job.name, jobId: job.id }),
       signal: abort.signal,
       stopping: stopping.signal,

@@ -33,6 +33,9 @@ export function jobContext(
     national: () => {
       throw new Error('no national feed in this test');
     },
+    push: () => {
+      throw new Error('no national push in this test');
+    },
     job: { updateProgress: async () => undefined } as unknown as Job,
     ...rest,
   };
