@@ -7,6 +7,7 @@ import type { NationalClient } from '../src/national/client.js';
 import type { PushClient } from '../src/national/push.js';
 import type { SourceAdapter } from '../src/sources/source.js';
 import type { Incidents } from '../src/store/incidents.js';
+import type { Repairs } from '../src/store/repairs.js';
 import type { Runs } from '../src/store/runs.js';
 import type { Store } from '../src/store/store.js';
 
@@ -15,6 +16,7 @@ export interface JobContext {
   store: Store;
   runs: Runs;
   incidents: Incidents;
+  repairs: Repairs;
   logger: Logger;
   clock: () => Date;
   /** Aborted when the process must stop now: in-flight HTTP calls are cut off. */

@@ -3,7 +3,7 @@
  * of a run's repair, the record kept of every pushed dossier, and the repair job's payload.
  */
 import { z } from 'zod';
-import { findingKind } from './report.js';
+import { findingKind, VERIFICATIONS } from './report.js';
 
 /** Items per `DongBoHoSoMC` call: the portal takes at most this many. */
 export const PUSH_BATCH = 100;
@@ -48,7 +48,6 @@ export type RepairBatchPayload = z.infer<typeof repairBatchPayload>;
  * or `skipped` (not pushed: no longer in the store).
  */
 export const REPAIR_OUTCOMES = ['stored', 'rejected', 'skipped'] as const;
-export const VERIFICATIONS = ['verified', 'repair_failed'] as const;
 
 /** The record of one pushed dossier: who, when, what was sent, and the result. */
 export const repairRecord = z.object({
@@ -74,12 +73,15 @@ export const repairRecord = z.object({
 });
 export type RepairRecord = z.infer<typeof repairRecord>;
 
-/** A run's check of an earlier repair: a repaired dossier gone from the findings, or still differing. */
-export const repairCheck = z.object({
+export { repairCheck, VERIFICATIONS, type RepairCheck } from './report.js';
+
+/** A stored push waiting for a later reconciliation to say whether it put the dossier right. */
+export const pendingRepair = z.object({
+  runId: z.string(),
+  province: z.string(),
   dossierCode: z.string(),
-  repairRun: z.string(),
-  status: z.enum(VERIFICATIONS),
-  /** For `repair_failed`: the kind the dossier is still found as. */
-  kind: findingKind.optional(),
+  agency: z.string(),
+  /** When it was pushed (ISO). */
+  at: z.string(),
 });
-export type RepairCheck = z.infer<typeof repairCheck>;
+export type PendingRepair = z.infer<typeof pendingRepair>;

@@ -17,6 +17,7 @@ import { createSource } from '../sources/index.js';
 import { HttpClient } from '../sources/http.js';
 import type { SourceAdapter } from '../sources/source.js';
 import { Incidents } from '../store/incidents.js';
+import { Repairs } from '../store/repairs.js';
 import { Runs } from '../store/runs.js';
 import { tagUntaggedKeys } from '../store/migrate.js';
 import { Store } from '../store/store.js';
@@ -70,6 +71,7 @@ export interface Runtime {
   store: Store;
   runs: Runs;
   incidents: Incidents;
+  repairs: Repairs;
   queue: Queue;
   flow: FlowProducer;
   events(): Promise<QueueEvents>;
@@ -101,6 +103,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
   const store = new Store(redis, config.redis.prefix);
   const runs = new Runs(redis, config.redis.prefix);
   const incidents = new Incidents(redis, config.redis.prefix);
+  const repairs = new Repairs(redis, config.redis.prefix);
   const workers: Worker[] = [];
   let events: QueueEvents | undefined;
   const abort = new AbortController();
@@ -148,7 +151,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
       throw new UnrecoverableError(`${job.name}: bad payload: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
     }
     const ctx: JobContext = {
-      config, store, runs, incidents, clock, queue, flow, source, national, push, job,
+      config, store, runs, incidents, repairs, clock, queue, flow, source, national, push, job,
       logger: logger.child({ job: job.name, jobId: job.id }),
       signal: abort.signal,
       stopping: stopping.signal,
@@ -163,7 +166,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
   }
 
   return {
-    config, logger, redis, store, runs, incidents, queue, flow,
+    config, logger, redis, store, runs, incidents, repairs, queue, flow,
     async events() {
       if (!events) {
         const eventsConn = conn('events');

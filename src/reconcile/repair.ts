@@ -10,8 +10,8 @@
  */
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Finding, FindingKind } from '../../schemas/report.js';
-import { isRepairable, type RepairCheck, type RepairTarget } from '../../schemas/repair.js';
-import { tupleKey } from '../util/tuple-key.js';
+import { isRepairable, type PendingRepair, type RepairCheck, type RepairTarget } from '../../schemas/repair.js';
+import { repairKey } from '../store/repairs.js';
 
 export interface PlanFilters {
   provinces?: readonly string[];
@@ -20,6 +20,8 @@ export interface PlanFilters {
   /** At most this many dossiers pushed (besides the configured cap). */
   limit?: number;
 }
+
+export { repairKey };
 
 export interface PlanInput {
   runId: string;
@@ -59,9 +61,6 @@ export interface RepairPlan {
   /** Repairable dossiers left for a later repair by `--limit` or `repair.maxDossiers`. */
   leftOver: number;
 }
-
-/** The key of a dossier of a province in the plan's maps. */
-export const repairKey = (province: string, code: string): string => tupleKey(province, code);
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -139,16 +138,6 @@ export function repairBatches(push: readonly PlannedPush[], size: number): Plann
   }
   if (current.length) out.push(current);
   return out;
-}
-
-/** A stored push waiting for a later reconciliation to say whether it put the dossier right. */
-export interface PendingRepair {
-  runId: string;
-  province: string;
-  dossierCode: string;
-  agency: string;
-  /** When it was pushed (ISO). */
-  at: string;
 }
 
 /**

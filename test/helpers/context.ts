@@ -9,6 +9,7 @@ import type { JobContext } from '../../jobs/context.js';
 import type { Config } from '../../src/config/load.js';
 import type { SourceAdapter } from '../../src/sources/source.js';
 import { Incidents } from '../../src/store/incidents.js';
+import { Repairs } from '../../src/store/repairs.js';
 import { Runs } from '../../src/store/runs.js';
 import { Store } from '../../src/store/store.js';
 
@@ -23,6 +24,7 @@ export function jobContext(
     store: new Store(redis, config.redis.prefix),
     runs: new Runs(redis, config.redis.prefix),
     incidents: new Incidents(redis, config.redis.prefix),
+    repairs: new Repairs(redis, config.redis.prefix),
     logger: pino({ level: 'silent' }),
     clock: () => new Date(now),
     signal: new AbortController().signal,
