@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { ConfigError } from '../config/load.js';
+import { register as registerRepair } from './commands/repair.js';
 import { registerDemo } from './demo.js';
 import { registerOps } from './ops.js';
 import { registerServe } from './serve.js';
@@ -15,6 +16,7 @@ const program = new Command('dossier-sync')
 
 registerDemo(program);
 registerOps(program);
+registerRepair(program);
 registerServe(program);
 registerSimulate(program);
 

@@ -28,7 +28,8 @@ async function open(opts: { config: string; logLevel?: string }): Promise<Runtim
   return rt;
 }
 
-async function withRuntime<T>(opts: { config: string; logLevel?: string }, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+/** Opens the runtime of the configuration (checked at start), runs `fn`, then closes it. */
+export async function withRuntime<T>(opts: { config: string; logLevel?: string }, fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const rt = await open(opts);
   try {
     return await fn(rt);
