@@ -10,10 +10,10 @@
  */
 import { repairBatchPayload, type RepairRecord, type RepairTarget } from '../schemas/repair.js';
 import type { CanonicalDossier } from '../schemas/dossier.js';
-import { rootAgency } from '../src/normalise/codes.js';
+import { rootAgency } from '../src/domain/codes.js';
 import { pushItem } from '../src/national/push.js';
 import { nationalDossier } from '../src/reconcile/gather.js';
-import { defineJob, type JobContext } from './context.js';
+import { defineJob, type JobContext } from '../src/queue/context.js';
 
 /** Whether two copies of a dossier hold the same record (the update time to the second, as stored). */
 function sameRecord(a: CanonicalDossier, b: CanonicalDossier): boolean {

@@ -21,8 +21,8 @@ import { writeFile } from 'node:fs/promises';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { RunReport } from '../../schemas/report.js';
 import { parseConfig } from '../config/load.js';
-import { statusMapOf } from '../normalise/rest.js';
-import { createRuntime } from '../queue/runtime.js';
+import { statusMapOf } from '../dialects/rest/normalise.js';
+import { createRuntime } from '../../jobs/runtime.js';
 import { checkQuarantine, type FaultLog, type FaultOptions } from '../sim/faults.js';
 import { DEFAULT_REST_STATUS_NAMES, startRestSimulator } from '../sim/rest.js';
 import { startSimulator, SIM_CREDENTIALS } from '../sim/server.js';
@@ -31,9 +31,9 @@ import type { Store } from '../store/store.js';
 import { createLogger } from '../util/logger.js';
 import { startPrivateRedis } from '../util/redis-server.js';
 import { FORMATS, formatReport } from './format.js';
-import { LANGS } from './labels.js';
+import { LANGS } from '../report/labels.js';
 import { choice, positiveInt, previousMonth } from './options.js';
-import { runNightly } from './run.js';
+import { runNightly } from '../queue/nightly.js';
 
 export interface TruthCheck {
   expected: number;

@@ -11,8 +11,8 @@
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { isSuccess } from '../../schemas/dvcqg.js';
 import { PUSH_BATCH, pushReply, type PushItemResult } from '../../schemas/repair.js';
-import { toDvcqgItem } from '../normalise/dvcqg.js';
-import type { EnvelopeClient } from '../sources/envelope.js';
+import { toDvcqgItem } from '../dialects/dvcqg/normalise.js';
+import type { EnvelopeClient } from '../dialects/dvcqg/envelope.js';
 import { TransientError } from '../util/errors.js';
 
 export const PUSH_SERVICE = 'DongBoHoSoMC';

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Job } from 'bullmq';
-import { jobIds } from '../../jobs/context.js';
+import { jobIds } from './flows.js';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { isRepairable, type PendingRepair, type RepairRecord } from '../../schemas/repair.js';
 import type { RunReport } from '../../schemas/report.js';

@@ -6,7 +6,9 @@
  */
 import type { Store } from '../store/store.js';
 import { countStore } from './compare.js';
-import type { CountingRules, Figures, Period } from './counting.js';
+import type { CountingRules } from './counting.js';
+import type { Figures } from '../domain/figures.js';
+import type { Period } from '../domain/period.js';
 
 export function countPeriod(store: Store, province: string, period: Period, rules: CountingRules): Promise<Figures[]> {
   return countStore(store, province, period, rules, store.readPeriod(province, period));

@@ -16,8 +16,8 @@
  * malformed items into the province's list, which is linear in its size.
  */
 import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
-import { toDvcqgItem } from '../normalise/dvcqg.js';
-import { formatIsoVn, toRestItem } from '../normalise/rest.js';
+import { toDvcqgItem } from '../dialects/dvcqg/normalise.js';
+import { formatIsoVn, toRestItem } from '../dialects/rest/normalise.js';
 import { compareByUpdated, type ProvinceWorld } from './world.js';
 import { Rng, hashSeed } from './random.js';
 

@@ -18,11 +18,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
-import { toStatsRow } from '../national/fields.js';
-import { DOSSIER_CODE, agencyOfDossierCode, provinceOfAgency, rootAgency } from '../normalise/codes.js';
-import { toDvcqgItem } from '../normalise/dvcqg.js';
-import { parseCompact, parseDay } from '../normalise/time.js';
-import { makePeriod, type Period } from '../reconcile/counting.js';
+import { toStatsRow } from '../dialects/dvcqg/fields.js';
+import { DOSSIER_CODE, agencyOfDossierCode, provinceOfAgency, rootAgency } from '../domain/codes.js';
+import { toDvcqgItem } from '../dialects/dvcqg/normalise.js';
+import { parseCompact, parseDay } from '../domain/time.js';
+import { makePeriod, type Period } from '../domain/period.js';
 import { ProvinceFaults, isMalformed, type FaultLog, type FaultOptions, type Served } from './faults.js';
 import { countsIn, oracleCounts, oracleZero, type OracleCounts, type OracleDays, type OracleMetric } from './oracle.js';
 import { lowerBound, type ProvinceWorld, type World } from './world.js';

@@ -74,9 +74,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
 import type { FINDING_KINDS } from '../../schemas/report.js';
-import { rootAgency } from '../normalise/codes.js';
-import { DAY_MS, VN_OFFSET_MS, formatCompactDay, vnDayNumber } from '../normalise/time.js';
-import { monthPeriod, type Period } from '../reconcile/counting.js';
+import { rootAgency } from '../domain/codes.js';
+import { DAY_MS, VN_OFFSET_MS, formatCompactDay, vnDayNumber } from '../domain/time.js';
+import { monthPeriod, type Period } from '../domain/period.js';
 import { ORACLE_METRICS, countsIn, type OracleMetric } from './oracle.js';
 import { Rng, hashSeed } from './random.js';
 

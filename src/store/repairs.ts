@@ -4,7 +4,7 @@
  * what each run found of earlier repairs. Every key is a key of no province (`{global}`), so a
  * batch's records, the dossiers' lists and the pending set are written in one MULTI.
  */
-import type { RedisClient } from '../queue/connection.js';
+import type { RedisClient } from './connection.js';
 import { pendingRepair, repairCheck, repairRecord, type PendingRepair, type RepairCheck, type RepairRecord } from '../../schemas/repair.js';
 import { z } from 'zod';
 import { tupleKey } from '../util/tuple-key.js';

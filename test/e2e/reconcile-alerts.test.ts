@@ -12,7 +12,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReport } from '../../schemas/report.js';
-import { plannedAlerts } from '../../src/alerts/delivery.js';
+import { plannedAlerts } from '../../src/queue/delivery.js';
 import { QUEUE_NAME } from '../../src/queue/runtime.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
 import { generateWorld } from '../../src/sim/world.js';

@@ -1,6 +1,6 @@
 /** A deployment against the simulators for the repair tests: its file, a runtime with a worker, and a night. */
 import type { Runtime } from '../../src/queue/runtime.js';
-import { runNightly } from '../../src/cli/run.js';
+import { runNightly } from '../../src/queue/nightly.js';
 import type { Simulator } from '../../src/sim/server.js';
 import type { World } from '../../src/sim/world.js';
 import type { RunReport } from '../../schemas/report.js';

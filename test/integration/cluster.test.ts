@@ -16,7 +16,7 @@ import { Job } from 'bullmq';
 import type { Command } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runReport, type RunReport } from '../../schemas/report.js';
-import { checkRedis, connect, type RedisClient } from '../../src/queue/connection.js';
+import { checkRedis, connect, type RedisClient } from '../../src/store/connection.js';
 import type { Runtime } from '../../src/queue/runtime.js';
 import { startSimulator, type Simulator } from '../../src/sim/server.js';
 import { expectedStore, generateWorld } from '../../src/sim/world.js';

@@ -7,7 +7,7 @@ import { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceConfig } from '../../schemas/config.js';
 import type { Config } from '../../src/config/load.js';
-import { parseDay } from '../../src/normalise/time.js';
+import { parseDay } from '../../src/domain/time.js';
 import type { Runtime } from '../../src/queue/runtime.js';
 import { startSimulator, type Simulator } from '../../src/sim/server.js';
 import { generateWorld } from '../../src/sim/world.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '../../src/queue/connection.js';
+import { connect } from '../../src/store/connection.js';
 import type { Runtime } from '../../src/queue/runtime.js';
 import { Store } from '../../src/store/store.js';
 import { freePort, startPrivateRedis, type PrivateRedis } from '../../src/util/redis-server.js';

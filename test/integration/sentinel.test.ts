@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '../../src/queue/connection.js';
+import { connect } from '../../src/store/connection.js';
 import type { Runtime } from '../../src/queue/runtime.js';
 import { startSimulator, type Simulator } from '../../src/sim/server.js';
 import { generateWorld } from '../../src/sim/world.js';

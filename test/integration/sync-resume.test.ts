@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncSource } from '../../jobs/sync-source.js';
 import { credentials, parseConfig, type Config } from '../../src/config/load.js';
 import { DvcqgSource } from '../../src/sources/dvcqg.js';
-import { HttpClient } from '../../src/sources/http.js';
+import { HttpClient } from '../../src/http/client.js';
 import type { SourceAdapter } from '../../src/sources/source.js';
 import { Store } from '../../src/store/store.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';

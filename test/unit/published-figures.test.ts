@@ -5,8 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
-import { indicators, makePeriod, Tally } from '../../src/reconcile/counting.js';
-import { DAY_MS } from '../../src/normalise/time.js';
+import { indicators, Tally } from '../../src/reconcile/counting.js';
+import { makePeriod } from '../../src/domain/period.js';
+import { DAY_MS } from '../../src/domain/time.js';
 
 const YEAR = makePeriod('2023-01-01', '2023-12-31');
 const RECEIVED = 198_416;

@@ -4,8 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { PushClient } from '../../src/national/push.js';
 import { PERSONAL_FIELDS } from '../../src/normalise/personal.js';
-import { EnvelopeClient } from '../../src/sources/envelope.js';
-import { HttpClient } from '../../src/sources/http.js';
+import { EnvelopeClient } from '../../src/dialects/dvcqg/envelope.js';
+import { HttpClient } from '../../src/http/client.js';
 
 const BASE = 'http://portal.test';
 const ROOT = '000.00.00.H49';
