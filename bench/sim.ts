@@ -6,7 +6,7 @@
  */
 import { rootAgency } from '../src/domain/codes.js';
 import { hasMetric, metricsOf } from '../src/reconcile/counting.js';
-import { startSimulator } from '../src/sim/server.js';
+import { startSimulator } from '../src/sim/dvcqg-server.js';
 import { generateWorld, type TruthEntry, type WorldOptions } from '../src/sim/world.js';
 import { PROVINCE, argsOf, report, untilParentStops, worldOptions } from './common.js';
 

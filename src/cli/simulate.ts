@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { formatCompact } from '../domain/time.js';
-import { SIM_CREDENTIALS, startSimulator } from '../sim/server.js';
+import { SIM_CREDENTIALS, startSimulator } from '../sim/dvcqg-server.js';
 import { generateWorld, writeTruth } from '../sim/world.js';
 import { previousMonth, untilSignal, wholeNumber } from './options.js';
 

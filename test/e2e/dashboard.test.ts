@@ -14,7 +14,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { createRuntime } from '../../jobs/runtime.js';
 import { type Runtime } from '../../src/queue/runtime.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
 

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReport } from '../../schemas/report.js';
 import { plannedAlerts } from '../../src/queue/delivery.js';
 import { QUEUE_NAME } from '../../src/queue/runtime.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { startPrivateRedis, type PrivateRedis } from '../../src/util/redis-server.js';
 import { startBotApi, startHookReceiver } from '../helpers/alert-servers.js';

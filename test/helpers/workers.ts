@@ -12,7 +12,7 @@ import { pino, type Logger } from 'pino';
 import { parseConfig, type Config } from '../../src/config/load.js';
 import { QUEUE_NAME, type Runtime } from '../../src/queue/runtime.js';
 import { createRuntime } from '../../jobs/runtime.js';
-import type { Simulator } from '../../src/sim/server.js';
+import type { Simulator } from '../../src/sim/dvcqg-server.js';
 import { expectedStore, type World } from '../../src/sim/world.js';
 import type { RunReport } from '../../schemas/report.js';
 import { expect } from 'vitest';

@@ -21,7 +21,7 @@ import { runNightly } from '../../src/queue/nightly.js';
 import { createRuntime } from '../../jobs/runtime.js';
 import { LEGACY_NOTE, transitions } from '../../src/reconcile/incidents.js';
 import { Keys } from '../../src/store/keys.js';
-import { startSimulator, type Simulator } from '../../src/sim/server.js';
+import { startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld, sortByUpdated, type World } from '../../src/sim/world.js';
 import { createLogger } from '../../src/util/logger.js';
 import { startBotApi, startHookReceiver, startSmtp } from '../helpers/alert-servers.js';

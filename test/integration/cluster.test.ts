@@ -18,7 +18,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runReport, type RunReport } from '../../schemas/report.js';
 import { checkRedis, connect, type RedisClient } from '../../src/store/connection.js';
 import type { Runtime } from '../../src/queue/runtime.js';
-import { startSimulator, type Simulator } from '../../src/sim/server.js';
+import { startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { expectedStore, generateWorld } from '../../src/sim/world.js';
 import { Incidents } from '../../src/store/incidents.js';
 import { Runs } from '../../src/store/runs.js';

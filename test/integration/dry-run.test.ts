@@ -9,7 +9,7 @@ import type { SourceConfig } from '../../schemas/config.js';
 import type { Config } from '../../src/config/load.js';
 import { parseDay } from '../../src/domain/time.js';
 import type { Runtime } from '../../src/queue/runtime.js';
-import { startSimulator, type Simulator } from '../../src/sim/server.js';
+import { startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { createSource } from '../../src/sources/index.js';
 import { previewSync } from '../../src/sources/preview.js';

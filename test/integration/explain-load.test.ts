@@ -18,7 +18,7 @@ import { HttpClient } from '../../src/http/client.js';
 import { rootAgency } from '../../src/domain/codes.js';
 import { DAY_MS } from '../../src/domain/time.js';
 import { hasMetric, metricsOf } from '../../src/reconcile/counting.js';
-import { startSimulator, type NationalLoadRow, type Simulator } from '../../src/sim/server.js';
+import { startSimulator, type NationalLoadRow, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld, sortByUpdated, type World } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
 import { simConfig, simRuntime } from '../helpers/sim.js';

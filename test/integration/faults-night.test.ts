@@ -16,7 +16,7 @@ import { provinceLabel } from '../../src/normalise/units.js';
 import { createRuntime } from '../../jobs/runtime.js';
 import { type Runtime } from '../../src/queue/runtime.js';
 import type { FaultOptions } from '../../src/sim/faults.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { expectedStore, generateWorld } from '../../src/sim/world.js';
 import { expectCountersAddUp, expectStoreMatches } from '../helpers/invariant.js';
 import { useRedis } from '../helpers/redis.js';

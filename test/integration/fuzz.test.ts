@@ -33,7 +33,7 @@ import { type Figures } from '../../src/domain/figures.js';
 import { createSource } from '../../src/sources/index.js';
 import { HttpClient } from '../../src/http/client.js';
 import type { SourceAdapter } from '../../src/sources/source.js';
-import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest.js';
+import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest-server.js';
 import { formatIsoVn } from '../../src/dialects/rest/normalise.js';
 import { Store } from '../../src/store/store.js';
 import { TransientError } from '../../src/util/errors.js';

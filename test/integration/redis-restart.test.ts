@@ -15,7 +15,7 @@ import { connect } from '../../src/store/connection.js';
 import type { Runtime } from '../../src/queue/runtime.js';
 import { Store } from '../../src/store/store.js';
 import { freePort, startPrivateRedis, type PrivateRedis } from '../../src/util/redis-server.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { expectedStore, generateWorld } from '../../src/sim/world.js';
 import { startReplyDropper } from '../helpers/proxy.js';
 import { configure, expectExactNight, simWorkerConfig, spawnWorker, until, waitForRun, type WorkerProcess } from '../helpers/workers.js';

@@ -15,7 +15,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { failedBatches, replayBatches } from '../../src/queue/replay.js';
 import { createRuntime } from '../../jobs/runtime.js';
 import { type Runtime } from '../../src/queue/runtime.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
 

@@ -13,7 +13,7 @@ import { makePeriod } from '../../src/domain/period.js';
 import { HttpClient } from '../../src/http/client.js';
 import { RestSource } from '../../src/sources/rest.js';
 import type { Window } from '../../src/sources/source.js';
-import { DEFAULT_REST_STATUS_NAMES, startRestSimulator, type RestSimulator } from '../../src/sim/rest.js';
+import { DEFAULT_REST_STATUS_NAMES, startRestSimulator, type RestSimulator } from '../../src/sim/rest-server.js';
 import { compareByUpdated, generateWorld, type World } from '../../src/sim/world.js';
 import { PermanentError } from '../../src/util/errors.js';
 

@@ -13,7 +13,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/store/connection.js';
 import type { Runtime } from '../../src/queue/runtime.js';
-import { startSimulator, type Simulator } from '../../src/sim/server.js';
+import { startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { createLogger } from '../../src/util/logger.js';
 import { startPrivateSentinels, type PrivateSentinels } from '../../src/util/redis-server.js';

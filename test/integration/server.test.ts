@@ -19,7 +19,7 @@ import { isLoopback, replayJobId, startServer, type RunningServer } from '../../
 import { escapeHtml } from '../../src/server/html.js';
 import { dossierPage, incidentPage, runPage } from '../../src/server/pages.js';
 import { incidentDossiers } from '../../src/server/trace.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { freePort, startPrivateRedis } from '../../src/util/redis-server.js';
 import { useRedis } from '../helpers/redis.js';

@@ -9,7 +9,7 @@ import { countsOfStatsRow } from '../../src/dialects/dvcqg/fields.js';
 import { rootAgency } from '../../src/domain/codes.js';
 import { Tally } from '../../src/reconcile/counting.js';
 import { makePeriod } from '../../src/domain/period.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld } from '../../src/sim/world.js';
 
 const world = generateWorld({

@@ -9,7 +9,7 @@ import { METRICS } from '../../schemas/metrics.js';
 import { Tally } from '../../src/reconcile/counting.js';
 import { makePeriod } from '../../src/domain/period.js';
 import { type Counts } from '../../src/domain/figures.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld, type ProvinceWorld } from '../../src/sim/world.js';
 
 const world = generateWorld({ seed: 11, month: '2025-05', provinces: ['H49', 'H56'], dossiersPerProvince: 1200 });

@@ -9,7 +9,7 @@ import { DvcqgSource } from '../../src/sources/dvcqg.js';
 import { HttpClient } from '../../src/http/client.js';
 import type { SourceAdapter } from '../../src/sources/source.js';
 import { Store } from '../../src/store/store.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld, type World } from '../../src/sim/world.js';
 import { jobContext } from '../helpers/context.js';
 import { useRedis } from '../helpers/redis.js';

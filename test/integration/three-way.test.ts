@@ -26,8 +26,8 @@ import { zeroCounts, type Figures } from '../../src/domain/figures.js';
 import { HttpClient } from '../../src/http/client.js';
 import { RestSource } from '../../src/sources/rest.js';
 import type { ReportedStats, SourceAdapter } from '../../src/sources/source.js';
-import { DEFAULT_REST_STATUS_NAMES, startRestSimulator } from '../../src/sim/rest.js';
-import { SIM_CREDENTIALS, startSimulator, type Misreport, type Simulator } from '../../src/sim/server.js';
+import { DEFAULT_REST_STATUS_NAMES, startRestSimulator } from '../../src/sim/rest-server.js';
+import { SIM_CREDENTIALS, startSimulator, type Misreport, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld, type World } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
 

@@ -5,7 +5,7 @@ import { CodeForms, agencyOfDossierCode, provinceOfAgency } from '../../src/doma
 import { compileAgencyPattern } from '../../schemas/codes.js';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg, toDvcqgItem } from '../../src/dialects/dvcqg/normalise.js';
 import { normaliseRest, statusMapOf, toRestItem } from '../../src/dialects/rest/normalise.js';
-import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest.js';
+import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest-server.js';
 import { agencyOfBucket, codeIn, slotOf } from '../../src/store/layout.js';
 import { pack, unpack } from '../../src/store/pack.js';
 import { fullDossier } from '../helpers/fixtures.js';

@@ -8,7 +8,7 @@ import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../../src/dialects/dvcqg/no
 import { DEFAULT_DATE_LIMITS } from '../../schemas/config.js';
 import { DateBounds } from '../../src/normalise/fields.js';
 import { normaliseRest, statusMapOf } from '../../src/dialects/rest/normalise.js';
-import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest.js';
+import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest-server.js';
 import type { Normalised } from '../../src/domain/normalised.js';
 import { vn, restItem } from '../helpers/fixtures.js';
 
