@@ -74,7 +74,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { DAY_MS } from '../domain/time.js';
-import { monthPeriod } from '../reconcile/counting.js';
+import { monthPeriod } from '../domain/period.js';
 import { makeProcedures } from './world/dossiers.js';
 import { generateProvince, unexplainedKeysOf } from './world/province.js';
 import { HOUR } from './world/time.js';

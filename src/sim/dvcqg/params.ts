@@ -1,6 +1,6 @@
 /** The request parameters of the `dvcqg` services (provincial and national), checked. */
 import { parseCompact, parseDay } from '../../domain/time.js';
-import { makePeriod, type Period } from '../../reconcile/counting.js';
+import { makePeriod, type Period } from '../../domain/period.js';
 
 export type Params = Record<string, unknown>;
 

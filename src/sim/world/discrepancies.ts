@@ -4,7 +4,7 @@
  */
 import { STATUS, type CanonicalDossier } from '../../../schemas/dossier.js';
 import { DAY_MS } from '../../domain/time.js';
-import type { Period } from '../../reconcile/counting.js';
+import type { Period } from '../../domain/period.js';
 import type { Rng } from '../random.js';
 import { SECOND } from './time.js';
 import { SHIFT_MS, type Clock } from './types.js';

@@ -1,7 +1,7 @@
 /** The shapes of a simulated world (src/sim/world.ts) and what it injects. */
 import type { CanonicalDossier } from '../../../schemas/dossier.js';
 import type { FINDING_KINDS } from '../../../schemas/report.js';
-import type { Period } from '../../reconcile/counting.js';
+import type { Period } from '../../domain/period.js';
 import type { OracleMetric } from '../oracle.js';
 
 export type InjectedKind = (typeof FINDING_KINDS)[number];
