@@ -5,6 +5,7 @@
  * does not keep, which the next night marks `repair_failed`.
  */
 import { describe, expect, it } from 'vitest';
+import { formatReport } from '../../src/cli/format.js';
 import { executeRepair, planRunRepair } from '../../src/queue/repair.js';
 import { expectedStore, generateWorld } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
@@ -67,5 +68,6 @@ describe('push answers', () => {
     expect([...checks.values()].filter((c) => c.status === 'verified').length).toBe(6);
     const record = (await night1.rt.repairs.records(night1.first.runId)).find((r) => r.dossierCode === lost)!;
     expect(record.verification).toMatchObject({ status: 'repair_failed', runId: second.runId, kind: 'definition_drift' });
+    expect(formatReport(second, 'table', 'en')).toContain(`H49 Quảng Ninh: pushes of an earlier repair checked: 6 verified (no longer found), 1 repair_failed (still found): ${lost}`);
   });
 });
