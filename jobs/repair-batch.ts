@@ -10,7 +10,7 @@
  */
 import { repairBatchPayload, type RepairRecord, type RepairTarget } from '../schemas/repair.js';
 import type { CanonicalDossier } from '../schemas/dossier.js';
-import { rootAgency } from '../src/domain/codes.js';
+import { rawItemCode, rootAgency } from '../src/domain/codes.js';
 import { pushItem } from '../src/national/push.js';
 import { nationalDossier } from '../src/reconcile/gather.js';
 import { defineJob, type JobContext } from '../src/queue/context.js';
@@ -27,7 +27,7 @@ async function storedMeanwhile(ctx: JobContext, province: string, uncertain: Rep
   if (uncertain.length === 0) return out;
   const copies = await ctx.national().lookup(rootAgency(province), uncertain.map((t) => t.dossierCode));
   for (const raw of copies) {
-    const code = (raw as { MaHoSo?: unknown }).MaHoSo;
+    const code = rawItemCode(raw);
     const target = uncertain.find((t) => t.dossierCode === code);
     const mine = target && current.get(target.dossierCode);
     const theirs = target && nationalDossier(raw, target.agency);
