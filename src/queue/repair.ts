@@ -13,13 +13,18 @@ import { groupBy } from '../util/group.js';
 import { checkRepairs, planRepair, repairBatches, repairKey, type PlanFilters, type RepairPlan } from '../reconcile/repair.js';
 import type { Runtime } from './runtime.js';
 
+/** A repair asked of a run that does not exist, or of provinces it does not hold. */
+export class RepairPlanError extends Error {
+  override readonly name = 'RepairPlanError';
+}
+
 /** The plan of a run's repair, read now: the run's findings, the store's records, what was pushed already. */
 export async function planRunRepair(rt: Pick<Runtime, 'runs' | 'store' | 'repairs' | 'config'>, runId: string, filters: PlanFilters): Promise<RepairPlan> {
   const report = await rt.runs.report(runId);
-  if (!report) throw new Error(`no run "${runId}" (recent: ${(await rt.runs.list(5)).join(', ') || 'none'})`);
+  if (!report) throw new RepairPlanError(`no run "${runId}" (recent: ${(await rt.runs.list(5)).join(', ') || 'none'})`);
   const known = report.provinces.map((p) => p.province);
   const unknown = (filters.provinces ?? []).filter((p) => !known.includes(p));
-  if (unknown.length) throw new Error(`--province ${unknown.join(', ')}: not in run ${runId} (its provinces: ${known.join(', ')})`);
+  if (unknown.length) throw new RepairPlanError(`province ${unknown.join(', ')}: not in run ${runId} (its provinces: ${known.join(', ')})`);
   const records = new Map<string, CanonicalDossier>();
   for (const p of report.provinces) {
     const codes = p.findings.filter((f) => isRepairable(f.kind) && f.dossierCode !== '').map((f) => f.dossierCode);
@@ -47,24 +52,29 @@ function batchName(codes: string[]): string {
   return createHash('sha1').update(JSON.stringify(codes)).digest('hex').slice(0, 16);
 }
 
-/** Enqueues the plan's batches (a worker must run) and waits for them; `by` is who asked. */
-export async function executeRepair(rt: Runtime, plan: RepairPlan, by: string, timeoutMs = 30 * 60_000): Promise<RepairOutcome> {
-  const batches = repairBatches(plan.push, rt.config.repair.batchSize);
-  const jobs = batches.map((b) => {
+/** Enqueues the plan's batches (a worker runs them); `by` is who asked. Returns their job ids. */
+export async function enqueueRepair(rt: Pick<Runtime, 'queue' | 'config'>, plan: RepairPlan, by: string): Promise<string[]> {
+  const jobs = repairBatches(plan.push, rt.config.repair.batchSize).map((b) => {
     const province = b[0]!.province;
     const targets = b.map(({ dossierCode, agency, kind, isUpdate }) => ({ dossierCode, agency, kind, isUpdate }));
     return { name: 'repair-batch', data: { runId: plan.runId, province, targets, by }, opts: { jobId: jobIds.repair(plan.runId, province, batchName(targets.map((t) => t.dossierCode))) } };
   });
   await rt.queue.addBulk(jobs);
+  return jobs.map((j) => j.opts.jobId);
+}
+
+/** Enqueues the plan's batches (a worker must run) and waits for them; `by` is who asked. */
+export async function executeRepair(rt: Runtime, plan: RepairPlan, by: string, timeoutMs = 30 * 60_000): Promise<RepairOutcome> {
+  const ids = await enqueueRepair(rt, plan, by);
   const events = await rt.events();
   const failed: RepairOutcome['failed'] = [];
-  for (const j of jobs) {
-    const job = await Job.fromId(rt.queue, j.opts.jobId);
+  for (const id of ids) {
+    const job = await Job.fromId(rt.queue, id);
     if (!job) continue; // removed after completing long ago: its records say what it did
     try {
       await job.waitUntilFinished(events, timeoutMs);
     } catch (err) {
-      failed.push({ jobId: j.opts.jobId, reason: (err as Error).message });
+      failed.push({ jobId: id, reason: (err as Error).message });
     }
   }
   const mine = new Set(plan.push.map((p) => repairKey(p.province, p.dossierCode)));
