@@ -18,6 +18,8 @@ import { renderMetrics } from './metrics.js';
 import { dossierPage, failedPage, incidentPage, incidentsPage, notFoundPage, quarantinePage, runPage, runsPage, sortIncidents, type PageContext, type SourceQuarantine } from './pages.js';
 import { appearancesOf, incidentDossiers, trendOf } from './trace.js';
 import { failedBatches, replayFailedJob, ReplayError } from './replay.js';
+import { queuedNotice, repairRecordsSection } from './repair-pages.js';
+import { repairRoutes } from './routes/repair.js';
 
 export { isLoopback } from './auth.js';
 export { replayJobId, replayFailedJob, failedBatches, ReplayError, type ReplayOutcome } from './replay.js';
@@ -238,6 +240,8 @@ export function createApp(opts: ServerOptions): express.Express {
     }
   });
 
+  app.use(repairRoutes(rt, { ctxOf, page }));
+
   // Pages
   app.get('/', async (req, res) => {
     const traced = await reports(Math.max(runsShown, runsTraced));
@@ -256,7 +260,7 @@ export function createApp(opts: ServerOptions): express.Express {
     const incidents = (await rt.incidents.list()).filter((i) => provinces.has(i.province));
     const behind = incidentDossiers(incidents, traced);
     const related = incidents.filter((i) => behind.get(i.key)?.some((d) => d.code === code));
-    page(res, dossierPage(ctx, code, appearances, related, traced.length));
+    page(res, dossierPage(ctx, code, appearances, related, traced.length, repairRecordsSection(ctx, await rt.repairs.ofDossier(code))));
   });
   app.get('/incidents/:key', async (req, res) => {
     const ctx = ctxOf(req);
@@ -273,7 +277,10 @@ export function createApp(opts: ServerOptions): express.Express {
     const ctx = ctxOf(req);
     const r = await rt.runs.report(req.params.id);
     if (!r) page(res, notFoundPage(ctx, `${PAGE_LABELS[ctx.lang].run} ${req.params.id}`), 404);
-    else page(res, runPage(ctx, r));
+    else {
+      const queued = typeof req.query.repair === 'string' ? queuedNotice(ctx.lang, Number(req.query.repair)) : undefined;
+      page(res, runPage(ctx, r, repairRecordsSection(ctx, await rt.repairs.records(r.runId), { runId: r.runId, notice: queued })));
+    }
   });
   app.get('/incidents', async (req, res) => {
     page(res, incidentsPage(ctxOf(req), await rt.incidents.list()));

@@ -285,7 +285,8 @@ function accountCells(ctx: PageContext, p: ProvinceReport): Html {
   return html`<td class="num">${a.mismatches}</td><td class="num">${a.dossiers}</td><td class="num">${a.residuals.length ? pill('failed', String(a.residuals.length)) : 0}</td><td class="account">${compared ? REPORT_LABELS[ctx.lang].account(a) : '—'}</td>`;
 }
 
-export function runPage(ctx: PageContext, r: RunReport): string {
+/** @param repairs the section of the run's repair (src/server/repair-pages.ts), shown last */
+export function runPage(ctx: PageContext, r: RunReport, repairs: Html | null = null): string {
   const L = PAGE_LABELS[ctx.lang];
   const R = REPORT_LABELS[ctx.lang];
   const c = R.columns;
@@ -323,7 +324,7 @@ export function runPage(ctx: PageContext, r: RunReport): string {
 <h2>${L.heatmap}</h2>${heatmap(ctx, r)}
 <h2>${L.findings}</h2>${findingsByKind(ctx, r)}
 <h2>${L.mismatches}</h2>${anyMismatch ? mismatches : html`<div class="card"><p class="empty">${L.noMismatches}</p></div>`}
-<h2>${L.incidentChanges}</h2>${incidents}`;
+<h2>${L.incidentChanges}</h2>${incidents}${repairs}`;
   return layout(ctx, `${R.run} ${r.runId}`, 'runs', body);
 }
 
@@ -364,7 +365,8 @@ function evidenceValue(ctx: PageContext, field: (typeof EVIDENCE_FIELDS)[number]
  * @param appearances its findings, newest run first (see trace.ts)
  * @param runsSearched how many of the latest runs were searched
  */
-export function dossierPage(ctx: PageContext, code: string, appearances: Appearance[], incidents: Incident[], runsSearched: number): string {
+/** @param repairs the section of the dossier's pushes to the portal (src/server/repair-pages.ts), shown last */
+export function dossierPage(ctx: PageContext, code: string, appearances: Appearance[], incidents: Incident[], runsSearched: number, repairs: Html | null = null): string {
   const L = PAGE_LABELS[ctx.lang];
   const R = REPORT_LABELS[ctx.lang];
   const c = R.columns;
@@ -389,7 +391,7 @@ export function dossierPage(ctx: PageContext, code: string, appearances: Appeara
 <p class="sub">${provinceLabel(latest.province)} · ${latest.finding.agency} · ${R.kind[latest.finding.kind] ?? latest.finding.kind}</p>
 <h2>${L.evidence(latest.runId)}</h2>${evidence}
 <h2>${L.foundIn}</h2>${runs}
-<h2>${L.relatedIncidents}</h2>${related}`;
+<h2>${L.relatedIncidents}</h2>${related}${repairs}`;
   return layout(ctx, `${L.dossier} ${code}`, null, body);
 }
 
