@@ -5,7 +5,7 @@ import { FINDING_KINDS, UNEXPLAINED } from '../../../schemas/report.js';
 import type { RepairRecord } from '../../../schemas/repair.js';
 import { executeRepair, outcomeCounts, planRunRepair, type RepairOutcome } from '../../queue/repair.js';
 import type { PlanFilters, RepairPlan } from '../../reconcile/repair.js';
-import { withRuntime } from '../ops.js';
+import { withRuntime } from '../runtime.js';
 import { choice, positiveInt, withConfig } from '../options.js';
 
 interface RepairOptions {
