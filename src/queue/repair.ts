@@ -59,6 +59,12 @@ export async function enqueueRepair(rt: Pick<Runtime, 'queue' | 'config'>, plan:
     const targets = b.map(({ dossierCode, agency, kind, isUpdate }) => ({ dossierCode, agency, kind, isUpdate }));
     return { name: 'repair-batch', data: { runId: plan.runId, province, targets, by }, opts: { jobId: jobIds.repair(plan.runId, province, batchName(targets.map((t) => t.dossierCode))) } };
   });
+  // A batch that failed for good earlier is run again (BullMQ ignores an add whose id exists):
+  // its dossiers' push state keeps what it pushed from being pushed twice.
+  for (const j of jobs) {
+    const old = await Job.fromId(rt.queue, j.opts.jobId);
+    if (old && (await old.getState()) === 'failed') await old.remove();
+  }
   await rt.queue.addBulk(jobs);
   return jobs.map((j) => j.opts.jobId);
 }

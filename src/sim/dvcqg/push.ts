@@ -22,6 +22,8 @@ export interface PushBehaviour {
   lose?: (code: string) => boolean;
   /** Wait this long after handling a push before answering it (its items are already stored). */
   replyDelayMs?: number;
+  /** Refuse this many of the next pushes whole (`BUSY`, nothing read or stored); counted down. */
+  refuseCalls?: number;
 }
 
 /** What the portal was pushed for one dossier code: items received, and the results it gave, by code. */
@@ -91,6 +93,10 @@ export function dongBoHoSoMC(state: State, params: Params): Reply {
   const data = params.data;
   if (!Array.isArray(data)) throw new ParamError('data: must be an array of dossiers');
   if (data.length > MAX_PUSH) throw new ParamError(`data: at most ${MAX_PUSH} dossiers, got ${data.length}`);
+  if (state.push.refuseCalls) {
+    state.push.refuseCalls--;
+    return { error_code: 'BUSY', message: 'the portal is busy: try again later' };
+  }
   return { error_code: 0, result: data.map((raw) => pushOne(state, unit.index, unit.agency, raw)) };
 }
 
