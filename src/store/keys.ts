@@ -102,7 +102,7 @@ export class Keys {
   repairRecords(runId: string): string {
     return `${this.g}:run:${runId}:repair:records`;
   }
-  /** The runs whose repair pushed a dossier, by time of the push: the dossier's page reads their records. */
+  /** The (run, province) pairs whose repair pushed a dossier, by time of the push: the dossier's page reads their records. */
   repairsOfDossier(code: string): string {
     return `${this.g}:repair:dossier:${code}`;
   }

@@ -56,7 +56,7 @@ export class Repairs {
     tx.hdel(this.keys.repairState(runId), ...records.map((r) => repairKey(r.province, r.dossierCode)));
     for (const r of records) {
       if (r.outcome === 'skipped') continue;
-      tx.zadd(this.keys.repairsOfDossier(r.dossierCode), Date.parse(r.at), runId);
+      tx.zadd(this.keys.repairsOfDossier(r.dossierCode), Date.parse(r.at), tupleKey(runId, r.province));
       if (r.outcome === 'stored') {
         const p: PendingRepair = { runId, province: r.province, dossierCode: r.dossierCode, agency: r.agency, at: r.at };
         tx.hset(this.keys.repairsPending(), repairKey(runId, repairKey(r.province, r.dossierCode)), JSON.stringify(p));
@@ -81,14 +81,12 @@ export class Repairs {
 
   /** Every push of a dossier, in every run's repair, oldest first. */
   async ofDossier(code: string, limit = 30): Promise<RepairRecord[]> {
-    const runIds = await this.redis.zrange(this.keys.repairsOfDossier(code), String(-limit), '-1');
+    const members = await this.redis.zrange(this.keys.repairsOfDossier(code), String(-limit), '-1');
     const out: RepairRecord[] = [];
-    for (const runId of runIds) {
-      const raws = await this.redis.hvals(this.keys.repairRecords(runId));
-      for (const raw of raws) {
-        const r = repairRecord.parse(JSON.parse(raw));
-        if (r.dossierCode === code) out.push(r);
-      }
+    for (const m of members) {
+      const [runId, province] = JSON.parse(m) as [string, string];
+      const raw = await this.redis.hget(this.keys.repairRecords(runId), repairKey(province, code));
+      if (raw) out.push(repairRecord.parse(JSON.parse(raw)));
     }
     return out;
   }
