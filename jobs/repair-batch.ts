@@ -17,15 +17,24 @@ import { defineJob, type JobContext } from '../src/queue/context.js';
 
 /** Whether two copies of a dossier hold the same record (the update time to the second, as stored). */
 function sameRecord(a: CanonicalDossier, b: CanonicalDossier): boolean {
-  const norm = (d: CanonicalDossier) => JSON.stringify({ ...d, updatedAt: Math.floor(d.updatedAt / 1000) }, Object.keys(d).sort());
+  const norm = (d: CanonicalDossier) =>
+    JSON.stringify({ ...d, updatedAt: Math.floor(d.updatedAt / 1000) }, Object.keys(d).sort());
   return norm(a) === norm(b);
 }
 
 /** The dossiers among `uncertain` whose portal copy already equals the store's record. */
-async function storedMeanwhile(ctx: JobContext, province: string, uncertain: RepairTarget[], current: Map<string, CanonicalDossier>): Promise<Set<string>> {
+async function storedMeanwhile(
+  ctx: JobContext,
+  province: string,
+  uncertain: RepairTarget[],
+  current: Map<string, CanonicalDossier>,
+): Promise<Set<string>> {
   const out = new Set<string>();
   if (uncertain.length === 0) return out;
-  const copies = await ctx.national().lookup(rootAgency(province), uncertain.map((t) => t.dossierCode));
+  const copies = await ctx.national().lookup(
+    rootAgency(province),
+    uncertain.map((t) => t.dossierCode),
+  );
   for (const raw of copies) {
     const code = rawItemCode(raw);
     const target = uncertain.find((t) => t.dossierCode === code);
@@ -44,30 +53,81 @@ export const repairBatch = defineJob({
     const states = await ctx.repairs.states(runId, province, codes);
     const todo = targets.filter((t) => states.get(t.dossierCode) !== 'done');
     // the province's current records, read now: never the run's evidence
-    const current = await ctx.store.getDossiers(province, todo.map((t) => t.dossierCode));
+    const current = await ctx.store.getDossiers(
+      province,
+      todo.map((t) => t.dossierCode),
+    );
     const at = ctx.clock();
-    const base = (t: RepairTarget) => ({ runId, province, dossierCode: t.dossierCode, agency: current.get(t.dossierCode)?.agency ?? t.agency, kind: t.kind, by, at: at.toISOString() });
+    const base = (t: RepairTarget) => ({
+      runId,
+      province,
+      dossierCode: t.dossierCode,
+      agency: current.get(t.dossierCode)?.agency ?? t.agency,
+      kind: t.kind,
+      by,
+      at: at.toISOString(),
+    });
     const records: RepairRecord[] = [];
     const present = todo.filter((t) => current.has(t.dossierCode));
     for (const t of todo) {
-      if (!current.has(t.dossierCode)) records.push({ ...base(t), sent: null, outcome: 'skipped', code: '', message: 'no longer in the store', resent: false });
+      if (!current.has(t.dossierCode))
+        records.push({
+          ...base(t),
+          sent: null,
+          outcome: 'skipped',
+          code: '',
+          message: 'no longer in the store',
+          resent: false,
+        });
     }
-    const confirmed = await storedMeanwhile(ctx, province, present.filter((t) => states.get(t.dossierCode) === 'sending'), current);
+    const confirmed = await storedMeanwhile(
+      ctx,
+      province,
+      present.filter((t) => states.get(t.dossierCode) === 'sending'),
+      current,
+    );
     for (const t of present.filter((x) => confirmed.has(x.dossierCode))) {
       const sent = pushItem(current.get(t.dossierCode)!, t.isUpdate);
-      records.push({ ...base(t), sent, outcome: 'stored', code: '0', message: 'stored by an interrupted push (the portal holds this record)', resent: false });
+      records.push({
+        ...base(t),
+        sent,
+        outcome: 'stored',
+        code: '0',
+        message: 'stored by an interrupted push (the portal holds this record)',
+        resent: false,
+      });
     }
     const send = present.filter((t) => !confirmed.has(t.dossierCode));
     if (send.length) {
-      await ctx.repairs.markSending(runId, province, send.map((t) => t.dossierCode), at);
-      const outcomes = await ctx.push().push(rootAgency(province), send.map((t) => ({ dossier: current.get(t.dossierCode)!, isUpdate: t.isUpdate })));
+      await ctx.repairs.markSending(
+        runId,
+        province,
+        send.map((t) => t.dossierCode),
+        at,
+      );
+      const outcomes = await ctx.push().push(
+        rootAgency(province),
+        send.map((t) => ({ dossier: current.get(t.dossierCode)!, isUpdate: t.isUpdate })),
+      );
       outcomes.forEach((o, i) => {
-        records.push({ ...base(send[i]!), sent: o.sent, outcome: o.stored ? 'stored' : 'rejected', code: o.code, message: o.message, resent: o.resent });
+        records.push({
+          ...base(send[i]!),
+          sent: o.sent,
+          outcome: o.stored ? 'stored' : 'rejected',
+          code: o.code,
+          message: o.message,
+          resent: o.resent,
+        });
       });
     }
     await ctx.repairs.record(records);
     const count = (outcome: RepairRecord['outcome']) => records.filter((r) => r.outcome === outcome).length;
-    const result = { stored: count('stored'), rejected: count('rejected'), skipped: count('skipped'), alreadyDone: targets.length - todo.length };
+    const result = {
+      stored: count('stored'),
+      rejected: count('rejected'),
+      skipped: count('skipped'),
+      alreadyDone: targets.length - todo.length,
+    };
     ctx.logger.info({ runId, province, ...result }, 'repair batch pushed');
     return result;
   },

@@ -20,7 +20,8 @@ export type PushItemResult = z.output<typeof pushItemResult>;
 /** The kinds a push of the province's current record puts right. */
 export const REPAIRABLE_KINDS = ['missing_national', 'status_lag', 'date_shift', 'definition_drift'] as const;
 export type RepairableKind = (typeof REPAIRABLE_KINDS)[number];
-export const isRepairable = (kind: string): kind is RepairableKind => (REPAIRABLE_KINDS as readonly string[]).includes(kind);
+export const isRepairable = (kind: string): kind is RepairableKind =>
+  (REPAIRABLE_KINDS as readonly string[]).includes(kind);
 
 /** A dossier the repair pushes: new to the portal (`isUpdate` false) or an update of its copy. */
 export const repairTarget = z.object({

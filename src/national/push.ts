@@ -54,7 +54,8 @@ export class PushClient {
    */
   async push(madonvi: string, items: PushItem[]): Promise<PushOutcome[]> {
     const out: PushOutcome[] = [];
-    for (let i = 0; i < items.length; i += PUSH_BATCH) out.push(...(await this.pushBatch(madonvi, items.slice(i, i + PUSH_BATCH))));
+    for (let i = 0; i < items.length; i += PUSH_BATCH)
+      out.push(...(await this.pushBatch(madonvi, items.slice(i, i + PUSH_BATCH))));
     return out;
   }
 
@@ -62,7 +63,12 @@ export class PushClient {
     const first = await this.send(madonvi, items);
     // the other kind, once: EXISTS for a new item, NOT_FOUND for an update
     const again = items.filter((it, i) => String(first[i]!.error_code) === (it.isUpdate ? 'NOT_FOUND' : 'EXISTS'));
-    const second = again.length ? await this.send(madonvi, again.map((it) => ({ ...it, isUpdate: !it.isUpdate }))) : [];
+    const second = again.length
+      ? await this.send(
+          madonvi,
+          again.map((it) => ({ ...it, isUpdate: !it.isUpdate })),
+        )
+      : [];
     const resentAt = new Map(again.map((it, i) => [it.dossier.code, i]));
     return items.map((it, i) => {
       const j = resentAt.get(it.dossier.code);
@@ -82,7 +88,9 @@ export class PushClient {
   /** One call; the results in the order of the items (matched by code). */
   private async send(madonvi: string, items: PushItem[]): Promise<PushItemResult[]> {
     this.sent += items.length;
-    const reply = await this.envelope.call(madonvi, PUSH_SERVICE, { data: items.map((it) => pushItem(it.dossier, it.isUpdate)) });
+    const reply = await this.envelope.call(madonvi, PUSH_SERVICE, {
+      data: items.map((it) => pushItem(it.dossier, it.isUpdate)),
+    });
     const parsed = pushReply.safeParse(reply);
     if (!parsed.success) throw new TransientError(`national: ${PUSH_SERVICE}: reply has no per-item result list`);
     const byCode = new Map(parsed.data.result.map((r) => [r.MaHoSo, r]));

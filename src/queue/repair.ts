@@ -10,7 +10,14 @@ import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { isRepairable, type PendingRepair, type RepairRecord } from '../../schemas/repair.js';
 import type { RunReport } from '../../schemas/report.js';
 import { groupBy } from '../util/group.js';
-import { checkRepairs, planRepair, repairBatches, repairKey, type PlanFilters, type RepairPlan } from '../reconcile/repair.js';
+import {
+  checkRepairs,
+  planRepair,
+  repairBatches,
+  repairKey,
+  type PlanFilters,
+  type RepairPlan,
+} from '../reconcile/repair.js';
 import type { Runtime } from './runtime.js';
 
 /** A repair asked of a run that does not exist, or of provinces it does not hold. */
@@ -19,12 +26,19 @@ export class RepairPlanError extends Error {
 }
 
 /** The plan of a run's repair, read now: the run's findings, the store's records, what was pushed already. */
-export async function planRunRepair(rt: Pick<Runtime, 'runs' | 'store' | 'repairs' | 'config'>, runId: string, filters: PlanFilters): Promise<RepairPlan> {
+export async function planRunRepair(
+  rt: Pick<Runtime, 'runs' | 'store' | 'repairs' | 'config'>,
+  runId: string,
+  filters: PlanFilters,
+): Promise<RepairPlan> {
   const report = await rt.runs.report(runId);
   if (!report) throw new RepairPlanError(`no run "${runId}" (recent: ${(await rt.runs.list(5)).join(', ') || 'none'})`);
   const known = report.provinces.map((p) => p.province);
   const unknown = (filters.provinces ?? []).filter((p) => !known.includes(p));
-  if (unknown.length) throw new RepairPlanError(`province ${unknown.join(', ')}: not in run ${runId} (its provinces: ${known.join(', ')})`);
+  if (unknown.length)
+    throw new RepairPlanError(
+      `province ${unknown.join(', ')}: not in run ${runId} (its provinces: ${known.join(', ')})`,
+    );
   const records = new Map<string, CanonicalDossier>();
   for (const p of report.provinces) {
     const codes = p.findings.filter((f) => isRepairable(f.kind) && f.dossierCode !== '').map((f) => f.dossierCode);
@@ -53,11 +67,19 @@ function batchName(codes: string[]): string {
 }
 
 /** Enqueues the plan's batches (a worker runs them); `by` is who asked. Returns their job ids. */
-export async function enqueueRepair(rt: Pick<Runtime, 'queue' | 'config'>, plan: RepairPlan, by: string): Promise<string[]> {
+export async function enqueueRepair(
+  rt: Pick<Runtime, 'queue' | 'config'>,
+  plan: RepairPlan,
+  by: string,
+): Promise<string[]> {
   const jobs = repairBatches(plan.push, rt.config.repair.batchSize).map((b) => {
     const province = b[0]!.province;
     const targets = b.map(({ dossierCode, agency, kind, isUpdate }) => ({ dossierCode, agency, kind, isUpdate }));
-    return { name: 'repair-batch', data: { runId: plan.runId, province, targets, by }, opts: { jobId: jobIds.repair(plan.runId, province, batchName(targets.map((t) => t.dossierCode))) } };
+    return {
+      name: 'repair-batch',
+      data: { runId: plan.runId, province, targets, by },
+      opts: { jobId: jobIds.repair(plan.runId, province, batchName(targets.map((t) => t.dossierCode))) },
+    };
   });
   // A batch that failed for good earlier is run again (BullMQ ignores an add whose id exists):
   // its dossiers' push state keeps what it pushed from being pushed twice.
@@ -70,7 +92,12 @@ export async function enqueueRepair(rt: Pick<Runtime, 'queue' | 'config'>, plan:
 }
 
 /** Enqueues the plan's batches (a worker must run) and waits for them; `by` is who asked. */
-export async function executeRepair(rt: Runtime, plan: RepairPlan, by: string, timeoutMs = 30 * 60_000): Promise<RepairOutcome> {
+export async function executeRepair(
+  rt: Runtime,
+  plan: RepairPlan,
+  by: string,
+  timeoutMs = 30 * 60_000,
+): Promise<RepairOutcome> {
   const ids = await enqueueRepair(rt, plan, by);
   const events = await rt.events();
   const failed: RepairOutcome['failed'] = [];
@@ -91,7 +118,11 @@ export async function executeRepair(rt: Runtime, plan: RepairPlan, by: string, t
 /** Counts of a repair's records by outcome. */
 export function outcomeCounts(records: RepairRecord[]): Record<RepairRecord['outcome'], number> {
   const by = groupBy(records, (r) => r.outcome);
-  return { stored: by.get('stored')?.length ?? 0, rejected: by.get('rejected')?.length ?? 0, skipped: by.get('skipped')?.length ?? 0 };
+  return {
+    stored: by.get('stored')?.length ?? 0,
+    rejected: by.get('rejected')?.length ?? 0,
+    skipped: by.get('skipped')?.length ?? 0,
+  };
 }
 
 /**
@@ -100,7 +131,12 @@ export function outcomeCounts(records: RepairRecord[]): Record<RepairRecord['out
  * are `verified` when the run no longer finds their dossier and `repair_failed` when it still
  * does (`checkRepairs`). Returns how many it checked.
  */
-export async function checkEarlierRepairs(rt: Pick<Runtime, 'runs' | 'repairs'>, report: RunReport, startedAt: string, now: Date): Promise<number> {
+export async function checkEarlierRepairs(
+  rt: Pick<Runtime, 'runs' | 'repairs'>,
+  report: RunReport,
+  startedAt: string,
+  now: Date,
+): Promise<number> {
   const pending = await rt.repairs.pending();
   if (pending.length === 0) return 0;
   const periods = new Map<string, RunReport['period'] | undefined>();

@@ -91,14 +91,27 @@ function passes(filters: PlanFilters, province: string, f: Finding): boolean {
 }
 
 export function planRepair(input: PlanInput): RepairPlan {
-  const plan: RepairPlan = { runId: input.runId, push: [], manual: [], alreadyRepaired: [], notStored: [], leftOver: 0 };
+  const plan: RepairPlan = {
+    runId: input.runId,
+    push: [],
+    manual: [],
+    alreadyRepaired: [],
+    notStored: [],
+    leftOver: 0,
+  };
   const candidates: PlannedPush[] = [];
   const seen = new Set<string>();
   for (const { province, findings } of input.provinces) {
     for (const f of findings) {
       if (!passes(input.filters, province, f)) continue;
       if (!isRepairable(f.kind) || f.dossierCode === '') {
-        plan.manual.push({ province, dossierCode: f.dossierCode, agency: f.agency, kind: f.kind, action: manualAction(f) });
+        plan.manual.push({
+          province,
+          dossierCode: f.dossierCode,
+          agency: f.agency,
+          kind: f.kind,
+          action: manualAction(f),
+        });
         continue;
       }
       const key = repairKey(province, f.dossierCode);
@@ -117,11 +130,19 @@ export function planRepair(input: PlanInput): RepairPlan {
       else candidates.push(target);
     }
   }
-  candidates.sort((a, b) => cmp(a.province, b.province) || cmp(a.agency, b.agency) || cmp(a.dossierCode, b.dossierCode));
+  candidates.sort(
+    (a, b) => cmp(a.province, b.province) || cmp(a.agency, b.agency) || cmp(a.dossierCode, b.dossierCode),
+  );
   const most = Math.min(input.maxDossiers, input.filters.limit ?? Infinity);
   plan.push = candidates.slice(0, most);
   plan.leftOver = candidates.length - plan.push.length;
-  plan.manual.sort((a, b) => cmp(a.province, b.province) || cmp(a.agency, b.agency) || cmp(a.kind, b.kind) || cmp(a.dossierCode, b.dossierCode));
+  plan.manual.sort(
+    (a, b) =>
+      cmp(a.province, b.province) ||
+      cmp(a.agency, b.agency) ||
+      cmp(a.kind, b.kind) ||
+      cmp(a.dossierCode, b.dossierCode),
+  );
   return plan;
 }
 
@@ -145,7 +166,10 @@ export function repairBatches(push: readonly PlannedPush[], size: number): Plann
  * no longer found is `verified`; one still found (of any kind) `repair_failed`. While a figure of
  * its agency is left unexplained the dossier may simply not have been examined: it stays pending.
  */
-export function checkRepairs(pending: readonly PendingRepair[], findings: readonly Finding[]): { checks: RepairCheck[]; undecided: PendingRepair[] } {
+export function checkRepairs(
+  pending: readonly PendingRepair[],
+  findings: readonly Finding[],
+): { checks: RepairCheck[]; undecided: PendingRepair[] } {
   const found = new Map(findings.filter((f) => f.dossierCode !== '').map((f) => [f.dossierCode, f]));
   const unexamined = new Set(findings.filter((f) => f.kind === 'unexplained').map((f) => f.agency));
   const checks: RepairCheck[] = [];

@@ -21,7 +21,19 @@ const LABELS = {
     confirm: (n: number) => `Push these ${n} dossier(s)`,
     nothing: 'Nothing to push.',
     queued: (n: number) => `Repair queued: ${n} batch(es). A worker pushes them; each dossier's result shows below.`,
-    cols: { province: 'Province', agency: 'Agency', dossier: 'Dossier', kind: 'Kind', as: 'As', action: 'What to do', by: 'By', at: 'At (GMT+7)', result: 'Result', check: 'Next night', run: 'Run' },
+    cols: {
+      province: 'Province',
+      agency: 'Agency',
+      dossier: 'Dossier',
+      kind: 'Kind',
+      as: 'As',
+      action: 'What to do',
+      by: 'By',
+      at: 'At (GMT+7)',
+      result: 'Result',
+      check: 'Next night',
+      run: 'Run',
+    },
     asNew: 'new',
     asUpdate: 'update',
     records: 'Pushed to the portal',
@@ -40,7 +52,19 @@ const LABELS = {
     confirm: (n: number) => `Gửi ${n} hồ sơ này`,
     nothing: 'Không có hồ sơ nào cần gửi.',
     queued: (n: number) => `Đã xếp hàng đồng bộ lại: ${n} lô. Worker sẽ gửi; kết quả từng hồ sơ hiện bên dưới.`,
-    cols: { province: 'Tỉnh', agency: 'Đơn vị', dossier: 'Hồ sơ', kind: 'Nguyên nhân', as: 'Gửi là', action: 'Cần làm', by: 'Người gửi', at: 'Lúc (GMT+7)', result: 'Kết quả', check: 'Đêm sau', run: 'Lượt' },
+    cols: {
+      province: 'Tỉnh',
+      agency: 'Đơn vị',
+      dossier: 'Hồ sơ',
+      kind: 'Nguyên nhân',
+      as: 'Gửi là',
+      action: 'Cần làm',
+      by: 'Người gửi',
+      at: 'Lúc (GMT+7)',
+      result: 'Kết quả',
+      check: 'Đêm sau',
+      run: 'Lượt',
+    },
     asNew: 'mới',
     asUpdate: 'cập nhật',
     records: 'Đã gửi lên Cổng',
@@ -59,43 +83,136 @@ export function filterParams(f: PlanFilters): Record<string, string> {
   return out;
 }
 
-export const repairHref = (ctx: PageContext, runId: string, f: PlanFilters = {}) => href(ctx, `/runs/${encodeURIComponent(runId)}/repair`, filterParams(f));
+export const repairHref = (ctx: PageContext, runId: string, f: PlanFilters = {}) =>
+  href(ctx, `/runs/${encodeURIComponent(runId)}/repair`, filterParams(f));
 
 export function repairPlanPage(ctx: PageContext, plan: RepairPlan, filters: PlanFilters, batches: number): string {
   const L = LABELS[ctx.lang];
   const C = L.cols;
   const push = plan.push.map(
-    (p) => html`<tr><td>${p.province}</td><td class="mono">${p.agency}</td><td><a class="mono" href="${dossierHref(ctx, p.dossierCode)}">${p.dossierCode}</a></td><td>${p.kind}</td><td>${p.isUpdate ? L.asUpdate : L.asNew}</td></tr>`,
+    (p) =>
+      html`<tr>
+        <td>${p.province}</td>
+        <td class="mono">${p.agency}</td>
+        <td><a class="mono" href="${dossierHref(ctx, p.dossierCode)}">${p.dossierCode}</a></td>
+        <td>${p.kind}</td>
+        <td>${p.isUpdate ? L.asUpdate : L.asNew}</td>
+      </tr>`,
   );
   const manual = plan.manual.map(
-    (m) => html`<tr><td>${m.province}</td><td class="mono">${m.agency}</td><td>${m.dossierCode ? html`<a class="mono" href="${dossierHref(ctx, m.dossierCode)}">${m.dossierCode}</a>` : '—'}</td><td>${m.kind}</td><td>${m.action}</td></tr>`,
+    (m) =>
+      html`<tr>
+        <td>${m.province}</td>
+        <td class="mono">${m.agency}</td>
+        <td>
+          ${m.dossierCode ? html`<a class="mono" href="${dossierHref(ctx, m.dossierCode)}">${m.dossierCode}</a>` : '—'}
+        </td>
+        <td>${m.kind}</td>
+        <td>${m.action}</td>
+      </tr>`,
   );
-  const counts = [L.toPush(plan.push.length, batches), L.manual(plan.manual.length), L.already(plan.alreadyRepaired.length), L.notStored(plan.notStored.length), L.leftOver(plan.leftOver)];
+  const counts = [
+    L.toPush(plan.push.length, batches),
+    L.manual(plan.manual.length),
+    L.already(plan.alreadyRepaired.length),
+    L.notStored(plan.notStored.length),
+    L.leftOver(plan.leftOver),
+  ];
   const form = plan.push.length
-    ? html`<form method="post" action="${repairHref(ctx, plan.runId, filters)}"><input type="hidden" name="confirm" value="yes"><button type="submit">${L.confirm(plan.push.length)}</button></form>`
+    ? html`<form method="post" action="${repairHref(ctx, plan.runId, filters)}">
+        <input type="hidden" name="confirm" value="yes" /><button type="submit">${L.confirm(plan.push.length)}</button>
+      </form>`
     : html`<p class="empty">${L.nothing}</p>`;
-  const body = html`<h1>${L.planOf(plan.runId)}</h1><p class="sub">${L.help} <a href="${runHref(ctx, plan.runId)}">${plan.runId}</a></p>
-<div class="card"><p id="plan-counts">${counts.join(' · ')}</p>${form}</div>
-<div class="card"><table id="plan-push"><thead><tr><th>${C.province}</th><th>${C.agency}</th><th>${C.dossier}</th><th>${C.kind}</th><th>${C.as}</th></tr></thead><tbody>${push}</tbody></table></div>
-<div class="card"><table id="plan-manual"><thead><tr><th>${C.province}</th><th>${C.agency}</th><th>${C.dossier}</th><th>${C.kind}</th><th>${C.action}</th></tr></thead><tbody>${manual}</tbody></table></div>`;
+  const body = html`<h1>${L.planOf(plan.runId)}</h1>
+    <p class="sub">${L.help} <a href="${runHref(ctx, plan.runId)}">${plan.runId}</a></p>
+    <div class="card">
+      <p id="plan-counts">${counts.join(' · ')}</p>
+      ${form}
+    </div>
+    <div class="card">
+      <table id="plan-push">
+        <thead>
+          <tr>
+            <th>${C.province}</th>
+            <th>${C.agency}</th>
+            <th>${C.dossier}</th>
+            <th>${C.kind}</th>
+            <th>${C.as}</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${push}
+        </tbody>
+      </table>
+    </div>
+    <div class="card">
+      <table id="plan-manual">
+        <thead>
+          <tr>
+            <th>${C.province}</th>
+            <th>${C.agency}</th>
+            <th>${C.dossier}</th>
+            <th>${C.kind}</th>
+            <th>${C.action}</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${manual}
+        </tbody>
+      </table>
+    </div>`;
   return layout(ctx, L.planOf(plan.runId), null, body);
 }
 
 /** The records of pushed dossiers, as a section of the run page (with `runId`: the repair link) or the dossier page. */
-export function repairRecordsSection(ctx: PageContext, records: RepairRecord[], opts: { runId?: string; notice?: string } = {}): Html {
+export function repairRecordsSection(
+  ctx: PageContext,
+  records: RepairRecord[],
+  opts: { runId?: string; notice?: string } = {},
+): Html {
   const L = LABELS[ctx.lang];
   const C = L.cols;
-  const result = (r: RepairRecord) => `${r.outcome}${r.code && r.code !== '0' ? ` ${r.code}` : ''}${r.message ? `: ${r.message}` : ''}${r.resent ? ` (${L.resent})` : ''}`;
+  const result = (r: RepairRecord) =>
+    `${r.outcome}${r.code && r.code !== '0' ? ` ${r.code}` : ''}${r.message ? `: ${r.message}` : ''}${r.resent ? ` (${L.resent})` : ''}`;
   const rows = records.map(
-    (r) => html`<tr><td><a class="mono" href="${runHref(ctx, r.runId)}">${r.runId}</a></td><td><a class="mono" href="${dossierHref(ctx, r.dossierCode)}">${r.dossierCode}</a></td><td>${r.kind}</td><td>${r.sent ? (r.sent.isUpdate ? L.asUpdate : L.asNew) : '—'}</td><td>${r.by}</td><td>${vnTime(r.at)}</td><td>${result(r)}</td><td>${r.verification ? `${r.verification.status} (${r.verification.runId})` : '—'}</td></tr>`,
+    (r) =>
+      html`<tr>
+        <td><a class="mono" href="${runHref(ctx, r.runId)}">${r.runId}</a></td>
+        <td><a class="mono" href="${dossierHref(ctx, r.dossierCode)}">${r.dossierCode}</a></td>
+        <td>${r.kind}</td>
+        <td>${r.sent ? (r.sent.isUpdate ? L.asUpdate : L.asNew) : '—'}</td>
+        <td>${r.by}</td>
+        <td>${vnTime(r.at)}</td>
+        <td>${result(r)}</td>
+        <td>${r.verification ? `${r.verification.status} (${r.verification.runId})` : '—'}</td>
+      </tr>`,
   );
-  return html`<section class="card" id="repairs"><h2>${L.records} (${records.length})</h2>${opts.notice ? html`<p class="notice">${opts.notice}</p>` : null}${
-    opts.runId ? html`<p><a href="${repairHref(ctx, opts.runId)}">${L.repair}</a></p>` : null
-  }${
-    records.length
-      ? html`<table><thead><tr><th>${C.run}</th><th>${C.dossier}</th><th>${C.kind}</th><th>${C.as}</th><th>${C.by}</th><th>${C.at}</th><th>${C.result}</th><th>${C.check}</th></tr></thead><tbody>${rows}</tbody></table>`
-      : html`<p class="empty">${L.noRecords}</p>`
-  }</section>`;
+  return html`<section class="card" id="repairs">
+    <h2>${L.records} (${records.length})</h2>
+    ${opts.notice ? html`<p class="notice">${opts.notice}</p>` : null}${
+      opts.runId ? html`<p><a href="${repairHref(ctx, opts.runId)}">${L.repair}</a></p>` : null
+    }${
+      records.length
+        ? html`<table>
+            <thead>
+              <tr>
+                <th>${C.run}</th>
+                <th>${C.dossier}</th>
+                <th>${C.kind}</th>
+                <th>${C.as}</th>
+                <th>${C.by}</th>
+                <th>${C.at}</th>
+                <th>${C.result}</th>
+                <th>${C.check}</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${rows}
+            </tbody>
+          </table>`
+        : html`<p class="empty">${L.noRecords}</p>`
+    }
+  </section>`;
 }
 
 /** The notice after a repair was queued from the dashboard. */

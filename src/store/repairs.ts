@@ -5,7 +5,14 @@
  * batch's records, the dossiers' lists and the pending set are written in one MULTI.
  */
 import type { RedisClient } from './connection.js';
-import { pendingRepair, repairCheck, repairRecord, type PendingRepair, type RepairCheck, type RepairRecord } from '../../schemas/repair.js';
+import {
+  pendingRepair,
+  repairCheck,
+  repairRecord,
+  type PendingRepair,
+  type RepairCheck,
+  type RepairRecord,
+} from '../../schemas/repair.js';
 import { z } from 'zod';
 import { tupleKey } from '../util/tuple-key.js';
 import { Keys } from './keys.js';
@@ -30,7 +37,10 @@ export class Repairs {
     const out = new Map<string, PushState>();
     if (codes.length === 0) return out;
     const fields = codes.map((c) => repairKey(province, c));
-    const [sending, done] = await Promise.all([this.redis.hmget(this.keys.repairState(runId), ...fields), this.redis.hmget(this.keys.repairRecords(runId), ...fields)]);
+    const [sending, done] = await Promise.all([
+      this.redis.hmget(this.keys.repairState(runId), ...fields),
+      this.redis.hmget(this.keys.repairRecords(runId), ...fields),
+    ]);
     codes.forEach((c, i) => {
       if (done[i] !== null && repairRecord.parse(JSON.parse(done[i]!)).outcome !== 'skipped') out.set(c, 'done');
       else if (sending[i] !== null) out.set(c, 'sending');
@@ -41,7 +51,10 @@ export class Repairs {
   /** Marks dossiers as being sent, before the push: a batch run again after a crash looks them up before sending. */
   async markSending(runId: string, province: string, codes: string[], at: Date): Promise<void> {
     if (codes.length === 0) return;
-    await this.redis.hset(this.keys.repairState(runId), Object.fromEntries(codes.map((c) => [repairKey(province, c), at.toISOString()])));
+    await this.redis.hset(
+      this.keys.repairState(runId),
+      Object.fromEntries(codes.map((c) => [repairKey(province, c), at.toISOString()])),
+    );
   }
 
   /**
@@ -52,13 +65,22 @@ export class Repairs {
     if (records.length === 0) return;
     const runId = records[0]!.runId;
     const tx = this.redis.multi();
-    tx.hset(this.keys.repairRecords(runId), Object.fromEntries(records.map((r) => [repairKey(r.province, r.dossierCode), JSON.stringify(r)])));
+    tx.hset(
+      this.keys.repairRecords(runId),
+      Object.fromEntries(records.map((r) => [repairKey(r.province, r.dossierCode), JSON.stringify(r)])),
+    );
     tx.hdel(this.keys.repairState(runId), ...records.map((r) => repairKey(r.province, r.dossierCode)));
     for (const r of records) {
       if (r.outcome === 'skipped') continue;
       tx.zadd(this.keys.repairsOfDossier(r.dossierCode), Date.parse(r.at), tupleKey(runId, r.province));
       if (r.outcome === 'stored') {
-        const p: PendingRepair = { runId, province: r.province, dossierCode: r.dossierCode, agency: r.agency, at: r.at };
+        const p: PendingRepair = {
+          runId,
+          province: r.province,
+          dossierCode: r.dossierCode,
+          agency: r.agency,
+          at: r.at,
+        };
         tx.hset(this.keys.repairsPending(), repairKey(runId, repairKey(r.province, r.dossierCode)), JSON.stringify(p));
       }
     }
@@ -70,13 +92,22 @@ export class Repairs {
     const h = await this.redis.hgetall(this.keys.repairRecords(runId));
     return Object.values(h)
       .map((raw) => repairRecord.parse(JSON.parse(raw)))
-      .sort((a, b) => a.province.localeCompare(b.province) || a.agency.localeCompare(b.agency) || a.dossierCode.localeCompare(b.dossierCode));
+      .sort(
+        (a, b) =>
+          a.province.localeCompare(b.province) ||
+          a.agency.localeCompare(b.agency) ||
+          a.dossierCode.localeCompare(b.dossierCode),
+      );
   }
 
   /** The keys (`repairKey`) of the run's dossiers already pushed: stored or rejected. */
   async done(runId: string): Promise<Set<string>> {
     const h = await this.redis.hgetall(this.keys.repairRecords(runId));
-    return new Set(Object.entries(h).filter(([, raw]) => repairRecord.parse(JSON.parse(raw)).outcome !== 'skipped').map(([k]) => k));
+    return new Set(
+      Object.entries(h)
+        .filter(([, raw]) => repairRecord.parse(JSON.parse(raw)).outcome !== 'skipped')
+        .map(([k]) => k),
+    );
   }
 
   /** Every push of a dossier, in every run's repair, oldest first. */
@@ -93,7 +124,9 @@ export class Repairs {
 
   /** Stored pushes no reconciliation has checked yet. */
   async pending(): Promise<PendingRepair[]> {
-    return Object.values(await this.redis.hgetall(this.keys.repairsPending())).map((raw) => pendingRepair.parse(JSON.parse(raw)));
+    return Object.values(await this.redis.hgetall(this.keys.repairsPending())).map((raw) =>
+      pendingRepair.parse(JSON.parse(raw)),
+    );
   }
 
   /**
@@ -112,9 +145,15 @@ export class Repairs {
     }
     const tx = this.redis.multi();
     for (const [repairRun, list] of records) {
-      tx.hset(this.keys.repairRecords(repairRun), Object.fromEntries(list.map((r) => [repairKey(province, r.dossierCode), JSON.stringify(r)])));
+      tx.hset(
+        this.keys.repairRecords(repairRun),
+        Object.fromEntries(list.map((r) => [repairKey(province, r.dossierCode), JSON.stringify(r)])),
+      );
     }
-    tx.hdel(this.keys.repairsPending(), ...checks.map((c) => repairKey(c.repairRun, repairKey(province, c.dossierCode))));
+    tx.hdel(
+      this.keys.repairsPending(),
+      ...checks.map((c) => repairKey(c.repairRun, repairKey(province, c.dossierCode))),
+    );
     tx.hset(this.keys.runRepairChecks(runId), province, JSON.stringify(checks));
     await tx.exec();
   }

@@ -11,7 +11,13 @@ import type { RunReport } from '../../schemas/report.js';
 import { SIM_ENV } from './sim.js';
 import { configure, simWorkerConfig } from './workers.js';
 
-export async function repairDeployment(dir: string, sim: Simulator, world: World, redis: { url: string; prefix(): string }, repair: Record<string, unknown> = {}) {
+export async function repairDeployment(
+  dir: string,
+  sim: Simulator,
+  world: World,
+  redis: { url: string; prefix(): string },
+  repair: Record<string, unknown> = {},
+) {
   const base = simWorkerConfig(sim, world, { url: redis.url, prefix: redis.prefix() }, 500);
   const raw = { ...base, national: { ...base.national, staleAfterDays: 0 }, repair };
   Object.assign(process.env, SIM_ENV); // an in-process runtime reads its secrets from the environment
@@ -24,7 +30,8 @@ export function night(rt: Runtime, world: World): Promise<RunReport> {
 }
 
 /** The report's dossier findings as `code kind`, sorted. */
-export const findingsOf = (r: RunReport) => r.provinces.flatMap((p) => p.findings.filter((f) => f.dossierCode).map((f) => `${f.dossierCode} ${f.kind}`)).sort();
+export const findingsOf = (r: RunReport) =>
+  r.provinces.flatMap((p) => p.findings.filter((f) => f.dossierCode).map((f) => `${f.dossierCode} ${f.kind}`)).sort();
 
 export interface RepairNight {
   sim: Simulator;
@@ -37,7 +44,11 @@ export interface RepairNight {
  * Registers, for the test file, a simulator over `world`, a deployment on the test Redis with a
  * worker in this process, and the first night; closed after the file. Read the fields in tests.
  */
-export function useRepairNight(world: World, redis: { url: string; prefix(): string }, opts: { sim?: SimulatorOptions; repair?: Record<string, unknown> } = {}): RepairNight {
+export function useRepairNight(
+  world: World,
+  redis: { url: string; prefix(): string },
+  opts: { sim?: SimulatorOptions; repair?: Record<string, unknown> } = {},
+): RepairNight {
   const state = {} as RepairNight;
   let dir: string | undefined;
   beforeAll(async () => {

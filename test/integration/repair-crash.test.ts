@@ -27,7 +27,16 @@ const world = generateWorld({
   month: '2026-10',
   provinces: ['H49'],
   dossiersPerProvince: 600,
-  inject: { notSynced: 3, statusLag: 3, dateShift: 2, definitionDrift: 2, missingLocal: 1, replacedCode: 0, unmappedProcedure: 0, duplicateNational: 0 },
+  inject: {
+    notSynced: 3,
+    statusLag: 3,
+    dateShift: 2,
+    definitionDrift: 2,
+    missingLocal: 1,
+    replacedCode: 0,
+    unmappedProcedure: 0,
+    duplicateNational: 0,
+  },
 });
 const env = { ...process.env, ...SIM_ENV, REDIS_URL: '', REDIS_CLUSTER: '', REDIS_SENTINEL: '' };
 
@@ -58,7 +67,11 @@ const pushed = () => sim.nationalPushes().reduce((n, p) => n + p.received, 0);
 
 describe('repair as a process', () => {
   it('without a terminal prints the plan and pushes nothing', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'repair', '--config', file, '--run', runId, '--log-level', 'warn'], { env });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [BIN, 'repair', '--config', file, '--run', runId, '--log-level', 'warn'],
+      { env },
+    );
     expect(stdout).toMatch(/10 dossier\(s\) to push \(3 new, 7 updates\)/);
     expect(stdout).toMatch(/person .* missing_local/);
     expect(stdout).toMatch(/Dry run: nothing was pushed/);
@@ -68,7 +81,11 @@ describe('repair as a process', () => {
   it('SIGKILL while a batch is in flight, then run again: every planned dossier pushed exactly once', async () => {
     const plan = await planRunRepair(rt, runId, {});
     expect(plan.push.length).toBe(10);
-    const child = spawn(process.execPath, [BIN, 'repair', '--config', file, '--run', runId, '--yes', '--log-level', 'warn'], { env, stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'repair', '--config', file, '--run', runId, '--yes', '--log-level', 'warn'],
+      { env, stdio: 'ignore' },
+    );
     const exited = new Promise((r) => child.once('exit', (code) => r(code)));
     await until('the portal to hold a pushed batch', async () => pushed() > 0);
     child.kill('SIGKILL');
@@ -77,7 +94,11 @@ describe('repair as a process', () => {
     expect(before).toBeLessThan(plan.push.length); // killed mid-repair
 
     await expireDeadWorkerLocks(rt); // the dead process's batch back in the queue, as BullMQ would after its lock expired
-    const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'repair', '--config', file, '--run', runId, '--yes', '--log-level', 'warn'], { env });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [BIN, 'repair', '--config', file, '--run', runId, '--yes', '--log-level', 'warn'],
+      { env },
+    );
     expect(stdout).toMatch(/Pushed \d+: \d+ stored, 0 rejected, 0 skipped; 0 batch\(es\) failed/);
 
     const counts = sim.nationalPushes();

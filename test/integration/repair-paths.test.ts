@@ -17,9 +17,22 @@ const world = generateWorld({
   month: '2026-10',
   provinces: ['H49'],
   dossiersPerProvince: 600,
-  inject: { notSynced: 2, statusLag: 2, dateShift: 2, definitionDrift: 2, missingLocal: 0, replacedCode: 0, unmappedProcedure: 0, duplicateNational: 0 },
+  inject: {
+    notSynced: 2,
+    statusLag: 2,
+    dateShift: 2,
+    definitionDrift: 2,
+    missingLocal: 0,
+    replacedCode: 0,
+    unmappedProcedure: 0,
+    duplicateNational: 0,
+  },
 });
-const codesOf = (kind: string) => world.truth.filter((t) => t.kind === kind).map((t) => t.dossierCode).sort();
+const codesOf = (kind: string) =>
+  world.truth
+    .filter((t) => t.kind === kind)
+    .map((t) => t.dossierCode)
+    .sort();
 const [appeared] = codesOf('missing_national'); // the portal gets it meanwhile
 const [vanished] = codesOf('status_lag'); // the portal loses its copy meanwhile
 const [refused] = codesOf('date_shift'); // the portal refuses it
@@ -28,7 +41,8 @@ const [lost] = codesOf('definition_drift'); // answered "stored", not kept
 const night1 = useRepairNight(world, redis, {
   sim: {
     push: {
-      reject: (item) => (item.MaHoSo === refused ? { error_code: 'INVALID', message: 'NgayHenTra is before NgayTiepNhan' } : undefined),
+      reject: (item) =>
+        item.MaHoSo === refused ? { error_code: 'INVALID', message: 'NgayHenTra is before NgayTiepNhan' } : undefined,
       lose: (code) => code === lost,
     },
   },
@@ -45,7 +59,12 @@ describe('push answers', () => {
     const by = new Map(out.records.map((r) => [r.dossierCode, r]));
     expect(by.get(appeared!)).toMatchObject({ outcome: 'stored', resent: true, code: '0', sent: { isUpdate: true } });
     expect(by.get(vanished!)).toMatchObject({ outcome: 'stored', resent: true, code: '0', sent: { isUpdate: false } });
-    expect(by.get(refused!)).toMatchObject({ outcome: 'rejected', resent: false, code: 'INVALID', message: 'NgayHenTra is before NgayTiepNhan' });
+    expect(by.get(refused!)).toMatchObject({
+      outcome: 'rejected',
+      resent: false,
+      code: 'INVALID',
+      message: 'NgayHenTra is before NgayTiepNhan',
+    });
     expect(by.get(lost!)).toMatchObject({ outcome: 'stored', code: '0' });
     const pushes = new Map(night1.sim.nationalPushes().map((p) => [p.code, p]));
     expect(pushes.get(appeared!)).toEqual({ code: appeared, received: 2, results: { EXISTS: 1, '0': 1 } });
@@ -67,7 +86,13 @@ describe('push answers', () => {
     expect(checks.has(refused!)).toBe(false); // never stored: nothing to check
     expect([...checks.values()].filter((c) => c.status === 'verified').length).toBe(6);
     const record = (await night1.rt.repairs.records(night1.first.runId)).find((r) => r.dossierCode === lost)!;
-    expect(record.verification).toMatchObject({ status: 'repair_failed', runId: second.runId, kind: 'definition_drift' });
-    expect(formatReport(second, 'table', 'en')).toContain(`H49 Quảng Ninh: pushes of an earlier repair checked: 6 verified (no longer found), 1 repair_failed (still found): ${lost}`);
+    expect(record.verification).toMatchObject({
+      status: 'repair_failed',
+      runId: second.runId,
+      kind: 'definition_drift',
+    });
+    expect(formatReport(second, 'table', 'en')).toContain(
+      `H49 Quảng Ninh: pushes of an earlier repair checked: 6 verified (no longer found), 1 repair_failed (still found): ${lost}`,
+    );
   });
 });

@@ -26,7 +26,16 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 const count = fc.integer({ min: 0, max: 2 });
 const scenario = fc.record({
   seed: fc.integer({ min: 1, max: 1_000_000 }),
-  inject: fc.record({ notSynced: count, statusLag: count, dateShift: count, definitionDrift: count, missingLocal: count, replacedCode: count, unmappedProcedure: count, duplicateNational: count }),
+  inject: fc.record({
+    notSynced: count,
+    statusLag: count,
+    dateShift: count,
+    definitionDrift: count,
+    missingLocal: count,
+    replacedCode: count,
+    unmappedProcedure: count,
+    duplicateNational: count,
+  }),
   kinds: fc.option(fc.subarray([...FINDING_KINDS], { minLength: 1 }), { nil: undefined }),
   limit: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
   maxDossiers: fc.integer({ min: 1, max: 10 }),
@@ -36,7 +45,13 @@ describe('nothing outside the plan is ever pushed', () => {
   it('holds over random worlds', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {
-        const world = generateWorld({ seed: s.seed, month: '2026-10', provinces: ['H49'], dossiersPerProvince: 300, inject: s.inject });
+        const world = generateWorld({
+          seed: s.seed,
+          month: '2026-10',
+          provinces: ['H49'],
+          dossiersPerProvince: 300,
+          inject: s.inject,
+        });
         const sim = await startSimulator(world);
         const { rt } = await repairDeployment(dir, sim, world, redis, { maxDossiers: s.maxDossiers, batchSize: 2 });
         try {
@@ -44,9 +59,11 @@ describe('nothing outside the plan is ever pushed', () => {
           const report = await night(rt, world);
           const plan = await planRunRepair(rt, report.runId, { kinds: s.kinds, limit: s.limit });
           const allowed = new Set(
-            report.provinces[0]!.findings
-              .filter((f) => (REPAIRABLE_KINDS as readonly string[]).includes(f.kind) && (!s.kinds || (s.kinds as readonly string[]).includes(f.kind)))
-              .map((f) => f.dossierCode),
+            report.provinces[0]!.findings.filter(
+              (f) =>
+                (REPAIRABLE_KINDS as readonly string[]).includes(f.kind) &&
+                (!s.kinds || (s.kinds as readonly string[]).includes(f.kind)),
+            ).map((f) => f.dossierCode),
           );
           for (const p of plan.push) expect(allowed.has(p.dossierCode)).toBe(true);
           expect(plan.push.length).toBe(Math.min(allowed.size, s.maxDossiers, s.limit ?? Infinity));

@@ -15,7 +15,16 @@ const world = generateWorld({
   month: '2026-10',
   provinces: ['H49'],
   dossiersPerProvince: 300,
-  inject: { notSynced: 2, statusLag: 1, dateShift: 0, definitionDrift: 0, missingLocal: 0, replacedCode: 0, unmappedProcedure: 0, duplicateNational: 0 },
+  inject: {
+    notSynced: 2,
+    statusLag: 1,
+    dateShift: 0,
+    definitionDrift: 0,
+    missingLocal: 0,
+    replacedCode: 0,
+    unmappedProcedure: 0,
+    duplicateNational: 0,
+  },
 });
 const night1 = useRepairNight(world, redis, { sim: { push: { refuseCalls: 3 } } }); // the worker's 3 attempts
 
@@ -34,6 +43,8 @@ describe('a repair batch that failed for good', () => {
     const out = await executeRepair(night1.rt, again, 'tester', 60_000);
     expect(out.failed).toEqual([]);
     expect(out.records.map((r) => r.outcome)).toEqual(['stored', 'stored', 'stored']);
-    expect(night1.sim.nationalPushes().map((p) => [p.code, p.received])).toEqual(plan.push.map((p) => [p.dossierCode, 1]).sort());
+    expect(night1.sim.nationalPushes().map((p) => [p.code, p.received])).toEqual(
+      plan.push.map((p) => [p.dossierCode, 1]).sort(),
+    );
   });
 });

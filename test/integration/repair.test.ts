@@ -18,10 +18,23 @@ const world = generateWorld({
   month: '2026-10',
   provinces: ['H49', 'H56'],
   dossiersPerProvince: 800,
-  inject: { notSynced: 2, statusLag: 2, dateShift: 2, definitionDrift: 2, missingLocal: 1, replacedCode: 1, unmappedProcedure: 1, duplicateNational: 1 },
+  inject: {
+    notSynced: 2,
+    statusLag: 2,
+    dateShift: 2,
+    definitionDrift: 2,
+    missingLocal: 1,
+    replacedCode: 1,
+    unmappedProcedure: 1,
+    duplicateNational: 1,
+  },
 });
 const repairable = (kind: string) => (REPAIRABLE_KINDS as readonly string[]).includes(kind);
-const truthOf = (keep: (kind: string) => boolean) => world.truth.filter((t) => keep(t.kind)).map((t) => `${t.dossierCode} ${t.kind}`).sort();
+const truthOf = (keep: (kind: string) => boolean) =>
+  world.truth
+    .filter((t) => keep(t.kind))
+    .map((t) => `${t.dossierCode} ${t.kind}`)
+    .sort();
 
 const night1 = useRepairNight(world, redis, { repair: { batchSize: 3 } });
 let plan: RepairPlan;
@@ -33,21 +46,32 @@ describe('repair, then the next night', () => {
     plan = await planRunRepair(night1.rt, night1.first.runId, {});
     expect(plan.push.map((p) => `${p.dossierCode} ${p.kind}`).sort()).toEqual(truthOf(repairable));
     for (const p of plan.push) expect(p.isUpdate).toBe(p.kind !== 'missing_national');
-    expect(plan.manual.filter((m) => m.dossierCode).map((m) => `${m.dossierCode} ${m.kind}`).sort()).toEqual(truthOf((k) => !repairable(k)));
+    expect(
+      plan.manual
+        .filter((m) => m.dossierCode)
+        .map((m) => `${m.dossierCode} ${m.kind}`)
+        .sort(),
+    ).toEqual(truthOf((k) => !repairable(k)));
     expect(sim().nationalPushes()).toEqual([]); // planning pushes nothing
   });
 
   it('pushes each planned dossier once, with the store record of now, and records who, when, what and the result', async () => {
     const out = await executeRepair(night1.rt, plan, 'tester', 60_000);
     expect(out.failed).toEqual([]);
-    expect(out.records.map((r) => `${r.dossierCode} ${r.outcome}`).sort()).toEqual(plan.push.map((p) => `${p.dossierCode} stored`).sort());
+    expect(out.records.map((r) => `${r.dossierCode} ${r.outcome}`).sort()).toEqual(
+      plan.push.map((p) => `${p.dossierCode} stored`).sort(),
+    );
     const pushes = sim().nationalPushes();
     expect(pushes.map((p) => p.code).sort()).toEqual(plan.push.map((p) => p.dossierCode).sort());
     for (const p of pushes) expect(p).toMatchObject({ received: 1, results: { '0': 1 } });
     for (const r of out.records) {
       const stored = (await night1.rt.store.getDossiers(r.province, [r.dossierCode])).get(r.dossierCode)!;
       expect(r).toMatchObject({ by: 'tester', code: '0', resent: false });
-      expect(r.sent).toMatchObject({ MaHoSo: r.dossierCode, TrangThaiHoSo: String(stored.status), isUpdate: r.kind !== 'missing_national' });
+      expect(r.sent).toMatchObject({
+        MaHoSo: r.dossierCode,
+        TrangThaiHoSo: String(stored.status),
+        isUpdate: r.kind !== 'missing_national',
+      });
       expect(Date.parse(r.at)).toBeGreaterThan(Date.parse(night1.first.startedAt));
     }
     // on the dossier's own list too
@@ -70,14 +94,19 @@ describe('repair, then the next night', () => {
     const second = await night(night1.rt, world);
     expect(findingsOf(second)).toEqual(truthOf((k) => !repairable(k)));
     const checks = second.provinces.flatMap((p) => p.repairChecks ?? []);
-    expect(checks.map((c) => `${c.dossierCode} ${c.status}`).sort()).toEqual(plan.push.map((p) => `${p.dossierCode} verified`).sort());
+    expect(checks.map((c) => `${c.dossierCode} ${c.status}`).sort()).toEqual(
+      plan.push.map((p) => `${p.dossierCode} verified`).sort(),
+    );
     for (const c of checks) expect(c.repairRun).toBe(night1.first.runId);
     const records = await night1.rt.repairs.records(night1.first.runId);
     for (const r of records) expect(r.verification).toMatchObject({ status: 'verified', runId: second.runId });
     expect(await night1.rt.repairs.pending()).toEqual([]);
     // incidents follow causes: the repaired kinds' incidents resolved, the others still open
-    const events = second.provinces.flatMap((p) => p.incidents.map((i) => `${decodeURIComponent(i.key.split('/').at(-1)!)} ${i.event}`));
-    for (const kind of REPAIRABLE_KINDS) expect(events.filter((e) => e.startsWith(`${kind} `)).every((e) => e.endsWith(' resolved'))).toBe(true);
+    const events = second.provinces.flatMap((p) =>
+      p.incidents.map((i) => `${decodeURIComponent(i.key.split('/').at(-1)!)} ${i.event}`),
+    );
+    for (const kind of REPAIRABLE_KINDS)
+      expect(events.filter((e) => e.startsWith(`${kind} `)).every((e) => e.endsWith(' resolved'))).toBe(true);
     expect(events.filter((e) => e.endsWith(' resolved')).length).toBeGreaterThan(0);
     for (const e of events.filter((x) => !repairable(x.split(' ')[0]!))) expect(e).not.toMatch(/resolved$/);
     // nothing pushed by the night

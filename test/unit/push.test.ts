@@ -12,8 +12,17 @@ const ROOT = '000.00.00.H49';
 
 function dossier(code: string): CanonicalDossier {
   return {
-    code, agency: '000.00.12.H49', procedure: '1.001234', status: 9, channel: 2, digitised: true, paidOnline: false,
-    receivedAt: Date.UTC(2026, 9, 1, 2), dueAt: Date.UTC(2026, 9, 10, 2), finishedAt: Date.UTC(2026, 9, 5, 2), returnedAt: null,
+    code,
+    agency: '000.00.12.H49',
+    procedure: '1.001234',
+    status: 9,
+    channel: 2,
+    digitised: true,
+    paidOnline: false,
+    receivedAt: Date.UTC(2026, 9, 1, 2),
+    dueAt: Date.UTC(2026, 9, 10, 2),
+    finishedAt: Date.UTC(2026, 9, 5, 2),
+    returnedAt: null,
     updatedAt: Date.UTC(2026, 9, 5, 3),
   };
 }
@@ -48,12 +57,21 @@ afterAll(() => nock.enableNetConnect());
 describe('PushClient', () => {
   it('sends at most 100 items a call, in the sync shape with isUpdate, and no personal field', async () => {
     const calls = portal(() => ({ error_code: 0 }));
-    const items = Array.from({ length: 230 }, (_, i) => ({ dossier: dossier(`000.00.12.H49-261001-${String(i).padStart(4, '0')}`), isUpdate: i % 2 === 0 }));
+    const items = Array.from({ length: 230 }, (_, i) => ({
+      dossier: dossier(`000.00.12.H49-261001-${String(i).padStart(4, '0')}`),
+      isUpdate: i % 2 === 0,
+    }));
     const out = await client().push(ROOT, items);
     expect(calls.map((c) => c.length)).toEqual([100, 100, 30]);
     expect(out.every((o) => o.stored && o.code === '0' && !o.resent)).toBe(true);
     const first = calls[0]![0]!;
-    expect(first).toMatchObject({ MaHoSo: '000.00.12.H49-261001-0000', MaTTHC: '1.001234', DonViXuLy: '000.00.12.H49', TrangThaiHoSo: '9', isUpdate: true });
+    expect(first).toMatchObject({
+      MaHoSo: '000.00.12.H49-261001-0000',
+      MaTTHC: '1.001234',
+      DonViXuLy: '000.00.12.H49',
+      TrangThaiHoSo: '9',
+      isUpdate: true,
+    });
     expect(first.NgayTiepNhan).toBe('20261001090000'); // Vietnam time, no offset
     for (const f of PERSONAL_FIELDS) expect(calls.flat().some((it) => f in it)).toBe(false);
   });
@@ -71,7 +89,10 @@ describe('PushClient', () => {
       { dossier: dossier('C-3'), isUpdate: false },
     ]);
     expect(calls).toHaveLength(2);
-    expect(calls[1]!.map((it) => [it.MaHoSo, it.isUpdate])).toEqual([['A-1', true], ['B-2', false]]);
+    expect(calls[1]!.map((it) => [it.MaHoSo, it.isUpdate])).toEqual([
+      ['A-1', true],
+      ['B-2', false],
+    ]);
     expect(out.map((o) => [o.dossierCode, o.stored, o.resent, o.sent.isUpdate])).toEqual([
       ['A-1', true, true, true],
       ['B-2', true, true, false],
@@ -80,26 +101,37 @@ describe('PushClient', () => {
   });
 
   it('resends only once: a second EXISTS is a rejection with its message', async () => {
-    const calls = portal((it) => (it.isUpdate ? { error_code: 'EXISTS', message: 'locked' } : { error_code: 'EXISTS', message: 'held' }));
+    const calls = portal((it) =>
+      it.isUpdate ? { error_code: 'EXISTS', message: 'locked' } : { error_code: 'EXISTS', message: 'held' },
+    );
     const [o] = await client().push(ROOT, [{ dossier: dossier('A-1'), isUpdate: false }]);
     expect(calls).toHaveLength(2);
     expect(o).toMatchObject({ stored: false, code: 'EXISTS', message: 'locked', resent: true });
   });
 
   it('keeps any other rejection with its code and message, without resending', async () => {
-    const calls = portal((it) => (it.MaHoSo === 'B-2' ? { error_code: 'INVALID', message: 'NgayHenTra before NgayTiepNhan' } : { error_code: '00' }));
+    const calls = portal((it) =>
+      it.MaHoSo === 'B-2' ? { error_code: 'INVALID', message: 'NgayHenTra before NgayTiepNhan' } : { error_code: '00' },
+    );
     const out = await client().push(ROOT, [
       { dossier: dossier('A-1'), isUpdate: true },
       { dossier: dossier('B-2'), isUpdate: true },
     ]);
     expect(calls).toHaveLength(1);
     expect(out[0]).toMatchObject({ stored: true, code: '0', message: null });
-    expect(out[1]).toMatchObject({ stored: false, code: 'INVALID', message: 'NgayHenTra before NgayTiepNhan', resent: false });
+    expect(out[1]).toMatchObject({
+      stored: false,
+      code: 'INVALID',
+      message: 'NgayHenTra before NgayTiepNhan',
+      resent: false,
+    });
   });
 
   it('fails (to be tried again) when the reply leaves an item unanswered', async () => {
     nock(BASE).post('/auth/login').reply(200, { error_code: 0, session: 's1' });
     nock(BASE).post('/service').reply(200, { error_code: 0, result: [] });
-    await expect(client().push(ROOT, [{ dossier: dossier('A-1'), isUpdate: true }])).rejects.toThrow(/no result for an item/);
+    await expect(client().push(ROOT, [{ dossier: dossier('A-1'), isUpdate: true }])).rejects.toThrow(
+      /no result for an item/,
+    );
   });
 });

@@ -6,8 +6,18 @@ import { repairPlanPage, repairRecordsSection } from '../../src/server/repair-pa
 const CODE = 'X<b>"/1&';
 const ctx = { lang: 'en' as const, defaultLang: 'en' as const, path: '/runs/r' };
 const record: RepairRecord = {
-  runId: 'r<1>', province: 'H49', dossierCode: CODE, agency: '000.00.12.H49', kind: 'status_lag', by: '<script>', at: '2026-11-01T00:00:00Z',
-  sent: { MaHoSo: CODE, isUpdate: true }, outcome: 'rejected', code: 'INVALID', message: '<img src=x>', resent: false,
+  runId: 'r<1>',
+  province: 'H49',
+  dossierCode: CODE,
+  agency: '000.00.12.H49',
+  kind: 'status_lag',
+  by: '<script>',
+  at: '2026-11-01T00:00:00Z',
+  sent: { MaHoSo: CODE, isUpdate: true },
+  outcome: 'rejected',
+  code: 'INVALID',
+  message: '<img src=x>',
+  resent: false,
 };
 
 describe('repair views', () => {
@@ -23,9 +33,20 @@ describe('repair views', () => {
 
   it('show the plan with its confirmation, in Vietnamese too', () => {
     const plan = {
-      runId: 'r1', leftOver: 0, alreadyRepaired: [], notStored: [],
+      runId: 'r1',
+      leftOver: 0,
+      alreadyRepaired: [],
+      notStored: [],
       push: [{ province: 'H49', dossierCode: CODE, agency: 'a', kind: 'missing_national' as const, isUpdate: false }],
-      manual: [{ province: 'H49', dossierCode: 'M-1', agency: 'a', kind: 'missing_local' as const, action: 'ask <the> portal' }],
+      manual: [
+        {
+          province: 'H49',
+          dossierCode: 'M-1',
+          agency: 'a',
+          kind: 'missing_local' as const,
+          action: 'ask <the> portal',
+        },
+      ],
     };
     const en = repairPlanPage(ctx, plan, { kinds: ['missing_national'] }, 1);
     expect(en).toContain('1 dossier(s) to push in 1 batch(es)');

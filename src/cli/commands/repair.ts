@@ -41,10 +41,16 @@ export function planText(plan: RepairPlan, batches: number): string {
       `${plan.manual.length} need a person; ${plan.alreadyRepaired.length} pushed by an earlier repair; ${plan.notStored.length} no longer stored; ` +
       `${plan.leftOver} left for a later repair (--limit, repair.maxDossiers)`,
   ];
-  for (const p of plan.push) lines.push(`  push    ${p.province}  ${p.agency}  ${p.dossierCode}  ${p.kind}  ${p.isUpdate ? 'update' : 'new'}`);
-  for (const p of plan.alreadyRepaired) lines.push(`  done    ${p.province}  ${p.agency}  ${p.dossierCode}  ${p.kind}  pushed by an earlier repair of this run`);
-  for (const p of plan.notStored) lines.push(`  skip    ${p.province}  ${p.agency}  ${p.dossierCode}  ${p.kind}  no longer in the store`);
-  for (const m of plan.manual) lines.push(`  person  ${m.province}  ${m.agency}  ${m.dossierCode || '-'}  ${m.kind}  ${m.action}`);
+  for (const p of plan.push)
+    lines.push(`  push    ${p.province}  ${p.agency}  ${p.dossierCode}  ${p.kind}  ${p.isUpdate ? 'update' : 'new'}`);
+  for (const p of plan.alreadyRepaired)
+    lines.push(
+      `  done    ${p.province}  ${p.agency}  ${p.dossierCode}  ${p.kind}  pushed by an earlier repair of this run`,
+    );
+  for (const p of plan.notStored)
+    lines.push(`  skip    ${p.province}  ${p.agency}  ${p.dossierCode}  ${p.kind}  no longer in the store`);
+  for (const m of plan.manual)
+    lines.push(`  person  ${m.province}  ${m.agency}  ${m.dossierCode || '-'}  ${m.kind}  ${m.action}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -54,7 +60,9 @@ function resultText(out: RepairOutcome): string {
     `  ${r.outcome.padEnd(8)}  ${r.province}  ${r.dossierCode}  ${r.kind}${r.resent ? `  resent as ${r.sent?.isUpdate ? 'an update' : 'new'}` : ''}${r.outcome === 'stored' ? '' : `  ${r.code ? `${r.code}: ` : ''}${r.message ?? ''}`}`;
   const lines = out.records.map(line);
   for (const f of out.failed) lines.push(`  failed    batch ${f.jobId}: ${f.reason}`);
-  lines.push(`Pushed ${out.records.length}: ${c.stored} stored, ${c.rejected} rejected, ${c.skipped} skipped; ${out.failed.length} batch(es) failed. The next night's reconciliation checks each stored one.`);
+  lines.push(
+    `Pushed ${out.records.length}: ${c.stored} stored, ${c.rejected} rejected, ${c.skipped} skipped; ${out.failed.length} batch(es) failed. The next night's reconciliation checks each stored one.`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -83,7 +91,12 @@ export function register(program: Command): void {
     .action(async (o: RepairOptions) => {
       const format = choice('--format', o.format, ['text', 'json'] as const);
       for (const k of o.kind ?? []) choice('--kind', k, [...FINDING_KINDS, UNEXPLAINED]);
-      const filters: PlanFilters = { provinces: o.province, kinds: o.kind, agencies: o.agency, limit: o.limit === undefined ? undefined : positiveInt('--limit', o.limit) };
+      const filters: PlanFilters = {
+        provinces: o.province,
+        kinds: o.kind,
+        agencies: o.agency,
+        limit: o.limit === undefined ? undefined : positiveInt('--limit', o.limit),
+      };
       const dryRun = Boolean(o.dryRun) || (!process.stdout.isTTY && !o.yes);
       const waitMs = positiveInt('--wait', o.wait) * 1000;
       await withRuntime(o, async (rt) => {
@@ -91,7 +104,10 @@ export function register(program: Command): void {
         const batches = Math.ceil(plan.push.length / rt.config.repair.batchSize);
         if (dryRun || plan.push.length === 0) {
           if (format === 'json') process.stdout.write(`${JSON.stringify({ dryRun, plan }, null, 2)}\n`);
-          else process.stdout.write(`${planText(plan, batches)}${dryRun ? 'Dry run: nothing was pushed (give --yes to push without a terminal).\n' : 'Nothing to push.\n'}`);
+          else
+            process.stdout.write(
+              `${planText(plan, batches)}${dryRun ? 'Dry run: nothing was pushed (give --yes to push without a terminal).\n' : 'Nothing to push.\n'}`,
+            );
           return;
         }
         if (format === 'text') process.stdout.write(planText(plan, batches));

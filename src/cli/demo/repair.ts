@@ -17,25 +17,34 @@ type Say = (line: string) => void;
 /** `kind n, kind n, …` of a report's dossier findings. */
 function byKind(r: RunReport): string {
   const counts = new Map<string, number>();
-  for (const f of r.provinces.flatMap((p) => p.findings)) if (f.dossierCode) counts.set(f.kind, (counts.get(f.kind) ?? 0) + 1);
+  for (const f of r.provinces.flatMap((p) => p.findings))
+    if (f.dossierCode) counts.set(f.kind, (counts.get(f.kind) ?? 0) + 1);
   return FINDING_KINDS.map((k) => `${k} ${counts.get(k) ?? 0}`).join(', ');
 }
 
 const codesOf = (r: RunReport, keep: (kind: string) => boolean) =>
-  new Set(r.provinces.flatMap((p) => p.findings.filter((f) => f.dossierCode && keep(f.kind)).map((f) => f.dossierCode)));
+  new Set(
+    r.provinces.flatMap((p) => p.findings.filter((f) => f.dossierCode && keep(f.kind)).map((f) => f.dossierCode)),
+  );
 
 /** Repairs the run `first`, runs the next night, says before and after; returns the next night's report. */
 export async function demoRepair(rt: Runtime, world: World, first: RunReport, say: Say): Promise<RunReport> {
   const plan = await planRunRepair(rt, first.runId, {});
   say('');
-  say(`Repair of run ${first.runId}: ${plan.push.length} dossier(s) to push (${plan.push.filter((p) => !p.isUpdate).length} new), ${plan.manual.length} need a person.`);
+  say(
+    `Repair of run ${first.runId}: ${plan.push.length} dossier(s) to push (${plan.push.filter((p) => !p.isUpdate).length} new), ${plan.manual.length} need a person.`,
+  );
   const out = await executeRepair(rt, plan, 'demo');
   const c = outcomeCounts(out.records);
-  say(`Pushed ${out.records.length}: ${c.stored} stored, ${c.rejected} rejected, ${c.skipped} skipped; ${out.failed.length} batch(es) failed.`);
+  say(
+    `Pushed ${out.records.length}: ${c.stored} stored, ${c.rejected} rejected, ${c.skipped} skipped; ${out.failed.length} batch(es) failed.`,
+  );
 
   const next = await runNightly(rt, { period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
   const checks = next.provinces.flatMap((p) => p.repairChecks ?? []);
-  say(`Next night ${next.runId}: ${checks.filter((x) => x.status === 'verified').length} push(es) verified, ${checks.filter((x) => x.status === 'repair_failed').length} repair_failed.`);
+  say(
+    `Next night ${next.runId}: ${checks.filter((x) => x.status === 'verified').length} push(es) verified, ${checks.filter((x) => x.status === 'repair_failed').length} repair_failed.`,
+  );
   say(`  before: ${byKind(first)}`);
   say(`  after:  ${byKind(next)}`);
   const still = new Set([...codesOf(next, () => true)].filter((code) => codesOf(first, isRepairable).has(code)));

@@ -23,7 +23,13 @@ export interface RouteView {
 
 class FilterError extends Error {}
 
-const list = (v: unknown) => (typeof v === 'string' && v !== '' ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+const list = (v: unknown) =>
+  typeof v === 'string' && v !== ''
+    ? v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : undefined;
 
 /** The plan's filters from the query string; a kind or limit that makes no sense is a 400 naming it. */
 export function filtersOf(q: Request['query']): PlanFilters {
@@ -34,7 +40,8 @@ export function filtersOf(q: Request['query']): PlanFilters {
   let limit: number | undefined;
   if (q.limit !== undefined && q.limit !== '') {
     limit = Number(q.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new FilterError(`limit: must be a whole number from 1, not "${String(q.limit)}"`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new FilterError(`limit: must be a whole number from 1, not "${String(q.limit)}"`);
   }
   return { provinces: list(q.province), kinds, agencies: list(q.agency), limit };
 }
@@ -67,7 +74,16 @@ export function repairRoutes(rt: Runtime, view: RouteView): express.Router {
   });
   router.get('/runs/:id/repair', async (req, res) => {
     const got = await planOf(req, res, false);
-    if (got) view.page(res, repairPlanPage(view.ctxOf(req), got.plan, got.filters, repairBatches(got.plan.push, rt.config.repair.batchSize).length));
+    if (got)
+      view.page(
+        res,
+        repairPlanPage(
+          view.ctxOf(req),
+          got.plan,
+          got.filters,
+          repairBatches(got.plan.push, rt.config.repair.batchSize).length,
+        ),
+      );
   });
   router.post('/runs/:id/repair', express.urlencoded({ extended: false, limit: '1kb' }), async (req, res) => {
     if ((req.body as Record<string, unknown> | undefined)?.confirm !== 'yes') {
@@ -77,7 +93,10 @@ export function repairRoutes(rt: Runtime, view: RouteView): express.Router {
     const got = await planOf(req, res, true);
     if (!got) return;
     const jobs = await enqueueRepair(rt, got.plan, 'dashboard');
-    rt.logger.info({ runId: got.plan.runId, dossiers: got.plan.push.length, batches: jobs.length }, 'repair queued from the dashboard');
+    rt.logger.info(
+      { runId: got.plan.runId, dossiers: got.plan.push.length, batches: jobs.length },
+      'repair queued from the dashboard',
+    );
     const ctx = view.ctxOf(req);
     const url = new URL(runHref(ctx, got.plan.runId), 'http://x');
     url.searchParams.set('repair', String(jobs.length));

@@ -65,7 +65,12 @@ function count(state: State, code: string, result: string): void {
 }
 
 /** One item's answer, stored when it is `0`. */
-function pushOne(state: State, index: ProvinceIndex, unitAgency: string | null, raw: unknown): { MaHoSo: string; error_code: string | number; message?: string } {
+function pushOne(
+  state: State,
+  index: ProvinceIndex,
+  unitAgency: string | null,
+  raw: unknown,
+): { MaHoSo: string; error_code: string | number; message?: string } {
   const item = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const code = typeof item.MaHoSo === 'string' ? item.MaHoSo : '';
   const answer = (error_code: string | number, message?: string) => {
@@ -78,7 +83,10 @@ function pushOne(state: State, index: ProvinceIndex, unitAgency: string | null, 
   const n = normaliseDvcqg(item, { statusMap: IDENTITY_STATUS_MAP });
   if (!n.ok) return answer('INVALID', n.reason);
   const d = n.dossier;
-  const mine = unitAgency === null ? index.agencies.has(d.agency) || provinceOfAgency(d.agency) === index.world.province : d.agency === unitAgency;
+  const mine =
+    unitAgency === null
+      ? index.agencies.has(d.agency) || provinceOfAgency(d.agency) === index.world.province
+      : d.agency === unitAgency;
   if (!mine) return answer('FORBIDDEN', `DonViXuLy ${d.agency} is not under this account's madonvi`);
   const held = index.world.national.some((c) => c.code === d.code);
   if (!item.isUpdate && held) return answer('EXISTS', `${d.code} is already held: send it with isUpdate true`);
@@ -102,7 +110,8 @@ export function dongBoHoSoMC(state: State, params: Params): Reply {
 
 /** The province whose national copies hold `code` (by its agency), for the test helpers. */
 export function provinceOfCode(state: State, province: string, code: string): ProvinceIndex {
-  const index = state.provinces.get(province) ?? state.provinces.get(provinceOfAgency(agencyOfDossierCode(code) ?? '') ?? '');
+  const index =
+    state.provinces.get(province) ?? state.provinces.get(provinceOfAgency(agencyOfDossierCode(code) ?? '') ?? '');
   if (!index) throw new Error(`simulator: no province ${province}`);
   return index;
 }
