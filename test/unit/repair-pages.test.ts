@@ -1,7 +1,7 @@
 /** The dashboard's repair views: every value escaped, every code URL-encoded in links, both languages. */
 import { describe, expect, it } from 'vitest';
 import type { RepairRecord } from '../../schemas/repair.js';
-import { repairPlanPage, repairRecordsSection } from '../../src/server/repair-pages.js';
+import { repairPlanPage, repairRecordsSection } from '../../src/server/pages/repair.js';
 
 const CODE = 'X<b>"/1&';
 const ctx = { lang: 'en' as const, defaultLang: 'en' as const, path: '/runs/r' };

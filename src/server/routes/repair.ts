@@ -11,15 +11,9 @@ import { FINDING_KINDS, UNEXPLAINED } from '../../../schemas/report.js';
 import type { PlanFilters } from '../../reconcile/repair.js';
 import { enqueueRepair, planRunRepair, RepairPlanError } from '../../queue/repair.js';
 import { repairBatches } from '../../reconcile/repair.js';
-import type { Runtime } from '../../queue/runtime.js';
-import type { PageContext } from '../pages.js';
-import { notFoundPage, runHref } from '../pages.js';
-import { repairPlanPage } from '../repair-pages.js';
-
-export interface RouteView {
-  ctxOf(req: Request): PageContext;
-  page(res: Response, body: string, status?: number): void;
-}
+import { notFoundPage, runHref } from '../pages/layout.js';
+import { repairPlanPage } from '../pages/repair.js';
+import type { RouteContext } from './context.js';
 
 class FilterError extends Error {}
 
@@ -46,7 +40,8 @@ export function filtersOf(q: Request['query']): PlanFilters {
   return { provinces: list(q.province), kinds, agencies: list(q.agency), limit };
 }
 
-export function repairRoutes(rt: Runtime, view: RouteView): express.Router {
+export function repairRoutes(view: RouteContext): express.Router {
+  const { rt } = view;
   const router = express.Router();
   /** The run's plan, or an answer already sent (unknown run: 404; bad filters: 400). */
   const planOf = async (req: Request, res: Response, json: boolean) => {

@@ -2,11 +2,12 @@
  * The dashboard's repair views: a run's repair plan with its confirmation, and the record of
  * pushed dossiers (who, when, what, result, the next night's check) on the run and dossier pages.
  */
-import type { RepairRecord } from '../../schemas/repair.js';
-import type { PlanFilters, RepairPlan } from '../reconcile/repair.js';
-import { html, type Html } from './html.js';
-import type { Lang } from './labels.js';
-import { dossierHref, href, layout, runHref, vnTime, type PageContext } from './pages.js';
+import type { RepairRecord } from '../../../schemas/repair.js';
+import type { PlanFilters, RepairPlan } from '../../reconcile/repair.js';
+import { html, type Html } from '../html.js';
+import { PAGE_LABELS, type Lang } from '../labels.js';
+import { dossierHref, href, layout, runHref, vnTime, type PageContext } from './layout.js';
+import type { RunSection } from './run.js';
 
 const LABELS = {
   en: {
@@ -36,7 +37,6 @@ const LABELS = {
     },
     asNew: 'new',
     asUpdate: 'update',
-    records: 'Pushed to the portal',
     noRecords: 'Nothing pushed yet.',
     resent: 'resent as the other kind',
   },
@@ -67,7 +67,6 @@ const LABELS = {
     },
     asNew: 'mới',
     asUpdate: 'cập nhật',
-    records: 'Đã gửi lên Cổng',
     noRecords: 'Chưa gửi hồ sơ nào.',
     resent: 'đã gửi lại theo loại kia',
   },
@@ -188,7 +187,6 @@ export function repairRecordsSection(
       </tr>`,
   );
   return html`<section class="card" id="repairs">
-    <h2>${L.records} (${records.length})</h2>
     ${opts.notice ? html`<p class="notice">${opts.notice}</p>` : null}${
       opts.runId ? html`<p><a href="${repairHref(ctx, opts.runId)}">${L.repair}</a></p>` : null
     }${
@@ -213,6 +211,19 @@ export function repairRecordsSection(
         : html`<p class="empty">${L.noRecords}</p>`
     }
   </section>`;
+}
+
+/** The run page's section of the dossiers its repair pushed (last), with `notice` after a repair was queued. */
+export function repairRunSection(records: RepairRecord[], notice?: (lang: Lang) => string): RunSection {
+  return {
+    heading: (L) => `${L.repairs} (${records.length})`,
+    render: (ctx, r) => repairRecordsSection(ctx, records, { runId: r.runId, notice: notice?.(ctx.lang) }),
+  };
+}
+
+/** A dossier page's section of its pushes to the portal. */
+export function repairDossierSection(ctx: PageContext, records: RepairRecord[]): Html {
+  return html`<h2>${PAGE_LABELS[ctx.lang].repairs} (${records.length})</h2>${repairRecordsSection(ctx, records)}`;
 }
 
 /** The notice after a repair was queued from the dashboard. */
