@@ -61,7 +61,7 @@ describe('repair from the dashboard', () => {
       for (const code of repairable) expect(text).toContain(code);
       expect(text).toContain('missing_local');
       expect(text).toMatch(
-        /<form method="post" action="\/runs\/[^"]+\/repair"><input type="hidden" name="confirm" value="yes">/,
+        /<form method="post" action="\/runs\/[^"]+\/repair">\s*<input type="hidden" name="confirm" value="yes" \/?>/,
       );
       const plan = (await (
         await fetch(`${server.url}/api/runs/${encodeURIComponent(runId)}/repair`, { headers: auth })
