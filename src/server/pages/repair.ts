@@ -72,6 +72,22 @@ const LABELS = {
   },
 } satisfies Record<Lang, unknown>;
 
+/** A card holding a table: its id, its column headers and its rows. */
+function table(id: string, heads: string[], rows: Html[]): Html {
+  return html`<div class="card">
+    <table id="${id}">
+      <thead>
+        <tr>
+          ${heads.map((h) => html`<th>${h}</th>`)}
+        </tr>
+      </thead>
+      <tbody>
+        ${rows}
+      </tbody>
+    </table>
+  </div>`;
+}
+
 /** The filters as query parameters (the plan's page and its confirmation carry them). */
 export function filterParams(f: PlanFilters): Record<string, string> {
   const out: Record<string, string> = {};
@@ -128,38 +144,8 @@ export function repairPlanPage(ctx: PageContext, plan: RepairPlan, filters: Plan
       <p id="plan-counts">${counts.join(' · ')}</p>
       ${form}
     </div>
-    <div class="card">
-      <table id="plan-push">
-        <thead>
-          <tr>
-            <th>${C.province}</th>
-            <th>${C.agency}</th>
-            <th>${C.dossier}</th>
-            <th>${C.kind}</th>
-            <th>${C.as}</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${push}
-        </tbody>
-      </table>
-    </div>
-    <div class="card">
-      <table id="plan-manual">
-        <thead>
-          <tr>
-            <th>${C.province}</th>
-            <th>${C.agency}</th>
-            <th>${C.dossier}</th>
-            <th>${C.kind}</th>
-            <th>${C.action}</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${manual}
-        </tbody>
-      </table>
-    </div>`;
+    ${table('plan-push', [C.province, C.agency, C.dossier, C.kind, C.as], push)}
+    ${table('plan-manual', [C.province, C.agency, C.dossier, C.kind, C.action], manual)}`;
   return layout(ctx, L.planOf(plan.runId), null, body);
 }
 
@@ -223,7 +209,8 @@ export function repairRunSection(records: RepairRecord[], notice?: (lang: Lang) 
 
 /** A dossier page's section of its pushes to the portal. */
 export function repairDossierSection(ctx: PageContext, records: RepairRecord[]): Html {
-  return html`<h2>${PAGE_LABELS[ctx.lang].repairs} (${records.length})</h2>${repairRecordsSection(ctx, records)}`;
+  return html`<h2>${PAGE_LABELS[ctx.lang].repairs} (${records.length})</h2>
+    ${repairRecordsSection(ctx, records)}`;
 }
 
 /** The notice after a repair was queued from the dashboard. */
