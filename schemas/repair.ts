@@ -1,5 +1,5 @@
 /**
- * Repairs: the national push `DongBoHoSoMC` (docs/contracts.md, National portal feed), the plan
+ * Repairs: the national push `DongBoHoSoMC` (docs/contracts.md, DongBoHoSoMC), the plan
  * of a run's repair, the record kept of every pushed dossier, and the repair job's payload.
  */
 import { z } from 'zod';

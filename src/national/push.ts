@@ -1,11 +1,11 @@
 /**
- * The national push `DongBoHoSoMC` (docs/contracts.md, National portal feed): dossiers in the
+ * The national push `DongBoHoSoMC` (docs/contracts.md, DongBoHoSoMC): dossiers in the
  * sync shape, at most 100 per call, each new (`isUpdate` false) or an update, answered item by
  * item. An item answered `EXISTS` is sent once more as an update, one answered `NOT_FOUND`
  * once more as new; any other code is a rejection, kept with its message.
  *
  * Only the fields of the sync shape the store holds are sent: the applicants' personal fields
- * (docs/domain.md, The dossier record) are neither held nor required by the push, so none is
+ * (docs/domain.md, Personal data) are neither held nor required by the push, so none is
  * ever sent, and nothing of an item is logged but its code.
  */
 import type { CanonicalDossier } from '../../schemas/dossier.js';

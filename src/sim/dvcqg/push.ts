@@ -1,5 +1,5 @@
 /**
- * The national push `DongBoHoSoMC` of the simulator (docs/contracts.md, National portal feed):
+ * The national push `DongBoHoSoMC` of the simulator (docs/contracts.md, DongBoHoSoMC):
  * at most 100 items in the sync shape, each new (`isUpdate` false) or an update, answered item by
  * item: `0` stored, `EXISTS` (a new item whose code the portal holds), `NOT_FOUND` (an update of a
  * code it does not hold), `FORBIDDEN` (an agency outside the account's `madonvi`), `INVALID` (an
