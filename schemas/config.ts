@@ -7,6 +7,7 @@ import { METRICS } from '../src/reconcile/counting.js';
 import { DEFAULT_ITEM_LIMITS } from '../src/normalise/bounded.js';
 import { DEFAULT_DATE_LIMITS } from '../src/normalise/fields.js';
 import { parseDay } from '../src/normalise/time.js';
+import { indexConfig } from './index-points.js';
 
 const httpUrl = z
   .string()
@@ -288,6 +289,8 @@ export const configFile = z
       })
       .default({ withdrawnIsProcessed: false, processedOn: 'finished' }),
     tolerances: toleranceConfig,
+    /** The national service index: weights, thresholds and scales of its indicators (an estimate). */
+    index: indexConfig,
     schedule: z
       .strictObject({
         /** When the nightly run starts (cron, 5 or 6 fields). */
