@@ -29,7 +29,7 @@ import {
 } from '../../schemas/index-points.js';
 import type { Finding } from '../../schemas/report.js';
 import { parseCompact } from '../normalise/time.js';
-import { hasMetric, metricsOf, type Countable, type CountingRules, type Counts, type Figures, type Period } from './counting.js';
+import { hasMetric, metricsOf, type Countable, type CountingRules, type Counts, type Figures, type Metric, type Period } from './counting.js';
 
 const FIELDS = ['received', 'online', 'digitised', 'toProcess', 'onTime', 'notDue', 'overdue', 'waiting'] as const;
 
@@ -61,7 +61,7 @@ export function tallyOfFigures(figures: readonly Figures[]): IndexTally {
 /** Adds one dossier, counted in the metrics `bits` (`metricsOf`), with its status, `sign` times. */
 export function addDossier(t: IndexTally, bits: number, status: number, sign = 1): void {
   if (bits === 0) return;
-  const add = (field: (typeof FIELDS)[number], metric: Parameters<typeof hasMetric>[1]) => {
+  const add = (field: (typeof FIELDS)[number], metric: Metric) => {
     if (hasMetric(bits, metric)) t[field] += sign;
   };
   add('received', 'received');
@@ -103,10 +103,27 @@ function countable(s: Side): Countable {
 }
 
 /**
- * What a finding adds to the national tally over the local one (national − local): its
- * national copies counted, its stored dossier taken away. A duplicate under a second code adds
- * its one extra copy; a code listed `copies` times adds each copy. An unexplained key adds
- * nothing (it names no dossier).
+ * The metric each field of the tally follows (a finding moves only the fields of the metrics it
+ * was found in). `waiting` is no metric of any statistic: every finding's evidence says it.
+ */
+const METRIC_OF: Record<(typeof FIELDS)[number], Metric | null> = {
+  received: 'received',
+  online: 'online',
+  digitised: 'digitised',
+  toProcess: 'toProcess',
+  onTime: 'onTime',
+  notDue: 'unprocessedNotDue',
+  overdue: 'overdue',
+  waiting: null,
+};
+
+/**
+ * What a finding adds to the national tally over the local one (national − local), in the
+ * metrics of the mismatched keys it was found in (its `metrics`: what the explanation accounts
+ * for it; a gap in another metric is offset by other dossiers, and fixing this one alone would
+ * not close it): its national copies counted, its stored dossier taken away. A duplicate under a
+ * second code adds its one extra copy; a code listed `copies` times adds each copy. An
+ * unexplained key adds nothing (it names no dossier).
  */
 export function findingDelta(f: Finding, period: Period, rules: CountingRules): IndexTally {
   const t = emptyTally();
@@ -117,12 +134,12 @@ export function findingDelta(f: Finding, period: Period, rules: CountingRules): 
     addDossier(t, metricsOf(d, period, rules), d.status, sign);
   };
   const secondCode = local?.code !== undefined && national?.code !== undefined && local.code !== national.code;
-  if (f.kind === 'duplicate_national' && secondCode) {
-    count(national!, 1);
-    return t;
+  if (f.kind === 'duplicate_national' && secondCode) count(national!, 1);
+  else {
+    if (national) count(national, f.kind === 'duplicate_national' ? (copies ?? 1) : 1);
+    if (local) count(local, -1);
   }
-  if (national) count(national, f.kind === 'duplicate_national' ? (copies ?? 1) : 1);
-  if (local) count(local, -1);
+  for (const field of FIELDS) if (METRIC_OF[field] !== null && !f.metrics.includes(METRIC_OF[field])) t[field] = 0;
   return t;
 }
 
