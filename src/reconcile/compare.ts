@@ -9,8 +9,16 @@ import { compareGroups, groupKey, parseGroupKey, type GroupKey } from '../util/t
 /**
  * The store's counts for a province's period: per agency, and per agency and procedure, from
  * every stored dossier, or from `dossiers` when given (see src/reconcile/count-store.ts).
+ * `each` sees every dossier that counts, with its metrics, in the same pass.
  */
-export async function countStore(store: Store, province: string, period: Period, rules: CountingRules, dossiers?: AsyncIterable<CanonicalDossier[]>): Promise<Figures[]> {
+export async function countStore(
+  store: Store,
+  province: string,
+  period: Period,
+  rules: CountingRules,
+  dossiers?: AsyncIterable<CanonicalDossier[]>,
+  each?: (d: CanonicalDossier, bits: number) => void,
+): Promise<Figures[]> {
   const tally = new Tally(period, rules);
   // group keys made once per agency and procedure, not twice per dossier
   const keys = new Map<string, { agency: GroupKey; procedures: Map<string, GroupKey> }>();
@@ -18,6 +26,7 @@ export async function countStore(store: Store, province: string, period: Period,
     for (const d of batch) {
       const bits = tally.metricsOf(d); // once for both of its groups
       if (bits === 0) continue;
+      each?.(d, bits);
       let k = keys.get(d.agency);
       if (!k) keys.set(d.agency, (k = { agency: groupKey(d.agency, null), procedures: new Map() }));
       let pk = k.procedures.get(d.procedure);

@@ -4,10 +4,17 @@
  * months the period overlaps), counted by the same rules and grouping as `countStore`, which
  * reads every stored dossier and stays as the reference.
  */
+import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Store } from '../store/store.js';
 import { countStore } from './compare.js';
 import type { CountingRules, Figures, Period } from './counting.js';
 
-export function countPeriod(store: Store, province: string, period: Period, rules: CountingRules): Promise<Figures[]> {
-  return countStore(store, province, period, rules, store.readPeriod(province, period));
+export function countPeriod(
+  store: Store,
+  province: string,
+  period: Period,
+  rules: CountingRules,
+  each?: (d: CanonicalDossier, bits: number) => void,
+): Promise<Figures[]> {
+  return countStore(store, province, period, rules, store.readPeriod(province, period), each);
 }

@@ -29,6 +29,7 @@ import {
 } from '../../schemas/index-points.js';
 import type { Finding } from '../../schemas/report.js';
 import { parseCompact } from '../normalise/time.js';
+import type { Provincial } from './compare.js';
 import { hasMetric, metricsOf, type Countable, type CountingRules, type Counts, type Figures, type Metric, type Period } from './counting.js';
 
 const FIELDS = ['received', 'online', 'digitised', 'toProcess', 'onTime', 'notDue', 'overdue', 'waiting'] as const;
@@ -58,6 +59,11 @@ export function tallyOfFigures(figures: readonly Figures[]): IndexTally {
   return t;
 }
 
+/** Whether a dossier counted in `bits` waits for a supplement past its due date (not counted against the province). */
+export function isWaiting(bits: number, status: number): boolean {
+  return status === STATUS.SUPPLEMENT && hasMetric(bits, 'overdue');
+}
+
 /** Adds one dossier, counted in the metrics `bits` (`metricsOf`), with its status, `sign` times. */
 export function addDossier(t: IndexTally, bits: number, status: number, sign = 1): void {
   if (bits === 0) return;
@@ -71,7 +77,7 @@ export function addDossier(t: IndexTally, bits: number, status: number, sign = 1
   add('onTime', 'onTime');
   add('notDue', 'unprocessedNotDue');
   add('overdue', 'overdue');
-  if (status === STATUS.SUPPLEMENT && hasMetric(bits, 'overdue')) t.waiting += sign;
+  if (isWaiting(bits, status)) t.waiting += sign;
 }
 
 /** The tally of dossiers, by the counting rules. */
@@ -186,6 +192,23 @@ export interface IndexInput {
   national: IndexTally;
   /** The dossiers that should have been synced, as the province reports them. */
   expected: number;
+}
+
+/**
+ * The index's input for a province from its reconciliation: the store's figures and its
+ * `waiting` dossiers, the portal's statistics, and what should have been synced: the province's
+ * own count where its statistics report it, else the store's.
+ */
+export function indexInput(local: readonly Figures[], national: readonly Figures[], waiting: number, provincial?: Provincial): IndexInput {
+  const l = { ...tallyOfFigures(local), waiting };
+  const reported = provincial?.reported.includes('received') ? tallyOfFigures(provincial.figures).received : undefined;
+  return { local: l, national: tallyOfFigures(national), expected: reported ?? l.received };
+}
+
+/** The index recomputed with the run's findings (its tallies as stored). */
+export function withFindings(index: ProvinceIndex, findings: readonly Finding[], period: Period, rules: CountingRules, cfg: IndexConfig): ProvinceIndex {
+  const { local, national, expected } = index.tallies;
+  return provinceIndex({ local, national, expected }, findings, period, rules, cfg);
 }
 
 /** The points regained, per indicator and in all, were the findings `group` fixed on the national side. */
