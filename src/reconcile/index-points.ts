@@ -255,10 +255,3 @@ export function provinceIndex(input: IndexInput, findings: readonly Finding[], p
     byAgency: stakes((f) => f.agency),
   };
 }
-
-/** One stake as a line: "missing_national: 28 dossiers, +0.41 points (1.4 synced)". */
-export function stakeLine(s: IndexStake): string {
-  const moved = s.indicators.map((i) => `${i.id} ${INDICATOR_NAMES[i.id]}`).join(', ');
-  const sign = s.points > 0 ? '+' : s.points < 0 ? '−' : '±';
-  return `${s.cause}: ${s.dossiers} dossier${s.dossiers === 1 ? '' : 's'}, ${sign}${Math.abs(s.points).toFixed(2)} points${moved ? ` (${moved})` : ''}`;
-}

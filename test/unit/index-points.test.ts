@@ -17,10 +17,10 @@ import {
   findingDelta,
   indicatorsOf,
   provinceIndex,
-  stakeLine,
   tallyOf,
   tallyOfFigures,
 } from '../../src/reconcile/index-points.js';
+import { stakeLine } from '../../src/reconcile/index-labels.js';
 import { vn } from '../helpers/fixtures.js';
 
 const HOUR = 3_600_000;
@@ -188,6 +188,7 @@ describe('points at stake per cause', () => {
     expect(lag!.indicators).toEqual([{ id: '2.1', points: +(20 - (20 * 25) / 26).toFixed(6) }]);
     expect(missing!.points).toBeGreaterThan(lag!.points);
     expect(stakeLine(missing!)).toBe(`missing_national: 4 dossiers, +${missing!.points.toFixed(2)} points (1.4 synced, 2.1 on time)`);
+    expect(stakeLine(missing!, 'vi')).toBe(`missing_national: 4 hồ sơ, +${missing!.points.toFixed(2)} điểm (1.4 đồng bộ lên Cổng, 2.1 đúng hạn)`);
   });
 
   it('per agency: X holds 4 of the 5 findings', () => {
