@@ -5,10 +5,11 @@
  * job runs it). Measures the time of counts + explanation, the national requests and records
  * fetched (the metered client's load), and the findings against the world's ground truth.
  */
-import { rootAgency } from '../src/normalise/codes.js';
+import { rootAgency } from '../src/domain/codes.js';
 import { compareCounts } from '../src/reconcile/compare.js';
 import { countPeriod } from '../src/reconcile/count-store.js';
-import { monthPeriod, withAgencyTotals } from '../src/reconcile/counting.js';
+import { monthPeriod } from '../src/domain/period.js';
+import { withAgencyTotals } from '../src/domain/figures.js';
 import { examinable } from '../src/reconcile/explain.js';
 import { explainProvince } from '../src/reconcile/gather.js';
 import type { TruthEntry } from '../src/sim/world.js';

@@ -6,12 +6,12 @@
  * explains and finishes.
  */
 import { pino } from 'pino';
-import { runNightly } from '../src/cli/run.js';
-import { createRuntime } from '../src/queue/runtime.js';
+import { runNightly } from '../src/queue/nightly.js';
+import { createRuntime } from '../jobs/runtime.js';
 import { MONTH, argsOf, nightConfig, peakRssMB, report, startChild, type Child } from './common.js';
 import type { SimReady } from './sim.js';
 import type { WorkerArgs } from './worker.js';
-import { monthPeriod } from '../src/reconcile/counting.js';
+import { monthPeriod } from '../src/domain/period.js';
 
 export interface CountryArgs {
   redisUrl: string;

@@ -8,7 +8,7 @@
 import { Redis } from 'ioredis';
 import { serviceReply } from '../schemas/dvcqg.js';
 import type { CanonicalDossier } from '../schemas/dossier.js';
-import { IDENTITY_STATUS_MAP, normaliseDvcqg, toDvcqgItem } from '../src/normalise/dvcqg.js';
+import { IDENTITY_STATUS_MAP, normaliseDvcqg, toDvcqgItem } from '../src/dialects/dvcqg/normalise.js';
 import { generateWorld } from '../src/sim/world.js';
 import { Store } from '../src/store/store.js';
 import { PAGE_SIZE, PROVINCE, argsOf, report, worldOptions } from './common.js';

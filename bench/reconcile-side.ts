@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import { credentials, parseConfig } from '../src/config/load.js';
 import { NationalClient } from '../src/national/client.js';
-import { HttpClient } from '../src/sources/http.js';
+import { HttpClient } from '../src/http/client.js';
 import { Store } from '../src/store/store.js';
 import { PROVINCE } from './common.js';
 

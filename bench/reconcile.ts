@@ -3,10 +3,11 @@
  * the month from the store (countPeriod), the national figures (ThongKeHoSo from the
  * simulator), the comparison; then the explanation pass over one (agency, metric) key.
  */
-import { rootAgency } from '../src/normalise/codes.js';
+import { rootAgency } from '../src/domain/codes.js';
 import { compareCounts } from '../src/reconcile/compare.js';
 import { countPeriod } from '../src/reconcile/count-store.js';
-import { monthPeriod, withAgencyTotals, type Metric } from '../src/reconcile/counting.js';
+import { monthPeriod } from '../src/domain/period.js';
+import { withAgencyTotals, type Metric } from '../src/domain/figures.js';
 import { explainProvince } from '../src/reconcile/gather.js';
 import { MONTH, PROVINCE, argsOf, peakRssMB, report } from './common.js';
 import { reconcileSide } from './reconcile-side.js';

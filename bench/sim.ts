@@ -4,9 +4,9 @@
  * non-root agency, received in the period, are taken out of the national copy (never synced
  * nationally), so that (agency, received) is a key with `missing` differing dossiers.
  */
-import { rootAgency } from '../src/normalise/codes.js';
+import { rootAgency } from '../src/domain/codes.js';
 import { hasMetric, metricsOf } from '../src/reconcile/counting.js';
-import { startSimulator } from '../src/sim/server.js';
+import { startSimulator } from '../src/sim/dvcqg-server.js';
 import { generateWorld, type TruthEntry, type WorldOptions } from '../src/sim/world.js';
 import { PROVINCE, argsOf, report, untilParentStops, worldOptions } from './common.js';
 

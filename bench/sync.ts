@@ -7,7 +7,7 @@
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { FlowProducer, Job, Queue } from 'bullmq';
-import type { JobContext } from '../jobs/context.js';
+import type { JobContext } from '../src/queue/context.js';
 import { syncSource } from '../jobs/sync-source.js';
 import { parseConfig } from '../src/config/load.js';
 import { createSource } from '../src/sources/index.js';

@@ -3,7 +3,7 @@
  * the bench's Redis, with the world's clock, until the parent closes stdin.
  */
 import { pino } from 'pino';
-import { createRuntime } from '../src/queue/runtime.js';
+import { createRuntime } from '../jobs/runtime.js';
 import { argsOf, nightConfig, report, untilParentStops } from './common.js';
 
 export interface WorkerArgs {

@@ -5,10 +5,10 @@
  * replaces what an earlier attempt wrote.
  */
 import { explainProvincePayload } from '../schemas/jobs.js';
-import { makePeriod } from '../src/reconcile/counting.js';
+import { makePeriod } from '../src/domain/period.js';
 import { explainProvince } from '../src/reconcile/gather.js';
 import { withFindings } from '../src/reconcile/index-points.js';
-import { defineJob } from './context.js';
+import { defineJob } from '../src/queue/context.js';
 
 export const explainProvinceJob = defineJob({
   name: 'explain-province',

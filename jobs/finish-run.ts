@@ -7,10 +7,11 @@ import { createHash } from 'node:crypto';
 import { finishRunPayload } from '../schemas/jobs.js';
 import type { RunReport } from '../schemas/report.js';
 import { alertGroupKey, planAlerts } from '../src/alerts/plan.js';
-import { causesOf, incidentSize, transitions, type Transition } from '../src/reconcile/incidents.js';
+import { causesOf, incidentSize, LEGACY_NOTE, resolve, transitions, type Transition } from '../src/reconcile/incidents.js';
 import type { Config } from '../src/config/load.js';
 import { groupBy } from '../src/util/group.js';
-import { defineJob, failedChildren, jobIds, type FailedChild, type JobContext } from './context.js';
+import { defineJob, failedChildren, type FailedChild, type JobContext } from '../src/queue/context.js';
+import { jobIds } from '../src/queue/flows.js';
 
 /** The province a failed job worked for: named in its payload, or its source's; undefined when neither says. */
 function provinceOf(child: FailedChild, config: Config): string | undefined {
@@ -53,7 +54,7 @@ export const finishRun = defineJob({
     const before = only ? { ...full, provinces: full.provinces.filter((p) => only.includes(p.province)) } : full;
     const now = ctx.clock();
     const run = { runId, at: now.toISOString() };
-    const legacy = await ctx.incidents.resolveLegacy(run);
+    const legacy = await ctx.incidents.resolveLegacy(run, (i) => resolve(i, run, LEGACY_NOTE));
     if (legacy) ctx.logger.info({ runId, resolved: legacy }, 'incidents under per-metric keys resolved: incidents now follow causes');
 
     const byProvince = new Map<string, Transition[]>();

@@ -6,14 +6,12 @@
 import { UnrecoverableError, type FlowJob } from 'bullmq';
 import { nightlyPayload } from '../schemas/jobs.js';
 import { provincesOf, sourcesOf } from '../src/config/load.js';
-import { makePeriod, nightlyPeriods } from '../src/reconcile/counting.js';
-import { formatCompact } from '../src/normalise/time.js';
+import { makePeriod, nightlyPeriods } from '../src/domain/period.js';
 import { jobOptions } from '../src/queue/job-options.js';
-import { defineJob, jobIds } from './context.js';
+import { defineJob } from '../src/queue/context.js';
+import { jobIds } from '../src/queue/flows.js';
+import { newRunId } from '../src/queue/nightly.js';
 
-export function newRunId(at: Date): string {
-  return `${formatCompact(at.getTime())}-${Math.random().toString(36).slice(2, 6)}`;
-}
 
 export const nightly = defineJob({
   name: 'nightly',

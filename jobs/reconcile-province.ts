@@ -10,18 +10,21 @@ import type { CanonicalDossier } from '../schemas/dossier.js';
 import { reconcileProvincePayload } from '../schemas/jobs.js';
 import type { ProvincialStats } from '../schemas/report.js';
 import { figuresSourceOf, sourcesOf } from '../src/config/load.js';
-import { rootAgency } from '../src/normalise/codes.js';
-import { DAY_MS, formatDay, parseDay } from '../src/normalise/time.js';
-import { mapProcedure } from '../src/normalise/dvcqg.js';
+import { rootAgency } from '../src/domain/codes.js';
+import { DAY_MS, formatDay, parseDay } from '../src/domain/time.js';
+import { mapProcedure } from '../src/dialects/dvcqg/normalise.js';
 import { compareCounts, type Provincial } from '../src/reconcile/compare.js';
 import { countPeriod } from '../src/reconcile/count-store.js';
 import { examinable } from '../src/reconcile/explain.js';
 import { indexInput, isWaiting, provinceIndex } from '../src/reconcile/index-points.js';
 import { groupKey, type GroupKey } from '../src/util/tuple-key.js';
-import { METRICS, makePeriod, withAgencyTotals, zeroCounts, type Figures, type Period } from '../src/reconcile/counting.js';
+import { METRICS } from '../schemas/metrics.js';
+import { makePeriod, type Period } from '../src/domain/period.js';
+import { withAgencyTotals, zeroCounts, type Figures } from '../src/domain/figures.js';
 import type { ReportedStats } from '../src/sources/source.js';
 import { withFailedJobs, type ProvinceSummary } from '../src/store/runs.js';
-import { defineJob, failedChildren, jobIds, type JobContext } from './context.js';
+import { defineJob, failedChildren, type JobContext } from '../src/queue/context.js';
+import { jobIds } from '../src/queue/flows.js';
 
 /**
  * The province's own figures, per agency and procedure, from the one source that supplies

@@ -1,5 +1,5 @@
 /** The one map from job name to definition. */
-import type { JobDefinition } from './context.js';
+import type { JobDefinition } from '../src/queue/context.js';
 import { explainProvinceJob } from './explain-province.js';
 import { finishRun } from './finish-run.js';
 import { nightly } from './nightly.js';

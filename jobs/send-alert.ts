@@ -2,7 +2,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { sendAlertPayload } from '../schemas/jobs.js';
 import { deliver } from '../src/alerts/channels.js';
-import { defineJob } from './context.js';
+import { defineJob } from '../src/queue/context.js';
 
 export const sendAlertJob = defineJob({
   name: 'send-alert',

@@ -6,12 +6,12 @@ import { syncSourcePayload, type SyncSourcePayload } from '../schemas/jobs.js';
 import type { Checkpoint, QuarantineEntry, SyncCounters } from '../schemas/store.js';
 import { sourceById } from '../src/config/load.js';
 import { keepRaw } from '../src/normalise/personal.js';
-import { parseDay } from '../src/normalise/time.js';
+import { parseDay } from '../src/domain/time.js';
 import { PullGuard } from '../src/sources/progress.js';
 import { DEFAULT_PULL_LIMITS, fetchGuarded, normalisePage } from '../src/sources/source.js';
 import { CheckpointMoved, checkpointText } from '../src/store/store.js';
 import { TransientError } from '../src/util/errors.js';
-import { defineJob, giveBack, type JobContext } from './context.js';
+import { defineJob, giveBack, type JobContext } from '../src/queue/context.js';
 
 /** A quarantined item's own key (code and update time) longer than this is replaced by its digest. */
 const MAX_ITEM_KEY = 200;

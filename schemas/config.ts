@@ -1,13 +1,32 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
-import { AGENCY_CODE, compileAgencyPattern } from '../src/normalise/codes.js';
-import { unitRegistry } from '../src/normalise/units.js';
-import { configuredUnit } from './units.js';
-import { METRICS } from '../src/reconcile/counting.js';
-import { DEFAULT_ITEM_LIMITS } from '../src/normalise/bounded.js';
-import { DEFAULT_DATE_LIMITS } from '../src/normalise/fields.js';
-import { parseDay } from '../src/normalise/time.js';
+import { AGENCY_CODE, compileAgencyPattern } from './codes.js';
+import { configuredUnit, isCalendarDay, SHIPPED_UNITS } from './units.js';
+import { METRICS } from './metrics.js';
 import { indexConfig } from './index-points.js';
+
+
+/** Limits on one raw item (`maxItemDepth`, `maxItemBytes` of a source). */
+export interface ItemLimits {
+  /** Deepest nesting of objects and arrays; the item itself is depth 1. */
+  maxDepth: number;
+  /** Largest item, in characters of its JSON text. */
+  maxBytes: number;
+}
+
+export const DEFAULT_ITEM_LIMITS: ItemLimits = { maxDepth: 32, maxBytes: 64 * 1024 };
+
+/** The configured date range (`dates` in the configuration). */
+export interface DateLimits {
+  /** The earliest accepted date of any field, `YYYY-MM-DD` (Vietnam calendar day). */
+  earliest: string;
+  /** Clock skew allowed: update, receipt, finish and return times may be this far after now. */
+  skewHours: number;
+  /** Due dates (planned, so in the future) are accepted before this day, `YYYY-MM-DD`. */
+  dueBefore: string;
+}
+
+export const DEFAULT_DATE_LIMITS: DateLimits = { earliest: '2000-01-01', skewHours: 24, dueBefore: '2100-01-01' };
 
 const httpUrl = z
   .string()
@@ -240,7 +259,7 @@ export const toleranceConfig = z
   })
   .default({ default: { absolute: 0, percent: 0 }, metrics: {} });
 
-const day = z.string().refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && parseDay(v) !== undefined, 'must be a day YYYY-MM-DD');
+const day = z.string().refine((v) => isCalendarDay(v), 'must be a day YYYY-MM-DD');
 
 /** The range every date of an item must fall in; items outside it are quarantined (src/normalise/fields.ts). */
 export const datesConfig = z
@@ -357,7 +376,7 @@ export const configFile = z
     units: z.array(configuredUnit).default([]),
   })
   .superRefine((cfg, ctx) => {
-    const unitCodes = new Set(unitRegistry.units.map((u) => u.code));
+    const unitCodes = new Set(SHIPPED_UNITS.units.map((u) => u.code));
     const configured = new Set<string>();
     cfg.units.forEach((u, i) => {
       if (configured.has(u.code)) ctx.addIssue({ code: 'custom', path: ['units', i, 'code'], message: `duplicate unit code ${u.code}` });

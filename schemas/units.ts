@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import data from '../data/provincial-units.json' with { type: 'json' };
 
 /**
  * The level-1 unit registry (`data/provincial-units.json`): provinces and centrally-run
@@ -13,6 +14,14 @@ export const unitCode = z.string().regex(/^H\d{2}$/, 'level-1 unit code: H + two
 
 /** A Vietnam calendar day, `YYYY-MM-DD`. */
 export const isoDay = z.string().regex(DAY, 'date: YYYY-MM-DD');
+
+/** Whether `v` is a calendar day `YYYY-MM-DD` that exists (a year from 100 on). */
+export function isCalendarDay(v: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return y >= 100 && mo >= 1 && mo <= 12 && d >= 1 && d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+}
 
 /** A Vietnamese name, stored in Unicode NFC (the same text can be NFD elsewhere). */
 export const nfcName = z
@@ -151,3 +160,6 @@ export const unitRegistryFile = z
     }
   });
 export type UnitRegistryFile = z.infer<typeof unitRegistryFile>;
+
+/** The shipped registry (`data/provincial-units.json`), validated once at load: a broken file fails fast instead of mapping codes wrongly. */
+export const SHIPPED_UNITS: UnitRegistryFile = unitRegistryFile.parse(data);

@@ -10,9 +10,9 @@ import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
 import type { AlertMessage } from '../../schemas/alert.js';
 import type { ChannelConfig, EmailChannel, TelegramChannel, WebhookChannel } from '../../schemas/config.js';
-import { HttpClient } from '../sources/http.js';
+import { HttpClient } from '../http/client.js';
 import { PermanentError, TransientError } from '../util/errors.js';
-import type { Lang } from '../cli/labels.js';
+import type { Lang } from '../report/labels.js';
 import { docOf, htmlOf, slackOf, splitText, textOf } from './message.js';
 
 /** Telegram's limit on a message's text, in characters. */

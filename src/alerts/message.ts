@@ -4,8 +4,8 @@
  */
 import type { AlertIncident, AlertMessage, GroupAlert, SummaryAlert } from '../../schemas/alert.js';
 import type { IncidentLine } from '../../schemas/incident.js';
-import { LABELS, type Lang } from '../cli/labels.js';
-import type { Metric } from '../reconcile/counting.js';
+import { LABELS, type Lang } from '../report/labels.js';
+import type { Metric } from '../domain/figures.js';
 import { provinceLabel } from '../normalise/units.js';
 
 export interface Doc {

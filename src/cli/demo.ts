@@ -4,8 +4,8 @@
  * prints the report and how many of the injected discrepancies were found, then stops
  * everything it started.
  *
- * Every province but the last is a `dvcqg` source (src/sim/server.ts); the last is a `rest`
- * source (src/sim/rest.ts) over the same world. Unless `--no-faults`, both simulators inject
+ * Every province but the last is a `dvcqg` source (src/sim/dvcqg-server.ts); the last is a `rest`
+ * source (src/sim/rest-server.ts) over the same world. Unless `--no-faults`, both simulators inject
  * faults (src/sim/faults.ts): records updated while pages are read, duplicated items, sessions
  * and tokens that expire, HTTP 429 and 5xx, truncated bodies and malformed items. The demo then
  * checks, per source, that the store equals the source's data, that every malformed item is in
@@ -21,19 +21,20 @@ import { writeFile } from 'node:fs/promises';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { RunReport } from '../../schemas/report.js';
 import { parseConfig } from '../config/load.js';
-import { statusMapOf } from '../normalise/rest.js';
-import { createRuntime } from '../queue/runtime.js';
-import { checkQuarantine, type FaultLog, type FaultOptions } from '../sim/faults.js';
-import { DEFAULT_REST_STATUS_NAMES, startRestSimulator } from '../sim/rest.js';
-import { startSimulator, SIM_CREDENTIALS } from '../sim/server.js';
+import { statusMapOf } from '../dialects/rest/normalise.js';
+import { createRuntime } from '../../jobs/runtime.js';
+import type { FaultLog, FaultOptions } from '../sim/faults.js';
+import { checkQuarantine } from '../sim/faults/quarantine-check.js';
+import { DEFAULT_REST_STATUS_NAMES, startRestSimulator } from '../sim/rest-server.js';
+import { startSimulator, SIM_CREDENTIALS } from '../sim/dvcqg-server.js';
 import { expectedStore, generateWorld, writeTruth, type ProvinceWorld, type TruthEntry, type World } from '../sim/world.js';
 import type { Store } from '../store/store.js';
 import { createLogger } from '../util/logger.js';
 import { startPrivateRedis } from '../util/redis-server.js';
 import { FORMATS, formatReport } from './format.js';
-import { LANGS } from './labels.js';
+import { LANGS } from '../report/labels.js';
 import { choice, positiveInt, previousMonth } from './options.js';
-import { runNightly } from './run.js';
+import { runNightly } from '../queue/nightly.js';
 
 export interface TruthCheck {
   expected: number;

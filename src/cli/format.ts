@@ -2,11 +2,11 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { FINDING_KINDS, UNEXPLAINED, type Finding, type Mismatch, type ProvinceReport, type RunReport } from '../../schemas/report.js';
-import type { Metric } from '../reconcile/counting.js';
+import type { Metric } from '../domain/figures.js';
 import { provinceLabel } from '../normalise/units.js';
 import { groupBy } from '../util/group.js';
-import { accountOf, isUnexplained, signed, sortMismatches, sourcesTotal } from './account.js';
-import { LABELS, LANGS, type Lang } from './labels.js';
+import { accountOf, isUnexplained, signed, sortMismatches, sourcesTotal } from '../report/account.js';
+import { LABELS, LANGS, type Lang } from '../report/labels.js';
 import { choice } from './options.js';
 import { reportXlsx } from './xlsx.js';
 

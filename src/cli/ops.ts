@@ -1,24 +1,25 @@
 /** The commands that work on a configured deployment: worker, reconcile, sync, report, replay. */
 import type { Command } from 'commander';
-import { jobIds } from '../../jobs/context.js';
-import { newRunId } from '../../jobs/nightly.js';
+import { jobIds } from '../queue/flows.js';
+import { newRunId } from '../queue/nightly.js';
 import { loadConfig, sourceById } from '../config/load.js';
-import { makePeriod, monthPeriod } from '../reconcile/counting.js';
-import { rawItemCode } from '../normalise/codes.js';
-import { formatDay, parseDay } from '../normalise/time.js';
+import { makePeriod, monthPeriod } from '../domain/period.js';
+import { rawItemCode } from '../domain/codes.js';
+import { formatDay, parseDay } from '../domain/time.js';
 import { createSource } from '../sources/index.js';
 import { previewSync } from '../sources/preview.js';
 import { reprocessQuarantine } from '../sources/quarantine.js';
-import { awaitAlerts, deliveryLine, plannedAlerts } from '../alerts/delivery.js';
+import { awaitAlerts, deliveryLine, plannedAlerts } from '../queue/delivery.js';
 import { createProgress } from './progress.js';
 import { addHttpOptions, httpSettings, startHttp, type HttpCliOptions } from './serve.js';
-import { createRuntime, startupChecks, type Runtime } from '../queue/runtime.js';
+import { createRuntime } from '../../jobs/runtime.js';
+import { startupChecks, type Runtime } from '../queue/runtime.js';
 import { failedBatches, replayAndWait } from '../queue/replay.js';
 import { startSchedule } from '../queue/schedule.js';
 import { createLogger } from '../util/logger.js';
 import { addReportOptions, reportOutputOf, writeReport } from './format.js';
 import { choice, positiveInt, previousMonth, untilSignal, withConfig } from './options.js';
-import { runNightly } from './run.js';
+import { runNightly } from '../queue/nightly.js';
 
 async function open(opts: { config: string; logLevel?: string }): Promise<Runtime> {
   const config = await loadConfig(opts.config);

@@ -1,6 +1,6 @@
 /** Small helpers shared by the commands. */
 import type { Command } from 'commander';
-import { formatDay, VN_OFFSET_MS } from '../normalise/time.js';
+import { formatDay, VN_OFFSET_MS } from '../domain/time.js';
 
 /** The calendar month before `now`, in Vietnam time, as YYYY-MM. */
 export function previousMonth(now: Date): string {

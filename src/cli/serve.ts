@@ -1,11 +1,12 @@
 /** `dossier-sync serve`: the dashboard, metrics and health checks, without a worker. */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
-import { createRuntime, startupChecks, type Runtime } from '../queue/runtime.js';
+import { createRuntime } from '../../jobs/runtime.js';
+import { startupChecks, type Runtime } from '../queue/runtime.js';
 import { checkServerOptions, DEFAULT_HOST, DEFAULT_PORT, hostsServed, startServer, type RunningServer } from '../server/index.js';
 import { checkHostName } from '../server/auth.js';
 import { createLogger } from '../util/logger.js';
-import { LANGS, type Lang } from './labels.js';
+import { LANGS, type Lang } from '../report/labels.js';
 import { choice, untilSignal, withConfig } from './options.js';
 
 /** The HTTP options as commander hands them over. */

@@ -3,8 +3,8 @@
  * province and the national feed) until SIGINT/SIGTERM, for trying the worker by hand.
  */
 import type { Command } from 'commander';
-import { formatCompact } from '../normalise/time.js';
-import { SIM_CREDENTIALS, startSimulator } from '../sim/server.js';
+import { formatCompact } from '../domain/time.js';
+import { SIM_CREDENTIALS, startSimulator } from '../sim/dvcqg-server.js';
 import { generateWorld, writeTruth } from '../sim/world.js';
 import { previousMonth, untilSignal, wholeNumber } from './options.js';
 

@@ -5,11 +5,11 @@
  */
 import type { Workbook, Worksheet } from 'exceljs';
 import type { Finding, RunReport } from '../../schemas/report.js';
-import type { Metric } from '../reconcile/counting.js';
+import type { Metric } from '../domain/figures.js';
 import { provinceLabel } from '../normalise/units.js';
 import { vnTime } from '../server/pages.js';
-import { accountOf, sortMismatches, sourcesTotal } from './account.js';
-import { EVIDENCE_FIELDS, LABELS, type Lang } from './labels.js';
+import { accountOf, sortMismatches, sourcesTotal } from '../report/account.js';
+import { EVIDENCE_FIELDS, LABELS, type Lang } from '../report/labels.js';
 
 type Cell = string | number | null;
 

@@ -5,9 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { channelSecretFields, configFile, secretFields, SENTINEL_ADDRESS, type ConfigFile, type SourceConfig } from '../../schemas/config.js';
-import type { Credentials } from '../sources/envelope.js';
+import type { Credentials } from '../dialects/dvcqg/envelope.js';
 import { registryWith, unitRegistry } from '../normalise/units.js';
-import { formatDay } from '../normalise/time.js';
+import { formatDay } from '../domain/time.js';
 import { closestKey, knownKeysAt } from './unknown-keys.js';
 
 export class ConfigError extends Error {

@@ -1,22 +1,19 @@
 /** The national portal feed (CONTRACTS.md §3): statistics, look-up by code, and lists for the explanation pass. */
 import type { NationalConfig } from '../../schemas/config.js';
-import type { Figures, Period } from '../reconcile/counting.js';
+import type { Figures } from '../domain/figures.js';
+import type { Period } from '../domain/period.js';
 import { dvcqgItemKey } from '../sources/dvcqg.js';
-import { EnvelopeClient, type Credentials } from '../sources/envelope.js';
+import { EnvelopeClient, type Credentials } from '../dialects/dvcqg/envelope.js';
 import { NoProgressError, PullGuard } from '../sources/progress.js';
-import type { HttpClient } from '../sources/http.js';
-import { dayParams, parseStatsRows, statsParams } from './fields.js';
+import type { HttpClient } from '../http/client.js';
+import { dayParams, parseStatsRows, statsParams } from '../dialects/dvcqg/fields.js';
+import type { NationalLoad } from '../domain/figures.js';
 
 export type DateKind = 'TiepNhan' | 'KetThucXuLy' | 'CapNhat';
 
 /** Dossiers per page of a national list: a shorter page is the last. */
 export const LIST_PAGE = 1000;
 
-/** What was asked of the portal: service requests sent, and dossier records they returned. */
-export interface NationalLoad {
-  requests: number;
-  records: number;
-}
 
 export class NationalClient {
   readonly envelope: EnvelopeClient;

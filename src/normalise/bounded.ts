@@ -4,16 +4,8 @@
  * capped JSON a quarantined item is kept as.
  */
 import { createHash } from 'node:crypto';
+import { DEFAULT_ITEM_LIMITS, type ItemLimits } from '../../schemas/config.js';
 
-/** Limits on one raw item (`maxItemDepth`, `maxItemBytes` of a source). */
-export interface ItemLimits {
-  /** Deepest nesting of objects and arrays; the item itself is depth 1. */
-  maxDepth: number;
-  /** Largest item, in characters of its JSON text. */
-  maxBytes: number;
-}
-
-export const DEFAULT_ITEM_LIMITS: ItemLimits = { maxDepth: 32, maxBytes: 64 * 1024 };
 
 /**
  * Why an item is beyond the limits, or undefined when it is within them. It walks the item

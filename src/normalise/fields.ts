@@ -3,7 +3,8 @@
  * A check that fails throws `Reject`, whose message is the quarantine reason: it names the
  * field first, then what is wrong with it.
  */
-import { formatDay, parseDay } from './time.js';
+import { formatDay, parseDay } from '../domain/time.js';
+import { DEFAULT_DATE_LIMITS, type DateLimits } from '../../schemas/config.js';
 
 export class Reject extends Error {}
 
@@ -32,17 +33,6 @@ export function notAnAgency(code: string): string {
   return `${JSON.stringify(code.slice(0, 40))} is not an agency code (000.00.00.H49, H49.22 or a form of codes.agencyPatterns)`;
 }
 
-/** The configured date range (`dates` in the configuration). */
-export interface DateLimits {
-  /** The earliest accepted date of any field, `YYYY-MM-DD` (Vietnam calendar day). */
-  earliest: string;
-  /** Clock skew allowed: update, receipt, finish and return times may be this far after now. */
-  skewHours: number;
-  /** Due dates (planned, so in the future) are accepted before this day, `YYYY-MM-DD`. */
-  dueBefore: string;
-}
-
-export const DEFAULT_DATE_LIMITS: DateLimits = { earliest: '2000-01-01', skewHours: 24, dueBefore: '2100-01-01' };
 
 /**
  * The date range an item's dates must fall in: [earliest, now + skew] for times of things

@@ -6,10 +6,9 @@
  * Dates are Vietnam calendar days: an instant is placed on its Vietnam-local day before it is
  * compared with `validFrom` / `validTo` (both inclusive).
  */
-import data from '../../data/provincial-units.json' with { type: 'json' };
-import { unitRegistryFile, type ConfiguredUnit, type UnitRecord, type UnitRegistryFile } from '../../schemas/units.js';
-import { agencyOfDossierCode, provinceOfAgency } from './codes.js';
-import { formatDay } from './time.js';
+import { SHIPPED_UNITS, unitRegistryFile, type ConfiguredUnit, type UnitRecord, type UnitRegistryFile } from '../../schemas/units.js';
+import { agencyOfDossierCode, provinceOfAgency } from '../domain/codes.js';
+import { formatDay } from '../domain/time.js';
 
 export type { UnitRecord } from '../../schemas/units.js';
 
@@ -120,7 +119,7 @@ export function createUnitRegistry(raw: unknown, configured: readonly Configured
 }
 
 /** The registry of `data/provincial-units.json`, loaded and validated once. */
-export const unitRegistry: UnitRegistry = createUnitRegistry(data);
+export const unitRegistry: UnitRegistry = createUnitRegistry(SHIPPED_UNITS);
 
 export const unitOf = unitRegistry.unitOf;
 export const currentProvince = unitRegistry.currentProvince;
@@ -128,7 +127,7 @@ export const activeUnits = unitRegistry.activeUnits;
 
 /** The shipped registry with the configuration's `units` (the shipped one when there are none). */
 export function registryWith(configured: readonly ConfiguredUnit[]): UnitRegistry {
-  return configured.length === 0 ? unitRegistry : createUnitRegistry(data, configured);
+  return configured.length === 0 ? unitRegistry : createUnitRegistry(SHIPPED_UNITS, configured);
 }
 
 /**

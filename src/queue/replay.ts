@@ -6,7 +6,7 @@
  * province, so its incidents move and alerts go out as on a night.
  */
 import { Job, type FlowJob } from 'bullmq';
-import { jobIds } from '../../jobs/context.js';
+import { jobIds } from './flows.js';
 import { syncSourcePayload, type SyncSourcePayload } from '../../schemas/jobs.js';
 import { sourceById } from '../config/load.js';
 import { groupBy } from '../util/group.js';

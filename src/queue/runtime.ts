@@ -6,20 +6,19 @@
 import { FlowProducer, Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { JobContext } from '../../jobs/context.js';
-import { JOBS } from '../../jobs/registry.js';
+import type { JobContext, JobDefinition } from './context.js';
 import { closedProvinceWarnings, credentials, sourceById, unknownProvinceWarnings, type Config } from '../config/load.js';
 import { useUnits } from '../normalise/units.js';
 import { NationalClient } from '../national/client.js';
 import { createSource } from '../sources/index.js';
-import { HttpClient } from '../sources/http.js';
+import { HttpClient } from '../http/client.js';
 import type { SourceAdapter } from '../sources/source.js';
 import { Incidents } from '../store/incidents.js';
 import { Runs } from '../store/runs.js';
 import { tagUntaggedKeys } from '../store/migrate.js';
 import { Store } from '../store/store.js';
 import { PermanentError } from '../util/errors.js';
-import { checkRedis, connect, reachRedis, TARGET_SETTINGS, type RedisClient } from './connection.js';
+import { checkRedis, connect, reachRedis, TARGET_SETTINGS, type RedisClient } from '../store/connection.js';
 import { jobOptions } from './job-options.js';
 
 export const QUEUE_NAME = 'dossier-sync';
@@ -76,7 +75,12 @@ export interface Runtime {
   close(graceMs?: number): Promise<void>;
 }
 
-export function createRuntime(config: Config, logger: Logger, opts: { clock?: () => Date } = {}): Runtime {
+export interface RuntimeOptions {
+  clock?: () => Date;
+}
+
+/** The runtime whose worker runs `jobs` (by job name); jobs/runtime.ts gives it the registry. */
+export function createQueueRuntime(config: Config, logger: Logger, jobs: ReadonlyMap<string, JobDefinition>, opts: RuntimeOptions = {}): Runtime {
   const target = config.redisTarget;
   if (!target) throw new PermanentError(`no Redis: ${TARGET_SETTINGS}`);
   useUnits(config.units); // reports and the dashboard name the configured units too
@@ -126,7 +130,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { clock?: ()
   };
 
   async function processJob(job: Job, token?: string): Promise<unknown> {
-    const def = JOBS.get(job.name);
+    const def = jobs.get(job.name);
     if (!def) throw new UnrecoverableError(`unknown job "${job.name}"`);
     const parsed = def.payload.safeParse(job.data);
     if (!parsed.success) {

@@ -18,8 +18,8 @@
  */
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Finding, FindingKind } from '../../schemas/report.js';
-import { agencyOfDossierCode } from '../normalise/codes.js';
-import { formatCompact, VN_OFFSET_MS } from '../normalise/time.js';
+import { agencyOfDossierCode } from '../domain/codes.js';
+import { formatCompact, VN_OFFSET_MS } from '../domain/time.js';
 
 const DATES = ['receivedAt', 'dueAt', 'finishedAt', 'returnedAt'] as const;
 

@@ -3,7 +3,10 @@ import type { Tolerance } from '../../schemas/config.js';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Mismatch, Verdict } from '../../schemas/report.js';
 import type { Store } from '../store/store.js';
-import { METRICS, Tally, type CountingRules, type Figures, type Metric, type Period } from './counting.js';
+import { METRICS } from '../../schemas/metrics.js';
+import { Tally, type CountingRules } from './counting.js';
+import { type Figures, type Metric } from '../domain/figures.js';
+import { type Period } from '../domain/period.js';
 import { compareGroups, groupKey, parseGroupKey, type GroupKey } from '../util/tuple-key.js';
 
 /**

@@ -7,7 +7,9 @@
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Store } from '../store/store.js';
 import { countStore } from './compare.js';
-import type { CountingRules, Figures, Period } from './counting.js';
+import type { CountingRules } from './counting.js';
+import type { Figures } from '../domain/figures.js';
+import type { Period } from '../domain/period.js';
 
 export function countPeriod(
   store: Store,

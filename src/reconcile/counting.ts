@@ -3,73 +3,12 @@
  * ground truth, the explanation pass and the reports all count through this module.
  */
 import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
-import { DAY_MS, formatDay, parseDay, vnDayNumber } from '../normalise/time.js';
-
-export const METRICS = [
-  'received',
-  'carriedOver',
-  'toProcess',
-  'processed',
-  'onTime',
-  'late',
-  'unprocessed',
-  'unprocessedNotDue',
-  'overdue',
-  'online',
-  'postal',
-  'digitised',
-] as const;
-export type Metric = (typeof METRICS)[number];
-export type Counts = Record<Metric, number>;
+import { METRICS } from '../../schemas/metrics.js';
+import { zeroCounts, type Counts, type Metric } from '../domain/figures.js';
+import type { Period } from '../domain/period.js';
+import { vnDayNumber } from '../domain/time.js';
 
 const BIT = Object.fromEntries(METRICS.map((m, i) => [m, 1 << i])) as Record<Metric, number>;
-
-/** A reporting period: Vietnam calendar days `from`..`to` inclusive, as instants [start, end). */
-export interface Period {
-  from: string; // YYYY-MM-DD
-  to: string; // YYYY-MM-DD
-  start: number;
-  end: number;
-}
-
-export function makePeriod(from: string, to: string): Period {
-  const start = parseDay(from);
-  const last = parseDay(to);
-  if (start === undefined) throw new Error(`period start "${from}" is not a date (YYYY-MM-DD)`);
-  if (last === undefined) throw new Error(`period end "${to}" is not a date (YYYY-MM-DD)`);
-  if (last < start) throw new Error(`period end ${to} is before its start ${from}`);
-  return { from: formatDay(start), to: formatDay(last), start, end: last + DAY_MS };
-}
-
-/** The calendar month `YYYY-MM` as a period. */
-export function monthPeriod(month: string): Period {
-  const m = /^(\d{4})-(\d{2})$/.exec(month);
-  if (!m) throw new Error(`month "${month}" is not YYYY-MM`);
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const lastDay = new Date(Date.UTC(y, mo, 0)).getUTCDate();
-  return makePeriod(`${m[1]}-${m[2]}-01`, `${m[1]}-${m[2]}-${String(lastDay).padStart(2, '0')}`);
-}
-
-/**
- * The periods a night reconciles when none is named: the current month up to the last full
- * day before `windowTo`, and, during the first `previousMonthDays` days of a month, the
- * previous month too (its late syncs still move its figures). Oldest first.
- */
-export function nightlyPeriods(windowTo: number, previousMonthDays: number): Period[] {
-  const lastFullDay = parseDay(formatDay(windowTo))! - DAY_MS; // the day windowTo falls in is not over
-  const today = formatDay(windowTo);
-  const month = today.slice(0, 7);
-  const dayOfMonth = Number(today.slice(8, 10));
-  const out: Period[] = [];
-  if (dayOfMonth <= previousMonthDays + 1) {
-    const prev = formatDay(parseDay(`${month}-01`)! - DAY_MS).slice(0, 7);
-    out.push(monthPeriod(prev));
-  }
-  const first = `${month}-01`;
-  if (lastFullDay >= parseDay(first)!) out.push(makePeriod(first, formatDay(lastFullDay)));
-  return out;
-}
 
 export interface CountingRules {
   /** Count withdrawn dossiers (status 7) as processed. Default false. */
@@ -154,29 +93,7 @@ export function hasMetric(bits: number, metric: Metric): boolean {
   return (bits & BIT[metric]) !== 0;
 }
 
-export function zeroCounts(): Counts {
-  return Object.fromEntries(METRICS.map((m) => [m, 0])) as Counts;
-}
 
-/** Counts of one agency (`procedure` null) or of one procedure at an agency. */
-export interface Figures {
-  agency: string;
-  procedure: string | null;
-  counts: Counts;
-}
-
-/** Procedure rows with their agency totals added (counts are additive across procedures). */
-export function withAgencyTotals(rows: Figures[]): Figures[] {
-  const totals = new Map<string, Counts>();
-  for (const r of rows) {
-    if (r.procedure === null) continue;
-    let t = totals.get(r.agency);
-    if (!t) totals.set(r.agency, (t = zeroCounts()));
-    for (const m of METRICS) t[m] += r.counts[m];
-  }
-  const given = new Set(rows.filter((r) => r.procedure === null).map((r) => r.agency));
-  return [...rows, ...[...totals].filter(([a]) => !given.has(a)).map(([agency, counts]) => ({ agency, procedure: null, counts }))];
-}
 
 export function addBits(counts: Counts, bits: number): void {
   for (let rest = bits; rest !== 0; rest &= rest - 1) counts[METRICS[31 - Math.clz32(rest & -rest)]!]++; // each set bit, lowest first

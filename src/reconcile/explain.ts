@@ -28,10 +28,13 @@
  */
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { UNEXPLAINED, type Finding, type Mismatch } from '../../schemas/report.js';
-import { agencyOfDossierCode } from '../normalise/codes.js';
+import { agencyOfDossierCode } from '../domain/codes.js';
 import { sameContent, toFinding } from './classify.js';
 import { groupKey, tupleKey, type GroupKey } from '../util/tuple-key.js';
-import { METRICS, hasMetric, metricsOf, type CountingRules, type Metric, type Period } from './counting.js';
+import { METRICS } from '../../schemas/metrics.js';
+import { hasMetric, metricsOf, type CountingRules } from './counting.js';
+import { type Metric } from '../domain/figures.js';
+import { type Period } from '../domain/period.js';
 
 /** At most this many codes are named in a mismatch's `explainedBy`. */
 export const EXPLAINED_CODES = 50;

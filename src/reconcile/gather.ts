@@ -16,12 +16,13 @@
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Mismatch } from '../../schemas/report.js';
 import { LIST_PAGE, type NationalClient } from '../national/client.js';
-import { agencyOfDossierCode, rootAgency } from '../normalise/codes.js';
-import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../normalise/dvcqg.js';
-import { DAY_MS, VN_OFFSET_MS, formatDay, vnDayNumber } from '../normalise/time.js';
+import { agencyOfDossierCode, rootAgency } from '../domain/codes.js';
+import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../dialects/dvcqg/normalise.js';
+import { DAY_MS, VN_OFFSET_MS, formatDay, vnDayNumber } from '../domain/time.js';
 import type { Store } from '../store/store.js';
 import { PermanentError, ServiceRefusal } from '../util/errors.js';
-import { metricsOf, type CountingRules, type Period } from './counting.js';
+import { metricsOf, type CountingRules } from './counting.js';
+import { type Period } from '../domain/period.js';
 import { examinable, explain, narrow, type Explanation, type Gathered } from './explain.js';
 
 export interface GatherDeps {

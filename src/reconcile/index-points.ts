@@ -28,9 +28,11 @@ import {
   type ProvinceIndex,
 } from '../../schemas/index-points.js';
 import type { Finding } from '../../schemas/report.js';
-import { parseCompact } from '../normalise/time.js';
+import type { Counts, Figures, Metric } from '../domain/figures.js';
+import type { Period } from '../domain/period.js';
+import { parseCompact } from '../domain/time.js';
 import type { Provincial } from './compare.js';
-import { hasMetric, metricsOf, type Countable, type CountingRules, type Counts, type Figures, type Metric, type Period } from './counting.js';
+import { hasMetric, metricsOf, type Countable, type CountingRules } from './counting.js';
 
 const FIELDS = ['received', 'online', 'digitised', 'toProcess', 'onTime', 'notDue', 'overdue', 'waiting'] as const;
 

@@ -1,6 +1,6 @@
-/** The dashboard's own labels (vi by default, en); the report's labels come from src/cli/labels.ts. */
+/** The dashboard's own labels (vi by default, en); the report's labels come from src/report/labels.ts. */
 import type { Verdict } from '../../schemas/report.js';
-import { LABELS as REPORT_LABELS, type Lang } from '../cli/labels.js';
+import { LABELS as REPORT_LABELS, type Lang } from '../report/labels.js';
 
 interface PageLabels {
   title: string;

@@ -5,7 +5,7 @@
  */
 import type { Incident } from '../../schemas/incident.js';
 import type { Finding, RunReport } from '../../schemas/report.js';
-import { accountOf, isDossierFinding } from '../cli/account.js';
+import { accountOf, isDossierFinding } from '../report/account.js';
 import { groupBy } from '../util/group.js';
 import { tupleKey } from '../util/tuple-key.js';
 import { vnTime } from './pages.js';

@@ -13,3 +13,11 @@ export async function listen(server: Server, host = '127.0.0.1', port = 0): Prom
   const { port: bound } = server.address() as AddressInfo;
   return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
 }
+
+/** Closes a simulator's server, dropping the connections still open. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    server.closeAllConnections();
+  });
+}

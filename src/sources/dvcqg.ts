@@ -7,15 +7,18 @@
  */
 import { z } from 'zod';
 import type { DvcqgSourceConfig } from '../../schemas/config.js';
-import { BUILT_IN_CODE_FORMS, rootAgency, type CodeForms } from '../normalise/codes.js';
-import { IDENTITY_STATUS_MAP, normaliseDvcqg, type Normalised } from '../normalise/dvcqg.js';
+import { BUILT_IN_CODE_FORMS, rootAgency, type CodeForms } from '../domain/codes.js';
+import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../dialects/dvcqg/normalise.js';
+import { type Normalised } from '../domain/normalised.js';
 import { DEFAULT_DATE_BOUNDS, type DateBounds } from '../normalise/fields.js';
-import { parseStatsRows, statsParams } from '../national/fields.js';
-import { formatCompact, parseCompact } from '../normalise/time.js';
-import { METRICS, withAgencyTotals, type Period } from '../reconcile/counting.js';
-import { EnvelopeClient, type Credentials } from './envelope.js';
+import { parseStatsRows, statsParams } from '../dialects/dvcqg/fields.js';
+import { formatCompact, parseCompact } from '../domain/time.js';
+import { METRICS } from '../../schemas/metrics.js';
+import { withAgencyTotals } from '../domain/figures.js';
+import { type Period } from '../domain/period.js';
+import { EnvelopeClient, type Credentials } from '../dialects/dvcqg/envelope.js';
 import type { ServiceReply } from '../../schemas/dvcqg.js';
-import type { HttpClient } from './http.js';
+import type { HttpClient } from '../http/client.js';
 import { pullLimitsOf, type PageResult, type PullLimits, type ReportedStats, type SourceAdapter, type Window } from './source.js';
 
 const cursorSchema = z.object({ ts: z.string(), code: z.string(), page: z.number().int().min(1) });

@@ -2,10 +2,11 @@
 import type { Logger } from 'pino';
 import type { SourceConfig } from '../../schemas/config.js';
 import { credentials } from '../config/load.js';
-import { BUILT_IN_CODE_FORMS, CodeForms } from '../normalise/codes.js';
-import { DEFAULT_DATE_LIMITS, DateBounds, type DateLimits } from '../normalise/fields.js';
+import { BUILT_IN_CODE_FORMS, CodeForms } from '../domain/codes.js';
+import { DEFAULT_DATE_LIMITS, type DateLimits } from '../../schemas/config.js';
+import { DateBounds } from '../normalise/fields.js';
 import { DvcqgSource } from './dvcqg.js';
-import { HttpClient } from './http.js';
+import { HttpClient } from '../http/client.js';
 import { RestSource } from './rest.js';
 import type { SourceAdapter } from './source.js';
 

@@ -8,13 +8,15 @@
 import { z } from 'zod';
 import type { RestSourceConfig } from '../../schemas/config.js';
 import { REST_STATS_METRICS, restDossierList, restStatsReply, restTokenReply, type RestStatsRow } from '../../schemas/rest.js';
-import { BUILT_IN_CODE_FORMS, rootAgency, type CodeForms } from '../normalise/codes.js';
-import type { Normalised } from '../normalise/dvcqg.js';
-import { formatIsoVn, normaliseRest } from '../normalise/rest.js';
-import { DEFAULT_DATE_LIMITS, DateBounds } from '../normalise/fields.js';
-import { zeroCounts, type Figures, type Period } from '../reconcile/counting.js';
+import { BUILT_IN_CODE_FORMS, rootAgency, type CodeForms } from '../domain/codes.js';
+import type { Normalised } from '../domain/normalised.js';
+import { formatIsoVn, normaliseRest } from '../dialects/rest/normalise.js';
+import { DEFAULT_DATE_LIMITS } from '../../schemas/config.js';
+import { DateBounds } from '../normalise/fields.js';
+import { zeroCounts, type Figures } from '../domain/figures.js';
+import { type Period } from '../domain/period.js';
 import { AuthExpiredError, PermanentError, TransientError } from '../util/errors.js';
-import type { HttpClient } from './http.js';
+import type { HttpClient } from '../http/client.js';
 import { pullLimitsOf, type PageResult, type PullLimits, type ReportedStats, type SourceAdapter, type Window } from './source.js';
 
 export interface ClientCredentials {

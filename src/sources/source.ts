@@ -1,9 +1,11 @@
 /** What every provincial source adapter offers the sync job, whatever its dialect. */
 import type { SourceConfig } from '../../schemas/config.js';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
-import { DEFAULT_ITEM_LIMITS, itemLimitsReason, type ItemLimits } from '../normalise/bounded.js';
-import type { Normalised } from '../normalise/dvcqg.js';
-import type { Figures, Metric, Period } from '../reconcile/counting.js';
+import { DEFAULT_ITEM_LIMITS, type ItemLimits } from '../../schemas/config.js';
+import { itemLimitsReason } from '../normalise/bounded.js';
+import type { Normalised } from '../domain/normalised.js';
+import type { Figures, Metric } from '../domain/figures.js';
+import type { Period } from '../domain/period.js';
 import type { PullGuard } from './progress.js';
 
 /** A half-open window [from, to) on the records' last-update time, epoch ms. */

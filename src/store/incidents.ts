@@ -1,7 +1,6 @@
 /** Incidents and their history, queryable across runs, and when each alert group was last told. */
-import type { RedisClient } from '../queue/connection.js';
+import type { RedisClient } from './connection.js';
 import { incident, type Incident } from '../../schemas/incident.js';
-import { LEGACY_NOTE, resolve } from '../reconcile/incidents.js';
 import { Keys } from './keys.js';
 
 export interface IncidentQuery {
@@ -58,13 +57,14 @@ export class Incidents {
   /**
    * Resolves, once, every incident still open under a per-metric key (stored before incidents
    * followed causes), with a note: the first run to finish after the change does it, whatever
-   * its provinces, so none stays open forever. Returns how many were resolved.
+   * its provinces, so none stays open forever; `resolve` makes the resolved incident
+   * (src/reconcile/incidents.ts). Returns how many were resolved.
    */
-  async resolveLegacy(run: { runId: string; at: string }): Promise<number> {
+  async resolveLegacy(run: { runId: string }, resolve: (open: Incident) => Incident): Promise<number> {
     if (await this.redis.exists(this.keys.incidentsMigrated())) return 0;
     const open = await this.get(await this.redis.smembers(this.keys.openIncidents()));
     const legacy = open.filter((i) => i.cause === null && i.status === 'open');
-    await this.save(legacy.map((i) => resolve(i, run, LEGACY_NOTE)));
+    await this.save(legacy.map((i) => resolve(i)));
     await this.redis.set(this.keys.incidentsMigrated(), run.runId);
     return legacy.length;
   }

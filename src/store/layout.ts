@@ -13,8 +13,8 @@
  * period reads the open buckets, that hash, and the buckets of the months the period overlaps.
  */
 import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
-import { DOSSIER_CODE } from '../normalise/codes.js';
-import { monthPeriod, type Period } from '../reconcile/counting.js';
+import { DOSSIER_CODE } from '../domain/codes.js';
+import { monthPeriod, type Period } from '../domain/period.js';
 
 export interface Place {
   /** `<agency>:<YYMMDD>:<first two digits>`, or null for a code of another shape (always open). */

@@ -6,7 +6,7 @@
  */
 import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
-import type { RedisClient } from '../queue/connection.js';
+import type { RedisClient } from './connection.js';
 import { Keys } from './keys.js';
 
 /** Returns how many keys were renamed. */

@@ -15,7 +15,7 @@
  * is still read, so a store written before keeps working and is rewritten as records change.
  */
 import type { CanonicalDossier } from '../../schemas/dossier.js';
-import { agencyOfDossierCode } from '../normalise/codes.js';
+import { agencyOfDossierCode } from '../domain/codes.js';
 
 const CURRENT = '~';
 

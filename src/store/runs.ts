@@ -1,7 +1,7 @@
 /** Reconciliation runs: their meta, each province's result and findings, and the latest run. */
 import type { ChainableCommander } from 'ioredis';
-import type { NationalLoad } from '../national/client.js';
-import type { RedisClient } from '../queue/connection.js';
+import type { NationalLoad } from '../domain/figures.js';
+import type { RedisClient } from './connection.js';
 import {
   finding,
   incidentChange,

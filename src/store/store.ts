@@ -4,13 +4,13 @@
  * and its counters, so a crash leaves either the whole page or none of it, and a record
  * older than (or as old as) the stored one changes nothing.
  */
-import type { RedisClient } from '../queue/connection.js';
+import type { RedisClient } from './connection.js';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { checkpoint, syncCounters, type Checkpoint, type QuarantineEntry, type SyncCounters } from '../../schemas/store.js';
 import { Keys } from './keys.js';
 import { agencyOfBucket, codeIn, monthsOf, placeOf, slotOf } from './layout.js';
 import { pack, storedVersion, unpack } from './pack.js';
-import type { Period } from '../reconcile/counting.js';
+import type { Period } from '../domain/period.js';
 
 /**
  * A stored value's updatedAt in whole seconds, for any value: `storedVersion` in

@@ -9,11 +9,12 @@ import { pino } from 'pino';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../schemas/report.js';
-import { runNightly } from '../../src/cli/run.js';
+import { runNightly } from '../../src/queue/nightly.js';
 import { parseConfig } from '../../src/config/load.js';
-import { createRuntime, type Runtime } from '../../src/queue/runtime.js';
+import { createRuntime } from '../../jobs/runtime.js';
+import { type Runtime } from '../../src/queue/runtime.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
 

@@ -21,9 +21,9 @@ import { summaryAlert, type SummaryAlert } from '../../schemas/alert.js';
 import { runReport, type RunReport } from '../../schemas/report.js';
 import { loadConfig } from '../../src/config/load.js';
 import { failedBatches } from '../../src/queue/replay.js';
-import { createRuntime } from '../../src/queue/runtime.js';
+import { createRuntime } from '../../jobs/runtime.js';
 import { startServer } from '../../src/server/index.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { startPrivateRedis, type PrivateRedis } from '../../src/util/redis-server.js';
 

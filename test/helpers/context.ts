@@ -3,9 +3,9 @@
  * the store, runs and incidents are real; queue, flow and national are absent unless given.
  */
 import type { FlowProducer, Job, Queue } from 'bullmq';
-import type { RedisClient } from '../../src/queue/connection.js';
+import type { RedisClient } from '../../src/store/connection.js';
 import { pino } from 'pino';
-import type { JobContext } from '../../jobs/context.js';
+import type { JobContext } from '../../src/queue/context.js';
 import type { Config } from '../../src/config/load.js';
 import type { SourceAdapter } from '../../src/sources/source.js';
 import { Incidents } from '../../src/store/incidents.js';

@@ -4,7 +4,7 @@
  * same whatever the dialect.
  */
 import { expect, it } from 'vitest';
-import type { JobContext } from '../../jobs/context.js';
+import type { JobContext } from '../../src/queue/context.js';
 import { syncSource } from '../../jobs/sync-source.js';
 import type { SyncCounters } from '../../schemas/store.js';
 import type { FaultLog, FaultOptions } from '../../src/sim/faults.js';

@@ -4,7 +4,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
-import { masters, type RedisClient } from '../../src/queue/connection.js';
+import { masters, type RedisClient } from '../../src/store/connection.js';
 import { startPrivateRedis, type PrivateRedis } from '../../src/util/redis-server.js';
 
 export interface TestRedis {

@@ -4,8 +4,9 @@
  */
 import { pino } from 'pino';
 import { parseConfig, type Config } from '../../src/config/load.js';
-import { createRuntime, type Runtime } from '../../src/queue/runtime.js';
-import { SIM_CREDENTIALS, type Simulator } from '../../src/sim/server.js';
+import { createRuntime } from '../../jobs/runtime.js';
+import { type Runtime } from '../../src/queue/runtime.js';
+import { SIM_CREDENTIALS, type Simulator } from '../../src/sim/dvcqg-server.js';
 import type { World } from '../../src/sim/world.js';
 import type { TestRedis } from './redis.js';
 

@@ -9,13 +9,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FINDING_KINDS, type RunReport } from '../../schemas/report.js';
-import { runNightly } from '../../src/cli/run.js';
+import { runNightly } from '../../src/queue/nightly.js';
 import { parseConfig } from '../../src/config/load.js';
-import { statusMapOf } from '../../src/normalise/rest.js';
+import { statusMapOf } from '../../src/dialects/rest/normalise.js';
 import type { Runtime } from '../../src/queue/runtime.js';
 import { Rng } from '../../src/sim/random.js';
-import { DEFAULT_REST_STATUS_NAMES, REST_SIM_CLIENT, startRestSimulator, type RestSimulator } from '../../src/sim/rest.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { DEFAULT_REST_STATUS_NAMES, REST_SIM_CLIENT, startRestSimulator, type RestSimulator } from '../../src/sim/rest-server.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld, type InjectCounts, type World } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
 import { simRuntime } from '../helpers/sim.js';

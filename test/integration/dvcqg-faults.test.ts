@@ -15,13 +15,13 @@
 import { describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { credentials, parseConfig, type Config } from '../../src/config/load.js';
-import { rootAgency } from '../../src/normalise/codes.js';
-import { DAY_MS, formatCompact, parseDay } from '../../src/normalise/time.js';
+import { rootAgency } from '../../src/domain/codes.js';
+import { DAY_MS, formatCompact, parseDay } from '../../src/domain/time.js';
 import type { FaultOptions } from '../../src/sim/faults.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld, type World } from '../../src/sim/world.js';
 import { DvcqgSource } from '../../src/sources/dvcqg.js';
-import { HttpClient } from '../../src/sources/http.js';
+import { HttpClient } from '../../src/http/client.js';
 import { Store } from '../../src/store/store.js';
 import { jobContext } from '../helpers/context.js';
 import { allFaultsTogether, expectConsistentCounters, expectStoreEqualsLocal, httpFaultScenarios, retryingSync, type FaultHarness } from '../helpers/fault-harness.js';

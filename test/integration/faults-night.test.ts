@@ -9,13 +9,14 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatReport } from '../../src/cli/format.js';
-import { runNightly } from '../../src/cli/run.js';
+import { runNightly } from '../../src/queue/nightly.js';
 import { parseConfig } from '../../src/config/load.js';
-import { DAY_MS } from '../../src/normalise/time.js';
+import { DAY_MS } from '../../src/domain/time.js';
 import { provinceLabel } from '../../src/normalise/units.js';
-import { createRuntime, type Runtime } from '../../src/queue/runtime.js';
+import { createRuntime } from '../../jobs/runtime.js';
+import { type Runtime } from '../../src/queue/runtime.js';
 import type { FaultOptions } from '../../src/sim/faults.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { expectedStore, generateWorld } from '../../src/sim/world.js';
 import { expectCountersAddUp, expectStoreMatches } from '../helpers/invariant.js';
 import { useRedis } from '../helpers/redis.js';

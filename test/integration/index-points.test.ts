@@ -6,10 +6,10 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { indexConfig } from '../../schemas/index-points.js';
-import { runNightly } from '../../src/cli/run.js';
+import { runNightly } from '../../src/queue/nightly.js';
 import { DEFAULT_RULES } from '../../src/reconcile/counting.js';
 import { indicatorsOf, tallyOf } from '../../src/reconcile/index-points.js';
-import { startSimulator } from '../../src/sim/server.js';
+import { startSimulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld, type World } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
 import { simConfig, simRuntime } from '../helpers/sim.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceConfig } from '../../schemas/config.js';
 import type { Config } from '../../src/config/load.js';
 import type { Runtime } from '../../src/queue/runtime.js';
-import { startSimulator, type Simulator } from '../../src/sim/server.js';
+import { startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { createSource } from '../../src/sources/index.js';
 import { reprocessQuarantine } from '../../src/sources/quarantine.js';

@@ -1,7 +1,7 @@
 /** The worker's start-up check: Redis must not evict keys. */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { checkRedis } from '../../src/queue/connection.js';
+import { checkRedis } from '../../src/store/connection.js';
 import { createLogger } from '../../src/util/logger.js';
 import { useRedis } from '../helpers/redis.js';
 

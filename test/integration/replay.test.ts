@@ -10,11 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { Job } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runNightly } from '../../src/cli/run.js';
+import { runNightly } from '../../src/queue/nightly.js';
 import { parseConfig } from '../../src/config/load.js';
 import { failedBatches, replayBatches } from '../../src/queue/replay.js';
-import { createRuntime, type Runtime } from '../../src/queue/runtime.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { createRuntime } from '../../jobs/runtime.js';
+import { type Runtime } from '../../src/queue/runtime.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
 

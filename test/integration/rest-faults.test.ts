@@ -13,12 +13,13 @@
 import { describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { parseConfig, type Config } from '../../src/config/load.js';
-import { normaliseRest, statusMapOf } from '../../src/normalise/rest.js';
-import { DAY_MS } from '../../src/normalise/time.js';
-import { checkQuarantine, type FaultOptions } from '../../src/sim/faults.js';
-import { DEFAULT_REST_STATUS_NAMES, startRestSimulator, type RestSimulator } from '../../src/sim/rest.js';
+import { normaliseRest, statusMapOf } from '../../src/dialects/rest/normalise.js';
+import { DAY_MS } from '../../src/domain/time.js';
+import type { FaultOptions } from '../../src/sim/faults.js';
+import { checkQuarantine } from '../../src/sim/faults/quarantine-check.js';
+import { DEFAULT_REST_STATUS_NAMES, startRestSimulator, type RestSimulator } from '../../src/sim/rest-server.js';
 import { generateWorld } from '../../src/sim/world.js';
-import { HttpClient } from '../../src/sources/http.js';
+import { HttpClient } from '../../src/http/client.js';
 import { RestSource } from '../../src/sources/rest.js';
 import type { Store } from '../../src/store/store.js';
 import { jobContext } from '../helpers/context.js';

@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../schemas/report.js';
 import { FINDING_KINDS } from '../../schemas/report.js';
-import { runNightly } from '../../src/cli/run.js';
+import { runNightly } from '../../src/queue/nightly.js';
 import type { Runtime } from '../../src/queue/runtime.js';
-import { startSimulator, type Simulator } from '../../src/sim/server.js';
+import { startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld, type World } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
 import { simConfig, simRuntime } from '../helpers/sim.js';

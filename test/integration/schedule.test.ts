@@ -1,10 +1,10 @@
 /** The nightly schedule is installed, and nights missed while no worker ran are caught up. */
 import { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runNightly } from '../../src/cli/run.js';
+import { runNightly } from '../../src/queue/nightly.js';
 import type { Runtime } from '../../src/queue/runtime.js';
 import { SCHEDULER_ID, startSchedule } from '../../src/queue/schedule.js';
-import { startSimulator, type Simulator } from '../../src/sim/server.js';
+import { startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
 import { simConfig, simRuntime } from '../helpers/sim.js';

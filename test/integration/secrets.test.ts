@@ -12,12 +12,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runNightly } from '../../src/cli/run.js';
+import { runNightly } from '../../src/queue/nightly.js';
 import { parseConfig } from '../../src/config/load.js';
-import { statusMapOf } from '../../src/normalise/rest.js';
-import { createRuntime, type Runtime } from '../../src/queue/runtime.js';
-import { DEFAULT_REST_STATUS_NAMES, REST_SIM_CLIENT, startRestSimulator, type RestSimulator } from '../../src/sim/rest.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { statusMapOf } from '../../src/dialects/rest/normalise.js';
+import { createRuntime } from '../../jobs/runtime.js';
+import { type Runtime } from '../../src/queue/runtime.js';
+import { DEFAULT_REST_STATUS_NAMES, REST_SIM_CLIENT, startRestSimulator, type RestSimulator } from '../../src/sim/rest-server.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { createLogger } from '../../src/util/logger.js';
 import { dumpRedis, useRedis } from '../helpers/redis.js';

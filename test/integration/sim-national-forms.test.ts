@@ -5,10 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statsRow } from '../../schemas/dvcqg.js';
-import { countsOfStatsRow } from '../../src/national/fields.js';
-import { rootAgency } from '../../src/normalise/codes.js';
-import { Tally, makePeriod } from '../../src/reconcile/counting.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { countsOfStatsRow } from '../../src/dialects/dvcqg/fields.js';
+import { rootAgency } from '../../src/domain/codes.js';
+import { Tally } from '../../src/reconcile/counting.js';
+import { makePeriod } from '../../src/domain/period.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld } from '../../src/sim/world.js';
 
 const world = generateWorld({

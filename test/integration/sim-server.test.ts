@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { statsRow } from '../../schemas/dvcqg.js';
-import { countsOfStatsRow, NATIONAL_STATS_FIELDS } from '../../src/national/fields.js';
-import { rootAgency } from '../../src/normalise/codes.js';
-import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../../src/normalise/dvcqg.js';
-import { formatCompact } from '../../src/normalise/time.js';
-import { METRICS, Tally, makePeriod, type Counts } from '../../src/reconcile/counting.js';
-import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/server.js';
+import { countsOfStatsRow, NATIONAL_STATS_FIELDS } from '../../src/dialects/dvcqg/fields.js';
+import { rootAgency } from '../../src/domain/codes.js';
+import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../../src/dialects/dvcqg/normalise.js';
+import { formatCompact } from '../../src/domain/time.js';
+import { METRICS } from '../../schemas/metrics.js';
+import { Tally } from '../../src/reconcile/counting.js';
+import { makePeriod } from '../../src/domain/period.js';
+import { type Counts } from '../../src/domain/figures.js';
+import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld, type ProvinceWorld } from '../../src/sim/world.js';
 
 const world = generateWorld({ seed: 11, month: '2025-05', provinces: ['H49', 'H56'], dossiersPerProvince: 1200 });

@@ -1,8 +1,8 @@
 /** The per-source circuit breaker: alone with a fake clock, and inside HttpClient against nock. */
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CircuitBreaker, CircuitOpenError } from '../../src/sources/circuit-breaker.js';
-import { HttpClient } from '../../src/sources/http.js';
+import { CircuitBreaker, CircuitOpenError } from '../../src/http/circuit-breaker.js';
+import { HttpClient } from '../../src/http/client.js';
 import { PermanentError, TransientError } from '../../src/util/errors.js';
 
 const A = 'http://source-a.test';

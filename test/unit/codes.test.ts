@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { configFile } from '../../schemas/config.js';
-import { CodeForms, agencyOfDossierCode, compileAgencyPattern, provinceOfAgency } from '../../src/normalise/codes.js';
-import { IDENTITY_STATUS_MAP, normaliseDvcqg, toDvcqgItem } from '../../src/normalise/dvcqg.js';
-import { normaliseRest, statusMapOf, toRestItem } from '../../src/normalise/rest.js';
-import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest.js';
+import { CodeForms, agencyOfDossierCode, provinceOfAgency } from '../../src/domain/codes.js';
+import { compileAgencyPattern } from '../../schemas/codes.js';
+import { IDENTITY_STATUS_MAP, normaliseDvcqg, toDvcqgItem } from '../../src/dialects/dvcqg/normalise.js';
+import { normaliseRest, statusMapOf, toRestItem } from '../../src/dialects/rest/normalise.js';
+import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest-server.js';
 import { agencyOfBucket, codeIn, slotOf } from '../../src/store/layout.js';
 import { pack, unpack } from '../../src/store/pack.js';
 import { fullDossier } from '../helpers/fixtures.js';

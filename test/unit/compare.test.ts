@@ -7,7 +7,8 @@ import { REST_STATS_METRICS } from '../../schemas/rest.js';
 import { mismatch, provinceReport } from '../../schemas/report.js';
 import { examinable } from '../../src/reconcile/explain.js';
 import { EXACT, compareCounts, verdictOf, type Tolerances } from '../../src/reconcile/compare.js';
-import { METRICS, zeroCounts, type Counts, type Figures, type Metric } from '../../src/reconcile/counting.js';
+import { METRICS } from '../../schemas/metrics.js';
+import { zeroCounts, type Counts, type Figures, type Metric } from '../../src/domain/figures.js';
 
 const A = '000.00.12.H49';
 const B = '000.00.13.H49';

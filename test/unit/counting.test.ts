@@ -1,21 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  nightlyPeriods,
-  DEFAULT_RULES,
-  METRICS,
-  Tally,
-  addBits,
-  hasMetric,
-  makePeriod,
-  metricsOf,
-  monthPeriod,
-  zeroCounts,
-  type Countable,
-  type CountingRules,
-  type Counts,
-  type Metric,
-  type Period,
-} from '../../src/reconcile/counting.js';
+import { nightlyPeriods, makePeriod, monthPeriod, type Period } from '../../src/domain/period.js';
+import { DEFAULT_RULES, Tally, addBits, hasMetric, metricsOf, type Countable, type CountingRules } from '../../src/reconcile/counting.js';
+import { METRICS } from '../../schemas/metrics.js';
+import { zeroCounts, type Counts, type Metric } from '../../src/domain/figures.js';
 
 /** Vietnam local time `YYYY-MM-DD HH:mm[:ss]`, written with its explicit offset. */
 const vn = (local: string): number => {

@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Finding, Mismatch } from '../../schemas/report.js';
 import { compareCounts } from '../../src/reconcile/compare.js';
-import { DEFAULT_RULES, Tally, makePeriod, type Figures } from '../../src/reconcile/counting.js';
+import { DEFAULT_RULES, Tally } from '../../src/reconcile/counting.js';
+import { makePeriod } from '../../src/domain/period.js';
+import { type Figures } from '../../src/domain/figures.js';
 import { EXPLAINED_CODES, explain, narrow, type Gathered } from '../../src/reconcile/explain.js';
 import { vn } from '../helpers/fixtures.js';
 

@@ -1,7 +1,7 @@
 /** The shared HTTP client against nock: retries, Retry-After, 4xx, size cap, timeouts, rate limit. */
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HttpClient, type HttpOptions } from '../../src/sources/http.js';
+import { HttpClient, type HttpOptions } from '../../src/http/client.js';
 import { AuthExpiredError, PermanentError, TransientError } from '../../src/util/errors.js';
 
 const BASE = 'http://source.test';

@@ -10,7 +10,9 @@ import { describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { indexConfig, type IndexTally } from '../../schemas/index-points.js';
 import { compareCounts } from '../../src/reconcile/compare.js';
-import { DEFAULT_RULES, Tally, makePeriod, type Figures } from '../../src/reconcile/counting.js';
+import { DEFAULT_RULES, Tally } from '../../src/reconcile/counting.js';
+import type { Figures } from '../../src/domain/figures.js';
+import { makePeriod } from '../../src/domain/period.js';
 import { explain } from '../../src/reconcile/explain.js';
 import {
   emptyTally,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalDossier, type CanonicalDossier } from '../../schemas/dossier.js';
 import { redactPersonal } from '../../src/normalise/personal.js';
-import { agencyOfDossierCode, provinceOfAgency, rootAgency } from '../../src/normalise/codes.js';
-import { IDENTITY_STATUS_MAP, normaliseDvcqg, toDvcqgItem, type DvcqgOptions } from '../../src/normalise/dvcqg.js';
+import { agencyOfDossierCode, provinceOfAgency, rootAgency } from '../../src/domain/codes.js';
+import { IDENTITY_STATUS_MAP, normaliseDvcqg, toDvcqgItem, type DvcqgOptions } from '../../src/dialects/dvcqg/normalise.js';
 import { fullDossier, vn } from '../helpers/fixtures.js';
 
 const ID: DvcqgOptions = { statusMap: IDENTITY_STATUS_MAP };

@@ -4,11 +4,12 @@
  * do not depend on today's date.
  */
 import { describe, expect, it } from 'vitest';
-import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../../src/normalise/dvcqg.js';
-import { DEFAULT_DATE_LIMITS, DateBounds } from '../../src/normalise/fields.js';
-import { normaliseRest, statusMapOf } from '../../src/normalise/rest.js';
-import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest.js';
-import type { Normalised } from '../../src/normalise/dvcqg.js';
+import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../../src/dialects/dvcqg/normalise.js';
+import { DEFAULT_DATE_LIMITS } from '../../schemas/config.js';
+import { DateBounds } from '../../src/normalise/fields.js';
+import { normaliseRest, statusMapOf } from '../../src/dialects/rest/normalise.js';
+import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest-server.js';
+import type { Normalised } from '../../src/domain/normalised.js';
 import { vn, restItem } from '../helpers/fixtures.js';
 
 /** The clock stands at 2026-10-21 12:00 Vietnam time. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalDossier, type CanonicalDossier } from '../../schemas/dossier.js';
 import { redactPersonal } from '../../src/normalise/personal.js';
-import { formatIsoVn, normaliseRest, parseIsoInstant, statusMapOf, toRestItem, type RestOptions } from '../../src/normalise/rest.js';
-import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest.js';
+import { formatIsoVn, normaliseRest, parseIsoInstant, statusMapOf, toRestItem, type RestOptions } from '../../src/dialects/rest/normalise.js';
+import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest-server.js';
 import { fullDossier, vn, restItem } from '../helpers/fixtures.js';
 
 const OPTS: RestOptions = { statusMap: statusMapOf(DEFAULT_REST_STATUS_NAMES) };

@@ -5,8 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
-import { DEFAULT_RULES, indicators, makePeriod, Tally } from '../../src/reconcile/counting.js';
-import { DAY_MS } from '../../src/normalise/time.js';
+import { DEFAULT_RULES, indicators, Tally } from '../../src/reconcile/counting.js';
+import { makePeriod } from '../../src/domain/period.js';
+import { DAY_MS } from '../../src/domain/time.js';
 import { indexConfig } from '../../schemas/index-points.js';
 import { indicatorsOf, tallyOf } from '../../src/reconcile/index-points.js';
 

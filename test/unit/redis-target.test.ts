@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 import type { RedisTarget } from '../../src/config/load.js';
-import { connect, describeTarget, reachRedis } from '../../src/queue/connection.js';
+import { connect, describeTarget, reachRedis } from '../../src/store/connection.js';
 
 const env = { U: 'user', P: 'secret' };
 const base = {

@@ -8,7 +8,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
-import { METRICS, Tally, hasMetric, makePeriod, metricsOf, type CountingRules, type Period } from '../../src/reconcile/counting.js';
+import { METRICS } from '../../schemas/metrics.js';
+import { Tally, hasMetric, metricsOf, type CountingRules } from '../../src/reconcile/counting.js';
+import { makePeriod, type Period } from '../../src/domain/period.js';
 import { ORACLE_METRICS, oracleCounts, oracleMetrics, type OracleMetric } from '../../src/sim/oracle.js';
 import { fullDossier, vn } from '../helpers/fixtures.js';
 

@@ -9,7 +9,7 @@ import {
   parseCompact,
   parseDay,
   vnDayNumber,
-} from '../../src/normalise/time.js';
+} from '../../src/domain/time.js';
 
 /** An instant written with an explicit offset, independent of the code under test. */
 const at = (iso: string): number => {

@@ -1,6 +1,6 @@
 /** Labels of the reports, in Vietnamese (the users' own language) and English. */
 import type { FindingKind, ProvincialStats, Verdict } from '../../schemas/report.js';
-import type { Metric } from '../reconcile/counting.js';
+import type { Metric } from '../domain/figures.js';
 import { residualList, type Account } from './account.js';
 
 export const LANGS = ['vi', 'en'] as const;

@@ -5,12 +5,12 @@
  * Dates are ISO 8601. With an offset (`Z`, `+07:00`, `+0700`, `+07`) they are read as
  * written; without one they are read as Vietnam time (UTC+7), like every other wire date.
  */
-import type { CanonicalDossier } from '../../schemas/dossier.js';
-import { REST_CHANNELS, restItem } from '../../schemas/rest.js';
-import { BUILT_IN_CODE_FORMS, type CodeForms } from './codes.js';
-import type { Normalised } from './dvcqg.js';
-import { DEFAULT_DATE_BOUNDS, Reject, codeField, notAnAgency, type DateBounds } from './fields.js';
-import { VN_OFFSET_MS } from './time.js';
+import type { CanonicalDossier } from '../../../schemas/dossier.js';
+import { REST_CHANNELS, restItem } from '../../../schemas/rest.js';
+import { BUILT_IN_CODE_FORMS, type CodeForms } from '../../domain/codes.js';
+import type { Normalised } from '../../domain/normalised.js';
+import { DEFAULT_DATE_BOUNDS, Reject, codeField, notAnAgency, type DateBounds } from '../../normalise/fields.js';
+import { VN_OFFSET_MS } from '../../domain/time.js';
 
 export interface RestOptions {
   /** Vendor status string → national status code (1..10). */

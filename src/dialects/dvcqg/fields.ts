@@ -4,10 +4,12 @@
  * simulators, the national client and the `dvcqg` source (whose own `ThongKeHoSo` has the same
  * parameters and rows, CONTRACTS.md §1).
  */
-import { statsRow, type StatsRow } from '../../schemas/dvcqg.js';
-import { formatCompactDay } from '../normalise/time.js';
-import { METRICS, type Counts, type Figures, type Metric, type Period } from '../reconcile/counting.js';
-import { TransientError } from '../util/errors.js';
+import { statsRow, type StatsRow } from '../../../schemas/dvcqg.js';
+import { formatCompactDay } from '../../domain/time.js';
+import { METRICS } from '../../../schemas/metrics.js';
+import { type Counts, type Figures, type Metric } from '../../domain/figures.js';
+import { type Period } from '../../domain/period.js';
+import { TransientError } from '../../util/errors.js';
 
 export type StatsCountField = Exclude<keyof StatsRow, 'Madonvi' | 'MaTTHC'>;
 

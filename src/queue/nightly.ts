@@ -1,9 +1,15 @@
 /** Runs a nightly reconciliation through the queue and waits for its report. */
 import { Job } from 'bullmq';
-import { jobIds } from '../../jobs/context.js';
+import { jobIds } from './flows.js';
 import type { NightlyInput } from '../../schemas/jobs.js';
 import type { RunReport } from '../../schemas/report.js';
-import type { Runtime } from '../queue/runtime.js';
+import type { Runtime } from './runtime.js';
+import { formatCompact } from '../domain/time.js';
+
+/** A new run's id: its start in Vietnam time and four random characters. */
+export function newRunId(at: Date): string {
+  return `${formatCompact(at.getTime())}-${Math.random().toString(36).slice(2, 6)}`;
+}
 
 /**
  * @param onPages with a `runId` in the payload: called with the pages its syncs have applied

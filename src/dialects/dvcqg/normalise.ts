@@ -3,13 +3,13 @@
  * into the canonical dossier. Never throws: an item is either a dossier or a quarantine
  * reason that names the field at fault.
  */
-import type { CanonicalDossier } from '../../schemas/dossier.js';
-import { parseDvcqgItem } from '../../schemas/dvcqg.js';
-import { BUILT_IN_CODE_FORMS, type CodeForms } from './codes.js';
-import { DEFAULT_DATE_BOUNDS, Reject, codeField, notAnAgency, type DateBounds } from './fields.js';
-import { formatCompact, parseCompact } from './time.js';
+import type { CanonicalDossier } from '../../../schemas/dossier.js';
+import { parseDvcqgItem } from '../../../schemas/dvcqg.js';
+import { BUILT_IN_CODE_FORMS, type CodeForms } from '../../domain/codes.js';
+import { DEFAULT_DATE_BOUNDS, Reject, codeField, notAnAgency, type DateBounds } from '../../normalise/fields.js';
+import { formatCompact, parseCompact } from '../../domain/time.js';
+import type { Normalised } from '../../domain/normalised.js';
 
-export type Normalised = { ok: true; dossier: CanonicalDossier } | { ok: false; reason: string };
 
 export interface DvcqgOptions {
   /** Vendor status value → national status code. */

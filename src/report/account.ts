@@ -3,7 +3,7 @@
  * and the dashboard open a province with ("126 mismatches, all explained by 28 dossiers").
  */
 import { UNEXPLAINED, type Finding, type Mismatch, type ProvinceReport } from '../../schemas/report.js';
-import { METRICS } from '../reconcile/counting.js';
+import { METRICS } from '../../schemas/metrics.js';
 
 export interface Account {
   mismatches: number;

@@ -3,9 +3,9 @@
  * §3): log in once, POST `{session, madonvi, service, ...params}`, log in again and repeat
  * when a reply says the session expired ("401").
  */
-import { loginReply, isSuccess, serviceReply, type ServiceReply } from '../../schemas/dvcqg.js';
-import { AuthExpiredError, PermanentError, ServiceRefusal, TransientError } from '../util/errors.js';
-import type { HttpClient } from './http.js';
+import { loginReply, isSuccess, serviceReply, type ServiceReply } from '../../../schemas/dvcqg.js';
+import { AuthExpiredError, PermanentError, ServiceRefusal, TransientError } from '../../util/errors.js';
+import type { HttpClient } from '../../http/client.js';
 
 export interface Credentials {
   username: string;

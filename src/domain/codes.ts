@@ -10,11 +10,11 @@
  * in any accepted form.
  */
 
+import { compileAgencyPattern } from '../../schemas/codes.js';
+
 const QCVN = String.raw`\d{3}\.\d{2}\.\d{2}\.(?<province>[A-Z]\d{2})`;
 const PORTAL = String.raw`(?<province>[A-Z]\d{2})\.\d{1,6}`;
 
-/** An agency code in one of the built-in forms, e.g. `000.00.00.H49` or `H49.22`. */
-export const AGENCY_CODE = /^(?:\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}|[A-Z]\d{2}\.\d{1,6})$/;
 
 /** Dossier code (Circular 01/2018): `<agency code>-<YYMMDD>-<4-digit sequence>`, agency in a built-in form. */
 export const DOSSIER_CODE = /^(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}|[A-Z]\d{2}\.\d{1,6})-(\d{6})-(\d{4})$/;
@@ -22,20 +22,6 @@ export const DOSSIER_CODE = /^(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}|[A-Z]\d{2}\.\d{1,
 /** What follows the agency in a dossier code. */
 const DOSSIER_TAIL = /^(.+)-\d{6}-\d{4}$/;
 
-/**
- * Compiles one `codes.agencyPatterns` entry (anchored to the whole code); a string saying
- * what is wrong with it when it does not compile or has no `province` group.
- */
-export function compileAgencyPattern(source: string): RegExp | string {
-  let re: RegExp;
-  try {
-    re = new RegExp(`^(?:${source})$`, 'u');
-  } catch (err) {
-    return `does not compile: ${(err as Error).message}`;
-  }
-  if (!/\(\?<province>/.test(source)) return 'has no named group "province" (the unit code, e.g. (?<province>H\\d{2}))';
-  return re;
-}
 
 /** The agency-code forms in use: the built-in ones, then the configured ones in order. */
 export class CodeForms {

@@ -4,7 +4,7 @@
  * wait. What is still queued when the wait ends stays queued for a worker.
  */
 import { Job, type Queue, type QueueEvents } from 'bullmq';
-import { jobIds } from '../../jobs/context.js';
+import { jobIds } from './flows.js';
 
 export interface Delivery {
   sent: number;

@@ -1,0 +1,15 @@
+/** The figures a period is counted in (docs/domain.md, the counting rules): the same list in every report, store and wire shape. */
+export const METRICS = [
+  'received',
+  'carriedOver',
+  'toProcess',
+  'processed',
+  'onTime',
+  'late',
+  'unprocessed',
+  'unprocessedNotDue',
+  'overdue',
+  'online',
+  'postal',
+  'digitised',
+] as const;
