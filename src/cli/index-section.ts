@@ -4,7 +4,7 @@
  * Every figure of points is said to be an estimate (docs/domain.md, The national service index).
  */
 import type { ProvinceReport, RunReport } from '../../schemas/report.js';
-import { INDEX_WORDS, fixed, indicatorLabel, percent, signedPoints, stakeLine, type IndexLang } from '../reconcile/index-labels.js';
+import { INDEX_WORDS, fixed, indicatorLabel, percent, signedPoints, stakeLine, type IndexLang } from '../report/index-labels.js';
 
 type Cell = string | number;
 

@@ -22,7 +22,7 @@ import {
   tallyOf,
   tallyOfFigures,
 } from '../../src/reconcile/index-points.js';
-import { stakeLine } from '../../src/reconcile/index-labels.js';
+import { stakeLine } from '../../src/report/index-labels.js';
 import { vn } from '../helpers/fixtures.js';
 
 const HOUR = 3_600_000;
