@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ALERT_GROUPS } from './config.js';
 import { incidentEvent, incidentLine } from './incident.js';
+import { indexStake } from './index-points.js';
 import { failedJob, findingKind } from './report.js';
 
 const period = z.object({ from: z.string(), to: z.string() });
@@ -63,6 +64,10 @@ export const summaryAlert = z.object({
       resolved: z.number().int(),
       /** The run's jobs for the province that failed for good (their kind, id and reason). */
       failedJobs: z.array(failedJob).default([]),
+      /** The service index (an estimate): the points on both sides and the causes with most points at stake; absent when not computed. */
+      index: z
+        .object({ total: z.object({ max: z.number(), local: z.number(), national: z.number() }), byCause: z.array(indexStake) })
+        .optional(),
     }),
   ),
 });

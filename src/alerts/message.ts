@@ -7,6 +7,7 @@ import type { IncidentLine } from '../../schemas/incident.js';
 import { LABELS, type Lang } from '../report/labels.js';
 import type { Metric } from '../domain/figures.js';
 import { provinceLabel } from '../normalise/units.js';
+import { INDEX_WORDS, stakeLine } from '../report/index-labels.js';
 
 export interface Doc {
   lang: Lang;
@@ -151,7 +152,17 @@ function summaryDoc(a: SummaryAlert, lang: Lang): Doc {
   const failed = (p: SummaryAlert['provinces'][number]) =>
     p.failedJobs.length ? `; ${W.failedJobs}: ${p.failedJobs.map((j) => `${j.job} ${j.id} (${j.reason})`).join('; ')}` : '';
   const lines = a.provinces.map((p) => `${provinceLabel(p.province)}: ${coverage[p.coverage] ?? p.coverage}${p.why ? ` (${p.why})` : ''}, ${W.counts(p)}${failed(p)}`);
-  return { lang, title: W.summary(a.runId, a.period.from, a.period.to), sections: [{ heading: W.provinces, lines }], url: a.url ?? null, runId: a.runId };
+  const sections = [{ heading: W.provinces, lines }, ...indexSections(a, lang)];
+  return { lang, title: W.summary(a.runId, a.period.from, a.period.to), sections, url: a.url ?? null, runId: a.runId };
+}
+
+/** The service index of each province (an estimate): its points on both sides, then the causes with most points at stake. */
+function indexSections(a: SummaryAlert, lang: Lang): Doc['sections'] {
+  const I = INDEX_WORDS[lang];
+  const lines = a.provinces.flatMap((p) =>
+    p.index ? [`${provinceLabel(p.province)}: ${I.standing(p.index.total)}`, ...p.index.byCause.map((s) => `${provinceLabel(p.province)} · ${stakeLine(s, lang)}`)] : [],
+  );
+  return lines.length ? [{ heading: I.byCause, lines }] : [];
 }
 
 /** What the alert says, in the team's language (`alerts.lang`). */

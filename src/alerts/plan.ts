@@ -11,6 +11,9 @@ import { UNEXPLAINED, type RunReport } from '../../schemas/report.js';
 import type { Transition } from '../reconcile/incidents.js';
 import { groupBy } from '../util/group.js';
 
+/** The causes with most points at stake a summary names per province (the run's page has them all). */
+export const INDEX_CAUSES_TOLD = 3;
+
 export interface PlannedAlert {
   /** Stable per run and subject, so a retried run does not send twice. */
   subject: string;
@@ -93,6 +96,7 @@ export function planAlerts(report: RunReport, changes: Transition[], opts: PlanO
           findings: p.findings.filter((f) => f.kind !== UNEXPLAINED).length,
           opened: count(p.province, 'opened'), worsened: count(p.province, 'worsened'), resolved: count(p.province, 'resolved'),
           failedJobs: p.coverage.failedJobs ?? [],
+          ...(p.index ? { index: { total: p.index.total, byCause: p.index.byCause.slice(0, INDEX_CAUSES_TOLD) } } : {}),
         })),
       },
     });

@@ -9,6 +9,7 @@ import type { Metric } from '../domain/figures.js';
 import { provinceLabel } from '../normalise/units.js';
 import { vnTime } from '../server/pages.js';
 import { accountOf, sortMismatches, sourcesTotal } from '../report/account.js';
+import { indexSheet } from './index-section.js';
 import { EVIDENCE_FIELDS, LABELS, type Lang } from '../report/labels.js';
 
 type Cell = string | number | null;
@@ -89,6 +90,8 @@ export async function reportWorkbook(r: RunReport, lang: Lang): Promise<Workbook
       ]),
     ),
   );
+  const index = indexSheet(r, lang, X.headers.code);
+  if (index.rows.length) addSheet(wb, index.name, index.head, index.rows, index.above);
   return wb;
 }
 

@@ -4,8 +4,9 @@
  * an estimate.
  */
 import { INDICATOR_NAMES, type IndexStake, type IndicatorId, type ProvinceIndex } from '../../schemas/index-points.js';
+import type { Lang } from './labels.js';
 
-export type IndexLang = 'vi' | 'en';
+export type IndexLang = Lang;
 
 interface IndexWords {
   /** The section's heading. */

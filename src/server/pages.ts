@@ -14,6 +14,7 @@ import { type Metric } from '../domain/figures.js';
 import type { FailedBatch } from '../queue/replay.js';
 import { groupBy } from '../util/group.js';
 import { html, raw, type Html } from './html.js';
+import { indexSection } from './index-section.js';
 import { PAGE_LABELS, REPORT_LABELS, type Lang } from './labels.js';
 import type { Appearance, IncidentDossier, TrendPoint } from './trace.js';
 
@@ -322,6 +323,7 @@ export function runPage(ctx: PageContext, r: RunReport): string {
 <h2>${L.summary}</h2>${summary}
 <h2>${L.heatmap}</h2>${heatmap(ctx, r)}
 <h2>${L.findings}</h2>${findingsByKind(ctx, r)}
+${indexSection(ctx.lang, r)}
 <h2>${L.mismatches}</h2>${anyMismatch ? mismatches : html`<div class="card"><p class="empty">${L.noMismatches}</p></div>`}
 <h2>${L.incidentChanges}</h2>${incidents}`;
   return layout(ctx, `${R.run} ${r.runId}`, 'runs', body);

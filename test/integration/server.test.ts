@@ -163,6 +163,20 @@ describe('pages', () => {
     expect((await get('/runs/nope')).status).toBe(404);
   });
 
+  it('/runs/:id shows the service index: each province\'s indicators on both sides and the points at stake by cause, as an estimate', async () => {
+    const body = await (await get(`/runs/${encodeURIComponent(report.runId)}`)).text();
+    expect(body).toContain('id="index"');
+    expect(body).toContain('ước tính'); // an estimate, said in the page's language
+    for (const p of report.provinces.filter((x) => x.index)) {
+      const card = body.slice(body.indexOf(`<div class="card index" data-province="${p.province}">`));
+      for (const i of p.index!.indicators) {
+        expect(card).toMatch(new RegExp(`<tr data-indicator="${i.id.replace('.', '\\.')}">.*?<td class="num">${i.local.points.toFixed(2)}</td>.*?<td class="num">${i.national.points.toFixed(2)}</td>`));
+      }
+      for (const s of p.index!.byCause) expect(card).toContain(`<tr data-cause="${s.cause}"><td><code>${s.cause}</code></td><td class="num">${s.dossiers}</td>`);
+    }
+    expect(report.provinces.some((p) => (p.index?.byCause.length ?? 0) > 0)).toBe(true);
+  });
+
   it('/incidents and /failed render', async () => {
     const inc = await get('/incidents?lang=en');
     expect(inc.status).toBe(200);
@@ -334,6 +348,17 @@ describe('/metrics', () => {
       expect(sample(text, 'dossier_sync_national_records_total', { province: p.province })).toBe(p.nationalRecords);
     }
     expect(text).toMatch(/^# TYPE dossier_sync_national_records_total counter$/m);
+    // the service index (an estimate), per province, indicator and side
+    const indexed = report.provinces.filter((p) => p.index);
+    expect(indexed.length).toBeGreaterThan(0);
+    for (const p of indexed) {
+      for (const i of p.index!.indicators) {
+        expect(sample(text, 'dossier_sync_index_points', { province: p.province, indicator: i.id, side: 'local' })).toBe(i.local.points);
+        expect(sample(text, 'dossier_sync_index_points', { province: p.province, indicator: i.id, side: 'national' })).toBe(i.national.points);
+      }
+      expect(sample(text, 'dossier_sync_index_points', { province: p.province, indicator: 'total', side: 'national' })).toBe(p.index!.total.national);
+    }
+    expect(text).toMatch(/^# HELP dossier_sync_index_points .*estimate.*$/m);
     expect(sample(text, 'dossier_sync_failed_jobs', { name: 'sync-source' })).toBe(0);
     expect(sample(text, 'dossier_sync_queue_jobs', { state: 'failed' })).toBe(0);
     expect(sample(text, 'dossier_sync_queue_jobs', { state: 'completed' })).toBeGreaterThan(0);
