@@ -23,7 +23,7 @@ import {
   tallyOfFigures,
 } from '../../src/reconcile/index-points.js';
 import { stakeLine } from '../../src/report/index-labels.js';
-import { vn } from '../helpers/fixtures.js';
+import { figuresOf, vn } from '../helpers/fixtures.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -268,17 +268,7 @@ function worldOf(spec: Spec, extra: number) {
   return { local, national };
 }
 
-function figures(list: CanonicalDossier[]): Figures[] {
-  const t = new Tally(period);
-  for (const d of list) {
-    t.add(`${d.agency}|`, d);
-    t.add(`${d.agency}|${d.procedure}`, d);
-  }
-  return [...t.groups].map(([k, counts]) => {
-    const [agency, procedure] = k.split('|') as [string, string];
-    return { agency, procedure: procedure === '' ? null : procedure, counts };
-  });
-}
+const figures = (list: CanonicalDossier[]): Figures[] => figuresOf(list, period);
 
 /** The findings of the explanation pass on a world where everything was gathered. */
 function explainWorld(local: CanonicalDossier[], national: CanonicalDossier[]) {
