@@ -20,7 +20,7 @@ export const INDICATOR_NAMES: Record<IndicatorId, string> = {
 
 /** Said with every figure of points, in every output. */
 export const INDEX_ESTIMATE_NOTE =
-  'estimate: computed by this tool from dossier data with the configured weights (index:), not the portal\'s published score';
+  "estimate: computed by this tool from dossier data with the configured weights (index:), not the portal's published score";
 
 /**
  * One indicator's points: `max` points (its weight) at a share of `fullAt` percent or more

@@ -4,7 +4,15 @@
  * Every figure of points is said to be an estimate (docs/domain.md, The national service index).
  */
 import type { ProvinceReport, RunReport } from '../../schemas/report.js';
-import { INDEX_WORDS, fixed, indicatorLabel, percent, signedPoints, stakeLine, type IndexLang } from '../report/index-labels.js';
+import {
+  INDEX_WORDS,
+  fixed,
+  indicatorLabel,
+  percent,
+  signedPoints,
+  stakeLine,
+  type IndexLang,
+} from '../report/index-labels.js';
 
 type Cell = string | number;
 
@@ -23,15 +31,42 @@ export function indexBlock(p: ProvinceReport, lang: IndexLang): IndexBlock | nul
   if (!x) return null;
   const W = INDEX_WORDS[lang];
   const grid: Cell[][] = [
-    [W.indicator, W.max, `${W.local} (${W.share})`, `${W.local} (${W.points})`, `${W.national} (${W.share})`, `${W.national} (${W.points})`, W.gap],
+    [
+      W.indicator,
+      W.max,
+      `${W.local} (${W.share})`,
+      `${W.local} (${W.points})`,
+      `${W.national} (${W.share})`,
+      `${W.national} (${W.points})`,
+      W.gap,
+    ],
     ...x.indicators.map((i) => [
-      indicatorLabel(i.id, lang), fixed(i.max), percent(i.local.share), fixed(i.local.points), percent(i.national.share), fixed(i.national.points),
+      indicatorLabel(i.id, lang),
+      fixed(i.max),
+      percent(i.local.share),
+      fixed(i.local.points),
+      percent(i.national.share),
+      fixed(i.national.points),
       signedPoints(i.national.points - i.local.points),
     ]),
-    [W.total, fixed(x.total.max), '', fixed(x.total.local), '', fixed(x.total.national), signedPoints(x.total.national - x.total.local)],
+    [
+      W.total,
+      fixed(x.total.max),
+      '',
+      fixed(x.total.local),
+      '',
+      fixed(x.total.national),
+      signedPoints(x.total.national - x.total.local),
+    ],
   ];
   const lines = (list: typeof x.byCause) => (list.length ? list.map((s) => stakeLine(s, lang)) : [W.noStake]);
-  return { title: W.title, grid, byCause: { label: W.byCause, lines: lines(x.byCause) }, byAgency: { label: W.byAgency, lines: lines(x.byAgency) }, note: W.note };
+  return {
+    title: W.title,
+    grid,
+    byCause: { label: W.byCause, lines: lines(x.byCause) },
+    byAgency: { label: W.byAgency, lines: lines(x.byAgency) },
+    note: W.note,
+  };
 }
 
 /** The CSV columns the index rows fill besides the shared ones (added last: existing positions hold). */
@@ -49,9 +84,57 @@ export function indexCsvRows(r: RunReport): (string | number | null)[][] {
     const x = p.index;
     if (!x) continue;
     const head = [r.runId, p.province, p.coverage.status];
-    for (const i of x.indicators) rows.push([...head, 'index', null, null, i.id, i.local.points, i.national.points, null, null, 'estimate', null, null, round(i.national.points - i.local.points), null]);
-    for (const s of x.byCause) rows.push([...head, 'index_stake', null, null, s.indicators.map((i) => i.id).join(' '), null, null, null, null, s.cause, null, null, s.points, s.dossiers]);
-    for (const s of x.byAgency) rows.push([...head, 'index_stake', s.cause, null, s.indicators.map((i) => i.id).join(' '), null, null, null, null, null, null, null, s.points, s.dossiers]);
+    for (const i of x.indicators)
+      rows.push([
+        ...head,
+        'index',
+        null,
+        null,
+        i.id,
+        i.local.points,
+        i.national.points,
+        null,
+        null,
+        'estimate',
+        null,
+        null,
+        round(i.national.points - i.local.points),
+        null,
+      ]);
+    for (const s of x.byCause)
+      rows.push([
+        ...head,
+        'index_stake',
+        null,
+        null,
+        s.indicators.map((i) => i.id).join(' '),
+        null,
+        null,
+        null,
+        null,
+        s.cause,
+        null,
+        null,
+        s.points,
+        s.dossiers,
+      ]);
+    for (const s of x.byAgency)
+      rows.push([
+        ...head,
+        'index_stake',
+        s.cause,
+        null,
+        s.indicators.map((i) => i.id).join(' '),
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        s.points,
+        s.dossiers,
+      ]);
   }
   return rows;
 }
@@ -59,16 +142,45 @@ export function indexCsvRows(r: RunReport): (string | number | null)[][] {
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /** The xlsx sheet of the index: one row per province and indicator, then one per stake. */
-export function indexSheet(r: RunReport, lang: IndexLang, codeHeader: string): { name: string; head: string[]; rows: (string | number | null)[][]; above: string[] } {
+export function indexSheet(
+  r: RunReport,
+  lang: IndexLang,
+  codeHeader: string,
+): { name: string; head: string[]; rows: (string | number | null)[][]; above: string[] } {
   const W = INDEX_WORDS[lang];
-  const head = [codeHeader, W.indicator, W.max, `${W.local} (${W.share})`, `${W.local} (${W.points})`, `${W.national} (${W.share})`, `${W.national} (${W.points})`, W.gap, W.dossiers];
+  const head = [
+    codeHeader,
+    W.indicator,
+    W.max,
+    `${W.local} (${W.share})`,
+    `${W.local} (${W.points})`,
+    `${W.national} (${W.share})`,
+    `${W.national} (${W.points})`,
+    W.gap,
+    W.dossiers,
+  ];
   const rows: (string | number | null)[][] = [];
   for (const p of r.provinces) {
     const x = p.index;
     if (!x) continue;
-    for (const i of x.indicators) rows.push([p.province, indicatorLabel(i.id, lang), i.max, i.local.share, i.local.points, i.national.share, i.national.points, round(i.national.points - i.local.points), null]);
-    for (const [label, list] of [[W.cause, x.byCause], [W.agency, x.byAgency]] as const)
-      for (const s of list) rows.push([p.province, `${label}: ${s.cause}`, null, null, null, null, null, s.points, s.dossiers]);
+    for (const i of x.indicators)
+      rows.push([
+        p.province,
+        indicatorLabel(i.id, lang),
+        i.max,
+        i.local.share,
+        i.local.points,
+        i.national.share,
+        i.national.points,
+        round(i.national.points - i.local.points),
+        null,
+      ]);
+    for (const [label, list] of [
+      [W.cause, x.byCause],
+      [W.agency, x.byAgency],
+    ] as const)
+      for (const s of list)
+        rows.push([p.province, `${label}: ${s.cause}`, null, null, null, null, null, s.points, s.dossiers]);
   }
   return { name: lang === 'vi' ? 'Chỉ số 766' : 'Service index', head, rows, above: [W.title, W.note] };
 }

@@ -171,7 +171,10 @@ function sharesOf(t: IndexTally, expected: number): Record<IndicatorId, Share> {
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /** One indicator's share and points under its configuration. */
-export function pointsOf(s: Share, c: IndexConfig['indicators'][IndicatorId]): { share: number | null; points: number } {
+export function pointsOf(
+  s: Share,
+  c: IndexConfig['indicators'][IndicatorId],
+): { share: number | null; points: number } {
   if (s.den <= 0) return { share: null, points: c.max };
   const reached = (s.num * 100) / (s.den * c.fullAt); // ≥ 1 at the threshold, without rounding the share first
   const points = c.scale === 'all-or-nothing' ? (reached >= 1 ? c.max : 0) : c.max * Math.min(1, Math.max(0, reached));
@@ -179,7 +182,11 @@ export function pointsOf(s: Share, c: IndexConfig['indicators'][IndicatorId]): {
 }
 
 /** Every indicator's share and points for a tally. */
-export function indicatorsOf(t: IndexTally, expected: number, cfg: IndexConfig): Record<IndicatorId, { share: number | null; points: number }> {
+export function indicatorsOf(
+  t: IndexTally,
+  expected: number,
+  cfg: IndexConfig,
+): Record<IndicatorId, { share: number | null; points: number }> {
   const shares = sharesOf(t, expected);
   return Object.fromEntries(INDEX_INDICATORS.map((id) => [id, pointsOf(shares[id], cfg.indicators[id])])) as Record<
     IndicatorId,
@@ -201,25 +208,45 @@ export interface IndexInput {
  * `waiting` dossiers, the portal's statistics, and what should have been synced: the province's
  * own count where its statistics report it, else the store's.
  */
-export function indexInput(local: readonly Figures[], national: readonly Figures[], waiting: number, provincial?: Provincial): IndexInput {
+export function indexInput(
+  local: readonly Figures[],
+  national: readonly Figures[],
+  waiting: number,
+  provincial?: Provincial,
+): IndexInput {
   const l = { ...tallyOfFigures(local), waiting };
   const reported = provincial?.reported.includes('received') ? tallyOfFigures(provincial.figures).received : undefined;
   return { local: l, national: tallyOfFigures(national), expected: reported ?? l.received };
 }
 
 /** The index recomputed with the run's findings (its tallies as stored). */
-export function withFindings(index: ProvinceIndex, findings: readonly Finding[], period: Period, rules: CountingRules, cfg: IndexConfig): ProvinceIndex {
+export function withFindings(
+  index: ProvinceIndex,
+  findings: readonly Finding[],
+  period: Period,
+  rules: CountingRules,
+  cfg: IndexConfig,
+): ProvinceIndex {
   const { local, national, expected } = index.tallies;
   return provinceIndex({ local, national, expected }, findings, period, rules, cfg);
 }
 
 /** The points regained, per indicator and in all, were the findings `group` fixed on the national side. */
-function stakeOf(cause: string, group: Finding[], national: IndexTally, deltas: Map<Finding, IndexTally>, expected: number, cfg: IndexConfig): IndexStake {
+function stakeOf(
+  cause: string,
+  group: Finding[],
+  national: IndexTally,
+  deltas: Map<Finding, IndexTally>,
+  expected: number,
+  cfg: IndexConfig,
+): IndexStake {
   const corrected = { ...national };
   for (const f of group) addTo(corrected, deltas.get(f)!, -1);
   const before = indicatorsOf(national, expected, cfg);
   const after = indicatorsOf(corrected, expected, cfg);
-  const indicators = INDEX_INDICATORS.map((id) => ({ id, points: round(after[id].points - before[id].points) })).filter((i) => i.points !== 0);
+  const indicators = INDEX_INDICATORS.map((id) => ({ id, points: round(after[id].points - before[id].points) })).filter(
+    (i) => i.points !== 0,
+  );
   return { cause, dossiers: group.length, points: round(indicators.reduce((s, i) => s + i.points, 0)), indicators };
 }
 
@@ -229,24 +256,42 @@ function grouped(findings: Finding[], by: (f: Finding) => string): Map<string, F
   return out;
 }
 
-const byPoints = (a: IndexStake, b: IndexStake) => b.points - a.points || b.dossiers - a.dossiers || (a.cause < b.cause ? -1 : a.cause > b.cause ? 1 : 0);
+const byPoints = (a: IndexStake, b: IndexStake) =>
+  b.points - a.points || b.dossiers - a.dossiers || (a.cause < b.cause ? -1 : a.cause > b.cause ? 1 : 0);
 
 /**
  * A province's indicators on both sides and the points at stake per root-cause kind and per
  * agency. The portal's statistics do not say which overdue dossiers wait for a supplement: the
  * national `waiting` is the store's, moved by what the findings say of the national copies.
  */
-export function provinceIndex(input: IndexInput, findings: readonly Finding[], period: Period, rules: CountingRules, cfg: IndexConfig): ProvinceIndex {
+export function provinceIndex(
+  input: IndexInput,
+  findings: readonly Finding[],
+  period: Period,
+  rules: CountingRules,
+  cfg: IndexConfig,
+): ProvinceIndex {
   const dossierFindings = findings.filter((f) => f.dossierCode !== '' && !f.key);
   const deltas = new Map(dossierFindings.map((f) => [f, findingDelta(f, period, rules)]));
   const movedWaiting = [...deltas.values()].reduce((s, d) => s + d.waiting, 0);
-  const national = { ...input.national, waiting: Math.max(0, Math.min(input.national.overdue, input.local.waiting + movedWaiting)) };
+  const national = {
+    ...input.national,
+    waiting: Math.max(0, Math.min(input.national.overdue, input.local.waiting + movedWaiting)),
+  };
   const local = indicatorsOf(input.local, input.expected, cfg);
   const nat = indicatorsOf(national, input.expected, cfg);
-  const indicators = INDEX_INDICATORS.map((id) => ({ id, name: INDICATOR_NAMES[id], max: cfg.indicators[id].max, local: local[id], national: nat[id] }));
+  const indicators = INDEX_INDICATORS.map((id) => ({
+    id,
+    name: INDICATOR_NAMES[id],
+    max: cfg.indicators[id].max,
+    local: local[id],
+    national: nat[id],
+  }));
   const sum = (side: 'local' | 'national') => round(indicators.reduce((s, i) => s + i[side].points, 0));
   const stakes = (by: (f: Finding) => string) =>
-    [...grouped(dossierFindings, by)].map(([cause, group]) => stakeOf(cause, group, national, deltas, input.expected, cfg)).sort(byPoints);
+    [...grouped(dossierFindings, by)]
+      .map(([cause, group]) => stakeOf(cause, group, national, deltas, input.expected, cfg))
+      .sort(byPoints);
   return {
     estimate: true,
     note: INDEX_ESTIMATE_NOTE,

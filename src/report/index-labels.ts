@@ -36,7 +36,7 @@ interface IndexWords {
 export const INDEX_WORDS: Record<IndexLang, IndexWords> = {
   en: {
     title: 'National service index (Decision 766), estimate',
-    note: 'Estimate: computed by this tool from dossier data with the configured weights and thresholds (index:); the portal\'s own score may differ.',
+    note: "Estimate: computed by this tool from dossier data with the configured weights and thresholds (index:); the portal's own score may differ.",
     indicator: 'Indicator',
     max: 'Max',
     local: 'Local',
@@ -54,7 +54,8 @@ export const INDEX_WORDS: Record<IndexLang, IndexWords> = {
     name: INDICATOR_NAMES,
     dossierCount: (n) => `${n} dossier${n === 1 ? '' : 's'}`,
     pointsWord: 'points',
-    standing: (t) => `${fixed(t.national)} of ${fixed(t.max)} points on the portal, ${fixed(t.local)} from the province's data (estimate)`,
+    standing: (t) =>
+      `${fixed(t.national)} of ${fixed(t.max)} points on the portal, ${fixed(t.local)} from the province's data (estimate)`,
   },
   vi: {
     title: 'Chỉ số phục vụ người dân, doanh nghiệp (QĐ 766), ước tính',
@@ -73,10 +74,17 @@ export const INDEX_WORDS: Record<IndexLang, IndexWords> = {
     agency: 'Cơ quan',
     dossiers: 'Hồ sơ',
     noStake: 'Không có hồ sơ sai lệch nào làm thay đổi chỉ số.',
-    name: { '1.4': 'đồng bộ lên Cổng', '2.1': 'đúng hạn', '3.3': 'trực tuyến', '4.3': 'tái sử dụng dữ liệu', '5.4': 'không quá hạn' },
+    name: {
+      '1.4': 'đồng bộ lên Cổng',
+      '2.1': 'đúng hạn',
+      '3.3': 'trực tuyến',
+      '4.3': 'tái sử dụng dữ liệu',
+      '5.4': 'không quá hạn',
+    },
     dossierCount: (n) => `${n} hồ sơ`,
     pointsWord: 'điểm',
-    standing: (t) => `${fixed(t.national)}/${fixed(t.max)} điểm trên Cổng, ${fixed(t.local)} theo dữ liệu của tỉnh (ước tính)`,
+    standing: (t) =>
+      `${fixed(t.national)}/${fixed(t.max)} điểm trên Cổng, ${fixed(t.local)} theo dữ liệu của tỉnh (ước tính)`,
   },
 };
 

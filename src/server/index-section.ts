@@ -12,9 +12,27 @@ import { html, type Html } from './html.js';
 function stakes(lang: IndexLang, by: 'cause' | 'agency', list: IndexStake[]): Html {
   const W = INDEX_WORDS[lang];
   if (!list.length) return html`<p class="empty">${W.noStake}</p>`;
-  return html`<table class="index-stakes" data-by="${by}"><thead><tr><th>${by === 'cause' ? W.cause : W.agency}</th><th class="num">${W.dossiers}</th><th class="num">${W.points}</th><th>${W.indicator}</th></tr></thead><tbody>${list.map(
-    (s) => html`<tr data-cause="${s.cause}"><td><code>${s.cause}</code></td><td class="num">${s.dossiers}</td><td class="num">${signedPoints(s.points)}</td><td>${s.indicators.map((i) => `${indicatorLabel(i.id, lang)} ${signedPoints(i.points)}`).join(', ')}</td></tr>`,
-  )}</tbody></table>`;
+  return html`<table class="index-stakes" data-by="${by}">
+    <thead>
+      <tr>
+        <th>${by === 'cause' ? W.cause : W.agency}</th>
+        <th class="num">${W.dossiers}</th>
+        <th class="num">${W.points}</th>
+        <th>${W.indicator}</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${list.map(
+        (s) =>
+          html`<tr data-cause="${s.cause}">
+            <td><code>${s.cause}</code></td>
+            <td class="num">${s.dossiers}</td>
+            <td class="num">${signedPoints(s.points)}</td>
+            <td>${s.indicators.map((i) => `${indicatorLabel(i.id, lang)} ${signedPoints(i.points)}`).join(', ')}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
 }
 
 /** The section, or null when no province of the run has an index. */
@@ -22,13 +40,43 @@ export function indexSection(lang: IndexLang, r: RunReport): Html | null {
   const provinces = r.provinces.filter((p) => p.index);
   if (!provinces.length) return null;
   const W = INDEX_WORDS[lang];
-  return html`<h2 id="index">${W.title}</h2><p class="sub">${W.note}</p>${provinces.map((p) => {
-    const x = p.index!;
-    return html`<div class="card index" data-province="${p.province}"><h3>${provinceLabel(p.province)} · ${W.standing(x.total)}</h3>
-<table class="index-indicators"><thead><tr><th>${W.indicator}</th><th class="num">${W.max}</th><th class="num">${W.local} (${W.share})</th><th class="num">${W.local}</th><th class="num">${W.national} (${W.share})</th><th class="num">${W.national}</th><th class="num">${W.gap}</th></tr></thead><tbody>${x.indicators.map(
-      (i) => html`<tr data-indicator="${i.id}"><td>${indicatorLabel(i.id, lang)}</td><td class="num">${fixed(i.max)}</td><td class="num">${percent(i.local.share)}</td><td class="num">${fixed(i.local.points)}</td><td class="num">${percent(i.national.share)}</td><td class="num">${fixed(i.national.points)}</td><td class="num">${signedPoints(i.national.points - i.local.points)}</td></tr>`,
-    )}</tbody></table>
-<h4>${W.byCause}</h4>${stakes(lang, 'cause', x.byCause)}
-<h4>${W.byAgency}</h4>${stakes(lang, 'agency', x.byAgency)}</div>`;
-  })}`;
+  return html`<h2 id="index">${W.title}</h2>
+    <p class="sub">${W.note}</p>
+    ${provinces.map((p) => {
+      const x = p.index!;
+      return html`<div class="card index" data-province="${p.province}">
+        <h3>${provinceLabel(p.province)} · ${W.standing(x.total)}</h3>
+        <table class="index-indicators">
+          <thead>
+            <tr>
+              <th>${W.indicator}</th>
+              <th class="num">${W.max}</th>
+              <th class="num">${W.local} (${W.share})</th>
+              <th class="num">${W.local}</th>
+              <th class="num">${W.national} (${W.share})</th>
+              <th class="num">${W.national}</th>
+              <th class="num">${W.gap}</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${x.indicators.map(
+              (i) =>
+                html`<tr data-indicator="${i.id}">
+                  <td>${indicatorLabel(i.id, lang)}</td>
+                  <td class="num">${fixed(i.max)}</td>
+                  <td class="num">${percent(i.local.share)}</td>
+                  <td class="num">${fixed(i.local.points)}</td>
+                  <td class="num">${percent(i.national.share)}</td>
+                  <td class="num">${fixed(i.national.points)}</td>
+                  <td class="num">${signedPoints(i.national.points - i.local.points)}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+        <h4>${W.byCause}</h4>
+        ${stakes(lang, 'cause', x.byCause)}
+        <h4>${W.byAgency}</h4>
+        ${stakes(lang, 'agency', x.byAgency)}
+      </div>`;
+    })}`;
 }

@@ -15,13 +15,29 @@ import { useRedis } from '../helpers/redis.js';
 import { simConfig, simRuntime } from '../helpers/sim.js';
 
 const redis = useRedis();
-const NONE = { notSynced: 0, statusLag: 0, dateShift: 0, missingLocal: 0, replacedCode: 0, unmappedProcedure: 0, definitionDrift: 0, duplicateNational: 0 };
+const NONE = {
+  notSynced: 0,
+  statusLag: 0,
+  dateShift: 0,
+  missingLocal: 0,
+  replacedCode: 0,
+  unmappedProcedure: 0,
+  definitionDrift: 0,
+  duplicateNational: 0,
+};
 const closers: { close(): Promise<void> }[] = [];
 afterAll(async () => {
   for (const c of closers.reverse()) await c.close();
 });
 
-const world = () => generateWorld({ seed: 17, month: '2026-10', provinces: ['H49'], dossiersPerProvince: 1500, inject: { ...NONE, notSynced: 4, statusLag: 3 } });
+const world = () =>
+  generateWorld({
+    seed: 17,
+    month: '2026-10',
+    provinces: ['H49'],
+    dossiersPerProvince: 1500,
+    inject: { ...NONE, notSynced: 4, statusLag: 3 },
+  });
 
 async function night(w: World, extra: Record<string, unknown> = {}) {
   const sim = await startSimulator(w);
@@ -31,11 +47,14 @@ async function night(w: World, extra: Record<string, unknown> = {}) {
   rt.startWorker();
   const report = await runNightly(rt, { period: { from: w.period.from, to: w.period.to }, windowTo: w.now });
   expect(await rt.queue.getFailed()).toEqual([]);
-  return { province: report.provinces[0]!, load: sim.nationalLoad().sort((a, b) => `${a.service}${a.madonvi}`.localeCompare(`${b.service}${b.madonvi}`)) };
+  return {
+    province: report.provinces[0]!,
+    load: sim.nationalLoad().sort((a, b) => `${a.service}${a.madonvi}`.localeCompare(`${b.service}${b.madonvi}`)),
+  };
 }
 
 describe('the service index of a night', () => {
-  it('both sides from the night\'s own figures, the points at stake per injected cause, and not one national request more', async () => {
+  it("both sides from the night's own figures, the points at stake per injected cause, and not one national request more", async () => {
     const w = world();
     const { province: p, load } = await night(w);
     const { province: off, load: loadOff } = await night(world(), { index: { enabled: false } });

@@ -27,8 +27,19 @@ const period = makePeriod('2026-10-01', '2026-10-31');
 function dossier(i: number, over: Partial<CanonicalDossier> = {}): CanonicalDossier {
   const receivedAt = vn('2026-10-02T08:00:00') + i * DAY;
   return {
-    code: `${AG}-2610${String(2 + i).padStart(2, '0')}-000${i}`, agency: AG, procedure: '1.001', status: 10, channel: 2, digitised: true, paidOnline: false,
-    receivedAt, dueAt: receivedAt + 5 * DAY, finishedAt: receivedAt + 2 * DAY, returnedAt: receivedAt + 2 * DAY, updatedAt: receivedAt + 2 * DAY, ...over,
+    code: `${AG}-2610${String(2 + i).padStart(2, '0')}-000${i}`,
+    agency: AG,
+    procedure: '1.001',
+    status: 10,
+    channel: 2,
+    digitised: true,
+    paidOnline: false,
+    receivedAt,
+    dueAt: receivedAt + 5 * DAY,
+    finishedAt: receivedAt + 2 * DAY,
+    returnedAt: receivedAt + 2 * DAY,
+    updatedAt: receivedAt + 2 * DAY,
+    ...over,
   };
 }
 
@@ -40,16 +51,35 @@ const findings = [
   toFinding(AG, 'received', local[0], undefined),
   toFinding(AG, 'received', local[1], undefined),
   toFinding(AG, 'onTime', local[2], lagging),
-].map((f, i) => ({ ...f, metrics: i < 2 ? ['digitised', 'onTime', 'online', 'processed', 'received', 'toProcess'] : ['onTime', 'overdue', 'processed', 'unprocessed'] }));
+].map((f, i) => ({
+  ...f,
+  metrics:
+    i < 2
+      ? ['digitised', 'onTime', 'online', 'processed', 'received', 'toProcess']
+      : ['onTime', 'overdue', 'processed', 'unprocessed'],
+}));
 const index = provinceIndex(
-  { local: tallyOf(local, period, DEFAULT_RULES), national: { ...tallyOf(national, period, DEFAULT_RULES), waiting: 0 }, expected: 10 },
+  {
+    local: tallyOf(local, period, DEFAULT_RULES),
+    national: { ...tallyOf(national, period, DEFAULT_RULES), waiting: 0 },
+    expected: 10,
+  },
   findings,
   period,
   DEFAULT_RULES,
   indexConfig.parse(undefined),
 );
 const report: RunReport = octoberRun([
-  { province: 'H49', coverage: { status: 'complete', why: null }, sources: [], agencies: 1, mismatches: [], findings, incidents: [], index },
+  {
+    province: 'H49',
+    coverage: { status: 'complete', why: null },
+    sources: [],
+    agencies: 1,
+    mismatches: [],
+    findings,
+    incidents: [],
+    index,
+  },
 ]);
 
 describe('the index, by hand', () => {
@@ -63,8 +93,25 @@ describe('the index, by hand', () => {
     // the lag: 2.1 7/8 → 8/8 = +2.5, 5.4 87.5% → 100% = +1/6
     // the unsynced: 1.4 8/10 → 10/10 = +1.2, 2.1 7/8 → 9/10 = +0.5, 5.4 87.5% → 90% = +1/6
     expect(index.byCause).toEqual([
-      { cause: 'status_lag', dossiers: 1, points: 2.666667, indicators: [{ id: '2.1', points: 2.5 }, { id: '5.4', points: 0.166667 }] },
-      { cause: 'missing_national', dossiers: 2, points: 1.866667, indicators: [{ id: '1.4', points: 1.2 }, { id: '2.1', points: 0.5 }, { id: '5.4', points: 0.166667 }] },
+      {
+        cause: 'status_lag',
+        dossiers: 1,
+        points: 2.666667,
+        indicators: [
+          { id: '2.1', points: 2.5 },
+          { id: '5.4', points: 0.166667 },
+        ],
+      },
+      {
+        cause: 'missing_national',
+        dossiers: 2,
+        points: 1.866667,
+        indicators: [
+          { id: '1.4', points: 1.2 },
+          { id: '2.1', points: 0.5 },
+          { id: '5.4', points: 0.166667 },
+        ],
+      },
     ]);
   });
 });
@@ -75,7 +122,9 @@ describe('every report format', () => {
     expect(t).toContain('H49 Quảng Ninh: National service index (Decision 766), estimate');
     expect(t).toMatch(/1\.4 synced\s+6\.00\s+100\.00%\s+6\.00\s+80\.00%\s+4\.80\s+−1\.20/);
     expect(t).toMatch(/Total\s+36\.00\s+\S+\s+\S+\s+−\d\.\d\d/);
-    expect(t).toContain('Points at stake by cause (estimate) (2):\n    status_lag: 1 dossier, +2.67 points (2.1 on time, 5.4 not overdue)\n    missing_national: 2 dossiers, +1.87 points (1.4 synced, 2.1 on time, 5.4 not overdue)');
+    expect(t).toContain(
+      'Points at stake by cause (estimate) (2):\n    status_lag: 1 dossier, +2.67 points (2.1 on time, 5.4 not overdue)\n    missing_national: 2 dossiers, +1.87 points (1.4 synced, 2.1 on time, 5.4 not overdue)',
+    );
     expect(t).toContain(`Points at stake by agency (estimate) (1):\n    ${AG}: 3 dossiers`);
     expect(t).toMatch(/Estimate: computed by this tool/);
   });
@@ -100,7 +149,9 @@ describe('every report format', () => {
     expect(lines.every((l) => l.split(',').length === width)).toBe(true);
     expect(lines).toContain('r1,H49,complete,index,,,1.4,6,4.8,,,estimate,,,-1.2,');
     expect(lines).toContain('r1,H49,complete,index_stake,,,1.4 2.1 5.4,,,,,missing_national,,,1.866667,2');
-    expect(lines).toContain(`r1,H49,complete,index_stake,${AG},,${index.byAgency[0]!.indicators.map((i) => i.id).join(' ')},,,,,,,,${index.byAgency[0]!.points},3`);
+    expect(lines).toContain(
+      `r1,H49,complete,index_stake,${AG},,${index.byAgency[0]!.indicators.map((i) => i.id).join(' ')},,,,,,,,${index.byAgency[0]!.points},3`,
+    );
   });
 
   it('xlsx: a sheet of the index, headed by the estimate note', async () => {
@@ -110,21 +161,39 @@ describe('every report format', () => {
     expect(ws.getRow(1).getCell(1).value).toBe('National service index (Decision 766), estimate');
     expect(String(ws.getRow(2).getCell(1).value)).toMatch(/^Estimate/);
     const rows = ws.getSheetValues().filter(Boolean) as unknown[][];
-    expect(rows.find((r) => r[2] === '1.4 synced')?.slice(1)).toEqual(['H49', '1.4 synced', 6, 1, 6, 0.8, 4.8, -1.2, '']);
+    expect(rows.find((r) => r[2] === '1.4 synced')?.slice(1)).toEqual([
+      'H49',
+      '1.4 synced',
+      6,
+      1,
+      6,
+      0.8,
+      4.8,
+      -1.2,
+      '',
+    ]);
     expect(rows.find((r) => r[2] === 'Cause: status_lag')?.slice(8)).toEqual([2.666667, 1]);
     expect(rows.find((r) => r[2] === `Agency: ${AG}`)?.slice(8)).toEqual([3.866667, 3]);
   });
 });
 
 describe('the run summary alert', () => {
-  it('says each province\'s points on both sides and the causes with most points at stake', () => {
+  it("says each province's points on both sides and the causes with most points at stake", () => {
     const alerts = { groupBy: 'province' as const, repeatHours: 0, summary: 'always' as const };
-    const { planned } = planAlerts(report, [], { alerts, now: Date.parse('2026-11-02T00:00:00Z'), lastSent: new Map() });
+    const { planned } = planAlerts(report, [], {
+      alerts,
+      now: Date.parse('2026-11-02T00:00:00Z'),
+      lastSent: new Map(),
+    });
     const summary = planned.find((p) => p.alert.type === 'summary')!.alert;
     const text = textOf(docOf(summary, 'en'));
     expect(text).toContain('Points at stake by cause (estimate)');
-    expect(text).toContain(`H49 Quảng Ninh: ${index.total.national.toFixed(2)} of 36.00 points on the portal, 36.00 from the province's data (estimate)`);
-    expect(text).toContain('H49 Quảng Ninh · missing_national: 2 dossiers, +1.87 points (1.4 synced, 2.1 on time, 5.4 not overdue)');
+    expect(text).toContain(
+      `H49 Quảng Ninh: ${index.total.national.toFixed(2)} of 36.00 points on the portal, 36.00 from the province's data (estimate)`,
+    );
+    expect(text).toContain(
+      'H49 Quảng Ninh · missing_national: 2 dossiers, +1.87 points (1.4 synced, 2.1 on time, 5.4 not overdue)',
+    );
     expect(textOf(docOf(summary, 'vi'))).toContain('điểm trên Cổng');
   });
 });
@@ -132,7 +201,12 @@ describe('the run summary alert', () => {
 describe('the gauges', () => {
   it('dossier_sync_index_points{province,indicator,side}', async () => {
     const s: MetricsSnapshot = {
-      lastRun: null, sources: [], failedJobs: {}, openIncidents: {}, queue: {}, national: {},
+      lastRun: null,
+      sources: [],
+      failedJobs: {},
+      openIncidents: {},
+      queue: {},
+      national: {},
       index: [
         { province: 'H49', indicator: '1.4', side: 'local', points: 6 },
         { province: 'H49', indicator: '1.4', side: 'national', points: 4.8 },

@@ -60,8 +60,16 @@ const points = (t: IndexTally, expected = t.received) => indicatorsOf(t, expecte
 
 describe('1.4 synced: received ÷ what should have been synced', () => {
   it('30 held, 27 on the portal, the province reporting 32: 30/32 and 27/32 of 6 points', () => {
-    const local = tallyOf(many(30, (i) => dossier(1 + (i % 20))), period, DEFAULT_RULES);
-    const national = tallyOf(many(27, (i) => dossier(1 + (i % 20))), period, DEFAULT_RULES);
+    const local = tallyOf(
+      many(30, (i) => dossier(1 + (i % 20))),
+      period,
+      DEFAULT_RULES,
+    );
+    const national = tallyOf(
+      many(27, (i) => dossier(1 + (i % 20))),
+      period,
+      DEFAULT_RULES,
+    );
     expect(points(local, 32)['1.4']).toEqual({ share: 0.9375, points: 5.625 });
     expect(points(national, 32)['1.4']).toEqual({ share: 0.84375, points: 5.0625 });
     // without a reported count the store's stands for it; the portal holding more caps the share at 1
@@ -131,7 +139,11 @@ describe('5.4, its overdue part: 1 − overdue ÷ to process, full points from 9
 
 describe('4.3 data reuse and 3.3 online: thresholds and scales', () => {
   const received = (digitised: number, online: number) =>
-    tallyOf(many(30, (i) => dossier(1 + (i % 28), { digitised: i < digitised, channel: i < online ? 2 : 1 })), period, DEFAULT_RULES);
+    tallyOf(
+      many(30, (i) => dossier(1 + (i % 28), { digitised: i < digitised, channel: i < online ? 2 : 1 })),
+      period,
+      DEFAULT_RULES,
+    );
 
   it('4.3: exactly 80% digitised is full points; below, share × 2 ÷ 80%', () => {
     expect(points(received(24, 0))['4.3']).toEqual({ share: 0.8, points: 2 });
@@ -159,7 +171,8 @@ describe('4.3 data reuse and 3.3 online: thresholds and scales', () => {
 
   it('nothing to count costs nothing: null shares, full points', () => {
     const got = points(emptyTally(), 0);
-    for (const id of ['1.4', '2.1', '3.3', '4.3', '5.4'] as const) expect(got[id]).toEqual({ share: null, points: cfg.indicators[id].max });
+    for (const id of ['1.4', '2.1', '3.3', '4.3', '5.4'] as const)
+      expect(got[id]).toEqual({ share: null, points: cfg.indicators[id].max });
   });
 });
 
@@ -172,8 +185,18 @@ describe('points at stake per cause', () => {
   const stale = { ...lagging, status: 4, finishedAt: null, returnedAt: null };
   const nationalDossiers = [...local.filter((d) => ![a, b, c, lagging, inY].includes(d)), stale];
   const { findings } = explainWorld(local, nationalDossiers);
-  const input = { local: tallyOf(local, period, DEFAULT_RULES), national: tallyOf(nationalDossiers, period, DEFAULT_RULES), expected: 30 };
-  const index = provinceIndex({ ...input, national: { ...input.national, waiting: 0 } }, findings, period, DEFAULT_RULES, cfg);
+  const input = {
+    local: tallyOf(local, period, DEFAULT_RULES),
+    national: tallyOf(nationalDossiers, period, DEFAULT_RULES),
+    expected: 30,
+  };
+  const index = provinceIndex(
+    { ...input, national: { ...input.national, waiting: 0 } },
+    findings,
+    period,
+    DEFAULT_RULES,
+    cfg,
+  );
 
   it('each kind regains what it costs, by hand: 4 unsynced = 4/30 of 1.4 and of 2.1 and 5.4; the lag = 1/30 of 2.1', () => {
     // national: received 26 of 30, to process 26, on time 25 (the lagging one overdue there)
@@ -189,8 +212,12 @@ describe('points at stake per cause', () => {
     // 2.1: 25/26 → 26/26 = +20/26; 5.4: 25/26 not overdue (96%): full either way
     expect(lag!.indicators).toEqual([{ id: '2.1', points: +(20 - (20 * 25) / 26).toFixed(6) }]);
     expect(missing!.points).toBeGreaterThan(lag!.points);
-    expect(stakeLine(missing!)).toBe(`missing_national: 4 dossiers, +${missing!.points.toFixed(2)} points (1.4 synced, 2.1 on time)`);
-    expect(stakeLine(missing!, 'vi')).toBe(`missing_national: 4 hồ sơ, +${missing!.points.toFixed(2)} điểm (1.4 đồng bộ lên Cổng, 2.1 đúng hạn)`);
+    expect(stakeLine(missing!)).toBe(
+      `missing_national: 4 dossiers, +${missing!.points.toFixed(2)} points (1.4 synced, 2.1 on time)`,
+    );
+    expect(stakeLine(missing!, 'vi')).toBe(
+      `missing_national: 4 hồ sơ, +${missing!.points.toFixed(2)} điểm (1.4 đồng bộ lên Cổng, 2.1 đúng hạn)`,
+    );
   });
 
   it('per agency: X holds 4 of the 5 findings', () => {
@@ -214,7 +241,12 @@ describe('points at stake per cause', () => {
 
 describe('the tally agrees with the counting rules', () => {
   it('from dossiers, and from their per-agency figures (waiting aside)', () => {
-    const list = many(40, (i) => dossier(1 + (i % 31), { status: [10, 4, 5, 9][i % 4]!, finishedAt: i % 4 === 1 || i % 4 === 2 ? null : undefined! }));
+    const list = many(40, (i) =>
+      dossier(1 + (i % 31), {
+        status: [10, 4, 5, 9][i % 4]!,
+        finishedAt: i % 4 === 1 || i % 4 === 2 ? null : undefined!,
+      }),
+    );
     for (const d of list) if (d.finishedAt === undefined) d.finishedAt = d.receivedAt! + DAY;
     const t = new Tally(period);
     for (const d of list) t.add(d.agency, d);
@@ -244,7 +276,12 @@ function worldOf(spec: Spec, extra: number) {
   const local: CanonicalDossier[] = [];
   const national: CanonicalDossier[] = [];
   spec.forEach((s, i) => {
-    const base = dossier(s.day, { agency: s.agency, channel: s.channel, digitised: s.digitised, code: `${s.agency}-261001-${String(i).padStart(4, '0')}` });
+    const base = dossier(s.day, {
+      agency: s.agency,
+      channel: s.channel,
+      digitised: s.digitised,
+      code: `${s.agency}-261001-${String(i).padStart(4, '0')}`,
+    });
     const d =
       s.state === 'late'
         ? { ...base, finishedAt: base.dueAt! + 2 * DAY, returnedAt: base.dueAt! + 2 * DAY }
@@ -309,14 +346,28 @@ describe('property', () => {
         };
         const [lw, nw] = [waitingOf(local), waitingOf(national)];
         const found = new Set(findings.map((f) => f.dossierCode));
-        const unseen = [...new Set([...lw.keys(), ...nw.keys()])].some((c) => (lw.get(c) ?? 0) !== (nw.get(c) ?? 0) && !found.has(c));
+        const unseen = [...new Set([...lw.keys(), ...nw.keys()])].some(
+          (c) => (lw.get(c) ?? 0) !== (nw.get(c) ?? 0) && !found.has(c),
+        );
         if (unseen) corrected.waiting = want.waiting;
         else waitingHeld++;
         expect(corrected).toEqual(want);
         expect(indicatorsOf(corrected, want.received, cfg)).toEqual(indicatorsOf(want, want.received, cfg));
         // and through provinceIndex: correcting every cause at once regains the whole gap
-        const index = provinceIndex({ local: want, national: tallyOfFigures(figures(national)), expected: want.received }, findings, period, DEFAULT_RULES, cfg);
-        const all = provinceIndex({ local: want, national: want, expected: want.received }, [], period, DEFAULT_RULES, cfg);
+        const index = provinceIndex(
+          { local: want, national: tallyOfFigures(figures(national)), expected: want.received },
+          findings,
+          period,
+          DEFAULT_RULES,
+          cfg,
+        );
+        const all = provinceIndex(
+          { local: want, national: want, expected: want.received },
+          [],
+          period,
+          DEFAULT_RULES,
+          cfg,
+        );
         expect(index.total.local).toBe(all.total.local);
         held++;
       }),
