@@ -17,6 +17,7 @@ import { explain } from '../../src/reconcile/explain.js';
 import {
   emptyTally,
   findingDelta,
+  indexInput,
   indicatorsOf,
   provinceIndex,
   tallyOf,
@@ -236,6 +237,21 @@ describe('points at stake per cause', () => {
     expect(index.total.national).toBe(+(5.2 + (20 * 25) / 26 + 6).toFixed(6));
     const i14 = index.indicators.find((i) => i.id === '1.4')!;
     expect([i14.local.points, i14.national.points]).toEqual([6, 5.2]);
+  });
+});
+
+describe('what should have been synced', () => {
+  const held = many(12, (i) => dossier(1 + i));
+  const onPortal = held.slice(2);
+  it("is the province's own count where its statistics report it, else the store's", () => {
+    const [l, n] = [figures(held), figures(onPortal)];
+    const reported = figures([...held, dossier(20), dossier(21), dossier(22)]); // the province counts 15
+    expect(indexInput(l, n, 0).expected).toBe(12);
+    expect(indexInput(l, n, 0, { figures: reported, reported: ['received'] }).expected).toBe(15);
+    expect(indexInput(l, n, 0, { figures: reported, reported: ['processed'] }).expected).toBe(12);
+    // 1.4 on the portal: 10 of 15 reported
+    const x = indexInput(l, n, 0, { figures: reported, reported: ['received'] });
+    expect(indicatorsOf(x.national, x.expected, cfg)['1.4']).toEqual({ share: 0.666667, points: 4 });
   });
 });
 
