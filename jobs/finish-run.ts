@@ -94,7 +94,7 @@ export const finishRun = defineJob({
     if (meta.scheduled && syncedEverySource(full, ctx.config)) await ctx.runs.markNight(Date.parse(meta.window.to));
     await ctx.runs.finish(runId, now);
     const [following, ...rest] = then;
-    if (following) await ctx.queue.add('nightly', { ...following, then: rest }, { jobId: `nightly@${runId}@then` });
+    if (following) await ctx.queue.add('nightly', { ...following, then: rest }, { jobId: jobIds.then(runId) });
     const findings = before.provinces.reduce((n, p) => n + p.findings.length, 0);
     ctx.logger.info({ runId, findings, incidents: changes.length, alerts: alertJobs.length }, 'run complete');
     return { runId, findings, incidents: changes.map((c) => c.event), alerts: alertJobs };

@@ -3,15 +3,14 @@
  * the run. Built as one BullMQ flow: a parent runs when its children are done; a child
  * that fails for good is recorded on the parent instead of blocking it.
  */
-import { UnrecoverableError, type FlowJob } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import { nightlyPayload } from '../schemas/jobs.js';
 import { provincesOf, sourcesOf } from '../src/config/load.js';
 import { makePeriod, nightlyPeriods } from '../src/domain/period.js';
 import { jobOptions } from '../src/queue/job-options.js';
 import { defineJob } from '../src/queue/context.js';
-import { jobIds } from '../src/queue/flows.js';
+import { jobIds, runFlow } from '../src/queue/flows.js';
 import { newRunId } from '../src/queue/nightly.js';
-
 
 export const nightly = defineJob({
   name: 'nightly',
@@ -39,26 +38,15 @@ export const nightly = defineJob({
       provinces,
       ...(data.scheduled ? { scheduled: true } : {}),
     });
-    const queueName = ctx.queue.name;
-    const opts = jobOptions(ctx.config);
-    const tree: FlowJob = {
-      name: 'finish-run',
-      queueName,
-      data: { runId, then },
-      opts: { ...opts, jobId: jobIds.run(runId) },
-      children: provinces.map((province) => ({
-        name: 'reconcile-province',
-        queueName,
-        data: { runId, province, period: { from: period.from, to: period.to }, windowTo },
-        opts: { ...opts, jobId: jobIds.reconcile(runId, province), ignoreDependencyOnFailure: true },
-        children: sourcesOf(ctx.config, province).map((s) => ({
-          name: 'sync-source',
-          queueName,
-          data: { runId, source: s.id, windowTo },
-          opts: { ...opts, jobId: jobIds.sync(runId, s.id), ignoreDependencyOnFailure: true },
-        })),
+    const tree = runFlow(
+      ctx.queue.name,
+      jobOptions(ctx.config),
+      { runId, then },
+      provinces.map((province) => ({
+        reconcile: { runId, province, period: { from: period.from, to: period.to }, windowTo },
+        syncs: sourcesOf(ctx.config, province).map((s) => ({ jobId: jobIds.sync(runId, s.id), data: { runId, source: s.id, windowTo } })),
       })),
-    };
+    );
     await ctx.flow.add(tree);
     ctx.logger.info({ runId, provinces, period: `${period.from}..${period.to}`, then: then.length }, 'nightly run enqueued');
     return { runId, rootJobId: jobIds.run(runId) };

@@ -1,11 +1,19 @@
-/** The `dossier-sync` executable. */
+/** The `dossier-sync` executable: one file per command under src/cli/commands/, listed here in the order help shows them. */
 import { Command, CommanderError } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { ConfigError } from '../config/load.js';
-import { registerDemo } from './demo.js';
-import { registerOps } from './ops.js';
-import { registerServe } from './serve.js';
-import { registerSimulate } from './simulate.js';
+import * as demo from './commands/demo.js';
+import * as incidents from './commands/incidents.js';
+import * as quarantine from './commands/quarantine.js';
+import * as reconcile from './commands/reconcile.js';
+import * as replay from './commands/replay.js';
+import * as report from './commands/report.js';
+import * as serve from './commands/serve.js';
+import * as simulate from './commands/simulate.js';
+import * as sync from './commands/sync.js';
+import * as worker from './commands/worker.js';
+
+const COMMANDS: { register(program: Command): void }[] = [demo, worker, reconcile, sync, report, incidents, quarantine, replay, serve, simulate];
 
 const program = new Command('dossier-sync')
   .description('Sync provincial administrative-procedure dossiers and reconcile them with the National Public Service Portal')
@@ -13,10 +21,7 @@ const program = new Command('dossier-sync')
   .showHelpAfterError()
   .exitOverride();
 
-registerDemo(program);
-registerOps(program);
-registerServe(program);
-registerSimulate(program);
+for (const command of COMMANDS) command.register(program);
 
 try {
   await program.parseAsync(process.argv);

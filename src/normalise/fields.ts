@@ -5,6 +5,8 @@
  */
 import { formatDay, parseDay } from '../domain/time.js';
 import { DEFAULT_DATE_LIMITS, type DateLimits } from '../../schemas/config.js';
+import type { CanonicalDossier } from '../../schemas/dossier.js';
+import type { Normalised } from '../domain/normalised.js';
 
 export class Reject extends Error {}
 
@@ -72,3 +74,39 @@ export class DateBounds {
 }
 
 export const DEFAULT_DATE_BOUNDS = new DateBounds();
+
+/**
+ * A date field of an item: null when absent or blank; `parse` reads the dialect's form
+ * (`form` names it in the reason); the result must be within `bounds`. Throws `Reject`.
+ */
+export function dateField(
+  item: Record<string, unknown>,
+  field: string,
+  bounds: DateBounds,
+  parse: (value: string) => number | undefined,
+  form: string,
+  kind: 'past' | 'due' = 'past',
+): number | null {
+  const raw = item[field];
+  if (raw === undefined || raw === null) return null;
+  const value = String(raw).trim();
+  if (value === '') return null;
+  const ms = parse(value);
+  if (ms === undefined) throw new Reject(`${field}: "${value.slice(0, 40)}" is not ${form}`);
+  return bounds.check(field, ms, kind);
+}
+
+/** A local procedure code in its national form, when the source's map knows it. */
+export function mapProcedure(local: string, map: Readonly<Record<string, string>> | undefined): string {
+  return map && Object.hasOwn(map, local) ? map[local]! : local;
+}
+
+/** What a normaliser's checks make of an item: the dossier `build` returns, or the reason of the `Reject` it throws. */
+export function normalisedBy(build: () => CanonicalDossier): Normalised {
+  try {
+    return { ok: true, dossier: build() };
+  } catch (err) {
+    if (err instanceof Reject) return { ok: false, reason: err.message };
+    throw err;
+  }
+}

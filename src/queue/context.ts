@@ -8,6 +8,7 @@ import type { SourceAdapter } from '../sources/source.js';
 import type { Incidents } from '../store/incidents.js';
 import type { Runs } from '../store/runs.js';
 import type { Store } from '../store/store.js';
+import { jobIds } from './flows.js';
 
 export interface JobContext {
   config: Config;
@@ -66,7 +67,7 @@ export async function failedChildren(ctx: Pick<JobContext, 'job' | 'queue'>): Pr
   for (const [key, reason] of Object.entries(failures)) {
     const id = key.startsWith(ours) ? key.slice(ours.length) : key;
     const child = key.startsWith(ours) ? await Job.fromId(ctx.queue, id) : undefined;
-    out.push({ id, name: child?.name ?? id.split('@')[0]!, data: (child?.data ?? {}) as Record<string, unknown>, reason: String(reason) });
+    out.push({ id, name: child?.name ?? jobIds.kindOf(id), data: (child?.data ?? {}) as Record<string, unknown>, reason: String(reason) });
   }
   return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -17,7 +17,7 @@ export function newRunId(at: Date): string {
  */
 export async function runNightly(rt: Runtime, payload: NightlyInput, timeoutMs = 30 * 60_000, onPages?: (pages: number) => void): Promise<RunReport> {
   const events = await rt.events();
-  const prefix = payload.runId === undefined ? undefined : jobIds.sync(payload.runId, '');
+  const prefix = payload.runId === undefined ? undefined : jobIds.syncsOf(payload.runId);
   const pages = new Map<string, number>();
   const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) => {
     if (prefix === undefined || !jobId.startsWith(prefix)) return;

@@ -6,7 +6,7 @@
  * province, so its incidents move and alerts go out as on a night.
  */
 import { Job, type FlowJob } from 'bullmq';
-import { jobIds } from './flows.js';
+import { replayJobId, runFlow, syncJob } from './flows.js';
 import { syncSourcePayload, type SyncSourcePayload } from '../../schemas/jobs.js';
 import { sourceById } from '../config/load.js';
 import { groupBy } from '../util/group.js';
@@ -50,11 +50,6 @@ export async function failedBatches(rt: Runtime, filter: ReplayFilter = {}): Pro
   return out.sort((a, b) => a.failedAt.getTime() - b.failedAt.getTime());
 }
 
-/** A new id for each replay: BullMQ ignores an add whose id still exists. */
-export function replayJobId(jobId: string, at: Date): string {
-  return `${jobId}@replay-${at.getTime().toString(36)}`;
-}
-
 /**
  * Replays the batches, grouped by run: per run, one `finish-run` again (its incidents and
  * alerts for the replayed provinces only) over each province's `reconcile-province`, over
@@ -64,37 +59,22 @@ export function replayJobId(jobId: string, at: Date): string {
 export async function replayBatches(rt: Runtime, batches: FailedBatch[], at = new Date()): Promise<string[]> {
   const opts = jobOptions(rt.config);
   const queueName = rt.queue.name;
-  const sync = (b: FailedBatch): FlowJob => ({
-    name: 'sync-source',
-    queueName,
-    data: b.data,
-    opts: { ...opts, jobId: replayJobId(b.jobId, at), ignoreDependencyOnFailure: true },
-  });
-
+  const idOf = (id: string) => replayJobId(id, at);
   const roots: string[] = [];
   for (const [runId, group] of groupBy(batches, (b) => b.runId)) {
     const meta = await rt.runs.meta(runId);
     const trees: FlowJob[] = [];
-    if (!meta) trees.push(...group.map(sync)); // batches of no run (a manual sync): just run them again
+    // batches of no run (a manual sync): just run them again
+    if (!meta) trees.push(...group.map((b) => syncJob(queueName, opts, b.data, idOf(b.jobId))));
     else {
       const byProvince = groupBy(group, (b) => sourceById(rt.config, b.source).province);
       const provinces = [...byProvince.keys()].sort();
-      trees.push({
-        name: 'finish-run',
-        queueName,
-        data: { runId, then: [], provinces },
-        opts: { ...opts, jobId: replayJobId(jobIds.run(runId), at) },
-        children: provinces.map((province) => {
-          const syncs = byProvince.get(province)!;
-          return {
-            name: 'reconcile-province',
-            queueName,
-            data: { runId, province, period: meta.period, windowTo: Math.max(...syncs.map((b) => b.data.windowTo)) },
-            opts: { ...opts, jobId: replayJobId(jobIds.reconcile(runId, province), at), ignoreDependencyOnFailure: true },
-            children: syncs.map(sync),
-          };
-        }),
+      const flows = provinces.map((province) => {
+        const syncs = byProvince.get(province)!;
+        const windowTo = Math.max(...syncs.map((b) => b.data.windowTo));
+        return { reconcile: { runId, province, period: meta.period, windowTo }, syncs: syncs.map((b) => ({ jobId: b.jobId, data: b.data })) };
       });
+      trees.push(runFlow(queueName, opts, { runId, then: [], provinces }, flows, idOf));
     }
     for (const tree of trees) roots.push((await rt.flow.add(tree)).job.id!);
     for (const b of group) await ((await rt.queue.getJob(b.jobId)) as Job | undefined)?.remove();

@@ -18,6 +18,7 @@ import { Runs } from '../store/runs.js';
 import { tagUntaggedKeys } from '../store/migrate.js';
 import { Store } from '../store/store.js';
 import { PermanentError } from '../util/errors.js';
+import { firstIssue } from '../util/zod.js';
 import { checkRedis, connect, reachRedis, TARGET_SETTINGS, type RedisClient } from '../store/connection.js';
 import { jobOptions } from './job-options.js';
 
@@ -133,10 +134,7 @@ export function createQueueRuntime(config: Config, logger: Logger, jobs: Readonl
     const def = jobs.get(job.name);
     if (!def) throw new UnrecoverableError(`unknown job "${job.name}"`);
     const parsed = def.payload.safeParse(job.data);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new UnrecoverableError(`${job.name}: bad payload: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    }
+    if (!parsed.success) throw new UnrecoverableError(`${job.name}: bad payload: ${firstIssue(parsed.error, '(root)')}`);
     const ctx: JobContext = {
       config, store, runs, incidents, clock, queue, flow, source, national, job,
       logger: logger.child({ job: job.name, jobId: job.id }),

@@ -4,6 +4,7 @@
  */
 import { CronExpressionParser } from 'cron-parser';
 import type { NightStep } from '../../schemas/jobs.js';
+import { jobIds } from './flows.js';
 import type { Runtime } from './runtime.js';
 
 export const SCHEDULER_ID = 'nightly';
@@ -43,9 +44,9 @@ export async function startSchedule(rt: Runtime, now = Date.now()): Promise<Catc
   const [first, ...rest] = nights;
   // One id per night, so that workers starting together catch it up once; a night caught up
   // before whose syncs did not complete (its job finished) is run again under a new id.
-  let jobId = `nightly@catch-up@${first!.windowTo}`;
+  let jobId = jobIds.catchUp(first!.windowTo!);
   const before = await rt.queue.getJob(jobId);
-  if (before && ((await before.isCompleted()) || (await before.isFailed()))) jobId = `${jobId}@again-${now.toString(36)}`;
+  if (before && ((await before.isCompleted()) || (await before.isFailed()))) jobId = jobIds.again(jobId, now);
   await rt.queue.add('nightly', { ...first, then: rest }, { jobId });
   rt.logger.warn({ missed: missed.map((t) => new Date(t).toISOString()), mode: catchUp }, 'catching up nights missed while no worker ran');
   return { missed, enqueued: nights, jobId };

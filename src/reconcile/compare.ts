@@ -7,7 +7,7 @@ import { METRICS } from '../../schemas/metrics.js';
 import { Tally, type CountingRules } from './counting.js';
 import { type Figures, type Metric } from '../domain/figures.js';
 import { type Period } from '../domain/period.js';
-import { compareGroups, groupKey, parseGroupKey, type GroupKey } from '../util/tuple-key.js';
+import { compareGroups, groupKey, parseGroupKey, type GroupKey } from '../domain/group.js';
 
 /**
  * The store's counts for a province's period: per agency, and per agency and procedure, from

@@ -4,7 +4,8 @@
  * is the one of the `replay` command, in src/queue/replay.ts: this module only finds the
  * batch by its job id and says why when it cannot be replayed.
  */
-import { failedBatches, replayBatches, replayJobId, type FailedBatch } from '../queue/replay.js';
+import { failedBatches, replayBatches, type FailedBatch } from '../queue/replay.js';
+import { replayJobId } from '../queue/flows.js';
 import type { Runtime } from '../queue/runtime.js';
 
 export { failedBatches, replayJobId, type FailedBatch };

@@ -19,22 +19,16 @@ import { type Period } from '../domain/period.js';
 import { EnvelopeClient, type Credentials } from '../dialects/dvcqg/envelope.js';
 import type { ServiceReply } from '../../schemas/dvcqg.js';
 import type { HttpClient } from '../http/client.js';
-import { pullLimitsOf, type PageResult, type PullLimits, type ReportedStats, type SourceAdapter, type Window } from './source.js';
+import { pullLimitsOf, rawField, rawItemKey, type PageResult, type PullLimits, type ReportedStats, type SourceAdapter, type Window } from './source.js';
 
 const cursorSchema = z.object({ ts: z.string(), code: z.string(), page: z.number().int().min(1) });
 type Cursor = z.infer<typeof cursorSchema>;
 const STAMP = /^\d{14}$/;
 
-const field = (raw: unknown, name: string): string | undefined => {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-  const v = (raw as Record<string, unknown>)[name];
-  return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
-};
 
 /** An item of the national sync shape named by its code and update time, when it has a code. */
 export function dvcqgItemKey(raw: unknown): string | undefined {
-  const code = field(raw, 'MaHoSo');
-  return code === undefined ? undefined : `${code}@${field(raw, 'NgayCapNhat') ?? ''}`;
+  return rawItemKey(raw, 'MaHoSo', 'NgayCapNhat');
 }
 
 export class DvcqgSource implements SourceAdapter {
@@ -82,7 +76,7 @@ export class DvcqgSource implements SourceAdapter {
     const reply = await (ahead?.key === req.key ? ahead.reply : req.reply());
     const data = reply.data ?? [];
     // Items at the cursor's instant up to its code were applied with an earlier page.
-    const items = data.filter((raw) => !(field(raw, 'NgayCapNhat') === cursor.ts && (field(raw, 'MaHoSo') ?? '') <= cursor.code));
+    const items = data.filter((raw) => !(rawField(raw, 'NgayCapNhat') === cursor.ts && (rawField(raw, 'MaHoSo') ?? '') <= cursor.code));
     const done = data.length < size;
     // The next start is the last item whose update time can be sent back as `capNhatTu`: a
     // malformed NgayCapNhat (quarantined), an item from before the start (a duplicate of an
@@ -91,7 +85,7 @@ export class DvcqgSource implements SourceAdapter {
     let last: unknown;
     let lastTs: string | undefined;
     for (let i = data.length - 1; i >= 0; i--) {
-      const ts = field(data[i], 'NgayCapNhat');
+      const ts = rawField(data[i], 'NgayCapNhat');
       const at = ts !== undefined && STAMP.test(ts) ? parseCompact(ts) : undefined;
       if (at !== undefined && at < window.to && ts! >= cursor.ts) {
         last = data[i];
@@ -101,8 +95,8 @@ export class DvcqgSource implements SourceAdapter {
     }
     let next: Cursor;
     if (last === undefined || lastTs === undefined) next = { ...cursor, page: cursor.page + 1 };
-    else if (lastTs === cursor.ts) next = { ts: cursor.ts, code: field(last, 'MaHoSo') ?? cursor.code, page: cursor.page + 1 };
-    else next = { ts: lastTs, code: field(last, 'MaHoSo') ?? '', page: 1 };
+    else if (lastTs === cursor.ts) next = { ts: cursor.ts, code: rawField(last, 'MaHoSo') ?? cursor.code, page: cursor.page + 1 };
+    else next = { ts: lastTs, code: rawField(last, 'MaHoSo') ?? '', page: 1 };
     if (!done) {
       const following = this.request(window, next);
       const reply = following.reply();

@@ -16,8 +16,9 @@ import { DateBounds } from '../normalise/fields.js';
 import { zeroCounts, type Figures } from '../domain/figures.js';
 import { type Period } from '../domain/period.js';
 import { AuthExpiredError, PermanentError, TransientError } from '../util/errors.js';
+import { firstIssue } from '../util/zod.js';
 import type { HttpClient } from '../http/client.js';
-import { pullLimitsOf, type PageResult, type PullLimits, type ReportedStats, type SourceAdapter, type Window } from './source.js';
+import { pullLimitsOf, rawItemKey, type PageResult, type PullLimits, type ReportedStats, type SourceAdapter, type Window } from './source.js';
 
 export interface ClientCredentials {
   clientId: string | undefined;
@@ -33,12 +34,6 @@ interface Token {
 }
 
 const cursorSchema = z.string().min(1).nullable();
-
-const field = (raw: unknown, name: string): string | undefined => {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-  const v = (raw as Record<string, unknown>)[name];
-  return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
-};
 
 /** Renew this long before expiry: a tenth of the lifetime, at most 30 s. */
 function margin(lifetimeMs: number): number {
@@ -153,8 +148,7 @@ export class RestSource implements SourceAdapter {
   }
 
   itemKey(raw: unknown): string | undefined {
-    const code = field(raw, 'code');
-    return code === undefined ? undefined : `${code}@${field(raw, 'updatedAt') ?? ''}`;
+    return rawItemKey(raw, 'code', 'updatedAt');
   }
 
   /**
@@ -204,10 +198,7 @@ export class RestSource implements SourceAdapter {
     const query = new URLSearchParams({ agency, from: period.from, to: period.to, by });
     const raw = await this.getAuthorised(`${this.cfg.baseUrl}/stats?${query.toString()}`);
     const reply = restStatsReply.safeParse(raw);
-    if (!reply.success) {
-      const issue = reply.error.issues[0]!;
-      throw new TransientError(`${this.id}: stats reply is not in the expected shape (${issue.path.join('.')}: ${issue.message})`);
-    }
+    if (!reply.success) throw new TransientError(`${this.id}: stats reply is not in the expected shape (${firstIssue(reply.error)})`);
     return reply.data.rows;
   }
 

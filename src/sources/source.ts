@@ -9,6 +9,19 @@ import type { Period } from '../domain/period.js';
 import type { PullGuard } from './progress.js';
 
 /** A half-open window [from, to) on the records' last-update time, epoch ms. */
+/** A field of a raw item (not yet validated) as text, when it is a string or a number. */
+export function rawField(raw: unknown, name: string): string | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const v = (raw as Record<string, unknown>)[name];
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+}
+
+/** A raw item named by its code and update time (`code@updated`), when it has a code: how a pull tells items apart. */
+export function rawItemKey(raw: unknown, codeField: string, updatedField: string): string | undefined {
+  const code = rawField(raw, codeField);
+  return code === undefined ? undefined : `${code}@${rawField(raw, updatedField) ?? ''}`;
+}
+
 export interface Window {
   from: number;
   to: number;

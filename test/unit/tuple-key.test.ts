@@ -8,7 +8,8 @@ import { examinable } from '../../src/reconcile/explain.js';
 import { idPart, jobIds } from '../../src/queue/flows.js';
 import { compareCounts } from '../../src/reconcile/compare.js';
 import { zeroCounts, type Counts, type Figures } from '../../src/domain/figures.js';
-import { compareGroups, groupKey, parseGroupKey, tupleKey, type Group } from '../../src/util/tuple-key.js';
+import { compareGroups, groupKey, parseGroupKey, type Group } from '../../src/domain/group.js';
+import { tupleKey } from '../../src/util/tuple-key.js';
 
 const HOSTILE = ['1.004776|x', '1.004776', 'a:b', 'a@b', '|', ':', '@', '', '%0040', '*', 'x|', '|x', 'ư:ơ', '\u0000', '\ud800'];
 

@@ -10,6 +10,7 @@ import { METRICS } from '../../../schemas/metrics.js';
 import { type Counts, type Figures, type Metric } from '../../domain/figures.js';
 import { type Period } from '../../domain/period.js';
 import { TransientError } from '../../util/errors.js';
+import { firstIssue } from '../../util/zod.js';
 
 export type StatsCountField = Exclude<keyof StatsRow, 'Madonvi' | 'MaTTHC'>;
 
@@ -58,10 +59,7 @@ export function dayParams(period: Pick<Period, 'start' | 'end'>): { tuNgay: stri
 export function parseStatsRows(data: readonly unknown[], who: string): Figures[] {
   return data.map((raw, i) => {
     const row = statsRow.safeParse(raw);
-    if (!row.success) {
-      const issue = row.error.issues[0]!;
-      throw new TransientError(`${who}: ThongKeHoSo row ${i}: ${issue.path.join('.')}: ${issue.message}`);
-    }
+    if (!row.success) throw new TransientError(`${who}: ThongKeHoSo row ${i}: ${firstIssue(row.error)}`);
     return { agency: row.data.Madonvi, procedure: row.data.MaTTHC ?? null, counts: countsOfStatsRow(row.data) };
   });
 }

@@ -6,10 +6,10 @@
 import type { CanonicalDossier } from '../../../schemas/dossier.js';
 import { parseDvcqgItem } from '../../../schemas/dvcqg.js';
 import { BUILT_IN_CODE_FORMS, type CodeForms } from '../../domain/codes.js';
-import { DEFAULT_DATE_BOUNDS, Reject, codeField, notAnAgency, type DateBounds } from '../../normalise/fields.js';
+import { DEFAULT_DATE_BOUNDS, Reject, codeField, dateField, mapProcedure, normalisedBy, notAnAgency, type DateBounds } from '../../normalise/fields.js';
+import { firstIssue } from '../../util/zod.js';
 import { formatCompact, parseCompact } from '../../domain/time.js';
 import type { Normalised } from '../../domain/normalised.js';
-
 
 export interface DvcqgOptions {
   /** Vendor status value → national status code. */
@@ -28,15 +28,8 @@ export const IDENTITY_STATUS_MAP: Readonly<Record<string, number>> = Object.from
   Array.from({ length: 10 }, (_, i) => [String(i + 1), i + 1]),
 );
 
-function date(item: Record<string, unknown>, field: string, bounds: DateBounds, kind: 'past' | 'due' = 'past'): number | null {
-  const raw = item[field];
-  if (raw === undefined || raw === null) return null;
-  const value = String(raw).trim();
-  if (value === '') return null;
-  const ms = parseCompact(value);
-  if (ms === undefined) throw new Reject(`${field}: "${value.slice(0, 40)}" is not a date yyyyMMddHHmmss`);
-  return bounds.check(field, ms, kind);
-}
+const date = (item: Record<string, unknown>, field: string, bounds: DateBounds, kind: 'past' | 'due' = 'past') =>
+  dateField(item, field, bounds, parseCompact, 'a date yyyyMMddHHmmss', kind);
 
 function flag(item: Record<string, unknown>, field: string): boolean {
   const raw = item[field];
@@ -47,20 +40,12 @@ function flag(item: Record<string, unknown>, field: string): boolean {
   throw new Reject(`${field}: "${value.slice(0, 40)}" is not 0 or 1`);
 }
 
-/** A local procedure code in its national form, when the source's map knows it. */
-export function mapProcedure(local: string, map: Readonly<Record<string, string>> | undefined): string {
-  return map && Object.hasOwn(map, local) ? map[local]! : local;
-}
-
 export function normaliseDvcqg(raw: unknown, opts: DvcqgOptions): Normalised {
   const parsed = parseDvcqgItem(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { ok: false, reason: `${issue.path.join('.') || 'item'}: ${issue.message}` };
-  }
+  if (!parsed.success) return { ok: false, reason: firstIssue(parsed.error, 'item') };
   const item = parsed.data as Record<string, unknown> & typeof parsed.data;
   const bounds = opts.dates ?? DEFAULT_DATE_BOUNDS;
-  try {
+  return normalisedBy(() => {
     const dossierCode = codeField(item.MaHoSo, 'MaHoSo');
     const statusText = item.TrangThaiHoSo.trim();
     const status = Object.hasOwn(opts.statusMap, statusText) ? opts.statusMap[statusText] : undefined;
@@ -80,26 +65,20 @@ export function normaliseDvcqg(raw: unknown, opts: DvcqgOptions): Normalised {
     const updatedAt = date(item, 'NgayCapNhat', bounds);
     if (updatedAt === null) throw new Reject('NgayCapNhat: empty');
     return {
-      ok: true,
-      dossier: {
-        code: dossierCode,
-        agency,
-        procedure: codeField(mapProcedure(codeField(item.MaTTHC, 'MaTTHC'), opts.procedureMap), 'MaTTHC'),
-        status,
-        channel,
-        digitised: flag(item, 'HoSoCoThanhPhanSoHoa'),
-        paidOnline: flag(item, 'DuocThanhToanTrucTuyen'),
-        receivedAt: date(item, 'NgayTiepNhan', bounds),
-        dueAt: date(item, 'NgayHenTra', bounds, 'due'),
-        finishedAt: date(item, 'NgayKetThucXuLy', bounds),
-        returnedAt: date(item, 'NgayTra', bounds),
-        updatedAt,
-      },
+      code: dossierCode,
+      agency,
+      procedure: codeField(mapProcedure(codeField(item.MaTTHC, 'MaTTHC'), opts.procedureMap), 'MaTTHC'),
+      status,
+      channel,
+      digitised: flag(item, 'HoSoCoThanhPhanSoHoa'),
+      paidOnline: flag(item, 'DuocThanhToanTrucTuyen'),
+      receivedAt: date(item, 'NgayTiepNhan', bounds),
+      dueAt: date(item, 'NgayHenTra', bounds, 'due'),
+      finishedAt: date(item, 'NgayKetThucXuLy', bounds),
+      returnedAt: date(item, 'NgayTra', bounds),
+      updatedAt,
     };
-  } catch (err) {
-    if (err instanceof Reject) return { ok: false, reason: err.message };
-    throw err;
-  }
+  });
 }
 
 /** The inverse: a canonical dossier in the national sync shape (used by the simulators). */

@@ -9,7 +9,8 @@ import type { CanonicalDossier } from '../../../schemas/dossier.js';
 import { REST_CHANNELS, restItem } from '../../../schemas/rest.js';
 import { BUILT_IN_CODE_FORMS, type CodeForms } from '../../domain/codes.js';
 import type { Normalised } from '../../domain/normalised.js';
-import { DEFAULT_DATE_BOUNDS, Reject, codeField, notAnAgency, type DateBounds } from '../../normalise/fields.js';
+import { DEFAULT_DATE_BOUNDS, Reject, codeField, dateField, mapProcedure, normalisedBy, notAnAgency, type DateBounds } from '../../normalise/fields.js';
+import { firstIssue } from '../../util/zod.js';
 import { VN_OFFSET_MS } from '../../domain/time.js';
 
 export interface RestOptions {
@@ -57,32 +58,21 @@ export function formatIsoVn(ms: number): string {
   return `${iso.slice(0, 19)}${ms % 1000 === 0 ? '' : iso.slice(19, 23)}+07:00`;
 }
 
-function date(item: Record<string, unknown>, field: string, bounds: DateBounds, kind: 'past' | 'due' = 'past'): number | null {
-  const raw = item[field];
-  if (raw === undefined || raw === null) return null;
-  const value = String(raw).trim();
-  if (value === '') return null;
-  const ms = parseIsoInstant(value);
-  if (ms === undefined) throw new Reject(`${field}: "${value.slice(0, 40)}" is not an ISO 8601 date-time`);
-  return bounds.check(field, ms, kind);
-}
+const date = (item: Record<string, unknown>, field: string, bounds: DateBounds, kind: 'past' | 'due' = 'past') =>
+  dateField(item, field, bounds, parseIsoInstant, 'an ISO 8601 date-time', kind);
 
 export function normaliseRest(raw: unknown, opts: RestOptions): Normalised {
   const parsed = restItem.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { ok: false, reason: `${issue.path.join('.') || 'item'}: ${issue.message}` };
-  }
+  if (!parsed.success) return { ok: false, reason: firstIssue(parsed.error, 'item') };
   const item = parsed.data;
   const fields = item as Record<string, unknown>;
   const bounds = opts.dates ?? DEFAULT_DATE_BOUNDS;
-  try {
+  return normalisedBy(() => {
     const dossierCode = codeField(item.code, 'code');
     const agency = codeField(item.agencyCode, 'agencyCode');
     if (!(opts.codes ?? BUILT_IN_CODE_FORMS).isAgency(agency)) throw new Reject(`agencyCode: ${notAnAgency(agency)}`);
     const localProcedure = codeField(item.procedureCode, 'procedureCode');
-    const procedure =
-      opts.procedureMap && Object.hasOwn(opts.procedureMap, localProcedure) ? opts.procedureMap[localProcedure]! : localProcedure;
+    const procedure = mapProcedure(localProcedure, opts.procedureMap);
     const statusText = item.status.normalize('NFC').trim();
     const status = Object.hasOwn(opts.statusMap, statusText) ? opts.statusMap[statusText] : undefined;
     if (status === undefined) throw new Reject(`status: unknown status "${statusText.slice(0, 40)}"`);
@@ -98,26 +88,20 @@ export function normaliseRest(raw: unknown, opts: RestOptions): Normalised {
     const updatedAt = date(fields, 'updatedAt', bounds);
     if (updatedAt === null) throw new Reject('updatedAt: empty');
     return {
-      ok: true,
-      dossier: {
-        code: dossierCode,
-        agency,
-        procedure: codeField(procedure, 'procedureCode'),
-        status,
-        channel,
-        digitised: item.digitised ?? false,
-        paidOnline: item.paidOnline ?? false,
-        receivedAt: date(fields, 'receivedAt', bounds),
-        dueAt: date(fields, 'dueAt', bounds, 'due'),
-        finishedAt: date(fields, 'finishedAt', bounds),
-        returnedAt: date(fields, 'returnedAt', bounds),
-        updatedAt,
-      },
+      code: dossierCode,
+      agency,
+      procedure: codeField(procedure, 'procedureCode'),
+      status,
+      channel,
+      digitised: item.digitised ?? false,
+      paidOnline: item.paidOnline ?? false,
+      receivedAt: date(fields, 'receivedAt', bounds),
+      dueAt: date(fields, 'dueAt', bounds, 'due'),
+      finishedAt: date(fields, 'finishedAt', bounds),
+      returnedAt: date(fields, 'returnedAt', bounds),
+      updatedAt,
     };
-  } catch (err) {
-    if (err instanceof Reject) return { ok: false, reason: err.message };
-    throw err;
-  }
+  });
 }
 
 /** Inverts status names (national code → vendor string) into a status map for `normaliseRest`. */

@@ -1,13 +1,10 @@
-/** `dossier-sync serve`: the dashboard, metrics and health checks, without a worker. */
+/** The HTTP options of `serve` and `worker --http`, checked, and starting the HTTP side on a runtime. */
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.js';
-import { createRuntime } from '../../jobs/runtime.js';
-import { startupChecks, type Runtime } from '../queue/runtime.js';
+import type { Runtime } from '../queue/runtime.js';
 import { checkServerOptions, DEFAULT_HOST, DEFAULT_PORT, hostsServed, startServer, type RunningServer } from '../server/index.js';
 import { checkHostName } from '../server/auth.js';
-import { createLogger } from '../util/logger.js';
 import { LANGS, type Lang } from '../report/labels.js';
-import { choice, untilSignal, withConfig } from './options.js';
+import { choice } from './options.js';
 
 /** The HTTP options as commander hands them over. */
 export interface HttpCliOptions {
@@ -66,24 +63,4 @@ export async function startHttp(rt: Runtime, s: HttpSettings): Promise<RunningSe
   const server = await startServer({ runtime: rt, host: s.host, port: s.port, token: s.token, lang: s.lang, allowHosts: s.allowHosts });
   rt.logger.info({ url: server.url, auth: s.token ? 'bearer token' : 'none (loopback)', hosts: hostsServed(s) }, 'HTTP server listening');
   return server;
-}
-
-export function registerServe(program: Command): void {
-  addHttpOptions(withConfig(program.command('serve')))
-    .description('serve the dashboard (/), bull-board (/queues), /metrics, /healthz and /readyz until SIGINT/SIGTERM, without a worker')
-    .action(async (o: HttpCliOptions & { config: string; logLevel: string }) => {
-      const settings = httpSettings(o);
-      const config = await loadConfig(o.config);
-      const logger = createLogger({ level: o.logLevel });
-      const rt = createRuntime(config, logger);
-      try {
-        await startupChecks(rt);
-        const server = await startHttp(rt, settings);
-        const sig = await untilSignal();
-        logger.info({ signal: sig }, 'shutting down the HTTP server');
-        await server.close();
-      } finally {
-        await rt.close();
-      }
-    });
 }

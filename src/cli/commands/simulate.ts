@@ -3,10 +3,10 @@
  * province and the national feed) until SIGINT/SIGTERM, for trying the worker by hand.
  */
 import type { Command } from 'commander';
-import { formatCompact } from '../domain/time.js';
-import { SIM_CREDENTIALS, startSimulator } from '../sim/dvcqg-server.js';
-import { generateWorld, writeTruth } from '../sim/world.js';
-import { previousMonth, untilSignal, wholeNumber } from './options.js';
+import { formatCompact } from '../../domain/time.js';
+import { SIM_CREDENTIALS, startSimulator } from '../../sim/dvcqg-server.js';
+import { generateWorld, writeTruth } from '../../sim/world.js';
+import { previousMonth, untilSignal, wholeNumber } from '../options.js';
 
 interface SimulateOptions {
   seed: string;
@@ -17,7 +17,7 @@ interface SimulateOptions {
   truth?: string;
 }
 
-export function registerSimulate(program: Command): void {
+export function register(program: Command): void {
   program
     .command('simulate')
     .description(
