@@ -31,6 +31,7 @@ import type { Finding } from '../../schemas/report.js';
 import type { Counts, Figures, Metric } from '../domain/figures.js';
 import type { Period } from '../domain/period.js';
 import { parseCompact } from '../domain/time.js';
+import { groupBy } from '../util/group.js';
 import type { Provincial } from './compare.js';
 import { hasMetric, metricsOf, type Countable, type CountingRules } from './counting.js';
 
@@ -250,12 +251,6 @@ function stakeOf(
   return { cause, dossiers: group.length, points: round(indicators.reduce((s, i) => s + i.points, 0)), indicators };
 }
 
-function grouped(findings: Finding[], by: (f: Finding) => string): Map<string, Finding[]> {
-  const out = new Map<string, Finding[]>();
-  for (const f of findings) (out.get(by(f)) ?? out.set(by(f), []).get(by(f))!).push(f);
-  return out;
-}
-
 const byPoints = (a: IndexStake, b: IndexStake) =>
   b.points - a.points || b.dossiers - a.dossiers || (a.cause < b.cause ? -1 : a.cause > b.cause ? 1 : 0);
 
@@ -289,7 +284,7 @@ export function provinceIndex(
   }));
   const sum = (side: 'local' | 'national') => round(indicators.reduce((s, i) => s + i[side].points, 0));
   const stakes = (by: (f: Finding) => string) =>
-    [...grouped(dossierFindings, by)]
+    [...groupBy(dossierFindings, by)]
       .map(([cause, group]) => stakeOf(cause, group, national, deltas, input.expected, cfg))
       .sort(byPoints);
   return {
