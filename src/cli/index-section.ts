@@ -4,6 +4,7 @@
  * Every figure of points is said to be an estimate (docs/domain.md, The national service index).
  */
 import type { ProvinceReport, RunReport } from '../../schemas/report.js';
+import { round } from '../reconcile/index-points.js';
 import {
   INDEX_WORDS,
   fixed,
@@ -138,8 +139,6 @@ export function indexCsvRows(r: RunReport): (string | number | null)[][] {
   }
   return rows;
 }
-
-const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /** The xlsx sheet of the index: one row per province and indicator, then one per stake. */
 export function indexSheet(

@@ -169,7 +169,8 @@ function sharesOf(t: IndexTally, expected: number): Record<IndicatorId, Share> {
   };
 }
 
-const round = (x: number) => Math.round(x * 1e6) / 1e6;
+/** Points and shares to six decimals: no float noise in reports. */
+export const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /** One indicator's share and points under its configuration. */
 export function pointsOf(
