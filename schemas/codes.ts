@@ -1,5 +1,5 @@
 /**
- * The shape of an agency code, as the configuration validates it (docs/domain.md, Codes).
+ * The shape of an agency code, as the configuration validates it (docs/domain.md, Agency codes).
  * What codes mean, and their province, is read in src/domain/codes.ts.
  */
 

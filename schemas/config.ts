@@ -2,31 +2,9 @@ import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { AGENCY_CODE, compileAgencyPattern } from './codes.js';
 import { configuredUnit, isCalendarDay, SHIPPED_UNITS } from './units.js';
+import { DEFAULT_DATE_LIMITS, DEFAULT_ITEM_LIMITS } from './limits.js';
 import { METRICS } from './metrics.js';
 import { indexConfig } from './index-points.js';
-
-
-/** Limits on one raw item (`maxItemDepth`, `maxItemBytes` of a source). */
-export interface ItemLimits {
-  /** Deepest nesting of objects and arrays; the item itself is depth 1. */
-  maxDepth: number;
-  /** Largest item, in characters of its JSON text. */
-  maxBytes: number;
-}
-
-export const DEFAULT_ITEM_LIMITS: ItemLimits = { maxDepth: 32, maxBytes: 64 * 1024 };
-
-/** The configured date range (`dates` in the configuration). */
-export interface DateLimits {
-  /** The earliest accepted date of any field, `YYYY-MM-DD` (Vietnam calendar day). */
-  earliest: string;
-  /** Clock skew allowed: update, receipt, finish and return times may be this far after now. */
-  skewHours: number;
-  /** Due dates (planned, so in the future) are accepted before this day, `YYYY-MM-DD`. */
-  dueBefore: string;
-}
-
-export const DEFAULT_DATE_LIMITS: DateLimits = { earliest: '2000-01-01', skewHours: 24, dueBefore: '2100-01-01' };
 
 const httpUrl = z
   .string()

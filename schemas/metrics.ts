@@ -1,4 +1,4 @@
-/** The figures a period is counted in (docs/domain.md, the counting rules): the same list in every report, store and wire shape. */
+/** The figures a period is counted in (docs/domain.md, The metrics): the same list in every report, store and wire shape. */
 export const METRICS = [
   'received',
   'carriedOver',

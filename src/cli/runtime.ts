@@ -1,7 +1,8 @@
 /** Opening the runtime of a configured deployment for one command, and closing it after. */
 import { loadConfig } from '../config/load.js';
 import { createRuntime } from '../../jobs/runtime.js';
-import { startupChecks, type Runtime } from '../queue/runtime.js';
+import { startupChecks } from '../queue/health.js';
+import { type Runtime } from '../queue/runtime.js';
 import { createLogger } from '../util/logger.js';
 
 /** The options `withConfig` adds, as commander hands them over. */

@@ -7,7 +7,7 @@ import type { Workbook, Worksheet } from 'exceljs';
 import type { Finding, RunReport } from '../../schemas/report.js';
 import type { Metric } from '../domain/figures.js';
 import { provinceLabel } from '../normalise/units.js';
-import { vnTime } from '../server/pages.js';
+import { vnTime } from '../server/pages/layout.js';
 import { accountOf, sortMismatches, sourcesTotal } from '../report/account.js';
 import { indexSheet } from './index-section.js';
 import { EVIDENCE_FIELDS, LABELS, type Lang } from '../report/labels.js';

@@ -7,21 +7,19 @@
  * - the portal's own id: unit code, a dot, digits, e.g. `H49.22` (`MaCoQuanThucHien`);
  * and in any form `codes.agencyPatterns` adds (a regular expression with a named group
  * `province`). A dossier code is `<agency code>-<YYMMDD>-<4-digit sequence>` with the agency
- * in any accepted form.
+ * in any accepted form. The shape of an agency code, as the configuration checks it, is in
+ * schemas/codes.ts.
  */
-
 import { compileAgencyPattern } from '../../schemas/codes.js';
 
 const QCVN = String.raw`\d{3}\.\d{2}\.\d{2}\.(?<province>[A-Z]\d{2})`;
 const PORTAL = String.raw`(?<province>[A-Z]\d{2})\.\d{1,6}`;
-
 
 /** Dossier code (Circular 01/2018): `<agency code>-<YYMMDD>-<4-digit sequence>`, agency in a built-in form. */
 export const DOSSIER_CODE = /^(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}|[A-Z]\d{2}\.\d{1,6})-(\d{6})-(\d{4})$/;
 
 /** What follows the agency in a dossier code. */
 const DOSSIER_TAIL = /^(.+)-\d{6}-\d{4}$/;
-
 
 /** The agency-code forms in use: the built-in ones, then the configured ones in order. */
 export class CodeForms {

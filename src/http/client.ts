@@ -9,7 +9,7 @@ import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from 'pino';
 import { AuthExpiredError, PermanentError, TransientError } from '../util/errors.js';
 import { CircuitBreaker, CircuitOpenError, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
-import { RateLimiter, sleep, type Clock } from './rate-limit.js';
+import { RateLimiter, systemClock, type Clock } from './rate-limit.js';
 
 export { sleep } from './rate-limit.js';
 
@@ -33,8 +33,10 @@ export interface HttpOptions {
   rateLimit?: number;
   /** Open the circuit after this many consecutive failed calls; absent: no breaker. */
   circuitBreaker?: CircuitBreakerOptions;
-  /** For tests: the clock the rate limiter waits on. */
+  /** For tests: the clock the rate limiter and the Retry-After waits wait on. */
   clock?: Clock;
+  /** For tests: now, in epoch ms, for the circuit breaker's cooldown and a Retry-After date; Date.now by default. */
+  now?: () => number;
   logger?: Logger;
   signal?: AbortSignal;
   /** The URL's path holds a secret (a bot token, a webhook's key): errors and logs name its origin only. */
@@ -51,12 +53,12 @@ export interface HttpStats {
   circuitRejections: number;
 }
 
-function retryAfterMs(header: unknown): number | undefined {
+function retryAfterMs(header: unknown, now: () => number): number | undefined {
   if (typeof header !== 'string' || header === '') return undefined;
   const seconds = Number(header);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now());
 }
 
 function safeUrl(url: string, secretPath = false): string {
@@ -77,7 +79,7 @@ export class HttpClient {
           onOpen: (until, failures) =>
             opts.logger?.warn({ source: opts.name, failures, until: until.toISOString() }, 'circuit opened'),
           onClose: () => opts.logger?.info({ source: opts.name }, 'circuit closed'),
-        })
+        }, opts.now)
       : undefined;
     this.axios = axios.create({
       timeout: opts.timeoutMs,
@@ -140,7 +142,7 @@ export class HttpClient {
         this.stats.retries++;
         this.opts.logger?.warn({ source: this.opts.name, attempt: attemptNumber, err: error.message }, 'retrying HTTP call');
         const wait = error instanceof TransientError ? error.retryAfterMs : undefined;
-        if (wait) await sleep(Math.min(wait, this.opts.maxRetryAfterMs ?? 60_000), this.opts.signal);
+        if (wait) await (this.opts.clock ?? systemClock).sleep(Math.min(wait, this.opts.maxRetryAfterMs ?? 60_000), this.opts.signal);
       },
     }).catch((err: unknown) => {
       throw err instanceof AbortError ? err.originalError : err;
@@ -148,7 +150,8 @@ export class HttpClient {
   }
 
   private async once(config: AxiosRequestConfig, where: string, expectJson: boolean): Promise<unknown> {
-    this.stats.throttledMs += await this.limiter.acquire(this.opts.signal);
+    const throttled = await this.limiter.acquire(this.opts.signal); // read before adding: concurrent calls all count
+    this.stats.throttledMs += throttled;
     this.stats.requests++;
     let res;
     // One controller per attempt, aborted by the deadline or by the client's own signal (a
@@ -182,7 +185,7 @@ export class HttpClient {
     }
     const status = res.status;
     if (status === 408 || status === 429 || status >= 500) {
-      throw new TransientError(`${this.opts.name}: ${where}: HTTP ${status}`, retryAfterMs(res.headers['retry-after']));
+      throw new TransientError(`${this.opts.name}: ${where}: HTTP ${status}`, retryAfterMs(res.headers['retry-after'], this.opts.now ?? Date.now));
     }
     if (status === 401) throw new AbortError(new AuthExpiredError(`${this.opts.name}: ${where}: HTTP 401`));
     if (status >= 400) throw new AbortError(new PermanentError(`${this.opts.name}: ${where}: HTTP ${status}`));

@@ -14,7 +14,6 @@ export type DateKind = 'TiepNhan' | 'KetThucXuLy' | 'CapNhat';
 /** Dossiers per page of a national list: a shorter page is the last. */
 export const LIST_PAGE = 1000;
 
-
 export class NationalClient {
   readonly envelope: EnvelopeClient;
   /** Every request of this client (or of the metered view it is). */

@@ -4,8 +4,7 @@
  * capped JSON a quarantined item is kept as.
  */
 import { createHash } from 'node:crypto';
-import { DEFAULT_ITEM_LIMITS, type ItemLimits } from '../../schemas/config.js';
-
+import { DEFAULT_ITEM_LIMITS, type ItemLimits } from '../../schemas/limits.js';
 
 /**
  * Why an item is beyond the limits, or undefined when it is within them. It walks the item

@@ -4,7 +4,7 @@
  * field first, then what is wrong with it.
  */
 import { formatDay, parseDay } from '../domain/time.js';
-import { DEFAULT_DATE_LIMITS, type DateLimits } from '../../schemas/config.js';
+import { DEFAULT_DATE_LIMITS, type DateLimits } from '../../schemas/limits.js';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Normalised } from '../domain/normalised.js';
 
@@ -34,7 +34,6 @@ export function codeField(value: string, field: string): string {
 export function notAnAgency(code: string): string {
   return `${JSON.stringify(code.slice(0, 40))} is not an agency code (000.00.00.H49, H49.22 or a form of codes.agencyPatterns)`;
 }
-
 
 /**
  * The date range an item's dates must fall in: [earliest, now + skew] for times of things

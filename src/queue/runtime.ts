@@ -6,58 +6,27 @@
 import { FlowProducer, Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { JobContext, JobDefinition } from './context.js';
-import { closedProvinceWarnings, credentials, sourceById, unknownProvinceWarnings, type Config } from '../config/load.js';
-import { useUnits } from '../normalise/units.js';
-import { NationalClient } from '../national/client.js';
-import { createSource } from '../sources/index.js';
+import { credentials, sourceById, type Config, type RedisTarget } from '../config/load.js';
 import { HttpClient } from '../http/client.js';
+import { NationalClient } from '../national/client.js';
+import { useUnits } from '../normalise/units.js';
+import { createSource } from '../sources/index.js';
 import type { SourceAdapter } from '../sources/source.js';
+import { connect, TARGET_SETTINGS, type RedisClient } from '../store/connection.js';
 import { Incidents } from '../store/incidents.js';
 import { Runs } from '../store/runs.js';
-import { tagUntaggedKeys } from '../store/migrate.js';
 import { Store } from '../store/store.js';
 import { PermanentError } from '../util/errors.js';
 import { firstIssue } from '../util/zod.js';
-import { checkRedis, connect, reachRedis, TARGET_SETTINGS, type RedisClient } from '../store/connection.js';
+import type { JobContext, JobDefinition } from './context.js';
+import { watch } from './health.js';
 import { jobOptions } from './job-options.js';
 
 export const QUEUE_NAME = 'dossier-sync';
 
-/**
- * Logs a connection's errors once per outage, and its return (without a listener, ioredis and
- * BullMQ print every reconnection attempt's error to stderr, outside the logs).
- */
-function watch(c: RedisClient, name: string, logger: Logger, ...users: { on(event: 'error', fn: (err: Error) => void): unknown }[]): void {
-  let down = false;
-  const onError = (err: Error) => {
-    if (down) return;
-    down = true;
-    logger.warn({ connection: name, err: err.message }, 'Redis connection lost: reconnecting');
-  };
-  for (const e of [c, ...users]) e.on('error', onError);
-  c.on('ready', () => {
-    if (!down) return;
-    down = false;
-    logger.info({ connection: name }, 'Redis connection back');
-  });
-}
-
 /** BullMQ's key prefix, in braces so that a queue's keys share one Redis Cluster slot. */
 export function bullPrefix(cfg: Config): string {
   return `{${cfg.redis.prefix}-bull}`;
-}
-
-/**
- * What a command checks before it works: Redis answers (or it fails now, see `reachRedis`) and
- * does not evict; a source configured with a closed province code, or one in no unit registry, is named. Keys written before
- * the `{global}` tag get their tagged names (src/store/migrate.ts).
- */
-export async function startupChecks(rt: Pick<Runtime, 'config' | 'logger' | 'redis'>): Promise<void> {
-  await reachRedis(rt.redis, rt.config.redisTarget!); // createRuntime refused a configuration without one
-  await checkRedis(rt.redis, rt.logger);
-  await tagUntaggedKeys(rt.redis, rt.config.redis.prefix, rt.logger);
-  for (const w of [...unknownProvinceWarnings(rt.config), ...closedProvinceWarnings(rt.config)]) rt.logger.warn(w);
 }
 
 export interface Runtime {
@@ -80,27 +49,134 @@ export interface RuntimeOptions {
   clock?: () => Date;
 }
 
-/** The runtime whose worker runs `jobs` (by job name); jobs/runtime.ts gives it the registry. */
-export function createQueueRuntime(config: Config, logger: Logger, jobs: ReadonlyMap<string, JobDefinition>, opts: RuntimeOptions = {}): Runtime {
-  const target = config.redisTarget;
-  if (!target) throw new PermanentError(`no Redis: ${TARGET_SETTINGS}`);
-  useUnits(config.units); // reports and the dashboard name the configured units too
-  const clock = opts.clock ?? (() => new Date());
-  const connections: RedisClient[] = [];
-  const conn = (name: string) => {
+export interface RuntimeOptions {
+  clock?: () => Date;
+}
+
+/** What every job is handed, whichever job it is. */
+type Shared = Omit<JobContext, 'job' | 'token'>;
+
+/** The source adapters and the national client, each made once, when a job first asks for it. */
+function clients(
+  config: Config,
+  logger: Logger,
+  signal: AbortSignal,
+  clock: () => Date,
+): Pick<JobContext, 'source' | 'national'> {
+  const sources = new Map<string, SourceAdapter>();
+  let nationalClient: NationalClient | undefined;
+  return {
+    source(id) {
+      let s = sources.get(id);
+      if (!s) {
+        const cfg = sourceById(config, id);
+        s = createSource(cfg, {
+          logger,
+          signal,
+          dates: config.dates,
+          agencyPatterns: config.codes.agencyPatterns,
+          now: () => clock().getTime(),
+        });
+        sources.set(id, s);
+      }
+      return s;
+    },
+    national() {
+      const n = config.national;
+      nationalClient ??= new NationalClient(
+        n,
+        new HttpClient({
+          name: 'national',
+          timeoutMs: n.timeoutMs,
+          deadlineMs: n.deadlineMs,
+          rateLimit: n.rateLimit,
+          logger,
+          signal,
+        }),
+        credentials(n.usernameEnv, n.passwordEnv),
+      );
+      return nationalClient;
+    },
+  };
+}
+
+/** The worker's processor: finds the job's definition, parses its payload, runs its handler. */
+function processor(
+  jobs: ReadonlyMap<string, JobDefinition>,
+  shared: Shared,
+): (job: Job, token?: string) => Promise<unknown> {
+  return async (job, token) => {
+    const def = jobs.get(job.name);
+    if (!def) throw new UnrecoverableError(`unknown job "${job.name}"`);
+    const parsed = def.payload.safeParse(job.data);
+    if (!parsed.success)
+      throw new UnrecoverableError(`${job.name}: bad payload: ${firstIssue(parsed.error, '(root)')}`);
+    const ctx: JobContext = { ...shared, job, logger: shared.logger.child({ job: job.name, jobId: job.id }), token };
+    try {
+      return await def.handler(parsed.data, ctx);
+    } catch (err) {
+      if (err instanceof PermanentError) throw new UnrecoverableError(err.message);
+      throw err;
+    }
+  };
+}
+
+/** A worker on its own connection, its failures logged. */
+function worker(
+  connection: RedisClient,
+  prefix: string,
+  config: Config,
+  logger: Logger,
+  processJob: ReturnType<typeof processor>,
+  n: number,
+  concurrency?: number,
+): Worker {
+  const w = new Worker(QUEUE_NAME, processJob, {
+    connection,
+    prefix,
+    concurrency: concurrency ?? config.worker.concurrency,
+    maxStalledCount: config.worker.maxStalledCount,
+    name: `${hostname()}:${process.pid}:${n}`,
+  });
+  w.on('failed', (job, err) =>
+    logger.warn({ job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed'),
+  );
+  w.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+  return w;
+}
+
+/** The store's, the queue's and the flow producer's connections, each watched; `open` makes more (all in `all`). */
+function openConnections(config: Config, logger: Logger, target: RedisTarget) {
+  const all: RedisClient[] = [];
+  const open = (name: string) => {
     const c = connect(target, name);
-    connections.push(c);
+    all.push(c);
     return c;
   };
-  const redis = conn('store');
+  const redis = open('store');
   watch(redis, 'store', logger);
   const prefix = bullPrefix(config);
-  const queueConn = conn('queue');
-  const flowConn = conn('flow');
+  const queueConn = open('queue');
+  const flowConn = open('flow');
   const queue = new Queue(QUEUE_NAME, { connection: queueConn, prefix, defaultJobOptions: jobOptions(config) });
   const flow = new FlowProducer({ connection: flowConn, prefix });
   watch(queueConn, 'queue', logger, queue);
   watch(flowConn, 'flow', logger, flow);
+  return { open, all, redis, prefix, queue, flow };
+}
+
+/** The runtime whose worker runs `jobs` (by job name); jobs/runtime.ts gives it the registry. */
+export function createQueueRuntime(
+  config: Config,
+  logger: Logger,
+  jobs: ReadonlyMap<string, JobDefinition>,
+  opts: RuntimeOptions = {},
+): Runtime {
+  const target = config.redisTarget;
+  if (!target) throw new PermanentError(`no Redis: ${TARGET_SETTINGS}`);
+  useUnits(config.units); // reports and the dashboard name the configured units too
+  const clock = opts.clock ?? (() => new Date());
+  const { open: conn, all: connections, redis, prefix, queue, flow } = openConnections(config, logger, target);
   const store = new Store(redis, config.redis.prefix);
   const runs = new Runs(redis, config.redis.prefix);
   const incidents = new Incidents(redis, config.redis.prefix);
@@ -108,50 +184,30 @@ export function createQueueRuntime(config: Config, logger: Logger, jobs: Readonl
   let events: QueueEvents | undefined;
   const abort = new AbortController();
   const stopping = new AbortController();
-
-  const sources = new Map<string, SourceAdapter>();
-  const source = (id: string): SourceAdapter => {
-    let s = sources.get(id);
-    if (!s) {
-      const cfg = sourceById(config, id);
-      s = createSource(cfg, { logger, signal: abort.signal, dates: config.dates, agencyPatterns: config.codes.agencyPatterns, now: () => clock().getTime() });
-      sources.set(id, s);
-    }
-    return s;
+  const shared: Shared = {
+    config,
+    store,
+    runs,
+    incidents,
+    clock,
+    queue,
+    flow,
+    logger,
+    signal: abort.signal,
+    stopping: stopping.signal,
+    ...clients(config, logger, abort.signal, clock),
   };
-  let nationalClient: NationalClient | undefined;
-  const national = (): NationalClient => {
-    const n = config.national;
-    nationalClient ??= new NationalClient(
-      n,
-      new HttpClient({ name: 'national', timeoutMs: n.timeoutMs, deadlineMs: n.deadlineMs, rateLimit: n.rateLimit, logger, signal: abort.signal }),
-      credentials(n.usernameEnv, n.passwordEnv),
-    );
-    return nationalClient;
-  };
-
-  async function processJob(job: Job, token?: string): Promise<unknown> {
-    const def = jobs.get(job.name);
-    if (!def) throw new UnrecoverableError(`unknown job "${job.name}"`);
-    const parsed = def.payload.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`${job.name}: bad payload: ${firstIssue(parsed.error, '(root)')}`);
-    const ctx: JobContext = {
-      config, store, runs, incidents, clock, queue, flow, source, national, job,
-      logger: logger.child({ job: job.name, jobId: job.id }),
-      signal: abort.signal,
-      stopping: stopping.signal,
-      token,
-    };
-    try {
-      return await def.handler(parsed.data, ctx);
-    } catch (err) {
-      if (err instanceof PermanentError) throw new UnrecoverableError(err.message);
-      throw err;
-    }
-  }
+  const processJob = processor(jobs, shared);
 
   return {
-    config, logger, redis, store, runs, incidents, queue, flow,
+    config,
+    logger,
+    redis,
+    store,
+    runs,
+    incidents,
+    queue,
+    flow,
     async events() {
       if (!events) {
         const eventsConn = conn('events');
@@ -164,19 +220,9 @@ export function createQueueRuntime(config: Config, logger: Logger, jobs: Readonl
     startWorker(o = {}) {
       const workerConn = conn('worker');
       watch(workerConn, 'worker', logger);
-      const worker = new Worker(QUEUE_NAME, processJob, {
-        connection: workerConn,
-        prefix,
-        concurrency: o.concurrency ?? config.worker.concurrency,
-        maxStalledCount: config.worker.maxStalledCount,
-        name: `${hostname()}:${process.pid}:${workers.length + 1}`,
-      });
-      worker.on('failed', (job, err) =>
-        logger.warn({ job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed'),
-      );
-      worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
-      workers.push(worker);
-      return worker;
+      const w = worker(workerConn, prefix, config, logger, processJob, workers.length + 1, o.concurrency);
+      workers.push(w);
+      return w;
     },
     async close(graceMs = 30_000) {
       // First ask running jobs to stop at their next page boundary and give their job back;

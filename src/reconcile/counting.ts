@@ -93,8 +93,6 @@ export function hasMetric(bits: number, metric: Metric): boolean {
   return (bits & BIT[metric]) !== 0;
 }
 
-
-
 export function addBits(counts: Counts, bits: number): void {
   for (let rest = bits; rest !== 0; rest &= rest - 1) counts[METRICS[31 - Math.clz32(rest & -rest)]!]++; // each set bit, lowest first
 }

@@ -26,6 +26,7 @@ interface IndexWords {
   agency: string;
   dossiers: string;
   noStake: string;
+  notComputed: string;
   name: Record<IndicatorId, string>;
   dossierCount(n: number): string;
   pointsWord: string;
@@ -51,6 +52,7 @@ export const INDEX_WORDS: Record<IndexLang, IndexWords> = {
     agency: 'Agency',
     dossiers: 'Dossiers',
     noStake: 'No finding moves the index.',
+    notComputed: 'Not computed in this run (index.enabled is off, or no province was compared completely).',
     name: INDICATOR_NAMES,
     dossierCount: (n) => `${n} dossier${n === 1 ? '' : 's'}`,
     pointsWord: 'points',
@@ -74,6 +76,7 @@ export const INDEX_WORDS: Record<IndexLang, IndexWords> = {
     agency: 'Cơ quan',
     dossiers: 'Hồ sơ',
     noStake: 'Không có hồ sơ sai lệch nào làm thay đổi chỉ số.',
+    notComputed: 'Lượt này không tính chỉ số (index.enabled tắt, hoặc không tỉnh nào được đối soát đầy đủ).',
     name: {
       '1.4': 'đồng bộ lên Cổng',
       '2.1': 'đúng hạn',

@@ -8,7 +8,7 @@ import type { Finding, RunReport } from '../../schemas/report.js';
 import { accountOf, isDossierFinding } from '../report/account.js';
 import { groupBy } from '../util/group.js';
 import { tupleKey } from '../util/tuple-key.js';
-import { vnTime } from './pages.js';
+import { vnTime } from './pages/layout.js';
 
 /** One finding of a dossier in one run. */
 export interface Appearance {

@@ -55,6 +55,8 @@ export interface SimulatorOptions {
   port?: number;
   /** How long a session stays valid; default 30 minutes. */
   sessionTtlMs?: number;
+  /** Now, in epoch ms, for session lifetimes; Date.now by default (a test moves it instead of waiting). */
+  clock?: () => number;
   /** Fault injection per province source (key: unit code like 'H49'); none by default. */
   faults?: Record<string, FaultOptions>;
   /** Figures a province's own ThongKeHoSo gets wrong (key: unit code like 'H49'); none by default. */
@@ -91,7 +93,7 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
 function login(state: State, scope: string, body: Params): Reply {
   if (body.username !== SIM_CREDENTIALS.username || body.password !== SIM_CREDENTIALS.password)
     return { error_code: '403', message: 'wrong username or password' };
-  const now = Date.now();
+  const now = state.now();
   for (const [id, s] of state.sessions) if (s.expiresAt <= now) state.sessions.delete(id);
   const session = randomUUID();
   state.sessions.set(session, { scope, expiresAt: now + state.sessionTtlMs, calls: 0 });
@@ -100,7 +102,7 @@ function login(state: State, scope: string, body: Params): Reply {
 
 function service(state: State, scope: string, body: Params, index: ProvinceIndex | undefined): Reply {
   const session = typeof body.session === 'string' ? state.sessions.get(body.session) : undefined;
-  if (!session || session.scope !== scope || session.expiresAt <= Date.now())
+  if (!session || session.scope !== scope || session.expiresAt <= state.now())
     return { error_code: '401', message: 'session is unknown or expired: log in again' };
   if (index?.faults) {
     session.calls++;
@@ -179,6 +181,7 @@ function initialState(world: World, opts: SimulatorOptions): State {
     ),
     sessions: new Map(),
     sessionTtlMs: opts.sessionTtlMs ?? 30 * 60_000,
+    now: opts.clock ?? Date.now,
     lists: new Map(),
     nationalLoad: new Map(),
   };

@@ -60,6 +60,8 @@ export interface RestSimulatorOptions {
   statusNames?: Record<number, string>;
   /** Token lifetime; default 3600 s. */
   tokenTtlSeconds?: number;
+  /** Now, in epoch ms, for token lifetimes; Date.now by default (a test moves it instead of waiting). */
+  clock?: () => number;
   /** Fault injection per province source (key: unit code like 'H49'); none by default. */
   faults?: Record<string, FaultOptions>;
   /**
@@ -117,7 +119,7 @@ async function token(state: State, req: IncomingMessage): Promise<unknown> {
     throw new HttpError(400, 'unsupported_grant_type', 'grant_type must be client_credentials');
   if (form.get('client_id') !== REST_SIM_CLIENT.clientId || form.get('client_secret') !== REST_SIM_CLIENT.clientSecret)
     throw new HttpError(401, 'invalid_client', 'unknown client or wrong secret');
-  const now = Date.now();
+  const now = state.now();
   for (const [t, { expiresAt }] of state.tokens) if (expiresAt <= now) state.tokens.delete(t);
   const value = randomBytes(24).toString('base64url');
   state.tokens.set(value, { expiresAt: now + state.ttlMs, calls: 0 });
@@ -128,7 +130,7 @@ async function token(state: State, req: IncomingMessage): Promise<unknown> {
 function authorise(state: State, req: IncomingMessage, faults: ProvinceFaults<RestWireItem> | undefined): void {
   const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   const token = m ? state.tokens.get(m[1]!) : undefined;
-  if (token === undefined || token.expiresAt <= Date.now()) {
+  if (token === undefined || token.expiresAt <= state.now()) {
     state.counts.unauthorised++;
     throw new HttpError(401, 'invalid_token', 'the access token is unknown or expired');
   }
@@ -178,6 +180,7 @@ export async function startRestSimulator(world: World, opts: RestSimulatorOption
     ),
     tokens: new Map(),
     ttlMs: (opts.tokenTtlSeconds ?? 3600) * 1000,
+    now: opts.clock ?? Date.now,
     statusNames,
     counts: { tokensIssued: 0, unauthorised: 0, listRequests: 0 },
   };

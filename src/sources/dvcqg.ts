@@ -25,7 +25,6 @@ const cursorSchema = z.object({ ts: z.string(), code: z.string(), page: z.number
 type Cursor = z.infer<typeof cursorSchema>;
 const STAMP = /^\d{14}$/;
 
-
 /** An item of the national sync shape named by its code and update time, when it has a code. */
 export function dvcqgItemKey(raw: unknown): string | undefined {
   return rawItemKey(raw, 'MaHoSo', 'NgayCapNhat');

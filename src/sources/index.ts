@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { SourceConfig } from '../../schemas/config.js';
 import { credentials } from '../config/load.js';
 import { BUILT_IN_CODE_FORMS, CodeForms } from '../domain/codes.js';
-import { DEFAULT_DATE_LIMITS, type DateLimits } from '../../schemas/config.js';
+import { DEFAULT_DATE_LIMITS, type DateLimits } from '../../schemas/limits.js';
 import { DateBounds } from '../normalise/fields.js';
 import { DvcqgSource } from './dvcqg.js';
 import { HttpClient } from '../http/client.js';

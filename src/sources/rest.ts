@@ -11,7 +11,7 @@ import { REST_STATS_METRICS, restDossierList, restStatsReply, restTokenReply, ty
 import { BUILT_IN_CODE_FORMS, rootAgency, type CodeForms } from '../domain/codes.js';
 import type { Normalised } from '../domain/normalised.js';
 import { formatIsoVn, normaliseRest } from '../dialects/rest/normalise.js';
-import { DEFAULT_DATE_LIMITS } from '../../schemas/config.js';
+import { DEFAULT_DATE_LIMITS } from '../../schemas/limits.js';
 import { DateBounds } from '../normalise/fields.js';
 import { zeroCounts, type Figures } from '../domain/figures.js';
 import { type Period } from '../domain/period.js';

@@ -1,7 +1,7 @@
 /** What every provincial source adapter offers the sync job, whatever its dialect. */
 import type { SourceConfig } from '../../schemas/config.js';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
-import { DEFAULT_ITEM_LIMITS, type ItemLimits } from '../../schemas/config.js';
+import { DEFAULT_ITEM_LIMITS, type ItemLimits } from '../../schemas/limits.js';
 import { itemLimitsReason } from '../normalise/bounded.js';
 import type { Normalised } from '../domain/normalised.js';
 import type { Figures, Metric } from '../domain/figures.js';

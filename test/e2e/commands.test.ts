@@ -156,7 +156,6 @@ describe('bad input stops the worker before anything starts', () => {
       const file = join(dir, `bad-${what.replace(/\W+/g, '-')}.json`);
       const content = make(good());
       await writeFile(file, typeof content === 'string' ? content : JSON.stringify(content));
-      const started = Date.now();
       // REDIS_URL points at a port nobody listens on: a worker that got as far as Redis would say so (exit 1).
       const err = await exec(process.execPath, [BIN, 'worker', '--config', file], {
         env: { PATH: process.env.PATH, REDIS_URL: 'redis://127.0.0.1:9', ...secrets },
@@ -165,14 +164,12 @@ describe('bad input stops the worker before anything starts', () => {
       expect(err?.code).toBe(78);
       expect(err?.stderr).toContain(names);
       expect(err?.stderr).not.toMatch(/ECONNREFUSED|worker started/);
-      expect(Date.now() - started).toBeLessThan(20_000);
     });
   }
 
   it('Redis unreachable: exit 1 at once, naming its URL without the password', async () => {
     const file = join(dir, 'no-redis.json');
     await writeFile(file, JSON.stringify(good()));
-    const started = Date.now();
     const err = await exec(process.execPath, [BIN, 'worker', '--config', file], {
       env: { PATH: process.env.PATH, REDIS_URL: 'redis://:s3cret-pw@127.0.0.1:9', BAD_U: 'u', BAD_P: 'p' },
       timeout: 20_000,
@@ -180,6 +177,8 @@ describe('bad input stops the worker before anything starts', () => {
     expect(err?.code).toBe(1);
     expect(err?.stderr).toContain('cannot reach Redis at redis://:***@127.0.0.1:9');
     expect(err?.stderr).not.toContain('s3cret-pw');
-    expect(Date.now() - started).toBeLessThan(10_000); // refused connections: no waiting out the timeout
+    // refused at once, not waited out: the reason is the refusal, not a timeout
+    expect(err?.stderr).toMatch(/ECONNREFUSED/);
+    expect(err?.stderr).not.toMatch(/timed? ?out/i);
   });
 });

@@ -21,7 +21,7 @@ import { NationalClient } from '../../src/national/client.js';
 import { parseStatsRows } from '../../src/dialects/dvcqg/fields.js';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../../src/dialects/dvcqg/normalise.js';
 import { CODE_SHAPE, DateBounds } from '../../src/normalise/fields.js';
-import { DEFAULT_DATE_LIMITS } from '../../schemas/config.js';
+import { DEFAULT_DATE_LIMITS } from '../../schemas/limits.js';
 import { statusMapOf } from '../../src/dialects/rest/normalise.js';
 import { formatCompact } from '../../src/domain/time.js';
 import { compareCounts, countStore } from '../../src/reconcile/compare.js';

@@ -66,8 +66,8 @@ describe('Redis restarted mid-run (append-only file on)', () => {
     // What is there just before the stop: everything after it can only be further on.
     const before = await Promise.all(PROVINCES.map(async (p) => ({ cp: await checkpointOf(p), stored: await rt!.store.countDossiers(p) })));
     await server!.stop();
-    // Down for a moment while the worker is mid-page: its commands wait for the connection.
-    await new Promise((r) => setTimeout(r, 1000));
+    // Down until the worker has seen it go, mid-page: its commands wait for the connection.
+    await until('the worker to see Redis gone', async () => /Redis connection lost: reconnecting/.test(worker!.stderr()));
     expect(worker.child.exitCode).toBeNull(); // the worker rides it out
     server = await startPrivateRedis({ appendOnly: true, dir: dataDir, port });
 

@@ -108,10 +108,11 @@ describe('simulator over loopback HTTP', () => {
   });
 
   it('expires sessions', async () => {
-    const short = await startSimulator(world, { sessionTtlMs: 1 });
+    let now = Date.now();
+    const short = await startSimulator(world, { sessionTtlMs: 1, clock: () => now });
     try {
       const session = await login(short.sourceUrl('H49'));
-      await new Promise((r) => setTimeout(r, 20));
+      now += 20;
       const reply = await call(short.sourceUrl('H49'), session, 'LayDanhSachHoSo', rootAgency('H49'), {});
       expect(reply.error_code).toBe('401');
     } finally {

@@ -2,9 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkLayers, importsOf, layerOf } from '../../scripts/check-layers.js';
+import { checkLayers, importsOf, LAYERS, layerOf } from '../../scripts/check-layers.js';
 import { checkSize, functionsOf, MAX_FILE_LINES, MAX_FUNCTION_LINES } from '../../scripts/check-size.js';
-import { LAYERS } from '../../scripts/layers.js';
 
 const trees: string[] = [];
 afterEach(() => {
@@ -71,7 +70,7 @@ describe('the layer check', () => {
   it('names a file in no layer', () => {
     const root = tree({ 'src/newthing/x.ts': `export const x = 1;\n` });
     expect(checkLayers(root).map((v) => v.message)).toEqual([
-      'src/newthing/x.ts is in no layer: add its folder to LAYERS (scripts/layers.ts)',
+      'src/newthing/x.ts is in no layer: add its folder to LAYERS (scripts/check-layers.ts)',
     ]);
   });
 

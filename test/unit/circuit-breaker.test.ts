@@ -65,8 +65,9 @@ describe('CircuitBreaker (fake clock)', () => {
 });
 
 describe('HttpClient with a circuit breaker (nock)', () => {
+  let now = Date.now();
   const client = (name: string) =>
-    new HttpClient({ name, timeoutMs: 1_000, retries: 1, minDelayMs: 5, circuitBreaker: { failures: 2, cooldownMs: 300 } });
+    new HttpClient({ name, timeoutMs: 1_000, retries: 1, minDelayMs: 5, circuitBreaker: { failures: 2, cooldownMs: 300 }, now: () => now });
 
   it('after N failing calls the next fails without a request; after the cooldown a trial closes it', async () => {
     const scope = nock(A).post('/service').times(4).reply(503); // 2 calls x (1 try + 1 retry)
@@ -81,7 +82,7 @@ describe('HttpClient with a circuit breaker (nock)', () => {
     expect((err as Error).message).toMatch(/^circuit open for h49 until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(http.stats).toMatchObject({ requests: 4, circuitRejections: 1 });
 
-    await new Promise((r) => setTimeout(r, 320));
+    now += 320;
     expect(http.circuit).toBe('half-open');
     const trial = nock(A).post('/service').reply(200, { error_code: 0 });
     await expect(http.postJson(`${A}/service`, {})).resolves.toEqual({ error_code: 0 });

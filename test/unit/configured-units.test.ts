@@ -3,7 +3,7 @@ import { configFile } from '../../schemas/config.js';
 import { formatReport } from '../../src/cli/format.js';
 import { closedProvinceWarnings, parseConfig, unknownProvinceWarnings } from '../../src/config/load.js';
 import { provinceLabel, unitRegistry, useUnits } from '../../src/normalise/units.js';
-import { runPage } from '../../src/server/pages.js';
+import { runPage } from '../../src/server/pages/run.js';
 import { octoberRun } from '../helpers/fixtures.js';
 
 // H80 is in no shipped record: an operator's unit.

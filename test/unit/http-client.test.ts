@@ -2,12 +2,27 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient, type HttpOptions } from '../../src/http/client.js';
+import type { Clock } from '../../src/http/rate-limit.js';
 import { AuthExpiredError, PermanentError, TransientError } from '../../src/util/errors.js';
 
 const BASE = 'http://source.test';
 
 function client(o: Partial<HttpOptions> = {}): HttpClient {
   return new HttpClient({ name: 'h49', timeoutMs: 2_000, retries: 3, minDelayMs: 10, maxDelayMs: 50, ...o });
+}
+
+/** A clock whose waits return at once, moving it on by the time asked; it records them. */
+function fakeClock(): Clock & { waits: number[] } {
+  const waits: number[] = [];
+  let t = 0;
+  return {
+    waits,
+    now: () => t,
+    sleep: async (ms) => {
+      waits.push(ms);
+      t += ms;
+    },
+  };
 }
 
 beforeAll(() => nock.disableNetConnect());
@@ -25,23 +40,22 @@ describe('HttpClient', () => {
 
   it('waits for Retry-After (seconds) on 429 before retrying', async () => {
     const scope = nock(BASE).get('/dossiers').reply(429, '', { 'Retry-After': '1' }).get('/dossiers').reply(200, { items: [] });
-    const http = client();
-    const t0 = performance.now();
+    const clock = fakeClock();
+    const http = client({ clock });
     await expect(http.getJson(`${BASE}/dossiers`)).resolves.toEqual({ items: [] });
-    const elapsed = performance.now() - t0;
     expect(scope.isDone()).toBe(true);
-    expect(elapsed).toBeGreaterThanOrEqual(900);
-    expect(elapsed).toBeLessThan(10_000); // honoured, not multiplied: a loose bound, no timing race
+    expect(clock.waits).toEqual([1000]); // honoured, not multiplied
     expect(http.stats.retries).toBe(1);
   });
 
   it('honours Retry-After given as an HTTP date', async () => {
-    const at = new Date(Date.now() + 2_000).toUTCString(); // second precision: 1-2 s ahead
+    const now = Date.parse('2026-11-02T01:00:00.400Z');
+    const at = new Date(now + 2_000).toUTCString(); // second precision: 01:00:02, 1.6 s ahead
     const scope = nock(BASE).get('/x').reply(503, '', { 'Retry-After': at }).get('/x').reply(200, {});
-    const t0 = performance.now();
-    await client().getJson(`${BASE}/x`);
+    const clock = fakeClock();
+    await client({ clock, now: () => now }).getJson(`${BASE}/x`);
     expect(scope.isDone()).toBe(true);
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(clock.waits).toEqual([1600]);
   });
 
   it.each([400, 404])('HTTP %i is a PermanentError after exactly one request', async (status) => {
@@ -104,10 +118,11 @@ describe('HttpClient', () => {
 
   it('spaces requests to the rate limit: 5 requests at 10/s take at least ~400 ms', async () => {
     const scope = nock(BASE).get('/r').times(5).reply(200, {});
-    const http = client({ rateLimit: 10 });
-    const t0 = performance.now();
+    const clock = fakeClock();
+    const http = client({ rateLimit: 10, clock });
+    const t0 = clock.now();
     await Promise.all(Array.from({ length: 5 }, () => http.getJson(`${BASE}/r`)));
-    const elapsed = performance.now() - t0;
+    const elapsed = clock.now() - t0;
     expect(scope.isDone()).toBe(true);
     expect(elapsed).toBeGreaterThanOrEqual(380);
     expect(http.stats.throttledMs).toBeGreaterThanOrEqual(380);
@@ -115,10 +130,11 @@ describe('HttpClient', () => {
 
   it('applies the rate limit to retries too', async () => {
     nock(BASE).get('/r').times(2).reply(503).get('/r').reply(200, {});
-    const http = client({ rateLimit: 5, minDelayMs: 0 });
-    const t0 = performance.now();
+    const clock = fakeClock();
+    const http = client({ rateLimit: 5, minDelayMs: 0, clock });
+    const t0 = clock.now();
     await http.getJson(`${BASE}/r`);
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(380); // 3 attempts, 200 ms apart
+    expect(clock.now() - t0).toBeGreaterThanOrEqual(380); // 3 attempts, 200 ms apart
   });
 
   it('does not limit when rateLimit is 0', async () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../../src/dialects/dvcqg/normalise.js';
-import { DEFAULT_DATE_LIMITS } from '../../schemas/config.js';
+import { DEFAULT_DATE_LIMITS } from '../../schemas/limits.js';
 import { DateBounds } from '../../src/normalise/fields.js';
 import { normaliseRest, statusMapOf } from '../../src/dialects/rest/normalise.js';
 import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest-server.js';

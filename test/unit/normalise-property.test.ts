@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalDossier, type CanonicalDossier } from '../../schemas/dossier.js';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg, toDvcqgItem } from '../../src/dialects/dvcqg/normalise.js';
-import { DEFAULT_DATE_LIMITS } from '../../schemas/config.js';
+import { DEFAULT_DATE_LIMITS } from '../../schemas/limits.js';
 import { DateBounds } from '../../src/normalise/fields.js';
 
 const FIELDS = [

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { createRuntime } from '../../../jobs/runtime.js';
-import { startupChecks } from '../../queue/runtime.js';
+import { startupChecks } from '../../queue/health.js';
 import { createLogger } from '../../util/logger.js';
 import { addHttpOptions, httpSettings, startHttp, type HttpCliOptions } from '../http-options.js';
 import { untilSignal, withConfig } from '../options.js';

@@ -56,6 +56,8 @@ export interface State {
   provinces: Map<string, ProvinceIndex>;
   sessions: Map<string, { scope: string; expiresAt: number; calls: number }>;
   sessionTtlMs: number;
+  /** Now, in epoch ms (SimulatorOptions.clock). */
+  now: () => number;
   lists: Map<string, CanonicalDossier[]>;
   /** National requests answered, by `service|madonvi`. */
   nationalLoad: Map<string, NationalLoadRow>;

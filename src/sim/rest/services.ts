@@ -47,6 +47,8 @@ export interface State {
   provinces: Map<string, ProvinceIndex>;
   tokens: Map<string, { expiresAt: number; calls: number }>;
   ttlMs: number;
+  /** Now, in epoch ms (RestSimulatorOptions.clock). */
+  now: () => number;
   statusNames: Record<number, string>;
   counts: RestCounts;
 }

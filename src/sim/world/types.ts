@@ -1,6 +1,7 @@
 /** The shapes of a simulated world (src/sim/world.ts) and what it injects. */
 import type { CanonicalDossier } from '../../../schemas/dossier.js';
 import type { FINDING_KINDS } from '../../../schemas/report.js';
+import { groupKey } from '../../domain/group.js';
 import type { Period } from '../../domain/period.js';
 import type { OracleMetric } from '../oracle.js';
 
@@ -139,4 +140,4 @@ export interface Clock {
 export type Direction = 'fewer' | 'more' | 'unmapped';
 
 /** The key of an (agency, procedure) pair. */
-export const pairOf = (agency: string, procedure: string) => `${agency}|${procedure}`;
+export const pairOf = (agency: string, procedure: string) => groupKey(agency, procedure);

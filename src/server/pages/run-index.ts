@@ -3,11 +3,22 @@
  * points) and the points at stake by cause and by agency, labelled as an estimate
  * (docs/domain.md, The national service index).
  */
-import type { IndexStake } from '../../schemas/index-points.js';
-import type { RunReport } from '../../schemas/report.js';
-import { provinceLabel } from '../normalise/units.js';
-import { INDEX_WORDS, fixed, indicatorLabel, percent, signedPoints, type IndexLang } from '../report/index-labels.js';
-import { html, type Html } from './html.js';
+import type { IndexStake } from '../../../schemas/index-points.js';
+import type { RunReport } from '../../../schemas/report.js';
+import { provinceLabel } from '../../normalise/units.js';
+import {
+  INDEX_WORDS,
+  fixed,
+  indicatorLabel,
+  percent,
+  signedPoints,
+  type IndexLang,
+} from '../../report/index-labels.js';
+import { LANGS } from '../../report/labels.js';
+import { html, type Html } from '../html.js';
+import { PAGE_LABELS } from '../labels.js';
+import type { PageContext } from './layout.js';
+import type { RunSection } from './run.js';
 
 function stakes(lang: IndexLang, by: 'cause' | 'agency', list: IndexStake[]): Html {
   const W = INDEX_WORDS[lang];
@@ -35,12 +46,13 @@ function stakes(lang: IndexLang, by: 'cause' | 'agency', list: IndexStake[]): Ht
   </table>`;
 }
 
-/** The section, or null when no province of the run has an index. */
-export function indexSection(lang: IndexLang, r: RunReport): Html | null {
-  const provinces = r.provinces.filter((p) => p.index);
-  if (!provinces.length) return null;
+/** Each province's indicators on both sides and its stakes; a line saying why when the run has no index. */
+export function indexSection(ctx: PageContext, r: RunReport): Html {
+  const lang = ctx.lang;
   const W = INDEX_WORDS[lang];
-  return html`<h2 id="index">${W.title}</h2>
+  const provinces = r.provinces.filter((p) => p.index);
+  if (!provinces.length) return html`<div class="card" id="index"><p class="empty">${W.notComputed}</p></div>`;
+  return html`<div id="index">
     <p class="sub">${W.note}</p>
     ${provinces.map((p) => {
       const x = p.index!;
@@ -78,5 +90,12 @@ export function indexSection(lang: IndexLang, r: RunReport): Html | null {
         <h4>${W.byAgency}</h4>
         ${stakes(lang, 'agency', x.byAgency)}
       </div>`;
-    })}`;
+    })}
+  </div>`;
 }
+
+/** The section as the run page lists it (its heading in the page's language). */
+export const INDEX_SECTION: RunSection = {
+  heading: (L) => INDEX_WORDS[LANGS.find((l) => PAGE_LABELS[l] === L) ?? 'vi'].title,
+  render: indexSection,
+};

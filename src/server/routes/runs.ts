@@ -1,0 +1,49 @@
+/** The runs: the home page (latest runs under the trend), a run's page, and their JSON. */
+import { Router } from 'express';
+import { accountOf } from '../../report/account.js';
+import { PAGE_LABELS } from '../labels.js';
+import { notFoundPage } from '../pages/layout.js';
+import { runPage } from '../pages/run.js';
+import { runsPage } from '../pages/runs.js';
+import { trendOf } from '../trace.js';
+import type { RouteContext } from './context.js';
+
+export function runsRoutes(c: RouteContext): Router {
+  const { rt } = c;
+  const router = Router();
+  router.get('/', async (req, res) => {
+    const traced = await c.reports(Math.max(c.runsShown, c.runsTraced));
+    c.page(res, runsPage(c.ctxOf(req), traced.slice(0, c.runsShown), { points: trendOf(traced.slice(0, c.runsTraced)), runs: Math.min(traced.length, c.runsTraced) }));
+  });
+  router.get('/runs/:id', async (req, res) => {
+    const ctx = c.ctxOf(req);
+    const r = await rt.runs.report(req.params.id);
+    if (!r) c.page(res, notFoundPage(ctx, `${PAGE_LABELS[ctx.lang].run} ${req.params.id}`), 404);
+    else c.page(res, runPage(ctx, r));
+  });
+  router.get('/api/runs', async (_req, res) => {
+    const runs = (await c.reports()).map((r) => ({
+      runId: r.runId,
+      period: r.period,
+      window: r.window,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      status: r.status,
+      provinces: r.provinces.map((p) => ({
+        province: p.province,
+        coverage: p.coverage,
+        mismatches: p.mismatches.length,
+        findings: p.findings.length,
+        unexplained: accountOf(p).residuals.length,
+        incidents: p.incidents.length,
+      })),
+    }));
+    res.json({ runs });
+  });
+  router.get('/api/runs/:id', async (req, res) => {
+    const r = await rt.runs.report(req.params.id);
+    if (!r) res.status(404).json({ error: `no run "${req.params.id}"` });
+    else res.json(r);
+  });
+  return router;
+}
