@@ -42,6 +42,9 @@ export interface BigNightResult {
   truth: number;
   missed: number;
   extra: number;
+  /** Up to 10 of the missed injections and of the findings no injection explains (`kind|code`). */
+  missedSome: string[];
+  extraSome: string[];
   peakRssMB: number;
 }
 
@@ -94,6 +97,8 @@ report({
   truth: truth.size,
   missed: [...truth].filter((k) => !found.has(k)).length,
   extra: [...found].filter((k) => !truth.has(k)).length,
+  missedSome: [...truth].filter((k) => !found.has(k)).slice(0, 10),
+  extraSome: [...found].filter((k) => !truth.has(k)).slice(0, 10),
   peakRssMB: peakRssMB(),
 } satisfies BigNightResult);
 await redis.quit();

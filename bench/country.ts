@@ -3,7 +3,8 @@
  * (bench/worker.ts) run every job; this one starts the nights (`runNightly`) as the scheduler
  * would. The night before (the initial load of every province up to `lastNightAt`) is run first
  * and not held against the target; then the measured night pulls what was updated since, counts,
- * explains and finishes.
+ * explains and finishes. Reports the night's time, its national requests and records against
+ * the examined agencies' national dossiers, and its findings against the world's ground truth.
  */
 import { pino } from 'pino';
 import { runNightly } from '../src/queue/nightly.js';
@@ -12,6 +13,7 @@ import { MONTH, argsOf, nightConfig, peakRssMB, report, startChild, type Child }
 import type { SimReady } from './sim.js';
 import type { WorkerArgs } from './worker.js';
 import { monthPeriod } from '../src/domain/period.js';
+import { examinable } from '../src/reconcile/explain.js';
 
 export interface CountryArgs {
   redisUrl: string;
@@ -29,6 +31,19 @@ export interface CountryResult {
   status: string;
   mismatches: number;
   findings: number;
+  /** Keys the night left unexplained (`unexplained` findings). */
+  unexplained: number;
+  /** The world's injected discrepancies, and how many of them no finding names / findings no injection explains. */
+  truth: number;
+  missed: number;
+  extra: number;
+  /** The kinds of the missed injections, and of the findings no injection explains. */
+  missedKinds: Record<string, number>;
+  extraKinds: Record<string, number>;
+  nationalRequests: number;
+  nationalRecords: number;
+  /** The national dossiers of the agencies with a mismatch to explain, every province. */
+  examinedNationalDossiers: number;
   peakRssMB: number;
 }
 
@@ -52,6 +67,16 @@ const night = await runNightly(rt, { period: { from, to }, windowTo: ready.now }
 const ms = performance.now() - t;
 let stored = 0;
 for (const p of Object.keys(sourceUrls)) stored += await rt.store.countDossiers(p);
+const findings = night.provinces.flatMap((p) => p.findings.filter((f) => f.kind !== 'unexplained').map((f) => `${p.province}|${f.kind}|${f.dossierCode}`));
+const found = new Set(findings);
+const truth = new Set((ready.truth ?? []).map((e) => `${e.province}|${e.kind}|${e.dossierCode}`));
+/** How many of these `province|kind|code` entries are of each kind. */
+function kinds(entries: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of entries) out[e.split('|')[1]!] = (out[e.split('|')[1]!] ?? 0) + 1;
+  return out;
+}
+const examined = new Set(night.provinces.flatMap((p) => p.mismatches.filter(examinable).map((m) => m.agency)));
 report({
   provinces: night.provinces.length,
   workers: args.workers,
@@ -61,7 +86,16 @@ report({
   firstNightMs,
   status: night.status,
   mismatches: night.provinces.reduce((n, p) => n + p.mismatches.length, 0),
-  findings: night.provinces.reduce((n, p) => n + p.findings.length, 0),
+  findings: found.size,
+  unexplained: night.provinces.reduce((n, p) => n + p.findings.length, 0) - findings.length,
+  truth: truth.size,
+  missed: [...truth].filter((k) => !found.has(k)).length,
+  extra: [...found].filter((k) => !truth.has(k)).length,
+  missedKinds: kinds([...truth].filter((k) => !found.has(k))),
+  extraKinds: kinds([...found].filter((k) => !truth.has(k))),
+  nationalRequests: night.provinces.reduce((n, p) => n + (p.nationalRequests ?? 0), 0),
+  nationalRecords: night.provinces.reduce((n, p) => n + (p.nationalRecords ?? 0), 0),
+  examinedNationalDossiers: [...examined].reduce((n, a) => n + (ready.nationalByAgency?.[a] ?? 0), 0),
   peakRssMB: peakRssMB(),
 } satisfies CountryResult);
 for (const w of workers) await w.stop();

@@ -37,7 +37,7 @@ import type { SimArgs } from './sim.js';
 import type { WorldOptions } from '../src/sim/world.js';
 import { COUNTRY_PROVINCES } from './common.js';
 
-const TARGET = { rate: 50_000, ofFloor: 0.5, countMs: 1_500, reconcileMs: 3_000, bytes: 150, rssMB: 300, bigNightMs: 10_000, countryMs: 60_000 };
+const TARGET = { rate: 50_000, ofFloor: 0.5, countMs: 1_500, reconcileMs: 3_000, bytes: 150, rssMB: 300, bigNightMs: 10_000, countryMs: 60_000, recordsRatio: 1.5 };
 const numbers = (v: string | undefined, d: number[]) => (v ? v.split(',').map((s) => Number(s.trim())) : d);
 const VOLUMES = numbers(process.env.BENCH_VOLUMES, [100_000, 500_000, 2_000_000]);
 const RECONCILE = numbers(process.env.BENCH_RECONCILE, [1_000_000])[0]!;
@@ -183,7 +183,7 @@ async function measure() {
     say(`… country night: ${COUNTRY_PROVINCES.length} provinces, ${COUNTRY.toLocaleString('en')} dossiers, ${COUNTRY_UPDATES.toLocaleString('en')} updated since the last night, 2 workers`);
     await redis.flushall();
     const perProvince = Math.ceil(COUNTRY / COUNTRY_PROVINCES.length);
-    const sim = child<SimReady>('sim', { volume: perProvince, world: { provinces: COUNTRY_PROVINCES }, updatesSince: COUNTRY_UPDATES } satisfies SimArgs, BIG_HEAP);
+    const sim = child<SimReady>('sim', { volume: perProvince, world: { provinces: COUNTRY_PROVINCES }, updatesSince: COUNTRY_UPDATES, truth: true } satisfies SimArgs, BIG_HEAP);
     const ready = await sim.next();
     const c = child<CountryResult>('country', { redisUrl: redisServer.url, prefix: 'bench', ready, workers: 2 } satisfies CountryArgs);
     country = await c.next();
@@ -276,7 +276,7 @@ if (rec && reconcile) {
   say(`  count from the store ${secs(reconcile.countMs)} s + compare ${secs(reconcile.compareMs)} s = ${secs(countCompare)} s` +
     ` (national ThongKeHoSo from the simulator ${secs(reconcile.nationalMs)} s; ${reconcile.mismatches} mismatches)`);
   if (reconcile.drill)
-    say(`drill-down, ${rec.ready.drill!.missing.toLocaleString('en')} dossiers missing nationally at ${rec.ready.drill!.agency}: ` +
+    say(`explanation, ${rec.ready.drill!.missing.toLocaleString('en')} dossiers missing nationally at ${rec.ready.drill!.agency}: ` +
       `${secs(reconcile.drill.ms)} s, ${reconcile.drill.findings.toLocaleString('en')} findings ${JSON.stringify(reconcile.drill.kinds)}`);
   say(`reconcile process peak RSS ${reconcile.peakRssMB.toFixed(0)} MB`);
   target('count1M', `counting a 1M-dossier month <= ${secs(TARGET.countMs)} s`, reconcile.countMs <= TARGET.countMs, `${secs(reconcile.countMs)} s`, { ms: reconcile.countMs });
@@ -291,9 +291,10 @@ if (bigNight) {
   say(`  explanation (one pass) ${secs(b.explainMs)} s; total ${secs(b.totalMs)} s`);
   say(`  national: ${b.nationalRequests.toLocaleString('en')} requests, ${b.nationalRecords.toLocaleString('en')} records for ${b.examinedNationalDossiers.toLocaleString('en')} national dossiers of the examined agencies`);
   say(`  findings ${b.findings} against ${b.truth} injected: ${b.missed} missed, ${b.extra} extra; ${b.unexplained} keys unexplained`);
+  if (b.missed + b.extra > 0) say(`  missed ${JSON.stringify(b.missedSome)}, extra ${JSON.stringify(b.extraSome)}`);
   const ratio = b.nationalRecords / Math.max(1, b.examinedNationalDossiers);
   target('bigNightTime', `big province night: counts + explanation of every key <= ${TARGET.bigNightMs / 1000} s`, b.totalMs <= TARGET.bigNightMs, `${secs(b.totalMs)} s`, { ms: b.totalMs, keys: b.keys });
-  target('bigNightRecords', 'big province night: national records <= 1.5 x the examined agencies\' national dossiers', ratio <= 1.5, `${ratio.toFixed(2)} x`, { ratio, records: b.nationalRecords, examined: b.examinedNationalDossiers });
+  target('bigNightRecords', `big province night: national records <= ${TARGET.recordsRatio} x the examined agencies' national dossiers`, ratio <= TARGET.recordsRatio, `${ratio.toFixed(2)} x`, { ratio, records: b.nationalRecords, examined: b.examinedNationalDossiers });
   target('bigNightFindings', 'big province night: findings == ground truth', b.missed === 0 && b.extra === 0, `${b.missed} missed, ${b.extra} extra`, { missed: b.missed, extra: b.extra });
 }
 
@@ -301,8 +302,13 @@ if (country) {
   const c = country;
   say('');
   say(`country night, ${c.provinces} provinces, ${c.stored.toLocaleString('en')} dossiers stored, ${c.pulled.toLocaleString('en')} pulled, ${c.workers} worker processes:`);
-  say(`  whole night ${secs(c.ms)} s (${c.status}); ${c.mismatches} mismatches, ${c.findings} findings; the night before (the initial load) ${secs(c.firstNightMs)} s`);
+  say(`  whole night ${secs(c.ms)} s (${c.status}); ${c.mismatches} mismatches; the night before (the initial load) ${secs(c.firstNightMs)} s`);
+  say(`  national: ${c.nationalRequests.toLocaleString('en')} requests, ${c.nationalRecords.toLocaleString('en')} records for ${c.examinedNationalDossiers.toLocaleString('en')} national dossiers of the examined agencies`);
+  say(`  findings ${c.findings} against ${c.truth} injected: ${c.missed} missed ${JSON.stringify(c.missedKinds)}, ${c.extra} extra ${JSON.stringify(c.extraKinds)}; ${c.unexplained} keys unexplained`);
+  const ratio = c.nationalRecords / Math.max(1, c.examinedNationalDossiers);
   target('countryNight', `country night (sync of the updates, counts, explanation, finish) <= ${TARGET.countryMs / 1000} s`, c.ms <= TARGET.countryMs, `${secs(c.ms)} s`, { ms: c.ms });
+  target('countryRecords', `country night: national records <= ${TARGET.recordsRatio} x the examined agencies' national dossiers`, ratio <= TARGET.recordsRatio, `${ratio.toFixed(2)} x`, { ratio, records: c.nationalRecords, examined: c.examinedNationalDossiers });
+  target('countryFindings', 'country night: findings == ground truth', c.missed === 0 && c.extra === 0, `${c.missed} missed, ${c.extra} extra`, { missed: c.missed, extra: c.extra });
 }
 
 say('');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** National status codes (TrangThaiHoSo), DOMAIN.md. */
+/** National status codes (TrangThaiHoSo): docs/domain.md, Statuses. */
 export const STATUS = {
   SUBMITTED: 1,
   ACCEPTED: 2,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The national sync shape (DOMAIN.md), as served by a `dvcqg` source and by the national
+ * The national sync shape (docs/contracts.md, The sync-shape item), as served by a `dvcqg` source and by the national
  * feed. Values are "mostly strings": numbers are accepted where a string is expected and
  * read as text. Field-level meaning (dates, codes, statuses) is checked by the normaliser,
  * which names the field that is wrong; this schema only fixes the outline.
@@ -60,7 +60,7 @@ export function parseDvcqgItem(raw: unknown): { success: true; data: DvcqgItemDa
 }
 export type DvcqgItem = z.input<typeof dvcqgItem>;
 
-/** Login reply of the `dvcqg` envelope (CONTRACTS.md §1, §3). */
+/** Login reply of the `dvcqg` envelope (docs/contracts.md, The session envelope). */
 export const loginReply = z.object({
   error_code: z.union([z.string(), z.number()]),
   session: z.string().optional(),
@@ -82,7 +82,7 @@ export function isSuccess(code: string | number): boolean {
   return code === 0 || code === '0' || code === '00';
 }
 
-/** One row of `ThongKeHoSo` (CONTRACTS.md §3); counts as decimal strings. */
+/** One row of `ThongKeHoSo` (docs/contracts.md, ThongKeHoSo); counts as decimal strings. */
 const count = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]).transform(Number);
 export const statsRow = z.object({
   Madonvi: z.string(),

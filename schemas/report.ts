@@ -1,4 +1,4 @@
-/** The stored run report: what `report --format json` prints (CONTRACTS.md §4). */
+/** The stored run report: what `report --format json` prints (docs/contracts.md, The JSON report). */
 import { z } from 'zod';
 import { provinceIndex } from './index-points.js';
 import { syncCounters } from './store.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The `rest` dialect (CONTRACTS.md §2): an OAuth2 client-credentials token, keyset-paged
+ * The `rest` dialect (docs/contracts.md, The rest dialect): an OAuth2 client-credentials token, keyset-paged
  * camelCase dossier lists and numeric statistics rows. Field-level meaning (dates, codes,
  * statuses, channels) is checked by the normaliser (src/dialects/rest/normalise.ts), which names the
  * field that is wrong; these schemas fix the outline.

@@ -1,5 +1,5 @@
 /**
- * Code formats of DOMAIN.md. Codes are data: these only check their shape and read the
+ * Code formats (docs/domain.md, Codes). Codes are data: these only check their shape and read the
  * province (level-1 unit code, `Hxx`) out of them.
  *
  * An agency code is accepted in either form the national portal writes:

@@ -1,4 +1,4 @@
-/** The national portal feed (CONTRACTS.md §3): statistics, look-up by code, and lists for the explanation pass. */
+/** The national portal feed (docs/contracts.md, The national feed): statistics, look-up by code, and lists for the explanation pass. */
 import type { NationalConfig } from '../../schemas/config.js';
 import type { Figures } from '../domain/figures.js';
 import type { Period } from '../domain/period.js';

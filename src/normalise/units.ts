@@ -1,6 +1,6 @@
 /**
  * The level-1 unit registry (provinces and centrally-run cities) as data with validity dates
- * (DOMAIN.md "Province codes after 2025"). Loaded once from `data/provincial-units.json` and
+ * (docs/domain.md, Province codes after 2025). Loaded once from `data/provincial-units.json` and
  * validated at module load: a broken file fails fast instead of mapping codes wrongly.
  *
  * Dates are Vietnam calendar days: an instant is placed on its Vietnam-local day before it is

@@ -1,6 +1,6 @@
 /**
  * Names the root cause of one dossier that counts differently on the two sides
- * (DOMAIN.md, "Why the two sides disagree"; kinds of CONTRACTS.md §4).
+ * (docs/domain.md, How each root cause is recognised; kinds of docs/contracts.md, The JSON report).
  *
  * The same code on both sides, in this order:
  * 1. date_shift: a timestamp on one side is the other's shifted by exactly the UTC offset (±7 h);

@@ -1,44 +1,22 @@
 /** Compares local, national and (where the source reports them) provincial counts. */
 import type { Tolerance } from '../../schemas/config.js';
-import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Mismatch, Verdict } from '../../schemas/report.js';
 import type { Store } from '../store/store.js';
 import { METRICS } from '../../schemas/metrics.js';
-import { Tally, type CountingRules } from './counting.js';
+import { GroupTally } from './count-store.js';
+import { type CountingRules } from './counting.js';
 import { type Figures, type Metric } from '../domain/figures.js';
 import { type Period } from '../domain/period.js';
-import { compareGroups, groupKey, parseGroupKey, type GroupKey } from '../domain/group.js';
+import { compareGroups, groupKey, type GroupKey } from '../domain/group.js';
 
 /**
  * The store's counts for a province's period: per agency, and per agency and procedure, from
- * every stored dossier, or from `dossiers` when given (see src/reconcile/count-store.ts).
- * `each` sees every dossier that counts, with its metrics, in the same pass.
+ * every stored dossier (the reference `countPeriod` in src/reconcile/count-store.ts is held to).
  */
-export async function countStore(
-  store: Store,
-  province: string,
-  period: Period,
-  rules: CountingRules,
-  dossiers?: AsyncIterable<CanonicalDossier[]>,
-  each?: (d: CanonicalDossier, bits: number) => void,
-): Promise<Figures[]> {
-  const tally = new Tally(period, rules);
-  // group keys made once per agency and procedure, not twice per dossier
-  const keys = new Map<string, { agency: GroupKey; procedures: Map<string, GroupKey> }>();
-  for await (const batch of dossiers ?? store.scanDossiers(province)) {
-    for (const d of batch) {
-      const bits = tally.metricsOf(d); // once for both of its groups
-      if (bits === 0) continue;
-      each?.(d, bits);
-      let k = keys.get(d.agency);
-      if (!k) keys.set(d.agency, (k = { agency: groupKey(d.agency, null), procedures: new Map() }));
-      let pk = k.procedures.get(d.procedure);
-      if (pk === undefined) k.procedures.set(d.procedure, (pk = groupKey(d.agency, d.procedure)));
-      tally.addBits(k.agency, bits);
-      tally.addBits(pk, bits);
-    }
-  }
-  return [...tally.groups].map(([key, counts]) => ({ ...parseGroupKey(key as GroupKey), counts }));
+export async function countStore(store: Store, province: string, period: Period, rules: CountingRules): Promise<Figures[]> {
+  const tally = new GroupTally(period, rules);
+  for await (const batch of store.scanDossiers(province)) for (const d of batch) tally.add(d);
+  return tally.figures();
 }
 
 export interface Tolerances {

@@ -1,5 +1,5 @@
 /**
- * The counting rules of DOMAIN.md, in one place. The store's statistics, the simulators'
+ * The counting rules (docs/domain.md, Counting rules), in one place. The store's statistics, the simulators'
  * ground truth, the explanation pass and the reports all count through this module.
  */
 import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
@@ -54,7 +54,7 @@ export function metricsOf(d: Countable, p: Period, rules: CountingRules = DEFAUL
  * The published service-quality indicators of a period: the shares of received dossiers with
  * components digitised and with every component digitised, and the share of processed
  * dossiers resolved on time or early. `digitisedAll` is not part of the national sync shape
- * (DOMAIN.md documents only `HoSoCoThanhPhanSoHoa`), so it is counted where it is known.
+ * (docs/domain.md, Channels and flags: only `HoSoCoThanhPhanSoHoa`), so it is counted where it is known.
  */
 export interface Indicators {
   received: number;

@@ -2,7 +2,10 @@
  * The explanation pass of one province in a run: gathers each side once, then explains every
  * mismatched key from memory (src/reconcile/explain.ts). The cost grows with the province's
  * data, never with the number of mismatches:
- * - the store's dossiers of the province that can count in the period, in one scan;
+ * - the store's dossiers of the province that can count in the period or were received a day
+ *   either side of it, in one read of the open buckets and the buckets of those months, a step
+ *   at a time (memory follows the period, not the province's history), while the national
+ *   lists are read;
  * - the national list (DanhSachHoSo, by date of receipt, over the period and the lookback)
  *   once per agency that has a mismatch, or once for the province's root when the root itself
  *   has one (its list covers the whole province, so the others' would only repeat it);
@@ -22,7 +25,7 @@ import { DAY_MS, VN_OFFSET_MS, formatDay, vnDayNumber } from '../domain/time.js'
 import type { Store } from '../store/store.js';
 import { PermanentError, ServiceRefusal } from '../util/errors.js';
 import { metricsOf, type CountingRules } from './counting.js';
-import { type Period } from '../domain/period.js';
+import { makePeriod, type Period } from '../domain/period.js';
 import { examinable, explain, narrow, type Explanation, type Gathered } from './explain.js';
 
 export interface GatherDeps {
@@ -59,20 +62,16 @@ function itemCode(raw: unknown): string | undefined {
   return typeof code === 'string' ? code.trim() : undefined;
 }
 
+function nothingGathered(period: Period, rules: CountingRules): Gathered {
+  return { period, rules, local: new Map(), national: [], asked: { lookups: new Set(), store: new Set() }, unexamined: new Map(), examined: new Map() };
+}
+
 export async function explainProvince(deps: GatherDeps, province: string, period: Period, mismatches: Mismatch[]): Promise<ProvinceExplanation> {
   const { store, national, rules } = deps;
   const root = rootAgency(province);
   const agencies = [...new Set(mismatches.filter(examinable).map((m) => m.agency))].sort();
   const rootListed = agencies.includes(root);
-  let g: Gathered = {
-    period,
-    rules,
-    local: new Map(),
-    national: [],
-    asked: { lookups: new Set(), store: new Set() },
-    unexamined: new Map(),
-    examined: new Map(),
-  };
+  let g = nothingGathered(period, rules);
   if (agencies.length === 0) return { ...explain(g, mismatches), unreadable: 0 };
 
   const capReason = () => `national record cap reached (national.maxRecordsPerRun): stopped after ${national.load.records} records for ${province}`;
@@ -81,41 +80,12 @@ export async function explainProvince(deps: GatherDeps, province: string, period
   // the other side's copy of one of them may count.
   const near = (d: CanonicalDossier) => d.receivedAt !== null && d.receivedAt >= period.start - DAY_MS && d.receivedAt < period.end + DAY_MS;
 
-  for await (const batch of store.scanDossiers(province))
-    for (const d of batch) if (metricsOf(d, period, rules) !== 0 || near(d)) g.local.set(d.code, d);
-
   // Everything that can count in a period was received before its end; a day's margin on
   // both sides keeps dossiers whose dates were shifted across the boundary in view.
   const days = { start: period.start - (deps.lookbackDays + 1) * DAY_MS, end: period.end + DAY_MS };
   const window = `${formatDay(days.start)}..${formatDay(days.end - DAY_MS)}`;
-  let unreadable = 0;
   const listed = new Map<string, number>();
-  await inParallel(rootListed ? [root] : agencies, async (asked) => {
-    let records = 0;
-    try {
-      if (capped()) throw new CapReached();
-      for await (const page of national.list(asked, days, 'TiepNhan')) {
-        records += page.length;
-        for (const raw of page) {
-          const code = itemCode(raw);
-          // from the root's list, a dossier belongs to the agency its code names
-          const d = nationalDossier(raw, asked === root ? ((code && agencyOfDossierCode(code)) ?? root) : asked);
-          if (!d) unreadable++;
-          // what neither counts nor meets a stored dossier cannot explain anything
-          else if (metricsOf(d, period, rules) !== 0 || near(d) || g.local.has(d.code) || agencyOfDossierCode(d.code) === undefined) g.national.push(d);
-        }
-        if (page.length === LIST_PAGE && capped()) throw new CapReached(); // more to come, past the cap
-      }
-      listed.set(asked, records);
-    } catch (err) {
-      // the portal refusing this list (an agency it does not know, say) costs this agency its
-      // explanation; a network failure or a shutdown fails the pass, to be tried again
-      if (!(err instanceof CapReached || err instanceof ServiceRefusal || err instanceof PermanentError)) throw err;
-      const why = err instanceof CapReached ? capReason() : `national list of ${asked} failed: ${err.message}`;
-      for (const a of asked === root ? agencies : [asked]) g.unexamined.set(a, why);
-    }
-  });
-
+  let unreadable = await readSides(province, { deps, g, root, agencies, days, near, listed, capped, capReason });
   if (rootListed && !g.unexamined.has(root)) await attributeRepeats(deps, g, agencies.filter((a) => a !== root));
 
   const lookedUp = new Map<string, number>();
@@ -167,6 +137,97 @@ export async function explainProvince(deps: GatherDeps, province: string, period
     out = explain(g, mismatches);
   }
   return { ...out, unreadable };
+}
+
+/** The stored dossiers that count in the period or were received near it, by code. */
+async function readLocal(deps: GatherDeps, province: string, period: Period, near: (d: CanonicalDossier) => boolean): Promise<Map<string, CanonicalDossier>> {
+  // Read through the layout (src/store/layout.ts): the open buckets and the buckets of the months
+  // a day either side of the period touches hold every dossier that counts in it or was received
+  // near it; the rest of the history is not read.
+  const local = new Map<string, CanonicalDossier>();
+  const around = makePeriod(formatDay(period.start - DAY_MS), formatDay(period.end));
+  for await (const batch of deps.store.readPeriod(province, around))
+    for (const d of batch) if (metricsOf(d, period, deps.rules) !== 0 || near(d)) local.set(d.code, d);
+  return local;
+}
+
+interface Lists {
+  deps: GatherDeps;
+  g: Gathered;
+  root: string;
+  agencies: string[];
+  days: { start: number; end: number };
+  near: (d: CanonicalDossier) => boolean;
+  /** Records listed, per agency whose list was read. */
+  listed: Map<string, number>;
+  capped: () => boolean;
+  capReason: () => string;
+  /** Whether a national item meets a stored dossier (see readSides). */
+  meets: (d: CanonicalDossier) => boolean;
+}
+
+/**
+ * The store side (readLocal) into `g.local` and the national lists (readLists) into
+ * `g.national`, side by side: Redis is read while the portal answers. A national item kept
+ * only because the store holds its code is, until the store has been read, held in its place
+ * in `g.national`, and dropped then if the store does not hold it: the same items, in the same
+ * order, as reading the store first. Returns how many national items could not be read.
+ */
+async function readSides(province: string, c: Omit<Lists, 'meets'>): Promise<number> {
+  const { g } = c;
+  let stored: Map<string, CanonicalDossier> | undefined;
+  const held = new Set<CanonicalDossier>();
+  const meets = (d: CanonicalDossier): boolean => {
+    if (stored) return stored.has(d.code);
+    held.add(d);
+    return true;
+  };
+  const local = readLocal(c.deps, province, g.period, c.near).then((m) => {
+    stored = g.local = m;
+    if (held.size) g.national = g.national.filter((d) => !held.has(d) || m.has(d.code));
+    held.clear();
+  });
+  const [read, listed] = await Promise.allSettled([local, readLists({ ...c, meets })]);
+  if (read.status === 'rejected') throw read.reason;
+  if (listed.status === 'rejected') throw listed.reason;
+  return listed.value;
+}
+
+/**
+ * The national lists, the root's alone when it has a mismatch (its list covers the province),
+ * into `g.national`: each item that can explain something. Returns how many items could not
+ * be read.
+ */
+async function readLists(c: Lists): Promise<number> {
+  const { deps, g, root, agencies, days, near, listed, capped, capReason, meets } = c;
+  const { period, rules } = g;
+  let unreadable = 0;
+  await inParallel(agencies.includes(root) ? [root] : agencies, async (asked) => {
+    let records = 0;
+    try {
+      if (capped()) throw new CapReached();
+      for await (const page of deps.national.list(asked, days, 'TiepNhan')) {
+        records += page.length;
+        for (const raw of page) {
+          const code = itemCode(raw);
+          // from the root's list, a dossier belongs to the agency its code names
+          const d = nationalDossier(raw, asked === root ? ((code && agencyOfDossierCode(code)) ?? root) : asked);
+          if (!d) unreadable++;
+          // what neither counts nor meets a stored dossier cannot explain anything
+          else if (metricsOf(d, period, rules) !== 0 || near(d) || agencyOfDossierCode(d.code) === undefined || meets(d)) g.national.push(d);
+        }
+        if (page.length === LIST_PAGE && capped()) throw new CapReached(); // more to come, past the cap
+      }
+      listed.set(asked, records);
+    } catch (err) {
+      // the portal refusing this list (an agency it does not know, say) costs this agency its
+      // explanation; a network failure or a shutdown fails the pass, to be tried again
+      if (!(err instanceof CapReached || err instanceof ServiceRefusal || err instanceof PermanentError)) throw err;
+      const why = err instanceof CapReached ? capReason() : `national list of ${asked} failed: ${err.message}`;
+      for (const a of asked === root ? agencies : [asked]) g.unexamined.set(a, why);
+    }
+  });
+  return unreadable;
 }
 
 /**

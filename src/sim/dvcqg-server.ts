@@ -1,8 +1,8 @@
 /**
  * The `dvcqg` simulator over real HTTP (node:http): every province's source in the `dvcqg` dialect
- * at `/p/<province>` and the national portal feed at `/national` (CONTRACTS.md §1 and §3),
- * serving a generated `World`. The services are in src/sim/dvcqg/ (`provincial.ts`,
- * `national.ts`); this file holds sessions, faults on the wire and the HTTP server.
+ * at `/p/<province>` and the national portal feed at `/national`, serving a generated `World`
+ * (docs/contracts.md, The dvcqg dialect; docs/contracts.md, The national feed). The services
+ * are in src/sim/dvcqg/ (`provincial.ts`, `national.ts`); this file holds sessions, faults on the wire and the HTTP server.
  *
  * Reply codes: success `error_code: 0`; `"401"` unknown or expired session; `"403"` wrong
  * credentials; `"400"` bad parameters; `"404"` unknown service. Those come with HTTP 200, as

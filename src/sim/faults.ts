@@ -1,7 +1,7 @@
 /**
- * Fault injection for a province's source in the simulators: the `dvcqg` one (src/sim/dvcqg-server.ts,
- * CONTRACTS.md §1, "Failures the worker must survive") and the `rest` one (src/sim/rest-server.ts,
- * §2). One `ProvinceFaults` per faulty province holds every decision both dialects share: HTTP
+ * Fault injection for a province's source in the simulators (docs/contracts.md, Failures the
+ * worker must survive): the `dvcqg` one (src/sim/dvcqg-server.ts) and the `rest` one
+ * (src/sim/rest-server.ts). One `ProvinceFaults` per faulty province holds every decision both dialects share: HTTP
  * 429/500/503, truncated bodies, sessions or tokens that stop being valid after K calls,
  * duplicated items across pages, malformed items mixed into the list, records updated while
  * pages are read, and slow or never-answered requests (`delay`). What differs by dialect is

@@ -1,5 +1,5 @@
 /**
- * A standalone simulator of provincial sources in the `rest` dialect (CONTRACTS.md §2) over
+ * A standalone simulator of provincial sources in the `rest` dialect (docs/contracts.md, The rest dialect) over
  * real HTTP (node:http), serving the `local` dossiers of a generated `World`:
  *
  * - `POST /oauth/token` (form: grant_type=client_credentials, client_id, client_secret) →

@@ -16,7 +16,7 @@
  * - All timestamps are whole seconds (the wire format has second resolution).
  * - Dossiers that are not injected are the same objects on both sides.
  *
- * Injected discrepancies (DOMAIN.md "Why the two sides disagree", kinds of CONTRACTS.md §4),
+ * Injected discrepancies (docs/domain.md, Root causes; kinds of docs/contracts.md, The JSON report),
  * each on its own dossier and listed in `truth`:
  * - missing_national: in the province, absent nationally (received in the period).
  * - missing_local: present nationally, deleted in the province (received in the period). The

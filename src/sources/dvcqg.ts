@@ -1,5 +1,5 @@
 /**
- * The `dvcqg` dialect (CONTRACTS.md §1). Its paging is by page number over live data, so
+ * The `dvcqg` dialect (docs/contracts.md, The dvcqg dialect). Its paging is by page number over live data, so
  * the adapter does not walk page numbers across the window: after each page it moves the
  * window's start to the last item's update time (`capNhatTu`, inclusive) and asks for page
  * 1 again, skipping what it has already seen at that instant. Only when a whole page shares
@@ -114,7 +114,7 @@ export class DvcqgSource implements SourceAdapter {
   }
 
   /**
-   * The province's own `ThongKeHoSo` (CONTRACTS.md §1: the national service's parameters and
+   * The province's own `ThongKeHoSo` (docs/contracts.md, ThongKeHoSo at a source: the national service's parameters and
    * rows), one row per agency under `madonvi`; split by procedure, the agency rows are the
    * sums of their procedure rows. The dialect reports every metric.
    */

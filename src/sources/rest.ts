@@ -1,5 +1,5 @@
 /**
- * The `rest` dialect (CONTRACTS.md §2). OAuth2 client credentials: one token at a time,
+ * The `rest` dialect (docs/contracts.md, The rest dialect). OAuth2 client credentials: one token at a time,
  * cached until shortly before it expires; a 401 gets a new token and the call is repeated
  * once. Paging is keyset: the source's opaque `next` cursor is the checkpoint cursor, so a
  * resumed sync goes on after the last applied page. Secrets and tokens are never logged
@@ -152,7 +152,7 @@ export class RestSource implements SourceAdapter {
   }
 
   /**
-   * The source's own statistics (CONTRACTS.md §2 `GET /stats`): one `by=agency` call for the
+   * The source's own statistics (docs/contracts.md, Statistics: `GET /stats`): one `by=agency` call for the
    * configured agency (the province's root: every agency), then, split by procedure, one
    * `by=procedure` call per agency so each procedure row belongs to one agency. The dialect
    * reports 10 metrics (REST_STATS_METRICS): `toProcess` and `unprocessedNotDue` are not

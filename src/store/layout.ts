@@ -7,8 +7,9 @@
  * entry) and are read whole in one step, which is what makes counting a month cheap.
  *
  * A dossier sits in its bucket only while it can count in no period but those overlapping its
- * code's month (`homeOnly`); otherwise (still open, closed in a later month, received in another
- * month than its code's, withdrawn or stopped) it sits in its bucket's open twin, listed among
+ * code's month and was received, if at all, in that month (`homeOnly`); otherwise (still open,
+ * closed in a later month, received in another month than its code's, withdrawn or stopped) it
+ * sits in its bucket's open twin, listed among
  * the province's open buckets, and a code of another shape in one hash by code. Counting a
  * period reads the open buckets, that hash, and the buckets of the months the period overlaps.
  */
@@ -52,14 +53,18 @@ export function monthsOf(p: Period): string[] {
 
 /**
  * Whether a dossier can count (`metricsOf`, under any counting rules) only in periods that
- * overlap this month: it never counts (submitted, refused, not received), or it is finished or
- * returned with its receipt, finish and return all inside the month. Anything still open, or
- * withdrawn (open unless withdrawn counts as processed), can count in every later month.
+ * overlap this month, and was received, if at all, inside it: it never counts (submitted,
+ * refused, not received), or it is finished or returned with its receipt, finish and return
+ * all inside the month. Anything still open, or withdrawn (open unless withdrawn counts as
+ * processed), can count in every later month. So the buckets of the months around a period,
+ * with the open buckets, hold every dossier received near it (what the explanation reads,
+ * src/reconcile/gather.ts), whether it counts or not.
  */
 export function homeOnly(d: CanonicalDossier, month: Period): boolean {
-  if (d.status === STATUS.SUBMITTED || d.status === STATUS.REFUSED || d.receivedAt === null) return true;
-  if (d.status !== STATUS.FINISHED && d.status !== STATUS.RETURNED) return false;
   const inside = (t: number | null) => t !== null && t >= month.start && t < month.end;
+  if (d.receivedAt === null) return true;
+  if (d.status === STATUS.SUBMITTED || d.status === STATUS.REFUSED) return inside(d.receivedAt);
+  if (d.status !== STATUS.FINISHED && d.status !== STATUS.RETURNED) return false;
   return inside(d.receivedAt) && inside(d.finishedAt) && inside(d.returnedAt);
 }
 

@@ -90,3 +90,85 @@ function unpackEarlier(code: string, f: string[]): CanonicalDossier {
     returnedAt: ms10(f[10]),
   };
 }
+
+/** What counting reads of a stored dossier (`Countable` in src/reconcile/counting.ts), with its agency and procedure. */
+export interface Counted {
+  status: number;
+  channel: 1 | 2 | 3 | null;
+  digitised: boolean;
+  agency: string;
+  procedure: string;
+  receivedAt: number | null;
+  dueAt: number | null;
+  finishedAt: number | null;
+  returnedAt: number | null;
+}
+
+/** A base-36 digit's value, or -1. */
+function digit36(c: number): number {
+  return c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 122 ? c - 87 : -1;
+}
+
+/** `ms36` of value[from, to) without cutting it out: the same result (`parseInt`'s, for anything but a few plain digits). */
+function ms36At(value: string, from: number, to: number): number | null {
+  if (from === to) return null;
+  const negative = value.charCodeAt(from) === 45; /* - */
+  const first = negative ? from + 1 : from;
+  if (first === to || to - first > 10) return ms36(value.slice(from, to));
+  let n = 0;
+  for (let i = first; i < to; i++) {
+    const d = digit36(value.charCodeAt(i));
+    if (d < 0) return ms36(value.slice(from, to));
+    n = n * 36 + d;
+  }
+  return (negative ? -n : n) * 1000;
+}
+
+/** Where the `|` of the stored value being read are (reused: counting reads one value at a time). */
+const bars = new Int32Array(64);
+
+/**
+ * What `unpack` gives of the stored value `text[from, to)` for counting (`Counted`), written
+ * into `into` and returned: the fields read in place, without cutting the value out of the
+ * text it came in, without its code or update time and without a new object per dossier.
+ * Counting a million dossiers is mostly this. A value of the earlier form, or one `pack` did
+ * not write, is read through `unpack`.
+ */
+export function unpackCounted(text: string, from: number, to: number, agency: string, into: Counted): Counted {
+  let n = 0;
+  for (let i = text.indexOf('|', from); i >= 0 && i < to && n < bars.length; i = text.indexOf('|', i + 1)) bars[n++] = i;
+  const a = bars[0]!;
+  const b = bars[1]!;
+  const c = bars[2]!;
+  const status = n >= 7 ? digit36(text.charCodeAt(b - 2)) : -1;
+  const flags = n >= 7 ? digit36(text.charCodeAt(b - 1)) : -1;
+  if (text.charCodeAt(from) !== 126 /* ~ */ || n < 7 || n === bars.length || b - a !== 3 || status < 0 || flags < 0) {
+    const d = unpack('', text.slice(from, to), agency);
+    into.status = d.status;
+    into.channel = d.channel;
+    into.digitised = d.digitised;
+    into.agency = d.agency;
+    into.procedure = d.procedure;
+    into.receivedAt = d.receivedAt;
+    into.dueAt = d.dueAt;
+    into.finishedAt = d.finishedAt;
+    into.returnedAt = d.returnedAt;
+    return into;
+  }
+  // the times are after the last four bars: a procedure code may hold a "|"
+  const z1 = bars[n - 4]!;
+  const z2 = bars[n - 3]!;
+  const z3 = bars[n - 2]!;
+  const z4 = bars[n - 1]!;
+  const channel = flags & 3;
+  into.status = status;
+  into.channel = channel === 0 ? null : (channel as 1 | 2 | 3);
+  into.digitised = (flags & 4) !== 0;
+  into.agency = c > b + 1 ? text.slice(b + 1, c) : agency;
+  into.procedure = text.slice(c + 1, z1);
+  into.receivedAt = ms36At(text, z1 + 1, z2);
+  into.dueAt = ms36At(text, z2 + 1, z3);
+  into.finishedAt = ms36At(text, z3 + 1, z4);
+  into.returnedAt = ms36At(text, z4 + 1, to);
+  return into;
+}

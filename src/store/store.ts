@@ -9,248 +9,9 @@ import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { checkpoint, syncCounters, type Checkpoint, type QuarantineEntry, type SyncCounters } from '../../schemas/store.js';
 import { Keys } from './keys.js';
 import { agencyOfBucket, codeIn, monthsOf, placeOf, slotOf } from './layout.js';
-import { pack, storedVersion, unpack } from './pack.js';
+import { pack, storedVersion, unpack, unpackCounted, type Counted } from './pack.js';
+import { APPLY_PAGE, LOOKUP, MIGRATE, READ_BUCKETS, RELEASE_QUARANTINED, SCAN_JOINED } from './scripts.js';
 import type { Period } from '../domain/period.js';
-
-/**
- * A stored value's updatedAt in whole seconds, for any value: `storedVersion` in
- * src/store/pack.ts, the same rule (a signed base-36 integer after "~", a signed decimal one
- * otherwise, at most 10 digits, then "|"; anything else is older than any record).
- */
-const VERSION_FN = `
-local UNREADABLE = -math.huge
-local function version(v)
-  local sign, digits, base
-  if string.byte(v, 1) == 126 then
-    sign, digits = string.match(v, '^~(%-?)([0-9a-z]+)|')
-    base = 36
-  else
-    sign, digits = string.match(v, '^(%-?)([0-9]+)|')
-    base = 10
-  end
-  if digits == nil or #digits > 10 then return UNREADABLE end
-  local n = tonumber(digits, base)
-  if n == nil then return UNREADABLE end
-  if sign == '-' then return -n end
-  return n
-end
-`;
-
-/**
- * The dossier layout (src/store/layout.ts) in Lua: `find` and `put` for one record given its
- * place (computed by `placeOf` in TypeScript and passed along: bucket, field, code month, open
- * flag). Keys are built from the province's layout prefix `L` (ARGV): every key of a province
- * shares its hash tag, so the script stays on one slot. `legacy` is the hash of the layout
- * before buckets, read while it exists and emptied as its records are met.
- */
-const LAYOUT_FN = `
-${VERSION_FN}
-local L, legacy = ARGV[1], KEYS[1]
-local ODD, OPEN_BUCKETS, hasLegacy = L .. ':odd', L .. ':open-buckets', redis.call('EXISTS', legacy) == 1
-local registered, added = {}, 0
--- what this script knows of a code: {value, where}, false when absent, nil when not looked up
-local known = {}
--- the stored value of a code and where it is: its bucket (b), its open bucket (o), the hash of
--- codes of another shape (x), the layout before buckets (l)
-local function find(code, bucket, field)
-  local k = known[code]
-  if k then return k[1], k[2] end
-  if k == false then return nil, nil end
-  local v
-  if bucket ~= '' then
-    v = redis.call('HGET', L .. ':b:' .. bucket, field)
-    if v then return v, 'b' end
-    v = redis.call('HGET', L .. ':o:' .. bucket, field)
-    if v then return v, 'o' end
-  else
-    v = redis.call('HGET', ODD, code)
-    if v then return v, 'x' end
-  end
-  if hasLegacy then
-    v = redis.call('HGET', legacy, code)
-    if v then return v, 'l' end
-  end
-  return nil, nil
-end
-local function register(set, member)
-  local k = set .. member
-  if not registered[k] then registered[k] = true; redis.call('SADD', set, member) end
-end
--- applies rec unless the stored record is as recent; returns 1 when applied
-local function put(code, rec, bucket, field, month, open)
-  local old, at = find(code, bucket, field)
-  if old and version(rec) <= version(old) then return 0 end
-  if bucket == '' then
-    redis.call('HSET', ODD, code, rec)
-  elseif open == '1' then
-    redis.call('HSET', L .. ':o:' .. bucket, field, rec)
-    register(OPEN_BUCKETS, bucket)
-    if at == 'b' then redis.call('HDEL', L .. ':b:' .. bucket, field) end
-  else
-    redis.call('HSET', L .. ':b:' .. bucket, field, rec)
-    register(L .. ':bm:' .. month, bucket)
-    register(L .. ':months', month)
-    if at == 'o' then
-      local ob = L .. ':o:' .. bucket
-      redis.call('HDEL', ob, field)
-      -- an open bucket emptied leaves the list every count reads
-      if redis.call('EXISTS', ob) == 0 then redis.call('SREM', OPEN_BUCKETS, bucket); registered[OPEN_BUCKETS .. bucket] = nil end
-    end
-  end
-  if at == 'l' then redis.call('HDEL', legacy, code) end
-  if at == nil then added = added + 1 end
-  known[code] = {rec, bucket == '' and 'x' or (open == '1' and 'o' or 'b')}
-  return 1
-end
--- looks up the codes of records (ARGV from first, step apart) with one HMGET per bucket and kind
-local function prefetch(first, n, step)
-  local byBucket = {}
-  for i = 0, n - 1 do
-    local j = first + i * step
-    local bucket = ARGV[j + 2]
-    if bucket ~= '' then
-      local b = byBucket[bucket]
-      if not b then b = {codes = {}, fields = {}}; byBucket[bucket] = b end
-      b.codes[#b.codes + 1] = ARGV[j]
-      b.fields[#b.fields + 1] = ARGV[j + 3]
-    end
-  end
-  for bucket, b in pairs(byBucket) do
-    local home = redis.call('HMGET', L .. ':b:' .. bucket, unpack(b.fields))
-    local open = redis.call('HMGET', L .. ':o:' .. bucket, unpack(b.fields))
-    for i, code in ipairs(b.codes) do
-      if home[i] then known[code] = {home[i], 'b'}
-      elseif open[i] then known[code] = {open[i], 'o'}
-      elseif not hasLegacy then known[code] = false end
-    end
-  end
-end
--- the count of stored dossiers, once per script
-local function counted()
-  if added > 0 then redis.call('HINCRBY', L .. ':meta', 'dossiers', added) end
-end
-`;
-
-/** Arguments per record after the code and the packed value: see LAYOUT_FN's `put`. */
-const PLACE_ARGS = 4;
-
-const APPLY_PAGE = `
-local cp, stats, qitems, qreasons = KEYS[2], KEYS[3], KEYS[4], KEYS[5]
--- Each page carries its own checkpoint: finding it already stored means this very page was
--- applied (a command sent again after a lost reply), and it must not count twice.
-local stored = redis.call('GET', cp)
-if stored == ARGV[2] then return {0, 0, 0} end
--- The checkpoint the page follows ('' when not checked, '-' for none, '=' and the stored text):
--- another one stored means earlier pages were lost (a failover) or applied by someone else.
-local after = ARGV[3]
-if after == '-' and stored or after ~= '' and after ~= '-' and stored ~= string.sub(after, 2) then return {-1, 0, 0} end
-local n = tonumber(ARGV[4])
-${LAYOUT_FN}
--- records in page order: a later record of the same code compares with the earlier one
-local applied = 0
-local first = 5
-prefetch(first, n, ${2 + PLACE_ARGS})
-for i = 0, n - 1 do
-  local j = first + i * ${2 + PLACE_ARGS}
-  applied = applied + put(ARGV[j], ARGV[j + 1], ARGV[j + 2], ARGV[j + 3], ARGV[j + 4], ARGV[j + 5])
-end
-local unchanged = n - applied
-local q = 0
-for j = first + ${2 + PLACE_ARGS} * n, #ARGV, 3 do
-  if redis.call('HSETNX', qitems, ARGV[j], ARGV[j + 2]) == 1 then
-    redis.call('HINCRBY', qreasons, ARGV[j + 1], 1)
-  end
-  q = q + 1
-end
-counted()
-redis.call('SET', cp, ARGV[2])
-redis.call('HINCRBY', stats, 'pulled', n + q)
-redis.call('HINCRBY', stats, 'applied', applied)
-redis.call('HINCRBY', stats, 'unchanged', unchanged)
-redis.call('HINCRBY', stats, 'quarantined', q)
-redis.call('HINCRBY', stats, 'pages', 1)
-return {applied, unchanged, q}
-`;
-
-/**
- * Releases quarantined items that now normalise: each leaves the quarantine (its reason's
- * count goes down) and its record is applied under the same rule as a page's. An item no
- * longer in the quarantine (released already) changes nothing.
- */
-const RELEASE_QUARANTINED = `
-local qitems, qreasons = KEYS[2], KEYS[3]
-${LAYOUT_FN}
-local applied, unchanged, released = 0, 0, 0
-for j = 2, #ARGV, ${4 + PLACE_ARGS} do
-  local key, reason = ARGV[j], ARGV[j + 1]
-  if redis.call('HDEL', qitems, key) == 1 then
-    released = released + 1
-    if redis.call('HINCRBY', qreasons, reason, -1) <= 0 then redis.call('HDEL', qreasons, reason) end
-    local a = put(ARGV[j + 2], ARGV[j + 3], ARGV[j + 4], ARGV[j + 5], ARGV[j + 6], ARGV[j + 7])
-    applied = applied + a
-    unchanged = unchanged + 1 - a
-  end
-end
-counted()
-return {applied, unchanged, released}
-`;
-
-/** The stored values of codes (false where absent), given their places: ARGV code, bucket, field. */
-const LOOKUP = `
-${LAYOUT_FN}
-local out = {}
-for j = 2, #ARGV, 3 do
-  local v = find(ARGV[j], ARGV[j + 1], ARGV[j + 2])
-  out[#out + 1] = v or false
-end
-return out
-`;
-
-/**
- * Moves records of the layout before buckets into the buckets (ARGV code and place), each
- * under the version rule against what the buckets already hold. A code no longer in the old
- * hash (moved already) changes nothing.
- */
-const MIGRATE = `
-${LAYOUT_FN}
-local moved = 0
-for j = 2, #ARGV, ${1 + PLACE_ARGS} do
-  local rec = redis.call('HGET', legacy, ARGV[j])
-  if rec then
-    redis.call('HDEL', legacy, ARGV[j])
-    put(ARGV[j], rec, ARGV[j + 1], ARGV[j + 2], ARGV[j + 3], ARGV[j + 4])
-    moved = moved + 1
-  end
-end
-counted()
-return moved
-`;
-
-/**
- * Whole buckets (ARGV after the prefix of their kind, `<layout>:b` or `<layout>:o`): for each,
- * its fields and values joined by newlines into one string, and how many entries that is (see
- * scanHash on the newline rule). KEYS[1] is any key of the province (its hash tag sends the
- * script to the node that holds the buckets on a cluster).
- */
-const READ_BUCKETS = `
-local out = {}
-for j = 2, #ARGV do
-  local r = redis.call('HGETALL', ARGV[1] .. ':' .. ARGV[j])
-  out[#out + 1] = table.concat(r, '\\n')
-  out[#out + 1] = #r
-end
-return out
-`;
-
-/**
- * One HSCAN step, its entries joined by newlines into one string (codes and packed values hold
- * no newline as a rule: see scanDossiers), with how many entries that is. One reply string
- * per step instead of two per dossier is what makes scanning a million dossiers cheap.
- */
-const SCAN_JOINED = `
-local r = redis.call('HSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])
-return {r[1], table.concat(r[2], '\\n'), #r[2]}
-`;
 
 export interface PageInput {
   province: string;
@@ -296,10 +57,50 @@ type WithApply = RedisClient & {
   readBuckets(...args: string[]): Promise<(string | number)[]>;
 };
 
-/** A dossier's place as the scripts take it (LAYOUT_FN's `put`, after code and value). */
-function placeArgs(d: CanonicalDossier): string[] {
+/** A dossier's place as the scripts take it (src/store/scripts.ts): its bucket, code month and flagged field. */
+function placeArgs(d: CanonicalDossier): [string, string, string] {
   const p = placeOf(d);
-  return [p.bucket ?? '', p.field, p.month, p.open ? '1' : '0'];
+  return [p.bucket ?? '', p.month, `${p.open ? '1' : '0'}${p.field}`];
+}
+
+/** A page's records grouped by bucket, as APPLY_PAGE takes them: how many buckets, then each bucket's arguments. */
+function byBucket(dossiers: CanonicalDossier[]): [number, string[]] {
+  const groups = new Map<string, { month: string; records: string[] }>();
+  for (const d of dossiers) {
+    const [bucket, month, field] = placeArgs(d);
+    let g = groups.get(bucket);
+    if (!g) groups.set(bucket, (g = { month, records: [] }));
+    g.records.push(field, pack(d));
+  }
+  const args: string[] = [];
+  for (const [bucket, g] of groups) args.push(bucket, g.month, String(g.records.length / 2), ...g.records);
+  return [groups.size, args];
+}
+
+/** A bucket as `Store.bucketSteps` reads it. */
+interface BucketRead {
+  bucket: string;
+  text: string;
+  bounds: number[];
+}
+
+/**
+ * Where the `count` newline-joined entries of `text` start (and, one past the last, where the
+ * text ends plus one), or undefined when the newlines do not make `count` entries (an entry
+ * holding a newline: none is expected, but the result must not depend on it).
+ */
+function entryBounds(text: string, count: number): number[] | undefined {
+  if (count === 0) return text === '' ? [0] : undefined;
+  const bounds = [0];
+  let at = 0;
+  for (let k = 1; k < count; k++) {
+    const nl = text.indexOf('\n', at);
+    if (nl < 0) return undefined;
+    bounds.push((at = nl + 1));
+  }
+  if (text.indexOf('\n', at) >= 0) return undefined;
+  bounds.push(text.length + 1);
+  return bounds;
 }
 
 /** Buckets read per script call: at most 100 dossiers each. */
@@ -348,8 +149,8 @@ export class Store {
   async applyPage(page: PageInput): Promise<PageOutcome> {
     const k = this.keys;
     const after = page.after === undefined ? '' : page.after === null ? '-' : `=${page.after}`;
-    const args: string[] = [k.layout(page.province), checkpointText(page.checkpoint), after, String(page.dossiers.length)];
-    for (const d of page.dossiers) args.push(d.code, pack(d), ...placeArgs(d));
+    const [buckets, records] = byBucket(page.dossiers);
+    const args: string[] = [k.layout(page.province), checkpointText(page.checkpoint), after, String(page.dossiers.length), String(buckets), ...records];
     for (const q of page.quarantined) args.push(q.key, q.entry.reason, JSON.stringify(q.entry));
     const keys = [
       k.dossiers(page.province),
@@ -412,7 +213,7 @@ export class Store {
     const args = [this.keys.layout(province)];
     for (const code of codes) {
       const slot = slotOf(code);
-      args.push(code, slot?.bucket ?? '', slot?.field ?? code);
+      args.push(slot?.bucket ?? '', slot?.field ?? code);
     }
     return this.redis.lookupDossiers(this.keys.dossiers(province), ...args);
   }
@@ -470,42 +271,79 @@ export class Store {
     }
   }
 
-  /** The codes of another shape, the open buckets, and the buckets of these code months. */
-  private async *readLayout(province: string, months: string[], batch = 10_000): AsyncGenerator<CanonicalDossier[]> {
+  /**
+   * What counting reads (`Counted`) of every stored dossier `readPeriod` gives, handed to
+   * `visit` one at a time: a value of a bucket is read in place (`unpackCounted`) into one
+   * object reused for the next (to be read, not kept).
+   */
+  async visitPeriod(province: string, period: Period, visit: (d: Counted) => void): Promise<void> {
+    await this.migrate(province);
     const L = this.keys.layout(province);
-    yield* this.scanHash(`${L}:odd`, batch);
-    yield* this.readBuckets(`${L}:o`, await this.redis.smembers(`${L}:open-buckets`));
-    yield* this.readBuckets(`${L}:b`, (await Promise.all(months.map((m) => this.redis.smembers(`${L}:bm:${m}`)))).flat());
+    for await (const batch of this.scanHash(`${L}:odd`)) for (const d of batch) visit(d);
+    const into: Counted = { status: 0, channel: null, digitised: false, agency: '', procedure: '', receivedAt: null, dueAt: null, finishedAt: null, returnedAt: null };
+    for (const [kind, buckets] of await this.layoutBuckets(province, monthsOf(period)))
+      for await (const step of this.bucketSteps(kind, buckets, 'HVALS'))
+        for (const { bucket, text, bounds } of step) {
+          const agency = agencyOfBucket(bucket);
+          for (let k = 0; k + 1 < bounds.length; k++) visit(unpackCounted(text, bounds[k]!, bounds[k + 1]! - 1, agency, into));
+        }
   }
 
-  /** Every dossier in these buckets (`<kind>:<bucket>` keys), a batch at a time. */
-  private async *readBuckets(kind: string, buckets: string[]): AsyncGenerator<CanonicalDossier[]> {
-    // each bucket's fields and values, flat; a bucket whose joined string does not split into its
-    // count (a value with a newline in it) is read again as a plain HGETALL
-    const step = async (list: string[]): Promise<string[][]> => {
-      const got = await this.redis.readBuckets(kind, kind, ...list);
+  /** The codes of another shape, the open buckets, and the buckets of these code months. */
+  private async *readLayout(province: string, months: string[], batch = 10_000): AsyncGenerator<CanonicalDossier[]> {
+    yield* this.scanHash(`${this.keys.layout(province)}:odd`, batch);
+    for (const [kind, buckets] of await this.layoutBuckets(province, months))
+      for await (const step of this.bucketSteps(kind, buckets, 'HGETALL')) {
+        const out: CanonicalDossier[] = [];
+        for (const { bucket, text, bounds } of step) {
+          const agency = agencyOfBucket(bucket);
+          const entry = (k: number) => text.slice(bounds[k], bounds[k + 1]! - 1);
+          for (let k = 0; k + 1 < bounds.length; k += 2) out.push(unpack(codeIn(bucket, entry(k)), entry(k + 1), agency));
+        }
+        if (out.length) yield out;
+      }
+  }
+
+  /** The open buckets, and the buckets of these code months, each list with its keys' prefix. */
+  private async layoutBuckets(province: string, months: string[]): Promise<[string, string[]][]> {
+    const L = this.keys.layout(province);
+    const [open, ...home] = await Promise.all([`${L}:open-buckets`, ...months.map((m) => `${L}:bm:${m}`)].map((k) => this.redis.smembers(k)));
+    return [
+      [`${L}:o`, open!],
+      [`${L}:b`, home.flat()],
+    ];
+  }
+
+  /**
+   * What `command` gives of each of these buckets (`<kind>:<bucket>` keys; HGETALL: its fields
+   * and values, HVALS: its values), as one text of newline-separated entries, entry k from
+   * `bounds[k]` to `bounds[k + 1] - 1`. BUCKETS_PER_STEP buckets per script call; the next step
+   * is asked for before this one is handed over (Redis reads while this process decodes).
+   */
+  private async *bucketSteps(kind: string, buckets: string[], command: 'HGETALL' | 'HVALS'): AsyncGenerator<BucketRead[]> {
+    const step = async (list: string[]): Promise<BucketRead[]> => {
+      const got = await this.redis.readBuckets(kind, command, kind, ...list);
       return Promise.all(
-        list.map(async (bucket, i) => {
-          const count = got[2 * i + 1] as number;
-          const flat = count === 0 ? [] : (got[2 * i] as string).split('\n');
-          return flat.length === count ? flat : Object.entries(await this.redis.hgetall(`${kind}:${bucket}`)).flat();
+        list.map(async (bucket, i): Promise<BucketRead> => {
+          const text = got[2 * i] as string;
+          const bounds = entryBounds(text, got[2 * i + 1] as number);
+          if (bounds) return { bucket, text, bounds };
+          // an entry with a newline in it: the bucket read again with the plain command
+          const key = `${kind}:${bucket}`;
+          const entries = command === 'HVALS' ? await this.redis.hvals(key) : Object.entries(await this.redis.hgetall(key)).flat();
+          const again = [0];
+          for (const e of entries) again.push(again[again.length - 1]! + e.length + 1);
+          return { bucket, text: entries.join('\n'), bounds: again };
         }),
       );
     };
     let pending = buckets.length ? step(buckets.slice(0, BUCKETS_PER_STEP)) : undefined;
     for (let at = 0; pending; at += BUCKETS_PER_STEP) {
       const got = await pending;
-      // ask for the next step before decoding this one: Redis reads while this process decodes
       const next = at + BUCKETS_PER_STEP;
       pending = next < buckets.length ? step(buckets.slice(next, next + BUCKETS_PER_STEP)) : undefined;
       pending?.catch(() => undefined); // surfaced when awaited; ignored if the caller stops early
-      const out: CanonicalDossier[] = [];
-      got.forEach((flat, i) => {
-        const bucket = buckets[at + i]!;
-        const agency = agencyOfBucket(bucket);
-        for (let j = 0; j < flat.length; j += 2) out.push(unpack(codeIn(bucket, flat[j]!), flat[j + 1]!, agency));
-      });
-      if (out.length) yield out;
+      yield got;
     }
   }
 
@@ -574,7 +412,7 @@ export class Store {
   /** See RELEASE_QUARANTINED: these items now normalise to these dossiers. */
   async releaseQuarantined(province: string, source: string, items: { key: string; reason: string; dossier: CanonicalDossier }[]): Promise<{ applied: number; unchanged: number; released: number }> {
     if (items.length === 0) return { applied: 0, unchanged: 0, released: 0 };
-    const args = items.flatMap((i) => [i.key, i.reason, i.dossier.code, pack(i.dossier), ...placeArgs(i.dossier)]);
+    const args = items.flatMap((i) => [i.key, i.reason, ...placeArgs(i.dossier), pack(i.dossier)]);
     const keys = [this.keys.dossiers(province), this.keys.quarantine(province, source), this.keys.quarantineReasons(province, source)];
     const [applied, unchanged, released] = await this.redis.releaseQuarantined(...keys, this.keys.layout(province), ...args);
     return { applied, unchanged, released };

@@ -1,5 +1,5 @@
 /**
- * The `dvcqg` pull side against the simulator's injected faults (CONTRACTS.md §1), over
+ * The `dvcqg` pull side against the simulator's injected faults (docs/contracts.md, Failures the worker must survive), over
  * loopback HTTP and a real Redis: session expiry, error_code in HTTP 200, 429 with
  * Retry-After, 500/503, truncated bodies, duplicated items, malformed items, and page drift.
  *

@@ -1,5 +1,5 @@
 /**
- * The `rest` pull side against the rest simulator's injected faults (CONTRACTS.md §2), over
+ * The `rest` pull side against the rest simulator's injected faults (docs/contracts.md, Failures the worker must survive), over
  * loopback HTTP and a real Redis, through the sync job handler: tokens revoked after K calls
  * (HTTP 401), HTTP 429 with Retry-After, 500/503, truncated bodies, duplicated items across
  * pages, malformed items (dueAt not an ISO date, unknown vendor status, bad agencyCode), and

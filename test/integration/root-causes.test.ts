@@ -1,5 +1,5 @@
 /**
- * Every root cause of CONTRACTS.md §4 at once: a simulated month over three provinces with
+ * Every root cause (docs/domain.md, Root causes) at once: a simulated month over three provinces with
  * each kind injected (both forms of code divergence), through the real pipeline (simulators
  * over HTTP, a private Redis, the BullMQ flow of runNightly). The findings must equal the
  * simulator's ground truth exactly: precision and recall 1.0, per kind.

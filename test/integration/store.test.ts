@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Checkpoint } from '../../schemas/store.js';
 import { pack, storedVersion, unpack } from '../../src/store/pack.js';
-import { ApplyRule, Store } from '../../src/store/store.js';
+import { ApplyRule, CheckpointMoved, Store } from '../../src/store/store.js';
 import { useRedis } from '../helpers/redis.js';
 
 const redis = useRedis();
@@ -84,6 +84,79 @@ describe('Store.applyPage', () => {
     await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [d], quarantined: [], checkpoint: cp(1) });
     expect((await store.getDossiers('H49', ['A-9', 'missing'])).get('A-9')).toEqual(d);
     expect(await store.countDossiers('H49')).toBe(1);
+  });
+});
+
+describe('Store.applyPage, a bucket at a time', () => {
+  const A = '000.00.12.H49';
+  /** A well-formed code of `A` on a day of March 2026, its sequence spread over many buckets. */
+  const code = (day: number, seq: number) => `${A}-2603${String(day).padStart(2, '0')}-${String(seq).padStart(4, '0')}`;
+  const inMarch = (c: string, updatedAt: number, status: number): CanonicalDossier => {
+    const received = Date.parse(`2026-03-${c.slice(18, 20)}T08:00:00+07:00`);
+    return { ...dossier(c, updatedAt, status), agency: A, receivedAt: received, dueAt: received + 86_400_000, finishedAt: status >= 9 ? received + 3_600_000 : null };
+  };
+  const layoutKeys = async (client: ReturnType<typeof redis.client>, store: Store) => {
+    const keys = (await client.keys(`${store.keys.layout('H49')}*`)).sort();
+    return Object.fromEntries(await Promise.all(keys.map(async (k) => [k, (await client.type(k)) === 'set' ? (await client.smembers(k)).sort() : await client.hgetall(k)] as const)));
+  };
+
+  it('a page over many buckets, records moving between a bucket and its open twin, a code twice: as if applied one by one', async () => {
+    const client = redis.client();
+    const store = new Store(client, redis.prefix());
+    // 600 open dossiers over 20 days × 6 buckets each, then a page that closes half of them
+    // (they move into their buckets), reopens none, and carries some codes twice (the later wins)
+    const codes = Array.from({ length: 600 }, (_, i) => code(1 + (i % 20), i));
+    const first = codes.map((c) => inMarch(c, T0, 4));
+    expect(await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: first, quarantined: [], checkpoint: cp(1), after: null })).toEqual({ applied: 600, unchanged: 0, quarantined: 0 });
+    const closed = codes.filter((_, i) => i % 2 === 0).map((c) => inMarch(c, T0 + 60_000, 10));
+    const twice = codes.slice(0, 30).map((c) => inMarch(c, T0 + 120_000, 5)); // later again: open
+    const older = codes.slice(30, 40).map((c) => inMarch(c, T0 - 60_000, 10)); // older than stored: unchanged
+    const page = [...closed, ...twice, ...older];
+    const out = await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: page, quarantined: [], checkpoint: cp(2), after: JSON.stringify(cp(1)) });
+    expect(out).toEqual({ applied: 330, unchanged: 10, quarantined: 0 });
+
+    // the same records applied one per page in a second store give the same layout
+    const one = new Store(client, redis.prefix());
+    let n = 0;
+    for (const d of [...first, ...page]) await one.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [d], quarantined: [], checkpoint: cp(++n) });
+    const strip = (o: Record<string, unknown>, prefix: string) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.slice(prefix.length), v]));
+    expect(strip(await layoutKeys(client, store), store.keys.layout('H49'))).toEqual(strip(await layoutKeys(client, one), one.keys.layout('H49')));
+
+    // every dossier where the layout says, the latest version of each
+    const want = new Map<string, CanonicalDossier>();
+    for (const d of [...first, ...page]) {
+      const old = want.get(d.code);
+      if (!old || d.updatedAt > old.updatedAt) want.set(d.code, d);
+    }
+    expect(await snapshot(store, 'H49')).toEqual([...want.values()].sort((a, b) => a.code.localeCompare(b.code)));
+    expect(await store.countDossiers('H49')).toBe(600);
+    const open = await client.smembers(`${store.keys.layout('H49')}:open-buckets`);
+    for (const b of open) expect(await client.exists(`${store.keys.layout('H49')}:o:${b}`)).toBe(1);
+  });
+
+  it('a page that does not follow the stored checkpoint writes nothing, however many buckets it spans', async () => {
+    const client = redis.client();
+    const store = new Store(client, redis.prefix());
+    const codes = Array.from({ length: 300 }, (_, i) => code(1 + (i % 10), i));
+    await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: codes.map((c) => inMarch(c, T0, 4)), quarantined: [], checkpoint: cp(1), after: null });
+    const before = await layoutKeys(client, store);
+    const stale = store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: codes.map((c) => inMarch(c, T0 + 60_000, 10)), quarantined: [], checkpoint: cp(3), after: JSON.stringify(cp(2)) });
+    await expect(stale).rejects.toBeInstanceOf(CheckpointMoved);
+    expect(await layoutKeys(client, store)).toEqual(before);
+    expect(await store.getCheckpoint('H49', 's')).toEqual(cp(1));
+    expect(await store.syncCounters('H49', 's', 'r1')).toMatchObject({ pages: 1, applied: 300 });
+  });
+
+  it('a record met in the layout before buckets moves into the layout and still counts once', async () => {
+    const client = redis.client();
+    const store = new Store(client, redis.prefix());
+    const c = code(2, 17);
+    await client.hset(store.keys.dossiers('H49'), c, pack(inMarch(c, T0, 4)));
+    expect(await store.countDossiers('H49')).toBe(1);
+    expect(await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [inMarch(c, T0 + 1000, 10)], quarantined: [], checkpoint: cp(1) })).toMatchObject({ applied: 1 });
+    expect(await client.hlen(store.keys.dossiers('H49'))).toBe(0);
+    expect(await store.countDossiers('H49')).toBe(1);
+    expect((await store.getDossiers('H49', [c])).get(c)?.status).toBe(10);
   });
 });
 

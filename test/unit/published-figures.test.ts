@@ -1,7 +1,7 @@
 /**
  * The counting rules reproduce a province's published figures: Cao Bằng, 2023 — 198,416
  * dossiers received, 139,843 (70.48%) with components digitised, 135,039 (68.06%) with all
- * components digitised, 99.09% resolved on time or early (DOMAIN.md).
+ * components digitised, 99.09% resolved on time or early (docs/domain.md, The published figures).
  */
 import { describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';

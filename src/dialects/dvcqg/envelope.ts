@@ -1,6 +1,6 @@
 /**
- * The session envelope shared by `dvcqg` sources and the national feed (CONTRACTS.md §1,
- * §3): log in once, POST `{session, madonvi, service, ...params}`, log in again and repeat
+ * The session envelope shared by `dvcqg` sources and the national feed (docs/contracts.md,
+ * The session envelope): log in once, POST `{session, madonvi, service, ...params}`, log in again and repeat
  * when a reply says the session expired ("401").
  */
 import { loginReply, isSuccess, serviceReply, type ServiceReply } from '../../../schemas/dvcqg.js';

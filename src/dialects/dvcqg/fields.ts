@@ -1,8 +1,8 @@
 /**
- * The field names of a `ThongKeHoSo` statistics row (CONTRACTS.md §3) for each metric of the
+ * The field names of a `ThongKeHoSo` statistics row (docs/contracts.md, ThongKeHoSo) for each metric of the
  * counting rules, and the parameters and rows of that service. One mapping, shared by the
  * simulators, the national client and the `dvcqg` source (whose own `ThongKeHoSo` has the same
- * parameters and rows, CONTRACTS.md §1).
+ * parameters and rows, docs/contracts.md, ThongKeHoSo at a source).
  */
 import { statsRow, type StatsRow } from '../../../schemas/dvcqg.js';
 import { formatCompactDay } from '../../domain/time.js';

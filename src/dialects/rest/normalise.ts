@@ -1,5 +1,5 @@
 /**
- * Normalises one item of the `rest` dialect (CONTRACTS.md §2) into the canonical dossier.
+ * Normalises one item of the `rest` dialect (docs/contracts.md, The rest dialect) into the canonical dossier.
  * Never throws: an item is either a dossier or a quarantine reason that names the field.
  *
  * Dates are ISO 8601. With an offset (`Z`, `+07:00`, `+0700`, `+07`) they are read as
