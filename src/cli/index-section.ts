@@ -26,21 +26,20 @@ export interface IndexBlock {
   note: string;
 }
 
+/** The columns of an indicator's row: its name, its weight, its share and points on each side, the gap. */
+function indicatorHead(lang: IndexLang): string[] {
+  const W = INDEX_WORDS[lang];
+  const side = (name: string) => [`${name} (${W.share})`, `${name} (${W.points})`];
+  return [W.indicator, W.max, ...side(W.local), ...side(W.national), W.gap];
+}
+
 /** The province's index as the table and Markdown print it; null when the run did not compute one. */
 export function indexBlock(p: ProvinceReport, lang: IndexLang): IndexBlock | null {
   const x = p.index;
   if (!x) return null;
   const W = INDEX_WORDS[lang];
   const grid: Cell[][] = [
-    [
-      W.indicator,
-      W.max,
-      `${W.local} (${W.share})`,
-      `${W.local} (${W.points})`,
-      `${W.national} (${W.share})`,
-      `${W.national} (${W.points})`,
-      W.gap,
-    ],
+    indicatorHead(lang),
     ...x.indicators.map((i) => [
       indicatorLabel(i.id, lang),
       fixed(i.max),
@@ -147,17 +146,7 @@ export function indexSheet(
   codeHeader: string,
 ): { name: string; head: string[]; rows: (string | number | null)[][]; above: string[] } {
   const W = INDEX_WORDS[lang];
-  const head = [
-    codeHeader,
-    W.indicator,
-    W.max,
-    `${W.local} (${W.share})`,
-    `${W.local} (${W.points})`,
-    `${W.national} (${W.share})`,
-    `${W.national} (${W.points})`,
-    W.gap,
-    W.dossiers,
-  ];
+  const head = [codeHeader, ...indicatorHead(lang), W.dossiers];
   const rows: (string | number | null)[][] = [];
   for (const p of r.provinces) {
     const x = p.index;
