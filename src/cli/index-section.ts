@@ -3,6 +3,7 @@
  * indicator's share and points on both sides, then the points at stake by cause and by agency.
  * Every figure of points is said to be an estimate (docs/domain.md, The national service index).
  */
+import type { IndexStake } from '../../schemas/index-points.js';
 import type { ProvinceReport, RunReport } from '../../schemas/report.js';
 import { round } from '../reconcile/index-points.js';
 import {
@@ -72,14 +73,16 @@ export function indexBlock(p: ProvinceReport, lang: IndexLang): IndexBlock | nul
 /** The CSV columns the index rows fill besides the shared ones (added last: existing positions hold). */
 export const INDEX_CSV_COLUMNS = ['points', 'dossiers'] as const;
 
+type CsvRow = (string | number | null)[];
+
 /**
  * The index as CSV rows in the report's columns (run_id … residual, then `points`, `dossiers`):
  * `index` rows (metric: the indicator, local and national: its points on each side, points: the
  * gap, kind: `estimate`) and `index_stake` rows (a cause in `kind`, or an agency in `agency`,
  * with the points regained and the dossiers).
  */
-export function indexCsvRows(r: RunReport): (string | number | null)[][] {
-  const rows: (string | number | null)[][] = [];
+export function indexCsvRows(r: RunReport): CsvRow[] {
+  const rows: CsvRow[] = [];
   for (const p of r.provinces) {
     const x = p.index;
     if (!x) continue;
@@ -101,40 +104,28 @@ export function indexCsvRows(r: RunReport): (string | number | null)[][] {
         round(i.national.points - i.local.points),
         null,
       ]);
-    for (const s of x.byCause)
-      rows.push([
+    // a stake names its cause in `kind`, or its agency in `agency`
+    const stake = (agency: string | null, kind: string | null, st: IndexStake): CsvRow => {
+      const ids = st.indicators.map((i) => i.id).join(' ');
+      return [
         ...head,
         'index_stake',
+        agency,
         null,
-        null,
-        s.indicators.map((i) => i.id).join(' '),
-        null,
-        null,
-        null,
-        null,
-        s.cause,
-        null,
-        null,
-        s.points,
-        s.dossiers,
-      ]);
-    for (const s of x.byAgency)
-      rows.push([
-        ...head,
-        'index_stake',
-        s.cause,
-        null,
-        s.indicators.map((i) => i.id).join(' '),
+        ids,
         null,
         null,
         null,
         null,
+        kind,
         null,
         null,
-        null,
-        s.points,
-        s.dossiers,
-      ]);
+        st.points,
+        st.dossiers,
+      ];
+    };
+    for (const st of x.byCause) rows.push(stake(null, st.cause, st));
+    for (const st of x.byAgency) rows.push(stake(st.cause, null, st));
   }
   return rows;
 }
