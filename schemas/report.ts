@@ -126,6 +126,20 @@ export const sourceResult = syncCounters.extend({
   error: z.string().nullable(),
 });
 
+/** What a later reconciliation says of a pushed dossier: gone from the findings, or still differing. */
+export const VERIFICATIONS = ['verified', 'repair_failed'] as const;
+
+/** A run's check of an earlier repair (schemas/repair.ts): a repaired dossier gone from the findings, or still differing. */
+export const repairCheck = z.object({
+  dossierCode: z.string(),
+  /** The run whose repair pushed it. */
+  repairRun: z.string(),
+  status: z.enum(VERIFICATIONS),
+  /** For `repair_failed`: the kind the dossier is still found as. */
+  kind: findingKind.optional(),
+});
+export type RepairCheck = z.infer<typeof repairCheck>;
+
 export const incidentChange = z.object({
   key: z.string(),
   event: z.enum(['opened', 'still_open', 'worsened', 'resolved']),
@@ -153,6 +167,8 @@ export const provinceReport = z.object({
   incidents: z.array(incidentChange).default([]),
   /** The national service index on both sides and the points at stake (an estimate); absent when not computed. */
   index: provinceIndex.optional(),
+  /** Dossiers pushed by an earlier run's repair, checked by this run (set when the run finishes); absent when none. */
+  repairChecks: z.array(repairCheck).optional(),
 });
 export type ProvinceReport = z.infer<typeof provinceReport>;
 

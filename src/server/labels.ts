@@ -25,6 +25,8 @@ interface PageLabels {
   findings: string;
   noFindings: string;
   incidentChanges: string;
+  /** The heading of the dossiers a repair pushed to the portal (run and dossier pages). */
+  repairs: string;
   noIncidentChanges: string;
   incidentEvent: Record<'opened' | 'still_open' | 'worsened' | 'resolved', string>;
   incidentStatus: Record<'open' | 'resolved', string>;
@@ -105,6 +107,7 @@ const en: PageLabels = {
   findings: 'Findings by kind',
   noFindings: 'No finding.',
   incidentChanges: 'Incident changes in this run',
+  repairs: 'Pushed to the portal',
   noIncidentChanges: 'No incident changed.',
   incidentEvent: { opened: 'opened', still_open: 'still open', worsened: 'worsened', resolved: 'resolved' },
   incidentStatus: { open: 'open', resolved: 'resolved' },
@@ -184,6 +187,7 @@ const vi: PageLabels = {
   findings: 'Hồ sơ sai lệch theo nguyên nhân',
   noFindings: 'Không có hồ sơ sai lệch.',
   incidentChanges: 'Thay đổi sự cố trong lượt này',
+  repairs: 'Đã gửi lên Cổng',
   noIncidentChanges: 'Không có sự cố nào thay đổi.',
   incidentEvent: { opened: 'mở mới', still_open: 'vẫn mở', worsened: 'nặng thêm', resolved: 'đã khắc phục' },
   incidentStatus: { open: 'đang mở', resolved: 'đã đóng' },
