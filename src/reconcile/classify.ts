@@ -125,6 +125,8 @@ function side(d: CanonicalDossier | undefined): Side | null {
     code: d.code,
     agency: d.agency,
     status: d.status,
+    channel: d.channel,
+    digitised: d.digitised,
     procedure: d.procedure,
     receivedAt: at(d.receivedAt),
     dueAt: at(d.dueAt),
