@@ -183,7 +183,7 @@ describe('points at stake per cause', () => {
   const local = many(29, (i) => dossier(1 + (i % 20)));
   local.push(dossier(2, { agency: Y, code: `${Y}-261002-0900` }));
   const [a, b, c, lagging, inY] = [local[0]!, local[1]!, local[2]!, local[3]!, local[29]!];
-  const stale = { ...lagging, status: 4, finishedAt: null, returnedAt: null };
+  const stale = { ...lagging, status: 4, finishedAt: null, returnedAt: null, updatedAt: lagging.updatedAt - DAY }; // behind and older: a lag
   const nationalDossiers = [...local.filter((d) => ![a, b, c, lagging, inY].includes(d)), stale];
   const { findings } = explainWorld(local, nationalDossiers);
   const input = {
@@ -311,7 +311,7 @@ function worldOf(spec: Spec, extra: number) {
     // in progress on both sides, in another status on one (waiting for a supplement, say): no
     // count moves and no statistic shows it, so nothing can find it (the national `waiting` is the store's)
     else if ((s.op === 'lag' || s.op === 'waiting') && d.finishedAt === null) national.push(d);
-    else if (s.op === 'lag') national.push({ ...d, status: 4, finishedAt: null, returnedAt: null });
+    else if (s.op === 'lag') national.push({ ...d, status: 4, finishedAt: null, returnedAt: null, updatedAt: d.updatedAt - DAY });
     else if (s.op === 'waiting') national.push({ ...d, status: 5, finishedAt: null, returnedAt: null });
     else if (s.op === 'shift') national.push({ ...d, receivedAt: d.receivedAt! - 7 * HOUR });
     else if (s.op === 'twice') national.push(d, { ...d });
