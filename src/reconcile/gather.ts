@@ -220,7 +220,7 @@ async function readLists(c: Lists): Promise<number> {
     let records = 0;
     try {
       if (capped()) throw new CapReached();
-      for await (const page of deps.national.list(asked, days, 'TiepNhan')) {
+      for await (const page of deps.national.list(asked, days, 'TiepNhan', LIST_PAGE, () => !capped())) {
         records += page.length;
         for (const raw of page) {
           const code = itemCode(raw);
