@@ -12,6 +12,7 @@ import { syncSource } from '../jobs/sync-source.js';
 import { parseConfig } from '../src/config/load.js';
 import { createSource } from '../src/sources/index.js';
 import { Incidents } from '../src/store/incidents.js';
+import { Repairs } from '../src/store/repairs.js';
 import { Runs } from '../src/store/runs.js';
 import { Store } from '../src/store/store.js';
 import { INITIAL_FROM, PAGE_SIZE, PROVINCE, argsOf, peakRssMB, report } from './common.js';
@@ -65,6 +66,7 @@ const ctx: JobContext = {
   store: new Store(redis, args.prefix),
   runs: new Runs(redis, args.prefix),
   incidents: new Incidents(redis, args.prefix),
+  repairs: new Repairs(redis, args.prefix),
   logger,
   clock: () => new Date(args.now),
   signal: new AbortController().signal,
@@ -74,6 +76,9 @@ const ctx: JobContext = {
   source: () => adapter,
   national: () => {
     throw new Error('the benchmark sync needs no national feed');
+  },
+  push: () => {
+    throw new Error('the sync benchmark pushes nothing');
   },
   job: { updateProgress: async () => undefined } as unknown as Job,
 };

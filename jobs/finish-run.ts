@@ -9,6 +9,7 @@ import type { RunReport } from '../schemas/report.js';
 import { alertGroupKey, planAlerts } from '../src/alerts/plan.js';
 import { causesOf, incidentSize, LEGACY_NOTE, resolve, transitions, type Transition } from '../src/reconcile/incidents.js';
 import type { Config } from '../src/config/load.js';
+import { checkEarlierRepairs } from '../src/queue/repair.js';
 import { groupBy } from '../src/util/group.js';
 import { defineJob, failedChildren, type FailedChild, type JobContext } from '../src/queue/context.js';
 import { jobIds } from '../src/queue/flows.js';
@@ -90,13 +91,14 @@ export const finishRun = defineJob({
       await ctx.incidents.save(t.map((x) => x.incident));
       await ctx.runs.setIncidents(runId, province, t.map((x) => ({ key: x.incident.key, event: x.event, gap: incidentSize(x.incident) })));
     }
+    const repairsChecked = await checkEarlierRepairs(ctx, before, meta.startedAt, now);
     // A scheduled night moves the catch-up marker once every source has synced, a replay included.
     if (meta.scheduled && syncedEverySource(full, ctx.config)) await ctx.runs.markNight(Date.parse(meta.window.to));
     await ctx.runs.finish(runId, now);
     const [following, ...rest] = then;
     if (following) await ctx.queue.add('nightly', { ...following, then: rest }, { jobId: jobIds.then(runId) });
     const findings = before.provinces.reduce((n, p) => n + p.findings.length, 0);
-    ctx.logger.info({ runId, findings, incidents: changes.length, alerts: alertJobs.length }, 'run complete');
+    ctx.logger.info({ runId, findings, incidents: changes.length, alerts: alertJobs.length, repairsChecked }, 'run complete');
     return { runId, findings, incidents: changes.map((c) => c.event), alerts: alertJobs };
   },
 });

@@ -4,9 +4,10 @@ import { explainProvinceJob } from './explain-province.js';
 import { finishRun } from './finish-run.js';
 import { nightly } from './nightly.js';
 import { reconcileProvince } from './reconcile-province.js';
+import { repairBatch } from './repair-batch.js';
 import { sendAlertJob } from './send-alert.js';
 import { syncSource } from './sync-source.js';
 
 export const JOBS: ReadonlyMap<string, JobDefinition> = new Map(
-  [nightly, syncSource, reconcileProvince, explainProvinceJob, finishRun, sendAlertJob].map((d) => [d.name, d as JobDefinition]),
+  [nightly, syncSource, reconcileProvince, explainProvinceJob, finishRun, sendAlertJob, repairBatch].map((d) => [d.name, d as JobDefinition]),
 );

@@ -112,6 +112,11 @@ export const nationalConfig = z.strictObject({
    * updates: its figures are then not compared. 0 turns the check off.
    */
   staleAfterDays: z.number().int().min(0).max(60).default(2),
+  /**
+   * The account that pushes repairs (`DongBoHoSoMC`), when the portal gave the province one
+   * apart from the reading account; absent: the reading account pushes too.
+   */
+  push: z.strictObject({ usernameEnv: envName, passwordEnv: envName }).optional(),
 });
 export type NationalConfig = z.infer<typeof nationalConfig>;
 
@@ -315,6 +320,14 @@ export const configFile = z
         previousMonthDays: z.number().int().min(0).max(27).default(5),
       })
       .default({ previousMonthDays: 5 }),
+    repair: z
+      .strictObject({
+        /** The most dossiers one repair of a run pushes (the rest are listed as left for a later repair). */
+        maxDossiers: z.number().int().min(1).default(1000),
+        /** Dossiers per `DongBoHoSoMC` call and per repair job (the portal takes at most 100). */
+        batchSize: z.number().int().min(1).max(100).default(100),
+      })
+      .default({ maxDossiers: 1000, batchSize: 100 }),
     worker: z
       .strictObject({
         concurrency: z.number().int().min(1).max(64).default(4),

@@ -127,6 +127,20 @@ export const sourceResult = syncCounters.extend({
   error: z.string().nullable(),
 });
 
+/** What a later reconciliation says of a pushed dossier: gone from the findings, or still differing. */
+export const VERIFICATIONS = ['verified', 'repair_failed'] as const;
+
+/** A run's check of an earlier repair (schemas/repair.ts): a repaired dossier gone from the findings, or still differing. */
+export const repairCheck = z.object({
+  dossierCode: z.string(),
+  /** The run whose repair pushed it. */
+  repairRun: z.string(),
+  status: z.enum(VERIFICATIONS),
+  /** For `repair_failed`: the kind the dossier is still found as. */
+  kind: findingKind.optional(),
+});
+export type RepairCheck = z.infer<typeof repairCheck>;
+
 export const incidentChange = z.object({
   key: z.string(),
   event: z.enum(['opened', 'still_open', 'worsened', 'resolved']),
@@ -167,6 +181,8 @@ export const provinceReport = z.object({
   nationalRecords: z.number().int().optional(),
   /** What this run did to the province's incidents (set when the run finishes). */
   incidents: z.array(incidentChange).default([]),
+  /** Dossiers pushed by an earlier run's repair, checked by this run (set when the run finishes); absent when none. */
+  repairChecks: z.array(repairCheck).optional(),
 });
 export type ProvinceReport = z.infer<typeof provinceReport>;
 

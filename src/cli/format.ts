@@ -94,6 +94,9 @@ function sections(r: RunReport, lang: Lang, detail: boolean) {
           : null,
       // A province that was not compared has no account to give.
       account: p.coverage.status === 'complete' || p.mismatches.length ? L.account(accountOf(p)) : null,
+      repairChecks: p.repairChecks?.length
+        ? L.repairChecks(p.repairChecks.filter((x) => x.status === 'verified').length, p.repairChecks.filter((x) => x.status === 'repair_failed').map((x) => x.dossierCode))
+        : null,
       findings: findingGroups(p, lang),
       rules: driftRuleLines(p, lang),
       mismatches: shown.length
@@ -164,6 +167,7 @@ function layout(r: RunReport, lang: Lang, detail: boolean, style: Style): string
     if (p.provincialStats) out.push('', `${p.province}: ${p.provincialStats}`);
     if (p.account) out.push('', style.heading(`${p.province}: ${p.account}`));
     if (p.rules.length) out.push('', style.group(driftHeading(lang), p.rules.length, p.rules, true));
+    if (p.repairChecks) out.push('', `${p.province}: ${p.repairChecks}`);
     if (p.findings.length) out.push('', ...p.findings.map((g) => style.group(g.label, g.count, g.items, g.kind === UNEXPLAINED)));
     if (p.mismatches) out.push('', style.heading(`${p.province}: ${L.mismatchesOf}`), style.grid(p.mismatches));
     if (p.hidden) out.push('', L.hiddenLines(p.hidden));

@@ -6,6 +6,7 @@ import * as demo from './commands/demo.js';
 import * as incidents from './commands/incidents.js';
 import * as quarantine from './commands/quarantine.js';
 import * as reconcile from './commands/reconcile.js';
+import * as repair from './commands/repair.js';
 import * as replay from './commands/replay.js';
 import * as report from './commands/report.js';
 import * as serve from './commands/serve.js';
@@ -13,7 +14,7 @@ import * as simulate from './commands/simulate.js';
 import * as sync from './commands/sync.js';
 import * as worker from './commands/worker.js';
 
-const COMMANDS: { register(program: Command): void }[] = [demo, worker, reconcile, sync, report, incidents, quarantine, replay, serve, simulate];
+const COMMANDS: { register(program: Command): void }[] = [demo, worker, reconcile, sync, report, incidents, quarantine, replay, repair, serve, simulate];
 
 const program = new Command('dossier-sync')
   .description('Sync provincial administrative-procedure dossiers and reconcile them with the National Public Service Portal')

@@ -57,6 +57,10 @@ export function parseConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv =
   }
   need(cfg.national.usernameEnv, 'national.usernameEnv');
   need(cfg.national.passwordEnv, 'national.passwordEnv');
+  if (cfg.national.push) {
+    need(cfg.national.push.usernameEnv, 'national.push.usernameEnv');
+    need(cfg.national.push.passwordEnv, 'national.push.passwordEnv');
+  }
   const sentinel = cfg.redis.sentinel;
   if (sentinel?.passwordEnv) need(sentinel.passwordEnv, 'redis.sentinel.passwordEnv');
   if (sentinel?.sentinelPasswordEnv) need(sentinel.sentinelPasswordEnv, 'redis.sentinel.sentinelPasswordEnv');

@@ -4,8 +4,10 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Config } from '../config/load.js';
 import type { NationalClient } from '../national/client.js';
+import type { PushClient } from '../national/push.js';
 import type { SourceAdapter } from '../sources/source.js';
 import type { Incidents } from '../store/incidents.js';
+import type { Repairs } from '../store/repairs.js';
 import type { Runs } from '../store/runs.js';
 import type { Store } from '../store/store.js';
 import { jobIds } from './flows.js';
@@ -15,6 +17,7 @@ export interface JobContext {
   store: Store;
   runs: Runs;
   incidents: Incidents;
+  repairs: Repairs;
   logger: Logger;
   clock: () => Date;
   /** Aborted when the process must stop now: in-flight HTTP calls are cut off. */
@@ -27,6 +30,8 @@ export interface JobContext {
   flow: FlowProducer;
   source(id: string): SourceAdapter;
   national(): NationalClient;
+  /** The national push (`DongBoHoSoMC`), under the push account when one is configured. */
+  push(): PushClient;
   /** The BullMQ job being run (progress, parent, ignored child failures). */
   job: Job;
 }

@@ -24,6 +24,8 @@ export const jobIds = {
   reconcile: (runId: string, province: string) => jobId('reconcile', runId, province),
   explain: (runId: string, province: string) => jobId('explain', runId, province),
   alert: (runId: string, webhook: string, what: string) => jobId('alert', runId, webhook, what),
+  /** One batch of a run's repair, named by its dossiers: the same batch asked for twice is one job. */
+  repair: (runId: string, province: string, batch: string) => jobId('repair', runId, province, batch),
   /** What every sync job id of a run starts with. */
   syncsOf: (runId: string) => `${jobId('sync', runId)}@`,
   /** The night that follows a run (`then`), once. */

@@ -8,12 +8,15 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { credentials, sourceById, type Config, type RedisTarget } from '../config/load.js';
 import { HttpClient } from '../http/client.js';
+import { EnvelopeClient } from '../dialects/dvcqg/envelope.js';
 import { NationalClient } from '../national/client.js';
+import { PushClient } from '../national/push.js';
 import { useUnits } from '../normalise/units.js';
 import { createSource } from '../sources/index.js';
 import type { SourceAdapter } from '../sources/source.js';
 import { connect, TARGET_SETTINGS, type RedisClient } from '../store/connection.js';
 import { Incidents } from '../store/incidents.js';
+import { Repairs } from '../store/repairs.js';
 import { Runs } from '../store/runs.js';
 import { Store } from '../store/store.js';
 import { PermanentError } from '../util/errors.js';
@@ -37,6 +40,7 @@ export interface Runtime {
   store: Store;
   runs: Runs;
   incidents: Incidents;
+  repairs: Repairs;
   queue: Queue;
   flow: FlowProducer;
   events(): Promise<QueueEvents>;
@@ -56,16 +60,30 @@ export interface RuntimeOptions {
 /** What every job is handed, whichever job it is. */
 type Shared = Omit<JobContext, 'job' | 'token'>;
 
-/** The source adapters and the national client, each made once, when a job first asks for it. */
+/** The source adapters, the national client and the push, each made once, when a job first asks for it. */
 function clients(
   config: Config,
   logger: Logger,
   signal: AbortSignal,
   clock: () => Date,
-): Pick<JobContext, 'source' | 'national'> {
+): Pick<JobContext, 'source' | 'national' | 'push'> {
   const sources = new Map<string, SourceAdapter>();
   let nationalClient: NationalClient | undefined;
+  let pushClient: PushClient | undefined;
+  // One HTTP client for the portal: reading and pushing share its rate limit.
+  let portalHttp: HttpClient | undefined;
+  const http = () => {
+    const n = config.national;
+    portalHttp ??= new HttpClient({ name: 'national', timeoutMs: n.timeoutMs, deadlineMs: n.deadlineMs, rateLimit: n.rateLimit, logger, signal });
+    return portalHttp;
+  };
+  const national = () => {
+    const n = config.national;
+    nationalClient ??= new NationalClient(n, http(), credentials(n.usernameEnv, n.passwordEnv));
+    return nationalClient;
+  };
   return {
+    national,
     source(id) {
       let s = sources.get(id);
       if (!s) {
@@ -81,21 +99,13 @@ function clients(
       }
       return s;
     },
-    national() {
+    push() {
       const n = config.national;
-      nationalClient ??= new NationalClient(
-        n,
-        new HttpClient({
-          name: 'national',
-          timeoutMs: n.timeoutMs,
-          deadlineMs: n.deadlineMs,
-          rateLimit: n.rateLimit,
-          logger,
-          signal,
-        }),
-        credentials(n.usernameEnv, n.passwordEnv),
+      // the push account when the configuration names one; else the reading account's session
+      pushClient ??= new PushClient(
+        n.push ? new EnvelopeClient(http(), 'national push', n.baseUrl, credentials(n.push.usernameEnv, n.push.passwordEnv)) : national().envelope,
       );
-      return nationalClient;
+      return pushClient;
     },
   };
 }
@@ -180,6 +190,7 @@ export function createQueueRuntime(
   const store = new Store(redis, config.redis.prefix);
   const runs = new Runs(redis, config.redis.prefix);
   const incidents = new Incidents(redis, config.redis.prefix);
+  const repairs = new Repairs(redis, config.redis.prefix);
   const workers: Worker[] = [];
   let events: QueueEvents | undefined;
   const abort = new AbortController();
@@ -189,6 +200,7 @@ export function createQueueRuntime(
     store,
     runs,
     incidents,
+    repairs,
     clock,
     queue,
     flow,
@@ -206,6 +218,7 @@ export function createQueueRuntime(
     store,
     runs,
     incidents,
+    repairs,
     queue,
     flow,
     async events() {

@@ -54,7 +54,7 @@ const MAX_ROUNDS = 3;
  * A national list item as a dossier under `agency` (the agency it was listed under), unless
  * the item names its own (DonViXuLy). Undefined when it cannot be read.
  */
-function nationalDossier(raw: unknown, agency: string): CanonicalDossier | undefined {
+export function nationalDossier(raw: unknown, agency: string): CanonicalDossier | undefined {
   const n = normaliseDvcqg(raw, { statusMap: IDENTITY_STATUS_MAP, agency, submitted: true });
   return n.ok ? n.dossier : undefined;
 }

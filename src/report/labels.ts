@@ -40,11 +40,15 @@ interface Labels {
   metric: Record<Metric, string>;
   kind: Record<FindingKind, string>;
   verdict: Record<Verdict, string>;
+  /** The line under a province whose run checked dossiers pushed by an earlier repair. */
+  repairChecks: (verified: number, failed: string[]) => string;
   /** The line under a province whose own statistics were not compared. */
   provincialStats: Record<Exclude<ProvincialStats['status'], 'ok'>, string>;
 }
 
 const en: Labels = {
+  repairChecks: (verified, failed) =>
+    `pushes of an earlier repair checked: ${verified} verified (no longer found), ${failed.length} repair_failed (still found)${failed.length ? `: ${failed.join(', ')}` : ''}`,
   run: 'Run',
   period: 'period',
   status: { running: 'running', complete: 'complete' },
@@ -108,6 +112,8 @@ const en: Labels = {
 const vi: Labels = {
   run: 'Lượt đối soát',
   period: 'kỳ',
+  repairChecks: (verified, failed) =>
+    `hồ sơ đã đồng bộ lại được kiểm tra: ${verified} đã khớp, ${failed.length} vẫn lệch${failed.length ? `: ${failed.join(', ')}` : ''}`,
   status: { running: 'đang chạy', complete: 'hoàn tất' },
   coverage: { complete: 'đầy đủ', partial: 'một phần', failed: 'thất bại' },
   columns: {

@@ -18,6 +18,7 @@ import { incidentsRoutes } from './routes/incidents.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { queuesRoutes } from './routes/queues.js';
 import { quarantineRoutes } from './routes/quarantine.js';
+import { repairRoutes } from './routes/repair.js';
 import { runsRoutes } from './routes/runs.js';
 
 export { isLoopback } from './auth.js';
@@ -118,7 +119,7 @@ export function createApp(opts: ServerOptions): express.Express {
   app.use(healthRoutes(c));
   app.use(metricsRoutes(c));
   app.use('/queues', queuesRoutes(c, '/queues'));
-  for (const routes of [runsRoutes, dossiersRoutes, incidentsRoutes, failedRoutes, quarantineRoutes]) app.use(routes(c));
+  for (const routes of [runsRoutes, dossiersRoutes, incidentsRoutes, failedRoutes, quarantineRoutes, repairRoutes]) app.use(routes(c));
 
   app.use((req, res) => {
     if (req.path.startsWith('/api/')) res.status(404).json({ error: `no route ${req.method} ${req.path}` });

@@ -29,6 +29,8 @@ interface PageLabels {
   driftRules: string;
   noDriftRules: string;
   incidentChanges: string;
+  /** The heading of the dossiers a repair pushed to the portal (run and dossier pages). */
+  repairs: string;
   noIncidentChanges: string;
   incidentEvent: Record<'opened' | 'still_open' | 'worsened' | 'resolved', string>;
   incidentStatus: Record<'open' | 'resolved', string>;
@@ -111,6 +113,7 @@ const en: PageLabels = {
   driftRules: driftHeading('en'),
   noDriftRules: 'The national figures follow our counting rules.',
   incidentChanges: 'Incident changes in this run',
+  repairs: 'Pushed to the portal',
   noIncidentChanges: 'No incident changed.',
   incidentEvent: { opened: 'opened', still_open: 'still open', worsened: 'worsened', resolved: 'resolved' },
   incidentStatus: { open: 'open', resolved: 'resolved' },
@@ -192,6 +195,7 @@ const vi: PageLabels = {
   driftRules: driftHeading('vi'),
   noDriftRules: 'Số liệu quốc gia đếm theo cùng quy tắc với hệ thống.',
   incidentChanges: 'Thay đổi sự cố trong lượt này',
+  repairs: 'Đã gửi lên Cổng',
   noIncidentChanges: 'Không có sự cố nào thay đổi.',
   incidentEvent: { opened: 'mở mới', still_open: 'vẫn mở', worsened: 'nặng thêm', resolved: 'đã khắc phục' },
   incidentStatus: { open: 'đang mở', resolved: 'đã đóng' },

@@ -23,15 +23,20 @@ import { toDvcqgItem } from '../dialects/dvcqg/normalise.js';
 import { countNational, NATIONAL } from './dvcqg/national.js';
 import { ParamError, type Params } from './dvcqg/params.js';
 import { PROVINCIAL } from './dvcqg/provincial.js';
+import { dropNational, provinceOfCode, putNational, type PushBehaviour, type PushCount } from './dvcqg/push.js';
 import { RawReply, type ProvinceIndex, type Reply, type State } from './dvcqg/state.js';
 import type { FaultLog, FaultOptions } from './faults.js';
 import { ProvinceFaults } from './faults/province-faults.js';
 import { closeServer, listen } from './listen.js';
 import type { Misreport } from './misreport.js';
 import type { World } from './world.js';
+import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { NationalLoadRow } from './dvcqg/state.js';
 
-export type { NationalLoadRow };
+export type { NationalLoadRow, PushBehaviour, PushCount };
+
+/** The push service's name (docs/contracts.md, DongBoHoSoMC). */
+const PUSH_SERVICE = 'DongBoHoSoMC';
 export type { Misreport } from './misreport.js';
 
 export const SIM_CREDENTIALS = { username: 'dossier-sync', password: 'simulated-secret' } as const;
@@ -47,6 +52,14 @@ export interface Simulator {
   faults(province: string): FaultLog | undefined;
   /** What the national feed was asked so far: requests and the items they returned, per service and `madonvi`. */
   nationalLoad(): NationalLoadRow[];
+  /** What the national feed was pushed (`DongBoHoSoMC`) so far, per dossier code, in code order. */
+  nationalPushes(): PushCount[];
+  /** Changes how the portal answers pushes from now on. */
+  setPushBehaviour(b: PushBehaviour): void;
+  /** Puts a national copy in place (replacing the code's copy under its agency): the portal changed meanwhile. */
+  putNational(province: string, d: CanonicalDossier): void;
+  /** Removes every national copy of a code: the portal lost it. */
+  dropNational(province: string, code: string): void;
   close(): Promise<void>;
 }
 
@@ -68,6 +81,8 @@ export interface SimulatorOptions {
    * simulator. Off by default.
    */
   prerender?: boolean;
+  /** How the portal answers pushes: refusals, lost pushes, late answers (src/sim/dvcqg/push.ts); none by default. */
+  push?: PushBehaviour;
 }
 
 const MAX_BODY = 1 << 20;
@@ -159,6 +174,8 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
     return send(res, 400, { error_code: '400', message: 'body must be a JSON object' });
   const scope = index ? `p/${index.world.province}` : 'national';
   const reply = m[2] === 'auth/login' ? login(state, scope, body as Params) : service(state, scope, body as Params, index);
+  const delay = !index && (body as Params).service === PUSH_SERVICE ? state.push.replyDelayMs : undefined;
+  if (delay) await new Promise((r) => setTimeout(r, delay));
   send(res, 200, reply, {}, faults?.truncate() ?? false);
 }
 
@@ -184,6 +201,8 @@ function initialState(world: World, opts: SimulatorOptions): State {
     now: opts.clock ?? Date.now,
     lists: new Map(),
     nationalLoad: new Map(),
+    pushes: new Map(),
+    push: opts.push ?? {},
   };
 }
 
@@ -206,6 +225,12 @@ export async function startSimulator(world: World, opts: SimulatorOptions = {}):
     nationalUrl: `${url}/national`,
     faults: (province: string) => state.provinces.get(province)?.faults?.log,
     nationalLoad: () => [...state.nationalLoad.values()].map((r) => ({ ...r })),
+    nationalPushes: () => [...state.pushes.values()].map((p) => ({ ...p, results: { ...p.results } })).sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)),
+    setPushBehaviour: (b) => {
+      state.push = b;
+    },
+    putNational: (province, d) => putNational(state, provinceOfCode(state, province, d.code), d),
+    dropNational: (province, code) => dropNational(state, provinceOfCode(state, province, code), code),
     close: () => closeServer(server),
   };
 }

@@ -94,6 +94,26 @@ export class Keys {
   incidentsMigrated(): string {
     return `${this.g}:incidents:migrated`;
   }
+  /** A run's repair: each dossier's push state while it is pushed (`sending`), by province and code. */
+  repairState(runId: string): string {
+    return `${this.g}:run:${runId}:repair:state`;
+  }
+  /** A run's repair: the record of each pushed dossier (who, when, what, result), by province and code. */
+  repairRecords(runId: string): string {
+    return `${this.g}:run:${runId}:repair:records`;
+  }
+  /** The (run, province) pairs whose repair pushed a dossier, by time of the push: the dossier's page reads their records. */
+  repairsOfDossier(code: string): string {
+    return `${this.g}:repair:dossier:${code}`;
+  }
+  /** Pushes stored by the portal that no reconciliation has checked yet. */
+  repairsPending(): string {
+    return `${this.g}:repair:pending`;
+  }
+  /** What a run found of earlier repairs, per province. */
+  runRepairChecks(runId: string): string {
+    return `${this.g}:run:${runId}:repair:checks`;
+  }
   /** When each alert group was last sent a message (epoch ms), for `alerts.repeatHours`. */
   alertGroupSent(): string {
     return `${this.g}:alerts:group-sent`;

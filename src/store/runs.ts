@@ -6,6 +6,7 @@ import {
   finding,
   incidentChange,
   provinceReport,
+  repairCheck,
   type FailedJob,
   type Finding,
   type IncidentChange,
@@ -191,7 +192,9 @@ export class Runs {
       if (load) Object.assign(summary, { nationalRequests: load.requests, nationalRecords: load.records });
       const changes = await this.redis.hget(this.keys.runIncidents(runId), code);
       const incidents = changes ? z.array(incidentChange).parse(JSON.parse(changes)) : [];
-      provinces.push({ ...summary, findings: await this.findings(runId, code), incidents });
+      const checked = await this.redis.hget(this.keys.runRepairChecks(runId), code);
+      const repairChecks = checked ? { repairChecks: z.array(repairCheck).parse(JSON.parse(checked)) } : {};
+      provinces.push({ ...summary, findings: await this.findings(runId, code), incidents, ...repairChecks });
     }
     return {
       runId: meta.runId,

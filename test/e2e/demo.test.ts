@@ -163,10 +163,34 @@ describe('dossier-sync demo --no-faults', () => {
   }, 120_000);
 });
 
+describe('dossier-sync demo --repair', () => {
+  it('repairs the night, runs the next one, and prints the findings before and after: the repairable kinds gone, the others still listed', async () => {
+    const { stderr, code } = await demo(['--month', '2026-10', '--seed', '13', '--volume', '600', '--provinces', 'H49,H12', '--repair']);
+    expect(code, stderr).toBe(0);
+    const before = /^  before: (.*)$/m.exec(stderr)?.[1];
+    const after = /^  after:  (.*)$/m.exec(stderr)?.[1];
+    const counts = (line: string | undefined) => Object.fromEntries((line ?? '').split(', ').map((kv) => [kv.split(' ')[0], Number(kv.split(' ')[1])]));
+    const b = counts(before);
+    const a = counts(after);
+    for (const kind of ['missing_national', 'status_lag', 'date_shift', 'definition_drift']) {
+      expect(b[kind], kind).toBeGreaterThan(0);
+      expect(a[kind], kind).toBe(0);
+    }
+    for (const kind of ['missing_local', 'code_divergence', 'duplicate_national']) {
+      expect(b[kind], kind).toBeGreaterThan(0);
+      expect(a[kind], kind).toBe(b[kind]);
+    }
+    const pushed = Number(/^Pushed (\d+): (\d+) stored/m.exec(stderr)?.[1]);
+    expect(pushed).toBe(['missing_national', 'status_lag', 'date_shift', 'definition_drift'].reduce((n, k) => n + b[k]!, 0));
+    expect(stderr).toMatch(new RegExp(`^Next night \\S+: ${pushed} push\\(es\\) verified, 0 repair_failed\\.$`, 'm'));
+    expect(stderr).toMatch(/needs a person: \S+ duplicate_national: /);
+  }, 180_000);
+});
+
 describe('dossier-sync --help', () => {
   it('lists the commands', async () => {
     const { stdout } = await run(process.execPath, [BIN, '--help']);
-    for (const c of ['demo', 'worker', 'sync', 'reconcile', 'report', 'replay', 'simulate']) expect(stdout).toContain(c);
+    for (const c of ['demo', 'worker', 'sync', 'reconcile', 'report', 'replay', 'repair', 'simulate']) expect(stdout).toContain(c);
   });
 
   it('--version prints the package version', async () => {

@@ -9,6 +9,7 @@ import type { JobContext } from '../../src/queue/context.js';
 import type { Config } from '../../src/config/load.js';
 import type { SourceAdapter } from '../../src/sources/source.js';
 import { Incidents } from '../../src/store/incidents.js';
+import { Repairs } from '../../src/store/repairs.js';
 import { Runs } from '../../src/store/runs.js';
 import { Store } from '../../src/store/store.js';
 
@@ -23,6 +24,7 @@ export function jobContext(
     store: new Store(redis, config.redis.prefix),
     runs: new Runs(redis, config.redis.prefix),
     incidents: new Incidents(redis, config.redis.prefix),
+    repairs: new Repairs(redis, config.redis.prefix),
     logger: pino({ level: 'silent' }),
     clock: () => new Date(now),
     signal: new AbortController().signal,
@@ -32,6 +34,9 @@ export function jobContext(
     source: () => source,
     national: () => {
       throw new Error('no national feed in this test');
+    },
+    push: () => {
+      throw new Error('no national push in this test');
     },
     job: { updateProgress: async () => undefined } as unknown as Job,
     ...rest,

@@ -13,6 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runNightly } from '../../src/queue/nightly.js';
+import { executeRepair, planRunRepair } from '../../src/queue/repair.js';
+import { PERSONAL_FIELDS } from '../../src/normalise/personal.js';
 import { parseConfig } from '../../src/config/load.js';
 import { statusMapOf } from '../../src/dialects/rest/normalise.js';
 import { createRuntime } from '../../jobs/runtime.js';
@@ -31,6 +33,8 @@ const WRONG_PASSWORD = 'not-the-password-7f3a9c';
 const forbidden = new Set<string>([SIM_CREDENTIALS.password, REST_SIM_CLIENT.clientSecret, WRONG_PASSWORD]);
 const personal = { names: 0, phones: 0, emails: 0 };
 let tokens = 0;
+/** The items of every national push (DongBoHoSoMC) that went through a gate. */
+const pushedItems: Record<string, unknown>[] = [];
 
 /**
  * A gate in front of a simulator: forwards every request, records the sessions and access
@@ -43,6 +47,12 @@ async function gate(upstream: string): Promise<{ url: string; server: Server }> 
     for await (const c of req) chunks.push(c as Buffer);
     const headers: Record<string, string> = {};
     for (const h of ['content-type', 'authorization']) if (req.headers[h]) headers[h] = String(req.headers[h]);
+    try {
+      const sent = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { service?: string; data?: Record<string, unknown>[] };
+      if (sent.service === 'DongBoHoSoMC') pushedItems.push(...(sent.data ?? []));
+    } catch {
+      // not JSON (a form, a GET)
+    }
     let up: Response;
     try {
       up = await fetch(`${upstream}${req.url}`, { method: req.method, headers, body: req.method === 'GET' ? undefined : Buffer.concat(chunks) });
@@ -105,6 +115,7 @@ beforeAll(async () => {
   const env = {
     SIM_USER: SIM_CREDENTIALS.username, SIM_PASSWORD: SIM_CREDENTIALS.password, WRONG_PASSWORD,
     REST_ID: restSim.clientId, REST_SECRET: restSim.clientSecret,
+    PUSH_USER: SIM_CREDENTIALS.username, PUSH_PASSWORD: SIM_CREDENTIALS.password,
   };
   const config = parseConfig(
     {
@@ -118,7 +129,7 @@ beforeAll(async () => {
         },
         { id: 'h12', province: 'H12', dialect: 'dvcqg', baseUrl: `${dv.url}/p/H12`, usernameEnv: 'SIM_USER', passwordEnv: 'WRONG_PASSWORD', initialFrom: '2026-09-01' },
       ],
-      national: { baseUrl: `${dv.url}/national`, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
+      national: { baseUrl: `${dv.url}/national`, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', push: { usernameEnv: 'PUSH_USER', passwordEnv: 'PUSH_PASSWORD' } },
       worker: { attempts: 2, backoffMs: 10 },
     },
     'test',
@@ -142,7 +153,7 @@ function leaks(where: string, text: string): string[] {
 }
 
 describe('secrets and personal data', () => {
-  it('a full night writes no password, secret, token, applicant name, phone or e-mail to the logs, the jobs or Redis', async () => {
+  it('a full night, then a repair of its findings, writes no password, secret, token, applicant name, phone or e-mail to the logs, the jobs or Redis', async () => {
     const report = await runNightly(rt, { runId: 'secrets', period: { from: world.period.from, to: world.period.to }, windowTo: world.now }, 120_000);
     // The night did run through the paths that log: retries, a session expiry, a refused login, quarantined items.
     const province = (p: string) => report.provinces.find((x) => x.province === p)!;
@@ -162,6 +173,15 @@ describe('secrets and personal data', () => {
     const qr = await rt.store.quarantineEntries('H56', 'h56');
     expect(qr).toHaveLength(3);
     for (const e of qr) expect(e.raw).toMatchObject({ applicantName: '[redacted]', phone: '[redacted]', email: '[redacted]' });
+
+    // The repair pushes the province's records: no applicant's field is sent, none is written.
+    const plan = await planRunRepair(rt, report.runId, {});
+    expect(plan.push.length).toBeGreaterThan(0);
+    const repaired = await executeRepair(rt, plan, 'secrets-test', 60_000);
+    expect(repaired.records.filter((r) => r.outcome === 'stored').length).toBe(plan.push.length);
+    expect(pushedItems.length).toBe(plan.push.length);
+    for (const item of pushedItems) for (const f of PERSONAL_FIELDS) expect(Object.keys(item)).not.toContain(f);
+    expect(logged).toContain('repair batch pushed');
 
     const jobs = await rt.queue.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed', 'waiting-children', 'prioritized']);
     expect(jobs.length).toBeGreaterThan(5);

@@ -110,6 +110,13 @@ describe('loadConfig', () => {
     expect(err.message).toContain('sources[1].clientSecretEnv: environment variable CSEC is not set');
     expect(err.message).not.toContain('client-secret');
   });
+
+  it('names the missing secret of the push account', async () => {
+    const err = await error(await file('push.yaml', `${YAML}  push: { usernameEnv: PUSH_U, passwordEnv: PUSH_P }\n`), { ...env, PUSH_U: 'pusher' });
+    expect(err.message).toContain('national.push.passwordEnv: environment variable PUSH_P is not set');
+    const ok = await loadConfig(await file('push-ok.yaml', `${YAML}  push: { usernameEnv: PUSH_U, passwordEnv: PUSH_P }\n`), { ...env, PUSH_U: 'pusher', PUSH_P: 'x' });
+    expect(ok.national.push).toEqual({ usernameEnv: 'PUSH_U', passwordEnv: 'PUSH_P' });
+  });
 });
 
 describe('the example configurations', () => {

@@ -103,10 +103,20 @@ describe('configFile: valid', () => {
       codes: { agencyPatterns: [] },
       units: [],
       reconcile: { previousMonthDays: 5 },
+      repair: { maxDossiers: 1000, batchSize: 100 },
       worker: { concurrency: 4, attempts: 3, backoffMs: 5_000, maxStalledCount: 3 },
       alerts: { channels: [], groupBy: 'province', repeatHours: 0, summary: 'changes', lang: 'vi' },
       provincialFigures: {},
     });
+  });
+
+  it('takes a push account apart from the reading one, and repair limits within the portal\'s 100 a push', () => {
+    const cfg = configFile.parse({ ...minimal(), national: { ...minimal().national, push: { usernameEnv: 'PUSH_USER', passwordEnv: 'PUSH_PASS' } }, repair: { maxDossiers: 50 } });
+    expect(cfg.national.push).toStrictEqual({ usernameEnv: 'PUSH_USER', passwordEnv: 'PUSH_PASS' });
+    expect(cfg.repair).toStrictEqual({ maxDossiers: 50, batchSize: 100 });
+    expect(configFile.safeParse({ ...minimal(), repair: { batchSize: 101 } }).success).toBe(false);
+    expect(configFile.safeParse({ ...minimal(), national: { ...minimal().national, push: { usernameEnv: 'PUSH_USER' } } }).success).toBe(false);
+    expect(configFile.safeParse({ ...minimal(), repair: { maxDossier: 5 } }).success).toBe(false); // strict: a misspelt key is refused
   });
 
   it('strips trailing slashes from URLs', () => {

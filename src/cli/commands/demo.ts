@@ -16,7 +16,8 @@
  * world's `now` (the sync window's end, so they are synced) and reach the national copy too
  * (`drift.national`): they change what is synced, not what a reconciliation must find.
  *
- * What it starts is in src/cli/demo/setup.ts, what it checks in src/cli/demo/checks.ts.
+ * What it starts is in src/cli/demo/setup.ts, what it checks in src/cli/demo/checks.ts; with
+ * `--repair`, the repair and the next night in src/cli/demo/repair.ts.
  */
 import type { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
@@ -27,6 +28,7 @@ import { generateWorld, writeTruth, type World } from '../../sim/world.js';
 import type { Store } from '../../store/store.js';
 import { createLogger } from '../../util/logger.js';
 import { checkSource, checkTruth, formatFaults, formatSourceCheck, type SourceCheck } from '../demo/checks.js';
+import { demoRepair } from '../demo/repair.js';
 import { demoConfig, demoRedis, demoSimulators, type Cleanups, type DemoSimulators } from '../demo/setup.js';
 import { FORMATS, formatReport } from '../format.js';
 import { LANGS } from '../../report/labels.js';
@@ -44,6 +46,7 @@ interface DemoOptions {
   report?: string;
   logLevel: string;
   faults: boolean;
+  repair?: boolean;
 }
 
 type Say = (line: string) => void;
@@ -102,7 +105,9 @@ async function runDemo(o: DemoOptions): Promise<void> {
     say(`Simulators on ${sims.sim.url} (dvcqg: ${sims.dvcqgProvinces.join(', ') || 'none'}) and ${sims.rest.url} (rest: ${sims.restProvince}): ` +
       `${o.volume} dossiers each, month ${month}, faults ${o.faults ? 'on' : 'off'}`);
     const { config, sources } = demoConfig(world, sims, redis);
-    const rt = createRuntime(config, logger, { clock: () => new Date(world.now) });
+    // With --repair the clock moves on from the world's now: the next night starts after the pushes it checks.
+    const t0 = Date.now();
+    const rt = createRuntime(config, logger, { clock: () => new Date(world.now + (o.repair ? Date.now() - t0 : 0)) });
     cleanups.unshift(rt.close);
     rt.startWorker();
     const started = Date.now();
@@ -114,6 +119,7 @@ async function runDemo(o: DemoOptions): Promise<void> {
     say(`Reconciled in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     sayTruth(report, world, say);
     await saySources(rt.store, report, world, sims, sources, o.faults, say);
+    if (o.repair) await demoRepair(rt, world, report, say);
   } finally {
     for (const c of cleanups) await c().catch((err: unknown) => say(`cleanup: ${String(err)}`));
   }
@@ -132,6 +138,7 @@ export function register(program: Command): void {
     .option('--truth <file>', 'also write the simulator ground truth to this file')
     .option('--report <file>', 'also write the JSON report to this file')
     .option('--log-level <level>', 'log level (logs go to stderr; "warn" shows the retries the faults cause)', 'error')
+    .option('--repair', "then repair the run (push the province's records for the findings a push puts right), run the next night and print the findings before and after")
     .option('--no-faults', 'serve the sources without injected faults (default: drift, duplicates, expiry, 429, 5xx, truncated bodies, malformed items)')
     .action(runDemo);
 }

@@ -4,7 +4,7 @@ import type { Incident } from '../../../schemas/incident.js';
 import { EVIDENCE_FIELDS } from '../../report/labels.js';
 import { provinceLabel } from '../../normalise/units.js';
 import type { Metric } from '../../domain/figures.js';
-import { html } from '../html.js';
+import { html, type Html } from '../html.js';
 import { PAGE_LABELS, REPORT_LABELS } from '../labels.js';
 import type { Appearance } from '../trace.js';
 import { incidentTable } from './incidents.js';
@@ -23,8 +23,9 @@ function evidenceValue(ctx: PageContext, field: (typeof EVIDENCE_FIELDS)[number]
  * differ highlighted), every run that found it and every incident it is part of.
  * @param appearances its findings, newest run first (see trace.ts)
  * @param runsSearched how many of the latest runs were searched
+ * @param repairs the section of its pushes to the portal (pages/repair.ts), shown last
  */
-export function dossierPage(ctx: PageContext, code: string, appearances: Appearance[], incidents: Incident[], runsSearched: number): string {
+export function dossierPage(ctx: PageContext, code: string, appearances: Appearance[], incidents: Incident[], runsSearched: number, repairs: Html | null = null): string {
   const L = PAGE_LABELS[ctx.lang];
   const R = REPORT_LABELS[ctx.lang];
   const c = R.columns;
@@ -49,6 +50,6 @@ export function dossierPage(ctx: PageContext, code: string, appearances: Appeara
 <p class="sub">${provinceLabel(latest.province)} · ${latest.finding.agency} · ${R.kind[latest.finding.kind] ?? latest.finding.kind}</p>
 <h2>${L.evidence(latest.runId)}</h2>${evidence}
 <h2>${L.foundIn}</h2>${runs}
-<h2>${L.relatedIncidents}</h2>${related}`;
+<h2>${L.relatedIncidents}</h2>${related}${repairs}`;
   return layout(ctx, `${L.dossier} ${code}`, null, body);
 }

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { PAGE_LABELS } from '../labels.js';
 import { dossierPage } from '../pages/dossier.js';
 import { notFoundPage } from '../pages/layout.js';
+import { repairDossierSection } from '../pages/repair.js';
 import { appearancesOf, incidentDossiers } from '../trace.js';
 import type { RouteContext } from './context.js';
 
@@ -21,7 +22,7 @@ export function dossiersRoutes(c: RouteContext): Router {
     const incidents = (await c.rt.incidents.list()).filter((i) => provinces.has(i.province));
     const behind = incidentDossiers(incidents, traced);
     const related = incidents.filter((i) => behind.get(i.key)?.some((d) => d.code === code));
-    c.page(res, dossierPage(ctx, code, appearances, related, traced.length));
+    c.page(res, dossierPage(ctx, code, appearances, related, traced.length, repairDossierSection(ctx, await c.rt.repairs.ofDossier(code))));
   });
   return router;
 }

@@ -3,7 +3,8 @@ import { Router } from 'express';
 import { accountOf } from '../../report/account.js';
 import { PAGE_LABELS } from '../labels.js';
 import { notFoundPage } from '../pages/layout.js';
-import { runPage } from '../pages/run.js';
+import { queuedNotice, repairRunSection } from '../pages/repair.js';
+import { RUN_SECTIONS, runPage } from '../pages/run.js';
 import { runsPage } from '../pages/runs.js';
 import { trendOf } from '../trace.js';
 import type { RouteContext } from './context.js';
@@ -19,7 +20,11 @@ export function runsRoutes(c: RouteContext): Router {
     const ctx = c.ctxOf(req);
     const r = await rt.runs.report(req.params.id);
     if (!r) c.page(res, notFoundPage(ctx, `${PAGE_LABELS[ctx.lang].run} ${req.params.id}`), 404);
-    else c.page(res, runPage(ctx, r));
+    else {
+      const queued = typeof req.query.repair === 'string' ? Number(req.query.repair) : undefined;
+      const repairs = repairRunSection(await rt.repairs.records(r.runId), queued === undefined ? undefined : (lang) => queuedNotice(lang, queued));
+      c.page(res, runPage(ctx, r, [...RUN_SECTIONS, repairs]));
+    }
   });
   router.get('/api/runs', async (_req, res) => {
     const runs = (await c.reports()).map((r) => ({

@@ -1,13 +1,14 @@
 /**
  * The national portal feed of the simulator (`/national`, dvcqg dialect): `ThongKeHoSo` of the
  * national copies (with the world's unexplained keys), `TraCuuHoSo` by code and `DanhSachHoSo`
- * by date, and the counters of what it was asked.
+ * by date, the push `DongBoHoSoMC` (src/sim/dvcqg/push.ts), and the counters of what it was asked.
  */
 import type { CanonicalDossier } from '../../../schemas/dossier.js';
 import { agencyOfDossierCode, provinceOfAgency } from '../../domain/codes.js';
 import { toDvcqgItem } from '../../dialects/dvcqg/normalise.js';
 import { page, pageParams, periodParams, ParamError, type Params } from './params.js';
 import { RawReply, findByCode, nationalByCode, nationalOf, nationalUnit, type Reply, type Service, type State } from './state.js';
+import { dongBoHoSoMC } from './push.js';
 import { thongKeHoSo } from './statistics.js';
 
 const MAX_LOOKUP = 100;
@@ -100,6 +101,7 @@ export const NATIONAL: Record<string, Service> = {
   },
   TraCuuHoSo: (state, params) => traCuuHoSo(state, params),
   DanhSachHoSo: (state, params) => danhSachHoSo(state, params),
+  DongBoHoSoMC: (state, params) => dongBoHoSoMC(state, params),
 };
 
 /** Counts a national request and the items its reply returned (Simulator.nationalLoad). */

@@ -9,6 +9,7 @@ import type { ProvinceFaults } from '../faults/province-faults.js';
 import type { Misreport } from '../misreport.js';
 import type { ProvinceWorld } from '../world/types.js';
 import { ParamError, type Params } from './params.js';
+import type { PushBehaviour, PushCount } from './push.js';
 
 export interface NationalLoadRow {
   service: string;
@@ -61,6 +62,10 @@ export interface State {
   lists: Map<string, CanonicalDossier[]>;
   /** National requests answered, by `service|madonvi`. */
   nationalLoad: Map<string, NationalLoadRow>;
+  /** National pushes received, by dossier code (src/sim/dvcqg/push.ts). */
+  pushes: Map<string, PushCount>;
+  /** How the portal answers pushes (none of the test behaviours by default). */
+  push: PushBehaviour;
 }
 
 /** A service: its reply to the parameters (`province`: the provincial source asked, none for the national feed). */
