@@ -7,6 +7,7 @@
 import { explainProvincePayload } from '../schemas/jobs.js';
 import { makePeriod } from '../src/domain/period.js';
 import { explainProvince } from '../src/reconcile/gather.js';
+import { withFindings } from '../src/reconcile/index-points.js';
 import { defineJob } from '../src/queue/context.js';
 
 export const explainProvinceJob = defineJob({
@@ -18,6 +19,7 @@ export const explainProvinceJob = defineJob({
     const national = ctx.national().metered();
     const spent = await ctx.runs.nationalRecords(runId);
     const cap = ctx.config.national.maxRecordsPerRun;
+    const period = makePeriod(p.from, p.to);
     const out = await explainProvince(
       {
         store: ctx.store,
@@ -27,12 +29,15 @@ export const explainProvinceJob = defineJob({
         recordBudget: cap === 0 ? Infinity : Math.max(0, cap - spent),
       },
       province,
-      makePeriod(p.from, p.to),
+      period,
       summary.mismatches,
     );
     if (out.unreadable) ctx.logger.warn({ runId, province, unreadable: out.unreadable }, 'national items that could not be read');
     const driftRules = out.driftRules.length ? out.driftRules : undefined; // a retry's finding none replaces an earlier one's
-    await ctx.runs.setExplanation(runId, { ...summary, mismatches: out.mismatches, driftRules }, out.findings, national.load);
+    // the service index with the points at stake of these findings
+    const cfg = ctx.config.index;
+    const index = summary.index && cfg?.enabled ? withFindings(summary.index, out.findings, period, ctx.config.counting, cfg) : summary.index;
+    await ctx.runs.setExplanation(runId, { ...summary, mismatches: out.mismatches, driftRules, ...(index ? { index } : {}) }, out.findings, national.load);
     const unexplained = out.mismatches.filter((m) => m.residual !== null && m.residual !== undefined && m.residual !== 0).length;
     const rules = out.driftRules.map((r) => r.rule);
     ctx.logger.info({ runId, province, findings: out.findings.length, unexplained, rules, ...national.load }, 'province explained');

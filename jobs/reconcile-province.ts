@@ -16,6 +16,7 @@ import { mapProcedure } from '../src/normalise/fields.js';
 import { compareCounts, type Provincial } from '../src/reconcile/compare.js';
 import { countPeriod } from '../src/reconcile/count-store.js';
 import { examinable } from '../src/reconcile/explain.js';
+import { indexInput, isWaiting, provinceIndex } from '../src/reconcile/index-points.js';
 import { groupKey, type GroupKey } from '../src/domain/group.js';
 import { METRICS } from '../schemas/metrics.js';
 import { makePeriod, type Period } from '../src/domain/period.js';
@@ -144,7 +145,10 @@ export const reconcileProvince = defineJob({
       return summary;
     }
 
-    const local = await countPeriod(ctx.store, province, period, ctx.config.counting);
+    let waiting = 0; // for the service index: dossiers past due while waiting for a supplement
+    const local = await countPeriod(ctx.store, province, period, ctx.config.counting, (d, bits) => {
+      if (isWaiting(bits, d.status)) waiting++;
+    });
     const [national, { provincial, note }] = await Promise.all([
       meter.stats(rootAgency(province), period, { agency: true, procedure: true }).then(withAgencyTotals),
       provincialFigures(ctx, province, period),
@@ -152,6 +156,8 @@ export const reconcileProvince = defineJob({
     summary.provincialStats = note;
     summary.mismatches = compareCounts(local, national, ctx.config.tolerances, provincial);
     summary.agencies = new Set([...local, ...national].map((f) => f.agency)).size;
+    const index = ctx.config.index;
+    if (index?.enabled) summary.index = provinceIndex(indexInput(local, national, waiting, provincial), [], period, ctx.config.counting, index);
     await ctx.runs.setProvince(runId, summary);
 
     // One explanation pass for the whole province, under the run's root like this job.

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ALERT_GROUPS } from './config.js';
 import { incidentEvent, incidentLine } from './incident.js';
+import { indexStake } from './index-points.js';
 import { driftRule, failedJob, findingKind } from './report.js';
 
 const period = z.object({ from: z.string(), to: z.string() });
@@ -65,6 +66,10 @@ export const summaryAlert = z.object({
       failedJobs: z.array(failedJob).default([]),
       /** The counting rules the portal follows where ours differ (the province report's `driftRules`), their dossiers counted. */
       driftRules: z.array(driftRule.extend({ dossiers: codes })).optional(),
+      /** The service index (an estimate): the points on both sides and the causes with most points at stake; absent when not computed. */
+      index: z
+        .object({ total: z.object({ max: z.number(), local: z.number(), national: z.number() }), byCause: z.array(indexStake) })
+        .optional(),
     }),
   ),
 });

@@ -4,6 +4,7 @@ import { AGENCY_CODE, compileAgencyPattern } from './codes.js';
 import { configuredUnit, isCalendarDay, SHIPPED_UNITS } from './units.js';
 import { DEFAULT_DATE_LIMITS, DEFAULT_ITEM_LIMITS } from './limits.js';
 import { METRICS } from './metrics.js';
+import { indexConfig } from './index-points.js';
 
 const httpUrl = z
   .string()
@@ -298,6 +299,8 @@ export const configFile = z
       })
       .default({ withdrawnIsProcessed: false, processedOn: 'finished' }),
     tolerances: toleranceConfig,
+    /** The national service index: weights, thresholds and scales of its indicators (an estimate). */
+    index: indexConfig,
     schedule: z
       .strictObject({
         /** When the nightly run starts (cron, 5 or 6 fields). */

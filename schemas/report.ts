@@ -1,5 +1,6 @@
 /** The stored run report: what `report --format json` prints (docs/contracts.md, The JSON report). */
 import { z } from 'zod';
+import { provinceIndex } from './index-points.js';
 import { syncCounters } from './store.js';
 
 export const FINDING_KINDS = [
@@ -31,6 +32,9 @@ const side = z
     /** The dossier's code and agency on that side (they differ across sides for a replaced code). */
     code: z.string().optional(),
     agency: z.string().optional(),
+    /** Its channel and digitised flag (absent in reports stored before they were kept). */
+    channel: z.number().int().nullable().optional(),
+    digitised: z.boolean().optional(),
   })
   .nullable();
 
@@ -181,6 +185,8 @@ export const provinceReport = z.object({
   nationalRecords: z.number().int().optional(),
   /** What this run did to the province's incidents (set when the run finishes). */
   incidents: z.array(incidentChange).default([]),
+  /** The national service index on both sides and the points at stake (an estimate); absent when not computed. */
+  index: provinceIndex.optional(),
   /** Dossiers pushed by an earlier run's repair, checked by this run (set when the run finishes); absent when none. */
   repairChecks: z.array(repairCheck).optional(),
 });

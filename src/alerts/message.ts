@@ -8,6 +8,7 @@ import { LABELS, type Lang } from '../report/labels.js';
 import type { Metric } from '../domain/figures.js';
 import { provinceLabel } from '../normalise/units.js';
 import { driftHeading, driftRuleLines } from '../report/drift.js';
+import { INDEX_WORDS, stakeLine } from '../report/index-labels.js';
 
 export interface Doc {
   lang: Lang;
@@ -154,8 +155,21 @@ function summaryDoc(a: SummaryAlert, lang: Lang): Doc {
   const lines = a.provinces.map((p) => `${provinceLabel(p.province)}: ${coverage[p.coverage] ?? p.coverage}${p.why ? ` (${p.why})` : ''}, ${W.counts(p)}${failed(p)}`);
   // the counting rules the portal follows: one configuration to change, not dossiers to chase
   const rules = a.provinces.flatMap((p) => driftRuleLines(p, lang).map((l) => `${provinceLabel(p.province)}: ${l}`));
-  const sections = [{ heading: W.provinces, lines }, ...(rules.length ? [{ heading: driftHeading(lang), lines: rules }] : [])];
+  const sections = [
+    { heading: W.provinces, lines },
+    ...(rules.length ? [{ heading: driftHeading(lang), lines: rules }] : []),
+    ...indexSections(a, lang),
+  ];
   return { lang, title: W.summary(a.runId, a.period.from, a.period.to), sections, url: a.url ?? null, runId: a.runId };
+}
+
+/** The service index of each province (an estimate): its points on both sides, then the causes with most points at stake. */
+function indexSections(a: SummaryAlert, lang: Lang): Doc['sections'] {
+  const I = INDEX_WORDS[lang];
+  const lines = a.provinces.flatMap((p) =>
+    p.index ? [`${provinceLabel(p.province)}: ${I.standing(p.index.total)}`, ...p.index.byCause.map((s) => `${provinceLabel(p.province)} · ${stakeLine(s, lang)}`)] : [],
+  );
+  return lines.length ? [{ heading: I.byCause, lines }] : [];
 }
 
 /** What the alert says, in the team's language (`alerts.lang`). */

@@ -11,6 +11,9 @@ import { UNEXPLAINED, type RunReport } from '../../schemas/report.js';
 import type { Transition } from '../reconcile/incidents.js';
 import { groupBy } from '../util/group.js';
 
+/** The causes with most points at stake a summary names per province (the run's page has them all). */
+export const INDEX_CAUSES_TOLD = 3;
+
 export interface PlannedAlert {
   /** Stable per run and subject, so a retried run does not send twice. */
   subject: string;
@@ -96,6 +99,7 @@ export function planAlerts(report: RunReport, changes: Transition[], opts: PlanO
           opened: count(p.province, 'opened'), worsened: count(p.province, 'worsened'), resolved: count(p.province, 'resolved'),
           failedJobs: p.coverage.failedJobs ?? [],
           driftRules: (p.driftRules ?? []).map((d) => ({ ...d, dossiers: some(d.dossiers) })),
+          ...(p.index ? { index: { total: p.index.total, byCause: p.index.byCause.slice(0, INDEX_CAUSES_TOLD) } } : {}),
         })),
       },
     });

@@ -9,6 +9,7 @@ import { accountOf, isUnexplained, signed, sortMismatches, sourcesTotal } from '
 import { LABELS, LANGS, type Lang } from '../report/labels.js';
 import { choice } from './options.js';
 import { driftHeading, driftRuleLines, ruleText } from '../report/drift.js';
+import { INDEX_CSV_COLUMNS, indexBlock, indexCsvRows } from './index-section.js';
 import { reportXlsx } from './xlsx.js';
 
 /** The formats printed as text (the demo's too). */
@@ -109,6 +110,7 @@ function sections(r: RunReport, lang: Lang, detail: boolean) {
           ]
         : null,
       hidden: all.length - shown.length,
+      index: indexBlock(p, lang),
     };
   });
   const title = `${L.run} ${r.runId}   ${L.period} ${r.period.from} .. ${r.period.to}   ${L.status[r.status]}${r.finishedAt ? ` ${r.finishedAt}` : ''}`;
@@ -171,6 +173,11 @@ function layout(r: RunReport, lang: Lang, detail: boolean, style: Style): string
     if (p.findings.length) out.push('', ...p.findings.map((g) => style.group(g.label, g.count, g.items, g.kind === UNEXPLAINED)));
     if (p.mismatches) out.push('', style.heading(`${p.province}: ${L.mismatchesOf}`), style.grid(p.mismatches));
     if (p.hidden) out.push('', L.hiddenLines(p.hidden));
+    if (p.index) {
+      const x = p.index;
+      out.push('', style.heading(`${p.province}: ${x.title}`), style.grid(x.grid), '', style.group(x.byCause.label, x.byCause.lines.length, x.byCause.lines, true));
+      out.push(style.group(x.byAgency.label, x.byAgency.lines.length, x.byAgency.lines, true), '', x.note);
+    }
   }
   return out.join('\n');
 }
@@ -186,7 +193,7 @@ export const UTF8_BOM = '\uFEFF';
  * province's counting rules, with its agencies, metrics and dossier codes space-separated).
  */
 function csv(r: RunReport): string {
-  const head = ['run_id', 'province', 'coverage', 'row', 'agency', 'procedure', 'metric', 'local', 'national', 'provincial', 'dossier_code', 'kind', 'verdict', 'residual', 'rule'];
+  const head = ['run_id', 'province', 'coverage', 'row', 'agency', 'procedure', 'metric', 'local', 'national', 'provincial', 'dossier_code', 'kind', 'verdict', 'residual', 'rule', ...INDEX_CSV_COLUMNS];
   const rows: (string | number | null)[][] = [head];
   for (const p of r.provinces) {
     for (const m of p.mismatches) rows.push([r.runId, p.province, p.coverage.status, 'mismatch', m.agency, m.procedure, m.metric, m.local, m.national, m.provincial, null, null, m.verdict ?? null, m.residual ?? null, null]);
@@ -199,7 +206,9 @@ function csv(r: RunReport): string {
       rows.push([r.runId, p.province, p.coverage.status, 'drift_rule', d.agencies.join(' '), null, metrics, null, null, null, d.dossiers.join(' '), 'definition_drift', null, null, d.rule]);
     }
   }
-  return UTF8_BOM + rows.map((row) => row.map(csvCell).join(',')).join('\n');
+  rows.push(...indexCsvRows(r));
+  const full = (row: (string | number | null)[]) => [...row, ...Array<null>(Math.max(0, head.length - row.length)).fill(null)]; // every row as wide as the header
+  return UTF8_BOM + rows.map((row) => full(row).map(csvCell).join(',')).join('\n');
 }
 
 export interface FormatOptions {

@@ -10,6 +10,7 @@ import { provinceLabel } from '../normalise/units.js';
 import { vnTime } from '../server/pages/layout.js';
 import { accountOf, sortMismatches, sourcesTotal } from '../report/account.js';
 import { driftKeyText, driftSheet, ruleText } from '../report/drift.js';
+import { indexSheet } from './index-section.js';
 import { EVIDENCE_FIELDS, LABELS, type Lang } from '../report/labels.js';
 
 type Cell = string | number | null;
@@ -103,6 +104,8 @@ export async function reportWorkbook(r: RunReport, lang: Lang): Promise<Workbook
         p.province, ruleText(d.rule, lang), d.agencies.join(', '), d.keys.map((k) => driftKeyText(k, lang)).join('; '), d.dossiers.length, d.dossiers.join(', '),
       ]),
     );
+  const index = indexSheet(r, lang, X.headers.code);
+  if (index.rows.length) addSheet(wb, index.name, index.head, index.rows, index.above);
   return wb;
 }
 

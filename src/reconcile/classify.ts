@@ -55,8 +55,8 @@ export function sameContent(local: CanonicalDossier, national: CanonicalDossier)
 }
 
 /**
- * The statuses a dossier can pass through before reaching each status (docs/domain.md, status
- * codes): submitted → accepted → in progress ⇄ supplement / payment → finished → returned;
+ * The statuses a dossier can pass through before reaching each status (docs/domain.md,
+ * Statuses): submitted → accepted → in progress ⇄ supplement / payment → finished → returned;
  * refused at intake, withdrawn, stopped end the path early. 4, 5 and 6 are one stage, any of
  * them possibly before another.
  */
@@ -125,6 +125,8 @@ function side(d: CanonicalDossier | undefined): Side | null {
     code: d.code,
     agency: d.agency,
     status: d.status,
+    channel: d.channel,
+    digitised: d.digitised,
     procedure: d.procedure,
     receivedAt: at(d.receivedAt),
     dueAt: at(d.dueAt),

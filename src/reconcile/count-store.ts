@@ -26,9 +26,10 @@ export class GroupTally {
     private readonly rules: CountingRules,
   ) {}
 
-  add(d: Countable & { agency: string; procedure: string }): void {
+  /** Adds a dossier; returns the metrics it counts in (`metricsOf`), 0 when none. */
+  add(d: Countable & { agency: string; procedure: string }): number {
     const bits = metricsOf(d, this.period, this.rules);
-    if (bits === 0) return;
+    if (bits === 0) return 0;
     let procedures = this.agencies.get(d.agency);
     if (!procedures) {
       this.agencies.set(d.agency, (procedures = new Map()));
@@ -40,6 +41,7 @@ export class GroupTally {
       this.order.push([d.agency, d.procedure]);
     }
     combos.set(bits, (combos.get(bits) ?? 0) + 1);
+    return bits;
   }
 
   figures(): Figures[] {
@@ -53,8 +55,18 @@ export class GroupTally {
   }
 }
 
-export async function countPeriod(store: Store, province: string, period: Period, rules: CountingRules): Promise<Figures[]> {
+/** `each` sees every dossier that counts, with its metrics, in the same pass. */
+export async function countPeriod(
+  store: Store,
+  province: string,
+  period: Period,
+  rules: CountingRules,
+  each?: (d: Countable, bits: number) => void,
+): Promise<Figures[]> {
   const tally = new GroupTally(period, rules);
-  await store.visitPeriod(province, period, (d) => tally.add(d));
+  await store.visitPeriod(province, period, (d) => {
+    const bits = tally.add(d);
+    if (bits !== 0) each?.(d, bits);
+  });
   return tally.figures();
 }

@@ -1,8 +1,8 @@
 /**
  * Rules that explain counts: after the dossier-by-dossier explanation (src/reconcile/explain.ts),
  * a key whose gap its dossiers do not account for (residual ≠ 0) may be counted by another rule
- * on the portal: the records agree, the counting does not (docs/domain.md, Why the two sides
- * disagree: definition drift). A pure function, from the same gathered data.
+ * on the portal: the records agree, the counting does not (docs/domain.md, Root
+ * causes: definition drift). A pure function, from the same gathered data.
  *
  * The national records are counted under every variant of the counting rules
  * (src/reconcile/variants.ts: each switch turned, alone or together). A variant's delta on a key

@@ -52,15 +52,13 @@ const MAX_ROUNDS = 3;
 
 /**
  * A national list item as a dossier under `agency` (the agency it was listed under), unless
- * the item names its own (DonViXuLy). Undefined when it cannot be read.
+ * the item names its own (DonViXuLy). Undefined when it cannot be read. With `submitted`, its
+ * submission date too (NgayNopHoSo, for the counting variant keyed on it; src/reconcile/variants.ts).
  */
-export function nationalDossier(raw: unknown, agency: string, opts: { submitted?: boolean } = {}): CanonicalDossier | undefined {
-  const n = normaliseDvcqg(raw, { statusMap: IDENTITY_STATUS_MAP, agency, ...opts });
+export function nationalDossier(raw: unknown, agency: string, submitted = false): CanonicalDossier | undefined {
+  const n = normaliseDvcqg(raw, { statusMap: IDENTITY_STATUS_MAP, agency, submitted });
   return n.ok ? n.dossier : undefined;
 }
-
-/** The explanation keeps the submission date: the counting variant keyed on it reads it (src/reconcile/variants.ts). */
-const WITH_SUBMISSION = { submitted: true };
 
 function itemCode(raw: unknown): string | undefined {
   const code = typeof raw === 'object' && raw !== null ? (raw as { MaHoSo?: unknown }).MaHoSo : undefined;
@@ -127,7 +125,7 @@ export async function explainProvince(deps: GatherDeps, province: string, period
       for (const raw of await national.lookup(root, chunk)) {
         const code = itemCode(raw);
         const owner = code === undefined ? undefined : g.local.get(code)?.agency;
-        const d = nationalDossier(raw, (code && agencyOfDossierCode(code)) ?? owner ?? root, WITH_SUBMISSION);
+        const d = nationalDossier(raw, (code && agencyOfDossierCode(code)) ?? owner ?? root, true);
         if (!d) unreadable++;
         else if (!copied.has(d.code)) {
           copied.add(d.code);
@@ -228,7 +226,7 @@ async function readLists(c: Lists): Promise<number> {
         for (const raw of page) {
           const code = itemCode(raw);
           // from the root's list, a dossier belongs to the agency its code names
-          const d = nationalDossier(raw, asked === root ? ((code && agencyOfDossierCode(code)) ?? root) : asked, WITH_SUBMISSION);
+          const d = nationalDossier(raw, asked === root ? ((code && agencyOfDossierCode(code)) ?? root) : asked, true);
           if (!d) unreadable++;
           // what neither counts nor meets a stored dossier cannot explain anything
           else if (metricsOf(d, period, rules) !== 0 || near(d) || agencyOfDossierCode(d.code) === undefined || variants.sensitive(d) || meets(d))

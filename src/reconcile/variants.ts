@@ -1,7 +1,7 @@
 /**
  * The counting rules' variants: each switch of `CountingRules` (src/reconcile/counting.ts) turned
- * the other way, alone or together, as a portal may count (docs/domain.md, Why the two sides
- * disagree: definition drift). Nothing here counts: a variant is a `CountingRules` value, and
+ * the other way, alone or together, as a portal may count (docs/domain.md, Root
+ * causes: definition drift). Nothing here counts: a variant is a `CountingRules` value, and
  * `metricsOf` counts under it.
  *
  * A variant is a set of switches, as a bit mask over SWITCHES (bit i: SWITCHES[i] turned);

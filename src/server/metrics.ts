@@ -27,6 +27,29 @@ export interface MetricsSnapshot {
   queue: Record<string, number>;
   /** National requests sent and dossier records fetched, every run so far, per province. */
   national: Record<string, { requests: number; records: number }>;
+  /** The latest run's service index (an estimate): points per province, indicator (or `total`) and side. */
+  index?: IndexPoint[];
+}
+
+export interface IndexPoint {
+  province: string;
+  indicator: string;
+  side: 'local' | 'national';
+  points: number;
+}
+
+/** A run's service index as gauge points: each indicator and the total, on both sides. */
+export async function indexPoints(rt: Runtime, runId: string, provinces: readonly string[]): Promise<IndexPoint[]> {
+  const out: IndexPoint[] = [];
+  for (const province of provinces) {
+    const x = (await rt.runs.province(runId, province))?.index;
+    if (!x) continue;
+    for (const side of ['local', 'national'] as const) {
+      for (const i of x.indicators) out.push({ province, indicator: i.id, side, points: i[side].points });
+      out.push({ province, indicator: 'total', side, points: x.total[side] });
+    }
+  }
+  return out;
 }
 
 export async function snapshot(rt: Runtime, now: number = Date.now()): Promise<MetricsSnapshot> {
@@ -61,6 +84,7 @@ export async function snapshot(rt: Runtime, now: number = Date.now()): Promise<M
     openIncidents,
     queue,
     national,
+    index: meta ? await indexPoints(rt, meta.runId, meta.provinces) : [],
   };
 }
 
@@ -104,6 +128,12 @@ export function registryOf(s: MetricsSnapshot): Registry {
     requests.inc({ province }, load.requests);
     records.inc({ province }, load.records);
   }
+  const index = gauge(
+    'index_points',
+    'National service index points of the latest run (an estimate: computed from dossier data with the configured weights), by province, indicator (1.4, 2.1, 3.3, 4.3, 5.4 or total) and side (local: the province\'s data; national: the portal\'s).',
+    ['province', 'indicator', 'side'],
+  );
+  for (const p of s.index ?? []) index.set({ province: p.province, indicator: p.indicator, side: p.side }, p.points);
   return registry;
 }
 

@@ -107,10 +107,14 @@ describe('reconcile, report, quarantine, replay', () => {
     expect((await cli('report', '--format', 'xlsx', '--lang', 'en', '--out', file)).stdout).toBe('');
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load((await readFile(file)) as unknown as ArrayBuffer);
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['Summary', 'Mismatches', 'Findings']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Summary', 'Mismatches', 'Findings', 'Service index']);
     const count = (name: string) => wb.getWorksheet(name)!.actualRowCount - 1; // less the header
     expect(count('Mismatches')).toBe(run.provinces.reduce((n, p) => n + p.mismatches.length, 0));
     expect(count('Findings')).toBe(run.provinces.reduce((n, p) => n + p.findings.length, 0));
+    // the service index: its title and note above the header, a row per province and indicator, one per stake
+    const rows = run.provinces.reduce((n, p) => n + (p.index ? 5 + p.index.byCause.length + p.index.byAgency.length : 0), 0);
+    expect(rows).toBeGreaterThan(5);
+    expect(count('Service index') - 2).toBe(rows); // less the two lines above the header (the blank one is not counted)
   });
 
   it('incidents lists what the night opened', async () => {

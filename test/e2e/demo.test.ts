@@ -94,6 +94,23 @@ describe('dossier-sync demo', () => {
     }
   });
 
+  it('shows the service index on both sides and the points at stake per cause, as an estimate', () => {
+    for (const p of report.provinces) {
+      const x = p.index!;
+      expect(x.estimate, p.province).toBe(true);
+      expect(x.indicators.map((i) => i.id)).toEqual(['1.4', '2.1', '3.3', '4.3', '5.4']);
+      // one stake per root cause found, with its dossiers, most points first
+      const kinds = new Map<string, number>();
+      for (const f of p.findings) if (f.kind !== 'unexplained') kinds.set(f.kind, (kinds.get(f.kind) ?? 0) + 1);
+      expect(Object.fromEntries(x.byCause.map((s) => [s.cause, s.dossiers]))).toEqual(Object.fromEntries(kinds));
+      expect(x.byCause.map((s) => s.points)).toEqual(x.byCause.map((s) => s.points).sort((a, b) => b - a));
+      // dossiers never synced cost the province 1.4 points
+      const missing = x.byCause.find((s) => s.cause === 'missing_national');
+      if (missing) expect(missing.indicators.find((i) => i.id === '1.4')!.points).toBeGreaterThan(0);
+    }
+    expect(report.provinces.some((p) => p.index!.byCause.length > 0)).toBe(true);
+  });
+
   it('reconciles every province completely for the month', () => {
     expect(report.period).toEqual({ from: '2026-10-01', to: '2026-10-31' });
     expect(report.status).toBe('complete');

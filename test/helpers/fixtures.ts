@@ -1,6 +1,9 @@
 /** Fixtures the unit tests share: Vietnam local times and a dossier with every field set. */
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { RunReport } from '../../schemas/report.js';
+import type { Figures } from '../../src/domain/figures.js';
+import type { Period } from '../../src/domain/period.js';
+import { Tally } from '../../src/reconcile/counting.js';
 
 /** Vietnam local time (`2026-10-15T08:30:00`) written with its explicit offset, independent of the code under test. */
 export const vn = (local: string): number => {
@@ -55,4 +58,17 @@ export function restItem(): Record<string, unknown> {
     paidOnline: false,
     applicantName: 'Nguyễn Văn A',
   };
+}
+
+/** Counts per agency and per agency and procedure, as the store and ThongKeHoSo give them. */
+export function figuresOf(list: readonly CanonicalDossier[], period: Period): Figures[] {
+  const t = new Tally(period);
+  for (const d of list) {
+    t.add(`${d.agency}|`, d);
+    t.add(`${d.agency}|${d.procedure}`, d);
+  }
+  return [...t.groups].map(([k, counts]) => {
+    const [agency, procedure] = k.split('|') as [string, string];
+    return { agency, procedure: procedure === '' ? null : procedure, counts };
+  });
 }

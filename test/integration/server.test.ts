@@ -165,6 +165,26 @@ describe('pages', () => {
     expect((await get('/runs/nope')).status).toBe(404);
   });
 
+  it('/runs/:id shows the service index: each province\'s indicators on both sides and the points at stake by cause, as an estimate', async () => {
+    const body = await (await get(`/runs/${encodeURIComponent(report.runId)}`)).text();
+    expect(body).toContain('id="index"');
+    expect(body).toContain('ước tính'); // an estimate, said in the page's language
+    for (const p of report.provinces.filter((x) => x.index)) {
+      const card = body.slice(body.indexOf(`<div class="card index" data-province="${p.province}">`));
+      // a row's cells, whatever the white space between tags
+      const cells = (attr: string) => {
+        const from = card.slice(card.indexOf(attr));
+        return [...from.slice(0, from.indexOf('</tr>')).matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, '').trim());
+      };
+      for (const i of p.index!.indicators) {
+        const row = cells(`<tr data-indicator="${i.id}">`);
+        expect([row[3], row[5]]).toEqual([i.local.points.toFixed(2), i.national.points.toFixed(2)]);
+      }
+      for (const s of p.index!.byCause) expect(cells(`<tr data-cause="${s.cause}">`).slice(0, 2)).toEqual([s.cause, String(s.dossiers)]);
+    }
+    expect(report.provinces.some((p) => (p.index?.byCause.length ?? 0) > 0)).toBe(true);
+  });
+
   it('/incidents and /failed render', async () => {
     const inc = await get('/incidents?lang=en');
     expect(inc.status).toBe(200);
@@ -336,6 +356,17 @@ describe('/metrics', () => {
       expect(sample(text, 'dossier_sync_national_records_total', { province: p.province })).toBe(p.nationalRecords);
     }
     expect(text).toMatch(/^# TYPE dossier_sync_national_records_total counter$/m);
+    // the service index (an estimate), per province, indicator and side
+    const indexed = report.provinces.filter((p) => p.index);
+    expect(indexed.length).toBeGreaterThan(0);
+    for (const p of indexed) {
+      for (const i of p.index!.indicators) {
+        expect(sample(text, 'dossier_sync_index_points', { province: p.province, indicator: i.id, side: 'local' })).toBe(i.local.points);
+        expect(sample(text, 'dossier_sync_index_points', { province: p.province, indicator: i.id, side: 'national' })).toBe(i.national.points);
+      }
+      expect(sample(text, 'dossier_sync_index_points', { province: p.province, indicator: 'total', side: 'national' })).toBe(p.index!.total.national);
+    }
+    expect(text).toMatch(/^# HELP dossier_sync_index_points .*estimate.*$/m);
     expect(sample(text, 'dossier_sync_failed_jobs', { name: 'sync-source' })).toBe(0);
     expect(sample(text, 'dossier_sync_queue_jobs', { state: 'failed' })).toBe(0);
     expect(sample(text, 'dossier_sync_queue_jobs', { state: 'completed' })).toBeGreaterThan(0);

@@ -117,8 +117,9 @@ describe('three-way reconciliation (dvcqg source, national feed)', () => {
     expect(formatReport(first.report, 'table', 'en')).toMatch(/PROVINCIAL\s+DIFF\s+VERDICT/);
     expect(formatReport(first.report, 'table', 'en')).toContain('national portal behind');
     expect(formatReport(first.report, 'md', 'vi')).toContain('Cổng quốc gia chưa cập nhật');
-    expect(formatReport(first.report, 'csv')).toMatch(/,national_behind,[^,\n]*,[^,\n]*$/m);
-    expect(formatReport(first.report, 'csv')).toMatch(/,national_ahead,[^,\n]*,[^,\n]*$/m);
+    // the verdict, then the residual, the rule, then the service index's two columns (empty on a mismatch row)
+    expect(formatReport(first.report, 'csv')).toMatch(/,national_behind,[^,\n]*,,,$/m);
+    expect(formatReport(first.report, 'csv')).toMatch(/,national_ahead,[^,\n]*,,,$/m);
   });
 
   it('(b) a misreport injected for one agency and metric is called province_misreports and not examined', async () => {

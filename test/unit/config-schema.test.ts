@@ -98,6 +98,16 @@ describe('configFile: valid', () => {
       },
       counting: { withdrawnIsProcessed: false, processedOn: 'finished' },
       tolerances: { default: { absolute: 0, percent: 0 }, metrics: {} },
+      index: {
+        enabled: true,
+        indicators: {
+          '1.4': { max: 6, fullAt: 100, scale: 'proportional' },
+          '2.1': { max: 20, fullAt: 100, scale: 'proportional' },
+          '3.3': { max: 2, fullAt: 50, scale: 'proportional' },
+          '4.3': { max: 2, fullAt: 80, scale: 'proportional' },
+          '5.4': { max: 6, fullAt: 90, scale: 'proportional' },
+        },
+      },
       schedule: { cron: '0 1 * * *', timezone: 'Asia/Ho_Chi_Minh', catchUp: 'each' },
       dates: { earliest: '2000-01-01', skewHours: 24, dueBefore: '2100-01-01' },
       codes: { agencyPatterns: [] },
@@ -235,6 +245,21 @@ describe('configFile: errors name the field at fault', () => {
     expect(messages(withValue('counting.receivedOn', 'submitted'))).toStrictEqual([
       'only "received" (the intake date): the store does not keep the submission date (NgayNopHoSo)',
     ]);
+  });
+
+  it('index: an unknown key, a weight or threshold out of range, an unknown scale, each named', () => {
+    const index = (indicators: unknown) => ({ ...minimal(), index: { indicators } });
+    expect(errorPaths(index({ '4.3': { fullat: 70 } }))).toStrictEqual(['index.indicators.4.3']);
+    expect(errorPaths(index({ '4.3': { fullAt: 0 } }))).toStrictEqual(['index.indicators.4.3.fullAt']);
+    expect(errorPaths(index({ '2.1': { max: -1 } }))).toStrictEqual(['index.indicators.2.1.max']);
+    expect(errorPaths(index({ '5.4': { scale: 'log' } }))).toStrictEqual(['index.indicators.5.4.scale']);
+    expect(errorPaths(index({ '9.9': { max: 1 } }))).toStrictEqual(['index.indicators']);
+    expect(errorPaths({ ...minimal(), index: { enabled: 'yes' } })).toStrictEqual(['index.enabled']);
+    expect(configFile.parse({ ...minimal(), index: { indicators: { '4.3': { fullAt: 70 } } } }).index.indicators['4.3']).toStrictEqual({
+      max: 2,
+      fullAt: 70,
+      scale: 'proportional',
+    });
   });
 
   it('says why a non-http URL is wrong', () => {

@@ -8,11 +8,10 @@ import { describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Finding, Mismatch } from '../../schemas/report.js';
 import { compareCounts } from '../../src/reconcile/compare.js';
-import { Tally } from '../../src/reconcile/counting.js';
 import { makePeriod } from '../../src/domain/period.js';
 import { type Figures } from '../../src/domain/figures.js';
 import { EXPLAINED_CODES, explain, narrow, type Gathered } from '../../src/reconcile/explain.js';
-import { vn } from '../helpers/fixtures.js';
+import { figuresOf, vn } from '../helpers/fixtures.js';
 import { gatheredOf } from '../helpers/gathered.js';
 
 const HOUR = 3_600_000;
@@ -42,18 +41,7 @@ function dossier(agency: string, code: string, day: number, hour: number, over: 
   };
 }
 
-/** Counts per agency and per agency and procedure, as the store and ThongKeHoSo give them. */
-function figures(list: CanonicalDossier[]): Figures[] {
-  const t = new Tally(period);
-  for (const d of list) {
-    t.add(`${d.agency}|`, d);
-    t.add(`${d.agency}|${d.procedure}`, d);
-  }
-  return [...t.groups].map(([k, counts]) => {
-    const [agency, procedure] = k.split('|') as [string, string];
-    return { agency, procedure: procedure === '' ? null : procedure, counts };
-  });
-}
+const figures = (list: CanonicalDossier[]): Figures[] => figuresOf(list, period);
 
 const gathered = (local: CanonicalDossier[], national: CanonicalDossier[], over: Partial<Gathered> = {}): Gathered =>
   gatheredOf(period, local, national, over);

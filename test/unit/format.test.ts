@@ -73,20 +73,20 @@ describe('formatReport', () => {
     expect(JSON.parse(formatReport(report, 'json'))).toEqual(report);
   });
 
-  it('csv starts with a UTF-8 byte order mark, has one row per mismatch and per finding, and the residual and rule columns last', () => {
+  it('csv starts with a UTF-8 byte order mark, has one row per mismatch and per finding, then the residual, rule, and the service index\'s points and dossiers columns last', () => {
     const out = formatReport(report, 'csv');
     expect(out.startsWith(UTF8_BOM)).toBe(true);
     expect(Buffer.from(out, 'utf8').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const lines = out.slice(UTF8_BOM.length).split('\n');
     expect(lines.slice(0, 3)).toEqual([
-      'run_id,province,coverage,row,agency,procedure,metric,local,national,provincial,dossier_code,kind,verdict,residual,rule',
-      `r1,H49,complete,mismatch,${AG},,received,5,3,5,,,national_behind,0,`,
-      `r1,H49,complete,mismatch,${AG},1.001,received,5,3,,,,,0,`,
+      'run_id,province,coverage,row,agency,procedure,metric,local,national,provincial,dossier_code,kind,verdict,residual,rule,points,dossiers',
+      `r1,H49,complete,mismatch,${AG},,received,5,3,5,,,national_behind,0,,,`,
+      `r1,H49,complete,mismatch,${AG},1.001,received,5,3,,,,,0,,,`,
     ]);
-    expect(lines).toContain(`r1,H49,complete,finding,${AG},,received toProcess,,,,${AG}-261002-0001,missing_national,,,`);
-    expect(lines).toContain(`r1,H26,complete,mismatch,${AG},,processed,4,2,,,,,-2,`);
+    expect(lines).toContain(`r1,H49,complete,finding,${AG},,received toProcess,,,,${AG}-261002-0001,missing_national,,,,,`);
+    expect(lines).toContain(`r1,H26,complete,mismatch,${AG},,processed,4,2,,,,,-2,,,`);
     // An unexplained key: no dossier, its own procedure, metric and residual.
-    expect(lines).toContain(`r1,H26,complete,finding,${AG},1.002,online,,,,,unexplained,,1,`);
+    expect(lines).toContain(`r1,H26,complete,finding,${AG},1.002,online,,,,,unexplained,,1,,,`);
   });
 
   it('table in English opens each province with its account, then the findings by kind, then the agency totals', () => {

@@ -5,9 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
-import { indicators, Tally } from '../../src/reconcile/counting.js';
+import { DEFAULT_RULES, indicators, Tally } from '../../src/reconcile/counting.js';
 import { makePeriod } from '../../src/domain/period.js';
 import { DAY_MS } from '../../src/domain/time.js';
+import { indexConfig } from '../../schemas/index-points.js';
+import { indicatorsOf, tallyOf } from '../../src/reconcile/index-points.js';
 
 const YEAR = makePeriod('2023-01-01', '2023-12-31');
 const RECEIVED = 198_416;
@@ -70,5 +72,18 @@ describe('the published Cao Bằng 2023 figures', () => {
     const c = tally.get('000.00.00.H04');
     expect([c.received, c.digitised, c.processed, c.late]).toEqual([198_416, 139_843, 198_416, 1_806]);
     expect(c.carriedOver).toBe(2); // received the year before: one still open, one withdrawn (not processed)
+  });
+
+  it('as index indicators: 4.3 data reuse 70.48% (1.76 of 2 points), 2.1 on time 99.09% (19.82 of 20)', () => {
+    const t = tallyOf(data, YEAR, DEFAULT_RULES);
+    expect(t).toMatchObject({ received: 198_416, digitised: 139_843, onTime: 198_416 - 1_806, overdue: 0 });
+    const got = indicatorsOf(t, t.received, indexConfig.parse(undefined));
+    const percent = (share: number | null) => Math.round(share! * 10_000) / 100;
+    expect(percent(got['4.3'].share)).toBe(70.48);
+    expect(got['4.3'].points).toBeCloseTo((2 * 139_843) / 198_416 / 0.8, 6);
+    // on time or early among what was to process (the two carried over, still open and without a due date, are not yet due)
+    expect(percent(got['2.1'].share)).toBe(99.09);
+    expect(got['2.1'].points.toFixed(2)).toBe('19.82');
+    expect(got['1.4']).toEqual({ share: 1, points: 6 }); // everything the province holds, synced
   });
 });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { html } from '../../src/server/html.js';
 import { PAGE_LABELS } from '../../src/server/labels.js';
+import { INDEX_WORDS } from '../../src/report/index-labels.js';
 import { RUN_SECTIONS, runPage, type RunSection } from '../../src/server/pages/run.js';
 import { octoberRun } from '../helpers/fixtures.js';
 
@@ -11,8 +12,10 @@ const headings = (page: string) => [...page.matchAll(/<h2>([^<]*)<\/h2>/g)].map(
 describe('run page sections', () => {
   it('shows the sections in order, each under its heading', () => {
     const L = PAGE_LABELS.en;
-    expect(headings(runPage(ctx, octoberRun([])))).toEqual([L.summary, L.heatmap, L.findings, L.driftRules, L.mismatches, L.incidentChanges]);
-    expect(RUN_SECTIONS.map((s) => s.heading(L))).toEqual([L.summary, L.heatmap, L.findings, L.driftRules, L.mismatches, L.incidentChanges]);
+    const index = INDEX_WORDS.en.title;
+    expect(headings(runPage(ctx, octoberRun([])))).toEqual([L.summary, L.heatmap, L.findings, L.driftRules, index, L.mismatches, L.incidentChanges]);
+    expect(RUN_SECTIONS.map((s) => s.heading(L))).toEqual([L.summary, L.heatmap, L.findings, L.driftRules, index, L.mismatches, L.incidentChanges]);
+    expect(RUN_SECTIONS.map((s) => s.heading(PAGE_LABELS.vi))).toContain(INDEX_WORDS.vi.title); // in the page's language
   });
 
   it('renders a section added to the list after the others, with the run it is given', () => {

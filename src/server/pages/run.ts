@@ -13,6 +13,7 @@ import { incidentHref, layout, pill, vnTime, type PageContext } from './layout.j
 import { driftRules } from './run-drift.js';
 import { findingsByKind } from './run-findings.js';
 import { heatmap } from './run-heatmap.js';
+import { INDEX_SECTION } from './run-index.js';
 
 /** One section of the run page: its heading (`<h2>`) and its body. */
 export interface RunSection {
@@ -87,6 +88,7 @@ export const RUN_SECTIONS: readonly RunSection[] = [
   { heading: (L) => L.heatmap, render: heatmap },
   { heading: (L) => L.findings, render: findingsByKind },
   { heading: (L) => L.driftRules, render: driftRules },
+  INDEX_SECTION,
   { heading: (L) => L.mismatches, render: mismatches },
   { heading: (L) => L.incidentChanges, render: incidentChanges },
 ];
