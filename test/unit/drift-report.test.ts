@@ -130,12 +130,12 @@ describe('every report format shows the rule', () => {
 
   it('csv: a rule column, and a row per rule with its agencies, metrics and dossiers', () => {
     const lines = formatReport(report, 'csv').slice(UTF8_BOM.length).split('\n');
-    expect(lines[0]!.endsWith(',residual,rule')).toBe(true);
+    expect(lines[0]!.endsWith(',residual,rule,points,dossiers')).toBe(true);
     expect(lines).toContain(
-      `r1,H49,complete,finding,${X},,late onTime,,,,${code(1)},definition_drift,,,due compared with time of day`,
+      `r1,H49,complete,finding,${X},,late onTime,,,,${code(1)},definition_drift,,,due compared with time of day,,`,
     );
     expect(lines).toContain(
-      `r1,H49,complete,drift_rule,${X},,onTime late,,,,${code(1)} ${code(2)},definition_drift,,,due compared with time of day`,
+      `r1,H49,complete,drift_rule,${X},,onTime late,,,,${code(1)} ${code(2)},definition_drift,,,due compared with time of day,,`,
     );
   });
 

@@ -44,7 +44,8 @@ function dossier(i: number, over: Partial<CanonicalDossier> = {}): CanonicalDoss
 }
 
 const local = Array.from({ length: 10 }, (_, i) => dossier(i));
-const lagging = { ...local[2]!, status: 4, finishedAt: null, returnedAt: null };
+// a lag: the portal's copy is behind on the same path, and older (a push of the finish never came)
+const lagging = { ...local[2]!, status: 4, finishedAt: null, returnedAt: null, updatedAt: local[2]!.updatedAt - DAY };
 const national = [...local.slice(3), lagging];
 // the findings as the explanation gives them, with the metrics of the keys they were found in
 const findings = [
@@ -147,10 +148,10 @@ describe('every report format', () => {
     const lines = formatReport(report, 'csv').slice(1).split('\n');
     const width = lines[0]!.split(',').length;
     expect(lines.every((l) => l.split(',').length === width)).toBe(true);
-    expect(lines).toContain('r1,H49,complete,index,,,1.4,6,4.8,,,estimate,,,-1.2,');
-    expect(lines).toContain('r1,H49,complete,index_stake,,,1.4 2.1 5.4,,,,,missing_national,,,1.866667,2');
+    expect(lines).toContain('r1,H49,complete,index,,,1.4,6,4.8,,,estimate,,,,-1.2,');
+    expect(lines).toContain('r1,H49,complete,index_stake,,,1.4 2.1 5.4,,,,,missing_national,,,,1.866667,2');
     expect(lines).toContain(
-      `r1,H49,complete,index_stake,${AG},,${index.byAgency[0]!.indicators.map((i) => i.id).join(' ')},,,,,,,,${index.byAgency[0]!.points},3`,
+      `r1,H49,complete,index_stake,${AG},,${index.byAgency[0]!.indicators.map((i) => i.id).join(' ')},,,,,,,,,${index.byAgency[0]!.points},3`,
     );
   });
 
