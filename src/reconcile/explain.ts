@@ -115,7 +115,7 @@ export function differingCodes(g: Gathered, copiesOf: Map<string, CanonicalDossi
     if (n && n.agency === l.agency && n.procedure === l.procedure && bits(n) === bits(l)) continue;
     if (bits(l) !== 0 || counted(copies)) differing.add(code);
   }
-  for (const [code, copies] of copiesOf) if (!g.local.has(code) && counted(copies)) differing.add(code);
+  for (const [code, copies] of copiesOf) if (counted(copies) && !g.local.has(code)) differing.add(code);
   return differing;
 }
 
@@ -125,8 +125,7 @@ export function differingCodes(g: Gathered, copiesOf: Map<string, CanonicalDossi
  * match across codes), on both sides. `explain` gives the same result on it, and the rounds
  * of the gathering then cost what the differences cost, not what the province holds.
  */
-export function narrow(g: Gathered): Gathered {
-  const copiesOf = copiesByCode(g.national);
+export function narrow(g: Gathered, copiesOf: Map<string, CanonicalDossier[]> = copiesByCode(g.national)): Gathered {
   const differing = differingCodes(g, copiesOf, (d) => metricsOf(d, g.period, g.rules));
   const contents = new Set<string>();
   const instants = new Set<number>(); // the intake times of those contents: a cheap first test
@@ -142,11 +141,13 @@ export function narrow(g: Gathered): Gathered {
   for (const d of g.local.values()) if (candidate(d)) kept.add(d.code);
   for (const n of g.national) if (candidate(n)) kept.add(n.code);
   const local = new Map<string, CanonicalDossier>();
+  const national: CanonicalDossier[] = [];
   for (const code of kept) {
     const l = g.local.get(code);
     if (l) local.set(code, l);
   }
-  return { ...g, local, national: g.national.filter((n) => kept.has(n.code)) };
+  for (const n of g.national) if (kept.has(n.code)) national.push(n);
+  return { ...g, local, national };
 }
 
 export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
@@ -160,70 +161,9 @@ export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
     d.agency === k.agency && (k.procedure === null || d.procedure === k.procedure) && hasMetric(bits(d), k.metric);
 
   const copiesOf = copiesByCode(g.national);
-  const differing = differingCodes(g, copiesOf, bits);
-  // The differing codes a key can count: by group (an agency's total, or a procedure at an agency).
-  const involved = new Map<GroupKey, string[]>();
-  for (const code of differing) {
-    const l = g.local.get(code);
-    const sides = l ? [l, ...(copiesOf.get(code) ?? [])] : copiesOf.get(code)!;
-    const keys = new Set(sides.flatMap((d) => [groupKey(d.agency, null), groupKey(d.agency, d.procedure)]));
-    for (const k of keys) (involved.get(k) ?? involved.set(k, []).get(k)!).push(code);
-  }
-
-  // Dossiers by content, for matching codes across the two sides: stored ones, and national
-  // ones under a code the store does not hold; built when first needed.
-  let byContent: Map<string, CanonicalDossier[]> | undefined;
-  let nationalByContent: Map<string, CanonicalDossier[]> | undefined;
-  const indexed = (list: Iterable<CanonicalDossier>) => {
-    const out = new Map<string, CanonicalDossier[]>();
-    for (const d of list) if (d.receivedAt !== null) (out.get(contentKey(d)) ?? out.set(contentKey(d), []).get(contentKey(d))!).push(d);
-    return out;
-  };
-  const storedLike = (d: CanonicalDossier) => (byContent ??= indexed(g.local.values())).get(contentKey(d)) ?? [];
-  const nationalLike = (d: CanonicalDossier) =>
-    (nationalByContent ??= indexed(g.national.filter((n) => !g.local.has(n.code)))).get(contentKey(d)) ?? [];
-
+  const involved = involvedCodes(g, copiesOf, differingCodes(g, copiesOf, bits));
   const needs = { lookups: new Set<string>(), store: new Set<string>() };
-  const presentNationally = (code: string) => {
-    if (copiesOf.has(code)) return true;
-    if (!g.asked.lookups.has(code)) needs.lookups.add(code);
-    return false;
-  };
-  const heldLocally = (code: string) => {
-    if (g.local.has(code)) return true;
-    if (!g.asked.store.has(code)) needs.store.add(code);
-    return false;
-  };
-
-  /** The finding for a code counting differently in a key of `agency` (its `metrics` left empty). */
-  const classifyCode = (code: string, agency: string): Finding => {
-    const metric = '';
-    const l = g.local.get(code);
-    const copies = copiesOf.get(code) ?? [];
-    if (copies.length > 1) {
-      const n = copies.find((c) => c.agency === agency) ?? copies[0]!;
-      const f = toFinding(agency, metric, l, n);
-      return { ...f, dossierCode: code, kind: 'duplicate_national', evidence: { ...f.evidence, copies: copies.length } };
-    }
-    const n = copies[0];
-    if (l && n) return toFinding(agency, metric, l, n);
-    if (n) {
-      heldLocally(code);
-      const candidates = storedLike(n).filter((d) => d.code !== code && sameContent(d, n));
-      const sameAgency = candidates.filter((d) => d.agency === agency);
-      const match = smallest(sameAgency.length || agencyOfDossierCode(code) !== undefined ? sameAgency : candidates);
-      if (!match) return toFinding(agency, metric, undefined, n);
-      if (presentNationally(match.code)) {
-        const f = toFinding(agency, metric, match, n, { localCodeNational: true });
-        return { ...f, evidence: { ...f.evidence, copies: (copiesOf.get(match.code)?.length ?? 0) + 1 } };
-      }
-      return toFinding(match.agency, metric, match, n);
-    }
-    // local only
-    presentNationally(code);
-    const free = nationalLike(l!).filter((x) => sameContent(l!, x) && !heldLocally(x.code));
-    return toFinding(agency, metric, l, smallest(free));
-  };
+  const classifyCode = classifier(g, copiesOf, needs);
 
   // One finding per dossier, whichever keys it is found in: the first key's, with every key's metric.
   const classified = new Map<string, Finding>();
@@ -269,6 +209,77 @@ export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
     findings: [...findings, ...unexplained],
     mismatches: out,
     needs: { lookups: [...needs.lookups].sort(cmp), store: [...needs.store].sort(cmp) },
+  };
+}
+
+/** The differing codes a key can count: by group (an agency's total, or a procedure at an agency). */
+function involvedCodes(g: Gathered, copiesOf: Map<string, CanonicalDossier[]>, differing: Set<string>): Map<GroupKey, string[]> {
+  const involved = new Map<GroupKey, string[]>();
+  for (const code of differing) {
+    const l = g.local.get(code);
+    const sides = l ? [l, ...(copiesOf.get(code) ?? [])] : copiesOf.get(code)!;
+    const keys = new Set(sides.flatMap((d) => [groupKey(d.agency, null), groupKey(d.agency, d.procedure)]));
+    for (const k of keys) (involved.get(k) ?? involved.set(k, []).get(k)!).push(code);
+  }
+  return involved;
+}
+
+/**
+ * The classification of a code counting differently in a key of `agency`: its finding (with
+ * `metrics` left empty). What it could not decide from `g` it adds to `needs`.
+ */
+function classifier(g: Gathered, copiesOf: Map<string, CanonicalDossier[]>, needs: { lookups: Set<string>; store: Set<string> }) {
+  // Dossiers by content, for matching codes across the two sides: stored ones, and national
+  // ones under a code the store does not hold; built when first needed.
+  let byContent: Map<string, CanonicalDossier[]> | undefined;
+  let nationalByContent: Map<string, CanonicalDossier[]> | undefined;
+  const indexed = (list: Iterable<CanonicalDossier>) => {
+    const out = new Map<string, CanonicalDossier[]>();
+    for (const d of list) if (d.receivedAt !== null) (out.get(contentKey(d)) ?? out.set(contentKey(d), []).get(contentKey(d))!).push(d);
+    return out;
+  };
+  const storedLike = (d: CanonicalDossier) => (byContent ??= indexed(g.local.values())).get(contentKey(d)) ?? [];
+  const nationalLike = (d: CanonicalDossier) =>
+    (nationalByContent ??= indexed(g.national.filter((n) => !g.local.has(n.code)))).get(contentKey(d)) ?? [];
+
+  const presentNationally = (code: string) => {
+    if (copiesOf.has(code)) return true;
+    if (!g.asked.lookups.has(code)) needs.lookups.add(code);
+    return false;
+  };
+  const heldLocally = (code: string) => {
+    if (g.local.has(code)) return true;
+    if (!g.asked.store.has(code)) needs.store.add(code);
+    return false;
+  };
+
+  return (code: string, agency: string): Finding => {
+    const metric = '';
+    const l = g.local.get(code);
+    const copies = copiesOf.get(code) ?? [];
+    if (copies.length > 1) {
+      const n = copies.find((c) => c.agency === agency) ?? copies[0]!;
+      const f = toFinding(agency, metric, l, n);
+      return { ...f, dossierCode: code, kind: 'duplicate_national', evidence: { ...f.evidence, copies: copies.length } };
+    }
+    const n = copies[0];
+    if (l && n) return toFinding(agency, metric, l, n);
+    if (n) {
+      heldLocally(code);
+      const candidates = storedLike(n).filter((d) => d.code !== code && sameContent(d, n));
+      const sameAgency = candidates.filter((d) => d.agency === agency);
+      const match = smallest(sameAgency.length || agencyOfDossierCode(code) !== undefined ? sameAgency : candidates);
+      if (!match) return toFinding(agency, metric, undefined, n);
+      if (presentNationally(match.code)) {
+        const f = toFinding(agency, metric, match, n, { localCodeNational: true });
+        return { ...f, evidence: { ...f.evidence, copies: (copiesOf.get(match.code)?.length ?? 0) + 1 } };
+      }
+      return toFinding(match.agency, metric, match, n);
+    }
+    // local only
+    presentNationally(code);
+    const free = nationalLike(l!).filter((x) => sameContent(l!, x) && !heldLocally(x.code));
+    return toFinding(agency, metric, l, smallest(free));
   };
 }
 

@@ -27,7 +27,7 @@ import { PermanentError, ServiceRefusal } from '../util/errors.js';
 import { metricsOf, type CountingRules } from './counting.js';
 import { makePeriod, type Period } from '../domain/period.js';
 import { explainByRules, hasResidual, type RulesExplanation } from './drift.js';
-import { examinable, explain, narrow, type Gathered } from './explain.js';
+import { copiesByCode, examinable, explain, narrow, type Gathered } from './explain.js';
 import { VariantCounter } from './variants.js';
 
 export interface GatherDeps {
@@ -89,7 +89,8 @@ export async function explainProvince(deps: GatherDeps, province: string, period
   const window = `${formatDay(days.start)}..${formatDay(days.end - DAY_MS)}`;
   const listed = new Map<string, number>();
   let unreadable = await readSides(province, { deps, g, root, agencies, days, near, listed, capped, capReason });
-  if (rootListed && !g.unexamined.has(root)) await attributeRepeats(deps, g, agencies.filter((a) => a !== root));
+  const copiesOf = copiesByCode(g.national); // codes only: attributeRepeats moves copies between agencies, not codes
+  if (rootListed && !g.unexamined.has(root)) await attributeRepeats(deps, copiesOf, agencies.filter((a) => a !== root));
 
   const lookedUp = new Map<string, number>();
   const describe = () => {
@@ -103,7 +104,7 @@ export async function explainProvince(deps: GatherDeps, province: string, period
 
   // from here on, only the differences and their candidates for a match across codes
   const all = g; // the rules' pass, if any key is left with a residual, counts every gathered record
-  g = narrow(g);
+  g = narrow(g, copiesOf);
   describe();
   let out = explain(g, mismatches);
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -220,7 +221,7 @@ async function readLists(c: Lists): Promise<number> {
     let records = 0;
     try {
       if (capped()) throw new CapReached();
-      for await (const page of deps.national.list(asked, days, 'TiepNhan')) {
+      for await (const page of deps.national.list(asked, days, 'TiepNhan', LIST_PAGE, () => !capped())) {
         records += page.length;
         for (const raw of page) {
           const code = itemCode(raw);
@@ -251,10 +252,9 @@ async function readLists(c: Lists): Promise<number> {
  * at each): each examined agency's list on the days of such codes says which agency holds a
  * copy, and one copy moves there. A day's list of one agency per request, only for repeats.
  */
-async function attributeRepeats(deps: GatherDeps, g: Gathered, agencies: string[]): Promise<void> {
-  const copies = new Map<string, CanonicalDossier[]>();
-  for (const n of g.national) (copies.get(n.code) ?? copies.set(n.code, []).get(n.code)!).push(n);
-  const repeated = [...copies.values()].filter((list) => list.length > 1);
+async function attributeRepeats(deps: GatherDeps, copies: Map<string, CanonicalDossier[]>, agencies: string[]): Promise<void> {
+  const repeated: CanonicalDossier[][] = [];
+  for (const list of copies.values()) if (list.length > 1) repeated.push(list);
   const days = [...new Set(repeated.flatMap((list) => list.flatMap((n) => (n.receivedAt === null ? [] : [vnDayNumber(n.receivedAt)]))))];
   const asks = agencies.flatMap((agency) => days.map((day) => ({ agency, day })));
   const moved = new Set<CanonicalDossier>();

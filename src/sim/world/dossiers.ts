@@ -116,7 +116,7 @@ function newDossier(agency: string, channel: 1 | 2 | 3, receivedAt: number): Can
  * Decides what happened to a dossier between its intake and `now`: status and consistent
  * dates. `acceptedOnly` keeps it out of statuses 1, 3, 7 and 8.
  */
-function live(d: CanonicalDossier, rng: Rng, proc: Procedure, clock: Clock, acceptedOnly: boolean): void {
+export function live(d: CanonicalDossier, rng: Rng, proc: Procedure, clock: Clock, acceptedOnly: boolean): void {
   const { now } = clock;
   const r = d.receivedAt!;
   d.procedure = proc.code;
@@ -153,7 +153,8 @@ function live(d: CanonicalDossier, rng: Rng, proc: Procedure, clock: Clock, acce
     d.updatedAt = finish;
     if (rng.chance(0.8)) {
       const returned = finish + rng.int(30 * 60, 3 * 86_400) * SECOND;
-      if (returned <= now) {
+      // before `now`, not at it: the night's window [from, now) must see every update the world holds
+      if (returned < now) {
         d.status = STATUS.RETURNED;
         d.returnedAt = returned;
         d.updatedAt = returned;
