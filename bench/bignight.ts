@@ -74,7 +74,13 @@ const keys = mismatches.filter(examinable);
 
 t = performance.now();
 const out = await explainProvince(
-  { store, national: meter, rules: config.counting, lookbackDays: config.national.lookbackDays, recordBudget: Infinity },
+  {
+    store,
+    national: meter,
+    rules: config.counting,
+    lookbackDays: config.national.lookbackDays,
+    recordBudget: Infinity,
+  },
   PROVINCE,
   period,
   mismatches,

@@ -131,7 +131,12 @@ export const COUNTRY_PROVINCES: string[] = (() => {
 })();
 
 /** The configuration of a night over every province the simulator serves (each its own `dvcqg` source). */
-export function nightConfig(redisUrl: string, prefix: string, sourceUrls: Record<string, string>, nationalUrl: string): Config {
+export function nightConfig(
+  redisUrl: string,
+  prefix: string,
+  sourceUrls: Record<string, string>,
+  nationalUrl: string,
+): Config {
   return parseConfig(
     {
       redis: { url: redisUrl, prefix },

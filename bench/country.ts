@@ -54,7 +54,13 @@ const config = nightConfig(args.redisUrl, args.prefix, sourceUrls, ready.nationa
 const rt = createRuntime(config, pino({ level: 'silent' }), { clock: () => new Date(ready.now) });
 const workers: Child<unknown>[] = [];
 for (let i = 0; i < args.workers; i++) {
-  const w = startChild('worker', { redisUrl: args.redisUrl, prefix: args.prefix, sourceUrls, nationalUrl: ready.nationalUrl, now: ready.now } satisfies WorkerArgs);
+  const w = startChild('worker', {
+    redisUrl: args.redisUrl,
+    prefix: args.prefix,
+    sourceUrls,
+    nationalUrl: ready.nationalUrl,
+    now: ready.now,
+  } satisfies WorkerArgs);
   workers.push(w);
   await w.next();
 }
@@ -67,14 +73,18 @@ const night = await runNightly(rt, { period: { from, to }, windowTo: ready.now }
 const ms = performance.now() - t;
 let stored = 0;
 for (const p of Object.keys(sourceUrls)) stored += await rt.store.countDossiers(p);
-const findings = night.provinces.flatMap((p) => p.findings.filter((f) => f.kind !== 'unexplained').map((f) => `${p.province}|${f.kind}|${f.dossierCode}`));
+const findings = night.provinces.flatMap((p) =>
+  p.findings.filter((f) => f.kind !== 'unexplained').map((f) => `${p.province}|${f.kind}|${f.dossierCode}`),
+);
 const found = new Set(findings);
 // An unmapped procedure code is a discrepancy only against a source configured with the
 // local→national procedure map (docs/domain.md, Procedure codes; src/sim/world.ts): this night's sources
 // (nightConfig) carry none, so the store holds the local variant as the national copy does,
 // both sides count the dossier alike and there is nothing to find. Such entries are not truth here.
 const truth = new Set(
-  (ready.truth ?? []).filter((e) => e.form !== 'unmapped_procedure').map((e) => `${e.province}|${e.kind}|${e.dossierCode}`),
+  (ready.truth ?? [])
+    .filter((e) => e.form !== 'unmapped_procedure')
+    .map((e) => `${e.province}|${e.kind}|${e.dossierCode}`),
 );
 /** How many of these `province|kind|code` entries are of each kind. */
 function kinds(entries: string[]): Record<string, number> {

@@ -76,7 +76,9 @@ for (let p = 0; p < pages.length; p++) {
     runId: 'floor',
     dossiers,
     quarantined: [],
-    checkpoint: last ? { syncedTo: world.now, pending: null } : { syncedTo: null, pending: { runId: 'floor', from: 0, to: world.now, cursor: { page: p + 2 }, pages: p + 1 } },
+    checkpoint: last
+      ? { syncedTo: world.now, pending: null }
+      : { syncedTo: null, pending: { runId: 'floor', from: 0, to: world.now, cursor: { page: p + 2 }, pages: p + 1 } },
   });
   applied += out.applied;
 }

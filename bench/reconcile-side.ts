@@ -13,13 +13,26 @@ export function reconcileSide(redisUrl: string, prefix: string, nationalUrl: str
   const config = parseConfig(
     {
       redis: { prefix },
-      sources: [{ id: 'bench', province: PROVINCE, dialect: 'dvcqg', baseUrl: nationalUrl, usernameEnv: 'BENCH_USER', passwordEnv: 'BENCH_PASSWORD' }],
+      sources: [
+        {
+          id: 'bench',
+          province: PROVINCE,
+          dialect: 'dvcqg',
+          baseUrl: nationalUrl,
+          usernameEnv: 'BENCH_USER',
+          passwordEnv: 'BENCH_PASSWORD',
+        },
+      ],
       national: { baseUrl: nationalUrl, usernameEnv: 'BENCH_USER', passwordEnv: 'BENCH_PASSWORD' },
     },
     '(bench configuration)',
   );
   const redis = new Redis(redisUrl);
   const http = new HttpClient({ name: 'national', timeoutMs: config.national.timeoutMs });
-  const national = new NationalClient(config.national, http, credentials(config.national.usernameEnv, config.national.passwordEnv));
+  const national = new NationalClient(
+    config.national,
+    http,
+    credentials(config.national.usernameEnv, config.national.passwordEnv),
+  );
   return { config, redis, store: new Store(redis, prefix), national };
 }

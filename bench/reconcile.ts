@@ -49,9 +49,17 @@ const compareMs = performance.now() - t;
 let drill: ReconcileResult['drill'];
 if (args.drill) {
   t = performance.now();
-  const key = mismatches.find((m) => m.agency === args.drill!.agency && m.procedure === null && m.metric === args.drill!.metric);
+  const key = mismatches.find(
+    (m) => m.agency === args.drill!.agency && m.procedure === null && m.metric === args.drill!.metric,
+  );
   const out = await explainProvince(
-    { store, national: national.metered(), rules: config.counting, lookbackDays: config.national.lookbackDays, recordBudget: Infinity },
+    {
+      store,
+      national: national.metered(),
+      rules: config.counting,
+      lookbackDays: config.national.lookbackDays,
+      recordBudget: Infinity,
+    },
     PROVINCE,
     period,
     key ? [key] : [],
@@ -60,6 +68,14 @@ if (args.drill) {
   for (const f of out.findings) kinds[f.kind] = (kinds[f.kind] ?? 0) + 1;
   drill = { ms: performance.now() - t, findings: out.findings.length, kinds, unreadable: out.unreadable };
 }
-report({ stored, countMs, nationalMs, compareMs, mismatches: mismatches.length, drill, peakRssMB: peakRssMB() } satisfies ReconcileResult);
+report({
+  stored,
+  countMs,
+  nationalMs,
+  compareMs,
+  mismatches: mismatches.length,
+  drill,
+  peakRssMB: peakRssMB(),
+} satisfies ReconcileResult);
 await redis.quit();
 process.exit(0);

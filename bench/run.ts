@@ -37,7 +37,17 @@ import type { SimArgs } from './sim.js';
 import type { WorldOptions } from '../src/sim/world.js';
 import { COUNTRY_PROVINCES } from './common.js';
 
-const TARGET = { rate: 50_000, ofFloor: 0.5, countMs: 1_500, reconcileMs: 3_000, bytes: 150, rssMB: 300, bigNightMs: 10_000, countryMs: 60_000, recordsRatio: 1.5 };
+const TARGET = {
+  rate: 50_000,
+  ofFloor: 0.5,
+  countMs: 1_500,
+  reconcileMs: 3_000,
+  bytes: 150,
+  rssMB: 300,
+  bigNightMs: 10_000,
+  countryMs: 60_000,
+  recordsRatio: 1.5,
+};
 const numbers = (v: string | undefined, d: number[]) => (v ? v.split(',').map((s) => Number(s.trim())) : d);
 const VOLUMES = numbers(process.env.BENCH_VOLUMES, [100_000, 500_000, 2_000_000]);
 const RECONCILE = numbers(process.env.BENCH_RECONCILE, [1_000_000])[0]!;
@@ -52,7 +62,16 @@ const BIG_NIGHT = numbers(process.env.BENCH_BIGNIGHT, [1_000_000])[0]!;
 const BIG_NIGHT_WORLD: Partial<WorldOptions> = {
   agenciesPerProvince: 10,
   procedures: 600,
-  inject: { notSynced: 400, statusLag: 350, dateShift: 300, missingLocal: 250, replacedCode: 200, unmappedProcedure: 0, definitionDrift: 250, duplicateNational: 250 },
+  inject: {
+    notSynced: 400,
+    statusLag: 350,
+    dateShift: 300,
+    missingLocal: 250,
+    replacedCode: 200,
+    unmappedProcedure: 0,
+    definitionDrift: 250,
+    duplicateNational: 250,
+  },
 };
 const COUNTRY = numbers(process.env.BENCH_COUNTRY, [1_000_000])[0]!;
 const COUNTRY_UPDATES = numbers(process.env.BENCH_COUNTRY_UPDATES, [30_000])[0]!;
@@ -76,8 +95,8 @@ const deadline = setTimeout(() => {
   void cleanup().finally(() => process.exit(1));
 }, DEADLINE_S * 1000);
 deadline.unref();
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
-
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.once(sig, () => void cleanup().finally(() => process.exit(130)));
 
 function child<T>(script: string, args: unknown, nodeArgs: string[] = []): Child<T> {
   const c = startChild<T>(script, args, nodeArgs);
@@ -105,14 +124,23 @@ interface VolumeResult {
 }
 
 /** Syncs a world of `volume` dossiers from a simulator process; returns its figures (the store is left filled). */
-async function syncVolume(volume: number, extra: Omit<SimArgs, 'volume'> = {}): Promise<{ ready: SimReady; sim: Child<SimReady>; sync: SyncResult; bytes: number }> {
+async function syncVolume(
+  volume: number,
+  extra: Omit<SimArgs, 'volume'> = {},
+): Promise<{ ready: SimReady; sim: Child<SimReady>; sync: SyncResult; bytes: number }> {
   await redis.flushall();
   const before = await usedMemory();
   const sim = child<SimReady>('sim', { volume, ...extra } satisfies SimArgs, BIG_HEAP);
   const ready = await sim.next();
   const s = child<SyncResult>(
     'sync',
-    { redisUrl: redisServer.url, prefix: 'bench', sourceUrl: ready.sourceUrl, nationalUrl: ready.nationalUrl, now: ready.now },
+    {
+      redisUrl: redisServer.url,
+      prefix: 'bench',
+      sourceUrl: ready.sourceUrl,
+      nationalUrl: ready.nationalUrl,
+      now: ready.now,
+    },
     SYNC_NODE_ARGS,
   );
   const sync = await s.next();
@@ -141,7 +169,12 @@ async function measure() {
       generateMs: ready.generateMs,
       sync: { ...sync, rate: syncRate },
       redisBytesPerDossier: bytes,
-      floor: { ...floor, parseRate: rate(floor.dossiers, floor.parseMs), normaliseRate: rate(floor.dossiers, floor.normaliseMs), applyRate },
+      floor: {
+        ...floor,
+        parseRate: rate(floor.dossiers, floor.parseMs),
+        normaliseRate: rate(floor.dossiers, floor.normaliseMs),
+        applyRate,
+      },
       ofFloor: syncRate / applyRate,
     });
   }
@@ -149,7 +182,9 @@ async function measure() {
   let rec: Awaited<ReturnType<typeof syncVolume>> | undefined;
   let reconcile: ReconcileResult | undefined;
   if (ONLY.has('reconcile')) {
-    say(`… reconcile: ${RECONCILE.toLocaleString('en')} dossiers, ${MISSING.toLocaleString('en')} missing nationally at one agency`);
+    say(
+      `… reconcile: ${RECONCILE.toLocaleString('en')} dossiers, ${MISSING.toLocaleString('en')} missing nationally at one agency`,
+    );
     rec = await syncVolume(RECONCILE, { missing: MISSING });
     const r = child<ReconcileResult>('reconcile', {
       redisUrl: redisServer.url,
@@ -164,7 +199,9 @@ async function measure() {
 
   let bigNight: (BigNightResult & { syncRate: number; bytes: number }) | undefined;
   if (ONLY.has('bignight')) {
-    say(`… big province night: ${BIG_NIGHT.toLocaleString('en')} dossiers, 2,000 differing dossiers of seven kinds over 10 agencies`);
+    say(
+      `… big province night: ${BIG_NIGHT.toLocaleString('en')} dossiers, 2,000 differing dossiers of seven kinds over 10 agencies`,
+    );
     const big = await syncVolume(BIG_NIGHT, { world: BIG_NIGHT_WORLD, truth: true });
     const b = child<BigNightResult>('bignight', {
       redisUrl: redisServer.url,
@@ -180,12 +217,28 @@ async function measure() {
 
   let country: CountryResult | undefined;
   if (ONLY.has('country')) {
-    say(`… country night: ${COUNTRY_PROVINCES.length} provinces, ${COUNTRY.toLocaleString('en')} dossiers, ${COUNTRY_UPDATES.toLocaleString('en')} updated since the last night, 2 workers`);
+    say(
+      `… country night: ${COUNTRY_PROVINCES.length} provinces, ${COUNTRY.toLocaleString('en')} dossiers, ${COUNTRY_UPDATES.toLocaleString('en')} updated since the last night, 2 workers`,
+    );
     await redis.flushall();
     const perProvince = Math.ceil(COUNTRY / COUNTRY_PROVINCES.length);
-    const sim = child<SimReady>('sim', { volume: perProvince, world: { provinces: COUNTRY_PROVINCES }, updatesSince: COUNTRY_UPDATES, truth: true } satisfies SimArgs, BIG_HEAP);
+    const sim = child<SimReady>(
+      'sim',
+      {
+        volume: perProvince,
+        world: { provinces: COUNTRY_PROVINCES },
+        updatesSince: COUNTRY_UPDATES,
+        truth: true,
+      } satisfies SimArgs,
+      BIG_HEAP,
+    );
     const ready = await sim.next();
-    const c = child<CountryResult>('country', { redisUrl: redisServer.url, prefix: 'bench', ready, workers: 2 } satisfies CountryArgs);
+    const c = child<CountryResult>('country', {
+      redisUrl: redisServer.url,
+      prefix: 'bench',
+      ready,
+      workers: 2,
+    } satisfies CountryArgs);
     country = await c.next();
     await c.stop();
     await sim.stop();
@@ -218,7 +271,9 @@ const machine = {
 };
 const ok = (b: boolean) => (b ? 'met' : 'MISSED');
 say('');
-say(`dossier-sync bench — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB, ${machine.os}, Node ${machine.node}, Redis ${machine.redis}`);
+say(
+  `dossier-sync bench — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB, ${machine.os}, Node ${machine.node}, Redis ${machine.redis}`,
+);
 const targets: Record<string, { target: string; met: boolean; [k: string]: unknown }> = {};
 const targetLines: string[] = [];
 function target(name: string, text: string, met: boolean, detail: string, figures: Record<string, unknown>): void {
@@ -227,7 +282,18 @@ function target(name: string, text: string, met: boolean, detail: string, figure
 }
 
 if (results.length) {
-  const rows: string[][] = [['volume', 'e2e dossiers/s', 'floor dossiers/s', 'e2e/floor', 'parse+validate+normalise /s', 'JSON.parse /s', 'Redis B/dossier', 'worker peak RSS MB']];
+  const rows: string[][] = [
+    [
+      'volume',
+      'e2e dossiers/s',
+      'floor dossiers/s',
+      'e2e/floor',
+      'parse+validate+normalise /s',
+      'JSON.parse /s',
+      'Redis B/dossier',
+      'worker peak RSS MB',
+    ],
+  ];
   for (const v of results)
     rows.push([
       v.volume.toLocaleString('en'),
@@ -256,9 +322,27 @@ if (results.length) {
   const rssLate = rss.length > 1 ? rss[rss.length - 1]! - rss[rss.length - 2]! : 0;
   const rssFlat = rss.length < 2 || rssLate < 0.1 * rss[rss.length - 2]!;
   const signed = (mb: number) => `${mb >= 0 ? '+' : ''}${mb.toFixed(0)} MB`;
-  target('endToEndRate', `end-to-end >= ${TARGET.rate.toLocaleString('en')}/s`, minRate >= TARGET.rate, `slowest ${minRate.toLocaleString('en')}/s`, { worst: minRate });
-  target('ofFloor', `end-to-end >= ${TARGET.ofFloor * 100}% of the floor at every volume`, minOfFloor >= TARGET.ofFloor, `lowest ${Math.round(minOfFloor * 100)}%`, { worst: minOfFloor });
-  target('redisBytes', `Redis <= ${TARGET.bytes} B/dossier, layout included`, maxBytes <= TARGET.bytes, `largest ${maxBytes.toFixed(1)}`, { worst: maxBytes });
+  target(
+    'endToEndRate',
+    `end-to-end >= ${TARGET.rate.toLocaleString('en')}/s`,
+    minRate >= TARGET.rate,
+    `slowest ${minRate.toLocaleString('en')}/s`,
+    { worst: minRate },
+  );
+  target(
+    'ofFloor',
+    `end-to-end >= ${TARGET.ofFloor * 100}% of the floor at every volume`,
+    minOfFloor >= TARGET.ofFloor,
+    `lowest ${Math.round(minOfFloor * 100)}%`,
+    { worst: minOfFloor },
+  );
+  target(
+    'redisBytes',
+    `Redis <= ${TARGET.bytes} B/dossier, layout included`,
+    maxBytes <= TARGET.bytes,
+    `largest ${maxBytes.toFixed(1)}`,
+    { worst: maxBytes },
+  );
   target(
     'workerRss',
     `worker RSS < ${TARGET.rssMB} MB and flat`,
@@ -272,43 +356,113 @@ if (rec && reconcile) {
   const recSync = rate(rec.sync.pulled, rec.sync.ms);
   const countCompare = reconcile.countMs + reconcile.compareMs;
   say('');
-  say(`reconcile, one month, ${reconcile.stored.toLocaleString('en')} dossiers stored (synced at ${recSync.toLocaleString('en')}/s, ${rec.bytes.toFixed(1)} B/dossier in Redis):`);
-  say(`  count from the store ${secs(reconcile.countMs)} s + compare ${secs(reconcile.compareMs)} s = ${secs(countCompare)} s` +
-    ` (national ThongKeHoSo from the simulator ${secs(reconcile.nationalMs)} s; ${reconcile.mismatches} mismatches)`);
+  say(
+    `reconcile, one month, ${reconcile.stored.toLocaleString('en')} dossiers stored (synced at ${recSync.toLocaleString('en')}/s, ${rec.bytes.toFixed(1)} B/dossier in Redis):`,
+  );
+  say(
+    `  count from the store ${secs(reconcile.countMs)} s + compare ${secs(reconcile.compareMs)} s = ${secs(countCompare)} s` +
+      ` (national ThongKeHoSo from the simulator ${secs(reconcile.nationalMs)} s; ${reconcile.mismatches} mismatches)`,
+  );
   if (reconcile.drill)
-    say(`explanation, ${rec.ready.drill!.missing.toLocaleString('en')} dossiers missing nationally at ${rec.ready.drill!.agency}: ` +
-      `${secs(reconcile.drill.ms)} s, ${reconcile.drill.findings.toLocaleString('en')} findings ${JSON.stringify(reconcile.drill.kinds)}`);
+    say(
+      `explanation, ${rec.ready.drill!.missing.toLocaleString('en')} dossiers missing nationally at ${rec.ready.drill!.agency}: ` +
+        `${secs(reconcile.drill.ms)} s, ${reconcile.drill.findings.toLocaleString('en')} findings ${JSON.stringify(reconcile.drill.kinds)}`,
+    );
   say(`reconcile process peak RSS ${reconcile.peakRssMB.toFixed(0)} MB`);
-  target('count1M', `counting a 1M-dossier month <= ${secs(TARGET.countMs)} s`, reconcile.countMs <= TARGET.countMs, `${secs(reconcile.countMs)} s`, { ms: reconcile.countMs });
-  target('reconcile1M', `1M-dossier month reconciled (counts + comparison) <= ${secs(TARGET.reconcileMs)} s`, countCompare <= TARGET.reconcileMs, `${secs(countCompare)} s`, { ms: countCompare });
+  target(
+    'count1M',
+    `counting a 1M-dossier month <= ${secs(TARGET.countMs)} s`,
+    reconcile.countMs <= TARGET.countMs,
+    `${secs(reconcile.countMs)} s`,
+    { ms: reconcile.countMs },
+  );
+  target(
+    'reconcile1M',
+    `1M-dossier month reconciled (counts + comparison) <= ${secs(TARGET.reconcileMs)} s`,
+    countCompare <= TARGET.reconcileMs,
+    `${secs(countCompare)} s`,
+    { ms: countCompare },
+  );
 }
 
 if (bigNight) {
   const b = bigNight;
   say('');
-  say(`big province night, ${b.stored.toLocaleString('en')} dossiers stored (synced at ${b.syncRate.toLocaleString('en')}/s, ${b.bytes.toFixed(1)} B/dossier):`);
-  say(`  counts ${secs(b.countMs)} s, national figures ${secs(b.nationalStatsMs)} s; ${b.mismatches} mismatches, ${b.keys} keys to explain over ${b.agencies} agencies`);
+  say(
+    `big province night, ${b.stored.toLocaleString('en')} dossiers stored (synced at ${b.syncRate.toLocaleString('en')}/s, ${b.bytes.toFixed(1)} B/dossier):`,
+  );
+  say(
+    `  counts ${secs(b.countMs)} s, national figures ${secs(b.nationalStatsMs)} s; ${b.mismatches} mismatches, ${b.keys} keys to explain over ${b.agencies} agencies`,
+  );
   say(`  explanation (one pass) ${secs(b.explainMs)} s; total ${secs(b.totalMs)} s`);
-  say(`  national: ${b.nationalRequests.toLocaleString('en')} requests, ${b.nationalRecords.toLocaleString('en')} records for ${b.examinedNationalDossiers.toLocaleString('en')} national dossiers of the examined agencies`);
-  say(`  findings ${b.findings} against ${b.truth} injected: ${b.missed} missed, ${b.extra} extra; ${b.unexplained} keys unexplained`);
+  say(
+    `  national: ${b.nationalRequests.toLocaleString('en')} requests, ${b.nationalRecords.toLocaleString('en')} records for ${b.examinedNationalDossiers.toLocaleString('en')} national dossiers of the examined agencies`,
+  );
+  say(
+    `  findings ${b.findings} against ${b.truth} injected: ${b.missed} missed, ${b.extra} extra; ${b.unexplained} keys unexplained`,
+  );
   if (b.missed + b.extra > 0) say(`  missed ${JSON.stringify(b.missedSome)}, extra ${JSON.stringify(b.extraSome)}`);
   const ratio = b.nationalRecords / Math.max(1, b.examinedNationalDossiers);
-  target('bigNightTime', `big province night: counts + explanation of every key <= ${TARGET.bigNightMs / 1000} s`, b.totalMs <= TARGET.bigNightMs, `${secs(b.totalMs)} s`, { ms: b.totalMs, keys: b.keys });
-  target('bigNightRecords', `big province night: national records <= ${TARGET.recordsRatio} x the examined agencies' national dossiers`, ratio <= TARGET.recordsRatio, `${ratio.toFixed(2)} x`, { ratio, records: b.nationalRecords, examined: b.examinedNationalDossiers });
-  target('bigNightFindings', 'big province night: findings == ground truth', b.missed === 0 && b.extra === 0, `${b.missed} missed, ${b.extra} extra`, { missed: b.missed, extra: b.extra });
+  target(
+    'bigNightTime',
+    `big province night: counts + explanation of every key <= ${TARGET.bigNightMs / 1000} s`,
+    b.totalMs <= TARGET.bigNightMs,
+    `${secs(b.totalMs)} s`,
+    { ms: b.totalMs, keys: b.keys },
+  );
+  target(
+    'bigNightRecords',
+    `big province night: national records <= ${TARGET.recordsRatio} x the examined agencies' national dossiers`,
+    ratio <= TARGET.recordsRatio,
+    `${ratio.toFixed(2)} x`,
+    { ratio, records: b.nationalRecords, examined: b.examinedNationalDossiers },
+  );
+  target(
+    'bigNightFindings',
+    'big province night: findings == ground truth',
+    b.missed === 0 && b.extra === 0,
+    `${b.missed} missed, ${b.extra} extra`,
+    { missed: b.missed, extra: b.extra },
+  );
 }
 
 if (country) {
   const c = country;
   say('');
-  say(`country night, ${c.provinces} provinces, ${c.stored.toLocaleString('en')} dossiers stored, ${c.pulled.toLocaleString('en')} pulled, ${c.workers} worker processes:`);
-  say(`  whole night ${secs(c.ms)} s (${c.status}); ${c.mismatches} mismatches; the night before (the initial load) ${secs(c.firstNightMs)} s`);
-  say(`  national: ${c.nationalRequests.toLocaleString('en')} requests, ${c.nationalRecords.toLocaleString('en')} records for ${c.examinedNationalDossiers.toLocaleString('en')} national dossiers of the examined agencies`);
-  say(`  findings ${c.findings} against ${c.truth} injected: ${c.missed} missed ${JSON.stringify(c.missedKinds)}, ${c.extra} extra ${JSON.stringify(c.extraKinds)}; ${c.unexplained} keys unexplained`);
+  say(
+    `country night, ${c.provinces} provinces, ${c.stored.toLocaleString('en')} dossiers stored, ${c.pulled.toLocaleString('en')} pulled, ${c.workers} worker processes:`,
+  );
+  say(
+    `  whole night ${secs(c.ms)} s (${c.status}); ${c.mismatches} mismatches; the night before (the initial load) ${secs(c.firstNightMs)} s`,
+  );
+  say(
+    `  national: ${c.nationalRequests.toLocaleString('en')} requests, ${c.nationalRecords.toLocaleString('en')} records for ${c.examinedNationalDossiers.toLocaleString('en')} national dossiers of the examined agencies`,
+  );
+  say(
+    `  findings ${c.findings} against ${c.truth} injected: ${c.missed} missed ${JSON.stringify(c.missedKinds)}, ${c.extra} extra ${JSON.stringify(c.extraKinds)}; ${c.unexplained} keys unexplained`,
+  );
   const ratio = c.nationalRecords / Math.max(1, c.examinedNationalDossiers);
-  target('countryNight', `country night (sync of the updates, counts, explanation, finish) <= ${TARGET.countryMs / 1000} s`, c.ms <= TARGET.countryMs, `${secs(c.ms)} s`, { ms: c.ms });
-  target('countryRecords', `country night: national records <= ${TARGET.recordsRatio} x the examined agencies' national dossiers`, ratio <= TARGET.recordsRatio, `${ratio.toFixed(2)} x`, { ratio, records: c.nationalRecords, examined: c.examinedNationalDossiers });
-  target('countryFindings', 'country night: findings == ground truth', c.missed === 0 && c.extra === 0, `${c.missed} missed, ${c.extra} extra`, { missed: c.missed, extra: c.extra });
+  target(
+    'countryNight',
+    `country night (sync of the updates, counts, explanation, finish) <= ${TARGET.countryMs / 1000} s`,
+    c.ms <= TARGET.countryMs,
+    `${secs(c.ms)} s`,
+    { ms: c.ms },
+  );
+  target(
+    'countryRecords',
+    `country night: national records <= ${TARGET.recordsRatio} x the examined agencies' national dossiers`,
+    ratio <= TARGET.recordsRatio,
+    `${ratio.toFixed(2)} x`,
+    { ratio, records: c.nationalRecords, examined: c.examinedNationalDossiers },
+  );
+  target(
+    'countryFindings',
+    'country night: findings == ground truth',
+    c.missed === 0 && c.extra === 0,
+    `${c.missed} missed, ${c.extra} extra`,
+    { missed: c.missed, extra: c.extra },
+  );
 }
 
 say('');
@@ -318,7 +472,9 @@ say(`bench wall time ${totalS.toFixed(0)} s`);
 
 const file = fileURLToPath(new URL('./results.json', import.meta.url));
 // Scenarios run alone update their own part of the file and leave the others' figures as they were.
-const previous = (await readFile(file, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>).catch(() => ({}))) as Record<string, unknown>;
+const previous = (await readFile(file, 'utf8')
+  .then((t) => JSON.parse(t) as Record<string, unknown>)
+  .catch(() => ({}))) as Record<string, unknown>;
 const scenarioKey = { sync: 'volumes', reconcile: 'reconcile', bignight: 'bigNight', country: 'country' } as const;
 await writeFile(
   file,
@@ -326,10 +482,21 @@ await writeFile(
     {
       ...previous,
       machine,
-      ...Object.fromEntries([...ONLY].filter((n) => n in scenarioKey).map((n) => [`${scenarioKey[n as keyof typeof scenarioKey]}At`, new Date().toISOString()])),
+      ...Object.fromEntries(
+        [...ONLY]
+          .filter((n) => n in scenarioKey)
+          .map((n) => [`${scenarioKey[n as keyof typeof scenarioKey]}At`, new Date().toISOString()]),
+      ),
       ...(ONLY.has('sync') ? { volumes: results } : {}),
       ...(ONLY.has('reconcile') && reconcile && rec
-        ? { reconcile: { ...reconcile, sync: { ...rec.sync, rate: rate(rec.sync.pulled, rec.sync.ms) }, redisBytesPerDossier: rec.bytes, drillKey: rec.ready.drill } }
+        ? {
+            reconcile: {
+              ...reconcile,
+              sync: { ...rec.sync, rate: rate(rec.sync.pulled, rec.sync.ms) },
+              redisBytesPerDossier: rec.bytes,
+              drillKey: rec.ready.drill,
+            },
+          }
         : {}),
       ...(ONLY.has('bignight') ? { bigNight } : {}),
       ...(ONLY.has('country') ? { country } : {}),

@@ -43,7 +43,8 @@ if (args.missing) {
   const root = rootAgency(PROVINCE);
   const received = new Map<string, number>();
   const counted = (d: (typeof p.local)[number]) => hasMetric(metricsOf(d, world.period), 'received');
-  for (const d of p.local) if (d.agency !== root && counted(d)) received.set(d.agency, (received.get(d.agency) ?? 0) + 1);
+  for (const d of p.local)
+    if (d.agency !== root && counted(d)) received.set(d.agency, (received.get(d.agency) ?? 0) + 1);
   const agency = [...received].sort((a, b) => b[1] - a[1])[0]![0];
   const gone = new Set<string>();
   for (const d of p.local) {

@@ -91,6 +91,13 @@ const counters = (await syncSource.handler({ runId: 'bench', source: 'bench', wi
 >;
 const ms = performance.now() - t0;
 const mem = process.memoryUsage();
-report({ ms, ...counters, peakRssMB: peakRssMB(), startRssMB, heapTotalMB: mem.heapTotal / 2 ** 20, heapUsedMB: mem.heapUsed / 2 ** 20 } satisfies SyncResult);
+report({
+  ms,
+  ...counters,
+  peakRssMB: peakRssMB(),
+  startRssMB,
+  heapTotalMB: mem.heapTotal / 2 ** 20,
+  heapUsedMB: mem.heapUsed / 2 ** 20,
+} satisfies SyncResult);
 await redis.quit();
 process.exit(0);

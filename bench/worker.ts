@@ -15,9 +15,13 @@ export interface WorkerArgs {
 }
 
 const args = argsOf<WorkerArgs>();
-const rt = createRuntime(nightConfig(args.redisUrl, args.prefix, args.sourceUrls, args.nationalUrl), pino({ level: 'silent' }), {
-  clock: () => new Date(args.now),
-});
+const rt = createRuntime(
+  nightConfig(args.redisUrl, args.prefix, args.sourceUrls, args.nationalUrl),
+  pino({ level: 'silent' }),
+  {
+    clock: () => new Date(args.now),
+  },
+);
 const worker = rt.startWorker();
 await worker.waitUntilReady();
 report({ ready: true });

@@ -32,15 +32,29 @@ export const explainProvinceJob = defineJob({
       period,
       summary.mismatches,
     );
-    if (out.unreadable) ctx.logger.warn({ runId, province, unreadable: out.unreadable }, 'national items that could not be read');
+    if (out.unreadable)
+      ctx.logger.warn({ runId, province, unreadable: out.unreadable }, 'national items that could not be read');
     const driftRules = out.driftRules.length ? out.driftRules : undefined; // a retry's finding none replaces an earlier one's
     // the service index with the points at stake of these findings
     const cfg = ctx.config.index;
-    const index = summary.index && cfg?.enabled ? withFindings(summary.index, out.findings, period, ctx.config.counting, cfg) : summary.index;
-    await ctx.runs.setExplanation(runId, { ...summary, mismatches: out.mismatches, driftRules, ...(index ? { index } : {}) }, out.findings, national.load);
-    const unexplained = out.mismatches.filter((m) => m.residual !== null && m.residual !== undefined && m.residual !== 0).length;
+    const index =
+      summary.index && cfg?.enabled
+        ? withFindings(summary.index, out.findings, period, ctx.config.counting, cfg)
+        : summary.index;
+    await ctx.runs.setExplanation(
+      runId,
+      { ...summary, mismatches: out.mismatches, driftRules, ...(index ? { index } : {}) },
+      out.findings,
+      national.load,
+    );
+    const unexplained = out.mismatches.filter(
+      (m) => m.residual !== null && m.residual !== undefined && m.residual !== 0,
+    ).length;
     const rules = out.driftRules.map((r) => r.rule);
-    ctx.logger.info({ runId, province, findings: out.findings.length, unexplained, rules, ...national.load }, 'province explained');
+    ctx.logger.info(
+      { runId, province, findings: out.findings.length, unexplained, rules, ...national.load },
+      'province explained',
+    );
     return { findings: out.findings.length, unexplained, ...national.load };
   },
 });

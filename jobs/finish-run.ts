@@ -7,7 +7,14 @@ import { createHash } from 'node:crypto';
 import { finishRunPayload } from '../schemas/jobs.js';
 import type { RunReport } from '../schemas/report.js';
 import { alertGroupKey, planAlerts } from '../src/alerts/plan.js';
-import { causesOf, incidentSize, LEGACY_NOTE, resolve, transitions, type Transition } from '../src/reconcile/incidents.js';
+import {
+  causesOf,
+  incidentSize,
+  LEGACY_NOTE,
+  resolve,
+  transitions,
+  type Transition,
+} from '../src/reconcile/incidents.js';
 import type { Config } from '../src/config/load.js';
 import { checkEarlierRepairs } from '../src/queue/repair.js';
 import { groupBy } from '../src/util/group.js';
@@ -23,7 +30,9 @@ function provinceOf(child: FailedChild, config: Config): string | undefined {
 
 /** Whether every configured source synced its window in the run (every province, every source). */
 function syncedEverySource(report: RunReport, config: Config): boolean {
-  const complete = new Set(report.provinces.flatMap((p) => p.sources.filter((s) => s.status === 'complete').map((s) => s.id)));
+  const complete = new Set(
+    report.provinces.flatMap((p) => p.sources.filter((s) => s.status === 'complete').map((s) => s.id)),
+  );
   return config.sources.every((s) => complete.has(s.id));
 }
 
@@ -36,7 +45,11 @@ async function recordFailures(ctx: JobContext, runId: string, provinces: string[
   const byProvince = groupBy(await failedChildren(ctx), (f) => provinceOf(f, ctx.config));
   const unplaced = byProvince.get(undefined) ?? [];
   for (const province of provinces) {
-    const jobs = [...(byProvince.get(province) ?? []), ...unplaced].map((f) => ({ job: f.name, id: f.id, reason: f.reason }));
+    const jobs = [...(byProvince.get(province) ?? []), ...unplaced].map((f) => ({
+      job: f.name,
+      id: f.id,
+      reason: f.reason,
+    }));
     if (jobs.length) await ctx.runs.addFailedJobs(runId, province, jobs);
   }
 }
@@ -56,7 +69,11 @@ export const finishRun = defineJob({
     const now = ctx.clock();
     const run = { runId, at: now.toISOString() };
     const legacy = await ctx.incidents.resolveLegacy(run, (i) => resolve(i, run, LEGACY_NOTE));
-    if (legacy) ctx.logger.info({ runId, resolved: legacy }, 'incidents under per-metric keys resolved: incidents now follow causes');
+    if (legacy)
+      ctx.logger.info(
+        { runId, resolved: legacy },
+        'incidents under per-metric keys resolved: incidents now follow causes',
+      );
 
     const byProvince = new Map<string, Transition[]>();
     for (const p of before.provinces) {
@@ -73,8 +90,16 @@ export const finishRun = defineJob({
     const alertJobs: string[] = [];
     if (alerts.channels.length) {
       const told = new Set(changes.map((c) => alertGroupKey(alerts.groupBy, before.period, c.incident.province)));
-      const { planned, groups } = planAlerts(before, changes, { alerts, now: now.getTime(), lastSent: await ctx.incidents.groupsLastSent([...told]) });
-      const subject = (s: string) => createHash('sha1').update(only ? `${s}@${only.join(',')}` : s).digest('hex').slice(0, 16);
+      const { planned, groups } = planAlerts(before, changes, {
+        alerts,
+        now: now.getTime(),
+        lastSent: await ctx.incidents.groupsLastSent([...told]),
+      });
+      const subject = (s: string) =>
+        createHash('sha1')
+          .update(only ? `${s}@${only.join(',')}` : s)
+          .digest('hex')
+          .slice(0, 16);
       const jobs = alerts.channels.flatMap((c) =>
         planned.map((p) => ({
           name: 'send-alert',
@@ -89,7 +114,11 @@ export const finishRun = defineJob({
 
     for (const [province, t] of byProvince) {
       await ctx.incidents.save(t.map((x) => x.incident));
-      await ctx.runs.setIncidents(runId, province, t.map((x) => ({ key: x.incident.key, event: x.event, gap: incidentSize(x.incident) })));
+      await ctx.runs.setIncidents(
+        runId,
+        province,
+        t.map((x) => ({ key: x.incident.key, event: x.event, gap: incidentSize(x.incident) })),
+      );
     }
     const repairsChecked = await checkEarlierRepairs(ctx, before, meta.startedAt, now);
     // A scheduled night moves the catch-up marker once every source has synced, a replay included.
@@ -98,7 +127,10 @@ export const finishRun = defineJob({
     const [following, ...rest] = then;
     if (following) await ctx.queue.add('nightly', { ...following, then: rest }, { jobId: jobIds.then(runId) });
     const findings = before.provinces.reduce((n, p) => n + p.findings.length, 0);
-    ctx.logger.info({ runId, findings, incidents: changes.length, alerts: alertJobs.length, repairsChecked }, 'run complete');
+    ctx.logger.info(
+      { runId, findings, incidents: changes.length, alerts: alertJobs.length, repairsChecked },
+      'run complete',
+    );
     return { runId, findings, incidents: changes.map((c) => c.event), alerts: alertJobs };
   },
 });

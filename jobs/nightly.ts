@@ -19,11 +19,21 @@ export const nightly = defineJob({
     const now = ctx.clock();
     const runId = data.runId ?? newRunId(now);
     const windowTo = data.windowTo ?? now.getTime();
-    const periods = data.period ? [makePeriod(data.period.from, data.period.to)] : nightlyPeriods(windowTo, ctx.config.reconcile.previousMonthDays);
+    const periods = data.period
+      ? [makePeriod(data.period.from, data.period.to)]
+      : nightlyPeriods(windowTo, ctx.config.reconcile.previousMonthDays);
     const [period, ...later] = periods;
     if (!period) throw new UnrecoverableError(`no full day to reconcile before ${new Date(windowTo).toISOString()}`);
     // Further periods of the same window run after this one: their syncs find nothing left to pull.
-    const then = [...later.map((p) => ({ period: { from: p.from, to: p.to }, windowTo, provinces: data.provinces, scheduled: data.scheduled })), ...data.then];
+    const then = [
+      ...later.map((p) => ({
+        period: { from: p.from, to: p.to },
+        windowTo,
+        provinces: data.provinces,
+        scheduled: data.scheduled,
+      })),
+      ...data.then,
+    ];
     const known = provincesOf(ctx.config);
     const provinces = data.provinces ?? known;
     const unknown = provinces.filter((p) => !known.includes(p));
@@ -44,11 +54,17 @@ export const nightly = defineJob({
       { runId, then },
       provinces.map((province) => ({
         reconcile: { runId, province, period: { from: period.from, to: period.to }, windowTo },
-        syncs: sourcesOf(ctx.config, province).map((s) => ({ jobId: jobIds.sync(runId, s.id), data: { runId, source: s.id, windowTo } })),
+        syncs: sourcesOf(ctx.config, province).map((s) => ({
+          jobId: jobIds.sync(runId, s.id),
+          data: { runId, source: s.id, windowTo },
+        })),
       })),
     );
     await ctx.flow.add(tree);
-    ctx.logger.info({ runId, provinces, period: `${period.from}..${period.to}`, then: then.length }, 'nightly run enqueued');
+    ctx.logger.info(
+      { runId, provinces, period: `${period.from}..${period.to}`, then: then.length },
+      'nightly run enqueued',
+    );
     return { runId, rootJobId: jobIds.run(runId) };
   },
 });

@@ -37,9 +37,17 @@ export async function provincialFigures(
   period: Period,
 ): Promise<{ provincial: Provincial | undefined; note: ProvincialStats }> {
   const cfg = figuresSourceOf(ctx.config, province);
-  if (!cfg) return { provincial: undefined, note: { status: 'not offered', why: 'no source is named to supply the province\'s own figures (provincialFigures)' } };
+  if (!cfg)
+    return {
+      provincial: undefined,
+      note: {
+        status: 'not offered',
+        why: "no source is named to supply the province's own figures (provincialFigures)",
+      },
+    };
   const source = ctx.source(cfg.id);
-  if (typeof source.stats !== 'function') return { provincial: undefined, note: { status: 'not offered', why: `source ${cfg.id} offers no statistics` } };
+  if (typeof source.stats !== 'function')
+    return { provincial: undefined, note: { status: 'not offered', why: `source ${cfg.id} offers no statistics` } };
   let stats: ReportedStats;
   try {
     stats = await source.stats(period, { procedure: true });
@@ -86,7 +94,11 @@ export async function staleNationalFeed(
 }
 
 /** A stored dossier of the province updated in the days, or undefined when none was. */
-async function firstUpdated(store: JobContext['store'], province: string, days: { start: number; end: number }): Promise<CanonicalDossier | undefined> {
+async function firstUpdated(
+  store: JobContext['store'],
+  province: string,
+  days: { start: number; end: number },
+): Promise<CanonicalDossier | undefined> {
   for await (const batch of store.scanDossiers(province)) {
     const found = batch.find((d) => d.updatedAt >= days.start && d.updatedAt < days.end);
     if (found) return found;
@@ -106,7 +118,12 @@ export const reconcileProvince = defineJob({
       const counters = await ctx.store.syncCounters(province, s.id, runId);
       const complete = cp.syncedTo !== null && cp.syncedTo >= windowTo;
       const failure = failures.find((f) => f.data.source === s.id)?.reason;
-      sources.push({ id: s.id, status: complete ? 'complete' : 'failed', error: complete ? null : (failure ?? 'sync did not finish'), ...counters });
+      sources.push({
+        id: s.id,
+        status: complete ? 'complete' : 'failed',
+        error: complete ? null : (failure ?? 'sync did not finish'),
+        ...counters,
+      });
     }
     const failed = sources.filter((s) => s.status === 'failed');
     const failedJobs = failures.map((f) => ({ job: f.name, id: f.id, reason: f.reason }));
@@ -121,7 +138,11 @@ export const reconcileProvince = defineJob({
     };
     if (failed.length) {
       const why = failed.map((s) => `source ${s.id}: ${s.error}`).join('; ');
-      summary.coverage = { status: failed.length === sources.length ? 'failed' : 'partial', why, ...(failedJobs.length ? { failedJobs } : {}) };
+      summary.coverage = {
+        status: failed.length === sources.length ? 'failed' : 'partial',
+        why,
+        ...(failedJobs.length ? { failedJobs } : {}),
+      };
       summary.provincialStats = { status: 'unavailable', why: 'not fetched: the province was not compared' };
       await ctx.runs.setProvince(runId, summary);
       ctx.logger.warn({ runId, province, why }, 'province not compared: its sync did not complete');
@@ -157,17 +178,28 @@ export const reconcileProvince = defineJob({
     summary.mismatches = compareCounts(local, national, ctx.config.tolerances, provincial);
     summary.agencies = new Set([...local, ...national].map((f) => f.agency)).size;
     const index = ctx.config.index;
-    if (index?.enabled) summary.index = provinceIndex(indexInput(local, national, waiting, provincial), [], period, ctx.config.counting, index);
+    if (index?.enabled)
+      summary.index = provinceIndex(
+        indexInput(local, national, waiting, provincial),
+        [],
+        period,
+        ctx.config.counting,
+        index,
+      );
     await ctx.runs.setProvince(runId, summary);
 
     // One explanation pass for the whole province, under the run's root like this job.
     if (summary.mismatches.some(examinable)) {
       const parent = ctx.job.parent;
-      await ctx.queue.add('explain-province', { runId, province, period: p }, {
-        jobId: jobIds.explain(runId, province),
-        ignoreDependencyOnFailure: true,
-        ...(parent?.id ? { parent: { id: parent.id, queue: parent.queueKey } } : {}),
-      });
+      await ctx.queue.add(
+        'explain-province',
+        { runId, province, period: p },
+        {
+          jobId: jobIds.explain(runId, province),
+          ignoreDependencyOnFailure: true,
+          ...(parent?.id ? { parent: { id: parent.id, queue: parent.queueKey } } : {}),
+        },
+      );
     }
     ctx.logger.info({ runId, province, mismatches: summary.mismatches.length }, 'province reconciled');
     return { province, mismatches: summary.mismatches.length };

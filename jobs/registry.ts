@@ -9,5 +9,8 @@ import { sendAlertJob } from './send-alert.js';
 import { syncSource } from './sync-source.js';
 
 export const JOBS: ReadonlyMap<string, JobDefinition> = new Map(
-  [nightly, syncSource, reconcileProvince, explainProvinceJob, finishRun, sendAlertJob, repairBatch].map((d) => [d.name, d as JobDefinition]),
+  [nightly, syncSource, reconcileProvince, explainProvinceJob, finishRun, sendAlertJob, repairBatch].map((d) => [
+    d.name,
+    d as JobDefinition,
+  ]),
 );

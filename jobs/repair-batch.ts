@@ -53,31 +53,71 @@ export const repairBatch = defineJob({
   name: 'repair-batch',
   payload: repairBatchPayload,
   async handler({ runId, province, targets, by }, ctx) {
-    const states = await ctx.repairs.states(runId, province, targets.map((t) => t.dossierCode));
+    const states = await ctx.repairs.states(
+      runId,
+      province,
+      targets.map((t) => t.dossierCode),
+    );
     const todo = targets.filter((t) => states.get(t.dossierCode) !== 'done');
     // the province's current records, read now: never the run's evidence
-    const current = await ctx.store.getDossiers(province, todo.map((t) => t.dossierCode));
+    const current = await ctx.store.getDossiers(
+      province,
+      todo.map((t) => t.dossierCode),
+    );
     const at = ctx.clock();
     const records: RepairRecord[] = [];
     const add = (t: RepairTarget, o: Outcome) =>
-      records.push({ runId, province, dossierCode: t.dossierCode, agency: current.get(t.dossierCode)?.agency ?? t.agency, kind: t.kind, by, at: at.toISOString(), ...o });
+      records.push({
+        runId,
+        province,
+        dossierCode: t.dossierCode,
+        agency: current.get(t.dossierCode)?.agency ?? t.agency,
+        kind: t.kind,
+        by,
+        at: at.toISOString(),
+        ...o,
+      });
     for (const t of todo) if (!current.has(t.dossierCode)) add(t, SKIPPED);
     const present = todo.filter((t) => current.has(t.dossierCode));
     const uncertain = present.filter((t) => states.get(t.dossierCode) === 'sending');
     const confirmed = await storedMeanwhile(ctx, province, uncertain, current);
     for (const t of present.filter((x) => confirmed.has(x.dossierCode))) {
-      add(t, { sent: pushItem(current.get(t.dossierCode)!, t.isUpdate), outcome: 'stored', code: '0', message: CONFIRMED, resent: false });
+      add(t, {
+        sent: pushItem(current.get(t.dossierCode)!, t.isUpdate),
+        outcome: 'stored',
+        code: '0',
+        message: CONFIRMED,
+        resent: false,
+      });
     }
     const send = present.filter((t) => !confirmed.has(t.dossierCode));
     if (send.length) {
-      await ctx.repairs.markSending(runId, province, send.map((t) => t.dossierCode), at);
+      await ctx.repairs.markSending(
+        runId,
+        province,
+        send.map((t) => t.dossierCode),
+        at,
+      );
       const items = send.map((t) => ({ dossier: current.get(t.dossierCode)!, isUpdate: t.isUpdate }));
       const outcomes = await ctx.push().push(rootAgency(province), items);
-      outcomes.forEach((o, i) => add(send[i]!, { sent: o.sent, outcome: o.stored ? 'stored' : 'rejected', code: o.code, message: o.message, resent: o.resent }));
+      outcomes.forEach((o, i) =>
+        add(send[i]!, {
+          sent: o.sent,
+          outcome: o.stored ? 'stored' : 'rejected',
+          code: o.code,
+          message: o.message,
+          resent: o.resent,
+        }),
+      );
     }
     await ctx.repairs.record(records);
     const count = (outcome: RepairRecord['outcome']) => records.filter((r) => r.outcome === outcome).length;
-    const result = { stored: count('stored'), rejected: count('rejected'), skipped: count('skipped'), alreadyDone: targets.length - todo.length };
+    const result = {
+      stored: count('stored'),
+      rejected: count('rejected'),
+      skipped: count('skipped'),
+      alreadyDone: targets.length - todo.length,
+    };
     ctx.logger.info({ runId, province, ...result }, 'repair batch pushed');
     return result;
   },

@@ -12,7 +12,13 @@ export const sendAlertJob = defineJob({
     if (!channel) throw new UnrecoverableError(`no alert channel "${name}" in the configuration`);
     // A message sent in parts (Telegram) records the parts delivered, so that a retry sends only the rest.
     const done = (ctx.job.progress as { parts?: number } | undefined)?.parts ?? 0;
-    const parts = await deliver(channel, alert, { lang: ctx.config.alerts.lang, logger: ctx.logger, signal: ctx.signal, skipParts: done, onPart: (n) => ctx.job.updateProgress({ parts: n }) });
+    const parts = await deliver(channel, alert, {
+      lang: ctx.config.alerts.lang,
+      logger: ctx.logger,
+      signal: ctx.signal,
+      skipParts: done,
+      onPart: (n) => ctx.job.updateProgress({ parts: n }),
+    });
     return { sent: alert.type, channel: channel.kind, parts };
   },
 });

@@ -29,13 +29,19 @@ export const syncSource = defineJob({
       } catch (err) {
         if (!(err instanceof CheckpointMoved)) throw err;
         if (moved >= 3) throw new TransientError(`${err.message}, ${moved + 1} times in a row`);
-        ctx.logger.warn({ source: payload.source, runId: payload.runId }, `${err.message}: resuming from the stored checkpoint`);
+        ctx.logger.warn(
+          { source: payload.source, runId: payload.runId },
+          `${err.message}: resuming from the stored checkpoint`,
+        );
       }
     }
   },
 });
 
-async function syncFromCheckpoint({ runId, source: id, windowTo, windowFrom }: SyncSourcePayload, ctx: JobContext): Promise<SyncCounters> {
+async function syncFromCheckpoint(
+  { runId, source: id, windowTo, windowFrom }: SyncSourcePayload,
+  ctx: JobContext,
+): Promise<SyncCounters> {
   const cfg = sourceById(ctx.config, id);
   const adapter = ctx.source(id);
   const backfill = windowFrom === undefined ? undefined : runId;
@@ -59,7 +65,8 @@ async function syncFromCheckpoint({ runId, source: id, windowTo, windowFrom }: S
   const window = { from, to: windowTo };
   const guard = new PullGuard(id, (adapter.limits ?? DEFAULT_PULL_LIMITS).maxPages, pages);
   for (;;) {
-    if (ctx.stopping.aborted) await giveBack(ctx, `sync of ${id} handed back after page ${pages}: the worker is stopping`);
+    if (ctx.stopping.aborted)
+      await giveBack(ctx, `sync of ${id} handed back after page ${pages}: the worker is stopping`);
     // HTTP retries behind this page (recorded even when the page fails): the report shows them.
     const retriedBefore = adapter.retries?.() ?? 0;
     let page;
@@ -74,14 +81,30 @@ async function syncFromCheckpoint({ runId, source: id, windowTo, windowFrom }: S
       const kept = keepRaw(raw);
       const itemKey = adapter.itemKey(raw);
       const key = itemKey !== undefined && itemKey.length <= MAX_ITEM_KEY ? itemKey : kept.sha1;
-      const entry: QuarantineEntry = { source: id, runId, page: pages, reason, at: ctx.clock().getTime(), raw: kept.raw };
+      const entry: QuarantineEntry = {
+        source: id,
+        runId,
+        page: pages,
+        reason,
+        at: ctx.clock().getTime(),
+        raw: kept.raw,
+      };
       if (kept.truncated) entry.truncated = true;
       return { key, entry };
     });
     const next: Checkpoint = page.done
       ? { syncedTo: window.to, pending: null }
       : { syncedTo: cp.syncedTo, pending: { runId, from: window.from, to: window.to, cursor: page.next, pages } };
-    await ctx.store.applyPage({ province: cfg.province, source: id, runId, dossiers, quarantined, checkpoint: next, backfill, after: stored });
+    await ctx.store.applyPage({
+      province: cfg.province,
+      source: id,
+      runId,
+      dossiers,
+      quarantined,
+      checkpoint: next,
+      backfill,
+      after: stored,
+    });
     stored = checkpointText(next);
     await ctx.job.updateProgress({ pages });
     if (page.done) break;

@@ -68,7 +68,10 @@ export const summaryAlert = z.object({
       driftRules: z.array(driftRule.extend({ dossiers: codes })).optional(),
       /** The service index (an estimate): the points on both sides and the causes with most points at stake; absent when not computed. */
       index: z
-        .object({ total: z.object({ max: z.number(), local: z.number(), national: z.number() }), byCause: z.array(indexStake) })
+        .object({
+          total: z.object({ max: z.number(), local: z.number(), national: z.number() }),
+          byCause: z.array(indexStake),
+        })
         .optional(),
     }),
   ),

@@ -30,7 +30,11 @@ const common = {
   /** Retries of one HTTP call on a transient failure (network, timeout, 408, 429, 5xx). */
   retries: z.number().int().min(0).max(10).default(5),
   /** Largest response body accepted, in bytes. */
-  maxResponseBytes: z.number().int().positive().default(32 * 1024 * 1024),
+  maxResponseBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(32 * 1024 * 1024),
   /** At most this many requests a second to the source (0: no limit). */
   rateLimit: z.number().min(0).default(0),
   /** Consecutive failed calls that open the circuit, and how long it stays open. */
@@ -46,7 +50,10 @@ const common = {
   /** An item larger than this (characters of JSON) is quarantined. */
   maxItemBytes: z.number().int().min(1024).default(DEFAULT_ITEM_LIMITS.maxBytes),
   /** Start of the first sync window when no checkpoint exists (YYYY-MM-DD). */
-  initialFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').default('2025-01-01'),
+  initialFrom: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+    .default('2025-01-01'),
 };
 
 export const dvcqgSourceConfig = z.strictObject({
@@ -83,8 +90,14 @@ export type RestSourceConfig = z.infer<typeof restSourceConfig>;
 /** The environment variables a source's secrets are read from, by field name. */
 export function secretFields(s: SourceConfig): [field: string, env: string][] {
   return s.dialect === 'dvcqg'
-    ? [['usernameEnv', s.usernameEnv], ['passwordEnv', s.passwordEnv]]
-    : [['clientIdEnv', s.clientIdEnv], ['clientSecretEnv', s.clientSecretEnv]];
+    ? [
+        ['usernameEnv', s.usernameEnv],
+        ['passwordEnv', s.passwordEnv],
+      ]
+    : [
+        ['clientIdEnv', s.clientIdEnv],
+        ['clientSecretEnv', s.clientSecretEnv],
+      ];
 }
 
 export const nationalConfig = z.strictObject({
@@ -135,7 +148,10 @@ const webhookFields = {
 const webhook = <K extends string>(kind: K) =>
   z
     .strictObject({ ...webhookFields, kind: z.literal(kind) })
-    .refine((w) => Boolean(w.url) !== Boolean(w.urlEnv), { message: 'give exactly one of url and urlEnv', path: ['url'] });
+    .refine((w) => Boolean(w.url) !== Boolean(w.urlEnv), {
+      message: 'give exactly one of url and urlEnv',
+      path: ['url'],
+    });
 
 /** `json`: the alert object as it is, POSTed to a URL. */
 export const jsonChannel = webhook('json');
@@ -172,13 +188,17 @@ export const emailChannel = z
     from: z.string().min(3, 'give the sender address'),
     to: z.array(z.string().email('must be an e-mail address')).min(1, 'name at least one recipient'),
   })
-  .refine((e) => Boolean(e.userEnv) === Boolean(e.passwordEnv), { message: 'give both userEnv and passwordEnv, or neither', path: ['userEnv'] });
+  .refine((e) => Boolean(e.userEnv) === Boolean(e.passwordEnv), {
+    message: 'give both userEnv and passwordEnv, or neither',
+    path: ['userEnv'],
+  });
 
 export const channelConfig = z.preprocess(
   // A webhook of earlier configuration files names no kind: it is `json`.
   (c) => (typeof c === 'object' && c !== null && !('kind' in c) ? { ...c, kind: 'json' } : c),
   z.discriminatedUnion('kind', [jsonChannel, slackChannel, telegramChannel, emailChannel], {
-    error: (issue) => (issue.code === 'invalid_union' ? 'kind must be "json", "slack", "telegram" or "email"' : undefined),
+    error: (issue) =>
+      issue.code === 'invalid_union' ? 'kind must be "json", "slack", "telegram" or "email"' : undefined,
   }),
 );
 export type ChannelConfig = z.infer<typeof channelConfig>;
@@ -189,7 +209,17 @@ export type EmailChannel = Extract<ChannelConfig, { kind: 'email' }>;
 /** The environment variables a channel's secrets are read from, by field name. */
 export function channelSecretFields(c: ChannelConfig): [field: string, env: string][] {
   const fields: [string, string | undefined][] =
-    c.kind === 'email' ? [['userEnv', c.userEnv], ['passwordEnv', c.passwordEnv]] : c.kind === 'telegram' ? [['tokenEnv', c.tokenEnv]] : [['urlEnv', c.urlEnv], ['tokenEnv', c.tokenEnv]];
+    c.kind === 'email'
+      ? [
+          ['userEnv', c.userEnv],
+          ['passwordEnv', c.passwordEnv],
+        ]
+      : c.kind === 'telegram'
+        ? [['tokenEnv', c.tokenEnv]]
+        : [
+            ['urlEnv', c.urlEnv],
+            ['tokenEnv', c.tokenEnv],
+          ];
   return fields.filter((f): f is [string, string] => f[1] !== undefined);
 }
 
@@ -220,7 +250,10 @@ export const alertsConfig = z
     cooldownMinutes: z
       .unknown()
       .optional()
-      .refine((v) => v === undefined, 'no longer used: a run sends at most one message per group (alerts.groupBy); remove it, and set alerts.repeatHours to be told again of a group still open'),
+      .refine(
+        (v) => v === undefined,
+        'no longer used: a run sends at most one message per group (alerts.groupBy); remove it, and set alerts.repeatHours to be told again of a group still open',
+      ),
   })
   .transform(({ webhooks, cooldownMinutes: _, ...a }) => ({ ...a, channels: [...a.channels, ...(webhooks ?? [])] }))
   .default({ channels: [], groupBy: 'province', repeatHours: 0, summary: 'changes', lang: 'vi' });
@@ -250,7 +283,11 @@ export const datesConfig = z
     /** No date of any field before this day. */
     earliest: day.default(DEFAULT_DATE_LIMITS.earliest),
     /** Update, receipt, finish and return times at most this many hours after now (clock skew). */
-    skewHours: z.number().min(0).max(24 * 31).default(DEFAULT_DATE_LIMITS.skewHours),
+    skewHours: z
+      .number()
+      .min(0)
+      .max(24 * 31)
+      .default(DEFAULT_DATE_LIMITS.skewHours),
     /** Due dates before this day. */
     dueBefore: day.default(DEFAULT_DATE_LIMITS.dueBefore),
   })
@@ -276,7 +313,10 @@ export const configFile = z
             sentinelPasswordEnv: envName.optional(),
           })
           .optional(),
-        prefix: z.string().regex(/^[a-z0-9-]+$/, 'must be lower-case letters, digits and dashes').default('dsync'),
+        prefix: z
+          .string()
+          .regex(/^[a-z0-9-]+$/, 'must be lower-case letters, digits and dashes')
+          .default('dsync'),
       })
       .refine((r) => [r.url, r.cluster, r.sentinel].filter((x) => x !== undefined).length <= 1, {
         message: 'give at most one of url, cluster and sentinel',
@@ -294,7 +334,9 @@ export const configFile = z
         periodEnd: z.enum(['inclusive', 'exclusive']).optional(),
         /** Received on intake only: the store does not keep the submission date a portal may count by. */
         receivedOn: z
-          .literal('received', { error: 'only "received" (the intake date): the store does not keep the submission date (NgayNopHoSo)' })
+          .literal('received', {
+            error: 'only "received" (the intake date): the store does not keep the submission date (NgayNopHoSo)',
+          })
           .optional(),
       })
       .default({ withdrawnIsProcessed: false, processedOn: 'finished' }),
@@ -313,7 +355,11 @@ export const configFile = z
         try {
           CronExpressionParser.parse(s.cron, { tz: s.timezone }).next();
         } catch (err) {
-          ctx.addIssue({ code: 'custom', path: ['cron'], message: `"${s.cron}" in ${s.timezone} is not a valid schedule: ${(err as Error).message}` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['cron'],
+            message: `"${s.cron}" in ${s.timezone} is not a valid schedule: ${(err as Error).message}`,
+          });
         }
       })
       .default({ cron: '0 1 * * *', timezone: 'Asia/Ho_Chi_Minh', catchUp: 'each' }),
@@ -378,22 +424,33 @@ export const configFile = z
     const unitCodes = new Set(SHIPPED_UNITS.units.map((u) => u.code));
     const configured = new Set<string>();
     cfg.units.forEach((u, i) => {
-      if (configured.has(u.code)) ctx.addIssue({ code: 'custom', path: ['units', i, 'code'], message: `duplicate unit code ${u.code}` });
+      if (configured.has(u.code))
+        ctx.addIssue({ code: 'custom', path: ['units', i, 'code'], message: `duplicate unit code ${u.code}` });
       configured.add(u.code);
       unitCodes.add(u.code);
     });
     cfg.units.forEach((u, i) => {
       if (u.mergedInto !== null && !unitCodes.has(u.mergedInto))
-        ctx.addIssue({ code: 'custom', path: ['units', i, 'mergedInto'], message: `${u.mergedInto} is neither in the shipped unit registry nor in units` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['units', i, 'mergedInto'],
+          message: `${u.mergedInto} is neither in the shipped unit registry nor in units`,
+        });
     });
     const seen = new Set<string>();
     const channels = new Set<string>();
     cfg.alerts.channels.forEach((c, i) => {
-      if (channels.has(c.name)) ctx.addIssue({ code: 'custom', path: ['alerts', 'channels', i, 'name'], message: `duplicate channel name "${c.name}"` });
+      if (channels.has(c.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alerts', 'channels', i, 'name'],
+          message: `duplicate channel name "${c.name}"`,
+        });
       channels.add(c.name);
     });
     cfg.sources.forEach((s, i) => {
-      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
+      if (seen.has(s.id))
+        ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
       seen.add(s.id);
     });
     const byProvince = new Map<string, string[]>();
@@ -408,9 +465,18 @@ export const configFile = z
     }
     for (const [province, id] of Object.entries(cfg.provincialFigures)) {
       const ids = byProvince.get(province);
-      if (!ids) ctx.addIssue({ code: 'custom', path: ['provincialFigures', province], message: `no source is configured for province ${province}` });
+      if (!ids)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['provincialFigures', province],
+          message: `no source is configured for province ${province}`,
+        });
       else if (id !== null && !ids.includes(id))
-        ctx.addIssue({ code: 'custom', path: ['provincialFigures', province], message: `"${id}" is not a source of ${province} (its sources: ${ids.join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['provincialFigures', province],
+          message: `"${id}" is not a source of ${province} (its sources: ${ids.join(', ')})`,
+        });
     }
   });
 export type ConfigFile = z.infer<typeof configFile>;

@@ -32,7 +32,10 @@ const OPTIONAL = [
 export const dvcqgItem = z
   .object({
     ...(Object.fromEntries(REQUIRED.map((f) => [f, text])) as Record<(typeof REQUIRED)[number], typeof text>),
-    ...(Object.fromEntries(OPTIONAL.map((f) => [f, optionalText])) as Record<(typeof OPTIONAL)[number], typeof optionalText>),
+    ...(Object.fromEntries(OPTIONAL.map((f) => [f, optionalText])) as Record<
+      (typeof OPTIONAL)[number],
+      typeof optionalText
+    >),
   })
   .loose();
 export type DvcqgItemData = z.output<typeof dvcqgItem>;
@@ -45,7 +48,9 @@ export type DvcqgItemData = z.output<typeof dvcqgItem>;
  * which also words every rejection. Same verdict and same values as the schema, at a
  * fraction of the cost on the sync's hot path.
  */
-export function parseDvcqgItem(raw: unknown): { success: true; data: DvcqgItemData } | { success: false; error: z.ZodError } {
+export function parseDvcqgItem(
+  raw: unknown,
+): { success: true; data: DvcqgItemData } | { success: false; error: z.ZodError } {
   if (typeof raw === 'object' && raw !== null && Object.getPrototypeOf(raw) === Object.prototype) {
     const item = raw as Record<string, unknown>;
     let plain = true;

@@ -77,6 +77,8 @@ export const incident = z.preprocess((raw) => {
   const r = legacy.safeParse(raw);
   if (!r.success) return raw; // the current schema names what is wrong
   const { procedure, metric, gap, ...rest } = r.data;
-  return { ...rest, cause: null, dossiers: [], lines: [{ procedure, metric }], residual: gap } satisfies z.input<typeof incidentV2>;
+  return { ...rest, cause: null, dossiers: [], lines: [{ procedure, metric }], residual: gap } satisfies z.input<
+    typeof incidentV2
+  >;
 }, incidentV2);
 export type Incident = z.infer<typeof incidentV2>;

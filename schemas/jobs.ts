@@ -72,7 +72,10 @@ export type FinishRunPayload = z.infer<typeof finishRunPayload>;
 
 export const sendAlertPayload = z.preprocess(
   // Jobs queued before channels named the channel `webhook`.
-  (d) => (typeof d === 'object' && d !== null && 'webhook' in d && !('channel' in d) ? { ...d, channel: (d as { webhook: unknown }).webhook } : d),
+  (d) =>
+    typeof d === 'object' && d !== null && 'webhook' in d && !('channel' in d)
+      ? { ...d, channel: (d as { webhook: unknown }).webhook }
+      : d,
   z.object({
     runId,
     /** The channel's name in the configuration: its address and secrets are read when sending. */

@@ -73,7 +73,13 @@ export type Finding = z.infer<typeof finding>;
  * - `national_ahead`: local agrees with the province, national counts more;
  * - `undetermined`: none of these, or the province does not report the metric.
  */
-export const VERDICTS = ['records_lost', 'province_misreports', 'national_behind', 'national_ahead', 'undetermined'] as const;
+export const VERDICTS = [
+  'records_lost',
+  'province_misreports',
+  'national_behind',
+  'national_ahead',
+  'undetermined',
+] as const;
 export const verdict = z.enum(VERDICTS);
 export type Verdict = z.infer<typeof verdict>;
 
@@ -91,7 +97,10 @@ export const mismatch = z.object({
    * The dossiers whose findings account for this key's gap: how many, and their codes (at most
    * the first 50, sorted). Absent or null when the key was not examined.
    */
-  explainedBy: z.object({ count: z.number().int(), codes: z.array(z.string()) }).nullable().optional(),
+  explainedBy: z
+    .object({ count: z.number().int(), codes: z.array(z.string()) })
+    .nullable()
+    .optional(),
   /**
    * (national − local) − the sum of its findings' signed contributions: 0 when the findings
    * account for the whole gap. Absent or null when the key was not examined.
@@ -176,7 +185,9 @@ export const provinceReport = z.object({
    * PROVINCIAL_STATS_DEFAULT when parsed from a report without it. Typed optional because a
    * province not yet reconciled is reported (src/store/runs.ts) without one.
    */
-  provincialStats: provincialStats.default(() => ({ ...PROVINCIAL_STATS_DEFAULT })) as unknown as z.ZodOptional<typeof provincialStats>,
+  provincialStats: provincialStats.default(() => ({ ...PROVINCIAL_STATS_DEFAULT })) as unknown as z.ZodOptional<
+    typeof provincialStats
+  >,
   findings: z.array(finding),
   /** The counting rules the portal's figures follow where ours differ; absent when none was found. */
   driftRules: z.array(driftRule).optional(),

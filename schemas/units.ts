@@ -118,10 +118,12 @@ export const unitRegistryFile = z
     const codes = new Set<string>();
     const sourceIds = new Set(file.sources.map((s) => s.id));
     for (const [i, u] of file.units.entries()) {
-      if (codes.has(u.code)) ctx.addIssue({ code: 'custom', path: ['units', i, 'code'], message: `duplicate code ${u.code}` });
+      if (codes.has(u.code))
+        ctx.addIssue({ code: 'custom', path: ['units', i, 'code'], message: `duplicate code ${u.code}` });
       codes.add(u.code);
       for (const s of u.sources) {
-        if (!sourceIds.has(s)) ctx.addIssue({ code: 'custom', path: ['units', i, 'sources'], message: `unknown source ${s}` });
+        if (!sourceIds.has(s))
+          ctx.addIssue({ code: 'custom', path: ['units', i, 'sources'], message: `unknown source ${s}` });
       }
     }
     const byCode = new Map(file.units.map((u) => [u.code, u]));
@@ -129,14 +131,23 @@ export const unitRegistryFile = z
       if (u.successor === null || u.successor === u.code) continue;
       const next = byCode.get(u.successor);
       if (!next) {
-        ctx.addIssue({ code: 'custom', path: ['units', i, 'successor'], message: `successor ${u.successor} is not in the registry` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['units', i, 'successor'],
+          message: `successor ${u.successor} is not in the registry`,
+        });
       } else if (u.validTo !== null && next.validTo !== null && next.validTo <= u.validTo) {
-        ctx.addIssue({ code: 'custom', path: ['units', i, 'successor'], message: `successor ${u.successor} closes before ${u.code}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['units', i, 'successor'],
+          message: `successor ${u.successor} closes before ${u.code}`,
+        });
       }
     }
     const names = new Set(file.units.map((u) => u.name));
     for (const [i, n] of file.unconfirmed.entries()) {
-      if (names.has(n)) ctx.addIssue({ code: 'custom', path: ['unconfirmed', i], message: `${n} is both confirmed and unconfirmed` });
+      if (names.has(n))
+        ctx.addIssue({ code: 'custom', path: ['unconfirmed', i], message: `${n} is both confirmed and unconfirmed` });
     }
     // The merger list and the units agree (Decision 09/2025/QĐ-TTg): a merged unit has the code
     // of the predecessor whose name it keeps; a predecessor keeps its code if and only if it
@@ -145,18 +156,42 @@ export const unitRegistryFile = z
     const mergerOf = new Map(file.mergers.flatMap((m) => m.predecessors.map((p) => [p, m] as const)));
     for (const [i, m] of file.mergers.entries()) {
       const kept = m.keepsCodeOf === null ? null : (codeOf.get(m.keepsCodeOf) ?? null);
-      if (m.code !== kept) ctx.addIssue({ code: 'custom', path: ['mergers', i, 'code'], message: `${m.name} keeps the code of ${m.keepsCodeOf ?? 'no predecessor'}: ${kept ?? 'null'}, not ${m.code ?? 'null'}` });
+      if (m.code !== kept)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mergers', i, 'code'],
+          message: `${m.name} keeps the code of ${m.keepsCodeOf ?? 'no predecessor'}: ${kept ?? 'null'}, not ${m.code ?? 'null'}`,
+        });
     }
     for (const [i, u] of file.units.entries()) {
       const m = mergerOf.get(u.name);
       if (!m) {
-        ctx.addIssue({ code: 'custom', path: ['units', i, 'name'], message: `${u.name} is not a predecessor of any merged unit` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['units', i, 'name'],
+          message: `${u.name} is not a predecessor of any merged unit`,
+        });
         continue;
       }
-      if (u.successorName !== m.name) ctx.addIssue({ code: 'custom', path: ['units', i, 'successorName'], message: `${u.name} became part of ${m.name}, not ${u.successorName}` });
+      if (u.successorName !== m.name)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['units', i, 'successorName'],
+          message: `${u.name} became part of ${m.name}, not ${u.successorName}`,
+        });
       const keeps = m.keepsCodeOf === u.name;
-      if (keeps !== (u.validTo === null)) ctx.addIssue({ code: 'custom', path: ['units', i, 'validTo'], message: keeps ? `${u.name} keeps its code` : `${u.name}'s code closes when it merges into ${m.name}` });
-      if (!keeps && u.successor !== m.code) ctx.addIssue({ code: 'custom', path: ['units', i, 'successor'], message: `${u.name} closes into ${m.name}, whose code is ${m.code ?? 'not confirmed (null)'}` });
+      if (keeps !== (u.validTo === null))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['units', i, 'validTo'],
+          message: keeps ? `${u.name} keeps its code` : `${u.name}'s code closes when it merges into ${m.name}`,
+        });
+      if (!keeps && u.successor !== m.code)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['units', i, 'successor'],
+          message: `${u.name} closes into ${m.name}, whose code is ${m.code ?? 'not confirmed (null)'}`,
+        });
     }
   });
 export type UnitRegistryFile = z.infer<typeof unitRegistryFile>;

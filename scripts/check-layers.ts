@@ -31,7 +31,10 @@ export interface Layer {
 
 export const LAYERS: readonly Layer[] = [
   { dir: 'schemas', holds: 'zod shapes of the wire, the configuration, jobs and reports; imports nothing from src/' },
-  { dir: 'src/util', holds: 'errors, grouping, tuple keys, the first issue of a failed parse, logging, a private redis-server' },
+  {
+    dir: 'src/util',
+    holds: 'errors, grouping, tuple keys, the first issue of a failed parse, logging, a private redis-server',
+  },
   {
     dir: 'src/domain',
     holds: 'the vocabulary: periods, metrics, figures, code forms, time, (agency, procedure) keys, Normalised',

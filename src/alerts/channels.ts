@@ -37,37 +37,73 @@ function secret(env: NodeJS.ProcessEnv, name: string, what: string): string {
 }
 
 function http(name: string, opts: DeliverOptions, secretPath: boolean): HttpClient {
-  return new HttpClient({ name: `alert channel ${name}`, timeoutMs: 10_000, retries: 3, logger: opts.logger, signal: opts.signal, secretPath });
+  return new HttpClient({
+    name: `alert channel ${name}`,
+    timeoutMs: 10_000,
+    retries: 3,
+    logger: opts.logger,
+    signal: opts.signal,
+    secretPath,
+  });
 }
 
-async function webhook(c: WebhookChannel, alert: AlertMessage, opts: DeliverOptions, env: NodeJS.ProcessEnv): Promise<number> {
+async function webhook(
+  c: WebhookChannel,
+  alert: AlertMessage,
+  opts: DeliverOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   const url = c.url ?? secret(env, c.urlEnv!, `alert channel ${c.name}`);
   const body = c.kind === 'slack' ? slackOf(docOf(alert, opts.lang)) : alert;
   const token = c.tokenEnv ? secret(env, c.tokenEnv, `alert channel ${c.name}`) : undefined;
-  await http(c.name, opts, c.urlEnv !== undefined).postJson(url, body, token ? { authorization: `Bearer ${token}` } : {}, { expectJson: false });
+  await http(c.name, opts, c.urlEnv !== undefined).postJson(
+    url,
+    body,
+    token ? { authorization: `Bearer ${token}` } : {},
+    { expectJson: false },
+  );
   return 1;
 }
 
-async function telegram(c: TelegramChannel, alert: AlertMessage, opts: DeliverOptions, env: NodeJS.ProcessEnv): Promise<number> {
+async function telegram(
+  c: TelegramChannel,
+  alert: AlertMessage,
+  opts: DeliverOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   const url = `${c.apiUrl}/bot${secret(env, c.tokenEnv, `alert channel ${c.name}`)}/sendMessage`;
   const client = http(c.name, opts, true);
   const parts = splitText(textOf(docOf(alert, opts.lang)), TELEGRAM_MAX_CHARS);
   for (let i = opts.skipParts ?? 0; i < parts.length; i++) {
-    const reply = (await client.postJson(url, { chat_id: c.chatId, text: parts[i], disable_web_page_preview: true })) as { ok?: boolean; description?: string };
-    if (reply?.ok !== true) throw new PermanentError(`alert channel ${c.name}: Telegram refused the message: ${reply?.description ?? 'no reason given'}`);
+    const reply = (await client.postJson(url, {
+      chat_id: c.chatId,
+      text: parts[i],
+      disable_web_page_preview: true,
+    })) as { ok?: boolean; description?: string };
+    if (reply?.ok !== true)
+      throw new PermanentError(
+        `alert channel ${c.name}: Telegram refused the message: ${reply?.description ?? 'no reason given'}`,
+      );
     await opts.onPart?.(i + 1);
   }
   return parts.length;
 }
 
-async function email(c: EmailChannel, alert: AlertMessage, opts: DeliverOptions, env: NodeJS.ProcessEnv): Promise<number> {
+async function email(
+  c: EmailChannel,
+  alert: AlertMessage,
+  opts: DeliverOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   const what = `alert channel ${c.name}`;
   const auth = c.userEnv ? { user: secret(env, c.userEnv, what), pass: secret(env, c.passwordEnv!, what) } : undefined;
   let ca: string | undefined;
   try {
     ca = c.caFile ? await readFile(c.caFile, 'utf8') : undefined;
   } catch (err) {
-    throw new PermanentError(`${what}: cannot read caFile ${c.caFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new PermanentError(
+      `${what}: cannot read caFile ${c.caFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   const transport = nodemailer.createTransport({
     host: c.host,

@@ -64,7 +64,8 @@ const WORDS: Record<Lang, Words> = {
     run: (runId) => `Run ${runId}`,
     summary: (runId, from, to) => `Reconciliation ${runId} for ${from} .. ${to}`,
     provinces: 'Provinces',
-    counts: (p) => `${p.mismatches} mismatches, ${p.findings} dossiers, incidents ${p.opened} opened, ${p.worsened} worsened, ${p.resolved} resolved`,
+    counts: (p) =>
+      `${p.mismatches} mismatches, ${p.findings} dossiers, incidents ${p.opened} opened, ${p.worsened} worsened, ${p.resolved} resolved`,
     failedJobs: 'jobs failed for good',
     onDashboard: (runId) => `Run ${runId} on the dashboard`,
     moreSections: (n) => `${n} more sections: see the run's page`,
@@ -87,7 +88,8 @@ const WORDS: Record<Lang, Words> = {
     run: (runId) => `Lượt đối soát ${runId}`,
     summary: (runId, from, to) => `Lượt đối soát ${runId}, kỳ ${from} .. ${to}`,
     provinces: 'Các tỉnh',
-    counts: (p) => `${p.mismatches} sai lệch số liệu, ${p.findings} hồ sơ sai lệch, sự cố: ${p.opened} mở mới, ${p.worsened} nặng thêm, ${p.resolved} đã khắc phục`,
+    counts: (p) =>
+      `${p.mismatches} sai lệch số liệu, ${p.findings} hồ sơ sai lệch, sự cố: ${p.opened} mở mới, ${p.worsened} nặng thêm, ${p.resolved} đã khắc phục`,
     failedJobs: 'công việc lỗi hẳn',
     onDashboard: (runId) => `Xem lượt đối soát ${runId} trên bảng điều khiển`,
     moreSections: (n) => `còn ${n} phần nữa: xem trang lượt đối soát`,
@@ -142,7 +144,14 @@ function groupDoc(a: GroupAlert, lang: Lang): Doc {
   const title = `${where}: ${a.repeat ? W.stillOpen(a.incidents.length) : (counts.length ? counts : [W.dossiersFixed]).join(', ')}`;
   const sections = (['opened', 'worsened', 'resolved', 'still_open'] as const).flatMap((e) => {
     const list = a.incidents.filter((i) => i.event === e);
-    return list.length ? [{ heading: `${W.heading[e]} (${list.length})`, lines: list.map((i) => incidentLine(i, a.group.province === null, lang)) }] : [];
+    return list.length
+      ? [
+          {
+            heading: `${W.heading[e]} (${list.length})`,
+            lines: list.map((i) => incidentLine(i, a.group.province === null, lang)),
+          },
+        ]
+      : [];
   });
   return { lang, title, sections, url: a.url, runId: a.runId };
 }
@@ -151,8 +160,13 @@ function summaryDoc(a: SummaryAlert, lang: Lang): Doc {
   const W = WORDS[lang];
   const coverage = LABELS[lang].coverage as Record<string, string>;
   const failed = (p: SummaryAlert['provinces'][number]) =>
-    p.failedJobs.length ? `; ${W.failedJobs}: ${p.failedJobs.map((j) => `${j.job} ${j.id} (${j.reason})`).join('; ')}` : '';
-  const lines = a.provinces.map((p) => `${provinceLabel(p.province)}: ${coverage[p.coverage] ?? p.coverage}${p.why ? ` (${p.why})` : ''}, ${W.counts(p)}${failed(p)}`);
+    p.failedJobs.length
+      ? `; ${W.failedJobs}: ${p.failedJobs.map((j) => `${j.job} ${j.id} (${j.reason})`).join('; ')}`
+      : '';
+  const lines = a.provinces.map(
+    (p) =>
+      `${provinceLabel(p.province)}: ${coverage[p.coverage] ?? p.coverage}${p.why ? ` (${p.why})` : ''}, ${W.counts(p)}${failed(p)}`,
+  );
   // the counting rules the portal follows: one configuration to change, not dossiers to chase
   const rules = a.provinces.flatMap((p) => driftRuleLines(p, lang).map((l) => `${provinceLabel(p.province)}: ${l}`));
   const sections = [
@@ -167,7 +181,12 @@ function summaryDoc(a: SummaryAlert, lang: Lang): Doc {
 function indexSections(a: SummaryAlert, lang: Lang): Doc['sections'] {
   const I = INDEX_WORDS[lang];
   const lines = a.provinces.flatMap((p) =>
-    p.index ? [`${provinceLabel(p.province)}: ${I.standing(p.index.total)}`, ...p.index.byCause.map((s) => `${provinceLabel(p.province)} · ${stakeLine(s, lang)}`)] : [],
+    p.index
+      ? [
+          `${provinceLabel(p.province)}: ${I.standing(p.index.total)}`,
+          ...p.index.byCause.map((s) => `${provinceLabel(p.province)} · ${stakeLine(s, lang)}`),
+        ]
+      : [],
   );
   return lines.length ? [{ heading: I.byCause, lines }] : [];
 }
@@ -181,13 +200,18 @@ const linkLine = (d: Doc) => (d.url ? `${WORDS[d.lang].run(d.runId)}: ${d.url}` 
 
 /** Plain text: the title, each section's heading and bulleted lines, the link. */
 export function textOf(d: Doc): string {
-  return [d.title, ...d.sections.map((s) => [s.heading, ...s.lines.map((l) => `• ${l}`)].join('\n')), linkLine(d)].join('\n\n');
+  return [d.title, ...d.sections.map((s) => [s.heading, ...s.lines.map((l) => `• ${l}`)].join('\n')), linkLine(d)].join(
+    '\n\n',
+  );
 }
 
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function htmlOf(d: Doc): string {
-  const sections = d.sections.map((s) => `<h3>${escapeHtml(s.heading)}</h3>\n<ul>${s.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`);
+  const sections = d.sections.map(
+    (s) => `<h3>${escapeHtml(s.heading)}</h3>\n<ul>${s.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`,
+  );
   const run = escapeHtml(WORDS[d.lang].run(d.runId));
   const link = d.url ? `<p><a href="${escapeHtml(d.url)}">${run}</a></p>` : `<p>${run}</p>`;
   return `<!doctype html><html><body>\n<h2>${escapeHtml(d.title)}</h2>\n${sections.join('\n')}\n${link}\n</body></html>`;
@@ -217,7 +241,10 @@ export function slackOf(d: Doc): { text: string; blocks: unknown[] } {
   }
   const room = SLACK.blocks - 2; // the header and the link
   const W = WORDS[d.lang];
-  const kept = sections.length > room ? [...sections.slice(0, room - 1), `_${W.moreSections(sections.length - room + 1)}_`] : sections;
+  const kept =
+    sections.length > room
+      ? [...sections.slice(0, room - 1), `_${W.moreSections(sections.length - room + 1)}_`]
+      : sections;
   const link = d.url ? `<${d.url}|${escapeMrkdwn(W.onDashboard(d.runId))}>` : escapeMrkdwn(W.run(d.runId));
   return {
     text: d.title,
@@ -237,7 +264,7 @@ export function splitText(text: string, max: number): string[] {
   const parts: string[] = [];
   let part = '';
   for (const line of text.split('\n')) {
-    for (let rest = line; ; ) {
+    for (let rest = line; ;) {
       const sep = part ? '\n' : '';
       if (part.length + sep.length + rest.length <= max) {
         part += sep + rest;

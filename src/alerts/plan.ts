@@ -24,8 +24,14 @@ export interface PlannedAlert {
 export const NAMED_IN_MESSAGE = 20;
 
 /** An alert group's key, stable across nights: the repeat interval is kept per group. */
-export function alertGroupKey(by: AlertsConfig['groupBy'], period: { from: string; to: string }, province: string): string {
-  return [by, `${period.from}..${period.to}`, ...(by === 'province' ? [province] : [])].map(encodeURIComponent).join('/');
+export function alertGroupKey(
+  by: AlertsConfig['groupBy'],
+  period: { from: string; to: string },
+  province: string,
+): string {
+  return [by, `${period.from}..${period.to}`, ...(by === 'province' ? [province] : [])]
+    .map(encodeURIComponent)
+    .join('/');
 }
 
 /** The run's page on the dashboard, when its address is configured. */
@@ -41,8 +47,16 @@ const some = <T>(list: readonly T[]) => ({ count: list.length, first: list.slice
 function item({ incident: i, event, added, fixed }: Transition): AlertIncident {
   const sorted = (list: readonly string[]) => some([...list].sort());
   return {
-    key: i.key, province: i.province, agency: i.agency, cause: i.cause!, event,
-    dossiers: event === 'resolved' ? 0 : i.dossiers.length, added: sorted(added), fixed: sorted(fixed), lines: some(i.lines), residual: i.residual,
+    key: i.key,
+    province: i.province,
+    agency: i.agency,
+    cause: i.cause!,
+    event,
+    dossiers: event === 'resolved' ? 0 : i.dossiers.length,
+    added: sorted(added),
+    fixed: sorted(fixed),
+    lines: some(i.lines),
+    residual: i.residual,
   };
 }
 
@@ -60,32 +74,52 @@ export interface PlanOptions {
  * @param changes the transitions of the incidents of the run's completely compared provinces
  * @returns the messages, and the groups they tell (to be marked sent)
  */
-export function planAlerts(report: RunReport, changes: Transition[], opts: PlanOptions): { planned: PlannedAlert[]; groups: string[] } {
+export function planAlerts(
+  report: RunReport,
+  changes: Transition[],
+  opts: PlanOptions,
+): { planned: PlannedAlert[]; groups: string[] } {
   const { alerts, now, lastSent } = opts;
   const url = runUrl(alerts.dashboardUrl, report.runId);
   const planned: PlannedAlert[] = [];
   const groups: string[] = [];
   const causes = changes.filter((t) => t.incident.cause !== null);
-  for (const [group, list] of groupBy(causes, (t) => alertGroupKey(alerts.groupBy, report.period, t.incident.province))) {
+  for (const [group, list] of groupBy(causes, (t) =>
+    alertGroupKey(alerts.groupBy, report.period, t.incident.province),
+  )) {
     const news = list.filter(isNews);
     const last = lastSent.get(group);
-    const repeat = news.length === 0 && alerts.repeatHours > 0 && (last === undefined || now - last >= alerts.repeatHours * 3600_000);
+    const repeat =
+      news.length === 0 &&
+      alerts.repeatHours > 0 &&
+      (last === undefined || now - last >= alerts.repeatHours * 3600_000);
     const told = repeat ? list.filter((t) => t.incident.status === 'open') : news;
     if (told.length === 0) continue;
     const incidents = told
       .map(item)
-      .sort((a, b) => ORDER[a.event] - ORDER[b.event] || a.province.localeCompare(b.province) || a.agency.localeCompare(b.agency) || a.cause.localeCompare(b.cause));
+      .sort(
+        (a, b) =>
+          ORDER[a.event] - ORDER[b.event] ||
+          a.province.localeCompare(b.province) ||
+          a.agency.localeCompare(b.agency) ||
+          a.cause.localeCompare(b.cause),
+      );
     const alert: GroupAlert = {
-      type: 'group', runId: report.runId, period: report.period,
+      type: 'group',
+      runId: report.runId,
+      period: report.period,
       group: { by: alerts.groupBy, province: alerts.groupBy === 'province' ? list[0]!.incident.province : null },
-      url, repeat, incidents,
+      url,
+      repeat,
+      incidents,
     };
     planned.push({ subject: `group-${group}`, alert });
     groups.push(group);
   }
   const incomplete = report.provinces.some((p) => p.coverage.status !== 'complete');
   if (alerts.summary === 'always' || (alerts.summary === 'changes' && (planned.length > 0 || incomplete))) {
-    const count = (province: string, e: string) => causes.filter((c) => c.incident.province === province && c.event === e).length;
+    const count = (province: string, e: string) =>
+      causes.filter((c) => c.incident.province === province && c.event === e).length;
     planned.push({
       subject: 'summary',
       alert: {
@@ -94,9 +128,14 @@ export function planAlerts(report: RunReport, changes: Transition[], opts: PlanO
         period: report.period,
         url,
         provinces: report.provinces.map((p) => ({
-          province: p.province, coverage: p.coverage.status, why: p.coverage.why, mismatches: p.mismatches.length,
+          province: p.province,
+          coverage: p.coverage.status,
+          why: p.coverage.why,
+          mismatches: p.mismatches.length,
           findings: p.findings.filter((f) => f.kind !== UNEXPLAINED).length,
-          opened: count(p.province, 'opened'), worsened: count(p.province, 'worsened'), resolved: count(p.province, 'resolved'),
+          opened: count(p.province, 'opened'),
+          worsened: count(p.province, 'worsened'),
+          resolved: count(p.province, 'resolved'),
           failedJobs: p.coverage.failedJobs ?? [],
           driftRules: (p.driftRules ?? []).map((d) => ({ ...d, dossiers: some(d.dossiers) })),
           ...(p.index ? { index: { total: p.index.total, byCause: p.index.byCause.slice(0, INDEX_CAUSES_TOLD) } } : {}),

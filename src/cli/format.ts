@@ -1,7 +1,14 @@
 /** Prints a run report: a table or Markdown for people, JSON or CSV for scripts. */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { FINDING_KINDS, UNEXPLAINED, type Finding, type Mismatch, type ProvinceReport, type RunReport } from '../../schemas/report.js';
+import {
+  FINDING_KINDS,
+  UNEXPLAINED,
+  type Finding,
+  type Mismatch,
+  type ProvinceReport,
+  type RunReport,
+} from '../../schemas/report.js';
 import type { Metric } from '../domain/figures.js';
 import { provinceLabel } from '../normalise/units.js';
 import { groupBy } from '../util/group.js';
@@ -23,13 +30,24 @@ type Row = (string | number)[];
 
 function table(rows: Row[]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => String(c).padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function markdown(rows: Row[]): string {
   const esc = (c: string | number) => String(c).replace(/\|/g, '\\|');
   const [head, ...body] = rows;
-  return [`| ${head!.map(esc).join(' | ')} |`, `|${head!.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+  return [
+    `| ${head!.map(esc).join(' | ')} |`,
+    `|${head!.map(() => '---').join('|')}|`,
+    ...body.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
 }
 
 function csvCell(c: string | number | null): string {
@@ -44,7 +62,9 @@ const residualCell = (m: Mismatch) => (isUnexplained(m) ? signed(m.residual!) : 
 function unexplainedLine(L: (typeof LABELS)[Lang], f: Finding): string {
   const k = f.key;
   const where = [f.agency, k?.procedure, metricLabel(L, k?.metric ?? f.metrics[0] ?? '')].filter(Boolean).join(' · ');
-  return k ? `${where}: ${L.columns.residual.toLowerCase()} ${signed(k.residual)}${k.examined ? ` (${L.examined}: ${k.examined})` : ''}` : where;
+  return k
+    ? `${where}: ${L.columns.residual.toLowerCase()} ${signed(k.residual)}${k.examined ? ` (${L.examined}: ${k.examined})` : ''}`
+    : where;
 }
 
 /**
@@ -53,7 +73,10 @@ function unexplainedLine(L: (typeof LABELS)[Lang], f: Finding): string {
  */
 function findingGroups(p: ProvinceReport, lang: Lang) {
   const L = LABELS[lang];
-  const byKind = groupBy([...p.findings].sort((a, b) => a.dossierCode.localeCompare(b.dossierCode)), (f) => (f.rule ? `${f.kind}\n${f.rule}` : f.kind));
+  const byKind = groupBy(
+    [...p.findings].sort((a, b) => a.dossierCode.localeCompare(b.dossierCode)),
+    (f) => (f.rule ? `${f.kind}\n${f.rule}` : f.kind),
+  );
   const kinds = [...FINDING_KINDS, UNEXPLAINED] as string[];
   return [...byKind.keys()]
     .sort((a, b) => kinds.indexOf(a.split('\n')[0]!) - kinds.indexOf(b.split('\n')[0]!) || a.localeCompare(b))
@@ -61,7 +84,12 @@ function findingGroups(p: ProvinceReport, lang: Lang) {
       const [k, rule] = group.split('\n') as [(typeof kinds)[number], string | undefined];
       const list = byKind.get(group)!;
       const label = `${L.kind[k as keyof typeof L.kind]}${rule ? `: ${ruleText(rule, lang)}` : ''}`;
-      return { kind: k, label, count: list.length, items: k === UNEXPLAINED ? list.map((f) => unexplainedLine(L, f)) : list.map((f) => f.dossierCode) };
+      return {
+        kind: k,
+        label,
+        count: list.length,
+        items: k === UNEXPLAINED ? list.map((f) => unexplainedLine(L, f)) : list.map((f) => f.dossierCode),
+      };
     });
 }
 
@@ -70,13 +98,34 @@ function sections(r: RunReport, lang: Lang, detail: boolean) {
   const L = LABELS[lang];
   const c = L.columns;
   const summary: Row[] = [
-    [c.province, c.coverage, c.pulled, c.applied, c.unchanged, c.quarantined, c.agencies, c.mismatches, c.findings, c.unexplained, c.retries],
+    [
+      c.province,
+      c.coverage,
+      c.pulled,
+      c.applied,
+      c.unchanged,
+      c.quarantined,
+      c.agencies,
+      c.mismatches,
+      c.findings,
+      c.unexplained,
+      c.retries,
+    ],
     ...r.provinces.map((p) => {
       const sum = (k: Parameters<typeof sourcesTotal>[1]) => sourcesTotal(p, k);
       const a = accountOf(p);
       return [
-        provinceLabel(p.province), L.coverage[p.coverage.status], sum('pulled'), sum('applied'), sum('unchanged'), sum('quarantined'),
-        p.agencies, a.mismatches, a.dossiers, a.residuals.length, sum('retries'),
+        provinceLabel(p.province),
+        L.coverage[p.coverage.status],
+        sum('pulled'),
+        sum('applied'),
+        sum('unchanged'),
+        sum('quarantined'),
+        p.agencies,
+        a.mismatches,
+        a.dossiers,
+        a.residuals.length,
+        sum('retries'),
       ];
     }),
   ];
@@ -84,7 +133,18 @@ function sections(r: RunReport, lang: Lang, detail: boolean) {
     const all = sortMismatches(p.mismatches);
     const shown = detail ? all : all.filter((m) => m.procedure === null);
     const withProcedure = shown.some((m) => m.procedure !== null);
-    const head = [c.agency, ...(withProcedure ? [c.procedure] : []), c.metric, c.local, c.national, c.provincial, c.diff, c.verdict, c.residual, c.explainedBy];
+    const head = [
+      c.agency,
+      ...(withProcedure ? [c.procedure] : []),
+      c.metric,
+      c.local,
+      c.national,
+      c.provincial,
+      c.diff,
+      c.verdict,
+      c.residual,
+      c.explainedBy,
+    ];
     return {
       province: provinceLabel(p.province),
       why: p.coverage.why ? `${L.coverage[p.coverage.status]}: ${p.coverage.why}` : null,
@@ -96,7 +156,10 @@ function sections(r: RunReport, lang: Lang, detail: boolean) {
       // A province that was not compared has no account to give.
       account: p.coverage.status === 'complete' || p.mismatches.length ? L.account(accountOf(p)) : null,
       repairChecks: p.repairChecks?.length
-        ? L.repairChecks(p.repairChecks.filter((x) => x.status === 'verified').length, p.repairChecks.filter((x) => x.status === 'repair_failed').map((x) => x.dossierCode))
+        ? L.repairChecks(
+            p.repairChecks.filter((x) => x.status === 'verified').length,
+            p.repairChecks.filter((x) => x.status === 'repair_failed').map((x) => x.dossierCode),
+          )
         : null,
       findings: findingGroups(p, lang),
       rules: driftRuleLines(p, lang),
@@ -104,8 +167,16 @@ function sections(r: RunReport, lang: Lang, detail: boolean) {
         ? [
             head,
             ...shown.map((m) => [
-              m.agency, ...(withProcedure ? [m.procedure ?? ''] : []), metricLabel(L, m.metric), m.local, m.national, m.provincial ?? '',
-              signed(m.national - m.local), m.verdict ? L.verdict[m.verdict] : '', residualCell(m), m.explainedBy?.count ?? '',
+              m.agency,
+              ...(withProcedure ? [m.procedure ?? ''] : []),
+              metricLabel(L, m.metric),
+              m.local,
+              m.national,
+              m.provincial ?? '',
+              signed(m.national - m.local),
+              m.verdict ? L.verdict[m.verdict] : '',
+              residualCell(m),
+              m.explainedBy?.count ?? '',
             ]),
           ]
         : null,
@@ -143,7 +214,8 @@ function wrap(items: string[], width: number, indent: string): string {
 const TABLE: Style = {
   grid: table,
   heading: (s) => s,
-  group: (label, count, items, oneALine) => `  ${label} (${count}):\n${oneALine ? items.map((i) => `    ${i}`).join('\n') : wrap(items, 100, '    ')}`,
+  group: (label, count, items, oneALine) =>
+    `  ${label} (${count}):\n${oneALine ? items.map((i) => `    ${i}`).join('\n') : wrap(items, 100, '    ')}`,
 };
 
 const MARKDOWN: Style = {
@@ -170,12 +242,19 @@ function layout(r: RunReport, lang: Lang, detail: boolean, style: Style): string
     if (p.account) out.push('', style.heading(`${p.province}: ${p.account}`));
     if (p.rules.length) out.push('', style.group(driftHeading(lang), p.rules.length, p.rules, true));
     if (p.repairChecks) out.push('', `${p.province}: ${p.repairChecks}`);
-    if (p.findings.length) out.push('', ...p.findings.map((g) => style.group(g.label, g.count, g.items, g.kind === UNEXPLAINED)));
+    if (p.findings.length)
+      out.push('', ...p.findings.map((g) => style.group(g.label, g.count, g.items, g.kind === UNEXPLAINED)));
     if (p.mismatches) out.push('', style.heading(`${p.province}: ${L.mismatchesOf}`), style.grid(p.mismatches));
     if (p.hidden) out.push('', L.hiddenLines(p.hidden));
     if (p.index) {
       const x = p.index;
-      out.push('', style.heading(`${p.province}: ${x.title}`), style.grid(x.grid), '', style.group(x.byCause.label, x.byCause.lines.length, x.byCause.lines, true));
+      out.push(
+        '',
+        style.heading(`${p.province}: ${x.title}`),
+        style.grid(x.grid),
+        '',
+        style.group(x.byCause.label, x.byCause.lines.length, x.byCause.lines, true),
+      );
       out.push(style.group(x.byAgency.label, x.byAgency.lines.length, x.byAgency.lines, true), '', x.note);
     }
   }
@@ -193,21 +272,90 @@ export const UTF8_BOM = '\uFEFF';
  * province's counting rules, with its agencies, metrics and dossier codes space-separated).
  */
 function csv(r: RunReport): string {
-  const head = ['run_id', 'province', 'coverage', 'row', 'agency', 'procedure', 'metric', 'local', 'national', 'provincial', 'dossier_code', 'kind', 'verdict', 'residual', 'rule', ...INDEX_CSV_COLUMNS];
+  const head = [
+    'run_id',
+    'province',
+    'coverage',
+    'row',
+    'agency',
+    'procedure',
+    'metric',
+    'local',
+    'national',
+    'provincial',
+    'dossier_code',
+    'kind',
+    'verdict',
+    'residual',
+    'rule',
+    ...INDEX_CSV_COLUMNS,
+  ];
   const rows: (string | number | null)[][] = [head];
   for (const p of r.provinces) {
-    for (const m of p.mismatches) rows.push([r.runId, p.province, p.coverage.status, 'mismatch', m.agency, m.procedure, m.metric, m.local, m.national, m.provincial, null, null, m.verdict ?? null, m.residual ?? null, null]);
+    for (const m of p.mismatches)
+      rows.push([
+        r.runId,
+        p.province,
+        p.coverage.status,
+        'mismatch',
+        m.agency,
+        m.procedure,
+        m.metric,
+        m.local,
+        m.national,
+        m.provincial,
+        null,
+        null,
+        m.verdict ?? null,
+        m.residual ?? null,
+        null,
+      ]);
     for (const f of p.findings) {
-      rows.push([r.runId, p.province, p.coverage.status, 'finding', f.agency, f.key?.procedure ?? null, f.key?.metric ?? f.metrics.join(' '), null, null, null, f.dossierCode, f.kind, null, f.key?.residual ?? null, f.rule ?? null]);
+      rows.push([
+        r.runId,
+        p.province,
+        p.coverage.status,
+        'finding',
+        f.agency,
+        f.key?.procedure ?? null,
+        f.key?.metric ?? f.metrics.join(' '),
+        null,
+        null,
+        null,
+        f.dossierCode,
+        f.kind,
+        null,
+        f.key?.residual ?? null,
+        f.rule ?? null,
+      ]);
     }
     // a counting rule: its agencies, the metrics of the figures it accounts for, its dossiers
     for (const d of p.driftRules ?? []) {
       const metrics = [...new Set(d.keys.map((k) => k.metric))].join(' ');
-      rows.push([r.runId, p.province, p.coverage.status, 'drift_rule', d.agencies.join(' '), null, metrics, null, null, null, d.dossiers.join(' '), 'definition_drift', null, null, d.rule]);
+      rows.push([
+        r.runId,
+        p.province,
+        p.coverage.status,
+        'drift_rule',
+        d.agencies.join(' '),
+        null,
+        metrics,
+        null,
+        null,
+        null,
+        d.dossiers.join(' '),
+        'definition_drift',
+        null,
+        null,
+        d.rule,
+      ]);
     }
   }
   rows.push(...indexCsvRows(r));
-  const full = (row: (string | number | null)[]) => [...row, ...Array<null>(Math.max(0, head.length - row.length)).fill(null)]; // every row as wide as the header
+  const full = (row: (string | number | null)[]) => [
+    ...row,
+    ...Array<null>(Math.max(0, head.length - row.length)).fill(null),
+  ]; // every row as wide as the header
   return UTF8_BOM + rows.map((row) => full(row).map(csvCell).join(',')).join('\n');
 }
 
@@ -240,14 +388,21 @@ export interface ReportOutput extends FormatOptions {
  * A workbook is binary: it goes to `--out FILE`, or to standard output only when that is not a
  * terminal (redirected to a file or piped on). Checked before a run starts, not after it ends.
  */
-export function checkReportOutput(o: Pick<ReportOutput, 'format' | 'out'>, stdout: { isTTY?: boolean } = process.stdout): void {
+export function checkReportOutput(
+  o: Pick<ReportOutput, 'format' | 'out'>,
+  stdout: { isTTY?: boolean } = process.stdout,
+): void {
   if (o.format === 'xlsx' && !o.out && stdout.isTTY) {
     throw new Error('--format xlsx writes a binary workbook: give --out FILE (or redirect standard output to a file)');
   }
 }
 
 /** Writes the report in the chosen format to `--out` or standard output. */
-export async function writeReport(r: RunReport, o: ReportOutput, stdout: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): Promise<void> {
+export async function writeReport(
+  r: RunReport,
+  o: ReportOutput,
+  stdout: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout,
+): Promise<void> {
   checkReportOutput(o, stdout);
   const body = o.format === 'xlsx' ? await reportXlsx(r, o.lang) : `${formatReport(r, o.format, o.lang, o)}\n`;
   if (o.out) await writeFile(o.out, body);
@@ -265,7 +420,12 @@ export function addReportOptions(c: Command): Command {
 
 /** The output options as given, checked before anything runs. */
 export function reportOutputOf(o: { format: string; lang: string; detail?: boolean; out?: string }): ReportOutput {
-  const out: ReportOutput = { format: choice('--format', o.format, REPORT_FORMATS), lang: choice('--lang', o.lang, LANGS), detail: o.detail, out: o.out };
+  const out: ReportOutput = {
+    format: choice('--format', o.format, REPORT_FORMATS),
+    lang: choice('--lang', o.lang, LANGS),
+    detail: o.detail,
+    out: o.out,
+  };
   checkReportOutput(out);
   return out;
 }

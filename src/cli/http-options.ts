@@ -1,7 +1,14 @@
 /** The HTTP options of `serve` and `worker --http`, checked, and starting the HTTP side on a runtime. */
 import type { Command } from 'commander';
 import type { Runtime } from '../queue/runtime.js';
-import { checkServerOptions, DEFAULT_HOST, DEFAULT_PORT, hostsServed, startServer, type RunningServer } from '../server/index.js';
+import {
+  checkServerOptions,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  hostsServed,
+  startServer,
+  type RunningServer,
+} from '../server/index.js';
 import { checkHostName } from '../server/auth.js';
 import { LANGS, type Lang } from '../report/labels.js';
 import { choice } from './options.js';
@@ -22,7 +29,10 @@ export function addHttpOptions(c: Command): Command {
     .option('--port <n>', 'port to listen on', String(DEFAULT_PORT))
     .option('--token-env <NAME>', 'environment variable holding the bearer token that guards every route')
     .option('--lang <lang>', `page labels: ${LANGS.join(', ')}`, 'vi')
-    .option('--allow-host <name...>', 'also answer requests addressed to these host names (besides localhost, 127.0.0.1, [::1] and the --host address); others get 421');
+    .option(
+      '--allow-host <name...>',
+      'also answer requests addressed to these host names (besides localhost, 127.0.0.1, [::1] and the --host address); others get 421',
+    );
 }
 
 export interface HttpSettings {
@@ -39,11 +49,13 @@ export interface HttpSettings {
  */
 export function httpSettings(o: HttpCliOptions, env: NodeJS.ProcessEnv = process.env): HttpSettings {
   const port = Number(o.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number (0..65535), not "${o.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a port number (0..65535), not "${o.port}"`);
   const lang = choice('--lang', o.lang, LANGS);
   let token: string | undefined;
   if (o.tokenEnv !== undefined) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.tokenEnv)) throw new Error(`--token-env must name an environment variable, not "${o.tokenEnv}"`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.tokenEnv))
+      throw new Error(`--token-env must name an environment variable, not "${o.tokenEnv}"`);
     token = env[o.tokenEnv];
     if (!token) throw new Error(`--token-env ${o.tokenEnv}: environment variable ${o.tokenEnv} is not set`);
   }
@@ -60,7 +72,17 @@ export function httpSettings(o: HttpCliOptions, env: NodeJS.ProcessEnv = process
 
 /** Starts the HTTP side on an open runtime (for `serve` and `worker --http`) and logs where. */
 export async function startHttp(rt: Runtime, s: HttpSettings): Promise<RunningServer> {
-  const server = await startServer({ runtime: rt, host: s.host, port: s.port, token: s.token, lang: s.lang, allowHosts: s.allowHosts });
-  rt.logger.info({ url: server.url, auth: s.token ? 'bearer token' : 'none (loopback)', hosts: hostsServed(s) }, 'HTTP server listening');
+  const server = await startServer({
+    runtime: rt,
+    host: s.host,
+    port: s.port,
+    token: s.token,
+    lang: s.lang,
+    allowHosts: s.allowHosts,
+  });
+  rt.logger.info(
+    { url: server.url, auth: s.token ? 'bearer token' : 'none (loopback)', hosts: hostsServed(s) },
+    'HTTP server listening',
+  );
   return server;
 }

@@ -14,10 +14,24 @@ import * as simulate from './commands/simulate.js';
 import * as sync from './commands/sync.js';
 import * as worker from './commands/worker.js';
 
-const COMMANDS: { register(program: Command): void }[] = [demo, worker, reconcile, sync, report, incidents, quarantine, replay, repair, serve, simulate];
+const COMMANDS: { register(program: Command): void }[] = [
+  demo,
+  worker,
+  reconcile,
+  sync,
+  report,
+  incidents,
+  quarantine,
+  replay,
+  repair,
+  serve,
+  simulate,
+];
 
 const program = new Command('dossier-sync')
-  .description('Sync provincial administrative-procedure dossiers and reconcile them with the National Public Service Portal')
+  .description(
+    'Sync provincial administrative-procedure dossiers and reconcile them with the National Public Service Portal',
+  )
   .version(pkg.version)
   .showHelpAfterError()
   .exitOverride();

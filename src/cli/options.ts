@@ -35,7 +35,8 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 
 /** Checks a value against a list of choices, naming the option and the choices when it is not one. */
 export function choice<T extends string>(name: string, value: string, choices: readonly T[]): T {
-  if (!(choices as readonly string[]).includes(value)) throw new Error(`${name} must be one of ${choices.join(', ')}, not "${value}"`);
+  if (!(choices as readonly string[]).includes(value))
+    throw new Error(`${name} must be one of ${choices.join(', ')}, not "${value}"`);
   return value as T;
 }
 

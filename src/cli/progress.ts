@@ -8,7 +8,12 @@ export interface Progress {
 
 export function createProgress(label: string, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!stream.isTTY) return { update() {}, stop() {} };
-  const bar = new SingleBar({ format: `${label}  {value} pages  {duration_formatted}`, stream, hideCursor: true, clearOnComplete: false });
+  const bar = new SingleBar({
+    format: `${label}  {value} pages  {duration_formatted}`,
+    stream,
+    hideCursor: true,
+    clearOnComplete: false,
+  });
   let started = false;
   let stopped = false;
   return {

@@ -25,7 +25,8 @@ function addSheet(wb: Workbook, name: string, head: string[], rows: Cell[][], ab
   header.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE5E7EB' } };
   for (const r of rows) ws.addRow(r.map((c) => c ?? ''));
   ws.views = [{ state: 'frozen', ySplit: header.number }];
-  if (rows.length) ws.autoFilter = { from: { row: header.number, column: 1 }, to: { row: header.number, column: head.length } };
+  if (rows.length)
+    ws.autoFilter = { from: { row: header.number, column: 1 }, to: { row: header.number, column: head.length } };
   head.forEach((h, i) => {
     const widest = Math.max(h.length, ...rows.map((r) => String(r[i] ?? '').length));
     ws.getColumn(i + 1).width = Math.min(60, Math.max(8, widest + 2));
@@ -50,26 +51,77 @@ export async function reportWorkbook(r: RunReport, lang: Lang): Promise<Workbook
   addSheet(
     wb,
     X.sheets.summary,
-    [X.headers.code, c.province, c.coverage, X.headers.why, c.pulled, c.applied, c.unchanged, c.quarantined, c.agencies, c.mismatches, c.findings, c.unexplained, c.retries, X.headers.account],
+    [
+      X.headers.code,
+      c.province,
+      c.coverage,
+      X.headers.why,
+      c.pulled,
+      c.applied,
+      c.unchanged,
+      c.quarantined,
+      c.agencies,
+      c.mismatches,
+      c.findings,
+      c.unexplained,
+      c.retries,
+      X.headers.account,
+    ],
     r.provinces.map((p) => {
       const a = accountOf(p);
       return [
-        p.province, provinceLabel(p.province), L.coverage[p.coverage.status], p.coverage.why, sum(p, 'pulled'), sum(p, 'applied'), sum(p, 'unchanged'),
-        sum(p, 'quarantined'), p.agencies, a.mismatches, a.dossiers, a.residuals.length, sum(p, 'retries'),
+        p.province,
+        provinceLabel(p.province),
+        L.coverage[p.coverage.status],
+        p.coverage.why,
+        sum(p, 'pulled'),
+        sum(p, 'applied'),
+        sum(p, 'unchanged'),
+        sum(p, 'quarantined'),
+        p.agencies,
+        a.mismatches,
+        a.dossiers,
+        a.residuals.length,
+        sum(p, 'retries'),
         p.coverage.status === 'complete' || p.mismatches.length ? L.account(a) : null,
       ];
     }),
-    [`${L.run} ${r.runId}`, `${L.period} ${r.period.from} .. ${r.period.to} · ${L.status[r.status]} · ${X.headers.started} ${time(r.startedAt)} · ${X.headers.finished} ${time(r.finishedAt)}`],
+    [
+      `${L.run} ${r.runId}`,
+      `${L.period} ${r.period.from} .. ${r.period.to} · ${L.status[r.status]} · ${X.headers.started} ${time(r.startedAt)} · ${X.headers.finished} ${time(r.finishedAt)}`,
+    ],
   );
 
   addSheet(
     wb,
     X.sheets.mismatches,
-    [X.headers.code, c.agency, c.procedure, c.metric, c.local, c.national, c.provincial, c.diff, c.verdict, c.residual, c.explainedBy, X.headers.explainedCodes],
+    [
+      X.headers.code,
+      c.agency,
+      c.procedure,
+      c.metric,
+      c.local,
+      c.national,
+      c.provincial,
+      c.diff,
+      c.verdict,
+      c.residual,
+      c.explainedBy,
+      X.headers.explainedCodes,
+    ],
     r.provinces.flatMap((p) =>
       sortMismatches(p.mismatches).map((m) => [
-        p.province, m.agency, m.procedure, metric(m.metric), m.local, m.national, m.provincial, m.national - m.local,
-        m.verdict ? L.verdict[m.verdict] : null, m.residual ?? null, m.explainedBy?.count ?? null,
+        p.province,
+        m.agency,
+        m.procedure,
+        metric(m.metric),
+        m.local,
+        m.national,
+        m.provincial,
+        m.national - m.local,
+        m.verdict ? L.verdict[m.verdict] : null,
+        m.residual ?? null,
+        m.explainedBy?.count ?? null,
         m.explainedBy?.codes.join(', ') ?? null,
       ]),
     ),
@@ -79,16 +131,37 @@ export async function reportWorkbook(r: RunReport, lang: Lang): Promise<Workbook
     const e = f.evidence[side];
     return EVIDENCE_FIELDS.map((k) => (e ? (k.endsWith('At') ? time(e[k] as string | null) : (e[k] ?? null)) : null));
   };
-  const sideHeads = (side: 'local' | 'national') => EVIDENCE_FIELDS.map((k) => `${X.sides[side]} · ${L.evidenceField[k]}`);
+  const sideHeads = (side: 'local' | 'national') =>
+    EVIDENCE_FIELDS.map((k) => `${X.sides[side]} · ${L.evidenceField[k]}`);
   addSheet(
     wb,
     X.sheets.findings,
-    [X.headers.code, c.dossier, c.agency, c.procedure, c.kind, c.metrics, ...sideHeads('local'), ...sideHeads('national'), c.residual, X.headers.examined, R.headers.rule],
+    [
+      X.headers.code,
+      c.dossier,
+      c.agency,
+      c.procedure,
+      c.kind,
+      c.metrics,
+      ...sideHeads('local'),
+      ...sideHeads('national'),
+      c.residual,
+      X.headers.examined,
+      R.headers.rule,
+    ],
     r.provinces.flatMap((p) =>
       p.findings.map((f) => [
-        p.province, f.dossierCode || null, f.agency, f.key?.procedure ?? f.evidence.local?.procedure ?? f.evidence.national?.procedure ?? null,
-        L.kind[f.kind] ?? f.kind, (f.key ? [f.key.metric] : f.metrics).map(metric).join(', '),
-        ...evidence(f, 'local'), ...evidence(f, 'national'), f.key?.residual ?? null, f.key?.examined ?? null, f.rule ? ruleText(f.rule, lang) : null,
+        p.province,
+        f.dossierCode || null,
+        f.agency,
+        f.key?.procedure ?? f.evidence.local?.procedure ?? f.evidence.national?.procedure ?? null,
+        L.kind[f.kind] ?? f.kind,
+        (f.key ? [f.key.metric] : f.metrics).map(metric).join(', '),
+        ...evidence(f, 'local'),
+        ...evidence(f, 'national'),
+        f.key?.residual ?? null,
+        f.key?.examined ?? null,
+        f.rule ? ruleText(f.rule, lang) : null,
       ]),
     ),
   );
@@ -101,7 +174,12 @@ export async function reportWorkbook(r: RunReport, lang: Lang): Promise<Workbook
       R.name,
       [X.headers.code, R.headers.rule, R.headers.agencies, R.headers.figures, R.headers.dossiers, R.headers.codes],
       rules.map(({ p, d }) => [
-        p.province, ruleText(d.rule, lang), d.agencies.join(', '), d.keys.map((k) => driftKeyText(k, lang)).join('; '), d.dossiers.length, d.dossiers.join(', '),
+        p.province,
+        ruleText(d.rule, lang),
+        d.agencies.join(', '),
+        d.keys.map((k) => driftKeyText(k, lang)).join('; '),
+        d.dossiers.length,
+        d.dossiers.join(', '),
       ]),
     );
   const index = indexSheet(r, lang, X.headers.code);

@@ -4,7 +4,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { channelSecretFields, configFile, secretFields, SENTINEL_ADDRESS, type ConfigFile, type SourceConfig } from '../../schemas/config.js';
+import {
+  channelSecretFields,
+  configFile,
+  secretFields,
+  SENTINEL_ADDRESS,
+  type ConfigFile,
+  type SourceConfig,
+} from '../../schemas/config.js';
 import type { Credentials } from '../dialects/dvcqg/envelope.js';
 import { registryWith, unitRegistry } from '../normalise/units.js';
 import { formatDay } from '../domain/time.js';
@@ -18,7 +25,13 @@ export class ConfigError extends Error {
 export type RedisTarget =
   | { kind: 'single'; url: string }
   | { kind: 'cluster'; nodes: string[] }
-  | { kind: 'sentinel'; name: string; sentinels: { host: string; port: number }[]; password?: string; sentinelPassword?: string };
+  | {
+      kind: 'sentinel';
+      name: string;
+      sentinels: { host: string; port: number }[];
+      password?: string;
+      sentinelPassword?: string;
+    };
 
 export interface Config extends ConfigFile {
   file: string;
@@ -27,7 +40,12 @@ export interface Config extends ConfigFile {
 }
 
 function fieldPath(path: PropertyKey[]): string {
-  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '') || '(root)';
+  return (
+    path.reduce<string>(
+      (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+      '',
+    ) || '(root)'
+  );
 }
 
 /** Validates a parsed configuration object; `file` is only used to name where an error is. */
@@ -68,7 +86,11 @@ export function parseConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv =
   return { ...cfg, file, redisTarget: redisTargetOf(cfg, env) };
 }
 
-const list = (v: string | undefined) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /** `host:port` (an IPv6 host in brackets) as ioredis takes a sentinel. */
 function sentinelAddress(a: string): { host: string; port: number } {
@@ -86,7 +108,8 @@ function redisTargetOf(cfg: ConfigFile, env: NodeJS.ProcessEnv): RedisTarget | u
   const clusterEnv = list(env.REDIS_CLUSTER);
   if (clusterEnv.length) {
     const bad = clusterEnv.find((u) => !/^rediss?:\/\//.test(u));
-    if (bad !== undefined) throw new ConfigError(`REDIS_CLUSTER: "${bad}" is not a redis:// URL (give the nodes' URLs separated by commas)`);
+    if (bad !== undefined)
+      throw new ConfigError(`REDIS_CLUSTER: "${bad}" is not a redis:// URL (give the nodes' URLs separated by commas)`);
     return { kind: 'cluster', nodes: clusterEnv };
   }
   const r = cfg.redis;
@@ -104,7 +127,13 @@ function redisTargetOf(cfg: ConfigFile, env: NodeJS.ProcessEnv): RedisTarget | u
   }
   if (env.REDIS_URL) return { kind: 'single', url: env.REDIS_URL };
   if (r.cluster) return { kind: 'cluster', nodes: r.cluster };
-  if (r.sentinel) return { kind: 'sentinel', name: r.sentinel.name, sentinels: r.sentinel.sentinels.map(sentinelAddress), ...passwords };
+  if (r.sentinel)
+    return {
+      kind: 'sentinel',
+      name: r.sentinel.name,
+      sentinels: r.sentinel.sentinels.map(sentinelAddress),
+      ...passwords,
+    };
   return r.url === undefined ? undefined : { kind: 'single', url: r.url };
 }
 
@@ -113,7 +142,9 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`${file}: cannot read the configuration file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new ConfigError(
+      `${file}: cannot read the configuration file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
   }
   const yaml = /\.ya?ml$/i.test(file);
   let raw: unknown;
@@ -125,7 +156,11 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   return parseConfig(raw, file, env);
 }
 
-export function credentials(usernameEnv: string, passwordEnv: string, env: NodeJS.ProcessEnv = process.env): Credentials {
+export function credentials(
+  usernameEnv: string,
+  passwordEnv: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Credentials {
   return { username: env[usernameEnv] ?? '', password: env[passwordEnv] ?? '' };
 }
 
@@ -139,7 +174,8 @@ export function sourcesOf(cfg: ConfigFile, province: string): SourceConfig[] {
 
 export function sourceById(cfg: ConfigFile, id: string): SourceConfig {
   const s = cfg.sources.find((x) => x.id === id);
-  if (!s) throw new ConfigError(`no source "${id}" in the configuration (known: ${cfg.sources.map((x) => x.id).join(', ')})`);
+  if (!s)
+    throw new ConfigError(`no source "${id}" in the configuration (known: ${cfg.sources.map((x) => x.id).join(', ')})`);
   return s;
 }
 
@@ -165,7 +201,9 @@ export function closedProvinceWarnings(cfg: ConfigFile, at: Date = new Date()): 
   return cfg.sources.flatMap((s) => {
     const u = registry.unitOf(s.province);
     if (!u || u.validTo === null || day <= u.validTo) return [];
-    const now = u.successor ? `${u.successorName} (${u.successor})` : `${u.successorName} (code not in the unit registry)`;
+    const now = u.successor
+      ? `${u.successorName} (${u.successor})`
+      : `${u.successorName} (code not in the unit registry)`;
     return [`source ${s.id}: province ${s.province} (${u.name}) closed on ${u.validTo}; it is part of ${now} since`];
   });
 }
@@ -180,6 +218,8 @@ export function unknownProvinceWarnings(cfg: ConfigFile): string[] {
   return cfg.sources.flatMap((s) =>
     unitRegistry.unitOf(s.province) || configured.has(s.province)
       ? []
-      : [`source ${s.id}: province ${s.province} is neither in the shipped unit registry (data/provincial-units.json) nor in units of the configuration`],
+      : [
+          `source ${s.id}: province ${s.province} is neither in the shipped unit registry (data/provincial-units.json) nor in units of the configuration`,
+        ],
   );
 }

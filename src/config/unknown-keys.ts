@@ -50,7 +50,14 @@ export function knownKeysAt(schema: z.ZodType, raw: unknown, path: PropertyKey[]
     if (!s) return [];
     const d: Def = s._zod.def;
     value = (value as Record<PropertyKey, unknown> | undefined)?.[p];
-    const next: Schema | undefined = d.type === 'object' ? d.shape?.[String(p)] : d.type === 'array' ? d.element : d.type === 'record' ? d.valueType : undefined;
+    const next: Schema | undefined =
+      d.type === 'object'
+        ? d.shape?.[String(p)]
+        : d.type === 'array'
+          ? d.element
+          : d.type === 'record'
+            ? d.valueType
+            : undefined;
     s = next && unwrap(next);
   }
   s = s && option(s, value);
@@ -70,7 +77,8 @@ function distance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
     }
   return d[a.length]![b.length]!;
 }

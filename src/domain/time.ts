@@ -53,8 +53,12 @@ function vnToEpoch(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): numb
 /** `yyyyMMddHHmmss` in Vietnam time → epoch ms; undefined when malformed. */
 export function parseCompact(value: string): number | undefined {
   if (value.length !== 14) return undefined;
-  const y = digits(value, 0, 4), mo = digits(value, 4, 2), d = digits(value, 6, 2);
-  const h = digits(value, 8, 2), mi = digits(value, 10, 2), s = digits(value, 12, 2);
+  const y = digits(value, 0, 4),
+    mo = digits(value, 4, 2),
+    d = digits(value, 6, 2);
+  const h = digits(value, 8, 2),
+    mi = digits(value, 10, 2),
+    s = digits(value, 12, 2);
   if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0) return undefined;
   return vnToEpoch(y, mo, d, h, mi, s);
 }
@@ -63,7 +67,8 @@ export function parseCompact(value: string): number | undefined {
 export function parseDay(value: string): number | undefined {
   let y: number, mo: number, d: number;
   if (value.length === 8) [y, mo, d] = [digits(value, 0, 4), digits(value, 4, 2), digits(value, 6, 2)];
-  else if (value.length === 10 && value[4] === '-' && value[7] === '-') [y, mo, d] = [digits(value, 0, 4), digits(value, 5, 2), digits(value, 8, 2)];
+  else if (value.length === 10 && value[4] === '-' && value[7] === '-')
+    [y, mo, d] = [digits(value, 0, 4), digits(value, 5, 2), digits(value, 8, 2)];
   else return undefined;
   if (y < 0 || mo < 0 || d < 0) return undefined;
   return vnToEpoch(y, mo, d);

@@ -75,11 +75,16 @@ export class HttpClient {
   constructor(private readonly opts: HttpOptions) {
     this.limiter = new RateLimiter(opts.rateLimit ?? 0, opts.clock);
     this.breaker = opts.circuitBreaker
-      ? new CircuitBreaker(opts.name, opts.circuitBreaker, {
-          onOpen: (until, failures) =>
-            opts.logger?.warn({ source: opts.name, failures, until: until.toISOString() }, 'circuit opened'),
-          onClose: () => opts.logger?.info({ source: opts.name }, 'circuit closed'),
-        }, opts.now)
+      ? new CircuitBreaker(
+          opts.name,
+          opts.circuitBreaker,
+          {
+            onOpen: (until, failures) =>
+              opts.logger?.warn({ source: opts.name, failures, until: until.toISOString() }, 'circuit opened'),
+            onClose: () => opts.logger?.info({ source: opts.name }, 'circuit closed'),
+          },
+          opts.now,
+        )
       : undefined;
     this.axios = axios.create({
       timeout: opts.timeoutMs,
@@ -93,8 +98,16 @@ export class HttpClient {
   }
 
   /** POSTs JSON; the reply must be JSON unless `expectJson` is false (then its text is returned). */
-  postJson(url: string, body: unknown, headers: Record<string, string> = {}, opts: { expectJson?: boolean } = {}): Promise<unknown> {
-    return this.request({ method: 'POST', url, data: body, headers: { ...headers, 'content-type': 'application/json' } }, opts.expectJson ?? true);
+  postJson(
+    url: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+    opts: { expectJson?: boolean } = {},
+  ): Promise<unknown> {
+    return this.request(
+      { method: 'POST', url, data: body, headers: { ...headers, 'content-type': 'application/json' } },
+      opts.expectJson ?? true,
+    );
   }
 
   postForm(url: string, form: Record<string, string>): Promise<unknown> {
@@ -140,9 +153,16 @@ export class HttpClient {
       onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
         if (retriesLeft === 0) return;
         this.stats.retries++;
-        this.opts.logger?.warn({ source: this.opts.name, attempt: attemptNumber, err: error.message }, 'retrying HTTP call');
+        this.opts.logger?.warn(
+          { source: this.opts.name, attempt: attemptNumber, err: error.message },
+          'retrying HTTP call',
+        );
         const wait = error instanceof TransientError ? error.retryAfterMs : undefined;
-        if (wait) await (this.opts.clock ?? systemClock).sleep(Math.min(wait, this.opts.maxRetryAfterMs ?? 60_000), this.opts.signal);
+        if (wait)
+          await (this.opts.clock ?? systemClock).sleep(
+            Math.min(wait, this.opts.maxRetryAfterMs ?? 60_000),
+            this.opts.signal,
+          );
       },
     }).catch((err: unknown) => {
       throw err instanceof AbortError ? err.originalError : err;
@@ -170,7 +190,9 @@ export class HttpClient {
       res = await this.axios.request<string>({ ...config, signal: attempt.signal });
     } catch (err) {
       if (pastDeadline && !this.opts.signal?.aborted) {
-        throw new TransientError(`${this.opts.name}: ${where}: no complete reply within the deadline of ${deadlineMs} ms (deadlineMs)`);
+        throw new TransientError(
+          `${this.opts.name}: ${where}: no complete reply within the deadline of ${deadlineMs} ms (deadlineMs)`,
+        );
       }
       if (axios.isAxiosError(err)) {
         if (err.message.includes('maxContentLength')) {
@@ -185,7 +207,10 @@ export class HttpClient {
     }
     const status = res.status;
     if (status === 408 || status === 429 || status >= 500) {
-      throw new TransientError(`${this.opts.name}: ${where}: HTTP ${status}`, retryAfterMs(res.headers['retry-after'], this.opts.now ?? Date.now));
+      throw new TransientError(
+        `${this.opts.name}: ${where}: HTTP ${status}`,
+        retryAfterMs(res.headers['retry-after'], this.opts.now ?? Date.now),
+      );
     }
     if (status === 401) throw new AbortError(new AuthExpiredError(`${this.opts.name}: ${where}: HTTP 401`));
     if (status >= 400) throw new AbortError(new PermanentError(`${this.opts.name}: ${where}: HTTP ${status}`));

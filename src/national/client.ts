@@ -72,7 +72,12 @@ export class NationalClient {
 
   /** How many national dossiers of `madonvi` have a date of `kind` in the days. */
   async count(madonvi: string, days: Pick<Period, 'start' | 'end'>, kind: DateKind): Promise<number> {
-    const reply = await this.call(madonvi, 'DanhSachHoSo', { ...dayParams(days), loaiNgay: kind, trang: 1, soLuong: 1 }, true);
+    const reply = await this.call(
+      madonvi,
+      'DanhSachHoSo',
+      { ...dayParams(days), loaiNgay: kind, trang: 1, soLuong: 1 },
+      true,
+    );
     return reply.tongSo ?? reply.data?.length ?? 0;
   }
 
@@ -96,7 +101,12 @@ export class NationalClient {
     const ask = (page: number) => {
       const reply = (async () => {
         guard.beforePage(null);
-        return this.call(madonvi, 'DanhSachHoSo', { ...dayParams(days), loaiNgay: kind, trang: page, soLuong: pageSize }, true);
+        return this.call(
+          madonvi,
+          'DanhSachHoSo',
+          { ...dayParams(days), loaiNgay: kind, trang: page, soLuong: pageSize },
+          true,
+        );
       })();
       reply.catch(() => undefined); // awaited below; not a crash if the caller stops first
       return reply;
@@ -108,7 +118,8 @@ export class NationalClient {
       const data = reply.data ?? [];
       guard.afterPage(data, data.length >= pageSize, dvcqgItemKey);
       records += data.length;
-      if (records > this.maxListRecords) throw new NoProgressError(`${what}: more than ${this.maxListRecords} records (maxListRecords): stopped`);
+      if (records > this.maxListRecords)
+        throw new NoProgressError(`${what}: more than ${this.maxListRecords} records (maxListRecords): stopped`);
       const more = data.length >= pageSize;
       const early = more && ahead !== undefined && ahead();
       if (early) next = ask(page + 1);

@@ -41,7 +41,8 @@ export interface BoundedJson {
   sha1: string;
 }
 
-type Frame = { array: unknown[]; i: number } | { object: Record<string, unknown>; keys: string[]; i: number; wrote: boolean };
+type Frame =
+  { array: unknown[]; i: number } | { object: Record<string, unknown>; keys: string[]; i: number; wrote: boolean };
 
 /**
  * `JSON.stringify(value)` written with a stack of its own (any depth), keeping at most

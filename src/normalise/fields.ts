@@ -51,7 +51,8 @@ export class DateBounds {
   ) {
     const earliest = parseDay(limits.earliest);
     const dueBefore = parseDay(limits.dueBefore);
-    if (earliest === undefined || dueBefore === undefined) throw new RangeError(`dates: not YYYY-MM-DD days: ${limits.earliest}, ${limits.dueBefore}`);
+    if (earliest === undefined || dueBefore === undefined)
+      throw new RangeError(`dates: not YYYY-MM-DD days: ${limits.earliest}, ${limits.dueBefore}`);
     this.earliest = earliest;
     this.dueBefore = dueBefore;
     this.skewMs = limits.skewHours * 3600_000;
@@ -59,13 +60,19 @@ export class DateBounds {
 
   /** Throws `Reject` naming the field and the bound when `ms` is out of range. */
   check(field: string, ms: number, kind: 'past' | 'due'): number {
-    if (ms < this.earliest) throw new Reject(`${field}: ${formatDay(ms)} is before the earliest accepted date ${this.limits.earliest} (dates.earliest)`);
+    if (ms < this.earliest)
+      throw new Reject(
+        `${field}: ${formatDay(ms)} is before the earliest accepted date ${this.limits.earliest} (dates.earliest)`,
+      );
     if (kind === 'due') {
-      if (ms >= this.dueBefore) throw new Reject(`${field}: ${formatDay(ms)} is not before ${this.limits.dueBefore} (dates.dueBefore)`);
+      if (ms >= this.dueBefore)
+        throw new Reject(`${field}: ${formatDay(ms)} is not before ${this.limits.dueBefore} (dates.dueBefore)`);
     } else {
       const latest = this.now() + this.skewMs;
       if (ms > latest) {
-        throw new Reject(`${field}: ${new Date(ms).toISOString()} is after now + ${this.limits.skewHours} h of clock skew (${new Date(latest).toISOString()}, dates.skewHours)`);
+        throw new Reject(
+          `${field}: ${new Date(ms).toISOString()} is after now + ${this.limits.skewHours} h of clock skew (${new Date(latest).toISOString()}, dates.skewHours)`,
+        );
       }
     }
     return ms;

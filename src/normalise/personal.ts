@@ -4,7 +4,18 @@ import { boundedJson } from './bounded.js';
  * Applicants' personal fields (docs/domain.md, Personal data: never log them). Raw items kept in the quarantine
  * have these replaced, so the quarantine holds what is needed to fix a record, not who filed it.
  */
-export const PERSONAL_FIELDS = ['ChuHoSo', 'SoDienThoai', 'Email', 'DiaChi', 'SoCMND', 'SoGiayTo', 'NguoiNop', 'applicantName', 'phone', 'email'] as const;
+export const PERSONAL_FIELDS = [
+  'ChuHoSo',
+  'SoDienThoai',
+  'Email',
+  'DiaChi',
+  'SoCMND',
+  'SoGiayTo',
+  'NguoiNop',
+  'applicantName',
+  'phone',
+  'email',
+] as const;
 
 export function redactPersonal(raw: unknown): unknown {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;

@@ -6,7 +6,13 @@
  * Dates are Vietnam calendar days: an instant is placed on its Vietnam-local day before it is
  * compared with `validFrom` / `validTo` (both inclusive).
  */
-import { SHIPPED_UNITS, unitRegistryFile, type ConfiguredUnit, type UnitRecord, type UnitRegistryFile } from '../../schemas/units.js';
+import {
+  SHIPPED_UNITS,
+  unitRegistryFile,
+  type ConfiguredUnit,
+  type UnitRecord,
+  type UnitRegistryFile,
+} from '../../schemas/units.js';
 import { agencyOfDossierCode, provinceOfAgency } from '../domain/codes.js';
 import { formatDay } from '../domain/time.js';
 
@@ -73,7 +79,10 @@ export function createUnitRegistry(raw: unknown, configured: readonly Configured
   const file: UnitRegistryFile = unitRegistryFile.parse(raw);
   const names = new Map([...file.units, ...configured].map((u) => [u.code, u.name]));
   const own = new Set(configured.map((u) => u.code));
-  const merged = [...file.units.filter((u) => !own.has(u.code)), ...configured.map((u) => recordOf(u, (c) => names.get(c)))];
+  const merged = [
+    ...file.units.filter((u) => !own.has(u.code)),
+    ...configured.map((u) => recordOf(u, (c) => names.get(c))),
+  ];
   const units = Object.freeze(merged.sort((a, b) => a.code.localeCompare(b.code)).map((u) => Object.freeze(u)));
   const byCode = new Map(units.map((u) => [u.code, u]));
 

@@ -72,7 +72,12 @@ export async function failedChildren(ctx: Pick<JobContext, 'job' | 'queue'>): Pr
   for (const [key, reason] of Object.entries(failures)) {
     const id = key.startsWith(ours) ? key.slice(ours.length) : key;
     const child = key.startsWith(ours) ? await Job.fromId(ctx.queue, id) : undefined;
-    out.push({ id, name: child?.name ?? jobIds.kindOf(id), data: (child?.data ?? {}) as Record<string, unknown>, reason: String(reason) });
+    out.push({
+      id,
+      name: child?.name ?? jobIds.kindOf(id),
+      data: (child?.data ?? {}) as Record<string, unknown>,
+      reason: String(reason),
+    });
   }
   return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
@@ -80,4 +85,3 @@ export async function failedChildren(ctx: Pick<JobContext, 'job' | 'queue'>): Pr
 export function defineJob<S extends z.ZodType>(def: JobDefinition<S>): JobDefinition<S> {
   return def;
 }
-

@@ -25,7 +25,12 @@ export async function plannedAlerts(queue: Queue, runId: string): Promise<string
 }
 
 /** Follows the jobs until each is completed or failed, or `timeoutMs` has passed. */
-export async function awaitAlerts(queue: Queue, events: QueueEvents, ids: string[], timeoutMs: number): Promise<Delivery> {
+export async function awaitAlerts(
+  queue: Queue,
+  events: QueueEvents,
+  ids: string[],
+  timeoutMs: number,
+): Promise<Delivery> {
   const pending = new Set(ids);
   const out: Delivery = { sent: 0, failed: 0, queued: 0, retrying: 0, failures: [] };
   const settle = async (id: string): Promise<void> => {
@@ -65,6 +70,8 @@ export async function awaitAlerts(queue: Queue, events: QueueEvents, ids: string
 
 /** One line for the operator. */
 export function deliveryLine(d: Delivery): string {
-  const still = d.queued ? `, ${d.queued} still queued${d.retrying ? ` (${d.retrying} retrying after a failure)` : ''}: a worker sends them when it runs` : '';
+  const still = d.queued
+    ? `, ${d.queued} still queued${d.retrying ? ` (${d.retrying} retrying after a failure)` : ''}: a worker sends them when it runs`
+    : '';
   return `alerts: ${d.sent} sent, ${d.failed} failed${still}${d.failures.map((f) => `\n  failed ${f}`).join('')}`;
 }

@@ -15,7 +15,12 @@ export function newRunId(at: Date): string {
  * @param onPages with a `runId` in the payload: called with the pages its syncs have applied
  *   so far, all sources together, as they go
  */
-export async function runNightly(rt: Runtime, payload: NightlyInput, timeoutMs = 30 * 60_000, onPages?: (pages: number) => void): Promise<RunReport> {
+export async function runNightly(
+  rt: Runtime,
+  payload: NightlyInput,
+  timeoutMs = 30 * 60_000,
+  onPages?: (pages: number) => void,
+): Promise<RunReport> {
   const events = await rt.events();
   const prefix = payload.runId === undefined ? undefined : jobIds.syncsOf(payload.runId);
   const pages = new Map<string, number>();
@@ -27,7 +32,10 @@ export async function runNightly(rt: Runtime, payload: NightlyInput, timeoutMs =
   if (onPages) events.on('progress', onProgress);
   try {
     const job = await rt.queue.add('nightly', payload);
-    const { runId, rootJobId } = (await job.waitUntilFinished(events, timeoutMs)) as { runId: string; rootJobId: string };
+    const { runId, rootJobId } = (await job.waitUntilFinished(events, timeoutMs)) as {
+      runId: string;
+      rootJobId: string;
+    };
     const root = await Job.fromId(rt.queue, rootJobId);
     if (!root) throw new Error(`run ${runId}: its final job ${rootJobId} is missing`);
     await root.waitUntilFinished(events, timeoutMs);

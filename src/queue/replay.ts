@@ -45,7 +45,15 @@ export async function failedBatches(rt: Runtime, filter: ReplayFilter = {}): Pro
     if (filter.since !== undefined && failedAt.getTime() < filter.since) continue;
     if (filter.until !== undefined && failedAt.getTime() >= filter.until) continue;
     if (filter.error && !error.toLowerCase().includes(filter.error.toLowerCase())) continue;
-    out.push({ jobId: job.id, source: data.data.source, runId: data.data.runId, failedAt, error, attempts: job.attemptsMade, data: data.data });
+    out.push({
+      jobId: job.id,
+      source: data.data.source,
+      runId: data.data.runId,
+      failedAt,
+      error,
+      attempts: job.attemptsMade,
+      data: data.data,
+    });
   }
   return out.sort((a, b) => a.failedAt.getTime() - b.failedAt.getTime());
 }
@@ -72,7 +80,10 @@ export async function replayBatches(rt: Runtime, batches: FailedBatch[], at = ne
       const flows = provinces.map((province) => {
         const syncs = byProvince.get(province)!;
         const windowTo = Math.max(...syncs.map((b) => b.data.windowTo));
-        return { reconcile: { runId, province, period: meta.period, windowTo }, syncs: syncs.map((b) => ({ jobId: b.jobId, data: b.data })) };
+        return {
+          reconcile: { runId, province, period: meta.period, windowTo },
+          syncs: syncs.map((b) => ({ jobId: b.jobId, data: b.data })),
+        };
       });
       trees.push(runFlow(queueName, opts, { runId, then: [], provinces }, flows, idOf));
     }
@@ -93,7 +104,12 @@ export interface ReplayResult {
  * Replays the batches (`replayBatches`), waits until each group has finished, and says what
  * did not come right: the batches that failed again, the provinces still not complete.
  */
-export async function replayAndWait(rt: Runtime, batches: FailedBatch[], onFinished?: (groups: number) => void, at = new Date()): Promise<ReplayResult> {
+export async function replayAndWait(
+  rt: Runtime,
+  batches: FailedBatch[],
+  onFinished?: (groups: number) => void,
+  at = new Date(),
+): Promise<ReplayResult> {
   const events = await rt.events();
   let finished = 0;
   for (const id of await replayBatches(rt, batches, at)) {
@@ -111,7 +127,8 @@ export async function replayAndWait(rt: Runtime, batches: FailedBatch[], onFinis
     const report = await rt.runs.report(runId);
     const provinces = new Set(group.map((b) => sourceById(rt.config, b.source).province));
     for (const p of report?.provinces ?? []) {
-      if (provinces.has(p.province) && p.coverage.status !== 'complete') result.incomplete.push({ runId, province: p.province, status: p.coverage.status, why: p.coverage.why });
+      if (provinces.has(p.province) && p.coverage.status !== 'complete')
+        result.incomplete.push({ runId, province: p.province, status: p.coverage.status, why: p.coverage.why });
     }
   }
   return result;

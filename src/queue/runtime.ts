@@ -74,7 +74,14 @@ function clients(
   let portalHttp: HttpClient | undefined;
   const http = () => {
     const n = config.national;
-    portalHttp ??= new HttpClient({ name: 'national', timeoutMs: n.timeoutMs, deadlineMs: n.deadlineMs, rateLimit: n.rateLimit, logger, signal });
+    portalHttp ??= new HttpClient({
+      name: 'national',
+      timeoutMs: n.timeoutMs,
+      deadlineMs: n.deadlineMs,
+      rateLimit: n.rateLimit,
+      logger,
+      signal,
+    });
     return portalHttp;
   };
   const national = () => {
@@ -103,7 +110,9 @@ function clients(
       const n = config.national;
       // the push account when the configuration names one; else the reading account's session
       pushClient ??= new PushClient(
-        n.push ? new EnvelopeClient(http(), 'national push', n.baseUrl, credentials(n.push.usernameEnv, n.push.passwordEnv)) : national().envelope,
+        n.push
+          ? new EnvelopeClient(http(), 'national push', n.baseUrl, credentials(n.push.usernameEnv, n.push.passwordEnv))
+          : national().envelope,
       );
       return pushClient;
     },

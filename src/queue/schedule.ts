@@ -35,12 +35,19 @@ export interface CatchUp {
  */
 export async function startSchedule(rt: Runtime, now = Date.now()): Promise<CatchUp> {
   const { cron, timezone, catchUp } = rt.config.schedule; // checked when the configuration was read
-  await rt.queue.upsertJobScheduler(SCHEDULER_ID, { pattern: cron, tz: timezone }, { name: 'nightly', data: { then: [], scheduled: true } });
+  await rt.queue.upsertJobScheduler(
+    SCHEDULER_ID,
+    { pattern: cron, tz: timezone },
+    { name: 'nightly', data: { then: [], scheduled: true } },
+  );
   const last = await rt.runs.lastNight();
   if (last === undefined) return { missed: [], enqueued: [] };
   const missed = fireTimes(cron, timezone, last, now);
   if (missed.length === 0) return { missed, enqueued: [] };
-  const nights: NightStep[] = (catchUp === 'each' ? missed : [missed.at(-1)!]).map((t) => ({ windowTo: t, scheduled: true }));
+  const nights: NightStep[] = (catchUp === 'each' ? missed : [missed.at(-1)!]).map((t) => ({
+    windowTo: t,
+    scheduled: true,
+  }));
   const [first, ...rest] = nights;
   // One id per night, so that workers starting together catch it up once; a night caught up
   // before whose syncs did not complete (its job finished) is run again under a new id.
@@ -48,6 +55,9 @@ export async function startSchedule(rt: Runtime, now = Date.now()): Promise<Catc
   const before = await rt.queue.getJob(jobId);
   if (before && ((await before.isCompleted()) || (await before.isFailed()))) jobId = jobIds.again(jobId, now);
   await rt.queue.add('nightly', { ...first, then: rest }, { jobId });
-  rt.logger.warn({ missed: missed.map((t) => new Date(t).toISOString()), mode: catchUp }, 'catching up nights missed while no worker ran');
+  rt.logger.warn(
+    { missed: missed.map((t) => new Date(t).toISOString()), mode: catchUp },
+    'catching up nights missed while no worker ran',
+  );
   return { missed, enqueued: nights, jobId };
 }

@@ -13,10 +13,20 @@ import { newRunId } from './nightly.js';
 import type { Runtime } from './runtime.js';
 
 /** Pulls the window a sync would pull (the backfill's, or from the last completed sync to now): what it would store and quarantine. */
-export async function previewSourceSync(rt: Runtime, cfg: SourceConfig, backfill: Period | undefined, onPages?: (pages: number) => void): Promise<SyncPreview> {
-  const from = backfill?.start ?? (await rt.store.getCheckpoint(cfg.province, cfg.id)).syncedTo ?? parseDay(cfg.initialFrom)!;
+export async function previewSourceSync(
+  rt: Runtime,
+  cfg: SourceConfig,
+  backfill: Period | undefined,
+  onPages?: (pages: number) => void,
+): Promise<SyncPreview> {
+  const from =
+    backfill?.start ?? (await rt.store.getCheckpoint(cfg.province, cfg.id)).syncedTo ?? parseDay(cfg.initialFrom)!;
   const to = backfill ? Math.min(backfill.end, Date.now()) : Date.now();
-  const source = createSource(cfg, { logger: rt.logger, dates: rt.config.dates, agencyPatterns: rt.config.codes.agencyPatterns });
+  const source = createSource(cfg, {
+    logger: rt.logger,
+    dates: rt.config.dates,
+    agencyPatterns: rt.config.codes.agencyPatterns,
+  });
   return previewSync(source, { from, to }, (codes) => rt.store.versions(cfg.province, codes), onPages);
 }
 

@@ -81,9 +81,12 @@ export function earlierStage(ahead: CanonicalDossier, behind: CanonicalDossier):
 export function ruleOf(local: CanonicalDossier, national: CanonicalDossier): string | undefined {
   if (local.status !== national.status) {
     const processed = national.status === STATUS.FINISHED || national.status === STATUS.RETURNED;
-    return local.status === STATUS.WITHDRAWN && processed ? RULE_WITHDRAWN : `status ${local.status} sent as ${national.status}`;
+    return local.status === STATUS.WITHDRAWN && processed
+      ? RULE_WITHDRAWN
+      : `status ${local.status} sent as ${national.status}`;
   }
-  if (local.returnedAt !== null && national.finishedAt === local.returnedAt && national.finishedAt !== local.finishedAt) return RULE_RETURN_DATE;
+  if (local.returnedAt !== null && national.finishedAt === local.returnedAt && national.finishedAt !== local.finishedAt)
+    return RULE_RETURN_DATE;
   return undefined;
 }
 
@@ -104,7 +107,8 @@ export function classify(
   if (!local && national) return 'missing_local';
   if (!local || !national) throw new Error('classify needs at least one side');
   if (local.code !== national.code) {
-    if (!sameContent(local, national)) throw new Error(`classify: ${local.code} and ${national.code} are not the same dossier`);
+    if (!sameContent(local, national))
+      throw new Error(`classify: ${local.code} and ${national.code} are not the same dossier`);
     return opts.localCodeNational ? 'duplicate_national' : 'code_divergence';
   }
   if (shiftedByOffset(local, national)) return 'date_shift';
@@ -151,5 +155,12 @@ export function toFinding(
   const kind = classify(local, national, opts);
   const code = kind === 'duplicate_national' || !local ? national!.code : local.code;
   const rule = kind === 'definition_drift' ? ruleOf(local!, national!) : undefined;
-  return { dossierCode: code, agency, kind, metrics: [metric], evidence: { local: side(local), national: side(national) }, ...(rule ? { rule } : {}) };
+  return {
+    dossierCode: code,
+    agency,
+    kind,
+    metrics: [metric],
+    evidence: { local: side(local), national: side(national) },
+    ...(rule ? { rule } : {}),
+  };
 }

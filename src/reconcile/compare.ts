@@ -13,7 +13,12 @@ import { compareGroups, groupKey, type GroupKey } from '../domain/group.js';
  * The store's counts for a province's period: per agency, and per agency and procedure, from
  * every stored dossier (the reference `countPeriod` in src/reconcile/count-store.ts is held to).
  */
-export async function countStore(store: Store, province: string, period: Period, rules: CountingRules): Promise<Figures[]> {
+export async function countStore(
+  store: Store,
+  province: string,
+  period: Period,
+  rules: CountingRules,
+): Promise<Figures[]> {
   const tally = new GroupTally(period, rules);
   for await (const batch of store.scanDossiers(province)) for (const d of batch) tally.add(d);
   return tally.figures();
@@ -50,7 +55,13 @@ export interface Provincial {
  *    the store does not hold), otherwise `undetermined`.
  * The cases where two sides agree come first: they say which one side is off.
  */
-export function verdictOf(local: number, national: number, provincial: number | null, metric: Metric, tol: Tolerances = EXACT): Verdict {
+export function verdictOf(
+  local: number,
+  national: number,
+  provincial: number | null,
+  metric: Metric,
+  tol: Tolerances = EXACT,
+): Verdict {
   if (provincial === null) return 'undetermined';
   const ln = !differs(local, national, metric, tol);
   const lp = !differs(local, provincial, metric, tol);
@@ -72,7 +83,12 @@ export function verdictOf(local: number, national: number, provincial: number | 
  * `verdict`: null when no provincial figures are given at all (the two-way comparison, as
  * before); otherwise `verdictOf` the three figures (`undetermined` for unreported metrics).
  */
-export function compareCounts(local: Figures[], national: Figures[], tol: Tolerances = EXACT, provincial?: Provincial): Mismatch[] {
+export function compareCounts(
+  local: Figures[],
+  national: Figures[],
+  tol: Tolerances = EXACT,
+  provincial?: Provincial,
+): Mismatch[] {
   const index = (list: Figures[]) => new Map(list.map((f) => [groupKey(f.agency, f.procedure), f]));
   const l = index(local);
   const n = index(national);
@@ -89,7 +105,15 @@ export function compareCounts(local: Figures[], national: Figures[], tol: Tolera
       const pv = p && reported.has(metric) ? (p.get(key)?.counts[metric] ?? 0) : null;
       if (differs(lv, nv, metric, tol) || (pv !== null && differs(lv, pv, metric, tol))) {
         const verdict = p ? verdictOf(lv, nv, pv, metric, tol) : null;
-        out.push({ agency: any.agency, procedure: any.procedure, metric, local: lv, national: nv, provincial: pv, verdict });
+        out.push({
+          agency: any.agency,
+          procedure: any.procedure,
+          metric,
+          local: lv,
+          national: nv,
+          provincial: pv,
+          verdict,
+        });
       }
     }
   }

@@ -88,7 +88,11 @@ export interface Indicators {
   onTimePercent: number;
 }
 
-export function indicators(dossiers: Iterable<Countable & { digitisedAll?: boolean }>, p: Period, rules: CountingRules = DEFAULT_RULES): Indicators {
+export function indicators(
+  dossiers: Iterable<Countable & { digitisedAll?: boolean }>,
+  p: Period,
+  rules: CountingRules = DEFAULT_RULES,
+): Indicators {
   const c = { received: 0, digitised: 0, digitisedAll: 0, processed: 0, onTime: 0 };
   for (const d of dossiers) {
     const bits = metricsOf(d, p, rules);

@@ -106,7 +106,11 @@ export function copiesByCode(national: readonly CanonicalDossier[]): Map<string,
  * side under the same agency and procedure counting in the same metrics. Every other code
  * contributes nothing to any key.
  */
-export function differingCodes(g: Gathered, copiesOf: Map<string, CanonicalDossier[]>, bits: (d: CanonicalDossier) => number): Set<string> {
+export function differingCodes(
+  g: Gathered,
+  copiesOf: Map<string, CanonicalDossier[]>,
+  bits: (d: CanonicalDossier) => number,
+): Set<string> {
   const differing = new Set<string>();
   const counted = (copies: CanonicalDossier[] | undefined) => copies !== undefined && copies.some((n) => bits(n) !== 0);
   for (const [code, l] of g.local) {
@@ -136,7 +140,8 @@ export function narrow(g: Gathered, copiesOf: Map<string, CanonicalDossier[]> = 
       instants.add(d.receivedAt);
     }
   }
-  const candidate = (d: CanonicalDossier) => d.receivedAt !== null && instants.has(d.receivedAt) && contents.has(contentKey(d));
+  const candidate = (d: CanonicalDossier) =>
+    d.receivedAt !== null && instants.has(d.receivedAt) && contents.has(contentKey(d));
   const kept = new Set(differing);
   for (const d of g.local.values()) if (candidate(d)) kept.add(d.code);
   for (const n of g.national) if (candidate(n)) kept.add(n.code);
@@ -180,7 +185,8 @@ export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
   const unexplained: Finding[] = [];
 
   const out = mismatches.map((m): Mismatch => {
-    if (!examinable(m) || !(METRICS as readonly string[]).includes(m.metric)) return { ...m, explainedBy: null, residual: null };
+    if (!examinable(m) || !(METRICS as readonly string[]).includes(m.metric))
+      return { ...m, explainedBy: null, residual: null };
     const key: Key = { agency: m.agency, procedure: m.procedure, metric: m.metric as Metric };
     const gap = m.national - m.local;
     const why = g.unexamined.get(m.agency);
@@ -199,12 +205,15 @@ export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
       codes.add(findingOf(code, m.agency, m.metric).dossierCode);
     }
     const residual = gap - sum;
-    if (residual !== 0) unexplained.push(unexplainedFinding(key, residual, g.examined.get(m.agency) ?? 'the gathered dossiers'));
+    if (residual !== 0)
+      unexplained.push(unexplainedFinding(key, residual, g.examined.get(m.agency) ?? 'the gathered dossiers'));
     const sorted = [...codes].sort(cmp);
     return { ...m, explainedBy: { count: sorted.length, codes: sorted.slice(0, EXPLAINED_CODES) }, residual };
   });
 
-  const findings = [...found.values()].map((f) => ({ ...f, metrics: f.metrics.sort() })).sort((a, b) => cmp(a.dossierCode, b.dossierCode));
+  const findings = [...found.values()]
+    .map((f) => ({ ...f, metrics: f.metrics.sort() }))
+    .sort((a, b) => cmp(a.dossierCode, b.dossierCode));
   return {
     findings: [...findings, ...unexplained],
     mismatches: out,
@@ -213,7 +222,11 @@ export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
 }
 
 /** The differing codes a key can count: by group (an agency's total, or a procedure at an agency). */
-function involvedCodes(g: Gathered, copiesOf: Map<string, CanonicalDossier[]>, differing: Set<string>): Map<GroupKey, string[]> {
+function involvedCodes(
+  g: Gathered,
+  copiesOf: Map<string, CanonicalDossier[]>,
+  differing: Set<string>,
+): Map<GroupKey, string[]> {
   const involved = new Map<GroupKey, string[]>();
   for (const code of differing) {
     const l = g.local.get(code);
@@ -228,14 +241,19 @@ function involvedCodes(g: Gathered, copiesOf: Map<string, CanonicalDossier[]>, d
  * The classification of a code counting differently in a key of `agency`: its finding (with
  * `metrics` left empty). What it could not decide from `g` it adds to `needs`.
  */
-function classifier(g: Gathered, copiesOf: Map<string, CanonicalDossier[]>, needs: { lookups: Set<string>; store: Set<string> }) {
+function classifier(
+  g: Gathered,
+  copiesOf: Map<string, CanonicalDossier[]>,
+  needs: { lookups: Set<string>; store: Set<string> },
+) {
   // Dossiers by content, for matching codes across the two sides: stored ones, and national
   // ones under a code the store does not hold; built when first needed.
   let byContent: Map<string, CanonicalDossier[]> | undefined;
   let nationalByContent: Map<string, CanonicalDossier[]> | undefined;
   const indexed = (list: Iterable<CanonicalDossier>) => {
     const out = new Map<string, CanonicalDossier[]>();
-    for (const d of list) if (d.receivedAt !== null) (out.get(contentKey(d)) ?? out.set(contentKey(d), []).get(contentKey(d))!).push(d);
+    for (const d of list)
+      if (d.receivedAt !== null) (out.get(contentKey(d)) ?? out.set(contentKey(d), []).get(contentKey(d))!).push(d);
     return out;
   };
   const storedLike = (d: CanonicalDossier) => (byContent ??= indexed(g.local.values())).get(contentKey(d)) ?? [];
@@ -260,7 +278,12 @@ function classifier(g: Gathered, copiesOf: Map<string, CanonicalDossier[]>, need
     if (copies.length > 1) {
       const n = copies.find((c) => c.agency === agency) ?? copies[0]!;
       const f = toFinding(agency, metric, l, n);
-      return { ...f, dossierCode: code, kind: 'duplicate_national', evidence: { ...f.evidence, copies: copies.length } };
+      return {
+        ...f,
+        dossierCode: code,
+        kind: 'duplicate_national',
+        evidence: { ...f.evidence, copies: copies.length },
+      };
     }
     const n = copies[0];
     if (l && n) return toFinding(agency, metric, l, n);

@@ -66,10 +66,23 @@ function itemCode(raw: unknown): string | undefined {
 }
 
 function nothingGathered(period: Period, rules: CountingRules): Gathered {
-  return { period, rules, local: new Map(), national: [], asked: { lookups: new Set(), store: new Set() }, unexamined: new Map(), examined: new Map() };
+  return {
+    period,
+    rules,
+    local: new Map(),
+    national: [],
+    asked: { lookups: new Set(), store: new Set() },
+    unexamined: new Map(),
+    examined: new Map(),
+  };
 }
 
-export async function explainProvince(deps: GatherDeps, province: string, period: Period, mismatches: Mismatch[]): Promise<ProvinceExplanation> {
+export async function explainProvince(
+  deps: GatherDeps,
+  province: string,
+  period: Period,
+  mismatches: Mismatch[],
+): Promise<ProvinceExplanation> {
   const { store, national, rules } = deps;
   const root = rootAgency(province);
   const agencies = [...new Set(mismatches.filter(examinable).map((m) => m.agency))].sort();
@@ -77,11 +90,13 @@ export async function explainProvince(deps: GatherDeps, province: string, period
   let g = nothingGathered(period, rules);
   if (agencies.length === 0) return { ...explain(g, mismatches), driftRules: [], unreadable: 0 };
 
-  const capReason = () => `national record cap reached (national.maxRecordsPerRun): stopped after ${national.load.records} records for ${province}`;
+  const capReason = () =>
+    `national record cap reached (national.maxRecordsPerRun): stopped after ${national.load.records} records for ${province}`;
   const capped = () => national.load.records >= deps.recordBudget;
   // Dossiers received in the period, or a day either side, are kept whether they count or not:
   // the other side's copy of one of them may count.
-  const near = (d: CanonicalDossier) => d.receivedAt !== null && d.receivedAt >= period.start - DAY_MS && d.receivedAt < period.end + DAY_MS;
+  const near = (d: CanonicalDossier) =>
+    d.receivedAt !== null && d.receivedAt >= period.start - DAY_MS && d.receivedAt < period.end + DAY_MS;
 
   // Everything that can count in a period was received before its end; a day's margin on
   // both sides keeps dossiers whose dates were shifted across the boundary in view.
@@ -90,13 +105,20 @@ export async function explainProvince(deps: GatherDeps, province: string, period
   const listed = new Map<string, number>();
   let unreadable = await readSides(province, { deps, g, root, agencies, days, near, listed, capped, capReason });
   const copiesOf = copiesByCode(g.national); // codes only: attributeRepeats moves copies between agencies, not codes
-  if (rootListed && !g.unexamined.has(root)) await attributeRepeats(deps, copiesOf, agencies.filter((a) => a !== root));
+  if (rootListed && !g.unexamined.has(root))
+    await attributeRepeats(
+      deps,
+      copiesOf,
+      agencies.filter((a) => a !== root),
+    );
 
   const lookedUp = new Map<string, number>();
   const describe = () => {
     for (const a of agencies) {
       const from = rootListed ? root : a;
-      const parts = [`national list of ${from}${from === root ? ' (the whole province)' : ''}, ${window}, ${listed.get(from) ?? 0} records`];
+      const parts = [
+        `national list of ${from}${from === root ? ' (the whole province)' : ''}, ${window}, ${listed.get(from) ?? 0} records`,
+      ];
       parts.push(`${lookedUp.get(a) ?? 0} look-ups`);
       g.examined.set(a, parts.join('; '));
     }
@@ -154,7 +176,12 @@ function widened(all: Gathered, narrowed: Gathered): Gathered {
 }
 
 /** The stored dossiers that count in the period or were received near it, by code. */
-async function readLocal(deps: GatherDeps, province: string, period: Period, near: (d: CanonicalDossier) => boolean): Promise<Map<string, CanonicalDossier>> {
+async function readLocal(
+  deps: GatherDeps,
+  province: string,
+  period: Period,
+  near: (d: CanonicalDossier) => boolean,
+): Promise<Map<string, CanonicalDossier>> {
   // Read through the layout (src/store/layout.ts): the open buckets and the buckets of the months
   // a day either side of the period touches hold every dossier that counts in it or was received
   // near it; the rest of the history is not read.
@@ -229,7 +256,13 @@ async function readLists(c: Lists): Promise<number> {
           const d = nationalDossier(raw, asked === root ? ((code && agencyOfDossierCode(code)) ?? root) : asked, true);
           if (!d) unreadable++;
           // what neither counts nor meets a stored dossier cannot explain anything
-          else if (metricsOf(d, period, rules) !== 0 || near(d) || agencyOfDossierCode(d.code) === undefined || variants.sensitive(d) || meets(d))
+          else if (
+            metricsOf(d, period, rules) !== 0 ||
+            near(d) ||
+            agencyOfDossierCode(d.code) === undefined ||
+            variants.sensitive(d) ||
+            meets(d)
+          )
             g.national.push(d);
         }
         if (page.length === LIST_PAGE && capped()) throw new CapReached(); // more to come, past the cap
@@ -252,10 +285,18 @@ async function readLists(c: Lists): Promise<number> {
  * at each): each examined agency's list on the days of such codes says which agency holds a
  * copy, and one copy moves there. A day's list of one agency per request, only for repeats.
  */
-async function attributeRepeats(deps: GatherDeps, copies: Map<string, CanonicalDossier[]>, agencies: string[]): Promise<void> {
+async function attributeRepeats(
+  deps: GatherDeps,
+  copies: Map<string, CanonicalDossier[]>,
+  agencies: string[],
+): Promise<void> {
   const repeated: CanonicalDossier[][] = [];
   for (const list of copies.values()) if (list.length > 1) repeated.push(list);
-  const days = [...new Set(repeated.flatMap((list) => list.flatMap((n) => (n.receivedAt === null ? [] : [vnDayNumber(n.receivedAt)]))))];
+  const days = [
+    ...new Set(
+      repeated.flatMap((list) => list.flatMap((n) => (n.receivedAt === null ? [] : [vnDayNumber(n.receivedAt)]))),
+    ),
+  ];
   const asks = agencies.flatMap((agency) => days.map((day) => ({ agency, day })));
   const moved = new Set<CanonicalDossier>();
   await inParallel(asks, async ({ agency, day }) => {

@@ -45,7 +45,10 @@ const lineId = (l: { procedure: string | null; metric: string }) => `${l.metric}
 export function causesOf(mismatches: readonly Mismatch[], findings: readonly Finding[]): Cause[] {
   const out: Cause[] = [];
   const claimed = new Set<string>();
-  for (const [, group] of groupBy(findings.filter((f) => f.kind !== UNEXPLAINED && f.dossierCode !== ''), (f) => `${f.agency}\n${f.kind}`)) {
+  for (const [, group] of groupBy(
+    findings.filter((f) => f.kind !== UNEXPLAINED && f.dossierCode !== ''),
+    (f) => `${f.agency}\n${f.kind}`,
+  )) {
     const { agency, kind } = group[0]!;
     const dossiers = [...new Set(group.map((f) => f.dossierCode))].sort();
     const codes = new Set(dossiers);
@@ -60,7 +63,13 @@ export function causesOf(mismatches: readonly Mismatch[], findings: readonly Fin
         (agencies.has(m.agency) && metrics.has(m.metric) && (m.procedure === null || procedures.has(m.procedure))),
     );
     for (const m of moved) claimed.add(`${m.agency}\n${lineId(m)}`);
-    out.push({ agency, cause: kind, dossiers, lines: moved.map((m) => ({ procedure: m.procedure, metric: m.metric })), residual: 0 });
+    out.push({
+      agency,
+      cause: kind,
+      dossiers,
+      lines: moved.map((m) => ({ procedure: m.procedure, metric: m.metric })),
+      residual: 0,
+    });
   }
   const left = mismatches.flatMap((m) => {
     const residual = m.residual ?? (claimed.has(`${m.agency}\n${lineId(m)}`) ? 0 : m.national - m.local);
@@ -68,7 +77,9 @@ export function causesOf(mismatches: readonly Mismatch[], findings: readonly Fin
   });
   for (const [agency, group] of groupBy(left, (x) => x.m.agency)) {
     out.push({
-      agency, cause: UNEXPLAINED, dossiers: [],
+      agency,
+      cause: UNEXPLAINED,
+      dossiers: [],
       lines: group.map(({ m, residual }) => ({ procedure: m.procedure, metric: m.metric, residual })),
       residual: group.reduce((s, x) => s + Math.abs(x.residual), 0),
     });
@@ -99,7 +110,13 @@ const minus = (a: readonly string[], b: readonly string[]) => {
  * @param known the province's incidents for this period, open or resolved
  * @param causes this run's causes for the province (only for a completely covered province)
  */
-export function transitions(run: Run, province: string, period: Period, known: Incident[], causes: Cause[]): Transition[] {
+export function transitions(
+  run: Run,
+  province: string,
+  period: Period,
+  known: Incident[],
+  causes: Cause[],
+): Transition[] {
   const byKey = new Map(known.map((i) => [i.key, i]));
   const seen = new Set<string>();
   const out: Transition[] = [];
@@ -112,16 +129,26 @@ export function transitions(run: Run, province: string, period: Period, known: I
     const now = { dossiers: c.dossiers, lines: c.lines, residual: c.residual, updatedAt: run.at };
     if (!prev || prev.status === 'resolved') {
       const incident: Incident = {
-        key, province, period, agency: c.agency, cause: c.cause, status: 'open', openedAt: run.at, ...now,
+        key,
+        province,
+        period,
+        agency: c.agency,
+        cause: c.cause,
+        status: 'open',
+        openedAt: run.at,
+        ...now,
         history: [...(prev?.history ?? []), { ...step, event: 'opened' }],
       };
       out.push({ incident, event: 'opened', added: c.dossiers, fixed: [] });
       continue;
     }
-    const event: IncidentEvent = c.dossiers.length > prev.dossiers.length || c.residual > prev.residual ? 'worsened' : 'still_open';
+    const event: IncidentEvent =
+      c.dossiers.length > prev.dossiers.length || c.residual > prev.residual ? 'worsened' : 'still_open';
     out.push({
       incident: { ...prev, ...now, history: [...prev.history, { ...step, event }] },
-      event, added: minus(c.dossiers, prev.dossiers), fixed: minus(prev.dossiers, c.dossiers),
+      event,
+      added: minus(c.dossiers, prev.dossiers),
+      fixed: minus(prev.dossiers, c.dossiers),
     });
   }
   for (const prev of known) {
@@ -134,10 +161,16 @@ export function transitions(run: Run, province: string, period: Period, known: I
 /** The incident resolved by `run`: it keeps the dossiers and figures it last had, for the record. */
 export function resolve(prev: Incident, run: Run, note?: string): Incident {
   return {
-    ...prev, status: 'resolved', updatedAt: run.at,
-    history: [...prev.history, { runId: run.runId, at: run.at, event: 'resolved', dossiers: 0, residual: 0, ...(note ? { note } : {}) }],
+    ...prev,
+    status: 'resolved',
+    updatedAt: run.at,
+    history: [
+      ...prev.history,
+      { runId: run.runId, at: run.at, event: 'resolved', dossiers: 0, residual: 0, ...(note ? { note } : {}) },
+    ],
   };
 }
 
 /** Why an incident stored under a per-metric key was resolved without its figure being compared again. */
-export const LEGACY_NOTE = 'resolved when incidents began to follow causes: this per-figure incident continues as the incidents of its causes';
+export const LEGACY_NOTE =
+  'resolved when incidents began to follow causes: this per-figure incident continues as the incidents of its causes';

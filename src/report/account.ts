@@ -53,7 +53,10 @@ export function accountOf(p: Pick<ProvinceReport, 'mismatches' | 'findings'>): A
 }
 
 /** A counter summed over the province's sources (the report's summary rows). */
-export function sourcesTotal(p: Pick<ProvinceReport, 'sources'>, k: 'pulled' | 'applied' | 'unchanged' | 'quarantined' | 'retries'): number {
+export function sourcesTotal(
+  p: Pick<ProvinceReport, 'sources'>,
+  k: 'pulled' | 'applied' | 'unchanged' | 'quarantined' | 'retries',
+): number {
   return p.sources.reduce((n, s) => n + (s[k] ?? 0), 0);
 }
 

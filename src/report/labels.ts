@@ -5,7 +5,17 @@ import { residualList, type Account } from './account.js';
 
 export const LANGS = ['vi', 'en'] as const;
 /** What each side of a finding's evidence holds, in the order the spreadsheet and the dossier page show it. */
-export const EVIDENCE_FIELDS = ['code', 'agency', 'procedure', 'status', 'receivedAt', 'dueAt', 'finishedAt', 'returnedAt', 'updatedAt'] as const;
+export const EVIDENCE_FIELDS = [
+  'code',
+  'agency',
+  'procedure',
+  'status',
+  'receivedAt',
+  'dueAt',
+  'finishedAt',
+  'returnedAt',
+  'updatedAt',
+] as const;
 export type EvidenceField = (typeof EVIDENCE_FIELDS)[number];
 export type Lang = (typeof LANGS)[number];
 
@@ -15,9 +25,30 @@ interface Labels {
   status: Record<'running' | 'complete', string>;
   coverage: Record<'complete' | 'partial' | 'failed', string>;
   columns: Record<
-    'province' | 'coverage' | 'pulled' | 'applied' | 'unchanged' | 'quarantined' | 'agencies' | 'mismatches' | 'findings' |
-    'agency' | 'procedure' | 'metric' | 'local' | 'national' | 'provincial' | 'diff' | 'verdict' | 'dossier' | 'kind' | 'metrics' |
-    'retries' | 'residual' | 'explainedBy' | 'unexplained',
+    | 'province'
+    | 'coverage'
+    | 'pulled'
+    | 'applied'
+    | 'unchanged'
+    | 'quarantined'
+    | 'agencies'
+    | 'mismatches'
+    | 'findings'
+    | 'agency'
+    | 'procedure'
+    | 'metric'
+    | 'local'
+    | 'national'
+    | 'provincial'
+    | 'diff'
+    | 'verdict'
+    | 'dossier'
+    | 'kind'
+    | 'metrics'
+    | 'retries'
+    | 'residual'
+    | 'explainedBy'
+    | 'unexplained',
     string
   >;
   /** The line a province opens with: its mismatches, the dossiers that explain them, what is left unexplained. */
@@ -54,11 +85,30 @@ const en: Labels = {
   status: { running: 'running', complete: 'complete' },
   coverage: { complete: 'complete', partial: 'partial', failed: 'failed' },
   columns: {
-    province: 'PROVINCE', coverage: 'COVERAGE', pulled: 'PULLED', applied: 'APPLIED', unchanged: 'UNCHANGED',
-    quarantined: 'QUARANTINED', agencies: 'AGENCIES', mismatches: 'MISMATCHES', findings: 'FINDINGS', agency: 'AGENCY',
-    procedure: 'PROCEDURE', metric: 'METRIC', local: 'LOCAL', national: 'NATIONAL', provincial: 'PROVINCIAL', diff: 'DIFF',
-    verdict: 'VERDICT', dossier: 'DOSSIER', kind: 'KIND', metrics: 'METRICS', retries: 'HTTP RETRIES',
-    residual: 'RESIDUAL', explainedBy: 'DOSSIERS', unexplained: 'UNEXPLAINED',
+    province: 'PROVINCE',
+    coverage: 'COVERAGE',
+    pulled: 'PULLED',
+    applied: 'APPLIED',
+    unchanged: 'UNCHANGED',
+    quarantined: 'QUARANTINED',
+    agencies: 'AGENCIES',
+    mismatches: 'MISMATCHES',
+    findings: 'FINDINGS',
+    agency: 'AGENCY',
+    procedure: 'PROCEDURE',
+    metric: 'METRIC',
+    local: 'LOCAL',
+    national: 'NATIONAL',
+    provincial: 'PROVINCIAL',
+    diff: 'DIFF',
+    verdict: 'VERDICT',
+    dossier: 'DOSSIER',
+    kind: 'KIND',
+    metrics: 'METRICS',
+    retries: 'HTTP RETRIES',
+    residual: 'RESIDUAL',
+    explainedBy: 'DOSSIERS',
+    unexplained: 'UNEXPLAINED',
   },
   account: (a) => {
     const n = (k: number, one: string, many = `${one}s`) => `${k} ${k === 1 ? one : many}`;
@@ -77,31 +127,59 @@ const en: Labels = {
   xlsx: {
     sheets: { summary: 'Summary', mismatches: 'Mismatches', findings: 'Findings' },
     headers: {
-      code: 'CODE', why: 'WHY', account: 'ACCOUNT', started: 'STARTED (GMT+7)', finished: 'FINISHED (GMT+7)',
-      explainedCodes: 'EXPLAINED BY', examined: 'EXAMINED',
+      code: 'CODE',
+      why: 'WHY',
+      account: 'ACCOUNT',
+      started: 'STARTED (GMT+7)',
+      finished: 'FINISHED (GMT+7)',
+      explainedCodes: 'EXPLAINED BY',
+      examined: 'EXAMINED',
     },
     sides: { local: 'LOCAL', national: 'NATIONAL' },
   },
   evidenceField: {
-    code: 'code', agency: 'agency', procedure: 'procedure', status: 'status', receivedAt: 'received (GMT+7)', dueAt: 'due (GMT+7)',
-    finishedAt: 'finished (GMT+7)', returnedAt: 'returned (GMT+7)', updatedAt: 'updated (GMT+7)',
+    code: 'code',
+    agency: 'agency',
+    procedure: 'procedure',
+    status: 'status',
+    receivedAt: 'received (GMT+7)',
+    dueAt: 'due (GMT+7)',
+    finishedAt: 'finished (GMT+7)',
+    returnedAt: 'returned (GMT+7)',
+    updatedAt: 'updated (GMT+7)',
   },
   mismatchesOf: 'mismatches',
   findingsOf: 'findings',
   metric: {
-    received: 'received', carriedOver: 'carried over', toProcess: 'to process', processed: 'processed', onTime: 'on time',
-    late: 'late', unprocessed: 'unprocessed', unprocessedNotDue: 'unprocessed, not due', overdue: 'unprocessed, overdue',
-    online: 'online', postal: 'postal', digitised: 'digitised',
+    received: 'received',
+    carriedOver: 'carried over',
+    toProcess: 'to process',
+    processed: 'processed',
+    onTime: 'on time',
+    late: 'late',
+    unprocessed: 'unprocessed',
+    unprocessedNotDue: 'unprocessed, not due',
+    overdue: 'unprocessed, overdue',
+    online: 'online',
+    postal: 'postal',
+    digitised: 'digitised',
   },
   kind: {
-    missing_national: 'not synced to the national portal', missing_local: 'only on the national portal',
-    status_lag: 'national status behind', date_shift: 'date shifted by 7 hours', code_divergence: 'codes differ',
-    definition_drift: 'counted differently', duplicate_national: 'duplicated nationally',
+    missing_national: 'not synced to the national portal',
+    missing_local: 'only on the national portal',
+    status_lag: 'national status behind',
+    date_shift: 'date shifted by 7 hours',
+    code_divergence: 'codes differ',
+    definition_drift: 'counted differently',
+    duplicate_national: 'duplicated nationally',
     unexplained: 'gap not explained by any dossier',
   },
   verdict: {
-    records_lost: 'records lost when pulling', province_misreports: 'province misreports',
-    national_behind: 'national portal behind', national_ahead: 'national portal counts more', undetermined: 'undetermined',
+    records_lost: 'records lost when pulling',
+    province_misreports: 'province misreports',
+    national_behind: 'national portal behind',
+    national_ahead: 'national portal counts more',
+    undetermined: 'undetermined',
   },
   provincialStats: {
     unavailable: 'provincial statistics unavailable, compared with the national figures only',
@@ -117,11 +195,30 @@ const vi: Labels = {
   status: { running: 'đang chạy', complete: 'hoàn tất' },
   coverage: { complete: 'đầy đủ', partial: 'một phần', failed: 'thất bại' },
   columns: {
-    province: 'TỈNH', coverage: 'PHẠM VI', pulled: 'ĐÃ KÉO', applied: 'CẬP NHẬT', unchanged: 'KHÔNG ĐỔI',
-    quarantined: 'CÁCH LY', agencies: 'ĐƠN VỊ', mismatches: 'SAI LỆCH', findings: 'HỒ SƠ LỆCH', agency: 'ĐƠN VỊ',
-    procedure: 'THỦ TỤC', metric: 'CHỈ TIÊU', local: 'TÍNH TỪ KHO', national: 'QUỐC GIA', provincial: 'TỈNH BÁO CÁO', diff: 'CHÊNH',
-    verdict: 'KẾT LUẬN', dossier: 'MÃ HỒ SƠ', kind: 'NGUYÊN NHÂN', metrics: 'CHỈ TIÊU', retries: 'GỬI LẠI HTTP',
-    residual: 'CÒN LỆCH', explainedBy: 'SỐ HỒ SƠ', unexplained: 'CHƯA GIẢI THÍCH',
+    province: 'TỈNH',
+    coverage: 'PHẠM VI',
+    pulled: 'ĐÃ KÉO',
+    applied: 'CẬP NHẬT',
+    unchanged: 'KHÔNG ĐỔI',
+    quarantined: 'CÁCH LY',
+    agencies: 'ĐƠN VỊ',
+    mismatches: 'SAI LỆCH',
+    findings: 'HỒ SƠ LỆCH',
+    agency: 'ĐƠN VỊ',
+    procedure: 'THỦ TỤC',
+    metric: 'CHỈ TIÊU',
+    local: 'TÍNH TỪ KHO',
+    national: 'QUỐC GIA',
+    provincial: 'TỈNH BÁO CÁO',
+    diff: 'CHÊNH',
+    verdict: 'KẾT LUẬN',
+    dossier: 'MÃ HỒ SƠ',
+    kind: 'NGUYÊN NHÂN',
+    metrics: 'CHỈ TIÊU',
+    retries: 'GỬI LẠI HTTP',
+    residual: 'CÒN LỆCH',
+    explainedBy: 'SỐ HỒ SƠ',
+    unexplained: 'CHƯA GIẢI THÍCH',
   },
   account: (a) => {
     if (a.mismatches === 0) return 'không có sai lệch';
@@ -130,7 +227,10 @@ const vi: Labels = {
       parts.push(`${a.residuals.length} chưa giải thích được (còn lệch ${residualList(a.residuals)})`);
       if (a.dossiers) parts.push(`số còn lại được giải thích bởi ${a.dossiers} hồ sơ`);
     } else if (a.unexamined) parts.push(`tìm thấy ${a.dossiers} hồ sơ`);
-    else parts.push(a.dossiers ? `tất cả được giải thích bởi ${a.dossiers} hồ sơ` : 'không còn chênh lệch chưa giải thích');
+    else
+      parts.push(
+        a.dossiers ? `tất cả được giải thích bởi ${a.dossiers} hồ sơ` : 'không còn chênh lệch chưa giải thích',
+      );
     if (a.unexamined) parts.push(`${a.unexamined} chưa được xem xét`);
     return parts.join(', ');
   },
@@ -139,31 +239,59 @@ const vi: Labels = {
   xlsx: {
     sheets: { summary: 'Tổng hợp', mismatches: 'Chênh lệch', findings: 'Hồ sơ' },
     headers: {
-      code: 'MÃ', why: 'LÝ DO', account: 'GIẢI THÍCH', started: 'BẮT ĐẦU (GMT+7)', finished: 'KẾT THÚC (GMT+7)',
-      explainedCodes: 'DO CÁC HỒ SƠ', examined: 'ĐÃ XEM XÉT',
+      code: 'MÃ',
+      why: 'LÝ DO',
+      account: 'GIẢI THÍCH',
+      started: 'BẮT ĐẦU (GMT+7)',
+      finished: 'KẾT THÚC (GMT+7)',
+      explainedCodes: 'DO CÁC HỒ SƠ',
+      examined: 'ĐÃ XEM XÉT',
     },
     sides: { local: 'KHO', national: 'CỔNG QUỐC GIA' },
   },
   evidenceField: {
-    code: 'mã hồ sơ', agency: 'đơn vị', procedure: 'thủ tục', status: 'trạng thái', receivedAt: 'ngày tiếp nhận (GMT+7)',
-    dueAt: 'hạn trả (GMT+7)', finishedAt: 'ngày có kết quả (GMT+7)', returnedAt: 'ngày trả kết quả (GMT+7)', updatedAt: 'cập nhật (GMT+7)',
+    code: 'mã hồ sơ',
+    agency: 'đơn vị',
+    procedure: 'thủ tục',
+    status: 'trạng thái',
+    receivedAt: 'ngày tiếp nhận (GMT+7)',
+    dueAt: 'hạn trả (GMT+7)',
+    finishedAt: 'ngày có kết quả (GMT+7)',
+    returnedAt: 'ngày trả kết quả (GMT+7)',
+    updatedAt: 'cập nhật (GMT+7)',
   },
   mismatchesOf: 'sai lệch số liệu',
   findingsOf: 'hồ sơ sai lệch',
   metric: {
-    received: 'tiếp nhận trong kỳ', carriedOver: 'tồn kỳ trước', toProcess: 'tổng số xử lý', processed: 'đã xử lý',
-    onTime: 'đúng hạn', late: 'trễ hạn', unprocessed: 'chưa xử lý', unprocessedNotDue: 'chưa xử lý trong hạn',
-    overdue: 'chưa xử lý quá hạn', online: 'trực tuyến', postal: 'bưu chính', digitised: 'có số hóa',
+    received: 'tiếp nhận trong kỳ',
+    carriedOver: 'tồn kỳ trước',
+    toProcess: 'tổng số xử lý',
+    processed: 'đã xử lý',
+    onTime: 'đúng hạn',
+    late: 'trễ hạn',
+    unprocessed: 'chưa xử lý',
+    unprocessedNotDue: 'chưa xử lý trong hạn',
+    overdue: 'chưa xử lý quá hạn',
+    online: 'trực tuyến',
+    postal: 'bưu chính',
+    digitised: 'có số hóa',
   },
   kind: {
-    missing_national: 'chưa đồng bộ lên Cổng quốc gia', missing_local: 'chỉ có trên Cổng quốc gia',
-    status_lag: 'trạng thái quốc gia chậm', date_shift: 'lệch ngày 7 giờ', code_divergence: 'lệch mã',
-    definition_drift: 'khác cách tính', duplicate_national: 'trùng trên Cổng quốc gia',
+    missing_national: 'chưa đồng bộ lên Cổng quốc gia',
+    missing_local: 'chỉ có trên Cổng quốc gia',
+    status_lag: 'trạng thái quốc gia chậm',
+    date_shift: 'lệch ngày 7 giờ',
+    code_divergence: 'lệch mã',
+    definition_drift: 'khác cách tính',
+    duplicate_national: 'trùng trên Cổng quốc gia',
     unexplained: 'chênh lệch chưa giải thích được',
   },
   verdict: {
-    records_lost: 'mất hồ sơ khi đồng bộ về', province_misreports: 'tỉnh báo cáo sai',
-    national_behind: 'Cổng quốc gia chưa cập nhật', national_ahead: 'Cổng quốc gia tính thừa', undetermined: 'chưa xác định',
+    records_lost: 'mất hồ sơ khi đồng bộ về',
+    province_misreports: 'tỉnh báo cáo sai',
+    national_behind: 'Cổng quốc gia chưa cập nhật',
+    national_ahead: 'Cổng quốc gia tính thừa',
+    undetermined: 'chưa xác định',
   },
   provincialStats: {
     unavailable: 'không lấy được số liệu tỉnh báo cáo, chỉ đối chiếu với số liệu quốc gia',

@@ -13,7 +13,10 @@ export const TOKEN_COOKIE = 'dossier_sync_token';
 
 /** True for 127.0.0.0/8, ::1 (also IPv4-mapped loopback) and `localhost`. */
 export function isLoopback(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
   if (isIP(v4) === 4) return v4.split('.')[0] === '127';
@@ -45,7 +48,10 @@ export function hostName(hostOrHeader: string): string {
 export function checkHostName(name: string): string {
   const h = hostName(name);
   const plain = h.replace(/^\[(.*)\]$/, '$1');
-  if (isIP(plain) === 0 && !/^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,62}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,62}[a-z0-9_])?)*\.?$/.test(h))
+  if (
+    isIP(plain) === 0 &&
+    !/^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,62}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,62}[a-z0-9_])?)*\.?$/.test(h)
+  )
     throw new Error(`"${name}" is not a host name or an IP address`);
   return h;
 }
@@ -61,7 +67,9 @@ export function allowHosts(names: readonly string[]): RequestHandler {
     res
       .status(421)
       .type('text/plain')
-      .send(`421 Misdirected Request: this server answers to ${list}, not ${given}. To reach it under another name, start it with --allow-host NAME.\n`);
+      .send(
+        `421 Misdirected Request: this server answers to ${list}, not ${given}. To reach it under another name, start it with --allow-host NAME.\n`,
+      );
   };
 }
 

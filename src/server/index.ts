@@ -73,8 +73,10 @@ export function checkServerOptions(
       `serving on ${host}, which is not a loopback address, needs a bearer token: set ${tokenOption}, or bind to 127.0.0.1`,
     );
   }
-  if (o.token !== undefined && o.token.length < 16) throw new ServerConfigError('the token must be at least 16 characters long');
-  if (o.lang !== undefined && !(LANGS as readonly string[]).includes(o.lang)) throw new ServerConfigError(`lang must be one of ${LANGS.join(', ')}, not "${o.lang}"`);
+  if (o.token !== undefined && o.token.length < 16)
+    throw new ServerConfigError('the token must be at least 16 characters long');
+  if (o.lang !== undefined && !(LANGS as readonly string[]).includes(o.lang))
+    throw new ServerConfigError(`lang must be one of ${LANGS.join(', ')}, not "${o.lang}"`);
 }
 
 function hostForUrl(host: string): string {
@@ -87,7 +89,9 @@ function hostForUrl(host: string): string {
 export function hostsServed(o: Pick<ServerOptions, 'host' | 'allowHosts'>): string[] {
   const bound = o.host ?? DEFAULT_HOST;
   const wildcard = ['0.0.0.0', '::', '[::]'].includes(bound);
-  return [...new Set([...LOOPBACK_HOSTS, ...(wildcard ? [] : [hostName(bound)]), ...(o.allowHosts ?? []).map(hostName)])];
+  return [
+    ...new Set([...LOOPBACK_HOSTS, ...(wildcard ? [] : [hostName(bound)]), ...(o.allowHosts ?? []).map(hostName)]),
+  ];
 }
 
 /**
@@ -119,7 +123,8 @@ export function createApp(opts: ServerOptions): express.Express {
   app.use(healthRoutes(c));
   app.use(metricsRoutes(c));
   app.use('/queues', queuesRoutes(c, '/queues'));
-  for (const routes of [runsRoutes, dossiersRoutes, incidentsRoutes, failedRoutes, quarantineRoutes, repairRoutes]) app.use(routes(c));
+  for (const routes of [runsRoutes, dossiersRoutes, incidentsRoutes, failedRoutes, quarantineRoutes, repairRoutes])
+    app.use(routes(c));
 
   app.use((req, res) => {
     if (req.path.startsWith('/api/')) res.status(404).json({ error: `no route ${req.method} ${req.path}` });

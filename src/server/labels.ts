@@ -90,7 +90,14 @@ interface PageLabels {
 
 const en: PageLabels = {
   title: 'dossier-sync',
-  nav: { runs: 'Runs', incidents: 'Incidents', failed: 'Failed batches', quarantine: 'Quarantine', queues: 'Queue', metrics: 'Metrics' },
+  nav: {
+    runs: 'Runs',
+    incidents: 'Incidents',
+    failed: 'Failed batches',
+    quarantine: 'Quarantine',
+    queues: 'Queue',
+    metrics: 'Metrics',
+  },
   latestRuns: 'Latest reconciliation runs',
   noRuns: 'No reconciliation run yet.',
   run: 'Run',
@@ -100,7 +107,8 @@ const en: PageLabels = {
   provinces: 'Provinces',
   summary: 'Coverage per province',
   heatmap: 'Mismatches: province × metric',
-  heatmapHelp: 'Colour: total gap |national − local| of the agencies that differ; the number is how many agencies differ.',
+  heatmapHelp:
+    'Colour: total gap |national − local| of the agencies that differ; the number is how many agencies differ.',
   legendNone: 'none',
   legendLess: 'small gap',
   legendMore: 'large gap',
@@ -126,7 +134,13 @@ const en: PageLabels = {
   lastEvent: 'Last event',
   event: 'Event',
   verdict: 'Verdict',
-  verdicts: { records_lost: 'records lost when pulling', province_misreports: 'province misreports', national_behind: 'national behind', national_ahead: 'national ahead', undetermined: 'undetermined' },
+  verdicts: {
+    records_lost: 'records lost when pulling',
+    province_misreports: 'province misreports',
+    national_behind: 'national behind',
+    national_ahead: 'national ahead',
+    undetermined: 'undetermined',
+  },
   provincialStats: 'Province figures',
   failed: 'Failed sync batches',
   noFailed: 'No failed sync batch.',
@@ -138,7 +152,8 @@ const en: PageLabels = {
   replay: 'Replay',
   replayed: (o, n) => `Replayed ${o} as ${n}.`,
   quarantine: 'Quarantine',
-  quarantineHelp: 'Items that failed validation, per source and reason. A new vendor value is a mapping task: add it to the source\'s statusMap (or procedureMap), then run',
+  quarantineHelp:
+    "Items that failed validation, per source and reason. A new vendor value is a mapping task: add it to the source's statusMap (or procedureMap), then run",
   noQuarantine: 'Nothing in quarantine.',
   reason: 'Reason',
   count: 'Items',
@@ -152,7 +167,8 @@ const en: PageLabels = {
   provincialStatus: { ok: 'compared', unavailable: 'unavailable', 'not offered': 'not offered' },
   account: 'Explanation',
   trend: 'Trend',
-  trendHelp: (n) => `Per night (Vietnam time) over the last ${n} run(s): mismatched figures, dossiers found, and figures left unexplained.`,
+  trendHelp: (n) =>
+    `Per night (Vietnam time) over the last ${n} run(s): mismatched figures, dossiers found, and figures left unexplained.`,
   trendSeries: { mismatches: 'mismatches', findings: 'dossiers found', unexplained: 'unexplained' },
   evidence: (id) => `Evidence in run ${id}`,
   field: 'Field',
@@ -166,13 +182,32 @@ const en: PageLabels = {
   incident: 'Incident',
   history: 'History',
   incidentDossiers: 'Dossiers behind it',
-  noIncidentDossiers: 'No dossier found for it in the runs kept (a figure left unexplained, or runs older than those kept).',
-  statusNames: { 1: 'submitted', 2: 'accepted', 3: 'refused', 4: 'in progress', 5: 'supplement requested', 6: 'awaiting payment', 7: 'withdrawn', 8: 'stopped', 9: 'finished', 10: 'returned' },
+  noIncidentDossiers:
+    'No dossier found for it in the runs kept (a figure left unexplained, or runs older than those kept).',
+  statusNames: {
+    1: 'submitted',
+    2: 'accepted',
+    3: 'refused',
+    4: 'in progress',
+    5: 'supplement requested',
+    6: 'awaiting payment',
+    7: 'withdrawn',
+    8: 'stopped',
+    9: 'finished',
+    10: 'returned',
+  },
 };
 
 const vi: PageLabels = {
   title: 'dossier-sync',
-  nav: { runs: 'Lượt đối soát', incidents: 'Sự cố', failed: 'Lô đồng bộ lỗi', quarantine: 'Cách ly', queues: 'Hàng đợi', metrics: 'Chỉ số' },
+  nav: {
+    runs: 'Lượt đối soát',
+    incidents: 'Sự cố',
+    failed: 'Lô đồng bộ lỗi',
+    quarantine: 'Cách ly',
+    queues: 'Hàng đợi',
+    metrics: 'Chỉ số',
+  },
   latestRuns: 'Các lượt đối soát gần nhất',
   noRuns: 'Chưa có lượt đối soát nào.',
   run: 'Lượt',
@@ -208,7 +243,13 @@ const vi: PageLabels = {
   lastEvent: 'Sự kiện cuối',
   event: 'Sự kiện',
   verdict: 'Nhận định',
-  verdicts: { records_lost: 'mất bản ghi khi kéo', province_misreports: 'tỉnh báo cáo sai', national_behind: 'quốc gia chậm', national_ahead: 'quốc gia thừa', undetermined: 'chưa xác định' },
+  verdicts: {
+    records_lost: 'mất bản ghi khi kéo',
+    province_misreports: 'tỉnh báo cáo sai',
+    national_behind: 'quốc gia chậm',
+    national_ahead: 'quốc gia thừa',
+    undetermined: 'chưa xác định',
+  },
   provincialStats: 'Số liệu tỉnh',
   failed: 'Lô đồng bộ lỗi',
   noFailed: 'Không có lô đồng bộ lỗi.',
@@ -220,7 +261,8 @@ const vi: PageLabels = {
   replay: 'Chạy lại',
   replayed: (o, n) => `Đã chạy lại ${o} thành ${n}.`,
   quarantine: 'Bản ghi bị cách ly',
-  quarantineHelp: 'Bản ghi không hợp lệ, theo nguồn và lý do. Giá trị mới của nhà cung cấp là việc cần ánh xạ: thêm vào statusMap (hoặc procedureMap) của nguồn, rồi chạy',
+  quarantineHelp:
+    'Bản ghi không hợp lệ, theo nguồn và lý do. Giá trị mới của nhà cung cấp là việc cần ánh xạ: thêm vào statusMap (hoặc procedureMap) của nguồn, rồi chạy',
   noQuarantine: 'Không có bản ghi nào bị cách ly.',
   reason: 'Lý do',
   count: 'Số bản ghi',
@@ -234,7 +276,8 @@ const vi: PageLabels = {
   provincialStatus: { ok: 'đã đối chiếu', unavailable: 'không lấy được', 'not offered': 'không cung cấp' },
   account: 'Giải thích',
   trend: 'Xu hướng',
-  trendHelp: (n) => `Theo đêm (giờ Việt Nam) trong ${n} lượt gần nhất: số liệu sai lệch, hồ sơ sai lệch tìm thấy, số liệu chưa giải thích được.`,
+  trendHelp: (n) =>
+    `Theo đêm (giờ Việt Nam) trong ${n} lượt gần nhất: số liệu sai lệch, hồ sơ sai lệch tìm thấy, số liệu chưa giải thích được.`,
   trendSeries: { mismatches: 'sai lệch', findings: 'hồ sơ lệch', unexplained: 'chưa giải thích' },
   evidence: (id) => `Bằng chứng ở lượt ${id}`,
   field: 'Trường',
@@ -248,8 +291,20 @@ const vi: PageLabels = {
   incident: 'Sự cố',
   history: 'Lịch sử',
   incidentDossiers: 'Hồ sơ gây ra',
-  noIncidentDossiers: 'Không tìm thấy hồ sơ nào trong các lượt còn lưu (số liệu chưa giải thích được, hoặc các lượt cũ hơn).',
-  statusNames: { 1: 'mới nộp', 2: 'đã tiếp nhận', 3: 'từ chối', 4: 'đang xử lý', 5: 'yêu cầu bổ sung', 6: 'chờ thanh toán', 7: 'rút hồ sơ', 8: 'dừng xử lý', 9: 'đã có kết quả', 10: 'đã trả kết quả' },
+  noIncidentDossiers:
+    'Không tìm thấy hồ sơ nào trong các lượt còn lưu (số liệu chưa giải thích được, hoặc các lượt cũ hơn).',
+  statusNames: {
+    1: 'mới nộp',
+    2: 'đã tiếp nhận',
+    3: 'từ chối',
+    4: 'đang xử lý',
+    5: 'yêu cầu bổ sung',
+    6: 'chờ thanh toán',
+    7: 'rút hồ sơ',
+    8: 'dừng xử lý',
+    9: 'đã có kết quả',
+    10: 'đã trả kết quả',
+  },
 };
 
 export const PAGE_LABELS: Record<Lang, PageLabels> = { en, vi };

@@ -30,7 +30,8 @@ export function appearancesOf(code: string, reports: readonly RunReport[]): Appe
   for (const r of reports) {
     for (const p of r.provinces) {
       for (const f of p.findings) {
-        if (isDossierFinding(f) && names(f, code)) out.push({ runId: r.runId, period: r.period, startedAt: r.startedAt, province: p.province, finding: f });
+        if (isDossierFinding(f) && names(f, code))
+          out.push({ runId: r.runId, period: r.period, startedAt: r.startedAt, province: p.province, finding: f });
       }
     }
   }
@@ -56,11 +57,15 @@ const procedureOf = (f: Finding) => f.evidence.local?.procedure ?? f.evidence.na
  * Findings are indexed once by run, province and agency: the cost follows the findings and
  * the incidents' history, not their product.
  */
-export function incidentDossiers(incidents: readonly Incident[], reports: readonly RunReport[]): Map<string, IncidentDossier[]> {
+export function incidentDossiers(
+  incidents: readonly Incident[],
+  reports: readonly RunReport[],
+): Map<string, IncidentDossier[]> {
   const index = new Map<string, Finding[]>();
   for (const r of reports) {
     for (const p of r.provinces) {
-      for (const [agency, list] of groupBy(p.findings.filter(isDossierFinding), (f) => f.agency)) index.set(tupleKey(r.runId, p.province, agency), list);
+      for (const [agency, list] of groupBy(p.findings.filter(isDossierFinding), (f) => f.agency))
+        index.set(tupleKey(r.runId, p.province, agency), list);
     }
   }
   const out = new Map<string, IncidentDossier[]>();
@@ -75,7 +80,10 @@ export function incidentDossiers(incidents: readonly Incident[], reports: readon
         byCode.set(f.dossierCode, d);
       }
     }
-    out.set(i.key, [...byCode.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.code.localeCompare(b.code)));
+    out.set(
+      i.key,
+      [...byCode.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.code.localeCompare(b.code)),
+    );
   }
   return out;
 }
@@ -98,10 +106,19 @@ export interface TrendPoint {
 }
 
 export function trendOf(reports: readonly RunReport[]): TrendPoint[] {
-  const byDay = groupBy([...reports].sort((a, b) => a.startedAt.localeCompare(b.startedAt)), (r) => vnTime(r.startedAt).slice(0, 10));
+  const byDay = groupBy(
+    [...reports].sort((a, b) => a.startedAt.localeCompare(b.startedAt)),
+    (r) => vnTime(r.startedAt).slice(0, 10),
+  );
   return [...byDay].map(([day, runs]) => {
     const accounts = runs.flatMap((r) => r.provinces.map(accountOf));
     const total = (k: 'mismatches' | 'dossiers') => accounts.reduce((n, a) => n + a[k], 0);
-    return { day, runs: runs.map((r) => r.runId), mismatches: total('mismatches'), findings: total('dossiers'), unexplained: accounts.reduce((n, a) => n + a.residuals.length, 0) };
+    return {
+      day,
+      runs: runs.map((r) => r.runId),
+      mismatches: total('mismatches'),
+      findings: total('dossiers'),
+      unexplained: accounts.reduce((n, a) => n + a.residuals.length, 0),
+    };
   });
 }

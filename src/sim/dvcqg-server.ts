@@ -87,10 +87,20 @@ export interface SimulatorOptions {
 
 const MAX_BODY = 1 << 20;
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, truncate = false): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+  truncate = false,
+): void {
   let text = body instanceof RawReply ? body.text : JSON.stringify(body);
   if (truncate) text = text.slice(0, Math.floor(text.length / 2));
-  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -148,7 +158,8 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
   const m = /^\/(?:national|p\/([A-Za-z0-9]+))\/(auth\/login|service)$/.exec(path);
   if (!m) return send(res, 404, { error_code: '404', message: `no such path ${path}` });
   const index = m[1] === undefined ? undefined : state.provinces.get(m[1]);
-  if (m[1] !== undefined && !index) return send(res, 404, { error_code: '404', message: `no provincial source ${m[1]}` });
+  if (m[1] !== undefined && !index)
+    return send(res, 404, { error_code: '404', message: `no provincial source ${m[1]}` });
   if (req.method !== 'POST') {
     res.setHeader('allow', 'POST');
     return send(res, 405, { error_code: '405', message: `${req.method} not allowed: use POST` });
@@ -159,7 +170,12 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
   if (httpFault) {
     await readBody(req);
     if (httpFault.status === 429)
-      return send(res, 429, { error_code: '429', message: 'too many requests' }, { 'retry-after': httpFault.retryAfter });
+      return send(
+        res,
+        429,
+        { error_code: '429', message: 'too many requests' },
+        { 'retry-after': httpFault.retryAfter },
+      );
     return send(res, httpFault.status, { error_code: String(httpFault.status), message: 'simulated server failure' });
   }
   const text = await readBody(req);
@@ -173,7 +189,8 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     return send(res, 400, { error_code: '400', message: 'body must be a JSON object' });
   const scope = index ? `p/${index.world.province}` : 'national';
-  const reply = m[2] === 'auth/login' ? login(state, scope, body as Params) : service(state, scope, body as Params, index);
+  const reply =
+    m[2] === 'auth/login' ? login(state, scope, body as Params) : service(state, scope, body as Params, index);
   const delay = !index && (body as Params).service === PUSH_SERVICE ? state.push.replyDelayMs : undefined;
   if (delay) await new Promise((r) => setTimeout(r, delay));
   send(res, 200, reply, {}, faults?.truncate() ?? false);
@@ -192,7 +209,10 @@ function initialState(world: World, opts: SimulatorOptions): State {
           localByAgency: new Map(),
           faults: opts.faults?.[w.province] ? new ProvinceFaults(w, opts.faults[w.province]!, world.now) : undefined,
           misreport: opts.misreport?.[w.province],
-          rendered: opts.prerender && !opts.faults?.[w.province] ? w.local.map((d) => JSON.stringify(toDvcqgItem(d))) : undefined,
+          rendered:
+            opts.prerender && !opts.faults?.[w.province]
+              ? w.local.map((d) => JSON.stringify(toDvcqgItem(d)))
+              : undefined,
         },
       ]),
     ),
@@ -210,7 +230,8 @@ export async function startSimulator(world: World, opts: SimulatorOptions = {}):
   for (const p of Object.keys(opts.faults ?? {}))
     if (!world.provinces.some((w) => w.province === p)) throw new Error(`simulator: faults for unknown province ${p}`);
   for (const p of Object.keys(opts.misreport ?? {}))
-    if (!world.provinces.some((w) => w.province === p)) throw new Error(`simulator: misreport for unknown province ${p}`);
+    if (!world.provinces.some((w) => w.province === p))
+      throw new Error(`simulator: misreport for unknown province ${p}`);
   const state = initialState(world, opts);
   const server = createServer((req, res) => {
     handle(state, req, res).catch((err: unknown) => {
@@ -225,7 +246,10 @@ export async function startSimulator(world: World, opts: SimulatorOptions = {}):
     nationalUrl: `${url}/national`,
     faults: (province: string) => state.provinces.get(province)?.faults?.log,
     nationalLoad: () => [...state.nationalLoad.values()].map((r) => ({ ...r })),
-    nationalPushes: () => [...state.pushes.values()].map((p) => ({ ...p, results: { ...p.results } })).sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)),
+    nationalPushes: () =>
+      [...state.pushes.values()]
+        .map((p) => ({ ...p, results: { ...p.results } }))
+        .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)),
     setPushBehaviour: (b) => {
       state.push = b;
     },

@@ -17,7 +17,11 @@ export interface Misreport {
 }
 
 /** The procedure row a misreport lands on, split by procedure; undefined when the agency has none. */
-export function misreportedProcedure(m: Misreport, dossiers: readonly CanonicalDossier[], days: OracleDays): string | undefined {
+export function misreportedProcedure(
+  m: Misreport,
+  dossiers: readonly CanonicalDossier[],
+  days: OracleDays,
+): string | undefined {
   if (m.procedure !== undefined) return m.procedure;
   let first: string | undefined;
   for (const d of dossiers) {

@@ -61,7 +61,10 @@ export interface OracleDays {
   to: string;
 }
 
-type Countable = Pick<CanonicalDossier, 'status' | 'channel' | 'digitised' | 'receivedAt' | 'dueAt' | 'finishedAt' | 'returnedAt' | 'submittedAt'>;
+type Countable = Pick<
+  CanonicalDossier,
+  'status' | 'channel' | 'digitised' | 'receivedAt' | 'dueAt' | 'finishedAt' | 'returnedAt' | 'submittedAt'
+>;
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -77,7 +80,8 @@ function dayNumber(day: string): number {
   let n = dayNumbers.get(day);
   if (n === undefined) {
     const ms = Date.parse(`${day}T00:00:00Z`);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(ms)) throw new Error(`oracle: "${day}" is not a day YYYY-MM-DD`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(ms))
+      throw new Error(`oracle: "${day}" is not a day YYYY-MM-DD`);
     if (dayNumbers.size > 10_000) dayNumbers.clear();
     dayNumbers.set(day, (n = ms / DAY));
   }
@@ -85,22 +89,34 @@ function dayNumber(day: string): number {
 }
 
 /** Whether the dossier counts in each metric for the period. */
-export function oracleMetrics(d: Countable, days: OracleDays, rules: OracleRules = ORACLE_DEFAULT_RULES): Readonly<Record<OracleMetric, boolean>> {
+export function oracleMetrics(
+  d: Countable,
+  days: OracleDays,
+  rules: OracleRules = ORACLE_DEFAULT_RULES,
+): Readonly<Record<OracleMetric, boolean>> {
   return metricsBetween(d, dayNumber(days.from), dayNumber(days.to), rules);
 }
 
 /** In no metric. */
-const NONE: Readonly<Record<OracleMetric, boolean>> = Object.freeze(Object.fromEntries(ORACLE_METRICS.map((m) => [m, false])) as Record<OracleMetric, boolean>);
+const NONE: Readonly<Record<OracleMetric, boolean>> = Object.freeze(
+  Object.fromEntries(ORACLE_METRICS.map((m) => [m, false])) as Record<OracleMetric, boolean>,
+);
 
 /** `oracleMetrics` for the days numbered `first`..`last`. */
-function metricsBetween(d: Countable, first: number, lastDay: number, rules: OracleRules): Readonly<Record<OracleMetric, boolean>> {
+function metricsBetween(
+  d: Countable,
+  first: number,
+  lastDay: number,
+  rules: OracleRules,
+): Readonly<Record<OracleMetric, boolean>> {
   const no = NONE;
   if (d.status === 1 || d.status === 3) return no;
   if (d.receivedAt === null) return no;
   const last = rules.periodEnd === 'exclusive' ? lastDay - 1 : lastDay;
 
   let receivedAt = d.receivedAt;
-  if (rules.receivedOn === 'submitted' && d.submittedAt !== undefined && d.submittedAt !== null) receivedAt = d.submittedAt;
+  if (rules.receivedOn === 'submitted' && d.submittedAt !== undefined && d.submittedAt !== null)
+    receivedAt = d.submittedAt;
   const receivedDay = vietnamDay(receivedAt);
   if (receivedDay > last) return no; // not received yet
 

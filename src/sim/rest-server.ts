@@ -90,7 +90,13 @@ export interface RestSimulator {
 }
 
 const MAX_BODY = 64 * 1024;
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, truncate = false): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+  truncate = false,
+): void {
   let text = JSON.stringify(body);
   if (truncate) text = text.slice(0, Math.floor(text.length / 2));
   res.writeHead(status, {
@@ -158,8 +164,14 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
   if (await faults?.delay(res)) return void res.destroy();
   const httpFault = faults?.httpFault();
   if (httpFault?.status === 429)
-    return send(res, 429, { error: 'rate_limited', error_description: 'too many requests' }, { 'retry-after': httpFault.retryAfter });
-  if (httpFault) return send(res, httpFault.status, { error: 'server_error', error_description: 'simulated server failure' });
+    return send(
+      res,
+      429,
+      { error: 'rate_limited', error_description: 'too many requests' },
+      { 'retry-after': httpFault.retryAfter },
+    );
+  if (httpFault)
+    return send(res, httpFault.status, { error: 'server_error', error_description: 'simulated server failure' });
   authorise(state, req, faults);
   if (m[2] === 'dossiers') {
     state.counts.listRequests++;
@@ -175,7 +187,14 @@ export async function startRestSimulator(world: World, opts: RestSimulatorOption
     provinces: new Map(
       world.provinces.map((w) => [
         w.province,
-        { world: w, root: rootAgency(w.province), agencies: new Set(w.agencies), byAgency: new Map(), misreport: opts.misreport?.[w.province], faults: faults.get(w.province) },
+        {
+          world: w,
+          root: rootAgency(w.province),
+          agencies: new Set(w.agencies),
+          byAgency: new Map(),
+          misreport: opts.misreport?.[w.province],
+          faults: faults.get(w.province),
+        },
       ]),
     ),
     tokens: new Map(),
@@ -188,7 +207,8 @@ export async function startRestSimulator(world: World, opts: RestSimulatorOption
     handle(state, req, res).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
       if (err instanceof HttpError) {
-        const headers: Record<string, string> = err.status === 401 ? { 'www-authenticate': `Bearer error="${err.error}"` } : {};
+        const headers: Record<string, string> =
+          err.status === 401 ? { 'www-authenticate': `Bearer error="${err.error}"` } : {};
         if (err.status === 405) headers.allow = req.url?.startsWith('/oauth/') ? 'POST' : 'GET';
         send(res, err.status, { error: err.error, error_description: err.message }, headers);
       } else send(res, 500, { error: 'server_error', error_description: `simulator failure: ${String(err)}` });

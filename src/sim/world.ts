@@ -118,8 +118,13 @@ export {
  * (default: the province's own, `procedureMap`): `local` with each mapped procedure code
  * replaced by its national code. Same order as `local`.
  */
-export function expectedStore(p: ProvinceWorld, procedureMap: Readonly<Record<string, string>> = p.procedureMap): CanonicalDossier[] {
-  return p.local.map((d) => (Object.hasOwn(procedureMap, d.procedure) ? { ...d, procedure: procedureMap[d.procedure]! } : d));
+export function expectedStore(
+  p: ProvinceWorld,
+  procedureMap: Readonly<Record<string, string>> = p.procedureMap,
+): CanonicalDossier[] {
+  return p.local.map((d) =>
+    Object.hasOwn(procedureMap, d.procedure) ? { ...d, procedure: procedureMap[d.procedure]! } : d,
+  );
 }
 
 function checkCount(name: string, v: number, min: number): void {
@@ -145,7 +150,9 @@ export function generateWorld(opts: WorldOptions): World {
     throw new Error('simulator: more date_shift discrepancies than dossiers per province');
   const injected = INJECT_FIELDS.reduce((s, k) => s + (k === 'missingLocal' ? 0 : inject[k]), 0);
   if (injected > opts.dossiersPerProvince)
-    throw new Error(`simulator: ${injected} discrepancies per province but only ${opts.dossiersPerProvince} dossiers; raise the volume`);
+    throw new Error(
+      `simulator: ${injected} discrepancies per province but only ${opts.dossiersPerProvince} dossiers; raise the volume`,
+    );
   if (opts.provinces.length === 0) throw new Error('simulator: no provinces');
   checkNationalRules(opts.nationalRules ?? []);
   const seen = new Set<string>();

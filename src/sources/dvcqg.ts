@@ -19,7 +19,16 @@ import { type Period } from '../domain/period.js';
 import { EnvelopeClient, type Credentials } from '../dialects/dvcqg/envelope.js';
 import type { ServiceReply } from '../../schemas/dvcqg.js';
 import type { HttpClient } from '../http/client.js';
-import { pullLimitsOf, rawField, rawItemKey, type PageResult, type PullLimits, type ReportedStats, type SourceAdapter, type Window } from './source.js';
+import {
+  pullLimitsOf,
+  rawField,
+  rawItemKey,
+  type PageResult,
+  type PullLimits,
+  type ReportedStats,
+  type SourceAdapter,
+  type Window,
+} from './source.js';
 
 const cursorSchema = z.object({ ts: z.string(), code: z.string(), page: z.number().int().min(1) });
 type Cursor = z.infer<typeof cursorSchema>;
@@ -51,7 +60,9 @@ export class DvcqgSource implements SourceAdapter {
     this.statusMap = { ...IDENTITY_STATUS_MAP, ...cfg.statusMap };
   }
 
-  retries(): number { return this.http.stats.retries; }
+  retries(): number {
+    return this.http.stats.retries;
+  }
 
   /**
    * The next page's request, sent as soon as a page is read so that the source prepares it
@@ -62,12 +73,19 @@ export class DvcqgSource implements SourceAdapter {
   private ahead: { key: string; reply: Promise<ServiceReply> } | undefined;
 
   private request(window: Window, cursor: Cursor): { key: string; reply: () => Promise<ServiceReply> } {
-    const params = { capNhatTu: cursor.ts, capNhatDen: formatCompact(window.to), trang: cursor.page, soLuong: this.cfg.pageSize };
+    const params = {
+      capNhatTu: cursor.ts,
+      capNhatDen: formatCompact(window.to),
+      trang: cursor.page,
+      soLuong: this.cfg.pageSize,
+    };
     return { key: JSON.stringify(params), reply: () => this.client.call(this.madonvi, 'LayDanhSachHoSo', params) };
   }
 
   async fetchPage(window: Window, cursorIn: unknown | null): Promise<PageResult> {
-    const cursor: Cursor = cursorIn ? cursorSchema.parse(cursorIn) : { ts: formatCompact(window.from), code: '', page: 1 };
+    const cursor: Cursor = cursorIn
+      ? cursorSchema.parse(cursorIn)
+      : { ts: formatCompact(window.from), code: '', page: 1 };
     const size = this.cfg.pageSize;
     const req = this.request(window, cursor);
     const ahead = this.ahead;
@@ -75,7 +93,9 @@ export class DvcqgSource implements SourceAdapter {
     const reply = await (ahead?.key === req.key ? ahead.reply : req.reply());
     const data = reply.data ?? [];
     // Items at the cursor's instant up to its code were applied with an earlier page.
-    const items = data.filter((raw) => !(rawField(raw, 'NgayCapNhat') === cursor.ts && (rawField(raw, 'MaHoSo') ?? '') <= cursor.code));
+    const items = data.filter(
+      (raw) => !(rawField(raw, 'NgayCapNhat') === cursor.ts && (rawField(raw, 'MaHoSo') ?? '') <= cursor.code),
+    );
     const done = data.length < size;
     // The next start is the last item whose update time can be sent back as `capNhatTu`: a
     // malformed NgayCapNhat (quarantined), an item from before the start (a duplicate of an
@@ -94,7 +114,8 @@ export class DvcqgSource implements SourceAdapter {
     }
     let next: Cursor;
     if (last === undefined || lastTs === undefined) next = { ...cursor, page: cursor.page + 1 };
-    else if (lastTs === cursor.ts) next = { ts: cursor.ts, code: rawField(last, 'MaHoSo') ?? cursor.code, page: cursor.page + 1 };
+    else if (lastTs === cursor.ts)
+      next = { ts: cursor.ts, code: rawField(last, 'MaHoSo') ?? cursor.code, page: cursor.page + 1 };
     else next = { ts: lastTs, code: rawField(last, 'MaHoSo') ?? '', page: 1 };
     if (!done) {
       const following = this.request(window, next);
@@ -106,7 +127,12 @@ export class DvcqgSource implements SourceAdapter {
   }
 
   normalise(raw: unknown): Normalised {
-    return normaliseDvcqg(raw, { statusMap: this.statusMap, procedureMap: this.cfg.procedureMap, dates: this.dates, codes: this.codes });
+    return normaliseDvcqg(raw, {
+      statusMap: this.statusMap,
+      procedureMap: this.cfg.procedureMap,
+      dates: this.dates,
+      codes: this.codes,
+    });
   }
 
   itemKey(raw: unknown): string | undefined {
@@ -119,7 +145,11 @@ export class DvcqgSource implements SourceAdapter {
    * sums of their procedure rows. The dialect reports every metric.
    */
   async stats(period: Period, by: { procedure: boolean }): Promise<ReportedStats> {
-    const reply = await this.client.call(this.madonvi, 'ThongKeHoSo', statsParams(period, { agency: true, procedure: by.procedure }));
+    const reply = await this.client.call(
+      this.madonvi,
+      'ThongKeHoSo',
+      statsParams(period, { agency: true, procedure: by.procedure }),
+    );
     const rows = parseStatsRows(reply.data ?? [], this.id);
     return { figures: by.procedure ? withAgencyTotals(rows) : rows, reported: METRICS };
   }

@@ -25,14 +25,31 @@ export function createSource(cfg: SourceConfig, deps: SourceDeps): SourceAdapter
   const now = deps.now ?? Date.now;
   const dates = new DateBounds(deps.dates ?? DEFAULT_DATE_LIMITS, now);
   const codes = deps.agencyPatterns?.length ? new CodeForms(deps.agencyPatterns) : BUILT_IN_CODE_FORMS;
-  const http = new HttpClient({ name: cfg.id, timeoutMs: cfg.timeoutMs, deadlineMs: cfg.deadlineMs, retries: cfg.retries, maxBytes: cfg.maxResponseBytes, rateLimit: cfg.rateLimit, circuitBreaker: cfg.circuitBreaker, logger: deps.logger, signal: deps.signal });
+  const http = new HttpClient({
+    name: cfg.id,
+    timeoutMs: cfg.timeoutMs,
+    deadlineMs: cfg.deadlineMs,
+    retries: cfg.retries,
+    maxBytes: cfg.maxResponseBytes,
+    rateLimit: cfg.rateLimit,
+    circuitBreaker: cfg.circuitBreaker,
+    logger: deps.logger,
+    signal: deps.signal,
+  });
   switch (cfg.dialect) {
     case 'dvcqg':
       return new DvcqgSource(cfg, http, credentials(cfg.usernameEnv, cfg.passwordEnv), dates, codes);
     case 'rest':
-      return new RestSource(cfg, http, {
-        clientId: process.env[cfg.clientIdEnv],
-        clientSecret: process.env[cfg.clientSecretEnv],
-      }, Date.now, dates, codes);
+      return new RestSource(
+        cfg,
+        http,
+        {
+          clientId: process.env[cfg.clientIdEnv],
+          clientSecret: process.env[cfg.clientSecretEnv],
+        },
+        Date.now,
+        dates,
+        codes,
+      );
   }
 }

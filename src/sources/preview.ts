@@ -34,7 +34,10 @@ export async function previewSync(
 ): Promise<SyncPreview> {
   const rule = new ApplyRule(versions);
   const reasons = new Map<string, number>();
-  let pages = 0, pulled = 0, applied = 0, quarantined = 0;
+  let pages = 0,
+    pulled = 0,
+    applied = 0,
+    quarantined = 0;
   let cursor: unknown = null;
   const guard = new PullGuard(adapter.id, (adapter.limits ?? DEFAULT_PULL_LIMITS).maxPages);
   for (;;) {

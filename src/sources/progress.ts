@@ -54,10 +54,14 @@ export class PullGuard {
   /** Before a page is asked for: throws when the pull is at its bound or the cursor was asked for before. */
   beforePage(cursor: unknown): void {
     if (this.pagesRead >= this.maxPages) {
-      throw new NoProgressError(`${this.what}: still not done after ${this.pagesRead} pages (${this.setting} ${this.maxPages}): stopped`);
+      throw new NoProgressError(
+        `${this.what}: still not done after ${this.pagesRead} pages (${this.setting} ${this.maxPages}): stopped`,
+      );
     }
     if (cursor !== null && cursor !== undefined && this.cursors.has(digest(JSON.stringify(cursor)))) {
-      throw new NoProgressError(`${this.what}: no progress: the cursor ${JSON.stringify(cursor).slice(0, 120)} came back after ${this.pagesRead} pages`);
+      throw new NoProgressError(
+        `${this.what}: no progress: the cursor ${JSON.stringify(cursor).slice(0, 120)} came back after ${this.pagesRead} pages`,
+      );
     }
     this.pagesRead++;
   }
@@ -72,7 +76,9 @@ export class PullGuard {
     let keys = '';
     for (const raw of items) keys += `${keyOf(raw) ?? `#${boundedJson(raw, 0).sha1}`}\n`;
     if (this.pages.has(digest(keys))) {
-      throw new NoProgressError(`${this.what}: no progress: page ${this.pagesRead} holds the same ${items.length} items as an earlier page`);
+      throw new NoProgressError(
+        `${this.what}: no progress: page ${this.pagesRead} holds the same ${items.length} items as an earlier page`,
+      );
     }
   }
 }

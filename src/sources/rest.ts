@@ -7,7 +7,13 @@
  */
 import { z } from 'zod';
 import type { RestSourceConfig } from '../../schemas/config.js';
-import { REST_STATS_METRICS, restDossierList, restStatsReply, restTokenReply, type RestStatsRow } from '../../schemas/rest.js';
+import {
+  REST_STATS_METRICS,
+  restDossierList,
+  restStatsReply,
+  restTokenReply,
+  type RestStatsRow,
+} from '../../schemas/rest.js';
 import { BUILT_IN_CODE_FORMS, rootAgency, type CodeForms } from '../domain/codes.js';
 import type { Normalised } from '../domain/normalised.js';
 import { formatIsoVn, normaliseRest } from '../dialects/rest/normalise.js';
@@ -18,7 +24,15 @@ import { type Period } from '../domain/period.js';
 import { AuthExpiredError, PermanentError, TransientError } from '../util/errors.js';
 import { firstIssue } from '../util/zod.js';
 import type { HttpClient } from '../http/client.js';
-import { pullLimitsOf, rawItemKey, type PageResult, type PullLimits, type ReportedStats, type SourceAdapter, type Window } from './source.js';
+import {
+  pullLimitsOf,
+  rawItemKey,
+  type PageResult,
+  type PullLimits,
+  type ReportedStats,
+  type SourceAdapter,
+  type Window,
+} from './source.js';
 
 export interface ClientCredentials {
   clientId: string | undefined;
@@ -79,7 +93,9 @@ export class RestSource implements SourceAdapter {
     const { clientId, clientSecret } = this.credentials;
     if (!clientId || !clientSecret) {
       return Promise.reject(
-        new PermanentError(`${this.id}: client credentials not set (environment ${this.cfg.clientIdEnv} / ${this.cfg.clientSecretEnv})`),
+        new PermanentError(
+          `${this.id}: client credentials not set (environment ${this.cfg.clientIdEnv} / ${this.cfg.clientSecretEnv})`,
+        ),
       );
     }
     const pending = (async (): Promise<Token> => {
@@ -93,7 +109,8 @@ export class RestSource implements SourceAdapter {
         });
       } catch (err) {
         // A refused client is configuration, not something a retry fixes.
-        if (err instanceof AuthExpiredError) throw new PermanentError(`${this.id}: token request refused (HTTP 401): check the client credentials`);
+        if (err instanceof AuthExpiredError)
+          throw new PermanentError(`${this.id}: token request refused (HTTP 401): check the client credentials`);
         throw err;
       }
       const reply = restTokenReply.safeParse(raw);
@@ -122,7 +139,9 @@ export class RestSource implements SourceAdapter {
     }
   }
 
-  retries(): number { return this.http.stats.retries; }
+  retries(): number {
+    return this.http.stats.retries;
+  }
 
   async fetchPage(window: Window, cursorIn: unknown | null): Promise<PageResult> {
     const parsedCursor = cursorSchema.safeParse(cursorIn ?? null);
@@ -139,12 +158,18 @@ export class RestSource implements SourceAdapter {
     const reply = restDossierList.safeParse(raw);
     if (!reply.success) throw new TransientError(`${this.id}: dossier list reply is not in the expected shape`);
     const { items, next } = reply.data;
-    if (next !== null && next === cursor) throw new PermanentError(`${this.id}: the source returned the same cursor again`);
+    if (next !== null && next === cursor)
+      throw new PermanentError(`${this.id}: the source returned the same cursor again`);
     return { items, next, done: next === null };
   }
 
   normalise(raw: unknown): Normalised {
-    return normaliseRest(raw, { statusMap: this.statusMap, procedureMap: this.cfg.procedureMap, dates: this.dates, codes: this.codes });
+    return normaliseRest(raw, {
+      statusMap: this.statusMap,
+      procedureMap: this.cfg.procedureMap,
+      dates: this.dates,
+      codes: this.codes,
+    });
   }
 
   itemKey(raw: unknown): string | undefined {
@@ -165,12 +190,16 @@ export class RestSource implements SourceAdapter {
    */
   async stats(period: Period, by: { procedure: boolean }): Promise<ReportedStats> {
     const agencyRows = await this.statsRows(period, this.agency, 'agency');
-    const figures: Figures[] = agencyRows.filter((r) => r.procedureCode === undefined).map((r) => this.figuresOf(r, null));
+    const figures: Figures[] = agencyRows
+      .filter((r) => r.procedureCode === undefined)
+      .map((r) => this.figuresOf(r, null));
     if (!by.procedure) return { figures, reported: REST_STATS_METRICS };
     const agencies = [...new Set(figures.map((f) => f.agency))];
     const root = rootAgency(this.cfg.province);
     const procedureFigures = async (agency: string) =>
-      (await this.statsRows(period, agency, 'procedure')).filter((r) => r.procedureCode !== undefined).map((r) => this.figuresOf(r, r.procedureCode!));
+      (await this.statsRows(period, agency, 'procedure'))
+        .filter((r) => r.procedureCode !== undefined)
+        .map((r) => this.figuresOf(r, r.procedureCode!));
     for (const agency of agencies.filter((a) => a !== root)) figures.push(...(await procedureFigures(agency)));
     if (agencies.includes(root)) {
       const whole = await procedureFigures(root);
@@ -198,7 +227,8 @@ export class RestSource implements SourceAdapter {
     const query = new URLSearchParams({ agency, from: period.from, to: period.to, by });
     const raw = await this.getAuthorised(`${this.cfg.baseUrl}/stats?${query.toString()}`);
     const reply = restStatsReply.safeParse(raw);
-    if (!reply.success) throw new TransientError(`${this.id}: stats reply is not in the expected shape (${firstIssue(reply.error)})`);
+    if (!reply.success)
+      throw new TransientError(`${this.id}: stats reply is not in the expected shape (${firstIssue(reply.error)})`);
     return reply.data.rows;
   }
 

@@ -83,7 +83,10 @@ export interface SourceAdapter {
  * A page's items, each normalised or rejected with its reason: none dropped. An item beyond
  * the parsing limits (nesting, size) is rejected before it is read any further.
  */
-export function normalisePage(adapter: Pick<SourceAdapter, 'normalise' | 'limits'>, items: unknown[]): { dossiers: CanonicalDossier[]; rejected: { raw: unknown; reason: string }[] } {
+export function normalisePage(
+  adapter: Pick<SourceAdapter, 'normalise' | 'limits'>,
+  items: unknown[],
+): { dossiers: CanonicalDossier[]; rejected: { raw: unknown; reason: string }[] } {
   const dossiers: CanonicalDossier[] = [];
   const rejected: { raw: unknown; reason: string }[] = [];
   const limits = (adapter.limits ?? DEFAULT_PULL_LIMITS).item;

@@ -35,7 +35,8 @@ export function describeTarget(t: RedisTarget): string {
 }
 
 /** What each topology's settings are called, for an error that says where to change them. */
-export const TARGET_SETTINGS = 'set redis.url, redis.cluster or redis.sentinel in the configuration, or REDIS_URL, REDIS_CLUSTER or REDIS_SENTINEL';
+export const TARGET_SETTINGS =
+  'set redis.url, redis.cluster or redis.sentinel in the configuration, or REDIS_URL, REDIS_CLUSTER or REDIS_SENTINEL';
 
 /**
  * A connection that waits out an outage, a failover or a cluster's resharding: commands wait
@@ -83,14 +84,19 @@ export function masters(redis: RedisClient): Redis[] {
  * it, after `attempts` failed connection attempts or `timeoutMs`, instead of waiting for it
  * (the connections themselves wait out an outage once running).
  */
-export async function reachRedis(redis: RedisClient, target: RedisTarget, opts: { timeoutMs?: number; attempts?: number } = {}): Promise<void> {
+export async function reachRedis(
+  redis: RedisClient,
+  target: RedisTarget,
+  opts: { timeoutMs?: number; attempts?: number } = {},
+): Promise<void> {
   const { timeoutMs = 10_000, attempts = 3 } = opts;
   let failures = 0;
   let last = 'no answer';
   let onError: (err: Error) => void = () => {};
   let timer: NodeJS.Timeout | undefined;
   const gaveUp = new Promise<never>((_, reject) => {
-    const fail = () => reject(new Error(`cannot reach Redis at ${describeTarget(target)} (${last}): start it, or ${TARGET_SETTINGS}`));
+    const fail = () =>
+      reject(new Error(`cannot reach Redis at ${describeTarget(target)} (${last}): start it, or ${TARGET_SETTINGS}`));
     onError = (err) => {
       last = err.message;
       if (++failures >= attempts) fail();
@@ -115,7 +121,10 @@ export async function checkRedis(redis: RedisClient, logger: Logger): Promise<vo
     const [, policy] = (await node.config('GET', 'maxmemory-policy')) as [string, string];
     if (policy !== 'noeviction') {
       const where = redis instanceof Cluster ? { node: `${node.options.host}:${node.options.port}` } : {};
-      logger.warn({ policy, ...where }, `Redis maxmemory-policy is "${policy}": set it to "noeviction" or queued jobs and checkpoints can be evicted`);
+      logger.warn(
+        { policy, ...where },
+        `Redis maxmemory-policy is "${policy}": set it to "noeviction" or queued jobs and checkpoints can be evicted`,
+      );
     }
   }
 }

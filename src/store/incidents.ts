@@ -70,7 +70,11 @@ export class Incidents {
   }
 
   async markGroupsSent(groups: string[], at: Date): Promise<void> {
-    if (groups.length) await this.redis.hset(this.keys.alertGroupSent(), Object.fromEntries(groups.map((g) => [g, String(at.getTime())])));
+    if (groups.length)
+      await this.redis.hset(
+        this.keys.alertGroupSent(),
+        Object.fromEntries(groups.map((g) => [g, String(at.getTime())])),
+      );
   }
 
   /** When each alert group was last sent a message (epoch ms), for `alerts.repeatHours`. */

@@ -15,7 +15,16 @@ export class Keys {
     return `${this.prefix}:{global}`;
   }
   /** Where a key of no province was before the `{global}` tag (`dsync:runs`), and is now. */
-  static readonly UNTAGGED_ROOTS = ['runs', 'incidents', 'incidents:open', 'incidents:migrated', 'alerts:sent', 'alerts:group-sent', 'nightly:last', 'national:load'] as const;
+  static readonly UNTAGGED_ROOTS = [
+    'runs',
+    'incidents',
+    'incidents:open',
+    'incidents:migrated',
+    'alerts:sent',
+    'alerts:group-sent',
+    'nightly:last',
+    'national:load',
+  ] as const;
   untagged(rest: string): string {
     return `${this.prefix}:${rest}`;
   }

@@ -43,7 +43,7 @@ export function codeMonth(yymm: string): Period | null {
 /** The `YYMM` months a period overlaps, oldest first. */
 export function monthsOf(p: Period): string[] {
   const out: string[] = [];
-  for (let y = Number(p.from.slice(0, 4)), m = Number(p.from.slice(5, 7)); ; ) {
+  for (let y = Number(p.from.slice(0, 4)), m = Number(p.from.slice(5, 7)); ;) {
     const yymm = `${String(y % 100).padStart(2, '0')}${String(m).padStart(2, '0')}`;
     out.push(yymm);
     if (yymm === `${p.to.slice(2, 4)}${p.to.slice(5, 7)}`) return out;

@@ -25,7 +25,11 @@ export async function tagUntaggedKeys(redis: RedisClient, prefix: string, logger
       if (old.startsWith(province)) continue;
       const moved = await redis.renamenx(old, keys.tagged(old)).catch(() => 0); // another worker's start may have moved it
       if (moved === 1) renamed++;
-      else if (await redis.exists(old)) logger.warn({ key: old, tagged: keys.tagged(old) }, 'both the untagged and the tagged key exist: the untagged one is left as it is');
+      else if (await redis.exists(old))
+        logger.warn(
+          { key: old, tagged: keys.tagged(old) },
+          'both the untagged and the tagged key exist: the untagged one is left as it is',
+        );
     }
   } while (cursor !== '0');
   logger.info({ renamed }, 'keys of no province renamed under the {global} tag');

@@ -136,7 +136,8 @@ const bars = new Int32Array(64);
  */
 export function unpackCounted(text: string, from: number, to: number, agency: string, into: Counted): Counted {
   let n = 0;
-  for (let i = text.indexOf('|', from); i >= 0 && i < to && n < bars.length; i = text.indexOf('|', i + 1)) bars[n++] = i;
+  for (let i = text.indexOf('|', from); i >= 0 && i < to && n < bars.length; i = text.indexOf('|', i + 1))
+    bars[n++] = i;
   const a = bars[0]!;
   const b = bars[1]!;
   const c = bars[2]!;

@@ -51,11 +51,18 @@ export function withFailedJobs(coverage: Coverage, jobs: FailedJob[]): Coverage 
   };
 }
 
-const parseSummary = (raw: string): ProvinceSummary => provinceReport.omit({ findings: true, incidents: true }).parse(JSON.parse(raw));
+const parseSummary = (raw: string): ProvinceSummary =>
+  provinceReport.omit({ findings: true, incidents: true }).parse(JSON.parse(raw));
 
 /** What a province that has no stored result yet reports. */
 function notReconciled(province: string): ProvinceSummary {
-  return { province, coverage: { status: 'failed', why: 'not reconciled (yet)' }, sources: [], agencies: 0, mismatches: [] };
+  return {
+    province,
+    coverage: { status: 'failed', why: 'not reconciled (yet)' },
+    sources: [],
+    agencies: 0,
+    mismatches: [],
+  };
 }
 
 /** A finding's field in the run's findings: its dossier, or for an unexplained key the key. */
@@ -111,7 +118,9 @@ export class Runs {
   /** Records jobs of the run that failed for good against the province (see `withFailedJobs`); once each. */
   async addFailedJobs(runId: string, province: string, jobs: FailedJob[]): Promise<void> {
     const raw = await this.redis.get(this.keys.runProvince(runId, province));
-    const summary = raw ? parseSummary(raw) : { ...notReconciled(province), coverage: { status: 'failed' as const, why: null } };
+    const summary = raw
+      ? parseSummary(raw)
+      : { ...notReconciled(province), coverage: { status: 'failed' as const, why: null } };
     await this.setProvince(runId, { ...summary, coverage: withFailedJobs(summary.coverage, jobs) });
   }
 
@@ -126,7 +135,12 @@ export class Runs {
    * accounting, its findings (replacing any earlier attempt's) and the national load it cost.
    * A retried pass writes the same again: nothing is counted twice but the load it really sent.
    */
-  async setExplanation(runId: string, summary: ProvinceSummary, findings: Finding[], load: NationalLoad): Promise<void> {
+  async setExplanation(
+    runId: string,
+    summary: ProvinceSummary,
+    findings: Finding[],
+    load: NationalLoad,
+  ): Promise<void> {
     const key = this.keys.runFindings(runId, summary.province);
     const tx = this.redis.multi().set(this.keys.runProvince(runId, summary.province), JSON.stringify(summary)).del(key);
     if (findings.length) tx.hset(key, Object.fromEntries(findings.map((f) => [findingField(f), JSON.stringify(f)])));
@@ -139,7 +153,10 @@ export class Runs {
   }
 
   private loadInto(tx: ChainableCommander, runId: string, province: string, load: NationalLoad): ChainableCommander {
-    for (const [k, field] of [[this.keys.runNational(runId), province], [this.keys.nationalLoad(), province]] as const) {
+    for (const [k, field] of [
+      [this.keys.runNational(runId), province],
+      [this.keys.nationalLoad(), province],
+    ] as const) {
       tx.hincrby(k, `${field}|requests`, load.requests).hincrby(k, `${field}|records`, load.records);
     }
     return tx.hincrby(this.keys.runNational(runId), '*|records', load.records);
@@ -219,7 +236,10 @@ export class Runs {
       else byCode.set(field, f);
     }
     return [...byCode.entries()]
-      .sort(([fa, a], [fb, b]) => a.agency.localeCompare(b.agency) || a.dossierCode.localeCompare(b.dossierCode) || fa.localeCompare(fb))
+      .sort(
+        ([fa, a], [fb, b]) =>
+          a.agency.localeCompare(b.agency) || a.dossierCode.localeCompare(b.dossierCode) || fa.localeCompare(fb),
+      )
       .map(([, f]) => f);
   }
 }

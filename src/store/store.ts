@@ -6,7 +6,13 @@
  */
 import type { RedisClient } from './connection.js';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
-import { checkpoint, syncCounters, type Checkpoint, type QuarantineEntry, type SyncCounters } from '../../schemas/store.js';
+import {
+  checkpoint,
+  syncCounters,
+  type Checkpoint,
+  type QuarantineEntry,
+  type SyncCounters,
+} from '../../schemas/store.js';
 import { Keys } from './keys.js';
 import { agencyOfBucket, codeIn, monthsOf, placeOf, slotOf } from './layout.js';
 import { pack, storedVersion, unpack, unpackCounted, type Counted } from './pack.js';
@@ -140,7 +146,8 @@ export class Store {
     this.redis = redis as WithApply;
     if (!('applyPage' in redis)) redis.defineCommand('applyPage', { numberOfKeys: 5, lua: APPLY_PAGE });
     if (!('scanJoined' in redis)) redis.defineCommand('scanJoined', { numberOfKeys: 1, lua: SCAN_JOINED });
-    if (!('releaseQuarantined' in redis)) redis.defineCommand('releaseQuarantined', { numberOfKeys: 3, lua: RELEASE_QUARANTINED });
+    if (!('releaseQuarantined' in redis))
+      redis.defineCommand('releaseQuarantined', { numberOfKeys: 3, lua: RELEASE_QUARANTINED });
     if (!('lookupDossiers' in redis)) redis.defineCommand('lookupDossiers', { numberOfKeys: 1, lua: LOOKUP });
     if (!('migrateDossiers' in redis)) redis.defineCommand('migrateDossiers', { numberOfKeys: 1, lua: MIGRATE });
     if (!('readBuckets' in redis)) redis.defineCommand('readBuckets', { numberOfKeys: 1, lua: READ_BUCKETS });
@@ -150,7 +157,14 @@ export class Store {
     const k = this.keys;
     const after = page.after === undefined ? '' : page.after === null ? '-' : `=${page.after}`;
     const [buckets, records] = byBucket(page.dossiers);
-    const args: string[] = [k.layout(page.province), checkpointText(page.checkpoint), after, String(page.dossiers.length), String(buckets), ...records];
+    const args: string[] = [
+      k.layout(page.province),
+      checkpointText(page.checkpoint),
+      after,
+      String(page.dossiers.length),
+      String(buckets),
+      ...records,
+    ];
     for (const q of page.quarantined) args.push(q.key, q.entry.reason, JSON.stringify(q.entry));
     const keys = [
       k.dossiers(page.province),
@@ -160,7 +174,10 @@ export class Store {
       k.quarantineReasons(page.province, page.source),
     ];
     const [applied, unchanged, quarantined] = await this.redis.applyPage(...keys, ...args);
-    if (applied === -1) throw new CheckpointMoved(`the checkpoint of ${page.source} is not the one its page ${page.checkpoint.pending?.pages ?? 'last'} follows`);
+    if (applied === -1)
+      throw new CheckpointMoved(
+        `the checkpoint of ${page.source} is not the one its page ${page.checkpoint.pending?.pages ?? 'last'} follows`,
+      );
     return { applied, unchanged, quarantined };
   }
 
@@ -169,7 +186,11 @@ export class Store {
   }
 
   /** The checkpoint, and its stored text (null when none is stored) for `PageInput.after`. */
-  async readCheckpoint(province: string, source: string, backfill?: string): Promise<{ checkpoint: Checkpoint; stored: string | null }> {
+  async readCheckpoint(
+    province: string,
+    source: string,
+    backfill?: string,
+  ): Promise<{ checkpoint: Checkpoint; stored: string | null }> {
     const stored = await this.redis.get(this.keys.checkpoint(province, source, backfill));
     return { checkpoint: stored ? checkpoint.parse(JSON.parse(stored)) : { syncedTo: null, pending: null }, stored };
   }
@@ -263,7 +284,10 @@ export class Store {
   async *scanDossiers(province: string, batch = 10_000): AsyncGenerator<CanonicalDossier[]> {
     const seen = new Set<string>();
     const months = (await this.redis.smembers(`${this.keys.layout(province)}:months`)).sort();
-    for (const source of [this.readLayout(province, months, batch), this.scanHash(this.keys.dossiers(province), batch)]) {
+    for (const source of [
+      this.readLayout(province, months, batch),
+      this.scanHash(this.keys.dossiers(province), batch),
+    ]) {
       for await (const dossiers of source) {
         const out = dossiers.filter((d) => seen.size !== seen.add(d.code).size);
         if (out.length) yield out;
@@ -280,12 +304,23 @@ export class Store {
     await this.migrate(province);
     const L = this.keys.layout(province);
     for await (const batch of this.scanHash(`${L}:odd`)) for (const d of batch) visit(d);
-    const into: Counted = { status: 0, channel: null, digitised: false, agency: '', procedure: '', receivedAt: null, dueAt: null, finishedAt: null, returnedAt: null };
+    const into: Counted = {
+      status: 0,
+      channel: null,
+      digitised: false,
+      agency: '',
+      procedure: '',
+      receivedAt: null,
+      dueAt: null,
+      finishedAt: null,
+      returnedAt: null,
+    };
     for (const [kind, buckets] of await this.layoutBuckets(province, monthsOf(period)))
       for await (const step of this.bucketSteps(kind, buckets, 'HVALS'))
         for (const { bucket, text, bounds } of step) {
           const agency = agencyOfBucket(bucket);
-          for (let k = 0; k + 1 < bounds.length; k++) visit(unpackCounted(text, bounds[k]!, bounds[k + 1]! - 1, agency, into));
+          for (let k = 0; k + 1 < bounds.length; k++)
+            visit(unpackCounted(text, bounds[k]!, bounds[k + 1]! - 1, agency, into));
         }
   }
 
@@ -298,7 +333,8 @@ export class Store {
         for (const { bucket, text, bounds } of step) {
           const agency = agencyOfBucket(bucket);
           const entry = (k: number) => text.slice(bounds[k], bounds[k + 1]! - 1);
-          for (let k = 0; k + 1 < bounds.length; k += 2) out.push(unpack(codeIn(bucket, entry(k)), entry(k + 1), agency));
+          for (let k = 0; k + 1 < bounds.length; k += 2)
+            out.push(unpack(codeIn(bucket, entry(k)), entry(k + 1), agency));
         }
         if (out.length) yield out;
       }
@@ -307,7 +343,9 @@ export class Store {
   /** The open buckets, and the buckets of these code months, each list with its keys' prefix. */
   private async layoutBuckets(province: string, months: string[]): Promise<[string, string[]][]> {
     const L = this.keys.layout(province);
-    const [open, ...home] = await Promise.all([`${L}:open-buckets`, ...months.map((m) => `${L}:bm:${m}`)].map((k) => this.redis.smembers(k)));
+    const [open, ...home] = await Promise.all(
+      [`${L}:open-buckets`, ...months.map((m) => `${L}:bm:${m}`)].map((k) => this.redis.smembers(k)),
+    );
     return [
       [`${L}:o`, open!],
       [`${L}:b`, home.flat()],
@@ -320,7 +358,11 @@ export class Store {
    * `bounds[k]` to `bounds[k + 1] - 1`. BUCKETS_PER_STEP buckets per script call; the next step
    * is asked for before this one is handed over (Redis reads while this process decodes).
    */
-  private async *bucketSteps(kind: string, buckets: string[], command: 'HGETALL' | 'HVALS'): AsyncGenerator<BucketRead[]> {
+  private async *bucketSteps(
+    kind: string,
+    buckets: string[],
+    command: 'HGETALL' | 'HVALS',
+  ): AsyncGenerator<BucketRead[]> {
     const step = async (list: string[]): Promise<BucketRead[]> => {
       const got = await this.redis.readBuckets(kind, command, kind, ...list);
       return Promise.all(
@@ -330,7 +372,8 @@ export class Store {
           if (bounds) return { bucket, text, bounds };
           // an entry with a newline in it: the bucket read again with the plain command
           const key = `${kind}:${bucket}`;
-          const entries = command === 'HVALS' ? await this.redis.hvals(key) : Object.entries(await this.redis.hgetall(key)).flat();
+          const entries =
+            command === 'HVALS' ? await this.redis.hvals(key) : Object.entries(await this.redis.hgetall(key)).flat();
           const again = [0];
           for (const e of entries) again.push(again[again.length - 1]! + e.length + 1);
           return { bucket, text: entries.join('\n'), bounds: again };
@@ -398,23 +441,40 @@ export class Store {
   }
 
   /** A source's quarantined items with their keys, a batch at a time (an item may come twice). */
-  async *scanQuarantine(province: string, source: string, batch = 500): AsyncGenerator<{ key: string; entry: QuarantineEntry }[]> {
+  async *scanQuarantine(
+    province: string,
+    source: string,
+    batch = 500,
+  ): AsyncGenerator<{ key: string; entry: QuarantineEntry }[]> {
     let cursor = '0';
     do {
       const [next, flat] = await this.redis.hscan(this.keys.quarantine(province, source), cursor, 'COUNT', batch);
       cursor = next;
       const out: { key: string; entry: QuarantineEntry }[] = [];
-      for (let i = 0; i < flat.length; i += 2) out.push({ key: flat[i]!, entry: JSON.parse(flat[i + 1]!) as QuarantineEntry });
+      for (let i = 0; i < flat.length; i += 2)
+        out.push({ key: flat[i]!, entry: JSON.parse(flat[i + 1]!) as QuarantineEntry });
       if (out.length) yield out;
     } while (cursor !== '0');
   }
 
   /** See RELEASE_QUARANTINED: these items now normalise to these dossiers. */
-  async releaseQuarantined(province: string, source: string, items: { key: string; reason: string; dossier: CanonicalDossier }[]): Promise<{ applied: number; unchanged: number; released: number }> {
+  async releaseQuarantined(
+    province: string,
+    source: string,
+    items: { key: string; reason: string; dossier: CanonicalDossier }[],
+  ): Promise<{ applied: number; unchanged: number; released: number }> {
     if (items.length === 0) return { applied: 0, unchanged: 0, released: 0 };
     const args = items.flatMap((i) => [i.key, i.reason, ...placeArgs(i.dossier), pack(i.dossier)]);
-    const keys = [this.keys.dossiers(province), this.keys.quarantine(province, source), this.keys.quarantineReasons(province, source)];
-    const [applied, unchanged, released] = await this.redis.releaseQuarantined(...keys, this.keys.layout(province), ...args);
+    const keys = [
+      this.keys.dossiers(province),
+      this.keys.quarantine(province, source),
+      this.keys.quarantineReasons(province, source),
+    ];
+    const [applied, unchanged, released] = await this.redis.releaseQuarantined(
+      ...keys,
+      this.keys.layout(province),
+      ...args,
+    );
     return { applied, unchanged, released };
   }
 

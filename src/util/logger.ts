@@ -6,9 +6,25 @@ import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
 export const REDACT = [
-  'password', '*.password', 'session', '*.session', 'token', '*.token', 'access_token', '*.access_token',
-  'client_secret', '*.client_secret', 'authorization', '*.authorization', '*.headers.authorization',
-  'ChuHoSo', '*.ChuHoSo', 'SoDienThoai', '*.SoDienThoai', 'Email', '*.Email',
+  'password',
+  '*.password',
+  'session',
+  '*.session',
+  'token',
+  '*.token',
+  'access_token',
+  '*.access_token',
+  'client_secret',
+  '*.client_secret',
+  'authorization',
+  '*.authorization',
+  '*.headers.authorization',
+  'ChuHoSo',
+  '*.ChuHoSo',
+  'SoDienThoai',
+  '*.SoDienThoai',
+  'Email',
+  '*.Email',
 ];
 
 export function createLogger(opts: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
@@ -19,5 +35,8 @@ export function createLogger(opts: { level?: string; destination?: NodeJS.Writab
   };
   const out = opts.destination ?? process.stderr;
   const terminal = !opts.destination && process.stderr.isTTY;
-  return pino(options, terminal ? pretty({ destination: 2, colorize: true, ignore: 'pid,hostname,app' }) : (out as pino.DestinationStream));
+  return pino(
+    options,
+    terminal ? pretty({ destination: 2, colorize: true, ignore: 'pid,hostname,app' }) : (out as pino.DestinationStream),
+  );
 }

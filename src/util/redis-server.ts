@@ -40,14 +40,17 @@ export function freePort(): Promise<number> {
 function waitReady(child: ChildProcess, port: number, ready = 'Ready to accept connections'): Promise<void> {
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => fail(new Error(`redis-server on port ${port} did not start in 10 s:\n${out}`)), 10_000);
+    const timer = setTimeout(
+      () => fail(new Error(`redis-server on port ${port} did not start in 10 s:\n${out}`)),
+      10_000,
+    );
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes(ready)) done();
     };
-    const onExit = (code: number | null) => fail(new Error(`redis-server exited (code ${code}) before it was ready:\n${out}`));
-    const onError = (err: NodeJS.ErrnoException) =>
-      fail(err.code === 'ENOENT' ? new Error(REDIS_MISSING) : err);
+    const onExit = (code: number | null) =>
+      fail(new Error(`redis-server exited (code ${code}) before it was ready:\n${out}`));
+    const onError = (err: NodeJS.ErrnoException) => fail(err.code === 'ENOENT' ? new Error(REDIS_MISSING) : err);
     function cleanup() {
       clearTimeout(timer);
       child.stdout?.off('data', onData);
@@ -82,14 +85,22 @@ export async function startPrivateRedis(opts: PrivateRedisOptions = {}): Promise
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'dossier-sync-redis-')));
   const port = opts.port ?? (await freePort());
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir,
-    '--save', '',
-    '--appendonly', opts.appendOnly ? 'yes' : 'no',
-    '--maxmemory-policy', 'noeviction',
-    '--daemonize', 'no',
-    '--loglevel', 'notice',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    opts.appendOnly ? 'yes' : 'no',
+    '--maxmemory-policy',
+    'noeviction',
+    '--daemonize',
+    'no',
+    '--loglevel',
+    'notice',
     ...(opts.args ?? []),
   ];
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -142,7 +153,8 @@ async function onPort<T>(port: number, fn: (r: Redis) => Promise<T>): Promise<T>
 }
 
 /** One `INFO` (or `CLUSTER INFO`) field. */
-const field = (info: string, name: string): string | undefined => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
+const field = (info: string, name: string): string | undefined =>
+  new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
 
 const exec = promisify(execFile);
 
@@ -162,7 +174,10 @@ export async function clusterUnsupported(): Promise<string | undefined> {
   const [server, cli] = await Promise.all([major('redis-server'), major('redis-cli')]);
   if (server < 0) return REDIS_MISSING;
   if (server < 3) return `redis-server ${server}.x has no cluster mode (3.0 or later needed)`;
-  if (cli < 5) return cli < 0 ? 'redis-cli was not found on PATH' : `redis-cli ${cli}.x cannot create a cluster (--cluster needs 5.0 or later)`;
+  if (cli < 5)
+    return cli < 0
+      ? 'redis-cli was not found on PATH'
+      : `redis-cli ${cli}.x cannot create a cluster (--cluster needs 5.0 or later)`;
   return undefined;
 }
 
@@ -186,9 +201,20 @@ export async function startPrivateCluster(masters = 3): Promise<PrivateCluster> 
   };
   try {
     for (let i = 0; i < masters; i++) {
-      nodes.push(await startPrivateRedis({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'] }));
+      nodes.push(
+        await startPrivateRedis({
+          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'],
+        }),
+      );
     }
-    await exec('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await exec('redis-cli', [
+      '--cluster',
+      'create',
+      ...nodes.map((n) => `127.0.0.1:${n.port}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
     for (const n of nodes) {
       await until(`node ${n.port} to see the cluster ok`, () =>
         onPort(n.port, async (r) => {
@@ -222,14 +248,21 @@ async function startSentinel(name: string, master: { host: string; port: number 
   const port = await freePort();
   const conf = join(dir, 'sentinel.conf');
   // A sentinel rewrites its file; quick timings, so that a failover takes a few seconds.
-  await writeFile(conf, [
-    `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`,
-    `sentinel monitor ${name} ${master.host} ${master.port} 2`,
-    `sentinel down-after-milliseconds ${name} 1000`,
-    `sentinel failover-timeout ${name} 10000`,
-    '',
-  ].join('\n'));
-  const child = spawn('redis-server', [conf, '--sentinel', '--daemonize', 'no', '--loglevel', 'notice'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await writeFile(
+    conf,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `sentinel monitor ${name} ${master.host} ${master.port} 2`,
+      `sentinel down-after-milliseconds ${name} 1000`,
+      `sentinel failover-timeout ${name} 10000`,
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('redis-server', [conf, '--sentinel', '--daemonize', 'no', '--loglevel', 'notice'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   await waitReady(child, port, '+monitor master');
   return running(child, port, dir, true);
 }
@@ -240,7 +273,9 @@ async function startSentinel(name: string, master: { host: string; port: number 
  * killing the master leads to a failover. `via`, if given, maps the master's port to the one
  * the replica and the sentinels reach it on (a proxy in front of it).
  */
-export async function startPrivateSentinels(opts: { name?: string; via?: (masterPort: number) => Promise<number> } = {}): Promise<PrivateSentinels> {
+export async function startPrivateSentinels(
+  opts: { name?: string; via?: (masterPort: number) => Promise<number> } = {},
+): Promise<PrivateSentinels> {
   const name = opts.name ?? 'dsync-master';
   const started: PrivateRedis[] = [];
   const stop = async () => {
@@ -252,7 +287,9 @@ export async function startPrivateSentinels(opts: { name?: string; via?: (master
     const seen = { host: '127.0.0.1', port: opts.via ? await opts.via(master.port) : master.port };
     const replica = await startPrivateRedis({ args: ['--replicaof', seen.host, String(seen.port)] });
     started.push(replica);
-    await until('the replica to be in sync', () => onPort(replica.port, async (r) => field(await r.info('replication'), 'master_link_status') === 'up'));
+    await until('the replica to be in sync', () =>
+      onPort(replica.port, async (r) => field(await r.info('replication'), 'master_link_status') === 'up'),
+    );
     const sentinels: PrivateRedis[] = [];
     for (let i = 0; i < 3; i++) {
       sentinels.push(await startSentinel(name, seen));

@@ -23,10 +23,18 @@ let redis: PrivateRedis;
 let sim: Simulator;
 let config: string;
 const world = generateWorld({ seed: 5, month: '2026-10', provinces: ['H49', 'H56'], dossiersPerProvince: 600 });
-const env = { ...process.env, REDIS_URL: '', SIM_USER: SIM_CREDENTIALS.username, SIM_PASSWORD: SIM_CREDENTIALS.password };
+const env = {
+  ...process.env,
+  REDIS_URL: '',
+  SIM_USER: SIM_CREDENTIALS.username,
+  SIM_PASSWORD: SIM_CREDENTIALS.password,
+};
 
 function cli(...args: string[]) {
-  return exec(process.execPath, [BIN, ...args, '--config', config, '--log-level', 'warn'], { env, maxBuffer: 32 * 1024 * 1024 });
+  return exec(process.execPath, [BIN, ...args, '--config', config, '--log-level', 'warn'], {
+    env,
+    maxBuffer: 32 * 1024 * 1024,
+  });
 }
 
 beforeAll(async () => {
@@ -39,8 +47,14 @@ beforeAll(async () => {
     JSON.stringify({
       redis: { url: redis.url },
       sources: ['H49', 'H56'].map((p) => ({
-        id: `${p.toLowerCase()}-dvcqg`, province: p, dialect: 'dvcqg', baseUrl: sim.sourceUrl(p),
-        usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', initialFrom: '2026-09-01', procedureMap: world.procedureMap,
+        id: `${p.toLowerCase()}-dvcqg`,
+        province: p,
+        dialect: 'dvcqg',
+        baseUrl: sim.sourceUrl(p),
+        usernameEnv: 'SIM_USER',
+        passwordEnv: 'SIM_PASSWORD',
+        initialFrom: '2026-09-01',
+        procedureMap: world.procedureMap,
       })),
       // The simulated month lies weeks before the real clock that `reconcile` uses: no update
       // reaches the portal in the last days, which is not staleness here.
@@ -59,7 +73,15 @@ describe('sync --dry-run', () => {
   it('prints what a sync would pull, apply and quarantine, and writes nothing', async () => {
     const out = JSON.parse((await cli('sync', '--source', 'h49-dvcqg', '--dry-run')).stdout);
     const volume = world.provinces.find((p) => p.province === 'H49')!.local.length;
-    expect(out).toMatchObject({ dryRun: true, source: 'h49-dvcqg', pulled: volume, applied: volume, unchanged: 0, quarantined: 0, reasons: {} });
+    expect(out).toMatchObject({
+      dryRun: true,
+      source: 'h49-dvcqg',
+      pulled: volume,
+      applied: volume,
+      unchanged: 0,
+      quarantined: 0,
+      reasons: {},
+    });
     expect(out.window.from).toBe('2026-08-31T17:00:00.000Z'); // initialFrom, Vietnam midnight
     const client = new Redis(redis.url);
     try {
@@ -112,13 +134,19 @@ describe('reconcile, report, quarantine, replay', () => {
     expect(count('Mismatches')).toBe(run.provinces.reduce((n, p) => n + p.mismatches.length, 0));
     expect(count('Findings')).toBe(run.provinces.reduce((n, p) => n + p.findings.length, 0));
     // the service index: its title and note above the header, a row per province and indicator, one per stake
-    const rows = run.provinces.reduce((n, p) => n + (p.index ? 5 + p.index.byCause.length + p.index.byAgency.length : 0), 0);
+    const rows = run.provinces.reduce(
+      (n, p) => n + (p.index ? 5 + p.index.byCause.length + p.index.byAgency.length : 0),
+      0,
+    );
     expect(rows).toBeGreaterThan(5);
     expect(count('Service index') - 2).toBe(rows); // less the two lines above the header (the blank one is not counted)
   });
 
   it('incidents lists what the night opened', async () => {
-    const open = JSON.parse((await cli('incidents', '--status', 'open', '--format', 'json')).stdout) as { key: string; status: string }[];
+    const open = JSON.parse((await cli('incidents', '--status', 'open', '--format', 'json')).stdout) as {
+      key: string;
+      status: string;
+    }[];
     expect(open.length).toBeGreaterThan(0);
     expect(open.every((i) => i.status === 'open' && /^H(49|56)\/2026-10-01\.\.2026-10-31\//.test(i.key))).toBe(true);
     expect((await cli('incidents', '--province', 'H56')).stdout).toMatch(/^open +H56\//m);
@@ -126,7 +154,10 @@ describe('reconcile, report, quarantine, replay', () => {
   });
 
   it('report names an unknown run', async () => {
-    const err = await cli('report', '--run', 'nope').then(() => undefined, (e: { code: number; stderr: string }) => e);
+    const err = await cli('report', '--run', 'nope').then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(err?.code).toBe(1);
     expect(err?.stderr).toContain('no run "nope"');
   });
@@ -134,9 +165,22 @@ describe('reconcile, report, quarantine, replay', () => {
   it('quarantine lists per reason and reprocesses (none here), and replay --dry-run changes nothing', async () => {
     const q = JSON.parse((await cli('quarantine', '--source', 'h49-dvcqg', '--format', 'json')).stdout);
     expect(q).toEqual({ source: 'h49-dvcqg', reasons: {}, items: [] });
-    const again = JSON.parse((await cli('quarantine', '--source', 'h49-dvcqg', '--reprocess', '--format', 'json')).stdout);
-    expect(again).toEqual({ source: 'h49-dvcqg', dryRun: false, examined: 0, released: 0, applied: 0, unchanged: 0, still: {} });
-    const err = await cli('quarantine', '--source', 'h49-dvcqg', '--dry-run').then(() => undefined, (e: { code: number; stderr: string }) => e);
+    const again = JSON.parse(
+      (await cli('quarantine', '--source', 'h49-dvcqg', '--reprocess', '--format', 'json')).stdout,
+    );
+    expect(again).toEqual({
+      source: 'h49-dvcqg',
+      dryRun: false,
+      examined: 0,
+      released: 0,
+      applied: 0,
+      unchanged: 0,
+      still: {},
+    });
+    const err = await cli('quarantine', '--source', 'h49-dvcqg', '--dry-run').then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(err?.code).toBe(1);
     expect(err?.stderr).toContain('--dry-run goes with --reprocess');
     expect((await cli('replay', '--dry-run')).stdout).toContain('No failed sync batches.');
@@ -145,15 +189,39 @@ describe('reconcile, report, quarantine, replay', () => {
 
 describe('bad input stops the worker before anything starts', () => {
   const good = () => ({
-    sources: [{ id: 'a', province: 'H49', dialect: 'dvcqg', baseUrl: 'http://127.0.0.1:9/p/H49', usernameEnv: 'BAD_U', passwordEnv: 'BAD_P' }],
+    sources: [
+      {
+        id: 'a',
+        province: 'H49',
+        dialect: 'dvcqg',
+        baseUrl: 'http://127.0.0.1:9/p/H49',
+        usernameEnv: 'BAD_U',
+        passwordEnv: 'BAD_P',
+      },
+    ],
     national: { baseUrl: 'http://127.0.0.1:9/national', usernameEnv: 'BAD_U', passwordEnv: 'BAD_P' },
   });
   const cases: [string, (c: ReturnType<typeof good>) => unknown, Record<string, string>, string][] = [
     ['a malformed file', () => '{"sources": [', { BAD_U: 'u', BAD_P: 'p' }, 'not valid JSON'],
-    ['an unknown dialect', (c) => ({ ...c, sources: [{ ...c.sources[0], dialect: 'soap' }] }), { BAD_U: 'u', BAD_P: 'p' }, 'sources[0].dialect'],
+    [
+      'an unknown dialect',
+      (c) => ({ ...c, sources: [{ ...c.sources[0], dialect: 'soap' }] }),
+      { BAD_U: 'u', BAD_P: 'p' },
+      'sources[0].dialect',
+    ],
     ['a missing secret', (c) => c, { BAD_U: 'u' }, 'sources[0].passwordEnv: environment variable BAD_P is not set'],
-    ['a non-http URL', (c) => ({ ...c, national: { ...c.national, baseUrl: 'ftp://national' } }), { BAD_U: 'u', BAD_P: 'p' }, 'national.baseUrl'],
-    ['a misspelt key', (c) => ({ ...c, sources: [{ ...c.sources[0], pagesize: 100 }] }), { BAD_U: 'u', BAD_P: 'p' }, 'sources[0].pagesize: unknown key; did you mean pageSize?'],
+    [
+      'a non-http URL',
+      (c) => ({ ...c, national: { ...c.national, baseUrl: 'ftp://national' } }),
+      { BAD_U: 'u', BAD_P: 'p' },
+      'national.baseUrl',
+    ],
+    [
+      'a misspelt key',
+      (c) => ({ ...c, sources: [{ ...c.sources[0], pagesize: 100 }] }),
+      { BAD_U: 'u', BAD_P: 'p' },
+      'sources[0].pagesize: unknown key; did you mean pageSize?',
+    ],
   ];
   for (const [what, make, secrets, names] of cases) {
     it(`${what}: exit 78, the field named, no connection attempted`, async () => {
@@ -164,7 +232,10 @@ describe('bad input stops the worker before anything starts', () => {
       const err = await exec(process.execPath, [BIN, 'worker', '--config', file], {
         env: { PATH: process.env.PATH, REDIS_URL: 'redis://127.0.0.1:9', ...secrets },
         timeout: 20_000,
-      }).then(() => undefined, (e: { code: number; stderr: string }) => e);
+      }).then(
+        () => undefined,
+        (e: { code: number; stderr: string }) => e,
+      );
       expect(err?.code).toBe(78);
       expect(err?.stderr).toContain(names);
       expect(err?.stderr).not.toMatch(/ECONNREFUSED|worker started/);
@@ -177,7 +248,10 @@ describe('bad input stops the worker before anything starts', () => {
     const err = await exec(process.execPath, [BIN, 'worker', '--config', file], {
       env: { PATH: process.env.PATH, REDIS_URL: 'redis://:s3cret-pw@127.0.0.1:9', BAD_U: 'u', BAD_P: 'p' },
       timeout: 20_000,
-    }).then(() => undefined, (e: { code: number; stderr: string }) => e);
+    }).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(err?.code).toBe(1);
     expect(err?.stderr).toContain('cannot reach Redis at redis://:***@127.0.0.1:9');
     expect(err?.stderr).not.toContain('s3cret-pw');

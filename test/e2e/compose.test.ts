@@ -28,16 +28,32 @@ async function resolved(...profiles: string[]): Promise<Record<string, Service>>
   return (parse(stdout) as { services: Record<string, Service> }).services;
 }
 
-const withoutProfile = (services: Record<string, Service>) => Object.keys(services).filter((s) => !services[s]!.profiles).sort();
-const ofProfile = (services: Record<string, Service>, p: string) => Object.keys(services).filter((s) => services[s]!.profiles?.includes(p)).sort();
+const withoutProfile = (services: Record<string, Service>) =>
+  Object.keys(services)
+    .filter((s) => !services[s]!.profiles)
+    .sort();
+const ofProfile = (services: Record<string, Service>, p: string) =>
+  Object.keys(services)
+    .filter((s) => services[s]!.profiles?.includes(p))
+    .sort();
 /** Where the worker's configuration puts Redis with this service's environment. */
 const targetOf = async (worker: Service) =>
-  (await loadConfig(join(import.meta.dirname, '../..', worker.environment!.DOSSIER_SYNC_CONFIG!), { ...worker.environment })).redisTarget;
+  (
+    await loadConfig(join(import.meta.dirname, '../..', worker.environment!.DOSSIER_SYNC_CONFIG!), {
+      ...worker.environment,
+    })
+  ).redisTarget;
 
 describe('docker-compose.yml', () => {
   it('passes `docker-compose config`, with no profile and with each profile', async () => {
     for (const profiles of [[], ['cluster'], ['sentinel']]) {
-      const { stdout, stderr } = await exec('docker-compose', ['-f', FILE, ...profiles.flatMap((p) => ['--profile', p]), 'config', '-q']);
+      const { stdout, stderr } = await exec('docker-compose', [
+        '-f',
+        FILE,
+        ...profiles.flatMap((p) => ['--profile', p]),
+        'config',
+        '-q',
+      ]);
       expect(stdout + stderr, profiles.join() || 'no profile').toBe('');
     }
   });
@@ -58,7 +74,13 @@ describe('docker-compose.yml', () => {
 
   it('profile cluster: three never-evicting masters, joined before their worker starts, which connects to all three', async () => {
     const services = await resolved('cluster');
-    expect(ofProfile(services, 'cluster')).toEqual(['cluster-1', 'cluster-2', 'cluster-3', 'cluster-create', 'worker-cluster']);
+    expect(ofProfile(services, 'cluster')).toEqual([
+      'cluster-1',
+      'cluster-2',
+      'cluster-3',
+      'cluster-create',
+      'worker-cluster',
+    ]);
     const ports = ['cluster-1', 'cluster-2', 'cluster-3'].map((n) => {
       const cmd = services[n]!.command.join(' ');
       expect(cmd).toContain('--cluster-enabled yes');
@@ -77,7 +99,14 @@ describe('docker-compose.yml', () => {
 
   it('profile sentinel: a master and its replica never evicting, three sentinels watching the master, and a worker through them', async () => {
     const services = await resolved('sentinel');
-    expect(ofProfile(services, 'sentinel')).toEqual(['sentinel-1', 'sentinel-2', 'sentinel-3', 'sentinel-master', 'sentinel-replica', 'worker-sentinel']);
+    expect(ofProfile(services, 'sentinel')).toEqual([
+      'sentinel-1',
+      'sentinel-2',
+      'sentinel-3',
+      'sentinel-master',
+      'sentinel-replica',
+      'worker-sentinel',
+    ]);
     const master = services['sentinel-master']!.command.join(' ');
     const replica = services['sentinel-replica']!.command.join(' ');
     const masterPort = /--port (\d+)/.exec(master)![1]!;
@@ -89,7 +118,9 @@ describe('docker-compose.yml', () => {
     });
     expect(new Set(sentinelPorts).size).toBe(3);
     expect(await targetOf(services['worker-sentinel']!)).toMatchObject({
-      kind: 'sentinel', name: 'dsync', sentinels: sentinelPorts.map((port) => ({ host: '127.0.0.1', port })),
+      kind: 'sentinel',
+      name: 'dsync',
+      sentinels: sentinelPorts.map((port) => ({ host: '127.0.0.1', port })),
     });
   });
 });

@@ -20,7 +20,16 @@ import { useRedis } from '../helpers/redis.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const redis = useRedis();
 const world = generateWorld({ seed: 11, month: '2026-10', provinces: ['H49', 'H56', 'H12'], dossiersPerProvince: 300 });
@@ -34,7 +43,13 @@ beforeAll(async () => {
   sim = await startSimulator(world);
   Object.assign(process.env, { SIM_USER: SIM_CREDENTIALS.username, SIM_PASSWORD: SIM_CREDENTIALS.password });
   const source = (province: string) => ({
-    id: province.toLowerCase(), province, dialect: 'dvcqg', baseUrl: sim.sourceUrl(province), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', initialFrom: '2026-09-01',
+    id: province.toLowerCase(),
+    province,
+    dialect: 'dvcqg',
+    baseUrl: sim.sourceUrl(province),
+    usernameEnv: 'SIM_USER',
+    passwordEnv: 'SIM_PASSWORD',
+    initialFrom: '2026-09-01',
   });
   const config = parseConfig(
     {
@@ -56,7 +71,8 @@ beforeAll(async () => {
 });
 const EARLIER_NIGHTS = 5;
 /** What an earlier night holds of the night's list: less the further back. */
-const kept = <T>(list: T[], daysBack: number) => list.slice(0, Math.ceil((list.length * (EARLIER_NIGHTS + 1 - daysBack)) / (EARLIER_NIGHTS + 1)));
+const kept = <T>(list: T[], daysBack: number) =>
+  list.slice(0, Math.ceil((list.length * (EARLIER_NIGHTS + 1 - daysBack)) / (EARLIER_NIGHTS + 1)));
 
 /**
  * Earlier nights for the trend: the night's report again, a day earlier each, with fewer of
@@ -66,10 +82,20 @@ async function storeEarlierNights(rt: Runtime, night: RunReport, nights: number)
   for (let d = 1; d <= nights; d++) {
     const runId = `${night.runId}-${d}d-earlier`;
     const at = new Date(Date.parse(night.startedAt) - d * 86_400_000).toISOString();
-    await rt.runs.create({ runId, period: night.period, window: night.window, startedAt: at, finishedAt: at, provinces: night.provinces.map((p) => p.province) });
+    await rt.runs.create({
+      runId,
+      period: night.period,
+      window: night.window,
+      startedAt: at,
+      finishedAt: at,
+      provinces: night.provinces.map((p) => p.province),
+    });
     for (const p of night.provinces) {
       const { findings, incidents: _, ...summary } = p;
-      await rt.runs.setExplanation(runId, { ...summary, mismatches: kept(p.mismatches, d) }, kept(findings, d), { requests: 0, records: 0 });
+      await rt.runs.setExplanation(runId, { ...summary, mismatches: kept(p.mismatches, d) }, kept(findings, d), {
+        requests: 0,
+        records: 0,
+      });
     }
   }
 }
@@ -93,7 +119,9 @@ describe('dashboard', () => {
     const trend = page.locator('#trend');
     await trend.waitFor({ state: 'visible' });
     expect(await trend.locator('[data-series="mismatches"] circle').count()).toBe(EARLIER_NIGHTS + 1);
-    const mismatches = (await trend.locator('[data-series="mismatches"]').getAttribute('data-values'))!.split(',').map(Number);
+    const mismatches = (await trend.locator('[data-series="mismatches"]').getAttribute('data-values'))!
+      .split(',')
+      .map(Number);
     expect(mismatches.at(-1)).toBe(report.provinces.reduce((n, p) => n + p.mismatches.length, 0));
     expect(mismatches).toEqual([...mismatches].sort((a, b) => a - b)); // fewer the further back
     await page.screenshot({ path: `${ARTIFACTS}runs.png`, fullPage: true });

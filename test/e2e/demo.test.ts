@@ -21,7 +21,10 @@ const BIN = join(import.meta.dirname, '../../bin/dossier-sync.js');
 /** Runs the executable; a non-zero exit is returned, not thrown, so that each check can say what failed. */
 async function demo(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const out = await run(process.execPath, [BIN, 'demo', ...args], { env: { ...process.env, REDIS_URL: '' }, maxBuffer: 64 * 1024 * 1024 });
+    const out = await run(process.execPath, [BIN, 'demo', ...args], {
+      env: { ...process.env, REDIS_URL: '' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { ...out, code: 0 };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; code?: number };
@@ -41,8 +44,17 @@ function sourceLine(stderr: string, id: string) {
   if (!m) return undefined;
   const n = (i: number) => Number(m[i] ?? 0);
   return {
-    ok: m[1] === 'ok  ', storeEqual: m[2] === '=', dossiers: n(3), updated: n(4), quarantined: n(5), malformed: n(6),
-    pulled: n(7), identity: m[8] === '=', applied: n(9), unchanged: n(10), quarantinedCount: n(11),
+    ok: m[1] === 'ok  ',
+    storeEqual: m[2] === '=',
+    dossiers: n(3),
+    updated: n(4),
+    quarantined: n(5),
+    malformed: n(6),
+    pulled: n(7),
+    identity: m[8] === '=',
+    applied: n(9),
+    unchanged: n(10),
+    quarantinedCount: n(11),
   };
 }
 
@@ -55,8 +67,20 @@ describe('dossier-sync demo', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'dossier-sync-e2e-'));
-    const out = await demo(['--month', '2026-10', '--seed', '11', '--volume', '1500', '--provinces', 'H49,H56,H12,H01',
-      '--format', 'json', '--truth', join(dir, 'truth.json')]);
+    const out = await demo([
+      '--month',
+      '2026-10',
+      '--seed',
+      '11',
+      '--volume',
+      '1500',
+      '--provinces',
+      'H49,H56,H12,H01',
+      '--format',
+      'json',
+      '--truth',
+      join(dir, 'truth.json'),
+    ]);
     stderr = out.stderr;
     code = out.code;
     report = runReport.parse(JSON.parse(out.stdout));
@@ -73,7 +97,10 @@ describe('dossier-sync demo', () => {
     expect(stderr).toMatch(/\(dvcqg: H49, H56, H12\) and .* \(rest: H01\): .*faults on/);
     const ids = Object.fromEntries(report.provinces.map((p) => [p.province, p.sources.map((s) => s.id)]));
     expect(ids).toEqual({ H49: ['h49-dvcqg'], H56: ['h56-dvcqg'], H12: ['h12-dvcqg'], H01: ['h01-rest'] });
-    const faults = /^Faults injected: (\d+) records updated mid-sync, (\d+) duplicated items, (\d+) expired sessions\/tokens, (\d+) × HTTP 429, (\d+) × HTTP 5xx, (\d+) truncated bodies, (\d+) malformed items\.$/m.exec(stderr);
+    const faults =
+      /^Faults injected: (\d+) records updated mid-sync, (\d+) duplicated items, (\d+) expired sessions\/tokens, (\d+) × HTTP 429, (\d+) × HTTP 5xx, (\d+) truncated bodies, (\d+) malformed items\.$/m.exec(
+        stderr,
+      );
     expect(faults, stderr).not.toBeNull();
     const [updated, , expired, , , , malformed] = faults!.slice(1).map(Number) as number[];
     expect(updated).toBeGreaterThan(0);
@@ -87,10 +114,22 @@ describe('dossier-sync demo', () => {
       const s = p.sources[0]!;
       const line = sourceLine(stderr, s.id);
       expect(line, `${s.id} in\n${stderr}`).toBeDefined();
-      expect(line).toMatchObject({ ok: true, storeEqual: true, dossiers: 1500, malformed: 6, quarantined: 6, identity: true });
+      expect(line).toMatchObject({
+        ok: true,
+        storeEqual: true,
+        dossiers: 1500,
+        malformed: 6,
+        quarantined: 6,
+        identity: true,
+      });
       expect(line!.updated).toBeGreaterThan(0); // records were updated while pages were read
       // the line's counters are the report's
-      expect(line).toMatchObject({ pulled: s.pulled, applied: s.applied, unchanged: s.unchanged, quarantinedCount: s.quarantined });
+      expect(line).toMatchObject({
+        pulled: s.pulled,
+        applied: s.applied,
+        unchanged: s.unchanged,
+        quarantinedCount: s.quarantined,
+      });
     }
   });
 
@@ -128,13 +167,17 @@ describe('dossier-sync demo', () => {
   });
 
   it('finds exactly the injected discrepancies, each with its kind', () => {
-    const found = report.provinces.flatMap((p) => p.findings.map((f) => `${p.province} ${f.agency} ${f.dossierCode} ${f.kind}`)).sort();
+    const found = report.provinces
+      .flatMap((p) => p.findings.map((f) => `${p.province} ${f.agency} ${f.dossierCode} ${f.kind}`))
+      .sort();
     const injected = truth.truth.map((t) => `${t.province} ${t.agency} ${t.dossierCode} ${t.kind}`).sort();
     // generic: whatever the simulator injects (src/sim/world.ts), in every province
     expect(new Set(truth.truth.map((t) => t.province))).toEqual(new Set(['H01', 'H12', 'H49', 'H56']));
     expect(found).toEqual(injected);
     const n = injected.length;
-    expect(stderr).toContain(`Injected discrepancies found: ${n} of ${n} (missed 0, wrong kind 0, unexpected findings 0).`);
+    expect(stderr).toContain(
+      `Injected discrepancies found: ${n} of ${n} (missed 0, wrong kind 0, unexpected findings 0).`,
+    );
   });
 
   it('every mismatch names agency, metric and both figures, and is explained by a finding', () => {
@@ -166,15 +209,36 @@ describe('dossier-sync demo', () => {
 
 describe('dossier-sync demo --no-faults', () => {
   it('serves the sources as they are: nothing injected, nothing quarantined, the store equals each source', async () => {
-    const out = await demo(['--no-faults', '--month', '2026-10', '--seed', '5', '--volume', '1000', '--provinces', 'H49,H01', '--format', 'json']);
+    const out = await demo([
+      '--no-faults',
+      '--month',
+      '2026-10',
+      '--seed',
+      '5',
+      '--volume',
+      '1000',
+      '--provinces',
+      'H49,H01',
+      '--format',
+      'json',
+    ]);
     expect(out.code, out.stderr).toBe(0);
     expect(out.stderr).toMatch(/\(dvcqg: H49\) and .* \(rest: H01\): .*faults off/);
     expect(out.stderr).not.toContain('Faults injected');
     expect(out.stderr).toContain('Sources against their simulators (2 of 2 ok):');
     for (const id of ['h49-dvcqg', 'h01-rest']) {
       expect(sourceLine(out.stderr, id)).toEqual({
-        ok: true, storeEqual: true, dossiers: 1000, updated: 0, quarantined: 0, malformed: 0,
-        pulled: 1000, identity: true, applied: 1000, unchanged: 0, quarantinedCount: 0,
+        ok: true,
+        storeEqual: true,
+        dossiers: 1000,
+        updated: 0,
+        quarantined: 0,
+        malformed: 0,
+        pulled: 1000,
+        identity: true,
+        applied: 1000,
+        unchanged: 0,
+        quarantinedCount: 0,
       });
     }
   }, 120_000);
@@ -182,11 +246,22 @@ describe('dossier-sync demo --no-faults', () => {
 
 describe('dossier-sync demo --repair', () => {
   it('repairs the night, runs the next one, and prints the findings before and after: the repairable kinds gone, the others still listed', async () => {
-    const { stderr, code } = await demo(['--month', '2026-10', '--seed', '13', '--volume', '600', '--provinces', 'H49,H12', '--repair']);
+    const { stderr, code } = await demo([
+      '--month',
+      '2026-10',
+      '--seed',
+      '13',
+      '--volume',
+      '600',
+      '--provinces',
+      'H49,H12',
+      '--repair',
+    ]);
     expect(code, stderr).toBe(0);
     const before = /^  before: (.*)$/m.exec(stderr)?.[1];
     const after = /^  after:  (.*)$/m.exec(stderr)?.[1];
-    const counts = (line: string | undefined) => Object.fromEntries((line ?? '').split(', ').map((kv) => [kv.split(' ')[0], Number(kv.split(' ')[1])]));
+    const counts = (line: string | undefined) =>
+      Object.fromEntries((line ?? '').split(', ').map((kv) => [kv.split(' ')[0], Number(kv.split(' ')[1])]));
     const b = counts(before);
     const a = counts(after);
     for (const kind of ['missing_national', 'status_lag', 'date_shift', 'definition_drift']) {
@@ -198,7 +273,9 @@ describe('dossier-sync demo --repair', () => {
       expect(a[kind], kind).toBe(b[kind]);
     }
     const pushed = Number(/^Pushed (\d+): (\d+) stored/m.exec(stderr)?.[1]);
-    expect(pushed).toBe(['missing_national', 'status_lag', 'date_shift', 'definition_drift'].reduce((n, k) => n + b[k]!, 0));
+    expect(pushed).toBe(
+      ['missing_national', 'status_lag', 'date_shift', 'definition_drift'].reduce((n, k) => n + b[k]!, 0),
+    );
     expect(stderr).toMatch(new RegExp(`^Next night \\S+: ${pushed} push\\(es\\) verified, 0 repair_failed\\.$`, 'm'));
     expect(stderr).toMatch(/needs a person: \S+ duplicate_national: /);
   }, 180_000);
@@ -207,11 +284,14 @@ describe('dossier-sync demo --repair', () => {
 describe('dossier-sync --help', () => {
   it('lists the commands', async () => {
     const { stdout } = await run(process.execPath, [BIN, '--help']);
-    for (const c of ['demo', 'worker', 'sync', 'reconcile', 'report', 'replay', 'repair', 'simulate']) expect(stdout).toContain(c);
+    for (const c of ['demo', 'worker', 'sync', 'reconcile', 'report', 'replay', 'repair', 'simulate'])
+      expect(stdout).toContain(c);
   });
 
   it('--version prints the package version', async () => {
-    const { version } = JSON.parse(await readFile(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    const { version } = JSON.parse(await readFile(join(import.meta.dirname, '../../package.json'), 'utf8')) as {
+      version: string;
+    };
     const { stdout } = await run(process.execPath, [BIN, '--version']);
     expect(stdout.trim()).toBe(version);
   });
@@ -220,9 +300,20 @@ describe('dossier-sync --help', () => {
     const dir = await mkdtemp(join(tmpdir(), 'dossier-sync-cfg-'));
     const file = join(dir, 'bad.json');
     await import('node:fs/promises').then((fs) =>
-      fs.writeFile(file, JSON.stringify({ sources: [{ id: 'a', province: 'H49', dialect: 'dvcqg', baseUrl: 'ftp://x', usernameEnv: 'U', passwordEnv: 'P' }], national: { baseUrl: 'http://127.0.0.1:1', usernameEnv: 'U', passwordEnv: 'P' } })),
+      fs.writeFile(
+        file,
+        JSON.stringify({
+          sources: [
+            { id: 'a', province: 'H49', dialect: 'dvcqg', baseUrl: 'ftp://x', usernameEnv: 'U', passwordEnv: 'P' },
+          ],
+          national: { baseUrl: 'http://127.0.0.1:1', usernameEnv: 'U', passwordEnv: 'P' },
+        }),
+      ),
     );
-    const err = await run(process.execPath, [BIN, 'report', '--config', file]).then(() => undefined, (e: { code: number; stderr: string }) => e);
+    const err = await run(process.execPath, [BIN, 'report', '--config', file]).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
     await rm(dir, { recursive: true, force: true });
     expect(err?.code).toBe(78);
     expect(err?.stderr).toContain('sources[0].baseUrl');

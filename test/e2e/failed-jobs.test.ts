@@ -30,7 +30,12 @@ import { startPrivateRedis, type PrivateRedis } from '../../src/util/redis-serve
 const exec = promisify(execFile);
 const BIN = join(import.meta.dirname, '../../bin/dossier-sync.js');
 const world = generateWorld({ seed: 9, month: '2026-10', provinces: ['H49', 'H56', 'H12'], dossiersPerProvince: 300 });
-const env = { ...process.env, REDIS_URL: '', SIM_USER: SIM_CREDENTIALS.username, SIM_PASSWORD: SIM_CREDENTIALS.password };
+const env = {
+  ...process.env,
+  REDIS_URL: '',
+  SIM_USER: SIM_CREDENTIALS.username,
+  SIM_PASSWORD: SIM_CREDENTIALS.password,
+};
 
 /**
  * What the portal's gate does to a service for the agencies of a province: refuse it (an
@@ -62,7 +67,9 @@ async function body(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function listen(handler: (req: IncomingMessage, text: Buffer) => Promise<{ status: number; body: string | Buffer }>): Promise<string> {
+async function listen(
+  handler: (req: IncomingMessage, text: Buffer) => Promise<{ status: number; body: string | Buffer }>,
+): Promise<string> {
   const server = createServer(async (req, res) => {
     const r = await handler(req, await body(req));
     res.writeHead(r.status, { 'content-type': 'application/json' }).end(r.body);
@@ -82,12 +89,19 @@ beforeAll(async () => {
   redis = await startPrivateRedis();
   sim = await startSimulator(world);
   const h49Gate = await listen(async (req, text) =>
-    h49Down ? { status: 503, body: '{"error_code":"503","message":"maintenance"}' } : forward(`${sim.sourceUrl('H49')}${req.url}`, text),
+    h49Down
+      ? { status: 503, body: '{"error_code":"503","message":"maintenance"}' }
+      : forward(`${sim.sourceUrl('H49')}${req.url}`, text),
   );
   const nationalGate = await listen(async (req, text) => {
     const call = text.length ? (JSON.parse(text.toString()) as { service?: string; madonvi?: string }) : {};
-    const hit = (rule: Record<string, string[]>) => call.service !== undefined && rule[call.service]?.some((p) => call.madonvi?.endsWith(p));
-    if (hit(REFUSED)) return { status: 200, body: JSON.stringify({ error_code: '500', message: `${call.service} refused by the gate` }) };
+    const hit = (rule: Record<string, string[]>) =>
+      call.service !== undefined && rule[call.service]?.some((p) => call.madonvi?.endsWith(p));
+    if (hit(REFUSED))
+      return {
+        status: 200,
+        body: JSON.stringify({ error_code: '500', message: `${call.service} refused by the gate` }),
+      };
     if (hit(UNREACHABLE)) return { status: 503, body: '{"error_code":"503","message":"maintenance"}' };
     return forward(`${sim.nationalUrl}${req.url}`, text);
   });
@@ -105,8 +119,15 @@ beforeAll(async () => {
     JSON.stringify({
       redis: { url: redis.url },
       sources: world.provinces.map(({ province }) => ({
-        id: province.toLowerCase(), province, dialect: 'dvcqg', baseUrl: province === 'H49' ? h49Gate : sim.sourceUrl(province),
-        usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', initialFrom: '2026-09-01', retries: 0, procedureMap: world.procedureMap,
+        id: province.toLowerCase(),
+        province,
+        dialect: 'dvcqg',
+        baseUrl: province === 'H49' ? h49Gate : sim.sourceUrl(province),
+        usernameEnv: 'SIM_USER',
+        passwordEnv: 'SIM_PASSWORD',
+        initialFrom: '2026-09-01',
+        retries: 0,
+        procedureMap: world.procedureMap,
       })),
       // the simulated month lies weeks before the real clock that `reconcile` uses: not staleness here
       national: { baseUrl: nationalGate, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', staleAfterDays: 0 },
@@ -125,7 +146,10 @@ afterAll(async () => {
 
 /** A command of the executable: its exit code and output. */
 async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
-  return exec(process.execPath, [BIN, ...args, '--config', config, '--log-level', 'error'], { env, maxBuffer: 32 * 1024 * 1024 }).then(
+  return exec(process.execPath, [BIN, ...args, '--config', config, '--log-level', 'error'], {
+    env,
+    maxBuffer: 32 * 1024 * 1024,
+  }).then(
     (ok) => ({ code: 0, stdout: ok.stdout }),
     (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
   );
@@ -167,7 +191,10 @@ describe('jobs of a run that fail for good', () => {
       for (const j of failed) expect(j.reason).toMatch(c.reason);
       expect(p.coverage.why).toMatch(c.reason);
 
-      expect(summary.provinces.find((x) => x.province === c.province)).toMatchObject({ coverage: c.status, failedJobs: failed });
+      expect(summary.provinces.find((x) => x.province === c.province)).toMatchObject({
+        coverage: c.status,
+        failedJobs: failed,
+      });
       for (const j of failed) {
         expect(page).toContain(`data-job="${j.job}"`);
         expect(page).toContain(j.id);
@@ -179,7 +206,9 @@ describe('jobs of a run that fail for good', () => {
     const again = await cli('replay');
     expect(again.code).toBe(1);
     expect(again.stdout).toContain('Replayed 1 batch(es): 1 failed again.');
-    expect(again.stdout).toMatch(new RegExp(`failed again  sync@${report.runId}@h49@replay-\\w+  source=h49  run=${report.runId}  error=.*503`));
+    expect(again.stdout).toMatch(
+      new RegExp(`failed again  sync@${report.runId}@h49@replay-\\w+  source=h49  run=${report.runId}  error=.*503`),
+    );
     expect(again.stdout).toContain(`still failed  run=${report.runId}  province=H49`);
 
     h49Down = false;

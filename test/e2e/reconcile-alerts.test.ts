@@ -28,7 +28,13 @@ let sim: Simulator;
 let hooks: Awaited<ReturnType<typeof startHookReceiver>>;
 let bot: Awaited<ReturnType<typeof startBotApi>>;
 const world = generateWorld({ seed: 6, month: '2026-10', provinces: ['H49', 'H56'], dossiersPerProvince: 400 });
-const env = { ...process.env, REDIS_URL: '', SIM_USER: SIM_CREDENTIALS.username, SIM_PASSWORD: SIM_CREDENTIALS.password, TG_TOKEN: '42:e2e-token' };
+const env = {
+  ...process.env,
+  REDIS_URL: '',
+  SIM_USER: SIM_CREDENTIALS.username,
+  SIM_PASSWORD: SIM_CREDENTIALS.password,
+  TG_TOKEN: '42:e2e-token',
+};
 
 async function configFile(prefix: string, channels: unknown[]): Promise<string> {
   const file = join(dir, `${prefix}.json`);
@@ -37,8 +43,14 @@ async function configFile(prefix: string, channels: unknown[]): Promise<string> 
     JSON.stringify({
       redis: { url: redis.url, prefix },
       sources: ['H49', 'H56'].map((p) => ({
-        id: `${p.toLowerCase()}-dvcqg`, province: p, dialect: 'dvcqg', baseUrl: sim.sourceUrl(p),
-        usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', initialFrom: '2026-09-01', procedureMap: world.procedureMap,
+        id: `${p.toLowerCase()}-dvcqg`,
+        province: p,
+        dialect: 'dvcqg',
+        baseUrl: sim.sourceUrl(p),
+        usernameEnv: 'SIM_USER',
+        passwordEnv: 'SIM_PASSWORD',
+        initialFrom: '2026-09-01',
+        procedureMap: world.procedureMap,
       })),
       national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', staleAfterDays: 0 },
       alerts: { channels },
@@ -48,7 +60,11 @@ async function configFile(prefix: string, channels: unknown[]): Promise<string> 
 }
 
 function reconcile(config: string, ...args: string[]) {
-  return exec(process.execPath, [BIN, 'reconcile', '--month', '2026-10', '--format', 'json', ...args, '--config', config, '--log-level', 'warn'], { env, maxBuffer: 32 * 1024 * 1024 });
+  return exec(
+    process.execPath,
+    [BIN, 'reconcile', '--month', '2026-10', '--format', 'json', ...args, '--config', config, '--log-level', 'warn'],
+    { env, maxBuffer: 32 * 1024 * 1024 },
+  );
 }
 
 beforeAll(async () => {
@@ -80,9 +96,14 @@ describe('reconcile delivers its alerts', () => {
       const planned = await plannedAlerts(queue, report.runId);
       expect(planned).toHaveLength(2 * 3); // two channels × (a message per province + the summary)
       expect(received).toBe(planned.length);
-      expect(hooks.received.map((h) => `${h.path} ${String(h.body.type ?? 'slack')}`).sort()).toEqual(
-        ['/json group', '/json group', '/json summary', '/slack slack', '/slack slack', '/slack slack'],
-      );
+      expect(hooks.received.map((h) => `${h.path} ${String(h.body.type ?? 'slack')}`).sort()).toEqual([
+        '/json group',
+        '/json group',
+        '/json summary',
+        '/slack slack',
+        '/slack slack',
+        '/slack slack',
+      ]);
       expect(stderr).toContain(`alerts: ${planned.length} sent, 0 failed`);
     } finally {
       await queue.close();
@@ -91,8 +112,13 @@ describe('reconcile delivers its alerts', () => {
   }, 180_000);
 
   it('a channel that refuses the message: the command says so and exits 1', async () => {
-    const config = await configFile('refused', [{ name: 'chat', kind: 'telegram', chatId: '1', tokenEnv: 'TG_TOKEN', apiUrl: `${bot.url}/wrong-path` }]);
-    const err = await reconcile(config, '--alerts-wait', '30').then(() => undefined, (e: { code: number; stderr: string }) => e);
+    const config = await configFile('refused', [
+      { name: 'chat', kind: 'telegram', chatId: '1', tokenEnv: 'TG_TOKEN', apiUrl: `${bot.url}/wrong-path` },
+    ]);
+    const err = await reconcile(config, '--alerts-wait', '30').then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(err?.code).toBe(1);
     expect(err?.stderr).toMatch(/alerts: 0 sent, 3 failed/);
     expect(err?.stderr).toMatch(/failed alert@.*: alert channel chat: POST http:\/\/127\.0\.0\.1:\d+\/…: HTTP 404/);

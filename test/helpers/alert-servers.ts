@@ -27,7 +27,10 @@ interface Recorder<T> {
   close(): Promise<void>;
 }
 
-function recorder<T>(): Pick<Recorder<T>, 'received' | 'failNext' | 'refuseAfter' | 'until'> & { push(item: T): void; refusing(): boolean } {
+function recorder<T>(): Pick<Recorder<T>, 'received' | 'failNext' | 'refuseAfter' | 'until'> & {
+  push(item: T): void;
+  refusing(): boolean;
+} {
   const waiters: { n: number; resolve: () => void }[] = [];
   const r = {
     received: [] as T[],
@@ -84,11 +87,13 @@ export async function startBotApi(): Promise<Recorder<BotMessage>> {
     let data = '';
     for await (const c of req) data += String(c);
     const m = /^\/bot([^/]+)\/sendMessage$/.exec(req.url ?? '');
-    const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const reply = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (!m) return reply(404, { ok: false, error_code: 404, description: 'Not Found' });
     if (r.refusing()) return reply(502, { ok: false, error_code: 502, description: 'Bad Gateway' });
     const body = JSON.parse(data) as { chat_id: string; text: string };
-    if (body.text.length > 4096) return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message is too long' });
+    if (body.text.length > 4096)
+      return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message is too long' });
     r.push({ token: decodeURIComponent(m[1]!), chatId: String(body.chat_id), text: body.text });
     reply(200, { ok: true, result: { message_id: ++id, chat: { id: body.chat_id }, text: body.text } });
   });
@@ -128,7 +133,14 @@ export async function startSmtp(
         .then((mail) => {
           if (r.refusing()) return done(Object.assign(new Error('try again later'), { responseCode: 451 }));
           const to = [mail.to ?? []].flat().flatMap((a) => a.value.map((v) => v.address ?? ''));
-          r.push({ from: mail.from?.value[0]?.address ?? '', to, subject: mail.subject ?? '', text: mail.text ?? '', html: typeof mail.html === 'string' ? mail.html : '', secure: session.secure });
+          r.push({
+            from: mail.from?.value[0]?.address ?? '',
+            to,
+            subject: mail.subject ?? '',
+            text: mail.text ?? '',
+            html: typeof mail.html === 'string' ? mail.html : '',
+            secure: session.secure,
+          });
           done();
         })
         .catch(done);
@@ -137,5 +149,9 @@ export async function startSmtp(
   server.listen(0, '127.0.0.1');
   await once(server.server, 'listening');
   const port = (server.server.address() as AddressInfo).port;
-  return Object.assign(r, { url: `smtp://127.0.0.1:${port}`, port, close: () => new Promise<void>((done) => server.close(() => done())) });
+  return Object.assign(r, {
+    url: `smtp://127.0.0.1:${port}`,
+    port,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  });
 }

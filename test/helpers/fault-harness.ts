@@ -27,7 +27,10 @@ export interface FaultHarness {
   close(): Promise<void>;
 }
 
-export type MakeHarness = (faults: Record<string, number> | null, opts?: { seed?: number; retries?: number }) => Promise<FaultHarness>;
+export type MakeHarness = (
+  faults: Record<string, number> | null,
+  opts?: { seed?: number; retries?: number },
+) => Promise<FaultHarness>;
 
 /** The sync job, attempt after attempt until it completes (a non-transient error, or 30 failures, ends it). */
 export function retryingSync(ctx: JobContext, source: string, windowTo: number): FaultHarness['sync'] {
@@ -53,7 +56,12 @@ export async function expectConsistentCounters(h: FaultHarness, counters: SyncCo
   expect(await h.store.getCheckpoint(FAULT_PROVINCE, h.source)).toMatchObject({ pending: null });
 }
 
-async function withHarness(make: MakeHarness, faults: Record<string, number>, opts: { retries?: number }, test: (h: FaultHarness) => Promise<void>) {
+async function withHarness(
+  make: MakeHarness,
+  faults: Record<string, number>,
+  opts: { retries?: number },
+  test: (h: FaultHarness) => Promise<void>,
+) {
   const h = await make(faults, opts);
   try {
     await test(h);
@@ -100,13 +108,25 @@ export function httpFaultScenarios(make: MakeHarness): void {
       const duplicates = h.sim.faults(FAULT_PROVINCE)!.duplicates;
       expect(duplicates).toBeGreaterThan(0);
       await expectStoreEqualsLocal(h);
-      expect(counters).toMatchObject({ pulled: FAULT_DOSSIERS + duplicates, applied: FAULT_DOSSIERS, unchanged: duplicates, quarantined: 0 });
+      expect(counters).toMatchObject({
+        pulled: FAULT_DOSSIERS + duplicates,
+        applied: FAULT_DOSSIERS,
+        unchanged: duplicates,
+        quarantined: 0,
+      });
     }));
 }
 
 /** The fault log's count for each fault option that has one. */
-const LOGGED: Partial<Record<keyof FaultOptions, 'sessionExpiries' | 'busy' | 'tooMany' | 'serverError' | 'truncated' | 'duplicates'>> = {
-  sessionCalls: 'sessionExpiries', busy: 'busy', tooMany: 'tooMany', serverError: 'serverError', truncated: 'truncated', duplicates: 'duplicates',
+const LOGGED: Partial<
+  Record<keyof FaultOptions, 'sessionExpiries' | 'busy' | 'tooMany' | 'serverError' | 'truncated' | 'duplicates'>
+> = {
+  sessionCalls: 'sessionExpiries',
+  busy: 'busy',
+  tooMany: 'tooMany',
+  serverError: 'serverError',
+  truncated: 'truncated',
+  duplicates: 'duplicates',
 };
 
 /**
@@ -119,7 +139,9 @@ export function allFaultsTogether<H extends FaultHarness>(
   faults: Omit<FaultOptions, 'seed'>,
   expectMalformedQuarantined: (h: H) => Promise<void>,
 ): void {
-  const kinds = Object.entries(LOGGED).flatMap(([option, logged]) => (faults[option as keyof typeof faults] === undefined ? [] : [logged]));
+  const kinds = Object.entries(LOGGED).flatMap(([option, logged]) =>
+    faults[option as keyof typeof faults] === undefined ? [] : [logged],
+  );
   async function allTogether(seed: number, everyKindSeen: boolean): Promise<void> {
     const h = await make(faults, { seed, retries: 2 });
     try {

@@ -30,11 +30,15 @@ async function bodyOf(req: IncomingMessage): Promise<string> {
 }
 
 /** A server whose replies `handle` writes. */
-export async function startServer(handle: (req: IncomingMessage, body: string, res: ServerResponse) => void | Promise<void>): Promise<Hostile> {
+export async function startServer(
+  handle: (req: IncomingMessage, body: string, res: ServerResponse) => void | Promise<void>,
+): Promise<Hostile> {
   const sockets = new Set<import('node:net').Socket>();
   const server = createServer((req, res) => {
     h.requests++;
-    void bodyOf(req).then((body) => handle(req, body, res)).catch((err: unknown) => res.destroy(err as Error));
+    void bodyOf(req)
+      .then((body) => handle(req, body, res))
+      .catch((err: unknown) => res.destroy(err as Error));
   });
   server.on('connection', (s) => {
     sockets.add(s);
@@ -57,24 +61,36 @@ export async function startServer(handle: (req: IncomingMessage, body: string, r
  * passes through `alter` before it is returned (whatever `alter` returns is sent as JSON, a
  * RawText as it is).
  */
-export function startProxy(target: string, alter: (req: ProxiedRequest, reply: unknown) => unknown | Promise<unknown>): Promise<Hostile> {
+export function startProxy(
+  target: string,
+  alter: (req: ProxiedRequest, reply: unknown) => unknown | Promise<unknown>,
+): Promise<Hostile> {
   return startServer(async (req, body, res) => {
     const headers: Record<string, string> = {};
     for (const name of ['content-type', 'authorization']) {
       const v = req.headers[name];
       if (typeof v === 'string') headers[name] = v;
     }
-    const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers, body: req.method === 'GET' ? undefined : body });
+    const upstream = await fetch(`${target}${req.url}`, {
+      method: req.method,
+      headers,
+      body: req.method === 'GET' ? undefined : body,
+    });
     const text = await upstream.text();
     let reply: unknown;
     try {
       reply = JSON.parse(text);
     } catch {
-      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' }).end(text);
+      res
+        .writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' })
+        .end(text);
       return;
     }
-    const parsed = body && req.headers['content-type']?.includes('json') ? (JSON.parse(body) as Record<string, unknown>) : undefined;
+    const parsed =
+      body && req.headers['content-type']?.includes('json') ? (JSON.parse(body) as Record<string, unknown>) : undefined;
     const out = await alter({ path: req.url ?? '/', body: parsed }, reply);
-    res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(out instanceof RawText ? out.text : JSON.stringify(out));
+    res
+      .writeHead(upstream.status, { 'content-type': 'application/json' })
+      .end(out instanceof RawText ? out.text : JSON.stringify(out));
   });
 }

@@ -19,7 +19,11 @@ function canonical(d: CanonicalDossier | undefined): string {
  * or a world's `local` after drift), whatever the order. On failure it names the codes
  * missing, extra and differing (the first few of each) before comparing in full.
  */
-export async function expectStoreMatches(store: Store, province: string, expected: readonly CanonicalDossier[]): Promise<void> {
+export async function expectStoreMatches(
+  store: Store,
+  province: string,
+  expected: readonly CanonicalDossier[],
+): Promise<void> {
   const stored = new Map<string, CanonicalDossier>();
   for await (const batch of store.scanDossiers(province)) for (const d of batch) stored.set(d.code, d);
   const want = new Map(expected.map((d) => [d.code, d]));

@@ -21,7 +21,8 @@ export interface SimConfigOptions {
   extra?: Record<string, unknown>;
 }
 
-const withoutUndefined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+const withoutUndefined = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 export function simConfig(sim: Simulator, world: World, redis: TestRedis, opts: SimConfigOptions = {}): Config {
   Object.assign(process.env, SIM_ENV); // the adapters read their secrets from the environment
@@ -29,17 +30,19 @@ export function simConfig(sim: Simulator, world: World, redis: TestRedis, opts: 
     {
       redis: { prefix: redis.prefix() },
       // a field the override sets to undefined is left out (another dialect's, say): the configuration refuses unknown keys
-      sources: world.provinces.map(({ province }) => withoutUndefined({
-        id: `${province.toLowerCase()}-dvcqg`,
-        province,
-        dialect: 'dvcqg',
-        baseUrl: sim.sourceUrl(province),
-        usernameEnv: 'SIM_USER',
-        passwordEnv: 'SIM_PASSWORD',
-        initialFrom: '2026-09-01',
-        procedureMap: world.procedureMap,
-        ...opts.source?.(province),
-      })),
+      sources: world.provinces.map(({ province }) =>
+        withoutUndefined({
+          id: `${province.toLowerCase()}-dvcqg`,
+          province,
+          dialect: 'dvcqg',
+          baseUrl: sim.sourceUrl(province),
+          usernameEnv: 'SIM_USER',
+          passwordEnv: 'SIM_PASSWORD',
+          initialFrom: '2026-09-01',
+          procedureMap: world.procedureMap,
+          ...opts.source?.(province),
+        }),
+      ),
       national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', ...opts.national },
       ...opts.extra,
     },

@@ -3,7 +3,8 @@ import { expect } from 'vitest';
 import { FINDING_KINDS, type RunReport } from '../../schemas/report.js';
 import type { TruthEntry } from '../../src/sim/world.js';
 
-const key = (province: string, agency: string, code: string, kind: string, rule?: string) => `${province} ${agency} ${code} ${kind}${rule ? ` (${rule})` : ''}`;
+const key = (province: string, agency: string, code: string, kind: string, rule?: string) =>
+  `${province} ${agency} ${code} ${kind}${rule ? ` (${rule})` : ''}`;
 
 /**
  * The report's dossier findings (an `unexplained` key is not one) equal the ground truth:
@@ -12,7 +13,13 @@ const key = (province: string, agency: string, code: string, kind: string, rule?
  */
 export function expectFindingsMatchTruth(report: RunReport, truth: readonly TruthEntry[]): void {
   const kinds: readonly string[] = FINDING_KINDS;
-  const found = new Set(report.provinces.flatMap((p) => p.findings.filter((f) => kinds.includes(f.kind)).map((f) => key(p.province, f.agency, f.dossierCode, f.kind, f.rule))));
+  const found = new Set(
+    report.provinces.flatMap((p) =>
+      p.findings
+        .filter((f) => kinds.includes(f.kind))
+        .map((f) => key(p.province, f.agency, f.dossierCode, f.kind, f.rule)),
+    ),
+  );
   const expected = new Set(truth.map((t) => key(t.province, t.agency, t.dossierCode, t.kind, t.rule)));
   const perKind: Record<string, { precision: number; recall: number }> = {};
   for (const kind of FINDING_KINDS) {

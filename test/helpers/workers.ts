@@ -31,12 +31,24 @@ export interface WorkerProcess {
  * The configuration of a worker test against the simulators: one `dvcqg` source per province
  * (small pages, so that a kill or an outage lands among them), the national feed, quick retries.
  */
-export function simWorkerConfig(sim: Simulator, world: World, redis: { prefix: string } & Record<string, unknown>, pageSize = 10) {
+export function simWorkerConfig(
+  sim: Simulator,
+  world: World,
+  redis: { prefix: string } & Record<string, unknown>,
+  pageSize = 10,
+) {
   return {
     redis,
     sources: world.provinces.map(({ province: p }) => ({
-      id: p.toLowerCase(), province: p, dialect: 'dvcqg', baseUrl: sim.sourceUrl(p), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD',
-      pageSize, initialFrom: '2026-09-01', procedureMap: world.procedureMap,
+      id: p.toLowerCase(),
+      province: p,
+      dialect: 'dvcqg',
+      baseUrl: sim.sourceUrl(p),
+      usernameEnv: 'SIM_USER',
+      passwordEnv: 'SIM_PASSWORD',
+      pageSize,
+      initialFrom: '2026-09-01',
+      procedureMap: world.procedureMap,
     })),
     national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
     worker: { concurrency: 2, backoffMs: 10 },
@@ -44,7 +56,12 @@ export function simWorkerConfig(sim: Simulator, world: World, redis: { prefix: s
 }
 
 /** Writes `raw` as a configuration file in `dir` and opens a runtime on it (no worker). */
-export async function configure(dir: string, raw: Record<string, unknown> & { redis: { prefix: string } & Record<string, unknown> }, env: NodeJS.ProcessEnv, logger: Logger = pino({ level: 'silent' })): Promise<{ file: string; config: Config; rt: Runtime }> {
+export async function configure(
+  dir: string,
+  raw: Record<string, unknown> & { redis: { prefix: string } & Record<string, unknown> },
+  env: NodeJS.ProcessEnv,
+  logger: Logger = pino({ level: 'silent' }),
+): Promise<{ file: string; config: Config; rt: Runtime }> {
   const file = join(dir, `${raw.redis.prefix}.json`);
   await writeFile(file, JSON.stringify(raw));
   const config = parseConfig(raw, file, { ...env, REDIS_URL: '', REDIS_CLUSTER: '', REDIS_SENTINEL: '' });
@@ -53,10 +70,17 @@ export async function configure(dir: string, raw: Record<string, unknown> & { re
 }
 
 /** Spawns `dossier-sync worker --no-schedule` on `file`; `env` adds the secrets. */
-export function spawnWorker(file: string, env: NodeJS.ProcessEnv, opts: { logLevel?: string; concurrency?: number } = {}): WorkerProcess {
+export function spawnWorker(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  opts: { logLevel?: string; concurrency?: number } = {},
+): WorkerProcess {
   const args = [BIN, 'worker', '--config', file, '--no-schedule', '--log-level', opts.logLevel ?? 'warn'];
   if (opts.concurrency) args.push('--concurrency', String(opts.concurrency));
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, REDIS_URL: '', REDIS_CLUSTER: '', REDIS_SENTINEL: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env, REDIS_URL: '', REDIS_CLUSTER: '', REDIS_SENTINEL: '' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   return { child, exited: new Promise((r) => child.once('exit', (code) => r(code))), stderr: () => err };
@@ -96,7 +120,8 @@ export async function until(what: string, check: () => Promise<boolean>, timeout
  */
 export async function expireDeadWorkerLocks(rt: Runtime, opts: { pid?: number } = {}): Promise<string[]> {
   const active = await rt.queue.getJobs(['active']);
-  const dead = opts.pid === undefined ? active : active.filter((j) => j.processedBy?.split(':').at(-2) === String(opts.pid)); // named host:pid:n (src/queue/runtime.ts)
+  const dead =
+    opts.pid === undefined ? active : active.filter((j) => j.processedBy?.split(':').at(-2) === String(opts.pid)); // named host:pid:n (src/queue/runtime.ts)
   for (const j of dead) await rt.redis.del(rt.queue.toKey(`${j.id}:lock`));
   const connection = rt.redis instanceof Cluster ? rt.redis.duplicate() : rt.redis.duplicate(); // the same call, typed apart
   const checker = new Worker(QUEUE_NAME, null, {
@@ -131,7 +156,13 @@ export async function expectExactNight(rt: Runtime, runId: string, world: World)
     expect(province.coverage).toEqual({ status: 'complete', why: null });
     const src = province.sources[0]!;
     expectCountersAddUp(src);
-    expect(src).toMatchObject({ status: 'complete', pulled: w.local.length, applied: w.local.length, unchanged: 0, quarantined: 0 });
+    expect(src).toMatchObject({
+      status: 'complete',
+      pulled: w.local.length,
+      applied: w.local.length,
+      unchanged: 0,
+      quarantined: 0,
+    });
     await expectStoreMatches(rt.store, w.province, expectedStore(w));
   }
   const truth = world.truth.map((t) => `${t.dossierCode} ${t.kind}`).sort();

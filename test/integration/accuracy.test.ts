@@ -14,7 +14,12 @@ import { parseConfig } from '../../src/config/load.js';
 import { statusMapOf } from '../../src/dialects/rest/normalise.js';
 import type { Runtime } from '../../src/queue/runtime.js';
 import { Rng } from '../../src/sim/random.js';
-import { DEFAULT_REST_STATUS_NAMES, REST_SIM_CLIENT, startRestSimulator, type RestSimulator } from '../../src/sim/rest-server.js';
+import {
+  DEFAULT_REST_STATUS_NAMES,
+  REST_SIM_CLIENT,
+  startRestSimulator,
+  type RestSimulator,
+} from '../../src/sim/rest-server.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld, type InjectCounts, type NationalRule, type World } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
@@ -84,15 +89,33 @@ function together(worlds: World[]): World {
 
 const worlds = SEEDS.map(worldOf);
 const world = together(worlds);
-const ENV = { SIM_USER: SIM_CREDENTIALS.username, SIM_PASSWORD: SIM_CREDENTIALS.password, REST_ID: REST_SIM_CLIENT.clientId, REST_SECRET: REST_SIM_CLIENT.clientSecret };
+const ENV = {
+  SIM_USER: SIM_CREDENTIALS.username,
+  SIM_PASSWORD: SIM_CREDENTIALS.password,
+  REST_ID: REST_SIM_CLIENT.clientId,
+  REST_SECRET: REST_SIM_CLIENT.clientSecret,
+};
 
 let sim: Simulator;
 let rest: RestSimulator;
 const reports: Record<'dvcqg' | 'rest', RunReport | undefined> = { dvcqg: undefined, rest: undefined };
 
 function sourceOf(dialect: 'dvcqg' | 'rest', province: string): Record<string, unknown> {
-  const common = { id: `${province.toLowerCase()}-${dialect}`, province, initialFrom: '2026-09-01', procedureMap: world.procedureMap, pageSize: 200 };
-  if (dialect === 'dvcqg') return { ...common, dialect, baseUrl: sim.sourceUrl(province), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' };
+  const common = {
+    id: `${province.toLowerCase()}-${dialect}`,
+    province,
+    initialFrom: '2026-09-01',
+    procedureMap: world.procedureMap,
+    pageSize: 200,
+  };
+  if (dialect === 'dvcqg')
+    return {
+      ...common,
+      dialect,
+      baseUrl: sim.sourceUrl(province),
+      usernameEnv: 'SIM_USER',
+      passwordEnv: 'SIM_PASSWORD',
+    };
   return {
     ...common,
     dialect,
@@ -143,11 +166,16 @@ describe.each(['dvcqg', 'rest'] as const)('accuracy over 20 worlds, %s sources',
     for (const kind of FINDING_KINDS) {
       const counts = worlds.map((w) => w.truth.filter((t) => t.kind === kind).length);
       expect(Math.max(...counts), kind).toBeGreaterThan(1);
-      expect(counts.some((c) => c === 0 || c < Math.max(...counts)), kind).toBe(true);
+      expect(
+        counts.some((c) => c === 0 || c < Math.max(...counts)),
+        kind,
+      ).toBe(true);
     }
     const gathered = worlds.filter((w) => {
       const pairs = w.truth.map((t) => {
-        const d = w.provinces[0]!.local.find((x) => x.code === t.dossierCode) ?? w.provinces[0]!.national.find((x) => x.code === t.dossierCode)!;
+        const d =
+          w.provinces[0]!.local.find((x) => x.code === t.dossierCode) ??
+          w.provinces[0]!.national.find((x) => x.code === t.dossierCode)!;
         return `${t.agency}|${d.procedure}`;
       });
       return new Set(pairs).size < pairs.length;
@@ -173,22 +201,33 @@ describe.each(['dvcqg', 'rest'] as const)('accuracy over 20 worlds, %s sources',
     const report = reports[dialect]!;
     const mapped = world.truth.filter((t) => t.rule === 'withdrawn counted as processed' && t.form === undefined);
     expect(mapped.length).toBeGreaterThan(3);
-    const findings = new Map(report.provinces.flatMap((p) => p.findings.map((f) => [`${p.province} ${f.dossierCode}`, f] as const)));
-    for (const t of mapped) expect(findings.get(`${t.province} ${t.dossierCode}`), t.dossierCode).toMatchObject({ kind: 'definition_drift', rule: t.rule });
+    const findings = new Map(
+      report.provinces.flatMap((p) => p.findings.map((f) => [`${p.province} ${f.dossierCode}`, f] as const)),
+    );
+    for (const t of mapped)
+      expect(findings.get(`${t.province} ${t.dossierCode}`), t.dossierCode).toMatchObject({
+        kind: 'definition_drift',
+        rule: t.rule,
+      });
   });
 
-  it('names the counting rule each world\'s portal counts by, per agency, with exactly its dossiers; none elsewhere', () => {
+  it("names the counting rule each world's portal counts by, per agency, with exactly its dossiers; none elsewhere", () => {
     const report = reports[dialect]!;
     const ruled = world.truth.filter((t) => t.form === 'counting_rule');
     for (const [i, rules] of Object.entries(RULES_OF)) {
       const province = worlds[Number(i)]!.provinces[0]!.province;
       expect(ruled.filter((t) => t.province === province).length, `${province} ${rules.join(', ')}`).toBeGreaterThan(0);
     }
-    const named = (p: RunReport['provinces'][number]) => (p.driftRules ?? []).flatMap((r) => r.agencies.map((a) => `${p.province} ${a}: ${r.rule}`));
-    const expectedRules = new Set(world.provinces.flatMap((p) => Object.entries(p.ruleNames ?? {}).map(([a, r]) => `${p.province} ${a}: ${r}`)));
+    const named = (p: RunReport['provinces'][number]) =>
+      (p.driftRules ?? []).flatMap((r) => r.agencies.map((a) => `${p.province} ${a}: ${r.rule}`));
+    const expectedRules = new Set(
+      world.provinces.flatMap((p) => Object.entries(p.ruleNames ?? {}).map(([a, r]) => `${p.province} ${a}: ${r}`)),
+    );
     for (const t of ruled) expect(expectedRules.has(`${t.province} ${t.agency}: ${t.rule}`)).toBe(true);
     expect(report.provinces.flatMap(named).sort()).toEqual([...expectedRules].sort());
-    const listed = report.provinces.flatMap((p) => (p.driftRules ?? []).flatMap((r) => r.dossiers.map((c) => `${p.province} ${c}`)));
+    const listed = report.provinces.flatMap((p) =>
+      (p.driftRules ?? []).flatMap((r) => r.dossiers.map((c) => `${p.province} ${c}`)),
+    );
     expect(listed.sort()).toEqual(ruled.map((t) => `${t.province} ${t.dossierCode}`).sort());
     // two rules together are named together
     expect([...expectedRules].some((r) => r.includes(' + '))).toBe(true);
@@ -196,11 +235,18 @@ describe.each(['dvcqg', 'rest'] as const)('accuracy over 20 worlds, %s sources',
 
   it('explains every mismatch to the last dossier (residual 0), except exactly the unexplained keys', () => {
     const report = reports[dialect]!;
-    const truthKey = (province: string, agency: string, procedure: string | null, metric: string) => `${province} ${agency} ${procedure ?? '*'} ${metric}`;
-    const unexplained = new Map(world.unexplainedKeys.map((k) => [truthKey(k.province, k.agency, k.procedure, k.metric), k.residual]));
+    const truthKey = (province: string, agency: string, procedure: string | null, metric: string) =>
+      `${province} ${agency} ${procedure ?? '*'} ${metric}`;
+    const unexplained = new Map(
+      world.unexplainedKeys.map((k) => [truthKey(k.province, k.agency, k.procedure, k.metric), k.residual]),
+    );
     const flagged = new Set<string>();
     for (const p of report.provinces) {
-      const findings = new Set(p.findings.filter((f) => f.kind === 'unexplained').map((f) => truthKey(p.province, f.agency, f.key!.procedure, f.key!.metric)));
+      const findings = new Set(
+        p.findings
+          .filter((f) => f.kind === 'unexplained')
+          .map((f) => truthKey(p.province, f.agency, f.key!.procedure, f.key!.metric)),
+      );
       for (const m of p.mismatches) {
         if (m.local === m.national || m.residual === null || m.residual === undefined) continue;
         const k = truthKey(p.province, m.agency, m.procedure, m.metric);
@@ -212,8 +258,14 @@ describe.each(['dvcqg', 'rest'] as const)('accuracy over 20 worlds, %s sources',
     }
     // each altered row is flagged, at its procedure or at its agency total
     for (const k of world.unexplainedKeys.filter((x) => x.procedure !== null)) {
-      const at = [truthKey(k.province, k.agency, k.procedure, k.metric), truthKey(k.province, k.agency, null, k.metric)];
-      expect(at.some((x) => flagged.has(x)), at[0]).toBe(true);
+      const at = [
+        truthKey(k.province, k.agency, k.procedure, k.metric),
+        truthKey(k.province, k.agency, null, k.metric),
+      ];
+      expect(
+        at.some((x) => flagged.has(x)),
+        at[0],
+      ).toBe(true);
     }
   });
 });

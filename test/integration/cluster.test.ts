@@ -28,7 +28,17 @@ import { createLogger } from '../../src/util/logger.js';
 import { clusterUnsupported, startPrivateCluster, type PrivateCluster } from '../../src/util/redis-server.js';
 import { useRedis } from '../helpers/redis.js';
 import { SIM_ENV } from '../helpers/sim.js';
-import { BIN, configure, expectExactNight, expireDeadWorkerLocks, simWorkerConfig, spawnWorker, until, waitForRun, type WorkerProcess } from '../helpers/workers.js';
+import {
+  BIN,
+  configure,
+  expectExactNight,
+  expireDeadWorkerLocks,
+  simWorkerConfig,
+  spawnWorker,
+  until,
+  waitForRun,
+  type WorkerProcess,
+} from '../helpers/workers.js';
 
 const exec = promisify(execFile);
 const unsupported = await clusterUnsupported();
@@ -55,7 +65,8 @@ describe.skipIf(unsupported)('on a Redis Cluster of three masters', () => {
     [sim, cluster] = await Promise.all([startSimulator(world), startPrivateCluster(3)]);
   });
   afterEach(async () => {
-    for (const w of workers.splice(0)) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+    for (const w of workers.splice(0))
+      if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
     for (const r of runtimes.splice(0)) await r.close();
     for (const c of clients.splice(0)) c.disconnect();
   });
@@ -100,34 +111,92 @@ describe.skipIf(unsupported)('on a Redis Cluster of three masters', () => {
         groups.push({ kind: 'multi', keys: multi ?? [] });
         multi = undefined;
       } else if (multi) multi.push(...keys);
-      else if (cmd.name === 'evalsha' || cmd.name === 'eval') groups.push({ kind: `script of ${keys.length} key(s)`, keys });
+      else if (cmd.name === 'evalsha' || cmd.name === 'eval')
+        groups.push({ kind: `script of ${keys.length} key(s)`, keys });
       return send(cmd, ...rest);
     };
     return groups;
   }
 
-  it("every script and MULTI of the store, runs, incidents and repairs keeps to one slot", async () => {
+  it('every script and MULTI of the store, runs, incidents and repairs keeps to one slot', async () => {
     const c = connect({ kind: 'cluster', nodes: cluster.urls }, 'test');
     clients.push(c);
     const groups = recordKeyGroups(c);
-    const [store, runs, incidents, repairs] = [new Store(c, 'slots'), new Runs(c, 'slots'), new Incidents(c, 'slots'), new Repairs(c, 'slots')];
+    const [store, runs, incidents, repairs] = [
+      new Store(c, 'slots'),
+      new Runs(c, 'slots'),
+      new Incidents(c, 'slots'),
+      new Repairs(c, 'slots'),
+    ];
     const d = expectedStore(world.provinces[1]!).slice(0, 3);
     const entry = { source: 'h49', runId: 'r', page: 1, reason: 'status: unknown', at: 0, raw: {} };
     const checkpoint = { syncedTo: null, pending: { runId: 'r', from: 0, to: world.now, cursor: null, pages: 1 } };
     // Each of these fails with CROSSSLOT (or ioredis refuses the MULTI) if its keys span slots.
-    await store.applyPage({ province: 'H49', source: 'h49', runId: 'r', dossiers: d.slice(0, 2), quarantined: [{ key: 'q1', entry }], checkpoint });
+    await store.applyPage({
+      province: 'H49',
+      source: 'h49',
+      runId: 'r',
+      dossiers: d.slice(0, 2),
+      quarantined: [{ key: 'q1', entry }],
+      checkpoint,
+    });
     await store.releaseQuarantined('H49', 'h49', [{ key: 'q1', reason: entry.reason, dossier: d[2]! }]);
     for await (const _ of store.scanDossiers('H49')) void _;
-    await runs.create({ runId: 'r', period: world.period, window: { to: 'x' }, startedAt: new Date(0).toISOString(), finishedAt: null, provinces: ['H49'] });
+    await runs.create({
+      runId: 'r',
+      period: world.period,
+      window: { to: 'x' },
+      startedAt: new Date(0).toISOString(),
+      finishedAt: null,
+      provinces: ['H49'],
+    });
     const load = { requests: 1, records: 2 };
     await runs.addNationalLoad('r', 'H49', load);
-    await runs.setExplanation('r', { province: 'H49', coverage: { status: 'complete', why: null }, sources: [], agencies: 0, mismatches: [] }, [], load);
+    await runs.setExplanation(
+      'r',
+      { province: 'H49', coverage: { status: 'complete', why: null }, sources: [], agencies: 0, mismatches: [] },
+      [],
+      load,
+    );
     const at = new Date(0).toISOString();
-    await incidents.save([{ key: 'k', province: 'H49', period: world.period, agency: 'a', cause: 'missing_national', status: 'open', openedAt: at, updatedAt: at, dossiers: ['A-1'], lines: [], residual: 0, history: [] }]);
-    const record = { runId: 'r', province: 'H49', dossierCode: d[0]!.code, agency: d[0]!.agency, kind: 'status_lag' as const, by: 't', at, sent: null, outcome: 'stored' as const, code: '0', message: null, resent: false };
+    await incidents.save([
+      {
+        key: 'k',
+        province: 'H49',
+        period: world.period,
+        agency: 'a',
+        cause: 'missing_national',
+        status: 'open',
+        openedAt: at,
+        updatedAt: at,
+        dossiers: ['A-1'],
+        lines: [],
+        residual: 0,
+        history: [],
+      },
+    ]);
+    const record = {
+      runId: 'r',
+      province: 'H49',
+      dossierCode: d[0]!.code,
+      agency: d[0]!.agency,
+      kind: 'status_lag' as const,
+      by: 't',
+      at,
+      sent: null,
+      outcome: 'stored' as const,
+      code: '0',
+      message: null,
+      resent: false,
+    };
     await repairs.markSending('r', 'H49', [d[0]!.code], new Date(0));
     await repairs.record([record]);
-    await repairs.saveChecks('r2', 'H49', [{ dossierCode: d[0]!.code, repairRun: 'r', status: 'verified' }], new Date(1));
+    await repairs.saveChecks(
+      'r2',
+      'H49',
+      [{ dossierCode: d[0]!.code, repairRun: 'r', status: 'verified' }],
+      new Date(1),
+    );
     expect((await repairs.records('r'))[0]!.verification?.status).toBe('verified');
     expect(await store.countDossiers('H49')).toBe(3);
     expect((await runs.report('r'))?.provinces.map((p) => p.province)).toEqual(['H49']);
@@ -136,7 +205,17 @@ describe.skipIf(unsupported)('on a Redis Cluster of three masters', () => {
 
     // And asked of the cluster: each group's keys hash to one slot.
     const distinct = [...new Map(groups.map((g) => [`${g.kind} ${g.keys.join(' ')}`, g])).values()]; // a script sent again as EVAL after NOSCRIPT counts once
-    expect(distinct.map((g) => g.kind).sort()).toEqual(['multi', 'multi', 'multi', 'multi', 'multi', 'multi', ...Array(4).fill('script of 1 key(s)'), 'script of 3 key(s)', 'script of 5 key(s)']); // the layout's reads: its odd codes, open buckets, month buckets, and the hash before buckets
+    expect(distinct.map((g) => g.kind).sort()).toEqual([
+      'multi',
+      'multi',
+      'multi',
+      'multi',
+      'multi',
+      'multi',
+      ...Array(4).fill('script of 1 key(s)'),
+      'script of 3 key(s)',
+      'script of 5 key(s)',
+    ]); // the layout's reads: its odd codes, open buckets, month buckets, and the hash before buckets
     for (const g of groups) {
       const slots = await Promise.all(g.keys.map((k) => c.call('CLUSTER', 'KEYSLOT', k)));
       expect(new Set(slots).size, `${g.kind}: ${g.keys.join(' ')}`).toBe(1);
@@ -149,10 +228,18 @@ describe.skipIf(unsupported)('on a Redis Cluster of three masters', () => {
     // The simulated month lies weeks before the real clock that `reconcile` uses: not staleness here.
     await writeFile(file, JSON.stringify({ ...raw, national: { ...raw.national, staleAfterDays: 0 } }));
     const env = { ...process.env, ...secrets, REDIS_URL: '', REDIS_CLUSTER: cluster.urls.join(',') };
-    const cli = (...args: string[]) => exec(process.execPath, [BIN, ...args, '--config', file, '--log-level', 'warn'], { env, maxBuffer: 32 * 1024 * 1024 });
-    const report = runReport.parse(JSON.parse((await cli('reconcile', '--month', '2026-10', '--format', 'json')).stdout));
+    const cli = (...args: string[]) =>
+      exec(process.execPath, [BIN, ...args, '--config', file, '--log-level', 'warn'], {
+        env,
+        maxBuffer: 32 * 1024 * 1024,
+      });
+    const report = runReport.parse(
+      JSON.parse((await cli('reconcile', '--month', '2026-10', '--format', 'json')).stdout),
+    );
     expect(report.provinces.map((p) => p.coverage.status)).toEqual(PROVINCES.map(() => 'complete'));
-    expect(report.provinces.flatMap((p) => p.findings.map((f) => `${f.dossierCode} ${f.kind}`)).sort()).toEqual(world.truth.map((t) => `${t.dossierCode} ${t.kind}`).sort());
+    expect(report.provinces.flatMap((p) => p.findings.map((f) => `${f.dossierCode} ${f.kind}`)).sort()).toEqual(
+      world.truth.map((t) => `${t.dossierCode} ${t.kind}`).sort(),
+    );
     expect(runReport.parse(JSON.parse((await cli('report', '--format', 'json')).stdout))).toEqual(report);
   }, 120_000);
 
@@ -168,7 +255,9 @@ describe.skipIf(unsupported)('on a Redis Cluster of three masters', () => {
       const lines: string[] = [];
       const destination = new Writable({ write: (chunk, _enc, done) => done(void lines.push(String(chunk))) });
       await checkRedis(c, createLogger({ level: 'info', destination }));
-      expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual([expect.objectContaining({ level: 40, policy: 'allkeys-lru', node: `127.0.0.1:${node.port}` })]);
+      expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual([
+        expect.objectContaining({ level: 40, policy: 'allkeys-lru', node: `127.0.0.1:${node.port}` }),
+      ]);
     } finally {
       await direct.config('SET', 'maxmemory-policy', 'noeviction');
     }
@@ -176,7 +265,9 @@ describe.skipIf(unsupported)('on a Redis Cluster of three masters', () => {
 
   /** A report without what differs from one run to another: its id and times. */
   const comparable = (r: RunReport) =>
-    JSON.parse(JSON.stringify({ ...r, runId: null, startedAt: null, finishedAt: null }).replaceAll(r.runId, '<run>')) as unknown;
+    JSON.parse(
+      JSON.stringify({ ...r, runId: null, startedAt: null, finishedAt: null }).replaceAll(r.runId, '<run>'),
+    ) as unknown;
 
   it('a night with two workers, one SIGKILLed mid-sync: store == ground truth, and the report of a single Redis', async () => {
     const { file, rt } = await setup({ cluster: cluster.urls }, 'cluster-night');
@@ -186,12 +277,26 @@ describe.skipIf(unsupported)('on a Redis Cluster of three masters', () => {
     const [a, b] = [spawnWorker(file, secrets, { logLevel: 'info' }), spawnWorker(file, secrets, { logLevel: 'info' })];
     workers.push(a, b);
     // Both workers up before the night, so that each takes two of the four syncs.
-    await until('both workers to start', async () => [a, b].every((w) => w.stderr().includes('worker started')), 90_000);
-    await rt.queue.add('nightly', { runId, period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
+    await until(
+      'both workers to start',
+      async () => [a, b].every((w) => w.stderr().includes('worker started')),
+      90_000,
+    );
+    await rt.queue.add('nightly', {
+      runId,
+      period: { from: world.period.from, to: world.period.to },
+      windowTo: world.now,
+    });
 
     // Four syncs at once over two workers of two slots each: every province is mid-sync.
-    await until('every sync to have applied 3 pages', async () => (await Promise.all(PROVINCES.map(pagesApplied))).every((n) => n >= 3), 90_000).catch(async (err: Error) => {
-      throw new Error(`${err.message}; pages ${await Promise.all(PROVINCES.map(pagesApplied))}; jobs ${JSON.stringify(await rt.queue.getJobCounts())}; workers said:\n${a.stderr()}\n${b.stderr()}`);
+    await until(
+      'every sync to have applied 3 pages',
+      async () => (await Promise.all(PROVINCES.map(pagesApplied))).every((n) => n >= 3),
+      90_000,
+    ).catch(async (err: Error) => {
+      throw new Error(
+        `${err.message}; pages ${await Promise.all(PROVINCES.map(pagesApplied))}; jobs ${JSON.stringify(await rt.queue.getJobCounts())}; workers said:\n${a.stderr()}\n${b.stderr()}`,
+      );
     });
     a.child.kill('SIGKILL');
     expect(await a.exited).toBeNull();
@@ -210,7 +315,11 @@ describe.skipIf(unsupported)('on a Redis Cluster of three masters', () => {
     // The same night on a single Redis, with one worker (in this process) and no kill, gives the same report.
     const one = await setup({ url: single.url }, 'single-night');
     one.rt.startWorker();
-    await one.rt.queue.add('nightly', { runId: 'single-night', period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
+    await one.rt.queue.add('nightly', {
+      runId: 'single-night',
+      period: { from: world.period.from, to: world.period.to },
+      windowTo: world.now,
+    });
     await waitForRun(one.rt, 'single-night', 120_000);
     const reference = (await one.rt.runs.report('single-night'))!;
     expect(comparable(report)).toEqual(comparable(reference));

@@ -38,10 +38,23 @@ const yymmdd = (ms: number) => new Date(ms + 7 * 3_600_000).toISOString().slice(
 
 /** A code: well-formed (its day between 2025-12 and 2026-04, sequence 0..299 so several buckets per day), or not. */
 const codeArb = fc.oneof(
-  { weight: 9, arbitrary: fc.record({ agency: fc.constantFrom(...AGENCIES), day: fc.integer({ min: -20, max: 110 }), seq: fc.integer({ min: 0, max: 299 }) }).map((c) => `${c.agency}-${yymmdd(T0 + c.day * DAY)}-${String(c.seq).padStart(4, '0')}`) },
+  {
+    weight: 9,
+    arbitrary: fc
+      .record({
+        agency: fc.constantFrom(...AGENCIES),
+        day: fc.integer({ min: -20, max: 110 }),
+        seq: fc.integer({ min: 0, max: 299 }),
+      })
+      .map((c) => `${c.agency}-${yymmdd(T0 + c.day * DAY)}-${String(c.seq).padStart(4, '0')}`),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 30 }).map((n) => `ODD-${n}`) },
 );
-const at = (base: number, maxDays: number) => fc.option(fc.integer({ min: 0, max: maxDays * 24 }).map((h) => base + h * 3_600_000), { nil: null });
+const at = (base: number, maxDays: number) =>
+  fc.option(
+    fc.integer({ min: 0, max: maxDays * 24 }).map((h) => base + h * 3_600_000),
+    { nil: null },
+  );
 
 /** One version of a dossier: its dates near its code's day (or anywhere for an odd code), any status. */
 const versionArb = (code: string) =>
@@ -61,8 +74,9 @@ const versionArb = (code: string) =>
       const day = m ? vn(`20${m[1]}-${m[2]}-${m[3]}T08:00:00`) : T0 + 30 * DAY;
       const receivedAt = v.received ? day + v.shift * DAY : null;
       const base = receivedAt ?? day;
-      return fc.record({ dueAt: at(base, 30), finishedAt: at(base, 60), returnedAt: at(base, 70) }).map(
-        (t): CanonicalDossier => ({
+      return fc
+        .record({ dueAt: at(base, 30), finishedAt: at(base, 60), returnedAt: at(base, 70) })
+        .map((t): CanonicalDossier => ({
           code,
           agency: code.startsWith('ODD') ? v.agency : code.slice(0, 13),
           procedure: v.procedure,
@@ -73,17 +87,22 @@ const versionArb = (code: string) =>
           receivedAt,
           ...t,
           updatedAt: T0 + v.version * 1000,
-        }),
-      );
+        }));
     });
 
-const recordsArb = fc.array(codeArb, { minLength: 1, maxLength: 60 }).chain((codes) => fc.array(fc.constantFrom(...codes).chain(versionArb), { minLength: 1, maxLength: 200 }));
+const recordsArb = fc
+  .array(codeArb, { minLength: 1, maxLength: 60 })
+  .chain((codes) => fc.array(fc.constantFrom(...codes).chain(versionArb), { minLength: 1, maxLength: 200 }));
 
 /** How a record reaches the store: in a page, in the layout before buckets, or as a released quarantined item. */
 const routeArb = fc.constantFrom('page', 'page', 'page', 'legacy', 'quarantine');
 
-const cp = (page: number): Checkpoint => ({ syncedTo: null, pending: { runId: 'r1', from: 0, to: T0 * 2, cursor: { page }, pages: page } });
-const sorted = (f: Figures[]) => [...f].sort((a, b) => `${a.agency}|${a.procedure}`.localeCompare(`${b.agency}|${b.procedure}`));
+const cp = (page: number): Checkpoint => ({
+  syncedTo: null,
+  pending: { runId: 'r1', from: 0, to: T0 * 2, cursor: { page }, pages: page },
+});
+const sorted = (f: Figures[]) =>
+  [...f].sort((a, b) => `${a.agency}|${a.procedure}`.localeCompare(`${b.agency}|${b.procedure}`));
 
 /** The figures of the dossiers as they should be stored: per code, the first record of the latest second. */
 function expected(records: CanonicalDossier[], period: Period, rules: CountingRules): Figures[] {
@@ -106,55 +125,82 @@ function expected(records: CanonicalDossier[], period: Period, rules: CountingRu
 describe('countPeriod (the store layout) against every dossier', () => {
   it('random worlds: moved records, re-applied pages, released quarantine items, the layout before buckets', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(recordsArb, routeArb), { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 50 }), async (steps, pageSize) => {
-        const client = redis.client();
-        const store = new Store(client, redis.prefix());
-        const all: CanonicalDossier[] = [];
-        let page = 0;
-        for (const [records, route] of steps) {
-          all.push(...records);
-          if (route === 'legacy' && page === 0) {
-            // a store written before the buckets: one hash of every dossier, the newest record per code
-            const legacy = store.keys.dossiers('H49');
-            for (const d of records) {
-              const old = await client.hget(legacy, d.code);
-              if (old === null || Math.floor(d.updatedAt / 1000) > parseInt(old.slice(1, old.indexOf('|')), 36)) await client.hset(legacy, d.code, pack(d));
+      fc.asyncProperty(
+        fc.array(fc.tuple(recordsArb, routeArb), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 50 }),
+        async (steps, pageSize) => {
+          const client = redis.client();
+          const store = new Store(client, redis.prefix());
+          const all: CanonicalDossier[] = [];
+          let page = 0;
+          for (const [records, route] of steps) {
+            all.push(...records);
+            if (route === 'legacy' && page === 0) {
+              // a store written before the buckets: one hash of every dossier, the newest record per code
+              const legacy = store.keys.dossiers('H49');
+              for (const d of records) {
+                const old = await client.hget(legacy, d.code);
+                if (old === null || Math.floor(d.updatedAt / 1000) > parseInt(old.slice(1, old.indexOf('|')), 36))
+                  await client.hset(legacy, d.code, pack(d));
+              }
+              continue;
             }
-            continue;
+            if (route === 'quarantine') {
+              const items = records.map((_, i) => ({
+                key: `q${page}-${i}`,
+                entry: { reason: 'unknown_status', at: 0, raw: {} },
+              }));
+              await store.applyPage({
+                province: 'H49',
+                source: 's',
+                runId: 'r1',
+                dossiers: [],
+                quarantined: items as never,
+                checkpoint: cp(++page),
+              });
+              await store.releaseQuarantined(
+                'H49',
+                's',
+                records.map((d, i) => ({ key: items[i]!.key, reason: 'unknown_status', dossier: d })),
+              );
+              continue;
+            }
+            for (let i = 0; i < records.length; i += pageSize) {
+              const p = {
+                province: 'H49',
+                source: 's',
+                runId: 'r1',
+                dossiers: records.slice(i, i + pageSize),
+                quarantined: [],
+                checkpoint: cp(++page),
+              };
+              await store.applyPage(p);
+              await store.applyPage({ ...p, checkpoint: cp(++page) }); // pulled again: changes nothing
+            }
           }
-          if (route === 'quarantine') {
-            const items = records.map((_, i) => ({ key: `q${page}-${i}`, entry: { reason: 'unknown_status', at: 0, raw: {} } }));
-            await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [], quarantined: items as never, checkpoint: cp(++page) });
-            await store.releaseQuarantined('H49', 's', records.map((d, i) => ({ key: items[i]!.key, reason: 'unknown_status', dossier: d })));
-            continue;
-          }
-          for (let i = 0; i < records.length; i += pageSize) {
-            const p = { province: 'H49', source: 's', runId: 'r1', dossiers: records.slice(i, i + pageSize), quarantined: [], checkpoint: cp(++page) };
-            await store.applyPage(p);
-            await store.applyPage({ ...p, checkpoint: cp(++page) }); // pulled again: changes nothing
-          }
-        }
-        for (const rules of RULES)
+          for (const rules of RULES)
+            for (const period of PERIODS) {
+              const want = sorted(expected(all, period, rules));
+              expect(sorted(await countStore(store, 'H49', period, rules))).toEqual(want);
+              expect(sorted(await countPeriod(store, 'H49', period, rules))).toEqual(want);
+            }
+          // what the explanation reads (src/reconcile/gather.ts): the period's layout a day either
+          // side holds every dossier that counts in the period or was received near it
+          const stored: CanonicalDossier[] = [];
+          for await (const b of store.scanDossiers('H49')) stored.push(...b);
           for (const period of PERIODS) {
-            const want = sorted(expected(all, period, rules));
-            expect(sorted(await countStore(store, 'H49', period, rules))).toEqual(want);
-            expect(sorted(await countPeriod(store, 'H49', period, rules))).toEqual(want);
+            const around = makePeriod(formatDay(period.start - DAY), formatDay(period.end));
+            const read = new Set<string>();
+            for await (const b of store.readPeriod('H49', around)) for (const d of b) read.add(d.code);
+            const near = (d: CanonicalDossier) =>
+              d.receivedAt !== null && d.receivedAt >= period.start - DAY && d.receivedAt < period.end + DAY;
+            const needed = stored.filter((d) => near(d) || RULES.some((rules) => metricsOf(d, period, rules) !== 0));
+            expect(needed.filter((d) => !read.has(d.code))).toEqual([]);
           }
-        // what the explanation reads (src/reconcile/gather.ts): the period's layout a day either
-        // side holds every dossier that counts in the period or was received near it
-        const stored: CanonicalDossier[] = [];
-        for await (const b of store.scanDossiers('H49')) stored.push(...b);
-        for (const period of PERIODS) {
-          const around = makePeriod(formatDay(period.start - DAY), formatDay(period.end));
-          const read = new Set<string>();
-          for await (const b of store.readPeriod('H49', around)) for (const d of b) read.add(d.code);
-          const near = (d: CanonicalDossier) => d.receivedAt !== null && d.receivedAt >= period.start - DAY && d.receivedAt < period.end + DAY;
-          const needed = stored.filter((d) => near(d) || RULES.some((rules) => metricsOf(d, period, rules) !== 0));
-          expect(needed.filter((d) => !read.has(d.code))).toEqual([]);
-        }
-        expect(await client.exists(store.keys.dossiers('H49'))).toBe(0); // migrated by the first countPeriod
-        expect(await store.countDossiers('H49')).toBe(new Set(all.map((d) => d.code)).size);
-      }),
+          expect(await client.exists(store.keys.dossiers('H49'))).toBe(0); // migrated by the first countPeriod
+          expect(await store.countDossiers('H49')).toBe(new Set(all.map((d) => d.code)).size);
+        },
+      ),
       { numRuns: 40 },
     );
   }, 120_000);

@@ -29,14 +29,28 @@ beforeAll(async () => {
     const body = Buffer.concat(chunks).toString();
     const call = body ? (JSON.parse(body) as { service?: string; madonvi?: string; loaiNgay?: string }) : {};
     if (call.service === 'DanhSachHoSo' && call.loaiNgay === 'CapNhat' && call.madonvi?.endsWith('H56')) {
-      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ error_code: 0, tongSo: 0, data: [] }));
+      return void res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error_code: 0, tongSo: 0, data: [] }));
     }
-    const upstream = await fetch(`${sim.nationalUrl}${req.url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(Buffer.from(await upstream.arrayBuffer()));
+    const upstream = await fetch(`${sim.nationalUrl}${req.url}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    res
+      .writeHead(upstream.status, { 'content-type': 'application/json' })
+      .end(Buffer.from(await upstream.arrayBuffer()));
   });
   await new Promise<void>((r) => mirror.listen(0, '127.0.0.1', r));
   mirrorUrl = `http://127.0.0.1:${(mirror.address() as AddressInfo).port}`;
-  rt = simRuntime(simConfig(sim, world, redis, { source: (p) => ({ id: p.toLowerCase() }), national: { baseUrl: mirrorUrl, staleAfterDays: 2 } }), world);
+  rt = simRuntime(
+    simConfig(sim, world, redis, {
+      source: (p) => ({ id: p.toLowerCase() }),
+      national: { baseUrl: mirrorUrl, staleAfterDays: 2 },
+    }),
+    world,
+  );
   rt.startWorker();
 });
 afterAll(async () => {
@@ -47,13 +61,18 @@ afterAll(async () => {
 
 describe('a stale national feed', () => {
   it('makes its province partial, with why, and flags none of its figures', async () => {
-    const report = await runNightly(rt, { period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
+    const report = await runNightly(rt, {
+      period: { from: world.period.from, to: world.period.to },
+      windowTo: world.now,
+    });
     const h49 = report.provinces.find((p) => p.province === 'H49')!;
     const h56 = report.provinces.find((p) => p.province === 'H56')!;
     expect(h49.coverage).toEqual({ status: 'complete', why: null });
     expect(h49.mismatches.length).toBeGreaterThan(0);
     expect(h56.coverage.status).toBe('partial');
-    expect(h56.coverage.why).toMatch(/^national feed stale: no dossier of H56 updated on the portal since 2026-10-31, while the province updated (\S+) on (2026-1\d-\d\d)$/);
+    expect(h56.coverage.why).toMatch(
+      /^national feed stale: no dossier of H56 updated on the portal since 2026-10-31, while the province updated (\S+) on (2026-1\d-\d\d)$/,
+    );
     // the dossier it names is the province's, updated in those days
     const [, code, day] = /updated (\S+) on (\S+)$/.exec(h56.coverage.why!)!;
     const named = world.provinces.find((p) => p.province === 'H56')!.local.find((d) => d.code === code)!;
@@ -68,10 +87,20 @@ describe('a stale national feed', () => {
   it('does not stop a first run over a past month, when neither side has updates in the last days', async () => {
     // installed a month later, reconciling that past month: every dossier is new to the store,
     // none was updated in the last days, on either side
-    const later = simRuntime(simConfig(sim, world, redis, { source: (p) => ({ id: p.toLowerCase() }), national: { baseUrl: mirrorUrl, staleAfterDays: 2 } }), world, 30);
+    const later = simRuntime(
+      simConfig(sim, world, redis, {
+        source: (p) => ({ id: p.toLowerCase() }),
+        national: { baseUrl: mirrorUrl, staleAfterDays: 2 },
+      }),
+      world,
+      30,
+    );
     later.startWorker();
     try {
-      const report = await runNightly(later, { period: { from: world.period.from, to: world.period.to }, windowTo: world.now + 30 * 86_400_000 });
+      const report = await runNightly(later, {
+        period: { from: world.period.from, to: world.period.to },
+        windowTo: world.now + 30 * 86_400_000,
+      });
       for (const p of report.provinces) {
         expect(p.coverage, p.province).toEqual({ status: 'complete', why: null });
         expect(p.sources[0]).toMatchObject({ status: 'complete', applied: 400 });

@@ -16,7 +16,15 @@ import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/d
 import { expectedStore, generateWorld } from '../../src/sim/world.js';
 import { expectCountersAddUp, expectStoreMatches } from '../helpers/invariant.js';
 import { useRedis } from '../helpers/redis.js';
-import { configure, expireDeadWorkerLocks, simWorkerConfig, spawnWorker, until, waitForRun, type WorkerProcess } from '../helpers/workers.js';
+import {
+  configure,
+  expireDeadWorkerLocks,
+  simWorkerConfig,
+  spawnWorker,
+  until,
+  waitForRun,
+  type WorkerProcess,
+} from '../helpers/workers.js';
 
 const redis = useRedis();
 const PROVINCES = ['H49', 'H56'];
@@ -34,7 +42,8 @@ beforeAll(async () => {
   sim = await startSimulator(world);
 });
 afterEach(async () => {
-  for (const w of workers.splice(0)) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+  for (const w of workers.splice(0))
+    if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
   for (const r of runtimes.splice(0)) await r.close();
 });
 afterAll(async () => {
@@ -43,19 +52,28 @@ afterAll(async () => {
 });
 
 async function setup(pageSize: number) {
-  const s = await configure(dir, simWorkerConfig(sim, world, { url: redis.url, prefix: redis.prefix() }, pageSize), secrets);
+  const s = await configure(
+    dir,
+    simWorkerConfig(sim, world, { url: redis.url, prefix: redis.prefix() }, pageSize),
+    secrets,
+  );
   runtimes.push(s.rt);
   return s;
 }
 
-const pagesApplied = async (rt: Runtime, p: string) => (await rt.store.getCheckpoint(p, p.toLowerCase())).pending?.pages ?? 0;
+const pagesApplied = async (rt: Runtime, p: string) =>
+  (await rt.store.getCheckpoint(p, p.toLowerCase())).pending?.pages ?? 0;
 
 describe('a worker killed mid-apply', () => {
   it('SIGKILL while both provinces pull pages, twice, then a restart: store == ground truth, nothing lost, nothing counted twice', async () => {
     const { file, rt } = await setup(10); // 150 small pages a province: the kills land among them
     const runId = 'killed';
     const syncIds = PROVINCES.map((p) => `sync@${runId}@${p.toLowerCase()}`);
-    await rt.queue.add('nightly', { runId, period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
+    await rt.queue.add('nightly', {
+      runId,
+      period: { from: world.period.from, to: world.period.to },
+      windowTo: world.now,
+    });
 
     // Two workers in turn die outright mid-sync (BullMQ alone would fail a job stalled twice).
     let before = [0, 0];

@@ -39,7 +39,12 @@ afterAll(async () => {
 
 const keys = async () => (await rt.redis.keys(`${config.redis.prefix}*`)).sort();
 const dryRun = (pages: number[] = []) =>
-  previewSync(createSource(source, {}), { from: parseDay(source.initialFrom)!, to: world.now }, (codes) => rt.store.versions(source.province, codes), (n) => pages.push(n));
+  previewSync(
+    createSource(source, {}),
+    { from: parseDay(source.initialFrom)!, to: world.now },
+    (codes) => rt.store.versions(source.province, codes),
+    (n) => pages.push(n),
+  );
 
 describe('sync --dry-run', () => {
   it('counts what the sync then does, and writes nothing', async () => {
@@ -47,15 +52,31 @@ describe('sync --dry-run', () => {
     const pages: number[] = [];
     const preview = await dryRun(pages);
     expect(await keys()).toEqual(before);
-    expect(preview).toMatchObject({ pulled: VOLUME + MALFORMED, applied: VOLUME, unchanged: 0, quarantined: MALFORMED });
+    expect(preview).toMatchObject({
+      pulled: VOLUME + MALFORMED,
+      applied: VOLUME,
+      unchanged: 0,
+      quarantined: MALFORMED,
+    });
     expect(pages).toEqual(Array.from({ length: preview.pages }, (_, i) => i + 1)); // progress, page by page
     expect(Object.keys(preview.reasons).length).toBeGreaterThan(1); // the malformed kinds give different reasons
     expect(Object.values(preview.reasons).reduce((a, b) => a + b, 0)).toBe(MALFORMED);
 
     const events = await rt.events();
-    const job = await rt.queue.add('sync-source', { runId: 'after-dry-run', source: source.id, windowTo: world.now }, { jobId: 'sync@after-dry-run' });
+    const job = await rt.queue.add(
+      'sync-source',
+      { runId: 'after-dry-run', source: source.id, windowTo: world.now },
+      { jobId: 'sync@after-dry-run' },
+    );
     const counters = await job.waitUntilFinished(events, 60_000);
-    expect(counters).toEqual({ pulled: preview.pulled, applied: preview.applied, unchanged: preview.unchanged, quarantined: preview.quarantined, pages: preview.pages, retries: expect.any(Number) });
+    expect(counters).toEqual({
+      pulled: preview.pulled,
+      applied: preview.applied,
+      unchanged: preview.unchanged,
+      quarantined: preview.quarantined,
+      pages: preview.pages,
+      retries: expect.any(Number),
+    });
     expect(await rt.store.quarantineReasons(source.province, source.id)).toEqual(preview.reasons);
     expect(await (await Job.fromId(rt.queue, 'sync@after-dry-run'))!.getState()).toBe('completed');
   });

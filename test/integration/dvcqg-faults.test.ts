@@ -24,7 +24,14 @@ import { DvcqgSource } from '../../src/sources/dvcqg.js';
 import { HttpClient } from '../../src/http/client.js';
 import { Store } from '../../src/store/store.js';
 import { jobContext } from '../helpers/context.js';
-import { allFaultsTogether, expectConsistentCounters, expectStoreEqualsLocal, httpFaultScenarios, retryingSync, type FaultHarness } from '../helpers/fault-harness.js';
+import {
+  allFaultsTogether,
+  expectConsistentCounters,
+  expectStoreEqualsLocal,
+  httpFaultScenarios,
+  retryingSync,
+  type FaultHarness,
+} from '../helpers/fault-harness.js';
 import { useRedis } from '../helpers/redis.js';
 
 const redis = useRedis();
@@ -39,14 +46,28 @@ interface Harness extends FaultHarness {
 }
 
 /** A fresh world and simulator per test: drift edits the world. */
-async function harness(faults: Omit<FaultOptions, 'seed'> | null, opts: { seed?: number; retries?: number } = {}): Promise<Harness> {
+async function harness(
+  faults: Omit<FaultOptions, 'seed'> | null,
+  opts: { seed?: number; retries?: number } = {},
+): Promise<Harness> {
   const world = generateWorld({ seed: 11, month: '2026-10', provinces: [PROVINCE], dossiersPerProvince: DOSSIERS });
-  const sim = await startSimulator(world, faults ? { faults: { [PROVINCE]: { seed: opts.seed ?? 7, ...faults } } } : {});
+  const sim = await startSimulator(
+    world,
+    faults ? { faults: { [PROVINCE]: { seed: opts.seed ?? 7, ...faults } } } : {},
+  );
   const config = parseConfig(
     {
       redis: { prefix: redis.prefix() },
       sources: [
-        { id: 'h49', province: PROVINCE, dialect: 'dvcqg', baseUrl: sim.sourceUrl(PROVINCE), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', pageSize: PAGE },
+        {
+          id: 'h49',
+          province: PROVINCE,
+          dialect: 'dvcqg',
+          baseUrl: sim.sourceUrl(PROVINCE),
+          usernameEnv: 'SIM_USER',
+          passwordEnv: 'SIM_PASSWORD',
+          pageSize: PAGE,
+        },
       ],
       national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
     },
@@ -55,7 +76,13 @@ async function harness(faults: Omit<FaultOptions, 'seed'> | null, opts: { seed?:
   );
   const cfg = config.sources[0]!;
   if (cfg.dialect !== 'dvcqg') throw new Error('expected a dvcqg source');
-  const http = new HttpClient({ name: 'h49', timeoutMs: 5000, minDelayMs: 5, maxDelayMs: 20, ...(opts.retries === undefined ? {} : { retries: opts.retries }) });
+  const http = new HttpClient({
+    name: 'h49',
+    timeoutMs: 5000,
+    minDelayMs: 5,
+    maxDelayMs: 20,
+    ...(opts.retries === undefined ? {} : { retries: opts.retries }),
+  });
   const adapter = new DvcqgSource(cfg, http, credentials('SIM_USER', 'SIM_PASSWORD', env));
   const client = redis.client();
   const store = new Store(client, config.redis.prefix);
@@ -88,7 +115,9 @@ async function expectMalformedQuarantined(h: Harness): Promise<void> {
   for (const m of malformed) {
     const hit = entries.filter((e) => {
       const raw = e.raw as Record<string, string>;
-      return raw.MaHoSo === m.code && raw.NgayCapNhat === m.item.NgayCapNhat && raw.TrangThaiHoSo === m.item.TrangThaiHoSo;
+      return (
+        raw.MaHoSo === m.code && raw.NgayCapNhat === m.item.NgayCapNhat && raw.TrangThaiHoSo === m.item.TrangThaiHoSo
+      );
     });
     expect(hit, `${m.kind} item ${m.code}`).toHaveLength(1);
     expect(hit[0]!.reason.startsWith(`${m.field}:`), hit[0]!.reason).toBe(true);
@@ -102,7 +131,11 @@ async function expectMalformedQuarantined(h: Harness): Promise<void> {
 async function naiveRead(h: Harness, size: number): Promise<Map<string, Record<string, string>>> {
   const base = h.sim.sourceUrl(PROVINCE);
   const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return (await res.json()) as { error_code: unknown; session?: string; data?: Record<string, string>[] };
   };
   const { session } = await post('/auth/login', SIM_CREDENTIALS);
@@ -176,7 +209,9 @@ describe('dvcqg pull under injected faults', () => {
     const h = await harness({ malformed: 9 });
     try {
       const { counters } = await h.sync();
-      expect(new Set(h.sim.faults(PROVINCE)!.malformed.map((m) => m.kind))).toEqual(new Set(['date', 'status', 'code']));
+      expect(new Set(h.sim.faults(PROVINCE)!.malformed.map((m) => m.kind))).toEqual(
+        new Set(['date', 'status', 'code']),
+      );
       await expectStoreEqualsLocal(h);
       await expectMalformedQuarantined(h);
       expect(counters).toMatchObject({ pulled: DOSSIERS + 9, applied: DOSSIERS, unchanged: 0, quarantined: 9 });
@@ -196,7 +231,10 @@ describe('dvcqg pull under injected faults', () => {
       expect(drift.some((e) => e.fromStatus !== e.toStatus)).toBe(true); // statuses advanced too
       await expectStoreEqualsLocal(h);
       for (const d of await stored(h.store)) expect(d.updatedAt).toBeGreaterThanOrEqual(before.get(d.code)!);
-      for (const e of drift) expect((await h.store.getDossiers(PROVINCE, [e.code])).get(e.code)!.updatedAt).toBeGreaterThanOrEqual(e.toUpdatedAt);
+      for (const e of drift)
+        expect((await h.store.getDossiers(PROVINCE, [e.code])).get(e.code)!.updatedAt).toBeGreaterThanOrEqual(
+          e.toUpdatedAt,
+        );
       await expectConsistentCounters(h, counters);
       expect(counters.quarantined).toBe(0);
     } finally {

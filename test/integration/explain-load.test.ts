@@ -28,7 +28,16 @@ import { useRedis } from '../helpers/redis.js';
 import { simConfig, simRuntime } from '../helpers/sim.js';
 
 const redis = useRedis();
-const NONE = { notSynced: 0, statusLag: 0, dateShift: 0, missingLocal: 0, replacedCode: 0, unmappedProcedure: 0, definitionDrift: 0, duplicateNational: 0 };
+const NONE = {
+  notSynced: 0,
+  statusLag: 0,
+  dateShift: 0,
+  missingLocal: 0,
+  replacedCode: 0,
+  unmappedProcedure: 0,
+  definitionDrift: 0,
+  duplicateNational: 0,
+};
 const ROOT = rootAgency('H49');
 const closers: { close(): Promise<void> }[] = [];
 afterAll(async () => {
@@ -48,7 +57,13 @@ interface Injected {
  * many keys (per metric, per procedure) of that agency differ, no other agency's.
  */
 function oneAgencyWorld(dossiers: number, each = 6): Injected {
-  const world = generateWorld({ seed: 41, month: '2026-10', provinces: ['H49'], dossiersPerProvince: dossiers, inject: NONE });
+  const world = generateWorld({
+    seed: 41,
+    month: '2026-10',
+    provinces: ['H49'],
+    dossiersPerProvince: dossiers,
+    inject: NONE,
+  });
   const w = world.provinces[0]!;
   const p = world.period;
   const agency = w.agencies.find((a) => a !== ROOT)!;
@@ -58,10 +73,19 @@ function oneAgencyWorld(dossiers: number, each = 6): Injected {
   const byProcedure = (list: CanonicalDossier[]) => [...new Map(list.map((d) => [d.procedure, d])).values()];
   const missing = byProcedure(counted).slice(0, each);
   const lagging = byProcedure(finished.filter((d) => !missing.includes(d))).slice(0, each);
-  const truth = new Map<string, string>([...missing.map((d) => [d.code, 'missing_national'] as const), ...lagging.map((d) => [d.code, 'status_lag'] as const)]);
+  const truth = new Map<string, string>([
+    ...missing.map((d) => [d.code, 'missing_national'] as const),
+    ...lagging.map((d) => [d.code, 'status_lag'] as const),
+  ]);
   const lag = new Set(lagging);
   // copies, never the objects the provincial side shares
-  w.national = w.national.filter((d) => !missing.includes(d)).map((d) => (lag.has(d) ? { ...d, status: STATUS.IN_PROGRESS, finishedAt: null, returnedAt: null, updatedAt: d.updatedAt - 3_600_000 } : d));
+  w.national = w.national
+    .filter((d) => !missing.includes(d))
+    .map((d) =>
+      lag.has(d)
+        ? { ...d, status: STATUS.IN_PROGRESS, finishedAt: null, returnedAt: null, updatedAt: d.updatedAt - 3_600_000 }
+        : d,
+    );
   return { world, agency, truth };
 }
 
@@ -79,7 +103,10 @@ async function night(world: World, national: Record<string, unknown> = {}): Prom
   const rt = simRuntime(simConfig(sim, world, redis, { national: { staleAfterDays: 0, ...national } }), world);
   closers.push(rt);
   rt.startWorker();
-  const report = await runNightly(rt, { period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
+  const report = await runNightly(rt, {
+    period: { from: world.period.from, to: world.period.to },
+    windowTo: world.now,
+  });
   expect(await rt.queue.getFailed()).toEqual([]);
   return { province: report.provinces[0]!, load: sim.nationalLoad(), rt, runId: report.runId };
 }
@@ -91,7 +118,9 @@ const sum = (list: NationalLoadRow[], f: 'requests' | 'records') => list.reduce(
 function inWindow(world: World, agency: string): number {
   const start = world.period.start - 367 * DAY_MS;
   const end = world.period.end + DAY_MS;
-  return world.provinces[0]!.national.filter((d) => d.agency === agency && d.receivedAt !== null && d.receivedAt >= start && d.receivedAt < end).length;
+  return world.provinces[0]!.national.filter(
+    (d) => d.agency === agency && d.receivedAt !== null && d.receivedAt >= start && d.receivedAt < end,
+  ).length;
 }
 
 describe('explanation pass: national load', () => {
@@ -128,9 +157,22 @@ describe('explanation pass: national load', () => {
     const { world } = oneAgencyWorld(1500);
     const { province: before, rt, runId } = await night(world);
     const n = rt.config.national;
-    const national = new NationalClient(n, new HttpClient({ name: 'national', timeoutMs: n.timeoutMs }), credentials(n.usernameEnv, n.passwordEnv));
-    const ctx = { config: rt.config, store: rt.store, runs: rt.runs, logger: rt.logger, national: () => national } as unknown as JobContext;
-    await explainProvinceJob.handler({ runId, province: 'H49', period: { from: world.period.from, to: world.period.to } }, ctx);
+    const national = new NationalClient(
+      n,
+      new HttpClient({ name: 'national', timeoutMs: n.timeoutMs }),
+      credentials(n.usernameEnv, n.passwordEnv),
+    );
+    const ctx = {
+      config: rt.config,
+      store: rt.store,
+      runs: rt.runs,
+      logger: rt.logger,
+      national: () => national,
+    } as unknown as JobContext;
+    await explainProvinceJob.handler(
+      { runId, province: 'H49', period: { from: world.period.from, to: world.period.to } },
+      ctx,
+    );
     const after = (await rt.runs.report(runId))!.provinces[0]!;
     expect(after.findings).toEqual(before.findings);
     expect(after.mismatches).toEqual(before.mismatches);
@@ -138,7 +180,7 @@ describe('explanation pass: national load', () => {
     expect(after.nationalRecords).toBe(before.nationalRecords! + national.load.records);
   }, 120_000);
 
-  it('read from the root\'s list, a code the portal holds under two agencies is one duplicate_national, at the second agency', async () => {
+  it("read from the root's list, a code the portal holds under two agencies is one duplicate_national, at the second agency", async () => {
     const { world, agency, truth } = oneAgencyWorld(3000, 2);
     const w = world.provinces[0]!;
     const p = world.period;
@@ -147,14 +189,23 @@ describe('explanation pass: national load', () => {
     const gone = rootOnes[0]!;
     // one of the agency's dossiers pushed a second time under another agency
     const other = w.agencies.find((a) => a !== ROOT && a !== agency)!;
-    const twice = w.national.find((d) => d.agency === agency && hasMetric(metricsOf(d, p), 'received') && !truth.has(d.code))!;
+    const twice = w.national.find(
+      (d) => d.agency === agency && hasMetric(metricsOf(d, p), 'received') && !truth.has(d.code),
+    )!;
     w.national = [...w.national.filter((d) => d !== gone), { ...twice, agency: other }];
     sortByUpdated(w.national);
     const { province: r, load } = await night(world);
     expect(rows(load, 'DanhSachHoSo').some((x) => x.madonvi === ROOT)).toBe(true);
-    const expected = { ...Object.fromEntries(truth), [gone.code]: 'missing_national', [twice.code]: 'duplicate_national' };
+    const expected = {
+      ...Object.fromEntries(truth),
+      [gone.code]: 'missing_national',
+      [twice.code]: 'duplicate_national',
+    };
     expect(Object.fromEntries(r.findings.map((f) => [f.dossierCode, f.kind]))).toEqual(expected);
-    expect(r.findings.find((f) => f.dossierCode === twice.code)).toMatchObject({ agency: other, evidence: { copies: 2 } });
+    expect(r.findings.find((f) => f.dossierCode === twice.code)).toMatchObject({
+      agency: other,
+      evidence: { copies: 2 },
+    });
     for (const m of r.mismatches) expect(m.residual).toBe(0);
   }, 120_000);
 
@@ -165,14 +216,37 @@ describe('explanation pass: national load', () => {
     // still open in the store, received well before the period; the portal shows it finished
     // before the period began: its national copy counts in nothing and was received long before,
     // so only the stored dossier keeps it among the national items
-    const open = w.local.find((d) => d.agency === agency && d.receivedAt !== null && d.receivedAt < p.start - 3 * DAY_MS && d.finishedAt === null && metricsOf(d, p) !== 0)!;
+    const open = w.local.find(
+      (d) =>
+        d.agency === agency &&
+        d.receivedAt !== null &&
+        d.receivedAt < p.start - 3 * DAY_MS &&
+        d.finishedAt === null &&
+        metricsOf(d, p) !== 0,
+    )!;
     expect(open).toBeDefined();
-    const closed = { ...open, status: STATUS.FINISHED, finishedAt: p.start - 2 * DAY_MS, returnedAt: p.start - 2 * DAY_MS };
+    const closed = {
+      ...open,
+      status: STATUS.FINISHED,
+      finishedAt: p.start - 2 * DAY_MS,
+      returnedAt: p.start - 2 * DAY_MS,
+    };
     w.national = w.national.map((d) => (d.code === open.code ? closed : d));
     const { province: r, rt } = await night(world);
     const n = rt.config.national;
-    const client = () => new NationalClient(n, new HttpClient({ name: 'national', timeoutMs: n.timeoutMs }), credentials(n.usernameEnv, n.passwordEnv));
-    const deps = (store: Store, national: NationalClient) => ({ store, national, rules: rt.config.counting, lookbackDays: n.lookbackDays, recordBudget: Infinity });
+    const client = () =>
+      new NationalClient(
+        n,
+        new HttpClient({ name: 'national', timeoutMs: n.timeoutMs }),
+        credentials(n.usernameEnv, n.passwordEnv),
+      );
+    const deps = (store: Store, national: NationalClient) => ({
+      store,
+      national,
+      rules: rt.config.counting,
+      lookbackDays: n.lookbackDays,
+      recordBudget: Infinity,
+    });
     const period = makePeriod(p.from, p.to);
     const alone = client();
     const first = await explainProvince(deps(rt.store, alone), 'H49', period, r.mismatches);
@@ -209,19 +283,30 @@ describe('explanation pass: national load', () => {
     expect(p.mismatches.length).toBeGreaterThan(0);
     for (const m of p.mismatches) expect(m).toMatchObject({ explainedBy: null, residual: m.national - m.local });
     expect(p.findings.every((f) => f.kind === 'unexplained')).toBe(true);
-    expect(p.findings.map((f) => `${f.key!.procedure}|${f.key!.metric}`).sort()).toEqual(p.mismatches.map((m) => `${m.procedure}|${m.metric}`).sort());
+    expect(p.findings.map((f) => `${f.key!.procedure}|${f.key!.metric}`).sort()).toEqual(
+      p.mismatches.map((m) => `${m.procedure}|${m.metric}`).sort(),
+    );
     expect(p.findings[0]!.key!.examined).toMatch(/national record cap reached \(national\.maxRecordsPerRun\)/);
-    expect(rows(load, 'DanhSachHoSo')).toEqual([{ service: 'DanhSachHoSo', madonvi: agency, requests: 1, records: 1000 }]);
+    expect(rows(load, 'DanhSachHoSo')).toEqual([
+      { service: 'DanhSachHoSo', madonvi: agency, requests: 1, records: 1000 },
+    ]);
     expect(p.nationalRecords).toBe(1000);
   }, 120_000);
 
-  it('an agency the portal does not know: its keys unexplained with the portal\'s answer, the others explained', async () => {
+  it("an agency the portal does not know: its keys unexplained with the portal's answer, the others explained", async () => {
     const { world, agency, truth } = oneAgencyWorld(3000, 2);
     // dossiers of an agency only the province has (the portal answers error_code 400 for it)
     const w = world.provinces[0]!;
     const unknown = '000.00.77.H49';
     const model = w.local.find((d) => d.agency === agency && hasMetric(metricsOf(d, world.period), 'received'))!;
-    w.local.push(...[1, 2, 3].map((n) => ({ ...model, agency: unknown, code: `${unknown}-261005-000${n}`, receivedAt: model.receivedAt! + n * 1000 })));
+    w.local.push(
+      ...[1, 2, 3].map((n) => ({
+        ...model,
+        agency: unknown,
+        code: `${unknown}-261005-000${n}`,
+        receivedAt: model.receivedAt! + n * 1000,
+      })),
+    );
     sortByUpdated(w.local);
     const { province: p } = await night(world);
     const theirs = p.mismatches.filter((m) => m.agency === unknown);
@@ -229,9 +314,16 @@ describe('explanation pass: national load', () => {
     for (const m of theirs) expect(m).toMatchObject({ explainedBy: null, residual: m.national - m.local });
     const why = p.findings.filter((f) => f.kind === 'unexplained');
     expect(why).toHaveLength(theirs.length);
-    expect(why.every((f) => f.agency === unknown && /^national list of 000\.00\.77\.H49 failed: .*error_code 400/.test(f.key!.examined))).toBe(true);
+    expect(
+      why.every(
+        (f) =>
+          f.agency === unknown && /^national list of 000\.00\.77\.H49 failed: .*error_code 400/.test(f.key!.examined),
+      ),
+    ).toBe(true);
     // the other agency as if nothing happened
     for (const m of p.mismatches.filter((m) => m.agency !== unknown)) expect(m.residual).toBe(0);
-    expect(Object.fromEntries(p.findings.filter((f) => f.kind !== 'unexplained').map((f) => [f.dossierCode, f.kind]))).toEqual(Object.fromEntries(truth));
+    expect(
+      Object.fromEntries(p.findings.filter((f) => f.kind !== 'unexplained').map((f) => [f.dossierCode, f.kind])),
+    ).toEqual(Object.fromEntries(truth));
   }, 120_000);
 });

@@ -49,8 +49,16 @@ beforeAll(async () => {
     {
       redis: { url: redis.url, prefix: redis.prefix() },
       sources: PROVINCES.map((p) => ({
-        id: p.toLowerCase(), province: p, dialect: 'dvcqg', baseUrl: sim.sourceUrl(p), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD',
-        initialFrom: '2026-09-01', procedureMap: world.procedureMap, pageSize: 20, timeoutMs: 500,
+        id: p.toLowerCase(),
+        province: p,
+        dialect: 'dvcqg',
+        baseUrl: sim.sourceUrl(p),
+        usernameEnv: 'SIM_USER',
+        passwordEnv: 'SIM_PASSWORD',
+        initialFrom: '2026-09-01',
+        procedureMap: world.procedureMap,
+        pageSize: 20,
+        timeoutMs: 500,
       })),
       national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
       worker: { concurrency: 4, attempts: 5, backoffMs: 10 },
@@ -70,13 +78,26 @@ afterAll(async () => {
 describe('a night with every source failing at rate', () => {
   it('completes with the store equal to the ground truth, and the report shows the retries', async () => {
     // The window ends a day after `now`, so that drifted records (updated after `now`) stay in it.
-    const report = await runNightly(rt, { runId: 'at-rate', period: { from: world.period.from, to: world.period.to }, windowTo: world.now + DAY_MS }, 120_000);
+    const report = await runNightly(
+      rt,
+      { runId: 'at-rate', period: { from: world.period.from, to: world.period.to }, windowTo: world.now + DAY_MS },
+      120_000,
+    );
     for (const [i, p] of PROVINCES.entries()) {
       const province = report.provinces.find((x) => x.province === p)!;
       expect(province.coverage, p).toEqual({ status: 'complete', why: null });
       const log = sim.faults(p)!;
       // Every kind of fault happened.
-      for (const k of ['serverError', 'tooMany', 'timeouts', 'slow', 'truncated', 'sessionExpiries', 'duplicates'] as const) expect(log[k], `${p} ${k}`).toBeGreaterThan(0);
+      for (const k of [
+        'serverError',
+        'tooMany',
+        'timeouts',
+        'slow',
+        'truncated',
+        'sessionExpiries',
+        'duplicates',
+      ] as const)
+        expect(log[k], `${p} ${k}`).toBeGreaterThan(0);
       expect(log.drift.length).toBeGreaterThan(0);
 
       const s = province.sources[0]!;
@@ -95,6 +116,7 @@ describe('a night with every source failing at rate', () => {
     const table = formatReport(report, 'table', 'en');
     const retries = report.provinces.map((p) => p.sources[0]!.retries);
     expect(table).toMatch(/HTTP RETRIES/);
-    for (const [i, p] of PROVINCES.entries()) expect(table).toMatch(new RegExp(`^${provinceLabel(p)}\\s+complete\\s.*\\s${retries[i]}$`, 'm'));
+    for (const [i, p] of PROVINCES.entries())
+      expect(table).toMatch(new RegExp(`^${provinceLabel(p)}\\s+complete\\s.*\\s${retries[i]}$`, 'm'));
   });
 });

@@ -55,16 +55,65 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 
 // ---- arbitrary values ----------------------------------------------------------------------
 
-const SEPARATORS = ['|', ':', '@', '\n', '\r\n', '\t', ' ', '"', "'", '\\', '~', '\u0000', '\u001f', '\u007f', '\u2028', '\u202e', '\ufeff', '%', '*', '{', '}'];
+const SEPARATORS = [
+  '|',
+  ':',
+  '@',
+  '\n',
+  '\r\n',
+  '\t',
+  ' ',
+  '"',
+  "'",
+  '\\',
+  '~',
+  '\u0000',
+  '\u001f',
+  '\u007f',
+  '\u2028',
+  '\u202e',
+  '\ufeff',
+  '%',
+  '*',
+  '{',
+  '}',
+];
 const separator = fc.constantFrom(...SEPARATORS);
 /** Any string: unicode of every plane, separators and control characters mixed into codes, numbers as text, huge. */
 const hostileString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 30 }),
   fc.string({ unit: 'grapheme', maxLength: 30 }),
-  fc.tuple(fc.constantFrom('000.00.12.H49', '1.004776', '000.00.12.H49-261002-0001', '20261002080000', '2026-10-02T08:00:00+07:00'), separator, fc.string({ maxLength: 5 })).map(([a, s, b]) => `${a}${s}${b}`),
+  fc
+    .tuple(
+      fc.constantFrom(
+        '000.00.12.H49',
+        '1.004776',
+        '000.00.12.H49-261002-0001',
+        '20261002080000',
+        '2026-10-02T08:00:00+07:00',
+      ),
+      separator,
+      fc.string({ maxLength: 5 }),
+    )
+    .map(([a, s, b]) => `${a}${s}${b}`),
   fc.array(separator, { minLength: 1, maxLength: 6 }).map((a) => a.join('')),
   fc.oneof(fc.integer(), fc.double()).map(String),
-  fc.constantFrom('', ' ', '0', '-1', '1e309', 'NaN', 'null', 'true', '19600501000000', '29991231000000', '1960-05-01T00:00:00Z', '2999-12-31T00:00:00Z', '__proto__', 'constructor'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '0',
+    '-1',
+    '1e309',
+    'NaN',
+    'null',
+    'true',
+    '19600501000000',
+    '29991231000000',
+    '1960-05-01T00:00:00Z',
+    '2999-12-31T00:00:00Z',
+    '__proto__',
+    'constructor',
+  ),
   fc.constant('x'.repeat(100_000)),
 );
 /** Any value a JSON reply can carry in a field, nested ones included (deep nesting is in test/integration/hostile.test.ts). */
@@ -81,14 +130,34 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 interface Dialect {
   name: 'dvcqg' | 'rest';
   fields: readonly string[];
-  item(seed: { code: number; agency: number; proc: number; status: number; received: number; updated: number }): Record<string, unknown>;
+  item(seed: {
+    code: number;
+    agency: number;
+    proc: number;
+    status: number;
+    received: number;
+    updated: number;
+  }): Record<string, unknown>;
 }
 
 const day = (s: number) => PERIOD.start + s * 60_000;
 const DIALECTS: Dialect[] = [
   {
     name: 'dvcqg',
-    fields: ['MaHoSo', 'MaTTHC', 'TrangThaiHoSo', 'NgayCapNhat', 'DonViXuLy', 'KenhThucHien', 'HoSoCoThanhPhanSoHoa', 'DuocThanhToanTrucTuyen', 'NgayTiepNhan', 'NgayHenTra', 'NgayKetThucXuLy', 'NgayTra'],
+    fields: [
+      'MaHoSo',
+      'MaTTHC',
+      'TrangThaiHoSo',
+      'NgayCapNhat',
+      'DonViXuLy',
+      'KenhThucHien',
+      'HoSoCoThanhPhanSoHoa',
+      'DuocThanhToanTrucTuyen',
+      'NgayTiepNhan',
+      'NgayHenTra',
+      'NgayKetThucXuLy',
+      'NgayTra',
+    ],
     item: (s) => ({
       MaHoSo: `000.00.1${s.agency}.H49-261002-000${s.code}`,
       MaTTHC: `1.00477${s.proc}`,
@@ -106,7 +175,20 @@ const DIALECTS: Dialect[] = [
   },
   {
     name: 'rest',
-    fields: ['code', 'procedureCode', 'agencyCode', 'channel', 'status', 'receivedAt', 'dueAt', 'finishedAt', 'returnedAt', 'updatedAt', 'digitised', 'paidOnline'],
+    fields: [
+      'code',
+      'procedureCode',
+      'agencyCode',
+      'channel',
+      'status',
+      'receivedAt',
+      'dueAt',
+      'finishedAt',
+      'returnedAt',
+      'updatedAt',
+      'digitised',
+      'paidOnline',
+    ],
     item: (s) => ({
       code: `000.00.1${s.agency}.H49-261002-000${s.code}`,
       procedureCode: `1.00477${s.proc}`,
@@ -141,7 +223,9 @@ function hostileItem(d: Dialect): fc.Arbitrary<unknown> {
 
 /** Pages of items, as a source would serve them, the first one served again at the end (its records met again). */
 const pagesOf = (d: Dialect) =>
-  fc.array(fc.array(hostileItem(d), { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 3 }).map((pages) => [...pages, pages[0]!]);
+  fc
+    .array(fc.array(hostileItem(d), { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 3 })
+    .map((pages) => [...pages, pages[0]!]);
 
 // ---- the chain -----------------------------------------------------------------------------
 
@@ -166,9 +250,20 @@ function configFor(d: Dialect): Config {
   const source =
     d.name === 'dvcqg'
       ? { ...common, dialect: 'dvcqg', usernameEnv: 'FUZZ_USER', passwordEnv: 'FUZZ_PASSWORD' }
-      : { ...common, dialect: 'rest', tokenUrl: 'http://127.0.0.1:9/token', clientIdEnv: 'FUZZ_USER', clientSecretEnv: 'FUZZ_PASSWORD', statusMap: statusMapOf(DEFAULT_REST_STATUS_NAMES) };
+      : {
+          ...common,
+          dialect: 'rest',
+          tokenUrl: 'http://127.0.0.1:9/token',
+          clientIdEnv: 'FUZZ_USER',
+          clientSecretEnv: 'FUZZ_PASSWORD',
+          statusMap: statusMapOf(DEFAULT_REST_STATUS_NAMES),
+        };
   return parseConfig(
-    { redis: { prefix: redis.prefix() }, sources: [source], national: { baseUrl: 'http://127.0.0.1:9', usernameEnv: 'FUZZ_USER', passwordEnv: 'FUZZ_PASSWORD' } },
+    {
+      redis: { prefix: redis.prefix() },
+      sources: [source],
+      national: { baseUrl: 'http://127.0.0.1:9', usernameEnv: 'FUZZ_USER', passwordEnv: 'FUZZ_PASSWORD' },
+    },
     'fuzz',
     { FUZZ_USER: 'u', FUZZ_PASSWORD: 'p', REDIS_URL: redis.url },
   );
@@ -194,7 +289,10 @@ const STEPS: Step[] = [
     name: 'normalise and apply (the sync job)',
     async run(t) {
       const ctx = jobContext(t.config, client, { source: serving(t.config, t.pages), now: NOW, store: t.store });
-      t.counters = (await syncSource.handler({ runId: 'r1', source: t.config.sources[0]!.id, windowTo: NOW }, ctx)) as SyncCounters;
+      t.counters = (await syncSource.handler(
+        { runId: 'r1', source: t.config.sources[0]!.id, windowTo: NOW },
+        ctx,
+      )) as SyncCounters;
       const c = t.counters;
       const items = t.pages.reduce((n, p) => n + p.length, 0);
       expect(c.pulled).toBe(items);
@@ -238,7 +336,10 @@ const STEPS: Step[] = [
         const byProc = got.get(f.agency) ?? new Map<string | null, number[]>();
         got.set(f.agency, byProc);
         expect(byProc.has(f.procedure), `${f.agency} ${f.procedure} twice`).toBe(false);
-        byProc.set(f.procedure, METRICS.map((m) => f.counts[m]));
+        byProc.set(
+          f.procedure,
+          METRICS.map((m) => f.counts[m]),
+        );
       }
       expect(got).toEqual(want);
       // an agency's totals are the sums of its procedure rows
@@ -255,7 +356,11 @@ const STEPS: Step[] = [
     async run(t) {
       const local = new Map(t.stored!.filter((d) => metricsOf(d, PERIOD, DEFAULT_RULES) !== 0).map((d) => [d.code, d]));
       const mismatches = compareCounts(t.figures!, []);
-      const { findings, mismatches: explained, needs } = explain(
+      const {
+        findings,
+        mismatches: explained,
+        needs,
+      } = explain(
         {
           period: PERIOD,
           rules: DEFAULT_RULES,
@@ -301,29 +406,55 @@ describe.each(DIALECTS)('fuzz $name: normalise → apply → count → explain o
 
 // ---- national replies ----------------------------------------------------------------------
 
-const STATS_FIELDS = ['Madonvi', 'MaTTHC', 'SoNhanTrongKy', 'SoTonKyTruoc', 'TongSoXuLy', 'TongDaXuLy', 'TongXuLyDungHan', 'TongXuLyTreHan', 'TongChuaXuLy', 'TongChuaXuLyTrongHan', 'TongChuaXuLyTreHan', 'SoTrucTuyen', 'SoBuuChinh', 'SoCoSoHoa'];
-const statsRow = fc.tuple(fc.integer({ min: 0, max: 99 }), fc.array(fc.tuple(fc.constantFrom(...STATS_FIELDS), hostileValue), { maxLength: 2 })).map(([n, r]) => ({
-  ...Object.fromEntries(STATS_FIELDS.map((f) => [f, String(n)])),
-  Madonvi: '000.00.12.H49',
-  MaTTHC: '1.004776',
-  ...Object.fromEntries(r),
-}));
+const STATS_FIELDS = [
+  'Madonvi',
+  'MaTTHC',
+  'SoNhanTrongKy',
+  'SoTonKyTruoc',
+  'TongSoXuLy',
+  'TongDaXuLy',
+  'TongXuLyDungHan',
+  'TongXuLyTreHan',
+  'TongChuaXuLy',
+  'TongChuaXuLyTrongHan',
+  'TongChuaXuLyTreHan',
+  'SoTrucTuyen',
+  'SoBuuChinh',
+  'SoCoSoHoa',
+];
+const statsRow = fc
+  .tuple(
+    fc.integer({ min: 0, max: 99 }),
+    fc.array(fc.tuple(fc.constantFrom(...STATS_FIELDS), hostileValue), { maxLength: 2 }),
+  )
+  .map(([n, r]) => ({
+    ...Object.fromEntries(STATS_FIELDS.map((f) => [f, String(n)])),
+    Madonvi: '000.00.12.H49',
+    MaTTHC: '1.004776',
+    ...Object.fromEntries(r),
+  }));
 
 describe('fuzz national replies', () => {
   it('ThongKeHoSo rows with anything in any field: figures, or an error naming the row and field, never a crash', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof({ weight: 5, arbitrary: statsRow }, { weight: 1, arbitrary: hostileValue }), { maxLength: 6 }), (rows) => {
-        let figures: Figures[];
-        try {
-          figures = parseStatsRows(rows, 'national');
-        } catch (err) {
-          expect(err).toBeInstanceOf(TransientError);
-          expect((err as Error).message).toMatch(/^national: ThongKeHoSo row \d+: /);
-          return;
-        }
-        expect(figures).toHaveLength(rows.length);
-        for (const f of figures) for (const m of METRICS) expect(Number.isSafeInteger(f.counts[m]) && f.counts[m] >= 0).toBe(true);
-      }),
+      fc.property(
+        fc.array(fc.oneof({ weight: 5, arbitrary: statsRow }, { weight: 1, arbitrary: hostileValue }), {
+          maxLength: 6,
+        }),
+        (rows) => {
+          let figures: Figures[];
+          try {
+            figures = parseStatsRows(rows, 'national');
+          } catch (err) {
+            expect(err).toBeInstanceOf(TransientError);
+            expect((err as Error).message).toMatch(/^national: ThongKeHoSo row \d+: /);
+            return;
+          }
+          expect(figures).toHaveLength(rows.length);
+          for (const f of figures)
+            for (const m of METRICS) expect(Number.isSafeInteger(f.counts[m]) && f.counts[m] >= 0).toBe(true);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -347,10 +478,16 @@ describe('fuzz national replies', () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(text);
     });
     try {
-      const national = new NationalClient({ baseUrl: server.url }, new HttpClient({ name: 'national', timeoutMs: 5000, retries: 0 }), { username: 'u', password: 'p' });
+      const national = new NationalClient(
+        { baseUrl: server.url },
+        new HttpClient({ name: 'national', timeoutMs: 5000, retries: 0 }),
+        { username: 'u', password: 'p' },
+      );
       const body = fc.oneof(
         hostileValue.map((data) => JSON.stringify({ error_code: 0, data })),
-        fc.array(hostileItem(DIALECTS[0]!), { maxLength: 5 }).map((data) => JSON.stringify({ error_code: 0, tongSo: data.length, data })),
+        fc
+          .array(hostileItem(DIALECTS[0]!), { maxLength: 5 })
+          .map((data) => JSON.stringify({ error_code: 0, tongSo: data.length, data })),
         hostileValue.map((v) => JSON.stringify(v)),
         hostileString,
       );
@@ -361,11 +498,15 @@ describe('fuzz national replies', () => {
             async () => void (await national.stats('000.00.00.H49', PERIOD, { agency: true, procedure: true })),
             async () => void (await national.lookup('000.00.00.H49', ['000.00.12.H49-261002-0001'])),
             async () => {
-              for await (const page of national.list('000.00.12.H49', PERIOD, 'TiepNhan', 5)) expect(Array.isArray(page)).toBe(true);
+              for await (const page of national.list('000.00.12.H49', PERIOD, 'TiepNhan', 5))
+                expect(Array.isArray(page)).toBe(true);
             },
           ];
           for (const call of services) {
-            const err = await call().then(() => undefined, (e: unknown) => e);
+            const err = await call().then(
+              () => undefined,
+              (e: unknown) => e,
+            );
             if (err === undefined) continue;
             expect(err).toBeInstanceOf(Error);
             expect((err as Error).message).toMatch(/^national(: | DanhSachHoSo )/);

@@ -50,14 +50,27 @@ function dossier(i: number, agency: string, procedure: string): CanonicalDossier
   };
 }
 
-const received = (agency: string, procedure: string | null, n: number): Figures => ({ agency, procedure, counts: { ...zeroCounts(), received: n, toProcess: n, unprocessed: n, unprocessedNotDue: n } });
+const received = (agency: string, procedure: string | null, n: number): Figures => ({
+  agency,
+  procedure,
+  counts: { ...zeroCounts(), received: n, toProcess: n, unprocessed: n, unprocessedNotDue: n },
+});
 
 describe('codes holding |, : and @', () => {
   it('count in their own groups and reach an explanation job id BullMQ accepts', async () => {
     const config = parseConfig(
       {
         redis: { prefix: redis.prefix() },
-        sources: [{ id: 's', province: 'H49', dialect: 'dvcqg', baseUrl: 'http://127.0.0.1:9', usernameEnv: 'U', passwordEnv: 'P' }],
+        sources: [
+          {
+            id: 's',
+            province: 'H49',
+            dialect: 'dvcqg',
+            baseUrl: 'http://127.0.0.1:9',
+            usernameEnv: 'U',
+            passwordEnv: 'P',
+          },
+        ],
         national: { baseUrl: 'http://127.0.0.1:9', usernameEnv: 'U', passwordEnv: 'P' },
       },
       'test',
@@ -71,16 +84,41 @@ describe('codes holding |, : and @', () => {
       ...Array.from({ length: 3 }, (_, i) => dossier(100 + i, ROOT, '1.004776|x')),
       ...Array.from({ length: 2 }, (_, i) => dossier(200 + i, ODD, 'p@r')),
     ];
-    await rt.store.applyPage({ province: 'H49', source: 's', runId, dossiers, quarantined: [], checkpoint: { syncedTo: WINDOW_TO, pending: null } });
+    await rt.store.applyPage({
+      province: 'H49',
+      source: 's',
+      runId,
+      dossiers,
+      quarantined: [],
+      checkpoint: { syncedTo: WINDOW_TO, pending: null },
+    });
 
     const period = makePeriod('2026-10-01', '2026-10-31');
-    await rt.runs.create({ runId, period: { from: period.from, to: period.to }, window: { to: new Date(WINDOW_TO).toISOString() }, startedAt: new Date(T).toISOString(), finishedAt: null, provinces: ['H49'] });
+    await rt.runs.create({
+      runId,
+      period: { from: period.from, to: period.to },
+      window: { to: new Date(WINDOW_TO).toISOString() },
+      startedAt: new Date(T).toISOString(),
+      finishedAt: null,
+      provinces: ['H49'],
+    });
     const local = await countStore(rt.store, 'H49', period, config.counting);
     const byGroup = Object.fromEntries(local.map((f) => [`${f.agency} / ${f.procedure}`, f.counts.received]));
-    expect(byGroup).toEqual({ [`${ROOT} / null`]: 37, [`${ROOT} / 1.004776`]: 34, [`${ROOT} / 1.004776|x`]: 3, [`${ODD} / null`]: 2, [`${ODD} / p@r`]: 2 });
+    expect(byGroup).toEqual({
+      [`${ROOT} / null`]: 37,
+      [`${ROOT} / 1.004776`]: 34,
+      [`${ROOT} / 1.004776|x`]: 3,
+      [`${ODD} / null`]: 2,
+      [`${ODD} / p@r`]: 2,
+    });
 
     // The portal lacks one `1.004776|x` dossier, and one of ODD's moved to a procedure with ':' only it knows.
-    const nationalFigures = [received(ROOT, '1.004776', 34), received(ROOT, '1.004776|x', 2), received(ODD, 'p@r', 1), received(ODD, 'n:1:2', 1)];
+    const nationalFigures = [
+      received(ROOT, '1.004776', 34),
+      received(ROOT, '1.004776|x', 2),
+      received(ODD, 'p@r', 1),
+      received(ODD, 'n:1:2', 1),
+    ];
     const national = {
       stats: async () => nationalFigures,
       count: async () => 1,
@@ -98,10 +136,15 @@ describe('codes holding |, : and @', () => {
       national: () => national,
       job,
     });
-    const summary = (await reconcileProvince.handler({ runId, province: 'H49', period: { from: period.from, to: period.to }, windowTo: WINDOW_TO }, ctx)) as { mismatches: number };
+    const summary = (await reconcileProvince.handler(
+      { runId, province: 'H49', period: { from: period.from, to: period.to }, windowTo: WINDOW_TO },
+      ctx,
+    )) as { mismatches: number };
     const report = (await rt.runs.report(runId))!.provinces[0]!;
     expect(report.coverage.status).toBe('complete');
-    const received_ = report.mismatches.filter((m) => m.metric === 'received').map((m) => [m.agency, m.procedure, m.local, m.national]);
+    const received_ = report.mismatches
+      .filter((m) => m.metric === 'received')
+      .map((m) => [m.agency, m.procedure, m.local, m.national]);
     expect(received_).toEqual([
       [ROOT, null, 37, 36],
       [ROOT, '1.004776|x', 3, 2],

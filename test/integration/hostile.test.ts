@@ -61,11 +61,24 @@ async function restThroughProxy(alter: Alter): Promise<Config> {
   open.push(proxy);
   Object.assign(process.env, { REST_ID: restSim.clientId, REST_SECRET: restSim.clientSecret }); // the adapter reads its secrets from the environment
   const source = {
-    id: 'h49-rest', province: 'H49', dialect: 'rest', baseUrl: `${proxy.url}/p/H49`, tokenUrl: restSim.tokenUrl, clientIdEnv: 'REST_ID', clientSecretEnv: 'REST_SECRET',
-    statusMap: statusMapOf(DEFAULT_REST_STATUS_NAMES), initialFrom: '2026-09-01', pageSize: 100, retries: 1,
+    id: 'h49-rest',
+    province: 'H49',
+    dialect: 'rest',
+    baseUrl: `${proxy.url}/p/H49`,
+    tokenUrl: restSim.tokenUrl,
+    clientIdEnv: 'REST_ID',
+    clientSecretEnv: 'REST_SECRET',
+    statusMap: statusMapOf(DEFAULT_REST_STATUS_NAMES),
+    initialFrom: '2026-09-01',
+    pageSize: 100,
+    retries: 1,
   };
   return parseConfig(
-    { redis: { prefix: redis.prefix() }, sources: [source], national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' } },
+    {
+      redis: { prefix: redis.prefix() },
+      sources: [source],
+      national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
+    },
     'test',
     { ...SIM_ENV, REST_ID: restSim.clientId, REST_SECRET: restSim.clientSecret, REDIS_URL: redis.url },
   );
@@ -76,13 +89,19 @@ async function sync(config: Config) {
   const cfg = config.sources[0]!;
   const adapter = createSource(cfg, { now: () => world.now, dates: config.dates });
   const ctx = jobContext(config, redis.client(), { source: adapter, now: world.now });
-  const counters = (await syncSource.handler({ runId: 'r1', source: cfg.id, windowTo: world.now }, ctx)) as SyncCounters;
+  const counters = (await syncSource.handler(
+    { runId: 'r1', source: cfg.id, windowTo: world.now },
+    ctx,
+  )) as SyncCounters;
   return { counters, store: ctx.store, cfg };
 }
 
 /** The sync's error; it must fail. */
 async function syncError(config: Config): Promise<Error> {
-  const err = await sync(config).then(() => undefined, (e: unknown) => e);
+  const err = await sync(config).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(err instanceof Error)) throw new Error('expected the sync to fail');
   return err;
 }
@@ -124,8 +143,14 @@ describe('dates before 1970 never reach the store', () => {
     const { counters, store, cfg } = await sync(config);
     expectCountersAddUp(counters);
     expect(counters).toMatchObject({ applied: 1999, quarantined: 1 });
-    await expectStoreMatches(store, 'H49', expectedStore(world.provinces[0]!).filter((d) => d.code !== changed));
-    expect(await store.quarantineReasons('H49', cfg.id)).toEqual({ 'NgayTiepNhan: 1960-05-01 is before the earliest accepted date 2000-01-01 (dates.earliest)': 1 });
+    await expectStoreMatches(
+      store,
+      'H49',
+      expectedStore(world.provinces[0]!).filter((d) => d.code !== changed),
+    );
+    expect(await store.quarantineReasons('H49', cfg.id)).toEqual({
+      'NgayTiepNhan: 1960-05-01 is before the earliest accepted date 2000-01-01 (dates.earliest)': 1,
+    });
     expect(await store.getCheckpoint('H49', cfg.id)).toEqual({ syncedTo: world.now, pending: null });
   });
 });
@@ -168,7 +193,10 @@ describe('bounded pulls', () => {
   it('a reply trickled a byte at a time ends at the deadline of an attempt, not only at the idle timeout', async () => {
     let served = 0;
     const trickle = await startServer((req, _body, res) => {
-      if (req.url?.endsWith('/auth/login')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ error_code: 0, session: 's' }));
+      if (req.url?.endsWith('/auth/login'))
+        return void res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error_code: 0, session: 's' }));
       res.writeHead(200, { 'content-type': 'application/json' });
       const text = JSON.stringify({ error_code: 0, data: [] }).padEnd(100_000, ' ');
       let i = 0;
@@ -180,10 +208,14 @@ describe('bounded pulls', () => {
       res.on('close', () => clearInterval(t));
     });
     open.push(trickle);
-    const config = simConfig(sim, world, redis, { source: () => ({ baseUrl: trickle.url, timeoutMs: 1000, deadlineMs: 2000, retries: 1 }) });
+    const config = simConfig(sim, world, redis, {
+      source: () => ({ baseUrl: trickle.url, timeoutMs: 1000, deadlineMs: 2000, retries: 1 }),
+    });
     const err = await syncError(config);
     expect(err).toBeInstanceOf(TransientError);
-    expect(err.message).toBe(`h49-dvcqg: POST ${trickle.url}/service: no complete reply within the deadline of 2000 ms (deadlineMs)`);
+    expect(err.message).toBe(
+      `h49-dvcqg: POST ${trickle.url}/service: no complete reply within the deadline of 2000 ms (deadlineMs)`,
+    );
     expect(trickle.requests).toBe(3); // a login, then the attempt and its one retry
     expect(served).toBeGreaterThan(0); // it did trickle: the idle timeout alone never fired
   });
@@ -191,7 +223,11 @@ describe('bounded pulls', () => {
 
 describe('bounded national listings', () => {
   const client = (url: string, limits: { maxListPages?: number; maxListRecords?: number } = {}) =>
-    new NationalClient({ baseUrl: url, ...limits }, new HttpClient({ name: 'national', timeoutMs: 5000, retries: 0 }), SIM_CREDENTIALS);
+    new NationalClient(
+      { baseUrl: url, ...limits },
+      new HttpClient({ name: 'national', timeoutMs: 5000, retries: 0 }),
+      SIM_CREDENTIALS,
+    );
   const days = () => ({ start: world.period.start, end: world.period.end });
   async function drain(national: NationalClient, agency: string): Promise<Error | number> {
     let n = 0;
@@ -206,11 +242,15 @@ describe('bounded national listings', () => {
 
   it('a list that repeats its full page forever is an error naming it, not a process that grows', async () => {
     let first: unknown;
-    const proxy = await startProxy(sim.url, (req, reply) => (service(req) === 'DanhSachHoSo' ? (first ??= reply) : reply));
+    const proxy = await startProxy(sim.url, (req, reply) =>
+      service(req) === 'DanhSachHoSo' ? (first ??= reply) : reply,
+    );
     open.push(proxy);
     const err = await drain(client(`${proxy.url}/national`), agency());
     expect(err).toBeInstanceOf(NoProgressError);
-    expect((err as Error).message).toBe(`national DanhSachHoSo ${agency()}: no progress: page 2 holds the same 10 items as an earlier page`);
+    expect((err as Error).message).toBe(
+      `national DanhSachHoSo ${agency()}: no progress: page 2 holds the same 10 items as an earlier page`,
+    );
   });
 
   it('a list that never ends (new items on every page) stops at maxListPages, or at maxListRecords', async () => {
@@ -222,9 +262,13 @@ describe('bounded national listings', () => {
     });
     open.push(proxy);
     const pages = await drain(client(`${proxy.url}/national`, { maxListPages: 5 }), agency());
-    expect((pages as Error).message).toBe(`national DanhSachHoSo ${agency()}: still not done after 5 pages (maxListPages 5): stopped`);
+    expect((pages as Error).message).toBe(
+      `national DanhSachHoSo ${agency()}: still not done after 5 pages (maxListPages 5): stopped`,
+    );
     const records = await drain(client(`${proxy.url}/national`, { maxListRecords: 35 }), agency());
-    expect((records as Error).message).toBe(`national DanhSachHoSo ${agency()}: more than 35 records (maxListRecords): stopped`);
+    expect((records as Error).message).toBe(
+      `national DanhSachHoSo ${agency()}: more than 35 records (maxListRecords): stopped`,
+    );
   });
 
   it('an ordinary list still ends by itself', async () => {
@@ -236,12 +280,19 @@ describe('bounded national listings', () => {
 describe('item-level containment', () => {
   /** The first page of a pull, with three hostile items before its own. */
   const hostileFirstPage: Alter = (req, reply) => {
-    if (service(req) !== 'LayDanhSachHoSo' || req.body?.trang !== 1 || req.body?.capNhatTu !== '20260901000000') return reply;
+    if (service(req) !== 'LayDanhSachHoSo' || req.body?.trang !== 1 || req.body?.capNhatTu !== '20260901000000')
+      return reply;
     const r = reply as { data: Record<string, unknown>[] };
     const at = String(r.data[0]!.NgayCapNhat);
     const base = { MaTTHC: '1.001234', DonViXuLy: '000.00.12.H49', TrangThaiHoSo: '4', NgayCapNhat: at };
     const big = { ...base, MaHoSo: 'Z-BIG', TenTTHC: 'x'.repeat(100_000) }; // 100 KB: over maxItemBytes
-    const wide = { ...base, MaHoSo: 'Z-WIDE', TrangThaiHoSo: '77', TenTTHC: 'y'.repeat(20_000), ChuHoSo: 'Nguyễn Văn A' }; // 20 KB, an unknown status
+    const wide = {
+      ...base,
+      MaHoSo: 'Z-WIDE',
+      TrangThaiHoSo: '77',
+      TenTTHC: 'y'.repeat(20_000),
+      ChuHoSo: 'Nguyễn Văn A',
+    }; // 20 KB, an unknown status
     const deep = `{"MaHoSo":"Z-DEEP","MaTTHC":"1.001234","TrangThaiHoSo":"4","NgayCapNhat":"${at}","TaiLieuNop":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
     const text = JSON.stringify({ ...r, data: ['DEEP', big, wide, ...r.data] }).replace('"DEEP"', deep);
     return new RawText(text);
@@ -265,18 +316,32 @@ describe('item-level containment', () => {
       expect(typeof e.raw === 'string' && e.raw.length).toBe(8 * 1024);
       expect(e.raw as string).not.toContain('Nguyễn'); // personal fields redacted before the cut
     }
-    expect(entries.map((e) => /"MaHoSo":"(Z-\w+)"/.exec(e.raw as string)?.[1]).sort()).toEqual(['Z-BIG', 'Z-DEEP', 'Z-WIDE']);
+    expect(entries.map((e) => /"MaHoSo":"(Z-\w+)"/.exec(e.raw as string)?.[1]).sort()).toEqual([
+      'Z-BIG',
+      'Z-DEEP',
+      'Z-WIDE',
+    ]);
 
     // the status mapped since: a truncated item cannot be read again, so it stays with its reason
     const mapped = createSource({ ...cfg, statusMap: { '77': 4 } }, { now: () => world.now });
     const again = await reprocessQuarantine(mapped, store, cfg);
-    expect(again).toEqual({ examined: 3, released: 0, applied: 0, unchanged: 0, still: await store.quarantineReasons('H49', cfg.id) });
+    expect(again).toEqual({
+      examined: 3,
+      released: 0,
+      applied: 0,
+      unchanged: 0,
+      still: await store.quarantineReasons('H49', cfg.id),
+    });
   });
 
   it('the dry run counts the same hostile page as the sync does, reasons included', async () => {
     const config = await throughProxy(hostileFirstPage);
     const cfg = config.sources[0]!;
-    const preview = await previewSync(createSource(cfg, { now: () => world.now }), { from: parseDay('2026-09-01')!, to: world.now }, async () => new Map());
+    const preview = await previewSync(
+      createSource(cfg, { now: () => world.now }),
+      { from: parseDay('2026-09-01')!, to: world.now },
+      async () => new Map(),
+    );
     expect(preview).toMatchObject({ applied: 2000, quarantined: 3, pulled: 2003 });
     expect(preview.reasons).toEqual({
       'item: nested deeper than 32 levels (maxItemDepth)': 1,

@@ -31,7 +31,11 @@ beforeAll(async () => {
   rt = simRuntime(config, world);
   rt.startWorker();
   const events = await rt.events();
-  const job = await rt.queue.add('sync-source', { runId: 'night', source: source.id, windowTo: world.now }, { jobId: 'sync@night' });
+  const job = await rt.queue.add(
+    'sync-source',
+    { runId: 'night', source: source.id, windowTo: world.now },
+    { jobId: 'sync@night' },
+  );
   await job.waitUntilFinished(events, 60_000);
 });
 afterAll(async () => {
@@ -74,7 +78,11 @@ describe('quarantine --reprocess', () => {
     expect([...stored.values()].map((d) => d.status)).toEqual([4, 4]);
 
     // Again: nothing left to release.
-    expect(await reprocessQuarantine(createSource(mapped, {}), rt.store, source)).toMatchObject({ examined: 4, released: 0, applied: 0 });
+    expect(await reprocessQuarantine(createSource(mapped, {}), rt.store, source)).toMatchObject({
+      examined: 4,
+      released: 0,
+      applied: 0,
+    });
     expect(await rt.store.countDossiers(source.province)).toBe(VOLUME + 2);
   });
 });

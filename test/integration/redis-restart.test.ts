@@ -18,7 +18,15 @@ import { freePort, startPrivateRedis, type PrivateRedis } from '../../src/util/r
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { expectedStore, generateWorld } from '../../src/sim/world.js';
 import { startReplyDropper } from '../helpers/proxy.js';
-import { configure, expectExactNight, simWorkerConfig, spawnWorker, until, waitForRun, type WorkerProcess } from '../helpers/workers.js';
+import {
+  configure,
+  expectExactNight,
+  simWorkerConfig,
+  spawnWorker,
+  until,
+  waitForRun,
+  type WorkerProcess,
+} from '../helpers/workers.js';
 
 const PROVINCES = ['H49', 'H56'];
 const VOLUME = 1500;
@@ -58,16 +66,24 @@ describe('Redis restarted mid-run (append-only file on)', () => {
     await rt.events(); // subscribed before the restart: it must reconnect too
     worker = spawnWorker(s.file, secrets);
     const runId = 'restarted';
-    await rt.queue.add('nightly', { runId, period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
+    await rt.queue.add('nightly', {
+      runId,
+      period: { from: world.period.from, to: world.period.to },
+      windowTo: world.now,
+    });
     await until('both syncs to have applied 15 pages', async () =>
       (await Promise.all(PROVINCES.map(checkpointOf))).every((cp) => (cp.pending?.pages ?? 0) >= 15),
     );
 
     // What is there just before the stop: everything after it can only be further on.
-    const before = await Promise.all(PROVINCES.map(async (p) => ({ cp: await checkpointOf(p), stored: await rt!.store.countDossiers(p) })));
+    const before = await Promise.all(
+      PROVINCES.map(async (p) => ({ cp: await checkpointOf(p), stored: await rt!.store.countDossiers(p) })),
+    );
     await server!.stop();
     // Down until the worker has seen it go, mid-page: its commands wait for the connection.
-    await until('the worker to see Redis gone', async () => /Redis connection lost: reconnecting/.test(worker!.stderr()));
+    await until('the worker to see Redis gone', async () =>
+      /Redis connection lost: reconnecting/.test(worker!.stderr()),
+    );
     expect(worker.child.exitCode).toBeNull(); // the worker rides it out
     server = await startPrivateRedis({ appendOnly: true, dir: dataDir, port });
 
@@ -76,7 +92,10 @@ describe('Redis restarted mid-run (append-only file on)', () => {
     expect(await Job.fromId(rt.queue, `run@${runId}`)).toBeDefined();
     for (const [i, p] of PROVINCES.entries()) {
       const cp = await checkpointOf(p);
-      expect(cp.syncedTo !== null || (cp.pending?.pages ?? 0) >= before[i]!.cp.pending!.pages, `checkpoint of ${p}`).toBe(true);
+      expect(
+        cp.syncedTo !== null || (cp.pending?.pages ?? 0) >= before[i]!.cp.pending!.pages,
+        `checkpoint of ${p}`,
+      ).toBe(true);
       expect(await rt.store.countDossiers(p)).toBeGreaterThanOrEqual(before[i]!.stored);
       expect(await Job.fromId(rt.queue, `sync@${runId}@${p.toLowerCase()}`)).toBeDefined();
     }
@@ -97,7 +116,11 @@ describe('Redis restarted mid-run (append-only file on)', () => {
       const store = new Store(proxied, 'lost-reply');
       const d = expectedStore(world.provinces[0]!).slice(0, 5);
       const page = (n: number, dossiers = d) => ({
-        province: 'H49', source: 'h49', runId: 'r', dossiers, quarantined: [],
+        province: 'H49',
+        source: 'h49',
+        runId: 'r',
+        dossiers,
+        quarantined: [],
         checkpoint: { syncedTo: null, pending: { runId: 'r', from: 0, to: world.now, cursor: { n }, pages: n } },
       });
       await store.applyPage(page(1, d.slice(0, 2))); // the script is loaded: the next apply is one EVALSHA
@@ -105,7 +128,12 @@ describe('Redis restarted mid-run (append-only file on)', () => {
       // ioredis sends it again once reconnected; the script finds the page's checkpoint stored and does nothing.
       expect(await store.applyPage(page(2))).toEqual({ applied: 0, unchanged: 0, quarantined: 0 });
       // The page is applied, with its checkpoint, and counted once.
-      expect(await store.syncCounters('H49', 'h49', 'r')).toMatchObject({ pulled: 2 + 5, applied: 5, unchanged: 2, pages: 2 });
+      expect(await store.syncCounters('H49', 'h49', 'r')).toMatchObject({
+        pulled: 2 + 5,
+        applied: 5,
+        unchanged: 2,
+        pages: 2,
+      });
       expect((await store.getCheckpoint('H49', 'h49')).pending?.pages).toBe(2);
     } finally {
       proxied.disconnect();

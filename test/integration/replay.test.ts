@@ -26,7 +26,11 @@ let gate: Server; // stands between the worker and H56's system: down at night, 
 let down = true;
 let rt: Runtime;
 let hook: Server; // the team's webhook
-const alerts: { type: string; group?: { province: string | null }; provinces?: { province: string; coverage: string }[] }[] = [];
+const alerts: {
+  type: string;
+  group?: { province: string | null };
+  provinces?: { province: string; coverage: string }[];
+}[] = [];
 
 beforeAll(async () => {
   sim = await startSimulator(world);
@@ -34,8 +38,14 @@ beforeAll(async () => {
     if (down) return void res.writeHead(503, { 'content-type': 'text/plain' }).end('maintenance');
     const body: Buffer[] = [];
     for await (const chunk of req) body.push(chunk as Buffer);
-    const upstream = await fetch(`${sim.sourceUrl('H56')}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json' }, body: req.method === 'POST' ? Buffer.concat(body) : undefined });
-    res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(Buffer.from(await upstream.arrayBuffer()));
+    const upstream = await fetch(`${sim.sourceUrl('H56')}${req.url}`, {
+      method: req.method,
+      headers: { 'content-type': 'application/json' },
+      body: req.method === 'POST' ? Buffer.concat(body) : undefined,
+    });
+    res
+      .writeHead(upstream.status, { 'content-type': 'application/json' })
+      .end(Buffer.from(await upstream.arrayBuffer()));
   });
   await new Promise<void>((r) => gate.listen(0, '127.0.0.1', r));
   const gateUrl = `http://127.0.0.1:${(gate.address() as AddressInfo).port}`;
@@ -48,7 +58,17 @@ beforeAll(async () => {
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
   const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
   Object.assign(process.env, { SIM_USER: SIM_CREDENTIALS.username, SIM_PASSWORD: SIM_CREDENTIALS.password });
-  const source = (p: string, baseUrl: string) => ({ id: p.toLowerCase(), province: p, dialect: 'dvcqg', baseUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', initialFrom: '2026-09-01', retries: 1, procedureMap: world.procedureMap });
+  const source = (p: string, baseUrl: string) => ({
+    id: p.toLowerCase(),
+    province: p,
+    dialect: 'dvcqg',
+    baseUrl,
+    usernameEnv: 'SIM_USER',
+    passwordEnv: 'SIM_PASSWORD',
+    initialFrom: '2026-09-01',
+    retries: 1,
+    procedureMap: world.procedureMap,
+  });
   const config = parseConfig(
     {
       redis: { prefix: redis.prefix() },
@@ -80,12 +100,23 @@ async function idle(): Promise<void> {
 }
 
 const sent = (from: number) =>
-  alerts.slice(from).map((a) => (a.type === 'summary' ? `summary ${a.provinces!.map((p) => `${p.province}:${p.coverage}`).join(',')}` : `${a.type} ${a.group!.province}`));
+  alerts
+    .slice(from)
+    .map((a) =>
+      a.type === 'summary'
+        ? `summary ${a.provinces!.map((p) => `${p.province}:${p.coverage}`).join(',')}`
+        : `${a.type} ${a.group!.province}`,
+    );
 
 describe('a source down all night', () => {
   it('is failed with why, then replayed next morning into a complete province', async () => {
     const progress: number[] = [];
-    const night = await runNightly(rt, { runId: 'night-1', period: { from: world.period.from, to: world.period.to }, windowTo: world.now }, undefined, (n) => progress.push(n));
+    const night = await runNightly(
+      rt,
+      { runId: 'night-1', period: { from: world.period.from, to: world.period.to }, windowTo: world.now },
+      undefined,
+      (n) => progress.push(n),
+    );
     const [h49, h56] = night.provinces;
     expect(h49!.coverage).toEqual({ status: 'complete', why: null });
     expect(h56!.coverage.status).toBe('failed');
@@ -125,7 +156,9 @@ describe('a source down all night', () => {
     expect(after.incidents.length).toBeGreaterThan(0);
     expect(after.incidents.every((i) => i.event === 'opened')).toBe(true);
     const opened = await rt.incidents.forPeriod('H56', period);
-    expect(opened.map((i) => [i.status, i.history.map((h) => h.runId)])).toEqual(after.incidents.map(() => ['open', ['night-1']]));
+    expect(opened.map((i) => [i.status, i.history.map((h) => h.runId)])).toEqual(
+      after.incidents.map(() => ['open', ['night-1']]),
+    );
     expect(await rt.incidents.forPeriod('H49', period)).toEqual(h49Incidents);
     expect(morning.provinces.find((p) => p.province === 'H49')!.incidents).toEqual(night.provinces[0]!.incidents);
     // The team hears of the replayed province as after a night: its incidents, and a summary of it alone.
@@ -134,7 +167,10 @@ describe('a source down all night', () => {
     expect(morningAlerts.filter((a) => a.startsWith('group'))).toEqual(['group H56']);
     expect(morningAlerts.filter((a) => !a.startsWith('group'))).toEqual(['summary H56:complete']);
     expect(after.sources[0]).toMatchObject({ status: 'complete', applied: 400, unchanged: 0 });
-    const truth = world.truth.filter((t) => t.province === 'H56').map((t) => `${t.dossierCode} ${t.kind}`).sort();
+    const truth = world.truth
+      .filter((t) => t.province === 'H56')
+      .map((t) => `${t.dossierCode} ${t.kind}`)
+      .sort();
     expect(after.findings.map((f) => `${f.dossierCode} ${f.kind}`).sort()).toEqual(truth);
     expect(await failedBatches(rt)).toEqual([]);
 

@@ -23,7 +23,14 @@ import { HttpClient } from '../../src/http/client.js';
 import { RestSource } from '../../src/sources/rest.js';
 import type { Store } from '../../src/store/store.js';
 import { jobContext } from '../helpers/context.js';
-import { allFaultsTogether, expectConsistentCounters, expectStoreEqualsLocal, httpFaultScenarios, retryingSync, type FaultHarness } from '../helpers/fault-harness.js';
+import {
+  allFaultsTogether,
+  expectConsistentCounters,
+  expectStoreEqualsLocal,
+  httpFaultScenarios,
+  retryingSync,
+  type FaultHarness,
+} from '../helpers/fault-harness.js';
 import { useRedis } from '../helpers/redis.js';
 
 const redis = useRedis();
@@ -40,9 +47,15 @@ interface Harness extends FaultHarness {
 }
 
 /** A fresh world and simulator per test: drift edits the world. */
-async function harness(faults: Omit<FaultOptions, 'seed'> | null, opts: { seed?: number; retries?: number } = {}): Promise<Harness> {
+async function harness(
+  faults: Omit<FaultOptions, 'seed'> | null,
+  opts: { seed?: number; retries?: number } = {},
+): Promise<Harness> {
   const world = generateWorld({ seed: 11, month: '2026-10', provinces: [PROVINCE], dossiersPerProvince: DOSSIERS });
-  const sim = await startRestSimulator(world, faults ? { faults: { [PROVINCE]: { seed: opts.seed ?? 7, ...faults } } } : {});
+  const sim = await startRestSimulator(
+    world,
+    faults ? { faults: { [PROVINCE]: { seed: opts.seed ?? 7, ...faults } } } : {},
+  );
   const env = { REST_ID: sim.clientId, REST_SECRET: sim.clientSecret };
   const config = parseConfig(
     {
@@ -67,7 +80,13 @@ async function harness(faults: Omit<FaultOptions, 'seed'> | null, opts: { seed?:
   );
   const cfg = config.sources[0]!;
   if (cfg.dialect !== 'rest') throw new Error('expected a rest source');
-  const http = new HttpClient({ name: SOURCE, timeoutMs: 5000, minDelayMs: 5, maxDelayMs: 20, ...(opts.retries === undefined ? {} : { retries: opts.retries }) });
+  const http = new HttpClient({
+    name: SOURCE,
+    timeoutMs: 5000,
+    minDelayMs: 5,
+    maxDelayMs: 20,
+    ...(opts.retries === undefined ? {} : { retries: opts.retries }),
+  });
   const adapter = new RestSource(cfg, http, { clientId: env.REST_ID, clientSecret: env.REST_SECRET });
   const ctx = jobContext(config, redis.client(), { source: adapter, now: world.now });
   const store = ctx.store;
@@ -107,7 +126,12 @@ async function expectMalformedQuarantined(h: Harness): Promise<void> {
     expect(hit[0]!.reason.startsWith(`${m.field}:`), hit[0]!.reason).toBe(true);
   }
   // the demo's check says the same
-  expect(checkQuarantine(malformed, entries)).toEqual({ injected: malformed.length, quarantined: malformed.length, missing: [], wrongReason: [] });
+  expect(checkQuarantine(malformed, entries)).toEqual({
+    injected: malformed.length,
+    quarantined: malformed.length,
+    missing: [],
+    wrongReason: [],
+  });
   const reasons = await h.store.quarantineReasons(PROVINCE, SOURCE);
   expect(Object.values(reasons).reduce((s, n) => s + n, 0)).toBe(malformed.length);
   for (const reason of Object.keys(reasons)) expect(reason).toMatch(/^(dueAt|status|agencyCode):/);
@@ -133,7 +157,9 @@ describe('rest pull under injected faults', () => {
   it('refuses faults for a province the world does not have', async () => {
     const world = generateWorld({ seed: 11, month: '2026-10', provinces: [PROVINCE], dossiersPerProvince: 100 });
     await expect(startRestSimulator(world, { faults: { H01: { seed: 1 } } })).rejects.toThrow(/unknown province H01/);
-    await expect(startRestSimulator(world, { faults: { [PROVINCE]: { seed: 1, tooMany: 2 } } })).rejects.toThrow(/tooMany/);
+    await expect(startRestSimulator(world, { faults: { [PROVINCE]: { seed: 1, tooMany: 2 } } })).rejects.toThrow(
+      /tooMany/,
+    );
   });
 
   it('the wire: 429 with Retry-After, 500/503, a body cut in half, 401 for a revoked token', async () => {
@@ -149,12 +175,18 @@ describe('rest pull under injected faults', () => {
           const t = await fetch(s.tokenUrl, {
             method: 'POST',
             headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams({ grant_type: 'client_credentials', client_id: s.clientId, client_secret: s.clientSecret }),
+            body: new URLSearchParams({
+              grant_type: 'client_credentials',
+              client_id: s.clientId,
+              client_secret: s.clientSecret,
+            }),
           });
           expect(t.status).toBe(200); // the token endpoint is no province's: no faults
           token = ((await t.json()) as { access_token: string }).access_token;
         }
-        const res = await fetch(`${s.baseUrl(province)}/dossiers?limit=5`, { headers: { authorization: `Bearer ${token}` } });
+        const res = await fetch(`${s.baseUrl(province)}/dossiers?limit=5`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
         return { res, text: await res.text(), token };
       };
       const [tooMany, server, cut] = sims as [RestSimulator, RestSimulator, RestSimulator];

@@ -42,14 +42,27 @@ function config(s: RestSimulator, over: Partial<Record<string, unknown>> = {}): 
   });
 }
 
-function source(s: RestSimulator, opts: { cfg?: Partial<Record<string, unknown>>; secret?: string; now?: () => number } = {}) {
+function source(
+  s: RestSimulator,
+  opts: { cfg?: Partial<Record<string, unknown>>; secret?: string; now?: () => number } = {},
+) {
   const http = new HttpClient({ name: 'h49-rest', timeoutMs: 5000, retries: 2, minDelayMs: 5, maxDelayMs: 20 });
-  const src = new RestSource(config(s, opts.cfg), http, { clientId: s.clientId, clientSecret: opts.secret ?? s.clientSecret }, opts.now);
+  const src = new RestSource(
+    config(s, opts.cfg),
+    http,
+    { clientId: s.clientId, clientSecret: opts.secret ?? s.clientSecret },
+    opts.now,
+  );
   return { src, http };
 }
 
 /** Pulls a window page by page, like the sync job; `between` runs after each page. */
-async function pull(src: RestSource, window: Window, between?: (page: number) => void | Promise<void>, cursor: unknown = null) {
+async function pull(
+  src: RestSource,
+  window: Window,
+  between?: (page: number) => void | Promise<void>,
+  cursor: unknown = null,
+) {
   const dossiers: CanonicalDossier[] = [];
   let pages = 0;
   for (;;) {
@@ -210,7 +223,11 @@ describe('rest simulator', () => {
     const res = await fetch(sim.tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: sim.clientId,
+        client_secret: sim.clientSecret,
+      }),
     });
     expect(res.status).toBe(200);
     const json = (await res.json()) as { access_token: string; expires_in: number };
@@ -220,7 +237,9 @@ describe('rest simulator', () => {
 
   it('refuses calls without a valid token with HTTP 401', async () => {
     expect((await fetch(`${sim.baseUrl('H49')}/dossiers`)).status).toBe(401);
-    expect((await fetch(`${sim.baseUrl('H49')}/dossiers`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+    expect((await fetch(`${sim.baseUrl('H49')}/dossiers`, { headers: { authorization: 'Bearer nope' } })).status).toBe(
+      401,
+    );
   });
 
   it('serves statistics counted by the counting rules, as numbers', async () => {
@@ -233,20 +252,27 @@ describe('rest simulator', () => {
     for (const d of local('H56')) tally.add(d.agency, d);
     const agencies = world.provinces.find((p) => p.province === 'H56')!.agencies;
     expect(reply.rows.map((r) => r.agencyCode)).toEqual(agencies);
-    for (const r of reply.rows) for (const m of REST_STATS_METRICS) expect(r[m], `${r.agencyCode} ${m}`).toBe(tally.get(r.agencyCode)[m]);
+    for (const r of reply.rows)
+      for (const m of REST_STATS_METRICS) expect(r[m], `${r.agencyCode} ${m}`).toBe(tally.get(r.agencyCode)[m]);
     expect(reply.rows.reduce((s, r) => s + r.received, 0)).toBeGreaterThan(0);
 
-    const whole = await fetch(`${sim.baseUrl('H56')}/stats?${new URLSearchParams({ from: '2026-10-01', to: '2026-10-31' })}`, {
-      headers: { authorization: `Bearer ${t}` },
-    });
+    const whole = await fetch(
+      `${sim.baseUrl('H56')}/stats?${new URLSearchParams({ from: '2026-10-01', to: '2026-10-31' })}`,
+      {
+        headers: { authorization: `Bearer ${t}` },
+      },
+    );
     const one = restStatsReply.parse(await whole.json()).rows;
     expect(one).toHaveLength(1);
     expect(one[0]!.agencyCode).toBe(rootAgency('H56'));
     expect(one[0]!.received).toBe(reply.rows.reduce((s, r) => s + r.received, 0));
 
-    const byProc = await fetch(`${sim.baseUrl('H56')}/stats?${new URLSearchParams({ from: '2026-10-01', to: '2026-10-31', by: 'procedure' })}`, {
-      headers: { authorization: `Bearer ${t}` },
-    });
+    const byProc = await fetch(
+      `${sim.baseUrl('H56')}/stats?${new URLSearchParams({ from: '2026-10-01', to: '2026-10-31', by: 'procedure' })}`,
+      {
+        headers: { authorization: `Bearer ${t}` },
+      },
+    );
     const procRows = restStatsReply.parse(await byProc.json()).rows;
     expect(procRows.every((r) => typeof r.procedureCode === 'string')).toBe(true);
     expect(procRows.reduce((s, r) => s + r.received, 0)).toBe(one[0]!.received);
@@ -258,7 +284,9 @@ describe('rest simulator', () => {
     for (const q of ['agency=000.00.00.H56', 'updatedFrom=yesterday', 'limit=0', 'after=%%%']) {
       expect((await fetch(`${sim.baseUrl('H49')}/dossiers?${q}`, { headers: h })).status, q).toBe(400);
     }
-    expect((await fetch(`${sim.baseUrl('H49')}/stats?from=2026-10-01&to=2026-10-31&by=day`, { headers: h })).status).toBe(400);
+    expect(
+      (await fetch(`${sim.baseUrl('H49')}/stats?from=2026-10-01&to=2026-10-31&by=day`, { headers: h })).status,
+    ).toBe(400);
     expect((await fetch(`${sim.baseUrl('H99')}/dossiers`, { headers: h })).status).toBe(404);
   });
 });

@@ -22,7 +22,16 @@ const world: World = generateWorld({
   month: '2026-10',
   provinces: PROVINCES,
   dossiersPerProvince: 1500,
-  inject: { notSynced: 2, statusLag: 2, dateShift: 2, missingLocal: 2, replacedCode: 2, unmappedProcedure: 2, definitionDrift: 2, duplicateNational: 2 },
+  inject: {
+    notSynced: 2,
+    statusLag: 2,
+    dateShift: 2,
+    missingLocal: 2,
+    replacedCode: 2,
+    unmappedProcedure: 2,
+    definitionDrift: 2,
+    duplicateNational: 2,
+  },
 });
 
 let sim: Simulator;

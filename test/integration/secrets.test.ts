@@ -19,7 +19,12 @@ import { parseConfig } from '../../src/config/load.js';
 import { statusMapOf } from '../../src/dialects/rest/normalise.js';
 import { createRuntime } from '../../jobs/runtime.js';
 import { type Runtime } from '../../src/queue/runtime.js';
-import { DEFAULT_REST_STATUS_NAMES, REST_SIM_CLIENT, startRestSimulator, type RestSimulator } from '../../src/sim/rest-server.js';
+import {
+  DEFAULT_REST_STATUS_NAMES,
+  REST_SIM_CLIENT,
+  startRestSimulator,
+  type RestSimulator,
+} from '../../src/sim/rest-server.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld } from '../../src/sim/world.js';
 import { createLogger } from '../../src/util/logger.js';
@@ -48,14 +53,21 @@ async function gate(upstream: string): Promise<{ url: string; server: Server }> 
     const headers: Record<string, string> = {};
     for (const h of ['content-type', 'authorization']) if (req.headers[h]) headers[h] = String(req.headers[h]);
     try {
-      const sent = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { service?: string; data?: Record<string, unknown>[] };
+      const sent = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        service?: string;
+        data?: Record<string, unknown>[];
+      };
       if (sent.service === 'DongBoHoSoMC') pushedItems.push(...(sent.data ?? []));
     } catch {
       // not JSON (a form, a GET)
     }
     let up: Response;
     try {
-      up = await fetch(`${upstream}${req.url}`, { method: req.method, headers, body: req.method === 'GET' ? undefined : Buffer.concat(chunks) });
+      up = await fetch(`${upstream}${req.url}`, {
+        method: req.method,
+        headers,
+        body: req.method === 'GET' ? undefined : Buffer.concat(chunks),
+      });
     } catch {
       return void res.destroy();
     }
@@ -70,7 +82,11 @@ async function gate(upstream: string): Promise<{ url: string; server: Server }> 
       }
       const person = () => {
         n++;
-        const who = { name: `Nguyễn Thị Applicant${n}`, phone: `09${String(7_000_000 + n).padStart(8, '0')}`, email: `applicant${n}@example.vn` };
+        const who = {
+          name: `Nguyễn Thị Applicant${n}`,
+          phone: `09${String(7_000_000 + n).padStart(8, '0')}`,
+          email: `applicant${n}@example.vn`,
+        };
         forbidden.add(who.name).add(who.phone).add(who.email);
         personal.names++;
         personal.phones++;
@@ -106,30 +122,69 @@ let rt: Runtime;
 let logged = '';
 
 beforeAll(async () => {
-  sim = await startSimulator(world, { faults: { H49: { seed: 3, serverError: 0.1, truncated: 0.05, sessionCalls: 4, malformed: 3 } } });
-  restSim = await startRestSimulator(world, { faults: { H56: { seed: 4, tooMany: 0.1, sessionCalls: 3, malformed: 3 } } });
+  sim = await startSimulator(world, {
+    faults: { H49: { seed: 3, serverError: 0.1, truncated: 0.05, sessionCalls: 4, malformed: 3 } },
+  });
+  restSim = await startRestSimulator(world, {
+    faults: { H56: { seed: 4, tooMany: 0.1, sessionCalls: 3, malformed: 3 } },
+  });
   const dv = await gate(sim.url);
   const rs = await gate(restSim.url);
   gates.push(dv.server, rs.server);
   const restPath = (u: string) => u.slice(restSim.url.length);
   const env = {
-    SIM_USER: SIM_CREDENTIALS.username, SIM_PASSWORD: SIM_CREDENTIALS.password, WRONG_PASSWORD,
-    REST_ID: restSim.clientId, REST_SECRET: restSim.clientSecret,
-    PUSH_USER: SIM_CREDENTIALS.username, PUSH_PASSWORD: SIM_CREDENTIALS.password,
+    SIM_USER: SIM_CREDENTIALS.username,
+    SIM_PASSWORD: SIM_CREDENTIALS.password,
+    WRONG_PASSWORD,
+    REST_ID: restSim.clientId,
+    REST_SECRET: restSim.clientSecret,
+    PUSH_USER: SIM_CREDENTIALS.username,
+    PUSH_PASSWORD: SIM_CREDENTIALS.password,
   };
   const config = parseConfig(
     {
       redis: { url: redis.url, prefix: redis.prefix() },
       sources: [
-        { id: 'h49', province: 'H49', dialect: 'dvcqg', baseUrl: `${dv.url}/p/H49`, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', pageSize: 50, initialFrom: '2026-09-01', procedureMap: world.procedureMap },
         {
-          id: 'h56', province: 'H56', dialect: 'rest', baseUrl: `${rs.url}${restPath(restSim.baseUrl('H56'))}`, tokenUrl: `${rs.url}${restPath(restSim.tokenUrl)}`,
-          clientIdEnv: 'REST_ID', clientSecretEnv: 'REST_SECRET', statusMap: statusMapOf(DEFAULT_REST_STATUS_NAMES), pageSize: 50, initialFrom: '2026-09-01',
+          id: 'h49',
+          province: 'H49',
+          dialect: 'dvcqg',
+          baseUrl: `${dv.url}/p/H49`,
+          usernameEnv: 'SIM_USER',
+          passwordEnv: 'SIM_PASSWORD',
+          pageSize: 50,
+          initialFrom: '2026-09-01',
           procedureMap: world.procedureMap,
         },
-        { id: 'h12', province: 'H12', dialect: 'dvcqg', baseUrl: `${dv.url}/p/H12`, usernameEnv: 'SIM_USER', passwordEnv: 'WRONG_PASSWORD', initialFrom: '2026-09-01' },
+        {
+          id: 'h56',
+          province: 'H56',
+          dialect: 'rest',
+          baseUrl: `${rs.url}${restPath(restSim.baseUrl('H56'))}`,
+          tokenUrl: `${rs.url}${restPath(restSim.tokenUrl)}`,
+          clientIdEnv: 'REST_ID',
+          clientSecretEnv: 'REST_SECRET',
+          statusMap: statusMapOf(DEFAULT_REST_STATUS_NAMES),
+          pageSize: 50,
+          initialFrom: '2026-09-01',
+          procedureMap: world.procedureMap,
+        },
+        {
+          id: 'h12',
+          province: 'H12',
+          dialect: 'dvcqg',
+          baseUrl: `${dv.url}/p/H12`,
+          usernameEnv: 'SIM_USER',
+          passwordEnv: 'WRONG_PASSWORD',
+          initialFrom: '2026-09-01',
+        },
       ],
-      national: { baseUrl: `${dv.url}/national`, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', push: { usernameEnv: 'PUSH_USER', passwordEnv: 'PUSH_PASSWORD' } },
+      national: {
+        baseUrl: `${dv.url}/national`,
+        usernameEnv: 'SIM_USER',
+        passwordEnv: 'SIM_PASSWORD',
+        push: { usernameEnv: 'PUSH_USER', passwordEnv: 'PUSH_PASSWORD' },
+      },
       worker: { attempts: 2, backoffMs: 10 },
     },
     'test',
@@ -154,7 +209,11 @@ function leaks(where: string, text: string): string[] {
 
 describe('secrets and personal data', () => {
   it('a full night, then a repair of its findings, writes no password, secret, token, applicant name, phone or e-mail to the logs, the jobs or Redis', async () => {
-    const report = await runNightly(rt, { runId: 'secrets', period: { from: world.period.from, to: world.period.to }, windowTo: world.now }, 120_000);
+    const report = await runNightly(
+      rt,
+      { runId: 'secrets', period: { from: world.period.from, to: world.period.to }, windowTo: world.now },
+      120_000,
+    );
     // The night did run through the paths that log: retries, a session expiry, a refused login, quarantined items.
     const province = (p: string) => report.provinces.find((x) => x.province === p)!;
     expect(['H49', 'H56', 'H12'].map((p) => province(p).coverage.status)).toEqual(['complete', 'complete', 'failed']);
@@ -164,15 +223,18 @@ describe('secrets and personal data', () => {
     expect(personal.names).toBeGreaterThan(600);
     expect(tokens).toBeGreaterThan(5); // sessions and access tokens were handed out, and are looked for
     await new Promise((r) => setImmediate(r));
-    for (const m of ['retrying HTTP call', 'sync complete', 'job failed', 'province not compared']) expect(logged).toContain(m);
+    for (const m of ['retrying HTTP call', 'sync complete', 'job failed', 'province not compared'])
+      expect(logged).toContain(m);
 
     // The quarantine keeps the item, the applicant redacted.
     const q = await rt.store.quarantineEntries('H49', 'h49');
     expect(q).toHaveLength(3);
-    for (const e of q) expect(e.raw).toMatchObject({ ChuHoSo: '[redacted]', SoDienThoai: '[redacted]', Email: '[redacted]' });
+    for (const e of q)
+      expect(e.raw).toMatchObject({ ChuHoSo: '[redacted]', SoDienThoai: '[redacted]', Email: '[redacted]' });
     const qr = await rt.store.quarantineEntries('H56', 'h56');
     expect(qr).toHaveLength(3);
-    for (const e of qr) expect(e.raw).toMatchObject({ applicantName: '[redacted]', phone: '[redacted]', email: '[redacted]' });
+    for (const e of qr)
+      expect(e.raw).toMatchObject({ applicantName: '[redacted]', phone: '[redacted]', email: '[redacted]' });
 
     // The repair pushes the province's records: no applicant's field is sent, none is written.
     const plan = await planRunRepair(rt, report.runId, {});
@@ -183,13 +245,36 @@ describe('secrets and personal data', () => {
     for (const item of pushedItems) for (const f of PERSONAL_FIELDS) expect(Object.keys(item)).not.toContain(f);
     expect(logged).toContain('repair batch pushed');
 
-    const jobs = await rt.queue.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed', 'waiting-children', 'prioritized']);
+    const jobs = await rt.queue.getJobs([
+      'completed',
+      'failed',
+      'active',
+      'waiting',
+      'delayed',
+      'waiting-children',
+      'prioritized',
+    ]);
     expect(jobs.length).toBeGreaterThan(5);
     expect(jobs.some((j) => j.failedReason)).toBe(true);
     const jobText = jobs
-      .map((j) => JSON.stringify({ name: j.name, id: j.id, data: j.data, opts: j.opts, returnvalue: j.returnvalue, failedReason: j.failedReason, stacktrace: j.stacktrace, progress: j.progress }))
+      .map((j) =>
+        JSON.stringify({
+          name: j.name,
+          id: j.id,
+          data: j.data,
+          opts: j.opts,
+          returnvalue: j.returnvalue,
+          failedReason: j.failedReason,
+          stacktrace: j.stacktrace,
+          progress: j.progress,
+        }),
+      )
       .join('\n');
 
-    expect([...leaks('log', logged), ...leaks('job', jobText), ...leaks('redis', await dumpRedis(rt.redis, rt.config.redis.prefix))]).toEqual([]);
+    expect([
+      ...leaks('log', logged),
+      ...leaks('job', jobText),
+      ...leaks('redis', await dumpRedis(rt.redis, rt.config.redis.prefix)),
+    ]).toEqual([]);
   });
 });

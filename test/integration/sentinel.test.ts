@@ -51,7 +51,10 @@ describe('Redis Sentinel', () => {
   it('the master killed mid-sync after running a page whose reply is lost: the worker follows the failover, nothing lost, nothing counted twice', async () => {
     const warnings: string[] = [];
     const destination = new Writable({ write: (chunk, _enc, done) => done(void warnings.push(String(chunk))) });
-    const raw = simWorkerConfig(sim, world, { sentinel: { name: group.name, sentinels: group.addresses }, prefix: 'failover' });
+    const raw = simWorkerConfig(sim, world, {
+      sentinel: { name: group.name, sentinels: group.addresses },
+      prefix: 'failover',
+    });
     const s = await configure(dir, raw, SIM_ENV, createLogger({ level: 'warn', destination }));
     rt = s.rt;
     expect(rt.config.redisTarget).toMatchObject({ kind: 'sentinel', name: group.name });
@@ -59,8 +62,16 @@ describe('Redis Sentinel', () => {
     rt.startWorker();
     const pagesApplied = async (p: string) => (await rt!.store.getCheckpoint(p, p.toLowerCase())).pending?.pages ?? 0;
     const runId = 'failover';
-    await rt.queue.add('nightly', { runId, period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
-    await until('both syncs to have applied 5 pages', async () => (await Promise.all(PROVINCES.map(pagesApplied))).every((n) => n >= 5), 60_000);
+    await rt.queue.add('nightly', {
+      runId,
+      period: { from: world.period.from, to: world.period.to },
+      windowTo: world.now,
+    });
+    await until(
+      'both syncs to have applied 5 pages',
+      async () => (await Promise.all(PROVINCES.map(pagesApplied))).every((n) => n >= 5),
+      60_000,
+    );
 
     // The next page apply of H49 runs on the master, but its reply is held back...
     const before = await pagesApplied('H49');

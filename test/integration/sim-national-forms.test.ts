@@ -24,14 +24,26 @@ const H49 = world.provinces[0]!;
 let sim: Simulator;
 let session: string;
 
-async function call(service: string, madonvi: string, params: object): Promise<{ error_code: unknown; tongSo?: number; data?: Record<string, string>[] }> {
-  const res = await fetch(`${sim.nationalUrl}/service`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ session, madonvi, service, ...params }) });
+async function call(
+  service: string,
+  madonvi: string,
+  params: object,
+): Promise<{ error_code: unknown; tongSo?: number; data?: Record<string, string>[] }> {
+  const res = await fetch(`${sim.nationalUrl}/service`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ session, madonvi, service, ...params }),
+  });
   return (await res.json()) as { error_code: unknown; data?: Record<string, string>[] };
 }
 
 beforeAll(async () => {
   sim = await startSimulator(world);
-  const res = await fetch(`${sim.nationalUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(SIM_CREDENTIALS) });
+  const res = await fetch(`${sim.nationalUrl}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(SIM_CREDENTIALS),
+  });
   session = ((await res.json()) as { session: string }).session;
 });
 afterAll(async () => {
@@ -57,11 +69,14 @@ describe('national duplicates of every form', () => {
       expect(whole.filter((c) => c === t.dossierCode)).toHaveLength(2);
       // (the root's code names the whole province: its own copies are seen in `whole`)
       for (const agency of [t.agency, own].filter((a) => a !== rootAgency('H49')))
-        expect((await listed(agency)).filter((c) => c === t.dossierCode), agency).toHaveLength(1);
+        expect(
+          (await listed(agency)).filter((c) => c === t.dossierCode),
+          agency,
+        ).toHaveLength(1);
     }
   });
 
-  it('counts every copy, and adds the unexplained keys\' residuals to their rows and agency totals', async () => {
+  it("counts every copy, and adds the unexplained keys' residuals to their rows and agency totals", async () => {
     const oct = { tuNgay: '20261001', denNgay: '20261031' };
     const byProcedure = await call('ThongKeHoSo', rootAgency('H49'), { ...oct, theoDonVi: true, theoTTHC: true });
     const byAgency = await call('ThongKeHoSo', rootAgency('H49'), { ...oct, theoDonVi: true });
@@ -72,14 +87,19 @@ describe('national duplicates of every form', () => {
     }
     const expected = (key: string) => {
       const counts = { ...tally.get(key) };
-      for (const k of world.unexplainedKeys) if (`${k.agency}|${k.procedure ?? ''}` === key) counts[k.metric] += k.residual;
+      for (const k of world.unexplainedKeys)
+        if (`${k.agency}|${k.procedure ?? ''}` === key) counts[k.metric] += k.residual;
       return counts;
     };
     expect(world.unexplainedKeys).toHaveLength(4);
-    for (const row of byProcedure.data!) expect(countsOfStatsRow(statsRow.parse(row)), row.MaTTHC).toEqual(expected(`${row.Madonvi}|${row.MaTTHC}`));
-    for (const row of byAgency.data!) expect(countsOfStatsRow(statsRow.parse(row)), row.Madonvi).toEqual(expected(`${row.Madonvi}|`));
+    for (const row of byProcedure.data!)
+      expect(countsOfStatsRow(statsRow.parse(row)), row.MaTTHC).toEqual(expected(`${row.Madonvi}|${row.MaTTHC}`));
+    for (const row of byAgency.data!)
+      expect(countsOfStatsRow(statsRow.parse(row)), row.Madonvi).toEqual(expected(`${row.Madonvi}|`));
     // the duplicated dossiers count twice nationally, once locally
-    const copies = H49.national.filter((d) => world.truth.some((t) => t.kind === 'duplicate_national' && t.form !== 'second_code' && t.dossierCode === d.code));
+    const copies = H49.national.filter((d) =>
+      world.truth.some((t) => t.kind === 'duplicate_national' && t.form !== 'second_code' && t.dossierCode === d.code),
+    );
     expect(copies).toHaveLength(2 * 4);
   });
 });

@@ -239,7 +239,11 @@ describe('ThongKeHoSo', () => {
     expect(one.data!.map((r) => r.Madonvi)).toEqual([agency]);
     expect(rowCounts(one.data![0])).toEqual(tally.get(agency));
 
-    const byProc = await call(sim.nationalUrl, session, 'ThongKeHoSo', agency, { ...period, theoDonVi: true, theoTTHC: true });
+    const byProc = await call(sim.nationalUrl, session, 'ThongKeHoSo', agency, {
+      ...period,
+      theoDonVi: true,
+      theoTTHC: true,
+    });
     expect(byProc.error_code).toBe(0);
     expect(byProc.data!.length).toBeGreaterThan(1);
     const procTally = new Tally(makePeriod('2025-05-10', '2025-05-20'));
@@ -250,7 +254,10 @@ describe('ThongKeHoSo', () => {
     }
     expect(byProc.data!.map((r) => r.MaTTHC).sort()).toEqual([...procTally.groups.keys()].sort());
 
-    const bad = await call(sim.nationalUrl, session, 'ThongKeHoSo', agency, { tuNgay: '20250531', denNgay: '20250501' });
+    const bad = await call(sim.nationalUrl, session, 'ThongKeHoSo', agency, {
+      tuNgay: '20250531',
+      denNgay: '20250501',
+    });
     expect(bad.error_code).not.toBe(0);
     expect(bad.message).toMatch(/denNgay/);
   });
@@ -359,7 +366,11 @@ describe('hand-edited worlds', () => {
     const small = generateWorld({ seed: 2, month: '2025-05', provinces: ['H49', 'H12'], dossiersPerProvince: 200 });
     const h12 = small.provinces[1]!;
     const original = h12.national[10]!;
-    const odd: CanonicalDossier = { ...original, code: 'RANDOM-7f3a9c', updatedAt: h12.national.at(-1)!.updatedAt + 1000 };
+    const odd: CanonicalDossier = {
+      ...original,
+      code: 'RANDOM-7f3a9c',
+      updatedAt: h12.national.at(-1)!.updatedAt + 1000,
+    };
     h12.national.splice(10, 1);
     h12.national.push(odd);
     const own = await startSimulator(small);

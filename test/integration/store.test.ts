@@ -25,7 +25,10 @@ function dossier(code: string, updatedAt: number, status = 4): CanonicalDossier 
 }
 
 const T0 = Date.parse('2026-10-05T10:00:00+07:00');
-const cp = (page: number): Checkpoint => ({ syncedTo: null, pending: { runId: 'r1', from: 0, to: T0 * 2, cursor: { page }, pages: page } });
+const cp = (page: number): Checkpoint => ({
+  syncedTo: null,
+  pending: { runId: 'r1', from: 0, to: T0 * 2, cursor: { page }, pages: page },
+});
 
 async function snapshot(store: Store, province: string) {
   const all: CanonicalDossier[] = [];
@@ -37,10 +40,24 @@ describe('Store.applyPage', () => {
   it('applies a page once: the same records pulled again change nothing and count as unchanged', async () => {
     const store = new Store(redis.client(), redis.prefix());
     const page = [dossier('A-1', T0), dossier('A-2', T0), dossier('A-3', T0 + 1000)];
-    const first = await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: page, quarantined: [], checkpoint: cp(1) });
+    const first = await store.applyPage({
+      province: 'H49',
+      source: 's',
+      runId: 'r1',
+      dossiers: page,
+      quarantined: [],
+      checkpoint: cp(1),
+    });
     expect(first).toEqual({ applied: 3, unchanged: 0, quarantined: 0 });
     const before = await snapshot(store, 'H49');
-    const again = await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: page, quarantined: [], checkpoint: cp(2) });
+    const again = await store.applyPage({
+      province: 'H49',
+      source: 's',
+      runId: 'r1',
+      dossiers: page,
+      quarantined: [],
+      checkpoint: cp(2),
+    });
     expect(again).toEqual({ applied: 0, unchanged: 3, quarantined: 0 });
     expect(await snapshot(store, 'H49')).toEqual(before);
     expect(before).toEqual(page);
@@ -48,7 +65,14 @@ describe('Store.applyPage', () => {
 
   it('the very same page sent twice (its checkpoint already stored) is not counted twice', async () => {
     const store = new Store(redis.client(), redis.prefix());
-    const page = { province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('A-1', T0)], quarantined: [], checkpoint: cp(1) };
+    const page = {
+      province: 'H49',
+      source: 's',
+      runId: 'r1',
+      dossiers: [dossier('A-1', T0)],
+      quarantined: [],
+      checkpoint: cp(1),
+    };
     await store.applyPage(page);
     expect(await store.applyPage(page)).toEqual({ applied: 0, unchanged: 0, quarantined: 0 });
     expect(await store.syncCounters('H49', 's', 'r1')).toMatchObject({ pulled: 1, applied: 1, unchanged: 0, pages: 1 });
@@ -56,22 +80,74 @@ describe('Store.applyPage', () => {
 
   it('keeps the newer version: an older record changes nothing, a newer one replaces it', async () => {
     const store = new Store(redis.client(), redis.prefix());
-    await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('A-1', T0 + 60_000, 9)], quarantined: [], checkpoint: cp(1) });
-    const older = await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('A-1', T0, 4)], quarantined: [], checkpoint: cp(2) });
+    await store.applyPage({
+      province: 'H49',
+      source: 's',
+      runId: 'r1',
+      dossiers: [dossier('A-1', T0 + 60_000, 9)],
+      quarantined: [],
+      checkpoint: cp(1),
+    });
+    const older = await store.applyPage({
+      province: 'H49',
+      source: 's',
+      runId: 'r1',
+      dossiers: [dossier('A-1', T0, 4)],
+      quarantined: [],
+      checkpoint: cp(2),
+    });
     expect(older.unchanged).toBe(1);
     expect((await store.getDossiers('H49', ['A-1'])).get('A-1')?.status).toBe(9);
-    const newer = await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('A-1', T0 + 120_000, 10)], quarantined: [], checkpoint: cp(3) });
+    const newer = await store.applyPage({
+      province: 'H49',
+      source: 's',
+      runId: 'r1',
+      dossiers: [dossier('A-1', T0 + 120_000, 10)],
+      quarantined: [],
+      checkpoint: cp(3),
+    });
     expect(newer.applied).toBe(1);
     expect((await store.getDossiers('H49', ['A-1'])).get('A-1')?.status).toBe(10);
   });
 
   it('saves the checkpoint, quarantine and counters with the page; quarantined items are kept once with their reason', async () => {
     const store = new Store(redis.client(), redis.prefix());
-    const bad = { key: 'X-1@2026', entry: { source: 's', runId: 'r1', page: 1, reason: 'TrangThaiHoSo: unknown status "99"', at: T0, raw: { MaHoSo: 'X-1', TrangThaiHoSo: '99' } } };
-    await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('A-1', T0)], quarantined: [bad], checkpoint: cp(1) });
-    await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('A-1', T0)], quarantined: [bad], checkpoint: cp(2) });
+    const bad = {
+      key: 'X-1@2026',
+      entry: {
+        source: 's',
+        runId: 'r1',
+        page: 1,
+        reason: 'TrangThaiHoSo: unknown status "99"',
+        at: T0,
+        raw: { MaHoSo: 'X-1', TrangThaiHoSo: '99' },
+      },
+    };
+    await store.applyPage({
+      province: 'H49',
+      source: 's',
+      runId: 'r1',
+      dossiers: [dossier('A-1', T0)],
+      quarantined: [bad],
+      checkpoint: cp(1),
+    });
+    await store.applyPage({
+      province: 'H49',
+      source: 's',
+      runId: 'r1',
+      dossiers: [dossier('A-1', T0)],
+      quarantined: [bad],
+      checkpoint: cp(2),
+    });
     expect(await store.getCheckpoint('H49', 's')).toEqual(cp(2));
-    expect(await store.syncCounters('H49', 's', 'r1')).toEqual({ pulled: 4, applied: 1, unchanged: 1, quarantined: 2, pages: 2, retries: 0 });
+    expect(await store.syncCounters('H49', 's', 'r1')).toEqual({
+      pulled: 4,
+      applied: 1,
+      unchanged: 1,
+      quarantined: 2,
+      pages: 2,
+      retries: 0,
+    });
     expect(await store.quarantineReasons('H49', 's')).toEqual({ 'TrangThaiHoSo: unknown status "99"': 1 });
     const entries = await store.quarantineEntries('H49', 's');
     expect(entries).toHaveLength(1);
@@ -80,8 +156,22 @@ describe('Store.applyPage', () => {
 
   it('round-trips every field of a dossier through the stored form', async () => {
     const store = new Store(redis.client(), redis.prefix());
-    const d: CanonicalDossier = { ...dossier('A-9', T0, 10), channel: null, digitised: false, paidOnline: true, returnedAt: T0 + 3_600_000, dueAt: null };
-    await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [d], quarantined: [], checkpoint: cp(1) });
+    const d: CanonicalDossier = {
+      ...dossier('A-9', T0, 10),
+      channel: null,
+      digitised: false,
+      paidOnline: true,
+      returnedAt: T0 + 3_600_000,
+      dueAt: null,
+    };
+    await store.applyPage({
+      province: 'H49',
+      source: 's',
+      runId: 'r1',
+      dossiers: [d],
+      quarantined: [],
+      checkpoint: cp(1),
+    });
     expect((await store.getDossiers('H49', ['A-9', 'missing'])).get('A-9')).toEqual(d);
     expect(await store.countDossiers('H49')).toBe(1);
   });
@@ -93,11 +183,27 @@ describe('Store.applyPage, a bucket at a time', () => {
   const code = (day: number, seq: number) => `${A}-2603${String(day).padStart(2, '0')}-${String(seq).padStart(4, '0')}`;
   const inMarch = (c: string, updatedAt: number, status: number): CanonicalDossier => {
     const received = Date.parse(`2026-03-${c.slice(18, 20)}T08:00:00+07:00`);
-    return { ...dossier(c, updatedAt, status), agency: A, receivedAt: received, dueAt: received + 86_400_000, finishedAt: status >= 9 ? received + 3_600_000 : null };
+    return {
+      ...dossier(c, updatedAt, status),
+      agency: A,
+      receivedAt: received,
+      dueAt: received + 86_400_000,
+      finishedAt: status >= 9 ? received + 3_600_000 : null,
+    };
   };
   const layoutKeys = async (client: ReturnType<typeof redis.client>, store: Store) => {
     const keys = (await client.keys(`${store.keys.layout('H49')}*`)).sort();
-    return Object.fromEntries(await Promise.all(keys.map(async (k) => [k, (await client.type(k)) === 'set' ? (await client.smembers(k)).sort() : await client.hgetall(k)] as const)));
+    return Object.fromEntries(
+      await Promise.all(
+        keys.map(
+          async (k) =>
+            [
+              k,
+              (await client.type(k)) === 'set' ? (await client.smembers(k)).sort() : await client.hgetall(k),
+            ] as const,
+        ),
+      ),
+    );
   };
 
   it('a page over many buckets, records moving between a bucket and its open twin, a code twice: as if applied one by one', async () => {
@@ -107,20 +213,49 @@ describe('Store.applyPage, a bucket at a time', () => {
     // (they move into their buckets), reopens none, and carries some codes twice (the later wins)
     const codes = Array.from({ length: 600 }, (_, i) => code(1 + (i % 20), i));
     const first = codes.map((c) => inMarch(c, T0, 4));
-    expect(await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: first, quarantined: [], checkpoint: cp(1), after: null })).toEqual({ applied: 600, unchanged: 0, quarantined: 0 });
+    expect(
+      await store.applyPage({
+        province: 'H49',
+        source: 's',
+        runId: 'r1',
+        dossiers: first,
+        quarantined: [],
+        checkpoint: cp(1),
+        after: null,
+      }),
+    ).toEqual({ applied: 600, unchanged: 0, quarantined: 0 });
     const closed = codes.filter((_, i) => i % 2 === 0).map((c) => inMarch(c, T0 + 60_000, 10));
     const twice = codes.slice(0, 30).map((c) => inMarch(c, T0 + 120_000, 5)); // later again: open
     const older = codes.slice(30, 40).map((c) => inMarch(c, T0 - 60_000, 10)); // older than stored: unchanged
     const page = [...closed, ...twice, ...older];
-    const out = await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: page, quarantined: [], checkpoint: cp(2), after: JSON.stringify(cp(1)) });
+    const out = await store.applyPage({
+      province: 'H49',
+      source: 's',
+      runId: 'r1',
+      dossiers: page,
+      quarantined: [],
+      checkpoint: cp(2),
+      after: JSON.stringify(cp(1)),
+    });
     expect(out).toEqual({ applied: 330, unchanged: 10, quarantined: 0 });
 
     // the same records applied one per page in a second store give the same layout
     const one = new Store(client, redis.prefix());
     let n = 0;
-    for (const d of [...first, ...page]) await one.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [d], quarantined: [], checkpoint: cp(++n) });
-    const strip = (o: Record<string, unknown>, prefix: string) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.slice(prefix.length), v]));
-    expect(strip(await layoutKeys(client, store), store.keys.layout('H49'))).toEqual(strip(await layoutKeys(client, one), one.keys.layout('H49')));
+    for (const d of [...first, ...page])
+      await one.applyPage({
+        province: 'H49',
+        source: 's',
+        runId: 'r1',
+        dossiers: [d],
+        quarantined: [],
+        checkpoint: cp(++n),
+      });
+    const strip = (o: Record<string, unknown>, prefix: string) =>
+      Object.fromEntries(Object.entries(o).map(([k, v]) => [k.slice(prefix.length), v]));
+    expect(strip(await layoutKeys(client, store), store.keys.layout('H49'))).toEqual(
+      strip(await layoutKeys(client, one), one.keys.layout('H49')),
+    );
 
     // every dossier where the layout says, the latest version of each
     const want = new Map<string, CanonicalDossier>();
@@ -138,9 +273,25 @@ describe('Store.applyPage, a bucket at a time', () => {
     const client = redis.client();
     const store = new Store(client, redis.prefix());
     const codes = Array.from({ length: 300 }, (_, i) => code(1 + (i % 10), i));
-    await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: codes.map((c) => inMarch(c, T0, 4)), quarantined: [], checkpoint: cp(1), after: null });
+    await store.applyPage({
+      province: 'H49',
+      source: 's',
+      runId: 'r1',
+      dossiers: codes.map((c) => inMarch(c, T0, 4)),
+      quarantined: [],
+      checkpoint: cp(1),
+      after: null,
+    });
     const before = await layoutKeys(client, store);
-    const stale = store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: codes.map((c) => inMarch(c, T0 + 60_000, 10)), quarantined: [], checkpoint: cp(3), after: JSON.stringify(cp(2)) });
+    const stale = store.applyPage({
+      province: 'H49',
+      source: 's',
+      runId: 'r1',
+      dossiers: codes.map((c) => inMarch(c, T0 + 60_000, 10)),
+      quarantined: [],
+      checkpoint: cp(3),
+      after: JSON.stringify(cp(2)),
+    });
     await expect(stale).rejects.toBeInstanceOf(CheckpointMoved);
     expect(await layoutKeys(client, store)).toEqual(before);
     expect(await store.getCheckpoint('H49', 's')).toEqual(cp(1));
@@ -153,7 +304,16 @@ describe('Store.applyPage, a bucket at a time', () => {
     const c = code(2, 17);
     await client.hset(store.keys.dossiers('H49'), c, pack(inMarch(c, T0, 4)));
     expect(await store.countDossiers('H49')).toBe(1);
-    expect(await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [inMarch(c, T0 + 1000, 10)], quarantined: [], checkpoint: cp(1) })).toMatchObject({ applied: 1 });
+    expect(
+      await store.applyPage({
+        province: 'H49',
+        source: 's',
+        runId: 'r1',
+        dossiers: [inMarch(c, T0 + 1000, 10)],
+        quarantined: [],
+        checkpoint: cp(1),
+      }),
+    ).toMatchObject({ applied: 1 });
     expect(await client.hlen(store.keys.dossiers('H49'))).toBe(0);
     expect(await store.countDossiers('H49')).toBe(1);
     expect((await store.getDossiers('H49', [c])).get(c)?.status).toBe(10);
@@ -163,8 +323,25 @@ describe('Store.applyPage, a bucket at a time', () => {
 describe('Store.releaseQuarantined', () => {
   it('takes items out of the quarantine and applies their records, never over a newer stored version', async () => {
     const store = new Store(redis.client(), redis.prefix());
-    const entry = (code: string) => ({ key: code, entry: { source: 's', runId: 'r1', page: 1, reason: 'TrangThaiHoSo: unknown status "42"', at: T0, raw: { MaHoSo: code } } });
-    await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('B-1', T0 + 60_000, 9)], quarantined: [entry('B-1'), entry('B-2')], checkpoint: cp(1) });
+    const entry = (code: string) => ({
+      key: code,
+      entry: {
+        source: 's',
+        runId: 'r1',
+        page: 1,
+        reason: 'TrangThaiHoSo: unknown status "42"',
+        at: T0,
+        raw: { MaHoSo: code },
+      },
+    });
+    await store.applyPage({
+      province: 'H49',
+      source: 's',
+      runId: 'r1',
+      dossiers: [dossier('B-1', T0 + 60_000, 9)],
+      quarantined: [entry('B-1'), entry('B-2')],
+      checkpoint: cp(1),
+    });
     expect(await store.quarantineReasons('H49', 's')).toEqual({ 'TrangThaiHoSo: unknown status "42"': 2 });
 
     const items = [
@@ -191,7 +368,11 @@ describe('the apply script reads any stored value, and the dry run plays the sam
     ['current form, same second', `~${b36(s)}${current}`, 'unchanged'],
     ['current form, a second later', `~${b36(s + 1)}${current}`, 'unchanged'],
     ['current form, a second earlier', `~${b36(s - 1)}${current}`, 'applied'],
-    ['current form, 1960 (negative base 36: the probe that jammed a source)', `~${b36(Math.floor(Date.parse('1960-05-01T00:00:00Z') / 1000))}${current}`, 'applied'],
+    [
+      'current form, 1960 (negative base 36: the probe that jammed a source)',
+      `~${b36(Math.floor(Date.parse('1960-05-01T00:00:00Z') / 1000))}${current}`,
+      'applied',
+    ],
     ['earlier form, same second', `${s}|4|000.00.12.H49|1.001234|2|1|0|||||`, 'unchanged'],
     ['earlier form, a second earlier', `${s - 1}|4|000.00.12.H49|1.001234|2|1|0|||||`, 'applied'],
     ['earlier form, 1960 (negative decimal)', `-304732800|4|000.00.12.H49|1.001234|2|1|0|||||`, 'applied'],
@@ -216,13 +397,27 @@ describe('the apply script reads any stored value, and the dry run plays the sam
     await client.hset(store.keys.dossiers('H49'), 'A-1', stored);
     const rule = new ApplyRule((codes) => store.versions('H49', codes));
     const dry = await rule.play([dossier('A-1', T0)]);
-    const applied = await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('A-1', T0)], quarantined: [], checkpoint: cp(1) });
+    const applied = await store.applyPage({
+      province: 'H49',
+      source: 's',
+      runId: 'r1',
+      dossiers: [dossier('A-1', T0)],
+      quarantined: [],
+      checkpoint: cp(1),
+    });
     expect({ applied: applied.applied, unchanged: applied.unchanged }).toEqual(dry);
     expect(applied[expected]).toBe(1);
     const [after] = await store.storedValues('H49', ['A-1']); // wherever the layout keeps it
     expect(after).toBe(expected === 'applied' ? pack(dossier('A-1', T0)) : stored);
     // and the next page carrying that dossier applies too (the jam of the probe)
-    const later = await store.applyPage({ province: 'H49', source: 's', runId: 'r1', dossiers: [dossier('A-1', T0 + 3_600_000)], quarantined: [], checkpoint: cp(2) });
+    const later = await store.applyPage({
+      province: 'H49',
+      source: 's',
+      runId: 'r1',
+      dossiers: [dossier('A-1', T0 + 3_600_000)],
+      quarantined: [],
+      checkpoint: cp(2),
+    });
     expect(later.applied + later.unchanged).toBe(1);
   });
 

@@ -53,7 +53,9 @@ describe('sync outside a night', () => {
   it('backfills a window: every record in it unchanged, the regular checkpoint where it was', async () => {
     const before = await rt.store.getCheckpoint(source.province, source.id);
     const october = makePeriod('2026-10-01', '2026-10-31');
-    const inWindow = world.provinces[0]!.local.filter((d) => d.updatedAt >= october.start && d.updatedAt < october.end).length;
+    const inWindow = world.provinces[0]!.local.filter(
+      (d) => d.updatedAt >= october.start && d.updatedAt < october.end,
+    ).length;
     const { runId, counters } = await syncSourceNow(rt, source.id, october);
     expect(runId).toMatch(/^backfill-\d{14}-/);
     expect(counters).toMatchObject({ pulled: inWindow, applied: 0, unchanged: inWindow, quarantined: 0 });

@@ -29,7 +29,17 @@ function setup(pageSize: number) {
   const config: Config = parseConfig(
     {
       redis: { prefix: redis.prefix() },
-      sources: [{ id: 'h49', province: 'H49', dialect: 'dvcqg', baseUrl: sim.sourceUrl('H49'), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', pageSize }],
+      sources: [
+        {
+          id: 'h49',
+          province: 'H49',
+          dialect: 'dvcqg',
+          baseUrl: sim.sourceUrl('H49'),
+          usernameEnv: 'SIM_USER',
+          passwordEnv: 'SIM_PASSWORD',
+          pageSize,
+        },
+      ],
       national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
     },
     'test',
@@ -39,7 +49,11 @@ function setup(pageSize: number) {
   const store = new Store(client, config.redis.prefix);
   const cfg = config.sources[0]!;
   if (cfg.dialect !== 'dvcqg') throw new Error('expected a dvcqg source');
-  const real = new DvcqgSource(cfg, new HttpClient({ name: 'h49', timeoutMs: 5000 }), credentials('SIM_USER', 'SIM_PASSWORD', env));
+  const real = new DvcqgSource(
+    cfg,
+    new HttpClient({ name: 'h49', timeoutMs: 5000 }),
+    credentials('SIM_USER', 'SIM_PASSWORD', env),
+  );
   const fetches: unknown[] = [];
   let crashAt = -1;
   let beforeFetch: (n: number) => Promise<void> = async () => undefined;
@@ -55,7 +69,15 @@ function setup(pageSize: number) {
     },
   };
   const ctx = jobContext(config, client, { source: adapter, now: world.now, store });
-  return { ctx, client, prefix: config.redis.prefix, store, fetches, crashOn: (n: number) => (crashAt = n), onFetch: (f: typeof beforeFetch) => (beforeFetch = f) };
+  return {
+    ctx,
+    client,
+    prefix: config.redis.prefix,
+    store,
+    fetches,
+    crashOn: (n: number) => (crashAt = n),
+    onFetch: (f: typeof beforeFetch) => (beforeFetch = f),
+  };
 }
 
 async function stored(store: Store) {
@@ -79,7 +101,9 @@ describe('sync-source', () => {
   it('resumes after the last applied page when a run is interrupted, counting nothing twice', async () => {
     const { ctx, store, fetches, crashOn } = setup(50);
     crashOn(4);
-    await expect(syncSource.handler({ runId: 'r1', source: 'h49', windowTo: world.now }, ctx)).rejects.toThrow('worker died');
+    await expect(syncSource.handler({ runId: 'r1', source: 'h49', windowTo: world.now }, ctx)).rejects.toThrow(
+      'worker died',
+    );
     const cp = await store.getCheckpoint('H49', 'h49');
     expect(cp.pending?.pages).toBe(3);
     const applied = (await store.syncCounters('H49', 'h49', 'r1')).applied;
@@ -101,7 +125,8 @@ describe('sync-source', () => {
     let copy: [string, Buffer][] = [];
     onFetch(async (n) => {
       const keys = await client.keys(`${prefix}*`);
-      if (n === 4) copy = await Promise.all(keys.map(async (k) => [k, (await client.dumpBuffer(k))!] as [string, Buffer]));
+      if (n === 4)
+        copy = await Promise.all(keys.map(async (k) => [k, (await client.dumpBuffer(k))!] as [string, Buffer]));
       if (n === 6) {
         await client.del(...keys);
         for (const [k, v] of copy) await client.restore(k, 0, v);

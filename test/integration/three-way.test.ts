@@ -53,7 +53,17 @@ async function night(world: World, misreport?: Record<string, Misreport[]>): Pro
   const config = parseConfig(
     {
       redis: { prefix: redis.prefix() },
-      sources: [{ id: 'h49', province: 'H49', dialect: 'dvcqg', baseUrl: sim.sourceUrl('H49'), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', initialFrom: '2026-09-01' }],
+      sources: [
+        {
+          id: 'h49',
+          province: 'H49',
+          dialect: 'dvcqg',
+          baseUrl: sim.sourceUrl('H49'),
+          usernameEnv: 'SIM_USER',
+          passwordEnv: 'SIM_PASSWORD',
+          initialFrom: '2026-09-01',
+        },
+      ],
       national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
     },
     'test',
@@ -62,13 +72,26 @@ async function night(world: World, misreport?: Record<string, Misreport[]>): Pro
   const rt = createRuntime(config, pino({ level: 'silent' }), { clock: () => new Date(world.now) });
   try {
     const worker = rt.startWorker();
-    const report = await runNightly(rt, { period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
+    const report = await runNightly(rt, {
+      period: { from: world.period.from, to: world.period.to },
+      windowTo: world.now,
+    });
     await worker.close();
     expect(await rt.queue.getFailed()).toEqual([]);
     const local = await countStore(rt.store, 'H49', makePeriod(world.period.from, world.period.to), config.counting);
-    const jobs = await rt.queue.getJobs(['completed', 'failed', 'waiting', 'active', 'delayed', 'waiting-children', 'prioritized']);
+    const jobs = await rt.queue.getJobs([
+      'completed',
+      'failed',
+      'waiting',
+      'active',
+      'delayed',
+      'waiting-children',
+      'prioritized',
+    ]);
     // one explanation pass for the province, whatever the number of mismatches
-    expect(jobs.filter((j) => j.name === 'explain-province').map((j) => j.id)).toEqual([jobIds.explain(report.runId, 'H49')]);
+    expect(jobs.filter((j) => j.name === 'explain-province').map((j) => j.id)).toEqual([
+      jobIds.explain(report.runId, 'H49'),
+    ]);
     const mismatches = report.provinces[0]!.mismatches;
     const drilled = (agency: string, procedure: string | null, metric: string) => {
       const m = mismatches.find((x) => x.agency === agency && x.procedure === procedure && x.metric === metric);
@@ -102,7 +125,16 @@ describe('three-way reconciliation (dvcqg source, national feed)', () => {
     closers.push(sim);
     const cfg = parseConfig(
       {
-        sources: [{ id: 'h49', province: 'H49', dialect: 'dvcqg', baseUrl: sim.sourceUrl('H49'), usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' }],
+        sources: [
+          {
+            id: 'h49',
+            province: 'H49',
+            dialect: 'dvcqg',
+            baseUrl: sim.sourceUrl('H49'),
+            usernameEnv: 'SIM_USER',
+            passwordEnv: 'SIM_PASSWORD',
+          },
+        ],
         national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
       },
       'test',
@@ -126,7 +158,9 @@ describe('three-way reconciliation (dvcqg source, national feed)', () => {
     const world = generateWorld(opts);
     const agencies = world.provinces[0]!.agencies;
     // An agency whose received count agreed with the national one in (a).
-    const agency = agencies.find((a) => !first.report.provinces[0]!.mismatches.some((m) => m.agency === a && m.metric === 'received'))!;
+    const agency = agencies.find(
+      (a) => !first.report.provinces[0]!.mismatches.some((m) => m.agency === a && m.metric === 'received'),
+    )!;
     expect(agency).toBeDefined();
     const second = await night(world, { H49: [{ agency, metric: 'received', delta: 3 }] });
     const p = second.report.provinces[0]!;
@@ -138,7 +172,9 @@ describe('three-way reconciliation (dvcqg source, national feed)', () => {
     expect(key.verdict).toBe('province_misreports');
     expect(second.drilled(agency, null, 'received')).toBe(false);
     // The agency total moved with one procedure row: that row says the same.
-    const procedureRows = p.mismatches.filter((m) => m.agency === agency && m.procedure !== null && m.metric === 'received');
+    const procedureRows = p.mismatches.filter(
+      (m) => m.agency === agency && m.procedure !== null && m.metric === 'received',
+    );
     expect(procedureRows).toHaveLength(1);
     expect(procedureRows[0]!.verdict).toBe('province_misreports');
     expect(second.drilled(agency, procedureRows[0]!.procedure, 'received')).toBe(false);
@@ -162,7 +198,14 @@ async function fetchProvincial(config: Config, world: World) {
     logger: pino({ level: 'silent' }),
     source: (id: string) => {
       let s = sources.get(id);
-      if (!s) sources.set(id, (s = createSource(config.sources.find((x) => x.id === id)!, {})));
+      if (!s)
+        sources.set(
+          id,
+          (s = createSource(
+            config.sources.find((x) => x.id === id)!,
+            {},
+          )),
+        );
       return s;
     },
   };
@@ -171,20 +214,42 @@ async function fetchProvincial(config: Config, world: World) {
 
 describe('provincial statistics step', () => {
   const period = makePeriod('2026-10-01', '2026-10-31');
-  const sourcesConfig = [{ id: 'a', province: 'H49' }, { id: 'b', province: 'H49', procedureMap: { 'P1-local': 'P1', 'P1-old': 'P1' } }, { id: 'c', province: 'H56' }];
-  const configNaming = (figures: string | null) => ({ sources: sourcesConfig, provincialFigures: { H49: figures } }) as unknown as Config;
+  const sourcesConfig = [
+    { id: 'a', province: 'H49' },
+    { id: 'b', province: 'H49', procedureMap: { 'P1-local': 'P1', 'P1-old': 'P1' } },
+    { id: 'c', province: 'H56' },
+  ];
+  const configNaming = (figures: string | null) =>
+    ({ sources: sourcesConfig, provincialFigures: { H49: figures } }) as unknown as Config;
   const logger = pino({ level: 'silent' });
-  const fig = (agency: string, received: number, procedure: string | null = null): Figures => ({ agency, procedure, counts: { ...zeroCounts(), received } });
+  const fig = (agency: string, received: number, procedure: string | null = null): Figures => ({
+    agency,
+    procedure,
+    counts: { ...zeroCounts(), received },
+  });
   const adapter = (id: string, stats?: () => Promise<ReportedStats>) =>
-    ({ id, fetchPage: async () => ({ items: [], next: null, done: true }), normalise: () => ({ ok: false }), itemKey: () => undefined, ...(stats ? { stats } : {}) }) as unknown as SourceAdapter;
+    ({
+      id,
+      fetchPage: async () => ({ items: [], next: null, done: true }),
+      normalise: () => ({ ok: false }),
+      itemKey: () => undefined,
+      ...(stats ? { stats } : {}),
+    }) as unknown as SourceAdapter;
   // Both systems report the whole province: summing them would count it twice.
   const both: Record<string, SourceAdapter> = {
     a: adapter('a', async () => ({ figures: [fig('X', 3, 'P1'), fig('X', 4), fig('Y', 5)], reported: METRICS })),
-    b: adapter('b', async () => ({ figures: [fig('X', 2, 'P1-local'), fig('X', 1, 'P1-old'), fig('X', 4), fig('Y', 5)], reported: REST_STATS_METRICS })),
+    b: adapter('b', async () => ({
+      figures: [fig('X', 2, 'P1-local'), fig('X', 1, 'P1-old'), fig('X', 4), fig('Y', 5)],
+      reported: REST_STATS_METRICS,
+    })),
   };
 
-  it('takes the figures of the one source named to supply them, never the sum of the province\'s sources', async () => {
-    const { provincial, note } = await provincialFigures({ config: configNaming('b'), logger, source: (id) => both[id]! }, 'H49', period);
+  it("takes the figures of the one source named to supply them, never the sum of the province's sources", async () => {
+    const { provincial, note } = await provincialFigures(
+      { config: configNaming('b'), logger, source: (id) => both[id]! },
+      'H49',
+      period,
+    );
     expect(note).toEqual({ status: 'ok', why: null });
     expect(provincial!.reported).toEqual(REST_STATS_METRICS);
     const by = Object.fromEntries(provincial!.figures.map((f) => [`${f.agency} ${f.procedure}`, f.counts.received]));
@@ -192,16 +257,34 @@ describe('provincial statistics step', () => {
   });
 
   it('a failing statistics call is noted as unavailable and never thrown', async () => {
-    const failing: Record<string, SourceAdapter> = { ...both, a: adapter('a', async () => Promise.reject(new Error('HTTP 503'))) };
-    const out = await provincialFigures({ config: configNaming('a'), logger, source: (id) => failing[id]! }, 'H49', period);
+    const failing: Record<string, SourceAdapter> = {
+      ...both,
+      a: adapter('a', async () => Promise.reject(new Error('HTTP 503'))),
+    };
+    const out = await provincialFigures(
+      { config: configNaming('a'), logger, source: (id) => failing[id]! },
+      'H49',
+      period,
+    );
     expect(out).toEqual({ provincial: undefined, note: { status: 'unavailable', why: 'source a: HTTP 503' } });
   });
 
   it('not offered: no source named to supply them, or the one named offers no statistics', async () => {
-    const none = await provincialFigures({ config: configNaming(null), logger, source: (id) => both[id]! }, 'H49', period);
+    const none = await provincialFigures(
+      { config: configNaming(null), logger, source: (id) => both[id]! },
+      'H49',
+      period,
+    );
     expect(none.note.status).toBe('not offered');
-    const without = await provincialFigures({ config: configNaming('a'), logger, source: (id) => adapter(id) }, 'H49', period);
-    expect(without).toEqual({ provincial: undefined, note: { status: 'not offered', why: 'source a offers no statistics' } });
+    const without = await provincialFigures(
+      { config: configNaming('a'), logger, source: (id) => adapter(id) },
+      'H49',
+      period,
+    );
+    expect(without).toEqual({
+      provincial: undefined,
+      note: { status: 'not offered', why: 'source a offers no statistics' },
+    });
   });
 });
 
@@ -220,10 +303,19 @@ describe('(c) rest source statistics', () => {
     const sim = await startRestSimulator(world, { misreport: { H49: misreport } });
     closers.push(sim);
     const cfg = restSourceConfig.parse({
-      id: 'h49-rest', province: 'H49', dialect: 'rest', baseUrl: sim.baseUrl('H49'), tokenUrl: sim.tokenUrl,
-      clientIdEnv: 'REST_CLIENT_ID', clientSecretEnv: 'REST_CLIENT_SECRET', statusMap: statusMapOf(DEFAULT_REST_STATUS_NAMES),
+      id: 'h49-rest',
+      province: 'H49',
+      dialect: 'rest',
+      baseUrl: sim.baseUrl('H49'),
+      tokenUrl: sim.tokenUrl,
+      clientIdEnv: 'REST_CLIENT_ID',
+      clientSecretEnv: 'REST_CLIENT_SECRET',
+      statusMap: statusMapOf(DEFAULT_REST_STATUS_NAMES),
     });
-    const src = new RestSource(cfg, new HttpClient({ name: 'h49-rest', timeoutMs: 5000 }), { clientId: sim.clientId, clientSecret: sim.clientSecret });
+    const src = new RestSource(cfg, new HttpClient({ name: 'h49-rest', timeoutMs: 5000 }), {
+      clientId: sim.clientId,
+      clientSecret: sim.clientSecret,
+    });
     const period = makePeriod(world.period.from, world.period.to);
     const stats = await src.stats(period, { procedure: true });
     expect(stats.reported).toEqual(REST_STATS_METRICS);
@@ -240,11 +332,21 @@ describe('(c) rest source statistics', () => {
       const [a, p] = k.split('|') as [string, string];
       return { agency: a, procedure: p === '' ? null : p, counts };
     });
-    expect(new Set(stats.figures.filter((f) => f.procedure === null).map((f) => f.agency))).toEqual(new Set(w.agencies));
+    expect(new Set(stats.figures.filter((f) => f.procedure === null).map((f) => f.agency))).toEqual(
+      new Set(w.agencies),
+    );
     const out = compareCounts(truth, truth, EXACT, stats);
     // Only the misreported counts differ (each on its agency row and one procedure row); the
     // misreported toProcess is not in the dialect, and unreported metrics are never compared.
-    expect(out.map((m) => [m.agency, m.procedure === null ? null : 'procedure', m.metric, m.provincial! - m.local, m.verdict])).toEqual([
+    expect(
+      out.map((m) => [
+        m.agency,
+        m.procedure === null ? null : 'procedure',
+        m.metric,
+        m.provincial! - m.local,
+        m.verdict,
+      ]),
+    ).toEqual([
       [root, null, 'processed', 2, 'province_misreports'],
       [root, 'procedure', 'processed', 2, 'province_misreports'],
       [other, null, 'late', 1, 'province_misreports'],

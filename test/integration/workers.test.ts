@@ -46,8 +46,14 @@ async function setup(pageSize: number): Promise<{ file: string; config: Config; 
   const raw = {
     redis: { url: redis.url, prefix: redis.prefix() },
     sources: PROVINCES.map((p) => ({
-      id: `${p.toLowerCase()}-dvcqg`, province: p, dialect: 'dvcqg', baseUrl: sim.sourceUrl(p),
-      usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD', pageSize, initialFrom: '2026-09-01',
+      id: `${p.toLowerCase()}-dvcqg`,
+      province: p,
+      dialect: 'dvcqg',
+      baseUrl: sim.sourceUrl(p),
+      usernameEnv: 'SIM_USER',
+      passwordEnv: 'SIM_PASSWORD',
+      pageSize,
+      initialFrom: '2026-09-01',
     })),
     national: { baseUrl: sim.nationalUrl, usernameEnv: 'SIM_USER', passwordEnv: 'SIM_PASSWORD' },
     worker: { concurrency: 2 },
@@ -86,7 +92,11 @@ describe('worker processes', () => {
     const { file, rt } = await setup(100);
     const a = worker(file);
     const b = worker(file);
-    await rt.queue.add('nightly', { runId: 'two-workers', period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
+    await rt.queue.add('nightly', {
+      runId: 'two-workers',
+      period: { from: world.period.from, to: world.period.to },
+      windowTo: world.now,
+    });
     await runToEnd(rt, 'two-workers');
 
     const report = (await rt.runs.report('two-workers'))!;
@@ -107,7 +117,12 @@ describe('worker processes', () => {
   it('SIGTERM mid-sync hands the job back at a page boundary; another worker finishes it', async () => {
     const { file, rt } = await setup(5); // many small pages
     const first = worker(file);
-    await rt.queue.add('nightly', { runId: 'handed-back', period: { from: world.period.from, to: world.period.to }, windowTo: world.now, provinces: ['H49'] });
+    await rt.queue.add('nightly', {
+      runId: 'handed-back',
+      period: { from: world.period.from, to: world.period.to },
+      windowTo: world.now,
+      provinces: ['H49'],
+    });
     for (;;) {
       const cp = await rt.store.getCheckpoint('H49', 'h49-dvcqg');
       if ((cp.pending?.pages ?? 0) >= 3) break;

@@ -15,12 +15,25 @@ const deep = (n: number): unknown => {
 describe('boundedJson', () => {
   it('writes what JSON.stringify writes, and hashes all of it', () => {
     fc.assert(
-      fc.property(fc.anything({ withNullPrototype: false, withBigInt: false, withMap: false, withSet: false, withTypedArray: false, withSparseArray: false, withDate: false, withObjectString: false, withBoxedValues: false }), (v) => {
-        const want = JSON.stringify(v);
-        const got = boundedJson(v, 1e9);
-        if (want === undefined) expect(got.text).toBe('');
-        else expect(got).toEqual({ text: want, truncated: false, sha1: sha1(want) });
-      }),
+      fc.property(
+        fc.anything({
+          withNullPrototype: false,
+          withBigInt: false,
+          withMap: false,
+          withSet: false,
+          withTypedArray: false,
+          withSparseArray: false,
+          withDate: false,
+          withObjectString: false,
+          withBoxedValues: false,
+        }),
+        (v) => {
+          const want = JSON.stringify(v);
+          const got = boundedJson(v, 1e9);
+          if (want === undefined) expect(got.text).toBe('');
+          else expect(got).toEqual({ text: want, truncated: false, sha1: sha1(want) });
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -47,14 +60,19 @@ describe('itemLimitsReason', () => {
     expect(itemLimitsReason(deep(6), limits)).toBe('item: nested deeper than 5 levels (maxItemDepth)');
     expect(itemLimitsReason(deep(100_000), limits)).toBe('item: nested deeper than 5 levels (maxItemDepth)');
     expect(itemLimitsReason({ a: 'x'.repeat(900) }, limits)).toBeUndefined();
-    expect(itemLimitsReason({ a: 'x'.repeat(1000) }, limits)).toBe('item: larger than 1000 characters of JSON (maxItemBytes)');
-    expect(itemLimitsReason({ a: Array.from({ length: 300 }, () => 1) }, limits)).toBe('item: larger than 1000 characters of JSON (maxItemBytes)');
+    expect(itemLimitsReason({ a: 'x'.repeat(1000) }, limits)).toBe(
+      'item: larger than 1000 characters of JSON (maxItemBytes)',
+    );
+    expect(itemLimitsReason({ a: Array.from({ length: 300 }, () => 1) }, limits)).toBe(
+      'item: larger than 1000 characters of JSON (maxItemBytes)',
+    );
   });
 
   it('never more than the JSON text: an item it refuses for size is larger as JSON', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {
-        if (itemLimitsReason(v, { maxDepth: 1000, maxBytes: 1024 })?.includes('maxItemBytes')) expect(JSON.stringify(v).length).toBeGreaterThan(1024);
+        if (itemLimitsReason(v, { maxDepth: 1000, maxBytes: 1024 })?.includes('maxItemBytes'))
+          expect(JSON.stringify(v).length).toBeGreaterThan(1024);
       }),
       { numRuns: 300 },
     );
@@ -63,11 +81,16 @@ describe('itemLimitsReason', () => {
 
 describe('keepRaw', () => {
   it('keeps a small item as it is, personal fields redacted', () => {
-    expect(keepRaw({ MaHoSo: 'A', ChuHoSo: 'Nguyễn Văn A' })).toMatchObject({ raw: { MaHoSo: 'A', ChuHoSo: '[redacted]' }, truncated: false });
+    expect(keepRaw({ MaHoSo: 'A', ChuHoSo: 'Nguyễn Văn A' })).toMatchObject({
+      raw: { MaHoSo: 'A', ChuHoSo: '[redacted]' },
+      truncated: false,
+    });
   });
   it('keeps the first 8 KB of a larger one, marked truncated', () => {
     const k = keepRaw({ MaHoSo: 'A', ChuHoSo: 'Nguyễn Văn A', TenTTHC: 'x'.repeat(100_000) });
     expect(k.truncated).toBe(true);
-    expect(k.raw).toBe(JSON.stringify({ MaHoSo: 'A', ChuHoSo: '[redacted]', TenTTHC: 'x'.repeat(100_000) }).slice(0, QUARANTINE_RAW_MAX));
+    expect(k.raw).toBe(
+      JSON.stringify({ MaHoSo: 'A', ChuHoSo: '[redacted]', TenTTHC: 'x'.repeat(100_000) }).slice(0, QUARANTINE_RAW_MAX),
+    );
   });
 });

@@ -24,7 +24,12 @@ describe('CircuitBreaker (fake clock)', () => {
     for (let i = 0; i < 3; i++) await expect(b.run(fail, isTransient)).rejects.toThrow('HTTP 503');
     expect(b.state).toBe('open');
     let called = false;
-    const err = await b.run(async () => { called = true; return 1; }, isTransient).catch((e: unknown) => e);
+    const err = await b
+      .run(async () => {
+        called = true;
+        return 1;
+      }, isTransient)
+      .catch((e: unknown) => e);
     expect(called).toBe(false);
     expect(err).toBeInstanceOf(CircuitOpenError);
     expect(err).toBeInstanceOf(TransientError);
@@ -40,7 +45,13 @@ describe('CircuitBreaker (fake clock)', () => {
     for (let i = 0; i < 3; i++) await b.run(fail, isTransient).catch(() => {});
     now += 10_000;
     let release!: () => void;
-    const trial = b.run(() => new Promise<never>((_, reject) => { release = () => reject(new TransientError('HTTP 502')); }), isTransient);
+    const trial = b.run(
+      () =>
+        new Promise<never>((_, reject) => {
+          release = () => reject(new TransientError('HTTP 502'));
+        }),
+      isTransient,
+    );
     await expect(b.run(ok, isTransient)).rejects.toBeInstanceOf(CircuitOpenError);
     release();
     await expect(trial).rejects.toThrow('HTTP 502');
@@ -67,7 +78,14 @@ describe('CircuitBreaker (fake clock)', () => {
 describe('HttpClient with a circuit breaker (nock)', () => {
   let now = Date.now();
   const client = (name: string) =>
-    new HttpClient({ name, timeoutMs: 1_000, retries: 1, minDelayMs: 5, circuitBreaker: { failures: 2, cooldownMs: 300 }, now: () => now });
+    new HttpClient({
+      name,
+      timeoutMs: 1_000,
+      retries: 1,
+      minDelayMs: 5,
+      circuitBreaker: { failures: 2, cooldownMs: 300 },
+      now: () => now,
+    });
 
   it('after N failing calls the next fails without a request; after the cooldown a trial closes it', async () => {
     const scope = nock(A).post('/service').times(4).reply(503); // 2 calls x (1 try + 1 retry)

@@ -31,25 +31,35 @@ describe('classify, the same code on both sides or one side only', () => {
 
   it('date_shift: a date moved by exactly 7 hours, either way, before any other rule', () => {
     const minus = (t: number | null) => (t === null ? null : t - 7 * HOUR);
-    const shifted = d({ receivedAt: minus(base.receivedAt), dueAt: minus(base.dueAt), finishedAt: minus(base.finishedAt), returnedAt: minus(base.returnedAt) });
+    const shifted = d({
+      receivedAt: minus(base.receivedAt),
+      dueAt: minus(base.dueAt),
+      finishedAt: minus(base.finishedAt),
+      returnedAt: minus(base.returnedAt),
+    });
     expect(classify(d(), shifted)).toBe('date_shift');
     expect(classify(shifted, d())).toBe('date_shift');
     expect(classify(d(), d({ receivedAt: base.receivedAt! + 7 * HOUR, status: 4 }))).toBe('date_shift');
-    expect(classify(d(), d({ receivedAt: base.receivedAt! + 6 * HOUR, status: 4, updatedAt: base.receivedAt! + 6 * HOUR }))).toBe('status_lag');
+    expect(
+      classify(d(), d({ receivedAt: base.receivedAt! + 6 * HOUR, status: 4, updatedAt: base.receivedAt! + 6 * HOUR })),
+    ).toBe('status_lag');
   });
 
   it('status_lag: the national copy is at an earlier stage of the same path, and older', () => {
     const older = base.receivedAt! + HOUR;
     expect(classify(d(), d({ status: 4, finishedAt: null, returnedAt: null, updatedAt: older }))).toBe('status_lag');
     expect(classify(d(), d({ status: 9, returnedAt: null, updatedAt: base.finishedAt! }))).toBe('status_lag'); // finished, not yet returned
-    expect(classify(d({ status: 7 }), d({ status: 5, finishedAt: null, returnedAt: null, updatedAt: older }))).toBe('status_lag'); // withdrawn after a supplement request
+    expect(classify(d({ status: 7 }), d({ status: 5, finishedAt: null, returnedAt: null, updatedAt: older }))).toBe(
+      'status_lag',
+    ); // withdrawn after a supplement request
     expect(classify(d({ status: 5 }), d({ status: 4, updatedAt: older }))).toBe('status_lag'); // 4, 5 and 6 are one stage
     // the stored copy behind a newer national one: a lag too, the evidence says which side
     expect(classify(d({ status: 4, finishedAt: null, returnedAt: null, updatedAt: older }), d())).toBe('status_lag');
   });
 
   it('definition_drift, a mapping: different end states, or a status not earlier, or not older', () => {
-    const f = (l: Partial<CanonicalDossier>, n: Partial<CanonicalDossier>) => toFinding(base.agency, 'processed', d(l), d(n));
+    const f = (l: Partial<CanonicalDossier>, n: Partial<CanonicalDossier>) =>
+      toFinding(base.agency, 'processed', d(l), d(n));
     const withdrawn = f({ status: 7 }, { status: 9, updatedAt: base.updatedAt - HOUR });
     expect([withdrawn.kind, withdrawn.rule]).toEqual(['definition_drift', 'withdrawn counted as processed']);
     expect(f({ status: 7 }, { status: 10 }).rule).toBe('withdrawn counted as processed');
@@ -60,17 +70,24 @@ describe('classify, the same code on both sides or one side only', () => {
     // an earlier stage, but as new as the local copy: the same version mapped, not a lag
     expect(f({ status: 10 }, { status: 9 })).toMatchObject({ kind: 'definition_drift', rule: 'status 10 sent as 9' });
     // refused at intake locally, accepted nationally: two end states
-    expect(f({ status: 3 }, { status: 2, updatedAt: base.updatedAt - HOUR })).toMatchObject({ kind: 'definition_drift', rule: 'status 3 sent as 2' });
+    expect(f({ status: 3 }, { status: 2, updatedAt: base.updatedAt - HOUR })).toMatchObject({
+      kind: 'definition_drift',
+      rule: 'status 3 sent as 2',
+    });
     // a lag has no rule
     expect(f({}, { status: 4, updatedAt: base.updatedAt - HOUR }).rule).toBeUndefined();
   });
 
   it('definition_drift: the national finish date is the local return date', () => {
     expect(classify(d(), d({ finishedAt: base.returnedAt }))).toBe('definition_drift');
-    expect(toFinding(base.agency, 'processed', d(), d({ finishedAt: base.returnedAt })).rule).toBe('processed keyed on the return date');
+    expect(toFinding(base.agency, 'processed', d(), d({ finishedAt: base.returnedAt })).rule).toBe(
+      'processed keyed on the return date',
+    );
     expect(toFinding(base.agency, 'processed', d(), d()).rule).toBeUndefined();
     // with the procedure also differing, the date rule comes first
-    expect(classify(d(), d({ finishedAt: base.returnedAt, procedure: '1.003560.000.00.00.H56' }))).toBe('definition_drift');
+    expect(classify(d(), d({ finishedAt: base.returnedAt, procedure: '1.003560.000.00.00.H56' }))).toBe(
+      'definition_drift',
+    );
   });
 
   it('code_divergence: the procedure codes differ (an unmapped local procedure code)', () => {
@@ -102,7 +119,12 @@ describe('classify across codes, matched by content', () => {
   it('a replaced code: code_divergence, one finding for the local code with both codes in the evidence', () => {
     expect(classify(d(), replaced)).toBe('code_divergence');
     const f = toFinding(base.agency, 'received', d(), replaced);
-    expect(f).toMatchObject({ dossierCode: base.code, agency: base.agency, kind: 'code_divergence', metrics: ['received'] });
+    expect(f).toMatchObject({
+      dossierCode: base.code,
+      agency: base.agency,
+      kind: 'code_divergence',
+      metrics: ['received'],
+    });
     expect(f.evidence.local).toMatchObject({ code: base.code, procedure: '1.003560', receivedAt: '20261003091500' });
     expect(f.evidence.national).toMatchObject({ code: replaced.code, agency: '000.00.00.H56' });
   });
@@ -118,7 +140,9 @@ describe('classify across codes, matched by content', () => {
   });
 
   it('refuses two different dossiers under different codes', () => {
-    expect(() => classify(d(), d({ code: duplicate.code, receivedAt: base.receivedAt! + 1000 }))).toThrow(/not the same dossier/);
+    expect(() => classify(d(), d({ code: duplicate.code, receivedAt: base.receivedAt! + 1000 }))).toThrow(
+      /not the same dossier/,
+    );
   });
 
   it('keeps evidence of both sides, one side empty when missing', () => {
@@ -129,6 +153,9 @@ describe('classify across codes, matched by content', () => {
     expect(extra).toMatchObject({ dossierCode: base.code, kind: 'missing_local' });
     expect(extra.evidence.local).toBeNull();
     const drift = toFinding(base.agency, 'processed', d(), d({ finishedAt: base.returnedAt }));
-    expect(drift.evidence).toMatchObject({ local: { finishedAt: '20261030100000', returnedAt: '20261101083000' }, national: { finishedAt: '20261101083000' } });
+    expect(drift.evidence).toMatchObject({
+      local: { finishedAt: '20261030100000', returnedAt: '20261101083000' },
+      national: { finishedAt: '20261101083000' },
+    });
   });
 });

@@ -12,11 +12,17 @@ import { fullDossier } from '../helpers/fixtures.js';
 
 const digits = (n: number) => fc.stringMatching(new RegExp(`^\\d{${n}}$`));
 const province = fc.tuple(fc.constantFrom(...'ABCDEFGHXYZ'), digits(2)).map(([l, d]) => `${l}${d}`);
-const qcvn = fc.record({ a: digits(3), b: digits(2), c: digits(2), p: province }).map(({ a, b, c, p }) => ({ code: `${a}.${b}.${c}.${p}`, p }));
-const portal = fc.record({ p: province, n: fc.stringMatching(/^\d{1,6}$/) }).map(({ p, n }) => ({ code: `${p}.${n}`, p }));
+const qcvn = fc
+  .record({ a: digits(3), b: digits(2), c: digits(2), p: province })
+  .map(({ a, b, c, p }) => ({ code: `${a}.${b}.${c}.${p}`, p }));
+const portal = fc
+  .record({ p: province, n: fc.stringMatching(/^\d{1,6}$/) })
+  .map(({ p, n }) => ({ code: `${p}.${n}`, p }));
 const agency = fc.oneof(qcvn, portal);
 const dossierCode = (a: string, day: string, seq: string) => `${a}-${day}-${seq}`;
-const dossierOf = fc.tuple(agency, digits(6), digits(4)).map(([a, day, seq]) => ({ ...a, dossier: dossierCode(a.code, day, seq) }));
+const dossierOf = fc
+  .tuple(agency, digits(6), digits(4))
+  .map(([a, day, seq]) => ({ ...a, dossier: dossierCode(a.code, day, seq) }));
 
 /** A form of codes.agencyPatterns: `HCM-<unit>-<digits>`. */
 const CUSTOM = String.raw`HCM-(?<province>H\d{2})-\d+`;
@@ -54,7 +60,13 @@ describe('agency and dossier codes in both forms', () => {
     expect(forms.agencyOfDossierCode('HCM-H79-12-261015-0001')).toBe('HCM-H79-12');
     expect(forms.provinceOfAgency('H49.22')).toBe('H49');
     expect(provinceOfAgency('HCM-H79-12')).toBeUndefined(); // not a built-in form
-    fc.assert(fc.property(province, fc.nat(), (p, n) => forms.provinceOfAgency(`HCM-${p.replace(/^./, 'H')}-${n}`) === p.replace(/^./, 'H')));
+    fc.assert(
+      fc.property(
+        province,
+        fc.nat(),
+        (p, n) => forms.provinceOfAgency(`HCM-${p.replace(/^./, 'H')}-${n}`) === p.replace(/^./, 'H'),
+      ),
+    );
   });
 
   it('pack and unpack round-trip with the agency in either form, named by the code or not', () => {
@@ -97,9 +109,17 @@ describe('normalisers with both forms', () => {
     const r = normaliseRest(toRestItem(d, DEFAULT_REST_STATUS_NAMES), rest);
     expect(r).toEqual({ ok: false, reason: expect.stringMatching(/^agencyCode: "UBND-49" is not an agency code/) });
     // DonViXuLy may be a name: the dossier code's agency stands in; with neither, quarantined.
-    expect(normaliseDvcqg(toDvcqgItem(d), { statusMap: IDENTITY_STATUS_MAP })).toEqual({ ok: true, dossier: { ...d, agency: '000.00.14.H56' } });
+    expect(normaliseDvcqg(toDvcqgItem(d), { statusMap: IDENTITY_STATUS_MAP })).toEqual({
+      ok: true,
+      dossier: { ...d, agency: '000.00.14.H56' },
+    });
     const v = normaliseDvcqg({ ...toDvcqgItem(d), MaHoSo: 'HS-0001' }, { statusMap: IDENTITY_STATUS_MAP });
-    expect(v).toEqual({ ok: false, reason: expect.stringMatching(/^DonViXuLy: "UBND-49" is not an agency code .*, and MaHoSo does not start with one/) });
+    expect(v).toEqual({
+      ok: false,
+      reason: expect.stringMatching(
+        /^DonViXuLy: "UBND-49" is not an agency code .*, and MaHoSo does not start with one/,
+      ),
+    });
     // Outside the character set: still the character-set reason.
     const w = normaliseRest({ ...toRestItem(d, DEFAULT_REST_STATUS_NAMES), agencyCode: 'H49 22' }, rest);
     expect(w).toEqual({ ok: false, reason: expect.stringMatching(/^agencyCode: "H49 22" is not a code/) });
@@ -111,14 +131,29 @@ describe('normalisers with both forms', () => {
     expect(normaliseRest(item, rest).ok).toBe(false);
     expect(normaliseRest(item, { ...rest, codes: new CodeForms([CUSTOM]) })).toEqual({ ok: true, dossier: d });
     const bare = { ...toDvcqgItem(d), DonViXuLy: '' };
-    expect(normaliseDvcqg(bare, { statusMap: IDENTITY_STATUS_MAP })).toEqual({ ok: false, reason: expect.stringMatching(/^DonViXuLy: no agency code/) });
-    expect(normaliseDvcqg(bare, { statusMap: IDENTITY_STATUS_MAP, codes: new CodeForms([CUSTOM]) })).toEqual({ ok: true, dossier: d });
+    expect(normaliseDvcqg(bare, { statusMap: IDENTITY_STATUS_MAP })).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/^DonViXuLy: no agency code/),
+    });
+    expect(normaliseDvcqg(bare, { statusMap: IDENTITY_STATUS_MAP, codes: new CodeForms([CUSTOM]) })).toEqual({
+      ok: true,
+      dossier: d,
+    });
   });
 });
 
 describe('codes.agencyPatterns in the configuration', () => {
   const base = {
-    sources: [{ id: 'h49', province: 'H49', dialect: 'dvcqg', baseUrl: 'http://127.0.0.1:1', usernameEnv: 'U', passwordEnv: 'P' }],
+    sources: [
+      {
+        id: 'h49',
+        province: 'H49',
+        dialect: 'dvcqg',
+        baseUrl: 'http://127.0.0.1:1',
+        usernameEnv: 'U',
+        passwordEnv: 'P',
+      },
+    ],
     national: { baseUrl: 'http://127.0.0.1:2', usernameEnv: 'U', passwordEnv: 'P' },
   };
   const issues = (codes: unknown) => {
@@ -132,8 +167,12 @@ describe('codes.agencyPatterns in the configuration', () => {
   });
 
   it('names a pattern that does not compile or lacks the province group', () => {
-    expect(issues({ agencyPatterns: [CUSTOM, 'H(\\d{2}'] })).toEqual([expect.stringMatching(/^codes\.agencyPatterns\.1: "H\(\\\\d\{2\}" does not compile/)]);
-    expect(issues({ agencyPatterns: ['(?<unit>H\\d{2})\\.\\d+'] })).toEqual([expect.stringMatching(/^codes\.agencyPatterns\.0: .* has no named group "province"/)]);
+    expect(issues({ agencyPatterns: [CUSTOM, 'H(\\d{2}'] })).toEqual([
+      expect.stringMatching(/^codes\.agencyPatterns\.1: "H\(\\\\d\{2\}" does not compile/),
+    ]);
+    expect(issues({ agencyPatterns: ['(?<unit>H\\d{2})\\.\\d+'] })).toEqual([
+      expect.stringMatching(/^codes\.agencyPatterns\.0: .* has no named group "province"/),
+    ]);
     expect(issues({ agencyPattern: [] })).toEqual([expect.stringContaining('agencyPattern')]);
     expect(compileAgencyPattern(CUSTOM)).toBeInstanceOf(RegExp);
   });

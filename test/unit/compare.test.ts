@@ -41,7 +41,9 @@ describe('verdictOf', () => {
 describe('compareCounts', () => {
   it('two-way (no provincial figures): as before, verdict null and provincial null', () => {
     const out = compareCounts([fig(A, { received: 5 })], [fig(A, { received: 4 })]);
-    expect(out).toEqual([{ agency: A, procedure: null, metric: 'received', local: 5, national: 4, provincial: null, verdict: null }]);
+    expect(out).toEqual([
+      { agency: A, procedure: null, metric: 'received', local: 5, national: 4, provincial: null, verdict: null },
+    ]);
   });
 
   it('gives each verdict from the three figures', () => {
@@ -71,7 +73,15 @@ describe('compareCounts', () => {
     // Local and national differ on an unreported metric: compared two-way, no provincial figure.
     const national = [fig(A, { received: 4, toProcess: 6, unprocessedNotDue: 4, unprocessed: 4 })];
     expect(compareCounts(local, national, EXACT, provincial)).toEqual([
-      { agency: A, procedure: null, metric: 'toProcess', local: 4, national: 6, provincial: null, verdict: 'undetermined' },
+      {
+        agency: A,
+        procedure: null,
+        metric: 'toProcess',
+        local: 4,
+        national: 6,
+        provincial: null,
+        verdict: 'undetermined',
+      },
     ]);
   });
 
@@ -81,28 +91,72 @@ describe('compareCounts', () => {
     const provincial = [fig(A, { received: 2 }), fig(A, { received: 2 }, 'P1'), fig(B, { received: 1 })];
     const out = compareCounts(local, national, EXACT, all(provincial));
     expect(out).toEqual([
-      { agency: A, procedure: 'P1', metric: 'received', local: 2, national: 0, provincial: 2, verdict: 'national_behind' },
-      { agency: B, procedure: null, metric: 'received', local: 0, national: 0, provincial: 1, verdict: 'province_misreports' },
+      {
+        agency: A,
+        procedure: 'P1',
+        metric: 'received',
+        local: 2,
+        national: 0,
+        provincial: 2,
+        verdict: 'national_behind',
+      },
+      {
+        agency: B,
+        procedure: null,
+        metric: 'received',
+        local: 0,
+        national: 0,
+        provincial: 1,
+        verdict: 'province_misreports',
+      },
     ]);
     // Only in the national figures, not reported by the province at all: two-way only.
-    const onlyNational = compareCounts([], [fig(B, { toProcess: 3 })], EXACT, { figures: [], reported: REST_STATS_METRICS });
-    expect(onlyNational).toEqual([{ agency: B, procedure: null, metric: 'toProcess', local: 0, national: 3, provincial: null, verdict: 'undetermined' }]);
+    const onlyNational = compareCounts([], [fig(B, { toProcess: 3 })], EXACT, {
+      figures: [],
+      reported: REST_STATS_METRICS,
+    });
+    expect(onlyNational).toEqual([
+      {
+        agency: B,
+        procedure: null,
+        metric: 'toProcess',
+        local: 0,
+        national: 3,
+        provincial: null,
+        verdict: 'undetermined',
+      },
+    ]);
   });
 
   it('absolute tolerance: gaps within it are agreement, for mismatches and verdicts alike', () => {
     const tol: Tolerances = { default: { absolute: 2, percent: 0 }, metrics: {} };
     // local 100 vs national 102 agree; provincial 110 is beyond: province misreports.
-    expect(compareCounts([fig(A, { received: 100 })], [fig(A, { received: 102 })], tol, all([fig(A, { received: 110 })]))).toEqual([
-      { agency: A, procedure: null, metric: 'received', local: 100, national: 102, provincial: 110, verdict: 'province_misreports' },
+    expect(
+      compareCounts([fig(A, { received: 100 })], [fig(A, { received: 102 })], tol, all([fig(A, { received: 110 })])),
+    ).toEqual([
+      {
+        agency: A,
+        procedure: null,
+        metric: 'received',
+        local: 100,
+        national: 102,
+        provincial: 110,
+        verdict: 'province_misreports',
+      },
     ]);
     // All within tolerance: nothing.
-    expect(compareCounts([fig(A, { received: 100 })], [fig(A, { received: 102 })], tol, all([fig(A, { received: 98 })]))).toEqual([]);
+    expect(
+      compareCounts([fig(A, { received: 100 })], [fig(A, { received: 102 })], tol, all([fig(A, { received: 98 })])),
+    ).toEqual([]);
     // local agrees with provincial within tolerance, national beyond.
     expect(verdictOf(100, 95, 101, 'received', tol)).toBe('national_behind');
   });
 
   it('percent tolerance, per metric, of the larger figure', () => {
-    const tol: Tolerances = { default: { absolute: 0, percent: 0 }, metrics: { processed: { absolute: 0, percent: 5 } } };
+    const tol: Tolerances = {
+      default: { absolute: 0, percent: 0 },
+      metrics: { processed: { absolute: 0, percent: 5 } },
+    };
     // 100 vs 104: 4 ≤ 5% of 104 → agree; 100 vs 110: beyond.
     const out = compareCounts(
       [fig(A, { processed: 100, received: 100 })],
@@ -111,8 +165,24 @@ describe('compareCounts', () => {
       all([fig(A, { processed: 110, received: 100 })]),
     );
     expect(out).toEqual([
-      { agency: A, procedure: null, metric: 'received', local: 100, national: 101, provincial: 100, verdict: 'national_ahead' },
-      { agency: A, procedure: null, metric: 'processed', local: 100, national: 104, provincial: 110, verdict: 'province_misreports' },
+      {
+        agency: A,
+        procedure: null,
+        metric: 'received',
+        local: 100,
+        national: 101,
+        provincial: 100,
+        verdict: 'national_ahead',
+      },
+      {
+        agency: A,
+        procedure: null,
+        metric: 'processed',
+        local: 100,
+        national: 104,
+        provincial: 110,
+        verdict: 'province_misreports',
+      },
     ]);
   });
 
@@ -139,7 +209,9 @@ describe('report schema', () => {
       coverage: { status: 'complete', why: null },
       sources: [],
       agencies: 1,
-      mismatches: [{ agency: A, procedure: null, metric: 'received' satisfies Metric, local: 1, national: 0, provincial: null }],
+      mismatches: [
+        { agency: A, procedure: null, metric: 'received' satisfies Metric, local: 1, national: 0, provincial: null },
+      ],
       findings: [],
     };
     const parsed = provinceReport.parse(old);

@@ -42,7 +42,10 @@ async function file(name: string, text: string) {
 }
 
 async function error(f: string, e: Record<string, string> = env): Promise<ConfigError> {
-  const err = await loadConfig(f, e).then(() => undefined, (x: unknown) => x);
+  const err = await loadConfig(f, e).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(err).toBeInstanceOf(ConfigError);
   return err as ConfigError;
 }
@@ -50,7 +53,10 @@ async function error(f: string, e: Record<string, string> = env): Promise<Config
 describe('loadConfig', () => {
   it('reads YAML with both dialects', async () => {
     const cfg = await loadConfig(await file('ok.yaml', YAML), env);
-    expect(cfg.sources.map((s) => [s.id, s.dialect])).toEqual([['h49-dvcqg', 'dvcqg'], ['h12-rest', 'rest']]);
+    expect(cfg.sources.map((s) => [s.id, s.dialect])).toEqual([
+      ['h49-dvcqg', 'dvcqg'],
+      ['h12-rest', 'rest'],
+    ]);
     expect(cfg.sources[0]!.statusMap).toEqual({ DA_XU_LY: 9 });
   });
 
@@ -61,7 +67,9 @@ describe('loadConfig', () => {
   });
 
   it('requires a status map for a rest source', async () => {
-    const err = await error(await file('nomap.yaml', YAML.replace('    statusMap: { DA_TIEP_NHAN: 2, DANG_XU_LY: 4, DA_XU_LY: 9 }\n', '')));
+    const err = await error(
+      await file('nomap.yaml', YAML.replace('    statusMap: { DA_TIEP_NHAN: 2, DANG_XU_LY: 4, DA_XU_LY: 9 }\n', '')),
+    );
     expect(err.message).toContain('sources[1].statusMap');
   });
 
@@ -73,8 +81,13 @@ describe('loadConfig', () => {
   });
 
   it('refuses unknown keys anywhere, naming the key path and the key meant when one is close', async () => {
-    const typos = YAML.replace('    statusMap: { "DA_XU_LY": 9 }\n', '    statusMap: { "DA_XU_LY": 9 }\n    pagesize: 100\n    circuitBreaker: { failure: 3 }\n')
-      .replace('national:\n', 'tolerance: { default: { absolute: 2 } }\nsourcse: []\ntolerances: { metrics: { recieved: { percent: 1 } } }\nnational:\n  lookback: 30\n  colour: blue\n');
+    const typos = YAML.replace(
+      '    statusMap: { "DA_XU_LY": 9 }\n',
+      '    statusMap: { "DA_XU_LY": 9 }\n    pagesize: 100\n    circuitBreaker: { failure: 3 }\n',
+    ).replace(
+      'national:\n',
+      'tolerance: { default: { absolute: 2 } }\nsourcse: []\ntolerances: { metrics: { recieved: { percent: 1 } } }\nnational:\n  lookback: 30\n  colour: blue\n',
+    );
     const err = await error(await file('typos.yaml', typos));
     expect(err.message.split('\n').slice(1)).toEqual([
       '  sources[0].circuitBreaker.failure: unknown key; did you mean failures?',
@@ -85,7 +98,12 @@ describe('loadConfig', () => {
       '  tolerance: unknown key; did you mean tolerances?',
       '  sourcse: unknown key; did you mean sources?',
     ]);
-    const rest = await error(await file('rest-typo.yaml', YAML.replace('    clientIdEnv: CID\n', '    clientIdEnv: CID\n    tokenurl: http://x\n')));
+    const rest = await error(
+      await file(
+        'rest-typo.yaml',
+        YAML.replace('    clientIdEnv: CID\n', '    clientIdEnv: CID\n    tokenurl: http://x\n'),
+      ),
+    );
     expect(rest.message).toContain('sources[1].tokenurl: unknown key; did you mean tokenUrl?'); // the rest dialect's own keys
   });
 
@@ -101,7 +119,9 @@ describe('loadConfig', () => {
     const alone = await loadConfig(await file('alone.yaml', YAML), env);
     expect(figuresSourceOf(alone, 'H12')?.id).toBe('h12-rest'); // a province's only source supplies its figures
     const wrong = await error(await file('wrong.yaml', `${YAML}provincialFigures: { H49: h12-rest, H01: null }\n`));
-    expect(wrong.message).toContain('provincialFigures.H49: "h12-rest" is not a source of H49 (its sources: h49-dvcqg)');
+    expect(wrong.message).toContain(
+      'provincialFigures.H49: "h12-rest" is not a source of H49 (its sources: h49-dvcqg)',
+    );
     expect(wrong.message).toContain('provincialFigures.H01: no source is configured for province H01');
   });
 
@@ -112,16 +132,36 @@ describe('loadConfig', () => {
   });
 
   it('names the missing secret of the push account', async () => {
-    const err = await error(await file('push.yaml', `${YAML}  push: { usernameEnv: PUSH_U, passwordEnv: PUSH_P }\n`), { ...env, PUSH_U: 'pusher' });
+    const err = await error(await file('push.yaml', `${YAML}  push: { usernameEnv: PUSH_U, passwordEnv: PUSH_P }\n`), {
+      ...env,
+      PUSH_U: 'pusher',
+    });
     expect(err.message).toContain('national.push.passwordEnv: environment variable PUSH_P is not set');
-    const ok = await loadConfig(await file('push-ok.yaml', `${YAML}  push: { usernameEnv: PUSH_U, passwordEnv: PUSH_P }\n`), { ...env, PUSH_U: 'pusher', PUSH_P: 'x' });
+    const ok = await loadConfig(
+      await file('push-ok.yaml', `${YAML}  push: { usernameEnv: PUSH_U, passwordEnv: PUSH_P }\n`),
+      { ...env, PUSH_U: 'pusher', PUSH_P: 'x' },
+    );
     expect(ok.national.push).toEqual({ usernameEnv: 'PUSH_U', passwordEnv: 'PUSH_P' });
   });
 });
 
 describe('the example configurations', () => {
   const secrets = Object.fromEntries(
-    ['H49_USERNAME', 'H49_PASSWORD', 'H56_USERNAME', 'H56_PASSWORD', 'H12_CLIENT_ID', 'H12_CLIENT_SECRET', 'NATIONAL_USERNAME', 'NATIONAL_PASSWORD', 'OPS_HOOK_TOKEN', 'SLACK_WEBHOOK_URL', 'TELEGRAM_BOT_TOKEN', 'SMTP_USER', 'SMTP_PASSWORD'].map((k) => [k, 'x']),
+    [
+      'H49_USERNAME',
+      'H49_PASSWORD',
+      'H56_USERNAME',
+      'H56_PASSWORD',
+      'H12_CLIENT_ID',
+      'H12_CLIENT_SECRET',
+      'NATIONAL_USERNAME',
+      'NATIONAL_PASSWORD',
+      'OPS_HOOK_TOKEN',
+      'SLACK_WEBHOOK_URL',
+      'TELEGRAM_BOT_TOKEN',
+      'SMTP_USER',
+      'SMTP_PASSWORD',
+    ].map((k) => [k, 'x']),
   );
   const examples = join(import.meta.dirname, '../../examples');
 
@@ -137,7 +177,10 @@ describe('the example configurations', () => {
 });
 
 describe('closedProvinceWarnings', () => {
-  const merged = YAML.replace('id: h12-rest\n    province: H12', 'id: h16-rest\n    province: H16').replace('id: h49-dvcqg\n    province: H49', 'id: h54-dvcqg\n    province: H54');
+  const merged = YAML.replace('id: h12-rest\n    province: H12', 'id: h16-rest\n    province: H16').replace(
+    'id: h49-dvcqg\n    province: H49',
+    'id: h54-dvcqg\n    province: H54',
+  );
 
   it('names each source whose province code closed in the 2025 merger, and what it is part of now', async () => {
     const cfg = await loadConfig(await file('merged.yaml', merged), env);

@@ -120,12 +120,19 @@ describe('configFile: valid', () => {
     });
   });
 
-  it('takes a push account apart from the reading one, and repair limits within the portal\'s 100 a push', () => {
-    const cfg = configFile.parse({ ...minimal(), national: { ...minimal().national, push: { usernameEnv: 'PUSH_USER', passwordEnv: 'PUSH_PASS' } }, repair: { maxDossiers: 50 } });
+  it("takes a push account apart from the reading one, and repair limits within the portal's 100 a push", () => {
+    const cfg = configFile.parse({
+      ...minimal(),
+      national: { ...minimal().national, push: { usernameEnv: 'PUSH_USER', passwordEnv: 'PUSH_PASS' } },
+      repair: { maxDossiers: 50 },
+    });
     expect(cfg.national.push).toStrictEqual({ usernameEnv: 'PUSH_USER', passwordEnv: 'PUSH_PASS' });
     expect(cfg.repair).toStrictEqual({ maxDossiers: 50, batchSize: 100 });
     expect(configFile.safeParse({ ...minimal(), repair: { batchSize: 101 } }).success).toBe(false);
-    expect(configFile.safeParse({ ...minimal(), national: { ...minimal().national, push: { usernameEnv: 'PUSH_USER' } } }).success).toBe(false);
+    expect(
+      configFile.safeParse({ ...minimal(), national: { ...minimal().national, push: { usernameEnv: 'PUSH_USER' } } })
+        .success,
+    ).toBe(false);
     expect(configFile.safeParse({ ...minimal(), repair: { maxDossier: 5 } }).success).toBe(false); // strict: a misspelt key is refused
   });
 
@@ -136,7 +143,12 @@ describe('configFile: valid', () => {
   });
 
   it('fills defaults inside partly given sections', () => {
-    const input = { ...minimal(), redis: { url: 'redis://localhost:6379' }, counting: { processedOn: 'returned' }, worker: {} };
+    const input = {
+      ...minimal(),
+      redis: { url: 'redis://localhost:6379' },
+      counting: { processedOn: 'returned' },
+      worker: {},
+    };
     const cfg = configFile.parse(input);
     expect(cfg.redis).toStrictEqual({ url: 'redis://localhost:6379', prefix: 'dsync' });
     expect(cfg.counting).toStrictEqual({ withdrawnIsProcessed: false, processedOn: 'returned' });
@@ -239,9 +251,17 @@ describe('configFile: errors name the field at fault', () => {
     expect(errorPaths(withValue(path, value))).toStrictEqual([path]);
   });
 
-  it('adopts a counting variant (the portal\'s way), and says why received cannot be keyed on submission', () => {
-    const cfg = configFile.parse({ ...minimal(), counting: { dueCompare: 'time', periodEnd: 'exclusive', withdrawnIsProcessed: true } });
-    expect(cfg.counting).toStrictEqual({ withdrawnIsProcessed: true, processedOn: 'finished', dueCompare: 'time', periodEnd: 'exclusive' });
+  it("adopts a counting variant (the portal's way), and says why received cannot be keyed on submission", () => {
+    const cfg = configFile.parse({
+      ...minimal(),
+      counting: { dueCompare: 'time', periodEnd: 'exclusive', withdrawnIsProcessed: true },
+    });
+    expect(cfg.counting).toStrictEqual({
+      withdrawnIsProcessed: true,
+      processedOn: 'finished',
+      dueCompare: 'time',
+      periodEnd: 'exclusive',
+    });
     expect(messages(withValue('counting.receivedOn', 'submitted'))).toStrictEqual([
       'only "received" (the intake date): the store does not keep the submission date (NgayNopHoSo)',
     ]);
@@ -255,7 +275,9 @@ describe('configFile: errors name the field at fault', () => {
     expect(errorPaths(index({ '5.4': { scale: 'log' } }))).toStrictEqual(['index.indicators.5.4.scale']);
     expect(errorPaths(index({ '9.9': { max: 1 } }))).toStrictEqual(['index.indicators']);
     expect(errorPaths({ ...minimal(), index: { enabled: 'yes' } })).toStrictEqual(['index.enabled']);
-    expect(configFile.parse({ ...minimal(), index: { indicators: { '4.3': { fullAt: 70 } } } }).index.indicators['4.3']).toStrictEqual({
+    expect(
+      configFile.parse({ ...minimal(), index: { indicators: { '4.3': { fullAt: 70 } } } }).index.indicators['4.3'],
+    ).toStrictEqual({
       max: 2,
       fullAt: 70,
       scale: 'proportional',
@@ -273,8 +295,12 @@ describe('configFile: errors name the field at fault', () => {
   });
 
   it('names the status map entry at fault', () => {
-    expect(errorPaths(withValue('sources.0.statusMap', { DA_XU_LY: 11 }))).toStrictEqual(['sources.0.statusMap.DA_XU_LY']);
-    expect(errorPaths(withValue('sources.0.statusMap', { DA_XU_LY: 0 }))).toStrictEqual(['sources.0.statusMap.DA_XU_LY']);
+    expect(errorPaths(withValue('sources.0.statusMap', { DA_XU_LY: 11 }))).toStrictEqual([
+      'sources.0.statusMap.DA_XU_LY',
+    ]);
+    expect(errorPaths(withValue('sources.0.statusMap', { DA_XU_LY: 0 }))).toStrictEqual([
+      'sources.0.statusMap.DA_XU_LY',
+    ]);
     expect(errorPaths(withValue('sources.0.statusMap', { '4': '4' }))).toStrictEqual(['sources.0.statusMap.4']);
   });
 
@@ -311,6 +337,10 @@ describe('configFile: errors name the field at fault', () => {
     cfg.sources[0].baseUrl = 'ftp://x';
     cfg.sources[0].passwordEnv = 'lower';
     cfg.national.usernameEnv = 'x';
-    expect(errorPaths(cfg).sort()).toStrictEqual(['national.usernameEnv', 'sources.0.baseUrl', 'sources.0.passwordEnv']);
+    expect(errorPaths(cfg).sort()).toStrictEqual([
+      'national.usernameEnv',
+      'sources.0.baseUrl',
+      'sources.0.passwordEnv',
+    ]);
   });
 });

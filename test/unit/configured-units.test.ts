@@ -13,7 +13,14 @@ const env = { U: 'u', P: 'p' };
 
 function raw(units?: unknown[], provinces: string[] = [NEW]): Record<string, unknown> {
   return {
-    sources: provinces.map((p) => ({ id: p.toLowerCase(), province: p, dialect: 'dvcqg', baseUrl: 'http://127.0.0.1:1', usernameEnv: 'U', passwordEnv: 'P' })),
+    sources: provinces.map((p) => ({
+      id: p.toLowerCase(),
+      province: p,
+      dialect: 'dvcqg',
+      baseUrl: 'http://127.0.0.1:1',
+      usernameEnv: 'U',
+      passwordEnv: 'P',
+    })),
     national: { baseUrl: 'http://127.0.0.1:2', usernameEnv: 'U', passwordEnv: 'P' },
     ...(units === undefined ? {} : { units }),
   };
@@ -24,7 +31,17 @@ const issues = (units: unknown[]) => {
   return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 };
 
-const report = octoberRun([{ province: NEW, coverage: { status: 'complete', why: null }, sources: [], agencies: 0, mismatches: [], findings: [], incidents: [] }]);
+const report = octoberRun([
+  {
+    province: NEW,
+    coverage: { status: 'complete', why: null },
+    sources: [],
+    agencies: 0,
+    mismatches: [],
+    findings: [],
+    incidents: [],
+  },
+]);
 
 afterEach(() => {
   useUnits([]);
@@ -52,18 +69,31 @@ describe('units in the configuration', () => {
   });
 
   it('are a configuration error naming the field when they contradict the schema', () => {
-    expect(issues([{ code: NEW, name: NAME, validFrom: '2026-01-02', validTo: '2026-01-01' }])).toEqual(['units.0.validTo: validTo is before validFrom']);
+    expect(issues([{ code: NEW, name: NAME, validFrom: '2026-01-02', validTo: '2026-01-01' }])).toEqual([
+      'units.0.validTo: validTo is before validFrom',
+    ]);
     expect(issues([{ code: NEW, name: NAME, validTo: '2026-01-01', mergedInto: 'H81' }])).toEqual([
       'units.0.mergedInto: H81 is neither in the shipped unit registry nor in units',
     ]);
     expect(issues([{ code: 'X80', name: NAME }])).toEqual([expect.stringMatching(/^units\.0\.code: /)]);
     expect(issues([{ code: NEW, name: NAME, successor: 'H49' }])).toEqual([expect.stringMatching(/^units\.0: /)]);
-    expect(issues([{ code: NEW, name: NAME }, { code: NEW, name: NAME }])).toEqual(['units.1.code: duplicate unit code H80']);
-    expect(() => parseConfig(raw([{ code: NEW, name: NAME, validFrom: '2026-01-02', validTo: '2026-01-01' }]), 'test.yaml', env)).toThrow(/units\[0\]\.validTo: validTo is before validFrom/);
+    expect(
+      issues([
+        { code: NEW, name: NAME },
+        { code: NEW, name: NAME },
+      ]),
+    ).toEqual(['units.1.code: duplicate unit code H80']);
+    expect(() =>
+      parseConfig(raw([{ code: NEW, name: NAME, validFrom: '2026-01-02', validTo: '2026-01-01' }]), 'test.yaml', env),
+    ).toThrow(/units\[0\]\.validTo: validTo is before validFrom/);
   });
 
   it('follow a configured merger into a shipped or configured unit', () => {
-    const cfg = parseConfig(raw([{ code: NEW, name: NAME, validTo: '2025-06-30', mergedInto: 'H49' }]), 'test.yaml', env);
+    const cfg = parseConfig(
+      raw([{ code: NEW, name: NAME, validTo: '2025-06-30', mergedInto: 'H49' }]),
+      'test.yaml',
+      env,
+    );
     const registry = useUnits(cfg.units);
     expect(registry.currentProvince(NEW, new Date('2026-01-01T00:00:00+07:00'))).toBe('H49');
     expect(closedProvinceWarnings(cfg, new Date('2026-01-01T00:00:00+07:00'))).toEqual([

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { nightlyPeriods, makePeriod, monthPeriod, type Period } from '../../src/domain/period.js';
-import { DEFAULT_RULES, Tally, addBits, hasMetric, metricsOf, type Countable, type CountingRules } from '../../src/reconcile/counting.js';
+import {
+  DEFAULT_RULES,
+  Tally,
+  addBits,
+  hasMetric,
+  metricsOf,
+  type Countable,
+  type CountingRules,
+} from '../../src/reconcile/counting.js';
 import { METRICS } from '../../schemas/metrics.js';
 import { zeroCounts, type Counts, type Metric } from '../../src/domain/figures.js';
 
@@ -162,23 +170,33 @@ describe('metricsOf: carried over', () => {
   });
 
   it('counts one finished in the period as carried over and processed', () => {
-    expect(metrics(dossier({ receivedAt: before, status: 9, finishedAt: vn('2026-10-01 00:00') }))).toStrictEqual(DONE_CARRIED);
-    expect(metrics(dossier({ receivedAt: before, status: 10, finishedAt: vn('2026-10-31 23:59') }))).toStrictEqual(DONE_CARRIED);
+    expect(metrics(dossier({ receivedAt: before, status: 9, finishedAt: vn('2026-10-01 00:00') }))).toStrictEqual(
+      DONE_CARRIED,
+    );
+    expect(metrics(dossier({ receivedAt: before, status: 10, finishedAt: vn('2026-10-31 23:59') }))).toStrictEqual(
+      DONE_CARRIED,
+    );
   });
 
   it('counts one finished after the period as carried over and unprocessed', () => {
-    expect(metrics(dossier({ receivedAt: before, status: 9, finishedAt: vn('2026-11-01 00:00') }))).toStrictEqual(OPEN_CARRIED);
+    expect(metrics(dossier({ receivedAt: before, status: 9, finishedAt: vn('2026-11-01 00:00') }))).toStrictEqual(
+      OPEN_CARRIED,
+    );
   });
 
   it('does not treat a non-finished status as finished, whatever its finish date', () => {
     for (const status of [2, 4, 5, 6, 7, 8]) {
-      expect(metrics(dossier({ receivedAt: before, status, finishedAt: vn('2026-09-25 10:00') }))).toStrictEqual(OPEN_CARRIED);
+      expect(metrics(dossier({ receivedAt: before, status, finishedAt: vn('2026-09-25 10:00') }))).toStrictEqual(
+        OPEN_CARRIED,
+      );
     }
   });
 
   it('treats withdrawn as finished when configured', () => {
     const rules: CountingRules = { ...DEFAULT_RULES, withdrawnIsProcessed: true };
-    expect(metricsOf(dossier({ receivedAt: before, status: 7, finishedAt: vn('2026-09-25 10:00') }), OCT, rules)).toBe(0);
+    expect(metricsOf(dossier({ receivedAt: before, status: 7, finishedAt: vn('2026-09-25 10:00') }), OCT, rules)).toBe(
+      0,
+    );
   });
 });
 
@@ -187,7 +205,9 @@ describe('metricsOf: processed', () => {
 
   it('counts statuses 9 and 10 finished in the period', () => {
     expect(metrics(dossier({ status: 9, finishedAt: finished }))).toStrictEqual(DONE_RECEIVED);
-    expect(metrics(dossier({ status: 10, finishedAt: finished, returnedAt: vn('2026-10-16 10:00') }))).toStrictEqual(DONE_RECEIVED);
+    expect(metrics(dossier({ status: 10, finishedAt: finished, returnedAt: vn('2026-10-16 10:00') }))).toStrictEqual(
+      DONE_RECEIVED,
+    );
   });
 
   it('does not count other statuses with a finish date in the period', () => {
@@ -232,7 +252,9 @@ describe('metricsOf: processed', () => {
     });
 
     it('leaves a finished dossier with no return date unprocessed', () => {
-      expect(metrics(dossier({ status: 9, finishedAt: vn('2026-10-15 10:00') }), OCT, returned)).toStrictEqual(OPEN_RECEIVED);
+      expect(metrics(dossier({ status: 9, finishedAt: vn('2026-10-15 10:00') }), OCT, returned)).toStrictEqual(
+        OPEN_RECEIVED,
+      );
     });
 
     it('judges on-time on the return date', () => {
@@ -309,7 +331,9 @@ describe('metricsOf: unprocessed, overdue or not yet due', () => {
   });
 
   it('applies to a dossier finished after the end', () => {
-    expect(metrics(dossier({ status: 9, dueAt: vn('2026-10-25 17:00'), finishedAt: vn('2026-11-03 10:00') }))).toStrictEqual(OVERDUE);
+    expect(
+      metrics(dossier({ status: 9, dueAt: vn('2026-10-25 17:00'), finishedAt: vn('2026-11-03 10:00') })),
+    ).toStrictEqual(OVERDUE);
   });
 });
 
@@ -360,7 +384,15 @@ describe('zeroCounts, addBits, hasMetric', () => {
     const c = zeroCounts();
     addBits(c, metricsOf(dossier({ channel: 2, digitised: true }), OCT));
     addBits(c, 0);
-    expect(c).toStrictEqual({ ...zeroCounts(), received: 1, toProcess: 1, unprocessed: 1, unprocessedNotDue: 1, online: 1, digitised: 1 });
+    expect(c).toStrictEqual({
+      ...zeroCounts(),
+      received: 1,
+      toProcess: 1,
+      unprocessed: 1,
+      unprocessedNotDue: 1,
+      online: 1,
+      digitised: 1,
+    });
   });
 
   it('hasMetric is false for every metric of an empty set', () => {
@@ -396,7 +428,13 @@ describe('Tally', () => {
       postal: 1,
       digitised: 1,
     });
-    expect(t.get(B)).toStrictEqual({ ...zeroCounts(), received: 1, toProcess: 1, unprocessed: 1, unprocessedNotDue: 1 });
+    expect(t.get(B)).toStrictEqual({
+      ...zeroCounts(),
+      received: 1,
+      toProcess: 1,
+      unprocessed: 1,
+      unprocessedNotDue: 1,
+    });
     expect(t.groups.has('nothing')).toBe(false);
     expect(t.get('nothing')).toStrictEqual(zeroCounts());
     expect([...t.groups.keys()].sort()).toStrictEqual([A, B]);
@@ -426,14 +464,22 @@ describe('Tally', () => {
     const out: Array<{ key: string; d: Countable }> = [];
     for (let i = 0; i < n; i++) {
       const status = Math.floor(r() * 10) + 1;
-      const receivedAt = r() < 0.05 ? null : from + Math.floor(r() * span / 1000) * 1000;
+      const receivedAt = r() < 0.05 ? null : from + Math.floor((r() * span) / 1000) * 1000;
       const base = receivedAt ?? from;
       const dueAt = r() < 0.15 ? null : base + Math.floor(r() * 30 * DAY);
       const finishedAt = r() < 0.3 ? null : base + Math.floor(r() * 40 * DAY);
       const returnedAt = finishedAt === null || r() < 0.2 ? null : finishedAt + Math.floor(r() * 5 * DAY);
       out.push({
         key: pick(['000.00.21.H49', '000.00.22.H49', '000.00.23.H49']),
-        d: { status, channel: pick([null, 1, 2, 3] as const), digitised: r() < 0.6, receivedAt, dueAt, finishedAt, returnedAt },
+        d: {
+          status,
+          channel: pick([null, 1, 2, 3] as const),
+          digitised: r() < 0.6,
+          receivedAt,
+          dueAt,
+          finishedAt,
+          returnedAt,
+        },
       });
     }
     return out;
@@ -454,12 +500,23 @@ describe('Tally', () => {
     { withdrawnIsProcessed: false, processedOn: 'returned' },
     { withdrawnIsProcessed: true, processedOn: 'returned' },
     { ...DEFAULT_RULES, dueCompare: 'time', periodEnd: 'exclusive' },
-    { withdrawnIsProcessed: true, processedOn: 'returned', dueCompare: 'time', periodEnd: 'exclusive', receivedOn: 'submitted' },
+    {
+      withdrawnIsProcessed: true,
+      processedOn: 'returned',
+      dueCompare: 'time',
+      periodEnd: 'exclusive',
+      receivedOn: 'submitted',
+    },
   ];
 
   it.each(ruleSets)('keeps the identities over 600 generated dossiers (%j)', (rules) => {
     const items = generate(600, 20261031);
-    for (const p of [OCT, monthPeriod('2026-11'), makePeriod('2026-07-15', '2026-12-15'), makePeriod('2026-10-31', '2026-10-31')]) {
+    for (const p of [
+      OCT,
+      monthPeriod('2026-11'),
+      makePeriod('2026-07-15', '2026-12-15'),
+      makePeriod('2026-10-31', '2026-10-31'),
+    ]) {
       const end = rules.periodEnd === 'exclusive' ? p.end - DAY : p.end;
       const t = new Tally(p, rules);
       const manual = new Map<string, Counts>();
@@ -471,13 +528,16 @@ describe('Tally', () => {
           expect(Number(hasMetric(bits, 'received')) + Number(hasMetric(bits, 'carriedOver'))).toBe(1);
           expect(hasMetric(bits, 'toProcess')).toBe(true);
           expect(Number(hasMetric(bits, 'processed')) + Number(hasMetric(bits, 'unprocessed'))).toBe(1);
-          expect(Number(hasMetric(bits, 'onTime')) + Number(hasMetric(bits, 'late'))).toBe(Number(hasMetric(bits, 'processed')));
+          expect(Number(hasMetric(bits, 'onTime')) + Number(hasMetric(bits, 'late'))).toBe(
+            Number(hasMetric(bits, 'processed')),
+          );
           expect(Number(hasMetric(bits, 'overdue')) + Number(hasMetric(bits, 'unprocessedNotDue'))).toBe(
             Number(hasMetric(bits, 'unprocessed')),
           );
         }
         // received is exactly: accepted and received in [start, end)
-        const expectReceived = d.status !== 1 && d.status !== 3 && d.receivedAt !== null && d.receivedAt >= p.start && d.receivedAt < end;
+        const expectReceived =
+          d.status !== 1 && d.status !== 3 && d.receivedAt !== null && d.receivedAt >= p.start && d.receivedAt < end;
         expect(hasMetric(bits, 'received')).toBe(expectReceived);
         let c = manual.get(key);
         if (!c) manual.set(key, (c = zeroCounts()));
@@ -506,7 +566,9 @@ describe('Tally', () => {
 describe('nightlyPeriods', () => {
   const at = (iso: string) => Date.parse(iso);
   it('is the current month up to yesterday in the middle of a month', () => {
-    expect(nightlyPeriods(at('2026-11-23T01:00:00+07:00'), 5).map((p) => [p.from, p.to])).toEqual([['2026-11-01', '2026-11-22']]);
+    expect(nightlyPeriods(at('2026-11-23T01:00:00+07:00'), 5).map((p) => [p.from, p.to])).toEqual([
+      ['2026-11-01', '2026-11-22'],
+    ]);
   });
   it('adds the previous month first during the first days of a month', () => {
     expect(nightlyPeriods(at('2026-11-04T01:00:00+07:00'), 5).map((p) => [p.from, p.to])).toEqual([
@@ -515,10 +577,14 @@ describe('nightlyPeriods', () => {
     ]);
   });
   it('on the 1st only the previous month has a full day', () => {
-    expect(nightlyPeriods(at('2026-01-01T01:00:00+07:00'), 5).map((p) => [p.from, p.to])).toEqual([['2025-12-01', '2025-12-31']]);
+    expect(nightlyPeriods(at('2026-01-01T01:00:00+07:00'), 5).map((p) => [p.from, p.to])).toEqual([
+      ['2025-12-01', '2025-12-31'],
+    ]);
   });
   it('reads the day in Vietnam time: 2026-10-31T18:00Z is already 1 November there', () => {
-    expect(nightlyPeriods(at('2026-10-31T18:00:00Z'), 0).map((p) => [p.from, p.to])).toEqual([['2026-10-01', '2026-10-31']]);
+    expect(nightlyPeriods(at('2026-10-31T18:00:00Z'), 0).map((p) => [p.from, p.to])).toEqual([
+      ['2026-10-01', '2026-10-31'],
+    ]);
   });
 });
 
@@ -542,9 +608,15 @@ describe('metricsOf: the variants a portal may count by', () => {
     });
 
     it('a finish on a later day is late, an earlier day on time, and no due date on time, either way', () => {
-      expect(metrics(dossier({ status: 9, dueAt: due, finishedAt: vn('2026-10-21 08:00') }), OCT, time)).toStrictEqual(LATE_RECEIVED);
-      expect(metrics(dossier({ status: 9, dueAt: due, finishedAt: vn('2026-10-19 23:00') }), OCT, time)).toStrictEqual(DONE_RECEIVED);
-      expect(metrics(dossier({ status: 9, dueAt: null, finishedAt: vn('2026-10-21 08:00') }), OCT, time)).toStrictEqual(DONE_RECEIVED);
+      expect(metrics(dossier({ status: 9, dueAt: due, finishedAt: vn('2026-10-21 08:00') }), OCT, time)).toStrictEqual(
+        LATE_RECEIVED,
+      );
+      expect(metrics(dossier({ status: 9, dueAt: due, finishedAt: vn('2026-10-19 23:00') }), OCT, time)).toStrictEqual(
+        DONE_RECEIVED,
+      );
+      expect(metrics(dossier({ status: 9, dueAt: null, finishedAt: vn('2026-10-21 08:00') }), OCT, time)).toStrictEqual(
+        DONE_RECEIVED,
+      );
     });
 
     it('does not change overdue: an unprocessed dossier due on the last day is overdue either way', () => {
@@ -569,7 +641,12 @@ describe('metricsOf: the variants a portal may count by', () => {
       const dueLast = dossier({ dueAt: vn('2026-10-31 17:00') });
       expect(metrics(dueLast)).toStrictEqual(['received', 'toProcess', 'unprocessed', 'overdue']);
       expect(metrics(dueLast, OCT, exclusive)).toStrictEqual(OPEN_RECEIVED);
-      expect(metrics(dossier({ dueAt: vn('2026-10-30 17:00') }), OCT, exclusive)).toStrictEqual(['received', 'toProcess', 'unprocessed', 'overdue']);
+      expect(metrics(dossier({ dueAt: vn('2026-10-30 17:00') }), OCT, exclusive)).toStrictEqual([
+        'received',
+        'toProcess',
+        'unprocessed',
+        'overdue',
+      ]);
     });
 
     it('a one-day period is empty', () => {

@@ -22,7 +22,13 @@ const Y = '000.00.14.H49';
 const P = '1.000100';
 
 /** A dossier received on an October day at an hour of its own (so no two share content), finished and returned. */
-function dossier(agency: string, code: string, day: number, hour: number, over: Partial<CanonicalDossier> = {}): CanonicalDossier {
+function dossier(
+  agency: string,
+  code: string,
+  day: number,
+  hour: number,
+  over: Partial<CanonicalDossier> = {},
+): CanonicalDossier {
   const at = (d: number, h: number) => vn('2026-10-01T00:00:00') + (d - 1) * 24 * HOUR + h * HOUR;
   return {
     code,
@@ -47,13 +53,19 @@ const gathered = (local: CanonicalDossier[], national: CanonicalDossier[], over:
   gatheredOf(period, local, national, over);
 
 // Background: the same dossiers on both sides.
-const background = [X, Y, ROOT].flatMap((a, i) => [1, 2, 3].map((n) => dossier(a, `${a}-2610${20 + n}-000${i}`, 20 + n, 8 + i)));
+const background = [X, Y, ROOT].flatMap((a, i) =>
+  [1, 2, 3].map((n) => dossier(a, `${a}-2610${20 + n}-000${i}`, 20 + n, 8 + i)),
+);
 
 const L = {
   notSynced: dossier(X, `${X}-261005-0001`, 5, 9),
   statusLag: dossier(X, `${X}-261007-0003`, 7, 9),
   dateShift: dossier(X, `${X}-261001-0004`, 1, 3),
-  drift: dossier(X, `${X}-261027-0005`, 27, 9, { finishedAt: vn('2026-10-30T10:00:00'), returnedAt: vn('2026-11-02T09:00:00'), updatedAt: vn('2026-11-02T09:00:00') }),
+  drift: dossier(X, `${X}-261027-0005`, 27, 9, {
+    finishedAt: vn('2026-10-30T10:00:00'),
+    returnedAt: vn('2026-11-02T09:00:00'),
+    updatedAt: vn('2026-11-02T09:00:00'),
+  }),
   unmapped: dossier(Y, `${Y}-261010-0005`, 10, 9),
   replaced: dossier(Y, `${Y}-261011-0006`, 11, 9),
   original: dossier(X, `${X}-261012-0007`, 12, 9),
@@ -64,7 +76,13 @@ const shift = (t: number | null) => (t === null ? null : t - 7 * HOUR);
 const N = {
   missingLocal: dossier(X, `${X}-261006-0002`, 6, 9),
   statusLag: { ...L.statusLag, status: 4, finishedAt: null, returnedAt: null, updatedAt: L.statusLag.receivedAt! },
-  dateShift: { ...L.dateShift, receivedAt: shift(L.dateShift.receivedAt), dueAt: shift(L.dateShift.dueAt), finishedAt: shift(L.dateShift.finishedAt), returnedAt: shift(L.dateShift.returnedAt) },
+  dateShift: {
+    ...L.dateShift,
+    receivedAt: shift(L.dateShift.receivedAt),
+    dueAt: shift(L.dateShift.dueAt),
+    finishedAt: shift(L.dateShift.finishedAt),
+    returnedAt: shift(L.dateShift.returnedAt),
+  },
   drift: { ...L.drift, finishedAt: L.drift.returnedAt },
   unmapped: { ...L.unmapped, procedure: `${P}.${ROOT}` },
   replaced: { ...L.replaced, code: 'f3a9c2d1-7e4b-0006', agency: ROOT },
@@ -115,7 +133,11 @@ describe('explain: every mismatched key from gathered data', () => {
     const by = new Map(out.findings.map((f) => [f.dossierCode, f]));
     expect(by.get(L.listedTwice.code)!.evidence.copies).toBe(2);
     expect(by.get(L.twoAgencies.code)!.evidence.copies).toBe(2);
-    expect(by.get(N.secondCode.code)!.evidence).toMatchObject({ copies: 2, local: { code: L.original.code }, national: { code: N.secondCode.code } });
+    expect(by.get(N.secondCode.code)!.evidence).toMatchObject({
+      copies: 2,
+      local: { code: L.original.code },
+      national: { code: N.secondCode.code },
+    });
   });
 
   it('accounts for every examined key: residual 0, explained by the findings that count in it', () => {
@@ -134,21 +156,35 @@ describe('explain: every mismatched key from gathered data', () => {
     expect(new Set(withLag.map((m) => m.metric))).toEqual(new Set(lag.metrics));
     expect(withLag.some((m) => m.procedure === null) && withLag.some((m) => m.procedure === P)).toBe(true);
     // the root's keys (a replaced code moved there) are explained by the local code
-    const rootReceived = out.mismatches.find((m) => m.agency === ROOT && m.procedure === null && m.metric === 'received')!;
+    const rootReceived = out.mismatches.find(
+      (m) => m.agency === ROOT && m.procedure === null && m.metric === 'received',
+    )!;
     expect(rootReceived.explainedBy).toEqual({ count: 1, codes: [L.replaced.code] });
     // the per-procedure keys of an unmapped procedure code (the agency's totals agree)
-    expect(out.mismatches.filter((m) => m.agency === Y && m.procedure === `${P}.${ROOT}`).every((m) => m.explainedBy!.codes.includes(L.unmapped.code))).toBe(true);
+    expect(
+      out.mismatches
+        .filter((m) => m.agency === Y && m.procedure === `${P}.${ROOT}`)
+        .every((m) => m.explainedBy!.codes.includes(L.unmapped.code)),
+    ).toBe(true);
     expect(out.findings.some((f) => f.kind === 'unexplained')).toBe(false);
     expect(out.needs).toEqual({ lookups: [], store: [] });
   });
 
   it('signs contributions: a date shifted across the start moves one count out of received and one into carriedOver', () => {
-    const at = (metric: string) => out.mismatches.find((m) => m.agency === X && m.procedure === null && m.metric === metric)!;
-    expect(at('carriedOver')).toMatchObject({ local: 0, national: 1, residual: 0, explainedBy: { count: 1, codes: [L.dateShift.code] } });
+    const at = (metric: string) =>
+      out.mismatches.find((m) => m.agency === X && m.procedure === null && m.metric === metric)!;
+    expect(at('carriedOver')).toMatchObject({
+      local: 0,
+      national: 1,
+      residual: 0,
+      explainedBy: { count: 1, codes: [L.dateShift.code] },
+    });
     const received = at('received');
     // −1 not synced, −1 shifted out, +1 missing locally, +1 second code, +1 listed twice
     expect(received.national - received.local).toBe(1);
-    expect(received.explainedBy!.codes).toEqual([L.dateShift.code, N.missingLocal.code, L.notSynced.code, N.secondCode.code, L.listedTwice.code].sort());
+    expect(received.explainedBy!.codes).toEqual(
+      [L.dateShift.code, N.missingLocal.code, L.notSynced.code, N.secondCode.code, L.listedTwice.code].sort(),
+    );
   });
 
   it('gives the same from the data narrowed to the differences and their candidates, which is much smaller', () => {
@@ -161,7 +197,13 @@ describe('explain: every mismatched key from gathered data', () => {
   });
 
   it('a code counted more than once is never collapsed', () => {
-    const once = explain(gathered(local, national.filter((d, i, all) => all.findIndex((e) => e.code === d.code && e.agency === d.agency) === i)), mismatches);
+    const once = explain(
+      gathered(
+        local,
+        national.filter((d, i, all) => all.findIndex((e) => e.code === d.code && e.agency === d.agency) === i),
+      ),
+      mismatches,
+    );
     const key = once.mismatches.find((m) => m.agency === X && m.procedure === null && m.metric === 'received')!;
     expect(key.residual).toBe(1); // the key's gap still has the second copy: unaccounted without it
   });
@@ -183,7 +225,9 @@ describe('explain: what it cannot account for', () => {
     const unexplained = out.findings.filter((f) => f.kind === 'unexplained');
     expect(unexplained).toHaveLength(off.length);
     expect(unexplained[0]).toMatchObject({ dossierCode: '', agency: Y, key: { residual: 1, examined } });
-    expect(unexplained.map((f) => `${f.key!.procedure}|${f.key!.metric}`).sort()).toEqual(off.map((m) => `${m.procedure}|${m.metric}`).sort());
+    expect(unexplained.map((f) => `${f.key!.procedure}|${f.key!.metric}`).sort()).toEqual(
+      off.map((m) => `${m.procedure}|${m.metric}`).sort(),
+    );
   });
 
   it('an agency that could not be examined: each of its keys unexplained with why, the others explained', () => {
@@ -199,13 +243,32 @@ describe('explain: what it cannot account for', () => {
   });
 
   it('province_misreports keys are not examined', () => {
-    const ms: Mismatch[] = [{ agency: X, procedure: null, metric: 'received', local: 3, national: 3, provincial: 5, verdict: 'province_misreports' }];
-    expect(explain(gathered(local, national), ms).mismatches).toEqual([{ ...ms[0], explainedBy: null, residual: null }]);
+    const ms: Mismatch[] = [
+      {
+        agency: X,
+        procedure: null,
+        metric: 'received',
+        local: 3,
+        national: 3,
+        provincial: 5,
+        verdict: 'province_misreports',
+      },
+    ];
+    expect(explain(gathered(local, national), ms).mismatches).toEqual([
+      { ...ms[0], explainedBy: null, residual: null },
+    ]);
   });
 
   it('names at most 50 codes in explainedBy, and counts them all', () => {
-    const many = Array.from({ length: 60 }, (_, i) => dossier(X, `${X}-2610${String(i % 28 + 1).padStart(2, '0')}-${String(100 + i)}`, (i % 28) + 1, 6 + (i % 11), { channel: 3 }));
-    const out = explain(gathered([...local, ...many], national), compareCounts(figures([...local, ...many]), figures(national)));
+    const many = Array.from({ length: 60 }, (_, i) =>
+      dossier(X, `${X}-2610${String((i % 28) + 1).padStart(2, '0')}-${String(100 + i)}`, (i % 28) + 1, 6 + (i % 11), {
+        channel: 3,
+      }),
+    );
+    const out = explain(
+      gathered([...local, ...many], national),
+      compareCounts(figures([...local, ...many]), figures(national)),
+    );
     const postal = out.mismatches.find((m) => m.agency === X && m.procedure === null && m.metric === 'postal')!;
     expect(postal.explainedBy!.count).toBe(60);
     expect(postal.explainedBy!.codes).toHaveLength(EXPLAINED_CODES);
@@ -223,7 +286,9 @@ describe('explain: what it asks the gathering for', () => {
     // the original of a second code: is its own code national? (it is listed: no look-up needed)
     expect(needs.lookups).not.toContain(L.original.code);
     // once answered, nothing more
-    const answered = gathered(local, national, { asked: { lookups: new Set(needs.lookups), store: new Set(needs.store) } });
+    const answered = gathered(local, national, {
+      asked: { lookups: new Set(needs.lookups), store: new Set(needs.store) },
+    });
     expect(explain(answered, mismatches).needs).toEqual({ lookups: [], store: [] });
   });
 });

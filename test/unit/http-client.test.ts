@@ -39,7 +39,11 @@ describe('HttpClient', () => {
   });
 
   it('waits for Retry-After (seconds) on 429 before retrying', async () => {
-    const scope = nock(BASE).get('/dossiers').reply(429, '', { 'Retry-After': '1' }).get('/dossiers').reply(200, { items: [] });
+    const scope = nock(BASE)
+      .get('/dossiers')
+      .reply(429, '', { 'Retry-After': '1' })
+      .get('/dossiers')
+      .reply(200, { items: [] });
     const clock = fakeClock();
     const http = client({ clock });
     await expect(http.getJson(`${BASE}/dossiers`)).resolves.toEqual({ items: [] });
@@ -92,7 +96,9 @@ describe('HttpClient', () => {
   });
 
   it('rejects a body over maxBytes with a PermanentError naming the size cap, without retrying', async () => {
-    const scope = nock(BASE).get('/big').reply(200, JSON.stringify({ data: 'x'.repeat(5_000) }));
+    const scope = nock(BASE)
+      .get('/big')
+      .reply(200, JSON.stringify({ data: 'x'.repeat(5_000) }));
     const http = client({ maxBytes: 1_000 });
     const err = await http.getJson(`${BASE}/big`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PermanentError);

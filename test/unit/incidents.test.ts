@@ -12,17 +12,50 @@ const period = { from: '2026-10-01', to: '2026-10-31' };
 const docOfEn = (a: AlertMessage) => docOf(a, 'en');
 const A = '000.00.12.H49';
 const B = '000.00.13.H49';
-const m = (agency: string, metric: string, local: number, national: number, extra: Partial<Mismatch> = {}): Mismatch => ({
-  agency, procedure: null, metric, local, national, provincial: null, ...extra,
+const m = (
+  agency: string,
+  metric: string,
+  local: number,
+  national: number,
+  extra: Partial<Mismatch> = {},
+): Mismatch => ({
+  agency,
+  procedure: null,
+  metric,
+  local,
+  national,
+  provincial: null,
+  ...extra,
 });
 const f = (code: string, agency: string, kind: FindingKind, metrics: string[], procedure = '1.000001'): Finding => ({
-  dossierCode: code, agency, kind, metrics,
-  evidence: { local: { status: 10, receivedAt: null, dueAt: null, finishedAt: null, returnedAt: null, updatedAt: null, procedure }, national: null },
+  dossierCode: code,
+  agency,
+  kind,
+  metrics,
+  evidence: {
+    local: {
+      status: 10,
+      receivedAt: null,
+      dueAt: null,
+      finishedAt: null,
+      returnedAt: null,
+      updatedAt: null,
+      procedure,
+    },
+    national: null,
+  },
 });
 const run = (n: number) => ({ runId: `r${n}`, at: `2026-11-0${n}T18:00:00.000Z` });
-const cause = (agency: string, kind: FindingKind, dossiers: string[], residual = 0): Cause => ({ agency, cause: kind, dossiers, lines: [{ procedure: null, metric: 'received' }], residual });
+const cause = (agency: string, kind: FindingKind, dossiers: string[], residual = 0): Cause => ({
+  agency,
+  cause: kind,
+  dossiers,
+  lines: [{ procedure: null, metric: 'received' }],
+  residual,
+});
 const night = (n: number, known: Incident[], causes: Cause[]) => transitions(run(n), 'H49', period, known, causes);
-const codes = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `${A}-261002-${String(from + i).padStart(4, '0')}`);
+const codes = (n: number, from = 1) =>
+  Array.from({ length: n }, (_, i) => `${A}-261002-${String(from + i).padStart(4, '0')}`);
 
 describe('incident keys', () => {
   it('one per province, period, agency and cause, readable, and no code can break one', () => {
@@ -41,13 +74,23 @@ describe('incident keys', () => {
 
 describe('causesOf', () => {
   it('groups the findings by agency and kind, with the figures their dossiers move', () => {
-    const mismatches = [m(A, 'received', 10, 7), m(A, 'processed', 5, 4), m(A, 'received', 3, 2, { procedure: '1.000001' }), m(B, 'late', 2, 3)];
+    const mismatches = [
+      m(A, 'received', 10, 7),
+      m(A, 'processed', 5, 4),
+      m(A, 'received', 3, 2, { procedure: '1.000001' }),
+      m(B, 'late', 2, 3),
+    ];
     const findings = [
-      f('c2', A, 'missing_national', ['received']), f('c1', A, 'missing_national', ['received', 'processed']),
-      f('c3', A, 'missing_national', ['received'], '1.000009'), f('c4', A, 'status_lag', ['processed']), f('c5', B, 'status_lag', ['late']),
+      f('c2', A, 'missing_national', ['received']),
+      f('c1', A, 'missing_national', ['received', 'processed']),
+      f('c3', A, 'missing_national', ['received'], '1.000009'),
+      f('c4', A, 'status_lag', ['processed']),
+      f('c5', B, 'status_lag', ['late']),
     ];
     const causes = causesOf(mismatches, findings);
-    expect(causes.map((c) => [c.agency, c.cause, c.dossiers, c.lines.map((l) => `${l.metric}@${l.procedure ?? '*'}`)])).toEqual([
+    expect(
+      causes.map((c) => [c.agency, c.cause, c.dossiers, c.lines.map((l) => `${l.metric}@${l.procedure ?? '*'}`)]),
+    ).toEqual([
       [A, 'missing_national', ['c1', 'c2', 'c3'], ['received@*', 'processed@*', 'received@1.000001']],
       [A, 'status_lag', ['c4'], ['processed@*']],
       [B, 'status_lag', ['c5'], ['late@*']],
@@ -60,15 +103,27 @@ describe('causesOf', () => {
       m(A, 'processed', 5, 4, { residual: 2, explainedBy: { count: 0, codes: [] } }),
       m(A, 'late', 5, 4, { residual: 0, explainedBy: { count: 1, codes: ['c1'] } }),
     ];
-    const findings = [f('c1', A, 'missing_national', ['received', 'late']), f('c2', A, 'missing_national', ['received'])];
+    const findings = [
+      f('c1', A, 'missing_national', ['received', 'late']),
+      f('c2', A, 'missing_national', ['received']),
+    ];
     const un = causesOf(mismatches, findings).find((c) => c.cause === 'unexplained')!;
     expect(un).toMatchObject({ agency: A, dossiers: [], residual: 3 });
-    expect(un.lines).toEqual([{ procedure: null, metric: 'received', residual: -1 }, { procedure: null, metric: 'processed', residual: 2 }]);
+    expect(un.lines).toEqual([
+      { procedure: null, metric: 'received', residual: -1 },
+      { procedure: null, metric: 'processed', residual: 2 },
+    ]);
   });
 
   it('a figure never examined that no dossier moves is unexplained by its whole gap', () => {
-    const causes = causesOf([m(A, 'received', 10, 7), m(B, 'processed', 4, 6)], [f('c1', A, 'missing_national', ['received'])]);
-    expect(causes.map((c) => [c.agency, c.cause, c.residual])).toEqual([[A, 'missing_national', 0], [B, 'unexplained', 2]]);
+    const causes = causesOf(
+      [m(A, 'received', 10, 7), m(B, 'processed', 4, 6)],
+      [f('c1', A, 'missing_national', ['received'])],
+    );
+    expect(causes.map((c) => [c.agency, c.cause, c.residual])).toEqual([
+      [A, 'missing_national', 0],
+      [B, 'unexplained', 2],
+    ]);
   });
 });
 
@@ -77,7 +132,12 @@ describe('incident transitions', () => {
     const first = night(1, [], [cause(A, 'missing_national', codes(3))]);
     expect(first.map((t) => [t.event, t.added.length])).toEqual([['opened', 3]]);
     const opened = first[0]!.incident;
-    expect(opened).toMatchObject({ key: `H49/2026-10-01..2026-10-31/${A}/missing_national`, status: 'open', cause: 'missing_national', dossiers: codes(3) });
+    expect(opened).toMatchObject({
+      key: `H49/2026-10-01..2026-10-31/${A}/missing_national`,
+      status: 'open',
+      cause: 'missing_national',
+      dossiers: codes(3),
+    });
 
     const second = night(2, [opened], [cause(A, 'missing_national', codes(3))]);
     expect(second.map((t) => [t.event, t.added, t.fixed])).toEqual([['still_open', [], []]]);
@@ -87,7 +147,13 @@ describe('incident transitions', () => {
     expect(better.map((t) => [t.event, t.fixed])).toEqual([['still_open', codes(2)]]); // fewer dossiers: not a new alarm, but news
     const fifth = night(5, [better[0]!.incident], []);
     expect(fifth.map((t) => [t.event, t.incident.status, t.fixed])).toEqual([['resolved', 'resolved', codes(2, 3)]]);
-    expect(fifth[0]!.incident.history.map((h) => [h.event, h.dossiers])).toEqual([['opened', 3], ['still_open', 3], ['worsened', 4], ['still_open', 2], ['resolved', 0]]);
+    expect(fifth[0]!.incident.history.map((h) => [h.event, h.dossiers])).toEqual([
+      ['opened', 3],
+      ['still_open', 3],
+      ['worsened', 4],
+      ['still_open', 2],
+      ['resolved', 0],
+    ]);
 
     const again = night(6, [fifth[0]!.incident], [cause(A, 'missing_national', codes(1))]);
     expect(again.map((t) => t.event)).toEqual(['opened']);
@@ -107,70 +173,141 @@ describe('incident transitions', () => {
 
   it('reads an incident stored under a per-metric key, and resolves it with a note', () => {
     const stored = {
-      key: `H49|2026-10-01..2026-10-31|${A}|*|received`, province: 'H49', period, agency: A, procedure: null, metric: 'received',
-      status: 'open', openedAt: run(1).at, updatedAt: run(1).at, gap: 2, history: [{ runId: 'r1', at: run(1).at, event: 'opened', local: 10, national: 8 }],
+      key: `H49|2026-10-01..2026-10-31|${A}|*|received`,
+      province: 'H49',
+      period,
+      agency: A,
+      procedure: null,
+      metric: 'received',
+      status: 'open',
+      openedAt: run(1).at,
+      updatedAt: run(1).at,
+      gap: 2,
+      history: [{ runId: 'r1', at: run(1).at, event: 'opened', local: 10, national: 8 }],
     };
     const legacy = incidentSchema.parse(stored);
-    expect(legacy).toMatchObject({ cause: null, lines: [{ procedure: null, metric: 'received' }], residual: 2, dossiers: [] });
+    expect(legacy).toMatchObject({
+      cause: null,
+      lines: [{ procedure: null, metric: 'received' }],
+      residual: 2,
+      dossiers: [],
+    });
     const done = resolve(legacy, run(2), LEGACY_NOTE);
     expect(done.status).toBe('resolved');
-    expect(done.history.map((h) => [h.event, h.note ?? null, h.local ?? null])).toEqual([['opened', null, 10], ['resolved', LEGACY_NOTE, null]]);
+    expect(done.history.map((h) => [h.event, h.note ?? null, h.local ?? null])).toEqual([
+      ['opened', null, 10],
+      ['resolved', LEGACY_NOTE, null],
+    ]);
     expect(incidentSchema.parse(JSON.parse(JSON.stringify(done)))).toEqual(done);
   });
 });
 
 describe('planAlerts', () => {
   const report = (provinces: string[], incomplete: string[] = []): RunReport => ({
-    runId: 'r3', period, window: { to: '2026-11-03T18:00:00.000Z' }, startedAt: '2026-11-03T18:00:00.000Z', finishedAt: null, status: 'running',
+    runId: 'r3',
+    period,
+    window: { to: '2026-11-03T18:00:00.000Z' },
+    startedAt: '2026-11-03T18:00:00.000Z',
+    finishedAt: null,
+    status: 'running',
     provinces: provinces.map((province) => ({
-      province, coverage: { status: incomplete.includes(province) ? 'partial' : 'complete', why: null }, sources: [], agencies: 1, mismatches: [], incidents: [], findings: [],
+      province,
+      coverage: { status: incomplete.includes(province) ? 'partial' : 'complete', why: null },
+      sources: [],
+      agencies: 1,
+      mismatches: [],
+      incidents: [],
+      findings: [],
     })),
   });
   const now = Date.parse('2026-11-03T18:00:00.000Z');
   const opts = (o: Partial<PlanOptions['alerts']> = {}, lastSent = new Map<string, number>()): PlanOptions => ({
-    alerts: { groupBy: 'province', repeatHours: 0, summary: 'changes', dashboardUrl: 'https://dsync.example', ...o }, now, lastSent,
+    alerts: { groupBy: 'province', repeatHours: 0, summary: 'changes', dashboardUrl: 'https://dsync.example', ...o },
+    now,
+    lastSent,
   });
-  const inProvince = (p: string, n: number, known: Incident[], causes: Cause[]) => transitions(run(n), p, period, known, causes);
-  const h49 = inProvince('H49', 1, [], [cause(A, 'missing_national', codes(30)), cause(A, 'status_lag', codes(2, 40)), cause(A, 'unexplained', [], 2)]);
+  const inProvince = (p: string, n: number, known: Incident[], causes: Cause[]) =>
+    transitions(run(n), p, period, known, causes);
+  const h49 = inProvince(
+    'H49',
+    1,
+    [],
+    [cause(A, 'missing_national', codes(30)), cause(A, 'status_lag', codes(2, 40)), cause(A, 'unexplained', [], 2)],
+  );
   const h56 = inProvince('H56', 1, [], [cause('000.00.01.H56', 'date_shift', ['x'])]);
 
   it('one message per province listing what opened, and one summary, each linking to the run page', () => {
     const { planned, groups } = planAlerts(report(['H49', 'H56']), [...h49, ...h56], opts());
-    expect(planned.map((p) => [p.alert.type, p.alert.type === 'group' ? p.alert.group.province : null])).toEqual([['group', 'H49'], ['group', 'H56'], ['summary', null]]);
+    expect(planned.map((p) => [p.alert.type, p.alert.type === 'group' ? p.alert.group.province : null])).toEqual([
+      ['group', 'H49'],
+      ['group', 'H56'],
+      ['summary', null],
+    ]);
     expect(groups).toEqual([alertGroupKey('province', period, 'H49'), alertGroupKey('province', period, 'H56')]);
     const first = planned[0]!.alert;
     if (first.type !== 'group') throw new Error('not a group');
     expect(first.url).toBe('https://dsync.example/runs/r3');
     expect(first.incidents.map((i) => [i.event, i.cause, i.dossiers, i.added.first.length])).toEqual([
-      ['opened', 'missing_national', 30, NAMED_IN_MESSAGE], ['opened', 'status_lag', 2, 2], ['opened', 'unexplained', 0, 0],
+      ['opened', 'missing_national', 30, NAMED_IN_MESSAGE],
+      ['opened', 'status_lag', 2, 2],
+      ['opened', 'unexplained', 0, 0],
     ]);
     const text = textOf(docOfEn(first));
     expect(text).toContain('H49 Quảng Ninh, 2026-10-01 .. 2026-10-31: 3 opened');
-    expect(text).toContain(`${A} — not synced to the national portal: 30 dossiers: ${codes(20).join(', ')} and 10 more`);
+    expect(text).toContain(
+      `${A} — not synced to the national portal: 30 dossiers: ${codes(20).join(', ')} and 10 more`,
+    );
     expect(text).toContain('Run r3: https://dsync.example/runs/r3');
   });
 
   it('one message for the whole run with groupBy run', () => {
-    const { planned } = planAlerts(report(['H49', 'H56']), [...h49, ...h56], opts({ groupBy: 'run', dashboardUrl: undefined }));
+    const { planned } = planAlerts(
+      report(['H49', 'H56']),
+      [...h49, ...h56],
+      opts({ groupBy: 'run', dashboardUrl: undefined }),
+    );
     expect(planned.map((p) => p.alert.type)).toEqual(['group', 'summary']);
     const g = planned[0]!.alert;
-    expect(g.type === 'group' && [g.group, g.url, g.incidents.length]).toEqual([{ by: 'run', province: null }, null, 4]);
+    expect(g.type === 'group' && [g.group, g.url, g.incidents.length]).toEqual([
+      { by: 'run', province: null },
+      null,
+      4,
+    ]);
     expect(textOf(docOfEn(g))).toContain('H56 Thanh Hóa · 000.00.01.H56 — date shifted by 7 hours: 1 dossier: x');
   });
 
   it('nothing for a night that changed nothing; a repeat once repeatHours have passed', () => {
-    const still = inProvince('H49', 2, h49.map((t) => t.incident), h49.map((t) => ({ ...cause(t.incident.agency, t.incident.cause!, t.incident.dossiers, t.incident.residual) })));
+    const still = inProvince(
+      'H49',
+      2,
+      h49.map((t) => t.incident),
+      h49.map((t) => ({ ...cause(t.incident.agency, t.incident.cause!, t.incident.dossiers, t.incident.residual) })),
+    );
     expect(still.map((t) => t.event)).toEqual(['still_open', 'still_open', 'still_open']);
     expect(planAlerts(report(['H49']), still, opts()).planned).toEqual([]);
     const g = alertGroupKey('province', period, 'H49');
-    expect(planAlerts(report(['H49']), still, opts({ repeatHours: 24 }, new Map([[g, now - 3600_000]]))).planned).toEqual([]);
-    const repeat = planAlerts(report(['H49']), still, opts({ repeatHours: 24 }, new Map([[g, now - 25 * 3600_000]]))).planned;
-    expect(repeat.map((p) => p.alert.type === 'group' && [p.alert.repeat, p.alert.incidents.length])).toEqual([[true, 3], false]);
+    expect(
+      planAlerts(report(['H49']), still, opts({ repeatHours: 24 }, new Map([[g, now - 3600_000]]))).planned,
+    ).toEqual([]);
+    const repeat = planAlerts(
+      report(['H49']),
+      still,
+      opts({ repeatHours: 24 }, new Map([[g, now - 25 * 3600_000]])),
+    ).planned;
+    expect(repeat.map((p) => p.alert.type === 'group' && [p.alert.repeat, p.alert.incidents.length])).toEqual([
+      [true, 3],
+      false,
+    ]);
     expect(textOf(docOfEn(repeat[0]!.alert))).toContain('3 incidents still open');
   });
 
   it('names the dossiers fixed in an incident still open, and the resolved incidents', () => {
-    const next = inProvince('H49', 2, h49.map((t) => t.incident), [cause(A, 'missing_national', codes(27, 4)), cause(A, 'unexplained', [], 2)]);
+    const next = inProvince(
+      'H49',
+      2,
+      h49.map((t) => t.incident),
+      [cause(A, 'missing_national', codes(27, 4)), cause(A, 'unexplained', [], 2)],
+    );
     const { planned } = planAlerts(report(['H49']), next, opts({ summary: 'never' }));
     expect(planned).toHaveLength(1);
     const text = textOf(docOfEn(planned[0]!.alert));
@@ -182,8 +319,12 @@ describe('planAlerts', () => {
   it('a summary when a province was not compared completely, even with nothing else to say; always or never on request', () => {
     expect(planAlerts(report(['H49'], ['H49']), [], opts()).planned.map((p) => p.alert.type)).toEqual(['summary']);
     expect(planAlerts(report(['H49']), [], opts()).planned).toEqual([]);
-    expect(planAlerts(report(['H49']), [], opts({ summary: 'always' })).planned.map((p) => p.alert.type)).toEqual(['summary']);
-    expect(planAlerts(report(['H49'], ['H49']), h49, opts({ summary: 'never' })).planned.map((p) => p.alert.type)).toEqual(['group']);
+    expect(planAlerts(report(['H49']), [], opts({ summary: 'always' })).planned.map((p) => p.alert.type)).toEqual([
+      'summary',
+    ]);
+    expect(
+      planAlerts(report(['H49'], ['H49']), h49, opts({ summary: 'never' })).planned.map((p) => p.alert.type),
+    ).toEqual(['group']);
   });
 
   it('never alerts an incident stored under a per-metric key', () => {
@@ -193,11 +334,23 @@ describe('planAlerts', () => {
 });
 
 describe('message layouts', () => {
-  const many = transitions(run(1), 'H49', period, [], Array.from({ length: 250 }, (_, i) => cause(`000.${String(i).padStart(3, '0')}.H49`, 'missing_national', codes(25, i * 100))));
+  const many = transitions(
+    run(1),
+    'H49',
+    period,
+    [],
+    Array.from({ length: 250 }, (_, i) =>
+      cause(`000.${String(i).padStart(3, '0')}.H49`, 'missing_national', codes(25, i * 100)),
+    ),
+  );
   const { planned } = planAlerts(
     { runId: 'r1', period, window: { to: '' }, startedAt: '', finishedAt: null, status: 'running', provinces: [] },
     many,
-    { alerts: { groupBy: 'province', repeatHours: 0, summary: 'never', dashboardUrl: 'https://d.example' }, now: 0, lastSent: new Map() },
+    {
+      alerts: { groupBy: 'province', repeatHours: 0, summary: 'never', dashboardUrl: 'https://d.example' },
+      now: 0,
+      lastSent: new Map(),
+    },
   );
   const doc = docOfEn(planned[0]!.alert);
 
@@ -225,12 +378,20 @@ describe('message layouts', () => {
   it("in Vietnamese, the team's language, by default", () => {
     const vi = textOf(docOf(planned[0]!.alert, 'vi'));
     expect(vi).toContain('H49 Quảng Ninh, 2026-10-01 .. 2026-10-31: 250 mở mới');
-    expect(vi).toContain(`000.000.H49 — chưa đồng bộ lên Cổng quốc gia: 25 hồ sơ: ${codes(20, 0).join(', ')} và 5 mục khác; chỉ tiêu bị ảnh hưởng: tiếp nhận trong kỳ`);
+    expect(vi).toContain(
+      `000.000.H49 — chưa đồng bộ lên Cổng quốc gia: 25 hồ sơ: ${codes(20, 0).join(', ')} và 5 mục khác; chỉ tiêu bị ảnh hưởng: tiếp nhận trong kỳ`,
+    );
     expect(vi).toContain('Lượt đối soát r1: https://d.example/runs/r1');
   });
 
   it('e-mail: HTML with every value escaped', () => {
-    const html = htmlOf({ lang: 'en', title: 'a <b> & "c"', sections: [{ heading: 'H', lines: ['<script>'] }], url: 'https://d.example/runs/r"1', runId: 'r"1' });
+    const html = htmlOf({
+      lang: 'en',
+      title: 'a <b> & "c"',
+      sections: [{ heading: 'H', lines: ['<script>'] }],
+      url: 'https://d.example/runs/r"1',
+      runId: 'r"1',
+    });
     expect(html).toContain('<h2>a &lt;b&gt; &amp; &quot;c&quot;</h2>');
     expect(html).toContain('<li>&lt;script&gt;</li>');
     expect(html).not.toContain('<script>');

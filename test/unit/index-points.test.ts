@@ -311,7 +311,8 @@ function worldOf(spec: Spec, extra: number) {
     // in progress on both sides, in another status on one (waiting for a supplement, say): no
     // count moves and no statistic shows it, so nothing can find it (the national `waiting` is the store's)
     else if ((s.op === 'lag' || s.op === 'waiting') && d.finishedAt === null) national.push(d);
-    else if (s.op === 'lag') national.push({ ...d, status: 4, finishedAt: null, returnedAt: null, updatedAt: d.updatedAt - DAY });
+    else if (s.op === 'lag')
+      national.push({ ...d, status: 4, finishedAt: null, returnedAt: null, updatedAt: d.updatedAt - DAY });
     else if (s.op === 'waiting') national.push({ ...d, status: 5, finishedAt: null, returnedAt: null });
     else if (s.op === 'shift') national.push({ ...d, receivedAt: d.receivedAt! - 7 * HOUR });
     else if (s.op === 'twice') national.push(d, { ...d });

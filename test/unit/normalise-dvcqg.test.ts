@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { canonicalDossier, type CanonicalDossier } from '../../schemas/dossier.js';
 import { redactPersonal } from '../../src/normalise/personal.js';
 import { agencyOfDossierCode, provinceOfAgency, rootAgency } from '../../src/domain/codes.js';
-import { IDENTITY_STATUS_MAP, normaliseDvcqg, toDvcqgItem, type DvcqgOptions } from '../../src/dialects/dvcqg/normalise.js';
+import {
+  IDENTITY_STATUS_MAP,
+  normaliseDvcqg,
+  toDvcqgItem,
+  type DvcqgOptions,
+} from '../../src/dialects/dvcqg/normalise.js';
 import { fullDossier, vn } from '../helpers/fixtures.js';
 
 const ID: DvcqgOptions = { statusMap: IDENTITY_STATUS_MAP };
@@ -72,7 +77,16 @@ describe('codes', () => {
 describe('IDENTITY_STATUS_MAP', () => {
   it('maps "1".."10" to 1..10 and nothing else', () => {
     expect(IDENTITY_STATUS_MAP).toStrictEqual({
-      '1': 1, '2': 2, '3': 3, '4': 4, '5': 5, '6': 6, '7': 7, '8': 8, '9': 9, '10': 10,
+      '1': 1,
+      '2': 2,
+      '3': 3,
+      '4': 4,
+      '5': 5,
+      '6': 6,
+      '7': 7,
+      '8': 8,
+      '9': 9,
+      '10': 10,
     });
   });
 });
@@ -124,9 +138,7 @@ describe('normaliseDvcqg: a valid item', () => {
   });
 
   it('reads empty, blank, null and absent dates as null', () => {
-    const d = ok(
-      withFields({ NgayTiepNhan: '', NgayHenTra: '   ', NgayKetThucXuLy: null, NgayTra: undefined }),
-    );
+    const d = ok(withFields({ NgayTiepNhan: '', NgayHenTra: '   ', NgayKetThucXuLy: null, NgayTra: undefined }));
     expect(d.receivedAt).toBeNull();
     expect(d.dueAt).toBeNull();
     expect(d.finishedAt).toBeNull();
@@ -162,7 +174,9 @@ describe('normaliseDvcqg: a valid item', () => {
   });
 
   it('does not need the fields the dossier does not keep', () => {
-    const d = ok(without('TenTTHC', 'MaLinhVuc', 'SoBienNhan', 'LoaiDoiTuong', 'HinhThuc', 'NgayNopHoSo', 'NgayTuChoi'));
+    const d = ok(
+      without('TenTTHC', 'MaLinhVuc', 'SoBienNhan', 'LoaiDoiTuong', 'HinhThuc', 'NgayNopHoSo', 'NgayTuChoi'),
+    );
     expect(d).toStrictEqual(fullDossier);
   });
 
@@ -208,7 +222,9 @@ describe('normaliseDvcqg: the agency', () => {
   // which names the receiving agency.
   it('prefers the agency option to the MaHoSo prefix when DonViXuLy names none', () => {
     expect(ok(without('DonViXuLy'), { ...ID, agency: '000.00.99.H56' }).agency).toBe('000.00.99.H56');
-    expect(ok(withFields({ DonViXuLy: 'Sở Tư pháp' }), { ...ID, agency: '000.00.99.H56' }).agency).toBe('000.00.99.H56');
+    expect(ok(withFields({ DonViXuLy: 'Sở Tư pháp' }), { ...ID, agency: '000.00.99.H56' }).agency).toBe(
+      '000.00.99.H56',
+    );
   });
 
   it('comes from the agency option when neither DonViXuLy nor MaHoSo names one', () => {
@@ -260,7 +276,14 @@ describe('normaliseDvcqg: the status map', () => {
 
 describe('normaliseDvcqg: rejections name the field at fault', () => {
   const dateFields = ['NgayTiepNhan', 'NgayHenTra', 'NgayKetThucXuLy', 'NgayTra', 'NgayCapNhat'] as const;
-  const badDates = ['20261301000000', '20260230000000', '2026-10-15 08:30:00', '20261015', '2026101508300x', '20261015083000Z'];
+  const badDates = [
+    '20261301000000',
+    '20260230000000',
+    '2026-10-15 08:30:00',
+    '20261015',
+    '2026101508300x',
+    '20261015083000Z',
+  ];
 
   for (const field of dateFields) {
     it.each(badDates)(`${field} = %j`, (value) => {
@@ -341,7 +364,14 @@ describe('toDvcqgItem', () => {
   });
 
   it('writes absent dates and channel as empty strings', () => {
-    const item = toDvcqgItem({ ...fullDossier, channel: null, receivedAt: null, dueAt: null, finishedAt: null, returnedAt: null });
+    const item = toDvcqgItem({
+      ...fullDossier,
+      channel: null,
+      receivedAt: null,
+      dueAt: null,
+      finishedAt: null,
+      returnedAt: null,
+    });
     expect(item.KenhThucHien).toBe('');
     expect([item.NgayTiepNhan, item.NgayHenTra, item.NgayKetThucXuLy, item.NgayTra]).toStrictEqual(['', '', '', '']);
   });
@@ -375,7 +405,13 @@ describe('toDvcqgItem', () => {
 
 describe('a quarantined item (personal fields redacted) once its status is mapped', () => {
   it('normalises: the redaction leaves nothing the normaliser needs', () => {
-    const kept = redactPersonal({ ...fullItem(), TrangThaiHoSo: '42', ChuHoSo: 'Nguyễn Văn A', SoDienThoai: '0912345678', Email: 'a@example.vn' });
+    const kept = redactPersonal({
+      ...fullItem(),
+      TrangThaiHoSo: '42',
+      ChuHoSo: 'Nguyễn Văn A',
+      SoDienThoai: '0912345678',
+      Email: 'a@example.vn',
+    });
     const failed = normaliseDvcqg(kept, ID);
     expect(failed.ok ? null : failed.reason).toBe('TrangThaiHoSo: unknown status "42"');
     const passed = normaliseDvcqg(kept, { statusMap: { ...IDENTITY_STATUS_MAP, '42': 4 } });

@@ -10,8 +10,18 @@ import { DEFAULT_DATE_LIMITS } from '../../schemas/limits.js';
 import { DateBounds } from '../../src/normalise/fields.js';
 
 const FIELDS = [
-  'MaHoSo', 'MaTTHC', 'TrangThaiHoSo', 'NgayCapNhat', 'DonViXuLy', 'KenhThucHien', 'HoSoCoThanhPhanSoHoa',
-  'DuocThanhToanTrucTuyen', 'NgayTiepNhan', 'NgayHenTra', 'NgayKetThucXuLy', 'NgayTra',
+  'MaHoSo',
+  'MaTTHC',
+  'TrangThaiHoSo',
+  'NgayCapNhat',
+  'DonViXuLy',
+  'KenhThucHien',
+  'HoSoCoThanhPhanSoHoa',
+  'DuocThanhToanTrucTuyen',
+  'NgayTiepNhan',
+  'NgayHenTra',
+  'NgayKetThucXuLy',
+  'NgayTra',
 ] as const;
 
 const valid = {
@@ -77,7 +87,10 @@ describe('normaliseDvcqg on arbitrary input', () => {
     });
     fc.assert(
       fc.property(dossier, (d) => {
-        expect(normaliseDvcqg(toDvcqgItem(d), { statusMap: IDENTITY_STATUS_MAP, dates: LATE })).toEqual({ ok: true, dossier: d });
+        expect(normaliseDvcqg(toDvcqgItem(d), { statusMap: IDENTITY_STATUS_MAP, dates: LATE })).toEqual({
+          ok: true,
+          dossier: d,
+        });
       }),
       { numRuns: 300 },
     );
@@ -85,8 +98,14 @@ describe('normaliseDvcqg on arbitrary input', () => {
 
   it('maps local procedure codes to national ones, keeping unmapped codes', () => {
     const map = { '1.003560.000.00.00.H56': '1.003560' };
-    const mapped = normaliseDvcqg({ ...valid, MaTTHC: '1.003560.000.00.00.H56' }, { statusMap: IDENTITY_STATUS_MAP, procedureMap: map });
-    const kept = normaliseDvcqg({ ...valid, MaTTHC: '2.002621.H56' }, { statusMap: IDENTITY_STATUS_MAP, procedureMap: map });
+    const mapped = normaliseDvcqg(
+      { ...valid, MaTTHC: '1.003560.000.00.00.H56' },
+      { statusMap: IDENTITY_STATUS_MAP, procedureMap: map },
+    );
+    const kept = normaliseDvcqg(
+      { ...valid, MaTTHC: '2.002621.H56' },
+      { statusMap: IDENTITY_STATUS_MAP, procedureMap: map },
+    );
     expect(mapped.ok && mapped.dossier.procedure).toBe('1.003560');
     expect(kept.ok && kept.dossier.procedure).toBe('2.002621.H56');
   });

@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalDossier, type CanonicalDossier } from '../../schemas/dossier.js';
 import { redactPersonal } from '../../src/normalise/personal.js';
-import { formatIsoVn, normaliseRest, parseIsoInstant, statusMapOf, toRestItem, type RestOptions } from '../../src/dialects/rest/normalise.js';
+import {
+  formatIsoVn,
+  normaliseRest,
+  parseIsoInstant,
+  statusMapOf,
+  toRestItem,
+  type RestOptions,
+} from '../../src/dialects/rest/normalise.js';
 import { DEFAULT_REST_STATUS_NAMES } from '../../src/sim/rest-server.js';
 import { fullDossier, vn, restItem } from '../helpers/fixtures.js';
 
 const OPTS: RestOptions = { statusMap: statusMapOf(DEFAULT_REST_STATUS_NAMES) };
-
 
 function reasonOf(item: unknown, opts: RestOptions = OPTS): string {
   const n = normaliseRest(item, opts);
@@ -29,17 +35,28 @@ describe('normaliseRest', () => {
 
   it('reads +07:00, Z and +00:00 as the instants they name', () => {
     const at = vn('2026-10-15T08:30:00');
-    for (const text of ['2026-10-15T08:30:00+07:00', '2026-10-15T01:30:00Z', '2026-10-15T01:30:00+00:00', '2026-10-15T01:30:00.000Z', '2026-10-15T08:30:00+0700', '2026-10-14T20:30:00-05:00'])
+    for (const text of [
+      '2026-10-15T08:30:00+07:00',
+      '2026-10-15T01:30:00Z',
+      '2026-10-15T01:30:00+00:00',
+      '2026-10-15T01:30:00.000Z',
+      '2026-10-15T08:30:00+0700',
+      '2026-10-14T20:30:00-05:00',
+    ])
       expect(dossierOf({ ...restItem(), receivedAt: text }).receivedAt, text).toBe(at);
   });
 
   it('reads a date-time without an offset as Vietnam time, not UTC', () => {
     expect(dossierOf({ ...restItem(), receivedAt: '2026-10-15T08:30:00' }).receivedAt).toBe(vn('2026-10-15T08:30:00'));
-    expect(dossierOf({ ...restItem(), updatedAt: '2026-10-01T00:30:00' }).updatedAt).toBe(Date.UTC(2026, 8, 30, 17, 30));
+    expect(dossierOf({ ...restItem(), updatedAt: '2026-10-01T00:30:00' }).updatedAt).toBe(
+      Date.UTC(2026, 8, 30, 17, 30),
+    );
   });
 
   it('keeps milliseconds', () => {
-    expect(dossierOf({ ...restItem(), updatedAt: '2026-10-20T02:05:12.345Z' }).updatedAt).toBe(Date.UTC(2026, 9, 20, 2, 5, 12, 345));
+    expect(dossierOf({ ...restItem(), updatedAt: '2026-10-20T02:05:12.345Z' }).updatedAt).toBe(
+      Date.UTC(2026, 9, 20, 2, 5, 12, 345),
+    );
   });
 
   it('reads null, absent and empty dates as null, and absent flags and channel as false / null', () => {
@@ -48,7 +65,14 @@ describe('normaliseRest', () => {
     delete item.digitised;
     delete item.channel;
     const d = dossierOf({ ...item, returnedAt: null, dueAt: '', paidOnline: null });
-    expect(d).toMatchObject({ finishedAt: null, returnedAt: null, dueAt: null, digitised: false, paidOnline: false, channel: null });
+    expect(d).toMatchObject({
+      finishedAt: null,
+      returnedAt: null,
+      dueAt: null,
+      digitised: false,
+      paidOnline: false,
+      channel: null,
+    });
   });
 
   it('maps the channels DIRECT, ONLINE and POSTAL to 1, 2 and 3', () => {
@@ -72,11 +96,19 @@ describe('normaliseRest', () => {
 
   it('trims and NFC-normalises codes, and applies the procedure map', () => {
     const decomposed = '1.001234-Đ'.normalize('NFD');
-    const d = dossierOf({ ...restItem(), code: ' 000.00.14.H56-261015-0118 ', agencyCode: ' 000.00.23.H56', procedureCode: decomposed });
+    const d = dossierOf({
+      ...restItem(),
+      code: ' 000.00.14.H56-261015-0118 ',
+      agencyCode: ' 000.00.23.H56',
+      procedureCode: decomposed,
+    });
     expect(d.code).toBe('000.00.14.H56-261015-0118');
     expect(d.agency).toBe('000.00.23.H56');
     expect(d.procedure).toBe('1.001234-Đ'.normalize('NFC'));
-    const mapped = dossierOf({ ...restItem(), procedureCode: '1.003560.000.00.00.H56' }, { ...OPTS, procedureMap: { '1.003560.000.00.00.H56': '1.003560' } });
+    const mapped = dossierOf(
+      { ...restItem(), procedureCode: '1.003560.000.00.00.H56' },
+      { ...OPTS, procedureMap: { '1.003560.000.00.00.H56': '1.003560' } },
+    );
     expect(mapped.procedure).toBe('1.003560');
   });
 
@@ -128,7 +160,15 @@ describe('toRestItem → normaliseRest', () => {
   it('round-trips canonical dossiers, including nulls and every status and channel', () => {
     const cases: CanonicalDossier[] = [fullDossier];
     for (let s = 1; s <= 10; s++)
-      cases.push({ ...fullDossier, status: s, channel: ([null, 1, 2, 3] as const)[s % 4]!, finishedAt: null, returnedAt: null, digitised: s % 2 === 0, paidOnline: s % 3 === 0 });
+      cases.push({
+        ...fullDossier,
+        status: s,
+        channel: ([null, 1, 2, 3] as const)[s % 4]!,
+        finishedAt: null,
+        returnedAt: null,
+        digitised: s % 2 === 0,
+        paidOnline: s % 3 === 0,
+      });
     cases.push({ ...fullDossier, receivedAt: null, dueAt: null, updatedAt: fullDossier.updatedAt + 123 });
     for (const d of cases) {
       const item = toRestItem(d, DEFAULT_REST_STATUS_NAMES);
@@ -147,7 +187,13 @@ describe('toRestItem → normaliseRest', () => {
 
 describe('a quarantined item (personal fields redacted) once its vendor status is mapped', () => {
   it('normalises: the redaction leaves nothing the normaliser needs', () => {
-    const kept = redactPersonal({ ...restItem(), status: 'CHO_PHE_DUYET_CAP_3', applicantName: 'Nguyễn Văn A', phone: '0912345678', email: 'a@example.vn' });
+    const kept = redactPersonal({
+      ...restItem(),
+      status: 'CHO_PHE_DUYET_CAP_3',
+      applicantName: 'Nguyễn Văn A',
+      phone: '0912345678',
+      email: 'a@example.vn',
+    });
     expect(reasonOf(kept)).toBe('status: unknown status "CHO_PHE_DUYET_CAP_3"');
     expect(dossierOf(kept, { statusMap: { ...OPTS.statusMap, CHO_PHE_DUYET_CAP_3: 4 } }).status).toBe(4);
   });

@@ -19,7 +19,17 @@ const counted = (d: CanonicalDossier): Counted => ({
   finishedAt: d.finishedAt,
   returnedAt: d.returnedAt,
 });
-const blank = (): Counted => ({ status: 0, channel: null, digitised: false, agency: '', procedure: '', receivedAt: null, dueAt: null, finishedAt: null, returnedAt: null });
+const blank = (): Counted => ({
+  status: 0,
+  channel: null,
+  digitised: false,
+  agency: '',
+  procedure: '',
+  receivedAt: null,
+  dueAt: null,
+  finishedAt: null,
+  returnedAt: null,
+});
 
 const time = fc.option(fc.integer({ min: -4_000_000_000_000, max: 40_000_000_000_000 }), { nil: null });
 const dossier = fc.record({

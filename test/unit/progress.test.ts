@@ -12,7 +12,9 @@ describe('PullGuard', () => {
       g.beforePage(p === 0 ? null : { page: p });
       g.afterPage(page(p * 3), true, key);
     }
-    expect(() => g.beforePage({ page: 4 })).toThrow(new NoProgressError('src: still not done after 4 pages (maxPages 4): stopped'));
+    expect(() => g.beforePage({ page: 4 })).toThrow(
+      new NoProgressError('src: still not done after 4 pages (maxPages 4): stopped'),
+    );
   });
 
   it('counts the pages read before a resume', () => {
@@ -25,7 +27,9 @@ describe('PullGuard', () => {
     g.beforePage(null);
     g.beforePage('a');
     g.beforePage('b');
-    expect(() => g.beforePage('a')).toThrow(new NoProgressError('src: no progress: the cursor "a" came back after 3 pages'));
+    expect(() => g.beforePage('a')).toThrow(
+      new NoProgressError('src: no progress: the cursor "a" came back after 3 pages'),
+    );
   });
 
   it('a full page with the very items of an earlier full page is no progress; a last (short) page is not compared', () => {
@@ -38,7 +42,9 @@ describe('PullGuard', () => {
     const h = new PullGuard('src', 100);
     h.afterPage([{ x: 1 }, { x: 2 }], true, key);
     h.afterPage([{ x: 1 }, { x: 3 }], true, key);
-    expect(() => h.afterPage([{ x: 1 }, { x: 2 }], true, key)).toThrow('no progress: page 0 holds the same 2 items as an earlier page');
+    expect(() => h.afterPage([{ x: 1 }, { x: 2 }], true, key)).toThrow(
+      'no progress: page 0 holds the same 2 items as an earlier page',
+    );
   });
 
   it('remembers at most REMEMBERED pages: an older one is forgotten, while maxPages still ends the pull', () => {

@@ -22,7 +22,13 @@ type D = CanonicalDossier & { digitisedAll: boolean };
 /** Dossier-level data for the province's year, built to the published totals, with the traps the rules must avoid. */
 function caoBang2023(): D[] {
   const out: D[] = [];
-  const base = { agency: '000.00.00.H04', procedure: '1.001234', channel: 2 as const, paidOnline: false, returnedAt: null };
+  const base = {
+    agency: '000.00.00.H04',
+    procedure: '1.001234',
+    channel: 2 as const,
+    paidOnline: false,
+    returnedAt: null,
+  };
   for (let i = 0; i < RECEIVED; i++) {
     // Received spread over the year at 09:00 Vietnam time, due 5 days later at 17:00.
     const day = YEAR.start + (i % 300) * DAY_MS;
@@ -45,11 +51,24 @@ function caoBang2023(): D[] {
   }
   // What must not count as received: refused at intake, never accepted, received the year
   // before (one still open, one withdrawn: carried over, never processed).
-  const ignored = { ...base, digitised: true, digitisedAll: true, dueAt: null, finishedAt: null, updatedAt: YEAR.start };
+  const ignored = {
+    ...base,
+    digitised: true,
+    digitisedAll: true,
+    dueAt: null,
+    finishedAt: null,
+    updatedAt: YEAR.start,
+  };
   out.push({ ...ignored, code: 'refused', status: 3, receivedAt: YEAR.start + DAY_MS });
   out.push({ ...ignored, code: 'submitted', status: 1, receivedAt: YEAR.start + DAY_MS });
   out.push({ ...ignored, code: 'last-year', status: 4, receivedAt: YEAR.start - DAY_MS });
-  out.push({ ...ignored, code: 'withdrawn', status: 7, receivedAt: YEAR.start - 2 * DAY_MS, finishedAt: YEAR.start + 3 * DAY_MS });
+  out.push({
+    ...ignored,
+    code: 'withdrawn',
+    status: 7,
+    receivedAt: YEAR.start - 2 * DAY_MS,
+    finishedAt: YEAR.start + 3 * DAY_MS,
+  });
   return out;
 }
 

@@ -13,13 +13,32 @@ describe('run page sections', () => {
   it('shows the sections in order, each under its heading', () => {
     const L = PAGE_LABELS.en;
     const index = INDEX_WORDS.en.title;
-    expect(headings(runPage(ctx, octoberRun([])))).toEqual([L.summary, L.heatmap, L.findings, L.driftRules, index, L.mismatches, L.incidentChanges]);
-    expect(RUN_SECTIONS.map((s) => s.heading(L))).toEqual([L.summary, L.heatmap, L.findings, L.driftRules, index, L.mismatches, L.incidentChanges]);
+    expect(headings(runPage(ctx, octoberRun([])))).toEqual([
+      L.summary,
+      L.heatmap,
+      L.findings,
+      L.driftRules,
+      index,
+      L.mismatches,
+      L.incidentChanges,
+    ]);
+    expect(RUN_SECTIONS.map((s) => s.heading(L))).toEqual([
+      L.summary,
+      L.heatmap,
+      L.findings,
+      L.driftRules,
+      index,
+      L.mismatches,
+      L.incidentChanges,
+    ]);
     expect(RUN_SECTIONS.map((s) => s.heading(PAGE_LABELS.vi))).toContain(INDEX_WORDS.vi.title); // in the page's language
   });
 
   it('renders a section added to the list after the others, with the run it is given', () => {
-    const extra: RunSection = { heading: () => 'Extra <section>', render: (_ctx, r) => html`<div id="extra">${r.runId}</div>` };
+    const extra: RunSection = {
+      heading: () => 'Extra <section>',
+      render: (_ctx, r) => html`<div id="extra">${r.runId}</div>`,
+    };
     const page = runPage(ctx, octoberRun([]), [...RUN_SECTIONS, extra]);
     expect(headings(page).at(-1)).toBe('Extra &lt;section&gt;');
     expect(page).toContain('<h2>Extra &lt;section&gt;</h2><div id="extra">r1</div>');

@@ -10,7 +10,14 @@ import { Tally, metricsOf, hasMetric } from '../../src/reconcile/counting.js';
 import { type Counts } from '../../src/domain/figures.js';
 import { ORACLE_DEFAULT_RULES, oracleMetrics } from '../../src/sim/oracle.js';
 import { Rng } from '../../src/sim/random.js';
-import { DEFAULT_INJECT, expectedStore, generateWorld, writeTruth, type World, type WorldOptions } from '../../src/sim/world.js';
+import {
+  DEFAULT_INJECT,
+  expectedStore,
+  generateWorld,
+  writeTruth,
+  type World,
+  type WorldOptions,
+} from '../../src/sim/world.js';
 import { vn } from '../helpers/fixtures.js';
 
 const HOUR = 3_600_000;
@@ -18,7 +25,16 @@ const HOUR = 3_600_000;
 const BASE: WorldOptions = { seed: 42, month: '2025-05', provinces: ['H49', 'H56', 'H12'], dossiersPerProvince: 1500 };
 const world = generateWorld(BASE);
 /** Only the three kinds injected before the others existed. */
-const NONE_NEW = { missingLocal: 0, replacedCode: 0, unmappedProcedure: 0, definitionDrift: 0, duplicateNational: 0, duplicateListedTwice: 0, duplicateTwoAgencies: 0, withdrawnMapped: 0 };
+const NONE_NEW = {
+  missingLocal: 0,
+  replacedCode: 0,
+  unmappedProcedure: 0,
+  definitionDrift: 0,
+  duplicateNational: 0,
+  duplicateListedTwice: 0,
+  duplicateTwoAgencies: 0,
+  withdrawnMapped: 0,
+};
 
 function byCode(list: CanonicalDossier[]): Map<string, CanonicalDossier> {
   return new Map(list.map((d) => [d.code, d]));
@@ -140,13 +156,37 @@ describe('generateWorld', () => {
 });
 
 describe('injected discrepancies', () => {
-  const KINDS = ['missing_national', 'status_lag', 'date_shift', 'missing_local', 'code_divergence', 'definition_drift', 'duplicate_national'] as const;
+  const KINDS = [
+    'missing_national',
+    'status_lag',
+    'date_shift',
+    'missing_local',
+    'code_divergence',
+    'definition_drift',
+    'duplicate_national',
+  ] as const;
 
   it('lists the configured counts per province and kind, on distinct dossiers', () => {
-    const asked = { notSynced: 4, statusLag: 2, dateShift: 5, missingLocal: 2, replacedCode: 2, unmappedProcedure: 3, definitionDrift: 2, duplicateNational: 1, duplicateListedTwice: 2, duplicateTwoAgencies: 1, withdrawnMapped: 2 };
+    const asked = {
+      notSynced: 4,
+      statusLag: 2,
+      dateShift: 5,
+      missingLocal: 2,
+      replacedCode: 2,
+      unmappedProcedure: 3,
+      definitionDrift: 2,
+      duplicateNational: 1,
+      duplicateListedTwice: 2,
+      duplicateTwoAgencies: 1,
+      withdrawnMapped: 2,
+    };
     const custom = generateWorld({ ...BASE, seed: 9, inject: asked });
     const old = generateWorld({ ...BASE, seed: 9, inject: { notSynced: 4, statusLag: 2, dateShift: 5, ...NONE_NEW } });
-    for (const [w, c] of [[world, DEFAULT_INJECT], [custom, asked], [old, { ...asked, ...NONE_NEW, unmappedProcedure: 0, replacedCode: 0, notSynced: 4, statusLag: 2, dateShift: 5 }]] as const) {
+    for (const [w, c] of [
+      [world, DEFAULT_INJECT],
+      [custom, asked],
+      [old, { ...asked, ...NONE_NEW, unmappedProcedure: 0, replacedCode: 0, notSynced: 4, statusLag: 2, dateShift: 5 }],
+    ] as const) {
       expect(w.inject).toEqual(c);
       const expected = {
         missing_national: c.notSynced,
@@ -159,7 +199,11 @@ describe('injected discrepancies', () => {
       };
       for (const p of w.provinces) {
         const mine = w.truth.filter((t) => t.province === p.province);
-        for (const k of KINDS) expect(mine.filter((t) => t.kind === k), k).toHaveLength(expected[k]);
+        for (const k of KINDS)
+          expect(
+            mine.filter((t) => t.kind === k),
+            k,
+          ).toHaveLength(expected[k]);
         expect(mine.filter((t) => t.form === 'replaced_code')).toHaveLength(c.replacedCode);
         expect(mine.filter((t) => t.form === 'unmapped_procedure')).toHaveLength(c.unmappedProcedure);
         expect(mine.filter((t) => t.form === 'second_code')).toHaveLength(c.duplicateNational);
@@ -169,14 +213,22 @@ describe('injected discrepancies', () => {
         for (const t of mine) {
           // the finding's code is local, except for missing_local and duplicate_national (national, under the extra copy's agency)
           const national = t.kind === 'missing_local' || t.kind === 'duplicate_national';
-          const side = national ? p.national.filter((d) => d.code === t.dossierCode && d.agency === t.agency) : [local.get(t.dossierCode)].filter((d) => d?.agency === t.agency);
+          const side = national
+            ? p.national.filter((d) => d.code === t.dossierCode && d.agency === t.agency)
+            : [local.get(t.dossierCode)].filter((d) => d?.agency === t.agency);
           expect(side.length, `${t.kind} ${t.dossierCode}`).toBeGreaterThan(0);
         }
       }
       expect(injectedCodes(w).size).toBe(w.truth.length);
-      expect(w.truth.filter((t) => t.kind === 'code_divergence' || t.kind === 'duplicate_national').every((t) => t.form !== undefined || t.related !== undefined)).toBe(true);
+      expect(
+        w.truth
+          .filter((t) => t.kind === 'code_divergence' || t.kind === 'duplicate_national')
+          .every((t) => t.form !== undefined || t.related !== undefined),
+      ).toBe(true);
     }
-    expect(old.truth.map((t) => t.kind).every((k) => ['missing_national', 'status_lag', 'date_shift'].includes(k))).toBe(true);
+    expect(
+      old.truth.map((t) => t.kind).every((k) => ['missing_national', 'status_lag', 'date_shift'].includes(k)),
+    ).toBe(true);
   });
 
   it('changes the national copy exactly as specified', () => {
@@ -279,7 +331,9 @@ describe('injected discrepancies', () => {
     for (const p of world.provinces) {
       const mine = world.truth.filter((t) => t.province === p.province);
       const n = (k: string) => mine.filter((t) => t.kind === k).length;
-      expect(p.national).toHaveLength(p.local.length - n('missing_national') + n('missing_local') + n('duplicate_national'));
+      expect(p.national).toHaveLength(
+        p.local.length - n('missing_national') + n('missing_local') + n('duplicate_national'),
+      );
       const national = byCode(p.national);
       const related = new Set(mine.flatMap((t) => (t.related ? [t.related] : [])));
       const clean = p.local.filter((d) => !injected.has(d.code) && !related.has(d.code));
@@ -287,7 +341,8 @@ describe('injected discrepancies', () => {
       expect(clean.length).toBe(p.local.length - mine.length + n('missing_local'));
       for (const d of clean) expect(national.get(d.code)).toBe(d);
       const cleanCodes = byCode(clean);
-      for (const d of p.national) expect(injected.has(d.code) || related.has(d.code) || cleanCodes.has(d.code)).toBe(true);
+      for (const d of p.national)
+        expect(injected.has(d.code) || related.has(d.code) || cleanCodes.has(d.code)).toBe(true);
     }
   });
 
@@ -308,7 +363,10 @@ describe('injected discrepancies', () => {
         for (const pair of own) {
           const a: Counts = store.get(pair);
           const b: Counts = national.get(pair);
-          expect(METRICS.some((m) => a[m] !== b[m]), `${t.kind} ${t.dossierCode} ${pair}`).toBe(true);
+          expect(
+            METRICS.some((m) => a[m] !== b[m]),
+            `${t.kind} ${t.dossierCode} ${pair}`,
+          ).toBe(true);
         }
         pairs.push(...own);
       }
@@ -340,24 +398,42 @@ describe('injected discrepancies', () => {
       const unmappedAgencies = new Set<string>();
       for (const agency of p.agencies) {
         const mine = world.truth.filter((t) => t.province === p.province && t.agency === agency);
-        const count = (kind: string, form?: string) => mine.filter((t) => t.kind === kind && (form === undefined || t.form === form)).length;
+        const count = (kind: string, form?: string) =>
+          mine.filter((t) => t.kind === kind && (form === undefined || t.form === form)).length;
         const processed = (t: { dossierCode: string }) =>
-          hasMetric(metricsOf((localByCode.get(t.dossierCode) ?? nationalByCode.get(t.dossierCode))!, period), 'processed');
-        const some = (kind: string, test: (t: (typeof mine)[number]) => boolean) => mine.filter((t) => t.kind === kind && test(t)).length;
+          hasMetric(
+            metricsOf((localByCode.get(t.dossierCode) ?? nationalByCode.get(t.dossierCode))!, period),
+            'processed',
+          );
+        const some = (kind: string, test: (t: (typeof mine)[number]) => boolean) =>
+          mine.filter((t) => t.kind === kind && test(t)).length;
         // replaced codes move from their agency to the root
-        const filedHere = agency === root ? world.truth.filter((t) => t.province === p.province && t.form === 'replaced_code') : [];
+        const filedHere =
+          agency === root ? world.truth.filter((t) => t.province === p.province && t.form === 'replaced_code') : [];
         const replacedOut = count('code_divergence', 'replaced_code');
         const l: Counts = local.get(agency);
         const n: Counts = national.get(agency);
         expect(n.received - l.received).toBe(
-          -count('missing_national') - count('date_shift') + count('missing_local') - replacedOut + filedHere.length +
-            some('duplicate_national', (t) => hasMetric(metricsOf(nationalByCode.get(t.dossierCode)!, period), 'received')),
+          -count('missing_national') -
+            count('date_shift') +
+            count('missing_local') -
+            replacedOut +
+            filedHere.length +
+            some('duplicate_national', (t) =>
+              hasMetric(metricsOf(nationalByCode.get(t.dossierCode)!, period), 'received'),
+            ),
         );
         expect(n.carriedOver - l.carriedOver).toBe(
-          count('date_shift') + some('duplicate_national', (t) => hasMetric(metricsOf(nationalByCode.get(t.dossierCode)!, period), 'carriedOver')),
+          count('date_shift') +
+            some('duplicate_national', (t) =>
+              hasMetric(metricsOf(nationalByCode.get(t.dossierCode)!, period), 'carriedOver'),
+            ),
         );
         expect(n.processed - l.processed).toBe(
-          -count('status_lag') - count('definition_drift') - some('missing_national', processed) + some('missing_local', processed) -
+          -count('status_lag') -
+            count('definition_drift') -
+            some('missing_national', processed) +
+            some('missing_local', processed) -
             some('code_divergence', (t) => t.form === 'replaced_code' && processed(t)) +
             filedHere.filter(processed).length +
             some('duplicate_national', processed),
@@ -384,10 +460,13 @@ describe('injected discrepancies', () => {
       const store = expectedStore(p);
       expect(store).toHaveLength(p.local.length);
       const variants = p.local.filter((d) => Object.hasOwn(p.procedureMap, d.procedure));
-      expect(variants.length).toBe(world.truth.filter((t) => t.province === p.province && t.form === 'unmapped_procedure').length);
+      expect(variants.length).toBe(
+        world.truth.filter((t) => t.province === p.province && t.form === 'unmapped_procedure').length,
+      );
       for (let i = 0; i < store.length; i++) {
         const d = p.local[i]!;
-        if (Object.hasOwn(p.procedureMap, d.procedure)) expect(store[i]).toEqual({ ...d, procedure: p.procedureMap[d.procedure] });
+        if (Object.hasOwn(p.procedureMap, d.procedure))
+          expect(store[i]).toEqual({ ...d, procedure: p.procedureMap[d.procedure] });
         else expect(store[i]).toBe(d);
       }
       expect(expectedStore(p, {})).toEqual(p.local); // a source without a map stores the local codes
@@ -414,7 +493,16 @@ describe('national duplicates of every form, shared keys, unexplained keys', () 
     ...BASE,
     seed: 5,
     dossiersPerProvince: 600,
-    inject: { notSynced: 6, statusLag: 6, dateShift: 4, missingLocal: 4, replacedCode: 3, unmappedProcedure: 2, definitionDrift: 3, ...FORMS },
+    inject: {
+      notSynced: 6,
+      statusLag: 6,
+      dateShift: 4,
+      missingLocal: 4,
+      replacedCode: 3,
+      unmappedProcedure: 2,
+      definitionDrift: 3,
+      ...FORMS,
+    },
     shareKeys: true,
     unexplainedKeys: 2,
   });
@@ -423,7 +511,8 @@ describe('national duplicates of every form, shared keys, unexplained keys', () 
     const local = byCode(p.local);
     const root = rootAgency(p.province);
     const out = new Map<string, Set<string>>();
-    const add = (agency: string, procedure: string, way: string) => out.set(`${agency}|${procedure}`, (out.get(`${agency}|${procedure}`) ?? new Set()).add(way));
+    const add = (agency: string, procedure: string, way: string) =>
+      out.set(`${agency}|${procedure}`, (out.get(`${agency}|${procedure}`) ?? new Set()).add(way));
     for (const t of w.truth.filter((x) => x.province === p.province)) {
       const d = local.get(t.dossierCode) ?? p.national.find((n) => n.code === t.dossierCode)!;
       if (t.form === 'unmapped_procedure') continue; // alone at its agency
@@ -437,7 +526,11 @@ describe('national duplicates of every form, shared keys, unexplained keys', () 
   it('holds the same code twice nationally, or under a second agency, with one truth entry per extra copy', () => {
     for (const p of shared.provinces) {
       const mine = shared.truth.filter((t) => t.province === p.province && t.kind === 'duplicate_national');
-      expect(mine.map((t) => t.form).sort()).toEqual([...Array(3).fill('listed_twice'), ...Array(3).fill('second_code'), ...Array(3).fill('two_agencies')]);
+      expect(mine.map((t) => t.form).sort()).toEqual([
+        ...Array(3).fill('listed_twice'),
+        ...Array(3).fill('second_code'),
+        ...Array(3).fill('two_agencies'),
+      ]);
       const local = byCode(p.local);
       for (const t of mine) {
         if (t.form === 'second_code') continue; // checked above
@@ -488,7 +581,7 @@ describe('national duplicates of every form, shared keys, unexplained keys', () 
     }
   });
 
-  it('leaves every injected dossier\'s pair with a national gap it cannot cancel', () => {
+  it("leaves every injected dossier's pair with a national gap it cannot cancel", () => {
     for (const p of shared.provinces) {
       const store = expectedStore(p);
       const tally = (list: CanonicalDossier[]) => {
@@ -499,7 +592,10 @@ describe('national duplicates of every form, shared keys, unexplained keys', () 
       const [l, n] = [tally(store), tally(p.national)];
       for (const pair of movedPairs(shared, p).keys()) {
         const gap = (['received', 'toProcess', 'processed'] as const).map((m) => n.get(pair)[m] - l.get(pair)[m]);
-        expect(gap.some((g) => g !== 0), pair).toBe(true);
+        expect(
+          gap.some((g) => g !== 0),
+          pair,
+        ).toBe(true);
       }
     }
   });
@@ -515,17 +611,44 @@ describe('national duplicates of every form, shared keys, unexplained keys', () 
       expect(new Set(p.nationalAlterations.map((a) => `${a.agency}|${a.metric}`)).size).toBe(2);
       for (const a of p.nationalAlterations) {
         expect(moved.has(`${a.agency}|${a.procedure}`)).toBe(false);
-        expect(p.local.some((d) => d.agency === a.agency && d.procedure === a.procedure && hasMetric(metricsOf(d, shared.period), 'toProcess'))).toBe(true);
+        expect(
+          p.local.some(
+            (d) =>
+              d.agency === a.agency &&
+              d.procedure === a.procedure &&
+              hasMetric(metricsOf(d, shared.period), 'toProcess'),
+          ),
+        ).toBe(true);
         expect([1, 2]).toContain(a.delta);
         expect(METRICS).toContain(a.metric);
-        expect(keys).toContainEqual({ province: p.province, agency: a.agency, procedure: a.procedure, metric: a.metric, residual: a.delta });
-        expect(keys).toContainEqual({ province: p.province, agency: a.agency, procedure: null, metric: a.metric, residual: a.delta });
+        expect(keys).toContainEqual({
+          province: p.province,
+          agency: a.agency,
+          procedure: a.procedure,
+          metric: a.metric,
+          residual: a.delta,
+        });
+        expect(keys).toContainEqual({
+          province: p.province,
+          agency: a.agency,
+          procedure: null,
+          metric: a.metric,
+          residual: a.delta,
+        });
       }
     }
     // the same world without them is otherwise the same
-    const without = generateWorld({ ...BASE, seed: 5, dossiersPerProvince: 600, inject: shared.inject, shareKeys: true });
+    const without = generateWorld({
+      ...BASE,
+      seed: 5,
+      dossiersPerProvince: 600,
+      inject: shared.inject,
+      shareKeys: true,
+    });
     expect(without.truth).toEqual(shared.truth);
-    expect(without.provinces.map((p) => [p.local, p.national])).toEqual(shared.provinces.map((p) => [p.local, p.national]));
+    expect(without.provinces.map((p) => [p.local, p.national])).toEqual(
+      shared.provinces.map((p) => [p.local, p.national]),
+    );
   });
 });
 
@@ -537,7 +660,9 @@ describe('volume', () => {
     expect(tiny.truth).toHaveLength(3 * 8);
     expect(() => generateWorld({ ...BASE, dossiersPerProvince: 5 })).toThrow(/raise the volume/);
     expect(() => generateWorld({ ...BASE, dossiersPerProvince: 30 })).toThrow(/raise the volume/);
-    expect(() => generateWorld({ ...BASE, inject: { definitionDrift: 500 } })).toThrow(/definition_drift.*raise the volume/);
+    expect(() => generateWorld({ ...BASE, inject: { definitionDrift: 500 } })).toThrow(
+      /definition_drift.*raise the volume/,
+    );
     expect(() => generateWorld({ ...BASE, inject: { duplicates: 1 } as never })).toThrow(/inject.duplicates/);
     expect(() => generateWorld({ ...BASE, inject: { missingLocal: -1 } })).toThrow(/inject.missingLocal/);
     expect(() => generateWorld({ ...BASE, month: '2025-13' })).toThrow();
@@ -555,7 +680,13 @@ describe('volume', () => {
 
   it('adds agencies when the 4-digit daily sequence would overflow', () => {
     // one agency over 51 days would need > 5,000 dossiers a day on average
-    const busy = generateWorld({ ...BASE, provinces: ['H56'], dossiersPerProvince: 300_000, agenciesPerProvince: 1, inject: NONE_NEW });
+    const busy = generateWorld({
+      ...BASE,
+      provinces: ['H56'],
+      dossiersPerProvince: 300_000,
+      agenciesPerProvince: 1,
+      inject: NONE_NEW,
+    });
     const p = busy.provinces[0]!;
     expect(p.agencies).toHaveLength(2);
     const perDay = new Map<string, number>();
@@ -565,12 +696,18 @@ describe('volume', () => {
     }
     expect(Math.max(...perDay.values())).toBeLessThanOrEqual(9999);
     expect(new Set(p.local.map((d) => d.code)).size).toBe(300_000);
-    expect(generateWorld({ ...BASE, dossiersPerProvince: 300, agenciesPerProvince: 1, inject: NONE_NEW }).provinces[0]!.agencies).toEqual([
-      rootAgency('H49'),
-    ]);
+    expect(
+      generateWorld({ ...BASE, dossiersPerProvince: 300, agenciesPerProvince: 1, inject: NONE_NEW }).provinces[0]!
+        .agencies,
+    ).toEqual([rootAgency('H49')]);
     // a replaced code needs a non-root agency, unmapped procedure codes one of their own
-    expect(generateWorld({ ...BASE, dossiersPerProvince: 300, agenciesPerProvince: 1 }).provinces[0]!.agencies).toHaveLength(3);
-    expect(generateWorld({ ...BASE, dossiersPerProvince: 300, agenciesPerProvince: 1, inject: { unmappedProcedure: 0 } }).provinces[0]!.agencies).toHaveLength(2);
+    expect(
+      generateWorld({ ...BASE, dossiersPerProvince: 300, agenciesPerProvince: 1 }).provinces[0]!.agencies,
+    ).toHaveLength(3);
+    expect(
+      generateWorld({ ...BASE, dossiersPerProvince: 300, agenciesPerProvince: 1, inject: { unmappedProcedure: 0 } })
+        .provinces[0]!.agencies,
+    ).toHaveLength(2);
   });
 });
 
@@ -585,25 +722,35 @@ describe('counting rules of the portal (nationalRules)', () => {
     [['period-end'], { periodEnd: 'exclusive' }],
     [['submitted'], { receivedOn: 'submitted' }],
     [['due-time', 'withdrawn'], { dueCompare: 'time', withdrawnIsProcessed: true }],
-  ] as const)('%j: the national figures follow them; the truth lists every national dossier they count differently, with the rule', (rules, oracle) => {
-    const w = generateWorld({ ...BASE, provinces: ['H49'], dossiersPerProvince: 400, nationalRules: rules });
-    const p = w.provinces[0]!;
-    const full = { ...ORACLE_DEFAULT_RULES, ...oracle };
-    expect(p.nationalRules).toEqual(full);
-    const ruled = w.truth.filter((t) => t.form === 'counting_rule');
-    expect(ruled.length).toBeGreaterThan(0);
-    const injected = new Set(w.truth.filter((t) => t.form !== 'counting_rule').flatMap((t) => [t.dossierCode, t.related]));
-    const differing = p.national.filter((d) => !injected.has(d.code) && !same(oracleMetrics(d, days(w), full), oracleMetrics(d, days(w))));
-    expect(ruled.map((t) => t.dossierCode).sort()).toEqual(differing.map((d) => d.code).sort());
-    for (const t of ruled) expect(t.rule).toBe(p.ruleNames![t.agency]);
-    if (rules.length === 2) expect(Object.values(p.ruleNames!)).toContain('due compared with time of day + withdrawn counted as processed');
-    // the records agree: the same objects on both sides
-    const local = byCode(p.local);
-    for (const t of ruled) expect(p.national.find((d) => d.code === t.dossierCode)).toBe(local.get(t.dossierCode));
-  });
+  ] as const)(
+    '%j: the national figures follow them; the truth lists every national dossier they count differently, with the rule',
+    (rules, oracle) => {
+      const w = generateWorld({ ...BASE, provinces: ['H49'], dossiersPerProvince: 400, nationalRules: rules });
+      const p = w.provinces[0]!;
+      const full = { ...ORACLE_DEFAULT_RULES, ...oracle };
+      expect(p.nationalRules).toEqual(full);
+      const ruled = w.truth.filter((t) => t.form === 'counting_rule');
+      expect(ruled.length).toBeGreaterThan(0);
+      const injected = new Set(
+        w.truth.filter((t) => t.form !== 'counting_rule').flatMap((t) => [t.dossierCode, t.related]),
+      );
+      const differing = p.national.filter(
+        (d) => !injected.has(d.code) && !same(oracleMetrics(d, days(w), full), oracleMetrics(d, days(w))),
+      );
+      expect(ruled.map((t) => t.dossierCode).sort()).toEqual(differing.map((d) => d.code).sort());
+      for (const t of ruled) expect(t.rule).toBe(p.ruleNames![t.agency]);
+      if (rules.length === 2)
+        expect(Object.values(p.ruleNames!)).toContain('due compared with time of day + withdrawn counted as processed');
+      // the records agree: the same objects on both sides
+      const local = byCode(p.local);
+      for (const t of ruled) expect(p.national.find((d) => d.code === t.dossierCode)).toBe(local.get(t.dossierCode));
+    },
+  );
 
   it('refuses a rule it does not know, or one asked twice', () => {
-    expect(() => generateWorld({ ...BASE, nationalRules: ['weekly' as never] })).toThrow(/"weekly" is not a counting rule/);
+    expect(() => generateWorld({ ...BASE, nationalRules: ['weekly' as never] })).toThrow(
+      /"weekly" is not a counting rule/,
+    );
     expect(() => generateWorld({ ...BASE, nationalRules: ['withdrawn', 'withdrawn'] })).toThrow(/asked twice/);
   });
 

@@ -80,7 +80,14 @@ describe('formatCompact', () => {
   });
 
   it('round-trips with parseCompact, both ways', () => {
-    const texts = ['20261101000000', '20261031235959', '20240229120000', '20250101000000', '19991231235959', '20301231165959'];
+    const texts = [
+      '20261101000000',
+      '20261031235959',
+      '20240229120000',
+      '20250101000000',
+      '19991231235959',
+      '20301231165959',
+    ];
     for (const t of texts) {
       const ms = parseCompact(t);
       expect(ms).toBeTypeOf('number');
@@ -184,12 +191,24 @@ describe('agreement with Date', () => {
   const oracleParse = (y: number, mo: number, d: number, h: number, mi: number, s: number): number | undefined => {
     const ms = Date.UTC(y, mo - 1, d, h, mi, s);
     const back = new Date(ms);
-    if (y < 100 || h > 23 || mi > 59 || s > 59 || back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return undefined;
+    if (
+      y < 100 ||
+      h > 23 ||
+      mi > 59 ||
+      s > 59 ||
+      back.getUTCFullYear() !== y ||
+      back.getUTCMonth() !== mo - 1 ||
+      back.getUTCDate() !== d
+    )
+      return undefined;
     return ms - VN_OFFSET_MS;
   };
   const p2 = (n: number) => String(n).padStart(2, '0');
   // Years 0100-9999, as the wire's four digits allow (Date.UTC reads years below 100 as 19xx).
-  const instant = fc.integer({ min: Date.UTC(100, 0, 1) - VN_OFFSET_MS, max: Date.UTC(9999, 11, 31, 23, 59, 59) - VN_OFFSET_MS });
+  const instant = fc.integer({
+    min: Date.UTC(100, 0, 1) - VN_OFFSET_MS,
+    max: Date.UTC(9999, 11, 31, 23, 59, 59) - VN_OFFSET_MS,
+  });
 
   it('formats every instant as Date does', () => {
     fc.assert(
@@ -205,16 +224,28 @@ describe('agreement with Date', () => {
 
   it('parses every digit string as Date does, refusing the same ones', () => {
     // Mostly in range (so most strings are real dates), sometimes any two digits.
-    const field = (lo: number, hi: number, max = 99) => fc.oneof({ arbitrary: fc.integer({ min: lo, max: hi }), weight: 9 }, { arbitrary: fc.integer({ min: 0, max }), weight: 1 });
+    const field = (lo: number, hi: number, max = 99) =>
+      fc.oneof(
+        { arbitrary: fc.integer({ min: lo, max: hi }), weight: 9 },
+        { arbitrary: fc.integer({ min: 0, max }), weight: 1 },
+      );
     fc.assert(
-      fc.property(field(1900, 2100, 9999), field(1, 12), field(1, 31), field(0, 23), field(0, 59), field(0, 59), (y, mo, d, h, mi, s) => {
-        const text = `${String(y).padStart(4, '0')}${p2(mo)}${p2(d)}`;
-        const expected = oracleParse(y, mo, d, h, mi, s);
-        expect(parseCompact(`${text}${p2(h)}${p2(mi)}${p2(s)}`)).toBe(expected);
-        const midnight = oracleParse(y, mo, d, 0, 0, 0);
-        expect(parseDay(text)).toBe(midnight);
-        expect(parseDay(`${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6)}`)).toBe(midnight);
-      }),
+      fc.property(
+        field(1900, 2100, 9999),
+        field(1, 12),
+        field(1, 31),
+        field(0, 23),
+        field(0, 59),
+        field(0, 59),
+        (y, mo, d, h, mi, s) => {
+          const text = `${String(y).padStart(4, '0')}${p2(mo)}${p2(d)}`;
+          const expected = oracleParse(y, mo, d, h, mi, s);
+          expect(parseCompact(`${text}${p2(h)}${p2(mi)}${p2(s)}`)).toBe(expected);
+          const midnight = oracleParse(y, mo, d, 0, 0, 0);
+          expect(parseDay(text)).toBe(midnight);
+          expect(parseDay(`${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6)}`)).toBe(midnight);
+        },
+      ),
       { numRuns: 5000 },
     );
   });
@@ -230,8 +261,16 @@ describe('agreement with Date', () => {
   });
 
   it('refuses what is not all digits and throws on an instant that is not a number', () => {
-    for (const bad of ['2026110100000 ', '+2026110100000', '20261101 00000', '2026-11-01', '２０２６１１０１００００００']) expect(parseCompact(bad)).toBeUndefined();
-    for (const bad of ['2026-11-1', '2026/11/01', '2026-11-01 ', '20261101T', '2026+1101']) expect(parseDay(bad)).toBeUndefined();
+    for (const bad of [
+      '2026110100000 ',
+      '+2026110100000',
+      '20261101 00000',
+      '2026-11-01',
+      '２０２６１１０１００００００',
+    ])
+      expect(parseCompact(bad)).toBeUndefined();
+    for (const bad of ['2026-11-1', '2026/11/01', '2026-11-01 ', '20261101T', '2026+1101'])
+      expect(parseDay(bad)).toBeUndefined();
     expect(() => formatDay(Number.NaN)).toThrow(RangeError);
   });
 });

@@ -11,7 +11,23 @@ import { zeroCounts, type Counts, type Figures } from '../../src/domain/figures.
 import { compareGroups, groupKey, parseGroupKey, type Group } from '../../src/domain/group.js';
 import { tupleKey } from '../../src/util/tuple-key.js';
 
-const HOSTILE = ['1.004776|x', '1.004776', 'a:b', 'a@b', '|', ':', '@', '', '%0040', '*', 'x|', '|x', 'ư:ơ', '\u0000', '\ud800'];
+const HOSTILE = [
+  '1.004776|x',
+  '1.004776',
+  'a:b',
+  'a@b',
+  '|',
+  ':',
+  '@',
+  '',
+  '%0040',
+  '*',
+  'x|',
+  '|x',
+  'ư:ơ',
+  '\u0000',
+  '\ud800',
+];
 
 function fig(agency: string, procedure: string | null, counts: Partial<Counts>): Figures {
   return { agency, procedure, counts: { ...zeroCounts(), ...counts } };
@@ -19,7 +35,9 @@ function fig(agency: string, procedure: string | null, counts: Partial<Counts>):
 
 describe('groupKey', () => {
   it('reads back every (agency, procedure), separators and all', () => {
-    for (const agency of HOSTILE) for (const procedure of [null, ...HOSTILE]) expect(parseGroupKey(groupKey(agency, procedure))).toEqual({ agency, procedure });
+    for (const agency of HOSTILE)
+      for (const procedure of [null, ...HOSTILE])
+        expect(parseGroupKey(groupKey(agency, procedure))).toEqual({ agency, procedure });
   });
 
   it('gives different groups different keys, where a join on "|" collided', () => {
@@ -54,10 +72,22 @@ describe('groupKey', () => {
 describe('compareCounts with separators in codes', () => {
   it('keeps `1.004776` and `1.004776|x` apart: each group its own counts, in report order', () => {
     const A = '000.00.12.H49';
-    const local = [fig(A, null, { received: 37 }), fig(A, '1.004776', { received: 34 }), fig(A, '1.004776|x', { received: 3 })];
-    const national = [fig(A, null, { received: 37 }), fig(A, '1.004776', { received: 34 }), fig(A, '1.004776|x', { received: 3 })];
+    const local = [
+      fig(A, null, { received: 37 }),
+      fig(A, '1.004776', { received: 34 }),
+      fig(A, '1.004776|x', { received: 3 }),
+    ];
+    const national = [
+      fig(A, null, { received: 37 }),
+      fig(A, '1.004776', { received: 34 }),
+      fig(A, '1.004776|x', { received: 3 }),
+    ];
     expect(compareCounts(local, national)).toEqual([]);
-    const behind = [fig(A, null, { received: 36 }), fig(A, '1.004776', { received: 34 }), fig(A, '1.004776|x', { received: 2 })];
+    const behind = [
+      fig(A, null, { received: 36 }),
+      fig(A, '1.004776', { received: 34 }),
+      fig(A, '1.004776|x', { received: 2 }),
+    ];
     expect(compareCounts(local, behind).map((m) => [m.agency, m.procedure, m.local, m.national])).toEqual([
       [A, null, 37, 36],
       [A, '1.004776|x', 3, 2],
@@ -65,8 +95,16 @@ describe('compareCounts with separators in codes', () => {
   });
 
   it('examines each mismatch of an agency whose code holds "|", kept apart from the agency it starts with', () => {
-    const local = [fig('A|received', null, { received: 5, late: 1 }), fig('A|received', 'p', { received: 5, late: 1 }), fig('A', null, { received: 5 })];
-    const national = [fig('A|received', null, { received: 5 }), fig('A|received', 'p', { received: 4, late: 1 }), fig('A', null, { received: 4 })];
+    const local = [
+      fig('A|received', null, { received: 5, late: 1 }),
+      fig('A|received', 'p', { received: 5, late: 1 }),
+      fig('A', null, { received: 5 }),
+    ];
+    const national = [
+      fig('A|received', null, { received: 5 }),
+      fig('A|received', 'p', { received: 4, late: 1 }),
+      fig('A', null, { received: 4 }),
+    ];
     const out = compareCounts(local, national);
     expect(out.filter(examinable).map((m) => [m.agency, m.procedure, m.metric])).toEqual([
       ['A', null, 'received'],

@@ -1,9 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { unitRegistryFile } from '../../schemas/units.js';
-import { activeUnits, createUnitRegistry, currentProvince, unitOf, unitRegistry, unitSegment } from '../../src/normalise/units.js';
+import {
+  activeUnits,
+  createUnitRegistry,
+  currentProvince,
+  unitOf,
+  unitRegistry,
+  unitSegment,
+} from '../../src/normalise/units.js';
 
-const raw = JSON.parse(readFileSync(new URL('../../data/provincial-units.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const raw = JSON.parse(readFileSync(new URL('../../data/provincial-units.json', import.meta.url), 'utf8')) as Record<
+  string,
+  unknown
+>;
 
 // Instants in Vietnam time (UTC+7): the merger takes effect at local midnight of 2025-07-01.
 const BEFORE = new Date('2025-06-30T23:59:59+07:00');
@@ -33,7 +43,10 @@ describe('unit registry data', () => {
   });
 
   it('rejects an NFD name', () => {
-    const bad = { ...file, units: file.units.map((u) => (u.code === 'H49' ? { ...u, name: u.name.normalize('NFD') } : u)) };
+    const bad = {
+      ...file,
+      units: file.units.map((u) => (u.code === 'H49' ? { ...u, name: u.name.normalize('NFD') } : u)),
+    };
     expect(unitRegistryFile.safeParse(bad).success).toBe(false);
   });
 
@@ -45,20 +58,26 @@ describe('unit registry data', () => {
   it('rejects units and mergers that disagree (Decision 09/2025: the merged unit keeps the code of its namesake)', () => {
     const issues = (f: unknown) => (unitRegistryFile.safeParse(f).error?.issues ?? []).map((i) => i.message);
     // Đắk Nông closed into Lâm Đồng (H36), not into Đà Nẵng (H17).
-    expect(issues({ ...file, units: file.units.map((u) => (u.code === 'H16' ? { ...u, successor: 'H17' } : u)) })).toContain(
-      'Đắk Nông closes into Lâm Đồng, whose code is H36',
-    );
+    expect(
+      issues({ ...file, units: file.units.map((u) => (u.code === 'H16' ? { ...u, successor: 'H17' } : u)) }),
+    ).toContain('Đắk Nông closes into Lâm Đồng, whose code is H36');
     // Lâm Đồng keeps its own code.
-    expect(issues({ ...file, mergers: file.mergers.map((m) => (m.name === 'Lâm Đồng' ? { ...m, code: 'H16' } : m)) })).toContain(
-      'Lâm Đồng keeps the code of Lâm Đồng: H36, not H16',
-    );
+    expect(
+      issues({ ...file, mergers: file.mergers.map((m) => (m.name === 'Lâm Đồng' ? { ...m, code: 'H16' } : m)) }),
+    ).toContain('Lâm Đồng keeps the code of Lâm Đồng: H36, not H16');
     // A predecessor that keeps its code does not close; one that does not, closes.
-    expect(issues({ ...file, units: file.units.map((u) => (u.code === 'H36' ? { ...u, validTo: '2025-06-30', successor: null } : u)) })).toContain(
-      'Lâm Đồng keeps its code',
-    );
-    expect(issues({ ...file, units: file.units.map((u) => (u.code === 'H16' ? { ...u, validTo: null, successor: 'H16' } : u)) })).toContain(
-      "Đắk Nông's code closes when it merges into Lâm Đồng",
-    );
+    expect(
+      issues({
+        ...file,
+        units: file.units.map((u) => (u.code === 'H36' ? { ...u, validTo: '2025-06-30', successor: null } : u)),
+      }),
+    ).toContain('Lâm Đồng keeps its code');
+    expect(
+      issues({
+        ...file,
+        units: file.units.map((u) => (u.code === 'H16' ? { ...u, validTo: null, successor: 'H16' } : u)),
+      }),
+    ).toContain("Đắk Nông's code closes when it merges into Lâm Đồng");
   });
 });
 
@@ -115,7 +134,12 @@ describe('currentProvince', () => {
     expect(currentProvince('000.00.00.H16', AFTER)).toBe('H36');
     expect(currentProvince('000.00.14.H47-250630-0001', AFTER)).toBe('H17');
     expect(currentProvince('H47', new Date('2030-01-01T00:00:00+07:00'))).toBe('H17');
-    expect(unitOf('H16')).toMatchObject({ name: 'Đắk Nông', validTo: '2025-06-30', successor: 'H36', successorName: 'Lâm Đồng' });
+    expect(unitOf('H16')).toMatchObject({
+      name: 'Đắk Nông',
+      validTo: '2025-06-30',
+      successor: 'H36',
+      successorName: 'Lâm Đồng',
+    });
   });
 
   it('is undefined after the merger for a closed code whose successor code is unconfirmed', () => {

@@ -54,8 +54,10 @@ type Say = (line: string) => void;
 /** Says how many of the injected discrepancies the run found; exit code 1 unless all, and nothing else. */
 function sayTruth(report: RunReport, world: World, say: Say): void {
   const check = checkTruth(report, world.truth);
-  say(`Injected discrepancies found: ${check.found} of ${check.expected}` +
-    ` (missed ${check.missed.length}, wrong kind ${check.wrongKind.length}, unexpected findings ${check.unexpected.length}).`);
+  say(
+    `Injected discrepancies found: ${check.found} of ${check.expected}` +
+      ` (missed ${check.missed.length}, wrong kind ${check.wrongKind.length}, unexpected findings ${check.unexpected.length}).`,
+  );
   for (const m of check.missed) say(`  missed: ${m.dossierCode} (${m.kind})`);
   for (const w of check.wrongKind) say(`  wrong kind: ${w.dossierCode}: expected ${w.expected}, got ${w.got}`);
   for (const u of check.unexpected) say(`  unexpected: ${u.dossierCode} (${u.kind})`);
@@ -75,9 +77,18 @@ async function saySources(
   const logs: FaultLog<object>[] = [];
   const checks: SourceCheck[] = [];
   for (const src of sources) {
-    const log: FaultLog<object> | undefined = src.dialect === 'rest' ? s.rest.faults(src.province) : s.sim.faults(src.province);
+    const log: FaultLog<object> | undefined =
+      src.dialect === 'rest' ? s.rest.faults(src.province) : s.sim.faults(src.province);
     if (log) logs.push(log);
-    checks.push(await checkSource(store, report, src, world.provinces.find((w) => w.province === src.province)!, log));
+    checks.push(
+      await checkSource(
+        store,
+        report,
+        src,
+        world.provinces.find((w) => w.province === src.province)!,
+        log,
+      ),
+    );
   }
   if (faults) say(formatFaults(logs));
   say(`Sources against their simulators (${checks.filter((c) => c.ok).length} of ${checks.length} ok):`);
@@ -93,7 +104,10 @@ async function runDemo(o: DemoOptions): Promise<void> {
   const logger = createLogger({ level: o.logLevel });
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const month = o.month ?? previousMonth(new Date());
-  const provinces = o.provinces.split(',').map((p) => p.trim()).filter(Boolean);
+  const provinces = o.provinces
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const seed = positiveInt('--seed', o.seed);
   const world = generateWorld({ seed, month, provinces, dossiersPerProvince: positiveInt('--volume', o.volume) });
   if (o.truth) await writeTruth(world, o.truth);
@@ -102,8 +116,10 @@ async function runDemo(o: DemoOptions): Promise<void> {
   try {
     const redis = await demoRedis(say, cleanups);
     const sims = await demoSimulators(world, provinces, seed, o.faults, cleanups);
-    say(`Simulators on ${sims.sim.url} (dvcqg: ${sims.dvcqgProvinces.join(', ') || 'none'}) and ${sims.rest.url} (rest: ${sims.restProvince}): ` +
-      `${o.volume} dossiers each, month ${month}, faults ${o.faults ? 'on' : 'off'}`);
+    say(
+      `Simulators on ${sims.sim.url} (dvcqg: ${sims.dvcqgProvinces.join(', ') || 'none'}) and ${sims.rest.url} (rest: ${sims.restProvince}): ` +
+        `${o.volume} dossiers each, month ${month}, faults ${o.faults ? 'on' : 'off'}`,
+    );
     const { config, sources } = demoConfig(world, sims, redis);
     // With --repair the clock moves on from the world's now: the next night starts after the pushes it checks.
     const t0 = Date.now();
@@ -111,7 +127,10 @@ async function runDemo(o: DemoOptions): Promise<void> {
     cleanups.unshift(rt.close);
     rt.startWorker();
     const started = Date.now();
-    const report = await runNightly(rt, { period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
+    const report = await runNightly(rt, {
+      period: { from: world.period.from, to: world.period.to },
+      windowTo: world.now,
+    });
     if (o.report) await writeFile(o.report, JSON.stringify(report, null, 2));
     process.stdout.write(`${formatReport(report, format, lang)}\n`);
 
@@ -131,14 +150,24 @@ export function register(program: Command): void {
     .description('run one nightly reconciliation against built-in simulators and check it against their ground truth')
     .option('--seed <n>', 'simulator seed', '7')
     .option('--month <YYYY-MM>', 'the month to reconcile (default: last month)')
-    .option('--provinces <list>', 'comma-separated province unit codes; the last is served in the rest dialect, the others in dvcqg', 'H49,H56,H12')
+    .option(
+      '--provinces <list>',
+      'comma-separated province unit codes; the last is served in the rest dialect, the others in dvcqg',
+      'H49,H56,H12',
+    )
     .option('--volume <n>', 'dossiers per province', '3000')
     .option('--format <format>', `report format: ${FORMATS.join(', ')}`, 'table')
     .option('--lang <lang>', `report labels: ${LANGS.join(', ')}`, 'en')
     .option('--truth <file>', 'also write the simulator ground truth to this file')
     .option('--report <file>', 'also write the JSON report to this file')
     .option('--log-level <level>', 'log level (logs go to stderr; "warn" shows the retries the faults cause)', 'error')
-    .option('--repair', "then repair the run (push the province's records for the findings a push puts right), run the next night and print the findings before and after")
-    .option('--no-faults', 'serve the sources without injected faults (default: drift, duplicates, expiry, 429, 5xx, truncated bodies, malformed items)')
+    .option(
+      '--repair',
+      "then repair the run (push the province's records for the findings a push puts right), run the next night and print the findings before and after",
+    )
+    .option(
+      '--no-faults',
+      'serve the sources without injected faults (default: drift, duplicates, expiry, 429, 5xx, truncated bodies, malformed items)',
+    )
     .action(runDemo);
 }

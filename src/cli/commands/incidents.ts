@@ -13,7 +13,9 @@ interface IncidentsOptions {
 
 export function register(program: Command): void {
   withConfig(program.command('incidents'))
-    .description('list incidents (the dossiers of one root cause at one agency, or its unexplained figures, while they differ across nights) with their history')
+    .description(
+      'list incidents (the dossiers of one root cause at one agency, or its unexplained figures, while they differ across nights) with their history',
+    )
     .option('--province <code>', 'only this province')
     .option('--status <status>', 'open or resolved')
     .option('--format <format>', 'table or json', 'table')
@@ -29,8 +31,13 @@ export function register(program: Command): void {
         if (list.length === 0) process.stdout.write('No incidents.\n');
         for (const i of list) {
           const last = i.history.at(-1)!;
-          const figures = i.cause === null ? '' : `  ${i.cause === 'unexplained' ? `residual ${i.residual}` : `${i.dossiers.length} dossiers`}`;
-          process.stdout.write(`${i.status.padEnd(8)}  ${i.key}  since ${i.openedAt}  ${last.event} in run ${last.runId}${figures}\n`);
+          const figures =
+            i.cause === null
+              ? ''
+              : `  ${i.cause === 'unexplained' ? `residual ${i.residual}` : `${i.dossiers.length} dossiers`}`;
+          process.stdout.write(
+            `${i.status.padEnd(8)}  ${i.key}  since ${i.openedAt}  ${last.event} in run ${last.runId}${figures}\n`,
+          );
         }
       });
     });

@@ -23,11 +23,16 @@ type Format = 'table' | 'json';
 
 /** Counts per reason, the most frequent first. */
 function printReasons(reasons: Record<string, number>): void {
-  for (const [reason, n] of Object.entries(reasons).sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${String(n).padStart(6)}  ${reason}\n`);
+  for (const [reason, n] of Object.entries(reasons).sort((a, b) => b[1] - a[1]))
+    process.stdout.write(`  ${String(n).padStart(6)}  ${reason}\n`);
 }
 
 async function reprocess(rt: Runtime, src: SourceConfig, format: Format, dryRun: boolean | undefined): Promise<void> {
-  const source = createSource(src, { logger: rt.logger, dates: rt.config.dates, agencyPatterns: rt.config.codes.agencyPatterns });
+  const source = createSource(src, {
+    logger: rt.logger,
+    dates: rt.config.dates,
+    agencyPatterns: rt.config.codes.agencyPatterns,
+  });
   const r = await reprocessQuarantine(source, rt.store, src, { dryRun });
   if (format === 'json') {
     process.stdout.write(`${JSON.stringify({ source: src.id, dryRun: Boolean(dryRun), ...r }, null, 2)}\n`);
@@ -59,11 +64,16 @@ async function list(rt: Runtime, src: SourceConfig, format: Format, limit: strin
 
 export function register(program: Command): void {
   withConfig(program.command('quarantine'))
-    .description("list a source's quarantined items with their reason and batch, and the counts per reason; --reprocess runs them again through the current configuration")
+    .description(
+      "list a source's quarantined items with their reason and batch, and the counts per reason; --reprocess runs them again through the current configuration",
+    )
     .requiredOption('--source <id>', 'source id from the configuration')
     .option('--limit <n>', 'items to list at most', '50')
     .option('--format <format>', 'table or json', 'table')
-    .option('--reprocess', 'normalise every quarantined item again with the configuration as it is now: those that pass leave the quarantine and are applied')
+    .option(
+      '--reprocess',
+      'normalise every quarantined item again with the configuration as it is now: those that pass leave the quarantine and are applied',
+    )
     .option('--dry-run', 'with --reprocess: say what would leave the quarantine, change nothing')
     .action(async (o: QuarantineOptions) => {
       const format = choice('--format', o.format, ['table', 'json'] as const);

@@ -37,7 +37,12 @@ function periodOf(o: { month?: string; from?: string; to?: string }): Period {
 async function sendAlerts(rt: Runtime, runId: string, alertsWait: string): Promise<void> {
   const alerts = await plannedAlerts(rt.queue, runId);
   if (alerts.length === 0) return;
-  const delivery = await awaitAlerts(rt.queue, await rt.events(), alerts, positiveInt('--alerts-wait', alertsWait) * 1000);
+  const delivery = await awaitAlerts(
+    rt.queue,
+    await rt.events(),
+    alerts,
+    positiveInt('--alerts-wait', alertsWait) * 1000,
+  );
   process.stderr.write(`${deliveryLine(delivery)}\n`);
   if (delivery.failed || delivery.retrying) process.exitCode ||= 1;
 }

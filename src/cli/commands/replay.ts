@@ -22,7 +22,8 @@ type Batches = Awaited<ReturnType<typeof failedBatches>>;
 function time(name: string, v?: string): number | undefined {
   if (v === undefined) return undefined;
   const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new Error(`${name} must be a date or time such as 2026-11-23 or 2026-11-23T01:00:00+07:00, not "${v}"`);
+  if (Number.isNaN(t))
+    throw new Error(`${name} must be a date or time such as 2026-11-23 or 2026-11-23T01:00:00+07:00, not "${v}"`);
   return t;
 }
 
@@ -37,9 +38,15 @@ async function replay(rt: Runtime, batches: Batches): Promise<void> {
     progress.stop();
   }
   const { failedAgain, incomplete } = result;
-  process.stdout.write(`Replayed ${batches.length} batch(es)${failedAgain.length ? `: ${failedAgain.length} failed again` : ''}.\n`);
-  for (const f of failedAgain) process.stdout.write(`failed again  ${f.jobId}  source=${f.batch.source}  run=${f.batch.runId}  error=${f.error}\n`);
-  for (const p of incomplete) process.stdout.write(`still ${p.status}  run=${p.runId}  province=${p.province}${p.why ? `  why=${p.why}` : ''}\n`);
+  process.stdout.write(
+    `Replayed ${batches.length} batch(es)${failedAgain.length ? `: ${failedAgain.length} failed again` : ''}.\n`,
+  );
+  for (const f of failedAgain)
+    process.stdout.write(
+      `failed again  ${f.jobId}  source=${f.batch.source}  run=${f.batch.runId}  error=${f.error}\n`,
+    );
+  for (const p of incomplete)
+    process.stdout.write(`still ${p.status}  run=${p.runId}  province=${p.province}${p.why ? `  why=${p.why}` : ''}\n`);
   if (failedAgain.length) process.exitCode = 1;
   else if (incomplete.length) process.exitCode = 2;
 }
@@ -53,7 +60,12 @@ export function register(program: Command): void {
     .option('--error <text>', 'only batches whose error contains this text')
     .option('--dry-run', 'list what would run, change nothing')
     .action(async (o: ReplayOptions) => {
-      const filter = { source: o.source, since: time('--since', o.since), until: time('--until', o.until), error: o.error };
+      const filter = {
+        source: o.source,
+        since: time('--since', o.since),
+        until: time('--until', o.until),
+        error: o.error,
+      };
       await withRuntime(o, async (rt) => {
         if (o.source) sourceById(rt.config, o.source);
         const batches = await failedBatches(rt, filter);
@@ -62,7 +74,9 @@ export function register(program: Command): void {
           return;
         }
         for (const b of batches) {
-          process.stdout.write(`${o.dryRun ? 'would replay' : 'replaying'}  ${b.jobId}  source=${b.source}  run=${b.runId}  failed=${b.failedAt.toISOString()}  attempts=${b.attempts}  error=${b.error}\n`);
+          process.stdout.write(
+            `${o.dryRun ? 'would replay' : 'replaying'}  ${b.jobId}  source=${b.source}  run=${b.runId}  failed=${b.failedAt.toISOString()}  attempts=${b.attempts}  error=${b.error}\n`,
+          );
         }
         if (o.dryRun) return;
         await replay(rt, batches);

@@ -16,7 +16,9 @@ interface ReportOptions {
 
 export function register(program: Command): void {
   addReportOptions(withConfig(program.command('report')))
-    .description('print the latest (or a named) reconciliation run, or write it to a file (--out; a workbook with --format xlsx)')
+    .description(
+      'print the latest (or a named) reconciliation run, or write it to a file (--out; a workbook with --format xlsx)',
+    )
     .option('--run <id>', 'run id (default: the latest)')
     .action(async (o: ReportOptions) => {
       const output = reportOutputOf(o);

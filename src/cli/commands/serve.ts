@@ -9,7 +9,9 @@ import { untilSignal, withConfig } from '../options.js';
 
 export function register(program: Command): void {
   addHttpOptions(withConfig(program.command('serve')))
-    .description('serve the dashboard (/), bull-board (/queues), /metrics, /healthz and /readyz until SIGINT/SIGTERM, without a worker')
+    .description(
+      'serve the dashboard (/), bull-board (/queues), /metrics, /healthz and /readyz until SIGINT/SIGTERM, without a worker',
+    )
     .action(async (o: HttpCliOptions & { config: string; logLevel: string }) => {
       const settings = httpSettings(o);
       const config = await loadConfig(o.config);

@@ -40,8 +40,14 @@ export function register(program: Command): void {
       const volume = wholeNumber('--volume', o.volume, 1);
       const port = wholeNumber('--port', o.port, 0, 65_535);
       const month = o.month ?? previousMonth(new Date());
-      const provinces = o.provinces.split(',').map((p) => p.trim()).filter(Boolean);
-      const nationalRules = (o.drift ?? '').split(',').map((r) => r.trim()).filter(Boolean) as NationalRule[];
+      const provinces = o.provinces
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
+      const nationalRules = (o.drift ?? '')
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean) as NationalRule[];
       const world = generateWorld({ seed, month, provinces, dossiersPerProvince: volume, nationalRules });
       if (o.truth) await writeTruth(world, o.truth);
       const sim = await startSimulator(world, { port });

@@ -47,11 +47,16 @@ async function syncNow(rt: Runtime, sourceId: string, backfill: Period | undefin
 
 export function register(program: Command): void {
   withConfig(program.command('sync'))
-    .description("pull one source's updates up to now; with --from/--to, backfill that window without moving the regular checkpoint")
+    .description(
+      "pull one source's updates up to now; with --from/--to, backfill that window without moving the regular checkpoint",
+    )
     .requiredOption('--source <id>', 'source id from the configuration')
     .option('--from <YYYY-MM-DD>', 'backfill: first day of the window (Vietnam time)')
     .option('--to <YYYY-MM-DD>', 'backfill: last day of the window, inclusive (default: today)')
-    .option('--dry-run', 'pull and normalise the window, print what would be applied, unchanged and quarantined (by reason); write nothing')
+    .option(
+      '--dry-run',
+      'pull and normalise the window, print what would be applied, unchanged and quarantined (by reason); write nothing',
+    )
     .action(async (o: SyncOptions) => {
       if (o.to && !o.from) throw new Error('--to needs --from (a backfill window)');
       const backfill = o.from ? makePeriod(o.from, o.to ?? formatDay(Date.now())) : undefined;

@@ -50,7 +50,20 @@ export interface SourceCheck {
   ok: boolean;
 }
 
-const DOSSIER_FIELDS = ['code', 'agency', 'procedure', 'status', 'channel', 'digitised', 'paidOnline', 'receivedAt', 'dueAt', 'finishedAt', 'returnedAt', 'updatedAt'] as const;
+const DOSSIER_FIELDS = [
+  'code',
+  'agency',
+  'procedure',
+  'status',
+  'channel',
+  'digitised',
+  'paidOnline',
+  'receivedAt',
+  'dueAt',
+  'finishedAt',
+  'returnedAt',
+  'updatedAt',
+] as const;
 const fingerprint = (d: CanonicalDossier) => JSON.stringify(DOSSIER_FIELDS.map((f) => d[f] ?? null));
 
 /**
@@ -82,9 +95,26 @@ export async function checkSource(
   const s = report.provinces.find((p) => p.province === source.province)?.sources.find((x) => x.id === source.id);
   const counters = s && { pulled: s.pulled, applied: s.applied, unchanged: s.unchanged, quarantined: s.quarantined };
   const ok =
-    differ === 0 && missing === 0 && extra === 0 && q.quarantined === q.injected && s?.status === 'complete' &&
-    counters !== undefined && counters.pulled === counters.applied + counters.unchanged + counters.quarantined;
-  return { id: source.id, province: source.province, dossiers: expected.size, differ, missing, extra, malformed: q.injected, quarantined: q.quarantined, updated: log?.drift.length ?? 0, counters, ok };
+    differ === 0 &&
+    missing === 0 &&
+    extra === 0 &&
+    q.quarantined === q.injected &&
+    s?.status === 'complete' &&
+    counters !== undefined &&
+    counters.pulled === counters.applied + counters.unchanged + counters.quarantined;
+  return {
+    id: source.id,
+    province: source.province,
+    dossiers: expected.size,
+    differ,
+    missing,
+    extra,
+    malformed: q.injected,
+    quarantined: q.quarantined,
+    updated: log?.drift.length ?? 0,
+    counters,
+    ok,
+  };
 }
 
 /** One line per source: store vs source, quarantine, counters. */

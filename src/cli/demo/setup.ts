@@ -66,12 +66,28 @@ export interface DemoSimulators {
 }
 
 /** Starts both simulators over `world`, with the demo's faults on every source unless `faults` is false. */
-export async function demoSimulators(world: World, provinces: string[], seed: number, faults: boolean, cleanups: Cleanups): Promise<DemoSimulators> {
+export async function demoSimulators(
+  world: World,
+  provinces: string[],
+  seed: number,
+  faults: boolean,
+  cleanups: Cleanups,
+): Promise<DemoSimulators> {
   const restProvince = provinces[provinces.length - 1]!;
   const faultsOf = (p: string): Record<string, FaultOptions> =>
-    faults ? { [p]: demoFaults(world, world.provinces.find((w) => w.province === p)!, seed) } : {};
+    faults
+      ? {
+          [p]: demoFaults(
+            world,
+            world.provinces.find((w) => w.province === p)!,
+            seed,
+          ),
+        }
+      : {};
   const dvcqgProvinces = provinces.filter((p) => p !== restProvince);
-  const sim = await startSimulator(world, { faults: Object.assign({}, ...dvcqgProvinces.map(faultsOf)) as Record<string, FaultOptions> });
+  const sim = await startSimulator(world, {
+    faults: Object.assign({}, ...dvcqgProvinces.map(faultsOf)) as Record<string, FaultOptions>,
+  });
   cleanups.unshift(sim.close);
   const rest = await startRestSimulator(world, { faults: faultsOf(restProvince) });
   cleanups.unshift(rest.close);
@@ -119,7 +135,8 @@ export function demoConfig(world: World, s: DemoSimulators, redis: { redisUrl: s
     DEMO_REST_CLIENT_ID: s.rest.clientId,
     DEMO_REST_CLIENT_SECRET: s.rest.clientSecret,
   };
-  for (const k of ['DEMO_USER', 'DEMO_PASSWORD', 'DEMO_REST_CLIENT_ID', 'DEMO_REST_CLIENT_SECRET'] as const) process.env[k] = env[k];
+  for (const k of ['DEMO_USER', 'DEMO_PASSWORD', 'DEMO_REST_CLIENT_ID', 'DEMO_REST_CLIENT_SECRET'] as const)
+    process.env[k] = env[k];
   const sources = demoSources(world, s);
   const config = parseConfig(
     {

@@ -63,7 +63,9 @@ export class EnvelopeClient {
         continue;
       }
       // A failure inside HTTP 200: the job's own attempts decide how often to try again.
-      throw new ServiceRefusal(`${this.name}: ${service}: error_code ${code}${reply.data.message ? `: ${reply.data.message}` : ''}`);
+      throw new ServiceRefusal(
+        `${this.name}: ${service}: error_code ${code}${reply.data.message ? `: ${reply.data.message}` : ''}`,
+      );
     }
   }
 

@@ -43,7 +43,10 @@ export function countsOfStatsRow(row: Record<StatsCountField, number>): Counts {
 }
 
 /** The period and split of a `ThongKeHoSo` call: inclusive Vietnam calendar days. */
-export function statsParams(period: Pick<Period, 'start' | 'end'>, by: { agency: boolean; procedure: boolean }): Record<string, unknown> {
+export function statsParams(
+  period: Pick<Period, 'start' | 'end'>,
+  by: { agency: boolean; procedure: boolean },
+): Record<string, unknown> {
   return { ...dayParams(period), theoDonVi: by.agency, theoTTHC: by.procedure };
 }
 

@@ -6,7 +6,16 @@
 import type { CanonicalDossier } from '../../../schemas/dossier.js';
 import { parseDvcqgItem } from '../../../schemas/dvcqg.js';
 import { BUILT_IN_CODE_FORMS, type CodeForms } from '../../domain/codes.js';
-import { DEFAULT_DATE_BOUNDS, Reject, codeField, dateField, mapProcedure, normalisedBy, notAnAgency, type DateBounds } from '../../normalise/fields.js';
+import {
+  DEFAULT_DATE_BOUNDS,
+  Reject,
+  codeField,
+  dateField,
+  mapProcedure,
+  normalisedBy,
+  notAnAgency,
+  type DateBounds,
+} from '../../normalise/fields.js';
 import { firstIssue } from '../../util/zod.js';
 import { formatCompact, parseCompact } from '../../domain/time.js';
 import type { Normalised } from '../../domain/normalised.js';
@@ -71,7 +80,8 @@ export function normaliseDvcqg(raw: unknown, opts: DvcqgOptions): Normalised {
     // DonViXuLy is sometimes the agency's name: then the agency is the caller's or MaHoSo's.
     const unit = item.DonViXuLy?.trim();
     const agency = unit && forms.isAgency(unit) ? unit : (opts.agency ?? forms.agencyOfDossierCode(dossierCode));
-    if (!agency) throw new Reject(`DonViXuLy: ${unit ? notAnAgency(unit) : 'no agency code'}, and MaHoSo does not start with one`);
+    if (!agency)
+      throw new Reject(`DonViXuLy: ${unit ? notAnAgency(unit) : 'no agency code'}, and MaHoSo does not start with one`);
     const channelText = item.KenhThucHien?.trim() ?? '';
     let channel: 1 | 2 | 3 | null = null;
     if (channelText !== '') {

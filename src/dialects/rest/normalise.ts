@@ -9,7 +9,16 @@ import type { CanonicalDossier } from '../../../schemas/dossier.js';
 import { REST_CHANNELS, restItem } from '../../../schemas/rest.js';
 import { BUILT_IN_CODE_FORMS, type CodeForms } from '../../domain/codes.js';
 import type { Normalised } from '../../domain/normalised.js';
-import { DEFAULT_DATE_BOUNDS, Reject, codeField, dateField, mapProcedure, normalisedBy, notAnAgency, type DateBounds } from '../../normalise/fields.js';
+import {
+  DEFAULT_DATE_BOUNDS,
+  Reject,
+  codeField,
+  dateField,
+  mapProcedure,
+  normalisedBy,
+  notAnAgency,
+  type DateBounds,
+} from '../../normalise/fields.js';
 import { firstIssue } from '../../util/zod.js';
 import { VN_OFFSET_MS } from '../../domain/time.js';
 

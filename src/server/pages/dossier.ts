@@ -11,7 +11,11 @@ import { incidentTable } from './incidents.js';
 import { layout, pill, runHref, vnTime, type PageContext } from './layout.js';
 
 /** One side's value of an evidence field, as shown: times in Vietnam time, a status with its name. */
-function evidenceValue(ctx: PageContext, field: (typeof EVIDENCE_FIELDS)[number], side: NonNullable<Finding['evidence']['local']>): string {
+function evidenceValue(
+  ctx: PageContext,
+  field: (typeof EVIDENCE_FIELDS)[number],
+  side: NonNullable<Finding['evidence']['local']>,
+): string {
   const v = side[field];
   if (v === null || v === undefined) return '—';
   if (field === 'status') return `${v} · ${PAGE_LABELS[ctx.lang].statusNames[v as number] ?? '?'}`;
@@ -25,7 +29,14 @@ function evidenceValue(ctx: PageContext, field: (typeof EVIDENCE_FIELDS)[number]
  * @param runsSearched how many of the latest runs were searched
  * @param repairs the section of its pushes to the portal (pages/repair.ts), shown last
  */
-export function dossierPage(ctx: PageContext, code: string, appearances: Appearance[], incidents: Incident[], runsSearched: number, repairs: Html | null = null): string {
+export function dossierPage(
+  ctx: PageContext,
+  code: string,
+  appearances: Appearance[],
+  incidents: Incident[],
+  runsSearched: number,
+  repairs: Html | null = null,
+): string {
   const L = PAGE_LABELS[ctx.lang];
   const R = REPORT_LABELS[ctx.lang];
   const c = R.columns;
@@ -35,13 +46,17 @@ export function dossierPage(ctx: PageContext, code: string, appearances: Appeara
     const [l = null, n = null] = [local, national].map((side) => (side ? evidenceValue(ctx, field, side) : null));
     // Compared as held, not as shown: times differing by seconds show alike.
     const differs = local !== null && national !== null && (local[field] ?? null) !== (national[field] ?? null);
-    const cell = (v: string | null) => (v === null ? html`<td class="none">${L.notOnSide}</td>` : html`<td class="mono${differs ? ' diff' : ''}">${v}</td>`);
+    const cell = (v: string | null) =>
+      v === null
+        ? html`<td class="none">${L.notOnSide}</td>`
+        : html`<td class="mono${differs ? ' diff' : ''}">${v}</td>`;
     return html`<tr data-field="${field}" class="${differs ? 'diff' : ''}"><th scope="row">${R.evidenceField[field]}</th>${cell(l)}${cell(n)}</tr>`;
   });
   const evidence = html`<div class="card"><table class="evidence" id="evidence"><thead><tr><th>${L.field}</th><th>${L.sides.local}</th><th>${L.sides.national}</th></tr></thead><tbody>${rows}</tbody></table>
 <div class="legend"><span class="sw" style="background:#fef3c7"></span>${L.differs}</div></div>`;
   const runs = html`<div class="card"><table id="dossier-runs"><thead><tr><th>${L.run}</th><th>${R.period}</th><th>${L.started}</th><th>${c.province}</th><th>${c.agency}</th><th>${c.kind}</th><th>${c.metrics}</th></tr></thead><tbody>${appearances.map(
-    (a) => html`<tr><td><a class="mono" href="${runHref(ctx, a.runId)}">${a.runId}</a></td><td>${a.period.from} … ${a.period.to}</td><td>${vnTime(a.startedAt)}</td><td>${provinceLabel(a.province)}</td><td class="mono">${a.finding.agency}</td><td>${pill('', R.kind[a.finding.kind] ?? a.finding.kind)}</td><td>${a.finding.metrics.map((m) => R.metric[m as Metric] ?? m).join(', ')}</td></tr>`,
+    (a) =>
+      html`<tr><td><a class="mono" href="${runHref(ctx, a.runId)}">${a.runId}</a></td><td>${a.period.from} … ${a.period.to}</td><td>${vnTime(a.startedAt)}</td><td>${provinceLabel(a.province)}</td><td class="mono">${a.finding.agency}</td><td>${pill('', R.kind[a.finding.kind] ?? a.finding.kind)}</td><td>${a.finding.metrics.map((m) => R.metric[m as Metric] ?? m).join(', ')}</td></tr>`,
   )}</tbody></table><p class="sub" style="margin:8px 0 0">${L.searched(runsSearched)}</p></div>`;
   const related = incidents.length
     ? html`<div class="card">${incidentTable(ctx, incidents)}</div>`

@@ -7,7 +7,9 @@ import { href, layout, runHref, vnTime, type PageContext } from './layout.js';
 export function failedPage(ctx: PageContext, batches: FailedBatch[], notice?: string): string {
   const L = PAGE_LABELS[ctx.lang];
   const rows = batches.map(
-    (b) => html`<tr><td class="mono">${b.jobId}</td><td>${b.source}</td><td><a class="mono" href="${runHref(ctx, b.runId)}">${b.runId}</a></td><td>${vnTime(b.failedAt.getTime())}</td><td class="num">${b.attempts}</td><td class="err">${b.error}</td>
+    (
+      b,
+    ) => html`<tr><td class="mono">${b.jobId}</td><td>${b.source}</td><td><a class="mono" href="${runHref(ctx, b.runId)}">${b.runId}</a></td><td>${vnTime(b.failedAt.getTime())}</td><td class="num">${b.attempts}</td><td class="err">${b.error}</td>
 <td><form method="post" action="${href(ctx, `/api/replay/${encodeURIComponent(b.jobId)}`)}"><button type="submit">${L.replay}</button></form></td></tr>`,
   );
   const body = html`<h1>${L.failed}</h1>${notice ? html`<p class="notice">${notice}</p>` : null}<div class="card">${

@@ -11,7 +11,12 @@ import { dossierLink, incidentHref, layout, pill, runHref, vnTime, type PageCont
 
 /** Open first, then by last update (newest first). */
 export function sortIncidents(list: Incident[]): Incident[] {
-  return [...list].sort((a, b) => (a.status === b.status ? 0 : a.status === 'open' ? -1 : 1) || b.updatedAt.localeCompare(a.updatedAt) || a.key.localeCompare(b.key));
+  return [...list].sort(
+    (a, b) =>
+      (a.status === b.status ? 0 : a.status === 'open' ? -1 : 1) ||
+      b.updatedAt.localeCompare(a.updatedAt) ||
+      a.key.localeCompare(b.key),
+  );
 }
 
 export function incidentTable(ctx: PageContext, list: Incident[]): Html {
@@ -47,12 +52,18 @@ export function incidentPage(ctx: PageContext, i: Incident, dossiers: IncidentDo
 <dt>${L.gap}</dt><dd>${incidentSize(i)}</dd>
 <dt>${L.opened}</dt><dd>${vnTime(i.openedAt)}</dd><dt>${L.updated}</dt><dd>${vnTime(i.updatedAt)}</dd>
 </dl></div>`;
-  const history = html`<div class="card"><table id="incident-history"><thead><tr><th>${L.run}</th><th>${L.updated}</th><th>${L.event}</th><th class="num">${c.explainedBy}</th><th class="num">${c.residual}</th></tr></thead><tbody>${[...i.history].reverse().map(
-    (h) => html`<tr><td><a class="mono" href="${runHref(ctx, h.runId)}">${h.runId}</a></td><td>${vnTime(h.at)}</td><td>${pill(h.event, L.incidentEvent[h.event])}${h.note ? html`<div class="sub">${h.note}</div>` : null}</td><td class="num">${h.dossiers}</td><td class="num">${h.residual}</td></tr>`,
-  )}</tbody></table></div>`;
+  const history = html`<div class="card"><table id="incident-history"><thead><tr><th>${L.run}</th><th>${L.updated}</th><th>${L.event}</th><th class="num">${c.explainedBy}</th><th class="num">${c.residual}</th></tr></thead><tbody>${[
+    ...i.history,
+  ]
+    .reverse()
+    .map(
+      (h) =>
+        html`<tr><td><a class="mono" href="${runHref(ctx, h.runId)}">${h.runId}</a></td><td>${vnTime(h.at)}</td><td>${pill(h.event, L.incidentEvent[h.event])}${h.note ? html`<div class="sub">${h.note}</div>` : null}</td><td class="num">${h.dossiers}</td><td class="num">${h.residual}</td></tr>`,
+    )}</tbody></table></div>`;
   const list = dossiers.length
     ? html`<div class="card"><table id="incident-dossiers"><thead><tr><th>${c.dossier}</th><th>${c.agency}</th><th>${c.kind}</th><th>${L.run}</th></tr></thead><tbody>${dossiers.map(
-        (d) => html`<tr><td>${dossierLink(ctx, d.code)}</td><td class="mono">${d.agency}</td><td>${R.kind[d.kind] ?? d.kind}</td><td>${d.runs.map((id) => html`<a class="mono" href="${runHref(ctx, id)}">${id}</a> `)}</td></tr>`,
+        (d) =>
+          html`<tr><td>${dossierLink(ctx, d.code)}</td><td class="mono">${d.agency}</td><td>${R.kind[d.kind] ?? d.kind}</td><td>${d.runs.map((id) => html`<a class="mono" href="${runHref(ctx, id)}">${id}</a> `)}</td></tr>`,
       )}</tbody></table></div>`
     : html`<div class="card"><p class="empty">${L.noIncidentDossiers}</p></div>`;
   const body = html`<h1>${L.incident} <span class="mono">${i.key}</span></h1>

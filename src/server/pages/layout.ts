@@ -108,19 +108,23 @@ export function layout(ctx: PageContext, title: string, nav: NavKey | null, body
     const s = q.toString();
     return html`<a href="${s ? `${ctx.path}?${s}` : ctx.path}" class="${lang === ctx.lang ? 'on' : ''}" lang="${lang}">${lang.toUpperCase()}</a>`;
   };
-  const item = (key: NavKey, path: string, label: string) => html`<a href="${href(ctx, path)}" class="${nav === key ? 'on' : ''}">${label}</a>`;
-  return `<!doctype html>${html`<html lang="${ctx.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+  const item = (key: NavKey, path: string, label: string) =>
+    html`<a href="${href(ctx, path)}" class="${nav === key ? 'on' : ''}">${label}</a>`;
+  return `<!doctype html>${
+    html`<html lang="${ctx.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title} · ${L.title}</title><style>${STYLE}</style></head>
 <body><header><a class="brand" href="${href(ctx, '/')}">${L.title}</a>
 <nav>${item('runs', '/', L.nav.runs)}${item('incidents', '/incidents', L.nav.incidents)}${item('failed', '/failed', L.nav.failed)}${item('quarantine', '/quarantine', L.nav.quarantine)}<a href="/queues">${L.nav.queues}</a><a href="/metrics">${L.nav.metrics}</a></nav>
 <span class="lang">${langLink('vi')}${langLink('en')}</span></header>
-<main>${body}</main></body></html>`.value}`;
+<main>${body}</main></body></html>`.value
+  }`;
 }
 
 export const pill = (cls: string, text: string) => html`<span class="pill ${cls}">${text}</span>`;
 
 /** A dossier code as a link to its page. */
-export const dossierLink = (ctx: PageContext, code: string) => html`<a class="mono dossier-link" href="${dossierHref(ctx, code)}">${code}</a>`;
+export const dossierLink = (ctx: PageContext, code: string) =>
+  html`<a class="mono dossier-link" href="${dossierHref(ctx, code)}">${code}</a>`;
 
 export function notFoundPage(ctx: PageContext, what: string): string {
   const L = PAGE_LABELS[ctx.lang];

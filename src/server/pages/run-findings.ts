@@ -25,10 +25,16 @@ export function findingsByKind(ctx: PageContext, r: RunReport): Html {
   );
   if (byKind.size === 0) return html`<div class="card"><p class="empty">${L.noFindings}</p></div>`;
   const known: readonly string[] = [...FINDING_KINDS, UNEXPLAINED];
-  const kinds = [...known.filter((k) => byKind.has(k as Finding['kind'])), ...[...byKind.keys()].filter((k) => !known.includes(k))] as Finding['kind'][];
+  const kinds = [
+    ...known.filter((k) => byKind.has(k as Finding['kind'])),
+    ...[...byKind.keys()].filter((k) => !known.includes(k)),
+  ] as Finding['kind'][];
   return html`<div class="kinds" id="findings">${kinds.map((k) => {
-    const list = byKind.get(k)!.sort((a, b) => a.province.localeCompare(b.province) || a.f.dossierCode.localeCompare(b.f.dossierCode));
-    const count = k === UNEXPLAINED ? `${list.length} × ${R.columns.unexplained.toLowerCase()}` : L.dossiers(list.length);
+    const list = byKind
+      .get(k)!
+      .sort((a, b) => a.province.localeCompare(b.province) || a.f.dossierCode.localeCompare(b.f.dossierCode));
+    const count =
+      k === UNEXPLAINED ? `${list.length} × ${R.columns.unexplained.toLowerCase()}` : L.dossiers(list.length);
     return html`<section class="card kind${k === UNEXPLAINED ? ' unexplained' : ''}" data-kind="${k}"><h3><span>${R.kind[k] ?? k} <code>${k}</code></span>${pill(k === UNEXPLAINED ? 'failed' : '', count)}</h3>
 <div class="codes">${list.map(({ province, f }) =>
       k === UNEXPLAINED

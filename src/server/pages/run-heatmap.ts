@@ -35,7 +35,9 @@ function heatColour(gap: number, max: number): { bg: string; fg: string } {
 export function heatmap(ctx: PageContext, r: RunReport): Html {
   const L = PAGE_LABELS[ctx.lang];
   const R = REPORT_LABELS[ctx.lang];
-  const extra = [...new Set(r.provinces.flatMap((p) => p.mismatches.map((m) => m.metric)))].filter((m) => !(METRICS as readonly string[]).includes(m));
+  const extra = [...new Set(r.provinces.flatMap((p) => p.mismatches.map((m) => m.metric)))].filter(
+    (m) => !(METRICS as readonly string[]).includes(m),
+  );
   const metrics: string[] = [...METRICS, ...extra];
   const all = new Map(r.provinces.map((p) => [p.province, heatCells(p)]));
   const max = Math.max(0, ...[...all.values()].flatMap((c) => [...c.values()].map((x) => x.gap)));

@@ -45,7 +45,9 @@ function summary(ctx: PageContext, r: RunReport): Html {
   const R = REPORT_LABELS[ctx.lang];
   const c = R.columns;
   return html`<div class="card"><table id="summary"><thead><tr><th>${c.province}</th><th>${c.coverage}</th><th>${L.provincialStats}</th><th class="num">${c.pulled}</th><th class="num">${c.applied}</th><th class="num">${c.unchanged}</th><th class="num">${c.quarantined}</th><th class="num">${c.agencies}</th><th class="num">${c.mismatches}</th><th class="num">${c.findings}</th><th class="num">${c.unexplained}</th><th>${L.account}</th></tr></thead><tbody>${r.provinces.map(
-    (p) => html`<tr data-province="${p.province}"><td><strong>${provinceLabel(p.province)}</strong></td><td>${pill(p.coverage.status, R.coverage[p.coverage.status])}${p.coverage.why ? html`<div class="sub">${p.coverage.why}</div>` : null}${failedJobsList(ctx, p.coverage.failedJobs)}</td>
+    (
+      p,
+    ) => html`<tr data-province="${p.province}"><td><strong>${provinceLabel(p.province)}</strong></td><td>${pill(p.coverage.status, R.coverage[p.coverage.status])}${p.coverage.why ? html`<div class="sub">${p.coverage.why}</div>` : null}${failedJobsList(ctx, p.coverage.failedJobs)}</td>
 <td>${p.provincialStats ? html`${L.provincialStatus[p.provincialStats.status]}${p.provincialStats.why ? html`<div class="sub">${p.provincialStats.why}</div>` : null}` : '—'}</td>
 <td class="num">${sum(p, 'pulled')}</td><td class="num">${sum(p, 'applied')}</td><td class="num">${sum(p, 'unchanged')}</td><td class="num">${sum(p, 'quarantined')}</td><td class="num">${p.agencies}</td>${accountCells(ctx, p)}</tr>`,
   )}</tbody></table></div>`;
@@ -56,14 +58,16 @@ function mismatches(ctx: PageContext, r: RunReport): Html {
   const L = PAGE_LABELS[ctx.lang];
   const R = REPORT_LABELS[ctx.lang];
   const c = R.columns;
-  if (!r.provinces.some((p) => p.mismatches.length)) return html`<div class="card"><p class="empty">${L.noMismatches}</p></div>`;
+  if (!r.provinces.some((p) => p.mismatches.length))
+    return html`<div class="card"><p class="empty">${L.noMismatches}</p></div>`;
   return html`${r.provinces.map((p) => {
     if (!p.mismatches.length) return null;
     const rows = sortMismatches(p.mismatches);
     const agencyLevel = rows.filter((m) => m.procedure === null).length;
     return html`<details class="card fold"${rows.length <= OPEN_UP_TO ? raw(' open') : null}><summary><strong>${provinceLabel(p.province)}</strong> · ${L.mismatchCount(agencyLevel, rows.length - agencyLevel)}</summary>
 <table class="mismatches" data-province="${p.province}"><thead><tr><th>${c.agency}</th><th>${c.procedure}</th><th>${c.metric}</th><th class="num">${c.local}</th><th class="num">${c.national}</th><th class="num">${c.provincial}</th><th class="num">${c.diff}</th><th>${L.verdict}</th><th class="num">${c.residual}</th><th class="num">${c.explainedBy}</th></tr></thead><tbody>${rows.map(
-      (m) => html`<tr class="${isUnexplained(m) ? 'unexplained' : ''}"><td class="mono">${m.agency}</td><td class="mono">${m.procedure ?? '—'}</td><td>${R.metric[m.metric as Metric] ?? m.metric}</td><td class="num">${m.local}</td><td class="num">${m.national}</td><td class="num">${m.provincial ?? '—'}</td><td class="num">${signed(m.national - m.local)}</td><td>${m.verdict ? L.verdicts[m.verdict] : '—'}</td><td class="num">${isUnexplained(m) ? signed(m.residual!) : ''}</td><td class="num" title="${m.explainedBy?.codes.join(', ') ?? ''}">${m.explainedBy?.count ?? ''}</td></tr>`,
+      (m) =>
+        html`<tr class="${isUnexplained(m) ? 'unexplained' : ''}"><td class="mono">${m.agency}</td><td class="mono">${m.procedure ?? '—'}</td><td>${R.metric[m.metric as Metric] ?? m.metric}</td><td class="num">${m.local}</td><td class="num">${m.national}</td><td class="num">${m.provincial ?? '—'}</td><td class="num">${signed(m.national - m.local)}</td><td>${m.verdict ? L.verdicts[m.verdict] : '—'}</td><td class="num">${isUnexplained(m) ? signed(m.residual!) : ''}</td><td class="num" title="${m.explainedBy?.codes.join(', ') ?? ''}">${m.explainedBy?.count ?? ''}</td></tr>`,
     )}</tbody></table></details>`;
   })}`;
 }
@@ -78,7 +82,8 @@ function incidentChanges(ctx: PageContext, r: RunReport): Html {
   for (const { i } of changes) byEvent.set(i.event, (byEvent.get(i.event) ?? 0) + 1);
   return html`<details class="card fold"${changes.length <= OPEN_UP_TO ? raw(' open') : null}><summary>${[...byEvent].map(([e, n]) => html`${pill(e, `${L.incidentEvent[e as keyof typeof L.incidentEvent] ?? e}: ${n}`)} `)}</summary>
 <table id="incident-changes"><thead><tr><th>${c.province}</th><th>${L.key}</th><th>${L.event}</th><th class="num">${L.gap}</th></tr></thead><tbody>${changes.map(
-    ({ province, i }) => html`<tr><td>${province}</td><td class="mono"><a href="${incidentHref(ctx, i.key)}">${i.key}</a></td><td>${pill(i.event, L.incidentEvent[i.event])}</td><td class="num">${i.gap}</td></tr>`,
+    ({ province, i }) =>
+      html`<tr><td>${province}</td><td class="mono"><a href="${incidentHref(ctx, i.key)}">${i.key}</a></td><td>${pill(i.event, L.incidentEvent[i.event])}</td><td class="num">${i.gap}</td></tr>`,
   )}</tbody></table></details>`;
 }
 

@@ -15,9 +15,15 @@ const TREND_SERIES = [
 /** The nights' figures as lines in inline SVG (no script, no external file: the page's CSP allows neither). */
 function trendChart(ctx: PageContext, points: readonly TrendPoint[], runs: number): Html {
   const L = PAGE_LABELS[ctx.lang];
-  const W = 960, H = 220, left = 44, right = 16, top = 14, bottom = 34;
+  const W = 960,
+    H = 220,
+    left = 44,
+    right = 16,
+    top = 14,
+    bottom = 34;
   const max = Math.max(1, ...points.flatMap((p) => TREND_SERIES.map((s) => p[s.key])));
-  const x = (i: number) => (points.length === 1 ? left + (W - left - right) / 2 : left + (i * (W - left - right)) / (points.length - 1));
+  const x = (i: number) =>
+    points.length === 1 ? left + (W - left - right) / 2 : left + (i * (W - left - right)) / (points.length - 1);
   const y = (v: number) => top + (H - top - bottom) * (1 - v / max);
   const ticks = [...new Set([0, Math.round(max / 2), max])];
   // Every day labelled when they fit, otherwise about eight of them.
@@ -25,9 +31,13 @@ function trendChart(ctx: PageContext, points: readonly TrendPoint[], runs: numbe
   const svg = html`<svg id="trend" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${L.trend}" style="max-width:${W}px;display:block">
 ${ticks.map((t) => html`<line x1="${left}" x2="${W - right}" y1="${y(t)}" y2="${y(t)}" stroke="#e4e7eb"/><text x="${left - 6}" y="${y(t) + 4}" text-anchor="end" font-size="11" fill="#616e7c">${t}</text>`)}
 ${points.map((p, i) => (i % every === 0 || i === points.length - 1 ? html`<text x="${x(i)}" y="${H - 12}" text-anchor="middle" font-size="11" fill="#616e7c">${p.day.slice(5)}</text>` : null))}
-${TREND_SERIES.map((s) => html`<g class="series" data-series="${s.key}" data-values="${points.map((p) => p[s.key]).join(',')}"><polyline fill="none" stroke="${s.colour}" stroke-width="2" points="${points.map((p, i) => `${x(i).toFixed(1)},${y(p[s.key]).toFixed(1)}`).join(' ')}"/>${points.map(
-    (p, i) => html`<circle cx="${x(i).toFixed(1)}" cy="${y(p[s.key]).toFixed(1)}" r="3.5" fill="${s.colour}"><title>${p.day} · ${L.trendSeries[s.key]}: ${p[s.key]} (${p.runs.join(', ')})</title></circle>`,
-  )}</g>`)}
+${TREND_SERIES.map(
+  (s) =>
+    html`<g class="series" data-series="${s.key}" data-values="${points.map((p) => p[s.key]).join(',')}"><polyline fill="none" stroke="${s.colour}" stroke-width="2" points="${points.map((p, i) => `${x(i).toFixed(1)},${y(p[s.key]).toFixed(1)}`).join(' ')}"/>${points.map(
+      (p, i) =>
+        html`<circle cx="${x(i).toFixed(1)}" cy="${y(p[s.key]).toFixed(1)}" r="3.5" fill="${s.colour}"><title>${p.day} · ${L.trendSeries[s.key]}: ${p[s.key]} (${p.runs.join(', ')})</title></circle>`,
+    )}</g>`,
+)}
 </svg>`;
   return html`<div class="card">${svg}<div class="legend">${TREND_SERIES.map((s) => html`<span class="sw" style="background:${s.colour}"></span>${L.trendSeries[s.key]}<span style="width:12px"></span>`)}</div>
 <p class="sub" style="margin:8px 0 0">${L.trendHelp(runs)}</p></div>`;
@@ -37,7 +47,11 @@ ${TREND_SERIES.map((s) => html`<g class="series" data-series="${s.key}" data-val
  * @param reports the latest runs, newest first, for the list
  * @param trend the nights of the runs the trend covers (usually more than the list shows)
  */
-export function runsPage(ctx: PageContext, reports: RunReport[], trend: { points: TrendPoint[]; runs: number } = { points: [], runs: 0 }): string {
+export function runsPage(
+  ctx: PageContext,
+  reports: RunReport[],
+  trend: { points: TrendPoint[]; runs: number } = { points: [], runs: 0 },
+): string {
   const L = PAGE_LABELS[ctx.lang];
   const R = REPORT_LABELS[ctx.lang];
   const rows = reports.map((r) => {

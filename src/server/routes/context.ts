@@ -27,11 +27,14 @@ export interface RouteContext {
 }
 
 const PAGE_HEADERS = {
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'Cache-Control': 'no-store',
 };
 
-export function routeContext(s: Pick<RouteContext, 'rt' | 'defaultLang' | 'runsShown' | 'runsTraced' | 'readyTimeoutMs' | 'clock'>): RouteContext {
+export function routeContext(
+  s: Pick<RouteContext, 'rt' | 'defaultLang' | 'runsShown' | 'runsTraced' | 'readyTimeoutMs' | 'clock'>,
+): RouteContext {
   const { rt, defaultLang } = s;
   const reportsOf = async (ids: readonly string[]) => {
     const out = [];

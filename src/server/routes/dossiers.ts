@@ -15,14 +15,28 @@ export function dossiersRoutes(c: RouteContext): Router {
     const traced = await c.reports(c.runsTraced);
     const appearances = appearancesOf(code, traced);
     if (!appearances.length) {
-      c.page(res, notFoundPage(ctx, `${PAGE_LABELS[ctx.lang].dossier} ${code}. ${PAGE_LABELS[ctx.lang].searched(traced.length)}`), 404);
+      c.page(
+        res,
+        notFoundPage(ctx, `${PAGE_LABELS[ctx.lang].dossier} ${code}. ${PAGE_LABELS[ctx.lang].searched(traced.length)}`),
+        404,
+      );
       return;
     }
     const provinces = new Set(appearances.map((a) => a.province));
     const incidents = (await c.rt.incidents.list()).filter((i) => provinces.has(i.province));
     const behind = incidentDossiers(incidents, traced);
     const related = incidents.filter((i) => behind.get(i.key)?.some((d) => d.code === code));
-    c.page(res, dossierPage(ctx, code, appearances, related, traced.length, repairDossierSection(ctx, await c.rt.repairs.ofDossier(code))));
+    c.page(
+      res,
+      dossierPage(
+        ctx,
+        code,
+        appearances,
+        related,
+        traced.length,
+        repairDossierSection(ctx, await c.rt.repairs.ofDossier(code)),
+      ),
+    );
   });
   return router;
 }

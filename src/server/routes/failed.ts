@@ -11,7 +11,8 @@ export function failedRoutes(c: RouteContext): Router {
   router.get('/failed', async (req, res) => {
     const ctx = c.ctxOf(req);
     const { replayed, as } = req.query;
-    const notice = typeof replayed === 'string' && typeof as === 'string' ? PAGE_LABELS[ctx.lang].replayed(replayed, as) : undefined;
+    const notice =
+      typeof replayed === 'string' && typeof as === 'string' ? PAGE_LABELS[ctx.lang].replayed(replayed, as) : undefined;
     c.page(res, failedPage(ctx, (await failedBatches(rt)).reverse(), notice));
   });
   router.get('/api/failed', async (_req, res) => {

@@ -13,7 +13,10 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /** /readyz: Redis answers PING. */
-export async function redisReady(rt: Runtime, timeoutMs: number): Promise<{ ok: true } | { ok: false; reason: string }> {
+export async function redisReady(
+  rt: Runtime,
+  timeoutMs: number,
+): Promise<{ ok: true } | { ok: false; reason: string }> {
   const status = rt.redis.status;
   if (status !== 'ready') return { ok: false, reason: `Redis connection is ${status}` };
   try {

@@ -12,7 +12,9 @@ export function queuesRoutes(c: RouteContext, basePath = '/queues'): Router {
   createBullBoard({
     queues: [new BullMQAdapter(c.rt.queue)],
     serverAdapter: board,
-    options: { uiConfig: { boardTitle: 'dossier-sync', miscLinks: [{ text: PAGE_LABELS[c.defaultLang].nav.runs, url: '/' }] } },
+    options: {
+      uiConfig: { boardTitle: 'dossier-sync', miscLinks: [{ text: PAGE_LABELS[c.defaultLang].nav.runs, url: '/' }] },
+    },
   });
   return board.getRouter() as Router;
 }

@@ -14,7 +14,13 @@ export function runsRoutes(c: RouteContext): Router {
   const router = Router();
   router.get('/', async (req, res) => {
     const traced = await c.reports(Math.max(c.runsShown, c.runsTraced));
-    c.page(res, runsPage(c.ctxOf(req), traced.slice(0, c.runsShown), { points: trendOf(traced.slice(0, c.runsTraced)), runs: Math.min(traced.length, c.runsTraced) }));
+    c.page(
+      res,
+      runsPage(c.ctxOf(req), traced.slice(0, c.runsShown), {
+        points: trendOf(traced.slice(0, c.runsTraced)),
+        runs: Math.min(traced.length, c.runsTraced),
+      }),
+    );
   });
   router.get('/runs/:id', async (req, res) => {
     const ctx = c.ctxOf(req);
@@ -22,7 +28,10 @@ export function runsRoutes(c: RouteContext): Router {
     if (!r) c.page(res, notFoundPage(ctx, `${PAGE_LABELS[ctx.lang].run} ${req.params.id}`), 404);
     else {
       const queued = typeof req.query.repair === 'string' ? Number(req.query.repair) : undefined;
-      const repairs = repairRunSection(await rt.repairs.records(r.runId), queued === undefined ? undefined : (lang) => queuedNotice(lang, queued));
+      const repairs = repairRunSection(
+        await rt.repairs.records(r.runId),
+        queued === undefined ? undefined : (lang) => queuedNotice(lang, queued),
+      );
       c.page(res, runPage(ctx, r, [...RUN_SECTIONS, repairs]));
     }
   });

@@ -7,7 +7,16 @@ import type { CanonicalDossier } from '../../../schemas/dossier.js';
 import { agencyOfDossierCode, provinceOfAgency } from '../../domain/codes.js';
 import { toDvcqgItem } from '../../dialects/dvcqg/normalise.js';
 import { page, pageParams, periodParams, ParamError, type Params } from './params.js';
-import { RawReply, findByCode, nationalByCode, nationalOf, nationalUnit, type Reply, type Service, type State } from './state.js';
+import {
+  RawReply,
+  findByCode,
+  nationalByCode,
+  nationalOf,
+  nationalUnit,
+  type Reply,
+  type Service,
+  type State,
+} from './state.js';
 import { dongBoHoSoMC } from './push.js';
 import { thongKeHoSo } from './statistics.js';
 
@@ -77,7 +86,9 @@ function danhSachHoSo(state: State, params: Params): Reply {
   const period = periodParams(params);
   const kind = params.loaiNgay;
   if (typeof kind !== 'string' || !Object.hasOwn(DATE_KINDS, kind))
-    throw new ParamError(`loaiNgay: ${JSON.stringify(kind ?? null)} is not one of ${Object.keys(DATE_KINDS).join(', ')}`);
+    throw new ParamError(
+      `loaiNgay: ${JSON.stringify(kind ?? null)} is not one of ${Object.keys(DATE_KINDS).join(', ')}`,
+    );
   const field = DATE_KINDS[kind as keyof typeof DATE_KINDS];
   const p = pageParams(params);
   const key = [unit.code, period.from, period.to, kind].join('|');
@@ -91,13 +102,22 @@ function danhSachHoSo(state: State, params: Params): Reply {
     state.lists.set(key, list);
   }
   const items = page(list, 0, list.length, p);
-  return new RawReply(`{"error_code":0,"tongSo":${list.length},"data":[${items.map(drillItemJson).join(',')}]}`, items.length);
+  return new RawReply(
+    `{"error_code":0,"tongSo":${list.length},"data":[${items.map(drillItemJson).join(',')}]}`,
+    items.length,
+  );
 }
 
 export const NATIONAL: Record<string, Service> = {
   ThongKeHoSo: (state, params) => {
     const unit = nationalUnit(state, params.madonvi);
-    return thongKeHoSo(unit.index.world.national, unit, params, unit.index.world.nationalAlterations, unit.index.world.nationalRules);
+    return thongKeHoSo(
+      unit.index.world.national,
+      unit,
+      params,
+      unit.index.world.nationalAlterations,
+      unit.index.world.nationalRules,
+    );
   },
   TraCuuHoSo: (state, params) => traCuuHoSo(state, params),
   DanhSachHoSo: (state, params) => danhSachHoSo(state, params),

@@ -19,12 +19,19 @@ function layDanhSachHoSo(unit: Unit, params: Params): Reply {
   const lo = lowerBound(list, from);
   const hi = lowerBound(list, to);
   const rendered = unit.agency === null ? unit.index.rendered : undefined;
-  if (rendered) return new RawReply(`{"error_code":0,"tongSo":${hi - lo},"data":[${page(rendered, lo, hi, p).join(',')}]}`);
+  if (rendered)
+    return new RawReply(`{"error_code":0,"tongSo":${hi - lo},"data":[${page(rendered, lo, hi, p).join(',')}]}`);
   return { error_code: 0, tongSo: hi - lo, data: page(list, lo, hi, p).map(toDvcqgItem) };
 }
 
 /** `layDanhSachHoSo` with faults: drift before serving, malformed items mixed in, duplicates. */
-function faultyList(unit: Unit, faults: ProvinceFaults, from: number, to: number, p: { trang: number; soLuong: number }): Reply {
+function faultyList(
+  unit: Unit,
+  faults: ProvinceFaults,
+  from: number,
+  to: number,
+  p: { trang: number; soLuong: number },
+): Reply {
   if (faults.beforeList()) unit.index.localByAgency.clear();
   const list = faults.served(localOf(unit), unit.agency);
   const lo = lowerBound(list, from);
@@ -37,5 +44,6 @@ function faultyList(unit: Unit, faults: ProvinceFaults, from: number, to: number
 
 export const PROVINCIAL: Record<string, Service> = {
   LayDanhSachHoSo: (_s, params, index) => layDanhSachHoSo(unitIn(index!, params.madonvi), params),
-  ThongKeHoSo: (_s, params, index) => thongKeHoSo(index!.world.local, unitIn(index!, params.madonvi), params, index!.misreport),
+  ThongKeHoSo: (_s, params, index) =>
+    thongKeHoSo(index!.world.local, unitIn(index!, params.madonvi), params, index!.misreport),
 };

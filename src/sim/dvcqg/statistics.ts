@@ -24,7 +24,8 @@ export function thongKeHoSo(
   const byProcedure = boolParam(params, 'theoTTHC');
   // one group per row: [agency, procedure] (procedure '' when not split by procedure), as JSON
   // so that no character of a code can run two keys together
-  const keyOf = (agency: string, procedure: string) => JSON.stringify([byAgency ? agency : unit.code, byProcedure ? procedure : '']);
+  const keyOf = (agency: string, procedure: string) =>
+    JSON.stringify([byAgency ? agency : unit.code, byProcedure ? procedure : '']);
   const mine = unit.agency === null ? dossiers : dossiers.filter((d) => d.agency === unit.agency);
   const groups = oracleCounts(mine, days, (d) => keyOf(d.agency, d.procedure), rules);
   for (const m of misreport) {
@@ -43,7 +44,9 @@ export function thongKeHoSo(
   const data: Record<string, string>[] = [];
   for (const agency of rowAgencies) {
     if (!byProcedure) data.push(toStatsRow(agency, groups.get(keyOf(agency, '')) ?? oracleZero()));
-    else for (const procedure of (procedures.get(agency) ?? []).sort()) data.push(toStatsRow(agency, groups.get(keyOf(agency, procedure))!, procedure));
+    else
+      for (const procedure of (procedures.get(agency) ?? []).sort())
+        data.push(toStatsRow(agency, groups.get(keyOf(agency, procedure))!, procedure));
   }
   return { error_code: 0, tongSo: data.length, data };
 }

@@ -6,12 +6,23 @@ import { STATUS, type CanonicalDossier } from '../../../schemas/dossier.js';
 import { Rng, hashSeed } from '../random.js';
 import { compareByUpdated } from '../world/order.js';
 import type { ProvinceWorld } from '../world/types.js';
-import { DVCQG_ITEMS, type DriftEvent, type DvcqgWireItem, type FaultLog, type FaultOptions, type HttpFault, type ItemDialect, type MalformedItem, type Served } from '../faults.js';
+import {
+  DVCQG_ITEMS,
+  type DriftEvent,
+  type DvcqgWireItem,
+  type FaultLog,
+  type FaultOptions,
+  type HttpFault,
+  type ItemDialect,
+  type MalformedItem,
+  type Served,
+} from '../faults.js';
 
 const SECOND = 1000;
 
 function checkRate(name: string, v: number | undefined): void {
-  if (v !== undefined && !(v >= 0 && v <= 1)) throw new Error(`simulator: faults.${name} must be a probability in [0, 1], got ${v}`);
+  if (v !== undefined && !(v >= 0 && v <= 1))
+    throw new Error(`simulator: faults.${name} must be a probability in [0, 1], got ${v}`);
 }
 
 function checkCount(name: string, v: number | undefined, min: number): void {
@@ -52,7 +63,10 @@ function advanced(d: CanonicalDossier, at: number): CanonicalDossier {
 /** The faults of one province's source; `I` is the dialect's item type (default `dvcqg`). */
 export class ProvinceFaults<I extends object = DvcqgWireItem> {
   /** One stream per kind of fault, so that turning one on does not move the others. */
-  private readonly rng: Record<'tooMany' | 'serverError' | 'truncated' | 'busy' | 'duplicates' | 'drift' | 'delay', Rng>;
+  private readonly rng: Record<
+    'tooMany' | 'serverError' | 'truncated' | 'busy' | 'duplicates' | 'drift' | 'delay',
+    Rng
+  >;
   private readonly extras: MalformedItem<I>[] = [];
   private readonly drifted: DriftEvent[] = [];
   private driftAt: number;
@@ -66,7 +80,8 @@ export class ProvinceFaults<I extends object = DvcqgWireItem> {
     private readonly items: ItemDialect<I> = DVCQG_ITEMS as unknown as ItemDialect<I>,
   ) {
     if (!Number.isFinite(opts.seed)) throw new Error(`simulator: faults.seed must be a number, got ${opts.seed}`);
-    for (const k of ['busy', 'tooMany', 'serverError', 'truncated', 'duplicates', 'slow', 'timeout'] as const) checkRate(k, opts[k]);
+    for (const k of ['busy', 'tooMany', 'serverError', 'truncated', 'duplicates', 'slow', 'timeout'] as const)
+      checkRate(k, opts[k]);
     checkCount('slowMs', opts.slowMs, 0);
     checkCount('hangMs', opts.hangMs, 0);
     checkCount('sessionCalls', opts.sessionCalls, 1);
@@ -120,7 +135,14 @@ export class ProvinceFaults<I extends object = DvcqgWireItem> {
       while (codes.has(code));
       codes.add(code);
       const m = this.items.malform({ ...template, code }, kind);
-      this.extras.push({ kind, field: m.field, agency: template.agency, code: m.code, updatedAt: template.updatedAt, item: m.item });
+      this.extras.push({
+        kind,
+        field: m.field,
+        agency: template.agency,
+        code: m.code,
+        updatedAt: template.updatedAt,
+        item: m.item,
+      });
     }
     this.extras.sort(compareServed);
   }

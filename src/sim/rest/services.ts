@@ -23,7 +23,6 @@ export interface RestCounts {
 const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = 100;
 
-
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -63,7 +62,8 @@ function encodeCursor(d: Keyed): string {
 function decodeCursor(text: string): [number, string] {
   try {
     const v: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && Number.isInteger(v[0]) && typeof v[1] === 'string') return [v[0] as number, v[1]];
+    if (Array.isArray(v) && v.length === 2 && Number.isInteger(v[0]) && typeof v[1] === 'string')
+      return [v[0] as number, v[1]];
   } catch {
     // fall through
   }
@@ -83,7 +83,6 @@ function after(list: readonly Keyed[], t: number, code: string): number {
   return lo;
 }
 
-
 // ---------------------------------------------------------------- parameters
 
 export function agencyParam(index: ProvinceIndex, q: URLSearchParams): string | null {
@@ -97,7 +96,8 @@ function instantParam(q: URLSearchParams, name: string): number | undefined {
   const raw = q.get(name);
   if (raw === null || raw === '') return undefined;
   const ms = parseIsoInstant(raw);
-  if (ms === undefined) throw new HttpError(400, 'invalid_request', `${name}: ${JSON.stringify(raw)} is not an ISO 8601 date-time`);
+  if (ms === undefined)
+    throw new HttpError(400, 'invalid_request', `${name}: ${JSON.stringify(raw)} is not an ISO 8601 date-time`);
   return ms;
 }
 
@@ -112,7 +112,8 @@ function limitParam(q: URLSearchParams): number {
   const raw = q.get('limit');
   if (raw === null || raw === '') return DEFAULT_LIMIT;
   const v = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(v) || v < 1 || v > MAX_LIMIT) throw new HttpError(400, 'invalid_request', `limit: must be 1..${MAX_LIMIT}`);
+  if (!Number.isInteger(v) || v < 1 || v > MAX_LIMIT)
+    throw new HttpError(400, 'invalid_request', `limit: must be 1..${MAX_LIMIT}`);
   return v;
 }
 
@@ -129,14 +130,17 @@ export function dossiers(state: State, index: ProvinceIndex, q: URLSearchParams)
   const agency = agencyParam(index, q);
   const from = instantParam(q, 'updatedFrom');
   const to = instantParam(q, 'updatedTo');
-  if (from !== undefined && to !== undefined && from > to) throw new HttpError(400, 'invalid_request', 'updatedFrom is after updatedTo');
+  if (from !== undefined && to !== undefined && from > to)
+    throw new HttpError(400, 'invalid_request', 'updatedFrom is after updatedTo');
   const limit = limitParam(q);
   const cursor = q.get('after');
   const decoded = cursor ? decodeCursor(cursor) : undefined;
   // with faults: records updated before the page is served, malformed items mixed in
   const faults = index.faults;
   if (faults?.beforeList()) index.byAgency.clear();
-  const list: readonly Served<RestWireItem>[] = faults ? faults.served(localOf(index, agency), agency) : localOf(index, agency);
+  const list: readonly Served<RestWireItem>[] = faults
+    ? faults.served(localOf(index, agency), agency)
+    : localOf(index, agency);
   const first = from === undefined ? 0 : lowerBound(list, from);
   const lo = decoded ? Math.max(first, after(list, decoded[0], decoded[1])) : first;
   const hi = to === undefined ? list.length : lowerBound(list, to);

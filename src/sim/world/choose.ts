@@ -52,17 +52,26 @@ interface Pools {
  * The agency of the unmapped procedure codes (no other injection there): a non-root agency
  * with enough procedures counted in the period, preferably without date_shift candidates.
  */
-function unmappedAgencyOf(all: readonly CanonicalDossier[], layout: Layout, clock: Clock, inject: InjectCounts, injectRng: Rng): string | undefined {
+function unmappedAgencyOf(
+  all: readonly CanonicalDossier[],
+  layout: Layout,
+  clock: Clock,
+  inject: InjectCounts,
+  injectRng: Rng,
+): string | undefined {
   if (inject.unmappedProcedure === 0) return undefined;
   const { agencies, root, province } = layout;
   const procs = new Map<string, Set<string>>();
   for (const d of all)
-    if (d.agency !== root && isAccepted(d) && countsIn(d, clock.period)) procs.set(d.agency, (procs.get(d.agency) ?? new Set()).add(d.procedure));
+    if (d.agency !== root && isAccepted(d) && countsIn(d, clock.period))
+      procs.set(d.agency, (procs.get(d.agency) ?? new Set()).add(d.procedure));
   const able = agencies.filter((a) => (procs.get(a)?.size ?? 0) >= inject.unmappedProcedure);
   const free = able.filter((a) => noneReserved(layout, agencies.indexOf(a)));
   const from = free.length ? free : able;
   if (from.length === 0)
-    throw new Error(`simulator: no agency of province ${province} has ${inject.unmappedProcedure} procedures to carry unmapped procedure codes; raise the volume`);
+    throw new Error(
+      `simulator: no agency of province ${province} has ${inject.unmappedProcedure} procedures to carry unmapped procedure codes; raise the volume`,
+    );
   return from[injectRng.int(0, from.length - 1)];
 }
 
@@ -101,10 +110,17 @@ type Pick = (
  * way: on pairs no other injection uses, or (shareKeys) used only by injections moving the same
  * way, first those, so that kinds gather on the same agency and procedure.
  */
-function picker(province: string, share: boolean, rng: Rng, taken: Set<CanonicalDossier>, usedPairs: Map<string, Direction>): Pick {
+function picker(
+  province: string,
+  share: boolean,
+  rng: Rng,
+  taken: Set<CanonicalDossier>,
+  usedPairs: Map<string, Direction>,
+): Pick {
   return (k, what, from, way, ok = () => true, pairs = (d) => [[pairOf(d.agency, d.procedure), way]]) => {
     if (k === 0) return [];
-    const fits = (d: CanonicalDossier) => pairs(d).every(([p, w]) => !usedPairs.has(p) || (share && usedPairs.get(p) === w));
+    const fits = (d: CanonicalDossier) =>
+      pairs(d).every(([p, w]) => !usedPairs.has(p) || (share && usedPairs.get(p) === w));
     const out: CanonicalDossier[] = [];
     const draw = (candidates: CanonicalDossier[], want: number) => {
       while (out.length < want && candidates.length > 0) {
@@ -118,8 +134,15 @@ function picker(province: string, share: boolean, rng: Rng, taken: Set<Canonical
         out.push(d);
       }
     };
-    if (share) draw(from.filter((d) => !taken.has(d) && pairs(d).every(([p]) => usedPairs.has(p))), Math.ceil(k / 2));
-    draw(from.filter((d) => !taken.has(d)), k);
+    if (share)
+      draw(
+        from.filter((d) => !taken.has(d) && pairs(d).every(([p]) => usedPairs.has(p))),
+        Math.ceil(k / 2),
+      );
+    draw(
+      from.filter((d) => !taken.has(d)),
+      k,
+    );
     if (out.length < k)
       throw new Error(
         `simulator: only ${out.length} dossiers of province ${province} can carry ${what} with an (agency, procedure) pair of their own, ${k} asked; raise the volume`,
@@ -161,12 +184,26 @@ export function chooseInjected(
     pool.missable,
     'fewer',
     (d) => d.agency !== root && uniqueContent(d),
-    (d) => [[pairOf(d.agency, d.procedure), 'fewer'], [pairOf(root, d.procedure), 'more']],
+    (d) => [
+      [pairOf(d.agency, d.procedure), 'fewer'],
+      [pairOf(root, d.procedure), 'more'],
+    ],
   );
   const deleted = pick(inject.missingLocal, 'missing_local', pool.missable, 'more', uniqueContent);
-  const duplicated = pick(inject.duplicateNational, 'duplicate_national', pool.counted, 'more', (d) => nextSeq(d) <= SEQ_MAX && uniqueContent(d));
+  const duplicated = pick(
+    inject.duplicateNational,
+    'duplicate_national',
+    pool.counted,
+    'more',
+    (d) => nextSeq(d) <= SEQ_MAX && uniqueContent(d),
+  );
   const unmapped = pick(inject.unmappedProcedure, 'an unmapped procedure code', pool.unmapped, 'unmapped');
-  const listedTwice = pick(inject.duplicateListedTwice, 'duplicate_national (the same code twice)', pool.counted, 'more');
+  const listedTwice = pick(
+    inject.duplicateListedTwice,
+    'duplicate_national (the same code twice)',
+    pool.counted,
+    'more',
+  );
   // The copy under a second agency: the next agency in code order other than the root (whose
   // code lists the whole province: a copy of its own could not be told apart on the portal) and
   // the one carrying unmapped procedure codes.
@@ -177,11 +214,33 @@ export function chooseInjected(
       if (a !== root && a !== unmappedAgency) return a;
     }
   };
-  const twoAgencies = pick(inject.duplicateTwoAgencies, 'duplicate_national (under two agencies)', pool.counted, 'more', () => true, (d) => [
-    [pairOf(otherAgency(d), d.procedure), 'more'],
-  ]);
+  const twoAgencies = pick(
+    inject.duplicateTwoAgencies,
+    'duplicate_national (under two agencies)',
+    pool.counted,
+    'more',
+    () => true,
+    (d) => [[pairOf(otherAgency(d), d.procedure), 'more']],
+  );
   // nationally finished, locally withdrawn: more processed nationally
   const mapped = pick(inject.withdrawnMapped, 'definition_drift (withdrawn sent as finished)', pool.lag, 'more');
   const free = pool.counted.filter((d) => !usedPairs.has(pairOf(d.agency, d.procedure)));
-  return { shift, lag, drift, missing, replaced, deleted, duplicated, unmapped, listedTwice, twoAgencies, mapped, unmappedAgency, otherAgency, nextSeq, usedCodes, free };
+  return {
+    shift,
+    lag,
+    drift,
+    missing,
+    replaced,
+    deleted,
+    duplicated,
+    unmapped,
+    listedTwice,
+    twoAgencies,
+    mapped,
+    unmappedAgency,
+    otherAgency,
+    nextSeq,
+    usedCodes,
+    free,
+  };
 }

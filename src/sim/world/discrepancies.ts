@@ -106,4 +106,3 @@ export function randomCode(rng: Rng): string {
 export function sameContent(a: CanonicalDossier, b: CanonicalDossier): boolean {
   return a.receivedAt === b.receivedAt && a.dueAt === b.dueAt && a.channel === b.channel && a.procedure === b.procedure;
 }
-

@@ -146,7 +146,9 @@ export function live(d: CanonicalDossier, rng: Rng, proc: Procedure, clock: Cloc
     }
   }
   const late = rng.chance(0.1);
-  const finish = late ? due + rng.int(8 * 3600, 5 * 86_400) * SECOND : r + seconds((0.05 + 0.95 * rng.next()) * (due - r));
+  const finish = late
+    ? due + rng.int(8 * 3600, 5 * 86_400) * SECOND
+    : r + seconds((0.05 + 0.95 * rng.next()) * (due - r));
   if (finish <= now) {
     d.finishedAt = finish;
     d.status = STATUS.FINISHED;
@@ -217,7 +219,8 @@ export function layOut(province: string, opts: WorldOptions, clock: Clock, injec
   const startIdx = DAYS_BEFORE;
   // ... none at the busiest non-root agency when unmapped procedure codes need an agency of their own
   let keepFree = -1;
-  if (inject.unmappedProcedure > 0) for (let a = 1; a < agencyCount; a++) if (keepFree < 0 || agencyW[a]! > agencyW[keepFree]!) keepFree = a;
+  if (inject.unmappedProcedure > 0)
+    for (let a = 1; a < agencyCount; a++) if (keepFree < 0 || agencyW[a]! > agencyW[keepFree]!) keepFree = a;
   for (let k = 0; k < inject.dateShift; k++) {
     const a = rng.int(0, agencyCount - 1);
     reserved[(a === keepFree ? 0 : a) * days + startIdx]!++;
@@ -236,7 +239,12 @@ export function noneReserved(layout: Layout, a: number): boolean {
  * day) and its life up to `now`; sorted by (updatedAt, code). A reserved intake gets a
  * procedure whose (agency, procedure) pair no other reserved one has, when it can.
  */
-export function generateDossiers(layout: Layout, procedures: readonly Procedure[], clock: Clock, rng: Rng): CanonicalDossier[] {
+export function generateDossiers(
+  layout: Layout,
+  procedures: readonly Procedure[],
+  clock: Clock,
+  rng: Rng,
+): CanonicalDossier[] {
   const { agencies, firstDay, days, counts, reserved } = layout;
   const { period } = clock;
   const all: CanonicalDossier[] = [];

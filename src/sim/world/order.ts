@@ -43,7 +43,7 @@ export function sortByUpdated(list: CanonicalDossier[]): void {
   keys.sort();
   const copy = list.slice();
   for (let i = 0; i < n; i++) list[i] = copy[keys[i]! % 2 ** 24]!;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i + 1;
     while (j < n && list[j]!.updatedAt === list[i]!.updatedAt) j++;
     if (j - i > 1) {

@@ -43,7 +43,14 @@ export function generateProvince(
   const gone = new Set(chosen.deleted);
   const local = all.filter((d) => !gone.has(d));
   if (chosen.drift.length || chosen.mapped.length) sortByUpdated(local); // return dates moved, dossiers withdrawn
-  const notNational = new Set<CanonicalDossier>([...chosen.shift, ...chosen.lag, ...chosen.drift, ...chosen.missing, ...chosen.replaced, ...chosen.mapped]);
+  const notNational = new Set<CanonicalDossier>([
+    ...chosen.shift,
+    ...chosen.lag,
+    ...chosen.drift,
+    ...chosen.missing,
+    ...chosen.replaced,
+    ...chosen.mapped,
+  ]);
   const national = all.filter((d) => !notNational.has(d));
   national.push(...added);
   sortByUpdated(national);
@@ -52,7 +59,14 @@ export function generateProvince(
   truth.push(...byRule.truth);
   truth.sort((x, y) => KIND_ORDER[x.kind] - KIND_ORDER[y.kind] || (x.dossierCode < y.dossierCode ? -1 : 1));
   const nationalAlterations = unexplained(opts, province, chosen.free);
-  const world: ProvinceWorld = { province, agencies: layout.agencies, local, national, procedureMap, nationalAlterations };
+  const world: ProvinceWorld = {
+    province,
+    agencies: layout.agencies,
+    local,
+    national,
+    procedureMap,
+    nationalAlterations,
+  };
   if (rules.length) Object.assign(world, { nationalRules: oracleRulesOf(rules), ruleNames: byRule.byAgency });
   return { world, truth };
 }
@@ -143,7 +157,9 @@ function unexplained(opts: WorldOptions, province: string, free: readonly Canoni
   const used = new Set<string>();
   while (out.length < k) {
     if (pairs.length === 0)
-      throw new Error(`simulator: only ${out.length} (agency, procedure) pairs of province ${province} can carry an unexplained key, ${k} asked; raise the volume`);
+      throw new Error(
+        `simulator: only ${out.length} (agency, procedure) pairs of province ${province} can carry an unexplained key, ${k} asked; raise the volume`,
+      );
     const d = pairs.splice(rng.int(0, pairs.length - 1), 1)[0]!;
     const metric = ORACLE_METRICS[rng.int(0, ORACLE_METRICS.length - 1)]!;
     if (used.has(`${d.agency}|${metric}`)) continue;
