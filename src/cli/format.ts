@@ -93,11 +93,10 @@ function findingGroups(p: ProvinceReport, lang: Lang) {
     });
 }
 
-/** The sections of a report as rows, shared by the table and Markdown layouts. */
-function sections(r: RunReport, lang: Lang, detail: boolean) {
-  const L = LABELS[lang];
+/** The run's summary grid: a header, then one row per province. */
+function summaryRows(r: RunReport, L: (typeof LABELS)[Lang]): Row[] {
   const c = L.columns;
-  const summary: Row[] = [
+  return [
     [
       c.province,
       c.coverage,
@@ -129,61 +128,76 @@ function sections(r: RunReport, lang: Lang, detail: boolean) {
       ];
     }),
   ];
-  const perProvince = r.provinces.map((p) => {
-    const all = sortMismatches(p.mismatches);
-    const shown = detail ? all : all.filter((m) => m.procedure === null);
-    const withProcedure = shown.some((m) => m.procedure !== null);
-    const head = [
-      c.agency,
-      ...(withProcedure ? [c.procedure] : []),
-      c.metric,
-      c.local,
-      c.national,
-      c.provincial,
-      c.diff,
-      c.verdict,
-      c.residual,
-      c.explainedBy,
-    ];
-    return {
-      province: provinceLabel(p.province),
-      why: p.coverage.why ? `${L.coverage[p.coverage.status]}: ${p.coverage.why}` : null,
-      // Said only where it was tried and failed; a province that was not compared says why above.
-      provincialStats:
-        p.provincialStats?.status === 'unavailable' && p.coverage.status === 'complete'
-          ? `${L.provincialStats.unavailable}${p.provincialStats.why ? `: ${p.provincialStats.why}` : ''}`
-          : null,
-      // A province that was not compared has no account to give.
-      account: p.coverage.status === 'complete' || p.mismatches.length ? L.account(accountOf(p)) : null,
-      repairChecks: p.repairChecks?.length
-        ? L.repairChecks(
-            p.repairChecks.filter((x) => x.status === 'verified').length,
-            p.repairChecks.filter((x) => x.status === 'repair_failed').map((x) => x.dossierCode),
-          )
+}
+
+/** A province's mismatch lines as a grid, the procedure column only when a line has one; null when none is shown. */
+function mismatchGrid(L: (typeof LABELS)[Lang], shown: Mismatch[], withProcedure: boolean): Row[] | null {
+  const c = L.columns;
+  const head = [
+    c.agency,
+    ...(withProcedure ? [c.procedure] : []),
+    c.metric,
+    c.local,
+    c.national,
+    c.provincial,
+    c.diff,
+    c.verdict,
+    c.residual,
+    c.explainedBy,
+  ];
+  if (!shown.length) return null;
+  return [
+    head,
+    ...shown.map((m) => [
+      m.agency,
+      ...(withProcedure ? [m.procedure ?? ''] : []),
+      metricLabel(L, m.metric),
+      m.local,
+      m.national,
+      m.provincial ?? '',
+      signed(m.national - m.local),
+      m.verdict ? L.verdict[m.verdict] : '',
+      residualCell(m),
+      m.explainedBy?.count ?? '',
+    ]),
+  ];
+}
+
+/** One province's part of the report, shared by the table and Markdown layouts. */
+function provinceSection(p: ProvinceReport, lang: Lang, detail: boolean) {
+  const L = LABELS[lang];
+  const all = sortMismatches(p.mismatches);
+  const shown = detail ? all : all.filter((m) => m.procedure === null);
+  const withProcedure = shown.some((m) => m.procedure !== null);
+  return {
+    province: provinceLabel(p.province),
+    why: p.coverage.why ? `${L.coverage[p.coverage.status]}: ${p.coverage.why}` : null,
+    // Said only where it was tried and failed; a province that was not compared says why above.
+    provincialStats:
+      p.provincialStats?.status === 'unavailable' && p.coverage.status === 'complete'
+        ? `${L.provincialStats.unavailable}${p.provincialStats.why ? `: ${p.provincialStats.why}` : ''}`
         : null,
-      findings: findingGroups(p, lang),
-      rules: driftRuleLines(p, lang),
-      mismatches: shown.length
-        ? [
-            head,
-            ...shown.map((m) => [
-              m.agency,
-              ...(withProcedure ? [m.procedure ?? ''] : []),
-              metricLabel(L, m.metric),
-              m.local,
-              m.national,
-              m.provincial ?? '',
-              signed(m.national - m.local),
-              m.verdict ? L.verdict[m.verdict] : '',
-              residualCell(m),
-              m.explainedBy?.count ?? '',
-            ]),
-          ]
-        : null,
-      hidden: all.length - shown.length,
-      index: indexBlock(p, lang),
-    };
-  });
+    // A province that was not compared has no account to give.
+    account: p.coverage.status === 'complete' || p.mismatches.length ? L.account(accountOf(p)) : null,
+    repairChecks: p.repairChecks?.length
+      ? L.repairChecks(
+          p.repairChecks.filter((x) => x.status === 'verified').length,
+          p.repairChecks.filter((x) => x.status === 'repair_failed').map((x) => x.dossierCode),
+        )
+      : null,
+    findings: findingGroups(p, lang),
+    rules: driftRuleLines(p, lang),
+    mismatches: mismatchGrid(L, shown, withProcedure),
+    hidden: all.length - shown.length,
+    index: indexBlock(p, lang),
+  };
+}
+
+/** The sections of a report as rows, shared by the table and Markdown layouts. */
+function sections(r: RunReport, lang: Lang, detail: boolean) {
+  const L = LABELS[lang];
+  const summary = summaryRows(r, L);
+  const perProvince = r.provinces.map((p) => provinceSection(p, lang, detail));
   const title = `${L.run} ${r.runId}   ${L.period} ${r.period.from} .. ${r.period.to}   ${L.status[r.status]}${r.finishedAt ? ` ${r.finishedAt}` : ''}`;
   return { L, title, summary, perProvince };
 }
@@ -264,6 +278,72 @@ function layout(r: RunReport, lang: Lang, detail: boolean, style: Style): string
 /** Excel reads a CSV as UTF-8 (and shows Vietnamese as written) only when it starts with a byte order mark. */
 export const UTF8_BOM = '\uFEFF';
 
+type CsvRow = (string | number | null)[];
+
+/** A province's CSV rows: its mismatches, its findings, then its counting rules. */
+function provinceCsvRows(r: RunReport, p: ProvinceReport): CsvRow[] {
+  const rows: CsvRow[] = [];
+  for (const m of p.mismatches)
+    rows.push([
+      r.runId,
+      p.province,
+      p.coverage.status,
+      'mismatch',
+      m.agency,
+      m.procedure,
+      m.metric,
+      m.local,
+      m.national,
+      m.provincial,
+      null,
+      null,
+      m.verdict ?? null,
+      m.residual ?? null,
+      null,
+    ]);
+  for (const f of p.findings) {
+    rows.push([
+      r.runId,
+      p.province,
+      p.coverage.status,
+      'finding',
+      f.agency,
+      f.key?.procedure ?? null,
+      f.key?.metric ?? f.metrics.join(' '),
+      null,
+      null,
+      null,
+      f.dossierCode,
+      f.kind,
+      null,
+      f.key?.residual ?? null,
+      f.rule ?? null,
+    ]);
+  }
+  // a counting rule: its agencies, the metrics of the figures it accounts for, its dossiers
+  for (const d of p.driftRules ?? []) {
+    const metrics = [...new Set(d.keys.map((k) => k.metric))].join(' ');
+    rows.push([
+      r.runId,
+      p.province,
+      p.coverage.status,
+      'drift_rule',
+      d.agencies.join(' '),
+      null,
+      metrics,
+      null,
+      null,
+      null,
+      d.dossiers.join(' '),
+      'definition_drift',
+      null,
+      null,
+      d.rule,
+    ]);
+  }
+  return rows;
+}
+
 /**
  * One CSV row per mismatch and per finding, with stable English column names and codes.
  * Columns added later come last, so that existing positions hold: `verdict`, then `residual`
@@ -290,72 +370,11 @@ function csv(r: RunReport): string {
     'rule',
     ...INDEX_CSV_COLUMNS,
   ];
-  const rows: (string | number | null)[][] = [head];
-  for (const p of r.provinces) {
-    for (const m of p.mismatches)
-      rows.push([
-        r.runId,
-        p.province,
-        p.coverage.status,
-        'mismatch',
-        m.agency,
-        m.procedure,
-        m.metric,
-        m.local,
-        m.national,
-        m.provincial,
-        null,
-        null,
-        m.verdict ?? null,
-        m.residual ?? null,
-        null,
-      ]);
-    for (const f of p.findings) {
-      rows.push([
-        r.runId,
-        p.province,
-        p.coverage.status,
-        'finding',
-        f.agency,
-        f.key?.procedure ?? null,
-        f.key?.metric ?? f.metrics.join(' '),
-        null,
-        null,
-        null,
-        f.dossierCode,
-        f.kind,
-        null,
-        f.key?.residual ?? null,
-        f.rule ?? null,
-      ]);
-    }
-    // a counting rule: its agencies, the metrics of the figures it accounts for, its dossiers
-    for (const d of p.driftRules ?? []) {
-      const metrics = [...new Set(d.keys.map((k) => k.metric))].join(' ');
-      rows.push([
-        r.runId,
-        p.province,
-        p.coverage.status,
-        'drift_rule',
-        d.agencies.join(' '),
-        null,
-        metrics,
-        null,
-        null,
-        null,
-        d.dossiers.join(' '),
-        'definition_drift',
-        null,
-        null,
-        d.rule,
-      ]);
-    }
-  }
+  const rows: CsvRow[] = [head];
+  for (const p of r.provinces) rows.push(...provinceCsvRows(r, p));
   rows.push(...indexCsvRows(r));
-  const full = (row: (string | number | null)[]) => [
-    ...row,
-    ...Array<null>(Math.max(0, head.length - row.length)).fill(null),
-  ]; // every row as wide as the header
+  // every row as wide as the header
+  const full = (row: CsvRow) => [...row, ...Array<null>(Math.max(0, head.length - row.length)).fill(null)];
   return UTF8_BOM + rows.map((row) => full(row).map(csvCell).join(',')).join('\n');
 }
 

@@ -36,17 +36,11 @@ function addSheet(wb: Workbook, name: string, head: string[], rows: Cell[][], ab
 
 const time = (t: string | null | undefined): string => (t ? vnTime(t) : '');
 
-/** exceljs takes seconds to load on a busy machine: loaded when a workbook is asked for, not by every command. */
-export async function reportWorkbook(r: RunReport, lang: Lang): Promise<Workbook> {
-  const { default: ExcelJS } = await import('exceljs');
+/** One row per province: its totals, coverage and account, under the run's title. */
+function summarySheet(wb: Workbook, r: RunReport, lang: Lang): void {
   const L = LABELS[lang];
   const c = L.columns;
   const X = L.xlsx;
-  const R = driftSheet(lang);
-  const metric = (m: string) => L.metric[m as Metric] ?? m;
-  const wb = new ExcelJS.Workbook();
-  wb.creator = 'dossier-sync';
-
   const sum = sourcesTotal;
   addSheet(
     wb,
@@ -91,7 +85,16 @@ export async function reportWorkbook(r: RunReport, lang: Lang): Promise<Workbook
       `${L.period} ${r.period.from} .. ${r.period.to} · ${L.status[r.status]} · ${X.headers.started} ${time(r.startedAt)} · ${X.headers.finished} ${time(r.finishedAt)}`,
     ],
   );
+}
 
+const metricOf = (L: (typeof LABELS)[Lang]) => (m: string) => L.metric[m as Metric] ?? m;
+
+/** Every mismatch line of every province. */
+function mismatchesSheet(wb: Workbook, r: RunReport, lang: Lang): void {
+  const L = LABELS[lang];
+  const c = L.columns;
+  const X = L.xlsx;
+  const metric = metricOf(L);
   addSheet(
     wb,
     X.sheets.mismatches,
@@ -126,7 +129,15 @@ export async function reportWorkbook(r: RunReport, lang: Lang): Promise<Workbook
       ]),
     ),
   );
+}
 
+/** Every finding, with both sides' evidence as columns. */
+function findingsSheet(wb: Workbook, r: RunReport, lang: Lang): void {
+  const L = LABELS[lang];
+  const c = L.columns;
+  const X = L.xlsx;
+  const R = driftSheet(lang);
+  const metric = metricOf(L);
   const evidence = (f: Finding, side: 'local' | 'national'): Cell[] => {
     const e = f.evidence[side];
     return EVIDENCE_FIELDS.map((k) => (e ? (k.endsWith('At') ? time(e[k] as string | null) : (e[k] ?? null)) : null));
@@ -165,7 +176,11 @@ export async function reportWorkbook(r: RunReport, lang: Lang): Promise<Workbook
       ]),
     ),
   );
+}
 
+function rulesSheet(wb: Workbook, r: RunReport, lang: Lang): void {
+  const X = LABELS[lang].xlsx;
+  const R = driftSheet(lang);
   // the counting rules the portal follows where ours differ, one row each
   const rules = r.provinces.flatMap((p) => (p.driftRules ?? []).map((d) => ({ p, d })));
   if (rules.length)
@@ -182,6 +197,18 @@ export async function reportWorkbook(r: RunReport, lang: Lang): Promise<Workbook
         d.dossiers.join(', '),
       ]),
     );
+}
+
+/** exceljs takes seconds to load on a busy machine: loaded when a workbook is asked for, not by every command. */
+export async function reportWorkbook(r: RunReport, lang: Lang): Promise<Workbook> {
+  const { default: ExcelJS } = await import('exceljs');
+  const X = LABELS[lang].xlsx;
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'dossier-sync';
+  summarySheet(wb, r, lang);
+  mismatchesSheet(wb, r, lang);
+  findingsSheet(wb, r, lang);
+  rulesSheet(wb, r, lang);
   const index = indexSheet(r, lang, X.headers.code);
   if (index.rows.length) addSheet(wb, index.name, index.head, index.rows, index.above);
   return wb;
