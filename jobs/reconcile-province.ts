@@ -7,7 +7,7 @@
  * the reconciliation: it is logged, noted as `provincialStats` and compared two-way.
  */
 import type { CanonicalDossier } from '../schemas/dossier.js';
-import { reconcileProvincePayload } from '../schemas/jobs.js';
+import { reconcileProvincePayload, type ReconcileProvincePayload } from '../schemas/jobs.js';
 import type { ProvincialStats } from '../schemas/report.js';
 import { figuresSourceOf, sourcesOf } from '../src/config/load.js';
 import { rootAgency } from '../src/domain/codes.js';
@@ -23,7 +23,7 @@ import { makePeriod, type Period } from '../src/domain/period.js';
 import { withAgencyTotals, zeroCounts, type Figures } from '../src/domain/figures.js';
 import type { ReportedStats } from '../src/sources/source.js';
 import { withFailedJobs, type ProvinceSummary } from '../src/store/runs.js';
-import { defineJob, failedChildren, type JobContext } from '../src/queue/context.js';
+import { defineJob, failedChildren, type FailedChild, type JobContext } from '../src/queue/context.js';
 import { jobIds } from '../src/queue/flows.js';
 
 /**
@@ -106,25 +106,56 @@ async function firstUpdated(
   return undefined;
 }
 
+/** Each source of the province: whether its sync reached `windowTo`, why not, and its run's counters. */
+async function sourceSummaries(
+  ctx: Pick<JobContext, 'config' | 'store'>,
+  runId: string,
+  province: string,
+  windowTo: number,
+  failures: FailedChild[],
+): Promise<ProvinceSummary['sources']> {
+  const sources: ProvinceSummary['sources'] = [];
+  for (const s of sourcesOf(ctx.config, province)) {
+    const cp = await ctx.store.getCheckpoint(province, s.id);
+    const counters = await ctx.store.syncCounters(province, s.id, runId);
+    const complete = cp.syncedTo !== null && cp.syncedTo >= windowTo;
+    const failure = failures.find((f) => f.data.source === s.id)?.reason;
+    sources.push({
+      id: s.id,
+      status: complete ? 'complete' : 'failed',
+      error: complete ? null : (failure ?? 'sync did not finish'),
+      ...counters,
+    });
+  }
+  return sources;
+}
+
+/** Queues the province's one explanation pass, under the run's root like the reconciliation itself. */
+async function queueExplanation(
+  ctx: Pick<JobContext, 'job' | 'queue'>,
+  runId: string,
+  province: string,
+  period: ReconcileProvincePayload['period'],
+): Promise<void> {
+  const parent = ctx.job.parent;
+  await ctx.queue.add(
+    'explain-province',
+    { runId, province, period },
+    {
+      jobId: jobIds.explain(runId, province),
+      ignoreDependencyOnFailure: true,
+      ...(parent?.id ? { parent: { id: parent.id, queue: parent.queueKey } } : {}),
+    },
+  );
+}
+
 export const reconcileProvince = defineJob({
   name: 'reconcile-province',
   payload: reconcileProvincePayload,
   async handler({ runId, province, period: p, windowTo }, ctx) {
     const period = makePeriod(p.from, p.to);
     const failures = await failedChildren(ctx); // its syncs (a night's, or a replay's)
-    const sources: ProvinceSummary['sources'] = [];
-    for (const s of sourcesOf(ctx.config, province)) {
-      const cp = await ctx.store.getCheckpoint(province, s.id);
-      const counters = await ctx.store.syncCounters(province, s.id, runId);
-      const complete = cp.syncedTo !== null && cp.syncedTo >= windowTo;
-      const failure = failures.find((f) => f.data.source === s.id)?.reason;
-      sources.push({
-        id: s.id,
-        status: complete ? 'complete' : 'failed',
-        error: complete ? null : (failure ?? 'sync did not finish'),
-        ...counters,
-      });
-    }
+    const sources = await sourceSummaries(ctx, runId, province, windowTo, failures);
     const failed = sources.filter((s) => s.status === 'failed');
     const failedJobs = failures.map((f) => ({ job: f.name, id: f.id, reason: f.reason }));
     const summary: ProvinceSummary = {
@@ -189,18 +220,7 @@ export const reconcileProvince = defineJob({
     await ctx.runs.setProvince(runId, summary);
 
     // One explanation pass for the whole province, under the run's root like this job.
-    if (summary.mismatches.some(examinable)) {
-      const parent = ctx.job.parent;
-      await ctx.queue.add(
-        'explain-province',
-        { runId, province, period: p },
-        {
-          jobId: jobIds.explain(runId, province),
-          ignoreDependencyOnFailure: true,
-          ...(parent?.id ? { parent: { id: parent.id, queue: parent.queueKey } } : {}),
-        },
-      );
-    }
+    if (summary.mismatches.some(examinable)) await queueExplanation(ctx, runId, province, p);
     ctx.logger.info({ runId, province, mismatches: summary.mismatches.length }, 'province reconciled');
     return { province, mismatches: summary.mismatches.length };
   },

@@ -144,27 +144,45 @@ export async function explainProvince(
         for (const c of chunk) g.unexamined.set(g.local.get(c)?.agency ?? root, capReason());
         return;
       }
-      for (const raw of await national.lookup(root, chunk)) {
-        const code = itemCode(raw);
-        const owner = code === undefined ? undefined : g.local.get(code)?.agency;
-        const d = nationalDossier(raw, (code && agencyOfDossierCode(code)) ?? owner ?? root, true);
-        if (!d) unreadable++;
-        else if (!copied.has(d.code)) {
-          copied.add(d.code);
-          g.national.push(d);
-        }
-      }
-      for (const c of chunk) {
-        g.asked.lookups.add(c);
-        const a = g.local.get(c)?.agency;
-        if (a !== undefined) lookedUp.set(a, (lookedUp.get(a) ?? 0) + 1);
-      }
+      const failed = await lookUpChunk(national, root, chunk, g, copied, lookedUp);
+      unreadable += failed;
     });
     describe();
     out = explain(g, mismatches);
   }
   // what the dossiers leave unexplained, a counting rule of the portal's may account for
   return { ...(hasResidual(out) ? explainByRules(widened(all, g), out) : { ...out, driftRules: [] }), unreadable };
+}
+
+/**
+ * Looks up one chunk of codes (TraCuuHoSo) and adds the national copies not yet gathered to `g`,
+ * counting the look-ups per agency in `lookedUp`. Returns how many items could not be read.
+ */
+async function lookUpChunk(
+  national: NationalClient,
+  root: string,
+  chunk: string[],
+  g: Gathered,
+  copied: Set<string>,
+  lookedUp: Map<string, number>,
+): Promise<number> {
+  let unreadable = 0;
+  for (const raw of await national.lookup(root, chunk)) {
+    const code = itemCode(raw);
+    const owner = code === undefined ? undefined : g.local.get(code)?.agency;
+    const d = nationalDossier(raw, (code && agencyOfDossierCode(code)) ?? owner ?? root, true);
+    if (!d) unreadable++;
+    else if (!copied.has(d.code)) {
+      copied.add(d.code);
+      g.national.push(d);
+    }
+  }
+  for (const c of chunk) {
+    g.asked.lookups.add(c);
+    const a = g.local.get(c)?.agency;
+    if (a !== undefined) lookedUp.set(a, (lookedUp.get(a) ?? 0) + 1);
+  }
+  return unreadable;
 }
 
 /** The whole gathered data, with what the rounds added to its narrowed form (look-ups, stored dossiers read by code). */

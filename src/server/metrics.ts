@@ -94,12 +94,16 @@ export async function snapshot(rt: Runtime, now: number = Date.now()): Promise<M
   };
 }
 
-/** The snapshot as a registry of gauges. */
-export function registryOf(s: MetricsSnapshot): Registry {
-  const registry = new Registry();
-  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
-    new Gauge<L>({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers: [registry] });
+type GaugeMaker = <L extends string>(name: string, help: string, labelNames: readonly L[]) => Gauge<L>;
 
+/** Makes gauges registered in `registry`, named with the metrics prefix. */
+function gaugeMaker(registry: Registry): GaugeMaker {
+  return <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Gauge<L>({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers: [registry] });
+}
+
+/** The per-source gauges of the snapshot: the latest run's records, the quarantine and the sync lag. */
+function sourceGauges(gauge: GaugeMaker, s: MetricsSnapshot): void {
   const perSource = ['source', 'province'] as const;
   const pulled = gauge(
     'last_run_records_pulled',
@@ -134,6 +138,13 @@ export function registryOf(s: MetricsSnapshot): Registry {
     quarantine.set(l, src.quarantined);
     if (src.lagSeconds !== null) lag.set(l, src.lagSeconds);
   }
+}
+
+/** The snapshot as a registry of gauges. */
+export function registryOf(s: MetricsSnapshot): Registry {
+  const registry = new Registry();
+  const gauge = gaugeMaker(registry);
+  sourceGauges(gauge, s);
   // A gauge without labels reads 0 until set: left out until there is a run.
   if (s.lastRun)
     gauge(
