@@ -14,10 +14,13 @@ import {
   type SyncCounters,
 } from '../../schemas/store.js';
 import { Keys } from './keys.js';
-import { agencyOfBucket, codeIn, monthsOf, placeOf, slotOf } from './layout.js';
+import { agencyOfBucket, codeIn, monthsOf, slotOf } from './layout.js';
 import { pack, storedVersion, unpack, unpackCounted, type Counted } from './pack.js';
 import { APPLY_PAGE, LOOKUP, MIGRATE, READ_BUCKETS, RELEASE_QUARANTINED, SCAN_JOINED } from './scripts.js';
 import type { Period } from '../domain/period.js';
+import { BUCKETS_PER_STEP, byBucket, entryBounds, placeArgs, type BucketRead } from './script-args.js';
+
+export { ApplyRule } from './apply-rule.js';
 
 export interface PageInput {
   province: string;
@@ -62,80 +65,6 @@ type WithApply = RedisClient & {
   migrateDossiers(legacy: string, ...args: string[]): Promise<number>;
   readBuckets(...args: string[]): Promise<(string | number)[]>;
 };
-
-/** A dossier's place as the scripts take it (src/store/scripts.ts): its bucket, code month and flagged field. */
-function placeArgs(d: CanonicalDossier): [string, string, string] {
-  const p = placeOf(d);
-  return [p.bucket ?? '', p.month, `${p.open ? '1' : '0'}${p.field}`];
-}
-
-/** A page's records grouped by bucket, as APPLY_PAGE takes them: how many buckets, then each bucket's arguments. */
-function byBucket(dossiers: CanonicalDossier[]): [number, string[]] {
-  const groups = new Map<string, { month: string; records: string[] }>();
-  for (const d of dossiers) {
-    const [bucket, month, field] = placeArgs(d);
-    let g = groups.get(bucket);
-    if (!g) groups.set(bucket, (g = { month, records: [] }));
-    g.records.push(field, pack(d));
-  }
-  const args: string[] = [];
-  for (const [bucket, g] of groups) args.push(bucket, g.month, String(g.records.length / 2), ...g.records);
-  return [groups.size, args];
-}
-
-/** A bucket as `Store.bucketSteps` reads it. */
-interface BucketRead {
-  bucket: string;
-  text: string;
-  bounds: number[];
-}
-
-/**
- * Where the `count` newline-joined entries of `text` start (and, one past the last, where the
- * text ends plus one), or undefined when the newlines do not make `count` entries (an entry
- * holding a newline: none is expected, but the result must not depend on it).
- */
-function entryBounds(text: string, count: number): number[] | undefined {
-  if (count === 0) return text === '' ? [0] : undefined;
-  const bounds = [0];
-  let at = 0;
-  for (let k = 1; k < count; k++) {
-    const nl = text.indexOf('\n', at);
-    if (nl < 0) return undefined;
-    bounds.push((at = nl + 1));
-  }
-  if (text.indexOf('\n', at) >= 0) return undefined;
-  bounds.push(text.length + 1);
-  return bounds;
-}
-
-/** Buckets read per script call: at most 100 dossiers each. */
-const BUCKETS_PER_STEP = 64;
-
-/**
- * The apply rule played without writing, for dry runs: records in order, each applied when its
- * code is new or its update time (whole seconds, as stored) is later than the stored version or
- * than the last one played here; otherwise unchanged. Remembers the codes it has played.
- */
-export class ApplyRule {
-  private readonly latest = new Map<string, number>();
-
-  /** @param versions the stored versions of codes, as `Store.versions` */
-  constructor(private readonly versions: (codes: string[]) => Promise<Map<string, number>>) {}
-
-  async play(dossiers: CanonicalDossier[]): Promise<{ applied: number; unchanged: number }> {
-    const stored = await this.versions([...new Set(dossiers.map((d) => d.code).filter((c) => !this.latest.has(c)))]);
-    let applied = 0;
-    for (const d of dossiers) {
-      const version = Math.floor(d.updatedAt / 1000);
-      const old = this.latest.get(d.code) ?? stored.get(d.code);
-      if (old !== undefined && version <= old) continue;
-      this.latest.set(d.code, version);
-      applied++;
-    }
-    return { applied, unchanged: dossiers.length - applied };
-  }
-}
 
 export class Store {
   readonly keys: Keys;

@@ -151,29 +151,40 @@ function picker(
   };
 }
 
-/** Chooses the dossiers of every injection, kind after kind (the order draws from `rng`). */
-export function chooseInjected(
-  all: readonly CanonicalDossier[],
-  layout: Layout,
-  clock: Clock,
-  inject: InjectCounts,
-  shareKeys: boolean,
-  rng: Rng,
-  injectRng: Rng,
-): Chosen {
-  const { agencies, root } = layout;
-  const usedCodes = new Set<string>();
-  const unmappedAgency = unmappedAgencyOf(all, layout, clock, inject, injectRng);
-  const uniqueContent = (d: CanonicalDossier) => !all.some((o) => o !== d && sameContent(o, d));
-  const pool = candidates(all, clock, unmappedAgency);
-  const nextSeq = (d: CanonicalDossier): number => {
+/** The next free sequence number of a dossier's agency-day, past the highest existing and the codes used so far. */
+function seqCounter(maxSeq: Map<string, number>, usedCodes: Set<string>): (d: CanonicalDossier) => number {
+  return (d) => {
     const prefix = d.code.slice(0, -4);
-    let seq = (pool.maxSeq.get(prefix) ?? 0) + 1;
+    let seq = (maxSeq.get(prefix) ?? 0) + 1;
     while (seq <= SEQ_MAX && usedCodes.has(prefix + String(seq).padStart(4, '0'))) seq++;
     return seq;
   };
-  const usedPairs = new Map<string, Direction>();
-  const pick = picker(layout.province, shareKeys, rng, new Set(), usedPairs);
+}
+
+/**
+ * The copy under a second agency: the next agency in code order other than the root (whose
+ * code lists the whole province: a copy of its own could not be told apart on the portal) and
+ * the one carrying unmapped procedure codes.
+ */
+function otherAgencyOf(layout: Layout, unmappedAgency: string | undefined): (d: CanonicalDossier) => string {
+  const { agencies, root } = layout;
+  return (d) => {
+    const at = agencies.indexOf(d.agency);
+    for (let i = 1; ; i++) {
+      const a = agencies[(at + i) % agencies.length]!;
+      if (a !== root && a !== unmappedAgency) return a;
+    }
+  };
+}
+
+/** The dossiers whose national figures differ from the local ones: date shift to missing_local. */
+function pickMismatches(
+  pick: Pick,
+  pool: Pools,
+  inject: InjectCounts,
+  root: string,
+  uniqueContent: (d: CanonicalDossier) => boolean,
+) {
   const shift = pick(inject.dateShift, 'date_shift', pool.shift, 'fewer');
   const lag = pick(inject.statusLag, 'status_lag', pool.lag, 'fewer');
   const drift = pick(inject.definitionDrift, 'definition_drift', pool.drift, 'fewer');
@@ -190,6 +201,27 @@ export function chooseInjected(
     ],
   );
   const deleted = pick(inject.missingLocal, 'missing_local', pool.missable, 'more', uniqueContent);
+  return { shift, lag, drift, missing, replaced, deleted };
+}
+
+/** Chooses the dossiers of every injection, kind after kind (the order draws from `rng`). */
+export function chooseInjected(
+  all: readonly CanonicalDossier[],
+  layout: Layout,
+  clock: Clock,
+  inject: InjectCounts,
+  shareKeys: boolean,
+  rng: Rng,
+  injectRng: Rng,
+): Chosen {
+  const usedCodes = new Set<string>();
+  const unmappedAgency = unmappedAgencyOf(all, layout, clock, inject, injectRng);
+  const uniqueContent = (d: CanonicalDossier) => !all.some((o) => o !== d && sameContent(o, d));
+  const pool = candidates(all, clock, unmappedAgency);
+  const nextSeq = seqCounter(pool.maxSeq, usedCodes);
+  const usedPairs = new Map<string, Direction>();
+  const pick = picker(layout.province, shareKeys, rng, new Set(), usedPairs);
+  const mismatches = pickMismatches(pick, pool, inject, layout.root, uniqueContent);
   const duplicated = pick(
     inject.duplicateNational,
     'duplicate_national',
@@ -204,16 +236,7 @@ export function chooseInjected(
     pool.counted,
     'more',
   );
-  // The copy under a second agency: the next agency in code order other than the root (whose
-  // code lists the whole province: a copy of its own could not be told apart on the portal) and
-  // the one carrying unmapped procedure codes.
-  const otherAgency = (d: CanonicalDossier): string => {
-    const at = agencies.indexOf(d.agency);
-    for (let i = 1; ; i++) {
-      const a = agencies[(at + i) % agencies.length]!;
-      if (a !== root && a !== unmappedAgency) return a;
-    }
-  };
+  const otherAgency = otherAgencyOf(layout, unmappedAgency);
   const twoAgencies = pick(
     inject.duplicateTwoAgencies,
     'duplicate_national (under two agencies)',
@@ -226,12 +249,7 @@ export function chooseInjected(
   const mapped = pick(inject.withdrawnMapped, 'definition_drift (withdrawn sent as finished)', pool.lag, 'more');
   const free = pool.counted.filter((d) => !usedPairs.has(pairOf(d.agency, d.procedure)));
   return {
-    shift,
-    lag,
-    drift,
-    missing,
-    replaced,
-    deleted,
+    ...mismatches,
     duplicated,
     unmapped,
     listedTwice,
