@@ -12,7 +12,7 @@ import {
 import type { Metric } from '../domain/figures.js';
 import { provinceLabel } from '../normalise/units.js';
 import { groupBy } from '../util/group.js';
-import { accountOf, isUnexplained, signed, sortMismatches, sourcesTotal } from '../report/account.js';
+import { accountOf, COUNTER_COLUMNS, counterCells, isUnexplained, signed, sortMismatches } from '../report/account.js';
 import { LABELS, LANGS, type Lang } from '../report/labels.js';
 import { choice } from './options.js';
 import { driftHeading, driftRuleLines, ruleText } from '../report/drift.js';
@@ -97,36 +97,8 @@ function findingGroups(p: ProvinceReport, lang: Lang) {
 function summaryRows(r: RunReport, L: (typeof LABELS)[Lang]): Row[] {
   const c = L.columns;
   return [
-    [
-      c.province,
-      c.coverage,
-      c.pulled,
-      c.applied,
-      c.unchanged,
-      c.quarantined,
-      c.agencies,
-      c.mismatches,
-      c.findings,
-      c.unexplained,
-      c.retries,
-    ],
-    ...r.provinces.map((p) => {
-      const sum = (k: Parameters<typeof sourcesTotal>[1]) => sourcesTotal(p, k);
-      const a = accountOf(p);
-      return [
-        provinceLabel(p.province),
-        L.coverage[p.coverage.status],
-        sum('pulled'),
-        sum('applied'),
-        sum('unchanged'),
-        sum('quarantined'),
-        p.agencies,
-        a.mismatches,
-        a.dossiers,
-        a.residuals.length,
-        sum('retries'),
-      ];
-    }),
+    [c.province, c.coverage, ...COUNTER_COLUMNS.map((k) => c[k])],
+    ...r.provinces.map((p) => [provinceLabel(p.province), L.coverage[p.coverage.status], ...counterCells(p)]),
   ];
 }
 

@@ -8,7 +8,7 @@ import type { Finding, RunReport } from '../../schemas/report.js';
 import type { Metric } from '../domain/figures.js';
 import { provinceLabel } from '../normalise/units.js';
 import { vnTime } from '../server/pages/layout.js';
-import { accountOf, sortMismatches, sourcesTotal } from '../report/account.js';
+import { accountOf, COUNTER_COLUMNS, counterCells, sortMismatches } from '../report/account.js';
 import { driftKeyText, driftSheet, ruleText } from '../report/drift.js';
 import { indexSheet } from './index-section.js';
 import { EVIDENCE_FIELDS, LABELS, type Lang } from '../report/labels.js';
@@ -41,26 +41,10 @@ function summarySheet(wb: Workbook, r: RunReport, lang: Lang): void {
   const L = LABELS[lang];
   const c = L.columns;
   const X = L.xlsx;
-  const sum = sourcesTotal;
   addSheet(
     wb,
     X.sheets.summary,
-    [
-      X.headers.code,
-      c.province,
-      c.coverage,
-      X.headers.why,
-      c.pulled,
-      c.applied,
-      c.unchanged,
-      c.quarantined,
-      c.agencies,
-      c.mismatches,
-      c.findings,
-      c.unexplained,
-      c.retries,
-      X.headers.account,
-    ],
+    [X.headers.code, c.province, c.coverage, X.headers.why, ...COUNTER_COLUMNS.map((k) => c[k]), X.headers.account],
     r.provinces.map((p) => {
       const a = accountOf(p);
       return [
@@ -68,15 +52,7 @@ function summarySheet(wb: Workbook, r: RunReport, lang: Lang): void {
         provinceLabel(p.province),
         L.coverage[p.coverage.status],
         p.coverage.why,
-        sum(p, 'pulled'),
-        sum(p, 'applied'),
-        sum(p, 'unchanged'),
-        sum(p, 'quarantined'),
-        p.agencies,
-        a.mismatches,
-        a.dossiers,
-        a.residuals.length,
-        sum(p, 'retries'),
+        ...counterCells(p),
         p.coverage.status === 'complete' || p.mismatches.length ? L.account(a) : null,
       ];
     }),

@@ -65,3 +65,33 @@ export function residualList(residuals: readonly number[], most = 10): string {
   const shown = residuals.slice(0, most).map(signed).join(', ');
   return residuals.length > most ? `${shown}, …` : shown;
 }
+
+/** The province counters both summary grids show (pulled … retries), as the labels name them. */
+export const COUNTER_COLUMNS = [
+  'pulled',
+  'applied',
+  'unchanged',
+  'quarantined',
+  'agencies',
+  'mismatches',
+  'findings',
+  'unexplained',
+  'retries',
+] as const;
+
+/** A province's counters, in the order of COUNTER_COLUMNS. */
+export function counterCells(p: Pick<ProvinceReport, 'sources' | 'agencies' | 'mismatches' | 'findings'>): number[] {
+  const a = accountOf(p);
+  const sum = (k: Parameters<typeof sourcesTotal>[1]) => sourcesTotal(p, k);
+  return [
+    sum('pulled'),
+    sum('applied'),
+    sum('unchanged'),
+    sum('quarantined'),
+    p.agencies,
+    a.mismatches,
+    a.dossiers,
+    a.residuals.length,
+    sum('retries'),
+  ];
+}
