@@ -83,11 +83,15 @@ export class NationalClient {
 
   /**
    * Every national dossier of `madonvi` whose date of `kind` falls in the days, a page at a
-   * time. A list that does not end within `maxListPages` pages or `maxListRecords` records,
-   * or serves a full page it served before, is an error naming it (see PullGuard).
-   * With `ahead`, the next page is asked for as soon as a full page has come and `ahead()` says
-   * yes, while the caller reads this one: the same requests, the portal's time and the
-   * caller's overlapping (a caller that may stop after a full page says no in `ahead`).
+   * time, in page order. A list that does not end within `maxListPages` pages or
+   * `maxListRecords` records, or serves a full page it served before, is an error naming it
+   * (see PullGuard).
+   * With `ahead`, pages are asked for before the caller has read the one before: as soon as a
+   * full page has come and `ahead()` says yes, up to `depth` pages are kept in flight (never
+   * past the last page the first reply's `tongSo` announces, unless that page comes full):
+   * the same requests, the portal answering while the caller reads. A caller that may stop
+   * after a full page (the record cap) says no in `ahead`; at most `depth` pages asked before
+   * it said no are then read for nothing.
    */
   async *list(
     madonvi: string,
@@ -95,37 +99,45 @@ export class NationalClient {
     kind: DateKind,
     pageSize = LIST_PAGE,
     ahead?: () => boolean,
+    depth = 1,
   ): AsyncGenerator<unknown[]> {
     const what = `national DanhSachHoSo ${madonvi}`;
     const guard = new PullGuard(what, this.maxListPages, 0, 'maxListPages');
-    const ask = (page: number) => {
-      const reply = (async () => {
-        guard.beforePage(null);
-        return this.call(
-          madonvi,
-          'DanhSachHoSo',
-          { ...dayParams(days), loaiNgay: kind, trang: page, soLuong: pageSize },
-          true,
-        );
-      })();
-      reply.catch(() => undefined); // awaited below; not a crash if the caller stops first
-      return reply;
+    const inFlight: Promise<Awaited<ReturnType<NationalClient['call']>>>[] = [];
+    let asked = 0;
+    let last = Infinity; // the last page, once the first reply's tongSo says
+    const ask = (upTo: number) => {
+      while (inFlight.length < upTo && asked < last) {
+        const page = ++asked;
+        const reply = (async () => {
+          guard.beforePage(null);
+          return this.call(
+            madonvi,
+            'DanhSachHoSo',
+            { ...dayParams(days), loaiNgay: kind, trang: page, soLuong: pageSize },
+            true,
+          );
+        })();
+        reply.catch(() => undefined); // awaited below; not a crash if the caller stops first
+        inFlight.push(reply);
+      }
     };
     let records = 0;
-    let next = ask(1);
+    ask(1);
     for (let page = 1; ; page++) {
-      const reply = await next;
+      const reply = await inFlight.shift()!;
       const data = reply.data ?? [];
+      if (page === 1 && typeof reply.tongSo === 'number') last = Math.max(1, Math.ceil(reply.tongSo / pageSize));
       guard.afterPage(data, data.length >= pageSize, dvcqgItemKey);
       records += data.length;
       if (records > this.maxListRecords)
         throw new NoProgressError(`${what}: more than ${this.maxListRecords} records (maxListRecords): stopped`);
       const more = data.length >= pageSize;
-      const early = more && ahead !== undefined && ahead();
-      if (early) next = ask(page + 1);
+      if (more && inFlight.length === 0 && asked >= last) last = Infinity; // tongSo fell behind the list
+      if (more && ahead !== undefined && ahead()) ask(Math.max(1, depth));
       if (data.length) yield data;
       if (!more) return;
-      if (!early) next = ask(page + 1);
+      ask(1);
     }
   }
 }

@@ -262,11 +262,14 @@ async function readLists(c: Lists): Promise<number> {
   const { period, rules } = g;
   const variants = new VariantCounter(period, rules); // a record only a variant counts may explain a key too
   let unreadable = 0;
-  await inParallel(agencies.includes(root) ? [root] : agencies, async (asked) => {
+  const lists = agencies.includes(root) ? [root] : agencies;
+  // pages in flight per list: the calls in flight stay near NATIONAL_CONCURRENCY, at least one page ahead
+  const depth = Math.max(2, Math.ceil(NATIONAL_CONCURRENCY / lists.length));
+  await inParallel(lists, async (asked) => {
     let records = 0;
     try {
       if (capped()) throw new CapReached();
-      for await (const page of deps.national.list(asked, days, 'TiepNhan', LIST_PAGE, () => !capped())) {
+      for await (const page of deps.national.list(asked, days, 'TiepNhan', LIST_PAGE, () => !capped(), depth)) {
         records += page.length;
         for (const raw of page) {
           const code = itemCode(raw);
