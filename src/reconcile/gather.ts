@@ -9,6 +9,11 @@
  * - the national list (DanhSachHoSo, by date of receipt, over the period and the lookback)
  *   once per agency that has a mismatch, or once for the province's root when the root itself
  *   has one (its list covers the whole province, so the others' would only repeat it);
+ * - a code listed more than once in the root's list: the examined agencies' lists on its days
+ *   say which agency holds each copy (attributeRepeats);
+ * - a code the store holds under an agency whose list was not read, listed only under others:
+ *   that agency's list on its days says whether it holds a copy too (ownCopies); one request
+ *   per (agency, day), whatever the number of such codes;
  * - then only what the explanation still needs: look-ups (TraCuuHoSo) of the codes the lists
  *   did not show, in calls of 100, and stored dossiers read by code.
  * A replaced code that names no agency is filed under the root, whose figures then differ too:
@@ -111,6 +116,7 @@ export async function explainProvince(
       copiesOf,
       agencies.filter((a) => a !== root),
     );
+  else if (!rootListed) await ownCopies(deps, g, copiesOf, new Set(agencies), root);
 
   const lookedUp = new Map<string, number>();
   const describe = () => {
@@ -332,6 +338,67 @@ async function attributeRepeats(
           copy.agency = agency;
           moved.add(copy);
         }
+      }
+    }
+  });
+}
+
+/**
+ * A code the store holds under one agency and the portal listed only under others, when that
+ * agency's own list was not read (neither it nor the root has a mismatch): a dossier moved to
+ * another agency, or a second copy there (docs/domain.md, Duplicates on the portal). That
+ * agency's list (by date of receipt) on the code's days of receipt says which: each copy it
+ * shows joins the gathered copies, under that agency. One request per (agency, day), shared by
+ * every such code, never one per code: the cost is bounded by the distinct (agency, day) pairs,
+ * and only codes counted on some side are asked about. The root's list holds the whole
+ * province: only the copies it shows beyond those already gathered that day are its own.
+ * Past the record cap, or where the portal refuses the list, the codes stay as they are.
+ */
+async function ownCopies(
+  deps: GatherDeps,
+  g: Gathered,
+  copies: Map<string, CanonicalDossier[]>,
+  read: ReadonlySet<string>,
+  root: string,
+): Promise<void> {
+  const counted = (d: CanonicalDossier) => metricsOf(d, g.period, g.rules) !== 0;
+  const wanted = new Map<string, { agency: string; day: number; codes: Set<string> }>();
+  for (const [code, list] of copies) {
+    const l = g.local.get(code);
+    if (!l || read.has(l.agency) || list.some((n) => n.agency === l.agency)) continue;
+    if (!counted(l) && !list.some(counted)) continue; // counted nowhere: explains nothing
+    for (const d of [l, ...list]) {
+      if (d.receivedAt === null) continue;
+      const day = vnDayNumber(d.receivedAt);
+      const k = `${l.agency}|${day}`;
+      (wanted.get(k) ?? wanted.set(k, { agency: l.agency, day, codes: new Set() }).get(k)!).codes.add(code);
+    }
+  }
+  const added = new Set<CanonicalDossier>();
+  await inParallel([...wanted.values()], async ({ agency, day, codes }) => {
+    if (deps.national.load.records >= deps.recordBudget) return; // past the cap: left as they are
+    const start = day * DAY_MS - VN_OFFSET_MS;
+    const shown = new Map<string, unknown[]>();
+    try {
+      for await (const page of deps.national.list(agency, { start, end: start + DAY_MS }, 'TiepNhan'))
+        for (const raw of page) {
+          const code = itemCode(raw);
+          if (code !== undefined && codes.has(code)) (shown.get(code) ?? shown.set(code, []).get(code)!).push(raw);
+        }
+    } catch (err) {
+      if (err instanceof ServiceRefusal || err instanceof PermanentError) return; // refused: left as they are
+      throw err;
+    }
+    for (const [code, raws] of shown) {
+      const list = copies.get(code)!;
+      const sameDay = (n: CanonicalDossier) =>
+        !added.has(n) && n.receivedAt !== null && vnDayNumber(n.receivedAt) === day;
+      for (const raw of agency === root ? raws.slice(list.filter(sameDay).length) : raws) {
+        const d = nationalDossier(raw, agency === root ? (agencyOfDossierCode(code) ?? root) : agency, true);
+        if (!d) continue;
+        added.add(d);
+        list.push(d);
+        g.national.push(d);
       }
     }
   });
