@@ -5,6 +5,7 @@
  * replaces what an earlier attempt wrote.
  */
 import { explainProvincePayload } from '../schemas/jobs.js';
+import { codeForms } from '../src/domain/codes.js';
 import { makePeriod } from '../src/domain/period.js';
 import { explainProvince } from '../src/reconcile/gather.js';
 import { withFindings } from '../src/reconcile/index-points.js';
@@ -27,6 +28,7 @@ export const explainProvinceJob = defineJob({
         rules: ctx.config.counting,
         lookbackDays: ctx.config.national.lookbackDays,
         recordBudget: cap === 0 ? Infinity : Math.max(0, cap - spent),
+        codes: codeForms(ctx.config.codes.agencyPatterns), // docs/domain.md, Agency codes
       },
       province,
       period,

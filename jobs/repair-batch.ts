@@ -10,7 +10,7 @@
  */
 import { repairBatchPayload, type RepairRecord, type RepairTarget } from '../schemas/repair.js';
 import type { CanonicalDossier } from '../schemas/dossier.js';
-import { rawItemCode, rootAgency } from '../src/domain/codes.js';
+import { codeForms, rawItemCode, rootAgency } from '../src/domain/codes.js';
 import { pushItem } from '../src/national/push.js';
 import { nationalDossier } from '../src/reconcile/gather.js';
 import { defineJob, type JobContext } from '../src/queue/context.js';
@@ -35,11 +35,12 @@ async function storedMeanwhile(
     rootAgency(province),
     uncertain.map((t) => t.dossierCode),
   );
+  const codes = codeForms(ctx.config.codes.agencyPatterns); // DonViXuLy may be in a configured form
   for (const raw of copies) {
     const code = rawItemCode(raw);
     const target = uncertain.find((t) => t.dossierCode === code);
     const mine = target && current.get(target.dossierCode);
-    const theirs = target && nationalDossier(raw, target.agency);
+    const theirs = target && nationalDossier(raw, target.agency, false, codes);
     if (mine && theirs && sameRecord(mine, theirs)) out.add(mine.code);
   }
   return out;

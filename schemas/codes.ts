@@ -7,6 +7,22 @@
 export const AGENCY_CODE = /^(?:\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}|[A-Z]\d{2}\.\d{1,6})$/;
 
 /**
+ * What a configured agency code (`madonvi`, `agency`) must look like on its own: a code, 1 to
+ * 80 characters without spaces. Which forms it may take (the built-in ones and those of
+ * `codes.agencyPatterns`) is checked against the whole configuration (`agencyCodeForms`).
+ */
+export const AGENCY_CODE_SHAPE = /^\S{1,80}$/;
+
+/**
+ * The forms an agency code of the configuration may take: the built-in ones, then each
+ * `codes.agencyPatterns` entry that compiles (one that does not is an error of its own).
+ */
+export function agencyCodeForms(patterns: readonly string[]): RegExp[] {
+  const extra = patterns.map(compileAgencyPattern).filter((re): re is RegExp => typeof re !== 'string');
+  return [AGENCY_CODE, ...extra];
+}
+
+/**
  * Compiles one `codes.agencyPatterns` entry (anchored to the whole code); a string saying
  * what is wrong with it when it does not compile or has no `province` group.
  */

@@ -1,6 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
-import { AGENCY_CODE, compileAgencyPattern } from './codes.js';
+import { AGENCY_CODE_SHAPE, agencyCodeForms, compileAgencyPattern } from './codes.js';
 import { configuredUnit, isCalendarDay, SHIPPED_UNITS } from './units.js';
 import { DEFAULT_DATE_LIMITS, DEFAULT_ITEM_LIMITS } from './limits.js';
 import { METRICS } from './metrics.js';
@@ -24,6 +24,8 @@ const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL');
 /** A sentinel's address: `host:port` (an IPv6 host in brackets). */
 export const SENTINEL_ADDRESS = /^[^\s:@,]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/;
 const hostPort = z.string().regex(SENTINEL_ADDRESS, 'must be host:port, such as 10.0.0.5:26379');
+/** An agency code: its form (built-in or of `codes.agencyPatterns`) is checked with the whole configuration (`agencyFields`). */
+const agencyCode = z.string().regex(AGENCY_CODE_SHAPE, 'must be an agency code such as 000.00.00.H49 or H49.22');
 
 const common = {
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
@@ -67,8 +69,8 @@ const common = {
 export const dvcqgSourceConfig = z.strictObject({
   ...common,
   dialect: z.literal('dvcqg'),
-  /** The agency code sent as `madonvi`; defaults to the province's root agency. */
-  madonvi: z.string().regex(AGENCY_CODE, 'must be an agency code such as 000.00.00.H49 or H49.22').optional(),
+  /** The agency code sent as `madonvi`, in a built-in or configured form; defaults to the province's root agency. */
+  madonvi: agencyCode.optional(),
   usernameEnv: envName,
   passwordEnv: envName,
 });
@@ -78,8 +80,8 @@ export const restSourceConfig = z.strictObject({
   dialect: z.literal('rest'),
   /** OAuth2 client-credentials token endpoint. */
   tokenUrl: httpUrl,
-  /** The agency code sent as `agency`; defaults to the province's root agency. */
-  agency: z.string().regex(AGENCY_CODE, 'must be an agency code such as 000.00.00.H49 or H49.22').optional(),
+  /** The agency code sent as `agency`, in a built-in or configured form; defaults to the province's root agency. */
+  agency: agencyCode.optional(),
   clientIdEnv: envName,
   clientSecretEnv: envName,
   /** A REST export sends vendor status strings: the map to national codes is required. */
@@ -331,6 +333,7 @@ export const configFile = z
         });
       channels.add(c.name);
     });
+    agencyFields(cfg, ctx);
     cfg.sources.forEach((s, i) => {
       if (seen.has(s.id))
         ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
@@ -363,3 +366,24 @@ export const configFile = z
     }
   });
 export type ConfigFile = z.infer<typeof configFile>;
+
+/**
+ * Each source's agency code (`madonvi`, `agency`) in a built-in form or one of
+ * `codes.agencyPatterns` (docs/domain.md, Agency codes): one in no form is an error naming
+ * the field and the value.
+ */
+function agencyFields(
+  cfg: Pick<ConfigFile, 'sources' | 'codes'>,
+  ctx: { addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void },
+): void {
+  const forms = agencyCodeForms(cfg.codes.agencyPatterns);
+  cfg.sources.forEach((s, i) => {
+    const [field, code] = s.dialect === 'dvcqg' ? ['madonvi', s.madonvi] : ['agency', s.agency];
+    if (code === undefined || forms.some((re) => re.test(code))) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['sources', i, field],
+      message: `${JSON.stringify(code)} is not an agency code: it fits neither 000.00.00.H49, H49.22 nor a form of codes.agencyPatterns`,
+    });
+  });
+}

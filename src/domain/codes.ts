@@ -55,8 +55,16 @@ export class CodeForms {
   }
 }
 
-/** The built-in forms only: what the store and the reconciler read, whatever the configuration. */
+/**
+ * The built-in forms only: the default of whatever is handed no forms, and what the store
+ * packs records by (src/store/pack.ts), whatever the configuration.
+ */
 export const BUILT_IN_CODE_FORMS = new CodeForms();
+
+/** The forms of a configuration's `codes.agencyPatterns`: the built-in ones when it adds none. */
+export function codeForms(patterns: readonly string[] = []): CodeForms {
+  return patterns.length ? new CodeForms(patterns) : BUILT_IN_CODE_FORMS;
+}
 
 /** The province (`Hxx`) of an agency code in a built-in form, or undefined. */
 export function provinceOfAgency(agency: string): string | undefined {

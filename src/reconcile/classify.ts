@@ -22,7 +22,7 @@
  */
 import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
 import type { Finding, FindingKind } from '../../schemas/report.js';
-import { agencyOfDossierCode } from '../domain/codes.js';
+import { BUILT_IN_CODE_FORMS, type CodeForms } from '../domain/codes.js';
 import { formatCompact, VN_OFFSET_MS } from '../domain/time.js';
 import { RULE_RETURN_DATE, RULE_WITHDRAWN } from './variants.js';
 
@@ -40,17 +40,22 @@ function shiftedByOffset(a: CanonicalDossier, b: CanonicalDossier): boolean {
 /**
  * Whether a local dossier and a national one under another code are the same dossier: same
  * intake time, due date, channel and procedure, and the same agency, or a national code that
- * names no agency (the portal files such a code under the unit that pushed it, so its agency
- * says nothing).
+ * names no agency in one of `codes` (the portal files such a code under the unit that pushed
+ * it, so its agency says nothing). The built-in forms by default: more codes name no agency
+ * in them than in the configured ones, so that test is the looser.
  */
-export function sameContent(local: CanonicalDossier, national: CanonicalDossier): boolean {
+export function sameContent(
+  local: CanonicalDossier,
+  national: CanonicalDossier,
+  codes: CodeForms = BUILT_IN_CODE_FORMS,
+): boolean {
   return (
     local.receivedAt !== null &&
     local.receivedAt === national.receivedAt &&
     local.dueAt === national.dueAt &&
     local.channel === national.channel &&
     local.procedure === national.procedure &&
-    (local.agency === national.agency || agencyOfDossierCode(national.code) === undefined)
+    (local.agency === national.agency || codes.agencyOfDossierCode(national.code) === undefined)
   );
 }
 

@@ -28,7 +28,7 @@
  */
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { UNEXPLAINED, type Finding, type Mismatch } from '../../schemas/report.js';
-import { agencyOfDossierCode } from '../domain/codes.js';
+import { BUILT_IN_CODE_FORMS, type CodeForms } from '../domain/codes.js';
 import { sameContent, toFinding } from './classify.js';
 import { groupKey, type GroupKey } from '../domain/group.js';
 import { tupleKey } from '../util/tuple-key.js';
@@ -155,7 +155,8 @@ export function narrow(g: Gathered, copiesOf: Map<string, CanonicalDossier[]> = 
   return { ...g, local, national };
 }
 
-export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
+/** `codes`: the agency-code forms in use, to tell a national code naming no agency (default the built-in ones). */
+export function explain(g: Gathered, mismatches: Mismatch[], codes: CodeForms = BUILT_IN_CODE_FORMS): Explanation {
   const memo = new Map<CanonicalDossier, number>();
   const bits = (d: CanonicalDossier) => {
     let b = memo.get(d);
@@ -168,7 +169,7 @@ export function explain(g: Gathered, mismatches: Mismatch[]): Explanation {
   const copiesOf = copiesByCode(g.national);
   const involved = involvedCodes(g, copiesOf, differingCodes(g, copiesOf, bits));
   const needs = { lookups: new Set<string>(), store: new Set<string>() };
-  const classifyCode = classifier(g, copiesOf, needs);
+  const classifyCode = classifier(g, copiesOf, needs, codes);
 
   // One finding per dossier, whichever keys it is found in: the first key's, with every key's metric.
   const classified = new Map<string, Finding>();
@@ -245,6 +246,7 @@ function classifier(
   g: Gathered,
   copiesOf: Map<string, CanonicalDossier[]>,
   needs: { lookups: Set<string>; store: Set<string> },
+  codes: CodeForms,
 ) {
   // Dossiers by content, for matching codes across the two sides: stored ones, and national
   // ones under a code the store does not hold; built when first needed.
@@ -289,9 +291,11 @@ function classifier(
     if (l && n) return toFinding(agency, metric, l, n);
     if (n) {
       heldLocally(code);
-      const candidates = storedLike(n).filter((d) => d.code !== code && sameContent(d, n));
+      const candidates = storedLike(n).filter((d) => d.code !== code && sameContent(d, n, codes));
       const sameAgency = candidates.filter((d) => d.agency === agency);
-      const match = smallest(sameAgency.length || agencyOfDossierCode(code) !== undefined ? sameAgency : candidates);
+      const match = smallest(
+        sameAgency.length || codes.agencyOfDossierCode(code) !== undefined ? sameAgency : candidates,
+      );
       if (!match) return toFinding(agency, metric, undefined, n);
       if (presentNationally(match.code)) {
         const f = toFinding(agency, metric, match, n, { localCodeNational: true });
@@ -301,7 +305,7 @@ function classifier(
     }
     // local only
     presentNationally(code);
-    const free = nationalLike(l!).filter((x) => sameContent(l!, x) && !heldLocally(x.code));
+    const free = nationalLike(l!).filter((x) => sameContent(l!, x, codes) && !heldLocally(x.code));
     return toFinding(agency, metric, l, smallest(free));
   };
 }

@@ -24,7 +24,7 @@
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Mismatch } from '../../schemas/report.js';
 import { LIST_PAGE, type NationalClient } from '../national/client.js';
-import { agencyOfDossierCode, rootAgency } from '../domain/codes.js';
+import { BUILT_IN_CODE_FORMS, rootAgency, type CodeForms } from '../domain/codes.js';
 import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../dialects/dvcqg/normalise.js';
 import { DAY_MS, VN_OFFSET_MS, formatDay, vnDayNumber } from '../domain/time.js';
 import type { Store } from '../store/store.js';
@@ -43,6 +43,8 @@ export interface GatherDeps {
   lookbackDays: number;
   /** National dossier records this province may still fetch in the run (Infinity: no cap). */
   recordBudget: number;
+  /** The agency-code forms of the configuration (`codeForms(codes.agencyPatterns)`); default the built-in ones. */
+  codes?: CodeForms;
 }
 
 export interface ProvinceExplanation extends RulesExplanation {
@@ -57,11 +59,17 @@ const MAX_ROUNDS = 3;
 
 /**
  * A national list item as a dossier under `agency` (the agency it was listed under), unless
- * the item names its own (DonViXuLy). Undefined when it cannot be read. With `submitted`, its
- * submission date too (NgayNopHoSo, for the counting variant keyed on it; src/reconcile/variants.ts).
+ * the item names its own (DonViXuLy, an agency code in one of `codes`). Undefined when it
+ * cannot be read. With `submitted`, its submission date too (NgayNopHoSo, for the counting
+ * variant keyed on it; src/reconcile/variants.ts).
  */
-export function nationalDossier(raw: unknown, agency: string, submitted = false): CanonicalDossier | undefined {
-  const n = normaliseDvcqg(raw, { statusMap: IDENTITY_STATUS_MAP, agency, submitted });
+export function nationalDossier(
+  raw: unknown,
+  agency: string,
+  submitted = false,
+  codes: CodeForms = BUILT_IN_CODE_FORMS,
+): CanonicalDossier | undefined {
+  const n = normaliseDvcqg(raw, { statusMap: IDENTITY_STATUS_MAP, agency, submitted, codes });
   return n.ok ? n.dossier : undefined;
 }
 
@@ -89,11 +97,12 @@ export async function explainProvince(
   mismatches: Mismatch[],
 ): Promise<ProvinceExplanation> {
   const { store, national, rules } = deps;
+  const forms = deps.codes ?? BUILT_IN_CODE_FORMS;
   const root = rootAgency(province);
   const agencies = [...new Set(mismatches.filter(examinable).map((m) => m.agency))].sort();
   const rootListed = agencies.includes(root);
   let g = nothingGathered(period, rules);
-  if (agencies.length === 0) return { ...explain(g, mismatches), driftRules: [], unreadable: 0 };
+  if (agencies.length === 0) return { ...explain(g, mismatches, forms), driftRules: [], unreadable: 0 };
 
   const capReason = () =>
     `national record cap reached (national.maxRecordsPerRun): stopped after ${national.load.records} records for ${province}`;
@@ -134,7 +143,7 @@ export async function explainProvince(
   const all = g; // the rules' pass, if any key is left with a residual, counts every gathered record
   g = narrow(g, copiesOf);
   describe();
-  let out = explain(g, mismatches);
+  let out = explain(g, mismatches, forms);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const { lookups, store: codes } = out.needs;
     if (lookups.length + codes.length === 0) break;
@@ -150,11 +159,11 @@ export async function explainProvince(
         for (const c of chunk) g.unexamined.set(g.local.get(c)?.agency ?? root, capReason());
         return;
       }
-      const failed = await lookUpChunk(national, root, chunk, g, copied, lookedUp);
+      const failed = await lookUpChunk(national, root, chunk, g, copied, lookedUp, forms);
       unreadable += failed;
     });
     describe();
-    out = explain(g, mismatches);
+    out = explain(g, mismatches, forms);
   }
   // what the dossiers leave unexplained, a counting rule of the portal's may account for
   return { ...(hasResidual(out) ? explainByRules(widened(all, g), out) : { ...out, driftRules: [] }), unreadable };
@@ -171,12 +180,13 @@ async function lookUpChunk(
   g: Gathered,
   copied: Set<string>,
   lookedUp: Map<string, number>,
+  codes: CodeForms,
 ): Promise<number> {
   let unreadable = 0;
   for (const raw of await national.lookup(root, chunk)) {
     const code = itemCode(raw);
     const owner = code === undefined ? undefined : g.local.get(code)?.agency;
-    const d = nationalDossier(raw, (code && agencyOfDossierCode(code)) ?? owner ?? root, true);
+    const d = nationalDossier(raw, (code && codes.agencyOfDossierCode(code)) ?? owner ?? root, true, codes);
     if (!d) unreadable++;
     else if (!copied.has(d.code)) {
       copied.add(d.code);
@@ -266,6 +276,7 @@ async function readSides(province: string, c: Omit<Lists, 'meets'>): Promise<num
 async function readLists(c: Lists): Promise<number> {
   const { deps, g, root, agencies, days, near, listed, capped, capReason, meets } = c;
   const { period, rules } = g;
+  const codes = deps.codes ?? BUILT_IN_CODE_FORMS;
   const variants = new VariantCounter(period, rules); // a record only a variant counts may explain a key too
   let unreadable = 0;
   const lists = agencies.includes(root) ? [root] : agencies;
@@ -280,13 +291,14 @@ async function readLists(c: Lists): Promise<number> {
         for (const raw of page) {
           const code = itemCode(raw);
           // from the root's list, a dossier belongs to the agency its code names
-          const d = nationalDossier(raw, asked === root ? ((code && agencyOfDossierCode(code)) ?? root) : asked, true);
+          const agency = asked === root ? ((code && codes.agencyOfDossierCode(code)) ?? root) : asked;
+          const d = nationalDossier(raw, agency, true, codes);
           if (!d) unreadable++;
           // what neither counts nor meets a stored dossier cannot explain anything
           else if (
             metricsOf(d, period, rules) !== 0 ||
             near(d) ||
-            agencyOfDossierCode(d.code) === undefined ||
+            codes.agencyOfDossierCode(d.code) === undefined ||
             variants.sensitive(d) ||
             meets(d)
           )

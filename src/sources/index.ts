@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { SourceConfig } from '../../schemas/config.js';
 import { credentials } from '../config/load.js';
-import { BUILT_IN_CODE_FORMS, CodeForms } from '../domain/codes.js';
+import { codeForms } from '../domain/codes.js';
 import { DEFAULT_DATE_LIMITS, type DateLimits } from '../../schemas/limits.js';
 import { DateBounds } from '../normalise/fields.js';
 import { DvcqgSource } from './dvcqg.js';
@@ -24,7 +24,7 @@ export interface SourceDeps {
 export function createSource(cfg: SourceConfig, deps: SourceDeps): SourceAdapter {
   const now = deps.now ?? Date.now;
   const dates = new DateBounds(deps.dates ?? DEFAULT_DATE_LIMITS, now);
-  const codes = deps.agencyPatterns?.length ? new CodeForms(deps.agencyPatterns) : BUILT_IN_CODE_FORMS;
+  const codes = codeForms(deps.agencyPatterns);
   const http = new HttpClient({
     name: cfg.id,
     timeoutMs: cfg.timeoutMs,

@@ -176,4 +176,39 @@ describe('codes.agencyPatterns in the configuration', () => {
     expect(issues({ agencyPattern: [] })).toEqual([expect.stringContaining('agencyPattern')]);
     expect(compileAgencyPattern(CUSTOM)).toBeInstanceOf(RegExp);
   });
+
+  it("takes a source's madonvi or agency in a configured form, and names one in no form", () => {
+    const withSource = (fields: Record<string, string>, codes: unknown) => {
+      const r = configFile.safeParse({ ...base, sources: [{ ...base.sources[0], ...fields }], codes });
+      return r.success ? r.data : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    const parsed = withSource({ madonvi: 'HCM-H49-12' }, { agencyPatterns: [CUSTOM] });
+    expect(Array.isArray(parsed) ? parsed : parsed.sources[0]).toMatchObject({ madonvi: 'HCM-H49-12' });
+    expect(withSource({ madonvi: '000.00.12.H49' }, { agencyPatterns: [CUSTOM] })).not.toBeInstanceOf(Array);
+    // the same code without the pattern, and a code in no form with it
+    expect(withSource({ madonvi: 'HCM-H49-12' }, undefined)).toEqual([
+      'sources.0.madonvi: "HCM-H49-12" is not an agency code: it fits neither 000.00.00.H49, H49.22 nor a form of codes.agencyPatterns',
+    ]);
+    expect(withSource({ madonvi: 'HCM-X49-12' }, { agencyPatterns: [CUSTOM] })).toEqual([
+      expect.stringMatching(/^sources\.0\.madonvi: "HCM-X49-12" is not an agency code/),
+    ]);
+    const { usernameEnv: _u, passwordEnv: _p, ...common } = base.sources[0]!;
+    const rest = {
+      ...common,
+      dialect: 'rest',
+      tokenUrl: 'http://127.0.0.1:3/token',
+      clientIdEnv: 'C',
+      clientSecretEnv: 'S',
+      statusMap: { done: 9 },
+      agency: 'HCM-H49-7',
+    };
+    const restCfg = (codes: unknown) => {
+      const r = configFile.safeParse({ ...base, sources: [rest], codes });
+      return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    expect(restCfg({ agencyPatterns: [CUSTOM] })).toEqual([]);
+    expect(restCfg(undefined)).toEqual([
+      expect.stringMatching(/^sources\.0\.agency: "HCM-H49-7" is not an agency code/),
+    ]);
+  });
 });

@@ -11,6 +11,9 @@ import { compareCounts } from '../../src/reconcile/compare.js';
 import { makePeriod } from '../../src/domain/period.js';
 import { type Figures } from '../../src/domain/figures.js';
 import { EXPLAINED_CODES, explain, narrow, type Gathered } from '../../src/reconcile/explain.js';
+import { nationalDossier } from '../../src/reconcile/gather.js';
+import { CodeForms } from '../../src/domain/codes.js';
+import { toDvcqgItem } from '../../src/dialects/dvcqg/normalise.js';
 import { figuresOf, vn } from '../helpers/fixtures.js';
 import { gatheredOf } from '../helpers/gathered.js';
 
@@ -290,5 +293,36 @@ describe('explain: what it asks the gathering for', () => {
       asked: { lookups: new Set(needs.lookups), store: new Set(needs.store) },
     });
     expect(explain(answered, mismatches).needs).toEqual({ lookups: [], store: [] });
+  });
+});
+
+describe('explain: agency codes in a form of codes.agencyPatterns', () => {
+  const CUSTOM = new CodeForms([String.raw`HCM-(?<province>H\d{2})-\d+`]);
+  const C = 'HCM-H49-12';
+  // the portal's record of a dossier of C; the store holds one of X with the same content under
+  // its own code, which the portal does not hold
+  const theirs = dossier(C, `${C}-261015-0001`, 15, 9);
+  const ours = dossier(X, `${X}-261015-0001`, 15, 9);
+  const local = [...background, ours];
+  const national = [...background, theirs];
+  const ms = compareCounts(figures(local), figures(national));
+
+  it('a national item naming its agency in that form is a dossier of that agency, not of the agency listed', () => {
+    const item = toDvcqgItem(theirs);
+    expect(nationalDossier(item, ROOT, true, CUSTOM)).toMatchObject({ code: theirs.code, agency: C });
+    // the built-in forms alone do not take C for an agency: the item stays under the one listed
+    expect(nationalDossier(item, ROOT, true)).toMatchObject({ code: theirs.code, agency: ROOT });
+  });
+
+  it('a code in that form names its agency: never matched by content with a dossier of another agency', () => {
+    expect(ms.map((m) => m.agency)).toContain(C);
+    const out = explain(gathered(local, national), ms, CUSTOM);
+    expect(kindOf(out.findings)).toEqual({
+      [theirs.code]: ['missing_local', C],
+      [ours.code]: ['missing_national', X],
+    });
+    for (const m of out.mismatches) expect(m.residual).toBe(0);
+    // to the built-in forms the code names no agency, so it may be any agency's: taken for ours, replaced
+    expect(kindOf(explain(gathered(local, national), ms).findings)).toEqual({ [ours.code]: ['code_divergence', X] });
   });
 });
