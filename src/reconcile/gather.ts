@@ -374,6 +374,7 @@ async function ownCopies(
   root: string,
 ): Promise<void> {
   const counted = (d: CanonicalDossier) => metricsOf(d, g.period, g.rules) !== 0;
+  const forms = deps.codes ?? BUILT_IN_CODE_FORMS;
   const wanted = new Map<string, { agency: string; day: number; codes: Set<string> }>();
   for (const [code, list] of copies) {
     const l = g.local.get(code);
@@ -406,7 +407,12 @@ async function ownCopies(
       const sameDay = (n: CanonicalDossier) =>
         !added.has(n) && n.receivedAt !== null && vnDayNumber(n.receivedAt) === day;
       for (const raw of agency === root ? raws.slice(list.filter(sameDay).length) : raws) {
-        const d = nationalDossier(raw, agency === root ? (agencyOfDossierCode(code) ?? root) : agency, true);
+        const d = nationalDossier(
+          raw,
+          agency === root ? (forms.agencyOfDossierCode(code) ?? root) : agency,
+          true,
+          forms,
+        );
         if (!d) continue;
         added.add(d);
         list.push(d);
