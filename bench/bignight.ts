@@ -63,16 +63,20 @@ for await (const _ of national.list(root, lookback, 'TiepNhan')) continue;
 
 const stored = await store.countDossiers(PROVINCE);
 const meter = national.metered();
+// as the reconcile-province job does: the national figures asked for first, the store counted meanwhile
+let nationalStatsMs = 0;
 const t0 = performance.now();
+const figures = meter.stats(root, period, { agency: true, procedure: true }).then((rows) => {
+  nationalStatsMs = performance.now() - t0;
+  return withAgencyTotals(rows);
+});
 const local = await countPeriod(store, PROVINCE, period, config.counting);
 const countMs = performance.now() - t0;
-let t = performance.now();
-const nat = withAgencyTotals(await meter.stats(root, period, { agency: true, procedure: true }));
-const nationalStatsMs = performance.now() - t;
+const nat = await figures;
 const mismatches = compareCounts(local, nat, config.tolerances);
 const keys = mismatches.filter(examinable);
 
-t = performance.now();
+const t = performance.now();
 const out = await explainProvince(
   {
     store,

@@ -392,7 +392,7 @@ if (bigNight) {
     `big province night, ${b.stored.toLocaleString('en')} dossiers stored (synced at ${b.syncRate.toLocaleString('en')}/s, ${b.bytes.toFixed(1)} B/dossier):`,
   );
   say(
-    `  counts ${secs(b.countMs)} s, national figures ${secs(b.nationalStatsMs)} s; ${b.mismatches} mismatches, ${b.keys} keys to explain over ${b.agencies} agencies`,
+    `  counts ${secs(b.countMs)} s, national figures ${secs(b.nationalStatsMs)} s (asked for while counting); ${b.mismatches} mismatches, ${b.keys} keys to explain over ${b.agencies} agencies`,
   );
   say(`  explanation (one pass) ${secs(b.explainMs)} s; total ${secs(b.totalMs)} s`);
   say(

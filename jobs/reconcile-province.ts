@@ -197,14 +197,17 @@ export const reconcileProvince = defineJob({
       return summary;
     }
 
+    // the portal's and the province's figures are asked for first: they are computed there while the store is counted here
+    const figures = Promise.all([
+      meter.stats(rootAgency(province), period, { agency: true, procedure: true }).then(withAgencyTotals),
+      provincialFigures(ctx, province, period),
+    ]).finally(recordLoad);
+    figures.catch(() => undefined); // awaited below, after the count; a failure is not unhandled meanwhile
     let waiting = 0; // for the service index: dossiers past due while waiting for a supplement
     const local = await countPeriod(ctx.store, province, period, ctx.config.counting, (d, bits) => {
       if (isWaiting(bits, d.status)) waiting++;
     });
-    const [national, { provincial, note }] = await Promise.all([
-      meter.stats(rootAgency(province), period, { agency: true, procedure: true }).then(withAgencyTotals),
-      provincialFigures(ctx, province, period),
-    ]).finally(recordLoad);
+    const [national, { provincial, note }] = await figures;
     summary.provincialStats = note;
     summary.mismatches = compareCounts(local, national, ctx.config.tolerances, provincial);
     summary.agencies = new Set([...local, ...national].map((f) => f.agency)).size;

@@ -18,8 +18,13 @@ const PORTAL = String.raw`(?<province>[A-Z]\d{2})\.\d{1,6}`;
 /** Dossier code (Circular 01/2018): `<agency code>-<YYMMDD>-<4-digit sequence>`, agency in a built-in form. */
 export const DOSSIER_CODE = /^(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}|[A-Z]\d{2}\.\d{1,6})-(\d{6})-(\d{4})$/;
 
-/** What follows the agency in a dossier code. */
-const DOSSIER_TAIL = /^(.+)-\d{6}-\d{4}$/;
+/** What follows the agency in a dossier code (`-YYMMDD-nnnn`): its length, and where its two dashes are. */
+const TAIL = 12;
+const isDigit = (c: number) => c >= 48 && c <= 57;
+/** A line terminator, which no agency part may hold (it is not `.` in a regular expression). */
+const LINE_END = /[\n\r\u2028\u2029]/;
+/** Agencies remembered per form set (their number is small; past it the memory starts over). */
+const REMEMBERED_AGENCIES = 4096;
 
 /** The agency-code forms in use: the built-in ones, then the configured ones in order. */
 export class CodeForms {
@@ -35,13 +40,19 @@ export class CodeForms {
     this.forms = [new RegExp(`^${QCVN}$`), new RegExp(`^${PORTAL}$`), ...extra];
   }
 
+  private readonly known = new Map<string, string | undefined>();
+
   /** The province (`Hxx`) an agency code belongs to, or undefined when no form matches. */
   provinceOfAgency(agency: string): string | undefined {
+    if (this.known.has(agency)) return this.known.get(agency);
+    let province: string | undefined;
     for (const re of this.forms) {
-      const p = re.exec(agency)?.groups?.province;
-      if (p) return p;
+      province = re.exec(agency)?.groups?.province || undefined;
+      if (province) break;
     }
-    return undefined;
+    if (this.known.size >= REMEMBERED_AGENCIES) this.known.clear();
+    this.known.set(agency, province);
+    return province;
   }
 
   isAgency(code: string): boolean {
@@ -50,8 +61,11 @@ export class CodeForms {
 
   /** The agency part of a dossier code when it is an agency code in an accepted form, or undefined. */
   agencyOfDossierCode(code: string): string | undefined {
-    const agency = DOSSIER_TAIL.exec(code)?.[1];
-    return agency !== undefined && this.isAgency(agency) ? agency : undefined;
+    const n = code.length;
+    if (n <= TAIL || code.charCodeAt(n - TAIL) !== 45 || code.charCodeAt(n - 5) !== 45) return undefined; // '-'
+    for (let i = n - TAIL + 1; i < n; i++) if (i !== n - 5 && !isDigit(code.charCodeAt(i))) return undefined;
+    const agency = code.slice(0, n - TAIL);
+    return !LINE_END.test(agency) && this.isAgency(agency) ? agency : undefined;
   }
 }
 

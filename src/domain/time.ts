@@ -20,6 +20,11 @@ function digits(s: string, at: number, n: number): number {
   return v;
 }
 
+/** The two digits of `s` at `at`, known to be digits. */
+function twoDigits(s: string, at: number): number {
+  return (s.charCodeAt(at) - 48) * 10 + s.charCodeAt(at + 1) - 48;
+}
+
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
@@ -53,14 +58,20 @@ function vnToEpoch(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): numb
 /** `yyyyMMddHHmmss` in Vietnam time → epoch ms; undefined when malformed. */
 export function parseCompact(value: string): number | undefined {
   if (value.length !== 14) return undefined;
-  const y = digits(value, 0, 4),
-    mo = digits(value, 4, 2),
-    d = digits(value, 6, 2);
-  const h = digits(value, 8, 2),
-    mi = digits(value, 10, 2),
-    s = digits(value, 12, 2);
-  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0) return undefined;
-  return vnToEpoch(y, mo, d, h, mi, s);
+  for (let i = 0; i < 14; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  // all digits: read two at a time, without a check per call (the hot path of every national list)
+  const y = twoDigits(value, 0) * 100 + twoDigits(value, 2);
+  return vnToEpoch(
+    y,
+    twoDigits(value, 4),
+    twoDigits(value, 6),
+    twoDigits(value, 8),
+    twoDigits(value, 10),
+    twoDigits(value, 12),
+  );
 }
 
 /** `yyyyMMdd` or `YYYY-MM-DD` (a Vietnam calendar day) → epoch ms of its local midnight. */

@@ -115,9 +115,14 @@ export function differingCodes(
   const counted = (copies: CanonicalDossier[] | undefined) => copies !== undefined && copies.some((n) => bits(n) !== 0);
   for (const [code, l] of g.local) {
     const copies = copiesOf.get(code);
-    const n = copies?.length === 1 ? copies[0]! : undefined;
-    if (n && n.agency === l.agency && n.procedure === l.procedure && bits(n) === bits(l)) continue;
-    if (bits(l) !== 0 || counted(copies)) differing.add(code);
+    const local = bits(l);
+    if (copies?.length === 1) {
+      const n = copies[0]!;
+      const national = bits(n);
+      if (national !== local || n.agency !== l.agency || n.procedure !== l.procedure) {
+        if (local !== 0 || national !== 0) differing.add(code);
+      }
+    } else if (local !== 0 || counted(copies)) differing.add(code);
   }
   for (const [code, copies] of copiesOf) if (counted(copies) && !g.local.has(code)) differing.add(code);
   return differing;

@@ -54,6 +54,36 @@ describe('agency and dossier codes in both forms', () => {
     }
   });
 
+  it('the agency of a dossier code is what precedes -YYMMDD-nnnn, as /^(.+)-\\d{6}-\\d{4}$/ reads it', () => {
+    const TAIL = /^(.+)-\d{6}-\d{4}$/;
+    const reference = (forms: CodeForms, s: string) => {
+      const a = TAIL.exec(s)?.[1];
+      return a !== undefined && forms.isAgency(a) ? a : undefined;
+    };
+    const wide = new CodeForms([String.raw`(?<province>H\d{2})[\s\S]*`]); // a form that would take a line end
+    const tail = fc.tuple(fc.constantFrom('-', 'x', '\n'), digits(6), fc.constantFrom('-', '.'), digits(4));
+    const candidate = fc.oneof(
+      fc.string(),
+      fc
+        .tuple(
+          fc.oneof(
+            agency.map((a) => a.code),
+            fc.string(),
+          ),
+          tail,
+        )
+        .map(([a, t]) => a + t.join('')),
+      fc.tuple(fc.constantFrom('H49\n2', 'H49\u2028', ''), tail).map(([a, t]) => a + t.join('')),
+    );
+    fc.assert(
+      fc.property(candidate, (s) => {
+        expect(agencyOfDossierCode(s)).toBe(reference(new CodeForms(), s));
+        expect(wide.agencyOfDossierCode(s)).toBe(reference(wide, s));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('a configured pattern adds a form; the built-in forms stay', () => {
     const forms = new CodeForms([CUSTOM]);
     expect(forms.provinceOfAgency('HCM-H79-12')).toBe('H79');
