@@ -1,6 +1,6 @@
 /**
- * Whether a variant of the counting rules fits an agency (docs/domain.md, Definition drift:
- * judged on what the comparison sees), for `explainByRules` (src/reconcile/drift.ts).
+ * Whether a variant of the counting rules fits an agency (docs/domain.md, Definition drift),
+ * judged on what the comparison sees, for `explainByRules` (src/reconcile/drift.ts).
  *
  * A key the comparison reports (a mismatch: beyond the tolerance on some side) has both figures
  * known, so what its dossiers leave unexplained is known: the variant's delta there must equal

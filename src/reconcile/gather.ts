@@ -169,10 +169,8 @@ export async function explainProvince(
     out = explain(g, mismatches, forms);
   }
   // what the dossiers leave unexplained, a counting rule of the portal's may account for
-  return {
-    ...(hasResidual(out) ? explainByRules(widened(all, g), out, deps.tolerances) : { ...out, driftRules: [] }),
-    unreadable,
-  };
+  const ruled = hasResidual(out) ? explainByRules(widened(all, g), out, deps.tolerances) : { ...out, driftRules: [] };
+  return { ...ruled, unreadable };
 }
 
 /**
