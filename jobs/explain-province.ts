@@ -29,6 +29,7 @@ export const explainProvinceJob = defineJob({
         lookbackDays: ctx.config.national.lookbackDays,
         recordBudget: cap === 0 ? Infinity : Math.max(0, cap - spent),
         codes: codeForms(ctx.config.codes.agencyPatterns), // docs/domain.md, Agency codes
+        tolerances: ctx.config.tolerances, // docs/domain.md, Definition drift: what the comparison can see
       },
       province,
       period,

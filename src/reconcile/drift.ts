@@ -11,8 +11,10 @@
  * delta: for an examined mismatch, its residual; for a key whose figures agree (not mismatched),
  * minus what its differing dossiers contribute (the figures taken as equal there).
  *
- * Per agency, a variant fits when it reproduces every key it changes exactly, and it explains
- * at least one key left with a residual. Of the variants that fit, the one that explains the
+ * Per agency, a variant fits when it reproduces every key it changes that the comparison can
+ * see (src/reconcile/drift-fit.ts: a key a non-exact tolerance hides is judged by staying within
+ * it, and an agency's total by its reported procedures; docs/domain.md, Definition drift), and
+ * it explains at least one key left with a residual. Of the variants that fit, the one that explains the
  * most such keys, then the one with the fewest switches, then the first in SWITCHES' order.
  * An agency with no fitting variant keeps its keys unexplained; a variant fitting one agency
  * and not another is reported for the one only.
@@ -33,7 +35,9 @@ import { METRICS } from '../../schemas/metrics.js';
 import type { Metric } from '../domain/figures.js';
 import { hasMetric, metricsOf } from './counting.js';
 import { EXPLAINED_CODES, copiesByCode, differingCodes, type Explanation, type Gathered } from './explain.js';
-import { VARIANTS, VariantCounter, switchCount, variantName } from './variants.js';
+import { VARIANTS, VariantCounter, variantName } from './variants.js';
+import { EXACT, type Tolerances } from './compare.js';
+import { bestFit, type Evidence, type KeyDelta } from './drift-fit.js';
 
 export interface RulesExplanation extends Explanation {
   /** The counting rules found, one entry per rule (variant), in the order of their first key. */
@@ -67,7 +71,7 @@ interface Alike {
 
 /** One variant at one agency: its delta per key, and the groups of records it counts differently (with their metrics that change). */
 interface Effect {
-  delta: Map<TupleKey, number>;
+  delta: Map<TupleKey, KeyDelta>;
   changed: { alike: Alike; diff: number }[];
 }
 
@@ -114,8 +118,12 @@ function effects(g: Gathered, agencies: Set<string>): Map<string, Map<number, Ef
       e.changed.push({ alike, diff });
       for (const m of metricsIn(diff)) {
         const sign = hasMetric(bits, m) ? records.length : -records.length;
-        for (const k of [keyOf(agency, null, m), keyOf(agency, procedure, m)])
-          e.delta.set(k, (e.delta.get(k) ?? 0) + sign);
+        for (const p of [null, procedure]) {
+          const k = keyOf(agency, p, m);
+          const kd = e.delta.get(k);
+          if (kd) kd.d += sign;
+          else e.delta.set(k, { procedure: p, metric: m, d: sign });
+        }
       }
     }
   }
@@ -135,47 +143,26 @@ function contributions(g: Gathered, agencies: Set<string>): Map<TupleKey, number
   return out;
 }
 
-/** The variant that fits an agency best (see the module's comment), if any. */
-function bestFit(
-  byVariant: Map<number, Effect>,
-  expected: (k: TupleKey) => number,
-  open: Set<TupleKey>,
-): number | undefined {
-  let best: { variant: number; explains: number } | undefined;
-  for (const variant of VARIANTS) {
-    const e = byVariant.get(variant);
-    if (!e) continue;
-    let explains = 0;
-    let fits = true;
-    for (const [k, d] of e.delta) {
-      if (d === 0) continue;
-      if (d !== expected(k)) {
-        fits = false;
-        break;
-      }
-      if (open.has(k)) explains++;
-    }
-    if (!fits || explains === 0) continue;
-    if (
-      !best ||
-      explains > best.explains ||
-      (explains === best.explains && switchCount(variant) < switchCount(best.variant))
-    )
-      best = { variant, explains };
-  }
-  return best?.variant;
-}
-
 /** Whether a key examined is left with a residual: something for the rules to explain. */
 export function hasResidual(ex: Explanation): boolean {
   return ex.mismatches.some((m) => m.residual !== null && m.residual !== undefined && m.residual !== 0);
 }
 
-/** `ex` with what the counting rules explain, from `g`: every gathered record, not only the differing ones. */
-export function explainByRules(g: Gathered, ex: Explanation): RulesExplanation {
+/**
+ * `ex` with what the counting rules explain, from `g`: every gathered record, not only the
+ * differing ones. `tol`: the comparison's tolerances, under which a key not reported agrees
+ * only within its tolerance (src/reconcile/drift-fit.ts; docs/domain.md, Definition drift).
+ */
+export function explainByRules(g: Gathered, ex: Explanation, tol: Tolerances = EXACT): RulesExplanation {
   const mismatchOf = new Map<TupleKey, Mismatch>();
-  for (const m of ex.mismatches)
-    if ((METRICS as readonly string[]).includes(m.metric)) mismatchOf.set(keyOf(m.agency, m.procedure, m.metric), m);
+  const procedureKeysOf = new Map<TupleKey, TupleKey[]>();
+  for (const m of ex.mismatches) {
+    if (!(METRICS as readonly string[]).includes(m.metric)) continue;
+    const k = keyOf(m.agency, m.procedure, m.metric);
+    mismatchOf.set(k, m);
+    const total = keyOf(m.agency, null, m.metric);
+    if (m.procedure !== null) (procedureKeysOf.get(total) ?? procedureKeysOf.set(total, []).get(total)!).push(k);
+  }
   const open = new Set<TupleKey>();
   for (const [k, m] of mismatchOf)
     if (m.residual !== null && m.residual !== undefined && m.residual !== 0 && !g.unexamined.has(m.agency)) open.add(k);
@@ -184,20 +171,37 @@ export function explainByRules(g: Gathered, ex: Explanation): RulesExplanation {
 
   const byAgency = effects(g, agencies);
   let contrib: Map<TupleKey, number> | undefined; // only when a variant changes a key that is not examined
-  const expected = (k: TupleKey): number => {
-    const m = mismatchOf.get(k);
-    if (m?.residual !== null && m?.residual !== undefined) return m.residual;
-    const gap = m ? m.national - m.local : 0;
-    return gap - ((contrib ??= contributions(g, agencies)).get(k) ?? 0);
+  let local: Map<TupleKey, number> | undefined; // only when a tolerance hides a key a variant changes
+  const ev: Evidence = {
+    mismatchOf,
+    procedureKeysOf,
+    open,
+    expected: (k) => {
+      const m = mismatchOf.get(k);
+      if (m?.residual !== null && m?.residual !== undefined) return m.residual;
+      const gap = m ? m.national - m.local : 0;
+      return gap - ((contrib ??= contributions(g, agencies)).get(k) ?? 0);
+    },
+    local: (k) => (local ??= localFigures(g, agencies)).get(k) ?? 0,
+    totalOf: (agency, metric) => keyOf(agency, null, metric),
+    tol,
   };
 
   const chosen = new Map<string, number>(); // agency → variant
   for (const agency of [...byAgency.keys()].sort(cmp)) {
-    const v = bestFit(byAgency.get(agency)!, expected, open);
+    const byVariant = new Map([...byAgency.get(agency)!].map(([v, e]) => [v, e.delta]));
+    const v = bestFit(agency, byVariant, ev);
     if (v !== undefined) chosen.set(agency, v);
   }
   if (chosen.size === 0) return { ...ex, driftRules: [] };
   return applyRules(g, ex, chosen, byAgency, mismatchOf);
+}
+
+/** The store's figure at each key of `agencies`, from the gathered stored dossiers (all that count in the period). */
+function localFigures(g: Gathered, agencies: Set<string>): Map<TupleKey, number> {
+  const out = new Map<TupleKey, number>();
+  for (const d of g.local.values()) if (agencies.has(d.agency)) addTo(out, d, metricsOf(d, g.period, g.rules), 1);
+  return out;
 }
 
 /** What the chosen variants account for. */
@@ -239,7 +243,7 @@ function collect(
     let entry = rules.get(variant);
     if (!entry) rules.set(variant, (entry = { agencies: [], keys: [], dossiers: new Set() }));
     entry.agencies.push(agency);
-    for (const [k, d] of e.delta) {
+    for (const [k, { d }] of e.delta) {
       const m = mismatchOf.get(k);
       if (d === 0 || m?.residual === null || m?.residual === undefined) continue; // a key not examined keeps its figures
       resolved.set(k, d);

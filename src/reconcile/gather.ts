@@ -32,6 +32,7 @@ import { PermanentError, ServiceRefusal } from '../util/errors.js';
 import { metricsOf, type CountingRules } from './counting.js';
 import { makePeriod, type Period } from '../domain/period.js';
 import { explainByRules, hasResidual, type RulesExplanation } from './drift.js';
+import type { Tolerances } from './compare.js';
 import { copiesByCode, examinable, explain, narrow, type Gathered } from './explain.js';
 import { VariantCounter } from './variants.js';
 
@@ -45,6 +46,8 @@ export interface GatherDeps {
   recordBudget: number;
   /** The agency-code forms of the configuration (`codeForms(codes.agencyPatterns)`); default the built-in ones. */
   codes?: CodeForms;
+  /** The comparison's tolerances (`tolerances`), for the rules' pass (src/reconcile/drift-fit.ts); default exact. */
+  tolerances?: Tolerances;
 }
 
 export interface ProvinceExplanation extends RulesExplanation {
@@ -166,7 +169,8 @@ export async function explainProvince(
     out = explain(g, mismatches, forms);
   }
   // what the dossiers leave unexplained, a counting rule of the portal's may account for
-  return { ...(hasResidual(out) ? explainByRules(widened(all, g), out) : { ...out, driftRules: [] }), unreadable };
+  const ruled = hasResidual(out) ? explainByRules(widened(all, g), out, deps.tolerances) : { ...out, driftRules: [] };
+  return { ...ruled, unreadable };
 }
 
 /**
