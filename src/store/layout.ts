@@ -86,8 +86,13 @@ export function placeOf(d: CanonicalDossier): Place {
 
 /** The code of a bucket's field (the inverse of `placeOf`). */
 export function codeIn(bucket: string, field: string): string {
+  return codeHead(bucket) + field;
+}
+
+/** What the codes of a bucket's fields start with: `codeIn(bucket, field)` is it followed by the field. */
+export function codeHead(bucket: string): string {
   const [agency, day, head] = bucket.split(':') as [string, string, string];
-  return `${agency}-${day}-${head}${field}`;
+  return `${agency}-${day}-${head}`;
 }
 
 /** The agency a bucket belongs to. */

@@ -14,7 +14,7 @@ import {
   type SyncCounters,
 } from '../../schemas/store.js';
 import { Keys } from './keys.js';
-import { agencyOfBucket, codeIn, monthsOf, slotOf } from './layout.js';
+import { agencyOfBucket, codeHead, monthsOf, slotOf } from './layout.js';
 import { pack, storedVersion, unpack, unpackCounted, type Counted } from './pack.js';
 import { APPLY_PAGE, LOOKUP, MIGRATE, READ_BUCKETS, RELEASE_QUARANTINED, SCAN_JOINED } from './scripts.js';
 import type { Period } from '../domain/period.js';
@@ -261,9 +261,11 @@ export class Store {
         const out: CanonicalDossier[] = [];
         for (const { bucket, text, bounds } of step) {
           const agency = agencyOfBucket(bucket);
-          const entry = (k: number) => text.slice(bounds[k], bounds[k + 1]! - 1);
-          for (let k = 0; k + 1 < bounds.length; k += 2)
-            out.push(unpack(codeIn(bucket, entry(k)), entry(k + 1), agency));
+          const head = codeHead(bucket); // once a bucket, not once a dossier
+          for (let k = 0; k + 2 < bounds.length; k += 2) {
+            const field = text.slice(bounds[k], bounds[k + 1]! - 1);
+            out.push(unpack(head + field, text.slice(bounds[k + 1], bounds[k + 2]! - 1), agency));
+          }
         }
         if (out.length) yield out;
       }
