@@ -15,7 +15,6 @@ import {
   type Mismatch,
   type ProvinceReport,
 } from '../../schemas/report.js';
-import { withFailedJobs } from '../store/runs.js';
 import { groupBy } from '../util/group.js';
 
 type Period = { from: string; to: string };
@@ -53,17 +52,20 @@ export function byResidual(cause: IncidentCause | null): boolean {
  * a fix); `none` for one not compared (a sync that did not finish, a stale feed, a failed
  * reconciliation): nothing moves.
  */
-export function incidentScope(p: Pick<ProvinceReport, 'coverage' | 'sources'>): 'all' | 'open' | 'none' {
+export function incidentScope(
+  p: Pick<ProvinceReport, 'coverage' | 'sources' | 'mismatches'>,
+): 'all' | 'open' | 'none' {
   const { coverage } = p;
   if (coverage.status === 'complete') return 'all';
   const failed = coverage.failedJobs ?? [];
+  // Compared: every source synced and mismatches stored (a province not compared stores none),
+  // and nothing but its explanation failed.
   const onlyExplanation =
     coverage.status === 'partial' &&
     failed.length > 0 &&
     failed.every((j) => j.job === 'explain-province') &&
     p.sources.every((s) => s.status === 'complete') &&
-    // nothing else made it partial: the coverage is that of a complete province with these failures
-    withFailedJobs({ status: 'complete', why: null }, failed).why === coverage.why;
+    p.mismatches.length > 0;
   return onlyExplanation ? 'open' : 'none';
 }
 

@@ -216,16 +216,22 @@ describe('a province compared whose explanation failed', () => {
   const explainFailed = { job: 'explain-province', id: 'explain@r2@H49', reason: 'national: HTTP 503' };
   const source = { id: 'h49', status: 'complete' as const } as never;
   it('is told from a province not compared: only a failed explanation lets incidents open', () => {
+    const mismatches = [m(A, 'received', 10, 7)];
     const partial = withFailedJobs({ status: 'complete', why: null }, [explainFailed]);
-    expect(incidentScope({ coverage: { status: 'complete', why: null }, sources: [source] })).toBe('all');
-    expect(incidentScope({ coverage: partial, sources: [source] })).toBe('open');
+    expect(incidentScope({ coverage: { status: 'complete', why: null }, sources: [source], mismatches })).toBe('all');
+    expect(incidentScope({ coverage: partial, sources: [source], mismatches })).toBe('open');
+    // replayed and failed again: still only its explanation
+    const again = withFailedJobs(partial, [{ ...explainFailed, id: 'explain@r2@H49@replay-1' }]);
+    expect(incidentScope({ coverage: again, sources: [source], mismatches })).toBe('open');
     const syncFailed = { job: 'sync-source', id: 'sync@r2@h49', reason: 'HTTP 503' };
     const notSynced = withFailedJobs({ status: 'partial', why: 'source h49: HTTP 503' }, [syncFailed]);
-    expect(incidentScope({ coverage: notSynced, sources: [source] })).toBe('none');
+    const failedSource = { ...(source as object), status: 'failed' } as never;
+    expect(incidentScope({ coverage: notSynced, sources: [failedSource, source], mismatches: [] })).toBe('none');
+    // a stale feed: not compared, no mismatches stored
     const stale = withFailedJobs({ status: 'partial', why: 'national feed stale' }, [explainFailed]);
-    expect(incidentScope({ coverage: stale, sources: [source] })).toBe('none');
+    expect(incidentScope({ coverage: stale, sources: [source], mismatches: [] })).toBe('none');
     const both = withFailedJobs({ status: 'complete', why: null }, [explainFailed, syncFailed]);
-    expect(incidentScope({ coverage: both, sources: [source] })).toBe('none');
+    expect(incidentScope({ coverage: both, sources: [source], mismatches })).toBe('none');
   });
 
   it('opens its gaps as explanation_failed and resolves nothing; the explanation replayed takes their place', () => {
