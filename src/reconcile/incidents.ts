@@ -52,9 +52,7 @@ export function byResidual(cause: IncidentCause | null): boolean {
  * a fix); `none` for one not compared (a sync that did not finish, a stale feed, a failed
  * reconciliation): nothing moves.
  */
-export function incidentScope(
-  p: Pick<ProvinceReport, 'coverage' | 'sources' | 'mismatches'>,
-): 'all' | 'open' | 'none' {
+export function incidentScope(p: Pick<ProvinceReport, 'coverage' | 'sources' | 'mismatches'>): 'all' | 'open' | 'none' {
   const { coverage } = p;
   if (coverage.status === 'complete') return 'all';
   const failed = coverage.failedJobs ?? [];

@@ -8,7 +8,6 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Job } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../schemas/incident.js';
@@ -184,9 +183,12 @@ describe('an explanation that fails after the comparison', () => {
     expect(await failedPasses(rt)).toEqual([]);
     await idle();
     const told = groupAlerts.slice(alertsBefore).flatMap((a) => a.incidents);
-    expect(told.filter((i) => i.event !== 'still_open').map((i) => [i.agency, i.cause, i.event]).sort()).toEqual(
-      [...gaps.keys()].map((agency) => [agency, 'explanation_failed', 'resolved']).sort(),
-    );
+    expect(
+      told
+        .filter((i) => i.event !== 'still_open')
+        .map((i) => [i.agency, i.cause, i.event])
+        .sort(),
+    ).toEqual([...gaps.keys()].map((agency) => [agency, 'explanation_failed', 'resolved']).sort());
 
     // Replayed again, from the same list: the failure was replayed already, nothing runs or moves.
     const seen = groupAlerts.length;
