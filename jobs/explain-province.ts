@@ -10,6 +10,7 @@ import { makePeriod } from '../src/domain/period.js';
 import { explainProvince } from '../src/reconcile/gather.js';
 import { withFindings } from '../src/reconcile/index-points.js';
 import { defineJob } from '../src/queue/context.js';
+import { withFailedJobs } from '../src/store/runs.js';
 
 export const explainProvinceJob = defineJob({
   name: 'explain-province',
@@ -44,9 +45,15 @@ export const explainProvinceJob = defineJob({
       summary.index && cfg?.enabled
         ? withFindings(summary.index, out.findings, period, ctx.config.counting, cfg)
         : summary.index;
+    // A compared province's coverage was complete but for the jobs that failed; an explanation
+    // pass that failed and is now replayed no longer counts against it.
+    const coverage = withFailedJobs(
+      { status: 'complete', why: null },
+      (summary.coverage.failedJobs ?? []).filter((j) => j.job !== 'explain-province'),
+    );
     await ctx.runs.setExplanation(
       runId,
-      { ...summary, mismatches: out.mismatches, driftRules, ...(index ? { index } : {}) },
+      { ...summary, coverage, mismatches: out.mismatches, driftRules, ...(index ? { index } : {}) },
       out.findings,
       national.load,
     );

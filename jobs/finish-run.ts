@@ -1,6 +1,8 @@
 /**
  * Runs after every province (and its explanation pass) of a run: moves the incidents of each
- * completely covered province, enqueues the alerts, and marks the run's report complete.
+ * completely covered province, opens those of a compared province whose explanation failed
+ * (`explanation_failed`, resolving nothing), enqueues the alerts, and marks the run's report
+ * complete.
  * A replay runs it again for the replayed provinces only (`provinces`).
  */
 import { createHash } from 'node:crypto';
@@ -8,7 +10,9 @@ import { finishRunPayload } from '../schemas/jobs.js';
 import type { RunReport } from '../schemas/report.js';
 import { alertGroupKey, planAlerts } from '../src/alerts/plan.js';
 import {
+  awaitingExplanation,
   causesOf,
+  incidentScope,
   incidentSize,
   LEGACY_NOTE,
   resolve,
@@ -77,9 +81,13 @@ export const finishRun = defineJob({
 
     const byProvince = new Map<string, Transition[]>();
     for (const p of before.provinces) {
-      if (p.coverage.status !== 'complete') continue; // a partial province moves no incident
+      // docs/domain.md, Incidents: a province not compared moves no incident; one compared whose
+      // explanation failed opens its mismatches as `explanation_failed` and resolves nothing
+      const scope = incidentScope(p);
+      if (scope === 'none') continue;
       const known = await ctx.incidents.forPeriod(p.province, before.period);
-      const t = transitions(run, p.province, before.period, known, causesOf(p.mismatches, p.findings));
+      const causes = scope === 'all' ? causesOf(p.mismatches, p.findings) : awaitingExplanation(p.mismatches);
+      const t = transitions(run, p.province, before.period, known, causes, scope);
       if (t.length) byProvince.set(p.province, t); // none: nothing moved, or this run already moved them (a retry, a replay)
     }
     const changes = [...byProvince.values()].flat();

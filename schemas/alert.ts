@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ALERT_GROUPS } from './config.js';
 import { incidentEvent, incidentLine } from './incident.js';
 import { indexStake } from './index-points.js';
-import { driftRule, failedJob, findingKind } from './report.js';
+import { driftRule, failedJob, incidentCause } from './report.js';
 
 const period = z.object({ from: z.string(), to: z.string() });
 
@@ -15,7 +15,7 @@ export const alertIncident = z.object({
   key: z.string(),
   province: z.string(),
   agency: z.string(),
-  cause: findingKind,
+  cause: incidentCause,
   /** `still_open` in a message: some of its dossiers no longer differ (or a repeat). */
   event: incidentEvent,
   /** Dossiers differing now (for a resolved incident: 0). */

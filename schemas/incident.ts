@@ -4,7 +4,7 @@
  * agency its dossiers do not account for (`unexplained`) are another.
  */
 import { z } from 'zod';
-import { findingKind } from './report.js';
+import { incidentCause } from './report.js';
 
 export const INCIDENT_EVENTS = ['opened', 'still_open', 'worsened', 'resolved'] as const;
 export const incidentEvent = z.enum(INCIDENT_EVENTS);
@@ -40,8 +40,8 @@ export const incidentV2 = z.object({
   province: z.string(),
   period: z.object({ from: z.string(), to: z.string() }),
   agency: z.string(),
-  /** The root-cause kind, or `unexplained`; null for an incident stored under a per-metric key before incidents followed causes. */
-  cause: findingKind.nullable(),
+  /** The root-cause kind, `unexplained` or `explanation_failed`; null for an incident stored under a per-metric key before incidents followed causes. */
+  cause: incidentCause.nullable(),
   status: z.enum(['open', 'resolved']),
   openedAt: z.string(),
   updatedAt: z.string(),
@@ -49,7 +49,7 @@ export const incidentV2 = z.object({
   dossiers: z.array(z.string()),
   /** The figures they move (for `unexplained`: the figures left unaccounted for, with their residuals). */
   lines: z.array(incidentLine),
-  /** For `unexplained`: the sum of its lines' |residual|; 0 for a cause; for a per-metric incident, its last gap. */
+  /** For `unexplained` and `explanation_failed`: the sum of its lines' |residual|; 0 for a cause; for a per-metric incident, its last gap. */
   residual: z.number().int(),
   history: z.array(step),
 });

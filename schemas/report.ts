@@ -19,6 +19,15 @@ export const FINDING_KINDS = [
 export const UNEXPLAINED = 'unexplained' as const;
 export const findingKind = z.enum([...FINDING_KINDS, UNEXPLAINED]);
 export type FindingKind = z.infer<typeof findingKind>;
+/**
+ * Not a finding: the cause of an incident of a province whose counts were compared but whose
+ * explanation pass failed for good (docs/domain.md, Incidents): an agency's mismatched
+ * figures, by their whole gap, that no explanation has examined yet.
+ */
+export const EXPLANATION_FAILED = 'explanation_failed' as const;
+/** What an incident follows: a root-cause kind, `unexplained`, or `explanation_failed`. */
+export const incidentCause = z.enum([...FINDING_KINDS, UNEXPLAINED, EXPLANATION_FAILED]);
+export type IncidentCause = z.infer<typeof incidentCause>;
 
 const side = z
   .object({

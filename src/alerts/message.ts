@@ -7,6 +7,7 @@ import type { IncidentLine } from '../../schemas/incident.js';
 import { LABELS, type Lang } from '../report/labels.js';
 import type { Metric } from '../domain/figures.js';
 import { provinceLabel } from '../normalise/units.js';
+import { byResidual } from '../reconcile/incidents.js';
 import { driftHeading, driftRuleLines } from '../report/drift.js';
 import { INDEX_WORDS, stakeLine } from '../report/index-labels.js';
 
@@ -110,19 +111,19 @@ function figures(i: AlertIncident, lang: Lang): string {
   const W = WORDS[lang];
   const list = i.lines.first.map((l) => figure(l, lang)).join(', ');
   const more = i.lines.count > i.lines.first.length ? ` ${W.more(i.lines.count - i.lines.first.length)}` : '';
-  return i.lines.count ? `${i.cause === 'unexplained' ? W.unaccounted : W.moved}: ${list}${more}` : '';
+  return i.lines.count ? `${byResidual(i.cause) ? W.unaccounted : W.moved}: ${list}${more}` : '';
 }
 
 function incidentLine(i: AlertIncident, withProvince: boolean, lang: Lang): string {
   const W = WORDS[lang];
   const what = `${withProvince ? `${provinceLabel(i.province)} · ` : ''}${i.agency} — ${LABELS[lang].kind[i.cause]}`;
-  const size = i.cause === 'unexplained' ? W.residual(i.residual) : W.dossiers(i.dossiers);
+  const size = byResidual(i.cause) ? W.residual(i.residual) : W.dossiers(i.dossiers);
   const added = i.added.count ? `${W.added}: ${named(i.added, W)}` : '';
   const fixed = i.fixed.count ? `${W.fixed}: ${named(i.fixed, W)}` : '';
   const parts = (() => {
     switch (i.event) {
       case 'opened':
-        return [i.cause === 'unexplained' ? size : `${size}: ${named(i.added, W)}`, figures(i, lang)];
+        return [byResidual(i.cause) ? size : `${size}: ${named(i.added, W)}`, figures(i, lang)];
       case 'worsened':
         return [`${W.now} ${size}`, added, fixed, figures(i, lang)];
       case 'resolved':

@@ -1,9 +1,16 @@
 /**
  * Every job id and every flow tree, built in one place: a night (jobs/nightly.ts) and a
- * replay of failed syncs (src/queue/replay.ts) are the same tree, under their own ids.
+ * replay of failed syncs (src/queue/replay.ts) are the same tree, under their own ids; a
+ * replayed reconciliation or explanation (src/queue/replay-passes.ts) is the run's finish
+ * over that one job.
  */
 import type { FlowJob, JobsOptions } from 'bullmq';
-import type { FinishRunPayload, ReconcileProvincePayload, SyncSourcePayload } from '../../schemas/jobs.js';
+import type {
+  ExplainProvincePayload,
+  FinishRunPayload,
+  ReconcileProvincePayload,
+  SyncSourcePayload,
+} from '../../schemas/jobs.js';
 
 /**
  * One component of a job id, encoded: codes come from the sources and the national feed and
@@ -41,6 +48,38 @@ export const jobIds = {
 /** A new id for each replay: BullMQ ignores an add whose id still exists. */
 export function replayJobId(jobId: string, at: Date): string {
   return `${jobId}@replay-${at.getTime().toString(36)}`;
+}
+
+/** A reconciliation or explanation pass of a run's province that failed for good, to be replayed. */
+export interface PassReplay {
+  /** The failed job's id, and when it failed: they name the replay. */
+  jobId: string;
+  failedAt: Date;
+  name: 'reconcile-province' | 'explain-province';
+  data: ReconcileProvincePayload | ExplainProvincePayload;
+}
+
+/**
+ * The replay of a failed pass: the pass again, under the run's `finish-run` for its province
+ * alone. Its ids are named by the failed job and when it failed: the same failure replayed
+ * twice is the same jobs, which BullMQ adds once; a replay that fails again is a new failure.
+ */
+export function passReplayFlow(queueName: string, opts: JobsOptions, pass: PassReplay): FlowJob {
+  const { runId, province } = pass.data;
+  return {
+    name: 'finish-run',
+    queueName,
+    data: { runId, then: [], provinces: [province] } satisfies FinishRunPayload,
+    opts: { ...opts, jobId: replayJobId(jobId('run', runId, province), pass.failedAt) },
+    children: [
+      {
+        name: pass.name,
+        queueName,
+        data: pass.data,
+        opts: { ...opts, jobId: replayJobId(pass.jobId, pass.failedAt), ignoreDependencyOnFailure: true },
+      },
+    ],
+  };
 }
 
 /** A province of a run's flow: its reconciliation and the syncs it waits for, each with its job id. */

@@ -11,6 +11,7 @@ import { syncSourcePayload, type SyncSourcePayload } from '../../schemas/jobs.js
 import { sourceById } from '../config/load.js';
 import { groupBy } from '../util/group.js';
 import { jobOptions } from './job-options.js';
+import { dropPasses, passReplayId, replayPasses, type FailedPass } from './replay-passes.js';
 import type { Runtime } from './runtime.js';
 
 export interface FailedBatch {
@@ -94,38 +95,63 @@ export async function replayBatches(rt: Runtime, batches: FailedBatch[], at = ne
 }
 
 export interface ReplayResult {
-  /** Batches whose replay failed again: the new job and why. */
-  failedAgain: { batch: FailedBatch; jobId: string; error: string }[];
-  /** Provinces of the replayed batches' runs that are still not complete, and why. */
+  /** Batches and passes whose replay failed again: the new job and why. */
+  failedAgain: { batch?: FailedBatch; pass?: FailedPass; jobId: string; error: string }[];
+  /** Provinces of the replayed batches' and passes' runs that are still not complete, and why. */
   incomplete: { runId: string; province: string; status: string; why: string | null }[];
 }
 
+/** The replayed job of each batch and pass, failed again: its id and why. */
+async function failedAgain(
+  rt: Runtime,
+  batches: FailedBatch[],
+  passes: FailedPass[],
+  at: Date,
+): Promise<ReplayResult['failedAgain']> {
+  const out: ReplayResult['failedAgain'] = [];
+  const replays = [
+    ...batches.map((batch) => ({ batch, jobId: replayJobId(batch.jobId, at) })),
+    ...passes.map((pass) => ({ pass, jobId: passReplayId(pass) })),
+  ];
+  for (const r of replays) {
+    const job = await Job.fromId(rt.queue, r.jobId);
+    if (job && (await job.isFailed())) out.push({ ...r, error: job.failedReason ?? '' });
+  }
+  return out;
+}
+
 /**
- * Replays the batches (`replayBatches`), waits until each group has finished, and says what
- * did not come right: the batches that failed again, the provinces still not complete.
+ * Replays the batches (`replayBatches`) and the failed reconciliations and explanations
+ * (`replayPasses`; a pass of a province whose syncs are replayed too runs again within their
+ * replay), waits until each group has finished, and says what did not come right: the
+ * batches and passes that failed again, the provinces still not complete.
  */
 export async function replayAndWait(
   rt: Runtime,
   batches: FailedBatch[],
   onFinished?: (groups: number) => void,
   at = new Date(),
+  passes: FailedPass[] = [],
 ): Promise<ReplayResult> {
   const events = await rt.events();
+  const provinceOf = (b: FailedBatch) => sourceById(rt.config, b.source).province;
+  const synced = new Set(batches.map((b) => `${b.runId}\n${provinceOf(b)}`));
+  const [within, alone] = [true, false].map((w) => passes.filter((p) => synced.has(`${p.runId}\n${p.province}`) === w));
+  await dropPasses(rt, within!); // their ids are free for the syncs' replay to use
   let finished = 0;
-  for (const id of await replayBatches(rt, batches, at)) {
+  for (const id of [...(await replayBatches(rt, batches, at)), ...(await replayPasses(rt, alone!))]) {
     // a run-less batch's last job is its sync: a failure is read from its state below
     await (await Job.fromId(rt.queue, id))?.waitUntilFinished(events).catch(() => undefined);
     onFinished?.(++finished);
   }
-  const result: ReplayResult = { failedAgain: [], incomplete: [] };
-  for (const batch of batches) {
-    const jobId = replayJobId(batch.jobId, at);
-    const job = await Job.fromId(rt.queue, jobId);
-    if (job && (await job.isFailed())) result.failedAgain.push({ batch, jobId, error: job.failedReason ?? '' });
-  }
-  for (const [runId, group] of groupBy(batches, (b) => b.runId)) {
+  const result: ReplayResult = { failedAgain: await failedAgain(rt, batches, alone!, at), incomplete: [] };
+  const touched = [
+    ...batches.map((b) => ({ runId: b.runId, province: provinceOf(b) })),
+    ...passes.map((p) => ({ runId: p.runId, province: p.province })),
+  ];
+  for (const [runId, group] of groupBy(touched, (t) => t.runId)) {
     const report = await rt.runs.report(runId);
-    const provinces = new Set(group.map((b) => sourceById(rt.config, b.source).province));
+    const provinces = new Set(group.map((t) => t.province));
     for (const p of report?.provinces ?? []) {
       if (provinces.has(p.province) && p.coverage.status !== 'complete')
         result.incomplete.push({ runId, province: p.province, status: p.coverage.status, why: p.coverage.why });

@@ -7,7 +7,14 @@
  * differ is resolved. Pure: the store keeps the incidents, this decides.
  */
 import type { Incident, IncidentEvent, IncidentLine } from '../../schemas/incident.js';
-import { UNEXPLAINED, type Finding, type FindingKind, type Mismatch } from '../../schemas/report.js';
+import {
+  EXPLANATION_FAILED,
+  UNEXPLAINED,
+  type Finding,
+  type IncidentCause,
+  type Mismatch,
+  type ProvinceReport,
+} from '../../schemas/report.js';
 import { groupBy } from '../util/group.js';
 
 type Period = { from: string; to: string };
@@ -17,19 +24,62 @@ type Run = { runId: string; at: string };
  * `H49/2026-10-01..2026-10-31/000.00.12.H49/missing_national`: each part URI-encoded, so no
  * code can break the key, and the same cause keeps the same key night after night.
  */
-export function incidentKey(province: string, period: Period, agency: string, cause: FindingKind): string {
+export function incidentKey(province: string, period: Period, agency: string, cause: IncidentCause): string {
   return [province, `${period.from}..${period.to}`, agency, cause].map(encodeURIComponent).join('/');
 }
 
 /** What one run says about one incident-to-be: its dossiers and the figures they move. */
 export interface Cause {
   agency: string;
-  cause: FindingKind;
-  /** Sorted, distinct; empty for `unexplained`. */
+  cause: IncidentCause;
+  /** Sorted, distinct; empty for `unexplained` and `explanation_failed`. */
   dossiers: string[];
   lines: IncidentLine[];
-  /** For `unexplained`: the sum of its lines' |residual|. */
+  /** For `unexplained` and `explanation_failed`: the sum of its lines' |residual|. */
   residual: number;
+}
+
+/** Whether an incident of this cause is sized by its residual (its figures), not by dossiers. */
+export function byResidual(cause: IncidentCause | null): boolean {
+  return cause === UNEXPLAINED || cause === EXPLANATION_FAILED || cause === null;
+}
+
+/**
+ * What a province's report lets its incidents do (docs/domain.md, Incidents): `all` for a
+ * completely covered province (open, move and resolve); `open` for one whose counts were
+ * compared and whose only failure is its explanation pass (its mismatches open or keep open
+ * `explanation_failed` incidents, nothing is resolved: causes not examined are no evidence of
+ * a fix); `none` for one not compared (a sync that did not finish, a stale feed, a failed
+ * reconciliation): nothing moves.
+ */
+export function incidentScope(p: Pick<ProvinceReport, 'coverage' | 'sources' | 'mismatches'>): 'all' | 'open' | 'none' {
+  const { coverage } = p;
+  if (coverage.status === 'complete') return 'all';
+  const failed = coverage.failedJobs ?? [];
+  // Compared: every source synced and mismatches stored (a province not compared stores none),
+  // and nothing but its explanation failed.
+  const onlyExplanation =
+    coverage.status === 'partial' &&
+    failed.length > 0 &&
+    failed.every((j) => j.job === 'explain-province') &&
+    p.sources.every((s) => s.status === 'complete') &&
+    p.mismatches.length > 0;
+  return onlyExplanation ? 'open' : 'none';
+}
+
+/**
+ * The causes of a compared province whose explanation failed: per agency, its mismatched
+ * figures by their whole gap (national − local), as `explanation_failed`.
+ */
+export function awaitingExplanation(mismatches: readonly Mismatch[]): Cause[] {
+  const left = mismatches.filter((m) => m.national !== m.local);
+  return [...groupBy(left, (m) => m.agency)].map(([agency, group]) => ({
+    agency,
+    cause: EXPLANATION_FAILED,
+    dossiers: [],
+    lines: group.map((m) => ({ procedure: m.procedure, metric: m.metric, residual: m.national - m.local })),
+    residual: group.reduce((s, m) => s + Math.abs(m.national - m.local), 0),
+  }));
 }
 
 const lineId = (l: { procedure: string | null; metric: string }) => `${l.metric}@${l.procedure ?? ''}`;
@@ -98,7 +148,7 @@ export interface Transition {
 
 /** How big an incident is for the run report's `gap`: its dossiers, or its residual when unexplained. */
 export function incidentSize(i: Pick<Incident, 'dossiers' | 'residual' | 'cause'>): number {
-  return i.cause === UNEXPLAINED || i.cause === null ? i.residual : i.dossiers.length;
+  return byResidual(i.cause) ? i.residual : i.dossiers.length;
 }
 
 const minus = (a: readonly string[], b: readonly string[]) => {
@@ -108,7 +158,11 @@ const minus = (a: readonly string[], b: readonly string[]) => {
 
 /**
  * @param known the province's incidents for this period, open or resolved
- * @param causes this run's causes for the province (only for a completely covered province)
+ * @param causes this run's causes for the province (`causesOf` for a completely covered
+ *   province, `awaitingExplanation` for one whose explanation failed)
+ * @param scope `incidentScope`: with `open`, no incident is resolved; with `all`, an open
+ *   `explanation_failed` incident is resolved even when this run opened it (a replayed
+ *   explanation finishes the run again: the examined causes take its place)
  */
 export function transitions(
   run: Run,
@@ -116,6 +170,7 @@ export function transitions(
   period: Period,
   known: Incident[],
   causes: Cause[],
+  scope: 'all' | 'open' = 'all',
 ): Transition[] {
   const byKey = new Map(known.map((i) => [i.key, i]));
   const seen = new Set<string>();
@@ -151,8 +206,10 @@ export function transitions(
       fixed: minus(prev.dossiers, c.dossiers),
     });
   }
+  if (scope === 'open') return out;
   for (const prev of known) {
-    if (prev.status !== 'open' || seen.has(prev.key) || prev.history.at(-1)?.runId === run.runId) continue;
+    const applied = prev.history.at(-1)?.runId === run.runId && prev.cause !== EXPLANATION_FAILED;
+    if (prev.status !== 'open' || seen.has(prev.key) || applied) continue;
     out.push({ incident: resolve(prev, run), event: 'resolved', added: [], fixed: prev.dossiers });
   }
   return out;

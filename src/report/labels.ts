@@ -1,5 +1,5 @@
 /** Labels of the reports, in Vietnamese (the users' own language) and English. */
-import type { FindingKind, ProvincialStats, Verdict } from '../../schemas/report.js';
+import type { IncidentCause, ProvincialStats, Verdict } from '../../schemas/report.js';
 import type { Metric } from '../domain/figures.js';
 import { residualList, type Account } from './account.js';
 
@@ -69,7 +69,8 @@ interface Labels {
   mismatchesOf: string;
   findingsOf: string;
   metric: Record<Metric, string>;
-  kind: Record<FindingKind, string>;
+  /** Each finding kind, and each cause an incident follows. */
+  kind: Record<IncidentCause, string>;
   verdict: Record<Verdict, string>;
   /** The line under a province whose run checked dossiers pushed by an earlier repair. */
   repairChecks: (verified: number, failed: string[]) => string;
@@ -173,6 +174,7 @@ const en: Labels = {
     definition_drift: 'counted differently',
     duplicate_national: 'duplicated nationally',
     unexplained: 'gap not explained by any dossier',
+    explanation_failed: 'gap not examined: the explanation failed',
   },
   verdict: {
     records_lost: 'records lost when pulling',
@@ -285,6 +287,7 @@ const vi: Labels = {
     definition_drift: 'khác cách tính',
     duplicate_national: 'trùng trên Cổng quốc gia',
     unexplained: 'chênh lệch chưa giải thích được',
+    explanation_failed: 'chênh lệch chưa được xem xét: lượt giải thích bị lỗi',
   },
   verdict: {
     records_lost: 'mất hồ sơ khi đồng bộ về',

@@ -5,8 +5,9 @@
  * statistics), H12's explanation (the portal's dossier lists unreachable for it). Each province is
  * failed or partial in the report with the job and the reason, the exit code is 2, and the
  * summary alert and the dashboard's run page say so. Before, a failed `reconcile-province`
- * left a "complete" province with no findings and exit 0. Then `replay` of H49's batch: exit
- * 1 naming it while the system is still down, exit 0 once it is back.
+ * left a "complete" province with no findings and exit 0. Then `replay` lists H49's batch with
+ * H56's reconciliation and H12's explanation (`--dry-run` changes nothing), exits 1 naming each
+ * while the systems are still down, and 0 once they are back, every province complete.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -21,6 +22,7 @@ import { summaryAlert, type SummaryAlert } from '../../schemas/alert.js';
 import { runReport, type RunReport } from '../../schemas/report.js';
 import { loadConfig } from '../../src/config/load.js';
 import { failedBatches } from '../../src/queue/replay.js';
+import { failedPasses } from '../../src/queue/replay-passes.js';
 import { createRuntime } from '../../jobs/runtime.js';
 import { startServer } from '../../src/server/index.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
@@ -58,6 +60,7 @@ let sim: Simulator;
 let config: string;
 const servers: Server[] = [];
 let h49Down = true;
+let portalGated = true; // the portal's refusals and outages below, until the morning
 const summaries: SummaryAlert[] = [];
 const summaryWaiters: (() => void)[] = [];
 
@@ -96,7 +99,7 @@ beforeAll(async () => {
   const nationalGate = await listen(async (req, text) => {
     const call = text.length ? (JSON.parse(text.toString()) as { service?: string; madonvi?: string }) : {};
     const hit = (rule: Record<string, string[]>) =>
-      call.service !== undefined && rule[call.service]?.some((p) => call.madonvi?.endsWith(p));
+      portalGated && call.service !== undefined && rule[call.service]?.some((p) => call.madonvi?.endsWith(p));
     if (hit(REFUSED))
       return {
         status: 200,
@@ -202,25 +205,62 @@ describe('jobs of a run that fail for good', () => {
     }
   });
 
-  it('replay of a batch that fails again: exit 1, naming the batch and why; once it passes, exit 0', async () => {
+  it('replay of a batch, a reconciliation and an explanation that fail again: exit 1, naming each and why; once they pass, exit 0', async () => {
+    const run = report.runId;
+    const dry = await cli('replay', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(
+      dry.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('  ').slice(0, 3))
+        .sort(),
+    ).toEqual(
+      [
+        ['would replay', `sync@${run}@h49`, 'source=h49'],
+        ['would replay', `reconcile@${run}@H56`, 'job=reconcile-province'],
+        ['would replay', `explain@${run}@H12`, 'job=explain-province'],
+      ].sort(),
+    );
+
     const again = await cli('replay');
     expect(again.code).toBe(1);
-    expect(again.stdout).toContain('Replayed 1 batch(es): 1 failed again.');
+    expect(again.stdout).toContain('Replayed 1 batch(es) and 2 pass(es): 3 failed again.');
     expect(again.stdout).toMatch(
-      new RegExp(`failed again  sync@${report.runId}@h49@replay-\\w+  source=h49  run=${report.runId}  error=.*503`),
+      new RegExp(`failed again  sync@${run}@h49@replay-\\w+  source=h49  run=${run}  error=.*503`),
     );
-    expect(again.stdout).toContain(`still failed  run=${report.runId}  province=H49`);
+    expect(again.stdout).toMatch(
+      new RegExp(
+        `failed again  reconcile@${run}@H56@replay-\\w+  job=reconcile-province  province=H56  run=${run}  error=.*refused`,
+      ),
+    );
+    expect(again.stdout).toMatch(
+      new RegExp(
+        `failed again  explain@${run}@H12@replay-\\w+  job=explain-province  province=H12  run=${run}  error=.*503`,
+      ),
+    );
+    for (const [p, status] of [
+      ['H49', 'failed'],
+      ['H56', 'failed'],
+      ['H12', 'partial'],
+    ])
+      expect(again.stdout).toContain(`still ${status}  run=${run}  province=${p}`);
 
     h49Down = false;
+    portalGated = false;
     const ok = await cli('replay');
-    expect(ok).toEqual({ code: 0, stdout: expect.stringMatching(/Replayed 1 batch\(es\)\.\n$/) });
+    expect(ok).toEqual({ code: 0, stdout: expect.stringMatching(/Replayed 1 batch\(es\) and 2 pass\(es\)\.\n$/) });
     const rt = createRuntime(await loadConfig(config, env), pino({ level: 'silent' }));
     try {
       expect(await failedBatches(rt)).toEqual([]);
-      const replayed = (await rt.runs.report(report.runId))!;
-      expect(replayed.provinces.find((p) => p.province === 'H49')!.coverage).toEqual({ status: 'complete', why: null });
+      expect(await failedPasses(rt)).toEqual([]);
+      const replayed = (await rt.runs.report(run))!;
+      for (const p of replayed.provinces)
+        expect([p.province, p.coverage]).toEqual([p.province, { status: 'complete', why: null }]);
+      expect(replayed.provinces.find((p) => p.province === 'H12')!.findings.length).toBeGreaterThan(0);
     } finally {
       await rt.close();
     }
+    expect((await cli('replay', '--dry-run')).stdout).toContain('No failed sync batches.');
   });
 });

@@ -2,10 +2,20 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { incident as incidentSchema, type Incident } from '../../schemas/incident.js';
 import type { AlertMessage } from '../../schemas/alert.js';
-import type { Finding, FindingKind, Mismatch, RunReport } from '../../schemas/report.js';
+import type { Finding, FindingKind, IncidentCause, Mismatch, RunReport } from '../../schemas/report.js';
 import { docOf, htmlOf, slackOf, SLACK, splitText, textOf } from '../../src/alerts/message.js';
 import { alertGroupKey, NAMED_IN_MESSAGE, planAlerts, type PlanOptions } from '../../src/alerts/plan.js';
-import { causesOf, incidentKey, LEGACY_NOTE, resolve, transitions, type Cause } from '../../src/reconcile/incidents.js';
+import {
+  awaitingExplanation,
+  causesOf,
+  incidentKey,
+  incidentScope,
+  LEGACY_NOTE,
+  resolve,
+  transitions,
+  type Cause,
+} from '../../src/reconcile/incidents.js';
+import { withFailedJobs } from '../../src/store/runs.js';
 import { TELEGRAM_MAX_CHARS } from '../../src/alerts/channels.js';
 
 const period = { from: '2026-10-01', to: '2026-10-31' };
@@ -46,7 +56,7 @@ const f = (code: string, agency: string, kind: FindingKind, metrics: string[], p
   },
 });
 const run = (n: number) => ({ runId: `r${n}`, at: `2026-11-0${n}T18:00:00.000Z` });
-const cause = (agency: string, kind: FindingKind, dossiers: string[], residual = 0): Cause => ({
+const cause = (agency: string, kind: IncidentCause, dossiers: string[], residual = 0): Cause => ({
   agency,
   cause: kind,
   dossiers,
@@ -199,6 +209,57 @@ describe('incident transitions', () => {
       ['resolved', LEGACY_NOTE, null],
     ]);
     expect(incidentSchema.parse(JSON.parse(JSON.stringify(done)))).toEqual(done);
+  });
+});
+
+describe('a province compared whose explanation failed', () => {
+  const explainFailed = { job: 'explain-province', id: 'explain@r2@H49', reason: 'national: HTTP 503' };
+  const source = { id: 'h49', status: 'complete' as const } as never;
+  it('is told from a province not compared: only a failed explanation lets incidents open', () => {
+    const mismatches = [m(A, 'received', 10, 7)];
+    const partial = withFailedJobs({ status: 'complete', why: null }, [explainFailed]);
+    expect(incidentScope({ coverage: { status: 'complete', why: null }, sources: [source], mismatches })).toBe('all');
+    expect(incidentScope({ coverage: partial, sources: [source], mismatches })).toBe('open');
+    // replayed and failed again: still only its explanation
+    const again = withFailedJobs(partial, [{ ...explainFailed, id: 'explain@r2@H49@replay-1' }]);
+    expect(incidentScope({ coverage: again, sources: [source], mismatches })).toBe('open');
+    const syncFailed = { job: 'sync-source', id: 'sync@r2@h49', reason: 'HTTP 503' };
+    const notSynced = withFailedJobs({ status: 'partial', why: 'source h49: HTTP 503' }, [syncFailed]);
+    const failedSource = { ...(source as object), status: 'failed' } as never;
+    expect(incidentScope({ coverage: notSynced, sources: [failedSource, source], mismatches: [] })).toBe('none');
+    // a stale feed: not compared, no mismatches stored
+    const stale = withFailedJobs({ status: 'partial', why: 'national feed stale' }, [explainFailed]);
+    expect(incidentScope({ coverage: stale, sources: [source], mismatches: [] })).toBe('none');
+    const both = withFailedJobs({ status: 'complete', why: null }, [explainFailed, syncFailed]);
+    expect(incidentScope({ coverage: both, sources: [source], mismatches })).toBe('none');
+  });
+
+  it('opens its gaps as explanation_failed and resolves nothing; the explanation replayed takes their place', () => {
+    const first = night(1, [], [cause(A, 'missing_national', codes(2)), cause(B, 'status_lag', ['b-1'])]);
+    const known = first.map((t) => t.incident);
+    const causes = awaitingExplanation([m(A, 'received', 10, 7), m(A, 'processed', 4, 4), m(B, 'received', 3, 5)]);
+    expect(causes.map((c) => [c.agency, c.cause, c.residual, c.lines.map((l) => l.residual)])).toEqual([
+      [A, 'explanation_failed', 3, [-3]],
+      [B, 'explanation_failed', 2, [2]],
+    ]);
+    const failed = transitions(run(2), 'H49', period, known, causes, 'open');
+    expect(failed.map((t) => [t.incident.cause, t.event])).toEqual([
+      ['explanation_failed', 'opened'],
+      ['explanation_failed', 'opened'],
+    ]);
+    const all = [...known, ...failed.map((t) => t.incident)];
+    // the same run finished again once explained: the real causes, and the failed explanation resolved
+    const replayed = transitions(run(2), 'H49', period, all, [cause(A, 'missing_national', codes(2))]);
+    expect(replayed.map((t) => [t.incident.cause, t.incident.agency, t.event]).sort()).toEqual(
+      [
+        ['explanation_failed', A, 'resolved'],
+        ['explanation_failed', B, 'resolved'],
+        ['missing_national', A, 'still_open'],
+        ['status_lag', B, 'resolved'],
+      ].sort(),
+    );
+    // a retry of the failed night's finish changes nothing
+    expect(transitions(run(2), 'H49', period, all, causes, 'open')).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
 /** `dossier-sync incidents`: the incidents with their history, as a table or JSON. */
 import type { Command } from 'commander';
+import { byResidual } from '../../reconcile/incidents.js';
 import { choice, withConfig } from '../options.js';
 import { withRuntime } from '../runtime.js';
 
@@ -34,7 +35,7 @@ export function register(program: Command): void {
           const figures =
             i.cause === null
               ? ''
-              : `  ${i.cause === 'unexplained' ? `residual ${i.residual}` : `${i.dossiers.length} dossiers`}`;
+              : `  ${byResidual(i.cause) ? `residual ${i.residual}` : `${i.dossiers.length} dossiers`}`;
           process.stdout.write(
             `${i.status.padEnd(8)}  ${i.key}  since ${i.openedAt}  ${last.event} in run ${last.runId}${figures}\n`,
           );

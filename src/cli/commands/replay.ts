@@ -1,7 +1,11 @@
-/** `dossier-sync replay`: lists the failed sync batches that match and runs them again, waiting for their provinces. */
+/**
+ * `dossier-sync replay`: lists the failed sync batches, and the failed reconciliations and
+ * explanations of a run's province, that match, and runs them again, waiting for their provinces.
+ */
 import type { Command } from 'commander';
 import { sourceById } from '../../config/load.js';
 import { failedBatches, replayAndWait } from '../../queue/replay.js';
+import { failedPasses, type FailedPass } from '../../queue/replay-passes.js';
 import type { Runtime } from '../../queue/runtime.js';
 import { withConfig } from '../options.js';
 import { createProgress } from '../progress.js';
@@ -27,24 +31,28 @@ function time(name: string, v?: string): number | undefined {
   return t;
 }
 
-/** Replays the batches on this process's worker and prints what failed again and which provinces are still incomplete. */
-async function replay(rt: Runtime, batches: Batches): Promise<void> {
+/** Replays the batches and passes on this process's worker and prints what failed again and which provinces are still incomplete. */
+async function replay(rt: Runtime, batches: Batches, passes: FailedPass[]): Promise<void> {
   rt.startWorker();
   const progress = createProgress('replay');
   let result;
   try {
-    result = await replayAndWait(rt, batches, (groups) => progress.update(groups));
+    result = await replayAndWait(rt, batches, (groups) => progress.update(groups), new Date(), passes);
   } finally {
     progress.stop();
   }
   const { failedAgain, incomplete } = result;
-  process.stdout.write(
-    `Replayed ${batches.length} batch(es)${failedAgain.length ? `: ${failedAgain.length} failed again` : ''}.\n`,
-  );
-  for (const f of failedAgain)
-    process.stdout.write(
-      `failed again  ${f.jobId}  source=${f.batch.source}  run=${f.batch.runId}  error=${f.error}\n`,
-    );
+  const what = [
+    ...(batches.length || !passes.length ? [`${batches.length} batch(es)`] : []),
+    ...(passes.length ? [`${passes.length} pass(es)`] : []),
+  ].join(' and ');
+  process.stdout.write(`Replayed ${what}${failedAgain.length ? `: ${failedAgain.length} failed again` : ''}.\n`);
+  for (const f of failedAgain) {
+    const of = f.batch
+      ? `source=${f.batch.source}  run=${f.batch.runId}`
+      : `job=${f.pass!.name}  province=${f.pass!.province}  run=${f.pass!.runId}`;
+    process.stdout.write(`failed again  ${f.jobId}  ${of}  error=${f.error}\n`);
+  }
   for (const p of incomplete)
     process.stdout.write(`still ${p.status}  run=${p.runId}  province=${p.province}${p.why ? `  why=${p.why}` : ''}\n`);
   if (failedAgain.length) process.exitCode = 1;
@@ -53,11 +61,13 @@ async function replay(rt: Runtime, batches: Batches): Promise<void> {
 
 export function register(program: Command): void {
   withConfig(program.command('replay'))
-    .description('list failed sync batches (by source, time and error) and run them again')
-    .option('--source <id>', 'only this source')
+    .description(
+      "list failed sync batches and failed reconciliations and explanations of a run's province (by source, time and error) and run them again",
+    )
+    .option('--source <id>', "only this source (and its province's reconciliations and explanations)")
     .option('--since <time>', 'failed at or after (ISO date or time)')
     .option('--until <time>', 'failed before (ISO date or time)')
-    .option('--error <text>', 'only batches whose error contains this text')
+    .option('--error <text>', 'only batches and passes whose error contains this text')
     .option('--dry-run', 'list what would run, change nothing')
     .action(async (o: ReplayOptions) => {
       const filter = {
@@ -67,19 +77,26 @@ export function register(program: Command): void {
         error: o.error,
       };
       await withRuntime(o, async (rt) => {
-        if (o.source) sourceById(rt.config, o.source);
+        const province = o.source ? sourceById(rt.config, o.source).province : undefined;
         const batches = await failedBatches(rt, filter);
-        if (batches.length === 0) {
-          process.stdout.write('No failed sync batches.\n');
+        const passes = await failedPasses(rt, { ...filter, province });
+        if (batches.length + passes.length === 0) {
+          process.stdout.write('No failed sync batches. No failed reconciliation or explanation.\n');
           return;
         }
+        const verb = o.dryRun ? 'would replay' : 'replaying';
         for (const b of batches) {
           process.stdout.write(
-            `${o.dryRun ? 'would replay' : 'replaying'}  ${b.jobId}  source=${b.source}  run=${b.runId}  failed=${b.failedAt.toISOString()}  attempts=${b.attempts}  error=${b.error}\n`,
+            `${verb}  ${b.jobId}  source=${b.source}  run=${b.runId}  failed=${b.failedAt.toISOString()}  attempts=${b.attempts}  error=${b.error}\n`,
+          );
+        }
+        for (const p of passes) {
+          process.stdout.write(
+            `${verb}  ${p.jobId}  job=${p.name}  province=${p.province}  run=${p.runId}  failed=${p.failedAt.toISOString()}  attempts=${p.attempts}  error=${p.error}\n`,
           );
         }
         if (o.dryRun) return;
-        await replay(rt, batches);
+        await replay(rt, batches, passes);
       });
     });
 }
