@@ -135,7 +135,7 @@ function contributions(g: Gathered, agencies: Set<string>): Map<TupleKey, number
   const out = new Map<TupleKey, number>();
   const copiesOf = copiesByCode(g.national);
   const bits = (d: CanonicalDossier) => metricsOf(d, g.period, g.rules);
-  for (const code of differingCodes(g, copiesOf, bits)) {
+  for (const code of differingCodes(g, copiesOf, bits, agencies)) {
     const l = g.local.get(code);
     if (l && agencies.has(l.agency)) addTo(out, l, bits(l), -1);
     for (const n of copiesOf.get(code) ?? []) if (agencies.has(n.agency)) addTo(out, n, bits(n), 1);

@@ -104,17 +104,26 @@ export function copiesByCode(national: readonly CanonicalDossier[]): Map<string,
 /**
  * Codes that may count differently somewhere: counted on some side, and not one copy on each
  * side under the same agency and procedure counting in the same metrics. Every other code
- * contributes nothing to any key.
+ * contributes nothing to any key. With `agencies` (those whose keys are examined), only codes
+ * with a dossier of one of them on some side: a code of other agencies alone counts in none of
+ * their keys (a stored dossier of an agency whose list was not read has no national copy to
+ * agree with, and is not looked at: the cost follows the examined agencies, not the province).
  */
 export function differingCodes(
   g: Gathered,
   copiesOf: Map<string, CanonicalDossier[]>,
   bits: (d: CanonicalDossier) => number,
+  agencies?: ReadonlySet<string>,
 ): Set<string> {
   const differing = new Set<string>();
   const counted = (copies: CanonicalDossier[] | undefined) => copies !== undefined && copies.some((n) => bits(n) !== 0);
+  const inScope = (l: CanonicalDossier | undefined, copies: CanonicalDossier[] | undefined) =>
+    agencies === undefined ||
+    (l !== undefined && agencies.has(l.agency)) ||
+    (copies !== undefined && copies.some((n) => agencies.has(n.agency)));
   for (const [code, l] of g.local) {
     const copies = copiesOf.get(code);
+    if (!inScope(l, copies)) continue;
     const local = bits(l);
     if (copies?.length === 1) {
       const n = copies[0]!;
@@ -124,7 +133,8 @@ export function differingCodes(
       }
     } else if (local !== 0 || counted(copies)) differing.add(code);
   }
-  for (const [code, copies] of copiesOf) if (counted(copies) && !g.local.has(code)) differing.add(code);
+  for (const [code, copies] of copiesOf)
+    if (!g.local.has(code) && inScope(undefined, copies) && counted(copies)) differing.add(code);
   return differing;
 }
 
@@ -134,8 +144,12 @@ export function differingCodes(
  * match across codes), on both sides. `explain` gives the same result on it, and the rounds
  * of the gathering then cost what the differences cost, not what the province holds.
  */
-export function narrow(g: Gathered, copiesOf: Map<string, CanonicalDossier[]> = copiesByCode(g.national)): Gathered {
-  const differing = differingCodes(g, copiesOf, (d) => metricsOf(d, g.period, g.rules));
+export function narrow(
+  g: Gathered,
+  copiesOf: Map<string, CanonicalDossier[]> = copiesByCode(g.national),
+  agencies?: ReadonlySet<string>,
+): Gathered {
+  const differing = differingCodes(g, copiesOf, (d) => metricsOf(d, g.period, g.rules), agencies);
   const contents = new Set<string>();
   const instants = new Set<number>(); // the intake times of those contents: a cheap first test
   for (const code of differing) {
@@ -172,7 +186,8 @@ export function explain(g: Gathered, mismatches: Mismatch[], codes: CodeForms = 
     d.agency === k.agency && (k.procedure === null || d.procedure === k.procedure) && hasMetric(bits(d), k.metric);
 
   const copiesOf = copiesByCode(g.national);
-  const involved = involvedCodes(g, copiesOf, differingCodes(g, copiesOf, bits));
+  const examined = new Set(mismatches.filter((m) => examinable(m) && !g.unexamined.has(m.agency)).map((m) => m.agency));
+  const involved = involvedCodes(g, copiesOf, differingCodes(g, copiesOf, bits, examined));
   const needs = { lookups: new Set<string>(), store: new Set<string>() };
   const classifyCode = classifier(g, copiesOf, needs, codes);
 

@@ -144,7 +144,7 @@ export async function explainProvince(
 
   // from here on, only the differences and their candidates for a match across codes
   const all = g; // the rules' pass, if any key is left with a residual, counts every gathered record
-  g = narrow(g, copiesOf);
+  g = narrow(g, copiesOf, new Set(agencies));
   describe();
   let out = explain(g, mismatches, forms);
   for (let round = 0; round < MAX_ROUNDS; round++) {

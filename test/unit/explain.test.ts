@@ -199,6 +199,27 @@ describe('explain: every mismatched key from gathered data', () => {
     expect(small.local.has(background[0]!.code)).toBe(false);
   });
 
+  it('leaves out stored dossiers of an agency with no key and no national copy gathered, whatever their number', () => {
+    // an agency whose figures agree: its list is not read, so its stored dossiers have no national copy here
+    const Z = '000.00.20.H49';
+    const others = Array.from({ length: 200 }, (_, i) =>
+      dossier(
+        Z,
+        `${Z}-2610${String(1 + (i % 25)).padStart(2, '0')}-${String(i).padStart(4, '0')}`,
+        1 + (i % 25),
+        13 + Math.floor(i / 25),
+      ),
+    );
+    const g = gathered([...local, ...others], national);
+    const examined = new Set(mismatches.map((m) => m.agency));
+    expect(examined.has(Z)).toBe(false);
+    const small = narrow(g, undefined, examined);
+    expect(others.filter((d) => small.local.has(d.code))).toEqual([]);
+    expect(small.local.has(L.original.code)).toBe(true); // still a candidate for a match across codes
+    expect(explain(small, mismatches)).toEqual(out);
+    expect(explain(g, mismatches)).toEqual(out);
+  });
+
   it('a code counted more than once is never collapsed', () => {
     const once = explain(
       gathered(
