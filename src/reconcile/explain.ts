@@ -31,7 +31,6 @@ import { UNEXPLAINED, type Finding, type Mismatch } from '../../schemas/report.j
 import { BUILT_IN_CODE_FORMS, type CodeForms } from '../domain/codes.js';
 import { sameContent, toFinding } from './classify.js';
 import { groupKey, type GroupKey } from '../domain/group.js';
-import { tupleKey } from '../util/tuple-key.js';
 import { METRICS } from '../../schemas/metrics.js';
 import { hasMetric, metricsOf, type CountingRules } from './counting.js';
 import { type Metric } from '../domain/figures.js';
@@ -192,12 +191,13 @@ export function explain(g: Gathered, mismatches: Mismatch[], codes: CodeForms = 
   const classifyCode = classifier(g, copiesOf, needs, codes);
 
   // One finding per dossier, whichever keys it is found in: the first key's, with every key's metric.
-  const classified = new Map<string, Finding>();
+  const classified = new Map<string, Map<string, Finding>>(); // by agency, then code
   const found = new Map<string, Finding>();
   const findingOf = (code: string, agency: string, metric: string): Finding => {
-    const ck = tupleKey(code, agency);
-    let f = classified.get(ck);
-    if (!f) classified.set(ck, (f = classifyCode(code, agency)));
+    let ofAgency = classified.get(agency);
+    if (!ofAgency) classified.set(agency, (ofAgency = new Map()));
+    let f = ofAgency.get(code);
+    if (!f) ofAgency.set(code, (f = classifyCode(code, agency)));
     let kept = found.get(f.dossierCode);
     if (!kept) found.set(f.dossierCode, (kept = { ...f, metrics: [] }));
     if (!kept.metrics.includes(metric)) kept.metrics.push(metric);
@@ -249,10 +249,25 @@ function involvedCodes(
   differing: Set<string>,
 ): Map<GroupKey, string[]> {
   const involved = new Map<GroupKey, string[]>();
+  const keyOf = new Map<string, Map<string | null, GroupKey>>(); // each group's key built once
+  const key = (agency: string, procedure: string | null): GroupKey => {
+    let byProcedure = keyOf.get(agency);
+    if (!byProcedure) keyOf.set(agency, (byProcedure = new Map()));
+    let k = byProcedure.get(procedure);
+    if (k === undefined) byProcedure.set(procedure, (k = groupKey(agency, procedure)));
+    return k;
+  };
+  const keys: GroupKey[] = []; // a code's groups, each once
+  const add = (k: GroupKey) => {
+    if (!keys.includes(k)) keys.push(k);
+  };
   for (const code of differing) {
+    keys.length = 0;
     const l = g.local.get(code);
-    const sides = l ? [l, ...(copiesOf.get(code) ?? [])] : copiesOf.get(code)!;
-    const keys = new Set(sides.flatMap((d) => [groupKey(d.agency, null), groupKey(d.agency, d.procedure)]));
+    for (const d of l ? [l, ...(copiesOf.get(code) ?? [])] : copiesOf.get(code)!) {
+      add(key(d.agency, null));
+      add(key(d.agency, d.procedure));
+    }
     for (const k of keys) (involved.get(k) ?? involved.set(k, []).get(k)!).push(code);
   }
   return involved;
