@@ -3,6 +3,7 @@
  * dependencies every job handler is handed. One queue carries every job; the processor
  * parses each payload with its schema before the handler runs.
  */
+import { setMaxListeners } from 'node:events';
 import { FlowProducer, Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -203,6 +204,9 @@ export function createQueueRuntime(
   const workers: Worker[] = [];
   let events: QueueEvents | undefined;
   const abort = new AbortController();
+  // every HTTP attempt in flight listens on it and stops listening when it ends (src/http/client.ts):
+  // the number of listeners follows the calls in flight (list pages, look-ups, syncs), not a leak
+  setMaxListeners(0, abort.signal);
   const stopping = new AbortController();
   const shared: Shared = {
     config,
