@@ -101,6 +101,7 @@ export { compareByUpdated, lowerBound, sortByUpdated } from './world/order.js';
 export { NATIONAL_RULES, type NationalRule } from './world/rules.js';
 export {
   DEFAULT_INJECT,
+  NO_INJECT,
   SHIFT_MS,
   type DuplicateForm,
   type InjectCounts,

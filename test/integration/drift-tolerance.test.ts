@@ -15,7 +15,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Runtime } from '../../src/queue/runtime.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { RULE_NAMES } from '../../src/sim/world/rules.js';
-import { generateWorld, type InjectCounts, type NationalRule, type World } from '../../src/sim/world.js';
+import { NO_INJECT, generateWorld, type NationalRule, type World } from '../../src/sim/world.js';
 import { compareCounts, EXACT, type Tolerances } from '../../src/reconcile/compare.js';
 import { DEFAULT_RULES, Tally, type CountingRules } from '../../src/reconcile/counting.js';
 import { groupKey, parseGroupKey, type GroupKey } from '../../src/domain/group.js';
@@ -30,19 +30,7 @@ const TOLERANCES: Tolerances = {
   default: { absolute: 1, percent: 0 },
   metrics: { onTime: { absolute: 0, percent: 10 } },
 };
-const NONE: InjectCounts = {
-  notSynced: 0,
-  statusLag: 0,
-  dateShift: 0,
-  missingLocal: 0,
-  replacedCode: 0,
-  unmappedProcedure: 0,
-  definitionDrift: 0,
-  withdrawnMapped: 0,
-  duplicateNational: 0,
-  duplicateListedTwice: 0,
-  duplicateTwoAgencies: 0,
-};
+const NONE = NO_INJECT;
 
 /** The portal's rules per province, and the world's seed (one where the rule moves some key beyond the tolerance). */
 const RULES: [NationalRule[], number][] = [

@@ -11,7 +11,7 @@ import { rootAgency } from '../../src/domain/codes.js';
 import { hasMetric, metricsOf } from '../../src/reconcile/counting.js';
 import { runNightly } from '../../src/queue/nightly.js';
 import { startSimulator } from '../../src/sim/dvcqg-server.js';
-import { generateWorld, sortByUpdated } from '../../src/sim/world.js';
+import { NO_INJECT, generateWorld, sortByUpdated } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
 import { simConfig, simRuntime } from '../helpers/sim.js';
 
@@ -25,16 +25,7 @@ const ROOT = rootAgency('H49');
 /** An agency in a vendor's own form, and the pattern that makes it one. */
 const CUSTOM = 'HCM-H49-12';
 const PATTERN = String.raw`HCM-(?<province>H\d{2})-\d+`;
-const NONE = {
-  notSynced: 0,
-  statusLag: 0,
-  dateShift: 0,
-  missingLocal: 0,
-  replacedCode: 0,
-  unmappedProcedure: 0,
-  definitionDrift: 0,
-  duplicateNational: 0,
-};
+const NONE = NO_INJECT;
 
 describe('explanation pass: an agency code in a configured form', () => {
   it("the root's list attributes its national items to that agency: its key explained by its own dossier", async () => {

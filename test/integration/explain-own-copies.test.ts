@@ -20,21 +20,12 @@ import { hasMetric, metricsOf } from '../../src/reconcile/counting.js';
 import { explainProvince } from '../../src/reconcile/gather.js';
 import { makePeriod } from '../../src/domain/period.js';
 import { startSimulator, type NationalLoadRow } from '../../src/sim/dvcqg-server.js';
-import { generateWorld, sortByUpdated, type World } from '../../src/sim/world.js';
+import { NO_INJECT, generateWorld, sortByUpdated, type World } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
 import { simConfig, simRuntime } from '../helpers/sim.js';
 
 const redis = useRedis();
-const NONE = {
-  notSynced: 0,
-  statusLag: 0,
-  dateShift: 0,
-  missingLocal: 0,
-  replacedCode: 0,
-  unmappedProcedure: 0,
-  definitionDrift: 0,
-  duplicateNational: 0,
-};
+const NONE = NO_INJECT;
 const ROOT = rootAgency('H49');
 const closers: { close(): Promise<void> }[] = [];
 afterAll(async () => {

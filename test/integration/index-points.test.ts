@@ -10,21 +10,12 @@ import { runNightly } from '../../src/queue/nightly.js';
 import { DEFAULT_RULES } from '../../src/reconcile/counting.js';
 import { indicatorsOf, tallyOf } from '../../src/reconcile/index-points.js';
 import { startSimulator } from '../../src/sim/dvcqg-server.js';
-import { generateWorld, type World } from '../../src/sim/world.js';
+import { NO_INJECT, generateWorld, type World } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
 import { simConfig, simRuntime } from '../helpers/sim.js';
 
 const redis = useRedis();
-const NONE = {
-  notSynced: 0,
-  statusLag: 0,
-  dateShift: 0,
-  missingLocal: 0,
-  replacedCode: 0,
-  unmappedProcedure: 0,
-  definitionDrift: 0,
-  duplicateNational: 0,
-};
+const NONE = NO_INJECT;
 const closers: { close(): Promise<void> }[] = [];
 afterAll(async () => {
   for (const c of closers.reverse()) await c.close();

@@ -121,6 +121,20 @@ export const DEFAULT_INJECT: Readonly<InjectCounts> = {
   duplicateListedTwice: 0,
   duplicateTwoAgencies: 0,
 };
+/** No discrepancy of any kind: what a test spreads the ones it wants over. */
+export const NO_INJECT: Readonly<InjectCounts> = {
+  notSynced: 0,
+  statusLag: 0,
+  dateShift: 0,
+  missingLocal: 0,
+  replacedCode: 0,
+  unmappedProcedure: 0,
+  definitionDrift: 0,
+  withdrawnMapped: 0,
+  duplicateNational: 0,
+  duplicateListedTwice: 0,
+  duplicateTwoAgencies: 0,
+};
 /** The "local time written as UTC" shift of a date_shift discrepancy. */
 export const SHIFT_MS = 7 * 3600_000;
 
