@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { parseConfig, type Config } from '../../src/config/load.js';
 import { createRuntime } from '../../jobs/runtime.js';
 import { type Runtime } from '../../src/queue/runtime.js';
+import { runNightly } from '../../src/queue/nightly.js';
 import { SIM_CREDENTIALS, type Simulator } from '../../src/sim/dvcqg-server.js';
 import type { World } from '../../src/sim/world.js';
 import type { TestRedis } from './redis.js';
@@ -54,4 +55,15 @@ export function simConfig(sim: Simulator, world: World, redis: TestRedis, opts: 
 /** A runtime whose clock stands at the world's `now` (or later, by `days`). */
 export function simRuntime(config: Config, world: World, days = 0): Runtime {
   return createRuntime(config, pino({ level: 'silent' }), { clock: () => new Date(world.now + days * 86_400_000) });
+}
+
+/** One night of the world's period under `config`: a runtime with its worker, closed after. */
+export async function simNight(config: Config, world: World): Promise<Awaited<ReturnType<typeof runNightly>>> {
+  const rt = simRuntime(config, world);
+  rt.startWorker();
+  try {
+    return await runNightly(rt, { period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
+  } finally {
+    await rt.close();
+  }
 }

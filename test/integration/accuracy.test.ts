@@ -9,10 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FINDING_KINDS, type RunReport } from '../../schemas/report.js';
-import { runNightly } from '../../src/queue/nightly.js';
 import { parseConfig } from '../../src/config/load.js';
 import { statusMapOf } from '../../src/dialects/rest/normalise.js';
-import type { Runtime } from '../../src/queue/runtime.js';
 import { Rng } from '../../src/sim/random.js';
 import {
   DEFAULT_REST_STATUS_NAMES,
@@ -23,7 +21,7 @@ import {
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld, type InjectCounts, type NationalRule, type World } from '../../src/sim/world.js';
 import { useRedis } from '../helpers/redis.js';
-import { simRuntime } from '../helpers/sim.js';
+import { simNight } from '../helpers/sim.js';
 import { expectFindingsMatchTruth } from '../helpers/truth.js';
 
 const redis = useRedis();
@@ -139,13 +137,7 @@ async function night(dialect: 'dvcqg' | 'rest'): Promise<RunReport> {
     'test',
     { ...process.env, REDIS_URL: redis.url },
   );
-  const rt: Runtime = simRuntime(config, world);
-  rt.startWorker();
-  try {
-    return await runNightly(rt, { period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
-  } finally {
-    await rt.close();
-  }
+  return simNight(config, world);
 }
 
 beforeAll(async () => {

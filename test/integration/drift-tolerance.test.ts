@@ -10,9 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../schemas/report.js';
-import { runNightly } from '../../src/queue/nightly.js';
 import { parseConfig } from '../../src/config/load.js';
-import type { Runtime } from '../../src/queue/runtime.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { RULE_NAMES } from '../../src/sim/world/rules.js';
 import { NO_INJECT, generateWorld, type NationalRule, type World } from '../../src/sim/world.js';
@@ -22,7 +20,7 @@ import { groupKey, parseGroupKey, type GroupKey } from '../../src/domain/group.j
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Figures } from '../../src/domain/figures.js';
 import { useRedis } from '../helpers/redis.js';
-import { simRuntime } from '../helpers/sim.js';
+import { simNight } from '../helpers/sim.js';
 
 const redis = useRedis();
 const MONTH = '2026-10';
@@ -99,13 +97,7 @@ async function night(): Promise<RunReport> {
     'test',
     { ...process.env, REDIS_URL: redis.url },
   );
-  const rt: Runtime = simRuntime(config, world);
-  rt.startWorker();
-  try {
-    return await runNightly(rt, { period: { from: world.period.from, to: world.period.to }, windowTo: world.now });
-  } finally {
-    await rt.close();
-  }
+  return simNight(config, world);
 }
 
 beforeAll(async () => {
