@@ -99,6 +99,8 @@ export interface ReplayResult {
   failedAgain: { batch?: FailedBatch; pass?: FailedPass; jobId: string; error: string }[];
   /** Provinces of the replayed batches' and passes' runs that are still not complete, and why. */
   incomplete: { runId: string; province: string; status: string; why: string | null }[];
+  /** The alert jobs the replays' finishes planned (for a command to wait for them to go out). */
+  alerts: string[];
 }
 
 /** The replayed job of each batch and pass, failed again: its id and why. */
@@ -139,12 +141,14 @@ export async function replayAndWait(
   const [within, alone] = [true, false].map((w) => passes.filter((p) => synced.has(`${p.runId}\n${p.province}`) === w));
   await dropPasses(rt, within!); // their ids are free for the syncs' replay to use
   let finished = 0;
+  const alerts: string[] = [];
   for (const id of [...(await replayBatches(rt, batches, at)), ...(await replayPasses(rt, alone!))]) {
     // a run-less batch's last job is its sync: a failure is read from its state below
-    await (await Job.fromId(rt.queue, id))?.waitUntilFinished(events).catch(() => undefined);
+    const value: unknown = await (await Job.fromId(rt.queue, id))?.waitUntilFinished(events).catch(() => undefined);
+    alerts.push(...((value as { alerts?: string[] } | undefined)?.alerts ?? [])); // a finish-run's planned alerts
     onFinished?.(++finished);
   }
-  const result: ReplayResult = { failedAgain: await failedAgain(rt, batches, alone!, at), incomplete: [] };
+  const result: ReplayResult = { failedAgain: await failedAgain(rt, batches, alone!, at), incomplete: [], alerts };
   const touched = [
     ...batches.map((b) => ({ runId: b.runId, province: provinceOf(b) })),
     ...passes.map((p) => ({ runId: p.runId, province: p.province })),

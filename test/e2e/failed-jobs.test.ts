@@ -62,6 +62,8 @@ const servers: Server[] = [];
 let h49Down = true;
 let portalGated = true; // the portal's refusals and outages below, until the morning
 const summaries: SummaryAlert[] = [];
+/** Every alert the webhook received, of any type. */
+let received = 0;
 const summaryWaiters: (() => void)[] = [];
 
 async function body(req: IncomingMessage): Promise<Buffer> {
@@ -110,6 +112,7 @@ beforeAll(async () => {
   });
   const hook = await listen(async (_req, text) => {
     const alert = JSON.parse(text.toString()) as { type: string };
+    received++;
     if (alert.type === 'summary') {
       summaries.push(summaryAlert.parse(alert));
       for (const w of summaryWaiters.splice(0)) w();
@@ -148,13 +151,13 @@ afterAll(async () => {
 });
 
 /** A command of the executable: its exit code and output. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return exec(process.execPath, [BIN, ...args, '--config', config, '--log-level', 'error'], {
     env,
     maxBuffer: 32 * 1024 * 1024,
   }).then(
-    (ok) => ({ code: 0, stdout: ok.stdout }),
-    (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+    (ok) => ({ code: 0, stdout: ok.stdout, stderr: ok.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );
 }
 
@@ -248,8 +251,16 @@ describe('jobs of a run that fail for good', () => {
 
     h49Down = false;
     portalGated = false;
+    const before = received;
     const ok = await cli('replay');
-    expect(ok).toEqual({ code: 0, stdout: expect.stringMatching(/Replayed 1 batch\(es\) and 2 pass\(es\)\.\n$/) });
+    expect({ code: ok.code, stdout: ok.stdout }).toEqual({
+      code: 0,
+      stdout: expect.stringMatching(/Replayed 1 batch\(es\) and 2 pass\(es\)\.\n$/),
+    });
+    // the replays' alerts went out before the command exited, and it said so
+    const sent = Number(/alerts: (\d+) sent, 0 failed/.exec(ok.stderr)?.[1]);
+    expect(sent).toBeGreaterThan(0);
+    expect(received).toBeGreaterThan(before);
     const rt = createRuntime(await loadConfig(config, env), pino({ level: 'silent' }));
     try {
       expect(await failedBatches(rt)).toEqual([]);

@@ -8,6 +8,7 @@ import { failedBatches, replayAndWait } from '../../queue/replay.js';
 import { failedPasses, type FailedPass } from '../../queue/replay-passes.js';
 import type { Runtime } from '../../queue/runtime.js';
 import { withConfig } from '../options.js';
+import { addAlertsWait, sendAlerts } from '../alerts-wait.js';
 import { createProgress } from '../progress.js';
 import { withRuntime } from '../runtime.js';
 
@@ -19,6 +20,7 @@ interface ReplayOptions {
   until?: string;
   error?: string;
   dryRun?: boolean;
+  alertsWait: string;
 }
 
 type Batches = Awaited<ReturnType<typeof failedBatches>>;
@@ -31,8 +33,11 @@ function time(name: string, v?: string): number | undefined {
   return t;
 }
 
-/** Replays the batches and passes on this process's worker and prints what failed again and which provinces are still incomplete. */
-async function replay(rt: Runtime, batches: Batches, passes: FailedPass[]): Promise<void> {
+/**
+ * Replays the batches and passes on this process's worker, prints what failed again and which
+ * provinces are still incomplete, and sends the alerts the replays planned before returning.
+ */
+async function replay(rt: Runtime, batches: Batches, passes: FailedPass[], alertsWait: string): Promise<void> {
   rt.startWorker();
   const progress = createProgress('replay');
   let result;
@@ -57,10 +62,11 @@ async function replay(rt: Runtime, batches: Batches, passes: FailedPass[]): Prom
     process.stdout.write(`still ${p.status}  run=${p.runId}  province=${p.province}${p.why ? `  why=${p.why}` : ''}\n`);
   if (failedAgain.length) process.exitCode = 1;
   else if (incomplete.length) process.exitCode = 2;
+  await sendAlerts(rt, result.alerts, alertsWait);
 }
 
 export function register(program: Command): void {
-  withConfig(program.command('replay'))
+  addAlertsWait(withConfig(program.command('replay')))
     .description(
       "list failed sync batches and failed reconciliations and explanations of a run's province (by source, time and error) and run them again",
     )
@@ -96,7 +102,7 @@ export function register(program: Command): void {
           );
         }
         if (o.dryRun) return;
-        await replay(rt, batches, passes);
+        await replay(rt, batches, passes, o.alertsWait);
       });
     });
 }
