@@ -27,7 +27,7 @@ import { dropNational, provinceOfCode, putNational, type PushBehaviour, type Pus
 import { RawReply, type ProvinceIndex, type Reply, type State } from './dvcqg/state.js';
 import type { FaultLog, FaultOptions } from './faults.js';
 import { ProvinceFaults } from './faults/province-faults.js';
-import { closeServer, listen } from './listen.js';
+import { closeServer, listen, readBody, sendJson } from './listen.js';
 import type { Misreport } from './misreport.js';
 import type { World } from './world.js';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
@@ -94,25 +94,7 @@ function send(
   headers: Record<string, string> = {},
   truncate = false,
 ): void {
-  let text = body instanceof RawReply ? body.text : JSON.stringify(body);
-  if (truncate) text = text.slice(0, Math.floor(text.length / 2));
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
-
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  sendJson(res, status, body instanceof RawReply ? body.text : JSON.stringify(body), headers, truncate);
 }
 
 function login(state: State, scope: string, body: Params): Reply {
@@ -168,7 +150,7 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
   if (await faults?.delay(res)) return void res.destroy();
   const httpFault = faults?.httpFault();
   if (httpFault) {
-    await readBody(req);
+    await readBody(req, MAX_BODY);
     if (httpFault.status === 429)
       return send(
         res,
@@ -178,7 +160,7 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
       );
     return send(res, httpFault.status, { error_code: String(httpFault.status), message: 'simulated server failure' });
   }
-  const text = await readBody(req);
+  const text = await readBody(req, MAX_BODY);
   if (text === undefined) return send(res, 413, { error_code: '413', message: `body larger than ${MAX_BODY} bytes` });
   let body: unknown;
   try {

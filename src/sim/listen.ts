@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Starts a simulator's server on the host and port (0: any free one) and returns its base URL. */
@@ -20,4 +20,37 @@ export function closeServer(server: Server): Promise<void> {
     server.close((err) => (err ? reject(err) : resolve()));
     server.closeAllConnections();
   });
+}
+
+/**
+ * Sends a JSON reply (`text`, already JSON), cut in half when `truncate` (a simulated
+ * truncated reply); `headers` are added to, or replace, the JSON ones.
+ */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+  truncate = false,
+): void {
+  const out = truncate ? text.slice(0, Math.floor(text.length / 2)) : text;
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(out)),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(out);
+}
+
+/** A request's body as text, or undefined once it passes `max` bytes. */
+export async function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > max) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

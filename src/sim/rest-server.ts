@@ -32,7 +32,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { rootAgency } from '../domain/codes.js';
 import { restItems, type FaultLog, type FaultOptions, type RestWireItem } from './faults.js';
 import { provinceFaults, type ProvinceFaults } from './faults/province-faults.js';
-import { closeServer, listen } from './listen.js';
+import { closeServer, listen, readBody, sendJson } from './listen.js';
 import type { Misreport } from './misreport.js';
 import { HttpError, dossiers, stats, type RestCounts, type State } from './rest/services.js';
 import type { World } from './world.js';
@@ -97,30 +97,17 @@ function send(
   headers: Record<string, string> = {},
   truncate = false,
 ): void {
-  let text = JSON.stringify(body);
-  if (truncate) text = text.slice(0, Math.floor(text.length / 2));
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(text)),
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  res.end(text);
+  sendJson(res, status, JSON.stringify(body), headers, truncate);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, 'invalid_request', `body larger than ${MAX_BODY} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+async function bodyOf(req: IncomingMessage): Promise<string> {
+  const text = await readBody(req, MAX_BODY);
+  if (text === undefined) throw new HttpError(413, 'invalid_request', `body larger than ${MAX_BODY} bytes`);
+  return text;
 }
 
 async function token(state: State, req: IncomingMessage): Promise<unknown> {
-  const form = new URLSearchParams(await readBody(req));
+  const form = new URLSearchParams(await bodyOf(req));
   if (form.get('grant_type') !== 'client_credentials')
     throw new HttpError(400, 'unsupported_grant_type', 'grant_type must be client_credentials');
   if (form.get('client_id') !== REST_SIM_CLIENT.clientId || form.get('client_secret') !== REST_SIM_CLIENT.clientSecret)
