@@ -104,6 +104,21 @@ export interface Counted {
   returnedAt: number | null;
 }
 
+/** A `Counted` to read values into (`unpackCounted`), reused from one value to the next. */
+export function blankCounted(): Counted {
+  return {
+    status: 0,
+    channel: null,
+    digitised: false,
+    agency: '',
+    procedure: '',
+    receivedAt: null,
+    dueAt: null,
+    finishedAt: null,
+    returnedAt: null,
+  };
+}
+
 /** A base-36 digit's value, or -1. */
 function digit36(c: number): number {
   return c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 122 ? c - 87 : -1;

@@ -15,7 +15,7 @@ import {
 } from '../../schemas/store.js';
 import { Keys } from './keys.js';
 import { agencyOfBucket, codeHead, monthsOf, slotOf } from './layout.js';
-import { pack, storedVersion, unpack, unpackCounted, type Counted } from './pack.js';
+import { blankCounted, pack, storedVersion, unpack, unpackCounted, type Counted } from './pack.js';
 import { APPLY_PAGE, LOOKUP, MIGRATE, READ_BUCKETS, RELEASE_QUARANTINED, SCAN_JOINED } from './scripts.js';
 import type { Period } from '../domain/period.js';
 import { BUCKETS_PER_STEP, byBucket, entryBounds, placeArgs, type BucketRead } from './script-args.js';
@@ -233,17 +233,7 @@ export class Store {
     await this.migrate(province);
     const L = this.keys.layout(province);
     for await (const batch of this.scanHash(`${L}:odd`)) for (const d of batch) visit(d);
-    const into: Counted = {
-      status: 0,
-      channel: null,
-      digitised: false,
-      agency: '',
-      procedure: '',
-      receivedAt: null,
-      dueAt: null,
-      finishedAt: null,
-      returnedAt: null,
-    };
+    const into = blankCounted();
     for (const [kind, buckets] of await this.layoutBuckets(province, monthsOf(period)))
       for await (const step of this.bucketSteps(kind, buckets, 'HVALS'))
         for (const { bucket, text, bounds } of step) {

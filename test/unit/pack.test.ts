@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
-import { pack, unpack, unpackCounted, type Counted } from '../../src/store/pack.js';
+import { blankCounted, pack, unpack, unpackCounted, type Counted } from '../../src/store/pack.js';
 
 const counted = (d: CanonicalDossier): Counted => ({
   status: d.status,
@@ -19,17 +19,7 @@ const counted = (d: CanonicalDossier): Counted => ({
   finishedAt: d.finishedAt,
   returnedAt: d.returnedAt,
 });
-const blank = (): Counted => ({
-  status: 0,
-  channel: null,
-  digitised: false,
-  agency: '',
-  procedure: '',
-  receivedAt: null,
-  dueAt: null,
-  finishedAt: null,
-  returnedAt: null,
-});
+const blank = blankCounted;
 
 const time = fc.option(fc.integer({ min: -4_000_000_000_000, max: 40_000_000_000_000 }), { nil: null });
 const dossier = fc.record({
