@@ -50,6 +50,9 @@ export interface GatherDeps {
   tolerances?: Tolerances;
 }
 
+/** The agency-code forms the pass reads codes by. */
+const formsOf = (deps: GatherDeps): CodeForms => deps.codes ?? BUILT_IN_CODE_FORMS;
+
 export interface ProvinceExplanation extends RulesExplanation {
   /** National items that could not be read (they are named in the log, not classified). */
   unreadable: number;
@@ -100,9 +103,10 @@ export async function explainProvince(
   mismatches: Mismatch[],
 ): Promise<ProvinceExplanation> {
   const { store, national, rules } = deps;
-  const forms = deps.codes ?? BUILT_IN_CODE_FORMS;
+  const forms = formsOf(deps);
   const root = rootAgency(province);
   const agencies = [...new Set(mismatches.filter(examinable).map((m) => m.agency))].sort();
+  const examined = new Set(agencies);
   const rootListed = agencies.includes(root);
   let g = nothingGathered(period, rules);
   if (agencies.length === 0) return { ...explain(g, mismatches, forms), driftRules: [], unreadable: 0 };
@@ -128,7 +132,7 @@ export async function explainProvince(
       copiesOf,
       agencies.filter((a) => a !== root),
     );
-  else if (!rootListed) await ownCopies(deps, g, copiesOf, new Set(agencies), root);
+  else if (!rootListed) await ownCopies(deps, g, copiesOf, examined, root);
 
   const lookedUp = new Map<string, number>();
   const describe = () => {
@@ -144,7 +148,7 @@ export async function explainProvince(
 
   // from here on, only the differences and their candidates for a match across codes
   const all = g; // the rules' pass, if any key is left with a residual, counts every gathered record
-  g = narrow(g, copiesOf, new Set(agencies));
+  g = narrow(g, copiesOf, examined);
   describe();
   let out = explain(g, mismatches, forms);
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -280,7 +284,7 @@ async function readSides(province: string, c: Omit<Lists, 'meets'>): Promise<num
 async function readLists(c: Lists): Promise<number> {
   const { deps, g, root, agencies, days, near, listed, capped, capReason, meets } = c;
   const { period, rules } = g;
-  const codes = deps.codes ?? BUILT_IN_CODE_FORMS;
+  const codes = formsOf(deps);
   const variants = new VariantCounter(period, rules); // a record only a variant counts may explain a key too
   let unreadable = 0;
   const lists = agencies.includes(root) ? [root] : agencies;
@@ -378,7 +382,7 @@ async function ownCopies(
   root: string,
 ): Promise<void> {
   const counted = (d: CanonicalDossier) => metricsOf(d, g.period, g.rules) !== 0;
-  const forms = deps.codes ?? BUILT_IN_CODE_FORMS;
+  const forms = formsOf(deps);
   const wanted = new Map<string, { agency: string; day: number; codes: Set<string> }>();
   for (const [code, list] of copies) {
     const l = g.local.get(code);
