@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { AuthExpiredError, PermanentError, TransientError } from '../util/errors.js';
 import { CircuitBreaker, CircuitOpenError, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { RateLimiter, systemClock, type Clock } from './rate-limit.js';
+import { parseJsonBody } from './json-body.js';
 
 export { sleep } from './rate-limit.js';
 
@@ -90,7 +91,7 @@ export class HttpClient {
       timeout: opts.timeoutMs,
       maxContentLength: opts.maxBytes ?? 64 * 1024 * 1024,
       maxBodyLength: 16 * 1024 * 1024,
-      responseType: 'text',
+      responseType: 'arraybuffer', // bytes, read by parseJsonBody (src/http/json-body.ts)
       transformResponse: (d: unknown) => d,
       validateStatus: () => true,
       maxRedirects: 0,
@@ -187,7 +188,7 @@ export class HttpClient {
     if (this.opts.signal?.aborted) stop();
     else this.opts.signal?.addEventListener('abort', stop, { once: true });
     try {
-      res = await this.axios.request<string>({ ...config, signal: attempt.signal });
+      res = await this.axios.request<Buffer>({ ...config, signal: attempt.signal });
     } catch (err) {
       if (pastDeadline && !this.opts.signal?.aborted) {
         throw new TransientError(
@@ -214,9 +215,9 @@ export class HttpClient {
     }
     if (status === 401) throw new AbortError(new AuthExpiredError(`${this.opts.name}: ${where}: HTTP 401`));
     if (status >= 400) throw new AbortError(new PermanentError(`${this.opts.name}: ${where}: HTTP ${status}`));
-    if (!expectJson) return res.data;
+    if (!expectJson) return res.data.toString('utf8');
     try {
-      return JSON.parse(res.data);
+      return parseJsonBody(res.data);
     } catch {
       throw new TransientError(`${this.opts.name}: ${where}: HTTP ${status} with a body that is not JSON (truncated?)`);
     }

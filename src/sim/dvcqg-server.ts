@@ -94,7 +94,7 @@ function send(
   headers: Record<string, string> = {},
   truncate = false,
 ): void {
-  sendJson(res, status, body instanceof RawReply ? body.text : JSON.stringify(body), headers, truncate);
+  sendJson(res, status, body instanceof RawReply ? body.body : JSON.stringify(body), headers, truncate);
 }
 
 function login(state: State, scope: string, body: Params): Reply {
@@ -193,7 +193,7 @@ function initialState(world: World, opts: SimulatorOptions): State {
           misreport: opts.misreport?.[w.province],
           rendered:
             opts.prerender && !opts.faults?.[w.province]
-              ? w.local.map((d) => JSON.stringify(toDvcqgItem(d)))
+              ? w.local.map((d) => Buffer.from(JSON.stringify(toDvcqgItem(d))))
               : undefined,
         },
       ]),

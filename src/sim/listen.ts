@@ -23,17 +23,18 @@ export function closeServer(server: Server): Promise<void> {
 }
 
 /**
- * Sends a JSON reply (`text`, already JSON), cut in half when `truncate` (a simulated
- * truncated reply); `headers` are added to, or replace, the JSON ones.
+ * Sends a JSON reply (`text`, already JSON, as a string or bytes), cut in half when
+ * `truncate` (a simulated truncated reply); `headers` are added to, or replace, the JSON ones.
  */
 export function sendJson(
   res: ServerResponse,
   status: number,
-  text: string,
+  text: string | Buffer,
   headers: Record<string, string> = {},
   truncate = false,
 ): void {
-  const out = truncate ? text.slice(0, Math.floor(text.length / 2)) : text;
+  const half = Math.floor(text.length / 2);
+  const out = !truncate ? text : typeof text === 'string' ? text.slice(0, half) : text.subarray(0, half);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': String(Buffer.byteLength(out)),

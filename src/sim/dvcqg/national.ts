@@ -72,11 +72,11 @@ function drillItem(d: CanonicalDossier): Record<string, string> {
   return out;
 }
 
-/** `drillItem` as JSON, kept per dossier: the same national lists are read again and again. */
-const renderedDrillItems = new WeakMap<CanonicalDossier, string>();
-function drillItemJson(d: CanonicalDossier): string {
+/** `drillItem` as JSON bytes, kept per dossier: the same national lists are read again and again. */
+const renderedDrillItems = new WeakMap<CanonicalDossier, Buffer>();
+function drillItemJson(d: CanonicalDossier): Buffer {
   let text = renderedDrillItems.get(d);
-  if (text === undefined) renderedDrillItems.set(d, (text = JSON.stringify(drillItem(d))));
+  if (text === undefined) renderedDrillItems.set(d, (text = Buffer.from(JSON.stringify(drillItem(d)))));
   return text;
 }
 
@@ -102,10 +102,7 @@ function danhSachHoSo(state: State, params: Params): Reply {
     state.lists.set(key, list);
   }
   const items = page(list, 0, list.length, p);
-  return new RawReply(
-    `{"error_code":0,"tongSo":${list.length},"data":[${items.map(drillItemJson).join(',')}]}`,
-    items.length,
-  );
+  return new RawReply(list.length, items.map(drillItemJson));
 }
 
 export const NATIONAL: Record<string, Service> = {

@@ -19,8 +19,7 @@ function layDanhSachHoSo(unit: Unit, params: Params): Reply {
   const lo = lowerBound(list, from);
   const hi = lowerBound(list, to);
   const rendered = unit.agency === null ? unit.index.rendered : undefined;
-  if (rendered)
-    return new RawReply(`{"error_code":0,"tongSo":${hi - lo},"data":[${page(rendered, lo, hi, p).join(',')}]}`);
+  if (rendered) return new RawReply(hi - lo, page(rendered, lo, hi, p));
   return { error_code: 0, tongSo: hi - lo, data: page(list, lo, hi, p).map(toDvcqgItem) };
 }
 

@@ -21,13 +21,29 @@ export interface NationalLoadRow {
 
 export type Reply = Record<string, unknown> | RawReply;
 
-/** A reply already serialised (the same text JSON.stringify would give). */
+const COMMA = Buffer.from(',');
+const END = Buffer.from(']}');
+
+/**
+ * A list reply already serialised, `{"error_code":0,"tongSo":N,"data":[…]}` (the bytes
+ * JSON.stringify would give), from items each rendered once: built as bytes, never as one
+ * large string (V8 makes those slowly; src/http/json-body.ts), so that serving a list costs
+ * the simulator little beside the worker reading it.
+ */
 export class RawReply {
-  /** @param items how many items its `data` holds (the simulator's national counters read it) */
-  constructor(
-    readonly text: string,
-    readonly items = 0,
-  ) {}
+  readonly body: Buffer;
+  /** How many items its `data` holds (the simulator's national counters read it). */
+  readonly items: number;
+  constructor(tongSo: number, items: readonly Buffer[]) {
+    const parts: Buffer[] = [Buffer.from(`{"error_code":0,"tongSo":${tongSo},"data":[`)];
+    for (let i = 0; i < items.length; i++) {
+      if (i > 0) parts.push(COMMA);
+      parts.push(items[i]!);
+    }
+    parts.push(END);
+    this.body = Buffer.concat(parts);
+    this.items = items.length;
+  }
 }
 
 export interface ProvinceIndex {
@@ -43,7 +59,7 @@ export interface ProvinceIndex {
   faults?: ProvinceFaults;
   misreport?: Misreport[];
   /** `world.local` as JSON items, same order (SimulatorOptions.prerender). */
-  rendered?: string[];
+  rendered?: Buffer[];
 }
 
 /** What `madonvi` names: a whole province (its root) or one agency. */
