@@ -8,6 +8,7 @@
 import { rootAgency } from '../src/domain/codes.js';
 import { compareCounts } from '../src/reconcile/compare.js';
 import { countPeriod } from '../src/reconcile/count-store.js';
+import { CountThread } from '../src/reconcile/count-thread.js';
 import { monthPeriod } from '../src/domain/period.js';
 import { DAY_MS } from '../src/domain/time.js';
 import { withAgencyTotals } from '../src/domain/figures.js';
@@ -61,6 +62,9 @@ for await (const _ of national.list(root, { start: period.start, end: period.sta
 const lookback = { start: period.start - (config.national.lookbackDays + 1) * DAY_MS, end: period.end + DAY_MS };
 for await (const _ of national.list(root, lookback, 'TiepNhan')) continue;
 
+// as in a worker that has counted a large province before: its counting thread runs (src/reconcile/count-thread.ts)
+const counting = CountThread.start({ kind: 'single', url: args.redisUrl });
+await counting.started();
 const stored = await store.countDossiers(PROVINCE);
 const meter = national.metered();
 // as the reconcile-province job does: the national figures asked for first, the store counted meanwhile
@@ -70,7 +74,7 @@ const figures = meter.stats(root, period, { agency: true, procedure: true }).the
   nationalStatsMs = performance.now() - t0;
   return withAgencyTotals(rows);
 });
-const local = await countPeriod(store, PROVINCE, period, config.counting);
+const local = (await countPeriod(store, PROVINCE, period, config.counting, () => counting)).figures();
 const countMs = performance.now() - t0;
 const nat = await figures;
 const mismatches = compareCounts(local, nat, config.tolerances);

@@ -203,10 +203,9 @@ export const reconcileProvince = defineJob({
       provincialFigures(ctx, province, period),
     ]).finally(recordLoad);
     figures.catch(() => undefined); // awaited below, after the count; a failure is not unhandled meanwhile
-    let waiting = 0; // for the service index: dossiers past due while waiting for a supplement
-    const local = await countPeriod(ctx.store, province, period, ctx.config.counting, (d, bits) => {
-      if (isWaiting(bits, d.status)) waiting++;
-    });
+    const counted = await countPeriod(ctx.store, province, period, ctx.config.counting, ctx.countThread);
+    const local = counted.figures();
+    const waiting = counted.dossiers(isWaiting); // for the service index: dossiers past due while waiting for a supplement
     const [national, { provincial, note }] = await figures;
     summary.provincialStats = note;
     summary.mismatches = compareCounts(local, national, ctx.config.tolerances, provincial);

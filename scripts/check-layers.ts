@@ -33,7 +33,8 @@ export const LAYERS: readonly Layer[] = [
   { dir: 'schemas', holds: 'zod shapes of the wire, the configuration, jobs and reports; imports nothing from src/' },
   {
     dir: 'src/util',
-    holds: 'errors, grouping, tuple keys, the first issue of a failed parse, logging, a private redis-server',
+    holds:
+      'errors, grouping, tuple keys, the first issue of a failed parse, logging, a private redis-server, a worker thread running TypeScript',
   },
   {
     dir: 'src/domain',

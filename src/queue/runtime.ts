@@ -3,6 +3,7 @@
  * dependencies every job handler is handed. One queue carries every job; the processor
  * parses each payload with its schema before the handler runs.
  */
+import { CountThread } from '../reconcile/count-thread.js';
 import { setMaxListeners } from 'node:events';
 import { FlowProducer, Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { hostname } from 'node:os';
@@ -208,19 +209,13 @@ export function createQueueRuntime(
   // the number of listeners follows the calls in flight (list pages, look-ups, syncs), not a leak
   setMaxListeners(0, abort.signal);
   const stopping = new AbortController();
+  let counting: CountThread | undefined;
   const shared: Shared = {
-    config,
-    store,
-    runs,
-    incidents,
-    repairs,
-    clock,
-    queue,
-    flow,
-    logger,
+    ...{ config, store, runs, incidents, repairs, clock, queue, flow, logger },
     signal: abort.signal,
     stopping: stopping.signal,
     ...clients(config, logger, abort.signal, clock),
+    countThread: () => (counting ??= CountThread.start(target)),
   };
   const processJob = processor(jobs, shared);
 
@@ -262,6 +257,7 @@ export function createQueueRuntime(
       await events?.close();
       await flow.close();
       await queue.close();
+      await counting?.close();
       for (const c of connections) c.disconnect();
     },
   };

@@ -230,17 +230,35 @@ export class Store {
    * object reused for the next (to be read, not kept).
    */
   async visitPeriod(province: string, period: Period, visit: (d: Counted) => void): Promise<void> {
+    await this.visitOdd(province, visit);
+    for (const [kind, buckets] of await this.periodBuckets(province, period))
+      await this.visitBuckets(kind, buckets, visit);
+  }
+
+  /**
+   * The buckets `visitPeriod` reads, as lists of `[kind, buckets]` for `visitBuckets` (the
+   * layout before buckets migrated first): split among readers, they read what it reads.
+   */
+  async periodBuckets(province: string, period: Period): Promise<[string, string[]][]> {
     await this.migrate(province);
-    const L = this.keys.layout(province);
-    for await (const batch of this.scanHash(`${L}:odd`)) for (const d of batch) visit(d);
+    return this.layoutBuckets(province, monthsOf(period));
+  }
+
+  /** `visitPeriod` of the codes of another shape alone. */
+  async visitOdd(province: string, visit: (d: Counted) => void): Promise<void> {
+    await this.migrate(province);
+    for await (const batch of this.scanHash(`${this.keys.layout(province)}:odd`)) for (const d of batch) visit(d);
+  }
+
+  /** `visitPeriod` of these buckets of one kind (a list `periodBuckets` gave, or part of one). */
+  async visitBuckets(kind: string, buckets: string[], visit: (d: Counted) => void): Promise<void> {
     const into = blankCounted();
-    for (const [kind, buckets] of await this.layoutBuckets(province, monthsOf(period)))
-      for await (const step of this.bucketSteps(kind, buckets, 'HVALS'))
-        for (const { bucket, text, bounds } of step) {
-          const agency = agencyOfBucket(bucket);
-          for (let k = 0; k + 1 < bounds.length; k++)
-            visit(unpackCounted(text, bounds[k]!, bounds[k + 1]! - 1, agency, into));
-        }
+    for await (const step of this.bucketSteps(kind, buckets, 'HVALS'))
+      for (const { bucket, text, bounds } of step) {
+        const agency = agencyOfBucket(bucket);
+        for (let k = 0; k + 1 < bounds.length; k++)
+          visit(unpackCounted(text, bounds[k]!, bounds[k + 1]! - 1, agency, into));
+      }
   }
 
   /** The codes of another shape, the open buckets, and the buckets of these code months. */

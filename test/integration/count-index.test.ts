@@ -6,11 +6,12 @@
  * around a period hold every dossier the explanation of that period reads.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Checkpoint } from '../../schemas/store.js';
 import { countStore } from '../../src/reconcile/compare.js';
-import { countPeriod } from '../../src/reconcile/count-store.js';
+import { GroupTally, countPeriod } from '../../src/reconcile/count-store.js';
+import { CountThread } from '../../src/reconcile/count-thread.js';
 import { DEFAULT_RULES, Tally, metricsOf, type CountingRules } from '../../src/reconcile/counting.js';
 import { makePeriod, monthPeriod, type Period } from '../../src/domain/period.js';
 import { type Figures } from '../../src/domain/figures.js';
@@ -122,6 +123,11 @@ function expected(records: CanonicalDossier[], period: Period, rules: CountingRu
   });
 }
 
+/** The file's counting thread, started with the first count that asks for it. */
+let counting: CountThread | undefined;
+const thread = () => (counting ??= CountThread.start({ kind: 'single', url: redis.url }));
+afterAll(() => counting?.close());
+
 describe('countPeriod (the store layout) against every dossier', () => {
   it('random worlds: moved records, re-applied pages, released quarantine items, the layout before buckets', async () => {
     await fc.assert(
@@ -182,7 +188,16 @@ describe('countPeriod (the store layout) against every dossier', () => {
             for (const period of PERIODS) {
               const want = sorted(expected(all, period, rules));
               expect(sorted(await countStore(store, 'H49', period, rules))).toEqual(want);
-              expect(sorted(await countPeriod(store, 'H49', period, rules))).toEqual(want);
+              expect(sorted((await countPeriod(store, 'H49', period, rules)).figures())).toEqual(want);
+              // half of the buckets in the counting thread, whatever their number
+              const split = await countPeriod(store, 'H49', period, rules, thread, 1);
+              expect(sorted(split.figures())).toEqual(want);
+              // every bucket in the thread (no fallback here to hide a thread that counts wrong)
+              const there = new GroupTally(period, rules);
+              const lists = await store.periodBuckets('H49', period);
+              there.merge(await thread().count(store.keys.prefix, 'H49', period, rules, lists));
+              await store.visitOdd('H49', (d) => there.add(d));
+              expect(sorted(there.figures())).toEqual(want);
             }
           // what the explanation reads (src/reconcile/gather.ts): the period's layout a day either
           // side holds every dossier that counts in the period or was received near it
@@ -204,4 +219,24 @@ describe('countPeriod (the store layout) against every dossier', () => {
       { numRuns: 40 },
     );
   }, 120_000);
+
+  it('a counting thread that is gone costs time, not the count: its half is read here', async () => {
+    const store = new Store(redis.client(), redis.prefix());
+    const period = monthPeriod('2026-03');
+    const records = fc.sample(recordsArb, { numRuns: 3, seed: 11 }).flat();
+    await store.applyPage({
+      province: 'H49',
+      source: 's',
+      runId: 'r1',
+      dossiers: records,
+      quarantined: [],
+      checkpoint: cp(1),
+    });
+    const gone = CountThread.start({ kind: 'single', url: redis.url });
+    await gone.close();
+    await expect(gone.count(store.keys.prefix, 'H49', period, DEFAULT_RULES, [])).rejects.toThrow(/closed/);
+    const want = sorted(await countStore(store, 'H49', period, DEFAULT_RULES));
+    expect(want.length).toBeGreaterThan(0);
+    expect(sorted((await countPeriod(store, 'H49', period, DEFAULT_RULES, () => gone, 1)).figures())).toEqual(want);
+  });
 });
