@@ -61,6 +61,9 @@ for await (const _ of national.list(root, { start: period.start, end: period.sta
 // serves them from its own storage): the root's list over the days the pass reads, unmetered.
 const lookback = { start: period.start - (config.national.lookbackDays + 1) * DAY_MS, end: period.end + DAY_MS };
 for await (const _ of national.list(root, lookback, 'TiepNhan')) continue;
+// ... and its statistics of the month, kept once computed (SimulatorOptions.prerender), so that
+// the portal's counting does not take this machine's second core from ours while we count
+await national.stats(root, period, { agency: true, procedure: true });
 
 // as in a worker that has counted a large province before: its counting thread runs (src/reconcile/count-thread.ts)
 const counting = CountThread.start({ kind: 'single', url: args.redisUrl });

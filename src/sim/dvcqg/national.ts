@@ -108,13 +108,19 @@ function danhSachHoSo(state: State, params: Params): Reply {
 export const NATIONAL: Record<string, Service> = {
   ThongKeHoSo: (state, params) => {
     const unit = nationalUnit(state, params.madonvi);
-    return thongKeHoSo(
-      unit.index.world.national,
-      unit,
-      params,
-      unit.index.world.nationalAlterations,
-      unit.index.world.nationalRules,
-    );
+    const answer = () =>
+      thongKeHoSo(
+        unit.index.world.national,
+        unit,
+        params,
+        unit.index.world.nationalAlterations,
+        unit.index.world.nationalRules,
+      );
+    if (!unit.index.rendered) return answer();
+    const key = JSON.stringify([unit.code, params.tuNgay, params.denNgay, params.theoDonVi, params.theoTTHC]);
+    let reply = state.stats.get(key);
+    if (!reply) state.stats.set(key, (reply = answer()));
+    return reply;
   },
   TraCuuHoSo: (state, params) => traCuuHoSo(state, params),
   DanhSachHoSo: (state, params) => danhSachHoSo(state, params),

@@ -76,6 +76,13 @@ export interface State {
   /** Now, in epoch ms (SimulatorOptions.clock). */
   now: () => number;
   lists: Map<string, CanonicalDossier[]>;
+  /**
+   * National statistics already answered, by unit and parameters, kept where the province's
+   * items are pre-rendered (SimulatorOptions.prerender: the benchmark's portal answers from
+   * what it has computed, as a real portal serves its statistics); dropped, like `lists`,
+   * when the national copies change.
+   */
+  stats: Map<string, Reply>;
   /** National requests answered, by `service|madonvi`. */
   nationalLoad: Map<string, NationalLoadRow>;
   /** National pushes received, by dossier code (src/sim/dvcqg/push.ts). */
