@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { AuthExpiredError, PermanentError, TransientError } from '../util/errors.js';
 import { CircuitBreaker, CircuitOpenError, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { RateLimiter, systemClock, type Clock } from './rate-limit.js';
-import { parseJsonBody } from './json-body.js';
+import { bodyText, parseJsonBody } from './json-body.js';
 
 export { sleep } from './rate-limit.js';
 
@@ -215,7 +215,7 @@ export class HttpClient {
     }
     if (status === 401) throw new AbortError(new AuthExpiredError(`${this.opts.name}: ${where}: HTTP 401`));
     if (status >= 400) throw new AbortError(new PermanentError(`${this.opts.name}: ${where}: HTTP ${status}`));
-    if (!expectJson) return res.data.toString('utf8');
+    if (!expectJson) return bodyText(res.data);
     try {
       return parseJsonBody(res.data);
     } catch {

@@ -25,9 +25,23 @@ const OPEN = Buffer.from('"data":[');
 const CUT = Buffer.from('},{');
 const CLOSE = 0x5d; // ]
 
+/** A UTF-8 byte order mark, which some servers put before their JSON (dropped, as a text reply's always was). */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** The body without its byte order mark, if any. */
+function withoutBom(body: Buffer): Buffer {
+  return body.subarray(0, 3).equals(BOM) ? body.subarray(3) : body;
+}
+
+/** A reply body as text (UTF-8, without a byte order mark). */
+export function bodyText(body: Buffer): string {
+  return withoutBom(body).toString('utf8');
+}
+
 export function parseJsonBody(body: Buffer): unknown {
-  if (body.length <= WHOLE) return JSON.parse(body.toString('utf8'));
-  return inPieces(body) ?? JSON.parse(body.toString('utf8'));
+  const bytes = withoutBom(body);
+  if (bytes.length <= WHOLE) return JSON.parse(bytes.toString('utf8'));
+  return inPieces(bytes) ?? JSON.parse(bytes.toString('utf8'));
 }
 
 /** The parsed body, or undefined when the body is not an envelope around a `data` array of objects (exported for its test). */

@@ -30,6 +30,19 @@ afterEach(() => nock.cleanAll());
 afterAll(() => nock.enableNetConnect());
 
 describe('HttpClient', () => {
+  it('reads a JSON reply that starts with a UTF-8 byte order mark, and a large list reply', async () => {
+    const data = Array.from({ length: 2000 }, (_, i) => ({ MaHoSo: `c-${i}`, TrangThaiHoSo: '9', ghi: 'Hồ sơ' }));
+    const large = Buffer.from(JSON.stringify({ error_code: 0, tongSo: data.length, data }));
+    nock(BASE)
+      .post('/service')
+      .reply(200, Buffer.from('\ufeff{"ok":true}'), { 'content-type': 'application/json' })
+      .post('/service')
+      .reply(200, large, { 'content-type': 'application/json' });
+    const http = client();
+    await expect(http.postJson(`${BASE}/service`, {})).resolves.toEqual({ ok: true });
+    await expect(http.postJson(`${BASE}/service`, {})).resolves.toEqual(JSON.parse(large.toString()));
+  });
+
   it('retries 503 twice, then resolves and counts 2 retries', async () => {
     const scope = nock(BASE).post('/service').times(2).reply(503).post('/service').reply(200, { ok: true });
     const http = client();

@@ -1,7 +1,7 @@
 /** Reading a large reply body a piece of its item array at a time (src/http/json-body.ts) gives what JSON.parse gives. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { inPieces, parseJsonBody } from '../../src/http/json-body.js';
+import { bodyText, inPieces, parseJsonBody } from '../../src/http/json-body.js';
 
 const item = (i: number) => ({
   MaHoSo: `000.00.00.H49-260301-${String(i).padStart(4, '0')}`,
@@ -52,6 +52,16 @@ describe('parseJsonBody', () => {
       JSON.stringify({ error_code: 0, meta: { data: [{ z: 1 }, { z: 2 }] }, data: items(2000) }),
     );
     expect(parseJsonBody(nestedFirst)).toEqual(JSON.parse(nestedFirst.toString()));
+  });
+
+  it('drops a UTF-8 byte order mark before the JSON, small or large', () => {
+    for (const n of [3, 3000]) {
+      const body = envelope(items(n));
+      expect(parseJsonBody(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body]))).toEqual(
+        JSON.parse(body.toString()),
+      );
+    }
+    expect(bodyText(Buffer.from('\ufeffok'))).toBe('ok');
   });
 
   it('refuses a body that is not JSON as JSON.parse does (a truncated reply)', () => {
