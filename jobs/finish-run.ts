@@ -103,16 +103,18 @@ export const finishRun = defineJob({
         now: now.getTime(),
         lastSent: await ctx.incidents.groupsLastSent([...told]),
       });
-      const subject = (s: string) =>
+      // A replay's messages are named by what they say too: a replay that changes it (a province
+      // now complete) sends them, one that changes nothing finds its ids taken and sends nothing.
+      const subject = (s: string, alert: unknown) =>
         createHash('sha1')
-          .update(only ? `${s}@${only.join(',')}` : s)
+          .update(only ? `${s}@${only.join(',')}@${JSON.stringify(alert)}` : s)
           .digest('hex')
           .slice(0, 16);
       const jobs = alerts.channels.flatMap((c) =>
         planned.map((p) => ({
           name: 'send-alert',
           data: { runId, channel: c.name, alert: p.alert },
-          opts: { jobId: jobIds.alert(runId, c.name, subject(p.subject)), ...ALERT_ATTEMPTS },
+          opts: { jobId: jobIds.alert(runId, c.name, subject(p.subject, p.alert)), ...ALERT_ATTEMPTS },
         })),
       );
       await ctx.queue.addBulk(jobs);

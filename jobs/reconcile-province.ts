@@ -138,11 +138,15 @@ async function queueExplanation(
   period: ReconcileProvincePayload['period'],
 ): Promise<void> {
   const parent = ctx.job.parent;
+  // a replay's reconciliation (`…@replay-…`) has its own explanation: the night's, or an
+  // earlier replay's, is another job under another parent, which BullMQ will not move
+  const own = jobIds.reconcile(runId, province);
+  const replay = ctx.job.id?.startsWith(own) ? ctx.job.id.slice(own.length) : '';
   await ctx.queue.add(
     'explain-province',
     { runId, province, period },
     {
-      jobId: jobIds.explain(runId, province),
+      jobId: jobIds.explain(runId, province) + replay,
       ignoreDependencyOnFailure: true,
       ...(parent?.id ? { parent: { id: parent.id, queue: parent.queueKey } } : {}),
     },

@@ -261,6 +261,15 @@ describe('jobs of a run that fail for good', () => {
     const sent = Number(/alerts: (\d+) sent, 0 failed/.exec(ok.stderr)?.[1]);
     expect(sent).toBeGreaterThan(0);
     expect(received).toBeGreaterThan(before);
+    // ... among them, for each province, a new summary saying it is complete (not taken for the
+    // failed replay's summary, which named the same province)
+    const latest = (province: string) =>
+      summaries
+        .filter((s) => s.runId === run)
+        .flatMap((s) => s.provinces)
+        .filter((p) => p.province === province)
+        .at(-1)?.coverage;
+    expect(['H12', 'H49', 'H56'].map(latest)).toEqual(['complete', 'complete', 'complete']);
     const rt = createRuntime(await loadConfig(config, env), pino({ level: 'silent' }));
     try {
       expect(await failedBatches(rt)).toEqual([]);

@@ -181,6 +181,8 @@ describe('a source down all night', () => {
     expect(twice.sources[0]).toMatchObject({ applied: 400, pulled: after.sources[0]!.pulled });
     expect(await rt.incidents.forPeriod('H56', period)).toEqual(opened);
     expect(twice.incidents).toEqual(after.incidents);
+    // its explanation is the replay's own job, not the first replay's (which BullMQ would not move under another parent)
+    expect(twice.coverage).toEqual({ status: 'complete', why: null });
     await idle();
     expect(sent(nightAlerts.length + morningAlerts.length)).toEqual([]); // nothing moved, nothing sent
   });
