@@ -8,7 +8,7 @@
 import { rootAgency } from '../src/domain/codes.js';
 import { compareCounts } from '../src/reconcile/compare.js';
 import { countPeriod } from '../src/reconcile/count-store.js';
-import { CountThread } from '../src/reconcile/count-thread.js';
+import { StoreThread } from '../src/reconcile/store-thread.js';
 import { monthPeriod } from '../src/domain/period.js';
 import { DAY_MS } from '../src/domain/time.js';
 import { withAgencyTotals } from '../src/domain/figures.js';
@@ -65,9 +65,9 @@ for await (const _ of national.list(root, lookback, 'TiepNhan')) continue;
 // the portal's counting does not take this machine's second core from ours while we count
 await national.stats(root, period, { agency: true, procedure: true });
 
-// as in a worker that has counted a large province before: its counting thread runs (src/reconcile/count-thread.ts)
-const counting = CountThread.start({ kind: 'single', url: args.redisUrl });
-await counting.started();
+// as in a worker that has counted a large province before: its store thread runs (src/reconcile/store-thread.ts)
+const storeThread = StoreThread.start({ kind: 'single', url: args.redisUrl });
+await storeThread.started();
 const stored = await store.countDossiers(PROVINCE);
 const meter = national.metered();
 // as the reconcile-province job does: the national figures asked for first, the store counted meanwhile
@@ -77,7 +77,7 @@ const figures = meter.stats(root, period, { agency: true, procedure: true }).the
   nationalStatsMs = performance.now() - t0;
   return withAgencyTotals(rows);
 });
-const local = (await countPeriod(store, PROVINCE, period, config.counting, () => counting)).figures();
+const local = (await countPeriod(store, PROVINCE, period, config.counting, () => storeThread)).figures();
 const countMs = performance.now() - t0;
 const nat = await figures;
 const mismatches = compareCounts(local, nat, config.tolerances);
@@ -91,6 +91,7 @@ const out = await explainProvince(
     rules: config.counting,
     lookbackDays: config.national.lookbackDays,
     recordBudget: Infinity,
+    thread: process.env.BENCH_NO_THREAD ? undefined : () => storeThread, // BENCH_NO_THREAD=1: the store side read here
   },
   PROVINCE,
   period,

@@ -6,7 +6,7 @@
 import { rootAgency } from '../src/domain/codes.js';
 import { compareCounts } from '../src/reconcile/compare.js';
 import { countPeriod } from '../src/reconcile/count-store.js';
-import { CountThread } from '../src/reconcile/count-thread.js';
+import { StoreThread } from '../src/reconcile/store-thread.js';
 import { monthPeriod } from '../src/domain/period.js';
 import { withAgencyTotals, type Metric } from '../src/domain/figures.js';
 import { explainProvince } from '../src/reconcile/gather.js';
@@ -36,12 +36,12 @@ const root = rootAgency(PROVINCE);
 // Warm the simulator's by-code index (built on first use) so it is not timed as ours.
 await national.lookup(root, [`${root}-000000-0000`]);
 
-// as in a worker that has counted a large province before: its counting thread runs (src/reconcile/count-thread.ts)
-const counting = CountThread.start({ kind: 'single', url: args.redisUrl });
-await counting.started();
+// as in a worker that has counted a large province before: its store thread runs (src/reconcile/store-thread.ts)
+const storeThread = StoreThread.start({ kind: 'single', url: args.redisUrl });
+await storeThread.started();
 const stored = await store.countDossiers(PROVINCE);
 let t = performance.now();
-const local = (await countPeriod(store, PROVINCE, period, config.counting, () => counting)).figures();
+const local = (await countPeriod(store, PROVINCE, period, config.counting, () => storeThread)).figures();
 const countMs = performance.now() - t;
 t = performance.now();
 const nat = withAgencyTotals(await national.stats(root, period, { agency: true, procedure: true }));

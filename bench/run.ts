@@ -19,7 +19,8 @@
  * Environment: BENCH_VOLUMES=100000,500000,2000000  BENCH_RECONCILE=1000000
  * BENCH_MISSING=100000  BENCH_BIGNIGHT=1000000  BENCH_COUNTRY=1000000 BENCH_COUNTRY_UPDATES=30000
  * BENCH_PROF=sync,floor,reconcile,bignight,country (--cpu-prof into bench/profiles/)
- * BENCH_SYNC_NODE_ARGS='--max-semi-space-size=4' (flags for the worker process) BENCH_VERBOSE=1 (children's own output).
+ * BENCH_SYNC_NODE_ARGS='--max-semi-space-size=4' (flags for the worker process) BENCH_VERBOSE=1 (children's own output)
+ * BENCH_NO_THREAD=1 (the big night's store side read in its main thread, not the store thread).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { arch, cpus, totalmem, release, platform } from 'node:os';

@@ -31,6 +31,7 @@ export const explainProvinceJob = defineJob({
         recordBudget: cap === 0 ? Infinity : Math.max(0, cap - spent),
         codes: codeForms(ctx.config.codes.agencyPatterns), // docs/domain.md, Agency codes
         tolerances: ctx.config.tolerances, // docs/domain.md, Definition drift: what the comparison can see
+        thread: ctx.storeThread, // a large province's store side is read there (src/reconcile/store-thread.ts)
       },
       province,
       period,

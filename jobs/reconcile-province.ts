@@ -207,7 +207,7 @@ export const reconcileProvince = defineJob({
       provincialFigures(ctx, province, period),
     ]).finally(recordLoad);
     figures.catch(() => undefined); // awaited below, after the count; a failure is not unhandled meanwhile
-    const counted = await countPeriod(ctx.store, province, period, ctx.config.counting, ctx.countThread);
+    const counted = await countPeriod(ctx.store, province, period, ctx.config.counting, ctx.storeThread);
     const local = counted.figures();
     const waiting = counted.dossiers(isWaiting); // for the service index: dossiers past due while waiting for a supplement
     const [national, { provincial, note }] = await figures;

@@ -3,7 +3,7 @@ import { DelayedError, Job, type FlowProducer, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Config } from '../config/load.js';
-import type { CountThread } from '../reconcile/count-thread.js';
+import type { StoreThread } from '../reconcile/store-thread.js';
 import type { NationalClient } from '../national/client.js';
 import type { PushClient } from '../national/push.js';
 import type { SourceAdapter } from '../sources/source.js';
@@ -33,8 +33,8 @@ export interface JobContext {
   national(): NationalClient;
   /** The national push (`DongBoHoSoMC`), under the push account when one is configured. */
   push(): PushClient;
-  /** The process's counting thread (src/reconcile/count-thread.ts), started when first asked for; absent: count in one thread. */
-  countThread?: () => CountThread;
+  /** The process's store thread (src/reconcile/store-thread.ts), started when first asked for; absent: count in one thread. */
+  storeThread?: () => StoreThread;
   /** The BullMQ job being run (progress, parent, ignored child failures). */
   job: Job;
 }

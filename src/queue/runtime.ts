@@ -3,7 +3,7 @@
  * dependencies every job handler is handed. One queue carries every job; the processor
  * parses each payload with its schema before the handler runs.
  */
-import { CountThread } from '../reconcile/count-thread.js';
+import { StoreThread } from '../reconcile/store-thread.js';
 import { setMaxListeners } from 'node:events';
 import { FlowProducer, Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { hostname } from 'node:os';
@@ -209,13 +209,13 @@ export function createQueueRuntime(
   // the number of listeners follows the calls in flight (list pages, look-ups, syncs), not a leak
   setMaxListeners(0, abort.signal);
   const stopping = new AbortController();
-  let counting: CountThread | undefined;
+  let counting: StoreThread | undefined;
   const shared: Shared = {
     ...{ config, store, runs, incidents, repairs, clock, queue, flow, logger },
     signal: abort.signal,
     stopping: stopping.signal,
     ...clients(config, logger, abort.signal, clock),
-    countThread: () => (counting ??= CountThread.start(target)),
+    storeThread: () => (counting ??= StoreThread.start(target)),
   };
   const processJob = processor(jobs, shared);
 

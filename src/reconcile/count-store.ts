@@ -2,13 +2,13 @@
  * A province's counts for a period from the store: per agency, and per agency and procedure.
  * `countPeriod` reads only the dossiers the store's layout says can count in the period
  * (`Store.visitPeriod`: the open buckets, the codes of another shape and the buckets of the
- * months the period overlaps), optionally half of them in a counting thread
- * (src/reconcile/count-thread.ts); `countStore` (src/reconcile/compare.ts) reads every stored
+ * months the period overlaps), optionally half of them in a store thread
+ * (src/reconcile/store-thread.ts); `countStore` (src/reconcile/compare.ts) reads every stored
  * dossier and stays as the reference. Both group through `GroupTally`.
  */
 import type { Store } from '../store/store.js';
 import type { Counted } from '../store/pack.js';
-import type { CountThread } from './count-thread.js';
+import type { StoreThread } from './store-thread.js';
 import { METRICS } from '../../schemas/metrics.js';
 import { hasMetric, metricsOf, type Countable, type CountingRules } from './counting.js';
 import { zeroCounts, type Figures } from '../domain/figures.js';
@@ -102,11 +102,11 @@ export type TallyDump = [string, string, number[], number[]][];
 const STATUSES = 16;
 
 /** From this many buckets in a period (about 100 dossiers each), `countPeriod` counts half of them in a thread. */
-export const COUNT_THREAD_BUCKETS = 2_000;
+export const THREAD_BUCKETS = 2_000;
 
 /**
  * A province's counts for a period (`GroupTally`: its `figures()`, and `dossiers` for a count
- * by status). With `thread` (the process's `CountThread`, started when first asked for) and at
+ * by status). With `thread` (the process's `StoreThread`, started when first asked for) and at
  * least `minBuckets` buckets to read, the second half of each list of buckets is counted there,
  * beside this thread's half: the same tally, in about half the time on two cores. A thread
  * that fails costs time, not the count: its half is then read here.
@@ -116,8 +116,8 @@ export async function countPeriod(
   province: string,
   period: Period,
   rules: CountingRules,
-  thread?: () => CountThread,
-  minBuckets = COUNT_THREAD_BUCKETS,
+  thread?: () => StoreThread,
+  minBuckets = THREAD_BUCKETS,
 ): Promise<GroupTally> {
   const tally = new GroupTally(period, rules);
   const add = (d: Counted) => tally.add(d);

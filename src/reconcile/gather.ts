@@ -30,11 +30,13 @@ import { DAY_MS, VN_OFFSET_MS, formatDay, vnDayNumber } from '../domain/time.js'
 import type { Store } from '../store/store.js';
 import { PermanentError, ServiceRefusal } from '../util/errors.js';
 import { metricsOf, type CountingRules } from './counting.js';
-import { makePeriod, type Period } from '../domain/period.js';
+import { type Period } from '../domain/period.js';
 import { explainByRules, hasResidual, type RulesExplanation } from './drift.js';
 import type { Tolerances } from './compare.js';
 import { copiesByCode, examinable, explain, narrow, type Gathered } from './explain.js';
 import { VariantCounter } from './variants.js';
+import type { StoreThread } from './store-thread.js';
+import { readLocal, receivedIn, type Days } from './read-local.js';
 
 export interface GatherDeps {
   store: Store;
@@ -48,6 +50,12 @@ export interface GatherDeps {
   codes?: CodeForms;
   /** The comparison's tolerances (`tolerances`), for the rules' pass (src/reconcile/drift-fit.ts); default exact. */
   tolerances?: Tolerances;
+  /**
+   * The process's store thread (src/reconcile/store-thread.ts): from `threadFrom` buckets
+   * (default THREAD_BUCKETS) the store side is read there, beside the national lists here.
+   */
+  thread?: () => StoreThread;
+  threadFrom?: number;
 }
 
 /** The agency-code forms the pass reads codes by. */
@@ -116,8 +124,7 @@ export async function explainProvince(
   const capped = () => national.load.records >= deps.recordBudget;
   // Dossiers received in the period, or a day either side, are kept whether they count or not:
   // the other side's copy of one of them may count.
-  const near = (d: CanonicalDossier) =>
-    d.receivedAt !== null && d.receivedAt >= period.start - DAY_MS && d.receivedAt < period.end + DAY_MS;
+  const near = { start: period.start - DAY_MS, end: period.end + DAY_MS };
 
   // Everything that can count in a period was received before its end; a day's margin on
   // both sides keeps dossiers whose dates were shifted across the boundary in view.
@@ -217,30 +224,14 @@ function widened(all: Gathered, narrowed: Gathered): Gathered {
   return { ...narrowed, local: all.local, national: all.national };
 }
 
-/** The stored dossiers that count in the period or were received near it, by code. */
-async function readLocal(
-  deps: GatherDeps,
-  province: string,
-  period: Period,
-  near: (d: CanonicalDossier) => boolean,
-): Promise<Map<string, CanonicalDossier>> {
-  // Read through the layout (src/store/layout.ts): the open buckets and the buckets of the months
-  // a day either side of the period touches hold every dossier that counts in it or was received
-  // near it; the rest of the history is not read.
-  const local = new Map<string, CanonicalDossier>();
-  const around = makePeriod(formatDay(period.start - DAY_MS), formatDay(period.end));
-  for await (const batch of deps.store.readPeriod(province, around))
-    for (const d of batch) if (metricsOf(d, period, deps.rules) !== 0 || near(d)) local.set(d.code, d);
-  return local;
-}
-
 interface Lists {
   deps: GatherDeps;
   g: Gathered;
   root: string;
   agencies: string[];
   days: { start: number; end: number };
-  near: (d: CanonicalDossier) => boolean;
+  /** Received from a day before the period to a day after it: kept whether it counts or not (`receivedIn`). */
+  near: Days;
   /** Records listed, per agency whose list was read. */
   listed: Map<string, number>;
   capped: () => boolean;
@@ -305,7 +296,7 @@ async function readLists(c: Lists): Promise<number> {
           // what neither counts nor meets a stored dossier cannot explain anything
           else if (
             metricsOf(d, period, rules) !== 0 ||
-            near(d) ||
+            receivedIn(d, near) ||
             codes.agencyOfDossierCode(d.code) === undefined ||
             variants.sensitive(d) ||
             meets(d)

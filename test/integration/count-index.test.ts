@@ -11,7 +11,9 @@ import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Checkpoint } from '../../schemas/store.js';
 import { countStore } from '../../src/reconcile/compare.js';
 import { GroupTally, countPeriod } from '../../src/reconcile/count-store.js';
-import { CountThread } from '../../src/reconcile/count-thread.js';
+import { StoreThread } from '../../src/reconcile/store-thread.js';
+import { kept } from '../../src/reconcile/read-local.js';
+import { fromColumns } from '../../src/store/columns.js';
 import { DEFAULT_RULES, Tally, metricsOf, type CountingRules } from '../../src/reconcile/counting.js';
 import { makePeriod, monthPeriod, type Period } from '../../src/domain/period.js';
 import { type Figures } from '../../src/domain/figures.js';
@@ -123,9 +125,9 @@ function expected(records: CanonicalDossier[], period: Period, rules: CountingRu
   });
 }
 
-/** The file's counting thread, started with the first count that asks for it. */
-let counting: CountThread | undefined;
-const thread = () => (counting ??= CountThread.start({ kind: 'single', url: redis.url }));
+/** The file's store thread, started with the first count that asks for it. */
+let counting: StoreThread | undefined;
+const thread = () => (counting ??= StoreThread.start({ kind: 'single', url: redis.url }));
 afterAll(() => counting?.close());
 
 describe('countPeriod (the store layout) against every dossier', () => {
@@ -189,7 +191,7 @@ describe('countPeriod (the store layout) against every dossier', () => {
               const want = sorted(expected(all, period, rules));
               expect(sorted(await countStore(store, 'H49', period, rules))).toEqual(want);
               expect(sorted((await countPeriod(store, 'H49', period, rules)).figures())).toEqual(want);
-              // half of the buckets in the counting thread, whatever their number
+              // half of the buckets in the store thread, whatever their number
               const split = await countPeriod(store, 'H49', period, rules, thread, 1);
               expect(sorted(split.figures())).toEqual(want);
               // every bucket in the thread (no fallback here to hide a thread that counts wrong)
@@ -211,6 +213,17 @@ describe('countPeriod (the store layout) against every dossier', () => {
               d.receivedAt !== null && d.receivedAt >= period.start - DAY && d.receivedAt < period.end + DAY;
             const needed = stored.filter((d) => near(d) || RULES.some((rules) => metricsOf(d, period, rules) !== 0));
             expect(needed.filter((d) => !read.has(d.code))).toEqual([]);
+            // ... and the store thread reads what the explanation keeps of them, the same dossiers
+            for (const rules of RULES) {
+              const days = { start: period.start - DAY, end: period.end + DAY };
+              const here: CanonicalDossier[] = [];
+              for await (const b of store.readPeriod('H49', around))
+                for (const d of b) if (kept(d, period, rules, days)) here.push(d);
+              const there: CanonicalDossier[] = [];
+              const columns = await thread().read(store.keys.prefix, 'H49', { around, period, rules, near: days });
+              fromColumns(columns, (d) => there.push(d));
+              expect(there).toStrictEqual(here);
+            }
           }
           expect(await client.exists(store.keys.dossiers('H49'))).toBe(0); // migrated by the first countPeriod
           expect(await store.countDossiers('H49')).toBe(new Set(all.map((d) => d.code)).size);
@@ -220,7 +233,7 @@ describe('countPeriod (the store layout) against every dossier', () => {
     );
   }, 120_000);
 
-  it('a counting thread that is gone costs time, not the count: its half is read here', async () => {
+  it('a store thread that is gone costs time, not the count: its half is read here', async () => {
     const store = new Store(redis.client(), redis.prefix());
     const period = monthPeriod('2026-03');
     const records = fc.sample(recordsArb, { numRuns: 3, seed: 11 }).flat();
@@ -232,7 +245,7 @@ describe('countPeriod (the store layout) against every dossier', () => {
       quarantined: [],
       checkpoint: cp(1),
     });
-    const gone = CountThread.start({ kind: 'single', url: redis.url });
+    const gone = StoreThread.start({ kind: 'single', url: redis.url });
     await gone.close();
     await expect(gone.count(store.keys.prefix, 'H49', period, DEFAULT_RULES, [])).rejects.toThrow(/closed/);
     const want = sorted(await countStore(store, 'H49', period, DEFAULT_RULES));

@@ -4,7 +4,7 @@
  * simulator's own request counters say so) and fetch at most 1.5 times its national dossiers;
  * past `national.maxRecordsPerRun` the keys are reported unexplained with why; an agency the
  * portal does not know leaves its keys unexplained and the others explained; the store read
- * beside the national lists gives the same explanation as the store read first.
+ * beside the national lists, or in the store thread, gives the same explanation as the store read first.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
@@ -20,6 +20,7 @@ import { rootAgency } from '../../src/domain/codes.js';
 import { DAY_MS } from '../../src/domain/time.js';
 import { hasMetric, metricsOf } from '../../src/reconcile/counting.js';
 import { explainProvince } from '../../src/reconcile/gather.js';
+import { StoreThread } from '../../src/reconcile/store-thread.js';
 import { makePeriod } from '../../src/domain/period.js';
 import type { Store } from '../../src/store/store.js';
 import { startSimulator, type NationalLoadRow, type Simulator } from '../../src/sim/dvcqg-server.js';
@@ -264,6 +265,27 @@ describe('explanation pass: national load', () => {
     // (the look-ups of the dossiers missing nationally find nothing)
     expect(national.load).toEqual(alone.load);
     expect(national.load.records).toBe(inWindow(world, agency));
+
+    // the store side read in the store thread (whatever the province's size): the same explanation;
+    // the store here refuses to be read, so a fall back to reading it here would fail the pass
+    const thread = StoreThread.start({ kind: 'single', url: redis.url });
+    closers.push(thread);
+    const reads: string[] = [];
+    const readThere = thread.read.bind(thread);
+    thread.read = (prefix, province, what) => (reads.push(province), readThere(prefix, province, what));
+    const refusing = Object.create(rt.store) as Store;
+    refusing.readPeriod = () => {
+      throw new Error('read here');
+    };
+    const there = await explainProvince(
+      { ...deps(refusing, client()), thread: () => thread, threadFrom: 1 },
+      'H49',
+      period,
+      r.mismatches,
+    );
+    expect(reads).toEqual(['H49']);
+    expect(there.findings).toEqual(first.findings);
+    expect(there.mismatches).toEqual(first.mismatches);
   }, 120_000);
 
   it('past national.maxRecordsPerRun the keys are unexplained with why, never dropped', async () => {

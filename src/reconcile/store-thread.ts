@@ -1,0 +1,147 @@
+/**
+ * A thread that reads the store beside the main one: reading a large province's dossiers is
+ * JavaScript work on one core (decoding the packed values), which a second core can do while
+ * the main thread does the rest.
+ * - Counting (`countPeriod` with a thread, src/reconcile/count-store.ts): the thread tallies
+ *   half of the period's buckets while the main thread tallies the other half; the tallies add
+ *   up (`GroupTally.merge`).
+ * - The explanation's store side (`readLocal` in src/reconcile/gather.ts): the thread reads and
+ *   decodes the dossiers around the period, keeps those the pass needs, and hands them over as
+ *   columns (src/store/columns.ts), while the main thread reads the national lists.
+ * The thread has its own Redis connection (to the store's Redis, any prefix); it is started once
+ * per process, when a province large enough to gain from it (`THREAD_BUCKETS` in
+ * src/reconcile/count-store.ts) is first read, and reused.
+ *
+ * This module is also the thread's own code: started as a thread with `workerData.storeThread`,
+ * it answers the requests.
+ */
+import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
+import type { RedisTarget } from '../config/load.js';
+import type { Period } from '../domain/period.js';
+import { ColumnWriter, columnBuffers, type DossierColumns } from '../store/columns.js';
+import { connect } from '../store/connection.js';
+import { Store } from '../store/store.js';
+import { startTsWorker } from '../util/ts-worker.js';
+import { GroupTally, type TallyDump } from './count-store.js';
+import type { CountingRules } from './counting.js';
+import { kept, type Days } from './read-local.js';
+
+interface ThreadData {
+  storeThread: true;
+  target: RedisTarget;
+}
+
+/** What the explanation reads: the dossiers of `around` (`Store.readPeriod`) that count in `period` or were received in `near`. */
+export interface ReadAround {
+  around: Period;
+  period: Period;
+  rules: CountingRules;
+  near: Days;
+}
+
+type Request =
+  | { kind: 'ping' }
+  | {
+      kind: 'count';
+      prefix: string;
+      province: string;
+      period: Period;
+      rules: CountingRules;
+      lists: [string, string[]][];
+    }
+  | ({ kind: 'read'; prefix: string; province: string } & ReadAround);
+type Reply = { id: number; dump: TallyDump } | { id: number; columns: DossierColumns } | { id: number; error: string };
+type Answer = TallyDump | DossierColumns;
+
+export class StoreThread {
+  private readonly worker: Worker;
+  private next = 0;
+  private readonly pending = new Map<number, { resolve: (a: Answer) => void; reject: (e: Error) => void }>();
+  private dead: Error | undefined;
+
+  private constructor(target: RedisTarget) {
+    this.worker = startTsWorker(new URL(import.meta.url), { storeThread: true, target } satisfies ThreadData);
+    this.worker.on('message', (reply: Reply) => {
+      const p = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if ('error' in reply) p?.reject(new Error(`store thread: ${reply.error}`));
+      else p?.resolve('dump' in reply ? reply.dump : reply.columns);
+    });
+    const fail = (err: Error) => {
+      this.dead ??= err;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`store thread exited (${code})`)));
+  }
+
+  /** A thread reading stores on the Redis at `target`. */
+  static start(target: RedisTarget): StoreThread {
+    return new StoreThread(target);
+  }
+
+  /** The tally of these buckets (lists of `Store.periodBuckets` of the store under `prefix`) for the period, counted in the thread. */
+  count(
+    prefix: string,
+    province: string,
+    period: Period,
+    rules: CountingRules,
+    lists: [string, string[]][],
+  ): Promise<TallyDump> {
+    return this.ask({ kind: 'count', prefix, province, period, rules, lists }) as Promise<TallyDump>;
+  }
+
+  /** The dossiers the explanation reads (`ReadAround`) of the store under `prefix`, read in the thread. */
+  read(prefix: string, province: string, what: ReadAround): Promise<DossierColumns> {
+    return this.ask({ kind: 'read', prefix, province, ...what }) as Promise<DossierColumns>;
+  }
+
+  /** Resolves once the thread runs (its modules loaded): a request asked before waits for that. */
+  async started(): Promise<void> {
+    await this.ask({ kind: 'ping' });
+  }
+
+  private ask(request: Request): Promise<Answer> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.next++;
+    return new Promise<Answer>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, ...request });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.dead ??= new Error('store thread closed');
+    await this.worker.terminate();
+  }
+}
+
+/** The thread's side: one Redis connection, a store per prefix, an answer per request. */
+function serve({ target }: ThreadData): void {
+  const redis = connect(target, 'store-thread');
+  const stores = new Map<string, Store>();
+  const storeOf = (prefix: string) => stores.get(prefix) ?? stores.set(prefix, new Store(redis, prefix)).get(prefix)!;
+  const answer = async (m: Request): Promise<{ dump: TallyDump } | { columns: DossierColumns }> => {
+    if (m.kind === 'ping') return { dump: [] };
+    const store = storeOf(m.prefix);
+    if (m.kind === 'count') {
+      const tally = new GroupTally(m.period, m.rules);
+      for (const [kind, buckets] of m.lists) await store.visitBuckets(kind, buckets, (d) => tally.add(d));
+      return { dump: tally.dump() };
+    }
+    const out = new ColumnWriter();
+    const { period, rules, near } = m;
+    for await (const batch of store.readPeriod(m.province, m.around))
+      for (const d of batch) if (kept(d, period, rules, near)) out.push(d);
+    return { columns: out.columns() };
+  };
+  parentPort!.on('message', (m: Request & { id: number }) => {
+    answer(m).then(
+      (a) => parentPort!.postMessage({ id: m.id, ...a }, 'columns' in a ? columnBuffers(a.columns) : []),
+      (err: unknown) => parentPort!.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) }),
+    );
+  });
+}
+
+if (!isMainThread && (workerData as Partial<ThreadData> | null)?.storeThread === true) serve(workerData as ThreadData);
