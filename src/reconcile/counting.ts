@@ -49,7 +49,9 @@ export function metricsOf(d: Countable, p: Period, rules: CountingRules = DEFAUL
   const received = receivedAt >= p.start;
   if (!received && finishAt !== null && finishAt < p.start) return 0; // closed before the period
   let bits = BIT.toProcess | (received ? BIT.received : BIT.carriedOver);
-  if (finishAt !== null && finishAt < end) {
+  // processed = finished in the period: a finish before it (before the receipt, then: impossible
+  // in valid data, but sent) leaves the dossier unprocessed, as the rule says
+  if (finishAt !== null && finishAt >= p.start && finishAt < end) {
     bits |= BIT.processed;
     bits |= onTime(finishAt, d.dueAt, rules) ? BIT.onTime : BIT.late;
   } else {

@@ -178,6 +178,17 @@ describe('metricsOf: carried over', () => {
     );
   });
 
+  it('counts one received in the period but finished before it started (impossible, but sent) as received and unprocessed', () => {
+    const early = { receivedAt: vn('2026-10-05 09:00'), status: 9, finishedAt: vn('2026-09-25 10:00') };
+    expect(metrics(dossier({ ...early, dueAt: vn('2026-11-20 17:00') }))).toStrictEqual(OPEN_RECEIVED);
+    expect(metrics(dossier({ ...early, dueAt: vn('2026-10-10 17:00') }))).toStrictEqual([
+      'received',
+      'toProcess',
+      'unprocessed',
+      'overdue',
+    ]);
+  });
+
   it('counts one finished after the period as carried over and unprocessed', () => {
     expect(metrics(dossier({ receivedAt: before, status: 9, finishedAt: vn('2026-11-01 00:00') }))).toStrictEqual(
       OPEN_CARRIED,
