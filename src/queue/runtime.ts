@@ -3,7 +3,6 @@
  * dependencies every job handler is handed. One queue carries every job; the processor
  * parses each payload with its schema before the handler runs.
  */
-import { StoreThread } from '../reconcile/store-thread.js';
 import { setMaxListeners } from 'node:events';
 import { FlowProducer, Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { hostname } from 'node:os';
@@ -21,6 +20,7 @@ import { Incidents } from '../store/incidents.js';
 import { Repairs } from '../store/repairs.js';
 import { Runs } from '../store/runs.js';
 import { Store } from '../store/store.js';
+import { StoreThread } from '../reconcile/store-thread.js';
 import { PermanentError } from '../util/errors.js';
 import { firstIssue } from '../util/zod.js';
 import type { JobContext, JobDefinition } from './context.js';
@@ -209,13 +209,13 @@ export function createQueueRuntime(
   // the number of listeners follows the calls in flight (list pages, look-ups, syncs), not a leak
   setMaxListeners(0, abort.signal);
   const stopping = new AbortController();
-  let counting: StoreThread | undefined;
+  let thread: StoreThread | undefined;
   const shared: Shared = {
     ...{ config, store, runs, incidents, repairs, clock, queue, flow, logger },
     signal: abort.signal,
     stopping: stopping.signal,
     ...clients(config, logger, abort.signal, clock),
-    storeThread: () => (counting ??= StoreThread.start(target)),
+    storeThread: () => (thread ??= StoreThread.start(target)),
   };
   const processJob = processor(jobs, shared);
 
@@ -257,7 +257,7 @@ export function createQueueRuntime(
       await events?.close();
       await flow.close();
       await queue.close();
-      await counting?.close();
+      await thread?.close();
       for (const c of connections) c.disconnect();
     },
   };

@@ -1,8 +1,9 @@
 /**
  * A province's counts for a period from the store: per agency, and per agency and procedure.
  * `countPeriod` reads only the dossiers the store's layout says can count in the period
- * (`Store.visitPeriod`: the open buckets, the codes of another shape and the buckets of the
- * months the period overlaps), optionally half of them in a store thread
+ * (`Store.visitOdd`, `Store.visitBuckets` of `Store.periodBuckets`: the codes of another
+ * shape, the open buckets and the buckets of the months the period overlaps), optionally half
+ * of the buckets in the store thread
  * (src/reconcile/store-thread.ts); `countStore` (src/reconcile/compare.ts) reads every stored
  * dossier and stays as the reference. Both group through `GroupTally`.
  */
@@ -19,7 +20,7 @@ import type { Period } from '../domain/period.js';
  * (agency, procedure) keeps how many of its dossiers count in each combination of metrics and
  * status (a few dozen combinations occur), turned into counts at the end, and the agency's row
  * is the sum of its procedures'. Rows come in the order their first dossier came, the agency's
- * first. Two tallies of the same period and rules add up (`dump`, `merge`): the counting
+ * first. Two tallies of the same period and rules add up (`dump`, `merge`): the store
  * thread's part of a count joins the rest this way.
  */
 export class GroupTally {

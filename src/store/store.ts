@@ -225,32 +225,29 @@ export class Store {
   }
 
   /**
-   * What counting reads (`Counted`) of every stored dossier `readPeriod` gives, handed to
-   * `visit` one at a time: a value of a bucket is read in place (`unpackCounted`) into one
-   * object reused for the next (to be read, not kept).
-   */
-  async visitPeriod(province: string, period: Period, visit: (d: Counted) => void): Promise<void> {
-    await this.visitOdd(province, visit);
-    for (const [kind, buckets] of await this.periodBuckets(province, period))
-      await this.visitBuckets(kind, buckets, visit);
-  }
-
-  /**
-   * The buckets `visitPeriod` reads, as lists of `[kind, buckets]` for `visitBuckets` (the
-   * layout before buckets migrated first): split among readers, they read what it reads.
+   * The buckets of the dossiers that can count in a period (those `readPeriod` reads beside
+   * the codes of another shape, `visitOdd`), as lists of `[kind, buckets]` for `visitBuckets`,
+   * the layout before buckets migrated first: split among readers, they read the same.
    */
   async periodBuckets(province: string, period: Period): Promise<[string, string[]][]> {
     await this.migrate(province);
     return this.layoutBuckets(province, monthsOf(period));
   }
 
-  /** `visitPeriod` of the codes of another shape alone. */
+  /**
+   * What counting reads (`Counted`) of each stored dossier of another shape, handed to `visit`
+   * one at a time (to be read, not kept).
+   */
   async visitOdd(province: string, visit: (d: Counted) => void): Promise<void> {
     await this.migrate(province);
     for await (const batch of this.scanHash(`${this.keys.layout(province)}:odd`)) for (const d of batch) visit(d);
   }
 
-  /** `visitPeriod` of these buckets of one kind (a list `periodBuckets` gave, or part of one). */
+  /**
+   * What counting reads (`Counted`) of each dossier of these buckets of one kind (a list
+   * `periodBuckets` gave, or part of one), handed to `visit` one at a time: a value is read in
+   * place (`unpackCounted`) into one object reused for the next (to be read, not kept).
+   */
   async visitBuckets(kind: string, buckets: string[], visit: (d: Counted) => void): Promise<void> {
     const into = blankCounted();
     for await (const step of this.bucketSteps(kind, buckets, 'HVALS'))
