@@ -75,9 +75,9 @@ function drillItem(d: CanonicalDossier): Record<string, string> {
 /** `drillItem` as JSON bytes, kept per dossier: the same national lists are read again and again. */
 const renderedDrillItems = new WeakMap<CanonicalDossier, Buffer>();
 function drillItemJson(d: CanonicalDossier): Buffer {
-  let text = renderedDrillItems.get(d);
-  if (text === undefined) renderedDrillItems.set(d, (text = Buffer.from(JSON.stringify(drillItem(d)))));
-  return text;
+  let bytes = renderedDrillItems.get(d);
+  if (bytes === undefined) renderedDrillItems.set(d, (bytes = Buffer.from(JSON.stringify(drillItem(d)))));
+  return bytes;
 }
 
 /** National drill-down: national dossiers whose chosen date falls in the days, by code. */
