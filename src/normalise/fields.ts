@@ -61,6 +61,14 @@ export class DateBounds {
     this.skewMs = limits.skewHours * 3600_000;
   }
 
+  /**
+   * The latest time (epoch ms) a thing may have happened: now + the clock skew. The store
+   * reads a stored version after it as unreadable (`Store`, src/store/store.ts).
+   */
+  latest(): number {
+    return this.now() + this.skewMs;
+  }
+
   /** Throws `Reject` naming the field and the bound when `ms` is out of range. */
   check(field: string, ms: number, kind: 'past' | 'due'): number {
     if (ms < this.earliest)
@@ -71,7 +79,7 @@ export class DateBounds {
       if (ms >= this.dueBefore)
         throw new Reject(`${field}: ${formatDay(ms)} is not before ${this.limits.dueBefore} (dates.dueBefore)`);
     } else {
-      const latest = this.now() + this.skewMs;
+      const latest = this.latest();
       if (ms > latest) {
         throw new Reject(
           `${field}: ${new Date(ms).toISOString()} is after now + ${this.limits.skewHours} h of clock skew (${new Date(latest).toISOString()}, dates.skewHours)`,

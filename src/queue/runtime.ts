@@ -12,6 +12,7 @@ import { HttpClient } from '../http/client.js';
 import { EnvelopeClient } from '../dialects/dvcqg/envelope.js';
 import { NationalClient } from '../national/client.js';
 import { PushClient } from '../national/push.js';
+import { DateBounds } from '../normalise/fields.js';
 import { useUnits } from '../normalise/units.js';
 import { createSource } from '../sources/index.js';
 import type { SourceAdapter } from '../sources/source.js';
@@ -198,7 +199,9 @@ export function createQueueRuntime(
   useUnits(config.units); // reports and the dashboard name the configured units too
   const clock = opts.clock ?? (() => new Date());
   const { open: conn, all: connections, redis, prefix, queue, flow } = openConnections(config, logger, target);
-  const store = new Store(redis, config.redis.prefix);
+  // a stored version after the normaliser's bound on update times is older than any record (Store.latestVersion)
+  const dates = new DateBounds(config.dates, () => clock().getTime());
+  const store = new Store(redis, config.redis.prefix, { latest: () => dates.latest() });
   const runs = new Runs(redis, config.redis.prefix);
   const incidents = new Incidents(redis, config.redis.prefix);
   const repairs = new Repairs(redis, config.redis.prefix);
@@ -215,7 +218,7 @@ export function createQueueRuntime(
     signal: abort.signal,
     stopping: stopping.signal,
     ...clients(config, logger, abort.signal, clock),
-    storeThread: () => (thread ??= StoreThread.start(target)),
+    storeThread: () => (thread ??= StoreThread.start(target, config.dates)),
   };
   const processJob = processor(jobs, shared);
 

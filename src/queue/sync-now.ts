@@ -27,7 +27,11 @@ export async function previewSourceSync(
     dates: rt.config.dates,
     agencyPatterns: rt.config.codes.agencyPatterns,
   });
-  return previewSync(source, { from, to }, (codes) => rt.store.versions(cfg.province, codes), onPages);
+  const stored = {
+    versions: (codes: string[]) => rt.store.versions(cfg.province, codes),
+    latestVersion: () => rt.store.latestVersion(),
+  };
+  return previewSync(source, { from, to }, stored, onPages);
 }
 
 /** Runs one `sync-source` job on this process's worker and waits for its counters; `onPages` follows its pages. */

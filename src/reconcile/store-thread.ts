@@ -19,6 +19,8 @@ import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_t
 import type { RedisTarget } from '../config/load.js';
 import type { Period } from '../domain/period.js';
 import { ColumnWriter, columnBuffers, type DossierColumns } from '../store/columns.js';
+import { DateBounds } from '../normalise/fields.js';
+import type { DateLimits } from '../../schemas/limits.js';
 import { connect } from '../store/connection.js';
 import { Store } from '../store/store.js';
 import { startTsWorker } from '../util/ts-worker.js';
@@ -29,6 +31,8 @@ import { kept, type Days } from './read-local.js';
 interface ThreadData {
   storeThread: true;
   target: RedisTarget;
+  /** The configured `dates`: the thread's stores hold the version rule to them (a migration reads it). */
+  dates?: DateLimits;
 }
 
 /** What the explanation reads: the dossiers of `around` (`Store.readPeriod`) that count in `period` or were received in `near`. */
@@ -59,8 +63,8 @@ export class StoreThread {
   private readonly pending = new Map<number, { resolve: (a: Answer) => void; reject: (e: Error) => void }>();
   private dead: Error | undefined;
 
-  private constructor(target: RedisTarget) {
-    this.worker = startTsWorker(new URL(import.meta.url), { storeThread: true, target } satisfies ThreadData);
+  private constructor(target: RedisTarget, dates?: DateLimits) {
+    this.worker = startTsWorker(new URL(import.meta.url), { storeThread: true, target, dates } satisfies ThreadData);
     this.worker.on('message', (reply: Reply) => {
       const p = this.pending.get(reply.id);
       this.pending.delete(reply.id);
@@ -76,9 +80,9 @@ export class StoreThread {
     this.worker.on('exit', (code) => fail(new Error(`store thread exited (${code})`)));
   }
 
-  /** A thread reading stores on the Redis at `target`. */
-  static start(target: RedisTarget): StoreThread {
-    return new StoreThread(target);
+  /** A thread reading stores on the Redis at `target`; `dates` as configured (default: the default limits). */
+  static start(target: RedisTarget, dates?: DateLimits): StoreThread {
+    return new StoreThread(target, dates);
   }
 
   /** The tally of these buckets (lists of `Store.periodBuckets` of the store under `prefix`) for the period, counted in the thread. */
@@ -118,10 +122,13 @@ export class StoreThread {
 }
 
 /** The thread's side: one Redis connection, a store per prefix, an answer per request. */
-function serve({ target }: ThreadData): void {
+function serve({ target, dates }: ThreadData): void {
   const redis = connect(target, 'store-thread');
   const stores = new Map<string, Store>();
-  const storeOf = (prefix: string) => stores.get(prefix) ?? stores.set(prefix, new Store(redis, prefix)).get(prefix)!;
+  const bounds = new DateBounds(dates); // the system clock: the worker's clock does not cross into the thread
+  const latest = () => bounds.latest();
+  const storeOf = (prefix: string) =>
+    stores.get(prefix) ?? stores.set(prefix, new Store(redis, prefix, { latest })).get(prefix)!;
   const answer = async (m: Request): Promise<{ dump: TallyDump } | { columns: DossierColumns }> => {
     if (m.kind === 'ping') return { dump: [] };
     const store = storeOf(m.prefix);

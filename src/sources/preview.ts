@@ -6,7 +6,7 @@
  * in the window as the sync would: a night's window is small, a year's backfill of a large
  * province is not.
  */
-import { ApplyRule } from '../store/store.js';
+import { ApplyRule, type StoredVersions } from '../store/store.js';
 import { PullGuard } from './progress.js';
 import { DEFAULT_PULL_LIMITS, fetchGuarded, normalisePage, type SourceAdapter, type Window } from './source.js';
 
@@ -23,16 +23,16 @@ export interface SyncPreview {
 }
 
 /**
- * @param versions the stored versions of codes, as `Store.versions`
+ * @param stored the province's stored versions and the version rule's bound, as the store reads them
  * @param onPage called with the number of pages read so far
  */
 export async function previewSync(
   adapter: Pick<SourceAdapter, 'id' | 'fetchPage' | 'normalise' | 'itemKey' | 'limits'>,
   window: Window,
-  versions: (codes: string[]) => Promise<Map<string, number>>,
+  stored: StoredVersions,
   onPage: (pages: number) => void = () => {},
 ): Promise<SyncPreview> {
-  const rule = new ApplyRule(versions);
+  const rule = new ApplyRule(stored);
   const reasons = new Map<string, number>();
   let pages = 0,
     pulled = 0,

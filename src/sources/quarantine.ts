@@ -23,13 +23,16 @@ export interface ReprocessOutcome {
 
 export async function reprocessQuarantine(
   adapter: Pick<SourceAdapter, 'normalise'>,
-  store: Pick<Store, 'scanQuarantine' | 'releaseQuarantined' | 'versions'>,
+  store: Pick<Store, 'scanQuarantine' | 'releaseQuarantined' | 'versions' | 'latestVersion'>,
   source: { id: string; province: string },
   opts: { dryRun?: boolean } = {},
 ): Promise<ReprocessOutcome> {
   const out: ReprocessOutcome = { examined: 0, released: 0, applied: 0, unchanged: 0, still: {} };
   const seen = new Set<string>(); // a scan may return an item twice
-  const rule = new ApplyRule((codes) => store.versions(source.province, codes)); // a dry run's
+  const rule = new ApplyRule({
+    versions: (codes) => store.versions(source.province, codes),
+    latestVersion: () => store.latestVersion(),
+  }); // a dry run's
   for await (const batch of store.scanQuarantine(source.province, source.id)) {
     const pass: { key: string; reason: string; dossier: CanonicalDossier }[] = [];
     for (const { key, entry } of batch) {

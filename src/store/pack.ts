@@ -21,21 +21,30 @@ const CURRENT = '~';
 
 /**
  * The version (updatedAt in whole epoch seconds) of any stored value, the rule the apply
- * script's `version()` plays in Lua (src/store/store.ts): a signed integer before the first
+ * script's `version()` plays in Lua (src/store/scripts.ts): a signed integer before the first
  * `|`, in base 36 (lower case) after `~` in the current form, decimal in the earlier one, of
  * at most 10 digits (exact in a double, in both languages). Anything else, garbage included,
  * is UNREADABLE: older than any record, so the next record of that code replaces it.
+ *
+ * @param latest the version rule's bound (`Store.latestVersion`): a version after it (a time
+ *   beyond now + the clock skew, stored before the normaliser refused such times) is
+ *   UNREADABLE too. Without it, the stored update time as written.
  */
 export const UNREADABLE = Number.NEGATIVE_INFINITY;
 const VERSION_CURRENT = /^~(-?)([0-9a-z]{1,10})\|/;
 const VERSION_EARLIER = /^(-?)([0-9]{1,10})\|/;
 
-export function storedVersion(value: string): number {
+export function storedVersion(value: string, latest = Number.POSITIVE_INFINITY): number {
   const current = value.charCodeAt(0) === 126; /* ~ */
   const m = (current ? VERSION_CURRENT : VERSION_EARLIER).exec(value);
   if (!m) return UNREADABLE;
   const n = parseInt(m[2]!, current ? 36 : 10);
-  return m[1] === '-' ? -n : n;
+  return readableVersion(m[1] === '-' ? -n : n, latest);
+}
+
+/** A version as the version rule reads it: UNREADABLE when after `latest` (whole seconds). */
+export function readableVersion(version: number, latest: number): number {
+  return version > latest ? UNREADABLE : version;
 }
 const t36 = (ms: number | null) => (ms === null ? '' : Math.floor(ms / 1000).toString(36));
 const ms36 = (s: string) => (s === '' ? null : parseInt(s, 36) * 1000);

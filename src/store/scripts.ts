@@ -6,10 +6,14 @@
 /**
  * A stored value's updatedAt in whole seconds, for any value: `storedVersion` in
  * src/store/pack.ts, the same rule (a signed base-36 integer after "~", a signed decimal one
- * otherwise, at most 10 digits, then "|"; anything else is older than any record).
+ * otherwise, at most 10 digits, then "|"; anything else is older than any record). A version
+ * after LATEST (ARGV[2], the bound `Store.latestVersion` read when the script is sent: now +
+ * the clock skew) is older than any record too, so a time in the future stored before the
+ * normaliser refused it does not hold its code forever. The bound comes as an argument: the
+ * script stays deterministic.
  */
 const VERSION_FN = `
-local UNREADABLE = -math.huge
+local UNREADABLE, LATEST = -math.huge, tonumber(ARGV[2])
 local function version(v)
   local sign, digits, base
   if string.byte(v, 1) == 126 then
@@ -22,7 +26,8 @@ local function version(v)
   if digits == nil or #digits > 10 then return UNREADABLE end
   local n = tonumber(digits, base)
   if n == nil then return UNREADABLE end
-  if sign == '-' then return -n end
+  if sign == '-' then n = -n end
+  if n > LATEST then return UNREADABLE end
   return n
 end
 `;
@@ -32,8 +37,8 @@ end
  * bucket (computed by `placeOf` in TypeScript): the bucket ('' for the codes of another shape,
  * whose field is the code), the code month, and per record its field behind a one-character
  * flag ('1': kept in the open twin) and its packed value. Keys are built from the province's
- * layout prefix `L` (ARGV[1]). `legacy` is the hash of the layout before buckets, read while it
- * exists and emptied as its records are met.
+ * layout prefix `L` (ARGV[1]); ARGV[2] is the version rule's bound (VERSION_FN). `legacy` is
+ * the hash of the layout before buckets, read while it exists and emptied as its records are met.
  *
  * `applyBucket` looks up the bucket's fields with one HMGET per kind, plays its records in
  * order (each applied only when newer than the stored version or the one played before it),
@@ -162,27 +167,27 @@ end
 `;
 
 /**
- * A page: ARGV[1] the layout prefix, [2] the page's checkpoint, [3] the checkpoint it follows,
- * [4] its number of records, [5] its number of buckets; then per bucket: the bucket, its code
- * month, its number of records, and per record its flagged field and packed value; then per
- * quarantined item: its key, its reason and its entry.
+ * A page: ARGV[1] the layout prefix, [2] the version rule's bound, [3] the page's checkpoint,
+ * [4] the checkpoint it follows, [5] its number of records, [6] its number of buckets; then
+ * per bucket: the bucket, its code month, its number of records, and per record its flagged
+ * field and packed value; then per quarantined item: its key, its reason and its entry.
  */
 export const APPLY_PAGE = `
 local cp, stats, qitems, qreasons = KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 -- Each page carries its own checkpoint: finding it already stored means this very page was
 -- applied (a command sent again after a lost reply), and it must not count twice.
 local stored = redis.call('GET', cp)
-if stored == ARGV[2] then return {0, 0, 0} end
+if stored == ARGV[3] then return {0, 0, 0} end
 -- The checkpoint the page follows ('' when not checked, '-' for none, '=' and the stored text):
 -- another one stored means earlier pages were lost (a failover) or applied by someone else.
-local after = ARGV[3]
+local after = ARGV[4]
 if after == '-' and stored or after ~= '' and after ~= '-' and stored ~= string.sub(after, 2) then return {-1, 0, 0} end
-local n = tonumber(ARGV[4])
+local n = tonumber(ARGV[5])
 ${LAYOUT_FN}
 -- a bucket's records in page order: a later record of the same code compares with the earlier one
 local applied = 0
-local j = 6
-for _ = 1, tonumber(ARGV[5]) do
+local j = 7
+for _ = 1, tonumber(ARGV[6]) do
   local bucket, month, k = ARGV[j], ARGV[j + 1], tonumber(ARGV[j + 2])
   local fields, values = {}, {}
   for i = 1, k do
@@ -201,7 +206,7 @@ for i = j, #ARGV, 3 do
   q = q + 1
 end
 flush()
-redis.call('SET', cp, ARGV[2])
+redis.call('SET', cp, ARGV[3])
 redis.call('HINCRBY', stats, 'pulled', n + q)
 redis.call('HINCRBY', stats, 'applied', applied)
 redis.call('HINCRBY', stats, 'unchanged', unchanged)
@@ -211,16 +216,16 @@ return {applied, unchanged, q}
 `;
 
 /**
- * Releases quarantined items that now normalise (ARGV after the prefix: key, reason, bucket,
- * month, flagged field, packed value): each leaves the quarantine (its reason's count goes
- * down) and its record is applied under the same rule as a page's. An item no longer in the
- * quarantine (released already) changes nothing.
+ * Releases quarantined items that now normalise (ARGV after the prefix and the bound: key,
+ * reason, bucket, month, flagged field, packed value): each leaves the quarantine (its
+ * reason's count goes down) and its record is applied under the same rule as a page's. An
+ * item no longer in the quarantine (released already) changes nothing.
  */
 export const RELEASE_QUARANTINED = `
 local qitems, qreasons = KEYS[2], KEYS[3]
 ${LAYOUT_FN}
 local released, list = 0, {}
-for j = 2, #ARGV, 6 do
+for j = 3, #ARGV, 6 do
   if redis.call('HDEL', qitems, ARGV[j]) == 1 then
     released = released + 1
     if redis.call('HINCRBY', qreasons, ARGV[j + 1], -1) <= 0 then redis.call('HDEL', qreasons, ARGV[j + 1]) end
@@ -232,11 +237,14 @@ flush()
 return {applied, released - applied, released}
 `;
 
-/** The stored values of codes (false where absent), given their places: ARGV code's bucket and field. */
+/**
+ * The stored values of codes (false where absent), given their places: ARGV after the prefix
+ * and the bound (unused here), each code's bucket and field.
+ */
 export const LOOKUP = `
 ${LAYOUT_FN}
 local out = {}
-for j = 2, #ARGV, 2 do
+for j = 3, #ARGV, 2 do
   local bucket = ARGV[j]
   local v = lookup(bucket, {ARGV[j + 1]}, L .. ':b:' .. bucket, L .. ':o:' .. bucket)[ARGV[j + 1]]
   out[#out + 1] = v or false
@@ -245,14 +253,14 @@ return out
 `;
 
 /**
- * Moves records of the layout before buckets into the buckets (ARGV code, bucket, month,
- * flagged field), each under the version rule against what the buckets already hold. A code
+ * Moves records of the layout before buckets into the buckets (ARGV after the prefix and the
+ * bound: code, bucket, month, flagged field), each under the version rule against what the buckets already hold. A code
  * no longer in the old hash (moved already) changes nothing.
  */
 export const MIGRATE = `
 ${LAYOUT_FN}
 local moved, list = 0, {}
-for j = 2, #ARGV, 4 do
+for j = 3, #ARGV, 4 do
   local rec = redis.call('HGET', legacy, ARGV[j])
   if rec then
     redis.call('HDEL', legacy, ARGV[j])

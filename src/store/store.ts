@@ -2,7 +2,7 @@
  * The store: canonical dossiers per province, checkpoints, quarantine and sync counters.
  * A page is applied in one Lua script together with its checkpoint, its quarantined items
  * and its counters, so a crash leaves either the whole page or none of it, and a record
- * older than (or as old as) the stored one changes nothing.
+ * older than (or as old as) the stored one changes nothing (see `latestVersion` on the future).
  */
 import type { RedisClient } from './connection.js';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
@@ -16,11 +16,12 @@ import {
 import { Keys } from './keys.js';
 import { agencyOfBucket, codeHead, monthsOf, slotOf } from './layout.js';
 import { blankCounted, pack, storedVersion, unpack, unpackCounted, type Counted } from './pack.js';
+import { DEFAULT_DATE_BOUNDS } from '../normalise/fields.js';
 import { APPLY_PAGE, LOOKUP, MIGRATE, READ_BUCKETS, RELEASE_QUARANTINED, SCAN_JOINED } from './scripts.js';
 import type { Period } from '../domain/period.js';
 import { BUCKETS_PER_STEP, byBucket, entryBounds, placeArgs, type BucketRead } from './script-args.js';
 
-export { ApplyRule } from './apply-rule.js';
+export { ApplyRule, type StoredVersions } from './apply-rule.js';
 
 export interface PageInput {
   province: string;
@@ -69,10 +70,17 @@ type WithApply = RedisClient & {
 export class Store {
   readonly keys: Keys;
   private readonly redis: WithApply;
+  private readonly latest: () => number;
 
-  constructor(redis: RedisClient, prefix: string) {
+  /**
+   * @param opts.latest now + the clock skew (epoch ms), the normaliser's bound on update times
+   *   (`DateBounds.latest` of the configured `dates` and the worker's clock); default: the
+   *   default skew after the system clock
+   */
+  constructor(redis: RedisClient, prefix: string, opts: { latest?: () => number } = {}) {
     this.keys = new Keys(prefix);
     this.redis = redis as WithApply;
+    this.latest = opts.latest ?? (() => DEFAULT_DATE_BOUNDS.latest());
     if (!('applyPage' in redis)) redis.defineCommand('applyPage', { numberOfKeys: 5, lua: APPLY_PAGE });
     if (!('scanJoined' in redis)) redis.defineCommand('scanJoined', { numberOfKeys: 1, lua: SCAN_JOINED });
     if (!('releaseQuarantined' in redis))
@@ -82,12 +90,23 @@ export class Store {
     if (!('readBuckets' in redis)) redis.defineCommand('readBuckets', { numberOfKeys: 1, lua: READ_BUCKETS });
   }
 
+  /**
+   * The version rule's bound (whole seconds): a stored version after it (a future time stored
+   * before the normaliser refused those) is unreadable, older than any record, so the next
+   * record of its code replaces it. Read at each call; every script is sent the bound of its
+   * moment (src/store/scripts.ts, VERSION_FN).
+   */
+  latestVersion(): number {
+    return Math.floor(this.latest() / 1000);
+  }
+
   async applyPage(page: PageInput): Promise<PageOutcome> {
     const k = this.keys;
     const after = page.after === undefined ? '' : page.after === null ? '-' : `=${page.after}`;
     const [buckets, records] = byBucket(page.dossiers);
     const args: string[] = [
       k.layout(page.province),
+      String(this.latestVersion()),
       checkpointText(page.checkpoint),
       after,
       String(page.dossiers.length),
@@ -128,11 +147,12 @@ export class Store {
     await this.redis.set(this.keys.checkpoint(province, source), checkpointText(cp));
   }
 
-  /** The stored versions of these codes, read by the apply script's own rule (`storedVersion`). */
+  /** The stored versions of these codes, read by the apply script's own rule (`storedVersion` under `latestVersion`). */
   async versions(province: string, codes: string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
+    const latest = this.latestVersion();
     (await this.storedValues(province, codes)).forEach((v, i) => {
-      if (v !== null) out.set(codes[i]!, storedVersion(v));
+      if (v !== null) out.set(codes[i]!, storedVersion(v, latest));
     });
     return out;
   }
@@ -160,7 +180,7 @@ export class Store {
   /** The stored (packed) values of these codes, null where absent, wherever the layout keeps them. */
   async storedValues(province: string, codes: string[]): Promise<(string | null)[]> {
     if (codes.length === 0) return [];
-    const args = [this.keys.layout(province)];
+    const args = [this.keys.layout(province), String(this.latestVersion())];
     for (const code of codes) {
       const slot = slotOf(code);
       args.push(slot?.bucket ?? '', slot?.field ?? code);
@@ -186,7 +206,7 @@ export class Store {
     let moved = 0;
     while ((await this.redis.exists(legacy)) === 1) {
       const [, flat] = await this.redis.hscan(legacy, '0', 'COUNT', 1000);
-      const args = [this.keys.layout(province)];
+      const args = [this.keys.layout(province), String(this.latestVersion())];
       for (let i = 0; i < flat.length; i += 2) args.push(flat[i]!, ...placeArgs(unpack(flat[i]!, flat[i + 1]!)));
       moved += await this.redis.migrateDossiers(legacy, ...args);
     }
@@ -409,6 +429,7 @@ export class Store {
     const [applied, unchanged, released] = await this.redis.releaseQuarantined(
       ...keys,
       this.keys.layout(province),
+      String(this.latestVersion()),
       ...args,
     );
     return { applied, unchanged, released };

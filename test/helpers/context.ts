@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import type { JobContext } from '../../src/queue/context.js';
 import type { Config } from '../../src/config/load.js';
 import type { SourceAdapter } from '../../src/sources/source.js';
+import { DateBounds } from '../../src/normalise/fields.js';
 import { Incidents } from '../../src/store/incidents.js';
 import { Repairs } from '../../src/store/repairs.js';
 import { Runs } from '../../src/store/runs.js';
@@ -19,9 +20,10 @@ export function jobContext(
   opts: { source: SourceAdapter; now: number } & Partial<Omit<JobContext, 'source' | 'config'>>,
 ): JobContext {
   const { source, now, ...rest } = opts;
+  const dates = new DateBounds(config.dates, () => now); // as the runtime: the version rule's bound from its clock
   return {
     config,
-    store: new Store(redis, config.redis.prefix),
+    store: new Store(redis, config.redis.prefix, { latest: () => dates.latest() }),
     runs: new Runs(redis, config.redis.prefix),
     incidents: new Incidents(redis, config.redis.prefix),
     repairs: new Repairs(redis, config.redis.prefix),

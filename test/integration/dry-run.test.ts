@@ -42,7 +42,7 @@ const dryRun = (pages: number[] = []) =>
   previewSync(
     createSource(source, {}),
     { from: parseDay(source.initialFrom)!, to: world.now },
-    (codes) => rt.store.versions(source.province, codes),
+    { versions: (codes) => rt.store.versions(source.province, codes), latestVersion: () => rt.store.latestVersion() },
     (n) => pages.push(n),
   );
 

@@ -340,7 +340,8 @@ describe('item-level containment', () => {
     const preview = await previewSync(
       createSource(cfg, { now: () => world.now }),
       { from: parseDay('2026-09-01')!, to: world.now },
-      async () => new Map(),
+      // an empty store; the bound as the sync's (now + the default 24 h of skew)
+      { versions: async () => new Map(), latestVersion: () => Math.floor((world.now + 24 * 3_600_000) / 1000) },
     );
     expect(preview).toMatchObject({ applied: 2000, quarantined: 3, pulled: 2003 });
     expect(preview.reasons).toEqual({

@@ -362,6 +362,8 @@ describe('Store.releaseQuarantined', () => {
 describe('the apply script reads any stored value, and the dry run plays the same rule', () => {
   const s = Math.floor(T0 / 1000);
   const b36 = (n: number) => n.toString(36);
+  const skew = 24 * 3600; // the bound: now (T0 + an hour) + 24 h of clock skew, in seconds
+  const latest = s + 3600 + skew;
   const current = pack(dossier('A-1', T0)).slice(1 + b36(s).length); // "|…" after the version
   // [label, stored value, what a record updated at T0 does to it]
   const table: [string, string, 'applied' | 'unchanged'][] = [
@@ -383,7 +385,15 @@ describe('the apply script reads any stored value, and the dry run plays the sam
     ['~ and a bar', '~|', 'applied'],
     ['upper-case base 36', `~${b36(s).toUpperCase()}${current}`, 'applied'],
     ['eleven base-36 digits', `~zzzzzzzzzzz${current}`, 'applied'],
-    ['ten base-36 digits (year 100 million)', `~zzzzzzzzzz${current}`, 'unchanged'],
+    ['ten base-36 digits (year 100 million: after now + the skew)', `~zzzzzzzzzz${current}`, 'applied'],
+    ['current form, in the future within the skew', `~${b36(s + 3600 + skew - 60)}${current}`, 'unchanged'],
+    ['current form, at now + the skew', `~${b36(latest)}${current}`, 'unchanged'],
+    ['current form, a second after now + the skew', `~${b36(latest + 1)}${current}`, 'applied'],
+    [
+      'current form, 2999 (stored before such times were refused)',
+      `~${b36(Date.parse('2999-12-31T00:00:00Z') / 1000)}${current}`,
+      'applied',
+    ],
     ['a minus alone', '~-|', 'applied'],
     ['no bar after the version', `~${b36(s)}`, 'applied'],
     ['decimal without a bar', String(s), 'applied'],
@@ -393,9 +403,12 @@ describe('the apply script reads any stored value, and the dry run plays the sam
 
   it.each(table)('%s', async (_label, stored, expected) => {
     const client = redis.client();
-    const store = new Store(client, redis.prefix());
+    const store = new Store(client, redis.prefix(), { latest: () => latest * 1000 + 999 });
     await client.hset(store.keys.dossiers('H49'), 'A-1', stored);
-    const rule = new ApplyRule((codes) => store.versions('H49', codes));
+    const rule = new ApplyRule({
+      versions: (codes) => store.versions('H49', codes),
+      latestVersion: () => store.latestVersion(),
+    });
     const dry = await rule.play([dossier('A-1', T0)]);
     const applied = await store.applyPage({
       province: 'H49',
