@@ -72,6 +72,9 @@ export const finding = z.object({
 });
 export type Finding = z.infer<typeof finding>;
 
+/** A finding that names a dossier (an `unexplained` one names a key). */
+export const isDossierFinding = (f: Finding): boolean => f.kind !== UNEXPLAINED;
+
 /**
  * Which side a three-way mismatch points at (src/reconcile/compare.ts `verdictOf`):
  * - `records_lost`: local differs from the province's own figure while the province agrees
@@ -117,6 +120,9 @@ export const mismatch = z.object({
   residual: z.number().int().nullable().optional(),
 });
 export type Mismatch = z.infer<typeof mismatch>;
+
+/** A mismatch whose findings do not account for its whole gap. */
+export const isUnexplained = (m: Mismatch): boolean => typeof m.residual === 'number' && m.residual !== 0;
 
 /** A job of the run that failed for good: its kind (`sync-source`, `reconcile-province`, …), its id and why. */
 export const failedJob = z.object({ job: z.string(), id: z.string(), reason: z.string() });

@@ -2,8 +2,11 @@
  * What a province's mismatches come to once its findings are counted: the line every report
  * and the dashboard open a province with ("126 mismatches, all explained by 28 dossiers").
  */
-import { UNEXPLAINED, type Finding, type Mismatch, type ProvinceReport } from '../../schemas/report.js';
+import { isDossierFinding, isUnexplained, type Mismatch, type ProvinceReport } from '../../schemas/report.js';
 import { METRICS } from '../../schemas/metrics.js';
+
+/** Which findings name a dossier and which mismatches are left unexplained (schemas/report.ts). */
+export { isDossierFinding, isUnexplained };
 
 export interface Account {
   mismatches: number;
@@ -14,11 +17,6 @@ export interface Account {
   /** Mismatches without a residual: not examined, or a report stored before residuals existed. */
   unexamined: number;
 }
-
-export const isDossierFinding = (f: Finding): boolean => f.kind !== UNEXPLAINED;
-
-/** A mismatch whose findings do not account for its whole gap. */
-export const isUnexplained = (m: Mismatch): boolean => typeof m.residual === 'number' && m.residual !== 0;
 
 /** A signed figure as people read it: +1, −2 (a true minus sign), 0. */
 export function signed(n: number): string {

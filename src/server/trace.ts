@@ -1,11 +1,12 @@
 /**
- * Where a dossier or an incident shows up across the stored run reports: what the dossier
- * and incident pages and the home page's trend are built from. Pure: the routes load the
- * reports (a bounded number of the latest runs) and hand them here.
+ * Where a dossier or an incident shows up across the stored run reports (what the dossier
+ * and incident pages are built from), and the home page's trend over the runs' lines. Pure:
+ * the routes load the reports or lines (a bounded number of the latest runs) and hand them here.
  */
 import type { Incident } from '../../schemas/incident.js';
 import type { Finding, RunReport } from '../../schemas/report.js';
-import { accountOf, isDossierFinding } from '../report/account.js';
+import { isDossierFinding } from '../report/account.js';
+import { totalOf, type RunLine } from '../store/run-lines.js';
 import { groupBy } from '../util/group.js';
 import { tupleKey } from '../util/tuple-key.js';
 import { vnTime } from './pages/layout.js';
@@ -105,20 +106,19 @@ export interface TrendPoint {
   unexplained: number;
 }
 
-export function trendOf(reports: readonly RunReport[]): TrendPoint[] {
+export function trendOf(lines: readonly RunLine[]): TrendPoint[] {
   const byDay = groupBy(
-    [...reports].sort((a, b) => a.startedAt.localeCompare(b.startedAt)),
+    [...lines].sort((a, b) => a.startedAt.localeCompare(b.startedAt)),
     (r) => vnTime(r.startedAt).slice(0, 10),
   );
   return [...byDay].map(([day, runs]) => {
-    const accounts = runs.flatMap((r) => r.provinces.map(accountOf));
-    const total = (k: 'mismatches' | 'dossiers') => accounts.reduce((n, a) => n + a[k], 0);
+    const provinces = runs.flatMap((r) => r.provinces);
     return {
       day,
       runs: runs.map((r) => r.runId),
-      mismatches: total('mismatches'),
-      findings: total('dossiers'),
-      unexplained: accounts.reduce((n, a) => n + a.residuals.length, 0),
+      mismatches: totalOf(provinces, 'mismatches'),
+      findings: totalOf(provinces, 'dossiers'),
+      unexplained: totalOf(provinces, 'unexplained'),
     };
   });
 }

@@ -78,6 +78,10 @@ export class Keys {
   runFindings(runId: string, province: string): string {
     return `${this.g}:run:${runId}:findings:${province}`;
   }
+  /** What the run list shows of a run, per province, in a few counts (src/store/run-lines.ts). */
+  runLines(runId: string): string {
+    return `${this.g}:run:${runId}:lines`;
+  }
   /** The national requests and records of a run, per province (`<province>|requests`, `<province>|records`) and in all. */
   runNational(runId: string): string {
     return `${this.g}:run:${runId}:national`;

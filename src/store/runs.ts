@@ -17,6 +17,18 @@ import { z } from 'zod';
 import { groupBy } from '../util/group.js';
 import { tupleKey } from '../util/tuple-key.js';
 import { Keys } from './keys.js';
+import {
+  LINES_KEPT,
+  NOT_RECONCILED,
+  fieldsOfReport,
+  findingsField,
+  incidentsField,
+  lineOf,
+  lineOfReport,
+  resultField,
+  runHead,
+  type RunLine,
+} from './run-lines.js';
 
 const runMeta = z.object({
   runId: z.string(),
@@ -58,7 +70,7 @@ const parseSummary = (raw: string): ProvinceSummary =>
 function notReconciled(province: string): ProvinceSummary {
   return {
     province,
-    coverage: { status: 'failed', why: 'not reconciled (yet)' },
+    coverage: { ...NOT_RECONCILED },
     sources: [],
     agencies: 0,
     mismatches: [],
@@ -97,6 +109,7 @@ export class Runs {
       .multi()
       .set(this.keys.run(meta.runId), JSON.stringify(meta))
       .zadd(this.keys.runs(), Date.parse(meta.startedAt), meta.runId)
+      .hset(this.keys.runLines(meta.runId), LINES_KEPT, '1')
       .exec();
   }
 
@@ -112,7 +125,11 @@ export class Runs {
   }
 
   async setProvince(runId: string, summary: ProvinceSummary): Promise<void> {
-    await this.redis.set(this.keys.runProvince(runId, summary.province), JSON.stringify(summary));
+    await this.redis
+      .multi()
+      .set(this.keys.runProvince(runId, summary.province), JSON.stringify(summary))
+      .hset(this.keys.runLines(runId), ...resultField(summary))
+      .exec();
   }
 
   /** Records jobs of the run that failed for good against the province (see `withFailedJobs`); once each. */
@@ -142,8 +159,17 @@ export class Runs {
     load: NationalLoad,
   ): Promise<void> {
     const key = this.keys.runFindings(runId, summary.province);
-    const tx = this.redis.multi().set(this.keys.runProvince(runId, summary.province), JSON.stringify(summary)).del(key);
-    if (findings.length) tx.hset(key, Object.fromEntries(findings.map((f) => [findingField(f), JSON.stringify(f)])));
+    const byField = new Map(findings.map((f) => [findingField(f), f])); // one finding per field, the last one
+    const tx = this.redis
+      .multi()
+      .set(this.keys.runProvince(runId, summary.province), JSON.stringify(summary))
+      .del(key)
+      .hset(
+        this.keys.runLines(runId),
+        ...resultField(summary),
+        ...findingsField(summary.province, [...byField.values()]),
+      );
+    if (byField.size) tx.hset(key, Object.fromEntries([...byField].map(([field, f]) => [field, JSON.stringify(f)])));
     await this.loadInto(tx, runId, summary.province, load).exec();
   }
 
@@ -174,7 +200,11 @@ export class Runs {
 
   /** What the run did to each province's incidents. */
   async setIncidents(runId: string, province: string, changes: IncidentChange[]): Promise<void> {
-    await this.redis.hset(this.keys.runIncidents(runId), province, JSON.stringify(changes));
+    await this.redis
+      .multi()
+      .hset(this.keys.runIncidents(runId), province, JSON.stringify(changes))
+      .hset(this.keys.runLines(runId), ...incidentsField(province, changes))
+      .exec();
   }
 
   /** Records that a scheduled night up to `windowTo` completed its syncs; keeps the latest. */
@@ -198,6 +228,43 @@ export class Runs {
     return this.redis.zrevrange(this.keys.runs(), 0, limit - 1);
   }
 
+  /**
+   * What the run list shows of these runs (src/store/run-lines.ts), in the same order (a run
+   * gone meanwhile is left out): each run's meta and lines, all in one round trip. A run stored
+   * before lines were kept is read from its report, and once it is finished its lines are
+   * stored from it, so that it is read whole once (docs/architecture.md).
+   */
+  async lines(ids: readonly string[]): Promise<RunLine[]> {
+    if (!ids.length) return [];
+    const tx = this.redis.pipeline();
+    for (const id of ids) tx.get(this.keys.run(id)).hgetall(this.keys.runLines(id));
+    const replies = (await tx.exec()) ?? [];
+    const out: RunLine[] = [];
+    for (const [i, id] of ids.entries()) {
+      const [[metaErr, raw], [linesErr, h]] = [replies[2 * i]!, replies[2 * i + 1]!];
+      if (metaErr || linesErr) throw metaErr ?? linesErr;
+      if (typeof raw !== 'string') continue;
+      const fields = h as Record<string, string>;
+      const line = fields[LINES_KEPT] ? lineOf(runMeta.parse(JSON.parse(raw)), fields) : await this.lineFromReport(id);
+      if (line) out.push(line);
+    }
+    return out;
+  }
+
+  private async lineFromReport(runId: string): Promise<RunLine | undefined> {
+    const report = await this.report(runId);
+    if (!report) return undefined;
+    // While it runs, the version that created it may still write it; once finished, its lines
+    // are kept. HSETNX: a part this version wrote meanwhile stays as written.
+    if (report.finishedAt) {
+      const key = this.keys.runLines(runId);
+      const tx = this.redis.multi();
+      for (const [field, v] of Object.entries(fieldsOfReport(report))) tx.hsetnx(key, field, v);
+      await tx.hset(key, LINES_KEPT, '1').exec();
+    }
+    return lineOfReport(report);
+  }
+
   async report(runId: string): Promise<RunReport | undefined> {
     const meta = await this.meta(runId);
     if (!meta) return undefined;
@@ -213,15 +280,7 @@ export class Runs {
       const repairChecks = checked ? { repairChecks: z.array(repairCheck).parse(JSON.parse(checked)) } : {};
       provinces.push({ ...summary, findings: await this.findings(runId, code), incidents, ...repairChecks });
     }
-    return {
-      runId: meta.runId,
-      period: meta.period,
-      window: meta.window,
-      startedAt: meta.startedAt,
-      finishedAt: meta.finishedAt,
-      status: meta.finishedAt ? 'complete' : 'running',
-      provinces,
-    };
+    return { ...runHead(meta), provinces };
   }
 
   private async findings(runId: string, province: string): Promise<Finding[]> {

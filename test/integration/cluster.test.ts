@@ -158,6 +158,7 @@ describe.skipIf(unsupported)('on a Redis Cluster of three masters', () => {
       [],
       load,
     );
+    await runs.setIncidents('r', 'H49', []);
     const at = new Date(0).toISOString();
     await incidents.save([
       {
@@ -201,17 +202,16 @@ describe.skipIf(unsupported)('on a Redis Cluster of three masters', () => {
     expect(await store.countDossiers('H49')).toBe(3);
     expect((await runs.report('r'))?.provinces.map((p) => p.province)).toEqual(['H49']);
     expect(await runs.nationalRecords('r')).toBe(4);
+    // the run list's one pipeline of every run's meta and lines
+    expect((await runs.lines(['r']))[0]?.provinces.map((p) => [p.province, p.coverage.status])).toEqual([
+      ['H49', 'complete'],
+    ]);
     expect(await incidents.list({ status: 'open' })).toHaveLength(1);
 
     // And asked of the cluster: each group's keys hash to one slot.
     const distinct = [...new Map(groups.map((g) => [`${g.kind} ${g.keys.join(' ')}`, g])).values()]; // a script sent again as EVAL after NOSCRIPT counts once
     expect(distinct.map((g) => g.kind).sort()).toEqual([
-      'multi',
-      'multi',
-      'multi',
-      'multi',
-      'multi',
-      'multi',
+      ...Array(7).fill('multi'),
       ...Array(4).fill('script of 1 key(s)'),
       'script of 3 key(s)',
       'script of 5 key(s)',

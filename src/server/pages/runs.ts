@@ -1,6 +1,5 @@
 /** The home page: the latest runs under a trend of the last nights. */
-import type { RunReport } from '../../../schemas/report.js';
-import { accountOf } from '../../report/account.js';
+import { totalOf, type RunLine } from '../../store/run-lines.js';
 import { html, type Html } from '../html.js';
 import { PAGE_LABELS, REPORT_LABELS } from '../labels.js';
 import type { TrendPoint } from '../trace.js';
@@ -44,31 +43,29 @@ ${TREND_SERIES.map(
 }
 
 /**
- * @param reports the latest runs, newest first, for the list
+ * @param runs the latest runs' lines, newest first, for the list
  * @param trend the nights of the runs the trend covers (usually more than the list shows)
  */
 export function runsPage(
   ctx: PageContext,
-  reports: RunReport[],
+  runs: RunLine[],
   trend: { points: TrendPoint[]; runs: number } = { points: [], runs: 0 },
 ): string {
   const L = PAGE_LABELS[ctx.lang];
   const R = REPORT_LABELS[ctx.lang];
-  const rows = reports.map((r) => {
-    const accounts = r.provinces.map(accountOf);
-    const total = (f: (a: (typeof accounts)[number]) => number) => accounts.reduce((n, a) => n + f(a), 0);
-    return html`<tr>
+  const rows = runs.map(
+    (r) => html`<tr>
 <td><a class="mono run-link" href="${runHref(ctx, r.runId)}">${r.runId}</a></td>
 <td>${r.period.from} … ${r.period.to}</td>
 <td>${vnTime(r.startedAt)}</td><td>${vnTime(r.finishedAt)}</td>
 <td>${pill(r.status, R.status[r.status])}</td>
 <td>${r.provinces.map((p) => html`${pill(p.coverage.status, p.province)} `)}</td>
-<td class="num">${total((a) => a.mismatches)}</td><td class="num">${total((a) => a.dossiers)}</td><td class="num">${total((a) => a.residuals.length)}</td></tr>`;
-  });
+<td class="num">${totalOf(r.provinces, 'mismatches')}</td><td class="num">${totalOf(r.provinces, 'dossiers')}</td><td class="num">${totalOf(r.provinces, 'unexplained')}</td></tr>`,
+  );
   const body = html`<h1>${L.latestRuns}</h1><p class="sub">${L.timesIn}</p>
 ${trend.points.length ? html`<h2>${L.trend}</h2>${trendChart(ctx, trend.points, trend.runs)}<h2>${L.nav.runs}</h2>` : null}
 <div class="card">${
-    reports.length
+    runs.length
       ? html`<table id="runs"><thead><tr><th>${L.run}</th><th>${R.period}</th><th>${L.started}</th><th>${L.finished}</th><th>${L.status}</th><th>${L.provinces}</th><th class="num">${R.columns.mismatches}</th><th class="num">${R.columns.findings}</th><th class="num">${R.columns.unexplained}</th></tr></thead><tbody>${rows}</tbody></table>`
       : html`<p class="empty">${L.noRuns}</p>`
   }</div>`;

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import type { RunReport } from '../../../schemas/report.js';
 import { LANGS, type Lang } from '../../report/labels.js';
 import type { Runtime } from '../../queue/runtime.js';
+import type { RunLine } from '../../store/run-lines.js';
 import type { PageContext } from '../pages/layout.js';
 
 export interface RouteContext {
@@ -24,6 +25,8 @@ export interface RouteContext {
   reportsOf(ids: readonly string[]): Promise<RunReport[]>;
   /** The latest runs' reports, newest first (`runsShown` unless told). */
   reports(n?: number): Promise<RunReport[]>;
+  /** The latest runs' lines (what the run list shows of each, not their reports), newest first (`runsShown` unless told). */
+  lines(n?: number): Promise<RunLine[]>;
 }
 
 const PAGE_HEADERS = {
@@ -54,5 +57,6 @@ export function routeContext(
     page: (res, body, status = 200) => void res.status(status).set(PAGE_HEADERS).type('html').send(body),
     reportsOf,
     reports: async (n = s.runsShown) => reportsOf(await rt.runs.list(n)),
+    lines: async (n = s.runsShown) => rt.runs.lines(await rt.runs.list(n)),
   };
 }

@@ -1,6 +1,5 @@
 /** The runs: the home page (latest runs under the trend), a run's page, and their JSON. */
 import { Router } from 'express';
-import { accountOf } from '../../report/account.js';
 import { PAGE_LABELS } from '../labels.js';
 import { notFoundPage } from '../pages/layout.js';
 import { queuedNotice, repairRunSection } from '../pages/repair.js';
@@ -13,7 +12,8 @@ export function runsRoutes(c: RouteContext): Router {
   const { rt } = c;
   const router = Router();
   router.get('/', async (req, res) => {
-    const traced = await c.reports(Math.max(c.runsShown, c.runsTraced));
+    // The runs' lines only: the list and the trend show counts, never a run's findings.
+    const traced = await c.lines(Math.max(c.runsShown, c.runsTraced));
     c.page(
       res,
       runsPage(c.ctxOf(req), traced.slice(0, c.runsShown), {
@@ -36,7 +36,7 @@ export function runsRoutes(c: RouteContext): Router {
     }
   });
   router.get('/api/runs', async (_req, res) => {
-    const runs = (await c.reports()).map((r) => ({
+    const runs = (await c.lines()).map((r) => ({
       runId: r.runId,
       period: r.period,
       window: r.window,
@@ -46,10 +46,10 @@ export function runsRoutes(c: RouteContext): Router {
       provinces: r.provinces.map((p) => ({
         province: p.province,
         coverage: p.coverage,
-        mismatches: p.mismatches.length,
-        findings: p.findings.length,
-        unexplained: accountOf(p).residuals.length,
-        incidents: p.incidents.length,
+        mismatches: p.mismatches,
+        findings: p.findings,
+        unexplained: p.unexplained,
+        incidents: p.incidents,
       })),
     }));
     res.json({ runs });
