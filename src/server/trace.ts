@@ -1,12 +1,15 @@
 /**
- * Where a dossier or an incident shows up across the stored run reports (what the dossier
+ * Where a dossier or an incident shows up across the stored runs' findings (what the dossier
  * and incident pages are built from), and the home page's trend over the runs' lines. Pure:
- * the routes load the reports or lines (a bounded number of the latest runs) and hand them here.
+ * the routes load the findings (a run's report, or the findings that name a dossier:
+ * `Runs.findingsNaming`) or the lines of a bounded number of the latest runs and hand them here.
  */
 import type { Incident } from '../../schemas/incident.js';
 import type { Finding, RunReport } from '../../schemas/report.js';
 import { isDossierFinding } from '../report/account.js';
+import { codesNamed } from '../store/finding-codes.js';
 import { totalOf, type RunLine } from '../store/run-lines.js';
+import type { RunFindings } from '../store/runs.js';
 import { groupBy } from '../util/group.js';
 import { tupleKey } from '../util/tuple-key.js';
 import { vnTime } from './pages/layout.js';
@@ -20,18 +23,16 @@ export interface Appearance {
   finding: Finding;
 }
 
-/** A finding names a dossier by its code, or by its code on either side (a replaced code differs across sides). */
-function names(f: Finding, code: string): boolean {
-  return f.dossierCode === code || f.evidence.local?.code === code || f.evidence.national?.code === code;
-}
+/** A dossier finding names a dossier by its code, or by its code on either side (a replaced code differs across sides). */
+const names = (f: Finding, code: string): boolean => codesNamed(f).includes(code);
 
-/** Every finding of the dossier in the given reports, newest run first. */
-export function appearancesOf(code: string, reports: readonly RunReport[]): Appearance[] {
+/** Every finding of the dossier in the given runs' findings (their reports, or those that name it), newest run first. */
+export function appearancesOf(code: string, reports: readonly RunFindings[]): Appearance[] {
   const out: Appearance[] = [];
   for (const r of reports) {
     for (const p of r.provinces) {
       for (const f of p.findings) {
-        if (isDossierFinding(f) && names(f, code))
+        if (names(f, code))
           out.push({ runId: r.runId, period: r.period, startedAt: r.startedAt, province: p.province, finding: f });
       }
     }
@@ -56,11 +57,12 @@ const procedureOf = (f: Finding) => f.evidence.local?.procedure ?? f.evidence.na
  * of its history; an incident stored before incidents followed causes (cause null) names one
  * figure, and its dossiers are the findings that moved that figure.
  * Findings are indexed once by run, province and agency: the cost follows the findings and
- * the incidents' history, not their product.
+ * the incidents' history, not their product. Given only the findings that name a code, it
+ * finds each incident's dossiers of that code as the whole reports do.
  */
 export function incidentDossiers(
   incidents: readonly Incident[],
-  reports: readonly RunReport[],
+  reports: readonly RunFindings[],
 ): Map<string, IncidentDossier[]> {
   const index = new Map<string, Finding[]>();
   for (const r of reports) {

@@ -78,6 +78,10 @@ export class Keys {
   runFindings(runId: string, province: string): string {
     return `${this.g}:run:${runId}:findings:${province}`;
   }
+  /** The codes a run's findings of a province name besides their own, to their fields (src/store/finding-codes.ts). */
+  runFindingCodes(runId: string, province: string): string {
+    return `${this.g}:run:${runId}:finding-codes:${province}`;
+  }
   /** What the run list shows of a run, per province, in a few counts (src/store/run-lines.ts). */
   runLines(runId: string): string {
     return `${this.g}:run:${runId}:lines`;

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { groupBy } from '../util/group.js';
 import { tupleKey } from '../util/tuple-key.js';
 import { Keys } from './keys.js';
+import { INDEX_KEPT, byAgencyAndCode, codeField, indexOf } from './finding-codes.js';
 import {
   LINES_KEPT,
   NOT_RECONCILED,
@@ -41,6 +42,11 @@ const runMeta = z.object({
   scheduled: z.boolean().optional(),
 });
 export type RunMeta = z.infer<typeof runMeta>;
+
+/** A run's findings that name a code (and maybe others), per province, as `Runs.findingsNaming` reads them. */
+export type RunFindings = Pick<RunReport, 'runId' | 'period' | 'startedAt'> & {
+  provinces: { province: string; findings: Finding[] }[];
+};
 
 export type ProvinceSummary = Omit<ProvinceReport, 'findings' | 'incidents'>;
 type Coverage = ProvinceSummary['coverage'];
@@ -159,11 +165,13 @@ export class Runs {
     load: NationalLoad,
   ): Promise<void> {
     const key = this.keys.runFindings(runId, summary.province);
+    const codes = this.keys.runFindingCodes(runId, summary.province);
     const byField = new Map(findings.map((f) => [findingField(f), f])); // one finding per field, the last one
     const tx = this.redis
       .multi()
       .set(this.keys.runProvince(runId, summary.province), JSON.stringify(summary))
-      .del(key)
+      .del(key, codes)
+      .hset(codes, indexOf(byField))
       .hset(
         this.keys.runLines(runId),
         ...resultField(summary),
@@ -265,6 +273,64 @@ export class Runs {
     return lineOfReport(report);
   }
 
+  /**
+   * What a dossier's page reads of these runs (a run gone meanwhile is left out), in the same
+   * order: each province's findings that name `code`, by its own code or another it names
+   * (src/store/finding-codes.ts), in report order, in three round trips at most. A province
+   * whose findings were stored before their codes were kept gives all its findings: the
+   * reader keeps those that name the code (docs/architecture.md).
+   */
+  async findingsNaming(ids: readonly string[], code: string): Promise<RunFindings[]> {
+    const metas = await this.replies(ids.map((id) => ['get', this.keys.run(id)]));
+    const runs = metas.flatMap((raw) => (typeof raw === 'string' ? [runMeta.parse(JSON.parse(raw))] : []));
+    const pairs = runs.flatMap((m) => m.provinces.map((province) => ({ runId: m.runId, province })));
+    const named = await this.replies(
+      pairs.flatMap(({ runId, province }) => [
+        ['hget', this.keys.runFindings(runId, province), codeField(code)],
+        ['hmget', this.keys.runFindingCodes(runId, province), INDEX_KEPT, codeField(code)],
+        ['exists', this.keys.runFindings(runId, province)],
+      ]),
+    );
+    const others = pairs.map(({ runId, province }, i) => {
+      const [kept, fields] = named[3 * i + 1] as (string | null)[];
+      if (!kept) return [];
+      return (fields ? z.array(z.string()).parse(JSON.parse(fields)) : []).map((field) => ({ runId, province, field }));
+    });
+    const values = await this.replies(
+      others.flat().map(({ runId, province, field }) => ['hget', this.keys.runFindings(runId, province), field]),
+    );
+    const found = new Map<string, Finding[]>();
+    let v = 0;
+    for (const [i, { runId, province }] of pairs.entries()) {
+      const [own, [kept], exists] = named.slice(3 * i, 3 * i + 3) as [string | null, (string | null)[], number];
+      let list: Finding[];
+      if (kept) {
+        const raws = [own, ...others[i]!.map(() => values[v++] as string | null)];
+        const byField = raws
+          .flatMap((raw) => (raw ? [finding.parse(JSON.parse(raw))] : []))
+          .map((f) => [findingField(f), f] as [string, Finding]);
+        list = [...new Map(byField)].sort(byAgencyAndCode).map(([, f]) => f);
+      } else list = exists ? await this.findings(runId, province) : [];
+      found.set(tupleKey(runId, province), list);
+    }
+    return runs.map((m) => ({
+      runId: m.runId,
+      period: m.period,
+      startedAt: m.startedAt,
+      provinces: m.provinces.map((province) => ({ province, findings: found.get(tupleKey(m.runId, province))! })),
+    }));
+  }
+
+  /** The replies of these commands, sent in one pipeline. */
+  private async replies(commands: (string | number)[][]): Promise<unknown[]> {
+    if (!commands.length) return [];
+    const replies = (await this.redis.pipeline(commands).exec()) ?? [];
+    return replies.map(([err, reply]) => {
+      if (err) throw err;
+      return reply;
+    });
+  }
+
   async report(runId: string): Promise<RunReport | undefined> {
     const meta = await this.meta(runId);
     if (!meta) return undefined;
@@ -294,11 +360,6 @@ export class Runs {
       if (seen) seen.metrics = [...new Set([...seen.metrics, ...f.metrics])].sort();
       else byCode.set(field, f);
     }
-    return [...byCode.entries()]
-      .sort(
-        ([fa, a], [fb, b]) =>
-          a.agency.localeCompare(b.agency) || a.dossierCode.localeCompare(b.dossierCode) || fa.localeCompare(fb),
-      )
-      .map(([, f]) => f);
+    return [...byCode.entries()].sort(byAgencyAndCode).map(([, f]) => f);
   }
 }

@@ -247,6 +247,41 @@ const PAGE = {
   title: 'Dossier H49-X|1',
 };
 
+/**
+ * The commands sent on run keys while `act` runs (MONITOR), as `command key args…`, up to a
+ * marker sent after it: everything sent before the marker has been seen once the marker is.
+ */
+async function runCommands(act: () => Promise<unknown>): Promise<string[][]> {
+  const monitor: Redis = await redis.client().monitor();
+  const seen: string[][] = [];
+  const marker = `end-${Math.random()}`;
+  let ended: () => void;
+  const end = new Promise<void>((resolve) => (ended = resolve));
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) ended();
+    else seen.push(args);
+  });
+  try {
+    await act();
+    await rt.redis.echo(marker);
+    await end;
+  } finally {
+    monitor.disconnect();
+  }
+  const runKey = rt.runs.keys.runs().slice(0, -1); // `<prefix>:{global}:run`: the runs index and every run's keys
+  return seen.filter((args) => args[1]?.startsWith(runKey)).map(([cmd, ...rest]) => [cmd!.toLowerCase(), ...rest]);
+}
+const PAIRS = [
+  ['night-4', 'H49'],
+  ['night-4', 'H12'],
+  ['night-3', 'H49'],
+  ['night-2', 'H49'],
+  ['night-2', 'H56'],
+  ['night-1', 'H49'],
+  ['night-1', 'H56'],
+] as const;
+const sorted = (rows: string[][]) => rows.map((r) => r.join(' ')).sort();
+
 const get = (path: string) => fetch(`${server.url}${path}`);
 const page = async (code: string) => {
   const res = await get(`/dossiers/${encodeURIComponent(code)}?lang=en`);
@@ -279,6 +314,50 @@ describe('the dossier page', () => {
     const { status, text } = await page(X);
     expect(status).toBe(200);
     expect(contentOf(text)).toEqual(PAGE);
+  });
+
+  it("reads each run's findings that name it, one by one: no report, no whole findings hash, nothing else of a run", async () => {
+    const report = vi.spyOn(rt.runs, 'report');
+    try {
+      const k = rt.runs.keys;
+      const commands = await runCommands(async () => expect(contentOf((await page(X)).text)).toEqual(PAGE));
+      const own = tupleKey(X);
+      expect(sorted(commands)).toEqual(
+        sorted([
+          ['zrevrange', k.runs(), '0', '29'],
+          ...['night-4', 'night-3', 'night-2', 'night-1'].map((id) => ['get', k.run(id)]),
+          ...PAIRS.flatMap(([id, p]) => [
+            ['hget', k.runFindings(id, p), own],
+            ['hmget', k.runFindingCodes(id, p), '*', own],
+            ['exists', k.runFindings(id, p)],
+          ]),
+          // the findings of other codes that name it on one side, by their fields
+          ['hget', k.runFindings('night-2', 'H49'), tupleKey('H49-NEW')],
+          ['hget', k.runFindings('night-1', 'H56'), tupleKey('H56-OLD')],
+        ]),
+      );
+      expect(report).not.toHaveBeenCalled();
+    } finally {
+      report.mockRestore();
+    }
+  });
+
+  it('a run whose findings were stored before their codes were kept shows the same, read from its findings', async () => {
+    const k = rt.runs.keys;
+    // as an earlier version left night-1 and night-2's H49: no index of their codes
+    await rt.redis.del(k.runFindingCodes('night-1', 'H49'), k.runFindingCodes('night-1', 'H56'));
+    await rt.redis.del(k.runFindingCodes('night-2', 'H49'), k.runFindingCodes('night-2', 'H56'));
+    const commands = await runCommands(async () => expect(contentOf((await page(X)).text)).toEqual(PAGE));
+    expect(sorted(commands.filter(([cmd]) => cmd === 'hgetall'))).toEqual(
+      sorted([
+        ['hgetall', k.runFindings('night-1', 'H49')],
+        ['hgetall', k.runFindings('night-1', 'H56')],
+        ['hgetall', k.runFindings('night-2', 'H49')],
+      ]), // night-2's H56 has no findings
+    );
+    // once more, a province of night-3 whose only finding is another dossier's: not found there either
+    await rt.redis.del(k.runFindingCodes('night-3', 'H49'));
+    expect(contentOf((await page(X)).text)).toEqual(PAGE);
   });
 
   it('a code no run names is not found, in the runs searched; nor is a code a run named only before its findings were replaced', async () => {

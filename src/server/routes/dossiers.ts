@@ -12,7 +12,9 @@ export function dossiersRoutes(c: RouteContext): Router {
   router.get('/dossiers/:code', async (req, res) => {
     const ctx = c.ctxOf(req);
     const code = req.params.code;
-    const traced = await c.reports(c.runsTraced);
+    // Only the findings that name the code, in each of the latest runs: the dossiers behind an
+    // incident that are this one are among them (docs/architecture.md).
+    const traced = await c.rt.runs.findingsNaming(await c.rt.runs.list(c.runsTraced), code);
     const appearances = appearancesOf(code, traced);
     if (!appearances.length) {
       c.page(
