@@ -152,10 +152,19 @@ describe.skipIf(unsupported)('on a Redis Cluster of three masters', () => {
     });
     const load = { requests: 1, records: 2 };
     await runs.addNationalLoad('r', 'H49', load);
+    // a finding naming a replaced code on the national side: its code is indexed in the same MULTI
+    const side = { status: 2, receivedAt: null, dueAt: null, finishedAt: null, returnedAt: null, updatedAt: null };
+    const replaced = {
+      dossierCode: 'A-1',
+      agency: 'a',
+      kind: 'code_divergence' as const,
+      metrics: ['received'],
+      evidence: { local: { ...side, procedure: 'p', code: 'A-1' }, national: { ...side, procedure: 'p', code: 'A-2' } },
+    };
     await runs.setExplanation(
       'r',
       { province: 'H49', coverage: { status: 'complete', why: null }, sources: [], agencies: 0, mismatches: [] },
-      [],
+      [replaced],
       load,
     );
     await runs.setIncidents('r', 'H49', []);
@@ -207,6 +216,10 @@ describe.skipIf(unsupported)('on a Redis Cluster of three masters', () => {
       ['H49', 'complete'],
     ]);
     expect(await incidents.list({ status: 'open' })).toHaveLength(1);
+    // a dossier page's pipelines of the runs' findings that name a code
+    expect((await runs.findingsNaming(['r'], 'A-2'))[0]?.provinces).toEqual([
+      { province: 'H49', findings: [replaced] },
+    ]);
 
     // And asked of the cluster: each group's keys hash to one slot.
     const distinct = [...new Map(groups.map((g) => [`${g.kind} ${g.keys.join(' ')}`, g])).values()]; // a script sent again as EVAL after NOSCRIPT counts once
