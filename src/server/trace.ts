@@ -1,8 +1,8 @@
 /**
  * Where a dossier or an incident shows up across the stored runs' findings (what the dossier
  * and incident pages are built from), and the home page's trend over the runs' lines. Pure:
- * the routes load the findings (a run's report, or the findings that name a dossier:
- * `Runs.findingsNaming`) or the lines of a bounded number of the latest runs and hand them here.
+ * the routes load the findings (the findings that name a dossier: `Runs.findingsNaming`, or
+ * an incident's province's findings: `Runs.findingsOf`) or the lines of a bounded number of the latest runs and hand them here.
  */
 import type { Incident } from '../../schemas/incident.js';
 import type { Finding, RunReport } from '../../schemas/report.js';

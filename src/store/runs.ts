@@ -88,6 +88,20 @@ function findingField(f: Finding): string {
   return f.key ? tupleKey(f.agency, f.key.procedure, f.key.metric) : tupleKey(f.dossierCode);
 }
 
+/** A province's findings hash as its findings, in report order. */
+function findingsOfHash(h: Record<string, string>): Finding[] {
+  // Reports stored before the explanation pass hold a field per dossier and metric: merged here.
+  const byCode = new Map<string, Finding>();
+  for (const raw of Object.values(h)) {
+    const f = finding.parse(JSON.parse(raw));
+    const field = findingField(f);
+    const seen = byCode.get(field);
+    if (seen) seen.metrics = [...new Set([...seen.metrics, ...f.metrics])].sort();
+    else byCode.set(field, f);
+  }
+  return [...byCode.entries()].sort(byAgencyAndCode).map(([, f]) => f);
+}
+
 /** `<province>|requests` and `<province>|records` fields as a load per province. */
 function loadsOf(h: Record<string, string>): Map<string, NationalLoad> {
   const out = new Map<string, NationalLoad>();
@@ -321,6 +335,25 @@ export class Runs {
     }));
   }
 
+  /**
+   * What an incident's page reads of these runs (a run gone meanwhile, or one that does not
+   * compare the province, is left out), in the same order: the province's findings, as its
+   * report gives them, and no other province's, in two round trips (docs/architecture.md).
+   */
+  async findingsOf(ids: readonly string[], province: string): Promise<RunFindings[]> {
+    const metas = await this.replies(ids.map((id) => ['get', this.keys.run(id)]));
+    const runs = metas
+      .flatMap((raw) => (typeof raw === 'string' ? [runMeta.parse(JSON.parse(raw))] : []))
+      .filter((m) => m.provinces.includes(province));
+    const hashes = await this.replies(runs.map((m) => ['hgetall', this.keys.runFindings(m.runId, province)]));
+    return runs.map((m, i) => ({
+      runId: m.runId,
+      period: m.period,
+      startedAt: m.startedAt,
+      provinces: [{ province, findings: findingsOfHash(hashes[i] as Record<string, string>) }],
+    }));
+  }
+
   /** The replies of these commands, sent in one pipeline. */
   private async replies(commands: (string | number)[][]): Promise<unknown[]> {
     if (!commands.length) return [];
@@ -350,16 +383,6 @@ export class Runs {
   }
 
   private async findings(runId: string, province: string): Promise<Finding[]> {
-    const h = await this.redis.hgetall(this.keys.runFindings(runId, province));
-    // Reports stored before the explanation pass hold a field per dossier and metric: merged here.
-    const byCode = new Map<string, Finding>();
-    for (const raw of Object.values(h)) {
-      const f = finding.parse(JSON.parse(raw));
-      const field = findingField(f);
-      const seen = byCode.get(field);
-      if (seen) seen.metrics = [...new Set([...seen.metrics, ...f.metrics])].sort();
-      else byCode.set(field, f);
-    }
-    return [...byCode.entries()].sort(byAgencyAndCode).map(([, f]) => f);
+    return findingsOfHash(await this.redis.hgetall(this.keys.runFindings(runId, province)));
   }
 }

@@ -6,20 +6,16 @@
  * commands the requests send are watched with MONITOR. A run stored before the index was kept
  * is read from its findings.
  */
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Redis } from 'ioredis';
 import type { Incident } from '../../schemas/incident.js';
 import type { Finding } from '../../schemas/report.js';
-import { parseConfig } from '../../src/config/load.js';
-import { createRuntime } from '../../jobs/runtime.js';
 import type { Runtime } from '../../src/queue/runtime.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { tupleKey } from '../../src/util/tuple-key.js';
+import { commandsSent, offlineRuntime, runKeyOf } from '../helpers/dashboard.js';
 import { useRedis } from '../helpers/redis.js';
 
 const redis = useRedis();
-const silent = pino({ level: 'silent' });
 let rt: Runtime;
 let server: RunningServer;
 
@@ -247,30 +243,9 @@ const PAGE = {
   title: 'Dossier H49-X|1',
 };
 
-/**
- * The commands sent on run keys while `act` runs (MONITOR), as `command key args…`, up to a
- * marker sent after it: everything sent before the marker has been seen once the marker is.
- */
-async function runCommands(act: () => Promise<unknown>): Promise<string[][]> {
-  const monitor: Redis = await redis.client().monitor();
-  const seen: string[][] = [];
-  const marker = `end-${Math.random()}`;
-  let ended: () => void;
-  const end = new Promise<void>((resolve) => (ended = resolve));
-  monitor.on('monitor', (_time: string, args: string[]) => {
-    if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) ended();
-    else seen.push(args);
-  });
-  try {
-    await act();
-    await rt.redis.echo(marker);
-    await end;
-  } finally {
-    monitor.disconnect();
-  }
-  const runKey = rt.runs.keys.runs().slice(0, -1); // `<prefix>:{global}:run`: the runs index and every run's keys
-  return seen.filter((args) => args[1]?.startsWith(runKey)).map(([cmd, ...rest]) => [cmd!.toLowerCase(), ...rest]);
-}
+/** The commands sent on run keys while `act` runs, as `command key args…`. */
+const runCommands = async (act: () => Promise<unknown>) =>
+  (await commandsSent(redis, rt, act)).filter((args) => args[1]?.startsWith(runKeyOf(rt)));
 const PAIRS = [
   ['night-4', 'H49'],
   ['night-4', 'H12'],
@@ -289,17 +264,7 @@ const page = async (code: string) => {
 };
 
 beforeAll(async () => {
-  const offline = { baseUrl: 'http://127.0.0.1:9/', usernameEnv: 'U', passwordEnv: 'P' }; // never called: no worker runs
-  const config = parseConfig(
-    {
-      redis: { prefix: redis.prefix() },
-      sources: [{ id: 'h49', province: 'H49', dialect: 'dvcqg', ...offline }],
-      national: offline,
-    },
-    'test',
-    { ...process.env, REDIS_URL: redis.url, U: 'u', P: 'p' },
-  );
-  rt = createRuntime(config, silent);
+  rt = offlineRuntime(redis);
   await storeRuns();
   await rt.incidents.save(INCIDENTS);
   server = await startServer({ runtime: rt, port: 0 });

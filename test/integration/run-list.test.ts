@@ -5,19 +5,15 @@
  * Redis commands the requests send are watched with MONITOR. A run stored before lines were
  * kept is read from its report, once when it is finished.
  */
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Redis } from 'ioredis';
 import type { Finding, Mismatch } from '../../schemas/report.js';
-import { parseConfig } from '../../src/config/load.js';
-import { createRuntime } from '../../jobs/runtime.js';
 import type { Runtime } from '../../src/queue/runtime.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { lineOfReport } from '../../src/store/run-lines.js';
+import { commandsSent, offlineRuntime, runKeyOf } from '../helpers/dashboard.js';
 import { useRedis } from '../helpers/redis.js';
 
 const redis = useRedis();
-const silent = pino({ level: 'silent' });
 let rt: Runtime;
 let server: RunningServer;
 
@@ -231,43 +227,14 @@ async function checkViews(): Promise<string> {
   return page;
 }
 
-/**
- * The run keys the Redis commands sent while `act` runs name (MONITOR), up to a marker sent
- * after it: everything sent before the marker has been seen once the marker is.
- */
+/** The run keys the Redis commands sent while `act` runs name. */
 async function keysRead(act: () => Promise<unknown>): Promise<string[]> {
-  const monitor: Redis = await redis.client().monitor();
-  const seen: string[][] = [];
-  const marker = `end-${Math.random()}`;
-  let ended: () => void;
-  const end = new Promise<void>((resolve) => (ended = resolve));
-  monitor.on('monitor', (_time: string, args: string[]) => {
-    if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) ended();
-    else seen.push(args);
-  });
-  try {
-    await act();
-    await rt.redis.echo(marker);
-    await end;
-  } finally {
-    monitor.disconnect();
-  }
-  const runKey = rt.runs.keys.runs().slice(0, -1); // `<prefix>:{global}:run`: the runs index and every run's keys
-  return [...new Set(seen.flatMap((args) => args.slice(1).filter((a) => a.startsWith(runKey))))].sort();
+  const seen = await commandsSent(redis, rt, act);
+  return [...new Set(seen.flatMap((args) => args.slice(1).filter((a) => a.startsWith(runKeyOf(rt)))))].sort();
 }
 
 beforeAll(async () => {
-  const offline = { baseUrl: 'http://127.0.0.1:9/', usernameEnv: 'U', passwordEnv: 'P' }; // never called: no worker runs
-  const config = parseConfig(
-    {
-      redis: { prefix: redis.prefix() },
-      sources: [{ id: 'h49', province: 'H49', dialect: 'dvcqg', ...offline }],
-      national: offline,
-    },
-    'test',
-    { ...process.env, REDIS_URL: redis.url, U: 'u', P: 'p' },
-  );
-  rt = createRuntime(config, silent);
+  rt = offlineRuntime(redis);
   await storeRuns(rt);
   server = await startServer({ runtime: rt, port: 0 });
 });

@@ -19,8 +19,10 @@ export function incidentsRoutes(c: RouteContext): Router {
       c.page(res, notFoundPage(ctx, `${PAGE_LABELS[ctx.lang].incident} ${req.params.key}`), 404);
       return;
     }
-    // The runs of its history, the latest ones only: the page stays bounded however long it stays open.
-    const runs = await c.reportsOf([...new Set(incident.history.map((h) => h.runId))].slice(-c.runsTraced));
+    // The runs of its history, the latest ones only: the page stays bounded however long it stays
+    // open. Of each, only its province's findings: its dossiers are among them (docs/architecture.md).
+    const ids = [...new Set(incident.history.map((h) => h.runId))].slice(-c.runsTraced);
+    const runs = await rt.runs.findingsOf(ids, incident.province);
     c.page(res, incidentPage(ctx, incident, incidentDossiers([incident], runs).get(incident.key) ?? []));
   });
   router.get('/api/incidents', async (_req, res) => {
