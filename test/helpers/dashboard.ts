@@ -51,3 +51,28 @@ export async function commandsSent(redis: TestRedis, rt: Runtime, act: () => Pro
   }
   return seen.map(([cmd, ...rest]) => [cmd!.toLowerCase(), ...rest]);
 }
+
+/** The period of the page tests' runs. */
+export const PERIOD = { from: '2026-10-01', to: '2026-10-31' };
+/** No national load. */
+export const NO_LOAD = { requests: 0, records: 0 };
+
+/** A province's result, complete, with no mismatch. */
+export const completeResult = (province: string) => ({
+  province,
+  coverage: { status: 'complete' as const, why: null },
+  sources: [],
+  agencies: 1,
+  mismatches: [],
+});
+
+/** Creates a run of the given provinces over PERIOD, started on that day of November 2026. */
+export const createRun = (rt: Runtime, runId: string, day: string, provinces: string[]) =>
+  rt.runs.create({
+    runId,
+    period: PERIOD,
+    window: { to: '2026-11-01T17:00:00.000Z' },
+    startedAt: `2026-11-${day}T18:30:00.000Z`,
+    finishedAt: null,
+    provinces,
+  });

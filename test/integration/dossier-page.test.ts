@@ -12,14 +12,21 @@ import type { Finding } from '../../schemas/report.js';
 import type { Runtime } from '../../src/queue/runtime.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { tupleKey } from '../../src/util/tuple-key.js';
-import { commandsSent, offlineRuntime, runKeyOf } from '../helpers/dashboard.js';
+import {
+  NO_LOAD,
+  PERIOD,
+  commandsSent,
+  completeResult as result,
+  createRun,
+  offlineRuntime,
+  runKeyOf,
+} from '../helpers/dashboard.js';
 import { useRedis } from '../helpers/redis.js';
 
 const redis = useRedis();
 let rt: Runtime;
 let server: RunningServer;
 
-const PERIOD = { from: '2026-10-01', to: '2026-10-31' };
 const A = '000.00.00.H49';
 const B = '000.00.00.H56';
 /** The dossier the page is about. */
@@ -52,23 +59,7 @@ const unexplained: Finding = {
   evidence: { local: null, national: null },
   key: { procedure: null, metric: 'received', residual: 1, examined: 'listed 3' },
 };
-const result = (province: string) => ({
-  province,
-  coverage: { status: 'complete' as const, why: null },
-  sources: [],
-  agencies: 1,
-  mismatches: [],
-});
-const NO_LOAD = { requests: 0, records: 0 };
-const create = (runId: string, day: string, provinces: string[]) =>
-  rt.runs.create({
-    runId,
-    period: PERIOD,
-    window: { to: '2026-11-01T17:00:00.000Z' },
-    startedAt: `2026-11-${day}T18:30:00.000Z`,
-    finishedAt: null,
-    provinces,
-  });
+const create = (runId: string, day: string, provinces: string[]) => createRun(rt, runId, day, provinces);
 
 /**
  * Four runs: X found by its code (night-1, night-2), named by a finding of another code on the

@@ -11,14 +11,21 @@ import type { Finding } from '../../schemas/report.js';
 import type { Runtime } from '../../src/queue/runtime.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { tupleKey } from '../../src/util/tuple-key.js';
-import { commandsSent, offlineRuntime, runKeyOf } from '../helpers/dashboard.js';
+import {
+  NO_LOAD,
+  PERIOD,
+  commandsSent,
+  completeResult as result,
+  createRun,
+  offlineRuntime,
+  runKeyOf,
+} from '../helpers/dashboard.js';
 import { useRedis } from '../helpers/redis.js';
 
 const redis = useRedis();
 let rt: Runtime;
 let server: RunningServer;
 
-const PERIOD = { from: '2026-10-01', to: '2026-10-31' };
 /** The incidents' agency, and the agency code of the findings in H56 too: only the province tells them apart. */
 const A = '000.00.00.H49';
 const B = '000.00.00.H50';
@@ -40,23 +47,7 @@ const found = (dossierCode: string, agency: string, kind: Finding['kind'], metri
   metrics,
   evidence: { local: side(dossierCode), national: side(dossierCode) },
 });
-const result = (province: string) => ({
-  province,
-  coverage: { status: 'complete' as const, why: null },
-  sources: [],
-  agencies: 1,
-  mismatches: [],
-});
-const NO_LOAD = { requests: 0, records: 0 };
-const create = (runId: string, day: string, provinces: string[]) =>
-  rt.runs.create({
-    runId,
-    period: PERIOD,
-    window: { to: '2026-11-01T17:00:00.000Z' },
-    startedAt: `2026-11-${day}T18:30:00.000Z`,
-    finishedAt: null,
-    provinces,
-  });
+const create = (runId: string, day: string, provinces: string[]) => createRun(rt, runId, day, provinces);
 const explain = (runId: string, province: string, findings: Finding[]) =>
   rt.runs.setExplanation(runId, result(province), findings, NO_LOAD);
 
