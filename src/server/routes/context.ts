@@ -1,6 +1,5 @@
-/** What every router of the dashboard shares: the runtime, the settings, and how a page or a run's report is served. */
+/** What every router of the dashboard shares: the runtime, the settings, how a page is served and the latest runs' lines. */
 import type { Request, Response } from 'express';
-import type { RunReport } from '../../../schemas/report.js';
 import { LANGS, type Lang } from '../../report/labels.js';
 import type { Runtime } from '../../queue/runtime.js';
 import type { RunLine } from '../../store/run-lines.js';
@@ -21,10 +20,6 @@ export interface RouteContext {
   ctxOf(req: Request): PageContext;
   /** Sends a page with the pages' headers. */
   page(res: Response, body: string, status?: number): void;
-  /** The reports of these runs, in the same order (a run gone meanwhile is left out). */
-  reportsOf(ids: readonly string[]): Promise<RunReport[]>;
-  /** The latest runs' reports, newest first (`runsShown` unless told). */
-  reports(n?: number): Promise<RunReport[]>;
   /** The latest runs' lines (what the run list shows of each, not their reports), newest first (`runsShown` unless told). */
   lines(n?: number): Promise<RunLine[]>;
 }
@@ -39,14 +34,6 @@ export function routeContext(
   s: Pick<RouteContext, 'rt' | 'defaultLang' | 'runsShown' | 'runsTraced' | 'readyTimeoutMs' | 'clock'>,
 ): RouteContext {
   const { rt, defaultLang } = s;
-  const reportsOf = async (ids: readonly string[]) => {
-    const out = [];
-    for (const id of ids) {
-      const r = await rt.runs.report(id);
-      if (r) out.push(r);
-    }
-    return out;
-  };
   return {
     ...s,
     ctxOf: (req) => {
@@ -55,8 +42,6 @@ export function routeContext(
       return { lang, defaultLang, path: req.path };
     },
     page: (res, body, status = 200) => void res.status(status).set(PAGE_HEADERS).type('html').send(body),
-    reportsOf,
-    reports: async (n = s.runsShown) => reportsOf(await rt.runs.list(n)),
     lines: async (n = s.runsShown) => rt.runs.lines(await rt.runs.list(n)),
   };
 }
