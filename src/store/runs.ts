@@ -102,6 +102,11 @@ function findingsOfHash(h: Record<string, string>): Finding[] {
   return [...byCode.entries()].sort(byAgencyAndCode).map(([, f]) => f);
 }
 
+/** A run's head and the findings read of its provinces. */
+function runFindings(m: RunMeta, provinces: RunFindings['provinces']): RunFindings {
+  return { runId: m.runId, period: m.period, startedAt: m.startedAt, provinces };
+}
+
 /** `<province>|requests` and `<province>|records` fields as a load per province. */
 function loadsOf(h: Record<string, string>): Map<string, NationalLoad> {
   const out = new Map<string, NationalLoad>();
@@ -257,16 +262,17 @@ export class Runs {
    * stored from it, so that it is read whole once (docs/architecture.md).
    */
   async lines(ids: readonly string[]): Promise<RunLine[]> {
-    if (!ids.length) return [];
-    const tx = this.redis.pipeline();
-    for (const id of ids) tx.get(this.keys.run(id)).hgetall(this.keys.runLines(id));
-    const replies = (await tx.exec()) ?? [];
+    const replies = await this.replies(
+      ids.flatMap((id) => [
+        ['get', this.keys.run(id)],
+        ['hgetall', this.keys.runLines(id)],
+      ]),
+    );
     const out: RunLine[] = [];
     for (const [i, id] of ids.entries()) {
-      const [[metaErr, raw], [linesErr, h]] = [replies[2 * i]!, replies[2 * i + 1]!];
-      if (metaErr || linesErr) throw metaErr ?? linesErr;
+      const raw = replies[2 * i];
       if (typeof raw !== 'string') continue;
-      const fields = h as Record<string, string>;
+      const fields = replies[2 * i + 1] as Record<string, string>;
       const line = fields[LINES_KEPT] ? lineOf(runMeta.parse(JSON.parse(raw)), fields) : await this.lineFromReport(id);
       if (line) out.push(line);
     }
@@ -295,8 +301,7 @@ export class Runs {
    * reader keeps those that name the code (docs/architecture.md).
    */
   async findingsNaming(ids: readonly string[], code: string): Promise<RunFindings[]> {
-    const metas = await this.replies(ids.map((id) => ['get', this.keys.run(id)]));
-    const runs = metas.flatMap((raw) => (typeof raw === 'string' ? [runMeta.parse(JSON.parse(raw))] : []));
+    const runs = await this.metas(ids);
     const pairs = runs.flatMap((m) => m.provinces.map((province) => ({ runId: m.runId, province })));
     const named = await this.replies(
       pairs.flatMap(({ runId, province }) => [
@@ -327,12 +332,12 @@ export class Runs {
       } else list = exists ? await this.findings(runId, province) : [];
       found.set(tupleKey(runId, province), list);
     }
-    return runs.map((m) => ({
-      runId: m.runId,
-      period: m.period,
-      startedAt: m.startedAt,
-      provinces: m.provinces.map((province) => ({ province, findings: found.get(tupleKey(m.runId, province))! })),
-    }));
+    return runs.map((m) =>
+      runFindings(
+        m,
+        m.provinces.map((province) => ({ province, findings: found.get(tupleKey(m.runId, province))! })),
+      ),
+    );
   }
 
   /**
@@ -341,17 +346,17 @@ export class Runs {
    * report gives them, and no other province's, in two round trips (docs/architecture.md).
    */
   async findingsOf(ids: readonly string[], province: string): Promise<RunFindings[]> {
-    const metas = await this.replies(ids.map((id) => ['get', this.keys.run(id)]));
-    const runs = metas
-      .flatMap((raw) => (typeof raw === 'string' ? [runMeta.parse(JSON.parse(raw))] : []))
-      .filter((m) => m.provinces.includes(province));
+    const runs = (await this.metas(ids)).filter((m) => m.provinces.includes(province));
     const hashes = await this.replies(runs.map((m) => ['hgetall', this.keys.runFindings(m.runId, province)]));
-    return runs.map((m, i) => ({
-      runId: m.runId,
-      period: m.period,
-      startedAt: m.startedAt,
-      provinces: [{ province, findings: findingsOfHash(hashes[i] as Record<string, string>) }],
-    }));
+    return runs.map((m, i) =>
+      runFindings(m, [{ province, findings: findingsOfHash(hashes[i] as Record<string, string>) }]),
+    );
+  }
+
+  /** The metas of these runs, in one round trip, in the same order (a run gone is left out). */
+  private async metas(ids: readonly string[]): Promise<RunMeta[]> {
+    const raws = await this.replies(ids.map((id) => ['get', this.keys.run(id)]));
+    return raws.flatMap((raw) => (typeof raw === 'string' ? [runMeta.parse(JSON.parse(raw))] : []));
   }
 
   /** The replies of these commands, sent in one pipeline. */
