@@ -12,7 +12,7 @@ import { repairBatchPayload, type RepairRecord, type RepairTarget } from '../sch
 import type { CanonicalDossier } from '../schemas/dossier.js';
 import { codeForms, rawItemCode, rootAgency } from '../src/domain/codes.js';
 import { pushItem } from '../src/national/push.js';
-import { nationalDossier } from '../src/reconcile/gather.js';
+import { nationalDossier } from '../src/reconcile/national-items.js';
 import { defineJob, type JobContext } from '../src/queue/context.js';
 
 /** Whether two copies of a dossier hold the same record (the update time to the second, as stored). */

@@ -34,7 +34,8 @@ import { toFinding } from './classify.js';
 import { METRICS } from '../../schemas/metrics.js';
 import type { Metric } from '../domain/figures.js';
 import { hasMetric, metricsOf } from './counting.js';
-import { EXPLAINED_CODES, copiesByCode, differingCodes, type Explanation, type Gathered } from './explain.js';
+import { EXPLAINED_CODES, copiesByCode, type Explanation, type Gathered } from './explain.js';
+import { differingCodes } from './join.js';
 import { VARIANTS, VariantCounter, variantName } from './variants.js';
 import { EXACT, type Tolerances } from './compare.js';
 import { bestFit, type Evidence, type KeyDelta } from './drift-fit.js';
@@ -135,7 +136,7 @@ function contributions(g: Gathered, agencies: Set<string>): Map<TupleKey, number
   const out = new Map<TupleKey, number>();
   const copiesOf = copiesByCode(g.national);
   const bits = (d: CanonicalDossier) => metricsOf(d, g.period, g.rules);
-  for (const code of differingCodes(g, copiesOf, bits, agencies)) {
+  for (const code of differingCodes(g, bits, agencies)) {
     const l = g.local.get(code);
     if (l && agencies.has(l.agency)) addTo(out, l, bits(l), -1);
     for (const n of copiesOf.get(code) ?? []) if (agencies.has(n.agency)) addTo(out, n, bits(n), 1);

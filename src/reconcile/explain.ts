@@ -30,6 +30,7 @@ import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { UNEXPLAINED, type Finding, type Mismatch } from '../../schemas/report.js';
 import { BUILT_IN_CODE_FORMS, type CodeForms } from '../domain/codes.js';
 import { sameContent, toFinding } from './classify.js';
+import { contentKey, differingCodes } from './join.js';
 import { groupKey, type GroupKey } from '../domain/group.js';
 import { METRICS } from '../../schemas/metrics.js';
 import { hasMetric, metricsOf, type CountingRules } from './counting.js';
@@ -86,9 +87,6 @@ interface Key {
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-/** What `sameContent` compares, but the agency: numbers first, so the procedure code cannot run into them. */
-const contentKey = (d: CanonicalDossier) => `${d.receivedAt}|${d.dueAt}|${d.channel}|${d.procedure}`;
-
 /** Each code's national copies. */
 export function copiesByCode(national: readonly CanonicalDossier[]): Map<string, CanonicalDossier[]> {
   const out = new Map<string, CanonicalDossier[]>();
@@ -98,79 +96,6 @@ export function copiesByCode(national: readonly CanonicalDossier[]): Map<string,
     else out.set(n.code, [n]);
   }
   return out;
-}
-
-/**
- * Codes that may count differently somewhere: counted on some side, and not one copy on each
- * side under the same agency and procedure counting in the same metrics. Every other code
- * contributes nothing to any key. With `agencies` (those whose keys are examined), only codes
- * with a dossier of one of them on some side: a code of other agencies alone counts in none of
- * their keys (a stored dossier of an agency whose list was not read has no national copy to
- * agree with, and is not looked at: the cost follows the examined agencies, not the province).
- */
-export function differingCodes(
-  g: Gathered,
-  copiesOf: Map<string, CanonicalDossier[]>,
-  bits: (d: CanonicalDossier) => number,
-  agencies?: ReadonlySet<string>,
-): Set<string> {
-  const differing = new Set<string>();
-  const counted = (copies: CanonicalDossier[] | undefined) => copies !== undefined && copies.some((n) => bits(n) !== 0);
-  const inScope = (l: CanonicalDossier | undefined, copies: CanonicalDossier[] | undefined) =>
-    agencies === undefined ||
-    (l !== undefined && agencies.has(l.agency)) ||
-    (copies !== undefined && copies.some((n) => agencies.has(n.agency)));
-  for (const [code, l] of g.local) {
-    const copies = copiesOf.get(code);
-    if (!inScope(l, copies)) continue;
-    const local = bits(l);
-    if (copies?.length === 1) {
-      const n = copies[0]!;
-      const national = bits(n);
-      if (national !== local || n.agency !== l.agency || n.procedure !== l.procedure) {
-        if (local !== 0 || national !== 0) differing.add(code);
-      }
-    } else if (local !== 0 || counted(copies)) differing.add(code);
-  }
-  for (const [code, copies] of copiesOf)
-    if (!g.local.has(code) && inScope(undefined, copies) && counted(copies)) differing.add(code);
-  return differing;
-}
-
-/**
- * The gathered data cut down to what `explain` reads: the differing codes, and every code
- * whose stored or national dossier has the content of one of theirs (the candidates for a
- * match across codes), on both sides. `explain` gives the same result on it, and the rounds
- * of the gathering then cost what the differences cost, not what the province holds.
- */
-export function narrow(
-  g: Gathered,
-  copiesOf: Map<string, CanonicalDossier[]> = copiesByCode(g.national),
-  agencies?: ReadonlySet<string>,
-): Gathered {
-  const differing = differingCodes(g, copiesOf, (d) => metricsOf(d, g.period, g.rules), agencies);
-  const contents = new Set<string>();
-  const instants = new Set<number>(); // the intake times of those contents: a cheap first test
-  for (const code of differing) {
-    for (const d of [g.local.get(code), ...(copiesOf.get(code) ?? [])]) {
-      if (d?.receivedAt === null || d === undefined) continue;
-      contents.add(contentKey(d));
-      instants.add(d.receivedAt);
-    }
-  }
-  const candidate = (d: CanonicalDossier) =>
-    d.receivedAt !== null && instants.has(d.receivedAt) && contents.has(contentKey(d));
-  const kept = new Set(differing);
-  for (const d of g.local.values()) if (candidate(d)) kept.add(d.code);
-  for (const n of g.national) if (candidate(n)) kept.add(n.code);
-  const local = new Map<string, CanonicalDossier>();
-  const national: CanonicalDossier[] = [];
-  for (const code of kept) {
-    const l = g.local.get(code);
-    if (l) local.set(code, l);
-  }
-  for (const n of g.national) if (kept.has(n.code)) national.push(n);
-  return { ...g, local, national };
 }
 
 /** `codes`: the agency-code forms in use, to tell a national code naming no agency (default the built-in ones). */
@@ -186,7 +111,7 @@ export function explain(g: Gathered, mismatches: Mismatch[], codes: CodeForms = 
 
   const copiesOf = copiesByCode(g.national);
   const examined = new Set(mismatches.filter((m) => examinable(m) && !g.unexamined.has(m.agency)).map((m) => m.agency));
-  const involved = involvedCodes(g, copiesOf, differingCodes(g, copiesOf, bits, examined));
+  const involved = involvedCodes(g, copiesOf, differingCodes(g, bits, examined));
   const needs = { lookups: new Set<string>(), store: new Set<string>() };
   const classifyCode = classifier(g, copiesOf, needs, codes);
 

@@ -25,15 +25,18 @@ import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Mismatch } from '../../schemas/report.js';
 import { LIST_PAGE, type NationalClient } from '../national/client.js';
 import { BUILT_IN_CODE_FORMS, rootAgency, type CodeForms } from '../domain/codes.js';
-import { IDENTITY_STATUS_MAP, normaliseDvcqg } from '../dialects/dvcqg/normalise.js';
-import { DAY_MS, VN_OFFSET_MS, formatDay, vnDayNumber } from '../domain/time.js';
+import { DAY_MS, formatDay } from '../domain/time.js';
 import type { Store } from '../store/store.js';
 import { PermanentError, ServiceRefusal } from '../util/errors.js';
 import { metricsOf, type CountingRules } from './counting.js';
 import { type Period } from '../domain/period.js';
 import { explainByRules, hasResidual, type RulesExplanation } from './drift.js';
 import type { Tolerances } from './compare.js';
-import { copiesByCode, examinable, explain, narrow, type Gathered } from './explain.js';
+import { examinable, explain, type Gathered } from './explain.js';
+import { narrowSides } from './join.js';
+import { joinSides } from './copies.js';
+import { NATIONAL_CONCURRENCY, inParallel, itemCode, nationalDossier } from './national-items.js';
+import type { LocalSide } from './local-side.js';
 import { VariantCounter } from './variants.js';
 import type { StoreThread } from './store-thread.js';
 import { readLocal, receivedIn, type Days } from './read-local.js';
@@ -66,31 +69,8 @@ export interface ProvinceExplanation extends RulesExplanation {
   unreadable: number;
 }
 
-/** National calls kept in flight at once (lists, look-ups). */
-const NATIONAL_CONCURRENCY = 4;
 /** Rounds of "what is still needed" after the lists: look-ups and stored dossiers, then look-ups of content matches. */
 const MAX_ROUNDS = 3;
-
-/**
- * A national list item as a dossier under `agency` (the agency it was listed under), unless
- * the item names its own (DonViXuLy, an agency code in one of `codes`). Undefined when it
- * cannot be read. With `submitted`, its submission date too (NgayNopHoSo, for the counting
- * variant keyed on it; src/reconcile/variants.ts).
- */
-export function nationalDossier(
-  raw: unknown,
-  agency: string,
-  submitted = false,
-  codes: CodeForms = BUILT_IN_CODE_FORMS,
-): CanonicalDossier | undefined {
-  const n = normaliseDvcqg(raw, { statusMap: IDENTITY_STATUS_MAP, agency, submitted, codes });
-  return n.ok ? n.dossier : undefined;
-}
-
-function itemCode(raw: unknown): string | undefined {
-  const code = typeof raw === 'object' && raw !== null ? (raw as { MaHoSo?: unknown }).MaHoSo : undefined;
-  return typeof code === 'string' ? code.trim() : undefined;
-}
 
 function nothingGathered(period: Period, rules: CountingRules): Gathered {
   return {
@@ -114,7 +94,6 @@ export async function explainProvince(
   const forms = formsOf(deps);
   const root = rootAgency(province);
   const agencies = [...new Set(mismatches.filter(examinable).map((m) => m.agency))].sort();
-  const examined = new Set(agencies);
   const rootListed = agencies.includes(root);
   let g = nothingGathered(period, rules);
   if (agencies.length === 0) return { ...explain(g, mismatches, forms), driftRules: [], unreadable: 0 };
@@ -131,15 +110,11 @@ export async function explainProvince(
   const days = { start: period.start - (deps.lookbackDays + 1) * DAY_MS, end: period.end + DAY_MS };
   const window = `${formatDay(days.start)}..${formatDay(days.end - DAY_MS)}`;
   const listed = new Map<string, number>();
-  let unreadable = await readSides(province, { deps, g, root, agencies, days, near, listed, capped, capReason });
-  const copiesOf = copiesByCode(g.national); // codes only: attributeRepeats moves copies between agencies, not codes
-  if (rootListed && !g.unexamined.has(root))
-    await attributeRepeats(
-      deps,
-      copiesOf,
-      agencies.filter((a) => a !== root),
-    );
-  else if (!rootListed) await ownCopies(deps, g, copiesOf, examined, root);
+  const sides = await readSides(province, { deps, g, root, agencies, days, near, listed, capped, capReason });
+  let { unreadable } = sides;
+  const { local } = sides;
+  const bits = (d: CanonicalDossier) => metricsOf(d, period, rules);
+  const joined = await joinSides(deps, g, local, agencies, root);
 
   const lookedUp = new Map<string, number>();
   const describe = () => {
@@ -154,8 +129,8 @@ export async function explainProvince(
   };
 
   // from here on, only the differences and their candidates for a match across codes
-  const all = g; // the rules' pass, if any key is left with a residual, counts every gathered record
-  g = narrow(g, copiesOf, examined);
+  const gatheredNational = g.national; // the rules' pass, if any key is left with a residual, counts every gathered record
+  g = { ...g, ...narrowSides(local, g.national, joined, bits, new Set(agencies)) };
   describe();
   let out = explain(g, mismatches, forms);
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -180,7 +155,9 @@ export async function explainProvince(
     out = explain(g, mismatches, forms);
   }
   // what the dossiers leave unexplained, a counting rule of the portal's may account for
-  const ruled = hasResidual(out) ? explainByRules(widened(all, g), out, deps.tolerances) : { ...out, driftRules: [] };
+  const ruled = hasResidual(out)
+    ? explainByRules(widened({ ...g, local: local.toMap(), national: gatheredNational }, g), out, deps.tolerances)
+    : { ...out, driftRules: [] };
   return { ...ruled, unreadable };
 }
 
@@ -241,15 +218,15 @@ interface Lists {
 }
 
 /**
- * The store side (readLocal) into `g.local` and the national lists (readLists) into
- * `g.national`, side by side: Redis is read while the portal answers. A national item kept
+ * The store side (readLocal, returned) and the national lists (readLists, into `g.national`),
+ * side by side: Redis is read while the portal answers. A national item kept
  * only because the store holds its code is, until the store has been read, held in its place
  * in `g.national`, and dropped then if the store does not hold it: the same items, in the same
- * order, as reading the store first. Returns how many national items could not be read.
+ * order, as reading the store first. Also returns how many national items could not be read.
  */
-async function readSides(province: string, c: Omit<Lists, 'meets'>): Promise<number> {
+async function readSides(province: string, c: Omit<Lists, 'meets'>): Promise<{ unreadable: number; local: LocalSide }> {
   const { g } = c;
-  let stored: Map<string, CanonicalDossier> | undefined;
+  let stored: LocalSide | undefined;
   const held = new Set<CanonicalDossier>();
   const meets = (d: CanonicalDossier): boolean => {
     if (stored) return stored.has(d.code);
@@ -257,14 +234,15 @@ async function readSides(province: string, c: Omit<Lists, 'meets'>): Promise<num
     return true;
   };
   const local = readLocal(c.deps, province, g.period, c.near).then((m) => {
-    stored = g.local = m;
+    stored = m;
     if (held.size) g.national = g.national.filter((d) => !held.has(d) || m.has(d.code));
     held.clear();
+    return m;
   });
   const [read, listed] = await Promise.allSettled([local, readLists({ ...c, meets })]);
   if (read.status === 'rejected') throw read.reason;
   if (listed.status === 'rejected') throw listed.reason;
-  return listed.value;
+  return { unreadable: listed.value, local: read.value };
 }
 
 /**
@@ -317,122 +295,4 @@ async function readLists(c: Lists): Promise<number> {
   return unreadable;
 }
 
-/**
- * The root's list names no agency, so each of its items was put under the agency its code
- * names. A code listed more than once may be under two agencies (the portal counting one copy
- * at each): each examined agency's list on the days of such codes says which agency holds a
- * copy, and one copy moves there. A day's list of one agency per request, only for repeats.
- */
-async function attributeRepeats(
-  deps: GatherDeps,
-  copies: Map<string, CanonicalDossier[]>,
-  agencies: string[],
-): Promise<void> {
-  const repeated: CanonicalDossier[][] = [];
-  for (const list of copies.values()) if (list.length > 1) repeated.push(list);
-  const days = [
-    ...new Set(
-      repeated.flatMap((list) => list.flatMap((n) => (n.receivedAt === null ? [] : [vnDayNumber(n.receivedAt)]))),
-    ),
-  ];
-  const asks = agencies.flatMap((agency) => days.map((day) => ({ agency, day })));
-  const moved = new Set<CanonicalDossier>();
-  await inParallel(asks, async ({ agency, day }) => {
-    if (deps.national.load.records >= deps.recordBudget) return; // past the cap: left as the codes say
-    const start = day * DAY_MS - VN_OFFSET_MS;
-    for await (const page of deps.national.list(agency, { start, end: start + DAY_MS }, 'TiepNhan')) {
-      for (const raw of page) {
-        const list = copies.get(itemCode(raw) ?? '');
-        if (!list || list.length < 2 || list.some((n) => n.agency === agency && moved.has(n))) continue;
-        const copy = list.find((n) => !moved.has(n) && n.agency !== agency);
-        if (copy && list.filter((n) => n.agency === copy.agency).length > 1) {
-          copy.agency = agency;
-          moved.add(copy);
-        }
-      }
-    }
-  });
-}
-
-/**
- * A code the store holds under one agency and the portal listed only under others, when that
- * agency's own list was not read (neither it nor the root has a mismatch): a dossier moved to
- * another agency, or a second copy there (docs/domain.md, Duplicates on the portal). That
- * agency's list (by date of receipt) on the code's days of receipt says which: each copy it
- * shows joins the gathered copies, under that agency. One request per (agency, day), shared by
- * every such code, never one per code: the cost is bounded by the distinct (agency, day) pairs,
- * and only codes counted on some side are asked about. The root's list holds the whole
- * province: only the copies it shows beyond those already gathered that day are its own.
- * Past the record cap, or where the portal refuses the list, the codes stay as they are.
- */
-async function ownCopies(
-  deps: GatherDeps,
-  g: Gathered,
-  copies: Map<string, CanonicalDossier[]>,
-  read: ReadonlySet<string>,
-  root: string,
-): Promise<void> {
-  const counted = (d: CanonicalDossier) => metricsOf(d, g.period, g.rules) !== 0;
-  const forms = formsOf(deps);
-  const wanted = new Map<string, { agency: string; day: number; codes: Set<string> }>();
-  for (const [code, list] of copies) {
-    const l = g.local.get(code);
-    if (!l || read.has(l.agency) || list.some((n) => n.agency === l.agency)) continue;
-    if (!counted(l) && !list.some(counted)) continue; // counted nowhere: explains nothing
-    for (const d of [l, ...list]) {
-      if (d.receivedAt === null) continue;
-      const day = vnDayNumber(d.receivedAt);
-      const k = `${l.agency}|${day}`;
-      (wanted.get(k) ?? wanted.set(k, { agency: l.agency, day, codes: new Set() }).get(k)!).codes.add(code);
-    }
-  }
-  const added = new Set<CanonicalDossier>();
-  await inParallel([...wanted.values()], async ({ agency, day, codes }) => {
-    if (deps.national.load.records >= deps.recordBudget) return; // past the cap: left as they are
-    const start = day * DAY_MS - VN_OFFSET_MS;
-    const shown = new Map<string, unknown[]>();
-    try {
-      for await (const page of deps.national.list(agency, { start, end: start + DAY_MS }, 'TiepNhan'))
-        for (const raw of page) {
-          const code = itemCode(raw);
-          if (code !== undefined && codes.has(code)) (shown.get(code) ?? shown.set(code, []).get(code)!).push(raw);
-        }
-    } catch (err) {
-      if (err instanceof ServiceRefusal || err instanceof PermanentError) return; // refused: left as they are
-      throw err;
-    }
-    for (const [code, raws] of shown) {
-      const list = copies.get(code)!;
-      const sameDay = (n: CanonicalDossier) =>
-        !added.has(n) && n.receivedAt !== null && vnDayNumber(n.receivedAt) === day;
-      for (const raw of agency === root ? raws.slice(list.filter(sameDay).length) : raws) {
-        const d = nationalDossier(
-          raw,
-          agency === root ? (forms.agencyOfDossierCode(code) ?? root) : agency,
-          true,
-          forms,
-        );
-        if (!d) continue;
-        added.add(d);
-        list.push(d);
-        g.national.push(d);
-      }
-    }
-  });
-}
-
 class CapReached extends Error {}
-
-/** `task` over every item, at most NATIONAL_CONCURRENCY at a time; results in the items' order. */
-async function inParallel<T, R>(items: readonly T[], task: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await task(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(NATIONAL_CONCURRENCY, items.length) }, worker));
-  return out;
-}

@@ -25,8 +25,8 @@ import { connect } from '../store/connection.js';
 import { Store } from '../store/store.js';
 import { startTsWorker } from '../util/ts-worker.js';
 import { GroupTally, type TallyDump } from './count-store.js';
-import type { CountingRules } from './counting.js';
-import { kept, type Days } from './read-local.js';
+import { metricsOf, type CountingRules } from './counting.js';
+import { receivedIn, type Days } from './read-local.js';
 
 interface ThreadData {
   storeThread: true;
@@ -54,8 +54,9 @@ type Request =
       lists: [string, string[]][];
     }
   | ({ kind: 'read'; prefix: string; province: string } & ReadAround);
-type Reply = { id: number; dump: TallyDump } | { id: number; columns: DossierColumns } | { id: number; error: string };
-type Answer = TallyDump | DossierColumns;
+type Read = { columns: DossierColumns; bits: Uint16Array };
+type Reply = { id: number; dump: TallyDump } | ({ id: number } & Read) | { id: number; error: string };
+type Answer = TallyDump | Read;
 
 export class StoreThread {
   private readonly worker: Worker;
@@ -69,7 +70,7 @@ export class StoreThread {
       const p = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if ('error' in reply) p?.reject(new Error(`store thread: ${reply.error}`));
-      else p?.resolve('dump' in reply ? reply.dump : reply.columns);
+      else p?.resolve('dump' in reply ? reply.dump : { columns: reply.columns, bits: reply.bits });
     });
     const fail = (err: Error) => {
       this.dead ??= err;
@@ -96,9 +97,9 @@ export class StoreThread {
     return this.ask({ kind: 'count', prefix, province, period, rules, lists }) as Promise<TallyDump>;
   }
 
-  /** The dossiers the explanation reads (`ReadAround`) of the store under `prefix`, read in the thread. */
-  read(prefix: string, province: string, what: ReadAround): Promise<DossierColumns> {
-    return this.ask({ kind: 'read', prefix, province, ...what }) as Promise<DossierColumns>;
+  /** The dossiers the explanation reads (`ReadAround`) of the store under `prefix`, read in the thread, with each one's metrics in the period. */
+  read(prefix: string, province: string, what: ReadAround): Promise<Read> {
+    return this.ask({ kind: 'read', prefix, province, ...what }) as Promise<Read>;
   }
 
   /** Resolves once the thread runs (its modules loaded): a request asked before waits for that. */
@@ -129,7 +130,7 @@ function serve({ target, dates }: ThreadData): void {
   const latest = () => bounds.latest();
   const storeOf = (prefix: string) =>
     stores.get(prefix) ?? stores.set(prefix, new Store(redis, prefix, { latest })).get(prefix)!;
-  const answer = async (m: Request): Promise<{ dump: TallyDump } | { columns: DossierColumns }> => {
+  const answer = async (m: Request): Promise<{ dump: TallyDump } | Read> => {
     if (m.kind === 'ping') return { dump: [] };
     const store = storeOf(m.prefix);
     if (m.kind === 'count') {
@@ -138,14 +139,25 @@ function serve({ target, dates }: ThreadData): void {
       return { dump: tally.dump() };
     }
     const out = new ColumnWriter();
+    const bits: number[] = [];
     const { period, rules, near } = m;
     for await (const batch of store.readPeriod(m.province, m.around))
-      for (const d of batch) if (kept(d, period, rules, near)) out.push(d);
-    return { columns: out.columns() };
+      for (const d of batch) {
+        const b = metricsOf(d, period, rules);
+        if (b !== 0 || receivedIn(d, near)) {
+          out.push(d);
+          bits.push(b);
+        }
+      }
+    return { columns: out.columns(), bits: Uint16Array.from(bits) };
   };
   parentPort!.on('message', (m: Request & { id: number }) => {
     answer(m).then(
-      (a) => parentPort!.postMessage({ id: m.id, ...a }, 'columns' in a ? columnBuffers(a.columns) : []),
+      (a) =>
+        parentPort!.postMessage(
+          { id: m.id, ...a },
+          'columns' in a ? [...columnBuffers(a.columns), a.bits.buffer as ArrayBuffer] : [],
+        ),
       (err: unknown) => parentPort!.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) }),
     );
   });

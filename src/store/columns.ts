@@ -78,26 +78,34 @@ export function columnBuffers(c: DossierColumns): ArrayBuffer[] {
 
 /** Each dossier of the columns, in their order, to `each`. */
 export function fromColumns(c: DossierColumns, each: (d: CanonicalDossier) => void): void {
+  for (let i = 0; i < c.codes.length; i++) each(dossierAt(c, i));
+}
+
+/** The dossier of row `i` of the columns. */
+export function dossierAt(c: DossierColumns, i: number): CanonicalDossier {
   const t = c.times;
-  for (let i = 0; i < c.codes.length; i++) {
-    const flags = c.flags[i]!;
-    const channel = flags & 3;
-    const d: CanonicalDossier = {
-      code: c.codes[i]!,
-      updatedAt: t[i * TIMES]!,
-      status: c.status[i]!,
-      agency: c.agencies[c.agency[i]!]!,
-      procedure: c.procedures[c.procedure[i]!]!,
-      channel: channel === 0 ? null : (channel as 1 | 2 | 3),
-      digitised: (flags & 4) !== 0,
-      paidOnline: (flags & 8) !== 0,
-      receivedAt: orNull(t[i * TIMES + 1]!),
-      dueAt: orNull(t[i * TIMES + 2]!),
-      finishedAt: orNull(t[i * TIMES + 3]!),
-      returnedAt: orNull(t[i * TIMES + 4]!),
-    };
-    const submitted = t[i * TIMES + 5]!;
-    if (!Number.isNaN(submitted)) d.submittedAt = submitted;
-    each(d);
-  }
+  const flags = c.flags[i]!;
+  const channel = flags & 3;
+  const d: CanonicalDossier = {
+    code: c.codes[i]!,
+    updatedAt: t[i * TIMES]!,
+    status: c.status[i]!,
+    agency: c.agencies[c.agency[i]!]!,
+    procedure: c.procedures[c.procedure[i]!]!,
+    channel: channel === 0 ? null : (channel as 1 | 2 | 3),
+    digitised: (flags & 4) !== 0,
+    paidOnline: (flags & 8) !== 0,
+    receivedAt: orNull(t[i * TIMES + 1]!),
+    dueAt: orNull(t[i * TIMES + 2]!),
+    finishedAt: orNull(t[i * TIMES + 3]!),
+    returnedAt: orNull(t[i * TIMES + 4]!),
+  };
+  const submitted = t[i * TIMES + 5]!;
+  if (!Number.isNaN(submitted)) d.submittedAt = submitted;
+  return d;
+}
+
+/** The date of receipt of row `i` (null: none), without making its dossier. */
+export function receivedAtOf(c: DossierColumns, i: number): number | null {
+  return orNull(c.times[i * TIMES + 1]!);
 }

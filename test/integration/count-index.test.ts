@@ -12,7 +12,6 @@ import type { Checkpoint } from '../../schemas/store.js';
 import { countStore } from '../../src/reconcile/compare.js';
 import { GroupTally, countPeriod } from '../../src/reconcile/count-store.js';
 import { StoreThread } from '../../src/reconcile/store-thread.js';
-import { kept } from '../../src/reconcile/read-local.js';
 import { fromColumns } from '../../src/store/columns.js';
 import { DEFAULT_RULES, Tally, metricsOf, type CountingRules } from '../../src/reconcile/counting.js';
 import { makePeriod, monthPeriod, type Period } from '../../src/domain/period.js';
@@ -217,12 +216,24 @@ describe('countPeriod (the store layout) against every dossier', () => {
             for (const rules of RULES) {
               const days = { start: period.start - DAY, end: period.end + DAY };
               const here: CanonicalDossier[] = [];
+              const hereBits: number[] = [];
               for await (const b of store.readPeriod('H49', around))
-                for (const d of b) if (kept(d, period, rules, days)) here.push(d);
+                for (const d of b) {
+                  const bits = metricsOf(d, period, rules);
+                  if (bits === 0 && !near(d)) continue;
+                  here.push(d);
+                  hereBits.push(bits);
+                }
               const there: CanonicalDossier[] = [];
-              const columns = await thread().read(store.keys.prefix, 'H49', { around, period, rules, near: days });
+              const { columns, bits } = await thread().read(store.keys.prefix, 'H49', {
+                around,
+                period,
+                rules,
+                near: days,
+              });
               fromColumns(columns, (d) => there.push(d));
               expect(there).toStrictEqual(here);
+              expect([...bits]).toEqual(hereBits); // each with its metrics in the period
             }
           }
           expect(await client.exists(store.keys.dossiers('H49'))).toBe(0); // migrated by the first countPeriod

@@ -12,7 +12,8 @@ import { DEFAULT_RULES, Tally, metricsOf, type CountingRules } from '../../src/r
 import type { Figures } from '../../src/domain/figures.js';
 import { makePeriod } from '../../src/domain/period.js';
 import { explainByRules } from '../../src/reconcile/drift.js';
-import { explain, narrow, type Gathered } from '../../src/reconcile/explain.js';
+import { explain, type Gathered } from '../../src/reconcile/explain.js';
+import { narrow } from '../../src/reconcile/join.js';
 import {
   SWITCHES,
   VARIANTS,

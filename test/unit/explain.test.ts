@@ -10,8 +10,9 @@ import type { Finding, Mismatch } from '../../schemas/report.js';
 import { compareCounts } from '../../src/reconcile/compare.js';
 import { makePeriod } from '../../src/domain/period.js';
 import { type Figures } from '../../src/domain/figures.js';
-import { EXPLAINED_CODES, explain, narrow, type Gathered } from '../../src/reconcile/explain.js';
-import { nationalDossier } from '../../src/reconcile/gather.js';
+import { EXPLAINED_CODES, explain, type Gathered } from '../../src/reconcile/explain.js';
+import { narrow } from '../../src/reconcile/join.js';
+import { nationalDossier } from '../../src/reconcile/national-items.js';
 import { CodeForms } from '../../src/domain/codes.js';
 import { toDvcqgItem } from '../../src/dialects/dvcqg/normalise.js';
 import { figuresOf, vn } from '../helpers/fixtures.js';
@@ -213,7 +214,7 @@ describe('explain: every mismatched key from gathered data', () => {
     const g = gathered([...local, ...others], national);
     const examined = new Set(mismatches.map((m) => m.agency));
     expect(examined.has(Z)).toBe(false);
-    const small = narrow(g, undefined, examined);
+    const small = narrow(g, examined);
     expect(others.filter((d) => small.local.has(d.code))).toEqual([]);
     expect(small.local.has(L.original.code)).toBe(true); // still a candidate for a match across codes
     expect(explain(small, mismatches)).toEqual(out);
