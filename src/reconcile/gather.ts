@@ -9,11 +9,10 @@
  * - the national list (DanhSachHoSo, by date of receipt, over the period and the lookback)
  *   once per agency that has a mismatch, or once for the province's root when the root itself
  *   has one (its list covers the whole province, so the others' would only repeat it);
- * - a code listed more than once in the root's list: the examined agencies' lists on its days
- *   say which agency holds each copy (attributeRepeats);
- * - a code the store holds under an agency whose list was not read, listed only under others:
- *   that agency's list on its days says whether it holds a copy too (ownCopies); one request
- *   per (agency, day), whatever the number of such codes;
+ * - the two sides joined by code (src/reconcile/join.ts), the copies of the codes that may
+ *   differ completed from agencies' own lists (src/reconcile/copies.ts): which agency holds
+ *   each copy of a code the root's list shows twice, and an agency's own copy of a code listed
+ *   only under others; one request per (agency, day), whatever the number of such codes;
  * - then only what the explanation still needs: look-ups (TraCuuHoSo) of the codes the lists
  *   did not show, in calls of 100, and stored dossiers read by code.
  * A replaced code that names no agency is filed under the root, whose figures then differ too:

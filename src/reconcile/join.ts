@@ -10,7 +10,7 @@
  * first (`apart`), from the stored side's columns (src/reconcile/local-side.ts): no stored
  * dossier is made an object, and no list of copies is kept, for a code that agrees. Only the
  * codes that may differ keep their copies, which the gathering may then complete
- * (src/reconcile/gather.ts: a copy's agency, an agency's own copies) before `narrowSides`.
+ * (src/reconcile/copies.ts: a copy's agency, an agency's own copies) before `narrowSides`.
  */
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { metricsOf } from './counting.js';

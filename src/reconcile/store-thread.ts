@@ -5,7 +5,7 @@
  * - Counting (`countPeriod` with a thread, src/reconcile/count-store.ts): the thread tallies
  *   half of the period's buckets while the main thread tallies the other half; the tallies add
  *   up (`GroupTally.merge`).
- * - The explanation's store side (`readLocal` in src/reconcile/gather.ts): the thread reads and
+ * - The explanation's store side (`readLocal`, src/reconcile/read-local.ts): the thread reads and
  *   decodes the dossiers around the period, keeps those the pass needs, and hands them over as
  *   columns (src/store/columns.ts), while the main thread reads the national lists.
  * The thread has its own Redis connection (to the store's Redis, any prefix); it is started once
