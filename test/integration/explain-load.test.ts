@@ -286,6 +286,16 @@ describe('explanation pass: national load', () => {
     expect(reads).toEqual(['H49']);
     expect(there.findings).toEqual(first.findings);
     expect(there.mismatches).toEqual(first.mismatches);
+    // a thread that is gone: the store side is read here
+    await thread.close();
+    const gone = await explainProvince(
+      { ...deps(rt.store, client()), thread: () => thread, threadFrom: 1 },
+      'H49',
+      period,
+      r.mismatches,
+    );
+    expect(gone.findings).toEqual(first.findings);
+    expect(gone.mismatches).toEqual(first.mismatches);
   }, 120_000);
 
   it('past national.maxRecordsPerRun the keys are unexplained with why, never dropped', async () => {
