@@ -202,7 +202,7 @@ function initialState(world: World, opts: SimulatorOptions): State {
     sessionTtlMs: opts.sessionTtlMs ?? 30 * 60_000,
     now: opts.clock ?? Date.now,
     lists: new Map(),
-    stats: new Map(),
+    answered: new Map(),
     nationalLoad: new Map(),
     pushes: new Map(),
     push: opts.push ?? {},

@@ -13,6 +13,7 @@ import {
   nationalByCode,
   nationalOf,
   nationalUnit,
+  type Unit,
   type Reply,
   type Service,
   type State,
@@ -91,18 +92,29 @@ function danhSachHoSo(state: State, params: Params): Reply {
     );
   const field = DATE_KINDS[kind as keyof typeof DATE_KINDS];
   const p = pageParams(params);
-  const key = [unit.code, period.from, period.to, kind].join('|');
-  let list = state.lists.get(key);
-  if (!list) {
-    list = nationalOf(unit).filter((d) => {
-      const t = d[field];
-      return t !== null && t >= period.start && t < period.end;
-    });
-    if (state.lists.size >= LIST_CACHE) state.lists.delete(state.lists.keys().next().value!);
-    state.lists.set(key, list);
-  }
-  const items = page(list, 0, list.length, p);
-  return new RawReply(list.length, items.map(drillItemJson));
+  return answeredOnce(state, unit, ['DanhSachHoSo', period.from, period.to, kind, p.trang, p.soLuong], () => {
+    const key = [unit.code, period.from, period.to, kind].join('|');
+    let list = state.lists.get(key);
+    if (!list) {
+      list = nationalOf(unit).filter((d) => {
+        const t = d[field];
+        return t !== null && t >= period.start && t < period.end;
+      });
+      if (state.lists.size >= LIST_CACHE) state.lists.delete(state.lists.keys().next().value!);
+      state.lists.set(key, list);
+    }
+    const items = page(list, 0, list.length, p);
+    return new RawReply(list.length, items.map(drillItemJson));
+  });
+}
+
+/** `answer()`, kept by `key` once answered where the unit's province is pre-rendered (`State.answered`). */
+function answeredOnce(state: State, unit: Unit, key: unknown[], answer: () => Reply): Reply {
+  if (!unit.index.rendered) return answer();
+  const k = JSON.stringify([unit.code, ...key]);
+  let reply = state.answered.get(k);
+  if (!reply) state.answered.set(k, (reply = answer()));
+  return reply;
 }
 
 export const NATIONAL: Record<string, Service> = {
@@ -116,11 +128,12 @@ export const NATIONAL: Record<string, Service> = {
         unit.index.world.nationalAlterations,
         unit.index.world.nationalRules,
       );
-    if (!unit.index.rendered) return answer();
-    const key = JSON.stringify([unit.code, params.tuNgay, params.denNgay, params.theoDonVi, params.theoTTHC]);
-    let reply = state.stats.get(key);
-    if (!reply) state.stats.set(key, (reply = answer()));
-    return reply;
+    return answeredOnce(
+      state,
+      unit,
+      ['ThongKeHoSo', params.tuNgay, params.denNgay, params.theoDonVi, params.theoTTHC],
+      answer,
+    );
   },
   TraCuuHoSo: (state, params) => traCuuHoSo(state, params),
   DanhSachHoSo: (state, params) => danhSachHoSo(state, params),

@@ -38,7 +38,7 @@ function changed(state: State, index: ProvinceIndex): void {
   index.nationalByCode = undefined;
   index.nationalByAgency = undefined;
   state.lists.clear();
-  state.stats.clear();
+  state.answered.clear();
 }
 
 /** Replaces the national copy of `d.code` under `d.agency` (or its first copy), or adds it. */

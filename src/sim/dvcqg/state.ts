@@ -77,12 +77,13 @@ export interface State {
   now: () => number;
   lists: Map<string, CanonicalDossier[]>;
   /**
-   * National statistics already answered, by unit and parameters, kept where the province's
-   * items are pre-rendered (SimulatorOptions.prerender: the benchmark's portal answers from
-   * what it has computed, as a real portal serves its statistics); dropped, like `lists`,
+   * National replies already answered (statistics, list pages), by service, unit and
+   * parameters, kept where the province's items are pre-rendered (SimulatorOptions.prerender:
+   * the benchmark's portal answers from what it has computed, as a real portal serves its
+   * statistics and lists, so that its work stays out of the figures); dropped, like `lists`,
    * when the national copies change.
    */
-  stats: Map<string, Reply>;
+  answered: Map<string, Reply>;
   /** National requests answered, by `service|madonvi`. */
   nationalLoad: Map<string, NationalLoadRow>;
   /** National pushes received, by dossier code (src/sim/dvcqg/push.ts). */
