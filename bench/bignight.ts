@@ -57,8 +57,9 @@ const root = rootAgency(PROVINCE);
 // Warm the simulator's per-agency and by-code views (built on first use) so they are not timed as ours.
 await national.lookup(root, [`${root}-000000-0000`]);
 for await (const _ of national.list(root, { start: period.start, end: period.start + 1000 }, 'TiepNhan', 1)) break;
-// ... and its rendering of the national list items, kept per dossier once rendered (the portal
-// serves them from its own storage): the root's list over the days the pass reads, unmetered.
+// ... and its rendering of the national list items, kept per dossier once rendered, and its list
+// pages, kept once answered (SimulatorOptions.prerender: the portal serves them from its own
+// storage): the root's list over the days the pass reads, unmetered.
 const lookback = { start: period.start - (config.national.lookbackDays + 1) * DAY_MS, end: period.end + DAY_MS };
 for await (const _ of national.list(root, lookback, 'TiepNhan')) continue;
 // ... and its statistics of the month, kept once computed (SimulatorOptions.prerender), so that
