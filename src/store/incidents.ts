@@ -8,6 +8,8 @@ export interface IncidentQuery {
   status?: 'open' | 'resolved';
 }
 
+const latestFirst = (a: Incident, b: Incident) => b.updatedAt.localeCompare(a.updatedAt) || a.key.localeCompare(b.key);
+
 export class Incidents {
   readonly keys: Keys;
   constructor(
@@ -37,21 +39,52 @@ export class Incidents {
       if (i.status === 'open') m.sadd(this.keys.openIncidents(), i.key);
       else m.srem(this.keys.openIncidents(), i.key);
       if (i.cause !== null) m.sadd(this.keys.incidentsOf(i.province, i.period), i.key);
+      m.sadd(this.keys.incidentsIn(i.province), i.key);
     }
     await m.exec();
   }
 
+  /**
+   * Incidents, the latest updated first. With `province`, only that province's are read
+   * (`ofProvinces`); without, all of them.
+   */
   async list(q: IncidentQuery = {}): Promise<Incident[]> {
-    const all = new Map<string, Incident>(); // HSCAN may return an entry twice
+    const all = q.province ? await this.ofProvinces([q.province]) : [...(await this.scan()).values()];
+    return all.filter((i) => !q.status || i.status === q.status).sort(latestFirst);
+  }
+
+  /**
+   * The incidents of these provinces, the latest updated first, read through each province's
+   * set of keys, never the others': a province's page costs its own incidents, not the
+   * country's. Incidents stored before the sets were kept are indexed once, by the first read.
+   */
+  async ofProvinces(provinces: readonly string[]): Promise<Incident[]> {
+    if (provinces.length === 0) return [];
+    if (!(await this.redis.exists(this.keys.incidentsIndexed()))) {
+      const m = this.redis.multi();
+      for (const i of (await this.scan()).values()) m.sadd(this.keys.incidentsIn(i.province), i.key);
+      m.set(this.keys.incidentsIndexed(), '1');
+      await m.exec();
+    }
+    const sets = this.redis.pipeline();
+    for (const p of provinces) sets.smembers(this.keys.incidentsIn(p));
+    const keys = ((await sets.exec()) ?? []).flatMap(([err, members]) => {
+      if (err) throw err;
+      return members as string[];
+    });
+    return (await this.get([...new Set(keys)])).sort(latestFirst);
+  }
+
+  /** Every incident, by key (HSCAN may return an entry twice). */
+  private async scan(): Promise<Map<string, Incident>> {
+    const all = new Map<string, Incident>();
     let cursor = '0';
     do {
       const [next, flat] = await this.redis.hscan(this.keys.incidents(), cursor, 'COUNT', 500);
       cursor = next;
       for (let i = 0; i < flat.length; i += 2) all.set(flat[i]!, incident.parse(JSON.parse(flat[i + 1]!)));
     } while (cursor !== '0');
-    return [...all.values()]
-      .filter((i) => (!q.province || i.province === q.province) && (!q.status || i.status === q.status))
-      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.key.localeCompare(b.key));
+    return all;
   }
 
   /**

@@ -107,6 +107,14 @@ export class Keys {
   incidentsOf(province: string, period: { from: string; to: string }): string {
     return `${this.g}:incidents:of:${province}:${period.from}..${period.to}`;
   }
+  /** The keys of a province's incidents, open or resolved, whatever their period. */
+  incidentsIn(province: string): string {
+    return `${this.g}:incidents:in:${province}`;
+  }
+  /** Set once `incidentsIn` holds every incident stored before it was kept. */
+  incidentsIndexed(): string {
+    return `${this.g}:incidents:indexed`;
+  }
   /** Set once the incidents stored under per-metric keys have been resolved. */
   incidentsMigrated(): string {
     return `${this.g}:incidents:migrated`;

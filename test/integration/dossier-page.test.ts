@@ -316,6 +316,39 @@ describe('the dossier page', () => {
     expect(contentOf((await page(X)).text)).toEqual(PAGE);
   });
 
+  it("reads its provinces' incidents through their sets, never the whole incidents hash; incidents kept before the sets are indexed once", async () => {
+    const k = rt.incidents.keys;
+    const incidentCommands = async () =>
+      (await commandsSent(redis, rt, async () => expect(contentOf((await page(X)).text)).toEqual(PAGE))).filter(
+        (args) => args[1]?.startsWith(k.incidents()),
+      );
+    // as an earlier version left them: no sets, no mark
+    await rt.redis.del(k.incidentsIndexed(), ...['H49', 'H56', 'H12'].map((p) => k.incidentsIn(p)));
+    const first = await incidentCommands();
+    expect(first.filter(([cmd]) => cmd === 'hscan').length).toBeGreaterThan(0);
+    expect(await rt.redis.smembers(k.incidentsIn('H12'))).toEqual(['i-h12']);
+    const keysOf = (province: string) =>
+      INCIDENTS.filter((i) => i.province === province)
+        .map((i) => i.key)
+        .sort();
+    expect((await rt.redis.smembers(k.incidentsIn('H49'))).sort()).toEqual(keysOf('H49'));
+    // then only the sets of the provinces it shows up in (H49, H56) and their incidents
+    const then = await incidentCommands();
+    expect(then.map(([cmd, key]) => `${cmd} ${key}`).sort()).toEqual(
+      [
+        `exists ${k.incidentsIndexed()}`,
+        `smembers ${k.incidentsIn('H49')}`,
+        `smembers ${k.incidentsIn('H56')}`,
+        `hmget ${k.incidents()}`,
+      ].sort(),
+    );
+    const read = then
+      .find(([cmd]) => cmd === 'hmget')!
+      .slice(2)
+      .sort();
+    expect(read).toEqual([...keysOf('H49'), ...keysOf('H56')].sort()); // not H12's
+  });
+
   it('a code no run names is not found, in the runs searched; nor is a code a run named only before its findings were replaced', async () => {
     for (const code of ['H49-NONE', 'H49-Z']) {
       const { status, text } = await page(code);

@@ -25,7 +25,7 @@ export function dossiersRoutes(c: RouteContext): Router {
       return;
     }
     const provinces = new Set(appearances.map((a) => a.province));
-    const incidents = (await c.rt.incidents.list()).filter((i) => provinces.has(i.province));
+    const incidents = await c.rt.incidents.ofProvinces([...provinces]);
     const behind = incidentDossiers(incidents, traced);
     const related = incidents.filter((i) => behind.get(i.key)?.some((d) => d.code === code));
     c.page(
