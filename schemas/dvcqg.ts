@@ -41,23 +41,29 @@ export const dvcqgItem = z
 export type DvcqgItemData = z.output<typeof dvcqgItem>;
 
 /**
- * `dvcqgItem.safeParse`, with a shortcut for the usual wire form: a plain object whose known
- * fields are already strings (the optional ones possibly null or absent) is valid as it
- * stands and its output equals the input, so it is returned without a copy. Anything else
- * (numbers to turn into text, missing or mistyped fields) goes through the schema itself,
- * which also words every rejection. Same verdict and same values as the schema, at a
- * fraction of the cost on the sync's hot path.
+ * `dvcqgItem.safeParse`, with a shortcut for the usual wire form: a plain object whose values
+ * are all strings or null, with the required fields strings, is valid as it stands and its
+ * output equals the input, so it is returned without a copy. Anything else (numbers to turn
+ * into text, missing or mistyped fields) goes through the schema itself, which also words
+ * every rejection. Same verdict and same values as the schema, at a fraction of the cost on
+ * the sync's hot path. The shortcut walks the item's own keys (`for…in`, which V8 reads from
+ * the item's layout) rather than looking each known field up by name: one item of a national
+ * list holds about ten of the nineteen.
  */
 export function parseDvcqgItem(
   raw: unknown,
 ): { success: true; data: DvcqgItemData } | { success: false; error: z.ZodError } {
   if (typeof raw === 'object' && raw !== null && Object.getPrototypeOf(raw) === Object.prototype) {
     const item = raw as Record<string, unknown>;
-    let plain = true;
-    for (const f of REQUIRED) if (typeof item[f] !== 'string') plain = false;
-    for (const f of OPTIONAL) {
-      const v = item[f];
-      if (v !== undefined && v !== null && typeof v !== 'string') plain = false;
+    let plain =
+      typeof item.MaHoSo === 'string' &&
+      typeof item.MaTTHC === 'string' &&
+      typeof item.TrangThaiHoSo === 'string' &&
+      typeof item.NgayCapNhat === 'string';
+    // any other value (a number, or undefined, never read from JSON) takes the schema's path
+    for (const key in item) {
+      const v = item[key];
+      if (typeof v !== 'string' && v !== null) plain = false;
     }
     if (plain) return { success: true, data: item as DvcqgItemData };
   }

@@ -69,8 +69,11 @@ export class DateBounds {
     return this.now() + this.skewMs;
   }
 
-  /** Throws `Reject` naming the field and the bound when `ms` is out of range. */
-  check(field: string, ms: number, kind: 'past' | 'due'): number {
+  /**
+   * Throws `Reject` naming the field and the bound when `ms` is out of range. `latest`: the
+   * item's `latest()`, read once for all its dates (default: read now).
+   */
+  check(field: string, ms: number, kind: 'past' | 'due', latest?: number): number {
     if (ms < this.earliest)
       throw new Reject(
         `${field}: ${formatDay(ms)} is before the earliest accepted date ${this.limits.earliest} (dates.earliest)`,
@@ -79,10 +82,10 @@ export class DateBounds {
       if (ms >= this.dueBefore)
         throw new Reject(`${field}: ${formatDay(ms)} is not before ${this.limits.dueBefore} (dates.dueBefore)`);
     } else {
-      const latest = this.latest();
-      if (ms > latest) {
+      const bound = latest ?? this.latest();
+      if (ms > bound) {
         throw new Reject(
-          `${field}: ${new Date(ms).toISOString()} is after now + ${this.limits.skewHours} h of clock skew (${new Date(latest).toISOString()}, dates.skewHours)`,
+          `${field}: ${new Date(ms).toISOString()} is after now + ${this.limits.skewHours} h of clock skew (${new Date(bound).toISOString()}, dates.skewHours)`,
         );
       }
     }
@@ -93,24 +96,46 @@ export class DateBounds {
 export const DEFAULT_DATE_BOUNDS = new DateBounds();
 
 /**
- * A date field of an item: null when absent or blank; `parse` reads the dialect's form
- * (`form` names it in the reason); the result must be within `bounds`. Throws `Reject`.
+ * A date field's value (`raw`, the item's `field`): null when absent or blank; `parse` reads
+ * the dialect's form (`form` names it in the reason); the result must be within `bounds`
+ * (`latest`: the item's `bounds.latest()`, read once for all its dates). Throws `Reject`. The caller reads the field by name (`item.NgayTiepNhan`), not this function
+ * by a key: one shared keyed read of every date field of every item is among the costliest
+ * steps of a national list.
  */
 export function dateField(
-  item: Record<string, unknown>,
+  raw: unknown,
   field: string,
   bounds: DateBounds,
   parse: (value: string) => number | undefined,
   form: string,
-  kind: 'past' | 'due' = 'past',
+  kind: 'past' | 'due',
+  latest: number,
 ): number | null {
-  const raw = item[field];
   if (raw === undefined || raw === null) return null;
-  const value = String(raw).trim();
-  if (value === '') return null;
-  const ms = parse(value);
-  if (ms === undefined) throw new Reject(`${field}: "${value.slice(0, 40)}" is not ${form}`);
-  return bounds.check(field, ms, kind);
+  const text = typeof raw === 'string' ? raw : String(raw);
+  // the usual value needs no trimming: a value the form reads as it stands has nothing to trim
+  let ms = parse(text);
+  if (ms === undefined) {
+    const value = text.trim();
+    if (value === '') return null;
+    ms = parse(value);
+    if (ms === undefined) throw new Reject(`${field}: "${value.slice(0, 40)}" is not ${form}`);
+  }
+  return bounds.check(field, ms, kind, latest);
+}
+
+/**
+ * A procedure code field (`codeField`) in its national form, when the source's map knows it
+ * (the national form is a code too, checked as the field).
+ */
+export function procedureField(
+  value: string,
+  field: string,
+  map: Readonly<Record<string, string>> | undefined,
+): string {
+  const local = codeField(value, field);
+  const national = mapProcedure(local, map);
+  return national === local ? local : codeField(national, field);
 }
 
 /** A local procedure code in its national form, when the source's map knows it. */

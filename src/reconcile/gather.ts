@@ -266,15 +266,15 @@ async function readLists(c: Lists): Promise<number> {
         records += page.length;
         for (const raw of page) {
           const code = itemCode(raw);
+          const named = code === undefined ? undefined : codes.agencyOfDossierCode(code);
           // from the root's list, a dossier belongs to the agency its code names
-          const agency = asked === root ? ((code && codes.agencyOfDossierCode(code)) ?? root) : asked;
-          const d = nationalDossier(raw, agency, true, codes);
+          const d = nationalDossier(raw, asked === root ? (named ?? root) : asked, true, codes);
           if (!d) unreadable++;
           // what neither counts nor meets a stored dossier cannot explain anything
           else if (
             metricsOf(d, period, rules) !== 0 ||
             receivedIn(d, near) ||
-            codes.agencyOfDossierCode(d.code) === undefined ||
+            (d.code === code ? named : codes.agencyOfDossierCode(d.code)) === undefined ||
             variants.sensitive(d) ||
             meets(d)
           )

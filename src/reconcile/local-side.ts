@@ -38,7 +38,7 @@ export class LocalSide {
     const w = new ColumnWriter();
     const bits: number[] = [];
     for (const d of dossiers) {
-      w.push(d);
+      w.push(d.code, d);
       bits.push(bitsOf(d));
     }
     return new LocalSide(w.columns(), Uint16Array.from(bits));

@@ -2,13 +2,14 @@
  * The explanation's store side (src/reconcile/gather.ts): the stored dossiers the pass
  * compares, read once, in the process's store thread for a large province.
  */
-import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { makePeriod, type Period } from '../domain/period.js';
 import { DAY_MS, formatDay } from '../domain/time.js';
 import { THREAD_BUCKETS } from './count-store.js';
-import { metricsOf } from './counting.js';
+import { metricsOf, type CountingRules } from './counting.js';
 import { LocalSide } from './local-side.js';
 import type { GatherDeps } from './gather.js';
+import { ColumnWriter, type DossierColumns } from '../store/columns.js';
+import type { Store } from '../store/store.js';
 
 /** A span of instants, [start, end). */
 export interface Days {
@@ -17,8 +18,22 @@ export interface Days {
 }
 
 /** Whether a dossier was received within the days. */
-export function receivedIn(d: CanonicalDossier, days: Days): boolean {
+export function receivedIn(d: { receivedAt: number | null }, days: Days): boolean {
   return d.receivedAt !== null && d.receivedAt >= days.start && d.receivedAt < days.end;
+}
+
+/** What the explanation reads: the dossiers of `around` (`Store.readPeriod`) that count in `period` or were received in `near`. */
+export interface ReadAround {
+  around: Period;
+  period: Period;
+  rules: CountingRules;
+  near: Days;
+}
+
+/** Those dossiers as columns, with each one's metrics in the period. */
+export interface ReadColumns {
+  columns: DossierColumns;
+  bits: Uint16Array;
 }
 
 /**
@@ -32,16 +47,29 @@ export async function readLocal(deps: GatherDeps, province: string, period: Peri
   // near it; the rest of the history is not read.
   const around = makePeriod(formatDay(period.start - DAY_MS), formatDay(period.end));
   const { store, rules, thread } = deps;
+  const what = { around, period, rules, near };
   const buckets = thread ? (await store.periodBuckets(province, around)).reduce((n, [, b]) => n + b.length, 0) : 0;
   if (thread && buckets >= (deps.threadFrom ?? THREAD_BUCKETS)) {
     const read = await thread()
-      .read(store.keys.prefix, province, { around, period, rules, near })
+      .read(store.keys.prefix, province, what)
       .catch(() => undefined); // a thread that fails costs time: the store is read here
     if (read) return new LocalSide(read.columns, read.bits);
   }
-  const bits = (d: CanonicalDossier) => metricsOf(d, period, rules);
-  const kept: CanonicalDossier[] = [];
-  for await (const batch of store.readPeriod(province, around))
-    for (const d of batch) if (bits(d) !== 0 || receivedIn(d, near)) kept.push(d);
-  return LocalSide.of(kept, bits);
+  const read = await readColumns(store, province, what);
+  return new LocalSide(read.columns, read.bits);
+}
+
+/** What `readLocal` reads, read from `store` as columns: in the store thread, or here. */
+export async function readColumns(store: Store, province: string, what: ReadAround): Promise<ReadColumns> {
+  const { period, rules, near } = what;
+  const out = new ColumnWriter();
+  const bits: number[] = [];
+  await store.visitPeriod(province, what.around, (code, d) => {
+    const b = metricsOf(d, period, rules);
+    if (b !== 0 || receivedIn(d, near)) {
+      out.push(code, d);
+      bits.push(b);
+    }
+  });
+  return { columns: out.columns(), bits: Uint16Array.from(bits) };
 }

@@ -18,29 +18,21 @@
 import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
 import type { RedisTarget } from '../config/load.js';
 import type { Period } from '../domain/period.js';
-import { ColumnWriter, columnBuffers, type DossierColumns } from '../store/columns.js';
+import { columnBuffers } from '../store/columns.js';
 import { DateBounds } from '../normalise/fields.js';
 import type { DateLimits } from '../../schemas/limits.js';
 import { connect } from '../store/connection.js';
 import { Store } from '../store/store.js';
 import { startTsWorker } from '../util/ts-worker.js';
 import { GroupTally, type TallyDump } from './count-store.js';
-import { metricsOf, type CountingRules } from './counting.js';
-import { receivedIn, type Days } from './read-local.js';
+import type { CountingRules } from './counting.js';
+import { readColumns, type ReadAround, type ReadColumns } from './read-local.js';
 
 interface ThreadData {
   storeThread: true;
   target: RedisTarget;
   /** The configured `dates`: the thread's stores hold the version rule to them (a migration reads it). */
   dates?: DateLimits;
-}
-
-/** What the explanation reads: the dossiers of `around` (`Store.readPeriod`) that count in `period` or were received in `near`. */
-export interface ReadAround {
-  around: Period;
-  period: Period;
-  rules: CountingRules;
-  near: Days;
 }
 
 type Request =
@@ -54,9 +46,8 @@ type Request =
       lists: [string, string[]][];
     }
   | ({ kind: 'read'; prefix: string; province: string } & ReadAround);
-type Read = { columns: DossierColumns; bits: Uint16Array };
-type Reply = { id: number; dump: TallyDump } | ({ id: number } & Read) | { id: number; error: string };
-type Answer = TallyDump | Read;
+type Reply = { id: number; dump: TallyDump } | ({ id: number } & ReadColumns) | { id: number; error: string };
+type Answer = TallyDump | ReadColumns;
 
 export class StoreThread {
   private readonly worker: Worker;
@@ -98,8 +89,8 @@ export class StoreThread {
   }
 
   /** The dossiers the explanation reads (`ReadAround`) of the store under `prefix`, read in the thread, with each one's metrics in the period. */
-  read(prefix: string, province: string, what: ReadAround): Promise<Read> {
-    return this.ask({ kind: 'read', prefix, province, ...what }) as Promise<Read>;
+  read(prefix: string, province: string, what: ReadAround): Promise<ReadColumns> {
+    return this.ask({ kind: 'read', prefix, province, ...what }) as Promise<ReadColumns>;
   }
 
   /** Resolves once the thread runs (its modules loaded): a request asked before waits for that. */
@@ -130,7 +121,7 @@ function serve({ target, dates }: ThreadData): void {
   const latest = () => bounds.latest();
   const storeOf = (prefix: string) =>
     stores.get(prefix) ?? stores.set(prefix, new Store(redis, prefix, { latest })).get(prefix)!;
-  const answer = async (m: Request): Promise<{ dump: TallyDump } | Read> => {
+  const answer = async (m: Request): Promise<{ dump: TallyDump } | ReadColumns> => {
     if (m.kind === 'ping') return { dump: [] };
     const store = storeOf(m.prefix);
     if (m.kind === 'count') {
@@ -138,18 +129,7 @@ function serve({ target, dates }: ThreadData): void {
       for (const [kind, buckets] of m.lists) await store.visitBuckets(kind, buckets, (d) => tally.add(d));
       return { dump: tally.dump() };
     }
-    const out = new ColumnWriter();
-    const bits: number[] = [];
-    const { period, rules, near } = m;
-    for await (const batch of store.readPeriod(m.province, m.around))
-      for (const d of batch) {
-        const b = metricsOf(d, period, rules);
-        if (b !== 0 || receivedIn(d, near)) {
-          out.push(d);
-          bits.push(b);
-        }
-      }
-    return { columns: out.columns(), bits: Uint16Array.from(bits) };
+    return readColumns(store, m.province, m);
   };
   parentPort!.on('message', (m: Request & { id: number }) => {
     answer(m).then(

@@ -5,6 +5,7 @@
  * dossiers equal to those given, field for field (src/reconcile/store-thread.ts).
  */
 import type { CanonicalDossier } from '../../schemas/dossier.js';
+import type { Counted } from './pack.js';
 
 export interface DossierColumns {
   codes: string[];
@@ -24,43 +25,65 @@ const TIMES = 6;
 const time = (ms: number | null | undefined) => (ms === null || ms === undefined ? NaN : ms);
 const orNull = (t: number) => (Number.isNaN(t) ? null : t);
 
+/** What a row holds: a stored dossier as the store reads it in place (`Counted`), or a whole dossier. */
+export type Columnable = Counted & { submittedAt?: number | null | undefined };
+
 /** Adds dossiers one at a time; `columns()` gives them all. */
 export class ColumnWriter {
   private readonly codes: string[] = [];
   private readonly agencyIds = new Map<string, number>();
   private readonly procedureIds = new Map<string, number>();
-  private readonly agency: number[] = [];
-  private readonly procedure: number[] = [];
-  private readonly status: number[] = [];
-  private readonly flags: number[] = [];
-  private readonly times: number[] = [];
+  private size = 0;
+  // grown by doubling: a million rows are pushed in the explanation's store read
+  private agency = new Int32Array(1024);
+  private procedure = new Int32Array(1024);
+  private status = new Int32Array(1024);
+  private flags = new Uint8Array(1024);
+  private times = new Float64Array(1024 * TIMES);
 
-  push(d: CanonicalDossier): void {
-    this.codes.push(d.code);
-    this.agency.push(idOf(this.agencyIds, d.agency));
-    this.procedure.push(idOf(this.procedureIds, d.procedure));
-    this.status.push(d.status);
-    this.flags.push((d.channel ?? 0) + (d.digitised ? 4 : 0) + (d.paidOnline ? 8 : 0));
-    this.times.push(
-      d.updatedAt,
-      time(d.receivedAt),
-      time(d.dueAt),
-      time(d.finishedAt),
-      time(d.returnedAt),
-      time(d.submittedAt),
-    );
+  /** A row: the dossier `d` under `code` (its own, for a whole dossier). */
+  push(code: string, d: Columnable): void {
+    const i = this.size++;
+    if (i === this.status.length) this.grow();
+    this.codes.push(code);
+    this.agency[i] = idOf(this.agencyIds, d.agency);
+    this.procedure[i] = idOf(this.procedureIds, d.procedure);
+    this.status[i] = d.status;
+    this.flags[i] = (d.channel ?? 0) + (d.digitised ? 4 : 0) + (d.paidOnline ? 8 : 0);
+    const t = this.times;
+    const at = i * TIMES;
+    t[at] = d.updatedAt;
+    t[at + 1] = time(d.receivedAt);
+    t[at + 2] = time(d.dueAt);
+    t[at + 3] = time(d.finishedAt);
+    t[at + 4] = time(d.returnedAt);
+    t[at + 5] = time(d.submittedAt);
+  }
+
+  private grow(): void {
+    const twice = <T extends Int32Array | Uint8Array | Float64Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.agency = twice(this.agency);
+    this.procedure = twice(this.procedure);
+    this.status = twice(this.status);
+    this.flags = twice(this.flags);
+    this.times = twice(this.times);
   }
 
   columns(): DossierColumns {
+    const n = this.size;
     return {
       codes: this.codes,
       agencies: [...this.agencyIds.keys()],
       procedures: [...this.procedureIds.keys()],
-      agency: Int32Array.from(this.agency),
-      procedure: Int32Array.from(this.procedure),
-      status: Int32Array.from(this.status),
-      flags: Uint8Array.from(this.flags),
-      times: Float64Array.from(this.times),
+      agency: this.agency.slice(0, n),
+      procedure: this.procedure.slice(0, n),
+      status: this.status.slice(0, n),
+      flags: this.flags.slice(0, n),
+      times: this.times.slice(0, n * TIMES),
     };
   }
 }

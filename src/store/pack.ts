@@ -100,11 +100,17 @@ function unpackEarlier(code: string, f: string[]): CanonicalDossier {
   };
 }
 
-/** What counting reads of a stored dossier (`Countable` in src/reconcile/counting.ts), with its agency and procedure. */
+/**
+ * What counting reads of a stored dossier (`Countable` in src/reconcile/counting.ts), with its
+ * agency and procedure, and what the explanation's store side keeps beside (its update time
+ * and paidOnline, src/store/columns.ts): everything `unpack` gives but the code.
+ */
 export interface Counted {
+  updatedAt: number;
   status: number;
   channel: 1 | 2 | 3 | null;
   digitised: boolean;
+  paidOnline: boolean;
   agency: string;
   procedure: string;
   receivedAt: number | null;
@@ -116,9 +122,11 @@ export interface Counted {
 /** A `Counted` to read values into (`unpackCounted`), reused from one value to the next. */
 export function blankCounted(): Counted {
   return {
+    updatedAt: 0,
     status: 0,
     channel: null,
     digitised: false,
+    paidOnline: false,
     agency: '',
     procedure: '',
     receivedAt: null,
@@ -148,13 +156,31 @@ function ms36At(value: string, from: number, to: number): number | null {
   return (negative ? -n : n) * 1000;
 }
 
+/**
+ * The version (`storedVersion`) of a current-form value whose first `|` is at `bar`, read in
+ * place; undefined when it is not 1 to 10 base-36 digits (lower case) after an optional `-`
+ * (the value is then read through `unpack`, which says what `storedVersion` says of it).
+ */
+function versionAt(text: string, from: number, bar: number): number | undefined {
+  const negative = text.charCodeAt(from + 1) === 45; /* - */
+  const first = negative ? from + 2 : from + 1;
+  if (bar <= first || bar - first > 10) return undefined;
+  let n = 0;
+  for (let i = first; i < bar; i++) {
+    const d = digit36(text.charCodeAt(i));
+    if (d < 0) return undefined;
+    n = n * 36 + d;
+  }
+  return negative ? -n : n;
+}
+
 /** Where the `|` of the stored value being read are (reused: counting reads one value at a time). */
 const bars = new Int32Array(64);
 
 /**
- * What `unpack` gives of the stored value `text[from, to)` for counting (`Counted`), written
+ * What `unpack` gives of the stored value `text[from, to)` but its code (`Counted`), written
  * into `into` and returned: the fields read in place, without cutting the value out of the
- * text it came in, without its code or update time and without a new object per dossier.
+ * text it came in and without a new object per dossier.
  * Counting a million dossiers is mostly this. A value of the earlier form, or one `pack` did
  * not write, is read through `unpack`.
  */
@@ -167,11 +193,22 @@ export function unpackCounted(text: string, from: number, to: number, agency: st
   const c = bars[2]!;
   const status = n >= 7 ? digit36(text.charCodeAt(b - 2)) : -1;
   const flags = n >= 7 ? digit36(text.charCodeAt(b - 1)) : -1;
-  if (text.charCodeAt(from) !== 126 /* ~ */ || n < 7 || n === bars.length || b - a !== 3 || status < 0 || flags < 0) {
+  const version = n >= 7 ? versionAt(text, from, a) : undefined;
+  if (
+    text.charCodeAt(from) !== 126 /* ~ */ ||
+    n < 7 ||
+    n === bars.length ||
+    b - a !== 3 ||
+    status < 0 ||
+    flags < 0 ||
+    version === undefined
+  ) {
     const d = unpack('', text.slice(from, to), agency);
+    into.updatedAt = d.updatedAt;
     into.status = d.status;
     into.channel = d.channel;
     into.digitised = d.digitised;
+    into.paidOnline = d.paidOnline;
     into.agency = d.agency;
     into.procedure = d.procedure;
     into.receivedAt = d.receivedAt;
@@ -186,9 +223,11 @@ export function unpackCounted(text: string, from: number, to: number, agency: st
   const z3 = bars[n - 2]!;
   const z4 = bars[n - 1]!;
   const channel = flags & 3;
+  into.updatedAt = version * 1000;
   into.status = status;
   into.channel = channel === 0 ? null : (channel as 1 | 2 | 3);
   into.digitised = (flags & 4) !== 0;
+  into.paidOnline = (flags & 8) !== 0;
   into.agency = c > b + 1 ? text.slice(b + 1, c) : agency;
   into.procedure = text.slice(c + 1, z1);
   into.receivedAt = ms36At(text, z1 + 1, z2);

@@ -23,7 +23,7 @@ export function byBucket(dossiers: CanonicalDossier[]): [number, string[]] {
   return [groups.size, args];
 }
 
-/** A bucket as `Store.bucketSteps` reads it. */
+/** A bucket as `bucketSteps` reads it (src/store/steps.ts). */
 export interface BucketRead {
   bucket: string;
   text: string;

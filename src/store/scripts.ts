@@ -276,8 +276,9 @@ return moved
 /**
  * Whole buckets (ARGV after the command, HGETALL or HVALS, and the prefix of their kind,
  * `<layout>:b` or `<layout>:o`): for each, what the command gives joined by newlines into one
- * string, and how many entries that is (see scanHash on the newline rule). KEYS[1] is any key of
- * the province (its hash tag sends the script to the node that holds the buckets on a cluster).
+ * string, and how many entries that is (see scanHash in src/store/steps.ts on the newline
+ * rule). KEYS[1] is any key of the province (its hash tag sends the script to the node that
+ * holds the buckets on a cluster).
  */
 export const READ_BUCKETS = `
 local out = {}

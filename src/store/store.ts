@@ -19,7 +19,8 @@ import { blankCounted, pack, storedVersion, unpack, unpackCounted, type Counted 
 import { DEFAULT_DATE_BOUNDS } from '../normalise/fields.js';
 import { APPLY_PAGE, LOOKUP, MIGRATE, READ_BUCKETS, RELEASE_QUARANTINED, SCAN_JOINED } from './scripts.js';
 import type { Period } from '../domain/period.js';
-import { BUCKETS_PER_STEP, byBucket, entryBounds, placeArgs, type BucketRead } from './script-args.js';
+import { byBucket, placeArgs } from './script-args.js';
+import { bucketSteps, scanHash, type StepReader } from './steps.js';
 
 export { ApplyRule, type StoredVersions } from './apply-rule.js';
 
@@ -58,13 +59,11 @@ export interface PageOutcome {
   quarantined: number;
 }
 
-type WithApply = RedisClient & {
+type WithApply = StepReader & {
   applyPage(...keysThenArgs: string[]): Promise<[number, number, number]>;
   releaseQuarantined(...keysThenArgs: string[]): Promise<[number, number, number]>;
-  scanJoined(key: string, cursor: string, count: number): Promise<[string, string, number]>;
   lookupDossiers(legacy: string, ...args: string[]): Promise<(string | null)[]>;
   migrateDossiers(legacy: string, ...args: string[]): Promise<number>;
-  readBuckets(...args: string[]): Promise<(string | number)[]>;
 };
 
 export class Store {
@@ -235,7 +234,7 @@ export class Store {
     const months = (await this.redis.smembers(`${this.keys.layout(province)}:months`)).sort();
     for (const source of [
       this.readLayout(province, months, batch),
-      this.scanHash(this.keys.dossiers(province), batch),
+      scanHash(this.redis, this.keys.dossiers(province), batch),
     ]) {
       for await (const dossiers of source) {
         const out = dossiers.filter((d) => seen.size !== seen.add(d.code).size);
@@ -260,7 +259,8 @@ export class Store {
    */
   async visitOdd(province: string, visit: (d: Counted) => void): Promise<void> {
     await this.migrate(province);
-    for await (const batch of this.scanHash(`${this.keys.layout(province)}:odd`)) for (const d of batch) visit(d);
+    for await (const batch of scanHash(this.redis, `${this.keys.layout(province)}:odd`))
+      for (const d of batch) visit(d);
   }
 
   /**
@@ -270,7 +270,7 @@ export class Store {
    */
   async visitBuckets(kind: string, buckets: string[], visit: (d: Counted) => void): Promise<void> {
     const into = blankCounted();
-    for await (const step of this.bucketSteps(kind, buckets, 'HVALS'))
+    for await (const step of bucketSteps(this.redis, kind, buckets, 'HVALS'))
       for (const { bucket, text, bounds } of step) {
         const agency = agencyOfBucket(bucket);
         for (let k = 0; k + 1 < bounds.length; k++)
@@ -278,11 +278,34 @@ export class Store {
       }
   }
 
+  /**
+   * Each dossier `readPeriod` reads, in the same order, handed to `visit` with its code: a
+   * value is read in place (`unpackCounted`) into one object reused for the next (to be read,
+   * not kept). What the explanation's store side reads at the size of a large province
+   * (src/reconcile/read-local.ts), without an object per dossier.
+   */
+  async visitPeriod(province: string, period: Period, visit: (code: string, d: Counted) => void): Promise<void> {
+    await this.migrate(province);
+    for await (const batch of scanHash(this.redis, `${this.keys.layout(province)}:odd`))
+      for (const d of batch) visit(d.code, d);
+    const into = blankCounted();
+    for (const [kind, buckets] of await this.layoutBuckets(province, monthsOf(period)))
+      for await (const step of bucketSteps(this.redis, kind, buckets, 'HGETALL'))
+        for (const { bucket, text, bounds } of step) {
+          const agency = agencyOfBucket(bucket);
+          const head = codeHead(bucket);
+          for (let k = 0; k + 2 < bounds.length; k += 2) {
+            const code = head + text.slice(bounds[k], bounds[k + 1]! - 1);
+            visit(code, unpackCounted(text, bounds[k + 1]!, bounds[k + 2]! - 1, agency, into));
+          }
+        }
+  }
+
   /** The codes of another shape, the open buckets, and the buckets of these code months. */
   private async *readLayout(province: string, months: string[], batch = 10_000): AsyncGenerator<CanonicalDossier[]> {
-    yield* this.scanHash(`${this.keys.layout(province)}:odd`, batch);
+    yield* scanHash(this.redis, `${this.keys.layout(province)}:odd`, batch);
     for (const [kind, buckets] of await this.layoutBuckets(province, months))
-      for await (const step of this.bucketSteps(kind, buckets, 'HGETALL')) {
+      for await (const step of bucketSteps(this.redis, kind, buckets, 'HGETALL')) {
         const out: CanonicalDossier[] = [];
         for (const { bucket, text, bounds } of step) {
           const agency = agencyOfBucket(bucket);
@@ -306,80 +329,6 @@ export class Store {
       [`${L}:o`, open!],
       [`${L}:b`, home.flat()],
     ];
-  }
-
-  /**
-   * What `command` gives of each of these buckets (`<kind>:<bucket>` keys; HGETALL: its fields
-   * and values, HVALS: its values), as one text of newline-separated entries, entry k from
-   * `bounds[k]` to `bounds[k + 1] - 1`. BUCKETS_PER_STEP buckets per script call; the next step
-   * is asked for before this one is handed over (Redis reads while this process decodes).
-   */
-  private async *bucketSteps(
-    kind: string,
-    buckets: string[],
-    command: 'HGETALL' | 'HVALS',
-  ): AsyncGenerator<BucketRead[]> {
-    const step = async (list: string[]): Promise<BucketRead[]> => {
-      const got = await this.redis.readBuckets(kind, command, kind, ...list);
-      return Promise.all(
-        list.map(async (bucket, i): Promise<BucketRead> => {
-          const text = got[2 * i] as string;
-          const bounds = entryBounds(text, got[2 * i + 1] as number);
-          if (bounds) return { bucket, text, bounds };
-          // an entry with a newline in it: the bucket read again with the plain command
-          const key = `${kind}:${bucket}`;
-          const entries =
-            command === 'HVALS' ? await this.redis.hvals(key) : Object.entries(await this.redis.hgetall(key)).flat();
-          const again = [0];
-          for (const e of entries) again.push(again[again.length - 1]! + e.length + 1);
-          return { bucket, text: entries.join('\n'), bounds: again };
-        }),
-      );
-    };
-    let pending = buckets.length ? step(buckets.slice(0, BUCKETS_PER_STEP)) : undefined;
-    for (let at = 0; pending; at += BUCKETS_PER_STEP) {
-      const got = await pending;
-      const next = at + BUCKETS_PER_STEP;
-      pending = next < buckets.length ? step(buckets.slice(next, next + BUCKETS_PER_STEP)) : undefined;
-      pending?.catch(() => undefined); // surfaced when awaited; ignored if the caller stops early
-      yield got;
-    }
-  }
-
-  /**
-   * Every dossier of one hash (code → packed value), a batch at a time. HSCAN may return an
-   * entry twice while the hash is resized; each code is yielded once.
-   *
-   * Each step's entries come back as one newline-joined string (SCAN_JOINED). A code or a
-   * value with a newline in it (none is expected: the normalisers refuse whitespace in codes)
-   * would show as a count that does not match; that step is then read again as a plain HSCAN
-   * from the same cursor, so the result never depends on the rule.
-   */
-  private async *scanHash(key: string, batch = 10_000): AsyncGenerator<CanonicalDossier[]> {
-    const step = async (cursor: string): Promise<[string, string[]]> => {
-      const [next, joined, count] = await this.redis.scanJoined(key, cursor, batch);
-      const flat = count === 0 ? [] : joined.split('\n');
-      return flat.length === count ? [next, flat] : this.redis.hscan(key, cursor, 'COUNT', batch);
-    };
-    const seen = new Set<string>();
-    let pending = step('0');
-    for (;;) {
-      const [next, flat] = await pending;
-      // ask for the next step before decoding this one: Redis scans while this process decodes
-      if (next !== '0') {
-        pending = step(next);
-        pending.catch(() => undefined); // surfaced when awaited; ignored if the caller stops early
-      }
-      const out: CanonicalDossier[] = [];
-      for (let i = 0; i < flat.length; i += 2) {
-        const code = flat[i]!;
-        const known = seen.size;
-        if (seen.add(code).size === known) continue; // seen before
-        out.push(unpack(code, flat[i + 1]!));
-      }
-      if (out.length) yield out;
-      if (next === '0') return;
-    }
   }
 
   async quarantineReasons(province: string, source: string): Promise<Record<string, number>> {

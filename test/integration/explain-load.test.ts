@@ -248,9 +248,9 @@ describe('explanation pass: national load', () => {
     let listed!: () => void;
     const read = new Promise<void>((resolve) => (listed = resolve));
     const slow = Object.create(rt.store) as Store;
-    slow.readPeriod = async function* (province, around) {
+    slow.visitPeriod = async (province, around, visit) => {
       await read;
-      yield* rt.store.readPeriod(province, around);
+      return rt.store.visitPeriod(province, around, visit);
     };
     const national = client();
     const list = national.list.bind(national);
@@ -274,7 +274,7 @@ describe('explanation pass: national load', () => {
     const readThere = thread.read.bind(thread);
     thread.read = (prefix, province, what) => (reads.push(province), readThere(prefix, province, what));
     const refusing = Object.create(rt.store) as Store;
-    refusing.readPeriod = () => {
+    refusing.visitPeriod = () => {
       throw new Error('read here');
     };
     const there = await explainProvince(

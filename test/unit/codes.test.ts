@@ -84,6 +84,20 @@ describe('agency and dossier codes in both forms', () => {
     );
   });
 
+  it('a code whose agency part collides with a known agency (same hash) is read on its own', () => {
+    // "ab" and "bC" hash alike ('b' − 'a' = 1, 'b' − 'C' = 31), as do "ac" and "bD": the
+    // first of each pair is an agency of this form, the second not
+    const forms = new CodeForms([String.raw`(?<province>H\d{2})\.[a-z]{2}`]);
+    expect(forms.agencyOfDossierCode('H49.ab-261015-0001')).toBe('H49.ab');
+    expect(forms.agencyOfDossierCode('H49.bC-261015-0001')).toBeUndefined();
+    expect(forms.agencyOfDossierCode('H49.ab-261015-0002')).toBe('H49.ab');
+    expect(forms.agencyOfDossierCode('H49.bD-261015-0001')).toBeUndefined();
+    expect(forms.agencyOfDossierCode('H49.ac-261015-0001')).toBe('H49.ac');
+    expect(forms.agencyOfDossierCode('H49.bD-261015-0002')).toBeUndefined();
+    expect(forms.agencyOfDossierCode('H49.ab-261015-0003')).toBe('H49.ab');
+    expect(forms.agencyOfDossierCode('H49.ac-261015-0004')).toBe('H49.ac');
+  });
+
   it('a configured pattern adds a form; the built-in forms stay', () => {
     const forms = new CodeForms([CUSTOM]);
     expect(forms.provinceOfAgency('HCM-H79-12')).toBe('H79');

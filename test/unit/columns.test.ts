@@ -28,11 +28,24 @@ describe('dossier columns', () => {
     fc.assert(
       fc.property(fc.array(dossier, { maxLength: 50 }), (list) => {
         const w = new ColumnWriter();
-        for (const d of list) w.push(d);
+        for (const d of list) w.push(d.code, d);
         const back: CanonicalDossier[] = [];
         fromColumns(w.columns(), (d) => back.push(d));
         expect(back).toStrictEqual(list);
       }),
+    );
+  });
+
+  it('grow past their first size and give back every row', () => {
+    fc.assert(
+      fc.property(fc.array(dossier, { minLength: 1025, maxLength: 5000 }), (list) => {
+        const w = new ColumnWriter();
+        for (const d of list) w.push(d.code, d);
+        const back: CanonicalDossier[] = [];
+        fromColumns(w.columns(), (d) => back.push(d));
+        expect(back).toStrictEqual(list);
+      }),
+      { numRuns: 5 },
     );
   });
 });

@@ -108,7 +108,7 @@ describe('joining the gathered sides', () => {
     fc.assert(
       fc.property(sidesArb, ([l, n, examined]) => {
         const w = new ColumnWriter();
-        for (const d of l) w.push(d);
+        for (const d of l) w.push(d.code, d);
         const side = new LocalSide(w.columns(), Uint16Array.from(l.map(bits)));
         const asMap = new Map(l.map((d) => [d.code, d]));
         expect([...side.toMap()]).toEqual([...asMap]);

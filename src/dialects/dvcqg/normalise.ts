@@ -4,14 +4,14 @@
  * reason that names the field at fault.
  */
 import type { CanonicalDossier } from '../../../schemas/dossier.js';
-import { parseDvcqgItem } from '../../../schemas/dvcqg.js';
+import { parseDvcqgItem, type DvcqgItemData } from '../../../schemas/dvcqg.js';
 import { BUILT_IN_CODE_FORMS, type CodeForms } from '../../domain/codes.js';
 import {
   DEFAULT_DATE_BOUNDS,
   Reject,
   codeField,
   dateField,
-  mapProcedure,
+  procedureField,
   normalisedBy,
   notAnAgency,
   type DateBounds,
@@ -39,12 +39,14 @@ export const IDENTITY_STATUS_MAP: Readonly<Record<string, number>> = Object.from
   Array.from({ length: 10 }, (_, i) => [String(i + 1), i + 1]),
 );
 
-const date = (item: Record<string, unknown>, field: string, bounds: DateBounds, kind: 'past' | 'due' = 'past') =>
-  dateField(item, field, bounds, parseCompact, 'a date yyyyMMddHHmmss', kind);
+/** A date field's value (`raw`, the item's `field`; see `dateField`). */
+const date = (raw: unknown, field: string, bounds: DateBounds, latest: number, kind: 'past' | 'due' = 'past') =>
+  dateField(raw, field, bounds, parseCompact, 'a date yyyyMMddHHmmss', kind, latest);
 
-function flag(item: Record<string, unknown>, field: string): boolean {
-  const raw = item[field];
-  if (raw === undefined || raw === null) return false;
+/** A 0/1 field's value (`raw`, the item's `field`). */
+function flag(raw: unknown, field: string): boolean {
+  if (raw === '0' || raw === undefined || raw === null) return false;
+  if (raw === '1') return true;
   const value = String(raw).trim().toLowerCase();
   if (value === '' || value === '0' || value === 'false') return false;
   if (value === '1' || value === 'true') return true;
@@ -56,9 +58,9 @@ function flag(item: Record<string, unknown>, field: string): boolean {
  * it (only the national records' counting variant keyed on submission reads it), so an
  * unreadable one is left out rather than refusing the record.
  */
-function submitted(item: Record<string, unknown>, bounds: DateBounds): { submittedAt?: number } {
+function submitted(item: DvcqgItemData, bounds: DateBounds, latest: number): { submittedAt?: number } {
   try {
-    const at = date(item, 'NgayNopHoSo', bounds);
+    const at = date(item.NgayNopHoSo, 'NgayNopHoSo', bounds, latest);
     return at === null ? {} : { submittedAt: at };
   } catch (err) {
     if (err instanceof Reject) return {};
@@ -69,7 +71,7 @@ function submitted(item: Record<string, unknown>, bounds: DateBounds): { submitt
 export function normaliseDvcqg(raw: unknown, opts: DvcqgOptions): Normalised {
   const parsed = parseDvcqgItem(raw);
   if (!parsed.success) return { ok: false, reason: firstIssue(parsed.error, 'item') };
-  const item = parsed.data as Record<string, unknown> & typeof parsed.data;
+  const item = parsed.data;
   const bounds = opts.dates ?? DEFAULT_DATE_BOUNDS;
   return normalisedBy(() => {
     const dossierCode = codeField(item.MaHoSo, 'MaHoSo');
@@ -89,21 +91,22 @@ export function normaliseDvcqg(raw: unknown, opts: DvcqgOptions): Normalised {
         throw new Reject(`KenhThucHien: "${channelText.slice(0, 20)}" is not 1, 2 or 3`);
       channel = Number(channelText) as 1 | 2 | 3;
     }
-    const updatedAt = date(item, 'NgayCapNhat', bounds);
+    const latest = bounds.latest(); // now, once for the item's dates
+    const updatedAt = date(item.NgayCapNhat, 'NgayCapNhat', bounds, latest);
     if (updatedAt === null) throw new Reject('NgayCapNhat: empty');
     return {
       code: dossierCode,
       agency,
-      procedure: codeField(mapProcedure(codeField(item.MaTTHC, 'MaTTHC'), opts.procedureMap), 'MaTTHC'),
+      procedure: procedureField(item.MaTTHC, 'MaTTHC', opts.procedureMap),
       status,
       channel,
-      digitised: flag(item, 'HoSoCoThanhPhanSoHoa'),
-      paidOnline: flag(item, 'DuocThanhToanTrucTuyen'),
-      receivedAt: date(item, 'NgayTiepNhan', bounds),
-      dueAt: date(item, 'NgayHenTra', bounds, 'due'),
-      finishedAt: date(item, 'NgayKetThucXuLy', bounds),
-      returnedAt: date(item, 'NgayTra', bounds),
-      ...(opts.submitted ? submitted(item, bounds) : {}),
+      digitised: flag(item.HoSoCoThanhPhanSoHoa, 'HoSoCoThanhPhanSoHoa'),
+      paidOnline: flag(item.DuocThanhToanTrucTuyen, 'DuocThanhToanTrucTuyen'),
+      receivedAt: date(item.NgayTiepNhan, 'NgayTiepNhan', bounds, latest),
+      dueAt: date(item.NgayHenTra, 'NgayHenTra', bounds, latest, 'due'),
+      finishedAt: date(item.NgayKetThucXuLy, 'NgayKetThucXuLy', bounds, latest),
+      returnedAt: date(item.NgayTra, 'NgayTra', bounds, latest),
+      ...(opts.submitted ? submitted(item, bounds, latest) : {}),
       updatedAt,
     };
   });

@@ -14,7 +14,7 @@ import {
   Reject,
   codeField,
   dateField,
-  mapProcedure,
+  procedureField,
   normalisedBy,
   notAnAgency,
   type DateBounds,
@@ -67,21 +67,20 @@ export function formatIsoVn(ms: number): string {
   return `${iso.slice(0, 19)}${ms % 1000 === 0 ? '' : iso.slice(19, 23)}+07:00`;
 }
 
-const date = (item: Record<string, unknown>, field: string, bounds: DateBounds, kind: 'past' | 'due' = 'past') =>
-  dateField(item, field, bounds, parseIsoInstant, 'an ISO 8601 date-time', kind);
+/** A date field's value (`raw`, the item's `field`; see `dateField`). */
+const date = (raw: unknown, field: string, bounds: DateBounds, latest: number, kind: 'past' | 'due' = 'past') =>
+  dateField(raw, field, bounds, parseIsoInstant, 'an ISO 8601 date-time', kind, latest);
 
 export function normaliseRest(raw: unknown, opts: RestOptions): Normalised {
   const parsed = restItem.safeParse(raw);
   if (!parsed.success) return { ok: false, reason: firstIssue(parsed.error, 'item') };
   const item = parsed.data;
-  const fields = item as Record<string, unknown>;
   const bounds = opts.dates ?? DEFAULT_DATE_BOUNDS;
   return normalisedBy(() => {
     const dossierCode = codeField(item.code, 'code');
     const agency = codeField(item.agencyCode, 'agencyCode');
     if (!(opts.codes ?? BUILT_IN_CODE_FORMS).isAgency(agency)) throw new Reject(`agencyCode: ${notAnAgency(agency)}`);
-    const localProcedure = codeField(item.procedureCode, 'procedureCode');
-    const procedure = mapProcedure(localProcedure, opts.procedureMap);
+    const procedure = procedureField(item.procedureCode, 'procedureCode', opts.procedureMap);
     const statusText = item.status.normalize('NFC').trim();
     const status = Object.hasOwn(opts.statusMap, statusText) ? opts.statusMap[statusText] : undefined;
     if (status === undefined) throw new Reject(`status: unknown status "${statusText.slice(0, 40)}"`);
@@ -94,20 +93,21 @@ export function normaliseRest(raw: unknown, opts: RestOptions): Normalised {
         throw new Reject(`channel: "${channelText.slice(0, 20)}" is not DIRECT, ONLINE or POSTAL`);
       channel = REST_CHANNELS[channelText as keyof typeof REST_CHANNELS];
     }
-    const updatedAt = date(fields, 'updatedAt', bounds);
+    const latest = bounds.latest(); // now, once for the item's dates
+    const updatedAt = date(item.updatedAt, 'updatedAt', bounds, latest);
     if (updatedAt === null) throw new Reject('updatedAt: empty');
     return {
       code: dossierCode,
       agency,
-      procedure: codeField(procedure, 'procedureCode'),
+      procedure,
       status,
       channel,
       digitised: item.digitised ?? false,
       paidOnline: item.paidOnline ?? false,
-      receivedAt: date(fields, 'receivedAt', bounds),
-      dueAt: date(fields, 'dueAt', bounds, 'due'),
-      finishedAt: date(fields, 'finishedAt', bounds),
-      returnedAt: date(fields, 'returnedAt', bounds),
+      receivedAt: date(item.receivedAt, 'receivedAt', bounds, latest),
+      dueAt: date(item.dueAt, 'dueAt', bounds, latest, 'due'),
+      finishedAt: date(item.finishedAt, 'finishedAt', bounds, latest),
+      returnedAt: date(item.returnedAt, 'returnedAt', bounds, latest),
       updatedAt,
     };
   });
