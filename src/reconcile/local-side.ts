@@ -7,10 +7,11 @@
  */
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { ColumnWriter, dossierAt, receivedAtOf, type DossierColumns } from '../store/columns.js';
+import { CodeIndex } from './code-index.js';
 
 export class LocalSide {
   /** Each code's first row: a code read twice (a dossier moved while read) keeps its place and takes its last row's dossier. */
-  private readonly rows = new Map<string, number>();
+  private readonly rows = new CodeIndex();
   /** A code's first row → its last row, for codes read more than once. */
   private readonly later = new Map<number, number>();
   /** The rows after a code's first: not one of the side's dossiers on their own. */
@@ -24,9 +25,8 @@ export class LocalSide {
   ) {
     const codes = columns.codes;
     for (let i = 0; i < codes.length; i++) {
-      const first = this.rows.get(codes[i]!);
-      if (first === undefined) this.rows.set(codes[i]!, i);
-      else {
+      const first = this.rows.add(codes[i]!, i);
+      if (first !== undefined) {
         this.later.set(first, i);
         this.repeats.add(i);
       }
@@ -60,7 +60,7 @@ export class LocalSide {
   }
 
   has(code: string): boolean {
-    return this.rows.has(code);
+    return this.rows.get(code) !== undefined;
   }
 
   private at(row: number): number {
