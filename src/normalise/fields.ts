@@ -98,9 +98,10 @@ export const DEFAULT_DATE_BOUNDS = new DateBounds();
 /**
  * A date field's value (`raw`, the item's `field`): null when absent or blank; `parse` reads
  * the dialect's form (`form` names it in the reason); the result must be within `bounds`
- * (`latest`: the item's `bounds.latest()`, read once for all its dates). Throws `Reject`. The caller reads the field by name (`item.NgayTiepNhan`), not this function
- * by a key: one shared keyed read of every date field of every item is among the costliest
- * steps of a national list.
+ * (`latest`: the item's `bounds.latest()`, read once for all its dates). Throws `Reject`.
+ * The caller reads the field by name (`item.NgayTiepNhan`), not this function by a key: one
+ * shared keyed read of every date field of every item was among the costliest steps of a
+ * national list.
  */
 export function dateField(
   raw: unknown,

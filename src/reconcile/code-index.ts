@@ -3,24 +3,32 @@
  * The pass asks for the row of every national copy it keeps (about a million on a large
  * province's night), and a `Map` of a million codes costs most of that in memory reads. A code
  * of the usual shape (`<agency>-YYMMDD-nnnn`, the agency in a built-in form: docs/domain.md,
- * Codes) is therefore found by its parts: its agency, then a table of 1,000 sequence numbers
+ * Codes) is therefore found by its parts: its agency, then a table of CHUNK sequence numbers
  * of one day of that agency. Any other code is kept in a `Map`. A code's parts name it
  * exactly (`agencyOfDossierCode` checks the agency and the digits), so two codes never share
- * a place.
+ * a place. A day's sequence numbers run from 1, so the tables are mostly full; a table holding
+ * one code (an old dossier still open, say) costs 4 × CHUNK bytes, a few times a `Map` entry.
  */
 import { BUILT_IN_CODE_FORMS } from '../domain/codes.js';
 
-/** Sequence numbers per table: a code's table is its agency's (day, sequence / CHUNK). */
-const CHUNK = 1000;
-
+/** The number the digits of `code` in [from, to) write (known to be digits). */
 const digitsAt = (code: string, from: number, to: number): number => {
   let n = 0;
   for (let i = from; i < to; i++) n = n * 10 + code.charCodeAt(i) - 48;
   return n;
 };
 
+/** Sequence numbers per table: a code's table is its agency's (day, sequence / CHUNK). */
+const CHUNK = 64;
+/** Tables per day: a day's sequence numbers run to 9999. */
+const CHUNKS = Math.ceil(10_000 / CHUNK);
+
+/** A code's table among its agency's: its day (YYMMDD) × CHUNKS + its sequence / CHUNK. */
+const tableOf = (code: string, seq: number): number =>
+  digitsAt(code, code.length - 11, code.length - 5) * CHUNKS + Math.floor(seq / CHUNK);
+
 export class CodeIndex {
-  /** Per agency: (YYMMDD × 10 + sequence / CHUNK) → rows + 1 of its codes (0: none). */
+  /** Per agency: table (`tableOf`) → rows + 1 of its codes (0: none). */
   private readonly byAgency = new Map<string, Map<number, Int32Array>>();
   private readonly others = new Map<string, number>();
 
@@ -30,7 +38,7 @@ export class CodeIndex {
     if (agency === undefined) return this.others.get(code);
     const n = code.length;
     const seq = digitsAt(code, n - 4, n);
-    const row = this.byAgency.get(agency)?.get(digitsAt(code, n - 11, n - 5) * 10 + ((seq / CHUNK) | 0))?.[seq % CHUNK];
+    const row = this.byAgency.get(agency)?.get(tableOf(code, seq))?.[seq % CHUNK];
     return row ? row - 1 : undefined;
   }
 
@@ -44,7 +52,7 @@ export class CodeIndex {
     }
     const n = code.length;
     const seq = digitsAt(code, n - 4, n);
-    const key = digitsAt(code, n - 11, n - 5) * 10 + ((seq / CHUNK) | 0);
+    const key = tableOf(code, seq);
     let days = this.byAgency.get(agency);
     if (!days) this.byAgency.set(agency, (days = new Map()));
     let rows = days.get(key);

@@ -11,8 +11,8 @@ import { CodeIndex } from '../../src/reconcile/code-index.js';
 const usual = fc
   .tuple(
     fc.constantFrom('000.00.12.H49', '000.00.00.H49', 'H49.22', 'H56.7', '000.00.12.H56'),
-    fc.constantFrom('260228', '260301', '261015', '251231'),
-    fc.constantFrom(0, 1, 998, 999, 1000, 1001, 4321, 9999),
+    fc.constantFrom('260228', '260301', '261014', '261015', '261016', '251231'),
+    fc.oneof(fc.constantFrom(0, 1, 63, 64, 65, 127, 128, 999, 1000, 9999), fc.integer({ min: 0, max: 9999 })),
   )
   .map(([a, day, seq]) => `${a}-${day}-${String(seq).padStart(4, '0')}`);
 const odd = fc.oneof(
@@ -35,5 +35,17 @@ describe('the stored side code index', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it('gives every code of neighbouring days its own place, whatever its sequence number', () => {
+    const index = new CodeIndex();
+    const codes: string[] = [];
+    for (const agency of ['000.00.12.H49', 'H49.22'])
+      for (const day of ['261014', '261015', '261016'])
+        for (let seq = 0; seq <= 9999; seq++) codes.push(`${agency}-${day}-${String(seq).padStart(4, '0')}`);
+    codes.forEach((c, row) => expect(index.add(c, row)).toBeUndefined());
+    codes.forEach((c, row) => expect(index.get(c)).toBe(row));
+    expect(index.get('000.00.12.H49-261017-0001')).toBeUndefined(); // never filed
+    expect(index.get('000.00.14.H49-261015-0001')).toBeUndefined();
   });
 });
