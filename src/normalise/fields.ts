@@ -71,9 +71,9 @@ export class DateBounds {
 
   /**
    * Throws `Reject` naming the field and the bound when `ms` is out of range. `latest`: the
-   * item's `latest()`, read once for all its dates (default: read now).
+   * item's `latest()`, read once for all its dates.
    */
-  check(field: string, ms: number, kind: 'past' | 'due', latest?: number): number {
+  check(field: string, ms: number, kind: 'past' | 'due', latest: number): number {
     if (ms < this.earliest)
       throw new Reject(
         `${field}: ${formatDay(ms)} is before the earliest accepted date ${this.limits.earliest} (dates.earliest)`,
@@ -82,10 +82,9 @@ export class DateBounds {
       if (ms >= this.dueBefore)
         throw new Reject(`${field}: ${formatDay(ms)} is not before ${this.limits.dueBefore} (dates.dueBefore)`);
     } else {
-      const bound = latest ?? this.latest();
-      if (ms > bound) {
+      if (ms > latest) {
         throw new Reject(
-          `${field}: ${new Date(ms).toISOString()} is after now + ${this.limits.skewHours} h of clock skew (${new Date(bound).toISOString()}, dates.skewHours)`,
+          `${field}: ${new Date(ms).toISOString()} is after now + ${this.limits.skewHours} h of clock skew (${new Date(latest).toISOString()}, dates.skewHours)`,
         );
       }
     }

@@ -22,7 +22,7 @@ export function receivedIn(d: { receivedAt: number | null }, days: Days): boolea
   return d.receivedAt !== null && d.receivedAt >= days.start && d.receivedAt < days.end;
 }
 
-/** What the explanation reads: the dossiers of `around` (`Store.readPeriod`) that count in `period` or were received in `near`. */
+/** What the explanation reads: the dossiers of `around` (`Store.visitPeriod`) that count in `period` or were received in `near`. */
 export interface ReadAround {
   around: Period;
   period: Period;
