@@ -35,6 +35,8 @@ export interface BigNightResult {
   agencies: number;
   explainMs: number;
   totalMs: number;
+  /** CPU time of this process (both its threads) over counts + explanation, ms: the work done, whatever else ran on the machine. */
+  cpuMs: number;
   nationalRequests: number;
   nationalRecords: number;
   examinedNationalDossiers: number;
@@ -73,6 +75,7 @@ const stored = await store.countDossiers(PROVINCE);
 const meter = national.metered();
 // as the reconcile-province job does: the national figures asked for first, the store counted meanwhile
 let nationalStatsMs = 0;
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const figures = meter.stats(root, period, { agency: true, procedure: true }).then((rows) => {
   nationalStatsMs = performance.now() - t0;
@@ -100,6 +103,7 @@ const out = await explainProvince(
 );
 const explainMs = performance.now() - t;
 const totalMs = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
 const found = new Set(out.findings.filter((f) => f.kind !== 'unexplained').map((f) => `${f.kind}|${f.dossierCode}`));
 
 const truth = new Set(args.truth.map((e) => `${e.kind}|${e.dossierCode}`));
@@ -113,6 +117,7 @@ report({
   agencies: agencies.size,
   explainMs,
   totalMs,
+  cpuMs: (cpu.user + cpu.system) / 1000,
   nationalRequests: meter.load.requests,
   nationalRecords: meter.load.records,
   examinedNationalDossiers: [...agencies].reduce((n, a) => n + (args.nationalByAgency[a] ?? 0), 0),

@@ -31,7 +31,7 @@ export class CodeForms {
   private readonly forms: readonly RegExp[];
 
   /** `patterns`: `codes.agencyPatterns`, already validated by the configuration schema. */
-  constructor(patterns: readonly string[] = []) {
+  constructor(readonly patterns: readonly string[] = []) {
     const extra = patterns.map((p) => {
       const re = compileAgencyPattern(p);
       if (typeof re === 'string') throw new RangeError(`codes.agencyPatterns: ${JSON.stringify(p)} ${re}`);

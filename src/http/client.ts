@@ -44,6 +44,10 @@ export interface HttpOptions {
   secretPath?: boolean;
 }
 
+/** How a reply's body is read: as JSON, as text, or by a reader of the caller's. */
+export type BodyReader = (body: Buffer) => unknown;
+type Reading = 'json' | 'text' | BodyReader;
+
 export interface HttpStats {
   /** HTTP requests sent (attempts, retries included). */
   requests: number;
@@ -98,17 +102,19 @@ export class HttpClient {
     });
   }
 
-  /** POSTs JSON; the reply must be JSON unless `expectJson` is false (then its text is returned). */
+  /**
+   * POSTs JSON; the reply must be JSON unless `expectJson` is false (then its text is returned).
+   * With `read`, the reply's bytes are read by it instead (it throws on a body that is not
+   * what it reads, and the attempt fails as for a body that is not JSON).
+   */
   postJson(
     url: string,
     body: unknown,
     headers: Record<string, string> = {},
-    opts: { expectJson?: boolean } = {},
+    opts: { expectJson?: boolean; read?: BodyReader } = {},
   ): Promise<unknown> {
-    return this.request(
-      { method: 'POST', url, data: body, headers: { ...headers, 'content-type': 'application/json' } },
-      opts.expectJson ?? true,
-    );
+    const config = { method: 'POST', url, data: body, headers: { ...headers, 'content-type': 'application/json' } };
+    return this.request(config, opts.read ?? (opts.expectJson === false ? 'text' : 'json'));
   }
 
   postForm(url: string, form: Record<string, string>): Promise<unknown> {
@@ -129,11 +135,11 @@ export class HttpClient {
     return this.breaker?.state ?? 'closed';
   }
 
-  private async request(config: AxiosRequestConfig, expectJson = true): Promise<unknown> {
-    if (!this.breaker) return this.withRetries(config, expectJson);
+  private async request(config: AxiosRequestConfig, reading: Reading = 'json'): Promise<unknown> {
+    if (!this.breaker) return this.withRetries(config, reading);
     try {
       return await this.breaker.run(
-        () => this.withRetries(config, expectJson),
+        () => this.withRetries(config, reading),
         (err) => err instanceof TransientError,
         () => this.opts.signal?.aborted === true,
       );
@@ -143,9 +149,9 @@ export class HttpClient {
     }
   }
 
-  private withRetries(config: AxiosRequestConfig, expectJson: boolean): Promise<unknown> {
+  private withRetries(config: AxiosRequestConfig, reading: Reading): Promise<unknown> {
     const where = `${config.method} ${safeUrl(config.url!, this.opts.secretPath)}`;
-    return pRetry(() => this.once(config, where, expectJson), {
+    return pRetry(() => this.once(config, where, reading), {
       retries: this.opts.retries ?? 5,
       minTimeout: this.opts.minDelayMs ?? 200,
       maxTimeout: this.opts.maxDelayMs ?? 5_000,
@@ -170,7 +176,7 @@ export class HttpClient {
     });
   }
 
-  private async once(config: AxiosRequestConfig, where: string, expectJson: boolean): Promise<unknown> {
+  private async once(config: AxiosRequestConfig, where: string, reading: Reading): Promise<unknown> {
     const throttled = await this.limiter.acquire(this.opts.signal); // read before adding: concurrent calls all count
     this.stats.throttledMs += throttled;
     this.stats.requests++;
@@ -215,9 +221,9 @@ export class HttpClient {
     }
     if (status === 401) throw new AbortError(new AuthExpiredError(`${this.opts.name}: ${where}: HTTP 401`));
     if (status >= 400) throw new AbortError(new PermanentError(`${this.opts.name}: ${where}: HTTP ${status}`));
-    if (!expectJson) return bodyText(res.data);
+    if (reading === 'text') return bodyText(res.data);
     try {
-      return parseJsonBody(res.data);
+      return reading === 'json' ? parseJsonBody(res.data) : await reading(res.data);
     } catch {
       throw new TransientError(`${this.opts.name}: ${where}: HTTP ${status} with a body that is not JSON (truncated?)`);
     }

@@ -46,33 +46,63 @@ export function parseJsonBody(body: Buffer): unknown {
 
 /** The parsed body, or undefined when the body is not an envelope around a `data` array of objects (exported for its test). */
 export function inPieces(body: Buffer): unknown {
-  const open = body.indexOf(OPEN);
-  const close = body.lastIndexOf(CLOSE);
+  const split = splitDataArray(body);
+  if (!split) return undefined;
+  const items = itemsInPieces(split.items);
+  if (!items) return undefined;
+  const data = split.envelope.data as unknown[];
+  for (const item of items) data.push(item);
+  return split.envelope;
+}
+
+/**
+ * A body that is an envelope around a `data` array, as the envelope (parsed, its `data` left
+ * empty) and the bytes of the array's items (between its brackets, not parsed): a caller may
+ * read them elsewhere (`parseItems`; the explanation reads national list pages in a second
+ * thread, src/reconcile/list-pages.ts). Undefined for a body of another shape.
+ */
+export function splitDataArray(body: Buffer): { envelope: Record<string, unknown>; items: Buffer } | undefined {
+  const bytes = withoutBom(body);
+  const open = bytes.indexOf(OPEN);
+  const close = bytes.lastIndexOf(CLOSE);
   if (open < 0 || close < open + OPEN.length) return undefined;
   const from = open + OPEN.length; // the array's first byte
   let envelope: unknown;
   try {
-    envelope = JSON.parse(body.toString('utf8', 0, from) + body.toString('utf8', close));
+    envelope = JSON.parse(bytes.toString('utf8', 0, from) + bytes.toString('utf8', close));
   } catch {
     return undefined;
   }
   if (typeof envelope !== 'object' || envelope === null) return undefined;
   const data = (envelope as { data?: unknown }).data;
   if (!Array.isArray(data) || data.length !== 0) return undefined;
-  let at = from;
+  return { envelope: envelope as Record<string, unknown>, items: bytes.subarray(from, close) };
+}
+
+/** The items of `splitDataArray`'s bytes, parsed; throws a SyntaxError when they are not JSON values separated by commas. */
+export function parseItems(items: Uint8Array): unknown[] {
+  const bytes = Buffer.isBuffer(items) ? items : Buffer.from(items.buffer, items.byteOffset, items.byteLength);
+  return itemsInPieces(bytes) ?? (JSON.parse(`[${bytes.toString('utf8')}]`) as unknown[]);
+}
+
+/** The items, parsed a piece at a time; undefined when a piece does not parse. */
+function itemsInPieces(bytes: Buffer): unknown[] | undefined {
+  const out: unknown[] = [];
+  const close = bytes.length;
+  let at = 0;
   while (at < close) {
     // cut after the first "}," past the piece's size, before the next "{"
-    const cut = close - at > PIECE ? body.indexOf(CUT, at + PIECE) : -1;
+    const cut = close - at > PIECE ? bytes.indexOf(CUT, at + PIECE) : -1;
     const end = cut < 0 || cut >= close ? close : cut + 1;
     let items: unknown;
     try {
-      items = JSON.parse(`[${body.toString('utf8', at, end)}]`);
+      items = JSON.parse(`[${bytes.toString('utf8', at, end)}]`);
     } catch {
       return undefined;
     }
     if (!Array.isArray(items)) return undefined;
-    for (const item of items as unknown[]) data.push(item);
+    for (const item of items as unknown[]) out.push(item);
     at = end + 1; // past the comma
   }
-  return envelope;
+  return out;
 }

@@ -36,9 +36,9 @@ import { narrowSides } from './join.js';
 import { joinSides } from './copies.js';
 import { NATIONAL_CONCURRENCY, inParallel, itemCode, nationalDossier } from './national-items.js';
 import type { LocalSide } from './local-side.js';
-import { VariantCounter } from './variants.js';
 import type { StoreThread } from './store-thread.js';
-import { readLocal, receivedIn, type Days } from './read-local.js';
+import { readLocal, threadFor, type Days } from './read-local.js';
+import { keptAt, keptCode, listPageReader, type KeptPage } from './list-pages.js';
 
 export interface GatherDeps {
   store: Store;
@@ -212,33 +212,43 @@ interface Lists {
   listed: Map<string, number>;
   capped: () => boolean;
   capReason: () => string;
-  /** Whether a national item meets a stored dossier (see readSides). */
-  meets: (d: CanonicalDossier) => boolean;
+  /** The process's store thread, when the pass uses it for this province (`threadFor`). */
+  thread?: StoreThread;
+  /** Takes a read page's kept dossiers into `g.national` (see readSides). */
+  take: (page: KeptPage) => void;
 }
 
 /**
  * The store side (readLocal, returned) and the national lists (readLists, into `g.national`),
- * side by side: Redis is read while the portal answers. A national item kept
- * only because the store holds its code is, until the store has been read, held in its place
- * in `g.national`, and dropped then if the store does not hold it: the same items, in the same
- * order, as reading the store first. Also returns how many national items could not be read.
+ * side by side: Redis is read while the portal answers. A national dossier kept only if the
+ * store holds its code is, until the store has been read, held in its place in `g.national`,
+ * and dropped then if the store does not hold it: the same dossiers, in the same order, as
+ * reading the store first. Also returns how many national items could not be read.
  */
-async function readSides(province: string, c: Omit<Lists, 'meets'>): Promise<{ unreadable: number; local: LocalSide }> {
+async function readSides(
+  province: string,
+  c: Omit<Lists, 'take' | 'thread'>,
+): Promise<{ unreadable: number; local: LocalSide }> {
   const { g } = c;
   let stored: LocalSide | undefined;
   const held = new Set<CanonicalDossier>();
-  const meets = (d: CanonicalDossier): boolean => {
-    if (stored) return stored.has(d.code);
-    held.add(d);
-    return true;
+  const take = (page: KeptPage) => {
+    for (let i = 0; i < page.onlyIfStored.length; i++) {
+      const only = page.onlyIfStored[i] === 1;
+      if (only && stored && !stored.has(keptCode(page, i))) continue;
+      const d = keptAt(page, i);
+      if (only && !stored) held.add(d);
+      g.national.push(d);
+    }
   };
-  const local = readLocal(c.deps, province, g.period, c.near).then((m) => {
+  const thread = await threadFor(c.deps, province, g.period);
+  const local = readLocal(c.deps, province, g.period, c.near, thread).then((m) => {
     stored = m;
     if (held.size) g.national = g.national.filter((d) => !held.has(d) || m.has(d.code));
     held.clear();
     return m;
   });
-  const [read, listed] = await Promise.allSettled([local, readLists({ ...c, meets })]);
+  const [read, listed] = await Promise.allSettled([local, readLists({ ...c, take, thread })]);
   if (read.status === 'rejected') throw read.reason;
   if (listed.status === 'rejected') throw listed.reason;
   return { unreadable: listed.value, local: read.value };
@@ -246,41 +256,36 @@ async function readSides(province: string, c: Omit<Lists, 'meets'>): Promise<{ u
 
 /**
  * The national lists, the root's alone when it has a mismatch (its list covers the province),
- * into `g.national`: each item that can explain something. Returns how many items could not
- * be read.
+ * into `g.national`: each item that can explain something (src/reconcile/list-pages.ts).
+ * Returns how many items could not be read.
  */
 async function readLists(c: Lists): Promise<number> {
-  const { deps, g, root, agencies, days, near, listed, capped, capReason, meets } = c;
+  const { deps, g, root, agencies, days, near, listed, capped, capReason, take } = c;
   const { period, rules } = g;
   const codes = formsOf(deps);
-  const variants = new VariantCounter(period, rules); // a record only a variant counts may explain a key too
   let unreadable = 0;
   const lists = agencies.includes(root) ? [root] : agencies;
   // pages in flight per list: the calls in flight stay near NATIONAL_CONCURRENCY, at least one page ahead
   const depth = Math.max(2, Math.ceil(NATIONAL_CONCURRENCY / lists.length));
   await inParallel(lists, async (asked) => {
     let records = 0;
+    const context = { asked, root, period, rules, near, patterns: codes.patterns };
+    const reader = listPageReader(context, codes, c.thread);
     try {
       if (capped()) throw new CapReached();
-      for await (const page of deps.national.list(asked, days, 'TiepNhan', LIST_PAGE, () => !capped(), depth)) {
-        records += page.length;
-        for (const raw of page) {
-          const code = itemCode(raw);
-          const named = code === undefined ? undefined : codes.agencyOfDossierCode(code);
-          // from the root's list, a dossier belongs to the agency its code names
-          const d = nationalDossier(raw, asked === root ? (named ?? root) : asked, true, codes);
-          if (!d) unreadable++;
-          // what neither counts nor meets a stored dossier cannot explain anything
-          else if (
-            metricsOf(d, period, rules) !== 0 ||
-            receivedIn(d, near) ||
-            (d.code === code ? named : codes.agencyOfDossierCode(d.code)) === undefined ||
-            variants.sensitive(d) ||
-            meets(d)
-          )
-            g.national.push(d);
-        }
-        if (page.length === LIST_PAGE && capped()) throw new CapReached(); // more to come, past the cap
+      for await (const page of deps.national.readList(
+        asked,
+        days,
+        'TiepNhan',
+        reader,
+        LIST_PAGE,
+        () => !capped(),
+        depth,
+      )) {
+        records += page.records;
+        unreadable += page.unreadable;
+        take(page);
+        if (page.records === LIST_PAGE && capped()) throw new CapReached(); // more to come, past the cap
       }
       listed.set(asked, records);
     } catch (err) {

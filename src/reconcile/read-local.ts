@@ -10,6 +10,7 @@ import { LocalSide } from './local-side.js';
 import type { GatherDeps } from './gather.js';
 import { ColumnWriter, type DossierColumns } from '../store/columns.js';
 import type { Store } from '../store/store.js';
+import type { StoreThread } from './store-thread.js';
 
 /** A span of instants, [start, end). */
 export interface Days {
@@ -37,22 +38,39 @@ export interface ReadColumns {
 }
 
 /**
+ * The months a day either side of the period touches: through the layout (src/store/layout.ts),
+ * their buckets and the open buckets hold every dossier that counts in the period or was
+ * received near it; the rest of the history is not read.
+ */
+const aroundOf = (period: Period): Period => makePeriod(formatDay(period.start - DAY_MS), formatDay(period.end));
+
+/**
+ * The process's store thread, if the pass should use it for this province: a province whose
+ * store side spans at least `threadFrom` buckets (default THREAD_BUCKETS).
+ */
+export async function threadFor(deps: GatherDeps, province: string, period: Period): Promise<StoreThread | undefined> {
+  const { store, thread } = deps;
+  if (!thread) return undefined;
+  const buckets = (await store.periodBuckets(province, aroundOf(period))).reduce((n, [, b]) => n + b.length, 0);
+  return buckets >= (deps.threadFrom ?? THREAD_BUCKETS) ? thread() : undefined;
+}
+
+/**
  * The stored dossiers that count in the period or were received near it (a day either side),
  * with their metrics in the period, as the pass holds them (src/reconcile/local-side.ts): read
- * in the store thread for a large province (handed over as columns), or here.
+ * in the store thread when given (handed over as columns), or here.
  */
-export async function readLocal(deps: GatherDeps, province: string, period: Period, near: Days): Promise<LocalSide> {
-  // Read through the layout (src/store/layout.ts): the open buckets and the buckets of the months
-  // a day either side of the period touches hold every dossier that counts in it or was received
-  // near it; the rest of the history is not read.
-  const around = makePeriod(formatDay(period.start - DAY_MS), formatDay(period.end));
-  const { store, rules, thread } = deps;
-  const what = { around, period, rules, near };
-  const buckets = thread ? (await store.periodBuckets(province, around)).reduce((n, [, b]) => n + b.length, 0) : 0;
-  if (thread && buckets >= (deps.threadFrom ?? THREAD_BUCKETS)) {
-    const read = await thread()
-      .read(store.keys.prefix, province, what)
-      .catch(() => undefined); // a thread that fails costs time: the store is read here
+export async function readLocal(
+  deps: GatherDeps,
+  province: string,
+  period: Period,
+  near: Days,
+  thread?: StoreThread,
+): Promise<LocalSide> {
+  const { store, rules } = deps;
+  const what = { around: aroundOf(period), period, rules, near };
+  if (thread) {
+    const read = await thread.read(store.keys.prefix, province, what).catch(() => undefined); // a thread that fails costs time: the store is read here
     if (read) return new LocalSide(read.columns, read.bits);
   }
   const read = await readColumns(store, province, what);

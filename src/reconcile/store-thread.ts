@@ -8,6 +8,8 @@
  * - The explanation's store side (`readLocal`, src/reconcile/read-local.ts): the thread reads and
  *   decodes the dossiers around the period, keeps those the pass needs, and hands them over as
  *   columns (src/store/columns.ts), while the main thread reads the national lists.
+ * - The explanation's national list pages (src/reconcile/list-pages.ts): the thread reads some
+ *   of them (parsed, normalised, filtered) from their bytes, and hands back the kept dossiers.
  * The thread has its own Redis connection (to the store's Redis, any prefix); it is started once
  * per process, when a province large enough to gain from it (`THREAD_BUCKETS` in
  * src/reconcile/count-store.ts) is first read, and reused.
@@ -27,6 +29,8 @@ import { startTsWorker } from '../util/ts-worker.js';
 import { GroupTally, type TallyDump } from './count-store.js';
 import type { CountingRules } from './counting.js';
 import { readColumns, type ReadAround, type ReadColumns } from './read-local.js';
+import { readAsColumns, type KeptPage, type ListContext } from './list-pages.js';
+import type { PageRead } from '../national/client.js';
 
 interface ThreadData {
   storeThread: true;
@@ -45,15 +49,21 @@ type Request =
       rules: CountingRules;
       lists: [string, string[]][];
     }
-  | ({ kind: 'read'; prefix: string; province: string } & ReadAround);
-type Reply = { id: number; dump: TallyDump } | ({ id: number } & ReadColumns) | { id: number; error: string };
-type Answer = TallyDump | ReadColumns;
+  | ({ kind: 'read'; prefix: string; province: string } & ReadAround)
+  | { kind: 'page'; bytes: Uint8Array; context: ListContext };
+type Reply =
+  | { id: number; dump: TallyDump }
+  | ({ id: number } & ReadColumns)
+  | { id: number; page: PageRead<KeptPage> }
+  | { id: number; error: string };
+type Answer = TallyDump | ReadColumns | PageRead<KeptPage>;
 
 export class StoreThread {
   private readonly worker: Worker;
   private next = 0;
   private readonly pending = new Map<number, { resolve: (a: Answer) => void; reject: (e: Error) => void }>();
   private dead: Error | undefined;
+  private pages = 0;
 
   private constructor(target: RedisTarget, dates?: DateLimits) {
     this.worker = startTsWorker(new URL(import.meta.url), { storeThread: true, target, dates } satisfies ThreadData);
@@ -61,7 +71,10 @@ export class StoreThread {
       const p = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if ('error' in reply) p?.reject(new Error(`store thread: ${reply.error}`));
-      else p?.resolve('dump' in reply ? reply.dump : { columns: reply.columns, bits: reply.bits });
+      else
+        p?.resolve(
+          'dump' in reply ? reply.dump : 'page' in reply ? reply.page : { columns: reply.columns, bits: reply.bits },
+        );
     });
     const fail = (err: Error) => {
       this.dead ??= err;
@@ -93,17 +106,33 @@ export class StoreThread {
     return this.ask({ kind: 'read', prefix, province, ...what }) as Promise<ReadColumns>;
   }
 
+  /** A national list page's items (their bytes, `splitDataArray`) read in the thread as the pass keeps them (src/reconcile/list-pages.ts). */
+  async readPage(bytes: Uint8Array, context: ListContext): Promise<PageRead<KeptPage>> {
+    const own = new Uint8Array(bytes); // a copy of its own, handed over whole
+    this.pages++;
+    try {
+      return (await this.ask({ kind: 'page', bytes: own, context }, [own.buffer])) as PageRead<KeptPage>;
+    } finally {
+      this.pages--;
+    }
+  }
+
+  /** Pages asked of the thread (`readPage`) and not yet answered. */
+  get pagesInHand(): number {
+    return this.pages;
+  }
+
   /** Resolves once the thread runs (its modules loaded): a request asked before waits for that. */
   async started(): Promise<void> {
     await this.ask({ kind: 'ping' });
   }
 
-  private ask(request: Request): Promise<Answer> {
+  private ask(request: Request, transfer: ArrayBuffer[] = []): Promise<Answer> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.next++;
     return new Promise<Answer>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, ...request });
+      this.worker.postMessage({ id, ...request }, transfer);
     });
   }
 
@@ -121,8 +150,9 @@ function serve({ target, dates }: ThreadData): void {
   const latest = () => bounds.latest();
   const storeOf = (prefix: string) =>
     stores.get(prefix) ?? stores.set(prefix, new Store(redis, prefix, { latest })).get(prefix)!;
-  const answer = async (m: Request): Promise<{ dump: TallyDump } | ReadColumns> => {
+  const answer = async (m: Request): Promise<{ dump: TallyDump } | ReadColumns | { page: PageRead<KeptPage> }> => {
     if (m.kind === 'ping') return { dump: [] };
+    if (m.kind === 'page') return { page: readAsColumns(m.bytes, m.context) };
     const store = storeOf(m.prefix);
     if (m.kind === 'count') {
       const tally = new GroupTally(m.period, m.rules);
@@ -136,7 +166,11 @@ function serve({ target, dates }: ThreadData): void {
       (a) =>
         parentPort!.postMessage(
           { id: m.id, ...a },
-          'columns' in a ? [...columnBuffers(a.columns), a.bits.buffer as ArrayBuffer] : [],
+          'columns' in a
+            ? [...columnBuffers(a.columns), a.bits.buffer as ArrayBuffer]
+            : 'page' in a
+              ? pageBuffers(a.page.value)
+              : [],
         ),
       (err: unknown) => parentPort!.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) }),
     );
@@ -144,3 +178,9 @@ function serve({ target, dates }: ThreadData): void {
 }
 
 if (!isMainThread && (workerData as Partial<ThreadData> | null)?.storeThread === true) serve(workerData as ThreadData);
+
+/** The buffers of a page read in the thread, handed over instead of copied. */
+function pageBuffers(page: KeptPage): ArrayBuffer[] {
+  const columns = Array.isArray(page.kept) ? [] : columnBuffers(page.kept);
+  return [...columns, page.onlyIfStored.buffer as ArrayBuffer];
+}

@@ -72,13 +72,22 @@ export class PullGuard {
    * an item without one is named by its JSON text.
    */
   afterPage(items: readonly unknown[], full: boolean, keyOf: (raw: unknown) => string | undefined): void {
-    if (!full || items.length === 0) return;
-    let keys = '';
-    for (const raw of items) keys += `${keyOf(raw) ?? `#${boundedJson(raw, 0).sha1}`}\n`;
-    if (this.pages.has(digest(keys))) {
+    if (full && items.length !== 0) this.afterPageRead(pageDigest(items, keyOf), items.length);
+  }
+
+  /** `afterPage` of a full page of `count` items read elsewhere, by the `pageDigest` of its items. */
+  afterPageRead(digest: string, count: number): void {
+    if (this.pages.has(digest)) {
       throw new NoProgressError(
-        `${this.what}: no progress: page ${this.pagesRead} holds the same ${items.length} items as an earlier page`,
+        `${this.what}: no progress: page ${this.pagesRead} holds the same ${count} items as an earlier page`,
       );
     }
   }
+}
+
+/** What a page's items are remembered by (`PullGuard.afterPage`). */
+export function pageDigest(items: readonly unknown[], keyOf: (raw: unknown) => string | undefined): string {
+  let keys = '';
+  for (const raw of items) keys += `${keyOf(raw) ?? `#${boundedJson(raw, 0).sha1}`}\n`;
+  return digest(keys);
 }

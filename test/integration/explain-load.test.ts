@@ -4,7 +4,8 @@
  * simulator's own request counters say so) and fetch at most 1.5 times its national dossiers;
  * past `national.maxRecordsPerRun` the keys are reported unexplained with why; an agency the
  * portal does not know leaves its keys unexplained and the others explained; the store read
- * beside the national lists, or in the store thread, gives the same explanation as the store read first.
+ * beside the national lists, or in the store thread (with list pages read there too), gives the
+ * same explanation as the store read first.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
@@ -253,8 +254,8 @@ describe('explanation pass: national load', () => {
       return rt.store.visitPeriod(province, around, visit);
     };
     const national = client();
-    const list = national.list.bind(national);
-    national.list = async function* (...args) {
+    const list = national.readList.bind(national);
+    national.readList = async function* <T>(...args: Parameters<typeof list<T>>) {
       yield* list(...args);
       listed();
     };
@@ -273,6 +274,9 @@ describe('explanation pass: national load', () => {
     const reads: string[] = [];
     const readThere = thread.read.bind(thread);
     thread.read = (prefix, province, what) => (reads.push(province), readThere(prefix, province, what));
+    let pagesThere = 0; // ... and list pages read there too
+    const pageThere = thread.readPage.bind(thread);
+    thread.readPage = (bytes, context) => (pagesThere++, pageThere(bytes, context));
     const refusing = Object.create(rt.store) as Store;
     refusing.visitPeriod = () => {
       throw new Error('read here');
@@ -284,6 +288,7 @@ describe('explanation pass: national load', () => {
       r.mismatches,
     );
     expect(reads).toEqual(['H49']);
+    expect(pagesThere).toBeGreaterThan(0);
     expect(there.findings).toEqual(first.findings);
     expect(there.mismatches).toEqual(first.mismatches);
     // a thread that is gone: the store side is read here

@@ -5,7 +5,9 @@
  * past the last one `tongSo` announces, and the whole list when `tongSo` falls short.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NationalClient } from '../../src/national/client.js';
+import { NationalClient, type PageReader } from '../../src/national/client.js';
+import { pageDigest } from '../../src/sources/progress.js';
+import { dvcqgItemKey } from '../../src/sources/dvcqg.js';
 import { HttpClient } from '../../src/http/client.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld, type World } from '../../src/sim/world.js';
@@ -27,14 +29,14 @@ const PAGE = 25;
 const root = () => '000.00.00.H49';
 const days = () => ({ start: world.period.start - 200 * 86_400_000, end: world.period.end });
 
-/** The pages asked for (`trang`), and a client reading through a proxy that may lower `tongSo`. */
-async function counted(tongSo?: (n: number) => number) {
+/** The pages asked for (`trang`), and a client reading through a proxy that may lower `tongSo` and add to each reply. */
+async function counted(tongSo?: (n: number) => number, extra: Record<string, unknown> = {}) {
   const pages: number[] = [];
   const proxy = await startProxy(sim.url, (req: ProxiedRequest, reply) => {
     if (req.body?.service !== 'DanhSachHoSo') return reply;
     pages.push(req.body.trang as number);
     const r = reply as { tongSo?: number };
-    return tongSo && r.tongSo !== undefined ? { ...r, tongSo: tongSo(r.tongSo) } : r;
+    return { ...(tongSo && r.tongSo !== undefined ? { ...r, tongSo: tongSo(r.tongSo) } : r), ...extra };
   });
   open.push(proxy);
   const national = new NationalClient(
@@ -79,5 +81,34 @@ describe('a national list with pages in flight', () => {
     }
     // the first page, then the second asked only once the first was read: none beyond
     expect(c.pages).toEqual([1, 2]);
+  });
+
+  it('reads a reply whole when what follows its items is not theirs (an array after them)', async () => {
+    const full = await codes((await counted()).national);
+    const odd = await counted(undefined, { other: [1, 2] });
+    expect(await codes(odd.national, () => true, 4)).toEqual(full);
+  });
+
+  it('hands the items of each page to a reader as bytes, and counts what it read', async () => {
+    const c = await counted();
+    const full = await codes((await counted()).national);
+    const seen: number[] = [];
+    const reader: PageReader<string[]> = {
+      bytes: (items) => {
+        seen.push(items.length);
+        return reader.items(JSON.parse(`[${items.toString()}]`) as unknown[]);
+      },
+      items: (items) => ({
+        records: items.length,
+        digest: pageDigest(items, dvcqgItemKey),
+        value: items.map((raw) => (raw as { MaHoSo: string }).MaHoSo),
+      }),
+    };
+    const read: string[] = [];
+    for await (const page of c.national.readList(root(), days(), 'TiepNhan', reader, PAGE, () => true, 4))
+      read.push(...page);
+    expect(read).toEqual(full);
+    expect(seen.length).toBe(Math.ceil(full.length / PAGE));
+    expect(c.national.load).toEqual({ requests: seen.length, records: full.length });
   });
 });

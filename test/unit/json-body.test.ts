@@ -1,7 +1,7 @@
 /** Reading a large reply body a piece of its item array at a time (src/http/json-body.ts) gives what JSON.parse gives. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bodyText, inPieces, parseJsonBody } from '../../src/http/json-body.js';
+import { bodyText, inPieces, parseItems, parseJsonBody, splitDataArray } from '../../src/http/json-body.js';
 
 const item = (i: number) => ({
   MaHoSo: `000.00.00.H49-260301-${String(i).padStart(4, '0')}`,
@@ -88,5 +88,31 @@ describe('parseJsonBody', () => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('splitDataArray and parseItems', () => {
+  it('give the envelope and, parsed, the items JSON.parse gives, small or large, with a byte order mark or not', () => {
+    const vi = items(2500).map((d) => ({ ...d, TenNguoiNop: 'Nguyễn Văn Ánh — hồ sơ' }));
+    for (const data of [[], items(3), vi]) {
+      const body = envelope(data, { message: 'xong' });
+      for (const b of [body, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body])]) {
+        const split = splitDataArray(b)!;
+        expect(split.envelope).toEqual({ error_code: 0, tongSo: data.length, data: [], message: 'xong' });
+        expect(parseItems(split.items)).toEqual(data);
+        expect(parseItems(new Uint8Array(split.items))).toEqual(data); // bytes handed to another thread
+      }
+    }
+  });
+
+  it('leave a body of another shape whole; items that do not parse throw, as JSON.parse does', () => {
+    expect(splitDataArray(Buffer.from('{"error_code":"99","message":"no"}'))).toBeUndefined();
+    expect(splitDataArray(Buffer.from('{"error_code":0,"data":[1,2],"meta":{"data":[3]}}'))).toBeUndefined();
+    // an array after the data array: the split looks right, and its "items" do not parse
+    const after = splitDataArray(Buffer.from('{"error_code":0,"data":[{"a":1}],"other":[1]}'))!;
+    expect(() => parseItems(after.items)).toThrow(SyntaxError);
+    const body = envelope(items(3000));
+    const cut = splitDataArray(Buffer.concat([body.subarray(0, body.length / 2), Buffer.from(']}')]))!;
+    expect(() => parseItems(cut.items)).toThrow(SyntaxError);
   });
 });

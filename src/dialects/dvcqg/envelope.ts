@@ -5,7 +5,7 @@
  */
 import { loginReply, isSuccess, serviceReply, type ServiceReply } from '../../../schemas/dvcqg.js';
 import { AuthExpiredError, PermanentError, ServiceRefusal, TransientError } from '../../util/errors.js';
-import type { HttpClient } from '../../http/client.js';
+import type { BodyReader, HttpClient } from '../../http/client.js';
 
 export interface Credentials {
   username: string;
@@ -42,13 +42,27 @@ export class EnvelopeClient {
     return this.session;
   }
 
-  /** Calls one service; on success returns the whole reply, otherwise throws naming the service. */
-  async call(madonvi: string, service: string, params: Record<string, unknown>): Promise<ServiceReply> {
+  /**
+   * Calls one service; on success returns the whole reply, otherwise throws naming the service.
+   * With `read`, the reply's bytes are read by it (`HttpClient.postJson`): it returns the reply
+   * as the envelope's schema reads it.
+   */
+  async call(
+    madonvi: string,
+    service: string,
+    params: Record<string, unknown>,
+    read?: BodyReader,
+  ): Promise<ServiceReply> {
     for (let attempt = 0; ; attempt++) {
       const session = await this.login();
       let raw: unknown;
       try {
-        raw = await this.http.postJson(`${this.baseUrl}/service`, { session, madonvi, service, ...params });
+        raw = await this.http.postJson(
+          `${this.baseUrl}/service`,
+          { session, madonvi, service, ...params },
+          {},
+          { read },
+        );
       } catch (err) {
         if (!(err instanceof AuthExpiredError) || attempt > 0) throw err;
         this.expire();
