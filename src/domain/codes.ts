@@ -44,7 +44,8 @@ export class CodeForms {
 
   /** The province (`Hxx`) an agency code belongs to, or undefined when no form matches. */
   provinceOfAgency(agency: string): string | undefined {
-    if (this.known.has(agency)) return this.known.get(agency);
+    const known = this.known.get(agency);
+    if (known !== undefined || this.known.has(agency)) return known;
     let province: string | undefined;
     for (const re of this.forms) {
       province = re.exec(agency)?.groups?.province || undefined;
@@ -59,28 +60,21 @@ export class CodeForms {
     return this.provinceOfAgency(code) !== undefined;
   }
 
-  /**
-   * The agencies `agencyOfDossierCode` found, by a hash of the code's agency part: a code of a
-   * known agency is answered without cutting its agency out and looking that up (a national
-   * list asks this of every item, a few agencies a million times).
-   */
-  private readonly ofCodes = new Map<number, string>();
+  /** `agencyOfDossierCode`'s answers by the code's agency part (null: not an agency). */
+  private readonly ofCodes = new Map<string, string | null>();
 
   /** The agency part of a dossier code when it is an agency code in an accepted form, or undefined. */
   agencyOfDossierCode(code: string): string | undefined {
     const n = code.length;
     if (n <= TAIL || code.charCodeAt(n - TAIL) !== 45 || code.charCodeAt(n - 5) !== 45) return undefined; // '-'
     for (let i = n - TAIL + 1; i < n; i++) if (i !== n - 5 && !isDigit(code.charCodeAt(i))) return undefined;
-    const end = n - TAIL;
-    let h = end;
-    for (let i = 0; i < end; i++) h = (Math.imul(h, 31) + code.charCodeAt(i)) | 0;
-    const seen = this.ofCodes.get(h);
-    if (seen !== undefined && seen.length === end && code.startsWith(seen)) return seen;
-    const agency = code.slice(0, end);
-    if (LINE_END.test(agency) || !this.isAgency(agency)) return undefined;
+    const part = code.slice(0, n - TAIL);
+    const seen = this.ofCodes.get(part);
+    if (seen !== undefined) return seen ?? undefined;
+    const agency = LINE_END.test(part) || !this.isAgency(part) ? null : part;
     if (this.ofCodes.size >= REMEMBERED_AGENCIES) this.ofCodes.clear();
-    this.ofCodes.set(h, agency);
-    return agency;
+    this.ofCodes.set(part, agency);
+    return agency ?? undefined;
   }
 }
 

@@ -22,7 +22,8 @@ import type { HttpClient } from '../http/client.js';
 import {
   pullLimitsOf,
   rawField,
-  rawItemKey,
+  fieldsOf,
+  itemKeyOf,
   type PageResult,
   type PullLimits,
   type ReportedStats,
@@ -36,7 +37,8 @@ const STAMP = /^\d{14}$/;
 
 /** An item of the national sync shape named by its code and update time, when it has a code. */
 export function dvcqgItemKey(raw: unknown): string | undefined {
-  return rawItemKey(raw, 'MaHoSo', 'NgayCapNhat');
+  const fields = fieldsOf(raw);
+  return fields && itemKeyOf(fields.MaHoSo, fields.NgayCapNhat); // rawItemKey(raw, 'MaHoSo', 'NgayCapNhat'), read by name
 }
 
 export class DvcqgSource implements SourceAdapter {

@@ -84,18 +84,24 @@ describe('agency and dossier codes in both forms', () => {
     );
   });
 
-  it('a code whose agency part collides with a known agency (same hash) is read on its own', () => {
-    // "ab" and "bC" hash alike ('b' − 'a' = 1, 'b' − 'C' = 31), as do "ac" and "bD": the
-    // first of each pair is an agency of this form, the second not
+  it('the agency parts it has answered for are remembered: the same answers again, agencies or not, past the memory', () => {
     const forms = new CodeForms([String.raw`(?<province>H\d{2})\.[a-z]{2}`]);
-    expect(forms.agencyOfDossierCode('H49.ab-261015-0001')).toBe('H49.ab');
-    expect(forms.agencyOfDossierCode('H49.bC-261015-0001')).toBeUndefined();
-    expect(forms.agencyOfDossierCode('H49.ab-261015-0002')).toBe('H49.ab');
-    expect(forms.agencyOfDossierCode('H49.bD-261015-0001')).toBeUndefined();
-    expect(forms.agencyOfDossierCode('H49.ac-261015-0001')).toBe('H49.ac');
-    expect(forms.agencyOfDossierCode('H49.bD-261015-0002')).toBeUndefined();
-    expect(forms.agencyOfDossierCode('H49.ab-261015-0003')).toBe('H49.ab');
-    expect(forms.agencyOfDossierCode('H49.ac-261015-0004')).toBe('H49.ac');
+    const asked = (part: string, n: number) =>
+      forms.agencyOfDossierCode(`${part}-261015-${String(n).padStart(4, '0')}`);
+    // more distinct parts than are remembered (4096), agencies of this form and not, asked twice each
+    const parts = Array.from(
+      { length: 5000 },
+      (_, i) =>
+        `H${String(i % 100).padStart(2, '0')}.${i % 3 ? 'a' : 'B'}${'abcdefghij'[i % 10]}${i >= 100 ? `.${i}` : ''}`,
+    );
+    const first = parts.map((p, i) => asked(p, i % 10_000));
+    expect(first.filter((a) => a !== undefined).length).toBeGreaterThan(0);
+    expect(first.filter((a) => a === undefined).length).toBeGreaterThan(0);
+    parts.forEach((p, i) => {
+      const expected = new RegExp(String.raw`^H\d{2}\.[a-z]{2}$`).test(p) ? p : undefined;
+      expect(first[i]).toBe(expected);
+      expect(asked(p, (i + 7) % 10_000)).toBe(expected);
+    });
   });
 
   it('a configured pattern adds a form; the built-in forms stay', () => {
