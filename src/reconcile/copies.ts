@@ -12,23 +12,23 @@ import { PermanentError, ServiceRefusal } from '../util/errors.js';
 import { metricsOf } from './counting.js';
 import type { Gathered } from './explain.js';
 import type { GatherDeps } from './gather.js';
-import { apart, type Apart } from './join.js';
+import type { Apart } from './join.js';
 import type { LocalSide } from './local-side.js';
 import { inParallel, itemCode, nationalDossier } from './national-items.js';
 
 /**
- * The sides joined by code (src/reconcile/join.ts): the codes that may differ, with their
- * copies, completed from the agencies' own lists where the root's list or an agency's own
- * copies leave them in doubt (attributeRepeats, ownCopies).
+ * The sides joined by code (src/reconcile/join.ts, `joined`: the codes that may differ, with
+ * their copies), completed from the agencies' own lists where the root's list or an agency's
+ * own copies leave them in doubt (attributeRepeats, ownCopies).
  */
 export async function joinSides(
   deps: GatherDeps,
   g: Gathered,
   local: LocalSide,
+  joined: Apart,
   agencies: string[],
   root: string,
 ): Promise<Apart> {
-  const joined = apart(local, g.national, (d) => metricsOf(d, g.period, g.rules));
   if (!agencies.includes(root)) await ownCopies(deps, g, local, joined.copies, new Set(agencies), root);
   else if (!g.unexamined.has(root))
     await attributeRepeats(

@@ -32,7 +32,7 @@ import { type Period } from '../domain/period.js';
 import { explainByRules, hasResidual, type RulesExplanation } from './drift.js';
 import type { Tolerances } from './compare.js';
 import { examinable, explain, type Gathered } from './explain.js';
-import { narrowSides } from './join.js';
+import { Joining, narrowSides, type Apart } from './join.js';
 import { joinSides } from './copies.js';
 import { NATIONAL_CONCURRENCY, inParallel, itemCode, nationalDossier } from './national-items.js';
 import type { LocalSide } from './local-side.js';
@@ -113,7 +113,7 @@ export async function explainProvince(
   let { unreadable } = sides;
   const { local } = sides;
   const bits = (d: CanonicalDossier) => metricsOf(d, period, rules);
-  const joined = await joinSides(deps, g, local, agencies, root);
+  const joined = await joinSides(deps, g, local, sides.joined, agencies, root);
 
   const lookedUp = new Map<string, number>();
   const describe = () => {
@@ -223,14 +223,17 @@ interface Lists {
  * side by side: Redis is read while the portal answers. A national dossier kept only if the
  * store holds its code is, until the store has been read, held in its place in `g.national`,
  * and dropped then if the store does not hold it: the same dossiers, in the same order, as
- * reading the store first. Also returns how many national items could not be read.
+ * reading the store first. Once the store is read, each national dossier is joined to it as
+ * it comes (`Joining`, src/reconcile/join.ts): the join is ready when the lists end. Also
+ * returns how many national items could not be read.
  */
 async function readSides(
   province: string,
   c: Omit<Lists, 'take' | 'thread'>,
-): Promise<{ unreadable: number; local: LocalSide }> {
+): Promise<{ unreadable: number; local: LocalSide; joined: Apart }> {
   const { g } = c;
   let stored: LocalSide | undefined;
+  let joining: Joining | undefined; // the copies joined to the stored side as they come, once it is read
   const held = new Set<CanonicalDossier>();
   const take = (page: KeptPage) => {
     for (let i = 0; i < page.onlyIfStored.length; i++) {
@@ -239,6 +242,7 @@ async function readSides(
       const d = keptAt(page, i);
       if (only && !stored) held.add(d);
       g.national.push(d);
+      joining?.add(d);
     }
   };
   const thread = await threadFor(c.deps, province, g.period);
@@ -246,12 +250,14 @@ async function readSides(
     stored = m;
     if (held.size) g.national = g.national.filter((d) => !held.has(d) || m.has(d.code));
     held.clear();
+    joining = new Joining(m, (d) => metricsOf(d, g.period, g.rules));
+    for (const d of g.national) joining.add(d);
     return m;
   });
   const [read, listed] = await Promise.allSettled([local, readLists({ ...c, take, thread })]);
   if (read.status === 'rejected') throw read.reason;
   if (listed.status === 'rejected') throw listed.reason;
-  return { unreadable: listed.value, local: read.value };
+  return { unreadable: listed.value, local: read.value, joined: joining!.done() };
 }
 
 /**

@@ -42,35 +42,64 @@ export function apart(
   national: readonly CanonicalDossier[],
   bits: (d: CanonicalDossier) => number,
 ): Apart {
-  const state = new Uint8Array(local.rowCount);
-  const first = new Int32Array(local.rowCount);
-  const copies = new Map<string, CanonicalDossier[]>();
-  for (let i = 0; i < national.length; i++) {
-    const n = national[i]!;
+  const join = new Joining(local, bits);
+  for (const n of national) join.add(n);
+  return join.done();
+}
+
+/**
+ * `apart`, a national copy at a time, in the order of the gathered copies: the pass joins the
+ * copies as the lists come, once the stored side is read (src/reconcile/gather.ts), rather
+ * than all of them after.
+ */
+export class Joining {
+  private readonly state: Uint8Array;
+  private readonly first: CanonicalDossier[];
+  /** Per stored row whose one copy so far is `first[row]`: whether it agrees with it. */
+  private readonly agrees: Uint8Array;
+  private readonly copies = new Map<string, CanonicalDossier[]>();
+
+  constructor(
+    private readonly local: LocalSide,
+    private readonly bits: (d: CanonicalDossier) => number,
+  ) {
+    this.state = new Uint8Array(local.rowCount);
+    this.agrees = new Uint8Array(local.rowCount);
+    this.first = new Array<CanonicalDossier>(local.rowCount);
+  }
+
+  /** The next national copy. */
+  add(n: CanonicalDossier): void {
+    const { local, state, copies } = this;
     const row = local.row(n.code);
     if (row === undefined) {
       const list = copies.get(n.code);
       if (list) list.push(n);
       else copies.set(n.code, [n]);
     } else if (state[row] === NONE) {
-      state[row] = ALIKE; // until shown otherwise below
-      first[row] = i;
+      state[row] = ALIKE; // until shown otherwise
+      this.first[row] = n;
+      const l = local.metrics(row);
+      const b = this.bits(n);
+      const differs = b !== l || n.agency !== local.agency(row) || n.procedure !== local.procedure(row);
+      this.agrees[row] = (b === 0 && l === 0) || !differs ? 1 : 0;
     } else if (state[row] === ALIKE) {
       state[row] = APART;
-      copies.set(n.code, [national[first[row]!]!, n]);
+      copies.set(n.code, [this.first[row]!, n]);
     } else copies.get(n.code)!.push(n);
   }
-  for (let row = 0; row < state.length; row++) {
-    if (state[row] !== ALIKE) continue;
-    const n = national[first[row]!]!;
-    const l = local.metrics(row);
-    const b = bits(n);
-    if ((b !== 0 || l !== 0) && (b !== l || n.agency !== local.agency(row) || n.procedure !== local.procedure(row))) {
+
+  /** The copies set apart, once every national copy has been added. */
+  done(): Apart {
+    const { state, copies } = this;
+    for (let row = 0; row < state.length; row++) {
+      if (state[row] !== ALIKE || this.agrees[row] === 1) continue;
+      const n = this.first[row]!;
       state[row] = APART;
       copies.set(n.code, [n]);
     }
+    return { copies, state };
   }
-  return { copies, state };
 }
 
 /**
