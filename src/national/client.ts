@@ -27,10 +27,15 @@ export interface PageReader<T> {
   items(items: unknown[]): PageRead<T>;
 }
 
+/** A page of these items, read as `value`. */
+export function pageRead<T>(items: readonly unknown[], value: T): PageRead<T> {
+  return { records: items.length, digest: pageDigest(items, dvcqgItemKey), value };
+}
+
 /** A page read as its items, as they came. */
-export const RAW_ITEMS: PageReader<unknown[]> = {
+const RAW_ITEMS: PageReader<unknown[]> = {
   bytes: (items) => RAW_ITEMS.items(parseItems(items)),
-  items: (items) => ({ records: items.length, digest: pageDigest(items, dvcqgItemKey), value: items }),
+  items: (items) => pageRead(items, items),
 };
 
 /** Dossiers per page of a national list: a shorter page is the last. */
@@ -111,7 +116,7 @@ export class NationalClient {
    * Every national dossier of `madonvi` whose date of `kind` falls in the days, a page at a
    * time, in page order (`readList` with the items as they came).
    */
-  list(
+  async *list(
     madonvi: string,
     days: Pick<Period, 'start' | 'end'>,
     kind: DateKind,
@@ -119,12 +124,12 @@ export class NationalClient {
     ahead?: () => boolean,
     depth = 1,
   ): AsyncGenerator<unknown[]> {
-    return this.readList(madonvi, days, kind, RAW_ITEMS, pageSize, ahead, depth);
+    for await (const page of this.readList(madonvi, days, kind, RAW_ITEMS, pageSize, ahead, depth)) yield page.value;
   }
 
   /**
    * Every national dossier of `madonvi` whose date of `kind` falls in the days, a page at a
-   * time, in page order, each page as `reader` reads it. A list that does not end within
+   * time, in page order, each page as `reader` reads it (`PageRead`). A list that does not end within
    * `maxListPages` pages or `maxListRecords` records, or serves a full page it served before,
    * is an error naming it (see PullGuard).
    * With `ahead`, pages are asked for before the caller has read the one before: as soon as a
@@ -142,7 +147,7 @@ export class NationalClient {
     pageSize = LIST_PAGE,
     ahead?: () => boolean,
     depth = 1,
-  ): AsyncGenerator<T> {
+  ): AsyncGenerator<PageRead<T>> {
     const what = `national DanhSachHoSo ${madonvi}`;
     const guard = new PullGuard(what, this.maxListPages, 0, 'maxListPages');
     const inFlight: Promise<{ tongSo?: number; page: PageRead<T> }>[] = [];
@@ -171,7 +176,7 @@ export class NationalClient {
         throw new NoProgressError(`${what}: more than ${this.maxListRecords} records (maxListRecords): stopped`);
       if (more && inFlight.length === 0 && asked >= last) last = Infinity; // tongSo fell behind the list
       if (more && ahead !== undefined && ahead()) ask(Math.max(1, depth));
-      if (read.records) yield read.value;
+      if (read.records) yield read;
       if (!more) return;
       ask(1);
     }

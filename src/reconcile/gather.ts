@@ -275,8 +275,7 @@ async function readLists(c: Lists): Promise<number> {
   const depth = Math.max(2, Math.ceil(NATIONAL_CONCURRENCY / lists.length));
   await inParallel(lists, async (asked) => {
     let records = 0;
-    const context = { asked, root, period, rules, near, patterns: codes.patterns };
-    const reader = listPageReader(context, codes, c.thread);
+    const reader = listPageReader({ asked, root, period, rules, near, patterns: codes.patterns }, c.thread);
     try {
       if (capped()) throw new CapReached();
       for await (const page of deps.national.readList(
@@ -289,8 +288,8 @@ async function readLists(c: Lists): Promise<number> {
         depth,
       )) {
         records += page.records;
-        unreadable += page.unreadable;
-        take(page);
+        unreadable += page.value.unreadable;
+        take(page.value);
         if (page.records === LIST_PAGE && capped()) throw new CapReached(); // more to come, past the cap
       }
       listed.set(asked, records);

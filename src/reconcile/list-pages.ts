@@ -13,9 +13,7 @@ import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { parseItems } from '../http/json-body.js';
 import { codeForms, type CodeForms } from '../domain/codes.js';
 import type { Period } from '../domain/period.js';
-import type { PageRead, PageReader } from '../national/client.js';
-import { pageDigest } from '../sources/progress.js';
-import { dvcqgItemKey } from '../sources/dvcqg.js';
+import { pageRead, type PageRead, type PageReader } from '../national/client.js';
 import { ColumnWriter, dossierAt, type DossierColumns } from '../store/columns.js';
 import { metricsOf, type CountingRules } from './counting.js';
 import { itemCode, nationalDossier } from './national-items.js';
@@ -40,10 +38,9 @@ export interface ListContext {
  * A page's kept dossiers, in the page's order: as objects (read here) or as columns (read in
  * the store thread). `onlyIfStored[i]`: the dossier can explain something only if the store
  * holds its code (the pass decides that once the store side is read). `unreadable`: items
- * that could not be read; `records`: the items the page held.
+ * that could not be read.
  */
 export interface KeptPage {
-  records: number;
   kept: CanonicalDossier[] | DossierColumns;
   onlyIfStored: Uint8Array;
   unreadable: number;
@@ -90,7 +87,7 @@ function readHere(raws: readonly unknown[], c: ListContext, codes: CodeForms, va
     kept.push(d);
     only.push(onlyIfStored ? 1 : 0);
   });
-  return { records: raws.length, kept, onlyIfStored: Uint8Array.from(only), unreadable };
+  return { kept, onlyIfStored: Uint8Array.from(only), unreadable };
 }
 
 /** A page's items' bytes read as columns (in the store thread). */
@@ -98,12 +95,18 @@ export function readAsColumns(bytes: Uint8Array, c: ListContext): PageRead<KeptP
   const raws = parseItems(bytes);
   const w = new ColumnWriter();
   const only: number[] = [];
-  const unreadable = keepItems(raws, c, codeForms(c.patterns), new VariantCounter(c.period, c.rules), (d, o) => {
+  const unreadable = keepItems(raws, c, formsOf(c.patterns), new VariantCounter(c.period, c.rules), (d, o) => {
     w.push(d.code, d);
     only.push(o ? 1 : 0);
   });
-  const value = { records: raws.length, kept: w.columns(), onlyIfStored: Uint8Array.from(only), unreadable };
-  return { records: raws.length, digest: pageDigest(raws, dvcqgItemKey), value };
+  return pageRead(raws, { kept: w.columns(), onlyIfStored: Uint8Array.from(only), unreadable });
+}
+
+/** The code forms of each `codes.agencyPatterns` a thread has read pages with: one instance, its caches kept, not one a page. */
+const forms = new Map<string, CodeForms>();
+function formsOf(patterns: readonly string[]): CodeForms {
+  const key = patterns.join('\n');
+  return forms.get(key) ?? forms.set(key, codeForms(patterns)).get(key)!;
 }
 
 /** Pages the store thread may have in hand at once: more are read here. */
@@ -113,13 +116,10 @@ const THREAD_PAGES = 2;
  * How the pass reads its list pages: with `thread`, each page's bytes go to it while it has
  * fewer than THREAD_PAGES in hand (a thread that fails leaves the page to be read here).
  */
-export function listPageReader(c: ListContext, codes: CodeForms, thread?: StoreThread): PageReader<KeptPage> {
+export function listPageReader(c: ListContext, thread?: StoreThread): PageReader<KeptPage> {
+  const codes = formsOf(c.patterns);
   const variants = new VariantCounter(c.period, c.rules);
-  const items = (raws: unknown[]): PageRead<KeptPage> => ({
-    records: raws.length,
-    digest: pageDigest(raws, dvcqgItemKey),
-    value: readHere(raws, c, codes, variants),
-  });
+  const items = (raws: unknown[]) => pageRead(raws, readHere(raws, c, codes, variants));
   return {
     items,
     bytes: (bytes) => {

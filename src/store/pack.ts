@@ -141,19 +141,28 @@ function digit36(c: number): number {
   return c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 122 ? c - 87 : -1;
 }
 
-/** `ms36` of value[from, to) without cutting it out: the same result (`parseInt`'s, for anything but a few plain digits). */
-function ms36At(value: string, from: number, to: number): number | null {
-  if (from === to) return null;
+/**
+ * The base-36 integer value[from, to) (an optional `-`, then 1 to 10 digits in lower case),
+ * read in place; undefined for anything else.
+ */
+function int36At(value: string, from: number, to: number): number | undefined {
   const negative = value.charCodeAt(from) === 45; /* - */
   const first = negative ? from + 1 : from;
-  if (first === to || to - first > 10) return ms36(value.slice(from, to));
+  if (to <= first || to - first > 10) return undefined;
   let n = 0;
   for (let i = first; i < to; i++) {
     const d = digit36(value.charCodeAt(i));
-    if (d < 0) return ms36(value.slice(from, to));
+    if (d < 0) return undefined;
     n = n * 36 + d;
   }
-  return (negative ? -n : n) * 1000;
+  return negative ? -n : n;
+}
+
+/** `ms36` of value[from, to) without cutting it out: the same result (`parseInt`'s, for anything but a few plain digits). */
+function ms36At(value: string, from: number, to: number): number | null {
+  if (from === to) return null;
+  const n = int36At(value, from, to);
+  return n === undefined ? ms36(value.slice(from, to)) : n * 1000;
 }
 
 /**
@@ -162,16 +171,7 @@ function ms36At(value: string, from: number, to: number): number | null {
  * (the value is then read through `unpack`, which says what `storedVersion` says of it).
  */
 function versionAt(text: string, from: number, bar: number): number | undefined {
-  const negative = text.charCodeAt(from + 1) === 45; /* - */
-  const first = negative ? from + 2 : from + 1;
-  if (bar <= first || bar - first > 10) return undefined;
-  let n = 0;
-  for (let i = first; i < bar; i++) {
-    const d = digit36(text.charCodeAt(i));
-    if (d < 0) return undefined;
-    n = n * 36 + d;
-  }
-  return negative ? -n : n;
+  return int36At(text, from + 1, bar); // after the `~`
 }
 
 /** Where the `|` of the stored value being read are (reused: counting reads one value at a time). */

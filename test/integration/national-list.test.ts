@@ -5,9 +5,7 @@
  * past the last one `tongSo` announces, and the whole list when `tongSo` falls short.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NationalClient, type PageReader } from '../../src/national/client.js';
-import { pageDigest } from '../../src/sources/progress.js';
-import { dvcqgItemKey } from '../../src/sources/dvcqg.js';
+import { NationalClient, pageRead, type PageReader } from '../../src/national/client.js';
 import { HttpClient } from '../../src/http/client.js';
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from '../../src/sim/dvcqg-server.js';
 import { generateWorld, type World } from '../../src/sim/world.js';
@@ -98,15 +96,15 @@ describe('a national list with pages in flight', () => {
         seen.push(items.length);
         return reader.items(JSON.parse(`[${items.toString()}]`) as unknown[]);
       },
-      items: (items) => ({
-        records: items.length,
-        digest: pageDigest(items, dvcqgItemKey),
-        value: items.map((raw) => (raw as { MaHoSo: string }).MaHoSo),
-      }),
+      items: (items) =>
+        pageRead(
+          items,
+          items.map((raw) => (raw as { MaHoSo: string }).MaHoSo),
+        ),
     };
     const read: string[] = [];
     for await (const page of c.national.readList(root(), days(), 'TiepNhan', reader, PAGE, () => true, 4))
-      read.push(...page);
+      read.push(...page.value);
     expect(read).toEqual(full);
     expect(seen.length).toBe(Math.ceil(full.length / PAGE));
     expect(c.national.load).toEqual({ requests: seen.length, records: full.length });

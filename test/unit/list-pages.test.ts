@@ -89,7 +89,7 @@ describe('list pages', () => {
           const forms = otherForms ? other : BUILT_IN_CODE_FORMS;
           const c = context(asked, forms.patterns);
           const there = readAsColumns(bytesOf(items), c);
-          const here = listPageReader(c, forms).items(items);
+          const here = listPageReader(c).items(items);
           expect(there.records).toBe(items.length);
           expect(there.records).toBe(here.records);
           expect(there.digest).toBe(here.digest);
@@ -111,7 +111,7 @@ describe('list pages', () => {
     fc.assert(
       fc.property(fc.array(dossier, { maxLength: 40 }), (ds) => {
         const c = context(ROOT);
-        const page = listPageReader(c, BUILT_IN_CODE_FORMS).items(ds.map(toDvcqgItem)).value;
+        const page = listPageReader(c).items(ds.map(toDvcqgItem)).value;
         const kept = rows(page);
         expect(kept.length).toBe(ds.length);
         kept.forEach((d, i) => {
@@ -133,7 +133,7 @@ describe('list pages', () => {
       status: 10,
     });
     const fresh = toDvcqgItem({ ...sample, receivedAt: T0 + 3 * DAY });
-    const page = listPageReader(context(ROOT), BUILT_IN_CODE_FORMS).items([old, fresh]).value;
+    const page = listPageReader(context(ROOT)).items([old, fresh]).value;
     expect([...page.onlyIfStored]).toEqual([1, 0]);
   });
 
