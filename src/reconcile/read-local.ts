@@ -2,8 +2,7 @@
  * The explanation's store side (src/reconcile/gather.ts): the stored dossiers the pass
  * compares, read once, in the process's store thread for a large province.
  */
-import { makePeriod, type Period } from '../domain/period.js';
-import { DAY_MS, formatDay } from '../domain/time.js';
+import type { Period } from '../domain/period.js';
 import { THREAD_BUCKETS } from './count-store.js';
 import { metricsOf, type CountingRules } from './counting.js';
 import { LocalSide } from './local-side.js';
@@ -23,9 +22,8 @@ export function receivedIn(d: { receivedAt: number | null }, days: Days): boolea
   return d.receivedAt !== null && d.receivedAt >= days.start && d.receivedAt < days.end;
 }
 
-/** What the explanation reads: the dossiers of `around` (`Store.visitPeriod`) that count in `period` or were received in `near`. */
-export interface ReadAround {
-  around: Period;
+/** What the explanation reads: the dossiers of `Store.visitNear` that count in `period` or were received in `near`. */
+export interface ReadNear {
   period: Period;
   rules: CountingRules;
   near: Days;
@@ -38,20 +36,13 @@ export interface ReadColumns {
 }
 
 /**
- * The months a day either side of the period touches: through the layout (src/store/layout.ts),
- * their buckets and the open buckets hold every dossier that counts in the period or was
- * received near it; the rest of the history is not read.
- */
-const aroundOf = (period: Period): Period => makePeriod(formatDay(period.start - DAY_MS), formatDay(period.end));
-
-/**
  * The process's store thread, if the pass should use it for this province: a province whose
  * store side spans at least `threadFrom` buckets (default THREAD_BUCKETS).
  */
 export async function threadFor(deps: GatherDeps, province: string, period: Period): Promise<StoreThread | undefined> {
   const { store, thread } = deps;
   if (!thread) return undefined;
-  const buckets = (await store.periodBuckets(province, aroundOf(period))).reduce((n, [, b]) => n + b.length, 0);
+  const buckets = (await store.nearBuckets(province, period)).lists.reduce((n, [, b]) => n + b.length, 0);
   return buckets >= (deps.threadFrom ?? THREAD_BUCKETS) ? thread() : undefined;
 }
 
@@ -68,7 +59,7 @@ export async function readLocal(
   thread?: StoreThread,
 ): Promise<LocalSide> {
   const { store, rules } = deps;
-  const what = { around: aroundOf(period), period, rules, near };
+  const what = { period, rules, near };
   if (thread) {
     const read = await thread.read(store.keys.prefix, province, what).catch(() => undefined); // a thread that fails costs time: the store is read here
     if (read) return new LocalSide(read.columns, read.bits);
@@ -78,11 +69,11 @@ export async function readLocal(
 }
 
 /** What `readLocal` reads, read from `store` as columns: in the store thread, or here. */
-export async function readColumns(store: Store, province: string, what: ReadAround): Promise<ReadColumns> {
+export async function readColumns(store: Store, province: string, what: ReadNear): Promise<ReadColumns> {
   const { period, rules, near } = what;
   const out = new ColumnWriter();
   const bits: number[] = [];
-  await store.visitPeriod(province, what.around, (code, d) => {
+  await store.visitNear(province, period, (code, d) => {
     const b = metricsOf(d, period, rules);
     if (b !== 0 || receivedIn(d, near)) {
       out.push(code, d);

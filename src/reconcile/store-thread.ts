@@ -6,7 +6,7 @@
  *   half of the period's buckets while the main thread tallies the other half; the tallies add
  *   up (`GroupTally.merge`).
  * - The explanation's store side (`readLocal`, src/reconcile/read-local.ts): the thread reads and
- *   decodes the dossiers around the period, keeps those the pass needs, and hands them over as
+ *   decodes the dossiers near the period (`Store.visitNear`), keeps those the pass needs, and hands them over as
  *   columns (src/store/columns.ts), while the main thread reads the national lists.
  * - The explanation's national list pages (src/reconcile/list-pages.ts): the thread reads some
  *   of them (parsed, normalised, filtered) from their bytes, and hands back the kept dossiers.
@@ -28,7 +28,7 @@ import { Store } from '../store/store.js';
 import { startTsWorker } from '../util/ts-worker.js';
 import { GroupTally, type TallyDump } from './count-store.js';
 import type { CountingRules } from './counting.js';
-import { readColumns, type ReadAround, type ReadColumns } from './read-local.js';
+import { readColumns, type ReadNear, type ReadColumns } from './read-local.js';
 import { readAsColumns, type KeptPage, type ListContext } from './list-pages.js';
 import type { PageRead } from '../national/client.js';
 
@@ -49,7 +49,7 @@ type Request =
       rules: CountingRules;
       lists: [string, string[]][];
     }
-  | ({ kind: 'read'; prefix: string; province: string } & ReadAround)
+  | ({ kind: 'read'; prefix: string; province: string } & ReadNear)
   | { kind: 'page'; bytes: Uint8Array; context: ListContext };
 type Reply =
   | { id: number; dump: TallyDump }
@@ -101,8 +101,8 @@ export class StoreThread {
     return this.ask({ kind: 'count', prefix, province, period, rules, lists }) as Promise<TallyDump>;
   }
 
-  /** The dossiers the explanation reads (`ReadAround`) of the store under `prefix`, read in the thread, with each one's metrics in the period. */
-  read(prefix: string, province: string, what: ReadAround): Promise<ReadColumns> {
+  /** The dossiers the explanation reads (`ReadNear`) of the store under `prefix`, read in the thread, with each one's metrics in the period. */
+  read(prefix: string, province: string, what: ReadNear): Promise<ReadColumns> {
     return this.ask({ kind: 'read', prefix, province, ...what }) as Promise<ReadColumns>;
   }
 

@@ -12,10 +12,18 @@
  * sits in its bucket's open twin, listed among
  * the province's open buckets, and a code of another shape in one hash by code. Counting a
  * period reads the open buckets, that hash, and the buckets of the months the period overlaps.
+ *
+ * A code month also lists its *edge* buckets: those holding a dossier received on the month's
+ * first or last day (`edge`), whatever the dossier's code day. The explanation of a period reads
+ * the dossiers received a day either side of it too; in a month the period does not overlap,
+ * that day is the month's first or last (`nearMonths`), so the edge buckets are all it reads of
+ * that month, not the whole month. A month's edge list is complete once the month is listed
+ * among the edge months: from its first bucket on, or once read whole (src/store/store.ts).
  */
 import { STATUS, type CanonicalDossier } from '../../schemas/dossier.js';
 import { DOSSIER_CODE } from '../domain/codes.js';
-import { monthPeriod, type Period } from '../domain/period.js';
+import { makePeriod, monthPeriod, type Period } from '../domain/period.js';
+import { DAY_MS, formatDay } from '../domain/time.js';
 
 export interface Place {
   /** `<agency>:<YYMMDD>:<first two digits>`, or null for a code of another shape (always open). */
@@ -26,6 +34,8 @@ export interface Place {
   month: string;
   /** Kept in its bucket's open twin rather than in its bucket. */
   open: boolean;
+  /** Kept in its bucket and received on its code month's first or last day: the bucket is an edge bucket. */
+  edge: boolean;
 }
 
 const months = new Map<string, Period | null>();
@@ -49,6 +59,23 @@ export function monthsOf(p: Period): string[] {
     if (yymm === `${p.to.slice(2, 4)}${p.to.slice(5, 7)}`) return out;
     if (++m === 13) [y, m] = [y + 1, 1];
   }
+}
+
+/**
+ * The code months whose buckets the explanation of a period reads: `months`, those the period
+ * overlaps (read whole), and `edges`, those only a day either side of it reaches (the month
+ * before one starting on a month's first day, the month after one ending on a month's last):
+ * their edge buckets are read.
+ */
+export function nearMonths(p: Period): { months: string[]; edges: string[] } {
+  const months = monthsOf(p);
+  const wider = monthsOf(makePeriod(formatDay(p.start - DAY_MS), formatDay(p.end)));
+  return { months, edges: wider.filter((m) => !months.includes(m)) };
+}
+
+/** Whether a time falls on the first or the last day of a month. */
+export function onEdge(t: number | null, month: Period): boolean {
+  return t !== null && t >= month.start && t < month.end && (t < month.start + DAY_MS || t >= month.end - DAY_MS);
 }
 
 /**
@@ -80,8 +107,15 @@ export function slotOf(code: string): { bucket: string; field: string; month: st
 
 export function placeOf(d: CanonicalDossier): Place {
   const slot = slotOf(d.code);
-  if (!slot) return { bucket: null, field: d.code, month: '', open: true };
-  return { bucket: slot.bucket, field: slot.field, month: slot.month, open: !homeOnly(d, slot.period) };
+  if (!slot) return { bucket: null, field: d.code, month: '', open: true, edge: false };
+  const open = !homeOnly(d, slot.period);
+  return {
+    bucket: slot.bucket,
+    field: slot.field,
+    month: slot.month,
+    open,
+    edge: !open && onEdge(d.receivedAt, slot.period),
+  };
 }
 
 /** The code of a bucket's field (the inverse of `placeOf`). */
@@ -93,6 +127,12 @@ export function codeIn(bucket: string, field: string): string {
 export function codeHead(bucket: string): string {
   const [agency, day, head] = bucket.split(':') as [string, string, string];
   return `${agency}-${day}-${head}`;
+}
+
+/** The code month (`YYMM`) of a bucket. */
+export function monthOfBucket(bucket: string): string {
+  const at = bucket.indexOf(':') + 1;
+  return bucket.slice(at, at + 4);
 }
 
 /** The agency a bucket belongs to. */

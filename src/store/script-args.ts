@@ -3,10 +3,13 @@ import type { CanonicalDossier } from '../../schemas/dossier.js';
 import { placeOf } from './layout.js';
 import { pack } from './pack.js';
 
-/** A dossier's place as the scripts take it (src/store/scripts.ts): its bucket, code month and flagged field. */
+/**
+ * A dossier's place as the scripts take it (src/store/scripts.ts): its bucket, code month and
+ * flagged field ('1': open, '2': in its bucket and on its month's edge, '0': in its bucket).
+ */
 export function placeArgs(d: CanonicalDossier): [string, string, string] {
   const p = placeOf(d);
-  return [p.bucket ?? '', p.month, `${p.open ? '1' : '0'}${p.field}`];
+  return [p.bucket ?? '', p.month, `${p.open ? '1' : p.edge ? '2' : '0'}${p.field}`];
 }
 
 /** A page's records grouped by bucket, as APPLY_PAGE takes them: how many buckets, then each bucket's arguments. */

@@ -36,7 +36,8 @@ end
  * The dossier layout (src/store/layout.ts) in Lua, a bucket at a time. Records come grouped by
  * bucket (computed by `placeOf` in TypeScript): the bucket ('' for the codes of another shape,
  * whose field is the code), the code month, and per record its field behind a one-character
- * flag ('1': kept in the open twin) and its packed value. Keys are built from the province's
+ * flag ('1': kept in the open twin; '2': kept in the bucket, received on its month's first or
+ * last day, so the bucket is one of the month's edge buckets) and its packed value. Keys are built from the province's
  * layout prefix `L` (ARGV[1]); ARGV[2] is the version rule's bound (VERSION_FN). `legacy` is
  * the hash of the layout before buckets, read while it exists and emptied as its records are met.
  *
@@ -44,15 +45,18 @@ end
  * order (each applied only when newer than the stored version or the one played before it),
  * then writes what changed with one HSET per kind and one HDEL per kind left; the sets of
  * buckets are added to once per script in `flush`. Few tables per bucket and none per record:
- * a page's apply is mostly this script's own work in Redis.
+ * a page's apply is mostly this script's own work in Redis. A code month new to the layout's
+ * months is listed among the edge months (`:edge-months`): its edge list (`:be:<YYMM>`) is then
+ * complete, every bucket of it being written here.
  */
 const LAYOUT_FN = `
 ${VERSION_FN}
 local L, legacy = ARGV[1], KEYS[1]
 local ODD, OPEN_BUCKETS, hasLegacy = L .. ':odd', L .. ':open-buckets', redis.call('EXISTS', legacy) == 1
 local added = 0
--- buckets that now hold open dossiers; per code month, buckets that now hold dossiers
-local opened, homed = {}, {}
+-- buckets that now hold open dossiers; per code month, buckets that now hold dossiers, and
+-- buckets that now hold a dossier received on the month's first or last day
+local opened, homed, edged = {}, {}, {}
 local function each(cmd, key, list)
   for i = 1, #list, 500 do redis.call(cmd, key, unpack(list, i, math.min(i + 499, #list))) end
 end
@@ -99,20 +103,24 @@ local function applyBucket(bucket, month, fields, values)
   local names = {}
   for i, f in ipairs(fields) do names[i] = string.sub(f, 2) end
   local was, wasAt = lookup(bucket, names, bkey, okey)
-  local now, nowAt, order, applied = {}, {}, {}, 0
+  local now, nowAt, nowEdge, order, applied = {}, {}, {}, {}, 0
   for i, name in ipairs(names) do
     local last = now[name] or was[name]
     if not last or version(values[i]) > version(last) then
       if not now[name] then order[#order + 1] = name end
+      local flag = string.byte(fields[i], 1)
       now[name] = values[i]
-      nowAt[name] = bucket == '' and 'x' or (string.byte(fields[i], 1) == 49 and 'o' or 'b')
+      nowAt[name] = bucket == '' and 'x' or (flag == 49 and 'o' or 'b')
+      nowEdge[name] = bucket ~= '' and flag == 50
       applied = applied + 1
     end
   end
   if applied == 0 then return 0 end
   local put = {b = {}, o = {}, x = {}}
   local drop = {b = {}, o = {}, l = {}}
+  local edge = false
   for _, name in ipairs(order) do
+    edge = edge or nowEdge[name]
     local p, w = put[nowAt[name]], wasAt[name]
     p[#p + 1] = name
     p[#p + 1] = now[name]
@@ -133,6 +141,11 @@ local function applyBucket(bucket, month, fields, values)
   if #put.b > 0 then
     local m = homed[month]
     if not m then m = {}; homed[month] = m end
+    m[#m + 1] = bucket
+  end
+  if edge then
+    local m = edged[month]
+    if not m then m = {}; edged[month] = m end
     m[#m + 1] = bucket
   end
   return applied
@@ -156,12 +169,11 @@ end
 -- the sets of buckets and the count of stored dossiers, once per script
 local function flush()
   each('SADD', OPEN_BUCKETS, opened)
-  local months = {}
+  for month, buckets in pairs(edged) do each('SADD', L .. ':be:' .. month, buckets) end
   for month, buckets in pairs(homed) do
     each('SADD', L .. ':bm:' .. month, buckets)
-    months[#months + 1] = month
+    if redis.call('SADD', L .. ':months', month) == 1 then redis.call('SADD', L .. ':edge-months', month) end
   end
-  each('SADD', L .. ':months', months)
   if added > 0 then redis.call('HINCRBY', L .. ':meta', 'dossiers', added) end
 end
 `;

@@ -14,7 +14,7 @@ import {
   type SyncCounters,
 } from '../../schemas/store.js';
 import { Keys } from './keys.js';
-import { agencyOfBucket, codeHead, monthsOf, slotOf } from './layout.js';
+import { agencyOfBucket, codeHead, codeMonth, monthOfBucket, monthsOf, nearMonths, onEdge, slotOf } from './layout.js';
 import { blankCounted, pack, storedVersion, unpack, unpackCounted, type Counted } from './pack.js';
 import { DEFAULT_DATE_BOUNDS } from '../normalise/fields.js';
 import { APPLY_PAGE, LOOKUP, MIGRATE, READ_BUCKETS, RELEASE_QUARANTINED, SCAN_JOINED } from './scripts.js';
@@ -213,17 +213,6 @@ export class Store {
   }
 
   /**
-   * Every stored dossier that can count in a period (and some that cannot: the caller counts
-   * through `metricsOf`), a batch at a time, without reading the rest of the history: the codes
-   * of another shape, the open buckets, then the buckets of the code months the period overlaps
-   * (src/store/layout.ts). The layout before buckets is migrated first.
-   */
-  async *readPeriod(province: string, period: Period): AsyncGenerator<CanonicalDossier[]> {
-    await this.migrate(province);
-    yield* this.readLayout(province, monthsOf(period));
-  }
-
-  /**
    * Every stored dossier of a province, a batch at a time: the whole layout, then what is left
    * of the layout before buckets. A dossier moved by a page applied meanwhile may come twice
    * (each code is yielded once) or, if it moves from its open bucket into its bucket after its
@@ -244,8 +233,8 @@ export class Store {
   }
 
   /**
-   * The buckets of the dossiers that can count in a period (those `readPeriod` reads beside
-   * the codes of another shape, `visitOdd`), as lists of `[kind, buckets]` for `visitBuckets`,
+   * The buckets of the dossiers that can count in a period (the open buckets and the buckets of
+   * the months it overlaps; beside them, the codes of another shape, `visitOdd`), as lists of `[kind, buckets]` for `visitBuckets`,
    * the layout before buckets migrated first: split among readers, they read the same.
    */
   async periodBuckets(province: string, period: Period): Promise<[string, string[]][]> {
@@ -279,26 +268,59 @@ export class Store {
   }
 
   /**
-   * Each dossier `readPeriod` reads, in the same order, handed to `visit` with its code: a
-   * value is read in place (`unpackCounted`) into one object reused for the next (to be read,
-   * not kept). What the explanation's store side reads at the size of a large province
-   * (src/reconcile/read-local.ts), without an object per dossier.
+   * Every stored dossier the explanation of a period may need, handed to `visit` with its code:
+   * the codes of another shape, the open buckets, the buckets of the months the period overlaps,
+   * and of the months a day either side of it reaches only their edge buckets (`nearBuckets`;
+   * src/store/layout.ts), so every dossier that can count in the period or was received a day
+   * either side of it, and others (the caller keeps what it needs). A value is read in place
+   * (`unpackCounted`) into one object reused for the next (to be read, not kept). What the
+   * explanation's store side reads at the size of a large province (src/reconcile/read-local.ts),
+   * without an object per dossier. A month whose edge list is not known complete (written
+   * before edge lists were kept) is read whole, and its edge list written from what was read.
    */
-  async visitPeriod(province: string, period: Period, visit: (code: string, d: Counted) => void): Promise<void> {
+  async visitNear(province: string, period: Period, visit: (code: string, d: Counted) => void): Promise<void> {
     await this.migrate(province);
     for await (const batch of scanHash(this.redis, `${this.keys.layout(province)}:odd`))
       for (const d of batch) visit(d.code, d);
+    const { lists, whole } = await this.nearBuckets(province, period);
+    const L = this.keys.layout(province);
+    const home = `${L}:b`;
+    const edges = new Map(whole.map((m) => [m, { month: codeMonth(m)!, buckets: new Set<string>() }]));
     const into = blankCounted();
-    for (const [kind, buckets] of await this.layoutBuckets(province, monthsOf(period)))
+    for (const [kind, buckets] of lists)
       for await (const step of bucketSteps(this.redis, kind, buckets, 'HGETALL'))
         for (const { bucket, text, bounds } of step) {
           const agency = agencyOfBucket(bucket);
           const head = codeHead(bucket);
+          const edge = kind === home ? edges.get(monthOfBucket(bucket)) : undefined;
           for (let k = 0; k + 2 < bounds.length; k += 2) {
             const code = head + text.slice(bounds[k], bounds[k + 1]! - 1);
             visit(code, unpackCounted(text, bounds[k + 1]!, bounds[k + 2]! - 1, agency, into));
+            if (edge && onEdge(into.receivedAt, edge.month)) edge.buckets.add(bucket);
           }
         }
+    for (const [m, { buckets }] of edges) {
+      if (buckets.size) await this.redis.sadd(`${L}:be:${m}`, ...buckets);
+      await this.redis.sadd(`${L}:edge-months`, m); // after its list: a crash between leaves it to be read whole again
+    }
+  }
+
+  /**
+   * The buckets `visitNear` reads for a period, as lists of `[kind, buckets]`, and `whole`: the
+   * months a day either side of the period reaches whose edge list is not known complete, read
+   * whole. Migrates the layout before buckets first.
+   */
+  async nearBuckets(province: string, period: Period): Promise<{ lists: [string, string[]][]; whole: string[] }> {
+    await this.migrate(province);
+    const L = this.keys.layout(province);
+    const { months, edges } = nearMonths(period);
+    const known = new Set(edges.length ? await this.redis.smembers(`${L}:edge-months`) : []);
+    const whole = edges.filter((m) => !known.has(m));
+    const [[open, home], ...edgeLists] = await Promise.all([
+      this.layoutBuckets(province, [...months, ...whole]),
+      ...edges.filter((m) => known.has(m)).map((m) => this.redis.smembers(`${L}:be:${m}`)),
+    ]);
+    return { lists: [open!, [home![0], [...home![1], ...edgeLists.flat()]]], whole };
   }
 
   /** The codes of another shape, the open buckets, and the buckets of these code months. */

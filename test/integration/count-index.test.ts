@@ -6,6 +6,7 @@
  * around a period hold every dossier the explanation of that period reads.
  */
 import fc from 'fast-check';
+import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CanonicalDossier } from '../../schemas/dossier.js';
 import type { Checkpoint } from '../../schemas/store.js';
@@ -16,7 +17,7 @@ import { fromColumns } from '../../src/store/columns.js';
 import { DEFAULT_RULES, Tally, metricsOf, type CountingRules } from '../../src/reconcile/counting.js';
 import { makePeriod, monthPeriod, type Period } from '../../src/domain/period.js';
 import { type Figures } from '../../src/domain/figures.js';
-import { formatDay } from '../../src/domain/time.js';
+import { nearMonths, monthOfBucket, placeOf } from '../../src/store/layout.js';
 import { pack } from '../../src/store/pack.js';
 import { Store } from '../../src/store/store.js';
 import { vn } from '../helpers/fixtures.js';
@@ -38,14 +39,15 @@ const RULES: CountingRules[] = [DEFAULT_RULES, { withdrawnIsProcessed: true, pro
 
 const yymmdd = (ms: number) => new Date(ms + 7 * 3_600_000).toISOString().slice(2, 10).replaceAll('-', '');
 
-/** A code: well-formed (its day between 2025-12 and 2026-04, sequence 0..299 so several buckets per day), or not. */
+/** A code: well-formed (its day between 2025-12 and 2026-04, often on a month's edge, sequence 0..299 so several buckets per day), or not. */
 const codeArb = fc.oneof(
   {
     weight: 9,
     arbitrary: fc
       .record({
         agency: fc.constantFrom(...AGENCIES),
-        day: fc.integer({ min: -20, max: 110 }),
+        // any day, or often a month's first or last day (the edges the explanation reads alone)
+        day: fc.oneof(fc.integer({ min: -20, max: 110 }), fc.constantFrom(-1, 0, 30, 31, 58, 59, 89, 90)),
         seq: fc.integer({ min: 0, max: 299 }),
       })
       .map((c) => `${c.agency}-${yymmdd(T0 + c.day * DAY)}-${String(c.seq).padStart(4, '0')}`),
@@ -63,7 +65,7 @@ const versionArb = (code: string) =>
   fc
     .record({
       status: fc.integer({ min: 1, max: 10 }),
-      shift: fc.integer({ min: -3, max: 40 }),
+      shift: fc.oneof(fc.integer({ min: -3, max: 40 }), fc.constant(0)),
       channel: fc.constantFrom(null, 1, 2, 3),
       digitised: fc.boolean(),
       agency: fc.constantFrom(...AGENCIES),
@@ -125,9 +127,60 @@ function expected(records: CanonicalDossier[], period: Period, rules: CountingRu
 }
 
 /** The file's store thread, started with the first count that asks for it. */
+
 let counting: StoreThread | undefined;
 const thread = () => (counting ??= StoreThread.start({ kind: 'single', url: redis.url }));
 afterAll(() => counting?.close());
+
+/**
+ * What the explanation reads of a period (`Store.visitNear`; src/reconcile/gather.ts) holds
+ * every dossier that counts in it or was received a day either side of it, the store thread
+ * keeps exactly those, and the months a day either side reaches are read through their edge
+ * lists: each month's lists every bucket holding a dossier received on its first or last day
+ * (the applies may list more; a list rebuilt by a reading, when `rebuilt`, exactly those).
+ */
+async function expectNearReads(client: Redis, store: Store, rebuilt = false): Promise<void> {
+  const stored: CanonicalDossier[] = [];
+  for await (const b of store.scanDossiers('H49')) stored.push(...b);
+  const byCode = (a: { code: string }, b: { code: string }) => (a.code < b.code ? -1 : 1);
+  const L = store.keys.layout('H49');
+  for (const period of PERIODS) {
+    const read = new Set<string>();
+    await store.visitNear('H49', period, (code) => read.add(code));
+    const near = (d: CanonicalDossier) =>
+      d.receivedAt !== null && d.receivedAt >= period.start - DAY && d.receivedAt < period.end + DAY;
+    const needed = stored.filter((d) => near(d) || RULES.some((rules) => metricsOf(d, period, rules) !== 0));
+    expect(needed.filter((d) => !read.has(d.code))).toEqual([]);
+    // ... and the store thread keeps exactly those, each with its metrics in the period
+    for (const rules of RULES) {
+      const here = stored.filter((d) => near(d) || metricsOf(d, period, rules) !== 0).sort(byCode);
+      const there: { code: string; d: CanonicalDossier; bits: number }[] = [];
+      const days = { start: period.start - DAY, end: period.end + DAY };
+      const { columns, bits } = await thread().read(store.keys.prefix, 'H49', { period, rules, near: days });
+      fromColumns(columns, (d) => there.push({ code: d.code, d, bits: bits[there.length]! }));
+      there.sort(byCode);
+      expect(there.map((t) => t.d)).toStrictEqual(here);
+      expect(there.map((t) => t.bits)).toEqual(here.map((d) => metricsOf(d, period, rules)));
+    }
+    // the months a day either side reaches: known complete once read, and read by their edge lists
+    const { edges } = nearMonths(period);
+    const { lists, whole } = await store.nearBuckets('H49', period);
+    expect(whole).toEqual([]);
+    const listed = new Set(await Promise.all(edges.map((m) => client.smembers(`${L}:be:${m}`))).then((l) => l.flat()));
+    const home = lists.find(([kind]) => kind === `${L}:b`)![1];
+    expect(home.filter((b) => edges.includes(monthOfBucket(b)) && !listed.has(b))).toEqual([]);
+  }
+  for (const m of await client.smembers(`${L}:edge-months`)) {
+    const want = new Set<string>();
+    for (const d of stored) {
+      const p = placeOf(d);
+      if (p.edge && p.month === m) want.add(p.bucket!);
+    }
+    const have = await client.smembers(`${L}:be:${m}`);
+    if (rebuilt) expect(have.sort()).toEqual([...want].sort());
+    else expect(have).toEqual(expect.arrayContaining([...want]));
+  }
+}
 
 describe('countPeriod (the store layout) against every dossier', () => {
   it('random worlds: moved records, re-applied pages, released quarantine items, the layout before buckets', async () => {
@@ -200,42 +253,12 @@ describe('countPeriod (the store layout) against every dossier', () => {
               await store.visitOdd('H49', (d) => there.add(d));
               expect(sorted(there.figures())).toEqual(want);
             }
-          // what the explanation reads (src/reconcile/gather.ts): the period's layout a day either
-          // side holds every dossier that counts in the period or was received near it
-          const stored: CanonicalDossier[] = [];
-          for await (const b of store.scanDossiers('H49')) stored.push(...b);
-          for (const period of PERIODS) {
-            const around = makePeriod(formatDay(period.start - DAY), formatDay(period.end));
-            const read = new Set<string>();
-            for await (const b of store.readPeriod('H49', around)) for (const d of b) read.add(d.code);
-            const near = (d: CanonicalDossier) =>
-              d.receivedAt !== null && d.receivedAt >= period.start - DAY && d.receivedAt < period.end + DAY;
-            const needed = stored.filter((d) => near(d) || RULES.some((rules) => metricsOf(d, period, rules) !== 0));
-            expect(needed.filter((d) => !read.has(d.code))).toEqual([]);
-            // ... and the store thread reads what the explanation keeps of them, the same dossiers
-            for (const rules of RULES) {
-              const days = { start: period.start - DAY, end: period.end + DAY };
-              const here: CanonicalDossier[] = [];
-              const hereBits: number[] = [];
-              for await (const b of store.readPeriod('H49', around))
-                for (const d of b) {
-                  const bits = metricsOf(d, period, rules);
-                  if (bits === 0 && !near(d)) continue;
-                  here.push(d);
-                  hereBits.push(bits);
-                }
-              const there: CanonicalDossier[] = [];
-              const { columns, bits } = await thread().read(store.keys.prefix, 'H49', {
-                around,
-                period,
-                rules,
-                near: days,
-              });
-              fromColumns(columns, (d) => there.push(d));
-              expect(there).toStrictEqual(here);
-              expect([...bits]).toEqual(hereBits); // each with its metrics in the period
-            }
-          }
+          // what the explanation reads, with the months' edge lists kept from the start, then
+          // rebuilt by a first reading (a store written before they were kept)
+          await expectNearReads(client, store);
+          const L = store.keys.layout('H49');
+          await client.del(`${L}:edge-months`, ...(await client.keys(`${L}:be:*`)));
+          await expectNearReads(client, store, true);
           expect(await client.exists(store.keys.dossiers('H49'))).toBe(0); // migrated by the first countPeriod
           expect(await store.countDossiers('H49')).toBe(new Set(all.map((d) => d.code)).size);
         },

@@ -249,9 +249,9 @@ describe('explanation pass: national load', () => {
     let listed!: () => void;
     const read = new Promise<void>((resolve) => (listed = resolve));
     const slow = Object.create(rt.store) as Store;
-    slow.visitPeriod = async (province, around, visit) => {
+    slow.visitNear = async (province, period, visit) => {
       await read;
-      return rt.store.visitPeriod(province, around, visit);
+      return rt.store.visitNear(province, period, visit);
     };
     const national = client();
     const list = national.readList.bind(national);
@@ -278,7 +278,7 @@ describe('explanation pass: national load', () => {
     const pageThere = thread.readPage.bind(thread);
     thread.readPage = (bytes, context) => (pagesThere++, pageThere(bytes, context));
     const refusing = Object.create(rt.store) as Store;
-    refusing.visitPeriod = () => {
+    refusing.visitNear = () => {
       throw new Error('read here');
     };
     const there = await explainProvince(
