@@ -42,9 +42,13 @@ export class Keys {
   /**
    * The prefix of a province's dossier layout (src/store/layout.ts), from which the scripts
    * build its keys: `:b:<bucket>` (a bucket), `:bm:<YYMM>` (the buckets of a code month),
-   * `:months` (the code months with buckets), `:o:<bucket>` (a bucket's open dossiers),
-   * `:open-buckets` (the buckets with open dossiers), `:odd` (codes of another shape, by code),
-   * `:meta` (how many dossiers). All share the province's hash tag.
+   * `:months` (the code months with buckets), `:be:<YYMM>` (a code month's edge buckets),
+   * `:edge-months` (the code months whose edge list is complete), `:o:<bucket>` (a bucket's
+   * open dossiers), `:open-buckets` (the buckets with open dossiers), `:c:<bucket>` (a bucket's
+   * closed dossiers), `:cm:<YYYYMM>` (the buckets whose closed dossiers can count up to that
+   * month), `:close-months` (those months), `:odd` (codes of another shape, by code), `:meta`
+   * (how many dossiers; `closed-twins` once the open twins are split). All share the
+   * province's hash tag.
    */
   layout(province: string): string {
     return `${this.p(province)}:d`;

@@ -7,11 +7,15 @@
  * entry) and are read whole in one step, which is what makes counting a month cheap.
  *
  * A dossier sits in its bucket only while it can count in no period but those overlapping its
- * code's month and was received, if at all, in that month (`homeOnly`); otherwise (still open,
- * closed in a later month, received in another month than its code's, withdrawn or stopped) it
- * sits in its bucket's open twin, listed among
- * the province's open buckets, and a code of another shape in one hash by code. Counting a
- * period reads the open buckets, that hash, and the buckets of the months the period overlaps.
+ * code's month and was received, if at all, in that month (`homeOnly`). Otherwise, once closed
+ * (finished or returned with both dates, or never counting: submitted, refused) it sits in its
+ * bucket's *closed twin*, listed under the last month it can count or was received in (`until`,
+ * `closedAt`); while it can still count in every later month (open, withdrawn, stopped,
+ * finished awaiting its return) in its bucket's *open twin*, listed among the province's open
+ * buckets. A code of another shape is kept in one hash by code. Counting a period reads the open
+ * buckets, that hash, the buckets of the months the period overlaps and the closed twins listed
+ * under those months or later ones: a dossier closed before the period is not read again, so
+ * what a count reads follows the period and what is still open, not the province's history.
  *
  * A code month also lists its *edge* buckets: those holding a dossier received on the month's
  * first or last day (`edge`), whatever the dossier's code day. The explanation of a period reads
@@ -32,8 +36,13 @@ export interface Place {
   field: string;
   /** The code's month, `YYMM`. */
   month: string;
-  /** Kept in its bucket's open twin rather than in its bucket. */
-  open: boolean;
+  /**
+   * Where it is kept: in its bucket (`b`), its bucket's open twin (`o`: it can count in every
+   * later month; always for a code of another shape, kept in the hash by code) or closed twin (`c`).
+   */
+  kind: 'b' | 'o' | 'c';
+  /** For `c`: the last month (`YYYYMM`) it can count or was received in (`closedAt`); '' otherwise. */
+  until: string;
   /** Kept in its bucket and received on its code month's first or last day: the bucket is an edge bucket. */
   edge: boolean;
 }
@@ -84,8 +93,9 @@ export function onEdge(t: number | null, month: Period): boolean {
  * refused, not received), or it is finished or returned with its receipt, finish and return
  * all inside the month. Anything still open, or withdrawn (open unless withdrawn counts as
  * processed), can count in every later month. So the buckets of the months around a period,
- * with the open buckets, hold every dossier received near it (what the explanation reads,
- * src/reconcile/gather.ts), whether it counts or not.
+ * with the open buckets and the closed twins listed under those months or later ones, hold
+ * every dossier received near it (what the explanation reads, src/reconcile/gather.ts),
+ * whether it counts or not.
  */
 export function homeOnly(d: CanonicalDossier, month: Period): boolean {
   const inside = (t: number | null) => t !== null && t >= month.start && t < month.end;
@@ -93,6 +103,28 @@ export function homeOnly(d: CanonicalDossier, month: Period): boolean {
   if (d.status === STATUS.SUBMITTED || d.status === STATUS.REFUSED) return inside(d.receivedAt);
   if (d.status !== STATUS.FINISHED && d.status !== STATUS.RETURNED) return false;
   return inside(d.receivedAt) && inside(d.finishedAt) && inside(d.returnedAt);
+}
+
+/**
+ * The last instant a dossier not kept in its bucket (`homeOnly` false) can count at, under any
+ * counting rules, or was received at: its receipt for one that never counts (submitted,
+ * refused), the latest of its receipt, finish and return for one finished or returned with
+ * both dates (in any period starting after it, it was received before and closed before:
+ * `metricsOf` gives nothing), or null for one that can count in every later month. The store
+ * keeps no submission date (`receivedOn: submitted` counts by receipt there).
+ */
+export function closedAt(d: CanonicalDossier): number | null {
+  if (d.receivedAt === null) return null;
+  if (d.status === STATUS.SUBMITTED || d.status === STATUS.REFUSED) return d.receivedAt;
+  if (d.status !== STATUS.FINISHED && d.status !== STATUS.RETURNED) return null;
+  if (d.finishedAt === null || d.returnedAt === null) return null;
+  return Math.max(d.receivedAt, d.finishedAt, d.returnedAt);
+}
+
+/** The month (`YYYYMM`, Vietnam time) of an instant: what closed twins are listed under. */
+export function untilMonth(t: number): string {
+  const day = formatDay(t);
+  return day.slice(0, 4) + day.slice(5, 7);
 }
 
 /** A well-formed code's bucket, field and month (`Place`), or undefined for a code of another shape. */
@@ -107,15 +139,13 @@ export function slotOf(code: string): { bucket: string; field: string; month: st
 
 export function placeOf(d: CanonicalDossier): Place {
   const slot = slotOf(d.code);
-  if (!slot) return { bucket: null, field: d.code, month: '', open: true, edge: false };
-  const open = !homeOnly(d, slot.period);
-  return {
-    bucket: slot.bucket,
-    field: slot.field,
-    month: slot.month,
-    open,
-    edge: !open && onEdge(d.receivedAt, slot.period),
-  };
+  if (!slot) return { bucket: null, field: d.code, month: '', kind: 'o', until: '', edge: false };
+  const { bucket, field, month } = slot;
+  if (homeOnly(d, slot.period))
+    return { bucket, field, month, kind: 'b', until: '', edge: onEdge(d.receivedAt, slot.period) };
+  const closed = closedAt(d);
+  if (closed === null) return { bucket, field, month, kind: 'o', until: '', edge: false };
+  return { bucket, field, month, kind: 'c', until: untilMonth(closed), edge: false };
 }
 
 /** The code of a bucket's field (the inverse of `placeOf`). */

@@ -5,11 +5,13 @@ import { pack } from './pack.js';
 
 /**
  * A dossier's place as the scripts take it (src/store/scripts.ts): its bucket, code month and
- * flagged field ('1': open, '2': in its bucket and on its month's edge, '0': in its bucket).
+ * flagged field ('0': in its bucket, '2': in its bucket and on its month's edge, '1': in the
+ * open twin, '3' and the `until` month: in the closed twin).
  */
 export function placeArgs(d: CanonicalDossier): [string, string, string] {
   const p = placeOf(d);
-  return [p.bucket ?? '', p.month, `${p.open ? '1' : p.edge ? '2' : '0'}${p.field}`];
+  const flag = p.kind === 'o' ? '1' : p.kind === 'c' ? `3${p.until}` : p.edge ? '2' : '0';
+  return [p.bucket ?? '', p.month, flag + p.field];
 }
 
 /** A page's records grouped by bucket, as APPLY_PAGE takes them: how many buckets, then each bucket's arguments. */

@@ -35,9 +35,10 @@ end
 /**
  * The dossier layout (src/store/layout.ts) in Lua, a bucket at a time. Records come grouped by
  * bucket (computed by `placeOf` in TypeScript): the bucket ('' for the codes of another shape,
- * whose field is the code), the code month, and per record its field behind a one-character
- * flag ('1': kept in the open twin; '2': kept in the bucket, received on its month's first or
- * last day, so the bucket is one of the month's edge buckets) and its packed value. Keys are built from the province's
+ * whose field is the code), the code month, and per record its field behind a flag ('1': kept
+ * in the open twin; '3' and a `YYYYMM` month: kept in the closed twin, listed under that month;
+ * '2': kept in the bucket, received on its month's first or last day, so the bucket is one of
+ * the month's edge buckets; '0': kept in the bucket) and its packed value. Keys are built from the province's
  * layout prefix `L` (ARGV[1]); ARGV[2] is the version rule's bound (VERSION_FN). `legacy` is
  * the hash of the layout before buckets, read while it exists and emptied as its records are met.
  *
@@ -55,8 +56,9 @@ local L, legacy = ARGV[1], KEYS[1]
 local ODD, OPEN_BUCKETS, hasLegacy = L .. ':odd', L .. ':open-buckets', redis.call('EXISTS', legacy) == 1
 local added = 0
 -- buckets that now hold open dossiers; per code month, buckets that now hold dossiers, and
--- buckets that now hold a dossier received on the month's first or last day
-local opened, homed, edged = {}, {}, {}
+-- buckets that now hold a dossier received on the month's first or last day; per month, the
+-- buckets whose closed twin now holds a dossier that can count up to that month
+local opened, homed, edged, closed = {}, {}, {}, {}
 local function each(cmd, key, list)
   for i = 1, #list, 500 do redis.call(cmd, key, unpack(list, i, math.min(i + 499, #list))) end
 end
@@ -65,9 +67,9 @@ local function codeOf(bucket, field)
   return (string.gsub(bucket, ':', '-')) .. field
 end
 -- the stored value of each field (a field may come twice) and where it is: its bucket (b), its
--- open bucket (o), the hash of codes of another shape (x), the layout before buckets (l);
+-- open twin (o), its closed twin (c), the hash of codes of another shape (x), the layout before buckets (l);
 -- a bucket holds at most 100 fields, the hash of other codes is asked 500 at a time
-local function lookup(bucket, fields, bkey, okey)
+local function lookup(bucket, fields, bkey, okey, ckey)
   local value, at = {}, {}
   for i = 1, #fields, 500 do
     local last = math.min(i + 499, #fields)
@@ -80,10 +82,12 @@ local function lookup(bucket, fields, bkey, okey)
     else
       local home = redis.call('HMGET', bkey, unpack(fields, i, last))
       local open = redis.call('HMGET', okey, unpack(fields, i, last))
+      local shut = redis.call('HMGET', ckey, unpack(fields, i, last))
       for k = i, last do
-        local f = fields[k]
-        if home[k - i + 1] then value[f] = home[k - i + 1]; at[f] = 'b'
-        elseif open[k - i + 1] then value[f] = open[k - i + 1]; at[f] = 'o' end
+        local f, n = fields[k], k - i + 1
+        if home[n] then value[f] = home[n]; at[f] = 'b'
+        elseif open[n] then value[f] = open[n]; at[f] = 'o'
+        elseif shut[n] then value[f] = shut[n]; at[f] = 'c' end
       end
     end
   end
@@ -99,28 +103,38 @@ local function lookup(bucket, fields, bkey, okey)
 end
 -- plays records (flagged fields and values, in order) into one bucket; returns how many applied
 local function applyBucket(bucket, month, fields, values)
-  local bkey, okey = L .. ':b:' .. bucket, L .. ':o:' .. bucket
-  local names = {}
-  for i, f in ipairs(fields) do names[i] = string.sub(f, 2) end
-  local was, wasAt = lookup(bucket, names, bkey, okey)
-  local now, nowAt, nowEdge, order, applied = {}, {}, {}, {}, 0
+  local bkey, okey, ckey = L .. ':b:' .. bucket, L .. ':o:' .. bucket, L .. ':c:' .. bucket
+  local names, untils = {}, {}
+  for i, f in ipairs(fields) do
+    if string.byte(f, 1) == 51 then untils[i] = string.sub(f, 2, 7); names[i] = string.sub(f, 8)
+    else names[i] = string.sub(f, 2) end
+  end
+  local was, wasAt = lookup(bucket, names, bkey, okey, ckey)
+  local now, nowAt, nowEdge, nowUntil, order, applied = {}, {}, {}, {}, {}, 0
   for i, name in ipairs(names) do
     local last = now[name] or was[name]
     if not last or version(values[i]) > version(last) then
       if not now[name] then order[#order + 1] = name end
       local flag = string.byte(fields[i], 1)
       now[name] = values[i]
-      nowAt[name] = bucket == '' and 'x' or (flag == 49 and 'o' or 'b')
+      nowAt[name] = bucket == '' and 'x' or (flag == 49 and 'o' or (flag == 51 and 'c' or 'b'))
       nowEdge[name] = bucket ~= '' and flag == 50
+      nowUntil[name] = untils[i]
       applied = applied + 1
     end
   end
   if applied == 0 then return 0 end
-  local put = {b = {}, o = {}, x = {}}
-  local drop = {b = {}, o = {}, l = {}}
+  local put = {b = {}, o = {}, c = {}, x = {}}
+  local drop = {b = {}, o = {}, c = {}, l = {}}
   local edge = false
   for _, name in ipairs(order) do
     edge = edge or nowEdge[name]
+    local u = nowAt[name] == 'c' and nowUntil[name]
+    if u then
+      local m = closed[u]
+      if not m then m = {}; closed[u] = m end
+      m[#m + 1] = bucket
+    end
     local p, w = put[nowAt[name]], wasAt[name]
     p[#p + 1] = name
     p[#p + 1] = now[name]
@@ -132,8 +146,10 @@ local function applyBucket(bucket, month, fields, values)
   if #put.x > 0 then each('HSET', ODD, put.x) end
   if #put.b > 0 then redis.call('HSET', bkey, unpack(put.b)) end
   if #put.o > 0 then redis.call('HSET', okey, unpack(put.o)) end
+  if #put.c > 0 then redis.call('HSET', ckey, unpack(put.c)) end
   if #drop.b > 0 then redis.call('HDEL', bkey, unpack(drop.b)) end
   if #drop.o > 0 then redis.call('HDEL', okey, unpack(drop.o)) end
+  if #drop.c > 0 then redis.call('HDEL', ckey, unpack(drop.c)) end
   if #drop.l > 0 then each('HDEL', legacy, drop.l) end
   if #put.o > 0 then opened[#opened + 1] = bucket
   -- an open bucket emptied leaves the list every count reads
@@ -170,6 +186,10 @@ end
 local function flush()
   each('SADD', OPEN_BUCKETS, opened)
   for month, buckets in pairs(edged) do each('SADD', L .. ':be:' .. month, buckets) end
+  for month, buckets in pairs(closed) do
+    each('SADD', L .. ':cm:' .. month, buckets)
+    redis.call('SADD', L .. ':close-months', month)
+  end
   for month, buckets in pairs(homed) do
     each('SADD', L .. ':bm:' .. month, buckets)
     if redis.call('SADD', L .. ':months', month) == 1 then redis.call('SADD', L .. ':edge-months', month) end
@@ -258,7 +278,7 @@ ${LAYOUT_FN}
 local out = {}
 for j = 3, #ARGV, 2 do
   local bucket = ARGV[j]
-  local v = lookup(bucket, {ARGV[j + 1]}, L .. ':b:' .. bucket, L .. ':o:' .. bucket)[ARGV[j + 1]]
+  local v = lookup(bucket, {ARGV[j + 1]}, L .. ':b:' .. bucket, L .. ':o:' .. bucket, L .. ':c:' .. bucket)[ARGV[j + 1]]
   out[#out + 1] = v or false
 end
 return out
@@ -286,8 +306,34 @@ return moved
 `;
 
 /**
+ * Moves dossiers that open twins kept from before the closed twins into their closed twins
+ * (ARGV after the prefix and the bound, unused: bucket, `until` month, field, value), each only
+ * while its open twin still holds that very value (a page applied meanwhile has placed it
+ * already); an open twin emptied leaves the open buckets. Returns how many moved.
+ */
+export const SPLIT_CLOSED = `
+${LAYOUT_FN}
+local moved = 0
+for j = 3, #ARGV, 4 do
+  local bucket, upto, field, value = ARGV[j], ARGV[j + 1], ARGV[j + 2], ARGV[j + 3]
+  local okey = L .. ':o:' .. bucket
+  if redis.call('HGET', okey, field) == value then
+    redis.call('HDEL', okey, field)
+    redis.call('HSET', L .. ':c:' .. bucket, field, value)
+    local m = closed[upto]
+    if not m then m = {}; closed[upto] = m end
+    m[#m + 1] = bucket
+    if redis.call('EXISTS', okey) == 0 then redis.call('SREM', OPEN_BUCKETS, bucket) end
+    moved = moved + 1
+  end
+end
+flush()
+return moved
+`;
+
+/**
  * Whole buckets (ARGV after the command, HGETALL or HVALS, and the prefix of their kind,
- * `<layout>:b` or `<layout>:o`): for each, what the command gives joined by newlines into one
+ * `<layout>:b`, `<layout>:o` or `<layout>:c`): for each, what the command gives joined by newlines into one
  * string, and how many entries that is (see scanHash in src/store/steps.ts on the newline
  * rule). KEYS[1] is any key of the province (its hash tag sends the script to the node that
  * holds the buckets on a cluster).

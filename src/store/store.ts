@@ -14,10 +14,30 @@ import {
   type SyncCounters,
 } from '../../schemas/store.js';
 import { Keys } from './keys.js';
-import { agencyOfBucket, codeHead, codeMonth, monthOfBucket, monthsOf, nearMonths, onEdge, slotOf } from './layout.js';
+import {
+  agencyOfBucket,
+  codeHead,
+  codeMonth,
+  monthOfBucket,
+  monthsOf,
+  nearMonths,
+  onEdge,
+  slotOf,
+  untilMonth,
+} from './layout.js';
+import { DAY_MS } from '../domain/time.js';
 import { blankCounted, pack, storedVersion, unpack, unpackCounted, type Counted } from './pack.js';
 import { DEFAULT_DATE_BOUNDS } from '../normalise/fields.js';
-import { APPLY_PAGE, LOOKUP, MIGRATE, READ_BUCKETS, RELEASE_QUARANTINED, SCAN_JOINED } from './scripts.js';
+import {
+  APPLY_PAGE,
+  LOOKUP,
+  MIGRATE,
+  READ_BUCKETS,
+  RELEASE_QUARANTINED,
+  SCAN_JOINED,
+  SPLIT_CLOSED,
+} from './scripts.js';
+import { splitClosedTwins } from './migrate.js';
 import type { Period } from '../domain/period.js';
 import { byBucket, placeArgs } from './script-args.js';
 import { bucketSteps, scanHash, type StepReader } from './steps.js';
@@ -64,12 +84,15 @@ type WithApply = StepReader & {
   releaseQuarantined(...keysThenArgs: string[]): Promise<[number, number, number]>;
   lookupDossiers(legacy: string, ...args: string[]): Promise<(string | null)[]>;
   migrateDossiers(legacy: string, ...args: string[]): Promise<number>;
+  splitClosed(legacy: string, ...args: string[]): Promise<number>;
 };
 
 export class Store {
   readonly keys: Keys;
   private readonly redis: WithApply;
   private readonly latest: () => number;
+  /** Provinces whose open twins are known split (`splitClosedTwins`). */
+  private readonly split = new Set<string>();
 
   /**
    * @param opts.latest now + the clock skew (epoch ms), the normaliser's bound on update times
@@ -87,6 +110,7 @@ export class Store {
     if (!('lookupDossiers' in redis)) redis.defineCommand('lookupDossiers', { numberOfKeys: 1, lua: LOOKUP });
     if (!('migrateDossiers' in redis)) redis.defineCommand('migrateDossiers', { numberOfKeys: 1, lua: MIGRATE });
     if (!('readBuckets' in redis)) redis.defineCommand('readBuckets', { numberOfKeys: 1, lua: READ_BUCKETS });
+    if (!('splitClosed' in redis)) redis.defineCommand('splitClosed', { numberOfKeys: 1, lua: SPLIT_CLOSED });
   }
 
   /**
@@ -198,7 +222,9 @@ export class Store {
   /**
    * Empties the layout before buckets (one hash of every dossier) into the buckets, a chunk
    * at a time; each chunk moves in one script, under the version rule, so a crash or a page
-   * applied meanwhile loses nothing. Returns how many records moved.
+   * applied meanwhile loses nothing; then, once per province, moves what open twins kept from
+   * before the closed twins (`splitClosedTwins`). Returns how many records of the layout
+   * before buckets moved.
    */
   async migrate(province: string): Promise<number> {
     const legacy = this.keys.dossiers(province);
@@ -208,6 +234,10 @@ export class Store {
       const args = [this.keys.layout(province), String(this.latestVersion())];
       for (let i = 0; i < flat.length; i += 2) args.push(flat[i]!, ...placeArgs(unpack(flat[i]!, flat[i + 1]!)));
       moved += await this.redis.migrateDossiers(legacy, ...args);
+    }
+    if (!this.split.has(province)) {
+      await splitClosedTwins(this.redis, this.keys.layout(province), legacy, String(this.latestVersion()));
+      this.split.add(province);
     }
     return moved;
   }
@@ -239,7 +269,7 @@ export class Store {
    */
   async periodBuckets(province: string, period: Period): Promise<[string, string[]][]> {
     await this.migrate(province);
-    return this.layoutBuckets(province, monthsOf(period));
+    return this.layoutBuckets(province, monthsOf(period), untilMonth(period.start));
   }
 
   /**
@@ -316,17 +346,17 @@ export class Store {
     const { months, edges } = nearMonths(period);
     const known = new Set(edges.length ? await this.redis.smembers(`${L}:edge-months`) : []);
     const whole = edges.filter((m) => !known.has(m));
-    const [[open, home], ...edgeLists] = await Promise.all([
-      this.layoutBuckets(province, [...months, ...whole]),
+    const [[open, closed, home], ...edgeLists] = await Promise.all([
+      this.layoutBuckets(province, [...months, ...whole], untilMonth(period.start - DAY_MS)),
       ...edges.filter((m) => known.has(m)).map((m) => this.redis.smembers(`${L}:be:${m}`)),
     ]);
-    return { lists: [open!, [home![0], [...home![1], ...edgeLists.flat()]]], whole };
+    return { lists: [open!, closed!, [home![0], [...home![1], ...edgeLists.flat()]]], whole };
   }
 
-  /** The codes of another shape, the open buckets, and the buckets of these code months. */
+  /** The codes of another shape, the open buckets, every closed twin, and the buckets of these code months. */
   private async *readLayout(province: string, months: string[], batch = 10_000): AsyncGenerator<CanonicalDossier[]> {
     yield* scanHash(this.redis, `${this.keys.layout(province)}:odd`, batch);
-    for (const [kind, buckets] of await this.layoutBuckets(province, months))
+    for (const [kind, buckets] of await this.layoutBuckets(province, months, ''))
       for await (const step of bucketSteps(this.redis, kind, buckets, 'HGETALL')) {
         const out: CanonicalDossier[] = [];
         for (const { bucket, text, bounds } of step) {
@@ -341,15 +371,24 @@ export class Store {
       }
   }
 
-  /** The open buckets, and the buckets of these code months, each list with its keys' prefix. */
-  private async layoutBuckets(province: string, months: string[]): Promise<[string, string[]][]> {
+  /**
+   * The open buckets, the closed twins listed under `closedFrom` (a `YYYYMM` month) or a later
+   * month, and the buckets of these code months, each list with its keys' prefix.
+   */
+  private async layoutBuckets(province: string, months: string[], closedFrom: string): Promise<[string, string[]][]> {
     const L = this.keys.layout(province);
-    const [open, ...home] = await Promise.all(
-      [`${L}:open-buckets`, ...months.map((m) => `${L}:bm:${m}`)].map((k) => this.redis.smembers(k)),
+    const closeMonths = (await this.redis.smembers(`${L}:close-months`)).filter((m) => m >= closedFrom);
+    const [open, ...lists] = await Promise.all(
+      [`${L}:open-buckets`, ...closeMonths.map((m) => `${L}:cm:${m}`), ...months.map((m) => `${L}:bm:${m}`)].map((k) =>
+        this.redis.smembers(k),
+      ),
     );
+    // a closed twin listed under several months is read once
+    const closed = new Set(lists.slice(0, closeMonths.length).flat());
     return [
       [`${L}:o`, open!],
-      [`${L}:b`, home.flat()],
+      [`${L}:c`, [...closed]],
+      [`${L}:b`, lists.slice(closeMonths.length).flat()],
     ];
   }
 

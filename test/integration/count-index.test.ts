@@ -17,8 +17,8 @@ import { fromColumns } from '../../src/store/columns.js';
 import { DEFAULT_RULES, Tally, metricsOf, type CountingRules } from '../../src/reconcile/counting.js';
 import { makePeriod, monthPeriod, type Period } from '../../src/domain/period.js';
 import { type Figures } from '../../src/domain/figures.js';
-import { nearMonths, monthOfBucket, placeOf } from '../../src/store/layout.js';
-import { pack } from '../../src/store/pack.js';
+import { agencyOfBucket, codeIn, monthOfBucket, nearMonths, placeOf } from '../../src/store/layout.js';
+import { pack, unpack } from '../../src/store/pack.js';
 import { Store } from '../../src/store/store.js';
 import { vn } from '../helpers/fixtures.js';
 import { useRedis } from '../helpers/redis.js';
@@ -132,6 +132,43 @@ let counting: StoreThread | undefined;
 const thread = () => (counting ??= StoreThread.start({ kind: 'single', url: redis.url }));
 afterAll(() => counting?.close());
 
+/** Counting through the layout, here and in the store thread, gives the figures of every dossier. */
+async function expectCounts(store: Store, all: CanonicalDossier[]): Promise<void> {
+  for (const rules of RULES)
+    for (const period of PERIODS) {
+      const want = sorted(expected(all, period, rules));
+      expect(sorted(await countStore(store, 'H49', period, rules))).toEqual(want);
+      expect(sorted((await countPeriod(store, 'H49', period, rules)).figures())).toEqual(want);
+      // half of the buckets in the store thread, whatever their number
+      const split = await countPeriod(store, 'H49', period, rules, thread, 1);
+      expect(sorted(split.figures())).toEqual(want);
+      // every bucket in the thread (no fallback here to hide a thread that counts wrong)
+      const there = new GroupTally(period, rules);
+      const lists = await store.periodBuckets('H49', period);
+      there.merge(await thread().count(store.keys.prefix, 'H49', period, rules, lists));
+      await store.visitOdd('H49', (d) => there.add(d));
+      expect(sorted(there.figures())).toEqual(want);
+    }
+}
+
+/**
+ * The store as a version before the closed twins left it: their dossiers in the open twins,
+ * listed among the open buckets, no list by month, the twins not marked split. Returns a new
+ * `Store` on it (a `Store` remembers the provinces it has split).
+ */
+async function withoutClosedTwins(client: Redis, store: Store): Promise<Store> {
+  const L = store.keys.layout('H49');
+  for (const key of await client.keys(`${L}:c:*`)) {
+    const bucket = key.slice(`${L}:c:`.length);
+    await client.hset(`${L}:o:${bucket}`, await client.hgetall(key));
+    await client.sadd(`${L}:open-buckets`, bucket);
+    await client.del(key);
+  }
+  await client.del(`${L}:close-months`, ...(await client.keys(`${L}:cm:*`)));
+  await client.hdel(`${L}:meta`, 'closed-twins');
+  return new Store(client, store.keys.prefix);
+}
+
 /**
  * What the explanation reads of a period (`Store.visitNear`; src/reconcile/gather.ts) holds
  * every dossier that counts in it or was received a day either side of it, the store thread
@@ -238,21 +275,7 @@ describe('countPeriod (the store layout) against every dossier', () => {
               await store.applyPage({ ...p, checkpoint: cp(++page) }); // pulled again: changes nothing
             }
           }
-          for (const rules of RULES)
-            for (const period of PERIODS) {
-              const want = sorted(expected(all, period, rules));
-              expect(sorted(await countStore(store, 'H49', period, rules))).toEqual(want);
-              expect(sorted((await countPeriod(store, 'H49', period, rules)).figures())).toEqual(want);
-              // half of the buckets in the store thread, whatever their number
-              const split = await countPeriod(store, 'H49', period, rules, thread, 1);
-              expect(sorted(split.figures())).toEqual(want);
-              // every bucket in the thread (no fallback here to hide a thread that counts wrong)
-              const there = new GroupTally(period, rules);
-              const lists = await store.periodBuckets('H49', period);
-              there.merge(await thread().count(store.keys.prefix, 'H49', period, rules, lists));
-              await store.visitOdd('H49', (d) => there.add(d));
-              expect(sorted(there.figures())).toEqual(want);
-            }
+          await expectCounts(store, all);
           // what the explanation reads, with the months' edge lists kept from the start, then
           // rebuilt by a first reading (a store written before they were kept)
           await expectNearReads(client, store);
@@ -260,6 +283,15 @@ describe('countPeriod (the store layout) against every dossier', () => {
           await client.del(`${L}:edge-months`, ...(await client.keys(`${L}:be:*`)));
           await expectNearReads(client, store, true);
           expect(await client.exists(store.keys.dossiers('H49'))).toBe(0); // migrated by the first countPeriod
+          // a store whose open twins hold closed dossiers (written before the closed twins):
+          // the same counts and reads, and its closed dossiers moved out of the open twins
+          const earlier = await withoutClosedTwins(client, store);
+          await expectCounts(earlier, all);
+          await expectNearReads(client, earlier);
+          const open = await client.smembers(`${L}:open-buckets`);
+          for (const bucket of open)
+            for (const [field, value] of Object.entries(await client.hgetall(`${L}:o:${bucket}`)))
+              expect(placeOf(unpack(codeIn(bucket, field), value, agencyOfBucket(bucket))).kind).toBe('o');
           expect(await store.countDossiers('H49')).toBe(new Set(all.map((d) => d.code)).size);
         },
       ),

@@ -1,11 +1,12 @@
 /**
- * The store layout's edge buckets (src/store/layout.ts): which months the explanation of a
- * period reads whole and which by their edge buckets, and which dossiers make a bucket an edge
- * bucket (received on its code month's first or last day, Vietnam time, and kept in the bucket).
+ * The store layout (src/store/layout.ts): which months the explanation of a period reads whole
+ * and which by their edge buckets, which dossiers make a bucket an edge bucket (received on its
+ * code month's first or last day, Vietnam time, and kept in the bucket), and which are kept in
+ * a closed twin, under which month.
  */
 import { describe, expect, it } from 'vitest';
 import { makePeriod, monthPeriod } from '../../src/domain/period.js';
-import { monthOfBucket, nearMonths, onEdge, placeOf } from '../../src/store/layout.js';
+import { closedAt, monthOfBucket, nearMonths, onEdge, placeOf } from '../../src/store/layout.js';
 import { fullDossier, vn } from '../helpers/fixtures.js';
 
 describe('edge buckets', () => {
@@ -40,7 +41,14 @@ describe('edge buckets', () => {
       returnedAt: receivedAt + 7_200_000,
     });
     const place = placeOf(closed(vn('2026-10-31T09:00:00')));
-    expect(place).toEqual({ bucket: '000.00.14.H56:261031:01', field: '18', month: '2610', open: false, edge: true });
+    expect(place).toEqual({
+      bucket: '000.00.14.H56:261031:01',
+      field: '18',
+      month: '2610',
+      kind: 'b',
+      until: '',
+      edge: true,
+    });
     expect(monthOfBucket(place.bucket!)).toBe('2610');
     // received on another day than its code's, still on the month's edge
     expect(placeOf(closed(vn('2026-10-01T09:00:00'))).edge).toBe(true);
@@ -48,7 +56,40 @@ describe('edge buckets', () => {
     // still open: in the open twin, read with every period anyway
     expect(
       placeOf({ ...d, status: 4, receivedAt: vn('2026-10-31T09:00:00'), finishedAt: null, returnedAt: null }),
-    ).toMatchObject({ open: true, edge: false });
-    expect(placeOf({ ...d, code: 'ODD-1' })).toMatchObject({ bucket: null, open: true, edge: false });
+    ).toMatchObject({ kind: 'o', edge: false });
+    expect(placeOf({ ...d, code: 'ODD-1' })).toMatchObject({ bucket: null, kind: 'o', edge: false });
+  });
+
+  it('a dossier closed after its code month sits in the closed twin, listed under the last month it can count in', () => {
+    const d = { ...fullDossier, code: '000.00.14.H56-261031-0118', status: 10 };
+    const at = (receivedAt: string, finishedAt: string | null, returnedAt: string | null) => ({
+      ...d,
+      receivedAt: vn(receivedAt),
+      finishedAt: finishedAt === null ? null : vn(finishedAt),
+      returnedAt: returnedAt === null ? null : vn(returnedAt),
+    });
+    const closed = at('2026-10-31T09:00:00', '2026-11-02T09:00:00', '2026-12-01T00:30:00');
+    expect(closedAt(closed)).toBe(vn('2026-12-01T00:30:00'));
+    expect(placeOf(closed)).toMatchObject({ kind: 'c', until: '202612', edge: false });
+    // received before its code's month, closed within it: it can count in the month of receipt too
+    expect(placeOf(at('2026-09-30T09:00:00', '2026-10-02T09:00:00', '2026-10-03T09:00:00'))).toMatchObject({
+      kind: 'c',
+      until: '202610',
+    });
+    // a finish before the receipt (sent so): the receipt still bounds it
+    expect(closedAt(at('2026-11-05T09:00:00', '2026-10-02T09:00:00', '2026-10-03T09:00:00'))).toBe(
+      vn('2026-11-05T09:00:00'),
+    );
+    // finished, not yet returned: processed on return under `processedOn: returned`, so open
+    expect(placeOf({ ...at('2026-10-31T09:00:00', '2026-11-02T09:00:00', null), status: 9 }).kind).toBe('o');
+    // withdrawn: processed only under `withdrawnIsProcessed`, open otherwise
+    expect(placeOf({ ...at('2026-10-31T09:00:00', null, null), status: 7 }).kind).toBe('o');
+    // submitted or refused: never counts, received in another month than its code's
+    expect(placeOf({ ...at('2026-11-01T09:00:00', null, null), status: 3 })).toMatchObject({
+      kind: 'c',
+      until: '202611',
+    });
+    // every date in its code's month: its bucket
+    expect(placeOf(at('2026-10-31T09:00:00', '2026-10-31T10:00:00', '2026-10-31T11:00:00')).kind).toBe('b');
   });
 });
