@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: how close the worker runs to this machine's limit. On a private Redis,
- * with the simulator in its own process. Scenarios (`BENCH_ONLY=sync,reconcile,bignight,country`
+ * with the simulator in its own process. Scenarios (`BENCH_ONLY=sync,reconcile,history,bignight,country`
  * picks some; each runs alone in a few minutes on an idle machine):
  *   sync: end-to-end sync (HTTP simulator → validate → normalise → idempotent apply) per
  *     volume; the floor (the same pages from memory: parse + validate + normalise + apply, and
@@ -8,6 +8,9 @@
  *     memory before/after) and the worker's peak RSS;
  *   reconcile: counting one month of a province with 1M dossiers (countPeriod) and the
  *     comparison; the drill-down of a key with 100k differing dossiers;
+ *   history: counting the last month of a province holding a year of history (generated and
+ *     applied from memory): what the count reads against what counts in the month, with the
+ *     store as it is and as the version before the closed twins kept it (bench/history.ts);
  *   bignight: one province with 1M dossiers and 2,000 differing dossiers of the seven kinds over
  *     10 agencies: counts + the explanation pass, national records fetched, findings
  *     against the ground truth (bench/bignight.ts);
@@ -17,8 +20,9 @@
  * gives up after BENCH_DEADLINE_S (default 1800) seconds.
  *
  * Environment: BENCH_VOLUMES=100000,500000,2000000  BENCH_RECONCILE=1000000
- * BENCH_MISSING=100000  BENCH_BIGNIGHT=1000000  BENCH_COUNTRY=1000000 BENCH_COUNTRY_UPDATES=30000
- * BENCH_PROF=sync,floor,reconcile,bignight,country (--cpu-prof into bench/profiles/)
+ * BENCH_MISSING=100000  BENCH_HISTORY_MONTHS=12  BENCH_HISTORY_PER_MONTH=100000
+ * BENCH_BIGNIGHT=1000000  BENCH_COUNTRY=1000000 BENCH_COUNTRY_UPDATES=30000
+ * BENCH_PROF=sync,floor,reconcile,history,bignight,country (--cpu-prof into bench/profiles/)
  * BENCH_SYNC_NODE_ARGS='--max-semi-space-size=4' (flags for the worker process) BENCH_VERBOSE=1 (children's own output)
  * BENCH_NO_THREAD=1 (the big night's store side read in its main thread, not the store thread).
  */
@@ -30,6 +34,7 @@ import { startPrivateRedis } from '../src/util/redis-server.js';
 import { startChild, type Child } from './common.js';
 import type { FloorResult } from './floor.js';
 import type { ReconcileResult } from './reconcile.js';
+import type { HistoryArgs, HistoryResult } from './history.js';
 import type { SimReady } from './sim.js';
 import type { SyncResult } from './sync.js';
 import type { BigNightArgs, BigNightResult } from './bignight.js';
@@ -48,6 +53,7 @@ const TARGET = {
   bigNightMs: 10_000,
   countryMs: 60_000,
   recordsRatio: 1.5,
+  historyRead: 1.5,
 };
 const numbers = (v: string | undefined, d: number[]) => (v ? v.split(',').map((s) => Number(s.trim())) : d);
 const VOLUMES = numbers(process.env.BENCH_VOLUMES, [100_000, 500_000, 2_000_000]);
@@ -57,7 +63,11 @@ const MISSING = numbers(process.env.BENCH_MISSING, [100_000])[0]!;
  * Which scenarios run (each can run alone, in a few minutes): sync (end-to-end, floor, bytes,
  * RSS per volume), reconcile (counting the 1M month, a drill-down), bignight, country.
  */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'sync,reconcile,bignight,country').split(',').map((s) => s.trim()));
+const ONLY = new Set(
+  (process.env.BENCH_ONLY ?? 'sync,reconcile,history,bignight,country').split(',').map((s) => s.trim()),
+);
+const HISTORY_MONTHS = numbers(process.env.BENCH_HISTORY_MONTHS, [12])[0]!;
+const HISTORY_PER_MONTH = numbers(process.env.BENCH_HISTORY_PER_MONTH, [100_000])[0]!;
 const BIG_NIGHT = numbers(process.env.BENCH_BIGNIGHT, [1_000_000])[0]!;
 /** 2,000 differing dossiers of the seven finding kinds over 10 agencies (each on its own agency and procedure). */
 const BIG_NIGHT_WORLD: Partial<WorldOptions> = {
@@ -198,6 +208,26 @@ async function measure() {
     await rec.sim.stop();
   }
 
+  let history: HistoryResult | undefined;
+  if (ONLY.has('history')) {
+    say(
+      `… history: ${HISTORY_MONTHS} months of ${HISTORY_PER_MONTH.toLocaleString('en')} dossiers, the last month counted`,
+    );
+    const h = child<HistoryResult>(
+      'history',
+      {
+        redisUrl: redisServer.url,
+        prefix: 'bench',
+        months: HISTORY_MONTHS,
+        perMonth: HISTORY_PER_MONTH,
+      } satisfies HistoryArgs,
+      BIG_HEAP,
+    );
+    history = await h.next();
+    await h.stop();
+    await redis.flushall();
+  }
+
   let bigNight: (BigNightResult & { syncRate: number; bytes: number }) | undefined;
   if (ONLY.has('bignight')) {
     say(
@@ -244,7 +274,7 @@ async function measure() {
     await c.stop();
     await sim.stop();
   }
-  return { results, rec, reconcile, bigNight, country };
+  return { results, rec, reconcile, history, bigNight, country };
 }
 
 let measured;
@@ -255,7 +285,7 @@ try {
   await cleanup();
   process.exit(1);
 }
-const { results, rec, reconcile, bigNight, country } = measured;
+const { results, rec, reconcile, history, bigNight, country } = measured;
 const redisVersion = (await redis.info('server')).match(/redis_version:(\S+)/)?.[1] ?? '?';
 await cleanup();
 clearTimeout(deadline);
@@ -386,6 +416,27 @@ if (rec && reconcile) {
   );
 }
 
+if (history) {
+  const h = history;
+  const of = (n: number) => `${n.toLocaleString('en')} (${(n / Math.max(1, h.counting)).toFixed(2)} x)`;
+  say('');
+  say(
+    `history, ${h.months} months, ${h.stored.toLocaleString('en')} dossiers stored (filled from memory at ${rate(h.stored, h.fillMs).toLocaleString('en')}/s); ${h.counting.toLocaleString('en')} count in the last month:`,
+  );
+  say(`  counting it read ${of(h.now.read)} dossiers in ${secs(h.now.ms)} s`);
+  say(
+    `  the store as the version before the closed twins kept it: ${of(h.before.read)} dossiers in ${secs(h.before.ms)} s; moved once in ${secs(h.split.ms)} s; the same figures: ${h.same}`,
+  );
+  const ratio = h.now.read / Math.max(1, h.counting);
+  target(
+    'historyRead',
+    `counting a month after a year of history reads <= ${TARGET.historyRead} x the dossiers that count in it`,
+    ratio <= TARGET.historyRead && h.same,
+    `${ratio.toFixed(2)} x${h.same ? '' : '; the figures differ from the layout before'}`,
+    { ratio, read: h.now.read, counting: h.counting, beforeRatio: h.before.read / Math.max(1, h.counting) },
+  );
+}
+
 if (bigNight) {
   const b = bigNight;
   say('');
@@ -476,7 +527,13 @@ const file = fileURLToPath(new URL('./results.json', import.meta.url));
 const previous = (await readFile(file, 'utf8')
   .then((t) => JSON.parse(t) as Record<string, unknown>)
   .catch(() => ({}))) as Record<string, unknown>;
-const scenarioKey = { sync: 'volumes', reconcile: 'reconcile', bignight: 'bigNight', country: 'country' } as const;
+const scenarioKey = {
+  sync: 'volumes',
+  reconcile: 'reconcile',
+  history: 'history',
+  bignight: 'bigNight',
+  country: 'country',
+} as const;
 await writeFile(
   file,
   `${JSON.stringify(
@@ -499,6 +556,7 @@ await writeFile(
             },
           }
         : {}),
+      ...(ONLY.has('history') ? { history } : {}),
       ...(ONLY.has('bignight') ? { bigNight } : {}),
       ...(ONLY.has('country') ? { country } : {}),
       targets: { ...(previous.targets as object | undefined), ...targets },
