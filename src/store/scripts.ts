@@ -82,12 +82,19 @@ local function lookup(bucket, fields, bkey, okey, ckey)
     else
       local home = redis.call('HMGET', bkey, unpack(fields, i, last))
       local open = redis.call('HMGET', okey, unpack(fields, i, last))
-      local shut = redis.call('HMGET', ckey, unpack(fields, i, last))
+      local rest = {}
       for k = i, last do
         local f, n = fields[k], k - i + 1
         if home[n] then value[f] = home[n]; at[f] = 'b'
         elseif open[n] then value[f] = open[n]; at[f] = 'o'
-        elseif shut[n] then value[f] = shut[n]; at[f] = 'c' end
+        else rest[#rest + 1] = f end
+      end
+      -- the closed twin asked only for what neither holds (a new code, or one closed)
+      if #rest > 0 then
+        local shut = redis.call('HMGET', ckey, unpack(rest))
+        for n, f in ipairs(rest) do
+          if shut[n] then value[f] = shut[n]; at[f] = 'c' end
+        end
       end
     end
   end

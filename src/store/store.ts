@@ -14,18 +14,8 @@ import {
   type SyncCounters,
 } from '../../schemas/store.js';
 import { Keys } from './keys.js';
-import {
-  agencyOfBucket,
-  codeHead,
-  codeMonth,
-  monthOfBucket,
-  monthsOf,
-  nearMonths,
-  onEdge,
-  slotOf,
-  untilMonth,
-} from './layout.js';
-import { DAY_MS } from '../domain/time.js';
+import { agencyOfBucket, codeHead, codeMonth, monthOfBucket, monthsOf, onEdge, slotOf, untilMonth } from './layout.js';
+import { layoutBuckets, nearBuckets, writeEdges } from './bucket-lists.js';
 import { blankCounted, pack, storedVersion, unpack, unpackCounted, type Counted } from './pack.js';
 import { DEFAULT_DATE_BOUNDS } from '../normalise/fields.js';
 import {
@@ -269,7 +259,7 @@ export class Store {
    */
   async periodBuckets(province: string, period: Period): Promise<[string, string[]][]> {
     await this.migrate(province);
-    return this.layoutBuckets(province, monthsOf(period), untilMonth(period.start));
+    return layoutBuckets(this.redis, this.keys.layout(province), monthsOf(period), untilMonth(period.start));
   }
 
   /**
@@ -315,7 +305,7 @@ export class Store {
     const { lists, whole } = await this.nearBuckets(province, period);
     const L = this.keys.layout(province);
     const home = `${L}:b`;
-    const edges = new Map(whole.map((m) => [m, { month: codeMonth(m)!, buckets: new Set<string>() }]));
+    const edges = new Map(whole.map((m) => [m, { month: codeMonth(m)!, buckets: new Set<string>() }] as const));
     const into = blankCounted();
     for (const [kind, buckets] of lists)
       for await (const step of bucketSteps(this.redis, kind, buckets, 'HGETALL'))
@@ -329,10 +319,7 @@ export class Store {
             if (edge && onEdge(into.receivedAt, edge.month)) edge.buckets.add(bucket);
           }
         }
-    for (const [m, { buckets }] of edges) {
-      if (buckets.size) await this.redis.sadd(`${L}:be:${m}`, ...buckets);
-      await this.redis.sadd(`${L}:edge-months`, m); // after its list: a crash between leaves it to be read whole again
-    }
+    await writeEdges(this.redis, L, edges);
   }
 
   /**
@@ -342,21 +329,13 @@ export class Store {
    */
   async nearBuckets(province: string, period: Period): Promise<{ lists: [string, string[]][]; whole: string[] }> {
     await this.migrate(province);
-    const L = this.keys.layout(province);
-    const { months, edges } = nearMonths(period);
-    const known = new Set(edges.length ? await this.redis.smembers(`${L}:edge-months`) : []);
-    const whole = edges.filter((m) => !known.has(m));
-    const [[open, closed, home], ...edgeLists] = await Promise.all([
-      this.layoutBuckets(province, [...months, ...whole], untilMonth(period.start - DAY_MS)),
-      ...edges.filter((m) => known.has(m)).map((m) => this.redis.smembers(`${L}:be:${m}`)),
-    ]);
-    return { lists: [open!, closed!, [home![0], [...home![1], ...edgeLists.flat()]]], whole };
+    return nearBuckets(this.redis, this.keys.layout(province), period);
   }
 
   /** The codes of another shape, the open buckets, every closed twin, and the buckets of these code months. */
   private async *readLayout(province: string, months: string[], batch = 10_000): AsyncGenerator<CanonicalDossier[]> {
     yield* scanHash(this.redis, `${this.keys.layout(province)}:odd`, batch);
-    for (const [kind, buckets] of await this.layoutBuckets(province, months, ''))
+    for (const [kind, buckets] of await layoutBuckets(this.redis, this.keys.layout(province), months, ''))
       for await (const step of bucketSteps(this.redis, kind, buckets, 'HGETALL')) {
         const out: CanonicalDossier[] = [];
         for (const { bucket, text, bounds } of step) {
@@ -369,27 +348,6 @@ export class Store {
         }
         if (out.length) yield out;
       }
-  }
-
-  /**
-   * The open buckets, the closed twins listed under `closedFrom` (a `YYYYMM` month) or a later
-   * month, and the buckets of these code months, each list with its keys' prefix.
-   */
-  private async layoutBuckets(province: string, months: string[], closedFrom: string): Promise<[string, string[]][]> {
-    const L = this.keys.layout(province);
-    const closeMonths = (await this.redis.smembers(`${L}:close-months`)).filter((m) => m >= closedFrom);
-    const [open, ...lists] = await Promise.all(
-      [`${L}:open-buckets`, ...closeMonths.map((m) => `${L}:cm:${m}`), ...months.map((m) => `${L}:bm:${m}`)].map((k) =>
-        this.redis.smembers(k),
-      ),
-    );
-    // a closed twin listed under several months is read once
-    const closed = new Set(lists.slice(0, closeMonths.length).flat());
-    return [
-      [`${L}:o`, open!],
-      [`${L}:c`, [...closed]],
-      [`${L}:b`, lists.slice(closeMonths.length).flat()],
-    ];
   }
 
   async quarantineReasons(province: string, source: string): Promise<Record<string, number>> {
