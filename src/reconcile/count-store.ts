@@ -2,7 +2,8 @@
  * A province's counts for a period from the store: per agency, and per agency and procedure.
  * `countPeriod` reads only the dossiers the store's layout says can count in the period
  * (`Store.visitOdd`, `Store.visitBuckets` of `Store.periodBuckets`: the codes of another
- * shape, the open buckets and the buckets of the months the period overlaps), optionally half
+ * shape, the open buckets, the closed twins that can still count in it and the buckets of the
+ * months the period overlaps), optionally half
  * of the buckets in the store thread
  * (src/reconcile/store-thread.ts); `countStore` (src/reconcile/compare.ts) reads every stored
  * dossier and stays as the reference. Both group through `GroupTally`.

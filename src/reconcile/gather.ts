@@ -3,7 +3,8 @@
  * mismatched key from memory (src/reconcile/explain.ts). The cost grows with the province's
  * data, never with the number of mismatches:
  * - the store's dossiers of the province that can count in the period or were received a day
- *   either side of it, in one read of the open buckets and the buckets of those months, a step
+ *   either side of it, in one read of the open buckets, the closed twins that can still count
+ *   in it and the buckets of those months (`Store.visitNear`), a step
  *   at a time (memory follows the period, not the province's history), while the national
  *   lists are read;
  * - the national list (DanhSachHoSo, by date of receipt, over the period and the lookback)

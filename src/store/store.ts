@@ -253,9 +253,10 @@ export class Store {
   }
 
   /**
-   * The buckets of the dossiers that can count in a period (the open buckets and the buckets of
-   * the months it overlaps; beside them, the codes of another shape, `visitOdd`), as lists of `[kind, buckets]` for `visitBuckets`,
-   * the layout before buckets migrated first: split among readers, they read the same.
+   * The buckets of the dossiers that can count in a period (the open buckets, the closed twins
+   * listed under its months or later ones, and the buckets of the months it overlaps; beside
+   * them, the codes of another shape, `visitOdd`), as lists of `[kind, buckets]` for
+   * `visitBuckets`, the layout migrated first: split among readers, they read the same.
    */
   async periodBuckets(province: string, period: Period): Promise<[string, string[]][]> {
     await this.migrate(province);
@@ -289,8 +290,9 @@ export class Store {
 
   /**
    * Every stored dossier the explanation of a period may need, handed to `visit` with its code:
-   * the codes of another shape, the open buckets, the buckets of the months the period overlaps,
-   * and of the months a day either side of it reaches only their edge buckets (`nearBuckets`;
+   * the codes of another shape, the open buckets, the closed twins from the day before it, the
+   * buckets of the months the period overlaps, and of the months a day either side of it
+   * reaches only their edge buckets (`nearBuckets`;
    * src/store/layout.ts), so every dossier that can count in the period or was received a day
    * either side of it, and others (the caller keeps what it needs). A value is read in place
    * (`unpackCounted`) into one object reused for the next (to be read, not kept). What the
