@@ -48,7 +48,9 @@ end
  * buckets are added to once per script in `flush`. Few tables per bucket and none per record:
  * a page's apply is mostly this script's own work in Redis. A code month new to the layout's
  * months is listed among the edge months (`:edge-months`): its edge list (`:be:<YYMM>`) is then
- * complete, every bucket of it being written here.
+ * complete, every bucket of it being written here. Likewise a layout with no open twin listed
+ * yet is marked as having none to split (`closed-twins` in its meta): a store written by this
+ * version is never read for `splitClosedTwins`.
  */
 const LAYOUT_FN = `
 ${VERSION_FN}
@@ -191,6 +193,8 @@ local function applyAll(list)
 end
 -- the sets of buckets and the count of stored dossiers, once per script
 local function flush()
+  -- no open twin listed before this script: none holds a closed dossier to move (splitClosedTwins)
+  if redis.call('EXISTS', OPEN_BUCKETS) == 0 then redis.call('HSETNX', L .. ':meta', 'closed-twins', '1') end
   each('SADD', OPEN_BUCKETS, opened)
   for month, buckets in pairs(edged) do each('SADD', L .. ':be:' .. month, buckets) end
   for month, buckets in pairs(closed) do

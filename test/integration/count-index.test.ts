@@ -275,6 +275,10 @@ describe('countPeriod (the store layout) against every dossier', () => {
               await store.applyPage({ ...p, checkpoint: cp(++page) }); // pulled again: changes nothing
             }
           }
+          // written by this version (any page applied): nothing to split, `splitClosedTwins`
+          // will read no open twin; a store only in the layout before buckets is marked when moved
+          const marked = await client.hget(`${store.keys.layout('H49')}:meta`, 'closed-twins');
+          expect(marked).toBe(page > 0 ? '1' : null);
           await expectCounts(store, all);
           // what the explanation reads, with the months' edge lists kept from the start, then
           // rebuilt by a first reading (a store written before they were kept)
