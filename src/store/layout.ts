@@ -121,9 +121,16 @@ export function closedAt(d: CanonicalDossier): number | null {
   return Math.max(d.receivedAt, d.finishedAt, d.returnedAt);
 }
 
-/** The month (`YYYYMM`, Vietnam time) of an instant: what closed twins are listed under. */
+/**
+ * The month (`YYYYMM`, Vietnam time) of an instant: what closed twins are listed under, always
+ * six digits (the scripts read them so): a time before the year 0 as `000001` (before every
+ * period), one after 9999 as `999912` (read by every count).
+ */
 export function untilMonth(t: number): string {
   const day = formatDay(t);
+  const year = Number(day.slice(0, -6));
+  if (!(year >= 0)) return '000001';
+  if (year > 9999) return '999912';
   return day.slice(0, 4) + day.slice(5, 7);
 }
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { makePeriod, monthPeriod } from '../../src/domain/period.js';
-import { closedAt, monthOfBucket, nearMonths, onEdge, placeOf } from '../../src/store/layout.js';
+import { closedAt, monthOfBucket, nearMonths, onEdge, placeOf, untilMonth } from '../../src/store/layout.js';
 import { fullDossier, vn } from '../helpers/fixtures.js';
 
 describe('edge buckets', () => {
@@ -89,6 +89,11 @@ describe('edge buckets', () => {
       kind: 'c',
       until: '202611',
     });
+    // a month of six digits whatever the time (the page script reads six)
+    expect(untilMonth(vn('2999-12-31T23:00:00'))).toBe('299912');
+    expect(untilMonth(Date.UTC(10_500, 0, 1))).toBe('999912');
+    expect(untilMonth(Date.UTC(-50, 0, 1))).toBe('000001');
+    expect(untilMonth(vn('1960-03-01T00:00:00'))).toBe('196003');
     // every date in its code's month: its bucket
     expect(placeOf(at('2026-10-31T09:00:00', '2026-10-31T10:00:00', '2026-10-31T11:00:00')).kind).toBe('b');
   });
