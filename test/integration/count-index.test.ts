@@ -297,6 +297,11 @@ describe('countPeriod (the store layout) against every dossier', () => {
             for (const [field, value] of Object.entries(await client.hgetall(`${L}:o:${bucket}`)))
               expect(placeOf(unpack(codeIn(bucket, field), value, agencyOfBucket(bucket))).kind).toBe('o');
           expect(await store.countDossiers('H49')).toBe(new Set(all.map((d) => d.code)).size);
+          // each stored dossier found by its code, wherever it is kept (bucket, open or closed twin, odd hash)
+          const stored: CanonicalDossier[] = [];
+          for await (const b of earlier.scanDossiers('H49')) stored.push(...b);
+          const byCode = await earlier.getDossiers('H49', [...stored.map((d) => d.code), 'ODD-none']);
+          expect([...byCode.values()]).toEqual(stored);
         },
       ),
       { numRuns: 40 },
