@@ -6,7 +6,6 @@
  * partial or failed and is not compared. A failed provincial-statistics call never fails
  * the reconciliation: it is logged, noted as `provincialStats` and compared two-way.
  */
-import type { CanonicalDossier } from '../schemas/dossier.js';
 import { reconcileProvincePayload, type ReconcileProvincePayload } from '../schemas/jobs.js';
 import type { ProvincialStats } from '../schemas/report.js';
 import { figuresSourceOf, sourcesOf } from '../src/config/load.js';
@@ -74,8 +73,8 @@ export async function provincialFigures(
  * (in the store) were updated in the last `staleAfterDays` days, yet the portal shows none of
  * its dossiers updated in those same days. Days without updates on either side (a past month
  * reconciled long after, a quiet province) are no sign of staleness. The portal is asked
- * first (one request); the store is read only when the portal shows nothing, and only until
- * a first update is found.
+ * first (one request); the store is asked only when the portal shows nothing, and answers
+ * from its newest version's mark (`Store.updatedIn`, src/store/newest.ts).
  */
 export async function staleNationalFeed(
   ctx: Pick<JobContext, 'config' | 'national' | 'store'>,
@@ -88,22 +87,9 @@ export async function staleNationalFeed(
   const days = { start: parseDay(formatDay(windowTo - staleAfterDays * DAY_MS))!, end: windowTo };
   const onPortal = await ctx.national().count(rootAgency(province), days, 'CapNhat');
   if (onPortal > 0) return null;
-  const updated = await firstUpdated(ctx.store, province, days);
+  const updated = await ctx.store.updatedIn(province, days);
   if (updated === undefined) return null;
   return `national feed stale: no dossier of ${province} updated on the portal since ${formatDay(days.start)}, while the province updated ${updated.code} on ${formatDay(updated.updatedAt)}`;
-}
-
-/** A stored dossier of the province updated in the days, or undefined when none was. */
-async function firstUpdated(
-  store: JobContext['store'],
-  province: string,
-  days: { start: number; end: number },
-): Promise<CanonicalDossier | undefined> {
-  for await (const batch of store.scanDossiers(province)) {
-    const found = batch.find((d) => d.updatedAt >= days.start && d.updatedAt < days.end);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 /** Each source of the province: whether its sync reached `windowTo`, why not, and its run's counters. */

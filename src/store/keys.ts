@@ -47,8 +47,9 @@ export class Keys {
    * open dossiers), `:open-buckets` (the buckets with open dossiers), `:c:<bucket>` (a bucket's
    * closed dossiers), `:cm:<YYYYMM>` (the buckets whose closed dossiers can count up to that
    * month), `:close-months` (those months), `:odd` (codes of another shape, by code), `:meta`
-   * (how many dossiers; `closed-twins` once the open twins are split). All share the
-   * province's hash tag.
+   * (how many dossiers; `closed-twins` once the open twins are split; `newest` and
+   * `newest-known`, the newest stored version, src/store/newest.ts). All share the province's
+   * hash tag.
    */
   layout(province: string): string {
     return `${this.p(province)}:d`;

@@ -57,6 +57,8 @@ ${VERSION_FN}
 local L, legacy = ARGV[1], KEYS[1]
 local ODD, OPEN_BUCKETS, hasLegacy = L .. ':odd', L .. ':open-buckets', redis.call('EXISTS', legacy) == 1
 local added = 0
+-- the newest version applied here, and its code (the layout's newest mark, src/store/newest.ts)
+local newest, newestCode
 -- buckets that now hold open dossiers; per code month, buckets that now hold dossiers, and
 -- buckets that now hold a dossier received on the month's first or last day; per month, the
 -- buckets whose closed twin now holds a dossier that can count up to that month
@@ -122,8 +124,10 @@ local function applyBucket(bucket, month, fields, values)
   local now, nowAt, nowEdge, nowUntil, order, applied = {}, {}, {}, {}, {}, 0
   for i, name in ipairs(names) do
     local last = now[name] or was[name]
-    if not last or version(values[i]) > version(last) then
+    local v = version(values[i])
+    if not last or v > version(last) then
       if not now[name] then order[#order + 1] = name end
+      if not newest or v > newest then newest = v; newestCode = codeOf(bucket, name) end
       local flag = string.byte(fields[i], 1)
       now[name] = values[i]
       nowAt[name] = bucket == '' and 'x' or (flag == 49 and 'o' or (flag == 51 and 'c' or 'b'))
@@ -193,8 +197,16 @@ local function applyAll(list)
 end
 -- the sets of buckets and the count of stored dossiers, once per script
 local function flush()
+  local META = L .. ':meta'
   -- no open twin listed before this script: none holds a closed dossier to move (splitClosedTwins)
-  if redis.call('EXISTS', OPEN_BUCKETS) == 0 then redis.call('HSETNX', L .. ':meta', 'closed-twins', '1') end
+  if redis.call('EXISTS', OPEN_BUCKETS) == 0 then redis.call('HSETNX', META, 'closed-twins', '1') end
+  -- nothing stored before this script: the newest mark is the newest of every stored dossier
+  if redis.call('HEXISTS', META, 'dossiers') == 0 and not hasLegacy then redis.call('HSETNX', META, 'newest-known', '1') end
+  if newest then
+    local cur = redis.call('HGET', META, 'newest')
+    local was = cur and tonumber(string.match(cur, '^(-?%d+)|'))
+    if not was or newest > was then redis.call('HSET', META, 'newest', string.format('%d|%s', newest, newestCode)) end
+  end
   each('SADD', OPEN_BUCKETS, opened)
   for month, buckets in pairs(edged) do each('SADD', L .. ':be:' .. month, buckets) end
   for month, buckets in pairs(closed) do
@@ -205,7 +217,7 @@ local function flush()
     each('SADD', L .. ':bm:' .. month, buckets)
     if redis.call('SADD', L .. ':months', month) == 1 then redis.call('SADD', L .. ':edge-months', month) end
   end
-  if added > 0 then redis.call('HINCRBY', L .. ':meta', 'dossiers', added) end
+  if added > 0 then redis.call('HINCRBY', META, 'dossiers', added) end
 end
 `;
 

@@ -28,6 +28,7 @@ import {
   SPLIT_CLOSED,
 } from './scripts.js';
 import { splitClosedTwins } from './migrate.js';
+import { updatedIn } from './newest.js';
 import type { Period } from '../domain/period.js';
 import { byBucket, placeArgs } from './script-args.js';
 import { bucketSteps, scanHash, type StepReader } from './steps.js';
@@ -199,6 +200,14 @@ export class Store {
       args.push(slot?.bucket ?? '', slot?.field ?? code);
     }
     return this.redis.lookupDossiers(this.keys.dossiers(province), ...args);
+  }
+
+  /** A stored dossier updated in the days, or undefined when none was (src/store/newest.ts). */
+  updatedIn(
+    province: string,
+    days: { start: number; end: number },
+  ): Promise<{ code: string; updatedAt: number } | undefined> {
+    return updatedIn(this.redis, `${this.keys.layout(province)}:meta`, days, () => this.scanDossiers(province));
   }
 
   async countDossiers(province: string): Promise<number> {
