@@ -15,6 +15,8 @@ import { DAY_MS, formatDay } from '../src/domain/time.js';
 import { DEFAULT_RULES } from '../src/reconcile/counting.js';
 import { countPeriod } from '../src/reconcile/count-store.js';
 import { StoreThread } from '../src/reconcile/store-thread.js';
+import { Rng } from '../src/sim/random.js';
+import { Keys } from '../src/store/keys.js';
 import { Store } from '../src/store/store.js';
 import { MONTH, PAGE_SIZE, PROVINCE, SEED, argsOf, report } from './common.js';
 
@@ -45,24 +47,14 @@ export interface HistoryResult {
 
 const args = argsOf<HistoryArgs>();
 const redis = new Redis(args.redisUrl);
+/** The province's layout prefix (src/store/keys.ts). */
+const L = new Keys(args.prefix).layout(PROVINCE);
 const last = monthPeriod(MONTH);
 const monthsBack = (n: number): Period => {
   let start = last.start;
   for (let i = 0; i < n; i++) start = monthPeriod(formatDay(start - DAY_MS).slice(0, 7)).start;
   return monthPeriod(formatDay(start).slice(0, 7));
 };
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A month's dossiers, as a provincial system would have them at the end of the last month. */
 function monthOf(period: Period, n: number, rnd: () => number): CanonicalDossier[] {
@@ -108,7 +100,8 @@ function monthOf(period: Period, n: number, rnd: () => number): CanonicalDossier
 }
 
 async function fill(store: Store): Promise<number> {
-  const rnd = random(SEED);
+  const rng = new Rng(SEED);
+  const rnd = () => rng.next();
   let page = 0;
   for (let m = args.months - 1; m >= 0; m--) {
     const dossiers = monthOf(monthsBack(m), args.perMonth, rnd);
@@ -131,24 +124,25 @@ async function fill(store: Store): Promise<number> {
 /** How many dossiers the count of the last month reads: its buckets' and twins' sizes. */
 async function readBy(store: Store): Promise<number> {
   const pipe = redis.pipeline();
-  pipe.hlen(`${store.keys.layout(PROVINCE)}:odd`);
+  pipe.hlen(`${L}:odd`);
   for (const [kind, buckets] of await store.periodBuckets(PROVINCE, last))
     for (const b of buckets) pipe.hlen(`${kind}:${b}`);
   return (await pipe.exec())!.reduce((n, [, v]) => n + (v as number), 0);
 }
 
-async function timedCount(store: Store, thread: StoreThread): Promise<CountRead & { figures: string }> {
+/** The count of the last month, timed; its rows as one text (to compare), and how many dossiers count in it. */
+async function timedCount(store: Store): Promise<CountRead & { figures: string; counting: number }> {
   const read = await readBy(store); // migrates first, if there is anything to move
   const t0 = performance.now();
   const tally = await countPeriod(store, PROVINCE, last, DEFAULT_RULES, () => thread);
   const ms = performance.now() - t0;
-  const rows = tally.figures().map((f) => JSON.stringify(f));
-  return { ms, read, figures: JSON.stringify(rows.sort()) };
+  const rows = tally.figures();
+  const counting = rows.reduce((n, f) => n + (f.procedure === null ? f.counts.toProcess : 0), 0);
+  return { ms, read, counting, figures: JSON.stringify(rows.map((f) => JSON.stringify(f)).sort()) };
 }
 
 /** The closed twins' dossiers put back in the open twins, as the version before kept them. */
-async function asBefore(store: Store): Promise<void> {
-  const L = store.keys.layout(PROVINCE);
+async function asBefore(): Promise<void> {
   const twins = (await redis.smembers(`${L}:close-months`)).map((m) => redis.smembers(`${L}:cm:${m}`));
   for (const bucket of new Set((await Promise.all(twins)).flat())) {
     const closed = await redis.hgetall(`${L}:c:${bucket}`);
@@ -169,24 +163,19 @@ await thread.started();
 let t0 = performance.now();
 const stored = await fill(new Store(redis, args.prefix));
 const fillMs = performance.now() - t0;
-const now = await timedCount(new Store(redis, args.prefix), thread);
-let counting = 0;
-for (const row of JSON.parse(now.figures) as string[]) {
-  const f = JSON.parse(row) as { procedure: string | null; counts: { toProcess: number } };
-  if (f.procedure === null) counting += f.counts.toProcess;
-}
-await asBefore(new Store(redis, args.prefix));
-const before = await timedCount(new Store(redis, args.prefix), thread); // the store marked split: read as it is
-await redis.hdel(`${new Store(redis, args.prefix).keys.layout(PROVINCE)}:meta`, 'closed-twins');
+const now = await timedCount(new Store(redis, args.prefix));
+await asBefore();
+const before = await timedCount(new Store(redis, args.prefix)); // the store marked split: read as it is
+await redis.hdel(`${L}:meta`, 'closed-twins');
 t0 = performance.now();
-const again = new Store(redis, args.prefix);
+const again = new Store(redis, args.prefix); // a `Store` remembers the provinces it has split
 await again.migrate(PROVINCE);
 const split = { ms: performance.now() - t0 };
-const after = await timedCount(again, thread);
+const after = await timedCount(again);
 report({
   stored,
   months: args.months,
-  counting,
+  counting: now.counting,
   fillMs,
   now: { ms: now.ms, read: now.read },
   before: { ms: before.ms, read: before.read },

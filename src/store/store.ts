@@ -310,11 +310,9 @@ export class Store {
    * before edge lists were kept) is read whole, and its edge list written from what was read.
    */
   async visitNear(province: string, period: Period, visit: (code: string, d: Counted) => void): Promise<void> {
-    await this.migrate(province);
-    for await (const batch of scanHash(this.redis, `${this.keys.layout(province)}:odd`))
-      for (const d of batch) visit(d.code, d);
-    const { lists, whole } = await this.nearBuckets(province, period);
+    const { lists, whole } = await this.nearBuckets(province, period); // migrates first
     const L = this.keys.layout(province);
+    for await (const batch of scanHash(this.redis, `${L}:odd`)) for (const d of batch) visit(d.code, d);
     const home = `${L}:b`;
     const edges = new Map(whole.map((m) => [m, { month: codeMonth(m)!, buckets: new Set<string>() }] as const));
     const into = blankCounted();
